@@ -1,0 +1,142 @@
+/**
+ * The one model interface every provider implements (generate, log-probability, embed),
+ * and the request/response shapes that the middleware stack (cache, budget, rate limit,
+ * retry, accounting) wraps once for all providers.
+ */
+
+export type Role = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: Role;
+  content: string;
+}
+
+/** Sampling parameters shared by every generation request. */
+export interface SamplingParams {
+  /** 0 means greedy. Default 0. */
+  temperature?: number;
+  topP?: number;
+  /** Default chosen by the provider; the middleware uses it for budget reservations. */
+  maxTokens?: number;
+  /** Generation stops before the first occurrence of any of these strings (which are not returned). */
+  stop?: string[];
+  /** Number of completions to return for this one request (default 1). */
+  n?: number;
+  /** Provider-side sampling seed where supported. */
+  seed?: number;
+  /** Ask for per-token log-probabilities of the generated text where the provider returns them. */
+  logprobs?: boolean;
+}
+
+/**
+ * A generation request. Either `messages` (chat) or `prompt` (raw text) is set; chat-only
+ * providers turn a prompt into one user message, text-only providers render messages.
+ */
+export interface GenerateRequest extends SamplingParams {
+  messages?: ChatMessage[];
+  prompt?: string;
+  /**
+   * Distinguishes intended repeats of the same request (e.g. self-consistency samples made as
+   * separate calls); part of the cache key. Default 0.
+   */
+  sampleIndex?: number;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+}
+
+export interface Completion {
+  text: string;
+  /** 'stop' (natural end or stop string), 'length' (hit maxTokens), or provider-specific. */
+  finishReason: string;
+  /** Per-token log-probabilities of `text`, when requested and available. */
+  logprobs?: TokenLogprob[];
+}
+
+export interface GenerateResponse {
+  completions: Completion[];
+  usage: TokenUsage;
+}
+
+/** Score a fixed continuation: log P(continuation | context) under the model's own distribution. */
+export interface LogprobRequest {
+  /** Context as raw text or as chat messages (rendered by the provider). */
+  prompt?: string;
+  messages?: ChatMessage[];
+  continuation: string;
+}
+
+export interface LogprobResponse {
+  /** Sum of natural-log probabilities of the continuation's tokens. */
+  logprob: number;
+  /** Number of tokens the continuation was split into. */
+  tokenCount: number;
+  /** True when every continuation token was also the model's argmax (greedy) choice. */
+  isGreedy?: boolean;
+  usage: TokenUsage;
+}
+
+export interface EmbedRequest {
+  texts: string[];
+}
+
+export interface EmbedResponse {
+  vectors: number[][];
+  usage: TokenUsage;
+}
+
+export interface ModelCapabilities {
+  generate: boolean;
+  logprob: boolean;
+  embed: boolean;
+  /** Whether the provider returns n completions in one call (otherwise the layer loops). */
+  nativeN: boolean;
+}
+
+/** Per-call options that are not part of the request identity (never in the cache key). */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * A provider: talks to one backend and nothing else. Generic behaviour (caching, limits,
+ * retries, accounting) lives in middleware that wraps this same interface.
+ */
+export interface LanguageModel {
+  /** The model spec string it was built from, e.g. `openai:gpt-4o-mini@http://127.0.0.1:8000/v1`. */
+  readonly spec: string;
+  /** Provider family: 'openai' | 'anthropic' | 'gguf' | 'replay' | 'builtin' | ... */
+  readonly provider: string;
+  /** Model name as the backend knows it (used for pricing). */
+  readonly modelName: string;
+  readonly capabilities: ModelCapabilities;
+  generate(request: GenerateRequest, options?: CallOptions): Promise<GenerateResponse>;
+  logprob(request: LogprobRequest, options?: CallOptions): Promise<LogprobResponse>;
+  embed(request: EmbedRequest, options?: CallOptions): Promise<EmbedResponse>;
+  /** Release native resources, sockets, database handles. */
+  close?(): Promise<void>;
+}
+
+export type CallKind = 'generate' | 'logprob' | 'embed';
+
+export type ModelRequest = GenerateRequest | LogprobRequest | EmbedRequest;
+export type ModelResponse = GenerateResponse | LogprobResponse | EmbedResponse;
+
+/** What the middleware stack reports about each call, for progress, accounting and run records. */
+export interface CallRecord {
+  spec: string;
+  kind: CallKind;
+  cached: boolean;
+  usage: TokenUsage;
+  costUsd: number;
+  latencyMs: number;
+  attempts: number;
+  error?: string;
+}
