@@ -60,9 +60,20 @@ export interface Completion {
   logprobs?: TokenLogprob[];
 }
 
+/** Filled in by the middleware stack, never by providers, never stored in the cache. */
+export interface CallMeta {
+  cached: boolean;
+  /** Dollars this call cost now (0 for a cache hit). */
+  costUsd: number;
+  latencyMs: number;
+  /** Attempts made, including retries (0 for a cache hit). */
+  attempts: number;
+}
+
 export interface GenerateResponse {
   completions: Completion[];
   usage: TokenUsage;
+  meta?: CallMeta;
 }
 
 /** Score a fixed continuation: log P(continuation | context) under the model's own distribution. */
@@ -81,6 +92,7 @@ export interface LogprobResponse {
   /** True when every continuation token was also the model's argmax (greedy) choice. */
   isGreedy?: boolean;
   usage: TokenUsage;
+  meta?: CallMeta;
 }
 
 export interface EmbedRequest {
@@ -90,6 +102,7 @@ export interface EmbedRequest {
 export interface EmbedResponse {
   vectors: number[][];
   usage: TokenUsage;
+  meta?: CallMeta;
 }
 
 export interface ModelCapabilities {
