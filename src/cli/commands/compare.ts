@@ -1,0 +1,34 @@
+/** `apprentice compare`: is run B better than run A on the same examples? */
+import { Command } from 'commander';
+import { compareRuns } from '../../eval/compare.js';
+import { percent } from '../format.js';
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('paired comparison of two runs on the same examples (McNemar and paired bootstrap)')
+    .argument('<runA>', 'run folder A')
+    .argument('<runB>', 'run folder B')
+    .option('--seed <n>', 'bootstrap seed', '0')
+    .option('--json', 'print JSON')
+    .action((runA: string, runB: string, options: { seed: string; json?: boolean }) => {
+      const result = compareRuns(runA, runB, Number(options.seed));
+      if (options.json) {
+        process.stdout.write(JSON.stringify(result) + '\n');
+        return;
+      }
+      const lines = [
+        `paired examples  ${result.paired}${result.unpaired ? ` (${result.unpaired} unpaired, ignored)` : ''}`,
+        `accuracy A       ${percent(result.accuracyA)}   ${runA}`,
+        `accuracy B       ${percent(result.accuracyB)}   ${runB}`,
+      ];
+      if (result.difference && result.mcnemar) {
+        const d = result.difference;
+        lines.push(
+          `B - A            ${percent(d.mean)}  95% CI [${percent(d.ci95[0])}, ${percent(d.ci95[1])}]  paired bootstrap p=${d.pValue.toFixed(4)}`,
+          `McNemar          only A right ${result.mcnemar.onlyA}, only B right ${result.mcnemar.onlyB}, p=${result.mcnemar.pValue.toFixed(4)}`,
+        );
+      }
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}

@@ -1,0 +1,51 @@
+/**
+ * The `apprentice` command: one thin file per command under ./commands; this file only wires them
+ * and turns known error types into a clear message and exit code.
+ */
+import { Command, CommanderError } from 'commander';
+import { ModelError } from '../models/errors.js';
+import { InputError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+import { applyConfigFile } from './config.js';
+import { registerCompare } from './commands/compare.js';
+import { registerEval } from './commands/eval.js';
+import { registerGenerate } from './commands/generate.js';
+import { registerQuickstart } from './commands/quickstart.js';
+
+/** Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 finished with failed model calls. */
+export const EXIT = { ok: 0, failure: 1, input: 2, callErrors: 3 } as const;
+
+export function buildProgram(): Command {
+  const program = new Command('apprentice')
+    .description('Make small language models do what large ones do, and measure it honestly.')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  program.hook('preAction', (_program, action) => applyConfigFile(action));
+  registerQuickstart(program);
+  registerEval(program);
+  registerCompare(program);
+  registerGenerate(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.input;
+    }
+    if (error instanceof InputError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.input;
+    }
+    if (error instanceof ModelError) {
+      process.stderr.write(`error: model call failed (${error.kind}): ${error.message}\n`);
+      return EXIT.failure;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * `svamp:<dir>`: SVAMP math word problems as shipped with distilling step-by-step —
+ * `svamp_train.json` / `svamp_test.json`, JSON lines `{input, label}` where the label is an
+ * equation such as `( 84.0 / 2.0 )`. The gold answer is that expression (compared by value).
+ */
+import { resolve } from 'node:path';
+import { createRecordMapper } from '../fields.js';
+import { readRecordFile } from '../readers.js';
+import type { Dataset, Example } from '../types.js';
+import { buildExamples, type DatasetOptions, findSplitFiles, prefixedSplitNames, rejectFieldOptions } from './shared.js';
+
+export async function loadSvamp(path: string, options: DatasetOptions): Promise<Dataset> {
+  rejectFieldOptions('svamp', options);
+  const dir = resolve(path);
+  const files = await findSplitFiles(dir, prefixedSplitNames('svamp_', ['.json', '.jsonl']));
+  const splits: Record<string, Example[]> = {};
+  for (const [split, file] of Object.entries(files)) {
+    const records = await readRecordFile(file, 'json');
+    const map = createRecordMapper({ inputField: 'input', labelField: 'label' }, { file, answer: 'expression' });
+    splits[split] = buildExamples(split, records, map, { file });
+  }
+  return {
+    task: {
+      name: options.taskName ?? 'svamp',
+      description: options.taskDescription ?? 'Solve the math word problem. Give the final answer as a number.',
+      taskType: 'math word problems',
+      answer: { kind: 'expression' },
+    },
+    splits,
+    source: `svamp:${dir}`,
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * An evaluation, end to end: load the dataset, choose the examples, set up demonstrations and the
+ * model, run every example into the run folder (resuming if it exists), and summarise.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDataset, type DatasetOptions } from '../data/load.js';
+import { holdOutValidation, selectExamples } from '../data/split.js';
+import type { Dataset, Example } from '../data/types.js';
+import { createEmbedder } from '../embed/index.js';
+import { DemoIndex, selectDemos } from './demos.js';
+import type { ModelHub } from '../models/hub.js';
+import { openRunDir, runIdFor, SUMMARY_FILE } from '../runs/runDir.js';
+import { InputError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+import {
+  type DemoProvider,
+  generationEvaluator,
+  logprobChoiceEvaluator,
+  predictionsEvaluator,
+} from './evaluators.js';
+import type { PromptStyle } from './prompts.js';
+import type { ExampleRecord } from './records.js';
+import { runExamples } from './runner.js';
+import { summarizeRecords, type RunSummary } from './summary.js';
+
+export interface EvalJobConfig {
+  dataset: string;
+  datasetOptions: DatasetOptions;
+  split: string;
+  limit?: number;
+  sample?: number;
+  seed: number;
+  /** Model spec; absent when scoring existing predictions. */
+  model?: string;
+  predictions?: string;
+  style: PromptStyle;
+  shots: number;
+  demoSelection: 'random' | 'nearest';
+  /** Split the demonstrations come from; never the evaluated split. */
+  demoSplit: string;
+  embedder: string;
+  scoring: 'generate' | 'logprob';
+  maxTokens: number;
+  temperature: number;
+  targetLogprob: boolean;
+  /** Fraction of train held out as validation when the dataset has no validation split. */
+  validationFraction: number;
+  concurrency: number;
+  runDir?: string;
+  runsRoot: string;
+}
+
+export interface EvalJobResult {
+  summary: RunSummary & { runDir: string; resumed: boolean; task: string; split: string; model: string | null };
+  records: ExampleRecord[];
+}
+
+export async function runEvalJob(
+  config: EvalJobConfig,
+  hub: ModelHub,
+  options: { showProgress?: boolean } = {},
+): Promise<EvalJobResult> {
+  const dataset = withValidation(await loadDataset(config.dataset, config.datasetOptions), config);
+  const pool = dataset.splits[config.split];
+  if (!pool) {
+    throw new InputError(`split "${config.split}" not found; available: ${Object.keys(dataset.splits).join(', ')}`, {
+      field: 'split',
+    });
+  }
+  const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
+  const demosFor = await demoProvider(dataset, config, hub);
+
+  const identity = {
+    dataset: config.dataset,
+    datasetOptions: config.datasetOptions,
+    split: config.split,
+    examples: examples.map((example) => example.index),
+    model: config.model ?? null,
+    predictions: config.predictions ?? null,
+    style: config.style,
+    shots: config.shots,
+    demoSelection: config.demoSelection,
+    demoSplit: config.demoSplit,
+    embedder: config.shots > 0 && config.demoSelection === 'nearest' ? config.embedder : null,
+    scoring: config.scoring,
+    maxTokens: config.maxTokens,
+    temperature: config.temperature,
+    targetLogprob: config.targetLogprob,
+    seed: config.seed,
+  };
+  const dir =
+    config.runDir ??
+    join(config.runsRoot, runIdFor(`eval-${dataset.task.name}-${config.model ?? 'predictions'}`, identity));
+  const runDir = openRunDir<ExampleRecord>(dir, {
+    identity,
+    resolved: { command: 'eval', version: VERSION, task: dataset.task, source: dataset.source, config },
+  });
+
+  const evaluate = config.predictions
+    ? predictionsEvaluator(dataset.task, readPredictions(config.predictions, examples), config.style, demosFor)
+    : await modelEvaluator(config, dataset, hub, demosFor);
+
+  const { records } = await runExamples({
+    examples,
+    evaluate,
+    runDir,
+    concurrency: config.concurrency,
+    progressLabel: `eval ${dataset.task.name}`,
+    showProgress: options.showProgress,
+  });
+  const summary = {
+    ...summarizeRecords(records, examples.length, config.seed),
+    runDir: runDir.dir,
+    resumed: runDir.resumed,
+    task: dataset.task.name,
+    split: config.split,
+    model: config.model ?? null,
+  };
+  runDir.writeJson(SUMMARY_FILE, summary);
+  return { summary, records };
+}
+
+async function modelEvaluator(config: EvalJobConfig, dataset: Dataset, hub: ModelHub, demosFor: DemoProvider) {
+  if (!config.model) throw new InputError('either --model or --predictions is required', { field: 'model' });
+  const model = await hub.model(config.model);
+  return config.scoring === 'logprob'
+    ? logprobChoiceEvaluator(model, dataset.task, config.style, demosFor)
+    : generationEvaluator(model, dataset.task, config, demosFor);
+}
+
+function withValidation(dataset: Dataset, config: EvalJobConfig): Dataset {
+  const needsValidation = config.split === 'validation' || config.demoSplit === 'validation';
+  if (!needsValidation || dataset.splits.validation || !dataset.splits.train) return dataset;
+  return holdOutValidation(dataset, { fraction: config.validationFraction, seed: config.seed });
+}
+
+async function demoProvider(dataset: Dataset, config: EvalJobConfig, hub: ModelHub): Promise<DemoProvider> {
+  const needsDemos = config.shots > 0 && (config.style === 'few-shot' || config.style === 'cot');
+  if (!needsDemos) return async () => [];
+  if (config.demoSplit === config.split) {
+    throw new InputError(`demonstrations must come from another split than the evaluated one ("${config.split}")`, {
+      field: 'demo-split',
+    });
+  }
+  const pool = dataset.splits[config.demoSplit];
+  if (!pool?.length) {
+    throw new InputError(`demo split "${config.demoSplit}" is missing or empty`, { field: 'demo-split' });
+  }
+  if (config.demoSelection === 'random') {
+    return async (example: Example) =>
+      selectDemos(pool, example, config.shots, { strategy: 'random', seed: config.seed });
+  }
+  const embedder = await createEmbedder(config.embedder, { hub, corpus: pool.map((e) => e.input), seed: config.seed });
+  const index = await DemoIndex.build(pool, embedder);
+  return async (example: Example) => index.nearestFor(example, config.shots);
+}
+
+/** `--predictions`: a JSONL of {index, output}; every evaluated example must have one. */
+function readPredictions(path: string, examples: Example[]): Map<number, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError('cannot read predictions file', { file: path });
+  }
+  const outputs = new Map<number, string>();
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (error) {
+      throw new InputError(`invalid JSON: ${(error as Error).message}`, { file: path, line: i + 1 });
+    }
+    const record = row as { index?: unknown; output?: unknown };
+    if (!Number.isInteger(record.index)) throw new InputError('missing or non-integer', { file: path, line: i + 1, field: 'index' });
+    if (typeof record.output !== 'string') throw new InputError('missing or not a string', { file: path, line: i + 1, field: 'output' });
+    outputs.set(record.index as number, record.output);
+  });
+  const missing = examples.filter((example) => !outputs.has(example.index)).map((example) => example.index);
+  if (missing.length) {
+    throw new InputError(
+      `no prediction for ${missing.length} evaluated example(s), indices ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`,
+      { file: path },
+    );
+  }
+  return outputs;
+}

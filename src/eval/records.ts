@@ -1,0 +1,36 @@
+/** One line of a run's records.jsonl: everything needed to audit how one example was scored. */
+import type { ChatMessage, TokenUsage } from '../models/types.js';
+
+export interface ExampleRecord {
+  index: number;
+  id: string;
+  /** What the model was sent (the last stage's messages for two-stage prompting). */
+  prompt: ChatMessage[] | null;
+  /** Raw model output (for two-stage prompting: reasoning, then the answer stage's output). */
+  output: string | null;
+  /** First-stage reasoning for zero-shot chain-of-thought. */
+  reasoning?: string;
+  extracted: string | null;
+  gold: string;
+  valid: boolean;
+  /** null when the example could not be scored because a call failed. */
+  correct: boolean | null;
+  /** Why the answer could not be extracted, when invalid. */
+  invalidReason?: string;
+  error?: { kind: string; message: string };
+  usage: TokenUsage;
+  costUsd: number;
+  latencyMs: number;
+  cached: boolean;
+  /** Smooth metrics for this example (e.g. bleu, rougeL, targetLogprob, per-option logprobs). */
+  scores?: Record<string, number | number[]>;
+}
+
+export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    promptTokens: a.promptTokens + b.promptTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+  };
+}
+
+export const ZERO_USAGE: TokenUsage = Object.freeze({ promptTokens: 0, completionTokens: 0 });

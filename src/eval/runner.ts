@@ -1,0 +1,80 @@
+/**
+ * Runs an example evaluator over examples with bounded concurrency, appending each finished record to
+ * the run folder as it lands, so a killed run loses nothing and a restart only does what is left.
+ * Examples whose call failed are tried again on resume (failures are never cached).
+ */
+import pLimit from 'p-limit';
+import type { Example } from '../data/types.js';
+import { createProgress } from '../util/progress.js';
+import type { RunDirHandle } from '../runs/runDir.js';
+import type { ExampleRecord } from './records.js';
+
+export type ExampleEvaluator = (example: Example) => Promise<ExampleRecord>;
+
+export interface RunExamplesOptions {
+  examples: Example[];
+  evaluate: ExampleEvaluator;
+  runDir: RunDirHandle<ExampleRecord>;
+  concurrency: number;
+  progressLabel?: string;
+  showProgress?: boolean;
+  /** Stop scheduling new examples once this returns true (e.g. the budget is spent). */
+  shouldStop?: () => boolean;
+}
+
+export interface RunExamplesResult {
+  /** Final records in example order (one per example that has a record). */
+  records: ExampleRecord[];
+  /** Examples evaluated by this process (not taken from an earlier run). */
+  evaluatedNow: number;
+  reused: number;
+}
+
+export async function runExamples(options: RunExamplesOptions): Promise<RunExamplesResult> {
+  const { examples, runDir } = options;
+  const records = new Map<number, ExampleRecord>();
+  const todo: Example[] = [];
+  for (const example of examples) {
+    const previous = runDir.existing.get(example.index);
+    if (previous && !previous.error) records.set(example.index, previous);
+    else todo.push(example);
+  }
+  const reused = records.size;
+  const progress = createProgress({
+    label: options.progressLabel ?? 'eval',
+    total: examples.length,
+    initial: reused,
+    enabled: options.showProgress ?? true,
+  });
+  let costUsd = sumCost(records.values());
+  let errors = 0;
+  const limit = pLimit(Math.max(1, options.concurrency));
+  try {
+    await Promise.all(
+      todo.map((example) =>
+        limit(async () => {
+          if (options.shouldStop?.()) return;
+          const record = await options.evaluate(example);
+          runDir.append(record);
+          records.set(example.index, record);
+          costUsd += record.costUsd;
+          if (record.error) errors += 1;
+          progress.tick({ costUsd, errors });
+        }),
+      ),
+    );
+  } finally {
+    progress.stop();
+  }
+  const ordered = examples.flatMap((example) => {
+    const record = records.get(example.index);
+    return record ? [record] : [];
+  });
+  return { records: ordered, evaluatedNow: todo.length, reused };
+}
+
+function sumCost(records: Iterable<ExampleRecord>): number {
+  let total = 0;
+  for (const record of records) total += record.costUsd;
+  return total;
+}

@@ -1,0 +1,71 @@
+/**
+ * Stable identities for model calls: canonical JSON (sorted keys, undefined dropped) hashed with
+ * sha256. The cache key and the record/replay key are both built here so they cannot drift apart.
+ */
+import { createHash } from 'node:crypto';
+import type { CallKind, GenerateRequest, ModelRequest } from './types.js';
+
+/** JSON with object keys sorted and `undefined` members dropped, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new TypeError(`cannot hash non-finite number ${value}`);
+    }
+    return JSON.stringify(value) ?? 'null';
+  }
+  if (Array.isArray(value)) {
+    return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const members: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    const member = record[key];
+    if (member === undefined || typeof member === 'function') continue;
+    members.push(`${JSON.stringify(key)}:${canonicalJson(member)}`);
+  }
+  return `{${members.join(',')}}`;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The request as it identifies a call: defaults written out the same way whether they were given
+ * or omitted (temperature 0, n 1, sampleIndex 0, no stop strings, no logprobs), so `{}` and
+ * `{ temperature: 0, n: 1 }` are one call. Everything else is kept verbatim.
+ */
+export function normalizeRequest(kind: CallKind, request: ModelRequest): Record<string, unknown> {
+  if (kind !== 'generate') return { ...request };
+  const generate = request as GenerateRequest;
+  const normalized: Record<string, unknown> = { ...generate };
+  normalized.temperature = generate.temperature ?? 0;
+  normalized.n = generate.n ?? 1;
+  normalized.sampleIndex = generate.sampleIndex ?? 0;
+  normalized.logprobs = generate.logprobs ?? false;
+  if (!generate.stop?.length) delete normalized.stop;
+  return normalized;
+}
+
+/** Which backend answers: provider, model and endpoint. Never includes an API key. */
+export interface ModelIdentity {
+  provider: string;
+  model: string;
+  baseURL?: string;
+}
+
+/** Cache key: the backend identity, the call kind and the full normalized request. */
+export function callKey(identity: ModelIdentity, kind: CallKind, request: ModelRequest): string {
+  return sha256Hex(
+    canonicalJson({
+      identity: { provider: identity.provider, model: identity.model, baseURL: identity.baseURL },
+      kind,
+      request: normalizeRequest(kind, request),
+    }),
+  );
+}
+
+/** Record/replay key: the call kind and the request only, so any model's recording can replay anywhere. */
+export function recordingKey(kind: CallKind, request: ModelRequest): string {
+  return sha256Hex(canonicalJson({ kind, request: normalizeRequest(kind, request) }));
+}

@@ -1,0 +1,208 @@
+/**
+ * Dollar cost of model calls: a built-in price table for common hosted models, overridable by a
+ * user JSON/YAML file (`--prices`). Local providers cost nothing. An unknown hosted model costs 0
+ * and is reported once, so a run never crashes (or silently overspends) over a missing price.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '../util/errors.js';
+import type { TokenUsage } from './types.js';
+
+/** USD per one million tokens. */
+export interface Price {
+  input: number;
+  output: number;
+}
+
+/** Keys are model names or globs (`*`, `?`), optionally prefixed by the provider: `openai:gpt-4o*`. */
+export type PriceTable = Record<string, Price>;
+
+/** Date the built-in prices were checked against the providers' published price lists. */
+export const DEFAULT_PRICES_AS_OF = '2026-03';
+
+export const DEFAULT_PRICES: PriceTable = {
+  // OpenAI
+  'gpt-5.4*': { input: 2.5, output: 15 },
+  'gpt-5.1*': { input: 1.25, output: 10 },
+  'gpt-5': { input: 1.25, output: 10 },
+  'gpt-5-20*': { input: 1.25, output: 10 },
+  'gpt-5-codex*': { input: 1.25, output: 10 },
+  'gpt-5-pro*': { input: 15, output: 120 },
+  'gpt-5-mini*': { input: 0.25, output: 2 },
+  'gpt-5-nano*': { input: 0.05, output: 0.4 },
+  'gpt-4.1*': { input: 2, output: 8 },
+  'gpt-4.1-mini*': { input: 0.4, output: 1.6 },
+  'gpt-4.1-nano*': { input: 0.1, output: 0.4 },
+  'gpt-4o*': { input: 2.5, output: 10 },
+  'gpt-4o-2024-05-13': { input: 5, output: 15 },
+  'gpt-4o-mini*': { input: 0.15, output: 0.6 },
+  'gpt-4-turbo*': { input: 10, output: 30 },
+  'gpt-4': { input: 30, output: 60 },
+  'gpt-4-0613': { input: 30, output: 60 },
+  'gpt-3.5-turbo*': { input: 0.5, output: 1.5 },
+  'gpt-3.5-turbo-instruct*': { input: 1.5, output: 2 },
+  'davinci-002': { input: 2, output: 2 },
+  'babbage-002': { input: 0.4, output: 0.4 },
+  'o1*': { input: 15, output: 60 },
+  'o1-mini*': { input: 1.1, output: 4.4 },
+  'o1-pro*': { input: 150, output: 600 },
+  'o3*': { input: 2, output: 8 },
+  'o3-mini*': { input: 1.1, output: 4.4 },
+  'o3-pro*': { input: 20, output: 80 },
+  'o4-mini*': { input: 1.1, output: 4.4 },
+  'text-embedding-3-small': { input: 0.02, output: 0 },
+  'text-embedding-3-large': { input: 0.13, output: 0 },
+  'text-embedding-ada-002': { input: 0.1, output: 0 },
+  // Anthropic
+  'claude-opus-4-6*': { input: 5, output: 25 },
+  'claude-opus-4-5*': { input: 5, output: 25 },
+  'claude-opus-4-1*': { input: 15, output: 75 },
+  'claude-opus-4-0*': { input: 15, output: 75 },
+  'claude-opus-4-2025*': { input: 15, output: 75 },
+  'claude-sonnet-4*': { input: 3, output: 15 },
+  'claude-3-7-sonnet*': { input: 3, output: 15 },
+  'claude-3-5-sonnet*': { input: 3, output: 15 },
+  'claude-haiku-4-5*': { input: 1, output: 5 },
+  'claude-3-5-haiku*': { input: 0.8, output: 4 },
+  'claude-3-opus*': { input: 15, output: 75 },
+  'claude-3-haiku*': { input: 0.25, output: 1.25 },
+};
+
+/** Providers that run on this machine (or replay recordings): their calls cost nothing. */
+export const LOCAL_PROVIDERS: ReadonlySet<string> = new Set(['gguf', 'builtin', 'replay']);
+
+export function loadPriceTable(path: string): PriceTable {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read price table: ${(error as Error).message}`, { file: path, field: 'prices' });
+  }
+  let value: unknown;
+  try {
+    value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new InputError(`price table is not valid JSON/YAML: ${(error as Error).message}`, { file: path });
+  }
+  return parsePriceTable(value, path);
+}
+
+/** Validates `{ "<model or glob>": { "input": <usd/1M>, "output": <usd/1M> } }`. */
+export function parsePriceTable(value: unknown, file?: string): PriceTable {
+  const shape = 'expected { "<model or glob>": { "input": <USD per 1M tokens>, "output": <USD per 1M tokens> } }';
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(`price table: ${shape}`, { file });
+  }
+  const table: PriceTable = {};
+  for (const [model, entry] of Object.entries(value as Record<string, unknown>)) {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      throw new InputError(`price table: ${shape}`, { file, field: model });
+    }
+    const price = entry as Record<string, unknown>;
+    for (const side of ['input', 'output'] as const) {
+      const amount = price[side];
+      if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
+        throw new InputError(`price must be a non-negative number (USD per 1M tokens), got ${JSON.stringify(amount)}`, {
+          file,
+          field: `${model}.${side}`,
+        });
+      }
+    }
+    table[model] = { input: price.input as number, output: price.output as number };
+  }
+  return table;
+}
+
+interface CompiledEntry {
+  pattern: RegExp;
+  /** Literal characters in the key: the more, the more specific the match. */
+  specificity: number;
+  exact: boolean;
+  price: Price;
+}
+
+const FREE: Price = { input: 0, output: 0 };
+
+export class Pricer {
+  private readonly tables: CompiledEntry[][];
+  private readonly resolved = new Map<string, Price | undefined>();
+  private readonly warned = new Set<string>();
+  private readonly warn: (message: string) => void;
+
+  /** `overrides` take precedence over the built-in table; `warn` reports unknown hosted models once each. */
+  constructor(overrides: PriceTable = {}, options: { warn?: (message: string) => void; defaults?: PriceTable } = {}) {
+    this.tables = [compile(overrides), compile(options.defaults ?? DEFAULT_PRICES)];
+    this.warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
+  }
+
+  /** The price for this model, or undefined when no table knows it. Local providers are free. */
+  priceFor(provider: string, model: string): Price | undefined {
+    const id = `${provider}:${model}`;
+    if (this.resolved.has(id)) return this.resolved.get(id);
+    let price = lookup(this.tables[0] ?? [], [model, id]);
+    if (!price) price = LOCAL_PROVIDERS.has(provider) ? FREE : lookup(this.tables[1] ?? [], [model, id]);
+    this.resolved.set(id, price);
+    return price;
+  }
+
+  /** Price, or free with a one-time warning naming the model when it is unknown. */
+  priceOrWarn(provider: string, model: string): Price {
+    const price = this.priceFor(provider, model);
+    if (price) return price;
+    const id = `${provider}:${model}`;
+    if (!this.warned.has(id)) {
+      this.warned.add(id);
+      this.warn(
+        `no price known for ${id}; its calls are counted as $0 (and --budget cannot limit them). ` +
+          `Add it to a --prices file: { "${model}": { "input": <USD per 1M tokens>, "output": <USD per 1M tokens> } }`,
+      );
+    }
+    return FREE;
+  }
+
+  cost(provider: string, model: string, usage: TokenUsage): number {
+    return costOf(this.priceOrWarn(provider, model), usage.promptTokens, usage.completionTokens);
+  }
+
+  /** Models seen without a known price so far. */
+  unknownModels(): string[] {
+    return [...this.warned];
+  }
+}
+
+export function costOf(price: Price, promptTokens: number, completionTokens: number): number {
+  return (promptTokens * price.input + completionTokens * price.output) / 1_000_000;
+}
+
+function compile(table: PriceTable): CompiledEntry[] {
+  return Object.entries(table).map(([key, price]) => ({
+    pattern: globToRegExp(key),
+    specificity: key.replace(/[*?]/g, '').length,
+    exact: !/[*?]/.test(key),
+    price,
+  }));
+}
+
+function lookup(entries: CompiledEntry[], names: string[]): Price | undefined {
+  let best: CompiledEntry | undefined;
+  for (const entry of entries) {
+    if (!names.some((name) => entry.pattern.test(name))) continue;
+    if (
+      !best ||
+      (entry.exact && !best.exact) ||
+      (entry.exact === best.exact && entry.specificity > best.specificity)
+    ) {
+      best = entry;
+    }
+  }
+  return best?.price;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .split('')
+    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${body}$`, 'i');
+}
