@@ -151,9 +151,9 @@ async function demoProvider(dataset: Dataset, config: EvalJobConfig, hub: ModelH
     return async (example: Example) =>
       selectDemos(pool, example, config.shots, { strategy: 'random', seed: config.seed });
   }
-  const embedder = await createEmbedder(config.embedder, { hub, corpus: pool.map((e) => e.input), seed: config.seed });
+  const embedder = await createEmbedder(config.embedder, { models: hub });
   const index = await DemoIndex.build(pool, embedder);
-  return async (example: Example) => index.nearestFor(example, config.shots);
+  return async (example: Example) => index.nearestTo(example, config.shots);
 }
 
 /** `--predictions`: a JSONL of {index, output}; every evaluated example must have one. */

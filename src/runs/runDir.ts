@@ -1,0 +1,128 @@
+/**
+ * A run folder: `config.json` (what identifies the run and the resolved configuration),
+ * `records.jsonl` (one line per finished example, appended as it lands) and `summary.json`.
+ * Opening an existing folder with the same identity resumes it; a different identity is refused,
+ * so two different experiments never mix their records.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
+import { InputError } from '../util/errors.js';
+
+export const CONFIG_FILE = 'config.json';
+export const RECORDS_FILE = 'records.jsonl';
+export const SUMMARY_FILE = 'summary.json';
+
+/** Anything stored per example: identified by its index in the split. */
+export interface IndexedRecord {
+  index: number;
+}
+
+export interface RunDirHandle<T extends IndexedRecord> {
+  readonly dir: string;
+  /** True when the folder already held records of this run. */
+  readonly resumed: boolean;
+  /** Records found on disk, by example index (the last line for an index wins). */
+  readonly existing: ReadonlyMap<number, T>;
+  append(record: T): void;
+  writeJson(name: string, value: unknown): void;
+}
+
+export interface OpenRunDirOptions {
+  /** Everything that changes the result; compared on resume. */
+  identity: unknown;
+  /** Written for people (command, version, full configuration); not compared. */
+  resolved: unknown;
+}
+
+/** `<prefix>-<12 hex of the identity hash>`, with the prefix made safe for a folder name. */
+export function runIdFor(prefix: string, identity: unknown): string {
+  const safe = prefix
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 80);
+  return `${safe}-${sha256Hex(canonicalJson(identity)).slice(0, 12)}`;
+}
+
+export function openRunDir<T extends IndexedRecord>(dir: string, options: OpenRunDirOptions): RunDirHandle<T> {
+  mkdirSync(dir, { recursive: true });
+  const configPath = join(dir, CONFIG_FILE);
+  const recordsPath = join(dir, RECORDS_FILE);
+  const identityText = canonicalJson(options.identity);
+  if (existsSync(configPath)) {
+    const previous = readJsonFile(configPath) as { identity?: unknown };
+    if (canonicalJson(previous.identity ?? null) !== identityText) {
+      throw new InputError(
+        'this run folder holds a different run (other dataset, examples, model or settings); choose another --run-dir or remove it',
+        { file: configPath },
+      );
+    }
+  } else {
+    writeFileSync(configPath, JSON.stringify({ identity: options.identity, ...asObject(options.resolved) }, null, 2) + '\n');
+  }
+  const existing = existsSync(recordsPath) ? readRecords<T>(recordsPath) : new Map<number, T>();
+  dropUnfinishedLastLine(recordsPath);
+  return {
+    dir,
+    resumed: existing.size > 0,
+    existing,
+    append(record) {
+      appendFileSync(recordsPath, JSON.stringify(record) + '\n');
+    },
+    writeJson(name, value) {
+      writeFileSync(join(dir, name), JSON.stringify(value, null, 2) + '\n');
+    },
+  };
+}
+
+/**
+ * Reads a records file into a map by index. A last line cut short (the process was killed while
+ * writing it) is ignored, since that example simply runs again; a bad line elsewhere is an error.
+ */
+export function readRecords<T extends IndexedRecord>(path: string): Map<number, T> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError('cannot read records', { file: path });
+  }
+  const lines = text.split('\n');
+  const records = new Map<number, T>();
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    let record: T;
+    try {
+      record = JSON.parse(line) as T;
+    } catch (error) {
+      const isLastLine = lines.slice(i + 1).every((rest) => !rest.trim());
+      if (isLastLine && !text.endsWith('\n')) return;
+      throw new InputError(`invalid JSON: ${(error as Error).message}`, { file: path, line: i + 1 });
+    }
+    if (!Number.isInteger(record?.index)) {
+      throw new InputError('missing or non-integer', { file: path, line: i + 1, field: 'index' });
+    }
+    records.set(record.index, record);
+  });
+  return records;
+}
+
+/** So the next append starts on a line of its own after a kill mid-write. */
+function dropUnfinishedLastLine(path: string): void {
+  if (!existsSync(path)) return;
+  const text = readFileSync(path, 'utf8');
+  if (!text || text.endsWith('\n')) return;
+  writeFileSync(path, text.slice(0, text.lastIndexOf('\n') + 1));
+}
+
+function readJsonFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InputError(`cannot read run configuration: ${(error as Error).message}`, { file: path });
+  }
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : { resolved: value };
+}
