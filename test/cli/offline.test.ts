@@ -1,0 +1,109 @@
+/** The CLI end to end without any model: the quickstart, existing predictions and bad input. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lastJson, runCli } from '../support/runCli.js';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'apprentice-cli-'));
+
+interface Summary {
+  n: number;
+  scored: number;
+  correct: number;
+  accuracy: number;
+  ci95: [number, number];
+  invalid: number;
+  errors: number;
+  resumed: boolean;
+  runDir: string;
+  usage: { promptTokens: number; completionTokens: number; costUsd: number };
+}
+
+describe('apprentice quickstart', () => {
+  it('scores the bundled PaLM answers offline, then resumes the finished run', async () => {
+    const runs = tempDir();
+    const first = await runCli(['quickstart', '--runs', runs, '--json', '--no-progress']);
+    expect(first.code, first.stderr).toBe(0);
+    const summary = lastJson<Summary>(first);
+    expect(summary).toMatchObject({ n: 200, scored: 200, errors: 0, resumed: false });
+    // PaLM 540B's few-shot CoT on SVAMP is reported around 70-80%; what we score must be in that region.
+    expect(summary.accuracy).toBeGreaterThan(0.6);
+    expect(summary.accuracy).toBeLessThan(0.9);
+    expect(summary.ci95[0]).toBeLessThan(summary.accuracy);
+    expect(summary.ci95[1]).toBeGreaterThan(summary.accuracy);
+    expect(summary.correct).toBe(Math.round(summary.accuracy * 200));
+
+    const second = await runCli(['quickstart', '--runs', runs, '--json', '--no-progress']);
+    expect(lastJson<Summary>(second)).toMatchObject({ resumed: true, correct: summary.correct, runDir: summary.runDir });
+  });
+
+  it('prints a readable table by default', async () => {
+    const result = await runCli(['quickstart', '--runs', tempDir(), '--no-progress']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/accuracy\s+\d+\.\d%\s+95% CI \[\d+\.\d%, \d+\.\d%\]/);
+  });
+});
+
+describe('apprentice eval --predictions', () => {
+  const dataset = () => {
+    const dir = tempDir();
+    const file = join(dir, 'reviews.jsonl');
+    writeFileSync(
+      file,
+      [
+        { text: 'great film', label: 1 },
+        { text: 'dull and long', label: 0 },
+        { text: 'a joy', label: 1 },
+      ]
+        .map((row) => JSON.stringify(row))
+        .join('\n') + '\n',
+    );
+    return { dir, file };
+  };
+  const baseArgs = (file: string, runs: string) => [
+    'eval', '--dataset', `jsonl:${file}`, '--input-field', 'text', '--label-field', 'label',
+    '--labels', 'negative,positive', '--split', 'train', '--runs', runs, '--json', '--no-progress',
+  ];
+
+  it('scores outputs from another system, counting an unparseable one as invalid', async () => {
+    const { dir, file } = dataset();
+    const predictions = join(dir, 'predictions.jsonl');
+    writeFileSync(predictions, '{"index":0,"output":"Answer: positive"}\n{"index":1,"output":"Positive."}\n{"index":2,"output":"no idea"}\n');
+    const result = await runCli([...baseArgs(file, dir), '--predictions', predictions]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(lastJson<Summary>(result)).toMatchObject({ n: 3, scored: 3, correct: 1, invalid: 1, errors: 0 });
+  });
+
+  it('names the file, line and field of a bad predictions line and exits 2', async () => {
+    const { dir, file } = dataset();
+    const predictions = join(dir, 'predictions.jsonl');
+    writeFileSync(predictions, '{"index":0,"output":"positive"}\n{"index":1}\n');
+    const result = await runCli([...baseArgs(file, dir), '--predictions', predictions]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${predictions}:2, field "output"`);
+  });
+
+  it('names the file and line of a malformed dataset line and exits 2', async () => {
+    const { dir, file } = dataset();
+    writeFileSync(file, '{"text":"ok","label":1}\n{"text": broken\n');
+    const result = await runCli([...baseArgs(file, dir), '--predictions', join(dir, 'none.jsonl')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${file}:2`);
+  });
+
+  it('names the field of an unknown label and exits 2', async () => {
+    const { dir, file } = dataset();
+    writeFileSync(file, '{"text":"ok","label":"positive"}\n{"text":"meh","label":"neutral"}\n');
+    const result = await runCli([...baseArgs(file, dir), '--predictions', join(dir, 'none.jsonl')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`${file}:2.*label`));
+  });
+
+  it('rejects a bad option value with a clear message', async () => {
+    const { dir, file } = dataset();
+    const result = await runCli([...baseArgs(file, dir), '--limit', 'zero']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--limit');
+  });
+});
