@@ -97,14 +97,22 @@ export async function runEvalJob(
     resolved: { command: 'eval', version: VERSION, task: dataset.task, source: dataset.source, config },
   });
 
-  const evaluate = config.predictions
+  const evaluateOne = config.predictions
     ? predictionsEvaluator(dataset.task, readPredictions(config.predictions, examples), config.style, demosFor)
     : await modelEvaluator(config, dataset, hub, demosFor);
+  // Once the budget refuses a call, no new example is started; the rest stay missing until a rerun.
+  let budgetReached = false;
+  const evaluate = async (example: Example) => {
+    const record = await evaluateOne(example);
+    if (record.error?.kind === 'budget') budgetReached = true;
+    return record;
+  };
 
   const { records } = await runExamples({
     examples,
     evaluate,
     runDir,
+    shouldStop: () => budgetReached,
     concurrency: config.concurrency,
     progressLabel: `eval ${dataset.task.name}`,
     showProgress: options.showProgress,

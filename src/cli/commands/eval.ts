@@ -97,6 +97,10 @@ export function registerEval(program: Command): void {
         );
         process.exitCode = 3;
       }
+      if (summary.missing > 0) {
+        process.stderr.write(`${summary.missing} example(s) were not run (the budget was reached). Run again with a larger --budget to finish.\n`);
+        process.exitCode = 3;
+      }
     } finally {
       await hub.close();
     }
