@@ -1,0 +1,352 @@
+/**
+ * The OpenAI provider (`openai:<model>[@<baseURL>]`): the official OpenAI API or any
+ * OpenAI-compatible server (vLLM, llama.cpp server, Ollama, LM Studio, ...).
+ *
+ * - generate: chat completions with native n, stop, temperature, top_p, max_tokens, seed and
+ *   per-token logprobs;
+ * - logprob: the legacy completions endpoint with `echo: true, logprobs: 1, max_tokens: 0`, which
+ *   returns the log-probability of every prompt token (vLLM and some other servers support it;
+ *   when the server does not, the call fails with ModelError('unsupported'));
+ * - embed: the embeddings endpoint.
+ *
+ * Retries, timeouts and concurrency belong to the middleware: the SDK client never retries and
+ * never times out by itself, the caller's AbortSignal is passed to every request, and every
+ * failure becomes a ModelError of the right kind (never an empty completion).
+ */
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { InputError } from '../../util/errors.js';
+import { isModelError, ModelError } from '../errors.js';
+import { toModelError } from '../middleware/retry.js';
+import type {
+  CallOptions,
+  ChatMessage,
+  Completion,
+  EmbedRequest,
+  EmbedResponse,
+  GenerateRequest,
+  GenerateResponse,
+  LanguageModel,
+  LogprobRequest,
+  LogprobResponse,
+  TokenLogprob,
+  TokenUsage,
+} from '../types.js';
+
+export interface OpenAIModelOptions {
+  spec: string;
+  model: string;
+  baseURL?: string;
+  apiKey?: string;
+  /** Environment for OPENAI_API_KEY / OPENAI_BASE_URL. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Key sent to servers that need none (local OpenAI-compatible servers). */
+export const PLACEHOLDER_API_KEY = 'not-needed';
+
+/** The SDK's own timeout, far beyond any middleware timeout (which is what really applies). */
+const SDK_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
+  const env = options.env ?? process.env;
+  const baseURL = options.baseURL ?? (env.OPENAI_BASE_URL || undefined);
+  const apiKey = options.apiKey || env.OPENAI_API_KEY || (baseURL ? PLACEHOLDER_API_KEY : undefined);
+  if (!apiKey) {
+    throw new InputError(
+      `no OpenAI API key for "${options.spec}": set the OPENAI_API_KEY environment variable (or pass an API key), ` +
+        'or give an OpenAI-compatible server in the spec, e.g. openai:<model>@http://127.0.0.1:8000/v1',
+      { field: 'model' },
+    );
+  }
+  const client = new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: SDK_TIMEOUT_MS });
+  const where = `${options.spec}`;
+
+  const call = async <T>(what: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> => {
+    if (signal?.aborted) throw abortError(signal);
+    try {
+      return await run();
+    } catch (error) {
+      throw translateError(error, signal, `${what} on ${where}`);
+    }
+  };
+
+  const generate = async (request: GenerateRequest, callOptions?: CallOptions): Promise<GenerateResponse> => {
+    const signal = callOptions?.signal;
+    const body: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = {
+      model: options.model,
+      messages: chatMessages(request),
+    };
+    if (request.stop?.length) body.stop = request.stop;
+    if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.topP !== undefined) body.top_p = request.topP;
+    if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
+    if (request.n !== undefined && request.n !== 1) body.n = request.n;
+    if (request.seed !== undefined) body.seed = request.seed;
+    if (request.logprobs) body.logprobs = true;
+    const raw: unknown = await call('chat completion', signal, () => client.chat.completions.create(body, { signal }));
+    return parseChatResponse(raw, request, where);
+  };
+
+  const logprob = async (request: LogprobRequest, callOptions?: CallOptions): Promise<LogprobResponse> => {
+    const signal = callOptions?.signal;
+    const context = request.messages ? renderMessages(request.messages) : (request.prompt ?? '');
+    const prompt = context + request.continuation;
+    let raw: unknown;
+    try {
+      raw = await call('completion (echo) for logprob', signal, () =>
+        client.completions.create({ model: options.model, prompt, echo: true, logprobs: 1, max_tokens: 0 }, { signal }),
+      );
+    } catch (error) {
+      throw asUnsupportedLogprob(error, where);
+    }
+    return parseEchoResponse(raw, context.length, prompt, where);
+  };
+
+  const embed = async (request: EmbedRequest, callOptions?: CallOptions): Promise<EmbedResponse> => {
+    const signal = callOptions?.signal;
+    if (request.texts.length === 0) return { vectors: [], usage: { promptTokens: 0, completionTokens: 0 } };
+    const raw: unknown = await call('embeddings', signal, () =>
+      client.embeddings.create(
+        { model: options.model, input: request.texts, encoding_format: 'float' },
+        { signal },
+      ),
+    );
+    return parseEmbeddingResponse(raw, request.texts.length, where);
+  };
+
+  return {
+    spec: options.spec,
+    provider: 'openai',
+    modelName: options.model,
+    capabilities: { generate: true, logprob: true, embed: true, nativeN: true },
+    generate,
+    logprob,
+    embed,
+  };
+}
+
+function chatMessages(request: GenerateRequest): OpenAI.Chat.Completions.ChatCompletionMessageParam[] {
+  if (request.messages?.length) return request.messages.map((m) => ({ role: m.role, content: m.content }));
+  if (request.prompt !== undefined) return [{ role: 'user', content: request.prompt }];
+  throw new ModelError('bad_request', 'a generate request needs messages or a prompt');
+}
+
+const ROLE_LABELS: Record<ChatMessage['role'], string> = { system: 'System', user: 'User', assistant: 'Assistant' };
+
+/**
+ * Chat messages as plain text for the completions endpoint, ending with an open assistant turn:
+ * `System: ...\n\nUser: ...\n\nAssistant: ` (a continuation is scored as the assistant's reply).
+ */
+export function renderMessages(messages: ChatMessage[]): string {
+  return messages.map((m) => `${ROLE_LABELS[m.role]}: ${m.content}\n\n`).join('') + 'Assistant: ';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response parsing: anything not of the expected shape is a bad_response, never an empty answer.
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function badResponse(where: string, what: string, raw: unknown): ModelError {
+  const shown = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  const excerpt = shown === undefined ? String(raw) : shown.length > 200 ? `${shown.slice(0, 197)}...` : shown;
+  return new ModelError('bad_response', `${where}: ${what} (got ${excerpt})`);
+}
+
+function usageOf(raw: Json): TokenUsage {
+  const usage = raw.usage;
+  if (!isObject(usage)) return { promptTokens: 0, completionTokens: 0 };
+  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
+  return { promptTokens: count(usage.prompt_tokens), completionTokens: count(usage.completion_tokens) };
+}
+
+export function parseChatResponse(raw: unknown, request: GenerateRequest, where: string): GenerateResponse {
+  if (!isObject(raw)) throw badResponse(where, 'the response is not a JSON object', raw);
+  const choices = raw.choices;
+  if (!Array.isArray(choices) || choices.length === 0) throw badResponse(where, 'the response has no choices', raw);
+  const expected = request.n ?? 1;
+  if (choices.length < expected) {
+    throw badResponse(where, `asked for ${expected} completions, got ${choices.length}`, raw);
+  }
+  const ordered = [...choices].sort((a, b) => indexOf(a) - indexOf(b));
+  const completions = ordered.map((choice): Completion => {
+    if (!isObject(choice) || !isObject(choice.message)) throw badResponse(where, 'a choice has no message', raw);
+    const content = choice.message.content;
+    if (typeof content !== 'string') throw badResponse(where, 'a choice has no message content', raw);
+    const completion: Completion = {
+      text: content,
+      finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : 'stop',
+    };
+    if (request.logprobs) {
+      const logprobs = chatLogprobs(choice.logprobs);
+      if (logprobs) completion.logprobs = logprobs;
+    }
+    return completion;
+  });
+  return { completions, usage: usageOf(raw) };
+}
+
+function indexOf(choice: unknown): number {
+  return isObject(choice) && typeof choice.index === 'number' ? choice.index : 0;
+}
+
+function chatLogprobs(value: unknown): TokenLogprob[] | undefined {
+  if (!isObject(value) || !Array.isArray(value.content)) return undefined;
+  const tokens: TokenLogprob[] = [];
+  for (const entry of value.content) {
+    if (!isObject(entry) || typeof entry.token !== 'string' || typeof entry.logprob !== 'number') return undefined;
+    tokens.push({ token: entry.token, logprob: entry.logprob });
+  }
+  return tokens;
+}
+
+/**
+ * Sums the log-probabilities of the continuation's tokens in an echoed completion. A token is
+ * part of the continuation when it ends after the context does (so a token that straddles the
+ * boundary, like " Paris" after "Assistant:", counts for the continuation).
+ */
+export function parseEchoResponse(raw: unknown, contextLength: number, prompt: string, where: string): LogprobResponse {
+  const unsupported = (why: string) =>
+    new ModelError(
+      'unsupported',
+      `${where} cannot score a continuation: ${why}. Log-probabilities need a server whose /completions endpoint ` +
+        'supports echo with logprobs (e.g. vLLM)',
+    );
+  if (!isObject(raw)) throw badResponse(where, 'the response is not a JSON object', raw);
+  const choice: unknown = Array.isArray(raw.choices) ? raw.choices[0] : undefined;
+  if (!isObject(choice)) throw badResponse(where, 'the response has no choices', raw);
+  const logprobs = choice.logprobs;
+  if (!isObject(logprobs)) throw unsupported('the response has no logprobs');
+  const { tokens, token_logprobs: tokenLogprobs, text_offset: textOffset, top_logprobs: topLogprobs } = logprobs;
+  if (!Array.isArray(tokens) || !Array.isArray(tokenLogprobs) || !Array.isArray(textOffset)) {
+    throw unsupported('the response has no tokens, token_logprobs and text_offset');
+  }
+  if (tokens.length !== tokenLogprobs.length || tokens.length !== textOffset.length) {
+    throw badResponse(where, 'tokens, token_logprobs and text_offset differ in length', raw);
+  }
+  if (typeof choice.text === 'string' && !choice.text.startsWith(prompt)) {
+    throw unsupported('the server did not echo the prompt');
+  }
+  let sum = 0;
+  let count = 0;
+  let greedy = Array.isArray(topLogprobs);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    const offset = textOffset[i];
+    if (typeof token !== 'string' || typeof offset !== 'number') throw badResponse(where, 'a token is malformed', raw);
+    if (offset + token.length <= contextLength) continue;
+    if (offset >= prompt.length) break; // generated text, if the server produced any
+    const logprob = tokenLogprobs[i];
+    if (typeof logprob !== 'number') {
+      throw unsupported(i === 0 ? 'the first token has no log-probability (the context is empty)' : 'a token has no log-probability');
+    }
+    sum += logprob;
+    count += 1;
+    if (greedy) greedy = isTopToken(Array.isArray(topLogprobs) ? topLogprobs[i] : undefined, token, logprob);
+  }
+  if (count === 0 && prompt.length > contextLength) throw badResponse(where, 'no tokens of the continuation were returned', raw);
+  const usage = usageOf(raw);
+  const response: LogprobResponse = { logprob: sum, tokenCount: count, usage: { promptTokens: usage.promptTokens, completionTokens: 0 } };
+  if (Array.isArray(topLogprobs)) response.isGreedy = greedy;
+  return response;
+}
+
+function isTopToken(top: unknown, token: string, logprob: number): boolean {
+  if (!isObject(top)) return false;
+  let best = -Infinity;
+  for (const value of Object.values(top)) if (typeof value === 'number' && value > best) best = value;
+  return token in top ? (top[token] as number) >= best : logprob >= best;
+}
+
+function asUnsupportedLogprob(error: unknown, where: string): unknown {
+  if (!isModelError(error) || error.kind !== 'bad_request' || ![400, 404, 405, 422, 501].includes(error.status ?? 0)) {
+    return error;
+  }
+  return new ModelError(
+    'unsupported',
+    `${where} cannot score a continuation: its /completions endpoint refused echo with logprobs (${error.message}). ` +
+      'Log-probabilities need a server that supports it (e.g. vLLM)',
+    { status: error.status, cause: error },
+  );
+}
+
+export function parseEmbeddingResponse(raw: unknown, expected: number, where: string): EmbedResponse {
+  if (!isObject(raw) || !Array.isArray(raw.data)) throw badResponse(where, 'the response has no data', raw);
+  if (raw.data.length !== expected) throw badResponse(where, `asked for ${expected} embeddings, got ${raw.data.length}`, raw);
+  const vectors: number[][] = new Array<number[]>(expected);
+  raw.data.forEach((item: unknown, position: number) => {
+    if (!isObject(item) || !Array.isArray(item.embedding) || !item.embedding.every((x) => typeof x === 'number')) {
+      throw badResponse(where, 'an embedding is not an array of numbers', raw);
+    }
+    const index = typeof item.index === 'number' ? item.index : position;
+    if (index < 0 || index >= expected || vectors[index]) throw badResponse(where, 'embedding indices are wrong', raw);
+    vectors[index] = item.embedding as number[];
+  });
+  const usage = usageOf(raw);
+  return { vectors, usage: { promptTokens: usage.promptTokens, completionTokens: 0 } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+function abortError(signal: AbortSignal): ModelError {
+  const reason: unknown = signal.reason;
+  return isModelError(reason) ? reason : new ModelError('aborted', 'the call was aborted', { cause: reason });
+}
+
+/** Any SDK/HTTP failure as a ModelError of the right kind. */
+export function translateError(error: unknown, signal: AbortSignal | undefined, where: string): ModelError {
+  if (isModelError(error)) return error;
+  if (signal?.aborted) return abortError(signal);
+  if (error instanceof APIUserAbortError) return new ModelError('aborted', `${where}: aborted`, { cause: error });
+  if (error instanceof APIConnectionTimeoutError) return new ModelError('timeout', `${where}: timed out`, { cause: error });
+  if (error instanceof APIConnectionError) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return new ModelError('network', `${where}: ${error.message}${cause}`, { cause: error });
+  }
+  if (error instanceof APIError) return fromStatus(error.status, error.headers, error.message, where, error);
+  if (error instanceof SyntaxError) {
+    return new ModelError('bad_response', `${where}: the response is not valid JSON (${error.message})`, { cause: error });
+  }
+  const translated = toModelError(error);
+  return new ModelError(translated.kind, `${where}: ${translated.message}`, { cause: error });
+}
+
+/** Maps an HTTP status (and its Retry-After headers) to a ModelError. Shared by the HTTP providers. */
+export function fromStatus(
+  status: number | undefined,
+  headers: Headers | undefined,
+  message: string,
+  where: string,
+  cause?: unknown,
+): ModelError {
+  const text = `${where}: ${message}`;
+  if (status === undefined) return new ModelError('bad_response', text, { cause });
+  const retryAfterSeconds = headers ? parseRetryAfter(headers) : undefined;
+  if (status === 429) return new ModelError('rate_limit', text, { status, retryAfterSeconds, cause });
+  if (status === 401 || status === 403) return new ModelError('auth', text, { status, cause });
+  if (status === 408) return new ModelError('timeout', text, { status, retryAfterSeconds, cause });
+  if (status === 409 || status >= 500) return new ModelError('server', text, { status, retryAfterSeconds, cause });
+  if (status >= 400) return new ModelError('bad_request', text, { status, cause });
+  return new ModelError('bad_response', text, { status, cause });
+}
+
+/**
+ * Seconds to wait from `retry-after-ms` (milliseconds) or `Retry-After` (seconds or an HTTP
+ * date); undefined when neither is present or readable.
+ */
+export function parseRetryAfter(headers: Headers | Record<string, string | undefined>, now = Date.now()): number | undefined {
+  const get = (name: string): string | undefined =>
+    headers instanceof Headers
+      ? (headers.get(name) ?? undefined)
+      : Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+  const ms = get('retry-after-ms')?.trim();
+  if (ms && /^\d+(\.\d+)?$/.test(ms)) return Number(ms) / 1000;
+  const value = get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, (date - now) / 1000);
+}
