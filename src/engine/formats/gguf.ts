@@ -1,0 +1,604 @@
+/**
+ * GGUF v3: the file format of llama.cpp (ggml docs/gguf.md). A writer for the engine's exports and tests,
+ * and a small reader for inspection and round-trip tests.
+ *
+ * Layout (all little-endian):
+ *   header       "GGUF", version u32 (= 3), tensor count u64, metadata count u64
+ *   metadata     key (string), value type u32, value                              (repeated)
+ *   tensor infos name (string), n_dims u32, dims u64[n_dims], ggml type u32, offset u64   (repeated)
+ *   padding      zeros up to a multiple of the alignment (general.alignment, default 32)
+ *   tensor data  each tensor at its offset (relative to the start of this section), each offset a multiple
+ *                of the alignment, zero padding between tensors
+ * A string is a u64 byte length then UTF-8 bytes (no terminator); an array is the item type u32, a u64
+ * count, then the items.
+ *
+ * Dimensions: GGUF lists dims fastest-varying first (ggml's ne[0] is the row length), the reverse of a
+ * row-major (numpy / PyTorch) shape. Tensors here are given and returned with their row-major `shape`; the
+ * writer reverses it into dims and the reader reverses it back.
+ */
+import { open, readFile } from 'node:fs/promises';
+
+export const GGUF_MAGIC = 'GGUF';
+export const GGUF_VERSION = 3;
+export const GGUF_DEFAULT_ALIGNMENT = 32;
+
+/** Metadata value types, numbered as in the spec (gguf_metadata_value_type). */
+export const GGUF_VALUE_TYPE = {
+  uint8: 0,
+  int8: 1,
+  uint16: 2,
+  int16: 3,
+  uint32: 4,
+  int32: 5,
+  float32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  uint64: 10,
+  int64: 11,
+  float64: 12,
+} as const;
+
+export type GgufValueTypeName = keyof typeof GGUF_VALUE_TYPE;
+export type GgufNumberType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
+export type GgufBigType = 'uint64' | 'int64';
+export type GgufScalarType = GgufNumberType | GgufBigType | 'bool' | 'string';
+
+/** A typed metadata value. 64-bit integers are bigints (numbers are accepted by the writer when safe). */
+export type GgufValue =
+  | { type: GgufNumberType; value: number }
+  | { type: GgufBigType; value: bigint | number }
+  | { type: 'bool'; value: boolean }
+  | { type: 'string'; value: string }
+  | GgufArray;
+
+export type GgufArray =
+  | { type: 'array'; itemType: GgufNumberType; value: readonly number[] | ArrayLike<number> }
+  | { type: 'array'; itemType: GgufBigType; value: ReadonlyArray<bigint | number> }
+  | { type: 'array'; itemType: 'bool'; value: readonly boolean[] }
+  | { type: 'array'; itemType: 'string'; value: readonly string[] }
+  | { type: 'array'; itemType: 'array'; value: readonly GgufArray[] };
+
+/** Shorthands for typed values: `gguf.uint32(4)`, `gguf.array('string', ['a', 'b'])`. */
+export const gguf = {
+  uint8: (value: number): GgufValue => ({ type: 'uint8', value }),
+  int8: (value: number): GgufValue => ({ type: 'int8', value }),
+  uint16: (value: number): GgufValue => ({ type: 'uint16', value }),
+  int16: (value: number): GgufValue => ({ type: 'int16', value }),
+  uint32: (value: number): GgufValue => ({ type: 'uint32', value }),
+  int32: (value: number): GgufValue => ({ type: 'int32', value }),
+  float32: (value: number): GgufValue => ({ type: 'float32', value }),
+  float64: (value: number): GgufValue => ({ type: 'float64', value }),
+  uint64: (value: bigint | number): GgufValue => ({ type: 'uint64', value }),
+  int64: (value: bigint | number): GgufValue => ({ type: 'int64', value }),
+  bool: (value: boolean): GgufValue => ({ type: 'bool', value }),
+  string: (value: string): GgufValue => ({ type: 'string', value }),
+  array: ((itemType: GgufScalarType | 'array', value: unknown) => ({ type: 'array', itemType, value })) as {
+    (itemType: GgufNumberType, value: readonly number[] | ArrayLike<number>): GgufArray;
+    (itemType: GgufBigType, value: ReadonlyArray<bigint | number>): GgufArray;
+    (itemType: 'bool', value: readonly boolean[]): GgufArray;
+    (itemType: 'string', value: readonly string[]): GgufArray;
+    (itemType: 'array', value: readonly GgufArray[]): GgufArray;
+  },
+};
+
+/** ggml tensor types this module can write and decode (ggml_type numbering). */
+export const GGML_TYPE = { f32: 0, f16: 1 } as const;
+export type GgmlTensorType = keyof typeof GGML_TYPE;
+
+export interface GgufTensor {
+  name: string;
+  /** Row-major shape (numpy order: last dimension varies fastest). */
+  shape: readonly number[];
+  /** Storage type in the file. Default 'f32'. */
+  type?: GgmlTensorType;
+  /** Values in row-major order; converted to `type` when written. */
+  data: Float32Array;
+}
+
+export interface GgufFile {
+  /** Metadata in the order it is written. A `general.alignment` entry (uint32) sets the alignment. */
+  metadata: ReadonlyMap<string, GgufValue> | Readonly<Record<string, GgufValue>>;
+  tensors: readonly GgufTensor[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------------------
+
+const utf8Encoder = new TextEncoder();
+
+/** Grows as bytes are appended; used for the header (metadata and tensor infos). */
+class ByteWriter {
+  private buf = Buffer.alloc(1024);
+  length = 0;
+
+  private ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf.writeUInt8(v, this.length);
+    this.length += 1;
+  }
+  i8(v: number): void {
+    this.ensure(1);
+    this.buf.writeInt8(v, this.length);
+    this.length += 1;
+  }
+  u16(v: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16LE(v, this.length);
+    this.length += 2;
+  }
+  i16(v: number): void {
+    this.ensure(2);
+    this.buf.writeInt16LE(v, this.length);
+    this.length += 2;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v, this.length);
+    this.length += 4;
+  }
+  i32(v: number): void {
+    this.ensure(4);
+    this.buf.writeInt32LE(v, this.length);
+    this.length += 4;
+  }
+  f32(v: number): void {
+    this.ensure(4);
+    this.buf.writeFloatLE(v, this.length);
+    this.length += 4;
+  }
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.length);
+    this.length += 8;
+  }
+  u64(v: bigint | number): void {
+    this.ensure(8);
+    this.buf.writeBigUInt64LE(toBigInt(v), this.length);
+    this.length += 8;
+  }
+  i64(v: bigint | number): void {
+    this.ensure(8);
+    this.buf.writeBigInt64LE(toBigInt(v), this.length);
+    this.length += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
+  string(s: string): void {
+    const b = utf8Encoder.encode(s);
+    this.u64(b.length);
+    this.bytes(b);
+  }
+  zeros(n: number): void {
+    this.ensure(n);
+    this.buf.fill(0, this.length, this.length + n);
+    this.length += n;
+  }
+  result(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+function toBigInt(v: bigint | number): bigint {
+  if (typeof v === 'bigint') return v;
+  if (!Number.isSafeInteger(v)) throw new RangeError(`GGUF: 64-bit integer value ${v} is not a safe integer`);
+  return BigInt(v);
+}
+
+function checkInteger(v: number, min: number, max: number, type: string): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`GGUF: ${v} is not a valid ${type}`);
+  return v;
+}
+
+function writeScalar(w: ByteWriter, type: GgufScalarType, v: unknown): void {
+  switch (type) {
+    case 'uint8':
+      return w.u8(checkInteger(v as number, 0, 0xff, type));
+    case 'int8':
+      return w.i8(checkInteger(v as number, -0x80, 0x7f, type));
+    case 'uint16':
+      return w.u16(checkInteger(v as number, 0, 0xffff, type));
+    case 'int16':
+      return w.i16(checkInteger(v as number, -0x8000, 0x7fff, type));
+    case 'uint32':
+      return w.u32(checkInteger(v as number, 0, 0xffffffff, type));
+    case 'int32':
+      return w.i32(checkInteger(v as number, -0x80000000, 0x7fffffff, type));
+    case 'float32':
+      return w.f32(v as number);
+    case 'float64':
+      return w.f64(v as number);
+    case 'uint64':
+      return w.u64(v as bigint | number);
+    case 'int64':
+      return w.i64(v as bigint | number);
+    case 'bool':
+      if (typeof v !== 'boolean') throw new TypeError(`GGUF: ${String(v)} is not a bool`);
+      return w.u8(v ? 1 : 0);
+    case 'string':
+      if (typeof v !== 'string') throw new TypeError(`GGUF: ${String(v)} is not a string`);
+      return w.string(v);
+  }
+}
+
+function writeValue(w: ByteWriter, value: GgufValue): void {
+  if (value.type !== 'array') {
+    writeScalar(w, value.type, value.value);
+    return;
+  }
+  const itemTypeId = GGUF_VALUE_TYPE[value.itemType];
+  if (itemTypeId === undefined) throw new TypeError(`GGUF: unknown array item type ${String(value.itemType)}`);
+  w.u32(itemTypeId);
+  const items = value.value as ArrayLike<unknown>;
+  w.u64(items.length);
+  for (let i = 0; i < items.length; i++) {
+    if (value.itemType === 'array') {
+      const inner = items[i] as GgufArray;
+      if (inner?.type !== 'array') throw new TypeError('GGUF: an array of arrays must hold arrays');
+      writeValue(w, inner);
+    } else {
+      writeScalar(w, value.itemType, items[i]);
+    }
+  }
+}
+
+function metadataEntries(metadata: GgufFile['metadata']): Array<[string, GgufValue]> {
+  return metadata instanceof Map ? [...metadata] : Object.entries(metadata as Record<string, GgufValue>);
+}
+
+function alignmentOf(entries: ReadonlyArray<[string, GgufValue]>): number {
+  const entry = entries.find(([key]) => key === 'general.alignment');
+  if (!entry) return GGUF_DEFAULT_ALIGNMENT;
+  const [, value] = entry;
+  if (value.type !== 'uint32' || value.value <= 0 || value.value % 8 !== 0) {
+    throw new RangeError('GGUF: general.alignment must be a uint32 that is a positive multiple of 8');
+  }
+  return value.value;
+}
+
+const alignUp = (n: number, alignment: number): number => Math.ceil(n / alignment) * alignment;
+
+const BYTES_PER_ELEMENT: Record<GgmlTensorType, number> = { f32: 4, f16: 2 };
+
+interface PlannedTensor {
+  tensor: GgufTensor;
+  type: GgmlTensorType;
+  offset: number;
+  byteLength: number;
+}
+
+function plan(file: GgufFile): { header: Buffer; tensors: PlannedTensor[]; alignment: number; dataLength: number } {
+  const entries = metadataEntries(file.metadata);
+  const alignment = alignmentOf(entries);
+  const seen = new Set<string>();
+  for (const [key] of entries) {
+    if (seen.has(key)) throw new Error(`GGUF: metadata key ${key} appears twice`);
+    seen.add(key);
+  }
+
+  const tensors: PlannedTensor[] = [];
+  let offset = 0;
+  const names = new Set<string>();
+  for (const tensor of file.tensors) {
+    if (names.has(tensor.name)) throw new Error(`GGUF: tensor ${tensor.name} appears twice`);
+    names.add(tensor.name);
+    if (utf8Encoder.encode(tensor.name).length > 64) throw new Error(`GGUF: tensor name ${tensor.name} is over 64 bytes`);
+    const type = tensor.type ?? 'f32';
+    if (!(type in GGML_TYPE)) throw new Error(`GGUF: tensor ${tensor.name} has unsupported type ${String(type)}`);
+    if (tensor.shape.length < 1 || tensor.shape.length > 4) {
+      throw new Error(`GGUF: tensor ${tensor.name} must have 1 to 4 dimensions, got ${tensor.shape.length}`);
+    }
+    const count = tensor.shape.reduce((a, b) => a * b, 1);
+    if (tensor.shape.some((d) => !Number.isInteger(d) || d < 1) || count !== tensor.data.length) {
+      throw new Error(
+        `GGUF: tensor ${tensor.name} has shape [${tensor.shape.join(', ')}] but ${tensor.data.length} values`,
+      );
+    }
+    offset = alignUp(offset, alignment);
+    const byteLength = count * BYTES_PER_ELEMENT[type];
+    tensors.push({ tensor, type, offset, byteLength });
+    offset += byteLength;
+  }
+  const dataLength = alignUp(offset, alignment);
+
+  const w = new ByteWriter();
+  w.bytes(utf8Encoder.encode(GGUF_MAGIC));
+  w.u32(GGUF_VERSION);
+  w.u64(tensors.length);
+  w.u64(entries.length);
+  for (const [key, value] of entries) {
+    w.string(key);
+    const typeId = GGUF_VALUE_TYPE[value.type];
+    if (typeId === undefined) throw new TypeError(`GGUF: metadata ${key} has unknown type ${String(value.type)}`);
+    w.u32(typeId);
+    try {
+      writeValue(w, value);
+    } catch (error) {
+      throw new Error(`GGUF: metadata ${key}: ${(error as Error).message.replace(/^GGUF: /, '')}`);
+    }
+  }
+  for (const { tensor, type, offset: tensorOffset } of tensors) {
+    w.string(tensor.name);
+    w.u32(tensor.shape.length);
+    for (let i = tensor.shape.length - 1; i >= 0; i--) w.u64(tensor.shape[i] as number);
+    w.u32(GGML_TYPE[type]);
+    w.u64(tensorOffset);
+  }
+  w.zeros(alignUp(w.length, alignment) - w.length);
+  return { header: w.result(), tensors, alignment, dataLength };
+}
+
+function tensorBytes(planned: PlannedTensor): Uint8Array {
+  const { tensor, type } = planned;
+  if (type === 'f32') {
+    const copy = new Float32Array(tensor.data); // little-endian on every platform Node supports
+    return new Uint8Array(copy.buffer);
+  }
+  const half = new Uint16Array(tensor.data.length);
+  for (let i = 0; i < half.length; i++) half[i] = float32ToFloat16Bits(tensor.data[i] as number);
+  return new Uint8Array(half.buffer);
+}
+
+/** The whole file in memory. */
+export function encodeGguf(file: GgufFile): Uint8Array {
+  const { header, tensors, dataLength } = plan(file);
+  const out = new Uint8Array(header.length + dataLength);
+  out.set(header, 0);
+  for (const planned of tensors) out.set(tensorBytes(planned), header.length + planned.offset);
+  return out;
+}
+
+/** Writes the file tensor by tensor (never holding more than one converted tensor in memory). */
+export async function writeGguf(path: string, file: GgufFile): Promise<void> {
+  const { header, tensors, dataLength } = plan(file);
+  const handle = await open(path, 'w');
+  try {
+    await handle.write(header, 0, header.length, 0);
+    let end = 0;
+    for (const planned of tensors) {
+      const bytes = tensorBytes(planned);
+      await handle.write(bytes, 0, bytes.length, header.length + planned.offset);
+      end = planned.offset + planned.byteLength;
+    }
+    if (dataLength > end) {
+      const zeros = new Uint8Array(dataLength - end);
+      await handle.write(zeros, 0, zeros.length, header.length + end);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Half precision
+// ---------------------------------------------------------------------------------------------------------
+
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+/** IEEE 754 binary16 bits of a number, rounding to nearest even (as numpy and ggml_fp32_to_fp16 do). */
+export function float32ToFloat16Bits(value: number): number {
+  f32Scratch[0] = value;
+  const x = u32Scratch[0] as number;
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  const mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 | (mant >>> 13) : 0); // inf / NaN
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow -> inf
+  if (e <= 0) {
+    if (e < -10) return sign; // underflow -> signed zero
+    const m = mant | 0x800000; // implicit leading 1
+    const shift = 14 - e;
+    let half = m >>> shift;
+    const rest = m & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rest > halfway || (rest === halfway && (half & 1) === 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (half & 1) === 1)) half++; // may carry into the exponent: correct
+  return sign | half;
+}
+
+export function float16BitsToFloat32(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant === 0 ? sign * Infinity : NaN;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------------------
+
+export interface GgufTensorInfo {
+  name: string;
+  /** As stored: fastest-varying first. */
+  dims: number[];
+  /** Row-major shape (dims reversed). */
+  shape: number[];
+  /** ggml type id. */
+  typeId: number;
+  /** 'f32' | 'f16', or undefined for types this reader does not decode. */
+  type: GgmlTensorType | undefined;
+  /** Offset from the start of the tensor data section. */
+  offset: number;
+  /** Absolute offset in the file. */
+  fileOffset: number;
+  /** Decoded values (F32 and F16 only). */
+  data: Float32Array | undefined;
+}
+
+export interface ParsedGguf {
+  version: number;
+  alignment: number;
+  /** Absolute offset of the tensor data section. */
+  dataOffset: number;
+  metadata: Map<string, GgufValue>;
+  tensors: GgufTensorInfo[];
+}
+
+class ByteReader {
+  pos = 0;
+  private readonly view: DataView;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private need(n: number): number {
+    if (this.pos + n > this.bytes.length) throw new Error(`GGUF: unexpected end of file at byte ${this.pos}`);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+  u8 = (): number => this.view.getUint8(this.need(1));
+  i8 = (): number => this.view.getInt8(this.need(1));
+  u16 = (): number => this.view.getUint16(this.need(2), true);
+  i16 = (): number => this.view.getInt16(this.need(2), true);
+  u32 = (): number => this.view.getUint32(this.need(4), true);
+  i32 = (): number => this.view.getInt32(this.need(4), true);
+  f32 = (): number => this.view.getFloat32(this.need(4), true);
+  f64 = (): number => this.view.getFloat64(this.need(8), true);
+  u64 = (): bigint => this.view.getBigUint64(this.need(8), true);
+  i64 = (): bigint => this.view.getBigInt64(this.need(8), true);
+  /** A u64 used as a count or offset: must fit a JS number. */
+  size(): number {
+    const v = this.u64();
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`GGUF: size ${v} is too large`);
+    return Number(v);
+  }
+  string(): string {
+    const n = this.size();
+    const at = this.need(n);
+    return this.decoder.decode(this.bytes.subarray(at, at + n));
+  }
+}
+
+const TYPE_NAMES = Object.fromEntries(Object.entries(GGUF_VALUE_TYPE).map(([name, id]) => [id, name])) as Record<
+  number,
+  GgufValueTypeName
+>;
+
+function readScalar(r: ByteReader, type: GgufScalarType): number | bigint | boolean | string {
+  switch (type) {
+    case 'uint8':
+      return r.u8();
+    case 'int8':
+      return r.i8();
+    case 'uint16':
+      return r.u16();
+    case 'int16':
+      return r.i16();
+    case 'uint32':
+      return r.u32();
+    case 'int32':
+      return r.i32();
+    case 'float32':
+      return r.f32();
+    case 'float64':
+      return r.f64();
+    case 'uint64':
+      return r.u64();
+    case 'int64':
+      return r.i64();
+    case 'bool': {
+      const b = r.u8();
+      if (b > 1) throw new Error(`GGUF: invalid bool ${b}`);
+      return b === 1;
+    }
+    case 'string':
+      return r.string();
+  }
+}
+
+function readValue(r: ByteReader, typeId: number): GgufValue {
+  const type = TYPE_NAMES[typeId];
+  if (type === undefined) throw new Error(`GGUF: unknown value type ${typeId} at byte ${r.pos - 4}`);
+  if (type !== 'array') return { type, value: readScalar(r, type) } as GgufValue;
+  const itemTypeId = r.u32();
+  const itemType = TYPE_NAMES[itemTypeId];
+  if (itemType === undefined) throw new Error(`GGUF: unknown array item type ${itemTypeId}`);
+  const count = r.size();
+  const items: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    items.push(itemType === 'array' ? readValue(r, itemTypeId) : readScalar(r, itemType));
+  }
+  return { type: 'array', itemType, value: items } as GgufArray;
+}
+
+/** Parses a GGUF file (any version 2 or 3 file; decodes F32 and F16 tensor data). */
+export function parseGguf(bytes: Uint8Array, options: { readData?: boolean } = {}): ParsedGguf {
+  const r = new ByteReader(bytes);
+  const magic = new TextDecoder().decode(bytes.subarray(0, 4));
+  if (bytes.length < 4 || magic !== GGUF_MAGIC) throw new Error('GGUF: not a GGUF file (bad magic)');
+  r.pos = 4;
+  const version = r.u32();
+  if (version !== 2 && version !== 3) throw new Error(`GGUF: unsupported version ${version}`);
+  const tensorCount = r.size();
+  const metadataCount = r.size();
+  const metadata = new Map<string, GgufValue>();
+  for (let i = 0; i < metadataCount; i++) {
+    const key = r.string();
+    metadata.set(key, readValue(r, r.u32()));
+  }
+  const alignmentValue = metadata.get('general.alignment');
+  const alignment =
+    alignmentValue?.type === 'uint32' ? alignmentValue.value : GGUF_DEFAULT_ALIGNMENT;
+  const infos: Array<Omit<GgufTensorInfo, 'fileOffset' | 'data'>> = [];
+  for (let i = 0; i < tensorCount; i++) {
+    const name = r.string();
+    const nDims = r.u32();
+    const dims: number[] = [];
+    for (let d = 0; d < nDims; d++) dims.push(r.size());
+    const typeId = r.u32();
+    const type = (Object.entries(GGML_TYPE).find(([, id]) => id === typeId)?.[0] as GgmlTensorType | undefined) ?? undefined;
+    const offset = r.size();
+    if (offset % alignment !== 0) throw new Error(`GGUF: tensor ${name} offset ${offset} is not aligned`);
+    infos.push({ name, dims, shape: [...dims].reverse(), typeId, type, offset });
+  }
+  const dataOffset = alignUp(r.pos, alignment);
+  const tensors = infos.map((info): GgufTensorInfo => {
+    const fileOffset = dataOffset + info.offset;
+    let data: Float32Array | undefined;
+    if (options.readData !== false && info.type !== undefined) {
+      const count = info.dims.reduce((a, b) => a * b, 1);
+      const byteLength = count * BYTES_PER_ELEMENT[info.type];
+      if (fileOffset + byteLength > bytes.length) throw new Error(`GGUF: tensor ${info.name} runs past the end`);
+      const view = new DataView(bytes.buffer, bytes.byteOffset + fileOffset, byteLength);
+      data = new Float32Array(count);
+      if (info.type === 'f32') for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
+      else for (let i = 0; i < count; i++) data[i] = float16BitsToFloat32(view.getUint16(2 * i, true));
+    }
+    return { ...info, fileOffset, data };
+  });
+  return { version, alignment, dataOffset, metadata, tensors };
+}
+
+export async function readGguf(path: string, options: { readData?: boolean } = {}): Promise<ParsedGguf> {
+  return parseGguf(await readFile(path), options);
+}
+
+/** A metadata value as a plain JS value (arrays as arrays, 64-bit integers as bigint). */
+export function plainValue(value: GgufValue | undefined): unknown {
+  if (value === undefined) return undefined;
+  if (value.type !== 'array') return value.value;
+  if (value.itemType === 'array') return (value.value as readonly GgufArray[]).map(plainValue);
+  return Array.from(value.value as ArrayLike<unknown>);
+}

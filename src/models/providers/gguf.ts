@@ -1,0 +1,424 @@
+/**
+ * The local GGUF provider (`gguf:<path>`): runs a GGUF model in-process through node-llama-cpp (CPU).
+ *
+ * - One Llama runtime per process (prebuilt binary only: never downloads or builds llama.cpp), one loaded
+ *   model and one context sequence per provider; calls are serialised per model (llama.cpp contexts are not
+ *   re-entrant), and the KV cache keeps the longest shared prefix between consecutive calls.
+ * - generate: chat messages are rendered with the GGUF's chat template (tokenizer.chat_template) when it has
+ *   one, otherwise as a plain "role: content" transcript ending with "assistant:"; a raw prompt is used as is.
+ * - logprob: exact log P(continuation | context) from the model's own (untempered, unfiltered) distribution:
+ *   context + continuation are tokenised together, and each continuation token's probability is read from
+ *   the full softmax at the position before it.
+ * - embed: an embedding context, pooled as the GGUF says (llama.pooling_type; the engine's exports say mean).
+ */
+import { open } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type {
+  ChatHistoryItem,
+  Llama,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaEmbeddingContext,
+  LlamaModel,
+  Token,
+} from 'node-llama-cpp';
+import { InputError } from '../../util/errors.js';
+import { ModelError } from '../errors.js';
+import type {
+  CallOptions,
+  ChatMessage,
+  Completion,
+  EmbedRequest,
+  EmbedResponse,
+  GenerateRequest,
+  GenerateResponse,
+  LanguageModel,
+  LogprobRequest,
+  LogprobResponse,
+  TokenLogprob,
+} from '../types.js';
+
+type NodeLlamaCpp = typeof import('node-llama-cpp');
+type LlamaTextValue = ReturnType<NodeLlamaCpp['LlamaText']['fromJSON']>;
+
+export interface GgufModelOptions {
+  spec: string;
+  path: string;
+  /** Tokens the context holds (prompt + completion). Default: the model's training context, at most 4096. */
+  contextSize?: number;
+  /** KV cache precision. 'F16' (llama.cpp's default) or 'F32' (exact, twice the memory). Default 'F16'. */
+  kvCacheType?: 'F16' | 'F32';
+  /** llama.cpp flash attention (faster on some hardware, slightly less exact). Default false. */
+  flashAttention?: boolean;
+  /** CPU threads; default: node-llama-cpp's choice. */
+  threads?: number;
+}
+
+/** Completion length when the request gives no maxTokens. */
+export const DEFAULT_MAX_TOKENS = 512;
+const MAX_DEFAULT_CONTEXT = 4096;
+/** log of the smallest positive float32: the floor for a probability that underflowed to 0. */
+const MIN_LOGPROB = Math.log(1.401298464324817e-45);
+
+let runtime: Promise<{ lib: NodeLlamaCpp; llama: Llama }> | undefined;
+
+/** The process-wide Llama runtime (CPU, prebuilt binary, no downloads), created on first use. */
+function getRuntime(): Promise<{ lib: NodeLlamaCpp; llama: Llama }> {
+  runtime ??= (async () => {
+    process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD ??= 'true';
+    const lib = await import('node-llama-cpp');
+    const llama = await lib.getLlama({
+      build: 'never',
+      gpu: false,
+      usePrebuiltBinaries: true,
+      skipDownload: true,
+      progressLogs: false,
+      logLevel: lib.LlamaLogLevel.error,
+    });
+    return { lib, llama };
+  })();
+  runtime.catch(() => (runtime = undefined));
+  return runtime;
+}
+
+/** Checks the file is there and starts with the GGUF magic, so a bad path fails with a clear message. */
+async function checkGgufFile(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? (error as Error).message})`;
+    throw new InputError(`${why} (model spec gguf:${path})`, { file: path });
+  }
+  try {
+    const magic = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(magic, 0, 4, 0);
+    if (bytesRead < 4 || magic.toString('latin1') !== 'GGUF') {
+      throw new InputError('not a GGUF file (it does not start with "GGUF")', { file: path });
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`cannot read the file (${(error as Error).message})`, { file: path });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Runs tasks one at a time, in order. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function toModelError(error: unknown, what: string): ModelError | InputError {
+  if (error instanceof ModelError || error instanceof InputError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/abort/i.test(message)) return new ModelError('aborted', `${what} was aborted`, { cause: error });
+  // A local model failing is not a transient condition worth retrying.
+  return new ModelError('bad_request', `${what} failed: ${message}`, { cause: error });
+}
+
+function checkAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new ModelError('aborted', `${what} was aborted`);
+}
+
+export async function createGgufModel(options: GgufModelOptions): Promise<LanguageModel> {
+  const path = resolve(options.path);
+  await checkGgufFile(path);
+  const { lib, llama } = await getRuntime();
+
+  let model: LlamaModel;
+  try {
+    model = await llama.loadModel({ modelPath: path });
+  } catch (error) {
+    throw new InputError(`llama.cpp could not load this GGUF model: ${(error as Error).message}`, { file: path });
+  }
+
+  const contextSize = options.contextSize ?? Math.min(model.trainContextSize, MAX_DEFAULT_CONTEXT);
+  const kvType = options.kvCacheType ?? 'F16';
+  let context: LlamaContext | undefined;
+  let sequence: LlamaContextSequence | undefined;
+  let embeddingContext: LlamaEmbeddingContext | undefined;
+  const queue = new SerialQueue();
+  let closed = false;
+
+  const getSequence = async (): Promise<LlamaContextSequence> => {
+    if (!sequence) {
+      context = await model.createContext({
+        contextSize,
+        sequences: 1,
+        flashAttention: options.flashAttention ?? false,
+        experimentalKvCacheKeyType: kvType,
+        experimentalKvCacheValueType: kvType,
+        ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      });
+      sequence = context.getSequence();
+    }
+    return sequence;
+  };
+
+  // ---- prompt rendering -------------------------------------------------------------------------------
+
+  const chatTemplate = model.fileInfo.metadata.tokenizer?.chat_template;
+  let chatWrapper: InstanceType<NodeLlamaCpp['JinjaTemplateChatWrapper']> | undefined;
+  if (typeof chatTemplate === 'string' && chatTemplate.trim() !== '') {
+    try {
+      chatWrapper = new lib.JinjaTemplateChatWrapper({ template: chatTemplate });
+    } catch {
+      chatWrapper = undefined; // a template node-llama-cpp cannot use: fall back to the plain transcript
+    }
+  }
+
+  const bosPrefix = (): Array<InstanceType<NodeLlamaCpp['SpecialToken']>> =>
+    model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [new lib.SpecialToken('BOS')] : [];
+
+  /** The context as LlamaText: chat template, plain transcript, or raw prompt (plain text, no specials). */
+  const renderContext = (request: { prompt?: string; messages?: ChatMessage[] }): LlamaTextValue => {
+    if (request.messages !== undefined && request.messages.length > 0) {
+      if (chatWrapper) {
+        const history: ChatHistoryItem[] = request.messages.map((m): ChatHistoryItem => {
+          if (m.role === 'system') return { type: 'system', text: m.content };
+          if (m.role === 'user') return { type: 'user', text: m.content };
+          return { type: 'model', response: [m.content] };
+        });
+        const last = request.messages[request.messages.length - 1];
+        if (last?.role !== 'assistant') history.push({ type: 'model', response: [] });
+        return chatWrapper.generateContextState({ chatHistory: history }).contextText as LlamaTextValue;
+      }
+      const transcript = request.messages.map((m) => `${m.role}: ${m.content}\n`).join('');
+      return lib.LlamaText([...bosPrefix(), `${transcript}assistant:`]) as LlamaTextValue;
+    }
+    if (request.prompt === undefined) {
+      throw new ModelError('bad_request', 'the request has neither messages nor a prompt');
+    }
+    return lib.LlamaText([...bosPrefix(), request.prompt]) as LlamaTextValue;
+  };
+
+  const tokenize = (text: LlamaTextValue): Token[] => text.tokenize(model.tokenizer);
+
+  /** Erases the KV cache after the longest prefix shared with `tokens`, keeping at most `keep` tokens. */
+  const alignCache = async (seq: LlamaContextSequence, tokens: Token[], keep: number): Promise<number> => {
+    const shared = Math.min(seq.compareContextTokens(tokens).firstDifferentIndex, keep);
+    if (shared < seq.nextTokenIndex) await seq.eraseContextTokenRanges([{ start: shared, end: seq.nextTokenIndex }]);
+    return shared;
+  };
+
+  // ---- generate -----------------------------------------------------------------------------------------
+
+  const generateOne = async (
+    promptTokens: Token[],
+    request: GenerateRequest,
+    seed: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ completion: Completion; completionTokens: number }> => {
+    const seq = await getSequence();
+    const room = contextSize - promptTokens.length;
+    if (room < 1) {
+      throw new ModelError(
+        'bad_request',
+        `the prompt is ${promptTokens.length} tokens, more than the context of ${contextSize} allows`,
+      );
+    }
+    const maxTokens = Math.min(request.maxTokens ?? DEFAULT_MAX_TOKENS, room);
+    const stops = (request.stop ?? []).filter((s) => s !== '');
+    const temperature = request.temperature ?? 0;
+    const greedy = temperature <= 0;
+
+    const shared = await alignCache(seq, promptTokens, promptTokens.length - 1);
+    const generated: Token[] = [];
+    const probs: number[] = [];
+    let text = '';
+    let finishReason = 'length';
+    let cut = -1;
+    if (maxTokens > 0) {
+      const iterator = seq.evaluateWithMetadata(
+        promptTokens.slice(shared),
+        { confidence: greedy && request.logprobs === true },
+        {
+          temperature: greedy ? 0 : temperature,
+          topP: request.topP ?? 1,
+          topK: 0,
+          minP: 0,
+          ...(seed !== undefined ? { seed } : {}),
+        },
+      );
+      // Leaving the loop (break or throw) closes the iterator.
+      for await (const output of iterator) {
+        checkAborted(signal, 'generation');
+        if (model.isEogToken(output.token)) {
+          finishReason = 'stop';
+          break;
+        }
+        generated.push(output.token);
+        if ('confidence' in output) probs.push(output.confidence as number);
+        text = model.detokenize(generated);
+        cut = firstStop(text, stops);
+        if (cut >= 0) {
+          finishReason = 'stop';
+          break;
+        }
+        if (generated.length >= maxTokens) break;
+      }
+    }
+    const completion: Completion = { text: cut >= 0 ? text.slice(0, cut) : text, finishReason };
+    if (request.logprobs === true && greedy) completion.logprobs = tokenLogprobs(generated, probs, completion.text);
+    return { completion, completionTokens: generated.length };
+  };
+
+  const tokenLogprobs = (tokens: Token[], probs: number[], text: string): TokenLogprob[] => {
+    const out: TokenLogprob[] = [];
+    let length = 0;
+    for (let i = 0; i < tokens.length && length < text.length; i++) {
+      const token = model.detokenize([tokens[i] as Token]);
+      out.push({ token, logprob: Math.max(Math.log(probs[i] ?? 0), MIN_LOGPROB) });
+      length += token.length;
+    }
+    return out;
+  };
+
+  const generate = async (request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResponse> => {
+    const promptTokens = tokenize(renderContext(request));
+    const n = request.n ?? 1;
+    const completions: Completion[] = [];
+    let completionTokens = 0;
+    for (let i = 0; i < n; i++) {
+      const seed = request.seed !== undefined ? request.seed + i : undefined;
+      const one = await generateOne(promptTokens, request, seed, signal);
+      completions.push(one.completion);
+      completionTokens += one.completionTokens;
+    }
+    return { completions, usage: { promptTokens: promptTokens.length * n, completionTokens } };
+  };
+
+  // ---- logprob ------------------------------------------------------------------------------------------
+
+  const logprob = async (request: LogprobRequest, signal?: AbortSignal): Promise<LogprobResponse> => {
+    const contextText = renderContext(request);
+    const contextTokens = tokenize(contextText);
+    // Tokenise context + continuation together; the continuation's tokens are those after the longest
+    // prefix the joint tokenisation shares with the context's own (a token straddling the boundary, if
+    // the tokenizer merges across it, is counted as part of the continuation).
+    const jointTokens = tokenize(lib.LlamaText([contextText, request.continuation]) as LlamaTextValue);
+    let start = 0;
+    while (start < contextTokens.length && start < jointTokens.length && contextTokens[start] === jointTokens[start]) {
+      start++;
+    }
+    if (start === 0) {
+      const bos = model.tokens.bos;
+      if (bos === null) {
+        throw new ModelError('bad_request', 'cannot score a continuation with an empty context: the model has no BOS');
+      }
+      jointTokens.unshift(bos);
+      start = 1;
+    }
+    const tokenCount = jointTokens.length - start;
+    if (jointTokens.length > contextSize) {
+      throw new ModelError(
+        'bad_request',
+        `context + continuation is ${jointTokens.length} tokens, more than the context of ${contextSize} allows`,
+      );
+    }
+    if (tokenCount === 0) {
+      return { logprob: 0, tokenCount: 0, isGreedy: true, usage: { promptTokens: jointTokens.length, completionTokens: 0 } };
+    }
+
+    const seq = await getSequence();
+    const shared = await alignCache(seq, jointTokens, start - 1);
+    checkAborted(signal, 'logprob');
+    const input = jointTokens.slice(shared, jointTokens.length - 1).map((token, i) =>
+      shared + i >= start - 1
+        ? ([token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const)
+        : token,
+    );
+    const outputs = await seq.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]);
+    let total = 0;
+    let isGreedy = true;
+    for (let pos = start - 1; pos < jointTokens.length - 1; pos++) {
+      const probabilities = outputs[pos - shared]?.next.probabilities;
+      if (!probabilities) throw new ModelError('bad_response', `llama.cpp returned no probabilities at token ${pos}`);
+      const target = jointTokens[pos + 1] as Token;
+      const p = probabilities.get(target) ?? 0;
+      total += Math.max(Math.log(p), MIN_LOGPROB);
+      const top = probabilities.entries().next().value as [Token, number] | undefined;
+      if (top === undefined || (top[0] !== target && top[1] > p)) isGreedy = false;
+    }
+    return {
+      logprob: total,
+      tokenCount,
+      isGreedy,
+      usage: { promptTokens: jointTokens.length, completionTokens: 0 },
+    };
+  };
+
+  // ---- embed --------------------------------------------------------------------------------------------
+
+  const embed = async (request: EmbedRequest, signal?: AbortSignal): Promise<EmbedResponse> => {
+    embeddingContext ??= await model.createEmbeddingContext({
+      contextSize,
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    });
+    const vectors: number[][] = [];
+    let promptTokens = 0;
+    for (const text of request.texts) {
+      checkAborted(signal, 'embedding');
+      const tokens = model.tokenize(text);
+      if (tokens.length === 0) {
+        vectors.push(new Array<number>(model.embeddingVectorSize).fill(0));
+        continue;
+      }
+      const embedding = await embeddingContext.getEmbeddingFor(tokens);
+      vectors.push([...embedding.vector]);
+      promptTokens += tokens.length;
+    }
+    return { vectors, usage: { promptTokens, completionTokens: 0 } };
+  };
+
+  const serialised =
+    <R, T>(what: string, fn: (request: R, signal?: AbortSignal) => Promise<T>) =>
+    (request: R, callOptions?: CallOptions): Promise<T> => {
+      if (closed) return Promise.reject(new ModelError('bad_request', `${options.spec} is closed`));
+      return queue.run(async () => {
+        checkAborted(callOptions?.signal, what);
+        try {
+          return await fn(request, callOptions?.signal);
+        } catch (error) {
+          throw toModelError(error, `${what} with ${options.spec}`);
+        }
+      });
+    };
+
+  return {
+    spec: options.spec,
+    provider: 'gguf',
+    modelName: path,
+    capabilities: { generate: true, logprob: true, embed: true, nativeN: false },
+    generate: serialised('generation', generate),
+    logprob: serialised('logprob', logprob),
+    embed: serialised('embedding', embed),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await queue.run(async () => {
+        await embeddingContext?.dispose();
+        await context?.dispose();
+        await model.dispose();
+      });
+    },
+  };
+}
+
+/** Index of the earliest stop string in text, or -1. */
+function firstStop(text: string, stops: readonly string[]): number {
+  let best = -1;
+  for (const stop of stops) {
+    const at = text.indexOf(stop);
+    if (at >= 0 && (best < 0 || at < best)) best = at;
+  }
+  return best;
+}
