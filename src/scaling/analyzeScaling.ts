@@ -1,0 +1,101 @@
+/** Per task and metric: normalized scores ordered by scale, BIG-bench's two statistics, a verdict. */
+import { baselineOf, normalizedScore, type Baseline } from './normalize.js';
+import { scaleCurve } from './scaleCurve.js';
+import { scalingStatistics, type ScalingStatistics } from './scalingStatistics.js';
+import type { ScoreRow } from './scoreRow.js';
+import { scalingVerdict, type Verdict } from './verdict.js';
+
+export interface ScoredModel {
+  model: string;
+  params: number;
+  paramsEstimated: boolean;
+  score: number;
+  normalized: number;
+  ci95: [number, number] | null;
+}
+
+export interface TaskAnalysis {
+  task: string;
+  metric: string;
+  baseline: Baseline;
+  /** Smallest model first. */
+  scores: ScoredModel[];
+  improvement: number | null;
+  linearity: number | null;
+  breakthroughness: number | null;
+  verdict: Verdict | null;
+  /** Why a statistic is missing, capped or approximate. */
+  notes: string[];
+}
+
+export function analyzeScaling(rows: readonly ScoreRow[]): TaskAnalysis[] {
+  const groups = new Map<string, ScoreRow[]>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.task, row.metric]);
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  return [...groups.values()]
+    .map(analyzeGroup)
+    .sort((a, b) => a.task.localeCompare(b.task) || a.metric.localeCompare(b.metric));
+}
+
+function analyzeGroup(rows: ScoreRow[]): TaskAnalysis {
+  const first = rows[0] as ScoreRow;
+  const baseline = baselineOf(rows);
+  const notes: string[] = [];
+  if (baseline.source === 'assumed') {
+    notes.push(`no random baseline given (random, labels): assumed random = 0, max = ${baseline.max}`);
+  }
+  const scores: ScoredModel[] = rows
+    .map((row) => ({
+      model: row.model,
+      params: row.params,
+      paramsEstimated: row.paramsEstimated ?? false,
+      score: row.score,
+      normalized: normalizedScore(row.score, baseline),
+      ci95: row.ciLow !== undefined && row.ciHigh !== undefined ? ([row.ciLow, row.ciHigh] as [number, number]) : null,
+    }))
+    .sort((a, b) => a.params - b.params || a.model.localeCompare(b.model));
+  const estimated = scores.filter((s) => s.paramsEstimated).map((s) => s.model);
+  if (estimated.length) notes.push(`parameter count estimated, not published: ${estimated.join(', ')}`);
+
+  notes.push(...dropNotes(scores));
+  if (scores.every((s) => s.normalized < 0)) {
+    notes.push('every model scores below chance: the scores likely measure answer format or labelling, not the task');
+  }
+  const curve = scaleCurve(scores);
+  for (const point of curve) {
+    if (point.models.length > 1) notes.push(`same size, scores averaged: ${point.models.join(', ')}`);
+  }
+  const y = curve.map((point) => point.normalized);
+  const outcome = scalingStatistics(y);
+  const result = { task: first.task, metric: first.metric, baseline, scores, notes };
+  if (!outcome.ok) {
+    notes.push(`no linearity/breakthroughness: ${outcome.reason}`);
+    return { ...result, improvement: null, linearity: null, breakthroughness: null, verdict: null };
+  }
+  const statistics: ScalingStatistics = outcome.statistics;
+  if (statistics.breakthroughnessCapped) {
+    notes.push('breakthroughness capped: the median step between sizes is (near) zero');
+  }
+  return {
+    ...result,
+    improvement: statistics.improvement,
+    linearity: statistics.linearity,
+    breakthroughness: statistics.breakthroughness,
+    verdict: scalingVerdict(y, statistics),
+  };
+}
+
+/** Larger models that score reliably below a smaller neighbour: their 95% intervals do not overlap. */
+function dropNotes(scores: readonly ScoredModel[]): string[] {
+  const notes: string[] = [];
+  scores.slice(1).forEach((larger, i) => {
+    const smaller = scores[i] as ScoredModel;
+    if (larger.params === smaller.params || !larger.ci95 || !smaller.ci95) return;
+    if (larger.ci95[1] < smaller.ci95[0]) {
+      notes.push(`not monotonic: ${larger.model} scores below the smaller ${smaller.model} beyond their 95% intervals`);
+    }
+  });
+  return notes;
+}
