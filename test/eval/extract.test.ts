@@ -226,4 +226,15 @@ describe.skipIf(!haveShared)('real PaLM completions (skipped: ../shared/datasets
     expect(graded.filter((g) => !g.valid).length).toBe(13);
     expect(graded.filter((g) => g.correct).length).toBe(797);
   });
+
+  it('GSM8K: every human solution yields the number after its "####"', () => {
+    const rows = readJsonLines(resolve(shared, 'gsm8k/test.jsonl'));
+    const wrong = rows.filter((row) => {
+      const solution = String(row.answer);
+      const final = String(Number(solution.split('####').pop()!.trim().replace(/,/g, '')));
+      return grade(solution, NUMBER, final).answer !== final;
+    });
+    expect(rows.length).toBe(1319);
+    expect(wrong).toEqual([]);
+  });
 });
