@@ -50,13 +50,17 @@ export interface GgufModelOptions {
   kvCacheType?: 'F16' | 'F32';
   /** llama.cpp flash attention (faster on some hardware, slightly less exact). Default false. */
   flashAttention?: boolean;
-  /** CPU threads; default: node-llama-cpp's choice. */
+  /**
+   * CPU threads. Default: 1 for models under 256 MB (thread hand-off costs more than it gains on tiny models,
+   * and badly so on a busy machine), otherwise node-llama-cpp's choice.
+   */
   threads?: number;
 }
 
 /** Completion length when the request gives no maxTokens. */
 export const DEFAULT_MAX_TOKENS = 512;
 const MAX_DEFAULT_CONTEXT = 4096;
+const SMALL_MODEL_BYTES = 256 * 1024 * 1024;
 /** log of the smallest positive float32: the floor for a probability that underflowed to 0. */
 const MIN_LOGPROB = Math.log(1.401298464324817e-45);
 
@@ -140,6 +144,8 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     throw new InputError(`llama.cpp could not load this GGUF model: ${(error as Error).message}`, { file: path });
   }
 
+  const threads = options.threads ?? (model.size < SMALL_MODEL_BYTES ? 1 : undefined);
+  const threadOption = threads !== undefined ? { threads } : {};
   const contextSize = options.contextSize ?? Math.min(model.trainContextSize, MAX_DEFAULT_CONTEXT);
   const kvType = options.kvCacheType ?? 'F16';
   let context: LlamaContext | undefined;
@@ -156,7 +162,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
         flashAttention: options.flashAttention ?? false,
         experimentalKvCacheKeyType: kvType,
         experimentalKvCacheValueType: kvType,
-        ...(options.threads !== undefined ? { threads: options.threads } : {}),
+        ...threadOption,
       });
       sequence = context.getSequence();
     }
@@ -361,7 +367,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
   const embed = async (request: EmbedRequest, signal?: AbortSignal): Promise<EmbedResponse> => {
     embeddingContext ??= await model.createEmbeddingContext({
       contextSize,
-      ...(options.threads !== undefined ? { threads: options.threads } : {}),
+      ...threadOption,
     });
     const vectors: number[][] = [];
     let promptTokens = 0;
