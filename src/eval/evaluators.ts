@@ -6,7 +6,7 @@ import type { Example, TaskDefinition } from '../data/types.js';
 import { isModelError } from '../models/errors.js';
 import type { CallMeta, ChatMessage, LanguageModel, TokenUsage } from '../models/types.js';
 import { extractAnswer, isCorrect } from './extract/index.js';
-import { bleu, rougeL } from './metrics/index.js';
+import { rougeL, sentenceBleu } from './metrics/index.js';
 import { buildAnswerExtractionPrompt, buildPrompt, type PromptStyle } from './prompts.js';
 import { addUsage, type ExampleRecord, ZERO_USAGE } from './records.js';
 import type { ExampleEvaluator } from './runner.js';
@@ -148,7 +148,7 @@ function scoreOutput(
   const correct = extraction.valid && isCorrect(extraction, example.target, task.answer, example);
   const scores = { ...parts.scores };
   if (task.answer.kind === 'free_text') {
-    scores.bleu = bleu([parts.output], [[example.target]]);
+    scores.bleu = sentenceBleu(parts.output, [example.target]);
     scores.rougeL = rougeL(parts.output, example.target).f;
   }
   return {

@@ -63,7 +63,7 @@ describe('apprentice eval --predictions', () => {
   };
   const baseArgs = (file: string, runs: string) => [
     'eval', '--dataset', `jsonl:${file}`, '--input-field', 'text', '--label-field', 'label',
-    '--labels', 'negative,positive', '--split', 'train', '--runs', runs, '--json', '--no-progress',
+    '--labels', 'negative,positive', '--split', 'test', '--runs', runs, '--json', '--no-progress',
   ];
 
   it('scores outputs from another system, counting an unparseable one as invalid', async () => {
