@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelHub } from '../../src/models/hub.js';
 import { createGgufModel } from '../../src/models/providers/gguf.js';
 import type { LanguageModel } from '../../src/models/types.js';
 import { InputError } from '../../src/util/errors.js';
@@ -199,6 +200,19 @@ describe('gguf provider on a tiny GGUF written by the project', () => {
       provider.embed({ texts: ['abc'] }),
     ]);
     expect(concurrent.slice(0, 3)).toEqual(sequential);
+  });
+
+  it('is what the hub builds for a gguf: spec', async () => {
+    const hub = new ModelHub({ cachePath: 'none' });
+    try {
+      const model = await hub.model(`gguf:${tiny.path}`);
+      const viaHub = await model.generate({ prompt: PROMPT, maxTokens: 4 });
+      const viaProvider = await provider.generate({ prompt: PROMPT, maxTokens: 4 });
+      expect(viaHub.completions).toEqual(viaProvider.completions);
+      expect(viaHub.usage).toEqual(viaProvider.usage);
+    } finally {
+      await hub.close();
+    }
   });
 
   it('reports a missing or invalid file as an InputError naming it', async () => {
