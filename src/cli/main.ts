@@ -11,6 +11,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerQuickstart } from './commands/quickstart.js';
+import { registerScale } from './commands/scale.js';
 
 /** Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 finished with failed model calls. */
 export const EXIT = { ok: 0, failure: 1, input: 2, callErrors: 3 } as const;
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerCompare(program);
   registerGenerate(program);
+  registerScale(program);
   return program;
 }
 
