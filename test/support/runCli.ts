@@ -37,7 +37,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
 }
 
 /** The last line of stdout parsed as JSON (commands print one JSON object with --json). */
-export function lastJson<T = Record<string, unknown>>(result: CliResult): T {
+export function lastJson<T = unknown>(result: CliResult): T {
   const lines = result.stdout.trim().split('\n');
   try {
     return JSON.parse(lines[lines.length - 1] ?? '') as T;
