@@ -1,0 +1,218 @@
+/**
+ * The Anthropic provider (`anthropic:<model>`): the Messages API through the official SDK.
+ *
+ * System messages go to the `system` parameter; max_tokens is required by the API (default
+ * 1024); one completion per call (nativeN false: the hub's fan-out middleware makes n calls).
+ * The API has no log-probabilities and no embeddings, so those calls fail with
+ * ModelError('unsupported').
+ *
+ * Retries, timeouts and concurrency belong to the middleware: the SDK client never retries and
+ * never times out by itself, the caller's AbortSignal is passed on, and every failure becomes a
+ * ModelError of the right kind (never an empty completion).
+ */
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { InputError } from '../../util/errors.js';
+import { isModelError, ModelError } from '../errors.js';
+import { toModelError } from '../middleware/retry.js';
+import type {
+  CallOptions,
+  GenerateRequest,
+  GenerateResponse,
+  LanguageModel,
+  ModelCapabilities,
+} from '../types.js';
+
+export interface AnthropicModelOptions {
+  spec: string;
+  model: string;
+  apiKey?: string;
+  /** Default: $ANTHROPIC_BASE_URL, else the SDK's default (https://api.anthropic.com). */
+  baseURL?: string;
+  /** Environment for ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_ANTHROPIC_MAX_TOKENS = 1024;
+
+/** The SDK's own timeout, far beyond any middleware timeout (which is what really applies). */
+const SDK_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+const CAPABILITIES: ModelCapabilities = { generate: true, logprob: false, embed: false, nativeN: false };
+
+export function createAnthropicModel(options: AnthropicModelOptions): LanguageModel {
+  const env = options.env ?? process.env;
+  const apiKey = options.apiKey || env.ANTHROPIC_API_KEY;
+  if (!apiKey) {
+    throw new InputError(
+      `no Anthropic API key for "${options.spec}": set the ANTHROPIC_API_KEY environment variable (or pass an API key)`,
+      { field: 'model' },
+    );
+  }
+  const baseURL = options.baseURL ?? (env.ANTHROPIC_BASE_URL || undefined);
+  const client = new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: SDK_TIMEOUT_MS });
+  const where = options.spec;
+
+  const generateOne = async (request: GenerateRequest, signal: AbortSignal | undefined): Promise<GenerateResponse> => {
+    if (signal?.aborted) throw abortError(signal);
+    const body = messagesBody(options.model, request);
+    let raw: unknown;
+    try {
+      raw = await client.messages.create(body, { signal });
+    } catch (error) {
+      throw translateError(error, signal, `messages call on ${where}`);
+    }
+    return parseMessageResponse(raw, where);
+  };
+
+  const generate = async (request: GenerateRequest, callOptions?: CallOptions): Promise<GenerateResponse> => {
+    const n = request.n ?? 1;
+    if (n <= 1) return generateOne(request, callOptions?.signal);
+    // Only reached when called outside the hub (whose fan-out middleware splits n > 1).
+    const parts = await Promise.all(
+      Array.from({ length: n }, () => generateOne({ ...request, n: 1 }, callOptions?.signal)),
+    );
+    return {
+      completions: parts.flatMap((part) => part.completions),
+      usage: {
+        promptTokens: parts.reduce((sum, part) => sum + part.usage.promptTokens, 0),
+        completionTokens: parts.reduce((sum, part) => sum + part.usage.completionTokens, 0),
+      },
+    };
+  };
+
+  return {
+    spec: options.spec,
+    provider: 'anthropic',
+    modelName: options.model,
+    capabilities: CAPABILITIES,
+    generate,
+    logprob: async () => {
+      throw new ModelError(
+        'unsupported',
+        `${where}: the Anthropic API does not return log-probabilities; use an OpenAI-compatible server that supports ` +
+          'echo with logprobs (e.g. vLLM) or a gguf model for log-probability scoring',
+      );
+    },
+    embed: async () => {
+      throw new ModelError(
+        'unsupported',
+        `${where}: the Anthropic API has no embeddings endpoint; use an embedding model (e.g. openai:text-embedding-3-small or a local one)`,
+      );
+    },
+  };
+}
+
+/**
+ * The body we send. The installed SDK's types no longer list temperature/top_p (its changelog
+ * mentions a temperature deprecation); they are sent only when the caller sets them, and a server
+ * that refuses them answers 400, reported as bad_request.
+ */
+export type MessagesBody = Anthropic.MessageCreateParamsNonStreaming & { temperature?: number; top_p?: number };
+
+/** The Messages API body for a request: system messages joined into `system`, the rest in order. */
+export function messagesBody(model: string, request: GenerateRequest): MessagesBody {
+  const system: string[] = [];
+  const messages: Anthropic.MessageParam[] = [];
+  if (request.messages?.length) {
+    for (const message of request.messages) {
+      if (message.role === 'system') system.push(message.content);
+      else messages.push({ role: message.role, content: message.content });
+    }
+  } else if (request.prompt !== undefined) {
+    messages.push({ role: 'user', content: request.prompt });
+  }
+  if (messages.length === 0) {
+    throw new ModelError('bad_request', 'a generate request needs a user message or a prompt (system messages alone are not enough)');
+  }
+  const body: MessagesBody = {
+    model,
+    max_tokens: request.maxTokens ?? DEFAULT_ANTHROPIC_MAX_TOKENS,
+    messages,
+  };
+  if (system.length) body.system = system.join('\n\n');
+  if (request.stop?.length) body.stop_sequences = request.stop;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  return body;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const FINISH_REASONS: Record<string, string> = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length' };
+
+export function parseMessageResponse(raw: unknown, where: string): GenerateResponse {
+  const bad = (what: string) => {
+    const shown = typeof raw === 'string' ? raw : JSON.stringify(raw);
+    const excerpt = shown === undefined ? String(raw) : shown.length > 200 ? `${shown.slice(0, 197)}...` : shown;
+    return new ModelError('bad_response', `${where}: ${what} (got ${excerpt})`);
+  };
+  if (!isObject(raw)) throw bad('the response is not a JSON object');
+  if (!Array.isArray(raw.content)) throw bad('the response has no content');
+  const texts: string[] = [];
+  for (const block of raw.content) {
+    if (!isObject(block)) throw bad('a content block is malformed');
+    if (block.type === 'text') {
+      if (typeof block.text !== 'string') throw bad('a text block has no text');
+      texts.push(block.text);
+    }
+  }
+  if (texts.length === 0 && raw.content.length > 0) throw bad('the response has no text block');
+  const stopReason = typeof raw.stop_reason === 'string' ? raw.stop_reason : 'stop';
+  const usage = isObject(raw.usage) ? raw.usage : {};
+  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
+  return {
+    completions: [{ text: texts.join(''), finishReason: FINISH_REASONS[stopReason] ?? stopReason }],
+    usage: {
+      promptTokens:
+        count(usage.input_tokens) + count(usage.cache_read_input_tokens) + count(usage.cache_creation_input_tokens),
+      completionTokens: count(usage.output_tokens),
+    },
+  };
+}
+
+function abortError(signal: AbortSignal): ModelError {
+  const reason: unknown = signal.reason;
+  return isModelError(reason) ? reason : new ModelError('aborted', 'the call was aborted', { cause: reason });
+}
+
+/** Any SDK/HTTP failure as a ModelError of the right kind. */
+export function translateError(error: unknown, signal: AbortSignal | undefined, where: string): ModelError {
+  if (isModelError(error)) return error;
+  if (signal?.aborted) return abortError(signal);
+  if (error instanceof APIUserAbortError) return new ModelError('aborted', `${where}: aborted`, { cause: error });
+  if (error instanceof APIConnectionTimeoutError) return new ModelError('timeout', `${where}: timed out`, { cause: error });
+  if (error instanceof APIConnectionError) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return new ModelError('network', `${where}: ${error.message}${cause}`, { cause: error });
+  }
+  if (error instanceof APIError) {
+    const status = error.status;
+    const text = `${where}: ${error.message}`;
+    if (status === undefined) return new ModelError('bad_response', text, { cause: error });
+    const retryAfterSeconds = error.headers ? parseRetryAfter(error.headers) : undefined;
+    if (status === 429) return new ModelError('rate_limit', text, { status, retryAfterSeconds, cause: error });
+    if (status === 401 || status === 403) return new ModelError('auth', text, { status, cause: error });
+    if (status === 408) return new ModelError('timeout', text, { status, retryAfterSeconds, cause: error });
+    // 529 is Anthropic's "overloaded".
+    if (status === 409 || status >= 500) return new ModelError('server', text, { status, retryAfterSeconds, cause: error });
+    if (status >= 400) return new ModelError('bad_request', text, { status, cause: error });
+    return new ModelError('bad_response', text, { status, cause: error });
+  }
+  if (error instanceof SyntaxError) {
+    return new ModelError('bad_response', `${where}: the response is not valid JSON (${error.message})`, { cause: error });
+  }
+  const translated = toModelError(error);
+  return new ModelError(translated.kind, `${where}: ${translated.message}`, { cause: error });
+}
+
+/** Seconds from `retry-after-ms` or `Retry-After` (seconds or an HTTP date); undefined if absent. */
+export function parseRetryAfter(headers: Headers, now = Date.now()): number | undefined {
+  const ms = headers.get('retry-after-ms')?.trim();
+  if (ms && /^\d+(\.\d+)?$/.test(ms)) return Number(ms) / 1000;
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
+}
