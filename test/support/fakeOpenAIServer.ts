@@ -8,6 +8,9 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 /** What a fault callback sees about each request. */
 export interface FaultInfo {
@@ -75,6 +78,10 @@ export interface FakeHttpServerOptions extends FakeServerOptions {
   errorBody: (status: number, message: string) => unknown;
   /** A 200 JSON body lacking the fields clients need. */
   missingFieldsBody: (path: string) => unknown;
+  /** Waited for (with the latency) before answering a request; used to report requests across threads. */
+  admit?: (request: ReceivedRequest, index: number) => Promise<void>;
+  /** Called when a request is no longer in flight. */
+  onDone?: (inFlight: number) => void;
 }
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -103,6 +110,7 @@ export async function startFakeHttpServer(options: FakeHttpServerOptions): Promi
       if (finished) return;
       finished = true;
       inFlight -= 1;
+      options.onDone?.(inFlight);
     };
     res.on('close', finish);
 
@@ -137,6 +145,24 @@ export async function startFakeHttpServer(options: FakeHttpServerOptions): Promi
       const received: ReceivedRequest = { receivedAt: performance.now(), path, body, headers: req.headers };
       const index = requests.length;
       requests.push(received);
+      if (options.admit) {
+        const admitted = options.admit(received, index);
+        const proceed = () => respond(index, path, body, parsed, received);
+        if (latencyMs <= 0) void admitted.then(proceed);
+        else {
+          let waiting = 2;
+          const step = () => {
+            if (--waiting === 0) proceed();
+          };
+          void admitted.then(step);
+          later(step);
+        }
+        return;
+      }
+      respond(index, path, body, parsed, received, true);
+    });
+
+    function respond(index: number, path: string, body: unknown, parsed: boolean, received: ReceivedRequest, delay = false) {
       if (size > MAX_BODY_BYTES) return send({ status: 413, body: options.errorBody(413, 'request body too large') });
       if (!parsed || req.method !== 'POST') {
         return send({ status: 400, body: options.errorBody(400, 'expected a POST with a JSON body') });
@@ -149,7 +175,7 @@ export async function startFakeHttpServer(options: FakeHttpServerOptions): Promi
         req.socket.destroy();
         return;
       }
-      later(() => {
+      (delay ? later : (fn: () => void) => fn())(() => {
         if (fault) return send(faultAnswer(fault, path, options));
         let answer: HttpAnswer | undefined;
         try {
@@ -159,7 +185,7 @@ export async function startFakeHttpServer(options: FakeHttpServerOptions): Promi
         }
         send(answer ?? { status: 404, body: options.errorBody(404, `no route for POST ${path}`) });
       });
-    });
+    }
   });
   server.keepAliveTimeout = 30_000;
   server.headersTimeout = 60_000;
@@ -232,6 +258,8 @@ function faultAnswer(fault: Exclude<Fault, { kind: 'hang' | 'reset' }>, path: st
 export type FakeOpenAIServerOptions = FakeServerOptions & {
   /** Serve /v1/completions (echo + logprobs). Default true; false answers 404 like a chat-only API. */
   completions?: boolean;
+  /** false: never run in a worker thread (see startFakeOpenAIServer). */
+  thread?: boolean;
 };
 
 export interface FakeOpenAIServer extends FakeServer {
@@ -420,10 +448,30 @@ function embeddings(body: Record<string, unknown>): HttpAnswer {
   return { status: 200, body: { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } } };
 }
 
+/**
+ * Starts the fake OpenAI server. Without a fault callback (which cannot cross threads) it runs in
+ * a worker thread when the runtime can load this module there (tsx can; vitest cannot), so its
+ * CPU time does not compete with the client under test, as with a real server; otherwise, or
+ * with `thread: false`, it runs in this thread. Either way `requests` is complete before each
+ * answer is sent.
+ */
 export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {}): Promise<FakeOpenAIServer> {
+  if (!options.fault && options.thread !== false) {
+    const threaded = await startInWorker(options);
+    if (threaded) return threaded;
+  }
+  return startInProcess(options);
+}
+
+async function startInProcess(
+  options: FakeOpenAIServerOptions,
+  hooks: Pick<FakeHttpServerOptions, 'admit' | 'onDone'> = {},
+): Promise<FakeOpenAIServer> {
   const serveCompletions = options.completions ?? true;
   const server = await startFakeHttpServer({
-    ...options,
+    latencyMs: options.latencyMs,
+    fault: options.fault,
+    ...hooks,
     errorBody: openAIError,
     missingFieldsBody: (path) =>
       path.endsWith('/embeddings') ? { object: 'list', model: 'fake' } : { id: 'fake', object: 'chat.completion', created: 0 },
@@ -436,4 +484,141 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
     },
   });
   return Object.assign(server, { url: `${server.origin}/v1` }) as FakeOpenAIServer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker-thread mode
+
+const WORKER_FLAG = 'apprentice-fake-openai-server';
+const WORKER_START_TIMEOUT_MS = 10_000;
+
+type WorkerMessage =
+  | { type: 'ready'; origin: string }
+  | { type: 'request'; id: number; receivedAt: number; path: string; body: unknown; headers: IncomingHttpHeaders; inFlight: number; maxInFlight: number }
+  | { type: 'done'; inFlight: number }
+  | { type: 'closed' };
+
+function startInWorker(options: FakeOpenAIServerOptions): Promise<FakeOpenAIServer | undefined> {
+  let worker: Worker;
+  try {
+    // A .ts module needs tsx's loader registered in the worker thread too.
+    const self = import.meta.url;
+    const source = self.endsWith('.ts')
+      ? `import(${JSON.stringify(pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href)})` +
+        `.then((api) => { api.register(); return import(${JSON.stringify(self)}); })`
+      : `import(${JSON.stringify(self)})`;
+    worker = new Worker(source, {
+      eval: true,
+      workerData: { flag: WORKER_FLAG, options: { latencyMs: options.latencyMs, completions: options.completions } },
+      stdout: false,
+      stderr: true,
+    });
+  } catch {
+    return Promise.resolve(undefined);
+  }
+  worker.stderr.resume();
+  const requests: ReceivedRequest[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let closing: Promise<void> | undefined;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+
+  return new Promise((resolve) => {
+    const giveUp = () => {
+      clearTimeout(timer);
+      void worker.terminate();
+      resolve(undefined);
+    };
+    const timer = setTimeout(giveUp, WORKER_START_TIMEOUT_MS);
+    worker.once('error', giveUp);
+    worker.once('exit', giveUp);
+    worker.on('message', (message: WorkerMessage) => {
+      switch (message.type) {
+        case 'request':
+          requests.push({
+            receivedAt: message.receivedAt - performance.timeOrigin,
+            path: message.path,
+            body: message.body,
+            headers: message.headers,
+          });
+          inFlight = message.inFlight;
+          if (message.maxInFlight > maxInFlight) maxInFlight = message.maxInFlight;
+          worker.postMessage({ type: 'ack', id: message.id });
+          break;
+        case 'done':
+          inFlight = message.inFlight;
+          break;
+        case 'ready': {
+          clearTimeout(timer);
+          worker.off('error', giveUp);
+          worker.off('exit', giveUp);
+          worker.on('error', () => {});
+          worker.unref();
+          const server: FakeOpenAIServer = {
+            origin: message.origin,
+            url: `${message.origin}/v1`,
+            requests,
+            get maxInFlight() {
+              return maxInFlight;
+            },
+            get inFlight() {
+              return inFlight;
+            },
+            close() {
+              closing ??= (async () => {
+                worker.postMessage({ type: 'close' });
+                await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+                await worker.terminate();
+              })();
+              return closing;
+            },
+          };
+          resolve(server);
+          break;
+        }
+        case 'closed':
+          break;
+      }
+    });
+  });
+}
+
+async function runWorker(options: FakeOpenAIServerOptions): Promise<void> {
+  const port = parentPort!;
+  const waiting = new Map<number, () => void>();
+  const state: { server?: FakeOpenAIServer } = {};
+  port.on('message', (message: { type: 'ack'; id: number } | { type: 'close' }) => {
+    if (message.type === 'ack') {
+      waiting.get(message.id)?.();
+      waiting.delete(message.id);
+    } else {
+      void (state.server?.close() ?? Promise.resolve()).then(() => {
+        port.postMessage({ type: 'closed' });
+        port.close();
+      });
+    }
+  });
+  const server = await startInProcess(options, {
+    admit: (request, index) =>
+      new Promise<void>((resolve) => {
+        waiting.set(index, resolve);
+        port.postMessage({
+          type: 'request',
+          id: index,
+          receivedAt: performance.timeOrigin + request.receivedAt,
+          path: request.path,
+          body: request.body,
+          headers: request.headers,
+          inFlight: state.server?.inFlight ?? 1,
+          maxInFlight: state.server?.maxInFlight ?? 1,
+        } satisfies WorkerMessage);
+      }),
+    onDone: (inFlight) => port.postMessage({ type: 'done', inFlight } satisfies WorkerMessage),
+  });
+  state.server = server;
+  port.postMessage({ type: 'ready', origin: server.origin } satisfies WorkerMessage);
+}
+
+if (!isMainThread && (workerData as { flag?: string } | null)?.flag === WORKER_FLAG) {
+  void runWorker((workerData as { options: FakeOpenAIServerOptions }).options);
 }
