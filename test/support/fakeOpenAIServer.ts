@@ -260,6 +260,8 @@ export type FakeOpenAIServerOptions = FakeServerOptions & {
   completions?: boolean;
   /** false: never run in a worker thread (see startFakeOpenAIServer). */
   thread?: boolean;
+  /** What the fake model says to a chat request, by its last user message (default: an echo). */
+  answer?: (lastUserMessage: string) => string;
 };
 
 export interface FakeOpenAIServer extends FakeServer {
@@ -321,7 +323,7 @@ function openAIError(status: number, message: string): unknown {
   return { error: { message, type, param: null, code: null } };
 }
 
-function chatCompletion(body: Record<string, unknown>): HttpAnswer {
+function chatCompletion(body: Record<string, unknown>, answer: FakeOpenAIServerOptions['answer']): HttpAnswer {
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) {
     return { status: 400, body: openAIError(400, "'messages' must be a non-empty array") };
@@ -336,7 +338,8 @@ function chatCompletion(body: Record<string, unknown>): HttpAnswer {
   const stop = stopList(body.stop);
   let completionTokens = 0;
   const choices = Array.from({ length: n }, (_, index) => {
-    const generated = fakeGenerate(fakeAnswerText(last, { index, temperature, seed }), stop, maxTokens);
+    const full = answer ? answer(last) : fakeAnswerText(last, { index, temperature, seed });
+    const generated = fakeGenerate(full, stop, maxTokens);
     completionTokens += generated.tokens.length;
     return {
       index,
@@ -449,14 +452,14 @@ function embeddings(body: Record<string, unknown>): HttpAnswer {
 }
 
 /**
- * Starts the fake OpenAI server. Without a fault callback (which cannot cross threads) it runs in
+ * Starts the fake OpenAI server. Without fault or answer callbacks (which cannot cross threads) it runs in
  * a worker thread when the runtime can load this module there (tsx can; vitest cannot), so its
  * CPU time does not compete with the client under test, as with a real server; otherwise, or
  * with `thread: false`, it runs in this thread. Either way `requests` is complete before each
  * answer is sent.
  */
 export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {}): Promise<FakeOpenAIServer> {
-  if (!options.fault && options.thread !== false) {
+  if (!options.fault && !options.answer && options.thread !== false) {
     const threaded = await startInWorker(options);
     if (threaded) return threaded;
   }
@@ -477,7 +480,7 @@ async function startInProcess(
       path.endsWith('/embeddings') ? { object: 'list', model: 'fake' } : { id: 'fake', object: 'chat.completion', created: 0 },
     handle: (path, body) => {
       const request = (body ?? {}) as Record<string, unknown>;
-      if (path === '/v1/chat/completions') return chatCompletion(request);
+      if (path === '/v1/chat/completions') return chatCompletion(request, options.answer);
       if (path === '/v1/completions' && serveCompletions) return completion(request);
       if (path === '/v1/embeddings') return embeddings(request);
       return undefined;
