@@ -1,9 +1,9 @@
 /** The CLI end to end without any model: the quickstart, existing predictions and bad input. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastJson, runCli } from '../support/runCli.js';
+import { lastJson, PROJECT_ROOT, runCli } from '../support/runCli.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'apprentice-cli-'));
 
@@ -105,5 +105,34 @@ describe('apprentice eval --predictions', () => {
     const result = await runCli([...baseArgs(file, dir), '--limit', 'zero']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--limit');
+  });
+});
+
+describe('apprentice compare', () => {
+  it('pairs two runs on the same examples and tests their difference', async () => {
+    const runs = tempDir();
+    const quickstart = lastJson<Summary>(await runCli(['quickstart', '--runs', runs, '--json', '--no-progress']));
+    const example = join(PROJECT_ROOT, 'examples', 'svamp-palm');
+    const original = readFileSync(join(example, 'palm-540b-cot.predictions.jsonl'), 'utf8').trim().split('\n');
+    // Spoil the first 40 answers: B can only lose where A was right.
+    const spoiled = original.map((line, i) => (i < 40 ? JSON.stringify({ index: i, output: 'The answer is (123456).' }) : line));
+    const predictions = join(runs, 'spoiled.jsonl');
+    writeFileSync(predictions, spoiled.join('\n') + '\n');
+    const b = await runCli([
+      'eval', '--dataset', `svamp:${example}`, '--split', 'test', '--predictions', predictions, '--runs', runs, '--json', '--no-progress',
+    ]);
+    expect(b.code, b.stderr).toBe(0);
+    const runB = lastJson<Summary>(b);
+
+    const records = readFileSync(join(quickstart.runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { index: number; correct: boolean });
+    const lost = records.filter((record) => record.index < 40 && record.correct).length;
+    const compared = await runCli(['compare', quickstart.runDir, runB.runDir, '--json']);
+    expect(compared.code, compared.stderr).toBe(0);
+    const result = lastJson<{ paired: number; mcnemar: { onlyA: number; onlyB: number; pValue: number }; difference: { mean: number; ci95: [number, number] } }>(compared);
+    expect(result.paired).toBe(200);
+    expect(result.mcnemar).toMatchObject({ onlyA: lost, onlyB: 0 });
+    expect(result.mcnemar.pValue).toBeLessThan(0.001);
+    expect(result.difference.mean).toBeCloseTo(-lost / 200, 10);
+    expect(result.difference.ci95[1]).toBeLessThan(0);
   });
 });
