@@ -24,7 +24,7 @@ describe('apprentice with a gguf: model', () => {
     expect(first.code, first.stderr).toBe(0);
     const second = await runCli(args);
     const a = lastJsonPretty(first.stdout);
-    expect(a.completions[0].text).toBe(lastJsonPretty(second.stdout).completions[0].text);
+    expect(a.completions[0]!.text).toBe(lastJsonPretty(second.stdout).completions[0]!.text);
     expect(a.usage.completionTokens).toBeGreaterThan(0);
     expect(a.usage.completionTokens).toBeLessThanOrEqual(8);
   });
