@@ -9,7 +9,7 @@
  * are never formed (they would be cols × dims); a text is projected as (x·basis)·mixing.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import type { Rng } from './random.js';
+import type { Rng } from '../util/random.js';
 import { csrTimesDense, denseRowTimesDense, symmetricCrossProduct, transpose, type CsrMatrix } from './sparse.js';
 
 export interface RandomizedSvdOptions {

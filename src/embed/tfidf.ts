@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { InputError } from '../util/errors.js';
 import { extractFeatures, FEATURE_SPACE, isCharFeature, type FeatureCounts } from './features.js';
 import { randomizedLsa, type LsaProjection } from './lsa.js';
-import { createRng } from './random.js';
+import { createRng } from '../util/random.js';
 import { denseRowTimesDense, sparseRowTimesDense, type CsrMatrix } from './sparse.js';
 import type { FittableEmbedder, TfidfLsaSettings, TfidfLsaState } from './types.js';
 import { normalize } from './vector.js';

@@ -12,7 +12,7 @@
  */
 import type { Example } from '../data/types.js';
 import { ensureFitted } from '../embed/index.js';
-import { createRng, shuffled, type Rng } from '../embed/random.js';
+import { createRng, shuffle, type Rng } from '../util/random.js';
 import type { EmbedOptions, Embedder } from '../embed/types.js';
 import { dot } from '../embed/vector.js';
 import { InputError } from '../util/errors.js';
@@ -73,7 +73,7 @@ export async function selectDemos(
 
 function randomDemos(pool: readonly Example[], k: number, excluded: Set<string>, rng: Rng): Example[] {
   const out: Example[] = [];
-  for (const example of shuffled(pool, rng)) {
+  for (const example of shuffle(pool, rng)) {
     if (out.length === k) break;
     if (!excluded.has(example.id)) out.push(example);
   }
@@ -88,7 +88,7 @@ function balancedRandomDemos(pool: readonly Example[], k: number, excluded: Set<
     else byLabel.set(example.target, [example]);
   }
   // Which labels get the extra demos when k is not a multiple of the label count is part of the draw.
-  const queues = shuffled([...byLabel.values()], rng).map((group) => shuffled(group, rng));
+  const queues = shuffle([...byLabel.values()], rng).map((group) => shuffle(group, rng));
   const cursors = queues.map(() => 0);
   const chosen: Example[] = [];
   let progressed = true;
@@ -103,7 +103,7 @@ function balancedRandomDemos(pool: readonly Example[], k: number, excluded: Set<
       }
     }
   }
-  return shuffled(chosen, rng);
+  return shuffle(chosen, rng);
 }
 
 export interface RankedDemo {

@@ -1,7 +1,7 @@
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { randomizedLsa } from '../../src/embed/lsa.js';
-import { createRng } from '../../src/embed/random.js';
+import { createRng } from '../../src/util/random.js';
 import { denseRowTimesDense, sparseRowTimesDense, transpose, type CsrMatrix } from '../../src/embed/sparse.js';
 
 function randomSparse(rows: number, cols: number, density: number, seed: number): number[][] {
@@ -97,11 +97,13 @@ describe('randomizedLsa', () => {
   it('approximates the leading singular values of a matrix with a decaying spectrum', () => {
     // Strong low-rank structure plus noise: the sketch (narrower than the rank) must find the top.
     const rng = createRng(21);
-    const left = Array.from({ length: 80 }, () => Array.from({ length: 4 }, () => rng.normal()));
-    const right = Array.from({ length: 4 }, () => Array.from({ length: 120 }, () => rng.normal()));
+    // Box–Muller: a standard normal from two uniforms.
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+    const left = Array.from({ length: 80 }, () => Array.from({ length: 4 }, normal));
+    const right = Array.from({ length: 4 }, () => Array.from({ length: 120 }, normal));
     const strengths = [10, 6, 3, 2];
     const signal = (l: number[], f: number) => l.reduce((sum, li, r) => sum + strengths[r]! * li * right[r]![f]!, 0);
-    const dense = left.map((l) => right[0]!.map((_, f) => signal(l, f) + 0.05 * rng.normal()));
+    const dense = left.map((l) => right[0]!.map((_, f) => signal(l, f) + 0.05 * normal()));
     const fit = randomizedLsa(toCsr(dense), { rank: 4, oversamples: 4, powerIterations: 2, rng: createRng(1) });
     const exact = new SingularValueDecomposition(new Matrix(dense), { autoTranspose: true });
     fit.singularValues.forEach((s, j) => expect(Math.abs(s / exact.diagonal[j]! - 1)).toBeLessThan(1e-3));
