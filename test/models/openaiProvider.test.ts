@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/models/errors.js';
-import { createOpenAIModel, parseRetryAfter, renderMessages } from '../../src/models/providers/openai.js';
+import { parseRetryAfter } from '../../src/models/providers/httpErrors.js';
+import { createOpenAIModel, renderMessages } from '../../src/models/providers/openai.js';
 import type { GenerateRequest, LanguageModel } from '../../src/models/types.js';
 import { InputError } from '../../src/util/errors.js';
 import {

@@ -12,8 +12,8 @@
  */
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { InputError } from '../../util/errors.js';
-import { isModelError, ModelError } from '../errors.js';
-import { toModelError } from '../middleware/retry.js';
+import { ModelError } from '../errors.js';
+import { abortError, type SdkErrorClasses, translateSdkError } from './httpErrors.js';
 import type {
   CallOptions,
   GenerateRequest,
@@ -171,48 +171,8 @@ export function parseMessageResponse(raw: unknown, where: string): GenerateRespo
   };
 }
 
-function abortError(signal: AbortSignal): ModelError {
-  const reason: unknown = signal.reason;
-  return isModelError(reason) ? reason : new ModelError('aborted', 'the call was aborted', { cause: reason });
-}
+const ANTHROPIC_ERRORS: SdkErrorClasses = { APIUserAbortError, APIConnectionTimeoutError, APIConnectionError, APIError };
 
-/** Any SDK/HTTP failure as a ModelError of the right kind. */
 export function translateError(error: unknown, signal: AbortSignal | undefined, where: string): ModelError {
-  if (isModelError(error)) return error;
-  if (signal?.aborted) return abortError(signal);
-  if (error instanceof APIUserAbortError) return new ModelError('aborted', `${where}: aborted`, { cause: error });
-  if (error instanceof APIConnectionTimeoutError) return new ModelError('timeout', `${where}: timed out`, { cause: error });
-  if (error instanceof APIConnectionError) {
-    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return new ModelError('network', `${where}: ${error.message}${cause}`, { cause: error });
-  }
-  if (error instanceof APIError) {
-    const status = error.status;
-    const text = `${where}: ${error.message}`;
-    if (status === undefined) return new ModelError('bad_response', text, { cause: error });
-    const retryAfterSeconds = error.headers ? parseRetryAfter(error.headers) : undefined;
-    if (status === 429) return new ModelError('rate_limit', text, { status, retryAfterSeconds, cause: error });
-    if (status === 401 || status === 403) return new ModelError('auth', text, { status, cause: error });
-    if (status === 408) return new ModelError('timeout', text, { status, retryAfterSeconds, cause: error });
-    // 529 is Anthropic's "overloaded".
-    if (status === 409 || status >= 500) return new ModelError('server', text, { status, retryAfterSeconds, cause: error });
-    if (status >= 400) return new ModelError('bad_request', text, { status, cause: error });
-    return new ModelError('bad_response', text, { status, cause: error });
-  }
-  if (error instanceof SyntaxError) {
-    return new ModelError('bad_response', `${where}: the response is not valid JSON (${error.message})`, { cause: error });
-  }
-  const translated = toModelError(error);
-  return new ModelError(translated.kind, `${where}: ${translated.message}`, { cause: error });
-}
-
-/** Seconds from `retry-after-ms` or `Retry-After` (seconds or an HTTP date); undefined if absent. */
-export function parseRetryAfter(headers: Headers, now = Date.now()): number | undefined {
-  const ms = headers.get('retry-after-ms')?.trim();
-  if (ms && /^\d+(\.\d+)?$/.test(ms)) return Number(ms) / 1000;
-  const value = headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
+  return translateSdkError(ANTHROPIC_ERRORS, error, signal, where);
 }
