@@ -1,0 +1,85 @@
+/**
+ * What the Grimoire (SLEICL) pipeline produces and consumes: sample sets chosen from training data,
+ * grimoires (skill books written by a strong model, or imported from recordings) with their
+ * provenance, and the manifest of a grimoire set folder.
+ */
+import type { TokenUsage } from '../models/types.js';
+
+/** Sample-set strategies of the paper: KCS, HCS, HSS, RSS and the zero-shot grimoire. */
+export type SamplerName = 'kmeans' | 'hierarchical' | 'hard' | 'random' | 'zero';
+
+export const SAMPLER_NAMES: readonly SamplerName[] = ['kmeans', 'hierarchical', 'hard', 'random', 'zero'];
+
+/** Profound: rules, how to apply them, examples where needed. Simple: at most three rules. */
+export type GrimoireVariant = 'profound' | 'simple';
+
+export interface SampleRef {
+  /** Example id in the dataset (train split). */
+  id: string;
+  input: string;
+  target: string;
+  /** HSS only: whether the weak model answered it wrong zero-shot. */
+  hard?: boolean;
+}
+
+export interface SamplerSettings {
+  name: SamplerName;
+  /** Samples per label (0 for the zero-shot grimoire). */
+  k: number;
+  seed: number;
+  /** HSS: share of hard samples per label. */
+  hardRatio?: number;
+  /** HSS: the weak model whose zero-shot mistakes define "hard". */
+  hardFor?: string;
+}
+
+export interface GrimoireArtifact {
+  format: 'apprentice.grimoire';
+  version: 1;
+  /** Unique within a set, also the file name (without .json). */
+  id: string;
+  task: string;
+  variant: GrimoireVariant;
+  text: string;
+  sampler: SamplerSettings;
+  samples: SampleRef[];
+  /** Model spec (generated) or model name (imported) of the writer. */
+  strongModel: string;
+  source: { kind: 'generated' } | { kind: 'imported'; file: string };
+  /** Tokens and dollars spent writing this grimoire (the simple variant includes only its own call). */
+  usage: TokenUsage & { costUsd: number; cached: boolean };
+  createdAt: string;
+}
+
+export interface ManifestEntry {
+  id: string;
+  file: string;
+  variant: GrimoireVariant;
+  sampler: SamplerName;
+}
+
+export interface ManifestFailure {
+  sampler: string;
+  variant?: GrimoireVariant;
+  error: { kind: string; message: string };
+}
+
+export interface GrimoireManifest {
+  format: 'apprentice.grimoire-set';
+  version: 1;
+  task: string;
+  dataset: string | null;
+  strongModel: string | null;
+  weakModel: string | null;
+  embedder: string | null;
+  seed: number;
+  k: number | null;
+  /** Train ids held out as validation before any sampling (generated sets); eval reuses them. */
+  validationIds: string[] | null;
+  grimoires: ManifestEntry[];
+  failures: ManifestFailure[];
+  usage: TokenUsage & { costUsd: number };
+  createdAt: string;
+  /** How the set was made (command, version, settings). */
+  provenance: Record<string, unknown>;
+}
