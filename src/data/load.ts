@@ -10,6 +10,7 @@ import { loadGrimoireTask } from './adapters/grimoire.js';
 import { loadGsm8k } from './adapters/gsm8k.js';
 import type { DatasetAdapter, DatasetOptions } from './adapters/shared.js';
 import { loadSvamp } from './adapters/svamp.js';
+import { loadSynthetic } from './synthetic/index.js';
 import { formatFromExtension } from './readers.js';
 import type { Dataset } from './types.js';
 
@@ -20,6 +21,7 @@ const ADAPTERS = {
   svamp: loadSvamp,
   cqa: loadCqa,
   gsm8k: loadGsm8k,
+  synthetic: loadSynthetic,
   json: (path, options) => loadGenericDataset('json', path, options),
   jsonl: (path, options) => loadGenericDataset('jsonl', path, options),
   csv: (path, options) => loadGenericDataset('csv', path, options),
