@@ -11,6 +11,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerEval } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerQuickstart } from './commands/quickstart.js';
+import { registerReport } from './commands/report.js';
 import { registerScale } from './commands/scale.js';
 
 /** Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 finished with failed model calls. */
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerGenerate(program);
   registerScale(program);
+  registerReport(program);
   return program;
 }
 

@@ -1,0 +1,151 @@
+/**
+ * Chart building blocks: vega-lite spec builders for the plots reports share, and one renderer
+ * that turns a spec into static SVG with vega (headless, no browser, no hand-drawn SVG).
+ *
+ * - estimateBarsSpec: one bar per method (run, prompt, model...) with its 95% CI as an error bar,
+ *   e.g. accuracy per method.
+ * - seriesLinesSpec: score against x with one line per series and an optional CI band, e.g.
+ *   accuracy vs number of training examples (data efficiency) or score vs log10(parameters).
+ */
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { ValueFormat } from './format.js';
+
+export type ChartSpec = TopLevelSpec;
+
+export interface EstimateBar {
+  label: string;
+  value: number;
+  ci95?: readonly [number, number] | null;
+  /** Optional grouping shown as colour (e.g. the model when labels are prompts). */
+  group?: string;
+}
+
+export interface EstimateBarsOptions {
+  title?: string;
+  /** Axis title of the estimate, default "accuracy". */
+  valueTitle?: string;
+  /** Default 'percent' (values in [0, 1], axis fixed to 0-100%). */
+  format?: ValueFormat;
+  width?: number;
+}
+
+const D3_FORMAT: Record<ValueFormat, string> = { percent: '.1%', decimal: '.3f' };
+const AXIS_FORMAT: Record<ValueFormat, string> = { percent: '.0%', decimal: '~g' };
+
+/** Horizontal bars (labels can be long), one per entry in the given order, with CI whiskers and value labels. */
+export function estimateBarsSpec(bars: readonly EstimateBar[], options: EstimateBarsOptions = {}): ChartSpec {
+  const format = options.format ?? 'percent';
+  const values = bars.map((bar, order) => ({
+    order,
+    label: bar.label,
+    value: bar.value,
+    lo: bar.ci95?.[0] ?? bar.value,
+    hi: bar.ci95?.[1] ?? bar.value,
+    group: bar.group ?? '',
+  }));
+  const hasGroups = bars.some((bar) => bar.group !== undefined);
+  const x = {
+    field: 'value',
+    type: 'quantitative' as const,
+    title: options.valueTitle ?? 'accuracy',
+    axis: { format: AXIS_FORMAT[format] },
+    ...(format === 'percent' ? { scale: { domain: [0, 1] } } : {}),
+  };
+  const y = { field: 'label', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 320 } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...(options.title ? { title: options.title } : {}),
+    width: options.width ?? 520,
+    height: { step: 30 },
+    data: { values },
+    encoding: { y },
+    layer: [
+      {
+        mark: { type: 'bar', height: { band: 0.7 } },
+        encoding: {
+          x,
+          color: hasGroups ? { field: 'group', type: 'nominal', title: null } : { value: '#4c78a8' },
+        },
+      },
+      {
+        mark: { type: 'rule', color: '#222', strokeWidth: 1.5 },
+        encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' } },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 4, dy: -9, fontSize: 10, color: '#222' },
+        encoding: { x: { field: 'hi', type: 'quantitative' }, text: { field: 'value', type: 'quantitative', format: D3_FORMAT[format] } },
+      },
+    ],
+  } as ChartSpec;
+}
+
+export interface SeriesPoint {
+  series: string;
+  x: number;
+  y: number;
+  ci95?: readonly [number, number] | null;
+}
+
+export interface SeriesLinesOptions {
+  title?: string;
+  xTitle: string;
+  yTitle: string;
+  /** 'log' plots x on a log10 axis (x must be > 0); pass log10 values with 'linear' to label them as such. */
+  xScale?: 'linear' | 'log';
+  /** Default 'decimal'. */
+  format?: ValueFormat;
+  width?: number;
+  height?: number;
+}
+
+/** Lines with points, one colour per series, and a shaded 95% CI band where points carry one. */
+export function seriesLinesSpec(points: readonly SeriesPoint[], options: SeriesLinesOptions): ChartSpec {
+  const format = options.format ?? 'decimal';
+  const values = points.map((point) => ({
+    series: point.series,
+    x: point.x,
+    y: point.y,
+    lo: point.ci95?.[0] ?? null,
+    hi: point.ci95?.[1] ?? null,
+  }));
+  const x = {
+    field: 'x',
+    type: 'quantitative' as const,
+    title: options.xTitle,
+    scale: { type: options.xScale ?? 'linear', zero: false, nice: options.xScale !== 'log' },
+  };
+  const color = { field: 'series', type: 'nominal' as const, title: null };
+  const yAxis = { format: AXIS_FORMAT[format] };
+  const layers: unknown[] = [];
+  if (points.some((point) => point.ci95)) {
+    layers.push({
+      transform: [{ filter: 'datum.lo !== null && datum.hi !== null' }],
+      mark: { type: 'area', opacity: 0.18 },
+      encoding: { x, y: { field: 'lo', type: 'quantitative', axis: yAxis, title: options.yTitle }, y2: { field: 'hi' }, color },
+    });
+  }
+  layers.push({
+    mark: { type: 'line', point: true },
+    encoding: { x, y: { field: 'y', type: 'quantitative', title: options.yTitle, axis: yAxis }, color },
+  });
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...(options.title ? { title: options.title } : {}),
+    width: options.width ?? 520,
+    height: options.height ?? 300,
+    data: { values },
+    layer: layers,
+  } as ChartSpec;
+}
+
+/** Compiles a vega-lite spec and renders it headless to a standalone SVG document string. */
+export async function renderChartSvg(spec: ChartSpec): Promise<string> {
+  const compiled = compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}

@@ -1,0 +1,336 @@
+/**
+ * The report of one or more evaluation runs: results with 95% CIs (table and chart), smooth
+ * metrics, paired comparisons of every run against the first, and per run its configuration,
+ * totals and every example. Rendered as one self-contained HTML page and a Markdown summary
+ * whose links point into the HTML page.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { compareRuns, type RunComparison } from '../eval/compare.js';
+import { InputError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+import { estimateBarsSpec, renderChartSvg } from './charts.js';
+import { exampleAnchor, examplesSectionHtml, exampleViewFromRecord, recordStatus, STATUS_LABEL } from './examples.js';
+import type { EvalRun } from './evalRun.js';
+import { loadEvalRuns } from './evalRun.js';
+import {
+  formatDifference,
+  formatEstimate,
+  formatInt,
+  formatPercent,
+  formatPValue,
+  formatUsd,
+} from './format.js';
+import { anchorId, html, type SafeHtml } from './html.js';
+import { escapeMarkdown, markdownLink, truncate } from './markdown.js';
+import { chartFigure, jsonDetails, renderPage, type PageSection } from './page.js';
+import { estimateCell, tableHtml, tableMarkdown, type Table } from './table.js';
+
+export const REPORT_HTML = 'report.html';
+export const REPORT_MARKDOWN = 'report.md';
+
+export interface EvalReportOptions {
+  title?: string;
+  /** Bootstrap seed of the comparisons. Default 0. */
+  seed?: number;
+  /** Default now. */
+  generatedAt?: Date;
+  /** How the Markdown links to the HTML page. Default "report.html". */
+  htmlHref?: string;
+  /** Examples listed per run in the Markdown summary (the HTML has them all). Default 50. */
+  markdownExamples?: number;
+}
+
+export interface EvalReport {
+  html: string;
+  markdown: string;
+}
+
+interface Comparison {
+  baseline: EvalRun;
+  other: EvalRun;
+  result?: RunComparison;
+  /** Why the runs could not be compared. */
+  problem?: string;
+}
+
+/** Anchor scope of run i (1-based in ids, as in the tables). */
+function runKey(i: number): string {
+  return `run${i + 1}`;
+}
+
+function runAnchor(i: number): string {
+  return anchorId(runKey(i));
+}
+
+function resultsTable(runs: readonly EvalRun[]): Table<[EvalRun, number]> {
+  return {
+    id: 'results-table',
+    rows: runs.map((run, i): [EvalRun, number] => [run, i]),
+    columns: [
+      { header: 'run', cell: ([run, i]) => ({ text: `${i + 1}. ${run.label}`, href: `#${runAnchor(i)}` }) },
+      { header: 'task', cell: ([run]) => `${run.task} (${run.split})` },
+      { header: 'accuracy [95% CI]', align: 'right', cell: ([run]) => estimateCell(run.summary.accuracy, run.summary.ci95) },
+      { header: 'correct / scored', align: 'right', cell: ([run]) => `${run.summary.correct} / ${run.summary.scored}` },
+      { header: 'invalid', align: 'right', cell: ([run]) => run.summary.invalid },
+      { header: 'errors', align: 'right', cell: ([run]) => run.summary.errors },
+      { header: 'not run', align: 'right', cell: ([run]) => run.summary.missing },
+      {
+        header: 'tokens (prompt + completion)',
+        align: 'right',
+        cell: ([run]) => `${formatInt(run.summary.usage.promptTokens)} + ${formatInt(run.summary.usage.completionTokens)}`,
+      },
+      { header: 'cost', align: 'right', cell: ([run]) => formatUsd(run.summary.usage.costUsd) },
+      { header: 'cost / correct', align: 'right', cell: ([run]) => formatUsd(run.summary.costPerCorrectUsd) },
+    ],
+  };
+}
+
+function metricsTable(runs: readonly EvalRun[]): Table<string> | undefined {
+  const names = [...new Set(runs.flatMap((run) => Object.keys(run.summary.metrics)))].sort();
+  if (!names.length) return undefined;
+  return {
+    id: 'metrics-table',
+    rows: names,
+    columns: [
+      { header: 'metric', cell: (name) => name },
+      ...runs.map((run, i) => ({
+        header: `${i + 1}. ${run.label}`,
+        align: 'right' as const,
+        cell: (name: string) => {
+          const metric = run.summary.metrics[name];
+          return metric ? { ...estimateCell(metric.mean, metric.ci95, 'decimal'), text: `${formatEstimate(metric.mean, metric.ci95, 'decimal')} (n=${metric.n})` } : null;
+        },
+      })),
+    ],
+  };
+}
+
+function compareAll(runs: readonly EvalRun[], seed: number): Comparison[] {
+  const [baseline, ...others] = runs;
+  if (!baseline) return [];
+  return others.map((other) => {
+    try {
+      return { baseline, other, result: compareRuns(baseline.dir, other.dir, seed) };
+    } catch (error) {
+      if (error instanceof InputError) return { baseline, other, problem: error.message };
+      throw error;
+    }
+  });
+}
+
+function comparisonTable(comparisons: readonly Comparison[], runs: readonly EvalRun[]): Table<Comparison> {
+  const number = (run: EvalRun) => runs.indexOf(run) + 1;
+  return {
+    id: 'comparison-table',
+    rows: comparisons,
+    columns: [
+      { header: 'A (baseline)', cell: (c) => ({ text: `${number(c.baseline)}. ${c.baseline.label}`, href: `#${runAnchor(number(c.baseline) - 1)}` }) },
+      { header: 'B', cell: (c) => ({ text: `${number(c.other)}. ${c.other.label}`, href: `#${runAnchor(number(c.other) - 1)}` }) },
+      { header: 'paired', align: 'right', cell: (c) => (c.result ? c.result.paired : null) },
+      { header: 'accuracy A', align: 'right', cell: (c) => formatPercent(c.result?.accuracyA) },
+      { header: 'accuracy B', align: 'right', cell: (c) => formatPercent(c.result?.accuracyB) },
+      {
+        header: 'B − A [95% CI]',
+        align: 'right',
+        cell: (c) => (c.result?.difference ? formatDifference(c.result.difference.mean, c.result.difference.ci95) : c.problem ?? '—'),
+      },
+      { header: 'bootstrap p', align: 'right', cell: (c) => formatPValue(c.result?.difference?.pValue) },
+      {
+        header: 'McNemar (only A / only B right, p)',
+        align: 'right',
+        cell: (c) => (c.result?.mcnemar ? `${c.result.mcnemar.onlyA} / ${c.result.mcnemar.onlyB}, p=${formatPValue(c.result.mcnemar.pValue)}` : null),
+      },
+    ],
+  };
+}
+
+interface Disagreement {
+  index: number;
+  baseline: string;
+  other: string;
+}
+
+/** Examples both runs scored where exactly one of them was right. */
+function disagreements(baseline: EvalRun, other: EvalRun): Disagreement[] {
+  const otherByIndex = new Map(other.records.map((record) => [record.index, record]));
+  const out: Disagreement[] = [];
+  for (const a of baseline.records) {
+    const b = otherByIndex.get(a.index);
+    if (!b || a.error || b.error || a.correct === null || b.correct === null || a.correct === b.correct) continue;
+    out.push({ index: a.index, baseline: recordStatus(a), other: recordStatus(b) });
+  }
+  return out;
+}
+
+function disagreementTable(c: Comparison, runs: readonly EvalRun[]): Table<Disagreement> {
+  const a = runs.indexOf(c.baseline);
+  const b = runs.indexOf(c.other);
+  const status = (s: string) => ({ text: STATUS_LABEL[s as keyof typeof STATUS_LABEL] ?? s, className: s });
+  return {
+    rows: disagreements(c.baseline, c.other),
+    columns: [
+      { header: '#', align: 'right', cell: (d) => d.index },
+      { header: `A: ${a + 1}. ${c.baseline.label}`, cell: (d) => ({ ...status(d.baseline), href: `#${exampleAnchor(runKey(a), d.index)}` }) },
+      { header: `B: ${b + 1}. ${c.other.label}`, cell: (d) => ({ ...status(d.other), href: `#${exampleAnchor(runKey(b), d.index)}` }) },
+    ],
+  };
+}
+
+function runFacts(run: EvalRun): Array<[string, string]> {
+  const s = run.summary;
+  const identity = run.config.identity ?? {};
+  const errorKinds = Object.entries(s.errorsByKind).map(([kind, count]) => `${kind} ${count}`).join(', ');
+  return [
+    ['folder', run.dir],
+    ['dataset', `${identity.dataset ?? '?'} (split ${run.split})`],
+    ['model', run.model ?? (identity.predictions ? `predictions file ${identity.predictions}` : '—')],
+    ['prompt', `${identity.style ?? '?'}${identity.shots ? `, ${identity.shots} demonstrations` : ''}${identity.scoring ? `, scoring ${identity.scoring}` : ''}`],
+    ['examples', `${s.n} (scored ${s.scored}, invalid ${s.invalid}, errors ${s.errors}${errorKinds ? ` [${errorKinds}]` : ''}, not run ${s.missing})`],
+    ['accuracy', `${formatEstimate(s.accuracy, s.ci95)} (${s.correct}/${s.scored})`],
+    ['tokens', `${formatInt(s.usage.promptTokens)} prompt + ${formatInt(s.usage.completionTokens)} completion`],
+    ['cost', `${formatUsd(s.usage.costUsd)} (${formatUsd(s.costPerExampleUsd)} per scored example, ${formatUsd(s.costPerCorrectUsd)} per correct answer)`],
+    ['cache', `${s.cachedCalls} of ${s.n - s.missing} examples answered from the cache`],
+    ['latency', s.latencyMs.mean === null ? '—' : `mean ${Math.round(s.latencyMs.mean)} ms, p50 ${Math.round(s.latencyMs.p50 ?? 0)} ms, p95 ${Math.round(s.latencyMs.p95 ?? 0)} ms`],
+    ['seed', String(identity.seed ?? '—')],
+    ['written by', `apprentice ${run.config.version ?? '?'}`],
+  ];
+}
+
+function factsHtml(facts: Array<[string, string]>): SafeHtml {
+  return html`<dl>${facts.map(([key, value]) => html`<dt>${key}</dt><dd>${value}</dd>`)}</dl>`;
+}
+
+function titleOf(runs: readonly EvalRun[], options: EvalReportOptions): string {
+  if (options.title) return options.title;
+  const tasks = [...new Set(runs.map((run) => `${run.task} (${run.split})`))];
+  return tasks.length === 1 ? `Evaluation report: ${tasks[0]}` : `Evaluation report: ${runs.length} runs`;
+}
+
+export async function buildEvalReport(runs: readonly EvalRun[], options: EvalReportOptions = {}): Promise<EvalReport> {
+  if (!runs.length) throw new InputError('a report needs at least one run folder');
+  const title = titleOf(runs, options);
+  const generatedAt = (options.generatedAt ?? new Date()).toISOString();
+  const generator = `apprentice ${VERSION}`;
+  const htmlHref = options.htmlHref ?? REPORT_HTML;
+  const comparisons = compareAll(runs, options.seed ?? 0);
+
+  const scoredRuns = runs.filter((run) => run.summary.accuracy !== null);
+  const chart = scoredRuns.length
+    ? await renderChartSvg(
+        estimateBarsSpec(
+          scoredRuns.map((run) => ({ label: `${runs.indexOf(run) + 1}. ${run.label}`, value: run.summary.accuracy!, ci95: run.summary.ci95 })),
+          { valueTitle: 'accuracy (95% bootstrap CI)' },
+        ),
+      )
+    : undefined;
+
+  const results = resultsTable(runs);
+  const metrics = metricsTable(runs);
+  const sections: PageSection[] = [
+    {
+      id: 'results',
+      title: 'Results',
+      body: html`${tableHtml(results)}
+${chart ? chartFigure(chart, 'Accuracy over scored examples; whiskers are 95% bootstrap confidence intervals. Invalid answers count as wrong; failed calls are not scored.') : html`<p class="muted">no run has a scored example yet</p>`}`,
+    },
+  ];
+  if (metrics) sections.push({ id: 'metrics', title: 'Metrics', body: tableHtml(metrics) });
+  if (comparisons.length) {
+    sections.push({
+      id: 'comparison',
+      title: 'Paired comparison',
+      body: html`<p>Each run against run 1 on the examples both scored: paired bootstrap of the accuracy difference and McNemar's test.</p>
+${tableHtml(comparisonTable(comparisons, runs))}
+${comparisons
+  .filter((c) => c.result)
+  .map((c) => {
+    const table = disagreementTable(c, runs);
+    return html`<details><summary>${table.rows.length} examples where exactly one of run ${runs.indexOf(c.baseline) + 1} and run ${runs.indexOf(c.other) + 1} is right</summary>${tableHtml(table)}</details>`;
+  })}`,
+    });
+  }
+  runs.forEach((run, i) => {
+    sections.push({
+      id: runAnchor(i),
+      title: `${i + 1}. ${run.label}`,
+      body: html`${factsHtml(runFacts(run))}
+${jsonDetails('resolved configuration (config.json)', run.config)}
+<h3>Examples</h3>
+${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord), runKey(i)) : html`<p class="muted">no records yet</p>`}`,
+    });
+  });
+
+  const page = renderPage({
+    title,
+    subtitle: `${runs.length} run${runs.length === 1 ? '' : 's'} · generated ${generatedAt} by ${generator}`,
+    sections,
+    generator,
+  });
+
+  // ---- Markdown summary ----
+  const md: string[] = [
+    `# ${escapeMarkdown(title)}`,
+    '',
+    `Generated ${generatedAt} by ${generator}. Every example, the charts and the full configuration: ${markdownLink(htmlHref, htmlHref)}.`,
+    '',
+    '## Results',
+    '',
+    tableMarkdown(results, { linkBase: htmlHref }),
+    '',
+    'Accuracy is over scored examples with a 95% bootstrap confidence interval; invalid answers count as wrong, failed calls are counted as errors and not scored.',
+  ];
+  if (metrics) md.push('', '## Metrics', '', tableMarkdown(metrics, { linkBase: htmlHref }));
+  if (comparisons.length) md.push('', '## Paired comparison', '', tableMarkdown(comparisonTable(comparisons, runs), { linkBase: htmlHref }));
+  const limit = options.markdownExamples ?? 50;
+  runs.forEach((run, i) => {
+    md.push('', `## ${escapeMarkdown(`${i + 1}. ${run.label}`)}`, '');
+    for (const [key, value] of runFacts(run)) md.push(`- **${escapeMarkdown(key)}**: ${escapeMarkdown(value)}`);
+    const notCorrect = run.records.filter((record) => recordStatus(record) !== 'correct');
+    if (!notCorrect.length) return;
+    const shown = notCorrect.slice(0, limit);
+    md.push(
+      '',
+      `### Examples not answered correctly (${shown.length < notCorrect.length ? `first ${shown.length} of ` : ''}${notCorrect.length})`,
+      '',
+      tableMarkdown(
+        {
+          rows: shown,
+          columns: [
+            { header: '#', align: 'right', cell: (r) => ({ text: String(r.index), href: `#${exampleAnchor(runKey(i), r.index)}` }) },
+            { header: 'result', cell: (r) => STATUS_LABEL[recordStatus(r)] },
+            { header: 'gold', cell: (r) => truncate(r.gold, 40) },
+            { header: 'extracted', cell: (r) => (r.extracted === null ? null : truncate(r.extracted, 40)) },
+            { header: 'output', cell: (r) => (r.error ? `${r.error.kind}: ${truncate(r.error.message, 60)}` : truncate(r.output ?? '', 80)) },
+          ],
+        },
+        { linkBase: htmlHref },
+      ),
+    );
+  });
+  md.push('');
+  return { html: page, markdown: md.join('\n') };
+}
+
+export interface WrittenReport {
+  htmlPath: string;
+  markdownPath: string;
+  runs: EvalRun[];
+}
+
+/** Reads the run folders and writes report.html and report.md into `outDir` (default: the first run's folder). */
+export async function writeEvalReport(
+  dirs: readonly string[],
+  options: EvalReportOptions & { outDir?: string } = {},
+): Promise<WrittenReport> {
+  if (!dirs.length) throw new InputError('a report needs at least one run folder');
+  const runs = loadEvalRuns(dirs);
+  const outDir = resolve(options.outDir ?? runs[0]!.dir);
+  const report = await buildEvalReport(runs, options);
+  mkdirSync(outDir, { recursive: true });
+  const htmlPath = join(outDir, REPORT_HTML);
+  const markdownPath = join(outDir, REPORT_MARKDOWN);
+  writeFileSync(htmlPath, report.html);
+  writeFileSync(markdownPath, report.markdown);
+  return { htmlPath, markdownPath, runs };
+}
