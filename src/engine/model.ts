@@ -1,0 +1,281 @@
+/**
+ * The student: a decoder-only Llama (Touvron et al., 2023) in tfjs, read top to bottom like llama2.c.
+ *
+ *   x = embed(tokens)
+ *   for each layer:  x = x + Attention(RMSNorm(x))      rotary positions on q and k, grouped-query heads
+ *                    x = x + FeedForward(RMSNorm(x))    SwiGLU: down(silu(gate(x)) * up(x))
+ *   logits = RMSNorm(x) @ output^T                      output = the embedding when tied
+ *
+ * Rotary embedding rotates interleaved pairs (x[2i], x[2i+1]) of each head, as llama.cpp's `llama`
+ * architecture does. Parameters are tf.Variables named as in Hugging Face Llama checkpoints and shaped as
+ * there ([out, in] for linear layers); ./checkpoint.ts saves them.
+ */
+import type { LlamaConfig } from './formats/llamaGguf.js';
+import { matMul, tf, transposeLast2 } from './backend.js';
+import { createRng } from '../util/random.js';
+
+export type { LlamaConfig };
+
+/** Named sizes (parameter counts at the size's default vocabulary, tied embeddings). */
+export const MODEL_SIZES = {
+  /** ~0.16M parameters. */
+  tiny: { dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 176, vocabSize: 512 },
+  /** ~0.87M parameters. */
+  small: { dim: 128, nLayers: 4, nHeads: 4, nKvHeads: 2, hiddenDim: 352, vocabSize: 1024 },
+  /** ~4.9M parameters. */
+  base: { dim: 256, nLayers: 6, nHeads: 8, nKvHeads: 4, hiddenDim: 704, vocabSize: 2048 },
+} as const;
+
+export type ModelSize = keyof typeof MODEL_SIZES;
+
+export function isModelSize(name: string): name is ModelSize {
+  return Object.hasOwn(MODEL_SIZES, name);
+}
+
+/** A full config for a named size and a vocabulary. */
+export function configForSize(size: ModelSize, vocabSize: number, contextLength = 256): LlamaConfig {
+  const { dim, nLayers, nHeads, nKvHeads, hiddenDim } = MODEL_SIZES[size];
+  return { vocabSize, dim, nLayers, nHeads, nKvHeads, hiddenDim, normEps: 1e-5, ropeTheta: 10000, contextLength, tiedEmbeddings: true };
+}
+
+/** Parameter names and shapes, Hugging Face style, in a fixed order. */
+export function parameterShapes(config: LlamaConfig): Array<{ name: string; shape: number[] }> {
+  const { vocabSize, dim, nLayers, nHeads, nKvHeads, hiddenDim } = config;
+  const headDim = dim / nHeads;
+  const out = [{ name: 'model.embed_tokens.weight', shape: [vocabSize, dim] }];
+  for (let i = 0; i < nLayers; i++) {
+    const p = `model.layers.${i}`;
+    out.push(
+      { name: `${p}.input_layernorm.weight`, shape: [dim] },
+      { name: `${p}.self_attn.q_proj.weight`, shape: [nHeads * headDim, dim] },
+      { name: `${p}.self_attn.k_proj.weight`, shape: [nKvHeads * headDim, dim] },
+      { name: `${p}.self_attn.v_proj.weight`, shape: [nKvHeads * headDim, dim] },
+      { name: `${p}.self_attn.o_proj.weight`, shape: [dim, nHeads * headDim] },
+      { name: `${p}.post_attention_layernorm.weight`, shape: [dim] },
+      { name: `${p}.mlp.gate_proj.weight`, shape: [hiddenDim, dim] },
+      { name: `${p}.mlp.up_proj.weight`, shape: [hiddenDim, dim] },
+      { name: `${p}.mlp.down_proj.weight`, shape: [dim, hiddenDim] },
+    );
+  }
+  out.push({ name: 'model.norm.weight', shape: [dim] });
+  if (!config.tiedEmbeddings) out.push({ name: 'lm_head.weight', shape: [vocabSize, dim] });
+  return out;
+}
+
+export function countParameters(config: LlamaConfig): number {
+  return parameterShapes(config).reduce((n, { shape }) => n + shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/**
+ * GPT-2 style initialisation: N(0, 0.02) matrices, residual output projections scaled by 1/sqrt(2 * layers),
+ * unit norm gains. Seeded, so the same seed gives the same model everywhere.
+ */
+export function initialWeights(config: LlamaConfig, seed: number): Map<string, Float32Array> {
+  const rng = createRng(`init:${seed}`);
+  const gaussian = (): number => {
+    const u = Math.max(rng.next(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+  };
+  const weights = new Map<string, Float32Array>();
+  for (const { name, shape } of parameterShapes(config)) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    if (shape.length === 1) data.fill(1);
+    else {
+      const residual = /o_proj|down_proj/.test(name);
+      const std = residual ? 0.02 / Math.sqrt(2 * config.nLayers) : 0.02;
+      for (let i = 0; i < data.length; i++) data[i] = std * gaussian();
+    }
+    weights.set(name, data);
+  }
+  return weights;
+}
+
+export function checkConfig(config: LlamaConfig): void {
+  for (const key of ['vocabSize', 'dim', 'nLayers', 'nHeads', 'nKvHeads', 'hiddenDim', 'contextLength'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`model config: ${key} must be a positive integer`);
+  }
+  if (config.dim % config.nHeads !== 0 || (config.dim / config.nHeads) % 2 !== 0) {
+    throw new RangeError('model config: dim / nHeads (the head size) must be an even integer');
+  }
+  if (config.nHeads % config.nKvHeads !== 0) throw new RangeError('model config: nHeads must be a multiple of nKvHeads');
+}
+
+export class LlamaModel {
+  private static serial = 0;
+  readonly config: LlamaConfig;
+  readonly headDim: number;
+  /** Hugging Face name -> trainable variable, in parameterShapes order. */
+  readonly params: Map<string, tf.Variable>;
+  private readonly rotaryTables = new Map<number, { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor }>();
+  private rotateHalfPairs: tf.Tensor | undefined;
+
+  constructor(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array>) {
+    checkConfig(config);
+    this.config = config;
+    this.headDim = config.dim / config.nHeads;
+    this.params = new Map();
+    LlamaModel.serial++;
+    for (const { name, shape } of parameterShapes(config)) {
+      const data = weights.get(name);
+      if (!data) throw new Error(`model weights: ${name} is missing`);
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (data.length !== size) throw new Error(`model weights: ${name} has ${data.length} values, expected [${shape.join(', ')}]`);
+      // tfjs variable names are process-wide: prefix them with this model's serial number.
+      this.params.set(name, tf.variable(tf.tensor(data, shape, 'float32'), true, `m${LlamaModel.serial}/${name}`));
+    }
+  }
+
+  static create(config: LlamaConfig, seed: number): LlamaModel {
+    return new LlamaModel(config, initialWeights(config, seed));
+  }
+
+  get parameterCount(): number {
+    return countParameters(this.config);
+  }
+
+  private p(name: string): tf.Variable {
+    const v = this.params.get(name);
+    if (!v) throw new Error(`no parameter ${name}`);
+    return v;
+  }
+
+  /** Current weights as Float32Arrays (row-major, Hugging Face names and shapes). */
+  weights(): Map<string, Float32Array> {
+    return new Map([...this.params].map(([name, v]) => [name, v.dataSync() as Float32Array]));
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    for (const t of this.rotaryTables.values()) tf.dispose([t.cos, t.sin, t.mask]);
+    this.rotateHalfPairs?.dispose();
+    this.rotaryTables.clear();
+  }
+
+  /** cos/sin per position and pair (each value twice: for x[2i] and x[2i+1]), and the causal mask. */
+  private tables(T: number): { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor } {
+    let tables = this.rotaryTables.get(T);
+    if (!tables) {
+      const hd = this.headDim;
+      const cos = new Float32Array(T * hd);
+      const sin = new Float32Array(T * hd);
+      for (let t = 0; t < T; t++) {
+        for (let i = 0; i < hd / 2; i++) {
+          const angle = t * this.config.ropeTheta ** ((-2 * i) / hd);
+          cos[t * hd + 2 * i] = cos[t * hd + 2 * i + 1] = Math.cos(angle);
+          sin[t * hd + 2 * i] = sin[t * hd + 2 * i + 1] = Math.sin(angle);
+        }
+      }
+      const mask = new Float32Array(T * T);
+      for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = -1e9;
+      tables = {
+        cos: tf.keep(tf.tensor(cos, [1, T, 1, hd])),
+        sin: tf.keep(tf.tensor(sin, [1, T, 1, hd])),
+        mask: tf.keep(tf.tensor(mask, [1, T, T])),
+      };
+      this.rotaryTables.set(T, tables);
+    }
+    return tables;
+  }
+
+  /** x -> (-x[2i+1], x[2i]) pairwise, as a product with a fixed signed permutation matrix. */
+  private rotatePairs(x: tf.Tensor): tf.Tensor {
+    const hd = this.headDim;
+    if (!this.rotateHalfPairs) {
+      const r = new Float32Array(hd * hd);
+      for (let i = 0; i < hd / 2; i++) {
+        r[(2 * i + 1) * hd + 2 * i] = -1; // out[2i] = -x[2i+1]
+        r[2 * i * hd + 2 * i + 1] = 1; // out[2i+1] = x[2i]
+      }
+      this.rotateHalfPairs = tf.keep(tf.tensor(r, [hd, hd]));
+    }
+    return tf.reshape(matMul(tf.reshape(x, [-1, hd]), this.rotateHalfPairs), x.shape);
+  }
+
+  /** Rotary positions on [B, T, heads, headDim]. */
+  private rope(x: tf.Tensor, T: number): tf.Tensor {
+    const { cos, sin } = this.tables(T);
+    return tf.add(tf.mul(x, cos), tf.mul(this.rotatePairs(x), sin));
+  }
+
+  private rmsNorm(x: tf.Tensor, gain: tf.Tensor): tf.Tensor {
+    const meanSquare = tf.mul(tf.sum(tf.square(x), -1, true), 1 / this.config.dim);
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.config.normEps))), gain);
+  }
+
+  /** x [N, in] @ W^T for a [out, in] weight. */
+  private linear(x: tf.Tensor, weight: tf.Tensor): tf.Tensor {
+    return matMul(x, tf.transpose(weight));
+  }
+
+  /** Final hidden states [B*T, dim] for int32 token ids [B, T]. */
+  hidden(tokens: tf.Tensor): tf.Tensor {
+    const [B, T] = tokens.shape as [number, number];
+    const { dim, nLayers, nHeads, nKvHeads } = this.config;
+    const hd = this.headDim;
+    const group = nHeads / nKvHeads;
+    const N = B * T;
+    const { mask } = this.tables(T);
+    let x: tf.Tensor = tf.gather(this.p('model.embed_tokens.weight'), tf.reshape(tokens, [N]));
+    for (let l = 0; l < nLayers; l++) {
+      const p = `model.layers.${l}`;
+      // Attention.
+      const h = this.rmsNorm(x, this.p(`${p}.input_layernorm.weight`));
+      const q = this.rope(tf.reshape(this.linear(h, this.p(`${p}.self_attn.q_proj.weight`)), [B, T, nHeads, hd]), T);
+      const k = this.rope(tf.reshape(this.linear(h, this.p(`${p}.self_attn.k_proj.weight`)), [B, T, nKvHeads, hd]), T);
+      const v = tf.reshape(this.linear(h, this.p(`${p}.self_attn.v_proj.weight`)), [B, T, nKvHeads, hd]);
+      const heads = (t: tf.Tensor): tf.Tensor => {
+        // [B, T, kvHeads, hd] -> [B * heads, T, hd], each kv head shared by `group` query heads.
+        let out = tf.transpose(t, [0, 2, 1, 3]);
+        if (group > 1) out = tf.tile(tf.reshape(out, [B, nKvHeads, 1, T, hd]), [1, 1, group, 1, 1]);
+        return tf.reshape(out, [B * nHeads, T, hd]);
+      };
+      const qh = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B * nHeads, T, hd]);
+      const scores = tf.add(tf.mul(matMul(qh, transposeLast2(heads(k))), 1 / Math.sqrt(hd)), mask);
+      const attn = matMul(tf.softmax(scores), heads(v));
+      const merged = tf.reshape(tf.transpose(tf.reshape(attn, [B, nHeads, T, hd]), [0, 2, 1, 3]), [N, dim]);
+      x = tf.add(x, this.linear(merged, this.p(`${p}.self_attn.o_proj.weight`)));
+      // Feed-forward (SwiGLU).
+      const h2 = this.rmsNorm(x, this.p(`${p}.post_attention_layernorm.weight`));
+      const gate = this.linear(h2, this.p(`${p}.mlp.gate_proj.weight`));
+      const up = this.linear(h2, this.p(`${p}.mlp.up_proj.weight`));
+      x = tf.add(x, this.linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), this.p(`${p}.mlp.down_proj.weight`)));
+    }
+    return this.rmsNorm(x, this.p('model.norm.weight'));
+  }
+
+  /** Next-token logits [B*T, vocab] for int32 token ids [B, T]. */
+  logits(tokens: tf.Tensor): tf.Tensor {
+    const out = this.config.tiedEmbeddings ? this.p('model.embed_tokens.weight') : this.p('lm_head.weight');
+    return this.linear(this.hidden(tokens), out);
+  }
+
+  /** Logits for one sequence as plain arrays (for checks and small scoring jobs). */
+  logitsFor(ids: readonly number[]): Float32Array[] {
+    const flat = tf.tidy(() => this.logits(tf.tensor2d([...ids], [1, ids.length], 'int32')).dataSync() as Float32Array);
+    const V = this.config.vocabSize;
+    return ids.map((_, t) => flat.slice(t * V, (t + 1) * V));
+  }
+}
+
+/**
+ * Per-row negative log-likelihood -log softmax(logits)[target] for logits [N, V] and int32 targets [N],
+ * with the fused gradient (softmax - onehot) * dy.
+ */
+export const tokenNll = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [l, t, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  const [N, V] = l.shape;
+  const lse = tf.logSumExp(l, 1);
+  const flatIndex = tf.add(tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32')), t);
+  const picked = tf.gather(tf.reshape(l, [N * V]), flatIndex);
+  save([l, t, lse]);
+  return {
+    value: tf.sub(lse, picked),
+    gradFunc: (dy, saved) => {
+      const [sl, st, slse] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+      const probs = tf.exp(tf.sub(sl, tf.reshape(slse, [N, 1])));
+      const oneHot = tf.cast(tf.oneHot(st, V), 'float32'); // wasm's oneHot ignores a float32 dtype
+      const grad = tf.mul(tf.sub(probs, oneHot), tf.reshape(dy as tf.Tensor, [N, 1]));
+      return [grad, tf.zerosLike(st)];
+    },
+  };
+});
