@@ -106,7 +106,8 @@ export class LlamaModel {
   readonly headDim: number;
   /** Hugging Face name -> trainable variable, in parameterShapes order. */
   readonly params: Map<string, tf.Variable>;
-  private readonly rotaryTables = new Map<number, { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor }>();
+  private readonly rotaryTables = new Map<number, { cos: tf.Tensor; sin: tf.Tensor }>();
+  private readonly masks = new Map<string, tf.Tensor>();
   private rotateHalfPairs: tf.Tensor | undefined;
 
   constructor(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array>) {
@@ -146,13 +147,15 @@ export class LlamaModel {
 
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
-    for (const t of this.rotaryTables.values()) tf.dispose([t.cos, t.sin, t.mask]);
+    for (const t of this.rotaryTables.values()) tf.dispose([t.cos, t.sin]);
+    for (const m of this.masks.values()) m.dispose();
+    this.masks.clear();
     this.rotateHalfPairs?.dispose();
     this.rotaryTables.clear();
   }
 
-  /** cos/sin per position and pair (each value twice: for x[2i] and x[2i+1]), and the causal mask. */
-  private tables(T: number): { cos: tf.Tensor; sin: tf.Tensor; mask: tf.Tensor } {
+  /** cos/sin per position and pair (each value twice: for x[2i] and x[2i+1]). */
+  private tables(T: number): { cos: tf.Tensor; sin: tf.Tensor } {
     let tables = this.rotaryTables.get(T);
     if (!tables) {
       const hd = this.headDim;
@@ -165,16 +168,28 @@ export class LlamaModel {
           sin[t * hd + 2 * i] = sin[t * hd + 2 * i + 1] = Math.sin(angle);
         }
       }
-      const mask = new Float32Array(T * T);
-      for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = -1e9;
       tables = {
         cos: tf.keep(tf.tensor(cos, [1, T, 1, hd])),
         sin: tf.keep(tf.tensor(sin, [1, T, 1, hd])),
-        mask: tf.keep(tf.tensor(mask, [1, T, T])),
       };
       this.rotaryTables.set(T, tables);
     }
     return tables;
+  }
+
+  /** Additive causal mask [1, group * T, T] for `group` query heads stacked along time. */
+  private causalMask(T: number, group: number): tf.Tensor {
+    const key = `${T}x${group}`;
+    let mask = this.masks.get(key);
+    if (!mask) {
+      const data = new Float32Array(group * T * T);
+      for (let g = 0; g < group; g++) {
+        for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) data[(g * T + i) * T + j] = -1e9;
+      }
+      mask = tf.keep(tf.tensor(data, [1, group * T, T]));
+      this.masks.set(key, mask);
+    }
+    return mask;
   }
 
   /** x -> (-x[2i+1], x[2i]) pairwise, as a product with a fixed signed permutation matrix. */
@@ -214,7 +229,6 @@ export class LlamaModel {
     const hd = this.headDim;
     const group = nHeads / nKvHeads;
     const N = B * T;
-    const { mask } = this.tables(T);
     let x: tf.Tensor = tf.gather(this.p('model.embed_tokens.weight'), tf.reshape(tokens, [N]));
     for (let l = 0; l < nLayers; l++) {
       const p = `model.layers.${l}`;
@@ -223,16 +237,14 @@ export class LlamaModel {
       const q = this.rope(tf.reshape(this.linear(h, this.p(`${p}.self_attn.q_proj.weight`)), [B, T, nHeads, hd]), T);
       const k = this.rope(tf.reshape(this.linear(h, this.p(`${p}.self_attn.k_proj.weight`)), [B, T, nKvHeads, hd]), T);
       const v = tf.reshape(this.linear(h, this.p(`${p}.self_attn.v_proj.weight`)), [B, T, nKvHeads, hd]);
-      const heads = (t: tf.Tensor): tf.Tensor => {
-        // [B, T, kvHeads, hd] -> [B * heads, T, hd], each kv head shared by `group` query heads.
-        let out = tf.transpose(t, [0, 2, 1, 3]);
-        if (group > 1) out = tf.tile(tf.reshape(out, [B, nKvHeads, 1, T, hd]), [1, 1, group, 1, 1]);
-        return tf.reshape(out, [B * nHeads, T, hd]);
-      };
-      const qh = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [B * nHeads, T, hd]);
-      const scores = tf.add(tf.mul(matMul(qh, transposeLast2(heads(k))), 1 / Math.sqrt(hd)), mask);
-      const attn = matMul(tf.softmax(scores), heads(v));
-      const merged = tf.reshape(tf.transpose(tf.reshape(attn, [B, nHeads, T, hd]), [0, 2, 1, 3]), [N, dim]);
+      // Grouped-query attention without copying k and v: the `group` query heads that share a kv head are
+      // stacked along time, [B * kvHeads, group * T, hd], so one product per kv head scores them all.
+      const qg = tf.reshape(tf.transpose(tf.reshape(q, [B, T, nKvHeads, group, hd]), [0, 2, 3, 1, 4]), [B * nKvHeads, group * T, hd]);
+      const kh = tf.reshape(tf.transpose(k, [0, 2, 1, 3]), [B * nKvHeads, T, hd]);
+      const vh = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [B * nKvHeads, T, hd]);
+      const scores = tf.add(tf.mul(matMul(qg, transposeLast2(kh)), 1 / Math.sqrt(hd)), this.causalMask(T, group));
+      const attn = matMul(tf.softmax(scores), vh); // [B * kvHeads, group * T, hd]
+      const merged = tf.reshape(tf.transpose(tf.reshape(attn, [B, nKvHeads, group, T, hd]), [0, 3, 1, 2, 4]), [N, dim]);
       x = tf.add(x, this.linear(merged, this.p(`${p}.self_attn.o_proj.weight`)));
       // Feed-forward (SwiGLU).
       const h2 = this.rmsNorm(x, this.p(`${p}.post_attention_layernorm.weight`));

@@ -1,0 +1,538 @@
+/**
+ * Training a student, nanoGPT style, read top to bottom:
+ *
+ *   1. data      train a byte-level BPE on the training text; encode [bos] prompt completion [eos]
+ *   2. model     a fresh Llama of the chosen size (or the last state of an interrupted run, to resume)
+ *   3. loop      per step: `accumulation` micro-batches -> summed gradients -> clip global norm ->
+ *                AdamW (Loshchilov & Hutter) at a learning rate with linear warmup and cosine decay
+ *   4. evaluate  every `evalEvery` steps: validation loss and next-token accuracy on completion tokens;
+ *                the best model so far is the checkpoint; early stopping after `patience` evaluations
+ *                without improvement
+ *   5. state     the last weights, AdamW moments and counters in <out>/training/, so a killed run resumes
+ *                exactly where it stopped (the data order is a function of the seed and the step)
+ *
+ * Loss: the mean over completion tokens (and the closing eos) of -log p(token), each token weighted by its
+ * example's weight: sum_i w_i nll_i / sum_i [scored_i] over the whole optimizer batch, so accumulation
+ * gives the same gradient as one big batch.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
+import { InputError } from '../util/errors.js';
+import { createRng, shuffle } from '../util/random.js';
+import { VERSION } from '../version.js';
+import { initBackend, tf } from './backend.js';
+import { loadCheckpoint, saveCheckpoint, TOKENIZER_JSON } from './checkpoint.js';
+import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './formats/safetensors.js';
+import { configForSize, LlamaModel, MODEL_SIZES, tokenNll, type LlamaConfig, type ModelSize } from './model.js';
+import { Tokenizer, trainTokenizer } from './tokenizer.js';
+import { encodeExample, tokenizerCorpus, type EncodedExample, type TrainingExample } from './trainingData.js';
+
+export interface TrainOptions {
+  train: readonly TrainingExample[];
+  validation: readonly TrainingExample[];
+  /** The checkpoint folder (best model) with the resumable state in <outDir>/training/. */
+  outDir: string;
+  size?: ModelSize;
+  /** Overrides of the size's architecture (dim, nLayers, ...). */
+  model?: Partial<Omit<LlamaConfig, 'vocabSize'>>;
+  /** Tokenizer vocabulary (default: the size's). */
+  vocabSize?: number;
+  /** Tokens per sequence (default 256). */
+  contextLength?: number;
+  steps: number;
+  /** Examples per optimizer step. Default 16. */
+  batchSize?: number;
+  /** Examples per forward/backward pass; the batch is split into batchSize / microBatchSize passes. */
+  microBatchSize?: number;
+  learningRate?: number;
+  /** Floor of the cosine decay. Default learningRate / 10. */
+  minLearningRate?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  beta1?: number;
+  beta2?: number;
+  /** Global gradient-norm clip (0 = off). Default 1. */
+  clipNorm?: number;
+  /** Steps between validations (and state saves). Default max(1, steps / 10). */
+  evalEvery?: number;
+  /** Stop after this many validations without improvement (default: never). */
+  patience?: number;
+  /** A validation loss counts as an improvement only if it beats the best by more than this. Default 0. */
+  minDelta?: number;
+  /** Validation examples used per evaluation, at most. Default 512. */
+  maxValidationExamples?: number;
+  seed?: number;
+  /** Continue the run found in outDir (it must have been started with the same data and options). */
+  resume?: boolean;
+  /** Recorded in config.json's "apprentice" section (e.g. the data file). */
+  info?: Record<string, unknown>;
+  onEvent?: (event: TrainEvent) => void;
+}
+
+export type TrainEvent =
+  | { type: 'start'; step: number; steps: number; parameters: number; trainExamples: number; validationExamples: number; truncated: number }
+  | { type: 'step'; step: number; steps: number; loss: number; learningRate: number; gradNorm: number; tokensPerSecond: number; elapsedSeconds: number }
+  | { type: 'eval'; step: number; validationLoss: number; validationAccuracy: number; improved: boolean; byTask: Record<string, number> };
+
+export interface TrainResult {
+  outDir: string;
+  parameters: number;
+  config: LlamaConfig;
+  steps: number;
+  /** Weighted completion loss over the last evaluation interval. */
+  trainLoss: number;
+  /** Loss / accuracy of the saved (best) model; null without validation data. */
+  validationLoss: number | null;
+  validationAccuracy: number | null;
+  bestStep: number;
+  stoppedEarly: boolean;
+  /** Token positions processed per second of training (this process only). */
+  tokensPerSecond: number;
+  /** Mean completion loss per task tag over the last evaluation interval. */
+  trainLossByTask: Record<string, number>;
+  validationLossByTask: Record<string, number>;
+  resumedFrom: number;
+}
+
+interface TrainState {
+  identity: string;
+  step: number;
+  bestStep: number;
+  bestValidationLoss: number | null;
+  bestValidationAccuracy: number | null;
+  evalsWithoutImprovement: number;
+  stoppedEarly: boolean;
+  history: Array<Record<string, unknown>>;
+  /** The tensors of this state, in the state folder. */
+  files?: { model: string; optimizer: string };
+}
+
+const STATE_DIR = 'training';
+
+/** Learning rate at a step: linear warmup to `peak`, then cosine decay to `floor` at `total`. */
+export function learningRateAt(step: number, total: number, peak: number, floor: number, warmup: number): number {
+  if (step < warmup) return (peak * (step + 1)) / warmup;
+  const progress = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
+  return floor + 0.5 * (peak - floor) * (1 + Math.cos(Math.PI * progress));
+}
+
+/** The examples of optimizer step `step`: a seeded shuffle per epoch, read in order. */
+export function batchIndices(step: number, batchSize: number, count: number, seed: number): number[] {
+  const out: number[] = [];
+  let epoch = -1;
+  let order: number[] = [];
+  for (let k = step * batchSize; k < (step + 1) * batchSize; k++) {
+    const e = Math.floor(k / count);
+    if (e !== epoch) {
+      epoch = e;
+      order = shuffle([...Array(count).keys()], createRng(`data:${seed}:epoch:${e}`));
+    }
+    out.push(order[k % count] as number);
+  }
+  return out;
+}
+
+interface Batch {
+  tokens: tf.Tensor2D;
+  targets: tf.Tensor1D;
+  /** Per position: example weight / scored tokens in the optimizer batch (0 where not scored). */
+  weights: tf.Tensor1D;
+  /** Per position: 1 where scored (completion). */
+  scored: Float32Array;
+  tasks: string[];
+  /** Per position: index into tasks. */
+  taskOf: Int32Array;
+  positions: number;
+}
+
+/** Pads to the longest sequence (rounded up to a multiple of 8) with the pad token; padding is not scored. */
+function makeBatch(examples: readonly EncodedExample[], padId: number, normaliser: number, contextLength: number): Batch {
+  const longest = Math.max(...examples.map((e) => e.ids.length - 1));
+  const T = Math.min(contextLength, Math.ceil(longest / 8) * 8);
+  const B = examples.length;
+  const tokens = new Int32Array(B * T).fill(padId);
+  const targets = new Int32Array(B * T).fill(padId);
+  const weights = new Float32Array(B * T);
+  const scored = new Float32Array(B * T);
+  const taskOf = new Int32Array(B * T).fill(-1);
+  const tasks: string[] = [];
+  examples.forEach((example, b) => {
+    let task = tasks.indexOf(example.task);
+    if (task < 0) task = tasks.push(example.task) - 1;
+    for (let t = 0; t < example.ids.length - 1; t++) {
+      tokens[b * T + t] = example.ids[t] as number;
+      targets[b * T + t] = example.ids[t + 1] as number;
+      if (t + 1 >= example.completionStart) {
+        scored[b * T + t] = 1;
+        weights[b * T + t] = example.weight / normaliser;
+        taskOf[b * T + t] = task;
+      }
+    }
+  });
+  return {
+    tokens: tf.tensor2d(tokens, [B, T], 'int32'),
+    targets: tf.tensor1d(targets, 'int32'),
+    weights: tf.tensor1d(weights, 'float32'),
+    scored,
+    tasks,
+    taskOf,
+    positions: B * T,
+  };
+}
+
+function disposeBatch(batch: Batch): void {
+  tf.dispose([batch.tokens, batch.targets, batch.weights]);
+}
+
+function scoredTokens(example: EncodedExample): number {
+  return example.ids.length - example.completionStart;
+}
+
+/** Sums of nll and counts per task, from per-position nll. */
+class TaskLosses {
+  private readonly sums = new Map<string, { nll: number; n: number }>();
+
+  add(batch: Batch, nll: Float32Array): void {
+    for (let i = 0; i < nll.length; i++) {
+      const task = batch.taskOf[i] as number;
+      if (task < 0) continue;
+      const name = batch.tasks[task] as string;
+      const entry = this.sums.get(name) ?? { nll: 0, n: 0 };
+      entry.nll += nll[i] as number;
+      entry.n += 1;
+      this.sums.set(name, entry);
+    }
+  }
+
+  means(): Record<string, number> {
+    return Object.fromEntries([...this.sums].sort().map(([task, { nll, n }]) => [task, nll / n]));
+  }
+}
+
+/** Weighted loss and accuracy of the model on examples, without gradients. */
+export function evaluate(
+  model: LlamaModel,
+  examples: readonly EncodedExample[],
+  padId: number,
+  microBatchSize: number,
+): { loss: number; accuracy: number; byTask: Record<string, number> } {
+  let weighted = 0;
+  let weightSum = 0;
+  let correct = 0;
+  let scored = 0;
+  const byTask = new TaskLosses();
+  for (let start = 0; start < examples.length; start += microBatchSize) {
+    const chunk = examples.slice(start, start + microBatchSize);
+    const batch = makeBatch(chunk, padId, 1, model.config.contextLength);
+    const [nll, hits] = tf.tidy(() => {
+      const logits = model.logits(batch.tokens);
+      const argmax = tf.argMax(logits, 1);
+      return [tokenNll(logits, batch.targets).dataSync() as Float32Array, tf.equal(argmax, batch.targets).dataSync() as Uint8Array];
+    });
+    const w = batch.weights.dataSync();
+    for (let i = 0; i < nll.length; i++) {
+      if (!batch.scored[i]) continue;
+      weighted += (w[i] as number) * (nll[i] as number);
+      weightSum += w[i] as number;
+      correct += hits[i] as number;
+      scored += 1;
+    }
+    byTask.add(batch, nll);
+    disposeBatch(batch);
+  }
+  return { loss: weightSum > 0 ? weighted / weightSum : NaN, accuracy: scored > 0 ? correct / scored : NaN, byTask: byTask.means() };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// AdamW with decoupled weight decay (on matrices only, not on norm gains).
+// ---------------------------------------------------------------------------------------------------------
+
+class AdamW {
+  readonly m = new Map<string, tf.Variable>();
+  readonly v = new Map<string, tf.Variable>();
+
+  constructor(
+    private readonly params: ReadonlyMap<string, tf.Variable>,
+    private readonly beta1: number,
+    private readonly beta2: number,
+    private readonly weightDecay: number,
+    private readonly eps = 1e-8,
+  ) {
+    for (const [name, p] of params) {
+      this.m.set(name, tf.variable(tf.zerosLike(p), false, `${p.name}/adam_m`));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false, `${p.name}/adam_v`));
+    }
+  }
+
+  /** One update; `step` counts from 1 (bias correction). */
+  apply(grads: ReadonlyMap<string, tf.Tensor>, learningRate: number, step: number): void {
+    const c1 = 1 - this.beta1 ** step;
+    const c2 = 1 - this.beta2 ** step;
+    tf.tidy(() => {
+      for (const [name, p] of this.params) {
+        const g = grads.get(name);
+        if (!g) continue;
+        const m = this.m.get(name) as tf.Variable;
+        const v = this.v.get(name) as tf.Variable;
+        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
+        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
+        const update = tf.div(tf.mul(m, 1 / c1), tf.add(tf.sqrt(tf.mul(v, 1 / c2)), this.eps));
+        const decay = p.rank >= 2 ? this.weightDecay : 0;
+        const decayed = decay > 0 ? tf.mul(p, 1 - learningRate * decay) : p;
+        p.assign(tf.sub(decayed, tf.mul(update, learningRate)));
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The run.
+// ---------------------------------------------------------------------------------------------------------
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const backend = await initBackend();
+  const seed = options.seed ?? 0;
+  const size = options.size ?? 'small';
+  const batchSize = options.batchSize ?? 16;
+  const microBatchSize = Math.min(options.microBatchSize ?? batchSize, batchSize);
+  if (batchSize % microBatchSize !== 0) {
+    throw new InputError(`the batch size ${batchSize} must be a multiple of the micro-batch size ${microBatchSize}`, { field: 'microBatch' });
+  }
+  const steps = options.steps;
+  const peak = options.learningRate ?? 1e-3;
+  const floor = options.minLearningRate ?? peak / 10;
+  const warmup = options.warmupSteps ?? Math.min(100, Math.ceil(steps / 10));
+  const evalEvery = options.evalEvery ?? Math.max(1, Math.round(steps / 10));
+  const clipNorm = options.clipNorm ?? 1;
+  const contextLength = options.contextLength ?? 256;
+  if (options.train.length === 0) throw new InputError('there are no training examples', { field: 'data' });
+
+  const identity = sha256Hex(
+    canonicalJson({
+      train: options.train.map(({ prompt, completion, weight, task }) => [prompt, completion, weight, task]),
+      validation: options.validation.map(({ prompt, completion, weight, task }) => [prompt, completion, weight, task]),
+      size, model: options.model, vocabSize: options.vocabSize, contextLength, steps, batchSize, peak, floor, warmup,
+      weightDecay: options.weightDecay, beta1: options.beta1, beta2: options.beta2, clipNorm, evalEvery, seed,
+    }),
+  );
+  const stateDir = join(options.outDir, STATE_DIR);
+  await mkdir(stateDir, { recursive: true });
+  let state: TrainState | undefined;
+  if (options.resume) state = await readState(stateDir, identity);
+
+  // 1. Data.
+  const tokenizer = state
+    ? await Tokenizer.loadTokenizerJson(join(options.outDir, TOKENIZER_JSON))
+    : trainTokenizer(tokenizerCorpus(options.train), { vocabSize: options.vocabSize ?? MODEL_SIZES[size].vocabSize, minFrequency: 2 });
+  if (!state) await tokenizer.saveTokenizerJson(join(options.outDir, TOKENIZER_JSON));
+  const trainSet = options.train.map((e) => encodeExample(e, tokenizer, contextLength));
+  const validationSet = options.validation
+    .slice(0, options.maxValidationExamples ?? 512)
+    .map((e) => encodeExample(e, tokenizer, contextLength));
+
+  // 2. Model (and optimizer).
+  const config: LlamaConfig = { ...configForSize(size, tokenizer.vocabSize, contextLength), ...options.model, vocabSize: tokenizer.vocabSize, contextLength };
+  let model: LlamaModel;
+  if (state) {
+    const { tensors } = await readSafetensors(join(stateDir, state.files?.model ?? 'model.safetensors'));
+    model = new LlamaModel(config, new Map([...tensors].map(([name, t]) => [name, t.data])));
+  } else {
+    model = LlamaModel.create(config, seed);
+  }
+  const optimizer = new AdamW(model.params, options.beta1 ?? 0.9, options.beta2 ?? 0.95, options.weightDecay ?? 0.1);
+  if (state) {
+    const optimizerFile = join(stateDir, state.files?.optimizer ?? 'optimizer.safetensors');
+    const { tensors } = await readSafetensors(optimizerFile);
+    for (const [name, p] of model.params) {
+      for (const [moment, store] of [['m', optimizer.m], ['v', optimizer.v]] as const) {
+        const saved = tensors.get(`${moment}.${name}`);
+        if (!saved) throw new InputError(`optimizer state ${moment}.${name} is missing`, { file: optimizerFile });
+        (store.get(name) as tf.Variable).assign(tf.tensor(saved.data, p.shape));
+      }
+    }
+  }
+  state ??= {
+    identity, step: 0, bestStep: 0, bestValidationLoss: null, bestValidationAccuracy: null,
+    evalsWithoutImprovement: 0, stoppedEarly: false, history: [],
+  };
+  const resumedFrom = state.step;
+  const info = {
+    ...options.info, engine: `apprentice ${VERSION} (tfjs ${backend})`, size, seed, steps, batchSize, learningRate: peak,
+    trainExamples: trainSet.length, validationExamples: validationSet.length,
+  };
+
+  const saveBest = async (): Promise<void> => {
+    await saveCheckpoint(options.outDir, { config, weights: model.weights(), tokenizer, info: { ...info, step: state!.step, validationLoss: state!.bestValidationLoss } });
+  };
+  const saveState = async (): Promise<void> => {
+    const weights = new Map<string, SafetensorsTensor>([...model.params].map(([name, p]) => [name, { shape: p.shape, data: p.dataSync() as Float32Array }]));
+    const moments = new Map<string, SafetensorsTensor>();
+    for (const [name, p] of model.params) {
+      moments.set(`m.${name}`, { shape: p.shape, data: optimizer.m.get(name)!.dataSync() as Float32Array });
+      moments.set(`v.${name}`, { shape: p.shape, data: optimizer.v.get(name)!.dataSync() as Float32Array });
+    }
+    // Tensors under step-numbered names, then state.json (renamed into place) pointing at them, then the
+    // old tensors go: a crash at any point leaves a state.json whose files are all there.
+    const previous = state!.files;
+    const files = { model: `model-${state!.step}.safetensors`, optimizer: `optimizer-${state!.step}.safetensors` };
+    await writeSafetensors(join(stateDir, files.model), weights);
+    await writeSafetensors(join(stateDir, files.optimizer), moments);
+    state!.files = files;
+    await writeFile(join(stateDir, 'state.json.tmp'), JSON.stringify(state, null, 2) + '\n');
+    await rename(join(stateDir, 'state.json.tmp'), join(stateDir, 'state.json'));
+    for (const file of previous ? [previous.model, previous.optimizer] : []) {
+      if (file !== files.model && file !== files.optimizer) await rm(join(stateDir, file), { force: true });
+    }
+  };
+
+  options.onEvent?.({
+    type: 'start', step: state.step, steps, parameters: model.parameterCount, trainExamples: trainSet.length,
+    validationExamples: validationSet.length, truncated: trainSet.filter((e) => e.truncated).length,
+  });
+
+  // 3. Loop.
+  const started = performance.now();
+  let positions = 0;
+  let intervalLoss = 0;
+  let intervalSteps = 0;
+  let intervalTasks = new TaskLosses();
+  let lastTrainLoss = NaN;
+  let lastTrainByTask: Record<string, number> = {};
+  try {
+    while (state.step < steps && !state.stoppedEarly) {
+      const step = state.step;
+      const learningRate = learningRateAt(step, steps, peak, floor, warmup);
+      const indices = batchIndices(step, batchSize, trainSet.length, seed);
+      const examples = indices.map((i) => trainSet[i] as EncodedExample);
+      const normaliser = Math.max(1, examples.reduce((n, e) => n + scoredTokens(e), 0));
+      let grads: Map<string, tf.Tensor> | undefined;
+      let loss = 0;
+      for (let start = 0; start < examples.length; start += microBatchSize) {
+        const batch = makeBatch(examples.slice(start, start + microBatchSize), tokenizer.padId, normaliser, contextLength);
+        let nll: tf.Tensor | undefined;
+        const result = tf.variableGrads(() => {
+          const perToken = tokenNll(model.logits(batch.tokens), batch.targets);
+          nll = tf.keep(perToken);
+          return tf.sum(tf.mul(perToken, batch.weights)) as tf.Scalar;
+        }, [...model.params.values()]);
+        loss += result.value.dataSync()[0] as number;
+        intervalTasks.add(batch, (nll as tf.Tensor).dataSync() as Float32Array);
+        tf.dispose([result.value, nll as tf.Tensor]);
+        const byParam = new Map([...model.params].map(([name, p]) => [name, result.grads[p.name] as tf.Tensor]));
+        if (!grads) grads = byParam;
+        else {
+          const previous = grads;
+          grads = new Map([...previous].map(([name, g]) => [name, tf.add(g, byParam.get(name) as tf.Tensor)]));
+          tf.dispose([...previous.values(), ...byParam.values()]);
+        }
+        positions += batch.positions;
+        disposeBatch(batch);
+      }
+      // Clip the global gradient norm.
+      const gradNorm = tf.tidy(() => Math.sqrt(tf.addN([...grads!.values()].map((g) => tf.sum(tf.square(g)))).dataSync()[0] as number));
+      if (clipNorm > 0 && gradNorm > clipNorm) {
+        const scaled = new Map([...grads!].map(([name, g]) => [name, tf.mul(g, clipNorm / (gradNorm + 1e-6))]));
+        tf.dispose([...grads!.values()]);
+        grads = scaled;
+      }
+      optimizer.apply(grads!, learningRate, step + 1);
+      tf.dispose([...grads!.values()]);
+      state.step = step + 1;
+      intervalLoss += loss;
+      intervalSteps += 1;
+      const elapsedSeconds = (performance.now() - started) / 1000;
+      options.onEvent?.({ type: 'step', step: state.step, steps, loss, learningRate, gradNorm, tokensPerSecond: positions / elapsedSeconds, elapsedSeconds });
+
+      // 4. Evaluate.
+      if (state.step % evalEvery === 0 || state.step === steps) {
+        lastTrainLoss = intervalLoss / intervalSteps;
+        lastTrainByTask = intervalTasks.means();
+        const record: Record<string, unknown> = { step: state.step, trainLoss: lastTrainLoss, trainLossByTask: lastTrainByTask, learningRate };
+        let improved = true;
+        if (validationSet.length > 0) {
+          const result = evaluate(model, validationSet, tokenizer.padId, microBatchSize);
+          improved = state.bestValidationLoss === null || result.loss < state.bestValidationLoss - (options.minDelta ?? 0);
+          if (improved) {
+            state.bestValidationLoss = result.loss;
+            state.bestValidationAccuracy = result.accuracy;
+            state.evalsWithoutImprovement = 0;
+          } else {
+            state.evalsWithoutImprovement += 1;
+          }
+          Object.assign(record, { validationLoss: result.loss, validationAccuracy: result.accuracy, validationLossByTask: result.byTask });
+          options.onEvent?.({ type: 'eval', step: state.step, validationLoss: result.loss, validationAccuracy: result.accuracy, improved, byTask: result.byTask });
+          if (options.patience !== undefined && state.evalsWithoutImprovement >= options.patience) state.stoppedEarly = true;
+        }
+        if (improved) {
+          state.bestStep = state.step;
+          await saveBest();
+        }
+        state.history.push(record);
+        intervalLoss = 0;
+        intervalSteps = 0;
+        intervalTasks = new TaskLosses();
+        // 5. State.
+        await saveState();
+      }
+    }
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+  if (state.step === resumedFrom && state.history.length > 0) {
+    const last = state.history[state.history.length - 1] as { trainLoss: number; trainLossByTask: Record<string, number> };
+    lastTrainLoss = last.trainLoss;
+    lastTrainByTask = last.trainLossByTask;
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  const best = state.history.find((h) => h.step === state!.bestStep) as { validationLossByTask?: Record<string, number> } | undefined;
+  return {
+    outDir: options.outDir,
+    parameters: model.parameterCount,
+    config,
+    steps: state.step,
+    trainLoss: lastTrainLoss,
+    validationLoss: state.bestValidationLoss,
+    validationAccuracy: state.bestValidationAccuracy,
+    bestStep: state.bestStep,
+    stoppedEarly: state.stoppedEarly,
+    tokensPerSecond: elapsed > 0 ? positions / elapsed : 0,
+    trainLossByTask: lastTrainByTask,
+    validationLossByTask: best?.validationLossByTask ?? {},
+    resumedFrom,
+  };
+}
+
+async function readState(stateDir: string, identity: string): Promise<TrainState | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(stateDir, 'state.json'), 'utf8');
+  } catch {
+    return undefined; // nothing to resume: start fresh
+  }
+  const state = JSON.parse(text) as TrainState;
+  if (state.identity !== identity) {
+    throw new InputError(
+      'this folder holds a run with different data or options; use another --out or delete it to start over',
+      { file: join(stateDir, 'state.json') },
+    );
+  }
+  return state;
+}
+
+/** Loads a finished checkpoint as a model (for scoring with tfjs, e.g. in tests and the bench). */
+export async function loadModel(dir: string): Promise<{ model: LlamaModel; tokenizer: Tokenizer }> {
+  await initBackend();
+  const checkpoint = await loadCheckpoint(dir);
+  return { model: new LlamaModel(checkpoint.config, checkpoint.weights), tokenizer: checkpoint.tokenizer };
+}
+
+/** Removes the resumable state of a finished run (the checkpoint stays). */
+export async function removeTrainingState(outDir: string): Promise<void> {
+  await rm(join(outDir, STATE_DIR), { recursive: true, force: true });
+}
