@@ -13,6 +13,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerReport } from './commands/report.js';
 import { registerScale } from './commands/scale.js';
+import { registerServe } from './commands/serve.js';
 
 /** Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 finished with failed model calls. */
 export const EXIT = { ok: 0, failure: 1, input: 2, callErrors: 3 } as const;
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerScale(program);
   registerReport(program);
+  registerServe(program);
   return program;
 }
 

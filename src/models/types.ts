@@ -113,6 +113,9 @@ export interface ModelCapabilities {
   nativeN: boolean;
 }
 
+/** One event of a streamed generation: a piece of text as it is produced, then the whole response. */
+export type GenerateStreamEvent = { type: 'text'; text: string } | { type: 'done'; response: GenerateResponse };
+
 /** Per-call options that are not part of the request identity (never in the cache key). */
 export interface CallOptions {
   signal?: AbortSignal;
@@ -133,6 +136,14 @@ export interface LanguageModel {
   generate(request: GenerateRequest, options?: CallOptions): Promise<GenerateResponse>;
   logprob(request: LogprobRequest, options?: CallOptions): Promise<LogprobResponse>;
   embed(request: EmbedRequest, options?: CallOptions): Promise<EmbedResponse>;
+  /**
+   * Optional token streaming: the same generation as `generate` (one completion, n = 1), yielding the
+   * text as it is produced and, last, one 'done' event with the whole response (text, finish reason,
+   * usage; call metadata once wrapped by the stack). The 'text' deltas joined equal the completion's text.
+   * Aborting the signal or leaving the loop early stops the generation. Models without it are
+   * generated fully with `generate` by callers that want a stream.
+   */
+  generateStream?(request: GenerateRequest, options?: CallOptions): AsyncIterable<GenerateStreamEvent>;
   /** Release native resources, sockets, database handles. */
   close?(): Promise<void>;
 }

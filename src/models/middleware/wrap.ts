@@ -2,7 +2,17 @@
  * The one shape every middleware has: a handler that sees each call (kind, request, options) and
  * decides whether and how to pass it to the next layer. `wrapModel` turns a handler into a
  * LanguageModel around an inner one, so each layer is a small function testable alone.
+ *
+ * Streaming (`generateStream`, when the inner model has it) goes through the same handler as a
+ * 'generate' call whose `next` runs the inner stream and passes its text on as it arrives, so every
+ * layer applies to streamed calls too: the limiter holds a concurrency slot for the whole stream, the
+ * budget, meter and usage tracker account for it, the timeout bounds it. Where a layer answers without
+ * calling `next` (a cache hit, an identical call already in flight) the whole text comes as one piece,
+ * and a stream is stored in the cache like any generation once it completes. A stream that fails after
+ * text went out is not retried (the text cannot be taken back): it ends with a non-retryable error of
+ * the same kind. Streams return one completion (n = 1).
  */
+import { ModelError, isModelError } from '../errors.js';
 import type {
   CallKind,
   CallMeta,
@@ -11,6 +21,7 @@ import type {
   EmbedResponse,
   GenerateRequest,
   GenerateResponse,
+  GenerateStreamEvent,
   LanguageModel,
   LogprobRequest,
   LogprobResponse,
@@ -44,8 +55,125 @@ export function wrapModel(
     generate: (request, options) => handler('generate', request, options, generate) as Promise<GenerateResponse>,
     logprob: (request, options) => handler('logprob', request, options, logprob) as Promise<LogprobResponse>,
     embed: (request, options) => handler('embed', request, options, embed) as Promise<EmbedResponse>,
+    ...(inner.generateStream
+      ? { generateStream: (request: GenerateRequest, options?: CallOptions) => streamThrough(inner, handler, request, options) }
+      : {}),
     close: overrides.close ?? (inner.close ? () => inner.close!() : undefined),
   };
+}
+
+/** A stream that failed after some of its text was delivered: never retried, whatever its kind. */
+export class StreamInterruptedError extends ModelError {
+  override get retryable(): boolean {
+    return false;
+  }
+}
+
+/** Runs a streamed generation through `handler` (see the module comment). */
+async function* streamThrough(
+  inner: LanguageModel,
+  handler: CallHandler,
+  request: GenerateRequest,
+  options: CallOptions | undefined,
+): AsyncGenerator<GenerateStreamEvent> {
+  if ((request.n ?? 1) > 1) throw new ModelError('bad_request', 'a streamed generation returns one completion (n = 1)');
+  const controller = new AbortController();
+  const outer = options?.signal;
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) controller.abort(outer.reason);
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+
+  const events = new EventQueue<GenerateStreamEvent>();
+  let delivered = false;
+  const next: NextCall = async (nextRequest, nextOptions) => {
+    if (delivered) throw new StreamInterruptedError('aborted', 'a stream cannot be restarted once its text was delivered');
+    let response: GenerateResponse | undefined;
+    try {
+      for await (const event of inner.generateStream!(nextRequest as GenerateRequest, nextOptions)) {
+        if (event.type === 'done') response = event.response;
+        else if (event.text !== '') {
+          delivered = true;
+          events.push(event);
+        }
+      }
+    } catch (error) {
+      if (!delivered) throw error;
+      const kind = isModelError(error) ? error.kind : 'bad_response';
+      const message = error instanceof Error ? error.message : String(error);
+      throw new StreamInterruptedError(kind, message, { status: isModelError(error) ? error.status : undefined, cause: error });
+    }
+    if (!response) throw new ModelError('bad_response', `${inner.spec}: the stream ended without its final response`);
+    return response;
+  };
+
+  void handler('generate', request, { ...options, signal: controller.signal }, next).then(
+    (response) => {
+      const text = (response as GenerateResponse).completions[0]?.text ?? '';
+      if (!delivered && text !== '') events.push({ type: 'text', text });
+      events.push({ type: 'done', response: response as GenerateResponse });
+      events.end();
+    },
+    (error: unknown) => events.fail(error),
+  );
+  try {
+    yield* events;
+  } finally {
+    outer?.removeEventListener('abort', onOuterAbort);
+    // The consumer stopped early (or the stream ended): stop generating if it still is.
+    if (!events.finished) controller.abort(new ModelError('aborted', 'the stream was closed by its consumer'));
+  }
+}
+
+/**
+ * An unbounded queue read as an async iterable: producers push, end or fail it; the one consumer
+ * gets the items in order, then the end or the error. Used to turn callbacks into a stream.
+ */
+export class EventQueue<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private wake: (() => void) | undefined;
+  private done = false;
+  private error: { value: unknown } | undefined;
+
+  /** True once ended or failed. */
+  get finished(): boolean {
+    return this.done;
+  }
+
+  push(item: T): void {
+    if (this.done) return;
+    this.items.push(item);
+    this.notify();
+  }
+
+  end(): void {
+    this.done = true;
+    this.notify();
+  }
+
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.error = { value: error };
+    this.done = true;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for (;;) {
+      if (this.items.length) {
+        yield this.items.shift() as T;
+        continue;
+      }
+      if (this.error) throw this.error.value;
+      if (this.done) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
 }
 
 /** The response without call metadata: what is stored in the cache and in recordings. */

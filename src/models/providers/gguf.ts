@@ -10,6 +10,8 @@
  *   context + continuation are tokenised together, and each continuation token's probability is read from
  *   the full softmax at the position before it.
  * - embed: an embedding context, pooled as the GGUF says (llama.pooling_type; the engine's exports say mean).
+ * - generateStream: the same generation, passing text on as tokens are decoded; text that could still turn
+ *   out to be the start of a stop string, or an incomplete UTF-8 character, is held back until it cannot.
  */
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -24,6 +26,7 @@ import type {
 } from 'node-llama-cpp';
 import { InputError } from '../../util/errors.js';
 import { ModelError } from '../errors.js';
+import { EventQueue } from '../middleware/wrap.js';
 import type {
   CallOptions,
   ChatMessage,
@@ -32,6 +35,7 @@ import type {
   EmbedResponse,
   GenerateRequest,
   GenerateResponse,
+  GenerateStreamEvent,
   LanguageModel,
   LogprobRequest,
   LogprobResponse,
@@ -222,6 +226,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     request: GenerateRequest,
     seed: number | undefined,
     signal: AbortSignal | undefined,
+    onText?: (text: string) => void,
   ): Promise<{ completion: Completion; completionTokens: number }> => {
     const seq = await getSequence();
     const room = contextSize - promptTokens.length;
@@ -242,6 +247,14 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     let text = '';
     let finishReason = 'length';
     let cut = -1;
+    let sent = '';
+    const send = (upTo: number) => {
+      const ready = text.slice(0, upTo);
+      if (onText && ready.length > sent.length && ready.startsWith(sent)) {
+        onText(ready.slice(sent.length));
+        sent = ready;
+      }
+    };
     if (maxTokens > 0) {
       const iterator = seq.evaluateWithMetadata(
         promptTokens.slice(shared),
@@ -269,10 +282,15 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
           finishReason = 'stop';
           break;
         }
+        if (onText) send(settledLength(text, stops));
         if (generated.length >= maxTokens) break;
       }
     }
     const completion: Completion = { text: cut >= 0 ? text.slice(0, cut) : text, finishReason };
+    if (onText) {
+      text = completion.text;
+      send(text.length);
+    }
     if (request.logprobs === true && greedy) completion.logprobs = tokenLogprobs(generated, probs, completion.text);
     return { completion, completionTokens: generated.length };
   };
@@ -288,14 +306,18 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     return out;
   };
 
-  const generate = async (request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResponse> => {
+  const generate = async (
+    request: GenerateRequest,
+    signal?: AbortSignal,
+    onText?: (text: string) => void,
+  ): Promise<GenerateResponse> => {
     const promptTokens = tokenize(renderContext(request));
     const n = request.n ?? 1;
     const completions: Completion[] = [];
     let completionTokens = 0;
     for (let i = 0; i < n; i++) {
       const seed = request.seed !== undefined ? request.seed + i : undefined;
-      const one = await generateOne(promptTokens, request, seed, signal);
+      const one = await generateOne(promptTokens, request, seed, signal, onText);
       completions.push(one.completion);
       completionTokens += one.completionTokens;
     }
@@ -399,12 +421,42 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
       });
     };
 
+  const generateSerialised = serialised('generation', (request: GenerateRequest, signal?: AbortSignal) => generate(request, signal));
+
+  /** Text events from the decoding loop, then the whole response; leaving early aborts the generation. */
+  async function* generateStream(request: GenerateRequest, callOptions?: CallOptions): AsyncGenerator<GenerateStreamEvent> {
+    if ((request.n ?? 1) > 1) throw new ModelError('bad_request', 'a streamed generation returns one completion (n = 1)');
+    const controller = new AbortController();
+    const outer = callOptions?.signal;
+    const onOuterAbort = () => controller.abort(outer?.reason);
+    if (outer?.aborted) controller.abort(outer.reason);
+    else outer?.addEventListener('abort', onOuterAbort, { once: true });
+    const events = new EventQueue<GenerateStreamEvent>();
+    const streamed = serialised('generation', (r: GenerateRequest, signal?: AbortSignal) =>
+      generate(r, signal, (text) => events.push({ type: 'text', text })),
+    );
+    void streamed(request, { signal: controller.signal }).then(
+      (response) => {
+        events.push({ type: 'done', response });
+        events.end();
+      },
+      (error: unknown) => events.fail(error),
+    );
+    try {
+      yield* events;
+    } finally {
+      outer?.removeEventListener('abort', onOuterAbort);
+      if (!events.finished) controller.abort(new ModelError('aborted', 'the stream was closed by its consumer'));
+    }
+  }
+
   return {
     spec: options.spec,
     provider: 'gguf',
     modelName: path,
     capabilities: { generate: true, logprob: true, embed: true, nativeN: false },
-    generate: serialised('generation', generate),
+    generate: generateSerialised,
+    generateStream,
     logprob: serialised('logprob', logprob),
     embed: serialised('embedding', embed),
     close: async () => {
@@ -417,6 +469,25 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
       });
     },
   };
+}
+
+/**
+ * How much of `text` can be passed on now: all of it but a trailing incomplete character (U+FFFD while
+ * a multi-byte character is half decoded) and the longest ending that is the start of a stop string.
+ */
+function settledLength(text: string, stops: readonly string[]): number {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0xfffd) end--;
+  let hold = 0;
+  for (const stop of stops) {
+    for (let k = Math.min(stop.length - 1, end); k > hold; k--) {
+      if (text.endsWith(stop.slice(0, k), end)) {
+        hold = k;
+        break;
+      }
+    }
+  }
+  return end - hold;
 }
 
 /** Index of the earliest stop string in text, or -1. */
