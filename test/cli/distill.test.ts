@@ -1,0 +1,148 @@
+/**
+ * `apprentice distill` as a user runs it (the built CLI; run `npx tsc -p tsconfig.build.json` first):
+ * import of the real PaLM outputs, live and Batch API annotation against loopback servers, and the
+ * training data built from the annotations.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/data/load.js';
+import { startFakeBatchServer } from '../support/fakeBatchServer.js';
+import { startFakeOpenAIServer } from '../support/fakeOpenAIServer.js';
+import { lastJson, PROJECT_ROOT, runCli } from '../support/runCli.js';
+
+const DATASETS = join(PROJECT_ROOT, '..', 'shared', 'datasets');
+const haveShared = existsSync(join(DATASETS, 'svamp', 'teacher-palm-540b'));
+const temp = () => mkdtempSync(join(tmpdir(), 'apprentice-distill-cli-'));
+const SYNTHETIC = 'synthetic:easy,seed=2,train=6,validation=0,test=2';
+
+interface SplitStats {
+  n: number;
+  parsed: number;
+  parseRate: number;
+  teacherAccuracy: number;
+  correct: number;
+  errors: number;
+}
+interface Printed {
+  n: number;
+  parsed: number;
+  parseRate: number;
+  teacherAccuracy: number;
+  splits: Record<string, SplitStats>;
+  out: string;
+}
+
+const servers: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close();
+});
+
+/** The synthetic problems' gold answers, so the fake teacher is right except on the first train problem. */
+let gold: Map<string, string>;
+beforeAll(async () => {
+  const dataset = await loadDataset(SYNTHETIC);
+  gold = new Map(Object.values(dataset.splits).flat().map((example) => [example.input, example.target]));
+});
+
+function solve(prompt: string): string {
+  const question = prompt.split('Question: ').pop()!.split('\n')[0]!;
+  const target = gold.get(question)!;
+  const first = question === [...gold.keys()].at(-6) ? Number(target) + 1 : target;
+  return `I work through the steps in order. The answer is ${first}.\nQ: an invented next question`;
+}
+
+describe.skipIf(!haveShared)('distill import on the real PaLM 540B outputs (skipped without ../shared/datasets)', () => {
+  it('SVAMP: n, parsed, parseRate and teacherAccuracy per split', async () => {
+    const out = join(temp(), 'svamp');
+    const result = await runCli([
+      'distill', 'import', '--dataset', `svamp:${join(DATASETS, 'svamp')}`,
+      '--teacher-outputs', join(DATASETS, 'svamp', 'teacher-palm-540b'), '--out', out, '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const printed = lastJson<Printed>(result);
+    expect(printed.splits.test).toMatchObject({ n: 200, parsed: 198, parseRate: 0.99, teacherAccuracy: 0.78 });
+    expect(printed.splits.train).toMatchObject({ n: 800, parsed: 789 });
+    expect(printed).toMatchObject({ n: 1000, parsed: 987 });
+    expect(existsSync(join(out, 'manifest.json'))).toBe(true);
+  });
+
+  it('CommonsenseQA, then step-by-step data from it', async () => {
+    const out = join(temp(), 'cqa');
+    const result = await runCli([
+      'distill', 'import', '--dataset', `cqa:${join(DATASETS, 'cqa')}`,
+      '--teacher-outputs', join(DATASETS, 'cqa', 'teacher-palm-540b'), '--out', out, '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const printed = lastJson<Printed>(result);
+    expect(printed.splits.test).toMatchObject({ n: 1221, parsed: 1205, correct: 962 });
+    expect(printed.splits.train).toMatchObject({ n: 9741, parsed: 9559, correct: 7388 });
+
+    const data = join(temp(), 'sbs.jsonl');
+    const built = await runCli(['distill', 'build', '--annotations', out, '--method', 'step-by-step', '--fraction', '0.125', '--out', data, '--json']);
+    expect(built.code, built.stderr).toBe(0);
+    const report = lastJson<{ selected: number; rows: number; byTask: Record<string, number> }>(built);
+    expect(report.selected).toBe(Math.round(9741 * 0.125));
+    const rows = readFileSync(data, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows).toHaveLength(report.rows);
+    expect(rows[0].prompt).toMatch(/^\[label\] Question: .*\nAnswer choices:\n\(a\) /s);
+    expect(rows[0].completion).toMatch(/^ \([a-e]\) /);
+    expect(rows[1]).toMatchObject({ task: 'rationale', weight: 0.5 });
+  });
+});
+
+describe('distill annotate, build and export (loopback servers, built-in synthetic task)', () => {
+  it('live: annotates through the model layer, then builds every method and exports OpenAI and HF files', async () => {
+    const server = await startFakeOpenAIServer({ thread: false, answer: solve });
+    servers.push(server);
+    const out = join(temp(), 'ann');
+    const result = await runCli([
+      'distill', 'annotate', '--dataset', SYNTHETIC, '--teacher', `openai:t@${server.url}`, '--out', out,
+      '--splits', 'train,test', '--json', '--no-progress',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const printed = lastJson<Printed>(result);
+    expect(printed.splits.train).toMatchObject({ n: 6, parsed: 6, correct: 5, errors: 0 });
+    expect(printed.splits.test).toMatchObject({ n: 2, parsed: 2, correct: 2 });
+    expect(server.requests).toHaveLength(8);
+
+    for (const method of ['standard-ft', 'standard-distill', 'step-by-step', 'cot']) {
+      const file = join(temp(), `${method}.jsonl`);
+      const built = await runCli(['distill', 'build', '--annotations', out, '--method', method, '--out', file, '--json']);
+      expect(built.code, built.stderr).toBe(0);
+      const rows = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) expect(typeof row.prompt === 'string' && typeof row.completion === 'string').toBe(true);
+    }
+    const openai = join(temp(), 'openai.jsonl');
+    const exported = await runCli(['distill', 'export', '--annotations', out, '--method', 'step-by-step', '--alpha', '0.7', '--format', 'openai', '--out', openai]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stderr).toContain('OpenAI fine-tuning weighs every example equally');
+    expect(JSON.parse(readFileSync(openai, 'utf8').split('\n')[0]!).messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
+    const hf = join(temp(), 'hf.jsonl');
+    expect((await runCli(['distill', 'export', '--annotations', out, '--method', 'step-by-step', '--out', hf])).code).toBe(0);
+    expect(Object.keys(JSON.parse(readFileSync(hf, 'utf8').split('\n')[0]!))).toEqual(['prompt', 'completion', 'weight', 'task']);
+  });
+
+  it('--batch-api: submits, polls and ingests through the Batch API fake', async () => {
+    const server = await startFakeBatchServer({ answer: (prompt) => solve(prompt) });
+    servers.push(server);
+    const out = join(temp(), 'ann');
+    const args = ['distill', 'annotate', '--dataset', SYNTHETIC, '--teacher', `openai:t@${server.url}`, '--out', out,
+      '--samples', '3', '--batch-api', '--poll-seconds', '0', '--json'];
+    const result = await runCli(args);
+    expect(result.code, result.stderr).toBe(0);
+    expect(lastJson<Printed>(result).splits.train).toMatchObject({ n: 6, parsed: 6, errors: 0 });
+    expect(server.log.filter((line) => line === 'POST /v1/batches')).toHaveLength(1);
+    // Run again: everything is there, nothing is submitted.
+    expect((await runCli(args)).code).toBe(0);
+    expect(server.log.filter((line) => line === 'POST /v1/batches')).toHaveLength(1);
+  });
+
+  it('bad input names what is wrong', async () => {
+    const result = await runCli(['distill', 'build', '--annotations', temp(), '--method', 'step-by-step', '--out', join(temp(), 'x.jsonl')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('not an annotations folder');
+  });
+});
