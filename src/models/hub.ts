@@ -64,6 +64,10 @@ const builtInFactories: FactoryTable = {
     const { createReplayModel } = await import('./providers/replay.js');
     return createReplayModel({ spec: spec.spec, path: spec.path });
   },
+  builtin: async (spec) => {
+    const { createBuiltinModel } = await import('./providers/builtin.js');
+    return createBuiltinModel({ spec: spec.spec, dir: spec.dir });
+  },
 };
 
 export interface ModelHubOptions {

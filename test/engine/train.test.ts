@@ -3,24 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchIndices, learningRateAt, train, type TrainOptions } from '../../src/engine/train.js';
-import { holdOut, readTrainingExamples, type TrainingExample } from '../../src/engine/trainingData.js';
+import { holdOut, readTrainingExamples } from '../../src/engine/trainingData.js';
 import { InputError } from '../../src/util/errors.js';
-
-/** A toy task: spell a word backwards and add one to a digit. */
-export function toyExamples(count: number): TrainingExample[] {
-  const words = ['apple', 'river', 'stone', 'cloud', 'tiger', 'lemon', 'piano', 'house', 'green', 'happy'];
-  return Array.from({ length: count }, (_, i) => {
-    const word = words[i % words.length] as string;
-    const n = (i * 7) % 10;
-    return {
-      prompt: `Q: ${word} ${n}\nA:`,
-      completion: ` ${[...word].reverse().join('')} ${(n + 1) % 10}`,
-      weight: 1,
-      task: i % 2 ? 'odd' : 'even',
-      source: { file: 'toy', line: i + 1 },
-    };
-  });
-}
+import { toyExamples } from './toy.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,0 +1,58 @@
+/**
+ * The built-in engine's students (`builtin:<checkpoint dir>`): the checkpoint is exported to a temporary F32
+ * GGUF and run by node-llama-cpp, the fastest correct path (a KV cache, native kernels: several times faster
+ * than a tfjs forward pass per token, and exactly the same logits). Generation (greedy, temperature, top-p,
+ * stop strings), exact log P(continuation) and embeddings are the gguf provider's, under this spec.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { loadCheckpoint } from '../../engine/checkpoint.js';
+import { writeCheckpointGguf } from '../../engine/export.js';
+import type { LanguageModel } from '../types.js';
+import { createGgufModel } from './gguf.js';
+
+export interface BuiltinModelOptions {
+  spec: string;
+  dir: string;
+  /** Default: the model's training context. */
+  contextSize?: number;
+}
+
+export async function createBuiltinModel(options: BuiltinModelOptions): Promise<LanguageModel> {
+  const dir = resolve(options.dir);
+  const checkpoint = await loadCheckpoint(dir);
+  const tempDir = await mkdtemp(join(tmpdir(), 'apprentice-builtin-'));
+  const path = join(tempDir, 'model.gguf');
+  let model: LanguageModel;
+  try {
+    await writeCheckpointGguf(checkpoint, path, basename(dir));
+    model = await createGgufModel({
+      spec: options.spec,
+      path,
+      contextSize: options.contextSize ?? checkpoint.config.contextLength,
+      // F32 cache and no flash attention: the same numbers as the engine computes.
+      kvCacheType: 'F32',
+      flashAttention: false,
+    });
+  } catch (error) {
+    await rm(tempDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    spec: options.spec,
+    provider: 'builtin',
+    modelName: dir,
+    capabilities: model.capabilities,
+    generate: (request, callOptions) => model.generate(request, callOptions),
+    logprob: (request, callOptions) => model.logprob(request, callOptions),
+    embed: (request, callOptions) => model.embed(request, callOptions),
+    close: async () => {
+      try {
+        await model.close?.();
+      } finally {
+        await rm(tempDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
