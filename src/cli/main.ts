@@ -8,6 +8,7 @@ import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { applyConfigFile } from './config.js';
 import { registerCompare } from './commands/compare.js';
+import { registerDistill } from './commands/distill.js';
 import { registerEval } from './commands/eval.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerQuickstart } from './commands/quickstart.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerGenerate(program);
   registerScale(program);
+  registerDistill(program);
   registerReport(program);
   registerServe(program);
   return program;
