@@ -201,6 +201,16 @@ function factsHtml(facts: Array<[string, string]>): SafeHtml {
   return html`<dl>${facts.map(([key, value]) => html`<dt>${key}</dt><dd>${value}</dd>`)}</dl>`;
 }
 
+/** Tokens and dollars over all runs, when there are several. */
+function totalsLine(runs: readonly EvalRun[]): string | undefined {
+  if (runs.length < 2) return undefined;
+  const sum = (pick: (run: EvalRun) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  return (
+    `Total over ${runs.length} runs: ${formatInt(sum((run) => run.summary.usage.promptTokens))} prompt + ` +
+    `${formatInt(sum((run) => run.summary.usage.completionTokens))} completion tokens, ${formatUsd(sum((run) => run.summary.usage.costUsd))}.`
+  );
+}
+
 function titleOf(runs: readonly EvalRun[], options: EvalReportOptions): string {
   if (options.title) return options.title;
   const tasks = [...new Set(runs.map((run) => `${run.task} (${run.split})`))];
@@ -227,11 +237,13 @@ export async function buildEvalReport(runs: readonly EvalRun[], options: EvalRep
 
   const results = resultsTable(runs);
   const metrics = metricsTable(runs);
+  const totals = totalsLine(runs);
   const sections: PageSection[] = [
     {
       id: 'results',
       title: 'Results',
       body: html`${tableHtml(results)}
+${totals ? html`<p>${totals}</p>` : ''}
 ${chart ? chartFigure(chart, 'Accuracy over scored examples; whiskers are 95% bootstrap confidence intervals. Invalid answers count as wrong; failed calls are not scored.') : html`<p class="muted">no run has a scored example yet</p>`}`,
     },
   ];
@@ -277,6 +289,7 @@ ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord
     '## Results',
     '',
     tableMarkdown(results, { linkBase: htmlHref }),
+    ...(totals ? ['', escapeMarkdown(totals)] : []),
     '',
     'Accuracy is over scored examples with a 95% bootstrap confidence interval; invalid answers count as wrong, failed calls are counted as errors and not scored.',
   ];

@@ -110,6 +110,8 @@ describe('evaluation report of several runs', () => {
     // Run 3 has other gold answers: reported as not comparable rather than failing the report.
     expect(html).toContain('not on the same examples');
     expect(markdown).toContain('## Paired comparison');
+    // 6 + 6 + 1 answered records of 20 + 5 tokens; $0.0001 per uncached answered call (5 + 5 + 1).
+    expect(html).toContain('Total over 3 runs: 260 prompt + 65 completion tokens, $0.001100.');
     expect(html.match(/aria-roledescription="bar"/g)).toHaveLength(3);
     expect(danglingLinks(html)).toEqual([]);
   });
