@@ -10,10 +10,12 @@ import { applyConfigFile } from './config.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDistill } from './commands/distill.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerReport } from './commands/report.js';
 import { registerScale } from './commands/scale.js';
+import { registerTrain } from './commands/train.js';
 import { registerServe } from './commands/serve.js';
 
 /** Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 finished with failed model calls. */
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerGenerate(program);
   registerScale(program);
+  registerTrain(program);
+  registerExport(program);
   registerDistill(program);
   registerReport(program);
   registerServe(program);

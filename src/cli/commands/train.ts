@@ -1,0 +1,152 @@
+/** `apprentice train`: train a student with the built-in engine on {prompt, completion, weight?, task?} lines. */
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { isModelSize, MODEL_SIZES } from '../../engine/model.js';
+import { train, type TrainEvent } from '../../engine/train.js';
+import { holdOut, readTrainingExamples } from '../../engine/trainingData.js';
+import { formatSeconds } from '../../util/progress.js';
+import { nonNegativeInt, nonNegativeNumber, parseOptions, positiveInt, positiveNumber } from '../validate.js';
+
+const schema = z.object({
+  data: z.string().min(1),
+  validation: z.string().optional(),
+  validationFraction: z.coerce.number().min(0).max(0.5),
+  size: z.string().refine(isModelSize, { message: `must be one of ${Object.keys(MODEL_SIZES).join(', ')}` }),
+  steps: positiveInt,
+  out: z.string().min(1),
+  batchSize: positiveInt,
+  microBatch: positiveInt.optional(),
+  lr: positiveNumber,
+  minLr: nonNegativeNumber.optional(),
+  warmup: nonNegativeInt.optional(),
+  weightDecay: nonNegativeNumber,
+  clip: nonNegativeNumber,
+  context: positiveInt,
+  vocabSize: positiveInt.optional(),
+  evalEvery: positiveInt.optional(),
+  patience: positiveInt.optional(),
+  minDelta: nonNegativeNumber.optional(),
+  seed: z.coerce.number().int(),
+  resume: z.boolean().optional(),
+  json: z.boolean().optional(),
+  config: z.string().optional(),
+});
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a small Llama-style student on your CPU with the built-in engine (tfjs, WebAssembly)')
+    .requiredOption('--data <file>', 'JSON lines of {"prompt", "completion", "weight"?, "task"?}')
+    .option('--validation <file>', 'validation lines in the same format (default: hold out --validation-fraction of --data)')
+    .option('--validation-fraction <f>', 'share of --data held out for validation when --validation is not given', '0.1')
+    .option('--size <name>', `model size: ${Object.entries(MODEL_SIZES).map(([k, v]) => `${k} (dim ${v.dim}, ${v.nLayers} layers)`).join(', ')}`, 'small')
+    .requiredOption('--steps <n>', 'optimizer steps')
+    .requiredOption('--out <dir>', 'checkpoint folder (config.json, model.safetensors, tokenizer.json; state for --resume in training/)')
+    .option('--batch-size <n>', 'examples per optimizer step', '16')
+    .option('--micro-batch <n>', 'examples per forward/backward pass (gradient accumulation; lowers memory)')
+    .option('--lr <rate>', 'peak learning rate (AdamW)', '0.001')
+    .option('--min-lr <rate>', 'learning rate at the end of the cosine decay (default lr / 10)')
+    .option('--warmup <steps>', 'linear warmup steps (default min(100, steps / 10))')
+    .option('--weight-decay <w>', 'AdamW decoupled weight decay on matrices', '0.1')
+    .option('--clip <norm>', 'clip the global gradient norm (0 = off)', '1')
+    .option('--context <tokens>', 'sequence length; longer examples lose the start of their prompt', '256')
+    .option('--vocab-size <n>', 'tokenizer vocabulary (default: the size\'s)')
+    .option('--eval-every <steps>', 'steps between validations and state saves (default steps / 10)')
+    .option('--patience <n>', 'stop after n validations without improvement')
+    .option('--min-delta <loss>', 'smallest validation-loss drop that counts as an improvement', '0')
+    .option('--seed <n>', 'seed for initialisation, data order and the validation hold-out', '0')
+    .option('--resume', 'continue the interrupted run in --out')
+    .option('--json', 'print one JSON object with the results')
+    .option('--config <file>', 'read options from a YAML/JSON file')
+    .action(async (raw: Record<string, unknown>) => {
+      const options = parseOptions(schema, raw);
+      const all = await readTrainingExamples(options.data);
+      const split = options.validation
+        ? { train: all, validation: await readTrainingExamples(options.validation) }
+        : holdOut(all, options.validationFraction, options.seed);
+      const progress = trainProgress(options.json !== true);
+      const result = await train({
+        train: split.train,
+        validation: split.validation,
+        outDir: options.out,
+        size: options.size as keyof typeof MODEL_SIZES,
+        steps: options.steps,
+        batchSize: options.batchSize,
+        microBatchSize: options.microBatch,
+        learningRate: options.lr,
+        minLearningRate: options.minLr,
+        warmupSteps: options.warmup,
+        weightDecay: options.weightDecay,
+        clipNorm: options.clip,
+        contextLength: options.context,
+        vocabSize: options.vocabSize,
+        evalEvery: options.evalEvery,
+        patience: options.patience,
+        minDelta: options.minDelta,
+        seed: options.seed,
+        resume: options.resume,
+        info: { data: resolve(options.data), validation: options.validation ? resolve(options.validation) : null },
+        onEvent: progress,
+      });
+      const summary = {
+        out: result.outDir,
+        parameters: result.parameters,
+        steps: result.steps,
+        trainLoss: result.trainLoss,
+        validationLoss: result.validationLoss,
+        validationAccuracy: result.validationAccuracy,
+        bestStep: result.bestStep,
+        stoppedEarly: result.stoppedEarly,
+        tokensPerSecond: result.tokensPerSecond,
+        trainLossByTask: result.trainLossByTask,
+        validationLossByTask: result.validationLossByTask,
+        resumedFrom: result.resumedFrom,
+        config: result.config,
+      };
+      if (options.json) {
+        process.stdout.write(JSON.stringify(summary) + '\n');
+        return;
+      }
+      const f = (v: number | null) => (v === null || Number.isNaN(v) ? '—' : v.toFixed(4));
+      process.stdout.write(
+        [
+          `checkpoint        ${result.outDir}`,
+          `parameters        ${result.parameters.toLocaleString('en-US')}`,
+          `steps             ${result.steps}${result.stoppedEarly ? ' (stopped early)' : ''}; best at step ${result.bestStep}`,
+          `train loss        ${f(result.trainLoss)}`,
+          `validation loss   ${f(result.validationLoss)}  (next-token accuracy ${result.validationAccuracy === null ? '—' : (100 * result.validationAccuracy).toFixed(1) + '%'})`,
+          `tokens/s          ${Math.round(result.tokensPerSecond).toLocaleString('en-US')}`,
+        ].join('\n') + '\n',
+      );
+    });
+}
+
+/** Progress on stderr: a line every few seconds with loss, tokens/s and ETA, and one per validation. */
+function trainProgress(enabled: boolean, intervalMs = 5000): (event: TrainEvent) => void {
+  let last = 0;
+  let startStep = 0;
+  return (event) => {
+    if (!enabled) return;
+    if (event.type === 'start') {
+      startStep = event.step;
+      process.stderr.write(
+        `train: ${event.parameters.toLocaleString('en-US')} parameters, ${event.trainExamples} training / ${event.validationExamples} validation examples` +
+          `${event.truncated ? `, ${event.truncated} cut to fit the context` : ''}${event.step ? `; resuming at step ${event.step}` : ''}\n`,
+      );
+    } else if (event.type === 'step') {
+      const now = Date.now();
+      if (now - last < intervalMs && event.step !== event.steps) return;
+      last = now;
+      const rate = (event.step - startStep) / event.elapsedSeconds;
+      process.stderr.write(
+        `train: step ${event.step}/${event.steps} | loss ${event.loss.toFixed(4)} | lr ${event.learningRate.toExponential(2)} | ` +
+          `${Math.round(event.tokensPerSecond).toLocaleString('en-US')} tokens/s | ETA ${formatSeconds((event.steps - event.step) / rate)}\n`,
+      );
+    } else {
+      process.stderr.write(
+        `train: step ${event.step} validation loss ${event.validationLoss.toFixed(4)}, accuracy ${(100 * event.validationAccuracy).toFixed(1)}%${event.improved ? ' (best, saved)' : ''}\n`,
+      );
+    }
+  };
+}

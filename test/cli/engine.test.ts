@@ -1,0 +1,88 @@
+/**
+ * The built-in engine from the command line: train a small student, export it to GGUF, and evaluate it
+ * with --model builtin:<dir> like any other model.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { toyExamples } from '../engine/toy.js';
+import { lastJson, runCli } from '../support/runCli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'apprentice-cli-engine-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const data = join(dir, 'train.jsonl');
+writeFileSync(
+  data,
+  toyExamples(80)
+    .map(({ prompt, completion, task }, i) => JSON.stringify({ prompt, completion, task, ...(i % 4 === 0 ? { weight: 0.5 } : {}) }))
+    .join('\n') + '\n',
+);
+
+interface TrainSummary {
+  out: string;
+  parameters: number;
+  steps: number;
+  trainLoss: number;
+  validationLoss: number;
+  validationAccuracy: number;
+  tokensPerSecond: number;
+  trainLossByTask: Record<string, number>;
+}
+
+describe('apprentice train / export / eval builtin:', () => {
+  const out = join(dir, 'student');
+
+  it('train prints final train and validation loss, tokens/s and parameters as JSON', async () => {
+    const result = await runCli([
+      'train', '--data', data, '--size', 'tiny', '--steps', '12', '--batch-size', '8', '--context', '256',
+      '--lr', '0.003', '--eval-every', '6', '--out', out, '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = lastJson<TrainSummary>(result);
+    expect(summary.steps).toBe(12);
+    expect(summary.parameters).toBeGreaterThan(50_000);
+    expect(summary.trainLoss).toBeGreaterThan(0);
+    expect(summary.validationLoss).toBeGreaterThan(0);
+    expect(summary.validationLoss).toBeLessThan(6);
+    expect(summary.tokensPerSecond).toBeGreaterThan(100);
+    expect(Object.keys(summary.trainLossByTask)).toEqual(['even', 'odd']);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ model_type: 'llama', hidden_size: 64, apprentice: { data, size: 'tiny', steps: 12 } });
+  });
+
+  it('train names the file, line and field of a bad line, and exits with code 2', async () => {
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"prompt": "a", "completion": "b"}\n{"prompt": "a", "completion": "b", "weight": "heavy"}\n');
+    const result = await runCli(['train', '--data', bad, '--size', 'tiny', '--steps', '2', '--out', join(dir, 'bad'), '--json']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${bad}:2, field "weight": must be a number >= 0`);
+    const size = await runCli(['train', '--data', data, '--size', 'huge', '--steps', '2', '--out', join(dir, 'bad')]);
+    expect(size.code).toBe(2);
+    expect(size.stderr).toMatch(/--size: must be one of tiny, small, base/);
+  });
+
+  it('export writes a GGUF file llama.cpp loads, and eval runs the student as builtin:<dir>', async () => {
+    const gguf = join(dir, 'student.gguf');
+    const exported = await runCli(['export', out, '--format', 'gguf', '--dtype', 'f16', '--out', gguf, '--json']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(lastJson<{ dtype: string }>(exported).dtype).toBe('f16');
+    expect(readFileSync(gguf).subarray(0, 4).toString('latin1')).toBe('GGUF');
+    const f32 = join(dir, 'student32.gguf');
+    expect((await runCli(['export', out, '--out', f32])).code).toBe(0);
+    expect(statSync(f32).size).toBeGreaterThan(statSync(gguf).size * 1.5);
+
+    const generated = await runCli(['generate', '--model', `gguf:${gguf}`, '--prompt', 'Q: apple 2', '--max-tokens', '4', '--json']);
+    expect(generated.code, generated.stderr).toBe(0);
+
+    const test = join(dir, 'test.jsonl');
+    writeFileSync(test, toyExamples(6).map(({ prompt, completion }) => JSON.stringify({ q: prompt, a: completion.trim() })).join('\n') + '\n');
+    const evaluated = await runCli([
+      'eval', '--dataset', `jsonl:${test}`, '--input-field', 'q', '--label-field', 'a', '--answer-type', 'free_text',
+      '--split', 'test', '--model', `builtin:${out}`, '--json', '--no-progress', '--runs', dir,
+    ]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    expect(lastJson<{ n: number; errors: number }>(evaluated)).toMatchObject({ n: 6, errors: 0 });
+  });
+});
