@@ -23,11 +23,15 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to bind; the default serves this machine only', '127.0.0.1')
     .option('--name <id>', 'model id clients use (default: the file or folder name, or the model name)')
     .option('--config <file>', 'read options from a YAML/JSON file');
-  addModelLayerOptions(command).action(async (target: string, raw: Record<string, unknown>) => {
+  addModelLayerOptions(command).action(async (target: string, raw: Record<string, unknown>, self: Command) => {
     const options = parseOptions(schema, raw);
     const { spec, name: defaultName } = resolveServeTarget(target);
     const name = options.name ?? defaultName;
-    const hub = createHub(options);
+    // An in-process model answers one call at a time; with one slot, waiting requests queue in the limiter
+    // (untimed, first come first served) instead of inside the provider, where the per-call timeout runs.
+    const local = spec.startsWith('gguf:') || spec.startsWith('builtin:');
+    const concurrency = local && self.getOptionValueSource('concurrency') === 'default' ? 1 : options.concurrency;
+    const hub = createHub({ ...options, concurrency });
     try {
       const model = await hub.model(spec); // load now, so a bad file fails before listening
       const server = await startApiServer({ model, name, host: options.host, port: options.port });
