@@ -40,6 +40,16 @@ const manifestSchema = z.object({
   format: z.literal('apprentice.grimoire-set'),
   version: z.literal(1),
   task: z.string(),
+  definition: z
+    .object({
+      name: z.string(),
+      description: z.string(),
+      taskType: z.string().optional(),
+      inputTemplate: z.string().optional(),
+      answer: z.object({ kind: z.literal('label'), labels: z.array(z.string()).min(1) }),
+    })
+    .nullable()
+    .default(null),
   dataset: z.string().nullable(),
   strongModel: z.string().nullable(),
   weakModel: z.string().nullable(),

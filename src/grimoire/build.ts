@@ -142,6 +142,7 @@ export async function buildGrimoires(config: BuildConfig, hub: ModelHub, options
     format: 'apprentice.grimoire-set',
     version: 1,
     task: task.name,
+    definition: task,
     dataset: config.dataset,
     strongModel: config.strong,
     weakModel: config.weak ?? null,

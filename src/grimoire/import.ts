@@ -117,6 +117,7 @@ export function importRecordedGrimoires(dir: string, options: ImportOptions): Im
     format: 'apprentice.grimoire-set',
     version: 1,
     task: taskName,
+    definition: null,
     dataset: null,
     strongModel: strongModels.join(', '),
     weakModel: null,

@@ -3,6 +3,7 @@
  * grimoires (skill books written by a strong model, or imported from recordings) with their
  * provenance, and the manifest of a grimoire set folder.
  */
+import type { TaskDefinition } from '../data/types.js';
 import type { TokenUsage } from '../models/types.js';
 
 /** Sample-set strategies of the paper: KCS, HCS, HSS, RSS and the zero-shot grimoire. */
@@ -68,6 +69,8 @@ export interface GrimoireManifest {
   format: 'apprentice.grimoire-set';
   version: 1;
   task: string;
+  /** The task as the weak model sees it (type, description, labels); null for imported sets. */
+  definition: TaskDefinition | null;
   dataset: string | null;
   strongModel: string | null;
   weakModel: string | null;

@@ -86,7 +86,7 @@ export function writeToySet(dir: string): void {
   ];
   for (const g of grimoires) writeGrimoire(dir, g);
   writeManifest(dir, {
-    format: 'apprentice.grimoire-set', version: 1, task: 'Toy', dataset: null, strongModel: 'test-writer', weakModel: null,
+    format: 'apprentice.grimoire-set', version: 1, task: 'Toy', definition: null, dataset: null, strongModel: 'test-writer', weakModel: null,
     embedder: null, seed: 0, k: 4, validationIds: null,
     grimoires: grimoires.map((g) => ({ id: g.id, file: `${g.id}.json`, variant: g.variant, sampler: g.sampler.name })),
     failures: [], usage: { promptTokens: 0, completionTokens: 0, costUsd: 0 }, createdAt: '1970-01-01T00:00:00.000Z', provenance: {},

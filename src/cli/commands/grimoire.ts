@@ -1,0 +1,248 @@
+/**
+ * `apprentice grimoire build | eval | import`: a strong model writes skill books (grimoires) from
+ * representative samples, a weak model reads the right one per question (Grimoire / SLEICL).
+ */
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { buildGrimoires } from '../../grimoire/build.js';
+import { EVAL_METHODS, evaluateGrimoires, type GrimoireEvalResult } from '../../grimoire/evaluate.js';
+import { importRecordedGrimoires } from '../../grimoire/import.js';
+import { SAMPLER_NAMES, type SamplerName } from '../../grimoire/types.js';
+import { addDatasetOptions, datasetOptionsFrom, datasetSchema } from '../datasetOptions.js';
+import { percent } from '../format.js';
+import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
+import { commaList, nonNegativeInt, nonNegativeNumber, parseOptions, positiveInt } from '../validate.js';
+
+const samplerList = commaList.pipe(z.array(z.enum(SAMPLER_NAMES as [SamplerName, ...SamplerName[]])).min(1));
+const methodList = commaList.pipe(z.array(z.enum(EVAL_METHODS)).min(1));
+const ratioList = commaList.transform((list) => list.map(Number)).pipe(z.array(z.number().min(0).max(1)).min(1));
+
+const buildSchema = modelLayerSchema.merge(datasetSchema).extend({
+  strong: z.string().min(1),
+  weak: z.string().optional(),
+  embedder: z.string(),
+  samplers: samplerList,
+  k: positiveInt,
+  hardRatios: ratioList,
+  hardPool: positiveInt,
+  validationSize: nonNegativeInt,
+  seed: nonNegativeInt,
+  out: z.string().min(1),
+  maxTokens: positiveInt,
+  temperature: nonNegativeNumber,
+  templates: z.string().optional(),
+  json: z.boolean().optional(),
+});
+
+const evalSchema = modelLayerSchema.merge(datasetSchema).extend({
+  weak: z.string().min(1),
+  grimoires: z.string().min(1),
+  split: z.string(),
+  limit: positiveInt.optional(),
+  sample: positiveInt.optional(),
+  seed: nonNegativeInt,
+  methods: methodList,
+  shots: positiveInt,
+  demos: commaList.pipe(z.array(z.enum(['random', 'nearest'])).min(1)),
+  embedder: z.string(),
+  validationSize: positiveInt,
+  maxTokens: positiveInt,
+  temperature: nonNegativeNumber,
+  templates: z.string().optional(),
+  saveRanker: z.boolean().optional(),
+  runDir: z.string().optional(),
+  runs: z.string(),
+  json: z.boolean().optional(),
+});
+
+const importSchema = z.object({ task: z.string().min(1), out: z.string().min(1), hardFor: z.string().optional(), json: z.boolean().optional() });
+
+export function registerGrimoire(program: Command): void {
+  const grimoire = program
+    .command('grimoire')
+    .description('Grimoire (SLEICL): a strong model writes skill books, a weak model uses the right one per question');
+
+  const build = grimoire
+    .command('build')
+    .description('choose representative samples and have the strong model write a profound and a simple grimoire per sample set')
+    .requiredOption('--strong <spec>', 'the model that writes the grimoires')
+    .option('--weak <spec>', 'the model that will read them (needed by the hard-sample sampler)')
+    .option('--embedder <spec>', 'embedder for the cluster samplers: builtin or a model spec', 'builtin')
+    .option('--samplers <list>', `comma list of ${SAMPLER_NAMES.join(', ')}`, SAMPLER_NAMES.join(','))
+    .option('--k <n>', 'samples per label', '4')
+    .option('--hard-ratios <list>', 'shares of hard samples for the hard sampler', '0.5,1.0')
+    .option('--hard-pool <n>', 'train examples the weak model answers zero-shot to find hard ones', '500')
+    .option('--validation-size <n>', 'train examples held out (stratified) as validation before sampling; 0 for none', '200')
+    .option('--seed <n>', 'seed for validation, samplers and clustering', '0')
+    .requiredOption('--out <dir>', 'folder for the grimoire set')
+    .option('--max-tokens <n>', 'longest grimoire, in tokens', '1024')
+    .option('--temperature <t>', 'strong-model temperature', '0')
+    .option('--templates <dir>', 'folder of prompt templates (default: the packaged templates/grimoire)')
+    .option('--json', 'print one JSON object')
+    .option('--config <file>', 'read options from a YAML/JSON file');
+  addDatasetOptions(build);
+  addModelLayerOptions(build).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(buildSchema, raw);
+    const hub = createHub(options);
+    try {
+      const result = await buildGrimoires(
+        {
+          dataset: options.dataset,
+          datasetOptions: datasetOptionsFrom(options),
+          strong: options.strong,
+          weak: options.weak,
+          embedder: options.embedder,
+          samplers: options.samplers,
+          k: options.k,
+          hardRatios: options.hardRatios,
+          seed: options.seed,
+          validationSize: options.validationSize,
+          hardPoolSize: options.hardPool,
+          out: resolve(options.out),
+          generation: { maxTokens: options.maxTokens, temperature: options.temperature },
+          templateDir: options.templates ? resolve(options.templates) : undefined,
+          concurrency: options.concurrency,
+        },
+        hub,
+        { log: (line) => process.stderr.write(`${line}\n`) },
+      );
+      const summary = {
+        dir: result.dir,
+        task: result.manifest.task,
+        grimoires: result.grimoires.map((g) => ({ id: g.id, sampler: g.sampler.name, variant: g.variant, samples: g.samples.length, usage: g.usage })),
+        failures: result.manifest.failures,
+        usage: result.manifest.usage,
+        hardness: result.hardness,
+        validation: result.manifest.validationIds?.length ?? 0,
+        notes: result.notes,
+      };
+      if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
+      else {
+        for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
+        process.stdout.write(
+          `${result.grimoires.length} grimoire(s) for ${summary.task} in ${result.dir}` +
+            ` (${summary.usage.promptTokens}+${summary.usage.completionTokens} tokens, $${summary.usage.costUsd.toFixed(4)})\n`,
+        );
+      }
+      if (result.manifest.failures.length) {
+        process.stderr.write(`${result.manifest.failures.length} grimoire(s) failed and were not written; run the same command again to retry them.\n`);
+        process.exitCode = 3;
+      }
+    } finally {
+      await hub.close();
+    }
+  });
+
+  const evaluate = grimoire
+    .command('eval')
+    .description('evaluate a weak model with a grimoire set: zero-shot, few-shot, each grimoire, best single, similarity and ranker routing')
+    .requiredOption('--weak <spec>', 'the model that reads the grimoires')
+    .requiredOption('--grimoires <dir>', 'a grimoire set folder (from build or import)')
+    .option('--split <name>', 'split to evaluate', 'test')
+    .option('--limit <n>', 'the first N examples of the split')
+    .option('--sample <n>', 'a seeded random subset of N examples')
+    .option('--seed <n>', 'seed for validation, demos, ranker and bootstrap', '0')
+    .option('--methods <list>', `comma list of ${EVAL_METHODS.join(', ')}`, EVAL_METHODS.join(','))
+    .option('--shots <k>', 'demonstrations for few-shot', '4')
+    .option('--demos <list>', 'few-shot demo selection: random, nearest', 'random,nearest')
+    .option('--embedder <spec>', 'embedder for similarity, the ranker and nearest demos', 'builtin')
+    .option('--validation-size <n>', 'validation held out of train when the set names none', '200')
+    .option('--max-tokens <n>', 'longest weak-model answer', '64')
+    .option('--temperature <t>', 'weak-model temperature', '0')
+    .option('--templates <dir>', 'folder of prompt templates')
+    .option('--save-ranker', 'also write the trained ranker into the grimoire set folder (for the library API)')
+    .option('--run-dir <dir>', 'parent run folder (default: runs/<id derived from the arguments>)')
+    .option('--runs <dir>', 'where run folders go', 'runs')
+    .option('--json', 'print one JSON object')
+    .option('--config <file>', 'read options from a YAML/JSON file');
+  addDatasetOptions(evaluate);
+  addModelLayerOptions(evaluate).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(evalSchema, raw);
+    const hub = createHub(options);
+    try {
+      const result = await evaluateGrimoires(
+        {
+          dataset: options.dataset,
+          datasetOptions: datasetOptionsFrom(options),
+          weak: options.weak,
+          grimoires: resolve(options.grimoires),
+          split: options.split,
+          limit: options.limit,
+          sample: options.sample,
+          seed: options.seed,
+          methods: options.methods,
+          shots: options.shots,
+          fewShotDemos: options.demos,
+          embedder: options.embedder,
+          validationSize: options.validationSize,
+          answer: { maxTokens: options.maxTokens, temperature: options.temperature },
+          templateDir: options.templates ? resolve(options.templates) : undefined,
+          concurrency: options.concurrency,
+          runsRoot: resolve(options.runs),
+          runDir: options.runDir ? resolve(options.runDir) : undefined,
+          saveRanker: options.saveRanker ?? false,
+          log: (line) => process.stderr.write(`${line}\n`),
+        },
+        hub,
+      );
+      process.stdout.write((options.json ? JSON.stringify(result) : formatTable(result)) + '\n');
+      if (result.errors > 0) {
+        process.stderr.write(`${result.errors} answer(s) failed and are not scored; run the same command again to retry only them.\n`);
+        process.exitCode = 3;
+      }
+    } finally {
+      await hub.close();
+    }
+  });
+
+  grimoire
+    .command('import')
+    .description("read grimoires in the Grimoire paper's release format into a grimoire set")
+    .argument('<dir>', 'folder of grimoire_<task>_<strong>_<sampler>-<k>-shot[...]-per-class.json files')
+    .requiredOption('--task <name>', 'task name as in the file names, e.g. SST5')
+    .requiredOption('--out <dir>', 'folder for the grimoire set')
+    .option('--hard-for <weak>', 'keep only hard-sample grimoires made for this weak model (e.g. PHI2)')
+    .option('--json', 'print one JSON object')
+    .action((dir: string, raw: Record<string, unknown>) => {
+      const options = parseOptions(importSchema, raw);
+      const out = resolve(options.out);
+      const result = importRecordedGrimoires(dir, { task: options.task, out, hardFor: options.hardFor });
+      const summary = { dir: out, task: result.manifest.task, grimoires: result.grimoires.map((g) => g.id), skipped: result.skipped };
+      if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
+      else process.stdout.write(`imported ${result.grimoires.length} grimoire(s) for ${summary.task} into ${out}\n`);
+    });
+}
+
+/** The paper's Table 1 for one task: one line per method. */
+export function formatTable(result: GrimoireEvalResult): string {
+  const header = ['method', 'grimoire', 'n', 'accuracy', '95% CI', 'invalid', 'errors', 'cost', '$/question', '$/correct'];
+  const money = (value: number | null | undefined, digits: number) => (value === null || value === undefined ? '—' : `$${value.toFixed(digits)}`);
+  const lines = result.methods.map((m) => [
+    m.method,
+    m.grimoire ?? m.demos ?? '',
+    String(m.n),
+    percent(m.accuracy),
+    m.ci95 ? `[${percent(m.ci95[0])}, ${percent(m.ci95[1])}]` : '—',
+    String(m.invalid),
+    String(m.errors),
+    money(m.costUsd, 4),
+    money(m.costPerQuestionUsd, 6),
+    money(m.costPerCorrectUsd, 6),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const render = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const out = [
+    `${result.task} (${result.split}, ${result.n} examples), weak model ${result.weak}, grimoires ${result.grimoireSet}`,
+    render(header),
+    render(widths.map((w) => '-'.repeat(w))),
+    ...lines.map(render),
+  ];
+  if (result.bestSingle) out.push(`best single chosen on ${result.validation?.n ?? 0} validation examples: ${result.bestSingle.grimoire} (${percent(result.bestSingle.validationAccuracy)})`);
+  if (result.ranker) {
+    const v = result.ranker.validation;
+    out.push(`ranker (${result.ranker.file}): on ${v.checkQuestions} held-back validation questions routes to ${percent(v.checkRoutedAccuracy)} vs best single ${percent(v.checkBestSingleAccuracy)}; AUC ${v.checkAuc?.toFixed(3) ?? '—'}`);
+  }
+  out.push(`run folder: ${result.runDir}`);
+  return out.join('\n');
+}
