@@ -33,7 +33,12 @@ export const datasetSchema = z.object({
   taskDescription: z.string().transform(unescapeCliText).optional(),
 });
 
+/**
+ * Only the dataset fields: commands pass their whole merged options, and anything else (concurrency,
+ * timeouts...) must not reach the dataset options that run identities are hashed from.
+ */
 export function datasetOptionsFrom(values: z.output<typeof datasetSchema>): DatasetOptions {
-  const { dataset: _dataset, ...rest } = values;
-  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as DatasetOptions;
+  const keys = Object.keys(datasetSchema.shape).filter((key) => key !== 'dataset');
+  const all = values as Record<string, unknown>;
+  return Object.fromEntries(keys.map((key) => [key, all[key]]).filter(([, v]) => v !== undefined)) as DatasetOptions;
 }
