@@ -12,6 +12,7 @@ import { registerDistill } from './commands/distill.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerGrimoire } from './commands/grimoire.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerReport } from './commands/report.js';
 import { registerScale } from './commands/scale.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerScale(program);
   registerTrain(program);
   registerExport(program);
+  registerGrimoire(program);
   registerDistill(program);
   registerReport(program);
   registerServe(program);
