@@ -7,6 +7,7 @@
  *   npx tsx bench/engine/engine.ts [--sizes small,base] [--steps 5] [--leak-steps 1000] [--torch]
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,6 +33,8 @@ const T = 128;
 const B = 16;
 const steps = Number(values.steps);
 const here = dirname(fileURLToPath(import.meta.url));
+// Debian's python3-torch is installed for the system interpreter (a pyenv python3 on PATH would not see it).
+const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 /** Examples that encode to exactly T + 1 tokens of a fixed vocabulary, so every batch is [16, 128]. */
 function fixedLengthExamples(vocab: string[], count: number): TrainingExample[] {
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
       trainTokensPerSecond: Math.round(full.tokensPerSecond), peakWasmHeapMiB: Math.round(full.peakHeapMiB),
     };
     if (values.torch) {
-      const out = execFileSync('python3', [join(here, 'torch_llama.py'), size, String(steps)], { encoding: 'utf8' });
+      const out = execFileSync(python, [join(here, 'torch_llama.py'), size, String(steps)], { encoding: 'utf8' });
       const torch = JSON.parse(out.trim().split('\n').pop() as string) as { tokens_per_second: number; parameters: number };
       row.torchTokensPerSecond = Math.round(torch.tokens_per_second);
       row.torchParameters = torch.parameters;
