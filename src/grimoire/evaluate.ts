@@ -248,7 +248,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
     if (config.saveRanker) writeFileSync(join(set.dir, RANKER_FILE), JSON.stringify(ranker.toJSON()) + '\n');
     rankerInfo = { file, validation: ranker.saved.validation };
     const v = ranker.saved.validation;
-    log(`ranker: trained on ${v.fitQuestions} validation questions (best epoch ${v.bestEpoch}); on ${v.checkQuestions} held-back ones it routes to ${percent(v.checkRoutedAccuracy)} vs best single ${percent(v.checkBestSingleAccuracy)}`);
+    log(`ranker: trained on ${v.fitQuestions} validation questions (best epoch ${v.bestEpoch}); on ${v.checkQuestions} held-back ones it routes to ${percent(v.checkRoutedAccuracy)} vs best single ${percent(v.checkBestSingleAccuracy)} (mode ${v.mode})`);
   }
 
   // 4. The methods on the evaluated split.

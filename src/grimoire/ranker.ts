@@ -199,7 +199,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   epochs: 150,
   patience: 15,
   learningRate: 0.003,
-  l2: 1e-3,
+  l2: 1e-2,
   batchSize: 32,
   seed: 0,
 };
@@ -362,6 +362,11 @@ export interface RankerValidation extends TrainReport {
   /** ...and with the single grimoire best on the fit questions. */
   checkBestSingleAccuracy: number | null;
   bestSingleOnFit: string;
+  /**
+   * 'mlp': rank by the trained scorer. 'prior': the scorer routed worse than the fit part's best
+   * single grimoire on the check questions, so grimoires are ranked by fit accuracy instead.
+   */
+  mode: 'mlp' | 'prior';
 }
 
 export interface SavedRanker {
@@ -458,6 +463,7 @@ export class GrimoireRanker {
         checkRoutedAccuracy: null,
         checkBestSingleAccuracy: accuracyOf(checkAnswers, bestSingle),
         bestSingleOnFit: bestSingle,
+        mode: 'mlp',
       },
     };
     const ranker = new GrimoireRanker(saved, space.embedder, mlp);
@@ -470,7 +476,12 @@ export class GrimoireRanker {
       routed++;
       if (correct) routedCorrect++;
     }
-    saved.validation.checkRoutedAccuracy = routed ? routedCorrect / routed : null;
+    const v = saved.validation;
+    v.checkRoutedAccuracy = routed ? routedCorrect / routed : null;
+    // Decided on validation alone: a scorer that routes worse than one grimoire is not used.
+    if (v.checkRoutedAccuracy !== null && v.checkBestSingleAccuracy !== null && v.checkRoutedAccuracy < v.checkBestSingleAccuracy) {
+      v.mode = 'prior';
+    }
     return ranker;
   }
 
@@ -496,8 +507,13 @@ export class GrimoireRanker {
   }
 
   rankVector(vector: ArrayLike<number>, length: number): { id: string; score: number }[] {
+    const prior = this.saved.validation.mode === 'prior';
     return this.saved.grimoires
-      .map((g, i) => ({ id: g.id, score: this.mlp.predict(pairFeatures({ vector, length }, g, this.saved.labelCount)), i }))
+      .map((g, i) => ({
+        id: g.id,
+        score: prior ? g.fitAccuracy : this.mlp.predict(pairFeatures({ vector, length }, g, this.saved.labelCount)),
+        i,
+      }))
       .sort((a, b) => b.score - a.score || a.i - b.i)
       .map(({ id, score }) => ({ id, score }));
   }

@@ -97,6 +97,24 @@ describe('GrimoireRanker', () => {
     for (const q of fresh) expect(await reloaded.rank(q.input)).toEqual(await ranker.rank(q.input));
   });
 
+  it('in prior mode (the scorer routed worse than the best single grimoire on validation) ranks by fit accuracy', async () => {
+    const s = await space();
+    const answers = questions(40, 5).map((q, i) => ({
+      id: q.id,
+      input: q.input,
+      correct: new Map([['sports-book', i % 3 !== 0], ['markets-book', i % 3 === 0]]),
+    }));
+    const ranker = await GrimoireRanker.train({ task: 'Topic', labelCount: 4, weakModel: 'weak', space: s, answers });
+    const saved = JSON.parse(JSON.stringify(ranker.toJSON()));
+    saved.validation.mode = 'prior';
+    const prior = await GrimoireRanker.load(saved);
+    for (const q of questions(6, 3)) {
+      const ranked = await prior.rank(q.input);
+      expect(ranked.map((r) => r.id)).toEqual(['sports-book', 'markets-book']);
+      expect(ranked[0]!.score).toBe(saved.grimoires[0].fitAccuracy);
+    }
+  });
+
   it('refuses a file that is not a saved ranker', async () => {
     await expect(GrimoireRanker.load({ format: 'other' }, { file: 'x.json' })).rejects.toThrow(/not a saved grimoire ranker/);
   });

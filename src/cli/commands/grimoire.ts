@@ -241,7 +241,8 @@ export function formatTable(result: GrimoireEvalResult): string {
   if (result.bestSingle) out.push(`best single chosen on ${result.validation?.n ?? 0} validation examples: ${result.bestSingle.grimoire} (${percent(result.bestSingle.validationAccuracy)})`);
   if (result.ranker) {
     const v = result.ranker.validation;
-    out.push(`ranker (${result.ranker.file}): on ${v.checkQuestions} held-back validation questions routes to ${percent(v.checkRoutedAccuracy)} vs best single ${percent(v.checkBestSingleAccuracy)}; AUC ${v.checkAuc?.toFixed(3) ?? '—'}`);
+    out.push(`ranker (${result.ranker.file}): on ${v.checkQuestions} held-back validation questions routes to ${percent(v.checkRoutedAccuracy)} vs best single ${percent(v.checkBestSingleAccuracy)}; AUC ${v.checkAuc?.toFixed(3) ?? '—'}` +
+        (v.mode === 'prior' ? '; it routed worse than one grimoire there, so it ranks by validation accuracy' : ''));
   }
   out.push(`run folder: ${result.runDir}`);
   return out.join('\n');
