@@ -29,13 +29,15 @@ export interface ModelIdentity {
   provider: string;
   model: string;
   baseURL?: string;
+  /** For local models: a fingerprint of the weights, so a retrained model never gets an old model's answers. */
+  weights?: string;
 }
 
 /** Cache key: the backend identity, the call kind and the full normalized request. */
 export function callKey(identity: ModelIdentity, kind: CallKind, request: ModelRequest): string {
   return sha256Hex(
     canonicalJson({
-      identity: { provider: identity.provider, model: identity.model, baseURL: identity.baseURL },
+      identity: { provider: identity.provider, model: identity.model, baseURL: identity.baseURL, weights: identity.weights },
       kind,
       request: normalizeRequest(kind, request),
     }),

@@ -9,7 +9,9 @@
  * The limiter sits inside the retry loop so each attempt takes a slot and counts against the
  * per-minute limits. Replay models skip the cache and the recorder (they already are recordings).
  */
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { InputError } from '../util/errors.js';
 import type { ModelIdentity } from './hash.js';
 import { BudgetLedger, withBudget } from './middleware/budget.js';
@@ -245,14 +247,36 @@ export function backendOf(spec: ModelSpec, env: NodeJS.ProcessEnv = process.env)
     }
     case 'gguf': {
       const path = resolve(spec.path);
-      return { identity: { provider: 'gguf', model: path }, endpoint: `gguf ${path}` };
+      return { identity: { provider: 'gguf', model: path, weights: fileStamp(path) }, endpoint: `gguf ${path}` };
     }
     case 'builtin': {
       const dir = resolve(spec.dir);
-      return { identity: { provider: 'builtin', model: dir }, endpoint: `builtin ${dir}` };
+      return {
+        identity: { provider: 'builtin', model: dir, weights: fileDigest(join(dir, 'model.safetensors')) },
+        endpoint: `builtin ${dir}`,
+      };
     }
     case 'replay':
       return { endpoint: `replay ${resolve(spec.path)}` };
+  }
+}
+
+/** Size and modification time: cheap for multi-gigabyte GGUF files, and changes when the file is replaced. */
+function fileStamp(path: string): string | undefined {
+  try {
+    const stats = statSync(path);
+    return `${stats.size}:${Math.round(stats.mtimeMs)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Content hash: built-in checkpoints are small, and a copied folder keeps its cached answers. */
+function fileDigest(path: string): string | undefined {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -190,14 +190,14 @@ describe('ModelHub', () => {
     await hub.close();
   });
 
-  it('reports "builtin" as not available until a factory is registered', async () => {
+  it('names a missing built-in checkpoint folder, and lets a registered factory take precedence', async () => {
     const hub = new ModelHub({ cachePath: ':memory:' });
-    const error = await hub.model('builtin:runs/tiny').catch((e: unknown) => e);
+    const error = await hub.model('builtin:runs/no-such-checkpoint').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
-    expect((error as Error).message).toMatch(/provider "builtin" is not available yet/);
+    expect((error as Error).message).toContain('no-such-checkpoint');
 
     registerProvider('builtin', (spec) => new FakeModel({ spec: spec.spec, provider: 'builtin', modelName: spec.dir }));
-    const model = await hub.model('builtin:runs/tiny');
+    const model = await hub.model('builtin:runs/no-such-checkpoint');
     const answer = await model.generate(ask('q'));
     expect(answer.meta?.costUsd).toBe(0);
     await hub.close();
@@ -221,5 +221,18 @@ describe('backendOf', () => {
     );
     expect(backendOf(parseModelSpec('gguf:x.gguf'), {}).identity?.model).toMatch(/^\/.*x\.gguf$/);
     expect(backendOf(parseModelSpec('replay:calls.jsonl'), {}).identity).toBeUndefined();
+  });
+
+  it('fingerprints local weights, so a retrained model does not reuse the old model\'s cached answers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apprentice-weights-'));
+    writeFileSync(join(dir, 'model.safetensors'), 'weights v1');
+    const before = backendOf(parseModelSpec(`builtin:${dir}`), {}).identity?.weights;
+    writeFileSync(join(dir, 'model.safetensors'), 'weights v2');
+    const after = backendOf(parseModelSpec(`builtin:${dir}`), {}).identity?.weights;
+    expect(before).toMatch(/^[0-9a-f]{64}$/);
+    expect(after).not.toBe(before);
+    const gguf = join(dir, 'm.gguf');
+    writeFileSync(gguf, 'x');
+    expect(backendOf(parseModelSpec(`gguf:${gguf}`), {}).identity?.weights).toMatch(/^1:\d+$/);
   });
 });
