@@ -47,6 +47,7 @@ export async function createBuiltinModel(options: BuiltinModelOptions): Promise<
     generate: (request, callOptions) => model.generate(request, callOptions),
     logprob: (request, callOptions) => model.logprob(request, callOptions),
     embed: (request, callOptions) => model.embed(request, callOptions),
+    ...(model.generateStream ? { generateStream: model.generateStream.bind(model) } : {}),
     close: async () => {
       try {
         await model.close?.();
