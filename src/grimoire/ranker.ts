@@ -198,8 +198,10 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   hidden: 16,
   epochs: 150,
   patience: 15,
-  learningRate: 0.003,
-  l2: 1e-2,
+  // Tuned on the recorded AgNews grimoires' validation answers (check log loss 0.41 vs 0.47 for a
+  // constant predictor, AUC 0.69); smaller L2 or larger steps overfit within the first epoch.
+  learningRate: 0.001,
+  l2: 0.1,
   batchSize: 32,
   seed: 0,
 };
