@@ -1,8 +1,9 @@
 /**
  * The persistent call cache: one SQLite file shared by every run (and by concurrent processes,
- * through WAL mode and a busy timeout). Writes are queued and committed in one transaction per
- * event-loop turn, so thousands of concurrent calls do not pay one commit each; queued entries
- * are served from memory until they are written.
+ * through WAL mode and a busy timeout). Each answer is committed before the caller sees it, so a
+ * killed run never holds a result (in its records) that the cache lost; with WAL and
+ * synchronous=NORMAL a commit costs tens of microseconds. An entry whose write failed (e.g. the
+ * file is locked) stays queued, is served from memory, and is written with the next one.
  */
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -23,9 +24,6 @@ export interface CacheEntry {
 }
 
 const SCHEMA_VERSION = 1;
-/** Commit at least this often even within one busy event-loop turn. */
-const MAX_PENDING = 512;
-
 export function defaultCachePath(env: NodeJS.ProcessEnv = process.env): string {
   return env.APPRENTICE_CACHE || join(homedir(), '.cache', 'apprentice', 'cache.sqlite');
 }
@@ -45,7 +43,6 @@ export class CallCache {
   private readonly insertStatement: Database.Statement<unknown[]>;
   private readonly writeBatch: (entries: [string, CacheEntry][]) => void;
   private pending = new Map<string, CacheEntry>();
-  private flushScheduled = false;
   private closed = false;
   private readonly warn: (message: string) => void;
   private warnedWriteFailure = false;
@@ -118,18 +115,11 @@ export class CallCache {
     };
   }
 
-  /** Queues the entry; it is committed with others at the end of this event-loop turn. */
+  /** Commits the entry now (with any earlier ones whose write failed). */
   put(key: string, entry: CacheEntry): void {
     if (this.closed) return;
     this.pending.set(key, entry);
-    if (this.pending.size >= MAX_PENDING) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
-    }
+    this.flush();
   }
 
   /** Commits every queued entry now. A failed commit keeps them queued (and served) for the next try. */
