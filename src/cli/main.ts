@@ -18,6 +18,7 @@ import { registerReport } from './commands/report.js';
 import { registerScale } from './commands/scale.js';
 import { registerTrain } from './commands/train.js';
 import { registerServe } from './commands/serve.js';
+import { registerUi } from './commands/ui.js';
 
 /** Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 finished with failed model calls. */
 export const EXIT = { ok: 0, failure: 1, input: 2, callErrors: 3 } as const;
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerDistill(program);
   registerReport(program);
   registerServe(program);
+  registerUi(program);
   return program;
 }
 

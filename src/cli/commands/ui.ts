@@ -1,0 +1,47 @@
+/** `apprentice ui`: the dashboard, a local web app over a runs folder. */
+import { existsSync } from 'node:fs';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { startDashboard } from '../../server/dashboard/app.js';
+import { InputError } from '../../util/errors.js';
+import { nonNegativeInt, parseOptions } from '../validate.js';
+
+const schema = z.object({
+  runs: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  scores: z.array(z.string().min(1)).optional(),
+  seed: nonNegativeInt,
+});
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function registerUi(program: Command): void {
+  program
+    .command('ui')
+    .description('a local web dashboard: runs, per-example tables, paired comparisons, scaling plots')
+    .option('--runs <dir>', 'folder searched (recursively) for runs: folders with config.json and records.jsonl', 'runs')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', '4173')
+    .option('--host <address>', 'address to bind; the default serves this machine only', '127.0.0.1')
+    .option('--scores <file...>', 'score-row files (CSV/JSON/JSONL) for the scaling page, besides analysis.json files under --runs')
+    .option('--seed <n>', 'bootstrap seed of the paired comparisons', '0')
+    .action(async (raw: Record<string, unknown>) => {
+      const options = parseOptions(schema, raw);
+      if (!existsSync(options.runs)) throw new InputError('no such folder', { file: options.runs, field: 'runs' });
+      const server = await startDashboard({ runsDir: options.runs, host: options.host, port: options.port, scoreFiles: options.scores, seed: options.seed });
+      if (!LOOPBACK.has(options.host)) {
+        process.stderr.write(`warning: listening on ${options.host} without authentication: anyone who can reach it can read these runs\n`);
+      }
+      process.stdout.write(`dashboard of ${options.runs} at ${server.url}/\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await server.close();
+    });
+}

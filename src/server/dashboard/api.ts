@@ -1,0 +1,149 @@
+/**
+ * The dashboard's JSON API: response shapes shared by the server (src/server/dashboard) and the
+ * browser app (src/ui). Types only, so the front end can import them without Node code.
+ */
+
+export type ExampleStatus = 'correct' | 'wrong' | 'invalid' | 'error' | 'unscored';
+
+export interface Estimate {
+  value: number;
+  ci95: [number, number] | null;
+}
+
+/** One run folder as listed: enough to pick runs and compare their headline numbers. */
+export interface RunListing {
+  /** Path of the run folder relative to the runs root, with '/' separators: the run's id in URLs. */
+  id: string;
+  /** What wrote it: "eval", "grimoire eval", "distill annotate"..., or "run" when config.json does not say. */
+  command: string;
+  label: string;
+  task: string | null;
+  split: string | null;
+  model: string | null;
+  /** Examples in the run (from its identity when known, else its records). */
+  n: number;
+  records: number;
+  scored: number;
+  correct: number;
+  accuracy: Estimate | null;
+  invalid: number;
+  errors: number;
+  costUsd: number;
+  modifiedAt: string;
+}
+
+export interface RunSummaryView {
+  n: number;
+  scored: number;
+  correct: number;
+  accuracy: Estimate | null;
+  invalid: number;
+  errors: number;
+  errorsByKind: Record<string, number>;
+  missing: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  costPerCorrectUsd: number | null;
+  cachedCalls: number;
+  latencyMs: { mean: number | null; p50: number | null; p95: number | null };
+  metrics: Record<string, { mean: number; ci95: [number, number]; n: number }>;
+}
+
+export interface PromptMessage {
+  role: string;
+  content: string;
+}
+
+export interface ExampleRow {
+  index: number;
+  id: string | null;
+  status: ExampleStatus;
+  /** Chat messages, or one text prompt; null when the run made no call (e.g. scored predictions). */
+  prompt: PromptMessage[] | string | null;
+  /** The grimoire the answer was given with, when the run used one. */
+  grimoire: string | null;
+  output: string | null;
+  extracted: string | null;
+  gold: string | null;
+  correct: boolean | null;
+  costUsd: number;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number | null;
+  cached: boolean;
+  /** Anything else worth showing: reasoning, why invalid, the error, per-example scores. */
+  fields: { label: string; value: string }[];
+}
+
+export interface Chart {
+  title: string;
+  /** Standalone SVG rendered by vega from a vega-lite spec (src/report/charts.ts). */
+  svg: string;
+}
+
+export interface RunDetail {
+  run: RunListing;
+  summary: RunSummaryView;
+  config: unknown;
+  charts: Chart[];
+  examples: ExampleRow[];
+}
+
+export interface PairedComparisonView {
+  /** Run ids: every run after the first is compared with the first. */
+  a: string;
+  b: string;
+  paired: number;
+  unpaired: number;
+  accuracyA: number | null;
+  accuracyB: number | null;
+  difference: { mean: number; ci95: [number, number]; pValue: number } | null;
+  mcnemar: { onlyA: number; onlyB: number; statistic: number; pValue: number } | null;
+  /** Why the two cannot be paired (e.g. different gold answers). */
+  problem: string | null;
+}
+
+export interface CompareResponse {
+  runs: RunListing[];
+  comparisons: PairedComparisonView[];
+  charts: Chart[];
+}
+
+export interface ScalingModelView {
+  model: string;
+  params: number;
+  paramsEstimated: boolean;
+  score: number;
+  normalized: number;
+  ci95: [number, number] | null;
+}
+
+export interface ScalingTaskView {
+  task: string;
+  metric: string;
+  verdict: string | null;
+  improvement: number | null;
+  linearity: number | null;
+  breakthroughness: number | null;
+  notes: string[];
+  scores: ScalingModelView[];
+}
+
+export interface ScalingSource {
+  /** Relative to the runs root, or the path given with --scores. */
+  path: string;
+  kind: 'analysis' | 'scores';
+  tasks: ScalingTaskView[];
+  charts: Chart[];
+  /** A file that could not be read. */
+  problem: string | null;
+}
+
+export interface ScalingResponse {
+  sources: ScalingSource[];
+}
+
+export interface ApiError {
+  error: { message: string };
+}

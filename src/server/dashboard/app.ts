@@ -1,0 +1,153 @@
+/**
+ * The dashboard server (`apprentice ui`): a small JSON API over a runs folder and the built browser
+ * app (dist/ui). Read-only: nothing here writes to the runs folder.
+ *
+ *   GET /api/runs                       every run folder under the root
+ *   GET /api/run?id=<run id>            one run: summary, configuration, charts, every example
+ *   GET /api/compare?id=<a>&id=<b>...   paired comparisons of every run against the first
+ *   GET /api/scaling                    analysis.json / score-row files with score-vs-size charts
+ */
+import { resolve } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { compareRuns } from '../../eval/compare.js';
+import { InputError } from '../../util/errors.js';
+import type { CompareResponse, PairedComparisonView, RunDetail, ScalingResponse } from './api.js';
+import { compareCharts, runCharts } from './charts.js';
+import { RunStore, summaryView } from './runs.js';
+import { loadScalingSource } from './scaling.js';
+import { defaultUiDir, readStatic } from './static.js';
+
+export interface DashboardOptions {
+  /** The folder searched (recursively) for runs. */
+  runsDir: string;
+  /** The built app; default: the package's dist/ui. */
+  uiDir?: string;
+  /** Score-row files (CSV/JSON/JSONL) to show on the scaling page beside the ones found under runsDir. */
+  scoreFiles?: readonly string[];
+  /** Bootstrap seed of the paired comparisons (default 0). */
+  seed?: number;
+  /**
+   * Host names accepted in the Host header (default: loopback names). A page on another site cannot
+   * then read the API through a DNS name pointed at 127.0.0.1; null accepts any.
+   */
+  allowedHosts?: readonly string[] | null;
+}
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
+const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+
+export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
+  const root = resolve(options.runsDir);
+  const uiDir = options.uiDir ?? defaultUiDir();
+  const store = new RunStore(root, options.seed ?? 0);
+  const allowedHosts = options.allowedHosts === undefined ? LOOPBACK_HOSTS : options.allowedHosts;
+  const app = Fastify({ logger: false });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!allowedHosts) return;
+    const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    if (!allowedHosts.includes(host)) {
+      await reply.code(403).send({ error: { message: `host "${host}" is not allowed; open the dashboard at 127.0.0.1` } });
+    }
+  });
+
+  app.setErrorHandler(async (error, _request, reply) => {
+    if (error instanceof InputError) return reply.code(404).send({ error: { message: error.message } });
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) return reply.code(status).send({ error: { message: (error as Error).message } });
+    return reply.code(500).send({ error: { message: (error as Error).message } });
+  });
+
+  app.get('/api/runs', async () => ({ root, runs: store.list() }));
+
+  app.get('/api/run', async (request, reply) => {
+    const id = queryIds(request.query)[0];
+    if (!id) return badRequest(reply, 'give the run with ?id=<run id>');
+    const run = store.load(id);
+    const detail: RunDetail = {
+      run: run.listing,
+      summary: summaryView(run.summary),
+      config: run.config,
+      charts: await runCharts(run),
+      examples: run.rows,
+    };
+    return detail;
+  });
+
+  app.get('/api/compare', async (request, reply) => {
+    const ids = queryIds(request.query);
+    if (ids.length < 2) return badRequest(reply, 'give two runs or more: ?id=<run A>&id=<run B>');
+    const runs = ids.map((id) => store.load(id));
+    const [first, ...others] = runs;
+    const comparisons: PairedComparisonView[] = others.map((other) => {
+      const base = { a: first!.listing.id, b: other.listing.id };
+      try {
+        const result = compareRuns(first!.dir, other.dir, options.seed ?? 0);
+        return { ...base, paired: result.paired, unpaired: result.unpaired, accuracyA: result.accuracyA, accuracyB: result.accuracyB, difference: result.difference, mcnemar: result.mcnemar, problem: null };
+      } catch (error) {
+        return { ...base, paired: 0, unpaired: 0, accuracyA: null, accuracyB: null, difference: null, mcnemar: null, problem: (error as Error).message };
+      }
+    });
+    const listings = runs.map((run) => run.listing);
+    const response: CompareResponse = { runs: listings, comparisons, charts: await compareCharts(listings, comparisons) };
+    return response;
+  });
+
+  app.get('/api/scaling', async () => {
+    const found = store.find();
+    const sources = await Promise.all([
+      ...found.analyses.map((file) => loadScalingSource(file, 'analysis', root)),
+      ...found.scoreRows.map((file) => loadScalingSource(file, 'scores', root)),
+      ...(options.scoreFiles ?? []).map((file) => loadScalingSource(resolve(file), 'scores', root)),
+    ]);
+    const response: ScalingResponse = { sources };
+    return response;
+  });
+
+  app.get('/api/*', async (_request, reply) => reply.code(404).send({ error: { message: 'no such API route' } }));
+
+  app.get('/*', async (request, reply) => {
+    const file = (await readStatic(uiDir, request.url)) ?? (await readStatic(uiDir, '/'));
+    if (!file) {
+      return reply
+        .code(500)
+        .type('text/plain; charset=utf-8')
+        .send(`the dashboard's front end is not built (no index.html in ${uiDir}); run \`npm run build\``);
+    }
+    return reply
+      .header('content-security-policy', CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+      .type(file.type)
+      .send(file.body);
+  });
+
+  return app;
+}
+
+export interface DashboardServer {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startDashboard(options: DashboardOptions & { host?: string; port?: number }): Promise<DashboardServer> {
+  const host = options.host ?? '127.0.0.1';
+  const loopback = LOOPBACK_HOSTS.includes(host);
+  const app = buildDashboardApp({ ...options, allowedHosts: options.allowedHosts !== undefined ? options.allowedHosts : loopback ? LOOPBACK_HOSTS : null });
+  await app.listen({ host, port: options.port ?? 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return { url: `http://${shownHost}:${port}`, app, close: () => app.close() };
+}
+
+function queryIds(query: unknown): string[] {
+  const raw = (query as { id?: unknown } | undefined)?.id;
+  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return values.filter((value): value is string => typeof value === 'string' && value !== '');
+}
+
+function badRequest(reply: FastifyReply, message: string) {
+  return reply.code(400).send({ error: { message } });
+}

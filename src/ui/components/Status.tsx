@@ -1,0 +1,32 @@
+import type { ReactNode } from 'react';
+import type { ExampleStatus } from '../../server/dashboard/api';
+import type { Loaded } from '../api';
+
+export const STATUS_LABEL: Record<ExampleStatus, string> = {
+  correct: '✓ correct',
+  wrong: '✗ wrong',
+  invalid: '✗ invalid',
+  error: '⚠ error',
+  unscored: '· unscored',
+};
+
+export function StatusBadge({ status }: { status: ExampleStatus }) {
+  return <span className={`status status-${status}`}>{STATUS_LABEL[status]}</span>;
+}
+
+/** Shows loading and errors, and the content once the data is there. */
+export function Load<T>({ loaded, children }: { loaded: Loaded<T>; children: (data: T) => ReactNode }) {
+  if (loaded.state === 'loading') return <p className="muted">Loading…</p>;
+  if (loaded.state === 'error') return <p className="problem" role="alert">{loaded.message}</p>;
+  return <>{children(loaded.data)}</>;
+}
+
+export function Metric({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: ReactNode; testId?: string }) {
+  return (
+    <div className="metric" data-testid={testId}>
+      <div className="metric-label">{label}</div>
+      <div className="metric-value">{value}</div>
+      {hint !== undefined && <div className="metric-hint">{hint}</div>}
+    </div>
+  );
+}
