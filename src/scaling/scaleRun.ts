@@ -105,9 +105,10 @@ export async function runScale(config: ScaleRunConfig, hub: ModelHub): Promise<S
   const notes: string[] = [];
   const logprobCapable = new Map<string, boolean>();
   for (const model of config.models) {
-    const capable = config.logprobMetrics ? await givesLogprobs(hub, model.spec) : false;
-    logprobCapable.set(model.spec, capable);
-    if (config.logprobMetrics && !capable) notes.push(`${model.name} gives no log-probabilities: no mc-grade or logP(target) rows`);
+    if (!config.logprobMetrics) continue;
+    const probe = await probeLogprobs(hub, model.spec);
+    logprobCapable.set(model.spec, probe === true);
+    if (probe !== true) notes.push(`${model.name}: no mc-grade or logP(target) rows (${probe})`);
   }
 
   const seenTasks = new Set<string>();
@@ -252,15 +253,18 @@ function withLogprobFloors(rows: ScoreRow[]): ScoreRow[] {
   });
 }
 
-/** One small log-prob call (through the hub, so cached) tells whether the model gives log-probabilities. */
-async function givesLogprobs(hub: ModelHub, spec: string): Promise<boolean> {
+/**
+ * One small log-prob call (through the hub, so cached) tells whether the model gives
+ * log-probabilities: true, or why not.
+ */
+async function probeLogprobs(hub: ModelHub, spec: string): Promise<true | string> {
   const model = await hub.model(spec);
-  if (!model.capabilities.logprob) return false;
+  if (!model.capabilities.logprob) return 'the provider gives no log-probabilities';
   try {
     await model.logprob({ messages: [{ role: 'user', content: 'Question: 1 + 1 = ?' }], continuation: ' 2' });
     return true;
   } catch (error) {
-    if (isModelError(error)) return false;
+    if (isModelError(error)) return `the log-probability probe failed: ${error.kind}: ${error.message}`;
     throw error;
   }
 }
