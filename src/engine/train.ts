@@ -11,9 +11,16 @@
  *   5. state     the last weights, AdamW moments and counters in <out>/training/, so a killed run resumes
  *                exactly where it stopped (the data order is a function of the seed and the step)
  *
- * Loss: the mean over completion tokens (and the closing eos) of -log p(token), each token weighted by its
- * example's weight: sum_i w_i nll_i / sum_i [scored_i] over the whole optimizer batch, so accumulation
- * gives the same gradient as one big batch.
+ * Loss over completion tokens (and the closing eos) of -log p(token), each token weighted by its example's
+ * weight, normalised over the whole optimizer batch (so accumulation gives the same gradient as one big
+ * batch) in one of two ways (`lossNormalization`):
+ *
+ *   'token' (default)  sum_i w_i nll_i / (scored tokens in the batch): one pool of tokens, so a task with
+ *                      long completions (rationales) outweighs a short one (labels) beyond its weight;
+ *   'task'             sum_tasks sum_{i in task} w_i nll_i / (scored tokens of that task in the batch):
+ *                      per-task token means mixed by the task weights, the distilling step-by-step loss
+ *                      alpha L_label + (1 - alpha) L_rationale when label rows weigh alpha and rationale
+ *                      rows 1 - alpha.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,6 +34,10 @@ import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './for
 import { configForSize, LlamaModel, MODEL_SIZES, tokenNll, type LlamaConfig, type ModelSize } from './model.js';
 import { Tokenizer, trainTokenizer } from './tokenizer.js';
 import { encodeExample, tokenizerCorpus, type EncodedExample, type TrainingExample } from './trainingData.js';
+
+export type LossNormalization = 'token' | 'task';
+
+export const LOSS_NORMALIZATIONS: readonly LossNormalization[] = ['token', 'task'];
 
 export interface TrainOptions {
   train: readonly TrainingExample[];
@@ -45,6 +56,8 @@ export interface TrainOptions {
   batchSize?: number;
   /** Examples per forward/backward pass; the batch is split into batchSize / microBatchSize passes. */
   microBatchSize?: number;
+  /** How the weighted token losses of a batch are normalised (see the top of this file). Default 'token'. */
+  lossNormalization?: LossNormalization;
   learningRate?: number;
   /** Floor of the cosine decay. Default learningRate / 10. */
   minLearningRate?: number;
@@ -146,8 +159,22 @@ interface Batch {
   positions: number;
 }
 
+/**
+ * The loss weight of each scored token of each example in an optimizer batch: the example's weight over the
+ * scored tokens of the batch ('token') or of the example's task in the batch ('task').
+ */
+export function tokenLossWeights(
+  examples: ReadonlyArray<{ weight: number; task: string; scoredTokens: number }>,
+  normalization: LossNormalization = 'token',
+): number[] {
+  const total = examples.reduce((n, e) => n + e.scoredTokens, 0);
+  const byTask = new Map<string, number>();
+  for (const e of examples) byTask.set(e.task, (byTask.get(e.task) ?? 0) + e.scoredTokens);
+  return examples.map((e) => e.weight / Math.max(1, normalization === 'task' ? (byTask.get(e.task) as number) : total));
+}
+
 /** Pads to the longest sequence (rounded up to a multiple of 8) with the pad token; padding is not scored. */
-function makeBatch(examples: readonly EncodedExample[], padId: number, normaliser: number, contextLength: number): Batch {
+function makeBatch(examples: readonly EncodedExample[], padId: number, tokenWeights: readonly number[], contextLength: number): Batch {
   const longest = Math.max(...examples.map((e) => e.ids.length - 1));
   const T = Math.min(contextLength, Math.ceil(longest / 8) * 8);
   const B = examples.length;
@@ -165,7 +192,7 @@ function makeBatch(examples: readonly EncodedExample[], padId: number, normalise
       targets[b * T + t] = example.ids[t + 1] as number;
       if (t + 1 >= example.completionStart) {
         scored[b * T + t] = 1;
-        weights[b * T + t] = example.weight / normaliser;
+        weights[b * T + t] = tokenWeights[b] as number;
         taskOf[b * T + t] = task;
       }
     }
@@ -210,13 +237,20 @@ class TaskLosses {
   }
 }
 
-/** Weighted loss and accuracy of the model on examples, without gradients. */
+/**
+ * Weighted loss and accuracy of the model on examples, without gradients. The loss is the weighted mean of
+ * the token losses ('token') or of the per-task token means, weighted by the tasks' mean weights ('task').
+ */
 export function evaluate(
   model: LlamaModel,
   examples: readonly EncodedExample[],
   padId: number,
   microBatchSize: number,
+  lossNormalization: LossNormalization = 'token',
 ): { loss: number; accuracy: number; byTask: Record<string, number> } {
+  // 'task': each token weighs w / (the task's scored tokens in the whole set), then the weighted mean.
+  const weights = tokenLossWeights(examples.map((e) => ({ weight: e.weight, task: e.task, scoredTokens: scoredTokens(e) })), lossNormalization);
+  const scale = lossNormalization === 'task' ? weights : examples.map((e) => e.weight);
   let weighted = 0;
   let weightSum = 0;
   let correct = 0;
@@ -224,7 +258,7 @@ export function evaluate(
   const byTask = new TaskLosses();
   for (let start = 0; start < examples.length; start += microBatchSize) {
     const chunk = examples.slice(start, start + microBatchSize);
-    const batch = makeBatch(chunk, padId, 1, model.config.contextLength);
+    const batch = makeBatch(chunk, padId, scale.slice(start, start + microBatchSize), model.config.contextLength);
     const [nll, hits] = tf.tidy(() => {
       const logits = model.logits(batch.tokens);
       const argmax = tf.argMax(logits, 1);
@@ -303,6 +337,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (batchSize % microBatchSize !== 0) {
     throw new InputError(`the batch size ${batchSize} must be a multiple of the micro-batch size ${microBatchSize}`, { field: 'microBatch' });
   }
+  const lossNormalization = options.lossNormalization ?? 'token';
+  if (!LOSS_NORMALIZATIONS.includes(lossNormalization)) {
+    throw new InputError(`the loss normalization must be one of ${LOSS_NORMALIZATIONS.join(', ')}`, { field: 'lossNormalization' });
+  }
   const steps = options.steps;
   const peak = options.learningRate ?? 1e-3;
   const floor = options.minLearningRate ?? peak / 10;
@@ -318,6 +356,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       validation: options.validation.map(({ prompt, completion, weight, task }) => [prompt, completion, weight, task]),
       size, model: options.model, vocabSize: options.vocabSize, contextLength, steps, batchSize, peak, floor, warmup,
       weightDecay: options.weightDecay, beta1: options.beta1, beta2: options.beta2, clipNorm, evalEvery, seed,
+      // Only when not the default, so runs started before the option existed still resume.
+      ...(lossNormalization === 'token' ? {} : { lossNormalization }),
     }),
   );
   const stateDir = join(options.outDir, STATE_DIR);
@@ -363,7 +403,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const resumedFrom = state.step;
   const info = {
     ...options.info, engine: `apprentice ${VERSION} (tfjs ${backend})`, size, seed, steps, batchSize, learningRate: peak,
-    trainExamples: trainSet.length, validationExamples: validationSet.length,
+    trainExamples: trainSet.length, validationExamples: validationSet.length, lossNormalization,
   };
 
   const saveBest = async (): Promise<void> => {
@@ -409,11 +449,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const learningRate = learningRateAt(step, steps, peak, floor, warmup);
       const indices = batchIndices(step, batchSize, trainSet.length, seed);
       const examples = indices.map((i) => trainSet[i] as EncodedExample);
-      const normaliser = Math.max(1, examples.reduce((n, e) => n + scoredTokens(e), 0));
+      const tokenWeights = tokenLossWeights(examples.map((e) => ({ weight: e.weight, task: e.task, scoredTokens: scoredTokens(e) })), lossNormalization);
       let grads: Map<string, tf.Tensor> | undefined;
       let loss = 0;
       for (let start = 0; start < examples.length; start += microBatchSize) {
-        const batch = makeBatch(examples.slice(start, start + microBatchSize), tokenizer.padId, normaliser, contextLength);
+        const batch = makeBatch(examples.slice(start, start + microBatchSize), tokenizer.padId, tokenWeights.slice(start, start + microBatchSize), contextLength);
         let nll: tf.Tensor | undefined;
         const result = tf.variableGrads(() => {
           const perToken = tokenNll(model.logits(batch.tokens), batch.targets);
@@ -455,7 +495,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const record: Record<string, unknown> = { step: state.step, trainLoss: lastTrainLoss, trainLossByTask: lastTrainByTask, learningRate };
         let improved = true;
         if (validationSet.length > 0) {
-          const result = evaluate(model, validationSet, tokenizer.padId, microBatchSize);
+          const result = evaluate(model, validationSet, tokenizer.padId, microBatchSize, lossNormalization);
           improved = state.bestValidationLoss === null || result.loss < state.bestValidationLoss - (options.minDelta ?? 0);
           if (improved) {
             state.bestValidationLoss = result.loss;

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchIndices, learningRateAt, train, type TrainOptions } from '../../src/engine/train.js';
-import { holdOut, readTrainingExamples } from '../../src/engine/trainingData.js';
+import { batchIndices, evaluate, learningRateAt, loadModel, tokenLossWeights, train, type TrainOptions } from '../../src/engine/train.js';
+import { encodeExample, holdOut, readTrainingExamples, type TrainingExample } from '../../src/engine/trainingData.js';
 import { InputError } from '../../src/util/errors.js';
 import { toyExamples } from './toy.js';
 
@@ -75,6 +75,58 @@ describe('training', () => {
     expect([...epoch].sort((a, b) => a - b)).toEqual([...Array(20).keys()]);
     expect(batchIndices(4, 5, 20, 1)).not.toEqual(batchIndices(0, 5, 20, 1));
     expect(batchIndices(2, 5, 20, 1)).toEqual(batchIndices(2, 5, 20, 1));
+  });
+});
+
+describe('two-task loss (distilling step by step)', () => {
+  it('weighs tokens by task: alpha times the label token mean plus (1 - alpha) times the rationale token mean', () => {
+    // Two label rows of 2 scored tokens (alpha = 0.3), one rationale row of 12 (0.7).
+    const rows = [
+      { weight: 0.3, task: 'label', scoredTokens: 2 },
+      { weight: 0.3, task: 'label', scoredTokens: 2 },
+      { weight: 0.7, task: 'rationale', scoredTokens: 12 },
+    ];
+    const nll = [[1, 1], [3, 3], Array<number>(12).fill(0.5)];
+    const loss = (weights: number[]) => weights.reduce((sum, w, i) => sum + w * nll[i]!.reduce((a, b) => a + b, 0), 0);
+    // 'task': 0.3 * mean(1, 1, 3, 3) + 0.7 * mean(0.5 x 12) = 0.3 * 2 + 0.7 * 0.5 = 0.95.
+    expect(tokenLossWeights(rows, 'task')).toEqual([0.3 / 4, 0.3 / 4, 0.7 / 12]);
+    expect(loss(tokenLossWeights(rows, 'task'))).toBeCloseTo(0.95, 12);
+    // 'token' pools the 16 tokens: (0.3 * 8 + 0.7 * 6) / 16 = 0.4125 (the long rationale dominates).
+    expect(tokenLossWeights(rows, 'token')).toEqual([0.3 / 16, 0.3 / 16, 0.7 / 16]);
+    expect(loss(tokenLossWeights(rows)).toFixed(6)).toBe('0.412500');
+  });
+
+  it('trains on the per-task mixture: the first step loss is alpha L_label + (1 - alpha) L_rationale', async () => {
+    const alpha = 0.3;
+    const rows: TrainingExample[] = toyExamples(12).flatMap((e, i) => [
+      { ...e, completion: e.completion.split(' ').pop() as string, weight: alpha, task: 'label', source: { file: 'toy', line: 2 * i + 1 } },
+      { ...e, completion: `${e.completion} because the word reversed is${e.completion}`, weight: 1 - alpha, task: 'rationale', source: { file: 'toy', line: 2 * i + 2 } },
+    ]);
+    for (const mode of ['task', 'token'] as const) {
+      let first = NaN;
+      // Learning rate ~0: the saved model is the model the first step's loss was computed with.
+      const out = join(dir, `two-task-${mode}`);
+      await train({
+        train: rows, validation: rows.slice(0, 2), outDir: out, size: 'tiny', contextLength: 64, steps: 1, batchSize: rows.length,
+        learningRate: 1e-12, minLearningRate: 1e-12, seed: 1, lossNormalization: mode,
+        onEvent: (e) => { if (e.type === 'step') first = e.loss; },
+      });
+      const { model, tokenizer } = await loadModel(out);
+      const encoded = rows.map((r) => encodeExample(r, tokenizer, 64));
+      const { byTask } = evaluate(model, encoded, tokenizer.padId, 8);
+      const tokens = (task: string) => encoded.filter((e) => e.task === task).reduce((n, e) => n + e.ids.length - e.completionStart, 0);
+      const [label, rationale] = [tokens('label'), tokens('rationale')];
+      expect(rationale).toBeGreaterThan(3 * label);
+      const expected = mode === 'task'
+        ? alpha * byTask.label! + (1 - alpha) * byTask.rationale!
+        : (alpha * label * byTask.label! + (1 - alpha) * rationale * byTask.rationale!) / (label + rationale);
+      expect(first).toBeCloseTo(expected, 3);
+      model.dispose();
+    }
+  });
+
+  it('rejects an unknown normalisation', async () => {
+    await expect(train(base('bad-norm', { lossNormalization: 'pooled' as never }))).rejects.toThrow(InputError);
   });
 });
 

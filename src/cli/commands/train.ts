@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { isModelSize, MODEL_SIZES } from '../../engine/model.js';
-import { train, type TrainEvent } from '../../engine/train.js';
+import { LOSS_NORMALIZATIONS, train, type TrainEvent } from '../../engine/train.js';
 import { holdOut, readTrainingExamples } from '../../engine/trainingData.js';
 import { formatSeconds } from '../../util/progress.js';
 import { nonNegativeInt, nonNegativeNumber, parseOptions, positiveInt, positiveNumber } from '../validate.js';
@@ -17,6 +17,7 @@ const schema = z.object({
   out: z.string().min(1),
   batchSize: positiveInt,
   microBatch: positiveInt.optional(),
+  lossNormalization: z.enum(LOSS_NORMALIZATIONS as ['token', 'task']),
   lr: positiveNumber,
   minLr: nonNegativeNumber.optional(),
   warmup: nonNegativeInt.optional(),
@@ -45,6 +46,11 @@ export function registerTrain(program: Command): void {
     .requiredOption('--out <dir>', 'checkpoint folder (config.json, model.safetensors, tokenizer.json; state for --resume in training/)')
     .option('--batch-size <n>', 'examples per optimizer step', '16')
     .option('--micro-batch <n>', 'examples per forward/backward pass (gradient accumulation; lowers memory)')
+    .option(
+      '--loss-normalization <mode>',
+      "token: weighted mean over all completion tokens of the batch; task: per-task token means mixed by the weights (distilling step by step: alpha L_label + (1 - alpha) L_rationale)",
+      'token',
+    )
     .option('--lr <rate>', 'peak learning rate (AdamW)', '0.001')
     .option('--min-lr <rate>', 'learning rate at the end of the cosine decay (default lr / 10)')
     .option('--warmup <steps>', 'linear warmup steps (default min(100, steps / 10))')
@@ -74,6 +80,7 @@ export function registerTrain(program: Command): void {
         steps: options.steps,
         batchSize: options.batchSize,
         microBatchSize: options.microBatch,
+        lossNormalization: options.lossNormalization,
         learningRate: options.lr,
         minLearningRate: options.minLr,
         warmupSteps: options.warmup,
