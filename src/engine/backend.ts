@@ -12,10 +12,13 @@
  *
  * On any other backend (tests may use 'cpu') the same functions fall back to plain tfjs ops.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { Worker as NodeWorker, type TransferListItem } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerGradients } from './gradients.js';
 
 export { tf };
@@ -27,6 +30,26 @@ let ready: Promise<string> | undefined;
 export interface BackendOptions {
   /** 'wasm' (default) or 'cpu' (the pure-JS reference backend, ~30x slower). */
   backend?: 'wasm' | 'cpu';
+  /**
+   * XNNPACK threads of the wasm backend (default: env APPRENTICE_WASM_THREADS, else 1). More than 1 runs the
+   * threaded SIMD build.
+   */
+  threads?: number;
+}
+
+/** Threads the wasm backend runs with (1 before it starts or when threads are off). */
+let wasmThreads = 1;
+
+export function backendThreads(): number {
+  return wasmThreads;
+}
+
+function wantedThreads(options: BackendOptions): number {
+  const fromEnv = Number(process.env.APPRENTICE_WASM_THREADS);
+  // One by default: on a machine shared with other work, XNNPACK's pool waits on its slowest thread and a
+  // step ran 1.7-2.3x slower with 2 threads than with 1 (bench/engine measures both).
+  const wanted = options.threads ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 1);
+  return Math.max(1, Math.floor(wanted));
 }
 
 /** Initialises tfjs once per process and returns the backend name in use. */
@@ -43,12 +66,102 @@ export function initBackend(options: BackendOptions = {}): Promise<string> {
       setWasmPaths(join(packageDir, 'dist') + '/');
       registerWasmKernels();
     }
-    if (!(await tf.setBackend(wanted))) throw new Error(`tfjs could not start its ${wanted} backend`);
-    await tf.ready();
+    const threads = wanted === 'wasm' ? wantedThreads(options) : 1;
+    const restore = threads > 1 ? enableNodeThreads(threads) : undefined;
+    try {
+      if (!(await tf.setBackend(wanted))) throw new Error(`tfjs could not start its ${wanted} backend`);
+      await tf.ready();
+    } finally {
+      restore?.();
+    }
+    if (wanted === 'wasm') {
+      wasmThreads = (tf.backend() as unknown as WasmBackendInternals).wasm.tfjs.getThreadsCount?.() ?? 1;
+    }
     return tf.getBackend();
   })();
   ready.catch(() => (ready = undefined));
   return ready;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The threaded SIMD build in Node.
+//
+// tfjs turns threads off in Node (tensorflow/tfjs#3830) because its Emscripten glue cannot start there: it
+// hands the pthread workers Blob URLs (Node's worker_threads cannot load those), the worker re-evaluates the
+// module factory's source, which refers to the bundle's `require$$N` module variables, and XNNPACK sizes its
+// pool as logical cores / 2 (1 thread on 2 cores). During backend start-up, these shims make it work: Blobs
+// of script text are written to files in a private temporary folder, the workers get those paths and a
+// prelude defining the bundle variables, `os.cpus()` reports twice the wanted threads, and the workers are
+// unref'ed so they never keep the process alive.
+// ---------------------------------------------------------------------------------------------------------
+
+const FACTORY_PRELUDE =
+  "var require$$0 = require('fs'), require$$1 = require('path'), require$$3 = require('perf_hooks'), require$$4 = require('os'), commonjsGlobal = globalThis;\n";
+
+let scriptDir: string | undefined;
+
+function writeScript(text: string): string {
+  if (!scriptDir) {
+    const dir = mkdtempSync(join(os.tmpdir(), 'apprentice-wasm-'));
+    scriptDir = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const file = join(scriptDir, `script-${writeScript.count++}.js`);
+  writeFileSync(file, (text.startsWith('var WasmBackendModuleThreadedSimd') ? FACTORY_PRELUDE : '') + text);
+  return file;
+}
+writeScript.count = 0;
+
+/** Patches the globals the Emscripten glue uses while the backend starts; returns the undo. */
+function enableNodeThreads(threads: number): () => void {
+  const OriginalBlob = globalThis.Blob;
+  const texts = new WeakMap<Blob, string>();
+  class RecordingBlob extends OriginalBlob {
+    constructor(parts: ConstructorParameters<typeof Blob>[0] = [], options?: ConstructorParameters<typeof Blob>[1]) {
+      super(parts, options);
+      const list = [...parts];
+      if (list.every((part) => typeof part === 'string')) texts.set(this, (list as string[]).join(''));
+    }
+  }
+  const fileOf = (blob: unknown): string | undefined => {
+    const text = blob instanceof OriginalBlob ? texts.get(blob) : undefined;
+    return text === undefined ? undefined : writeScript(text);
+  };
+  class PthreadWorker extends NodeWorker {
+    constructor(file: string | URL, options?: ConstructorParameters<typeof NodeWorker>[1]) {
+      super(file, options);
+      this.unref();
+    }
+    // Emscripten refs a worker while it runs a pthread; XNNPACK's pool threads run for ever.
+    override ref(): void {}
+    override postMessage(message: unknown, transfer?: readonly TransferListItem[]): void {
+      const load = message as { cmd?: string; urlOrBlob?: unknown } | null;
+      if (load?.cmd === 'load' && typeof load.urlOrBlob !== 'string') {
+        message = { ...load, urlOrBlob: fileOf(load.urlOrBlob) ?? load.urlOrBlob };
+      }
+      super.postMessage(message, transfer);
+    }
+  }
+  const createObjectURL = URL.createObjectURL.bind(URL);
+  const cpus = os.cpus;
+  const workerDescriptor = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  setThreadsCount(threads);
+  globalThis.Blob = RecordingBlob;
+  URL.createObjectURL = (blob: Blob) => fileOf(blob) ?? createObjectURL(blob);
+  os.cpus = () => {
+    const one = cpus()[0] as os.CpuInfo;
+    return Array.from({ length: 2 * threads }, () => one);
+  };
+  // The glue assigns globalThis.Worker = worker_threads.Worker: keep ours.
+  Object.defineProperty(globalThis, 'Worker', { configurable: true, get: () => PthreadWorker, set: () => {} });
+  return () => {
+    globalThis.Blob = OriginalBlob;
+    URL.createObjectURL = createObjectURL;
+    os.cpus = cpus;
+    if (workerDescriptor) Object.defineProperty(globalThis, 'Worker', workerDescriptor);
+    else delete (globalThis as { Worker?: unknown }).Worker;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -58,7 +171,7 @@ export function initBackend(options: BackendOptions = {}): Promise<string> {
 interface WasmModule {
   HEAPU8: Uint8Array;
   cwrap(name: string, returnType: null, argTypes: string[]): (...args: unknown[]) => void;
-  tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
+  tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void; getThreadsCount?(): number };
 }
 
 /** The parts of BackendWasm the kernels below use (some are private in its typings). */
@@ -75,6 +188,18 @@ function registerWasmKernels(): void {
   if (kernelsRegistered) return;
   kernelsRegistered = true;
   tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as never });
+  // wasm's Identity copies the data; tensors are immutable, so a clone (tfjs clones every tensor a gradient
+  // saves) can share it, as Reshape does. ~5% of a training step.
+  if (tf.getKernel('Identity', 'wasm')) tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const x = inputs.x as tf.TensorInfo;
+      (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
   let wasmBatchMatMul: ((...args: unknown[]) => void) | undefined;
   tf.registerKernel({
     kernelName: BATCHED_MATMUL,
@@ -180,6 +305,24 @@ function product(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.matMul(a, b);
 }
 
+/**
+ * Transposes made during a backward pass, by data buffer and shape: one activation feeds several products
+ * (q, k and v; gate and up), and each of their weight gradients needs its transpose. tfjs keeps the tensors
+ * a backward pass makes until it ends, so a cached transpose is reused only while it is alive.
+ */
+const transposes = new WeakMap<object, Map<string, tf.Tensor>>();
+
+function transposedOf(x: tf.Tensor): tf.Tensor {
+  const key = x.shape.join(',');
+  let byShape = transposes.get(x.dataId);
+  const cached = byShape?.get(key);
+  if (cached && !cached.isDisposed) return cached;
+  const t = transposeLast2(x);
+  if (!byShape) transposes.set(x.dataId, (byShape = new Map()));
+  byShape.set(key, t);
+  return t;
+}
+
 const matMulWithGrad = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
   save([a, b]);
@@ -189,7 +332,7 @@ const matMulWithGrad = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc
       const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
       const grad = dy as tf.Tensor;
       let da = product(grad, transposeLast2(sb));
-      let db = product(transposeLast2(sa), grad);
+      let db = product(transposedOf(sa), grad);
       // Broadcast batch (a or b with batch 1): sum the gradient over the batch.
       if (sa.rank === 3 && sa.shape[0] === 1 && da.shape[0] !== 1) da = tf.sum(da, 0, true);
       if (sb.rank === 3 && sb.shape[0] === 1 && db.shape[0] !== 1) db = tf.sum(db, 0, true);

@@ -276,17 +276,20 @@ export class LlamaModel {
 export const tokenNll = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const [l, t, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
   const [N, V] = l.shape;
-  const lse = tf.logSumExp(l, 1);
+  // One exp over the logits: the softmax is kept for the gradient instead of recomputed.
+  const shifted = tf.sub(l, tf.max(l, 1, true));
+  const exp = tf.exp(shifted);
+  const sumExp = tf.sum(exp, 1, true);
+  const probs = tf.div(exp, sumExp);
   const flatIndex = tf.add(tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32')), t);
-  const picked = tf.gather(tf.reshape(l, [N * V]), flatIndex);
-  save([l, t, lse]);
+  const picked = tf.gather(tf.reshape(shifted, [N * V]), flatIndex);
+  save([probs, t]);
   return {
-    value: tf.sub(lse, picked),
+    value: tf.sub(tf.reshape(tf.log(sumExp), [N]), picked),
     gradFunc: (dy, saved) => {
-      const [sl, st, slse] = saved as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
-      const probs = tf.exp(tf.sub(sl, tf.reshape(slse, [N, 1])));
+      const [sp, st] = saved as [tf.Tensor2D, tf.Tensor1D];
       const oneHot = tf.cast(tf.oneHot(st, V), 'float32'); // wasm's oneHot ignores a float32 dtype
-      const grad = tf.mul(tf.sub(probs, oneHot), tf.reshape(dy as tf.Tensor, [N, 1]));
+      const grad = tf.mul(tf.sub(sp, oneHot), tf.reshape(dy as tf.Tensor, [N, 1]));
       return [grad, tf.zerosLike(st)];
     },
   };
