@@ -69,19 +69,20 @@ describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
   const records = (dir: string) => readFileSync(join(dir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record);
   const rows = () => page.getByTestId('example-row');
   const countText = () => page.getByTestId('example-count').innerText();
+  const statusesShown = async () => Promise.all((await rows().all()).map((row) => row.getAttribute('data-status')));
 
   it('lists every run folder under --runs, nested ones too', async () => {
     await page.goto(`${url}/`);
     await expect.poll(() => page.getByTestId('run-row').count()).toBe(2);
     const text = await page.locator('table.runs').innerText();
-    expect(text).toContain(runId(runs.quickstart));
+    expect(text).toContain(runId(runs.palm));
     expect(text).toContain(runId(runs.spoiled));
     expect(text).toContain('78.0% [72.0%, 83.5%]');
     await page.screenshot({ path: join(SHOTS, 'runs.png'), fullPage: true });
   });
 
   it('shows a run: metrics, charts with marks, every example', async () => {
-    await page.goto(`${url}/#/run/${encodeURIComponent(runId(runs.quickstart))}`);
+    await page.goto(`${url}/#/run/${encodeURIComponent(runId(runs.palm))}`);
     await expect.poll(() => page.getByTestId('metric-accuracy').innerText()).toContain('78.0% [72.0%, 83.5%]');
     expect(await page.getByTestId('chart').count()).toBeGreaterThanOrEqual(2);
     // vega draws bars as paths inside mark groups: the charts have data marks, not just axes.
@@ -92,7 +93,7 @@ describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
   });
 
   it('searches and filters the examples, and expands one', async () => {
-    const all = records(runs.quickstart);
+    const all = records(runs.palm);
     const haystack = (r: Record) => [r.index, r.id, ...(r.prompt ?? []).map((m) => m.content), r.output, r.extracted, r.gold].join('\n').toLowerCase();
     const withMarbles = all.filter((r) => haystack(r).includes('marbles'));
     expect(withMarbles.length).toBeGreaterThan(0);
@@ -107,7 +108,7 @@ describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
     await page.getByTestId('example-filter').selectOption('wrong');
     const wrong = all.filter((r) => r.valid && !r.correct);
     await expect.poll(countText).toBe(`${wrong.length} of 200 examples`);
-    const statuses = await rows().evaluateAll((elements) => elements.map((element) => element.getAttribute('data-status')));
+    const statuses = await statusesShown();
     expect(statuses.length).toBe(wrong.length);
     expect(new Set(statuses)).toEqual(new Set(['wrong']));
 
@@ -124,14 +125,14 @@ describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
     await page.goto(`${url}/#/run/${encodeURIComponent(runId(runs.spoiled))}`);
     await page.getByTestId('example-filter').selectOption('invalid');
     await expect.poll(countText).toBe(`${SPOILED_INVALID} of 200 examples`);
-    expect(new Set(await rows().evaluateAll((elements) => elements.map((element) => element.getAttribute('data-status'))))).toEqual(new Set(['invalid']));
+    expect(new Set(await statusesShown())).toEqual(new Set(['invalid']));
   });
 
   it('compares two runs with McNemar and the paired bootstrap', async () => {
-    const base = records(runs.quickstart);
+    const base = records(runs.palm);
     const lost = base.filter((r) => r.index < SPOILED_WRONG + SPOILED_INVALID && r.correct).length;
     await page.goto(`${url}/`);
-    await page.getByLabel(`select ${runId(runs.quickstart)}`).check();
+    await page.getByLabel(`select ${runId(runs.palm)}`).check();
     await page.getByLabel(`select ${runId(runs.spoiled)}`).check();
     await page.getByTestId('compare-selected').click();
     await expect.poll(() => page.getByTestId('mcnemar-p').count()).toBe(1);

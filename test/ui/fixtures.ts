@@ -1,4 +1,8 @@
-/** Run folders for the dashboard tests, made with the real CLI: the quickstart, a spoiled copy of it, a scaling analysis. */
+/**
+ * Run folders for the dashboard tests, made with the real CLI: PaLM 540B's recorded answers on SVAMP
+ * (the bundled example) scored with `apprentice eval --predictions`, a spoiled copy of them, and a
+ * scaling analysis from `apprentice scale analyze --out`.
+ */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,8 +10,8 @@ import { lastJson, PROJECT_ROOT, runCli } from '../support/runCli.js';
 
 export interface DashboardRuns {
   root: string;
-  /** Run folders (absolute) of the quickstart and of its spoiled copy. */
-  quickstart: string;
+  /** Run folders (absolute) of the recorded PaLM answers and of their spoiled copy. */
+  palm: string;
   spoiled: string;
 }
 
@@ -18,12 +22,14 @@ export const SPOILED_INVALID = 10;
 export async function makeDashboardRuns(): Promise<DashboardRuns> {
   const root = mkdtempSync(join(tmpdir(), 'apprentice-ui-'));
   const runs = join(root, 'runs');
-  const quick = await runCli(['quickstart', '--runs', runs, '--json', '--no-progress']);
-  if (quick.code !== 0) throw new Error(quick.stderr);
-  const quickstart = lastJson<{ runDir: string }>(quick).runDir;
-
   const example = join(PROJECT_ROOT, 'examples', 'svamp-palm');
-  const original = readFileSync(join(example, 'palm-540b-cot.predictions.jsonl'), 'utf8').trim().split('\n');
+  const recorded = join(example, 'palm-540b-cot.predictions.jsonl');
+  const evalArgs = (predictions: string, into: string) => ['eval', '--dataset', `svamp:${example}`, '--split', 'test', '--predictions', predictions, '--runs', into, '--json', '--no-progress'];
+  const a = await runCli(evalArgs(recorded, runs));
+  if (a.code !== 0) throw new Error(a.stderr);
+  const palm = lastJson<{ runDir: string }>(a).runDir;
+
+  const original = readFileSync(recorded, 'utf8').trim().split('\n');
   const spoiled = original.map((line, i) => {
     if (i < SPOILED_WRONG) return JSON.stringify({ index: i, output: 'The answer is (123456).' });
     if (i < SPOILED_WRONG + SPOILED_INVALID) return JSON.stringify({ index: i, output: 'I cannot tell.' });
@@ -31,7 +37,7 @@ export async function makeDashboardRuns(): Promise<DashboardRuns> {
   });
   const predictions = join(root, 'spoiled.jsonl');
   writeFileSync(predictions, spoiled.join('\n') + '\n');
-  const b = await runCli(['eval', '--dataset', `svamp:${example}`, '--split', 'test', '--predictions', predictions, '--runs', join(runs, 'ablations'), '--json', '--no-progress']);
+  const b = await runCli(evalArgs(predictions, join(runs, 'ablations')));
   if (b.code !== 0) throw new Error(b.stderr);
 
   const rows = join(root, 'rows.csv');
@@ -52,5 +58,5 @@ export async function makeDashboardRuns(): Promise<DashboardRuns> {
   mkdirSync(join(runs, 'scaling'), { recursive: true });
   const analyzed = await runCli(['scale', 'analyze', rows, '--out', join(runs, 'scaling')]);
   if (analyzed.code !== 0) throw new Error(analyzed.stderr);
-  return { root: runs, quickstart, spoiled: lastJson<{ runDir: string }>(b).runDir };
+  return { root: runs, palm, spoiled: lastJson<{ runDir: string }>(b).runDir };
 }
