@@ -35,7 +35,16 @@ export interface FacetedLinesOptions {
   /** A dashed horizontal rule at this y in every panel (e.g. 0 = chance). */
   referenceY?: number;
   labelPoints?: boolean;
+  /** Legend titles (default "series" and "style"). */
+  seriesTitle?: string;
+  dashTitle?: string;
+  /** Colour / dash order (default: sorted); the first dash value is drawn solid. */
+  seriesOrder?: readonly string[];
+  dashOrder?: readonly string[];
 }
+
+/** Solid first, then patterns distinct at a glance. */
+const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [1, 3]];
 
 export function facetedLinesSpec(points: readonly FacetPoint[], options: FacetedLinesOptions): ChartSpec {
   const values = points.map((point) => ({
@@ -51,6 +60,7 @@ export function facetedLinesSpec(points: readonly FacetPoint[], options: Faceted
   const x = { field: 'x', type: 'quantitative' as const, title: options.xTitle, scale: { zero: false, nice: false, padding: 12 } };
   const y = { field: 'y', type: 'quantitative' as const, title: options.yTitle };
   const hasDash = points.some((point) => point.dash !== undefined);
+  const dashDomain = options.dashOrder ? [...options.dashOrder] : [...new Set(values.map((value) => value.dash))].sort();
   const layers: unknown[] = [];
   if (options.referenceY !== undefined) {
     layers.push({
@@ -63,8 +73,23 @@ export function facetedLinesSpec(points: readonly FacetPoint[], options: Faceted
     encoding: {
       x,
       y,
-      color: { field: 'series', type: 'nominal', title: 'metric' },
-      ...(hasDash ? { strokeDash: { field: 'dash', type: 'nominal', title: 'prompting' } } : {}),
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: options.seriesTitle ?? 'series',
+        ...(options.seriesOrder ? { scale: { domain: [...options.seriesOrder] } } : {}),
+      },
+      ...(hasDash
+        ? {
+            strokeDash: {
+              field: 'dash',
+              type: 'nominal',
+              title: options.dashTitle ?? 'style',
+              scale: { domain: dashDomain, range: dashDomain.map((_, i) => DASHES[i % DASHES.length]) },
+              legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300, encode: { symbols: { update: { stroke: { value: '#333' } } } } },
+            },
+          }
+        : {}),
       order: { field: 'x', type: 'quantitative' },
     },
   });

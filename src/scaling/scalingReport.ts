@@ -1,7 +1,7 @@
 /**
  * The scaling report: normalized score vs log10(parameters), one panel row per task, discrete and
- * smooth metrics side by side, one line per metric and prompting (direct solid, chain of thought
- * dashed); then the analysis tables. Written as scaling.svg, report.html (self-contained) and
+ * smooth metrics side by side, one line per metric and prompting (colour: prompting, line style:
+ * metric); then the analysis tables. Written as scaling.svg, report.html (self-contained) and
  * report.md, next to analysis.json and analysis.md.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import { VERSION } from '../version.js';
 import type { TaskAnalysis } from './analyzeScaling.js';
 import { formatAnalysisMarkdown, formatParams } from './formatAnalysis.js';
 import type { ScaleEvaluation } from './scaleRun.js';
-import { splitMetricName } from './scaleRun.js';
+import { PROMPTINGS, SCALE_METRICS, splitMetricName } from './scaleRun.js';
 
 export const DISCRETE_PANEL = 'discrete metrics';
 export const SMOOTH_PANEL = 'smooth metrics';
@@ -35,8 +35,8 @@ export function scalingPlotPoints(analyses: readonly TaskAnalysis[]): FacetPoint
       points.push({
         row: analysis.task,
         column: isSmoothMetric(metric) ? SMOOTH_PANEL : DISCRETE_PANEL,
-        series: metric,
-        ...(prompting === null ? {} : { dash: prompting }),
+        series: prompting ?? metric,
+        dash: metric,
         x: Math.log10(score.params),
         y: score.normalized,
         label: score.model,
@@ -49,12 +49,20 @@ export function scalingPlotPoints(analyses: readonly TaskAnalysis[]): FacetPoint
 export async function renderScalingSvg(analyses: readonly TaskAnalysis[]): Promise<string> {
   const points = scalingPlotPoints(analyses);
   const columns = [DISCRETE_PANEL, SMOOTH_PANEL].filter((column) => points.some((point) => point.column === column));
+  const present = (values: string[]) => [...new Set(values)];
+  const series = present(points.map((point) => point.series));
+  const dashes = present(points.map((point) => point.dash ?? ''));
+  const known = (order: readonly string[], values: string[]) => [...order.filter((v) => values.includes(v)), ...values.filter((v) => !order.includes(v)).sort()];
   return renderChartSvg(
     facetedLinesSpec(points, {
       xTitle: 'log10(parameters)',
       yTitle: 'normalized score (0 = random, 100 = max)',
       columns,
       referenceY: 0,
+      seriesTitle: 'prompting',
+      dashTitle: 'metric',
+      seriesOrder: known(PROMPTINGS, series),
+      dashOrder: known(Object.values(SCALE_METRICS), dashes),
     }),
   );
 }
@@ -99,7 +107,7 @@ export async function writeScalingReport(outDir: string, input: ScalingReportInp
       body: chartFigure(
         svg,
         'Normalized score (100 × (score − random) / (max − random)) against log10(parameters); one row per task, ' +
-          'discrete and smooth metrics side by side, solid/dashed lines per prompting. Dotted line: chance.',
+          'discrete and smooth metrics side by side; colour: prompting (direct vs chain of thought), line style: metric. Dotted line: chance.',
       ),
     },
     { id: 'analysis', title: 'Analysis', body: tableHtml(summary) },

@@ -102,10 +102,10 @@ describe('the scaling plot', () => {
   it('puts discrete and smooth metrics in separate columns, one row per task, x = log10(params), y = normalized', () => {
     const points = scalingPlotPoints(analyzeScaling(rows));
     expect(points).toHaveLength(12);
-    const cotLarge = points.find((p) => p.row === 'add' && p.series === 'accuracy' && p.dash === 'cot' && p.label === 'l')!;
+    const cotLarge = points.find((p) => p.row === 'add' && p.series === 'cot' && p.dash === 'accuracy' && p.label === 'l')!;
     expect(cotLarge).toMatchObject({ column: DISCRETE_PANEL, x: 8 });
     expect(cotLarge.y).toBeCloseTo(90, 10);
-    const logp = points.find((p) => p.series === 'logP(target)' && p.label === 'm')!;
+    const logp = points.find((p) => p.dash === 'logP(target)' && p.label === 'm')!;
     expect(logp.column).toBe(SMOOTH_PANEL);
     expect(logp.y).toBeCloseTo((100 * 3) / 9, 10);
   });
