@@ -9,9 +9,13 @@ import { z } from 'zod';
 import { annotateLive, type AnnotateResult } from '../../distill/annotate.js';
 import { annotateBatch } from '../../distill/batch.js';
 import { buildTrainingData, COT_FORMATS, type CotFormat, METHODS, type BuildResult } from '../../distill/builders.js';
+import { runDistillExperiment } from '../../distill/experiment.js';
 import { EXPORT_FORMATS, exportLines, type ExportFormat } from '../../distill/exportFormats.js';
 import { importTeacherOutputs } from '../../distill/importTeacher.js';
 import type { AnnotationStats } from '../../distill/stats.js';
+import { isSweepMethod, SWEEP_METHODS, type SweepMethod } from '../../distill/sweep.js';
+import { isModelSize, MODEL_SIZES, type ModelSize } from '../../engine/model.js';
+import { formatPercent } from '../../report/format.js';
 import { readAnnotations } from '../../distill/store.js';
 import { loadPriceTable, Pricer } from '../../models/pricing.js';
 import { InputError } from '../../util/errors.js';
@@ -63,6 +67,67 @@ const buildSchema = z.object({
   system: z.string().transform(unescapeCliText).optional(),
   json: z.boolean().optional(),
 });
+
+const runSchema = datasetSchema.extend({
+  annotations: z.string().optional(),
+  methods: commaList,
+  fractions: commaList,
+  seeds: z.string().min(1),
+  student: z.string().optional(),
+  size: z.string().optional(),
+  steps: positiveInt,
+  batchSize: positiveInt,
+  lr: z.coerce.number().positive(),
+  context: positiveInt,
+  evalEvery: positiveInt.optional(),
+  maxTokens: positiveInt,
+  cotMaxTokens: positiveInt,
+  alpha: z.coerce.number().min(0).max(1),
+  filter: z.enum(['none', 'gold']),
+  split: z.string(),
+  testSplit: z.string(),
+  testLimit: positiveInt.optional(),
+  testSample: positiveInt.optional(),
+  validationFraction: z.coerce.number().gt(0).lt(1),
+  seed: nonNegativeInt,
+  generic: z.array(z.string()).optional(),
+  genericTrain: nonNegativeInt,
+  genericLimit: positiveInt.optional(),
+  lossNormalization: z.string().optional(),
+  out: z.string().min(1),
+  json: z.boolean().optional(),
+  progress: z.boolean(),
+});
+
+/** "2" -> seeds 0 and 1; "0,3" -> seeds 0 and 3. */
+function parseSeeds(text: string): number[] {
+  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+  const numbers = parts.map(Number);
+  if (!numbers.length || numbers.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new InputError(`--seeds takes a count ("2") or a list ("0,3"), got "${text}"`, { field: 'seeds' });
+  }
+  if (parts.length === 1) {
+    if (numbers[0]! < 1) throw new InputError('--seeds must be at least 1', { field: 'seeds' });
+    return [...Array(numbers[0]!).keys()];
+  }
+  return numbers;
+}
+
+function parseFractions(values: string[]): number[] {
+  const fractions = values.map(Number);
+  for (const [i, f] of fractions.entries()) {
+    if (!(f > 0 && f <= 1)) throw new InputError(`fraction must be in (0, 1], got "${values[i]}"`, { field: 'fractions' });
+  }
+  return [...new Set(fractions)].sort((a, b) => a - b);
+}
+
+/** "name=spec" or a bare spec (named by itself). */
+function parseGeneric(values: string[] | undefined): { name: string; dataset: string }[] {
+  return (values ?? []).map((value) => {
+    const match = /^([^:=]+)=(.+)$/.exec(value);
+    return match ? { name: match[1]!.trim(), dataset: match[2]!.trim() } : { name: value, dataset: value };
+  });
+}
 
 export function registerDistill(program: Command): void {
   const distill = program
@@ -163,6 +228,106 @@ export function registerDistill(program: Command): void {
       );
       process.exitCode = 3;
     }
+  });
+
+  const runCommand = distill
+    .command('run')
+    .description('sweep methods × training-data fractions × seeds: train students with the built-in engine, select on validation, test, report with 95% CIs and a data-efficiency plot')
+    .option('--annotations <dir>', 'annotations folder (from distill import or distill annotate); only standard-ft runs without one')
+    .option('--methods <a,b>', `methods: ${SWEEP_METHODS.join(', ')}`, 'standard-ft,standard-distill,step-by-step')
+    .option('--fractions <f,g>', 'shares of the training inputs (nested for a seed)', '0.125,0.25,0.5,1')
+    .option('--seeds <n|a,b>', 'number of seeds (0..n-1) or a list of seeds', '1')
+    .option('--student <size>', `student size: ${Object.keys(MODEL_SIZES).join(', ')} (default small)`)
+    .option('--size <size>', 'same as --student')
+    .option('--steps <n>', 'optimizer steps per student', '300')
+    .option('--batch-size <n>', 'examples per optimizer step', '16')
+    .option('--lr <rate>', 'peak learning rate', '0.001')
+    .option('--context <tokens>', 'sequence length', '256')
+    .option('--eval-every <steps>', 'steps between validations (checkpoint selection); default steps / 10')
+    .option('--max-tokens <n>', 'tokens a student may write for an answer', '16')
+    .option('--cot-max-tokens <n>', 'tokens a CoT-specialized student may write', '256')
+    .option('--alpha <a>', 'step-by-step: weight of the label task', '0.5')
+    .option('--filter <how>', 'none | gold (keep only teacher answers that match gold)', 'none')
+    .option('--split <name>', 'annotated split the students learn from', 'train')
+    .option('--test-split <name>', 'dataset split the students are tested on', 'test')
+    .option('--test-limit <n>', 'the first N test examples')
+    .option('--test-sample <n>', 'a seeded random N test examples')
+    .option('--validation-fraction <f>', 'share of the training inputs held out for validation when the annotations have no validation split', '0.1')
+    .option('--seed <n>', 'seed of the held-out validation and the test sample', '0')
+    .option('--generic <name=dataset>', 'out-of-task dataset for the generic-ability comparison (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--generic-train <n>', 'out-of-task training examples per set for the generalist', '200')
+    .option('--generic-limit <n>', 'at most N test examples per out-of-task set')
+    .option('--loss-normalization <how>', 'passed to the engine when it supports it (e.g. task: each task\'s loss averaged over its own tokens)')
+    .requiredOption('--out <dir>', 'experiment folder (rerun the same command to resume: finished cells are kept)')
+    .option('--json', 'print one JSON object instead of a table')
+    .option('--no-progress', 'no progress output')
+    .option('--config <file>', 'read options from a YAML/JSON file');
+  addDatasetOptions(runCommand).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(runSchema, raw);
+    const methods = options.methods.map((method) => {
+      if (!isSweepMethod(method)) throw new InputError(`unknown method "${method}"; methods: ${SWEEP_METHODS.join(', ')}`, { field: 'methods' });
+      return method as SweepMethod;
+    });
+    const size = options.student ?? options.size ?? 'small';
+    if (!isModelSize(size)) throw new InputError(`unknown size "${size}"; sizes: ${Object.keys(MODEL_SIZES).join(', ')}`, { field: 'student' });
+    const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
+    const result = await runDistillExperiment({
+      dataset: options.dataset,
+      datasetOptions: datasetOptionsFrom(options),
+      ...(options.annotations ? { annotations: options.annotations } : {}),
+      split: options.split,
+      testSplit: options.testSplit,
+      testLimit: options.testLimit,
+      testSample: options.testSample,
+      methods,
+      fractions: parseFractions(options.fractions),
+      seeds: parseSeeds(options.seeds),
+      alpha: options.alpha,
+      filter: options.filter,
+      validationFraction: options.validationFraction,
+      seed: options.seed,
+      student: {
+        size: size as ModelSize,
+        steps: options.steps,
+        batchSize: options.batchSize,
+        learningRate: options.lr,
+        contextLength: options.context,
+        ...(options.evalEvery ? { evalEvery: options.evalEvery } : {}),
+        maxTokens: { answer: options.maxTokens, cot: options.cotMaxTokens },
+      },
+      generic: parseGeneric(options.generic),
+      genericTrainPerSet: options.genericTrain,
+      genericLimit: options.genericLimit,
+      ...(options.lossNormalization ? { engineOptions: { lossNormalization: options.lossNormalization } } : {}),
+      out: options.out,
+      ...(log ? { log } : {}),
+    });
+    const summary = {
+      out: result.out,
+      wallSeconds: result.wallSeconds,
+      teacher: result.teacher,
+      points: result.sweep.points,
+      cells: result.sweep.cells.map(({ correctFlags: _flags, ...cell }) => cell),
+      generic: result.generic,
+      verdict: result.report.verdict,
+      report: { html: result.report.html, markdown: result.report.markdown, results: result.report.results, svg: result.report.svg },
+    };
+    if (options.json) {
+      process.stdout.write(JSON.stringify(summary) + '\n');
+      return;
+    }
+    const lines = [
+      'method                     fraction  inputs  accuracy [95% CI]',
+      ...[...result.sweep.points]
+        .sort((a, b) => a.method.localeCompare(b.method) || a.fraction - b.fraction)
+        .map((p) => `${p.method.padEnd(26)} ${String(p.fraction).padStart(8)} ${String(Math.round(p.inputs)).padStart(7)}  ${formatPercent(p.accuracy)} [${formatPercent(p.ci95[0])}, ${formatPercent(p.ci95[1])}]`),
+      ...result.teacher.map((t) => `${t.label}: ${formatPercent(t.accuracy)} (n = ${t.n})`),
+      '',
+      ...result.report.verdict.map((line) => `- ${line}`),
+      '',
+      `report: ${result.report.html}`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
   });
 
   const addBuildOptions = (command: Command, defaultFormat: ExportFormat) =>

@@ -1,0 +1,303 @@
+/**
+ * The offline main job (`apprentice quickstart`): distillation end to end on the built-in synthetic
+ * task family and the built-in engine, nothing downloaded.
+ *
+ *   1. data      synthetic arithmetic word problems: a small gold-rationale set, an unlabelled pool,
+ *                validation and a held-out test split
+ *   2. teacher   a larger student trained on the gold rationales (zero-shot chain of thought)
+ *   3. annotate  the teacher writes a rationale and label for every pool and validation input, through
+ *                the model layer (`builtin:`), into an ordinary annotations folder
+ *   4. students  standard fine-tuning (gold labels of the pool), standard distillation (teacher labels)
+ *                and distilling step-by-step (teacher labels + rationales) at several data fractions,
+ *                each selected on validation, evaluated on test (the sweep of `distill run`)
+ *   5. generic   a generalist trained on in-task and out-of-task problems against the specialists, on
+ *                the in-task test and on out-of-task tests
+ *   6. report    report.html (with the plot), report.md, results.json
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadDataset } from '../data/load.js';
+import type { Dataset, Example, TaskDefinition } from '../data/types.js';
+import type { LlamaConfig, ModelSize } from '../engine/model.js';
+import { train } from '../engine/train.js';
+import { ModelHub } from '../models/hub.js';
+import { openRunDir, SUMMARY_FILE } from '../runs/runDir.js';
+import { VERSION } from '../version.js';
+import { annotationFromOutputs, type AnnotationRecord } from './annotation.js';
+import { buildTrainingData } from './builders.js';
+import { goldRecords } from './goldRecords.js';
+import { annotationStats } from './stats.js';
+import { writeManifest } from './store.js';
+import { cotPrompt, STUDENT_STOPS } from './studentFormat.js';
+import { genericAbility } from './generic.js';
+import { accuracyOf, runSweep, type StudentSettings, type SweepMethod, type SweepResult } from './sweep.js';
+import { writeSweepReport, type GenericSection, type TeacherAccuracy, type WrittenSweepReport } from './sweepReport.js';
+
+export interface QuickstartScale {
+  /** The in-task dataset spec (synthetic). */
+  dataset: string;
+  /** Gold-rationale examples the teacher learns from (taken from the start of train). */
+  goldSize: number;
+  /** The teacher: a named size, optionally widened/deepened (engine architecture overrides), so it is larger than the students. */
+  teacher: { size: ModelSize; model?: Partial<Omit<LlamaConfig, 'vocabSize'>>; steps: number; batchSize?: number; learningRate: number };
+  student: StudentSettings;
+  fractions: number[];
+  seeds: number[];
+  methods: SweepMethod[];
+  /** Out-of-task evaluation sets (synthetic specs), and the examples of each used to train the generalist. */
+  generic: { name: string; dataset: string }[];
+  genericTrainPerSet: number;
+}
+
+const EASY = 'steps=1-2,digits=1,distractors=0';
+
+/** The default run (about 6 minutes on 2 cores) and a reduced one for tests (well under a minute). */
+export const QUICKSTART_SCALES: Record<'default' | 'tiny', QuickstartScale> = {
+  default: {
+    dataset: `synthetic:${EASY},seed=0,train=760,validation=60,test=200`,
+    goldSize: 360,
+    teacher: { size: 'tiny', model: { dim: 96, nLayers: 3, hiddenDim: 256 }, steps: 400, learningRate: 3e-3 },
+    student: { size: 'tiny', steps: 200, batchSize: 16, learningRate: 3e-3, contextLength: 160, maxTokens: { answer: 6, cot: 80 } },
+    fractions: [0.25, 0.5, 1],
+    seeds: [0],
+    methods: ['standard-ft', 'standard-distill', 'step-by-step'],
+    generic: [
+      { name: 'three steps', dataset: 'synthetic:steps=3,digits=1,distractors=0,seed=11,train=200,validation=0,test=100' },
+      { name: 'distractors', dataset: 'synthetic:steps=1-2,digits=1,distractors=1-2,seed=12,train=200,validation=0,test=100' },
+    ],
+    genericTrainPerSet: 200,
+  },
+  tiny: {
+    dataset: `synthetic:${EASY},seed=0,train=64,validation=8,test=16`,
+    goldSize: 24,
+    teacher: { size: 'tiny', model: { dim: 96, nLayers: 3, hiddenDim: 256 }, steps: 12, batchSize: 8, learningRate: 3e-3 },
+    student: { size: 'tiny', steps: 6, batchSize: 8, learningRate: 3e-3, contextLength: 160, maxTokens: { answer: 6, cot: 32 } },
+    fractions: [0.5, 1],
+    seeds: [0],
+    methods: ['standard-ft', 'standard-distill', 'step-by-step'],
+    generic: [{ name: 'three steps', dataset: 'synthetic:steps=3,digits=1,distractors=0,seed=11,train=8,validation=0,test=8' }],
+    genericTrainPerSet: 8,
+  },
+};
+
+export interface QuickstartOptions {
+  out: string;
+  scale: QuickstartScale;
+  scaleName: string;
+  /** Extra engine options (e.g. lossNormalization), for the students. */
+  engineOptions?: Record<string, unknown>;
+  log?: (line: string) => void;
+}
+
+export interface QuickstartResult {
+  out: string;
+  wallSeconds: number;
+  teacher: { dir: string; test: TeacherAccuracy; pool: TeacherAccuracy; trainSeconds: number };
+  sweep: SweepResult;
+  generic: GenericSection;
+  report: WrittenSweepReport;
+}
+
+/** Teacher chains for examples through the model layer, appended to an annotations split folder (resumable). */
+async function annotateWithStudentTeacher(
+  hub: ModelHub,
+  teacherDir: string,
+  task: TaskDefinition,
+  dataset: string,
+  split: string,
+  examples: readonly Example[],
+  out: string,
+  maxTokens: number,
+): Promise<AnnotationRecord[]> {
+  const runDir = openRunDir<AnnotationRecord>(join(out, split), {
+    identity: { dataset, split, examples: examples.map((e) => e.index), teacher: `builtin:${teacherDir}`, prompt: 'zero-shot-cot', maxTokens },
+    resolved: { command: 'quickstart (teacher annotation)', version: VERSION, task },
+  });
+  const model = await hub.model(`builtin:${teacherDir}`);
+  const done = new Map(runDir.existing);
+  for (const example of examples) {
+    if (done.has(example.index)) continue;
+    const prompt = cotPrompt(task.answer, { input: example.input });
+    const started = performance.now();
+    const response = await model.generate({ prompt, maxTokens, temperature: 0, stop: STUDENT_STOPS });
+    const text = response.completions[0]?.text ?? '';
+    const record = annotationFromOutputs(task, example, split, [text], {
+      prompt: [{ role: 'user', content: prompt }],
+      usage: response.usage,
+      costUsd: 0,
+      latencyMs: performance.now() - started,
+      cached: response.meta?.cached ?? false,
+    });
+    runDir.append(record);
+    done.set(example.index, record);
+  }
+  const records = examples.map((example) => done.get(example.index)!);
+  runDir.writeJson(SUMMARY_FILE, annotationStats(records, examples.length, task));
+  return records;
+}
+
+function teacherAccuracy(labelText: string, records: readonly AnnotationRecord[], seed: string): TeacherAccuracy {
+  const flags = records.map((r) => (r.correct ? 1 : 0));
+  const { accuracy, ci95 } = accuracyOf(flags, seed);
+  return { label: labelText, n: records.length, accuracy: records.length ? accuracy : null, ci95: records.length ? ci95 : null };
+}
+
+export async function runQuickstart(options: QuickstartOptions): Promise<QuickstartResult> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const scale = options.scale;
+  const out = resolve(options.out);
+  mkdirSync(out, { recursive: true });
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+
+  // 1. Data.
+  const dataset: Dataset = await loadDataset(scale.dataset, {});
+  const task = dataset.task;
+  const trainSplit = dataset.splits.train ?? [];
+  const gold = trainSplit.slice(0, scale.goldSize);
+  const pool = trainSplit.slice(scale.goldSize);
+  const validation = dataset.splits.validation ?? [];
+  const test = dataset.splits.test ?? [];
+  log(`quickstart: ${task.name} (${dataset.source}): ${gold.length} gold-rationale examples, ${pool.length} unlabelled pool, ${validation.length} validation, ${test.length} test`);
+
+  const hub = new ModelHub({ cachePath: 'none' });
+  try {
+    // 2. Teacher: trained on the gold rationales (zero-shot CoT format), selected on validation.
+    const teacherDir = join(out, 'teacher');
+    const cot = (records: AnnotationRecord[]) => buildTrainingData(task, records, { method: 'cot', mix: { 'zero-shot-cot': 1 }, chains: 'one' }).rows;
+    const teacherTrain = cot(goldRecords(gold, 'train'));
+    const teacherValidation = cot(goldRecords(validation, 'validation'));
+    const teacherInfo = join(teacherDir, 'quickstart-teacher.json');
+    let teacherSeconds = 0;
+    if (existsSync(teacherInfo)) {
+      teacherSeconds = (JSON.parse(readFileSync(teacherInfo, 'utf8')) as { trainSeconds: number }).trainSeconds;
+      log(`teacher: trained earlier, kept (${teacherDir})`);
+    } else {
+      log(`teacher: ${scale.teacher.size}${scale.teacher.model ? ` ${JSON.stringify(scale.teacher.model)}` : ''} model, ${scale.teacher.steps} steps on ${teacherTrain.length} gold rationales [${elapsed()}]`);
+      const t0 = performance.now();
+      let last = 0;
+      await train({
+        train: teacherTrain.map((row, i) => ({ prompt: row.prompt, completion: row.completion, weight: 1, task: 'cot', source: { file: 'gold', line: i + 1 } })),
+        validation: teacherValidation.map((row, i) => ({ prompt: row.prompt, completion: row.completion, weight: 1, task: 'cot', source: { file: 'validation', line: i + 1 } })),
+        outDir: teacherDir,
+        size: scale.teacher.size,
+        ...(scale.teacher.model ? { model: scale.teacher.model } : {}),
+        steps: scale.teacher.steps,
+        batchSize: scale.teacher.batchSize ?? 16,
+        learningRate: scale.teacher.learningRate,
+        contextLength: 192,
+        seed: 0,
+        resume: true,
+        info: { role: 'quickstart teacher', dataset: dataset.source },
+        onEvent: (event) => {
+          if (event.type !== 'step' || (Date.now() - last < 10_000 && event.step !== event.steps)) return;
+          last = Date.now();
+          log(`  teacher: step ${event.step}/${event.steps}, loss ${event.loss.toFixed(3)}, ${Math.round(event.tokensPerSecond)} tokens/s`);
+        },
+      });
+      teacherSeconds = (performance.now() - t0) / 1000;
+      writeFileSync(teacherInfo, JSON.stringify({ trainSeconds: teacherSeconds }) + '\n');
+    }
+
+    // 3. Annotation of the pool and validation by the teacher; its own test accuracy, the same way.
+    const annotations = join(out, 'annotations');
+    log(`teacher annotates ${pool.length} pool and ${validation.length} validation inputs, and answers ${test.length} test questions [${elapsed()}]`);
+    const maxTokens = scale.student.maxTokens.cot;
+    const poolRecords = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'train', pool, annotations, maxTokens);
+    const validationRecords = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'validation', validation, annotations, maxTokens);
+    const teacherTest = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'test', test, join(out, 'teacher-test'), maxTokens);
+    writeManifest(annotations, {
+      task,
+      dataset: dataset.source,
+      method: 'live',
+      teacher: `builtin:${teacherDir}`,
+      settings: { prompt: 'zero-shot-cot (raw)', maxTokens, temperature: 0, samples: 1 },
+      splits: {
+        train: annotationStats(poolRecords, pool.length, task),
+        validation: annotationStats(validationRecords, validation.length, task),
+      },
+    });
+    const teacherOnTest = teacherAccuracy('teacher on test (chain of thought)', teacherTest, 'teacher:test');
+    const teacherOnPool = teacherAccuracy('teacher labels on the pool', poolRecords, 'teacher:pool');
+    log(`  teacher: test ${(100 * (teacherOnTest.accuracy ?? 0)).toFixed(1)}%, pool labels ${(100 * (teacherOnPool.accuracy ?? 0)).toFixed(1)}% correct [${elapsed()}]`);
+
+    // 4. Students.
+    const sweep = await runSweep(
+      {
+        task,
+        train: poolRecords,
+        validation: validationRecords,
+        test,
+        methods: scale.methods,
+        fractions: scale.fractions,
+        seeds: scale.seeds,
+        alpha: 0.5,
+        filter: 'none',
+        student: scale.student,
+        out,
+        identity: { dataset: dataset.source, teacher: 'quickstart', scale: options.scaleName },
+        ...(options.engineOptions ? { engineOptions: options.engineOptions } : {}),
+        log,
+      },
+      hub,
+    );
+
+    // 5. Generic ability: a generalist (in-task + out-of-task problems, gold answers) vs the specialists at fraction 1.
+    log(`generic ability: a generalist student and the specialists on ${scale.generic.length} out-of-task test set(s) [${elapsed()}]`);
+    const generic = await genericAbility(hub, {
+      task,
+      out,
+      inTask: { dataset: dataset.source, test },
+      trainPool: pool,
+      validation,
+      sets: scale.generic,
+      trainPerSet: scale.genericTrainPerSet,
+      student: scale.student,
+      seed: scale.seeds[0] ?? 0,
+      cells: sweep.cells,
+      log,
+    });
+
+    // 6. Report.
+    const wallSeconds = (performance.now() - started) / 1000;
+    const report = await writeSweepReport(out, {
+      title: 'Apprentice quickstart: distillation on synthetic arithmetic',
+      dataset: dataset.source,
+      teacherName: `builtin:${teacherDir}`,
+      teacher: [teacherOnTest, teacherOnPool],
+      points: sweep.points,
+      cells: sweep.cells,
+      testSize: test.length,
+      generic,
+      wallSeconds,
+      settings: {
+        scale: options.scaleName,
+        dataset: dataset.source,
+        gold: gold.length,
+        pool: pool.length,
+        validation: validation.length,
+        test: test.length,
+        teacher: { ...scale.teacher, trainSeconds: teacherSeconds },
+        student: scale.student,
+        fractions: scale.fractions,
+        seeds: scale.seeds,
+        methods: scale.methods,
+        alpha: 0.5,
+        engineOptions: options.engineOptions ?? {},
+        generic: scale.generic,
+      },
+    });
+    log(`report: ${report.html} [${elapsed()}]`);
+    return {
+      out,
+      wallSeconds,
+      teacher: { dir: teacherDir, test: teacherOnTest, pool: teacherOnPool, trainSeconds: teacherSeconds },
+      sweep,
+      generic,
+      report,
+    };
+  } finally {
+    await hub.close();
+  }
+}
+

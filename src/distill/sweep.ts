@@ -1,0 +1,375 @@
+/**
+ * The distillation experiment (`distill run`, and the quickstart's students): for every method ×
+ * training-data fraction × seed, build the training data from the annotations, train a student with
+ * the built-in engine in-process (checkpoint selected by validation loss — validation is held out,
+ * never test), and evaluate it on the test examples through the model layer (`builtin:<dir>`), with
+ * the raw prompt the student was trained on (`inferencePrompt`) and the student stop strings.
+ *
+ *   <out>/cells/<method>/f<fraction>-s<seed>/
+ *       cell.json         what identifies the cell (compared on resume)
+ *       train.jsonl, validation.jsonl    the student's data (what `apprentice train --data` reads)
+ *       student/          the checkpoint (Hugging Face Llama folder; resumable state in student/training/)
+ *       test.jsonl        one record per test example: prompt, output, extracted, gold, correct
+ *       result.json       written last: a cell with a result is finished and never redone
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { holdOutValidation } from '../data/split.js';
+import type { Example, TaskDefinition } from '../data/types.js';
+import type { ModelSize } from '../engine/model.js';
+import { train, type TrainOptions } from '../engine/train.js';
+import type { TrainingExample } from '../engine/trainingData.js';
+import { extractAnswer, isCorrect } from '../eval/extract/index.js';
+import { bootstrapCI } from '../eval/stats.js';
+import type { ModelHub } from '../models/hub.js';
+import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
+import { InputError } from '../util/errors.js';
+import type { AnnotationRecord } from './annotation.js';
+import { buildTrainingData, COT_FORMATS, type BuildOptions, type BuildReport, type CotFormat, type TrainingRow } from './builders.js';
+import { answerOnlyPrompt, cotPrompt, inferencePrompt, STUDENT_STOPS, type StudentItem } from './studentFormat.js';
+
+/** Methods of a sweep: the builders' methods, and `cot-<format>` for one CoT specialization format alone. */
+export const SWEEP_METHODS = ['standard-ft', 'standard-distill', 'step-by-step', 'cot', ...COT_FORMATS.map((f) => `cot-${f}` as const)] as const;
+export type SweepMethod = (typeof SWEEP_METHODS)[number];
+
+export function isSweepMethod(name: string): name is SweepMethod {
+  return (SWEEP_METHODS as readonly string[]).includes(name);
+}
+
+export const METHOD_LABELS: Record<string, string> = {
+  'standard-ft': 'standard fine-tuning',
+  'standard-distill': 'standard distillation',
+  'step-by-step': 'distilling step-by-step',
+  cot: 'CoT specialization',
+};
+
+export interface StudentSettings {
+  size: ModelSize;
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  contextLength: number;
+  /** Steps between validations (checkpoint selection). Default steps / 10. */
+  evalEvery?: number;
+  /** Tokens a student may write: answer-only prompts, chain-of-thought prompts. */
+  maxTokens: { answer: number; cot: number };
+}
+
+export interface SweepConfig {
+  task: TaskDefinition;
+  /** Train pool: teacher annotations (gold rides along for standard fine-tuning) or gold records. */
+  train: readonly AnnotationRecord[];
+  /** Held-out validation records (same kind as train), for checkpoint selection only. */
+  validation: readonly AnnotationRecord[];
+  test: readonly Example[];
+  methods: readonly SweepMethod[];
+  fractions: readonly number[];
+  seeds: readonly number[];
+  alpha: number;
+  filter: 'none' | 'gold';
+  student: StudentSettings;
+  out: string;
+  /** Folded into every cell's identity (e.g. the dataset and annotations the records came from). */
+  identity: Record<string, unknown>;
+  /** Extra engine options (e.g. a loss normalisation the engine supports), passed through and part of the identity. */
+  engineOptions?: Record<string, unknown>;
+  log?: (line: string) => void;
+}
+
+export interface TestRecord {
+  index: number;
+  prompt: string;
+  output: string;
+  extracted: string | null;
+  gold: string;
+  correct: boolean;
+}
+
+export interface CellResult {
+  method: SweepMethod;
+  fraction: number;
+  seed: number;
+  dir: string;
+  /** Inputs the student's data came from, and its rows. */
+  inputs: number;
+  rows: number;
+  build: BuildReport;
+  n: number;
+  correct: number;
+  accuracy: number;
+  ci95: [number, number];
+  invalid: number;
+  training: {
+    parameters: number;
+    steps: number;
+    bestStep: number;
+    validationLoss: number | null;
+    trainSeconds: number;
+    tokensPerSecond: number;
+    validationLossByTask: Record<string, number>;
+  };
+  evalSeconds: number;
+  /** Why no student was trained (no usable training rows); such a cell has no accuracy and is left out of the points. */
+  skipped?: string;
+  /** Per test example, in test order: 1 correct, 0 not (for pooled CIs over seeds). */
+  correctFlags: number[];
+}
+
+export interface SweepPoint {
+  method: SweepMethod;
+  fraction: number;
+  /** Mean training inputs over seeds. */
+  inputs: number;
+  seeds: number[];
+  /** Mean accuracy over seeds. */
+  accuracy: number;
+  /** Bootstrap over test examples of the per-example mean over seeds. */
+  ci95: [number, number];
+  perSeed: number[];
+}
+
+export interface SweepResult {
+  cells: CellResult[];
+  points: SweepPoint[];
+}
+
+function methodBuild(method: SweepMethod): Pick<BuildOptions, 'method' | 'mix'> {
+  if (method.startsWith('cot-')) return { method: 'cot', mix: { [method.slice(4) as CotFormat]: 1 } };
+  return { method: method as BuildOptions['method'] };
+}
+
+/** The raw prompt a trained student is evaluated with. */
+export function studentPrompt(method: SweepMethod, task: TaskDefinition, item: StudentItem): string {
+  if (method === 'cot-zero-shot-answer' || method === 'cot-in-context-answer') return answerOnlyPrompt(task.answer, item);
+  if (method.startsWith('cot')) return cotPrompt(task.answer, item);
+  return inferencePrompt(method as 'standard-ft' | 'standard-distill' | 'step-by-step', task.answer, item);
+}
+
+export function writesChain(method: SweepMethod): boolean {
+  return method === 'cot' || method.endsWith('-cot');
+}
+
+function toExamples(rows: readonly TrainingRow[], file: string): TrainingExample[] {
+  return rows.map((row, i) => ({
+    prompt: row.prompt,
+    completion: row.completion,
+    weight: row.weight ?? 1,
+    task: row.task ?? 'default',
+    source: { file, line: i + 1 },
+  }));
+}
+
+function writeJsonl(path: string, rows: readonly unknown[]): void {
+  writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + (rows.length ? '\n' : ''));
+}
+
+export function cellDir(out: string, method: string, fraction: number, seed: number): string {
+  return join(out, 'cells', method, `f${fraction}-s${seed}`);
+}
+
+/** Evaluates one student on test examples through the model layer; answers are extracted and scored as everywhere. */
+export async function evaluateStudent(
+  hub: ModelHub,
+  checkpoint: string,
+  method: SweepMethod,
+  task: TaskDefinition,
+  examples: readonly Example[],
+  maxTokens: StudentSettings['maxTokens'],
+): Promise<TestRecord[]> {
+  const model = await hub.model(`builtin:${checkpoint}`);
+  const records: TestRecord[] = [];
+  for (const example of examples) {
+    const prompt = studentPrompt(method, task, example.choices ? { input: example.input, choices: example.choices } : { input: example.input });
+    const response = await model.generate({
+      prompt,
+      maxTokens: writesChain(method) ? maxTokens.cot : maxTokens.answer,
+      temperature: 0,
+      stop: STUDENT_STOPS,
+    });
+    const output = response.completions[0]?.text ?? '';
+    const extraction = extractAnswer(output, task.answer, example);
+    records.push({
+      index: example.index,
+      prompt,
+      output,
+      extracted: extraction.valid ? extraction.answer : null,
+      gold: example.target,
+      correct: isCorrect(extraction, example.target, task.answer, example),
+    });
+  }
+  return records;
+}
+
+export function accuracyOf(flags: readonly number[], seed: number | string): { accuracy: number; ci95: [number, number] } {
+  if (flags.length === 0) return { accuracy: NaN, ci95: [NaN, NaN] };
+  return { accuracy: flags.reduce((a, b) => a + b, 0) / flags.length, ci95: bootstrapCI(flags, { seed }) };
+}
+
+/** Trains, selects and evaluates one student; a finished cell (result.json) is read back, not redone. */
+export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepMethod, fraction: number, seed: number): Promise<CellResult> {
+  const dir = cellDir(config.out, method, fraction, seed);
+  const log = config.log ?? (() => {});
+  const built = buildTrainingData(config.task, config.train, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction, seed });
+  const validation = buildTrainingData(config.task, config.validation, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction: 1, seed });
+  const identity = sha256Hex(
+    canonicalJson({
+      ...config.identity,
+      method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, engine: config.engineOptions ?? {},
+      train: built.rows, validation: validation.rows, test: config.test.map((e) => [e.index, e.input, e.target]),
+    }),
+  );
+  mkdirSync(dir, { recursive: true });
+  const cellFile = join(dir, 'cell.json');
+  if (existsSync(cellFile)) {
+    const previous = JSON.parse(readFileSync(cellFile, 'utf8')) as { identity?: string };
+    if (previous.identity !== identity) {
+      throw new InputError('this cell was run with other data or settings; use another --out or delete the folder', { file: cellFile });
+    }
+  }
+  const resultFile = join(dir, 'result.json');
+  if (existsSync(resultFile)) return JSON.parse(readFileSync(resultFile, 'utf8')) as CellResult;
+  writeFileSync(cellFile, JSON.stringify({ identity, method, fraction, seed, student: config.student, build: built.report }, null, 2) + '\n');
+  if (built.rows.length === 0 || validation.rows.length === 0) {
+    const skipped = Object.entries(built.rows.length === 0 ? built.report.skipped : validation.report.skipped)
+      .filter(([, count]) => count > 0)
+      .map(([reason, count]) => `${count} ${reason}`)
+      .join(', ');
+    const result: CellResult = {
+      method, fraction, seed, dir, inputs: 0, rows: 0, build: built.report, n: config.test.length, correct: 0, accuracy: NaN, ci95: [NaN, NaN],
+      invalid: 0, training: { parameters: 0, steps: 0, bestStep: 0, validationLoss: null, trainSeconds: 0, tokensPerSecond: 0, validationLossByTask: {} },
+      evalSeconds: 0, skipped: `no usable ${built.rows.length === 0 ? 'training' : 'validation'} rows (${skipped || 'no inputs'})`, correctFlags: [],
+    };
+    writeFileSync(resultFile, JSON.stringify(result) + '\n');
+    return result;
+  }
+  writeJsonl(join(dir, 'train.jsonl'), built.rows);
+  writeJsonl(join(dir, 'validation.jsonl'), validation.rows);
+
+  const studentDir = join(dir, 'student');
+  const s = config.student;
+  const started = performance.now();
+  const options: TrainOptions = {
+    train: toExamples(built.rows, join(dir, 'train.jsonl')),
+    validation: toExamples(validation.rows, join(dir, 'validation.jsonl')),
+    outDir: studentDir,
+    size: s.size,
+    steps: s.steps,
+    batchSize: s.batchSize,
+    learningRate: s.learningRate,
+    contextLength: s.contextLength,
+    ...(s.evalEvery ? { evalEvery: s.evalEvery } : {}),
+    seed,
+    resume: true,
+    info: { method, fraction, seed, data: join(dir, 'train.jsonl') },
+    ...config.engineOptions,
+  };
+  let lastLog = 0;
+  const trained = await train({
+    ...options,
+    onEvent: (event) => {
+      if (event.type !== 'step') return;
+      const now = Date.now();
+      if (now - lastLog < 10_000 && event.step !== event.steps) return;
+      lastLog = now;
+      log(`  ${method} f=${fraction} seed=${seed}: step ${event.step}/${event.steps}, loss ${event.loss.toFixed(3)}`);
+    },
+  });
+  const trainSeconds = (performance.now() - started) / 1000;
+  const evalStarted = performance.now();
+  const records = await evaluateStudent(hub, studentDir, method, config.task, config.test, s.maxTokens);
+  writeJsonl(join(dir, 'test.jsonl'), records);
+  const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
+  const { accuracy, ci95 } = accuracyOf(flags, `${method}:${fraction}:${seed}`);
+  const result: CellResult = {
+    method, fraction, seed, dir,
+    inputs: built.report.used,
+    rows: built.report.rows,
+    build: built.report,
+    n: records.length,
+    correct: flags.reduce((a, b) => a + b, 0),
+    accuracy,
+    ci95,
+    invalid: records.filter((r) => r.extracted === null).length,
+    training: {
+      parameters: trained.parameters,
+      steps: trained.steps,
+      bestStep: trained.bestStep,
+      validationLoss: trained.validationLoss,
+      trainSeconds,
+      tokensPerSecond: trained.tokensPerSecond,
+      validationLossByTask: trained.validationLossByTask,
+    },
+    evalSeconds: (performance.now() - evalStarted) / 1000,
+    correctFlags: flags,
+  };
+  writeFileSync(resultFile, JSON.stringify(result) + '\n');
+  return result;
+}
+
+/** Pools a method × fraction over seeds. */
+export function sweepPoints(cells: readonly CellResult[]): SweepPoint[] {
+  const groups = new Map<string, CellResult[]>();
+  for (const cell of cells.filter((c) => !c.skipped)) {
+    const key = `${cell.method}\u0000${cell.fraction}`;
+    groups.set(key, [...(groups.get(key) ?? []), cell]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0]!;
+    const n = first.correctFlags.length;
+    const perExample = Array.from({ length: n }, (_, i) => group.reduce((sum, cell) => sum + (cell.correctFlags[i] ?? 0), 0) / group.length);
+    const { accuracy, ci95 } = accuracyOf(perExample, `${first.method}:${first.fraction}`);
+    return {
+      method: first.method,
+      fraction: first.fraction,
+      inputs: group.reduce((sum, cell) => sum + cell.inputs, 0) / group.length,
+      seeds: group.map((cell) => cell.seed),
+      accuracy,
+      ci95,
+      perSeed: group.map((cell) => cell.accuracy),
+    };
+  });
+}
+
+export async function runSweep(config: SweepConfig, hub: ModelHub): Promise<SweepResult> {
+  const log = config.log ?? (() => {});
+  const cells: CellResult[] = [];
+  const total = config.methods.length * config.fractions.length * config.seeds.length;
+  let done = 0;
+  for (const seed of config.seeds) {
+    for (const fraction of config.fractions) {
+      for (const method of config.methods) {
+        done++;
+        const finished = existsSync(join(cellDir(config.out, method, fraction, seed), 'result.json'));
+        log(`student ${done}/${total}: ${method}, fraction ${fraction}, seed ${seed}${finished ? ' (finished earlier, kept)' : ''}`);
+        const cell = await runCell(config, hub, method, fraction, seed);
+        if (cell.skipped) log(`  -> not trained: ${cell.skipped}`);
+        else if (!finished) {
+          log(
+            `  -> accuracy ${(100 * cell.accuracy).toFixed(1)}% [${(100 * cell.ci95[0]).toFixed(1)}, ${(100 * cell.ci95[1]).toFixed(1)}] ` +
+              `(${cell.inputs} inputs, ${cell.rows} rows; train ${cell.training.trainSeconds.toFixed(0)} s, eval ${cell.evalSeconds.toFixed(0)} s)`,
+          );
+        }
+        cells.push(cell);
+      }
+    }
+  }
+  return { cells, points: sweepPoints(cells) };
+}
+
+/**
+ * Validation held out of the train records when the annotations have none, exactly as annotation and
+ * evaluation hold one out of a dataset (`holdOutValidation`: seeded, stratified for label tasks, never
+ * from test).
+ */
+export function holdOutRecords(
+  task: TaskDefinition,
+  records: readonly AnnotationRecord[],
+  fraction: number,
+  seed: number,
+): { train: AnnotationRecord[]; validation: AnnotationRecord[] } {
+  const byIndex = new Map(records.map((record) => [record.index, record]));
+  const examples: Example[] = records.map((record) => ({ index: record.index, id: record.id, input: record.input, target: record.gold, raw: {} }));
+  const held = holdOutValidation({ task, splits: { train: examples }, source: 'annotations' }, { fraction, seed });
+  const back = (split: Example[] | undefined) => (split ?? []).map((example) => byIndex.get(example.index)!);
+  return { train: back(held.splits.train), validation: back(held.splits.validation) };
+}

@@ -1,0 +1,146 @@
+/**
+ * The distillation sweep on real (tiny) students: gold records stand in for a perfect teacher, every
+ * method trains a few steps with the built-in engine, students are evaluated through `builtin:`, a
+ * finished cell is never redone, and the report agrees with the cells.
+ */
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/data/load.js';
+import { buildTrainingData } from '../../src/distill/builders.js';
+import { goldRecord, goldRecords } from '../../src/distill/goldRecords.js';
+import { cellDir, holdOutRecords, runSweep, studentPrompt, sweepPoints, type CellResult, type SweepConfig } from '../../src/distill/sweep.js';
+import { verdictOf, writeSweepReport } from '../../src/distill/sweepReport.js';
+import { ModelHub } from '../../src/models/hub.js';
+
+const SPEC = 'synthetic:steps=1,digits=1,distractors=0,seed=4,train=24,validation=6,test=6';
+
+describe('gold records', () => {
+  it('carry the gold label and rationale so every builder reads them like a teacher annotation', async () => {
+    const dataset = await loadDataset(SPEC, {});
+    const example = dataset.splits.train![0]!;
+    const record = goldRecord(example, 'train');
+    expect(record).toMatchObject({ index: example.index, extracted: example.target, correct: true, valid: true, rationale: example.rationale });
+    const sbs = buildTrainingData(dataset.task, [record], { method: 'step-by-step' }).rows;
+    expect(sbs.map((row) => row.task)).toEqual(['label', 'rationale']);
+    expect(sbs[0]!.completion).toBe(` ${example.target}`);
+    expect(sbs[1]!.completion).toBe(` ${example.rationale!.trim()}`);
+    const cot = buildTrainingData(dataset.task, [record], { method: 'cot', mix: { 'zero-shot-cot': 1 }, chains: 'one' }).rows;
+    expect(cot[0]!.completion).toBe(` ${example.rationale!.trim()} The answer is ${example.target}.`);
+  });
+
+  it('hold validation out of train records by seed, disjoint and reproducible', async () => {
+    const dataset = await loadDataset(SPEC, {});
+    const records = goldRecords(dataset.splits.train!, 'train');
+    const a = holdOutRecords(dataset.task, records, 0.25, 3);
+    const b = holdOutRecords(dataset.task, records, 0.25, 3);
+    expect(a.validation.map((r) => r.index)).toEqual(b.validation.map((r) => r.index));
+    expect(a.validation).toHaveLength(6);
+    expect(a.train).toHaveLength(18);
+    const held = new Set(a.validation.map((r) => r.index));
+    expect(a.train.some((r) => held.has(r.index))).toBe(false);
+  });
+
+  it('step-by-step students are asked the [label] prompt only', async () => {
+    const dataset = await loadDataset(SPEC, {});
+    const item = { input: dataset.splits.test![0]!.input };
+    expect(studentPrompt('step-by-step', dataset.task, item)).toMatch(/^\[label\] Question: .*\nAnswer:$/s);
+    expect(studentPrompt('standard-ft', dataset.task, item)).toMatch(/^Question: .*\nAnswer:$/s);
+    expect(studentPrompt('cot', dataset.task, item)).toMatch(/Answer: Let's think step by step\.$/);
+  });
+});
+
+describe('runSweep', () => {
+  it('trains, selects on validation, tests every cell, resumes finished cells and reports consistent numbers', async () => {
+    const dataset = await loadDataset(SPEC, {});
+    const out = mkdtempSync(join(tmpdir(), 'apprentice-sweep-'));
+    const config: SweepConfig = {
+      task: dataset.task,
+      train: goldRecords(dataset.splits.train!, 'train'),
+      validation: goldRecords(dataset.splits.validation!, 'validation'),
+      test: dataset.splits.test!,
+      methods: ['standard-ft', 'step-by-step'],
+      fractions: [0.5, 1],
+      seeds: [0],
+      alpha: 0.5,
+      filter: 'none',
+      student: { size: 'tiny', steps: 3, batchSize: 4, learningRate: 3e-3, contextLength: 128, maxTokens: { answer: 4, cot: 16 } },
+      out,
+      identity: { test: 'sweep' },
+    };
+    const hub = new ModelHub({ cachePath: 'none' });
+    let first: CellResult[];
+    try {
+      first = (await runSweep(config, hub)).cells;
+    } finally {
+      await hub.close();
+    }
+    expect(first).toHaveLength(4);
+    for (const cell of first) {
+      expect(cell.skipped).toBeUndefined();
+      expect(cell.n).toBe(6);
+      expect(cell.correct).toBe(cell.correctFlags.reduce((a, b) => a + b, 0));
+      expect(cell.accuracy).toBeCloseTo(cell.correct / cell.n, 10);
+      expect(cell.ci95[0]).toBeLessThanOrEqual(cell.accuracy);
+      expect(cell.ci95[1]).toBeGreaterThanOrEqual(cell.accuracy);
+      expect(existsSync(join(cell.dir, 'student', 'model.safetensors'))).toBe(true);
+      const tested = readFileSync(join(cell.dir, 'test.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { prompt: string; correct: boolean });
+      expect(tested).toHaveLength(6);
+      if (cell.method === 'step-by-step') expect(tested.every((r) => r.prompt.startsWith('[label] '))).toBe(true);
+      expect(cell.training.bestStep).toBeGreaterThan(0);
+    }
+    // Fractions nest: the half is half the inputs; step-by-step has two rows per input.
+    const sbsHalf = first.find((c) => c.method === 'step-by-step' && c.fraction === 0.5)!;
+    expect(sbsHalf.inputs).toBe(12);
+    expect(sbsHalf.rows).toBe(24);
+
+    // A rerun keeps every finished cell: nothing is trained again.
+    const resultFile = join(cellDir(out, 'standard-ft', 1, 0), 'result.json');
+    const before = statSync(resultFile).mtimeMs;
+    const hub2 = new ModelHub({ cachePath: 'none' });
+    try {
+      const again = await runSweep(config, hub2);
+      expect(again.cells.map((c) => c.accuracy)).toEqual(first.map((c) => c.accuracy));
+    } finally {
+      await hub2.close();
+    }
+    expect(statSync(resultFile).mtimeMs).toBe(before);
+
+    const points = sweepPoints(first);
+    expect(points).toHaveLength(4);
+    const report = await writeSweepReport(out, {
+      title: 'test <report>',
+      dataset: SPEC,
+      teacherName: 'gold',
+      teacher: [{ label: 'gold', n: 6, accuracy: 1, ci95: [1, 1] }],
+      points,
+      cells: first,
+      testSize: 6,
+      settings: {},
+    });
+    const html = readFileSync(report.html, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('test &lt;report&gt;');
+    expect(readFileSync(report.markdown, 'utf8')).toContain('data-efficiency.svg');
+    const results = JSON.parse(readFileSync(report.results, 'utf8')) as { points: unknown[]; cells: { correctFlags?: unknown }[]; verdict: string[] };
+    expect(results.points).toHaveLength(4);
+    expect(results.cells[0]!.correctFlags).toBeUndefined();
+    expect(results.verdict.length).toBeGreaterThan(0);
+  }, 240_000);
+});
+
+describe('verdictOf', () => {
+  const point = (method: 'standard-ft' | 'standard-distill' | 'step-by-step', accuracy: number, ci95: [number, number]) => ({
+    method, fraction: 1, inputs: 100, seeds: [0], accuracy, ci95, perSeed: [accuracy],
+  });
+
+  it('claims a win only with non-overlapping CIs, and says so when step-by-step loses', () => {
+    const win = verdictOf([point('standard-ft', 0.3, [0.2, 0.4]), point('step-by-step', 0.7, [0.6, 0.8])], []);
+    expect(win.join(' ')).toMatch(/beats standard fine-tuning at every fraction, with non-overlapping/);
+    const unclear = verdictOf([point('standard-ft', 0.5, [0.4, 0.6]), point('step-by-step', 0.55, [0.45, 0.65])], []);
+    expect(unclear.join(' ')).toMatch(/not established/);
+    const loss = verdictOf([point('standard-distill', 0.7, [0.6, 0.8]), point('step-by-step', 0.3, [0.2, 0.4])], []);
+    expect(loss.join(' ')).toMatch(/does not beat/);
+  });
+});
