@@ -126,7 +126,7 @@ export async function trainFamily(config: FamilyTrainingConfig): Promise<Trained
     const recipeFile = join(dir, 'family-recipe.json');
     const previous = await readFile(recipeFile, 'utf8').then((text) => JSON.parse(text) as { recipe: unknown; student: TrainedStudent }, () => null);
     if (previous && canonicalJson(previous.recipe) === canonicalJson(recipe)) {
-      students.push({ ...previous.student, reused: true });
+      students.push({ ...previous.student, dir, reused: true });
       continue;
     }
     const started = Date.now();
