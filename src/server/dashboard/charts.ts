@@ -62,10 +62,10 @@ export async function scalingCharts(tasks: readonly ScalingTaskView[]): Promise<
   const valid = tasks.filter((task) => task.scores.some((score) => score.params > 0));
   if (!valid.length) return charts;
   const normalized: SeriesPoint[] = valid.flatMap((task) =>
-    task.scores.filter((score) => score.params > 0).map((score) => ({ series: `${task.task} · ${task.metric}`, x: score.params, y: score.normalized })),
+    task.scores.filter((score) => score.params > 0).map((score) => ({ series: `${task.task} · ${task.metric}`, x: score.params, y: score.normalized / 100 })),
   );
   const options = { xTitle: 'parameters', xScale: 'log' as const };
-  charts.push({ title: 'Normalized score vs model size', svg: await renderChartSvg(seriesLinesSpec(normalized, { ...options, yTitle: 'normalized score (0 = random, 100 = max)' })) });
+  charts.push({ title: 'Normalized score vs model size', svg: await renderChartSvg(seriesLinesSpec(normalized, { ...options, yTitle: 'normalized score (0% = random, 100% = max)', format: 'percent' })) });
   for (const task of valid) {
     const points = task.scores.filter((score) => score.params > 0).map((score) => ({ series: task.metric, x: score.params, y: score.score, ci95: score.ci95 }));
     charts.push({ title: `${task.task}: ${task.metric} vs model size`, svg: await renderChartSvg(seriesLinesSpec(points, { ...options, yTitle: task.metric, height: 220 })) });
