@@ -1,5 +1,6 @@
 /**
- * Progress for long work: done/total, rate, ETA and dollars spent so far, on stderr. A live bar on a
+ * Progress for long work: done/total, rate, ETA and dollars spent so far (or, for training, tokens/s and
+ * the loss), on stderr. A live bar on a
  * terminal (cli-progress); on a pipe or in CI, a plain line every few seconds so logs stay readable.
  */
 import cliProgress from 'cli-progress';
@@ -8,7 +9,14 @@ export interface ProgressExtras {
   costUsd?: number;
   errors?: number;
   cached?: number;
+  /** Throughput in tokens per second (training). */
+  tokensPerSecond?: number;
+  /** The latest loss (training). */
+  loss?: number;
 }
+
+/** The extras a progress line shows: dollars and errors (default), or tokens/s and loss (training). */
+export type ProgressFields = 'cost' | 'tokens';
 
 export interface Progress {
   tick(extras?: ProgressExtras): void;
@@ -24,6 +32,8 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
   /** Seconds between plain lines when not on a terminal. */
   plainIntervalSeconds?: number;
+  /** Default 'cost'. */
+  fields?: ProgressFields;
 }
 
 export function createProgress(options: ProgressOptions): Progress {
@@ -36,7 +46,10 @@ function barProgress(options: ProgressOptions, stream: NodeJS.WriteStream): Prog
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: `${options.label} {bar} {value}/{total} | {rate}/s | ETA {eta_formatted} | \${cost} | errors {errors}`,
+      format:
+        options.fields === 'tokens'
+          ? `${options.label} {bar} {value}/{total} | {rate}/s | ETA {eta_formatted} | {tokens} tokens/s | loss {loss}`
+          : `${options.label} {bar} {value}/{total} | {rate}/s | ETA {eta_formatted} | \${cost} | errors {errors}`,
       hideCursor: true,
       etaBuffer: 50,
     },
@@ -44,7 +57,7 @@ function barProgress(options: ProgressOptions, stream: NodeJS.WriteStream): Prog
   );
   const started = Date.now();
   let done = options.initial ?? 0;
-  bar.start(options.total, done, { rate: '0.0', cost: '0.0000', errors: 0 });
+  bar.start(options.total, done, payload(0, started, {}));
   return {
     tick(extras = {}) {
       done += 1;
@@ -68,10 +81,9 @@ function plainProgress(options: ProgressOptions, stream: NodeJS.WriteStream): Pr
     const elapsed = (Date.now() - started) / 1000;
     const rate = fresh / Math.max(elapsed, 1e-9);
     const eta = rate > 0 ? (options.total - done) / rate : Infinity;
-    stream.write(
-      `${options.label}: ${done}/${options.total} | ${rate.toFixed(1)}/s | ETA ${formatSeconds(eta)} | ` +
-        `$${(last.costUsd ?? 0).toFixed(4)} | errors ${last.errors ?? 0}\n`,
-    );
+    const p = payload(fresh, started, last);
+    const extras = options.fields === 'tokens' ? `${p.tokens} tokens/s | loss ${p.loss}` : `$${p.cost} | errors ${p.errors}`;
+    stream.write(`${options.label}: ${done}/${options.total} | ${rate.toFixed(1)}/s | ETA ${formatSeconds(eta)} | ${extras}\n`);
   };
   return {
     tick(extras = {}) {
@@ -94,6 +106,8 @@ function payload(fresh: number, started: number, extras: ProgressExtras) {
     rate: (fresh / Math.max(elapsed, 1e-9)).toFixed(1),
     cost: (extras.costUsd ?? 0).toFixed(4),
     errors: extras.errors ?? 0,
+    tokens: Math.round(extras.tokensPerSecond ?? 0).toLocaleString('en-US'),
+    loss: extras.loss === undefined ? '—' : extras.loss.toFixed(4),
   };
 }
 

@@ -194,6 +194,30 @@ describe('the builtin:<dir> provider', () => {
     }
   });
 
+  it('samples with temperature and top-p: seeded runs repeat, temperature widens the distribution, top-p narrows it', async () => {
+    const hub = new ModelHub({ cachePath: 'none' });
+    try {
+      const model = await hub.model(`builtin:${join(dir, 'student')}`);
+      const text = async (options: { temperature: number; topP?: number; seed: number }) =>
+        (await model.generate({ prompt: PROMPT, maxTokens: 6, ...options })).completions[0]!.text;
+      const greedy = (await model.generate({ prompt: PROMPT, maxTokens: 6 })).completions[0]!.text;
+      // The same seed gives the same sample.
+      expect(await text({ temperature: 2, seed: 7 })).toBe(await text({ temperature: 2, seed: 7 }));
+      const seeds = Array.from({ length: 12 }, (_, i) => i + 1);
+      const cold = await Promise.all(seeds.map((seed) => text({ temperature: 0.05, seed })));
+      const hot = await Promise.all(seeds.map((seed) => text({ temperature: 3, seed })));
+      const narrow = await Promise.all(seeds.map((seed) => text({ temperature: 3, topP: 0.01, seed })));
+      // Near zero temperature every sample is the greedy text; at 3 the samples spread out.
+      expect(new Set(cold)).toEqual(new Set([greedy]));
+      expect(new Set(hot).size).toBeGreaterThan(3);
+      expect(hot.filter((t) => t !== greedy).length).toBeGreaterThan(6);
+      // top-p 0.01 keeps only the most likely token, whatever the temperature.
+      expect(new Set(narrow)).toEqual(new Set([greedy]));
+    } finally {
+      await hub.close();
+    }
+  });
+
   it('names the folder when it is not a checkpoint', async () => {
     const hub = new ModelHub({ cachePath: 'none' });
     try {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { isModelSize, MODEL_SIZES } from '../../engine/model.js';
 import { LOSS_NORMALIZATIONS, train, type TrainEvent } from '../../engine/train.js';
 import { holdOut, readTrainingExamples } from '../../engine/trainingData.js';
-import { formatSeconds } from '../../util/progress.js';
+import { createProgress, type Progress } from '../../util/progress.js';
 import { nonNegativeInt, nonNegativeNumber, parseOptions, positiveInt, positiveNumber } from '../validate.js';
 
 const schema = z.object({
@@ -94,8 +94,8 @@ export function registerTrain(program: Command): void {
         seed: options.seed,
         resume: options.resume,
         info: { data: resolve(options.data), validation: options.validation ? resolve(options.validation) : null },
-        onEvent: progress,
-      });
+        onEvent: progress.onEvent,
+      }).finally(progress.stop);
       const summary = {
         out: result.outDir,
         parameters: result.parameters,
@@ -129,31 +129,32 @@ export function registerTrain(program: Command): void {
     });
 }
 
-/** Progress on stderr: a line every few seconds with loss, tokens/s and ETA, and one per validation. */
-function trainProgress(enabled: boolean, intervalMs = 5000): (event: TrainEvent) => void {
-  let last = 0;
-  let startStep = 0;
-  return (event) => {
+/**
+ * Progress on stderr through util/progress: steps done, steps/s, ETA, tokens/s and the loss (a bar on a
+ * terminal, a line every few seconds otherwise), plus a line at the start and per validation.
+ */
+function trainProgress(enabled: boolean): { onEvent: (event: TrainEvent) => void; stop: () => void } {
+  let progress: Progress | undefined;
+  const stop = (): void => {
+    progress?.stop();
+    progress = undefined;
+  };
+  const onEvent = (event: TrainEvent): void => {
     if (!enabled) return;
     if (event.type === 'start') {
-      startStep = event.step;
       process.stderr.write(
         `train: ${event.parameters.toLocaleString('en-US')} parameters, ${event.trainExamples} training / ${event.validationExamples} validation examples` +
           `${event.truncated ? `, ${event.truncated} cut to fit the context` : ''}${event.step ? `; resuming at step ${event.step}` : ''}\n`,
       );
+      progress = createProgress({ label: 'train', total: event.steps, initial: event.step, fields: 'tokens' });
     } else if (event.type === 'step') {
-      const now = Date.now();
-      if (now - last < intervalMs && event.step !== event.steps) return;
-      last = now;
-      const rate = (event.step - startStep) / event.elapsedSeconds;
-      process.stderr.write(
-        `train: step ${event.step}/${event.steps} | loss ${event.loss.toFixed(4)} | lr ${event.learningRate.toExponential(2)} | ` +
-          `${Math.round(event.tokensPerSecond).toLocaleString('en-US')} tokens/s | ETA ${formatSeconds((event.steps - event.step) / rate)}\n`,
-      );
+      progress?.tick({ tokensPerSecond: event.tokensPerSecond, loss: event.loss });
+      if (event.step === event.steps) stop();
     } else {
       process.stderr.write(
         `train: step ${event.step} validation loss ${event.validationLoss.toFixed(4)}, accuracy ${(100 * event.validationAccuracy).toFixed(1)}%${event.improved ? ' (best, saved)' : ''}\n`,
       );
     }
   };
+  return { onEvent, stop };
 }
