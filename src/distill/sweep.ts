@@ -21,6 +21,7 @@ import { train, type TrainOptions } from '../engine/train.js';
 import type { TrainingExample } from '../engine/trainingData.js';
 import { extractAnswer, isCorrect } from '../eval/extract/index.js';
 import { bootstrapCI } from '../eval/stats.js';
+import { isModelError } from '../models/errors.js';
 import type { ModelHub } from '../models/hub.js';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
@@ -83,6 +84,8 @@ export interface TestRecord {
   extracted: string | null;
   gold: string;
   correct: boolean;
+  /** Why the student gave no answer, e.g. a prompt longer than its context. */
+  invalidReason?: string;
 }
 
 export interface CellResult {
@@ -180,13 +183,21 @@ export async function evaluateStudent(
   const records: TestRecord[] = [];
   for (const example of examples) {
     const prompt = studentPrompt(method, task, example.choices ? { input: example.input, choices: example.choices } : { input: example.input });
-    const response = await model.generate({
-      prompt,
-      maxTokens: writesChain(method) ? maxTokens.cot : maxTokens.answer,
-      temperature: 0,
-      stop: STUDENT_STOPS,
-    });
-    const output = response.completions[0]?.text ?? '';
+    let output: string;
+    try {
+      const response = await model.generate({
+        prompt,
+        maxTokens: writesChain(method) ? maxTokens.cot : maxTokens.answer,
+        temperature: 0,
+        stop: STUDENT_STOPS,
+      });
+      output = response.completions[0]?.text ?? '';
+    } catch (error) {
+      // A prompt the student cannot take (longer than its context) is a question it cannot answer: invalid, so wrong.
+      if (!isModelError(error) || error.kind !== 'bad_request') throw error;
+      records.push({ index: example.index, prompt, output: '', extracted: null, gold: example.target, correct: false, invalidReason: error.message });
+      continue;
+    }
     const extraction = extractAnswer(output, task.answer, example);
     records.push({
       index: example.index,

@@ -125,6 +125,45 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     expect(Object.keys(JSON.parse(readFileSync(hf, 'utf8').split('\n')[0]!))).toEqual(['prompt', 'completion', 'weight', 'task']);
   });
 
+  it('run: sweeps methods x fractions with tiny students, reports with CIs and the plot, and resumes finished cells', async () => {
+    const server = await startFakeOpenAIServer({ thread: false, answer: solve });
+    servers.push(server);
+    const ann = join(temp(), 'ann');
+    const annotated = await runCli([
+      'distill', 'annotate', '--dataset', SYNTHETIC, '--teacher', `openai:t@${server.url}`, '--out', ann, '--splits', 'train,test', '--json', '--no-progress',
+    ]);
+    expect(annotated.code, annotated.stderr).toBe(0);
+    const out = join(temp(), 'run');
+    const args = [
+      'distill', 'run', '--dataset', SYNTHETIC, '--annotations', ann, '--methods', 'standard-ft,standard-distill,step-by-step',
+      '--fractions', '0.5,1', '--seeds', '1', '--student', 'tiny', '--steps', '2', '--batch-size', '2', '--context', '192',
+      '--generic', 'three steps=synthetic:steps=3,digits=1,distractors=0,seed=9,train=4,validation=0,test=2', '--generic-train', '4',
+      '--validation-fraction', '0.34', '--out', out, '--json', '--no-progress',
+    ];
+    const result = await runCli(args);
+    expect(result.code, result.stderr).toBe(0);
+    interface Point { method: string; fraction: number; accuracy: number; ci95: [number, number]; inputs: number }
+    interface Cell { method: string; fraction: number; n: number; correct: number; accuracy: number; inputs: number }
+    const printed = lastJson<{ points: Point[]; cells: Cell[]; teacher: { label: string; accuracy: number }[]; generic: { rows: unknown[] }; report: Record<string, string> }>(result);
+    expect(printed.cells).toHaveLength(6);
+    expect(printed.points).toHaveLength(6);
+    for (const cell of printed.cells) {
+      expect(cell.n).toBe(2);
+      expect(cell.accuracy).toBeCloseTo(cell.correct / cell.n, 10);
+    }
+    // 6 annotated train inputs, 2 held out for validation: 4 to train on, 2 at half.
+    expect(printed.cells.find((c) => c.method === 'standard-ft' && c.fraction === 1)!.inputs).toBe(4);
+    expect(printed.cells.find((c) => c.method === 'standard-ft' && c.fraction === 0.5)!.inputs).toBe(2);
+    expect(printed.teacher.map((t) => t.label)).toEqual([expect.stringContaining('on test'), expect.stringContaining('on train')]);
+    expect(printed.generic.rows).toHaveLength(4);
+    for (const file of ['html', 'markdown', 'results', 'svg']) expect(existsSync(printed.report[file]!)).toBe(true);
+    expect(readFileSync(printed.report.html!, 'utf8')).toContain('Generic ability');
+
+    const again = await runCli(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(lastJson<{ points: Point[] }>(again).points).toEqual(printed.points);
+  }, 180_000);
+
   it('--batch-api: submits, polls and ingests through the Batch API fake', async () => {
     const server = await startFakeBatchServer({ answer: (prompt) => solve(prompt) });
     servers.push(server);

@@ -20,10 +20,10 @@ interface Summary {
   usage: { promptTokens: number; completionTokens: number; costUsd: number };
 }
 
-describe('apprentice quickstart', () => {
+describe('apprentice quickstart --example palm-svamp', () => {
   it('scores the bundled PaLM answers offline, then resumes the finished run', async () => {
     const runs = tempDir();
-    const first = await runCli(['quickstart', '--runs', runs, '--json', '--no-progress']);
+    const first = await runCli(['quickstart', '--example', 'palm-svamp', '--runs', runs, '--json', '--no-progress']);
     expect(first.code, first.stderr).toBe(0);
     const summary = lastJson<Summary>(first);
     expect(summary).toMatchObject({ n: 200, scored: 200, errors: 0, resumed: false });
@@ -34,12 +34,12 @@ describe('apprentice quickstart', () => {
     expect(summary.ci95[1]).toBeGreaterThan(summary.accuracy);
     expect(summary.correct).toBe(Math.round(summary.accuracy * 200));
 
-    const second = await runCli(['quickstart', '--runs', runs, '--json', '--no-progress']);
+    const second = await runCli(['quickstart', '--example', 'palm-svamp', '--runs', runs, '--json', '--no-progress']);
     expect(lastJson<Summary>(second)).toMatchObject({ resumed: true, correct: summary.correct, runDir: summary.runDir });
   });
 
   it('prints a readable table by default', async () => {
-    const result = await runCli(['quickstart', '--runs', tempDir(), '--no-progress']);
+    const result = await runCli(['quickstart', '--example', 'palm-svamp', '--runs', tempDir(), '--no-progress']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/accuracy\s+\d+\.\d%\s+95% CI \[\d+\.\d%, \d+\.\d%\]/);
   });
@@ -111,7 +111,7 @@ describe('apprentice eval --predictions', () => {
 describe('apprentice compare', () => {
   it('pairs two runs on the same examples and tests their difference', async () => {
     const runs = tempDir();
-    const quickstart = lastJson<Summary>(await runCli(['quickstart', '--runs', runs, '--json', '--no-progress']));
+    const quickstart = lastJson<Summary>(await runCli(['quickstart', '--example', 'palm-svamp', '--runs', runs, '--json', '--no-progress']));
     const example = join(PROJECT_ROOT, 'examples', 'svamp-palm');
     const original = readFileSync(join(example, 'palm-540b-cot.predictions.jsonl'), 'utf8').trim().split('\n');
     // Spoil the first 40 answers: B can only lose where A was right.

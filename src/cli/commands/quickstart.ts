@@ -1,61 +1,127 @@
 /**
- * `apprentice quickstart`: the offline main job on what ships with Apprentice. Until the built-in
- * engine lands it scores the bundled example — PaLM 540B's recorded chain-of-thought answers to the
- * SVAMP test split — through the same evaluation harness every run uses.
+ * `apprentice quickstart`: the product's offline main job — distillation end to end on the built-in
+ * synthetic task family and engine (src/distill/quickstart.ts): a teacher trained on a small
+ * gold-rationale set annotates an unlabelled pool, students are trained by standard fine-tuning,
+ * standard distillation and distilling step-by-step at several data fractions, evaluated on a
+ * held-out test set, and a report is written.
+ *
+ * `apprentice quickstart --example palm-svamp` scores the bundled recorded chain-of-thought answers of
+ * PaLM 540B on SVAMP (test) through the evaluation harness instead.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { z } from 'zod';
+import { QUICKSTART_SCALES, runQuickstart } from '../../distill/quickstart.js';
 import { runEvalJob } from '../../eval/job.js';
 import { ModelHub } from '../../models/hub.js';
+import { formatPercent } from '../../report/format.js';
 import { formatSummaryTable } from '../format.js';
+import { parseOptions } from '../validate.js';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../../../examples/svamp-palm/', import.meta.url));
+
+const schema = z.object({
+  out: z.string().min(1),
+  scale: z.enum(['default', 'tiny']),
+  example: z.enum(['palm-svamp']).optional(),
+  runs: z.string().min(1).optional(),
+  json: z.boolean().optional(),
+  progress: z.boolean(),
+});
 
 export function registerQuickstart(program: Command): void {
   program
     .command('quickstart')
-    .description('offline: score the bundled recorded answers of PaLM 540B on SVAMP (test) with 95% CIs')
-    .option('--runs <dir>', 'parent folder for run folders', 'runs')
+    .description(
+      'offline main job: train a teacher on gold rationales, let it annotate a pool, distill students (standard fine-tuning, standard distillation, step-by-step) at several data fractions, and report (about 6 minutes on 2 cores)',
+    )
+    .option('--out <dir>', 'folder for the teacher, annotations, students and the report (rerun to resume)', 'quickstart')
+    .option('--scale <name>', 'default | tiny (a reduced budget: seconds, for tests and a first look)', 'default')
+    .option('--example <name>', 'palm-svamp: score the bundled recorded PaLM 540B answers on SVAMP (test) instead')
+    .option('--runs <dir>', 'parent folder for the example\'s run folder (default runs; implies --example palm-svamp)')
     .option('--json', 'print one JSON object instead of a table')
     .option('--no-progress', 'no progress output')
-    .action(async (options: { runs: string; json?: boolean; progress: boolean }) => {
-      const hub = new ModelHub({ cachePath: 'none' });
-      try {
-        const { summary } = await runEvalJob(
-          {
-            dataset: `svamp:${EXAMPLE_DIR}`,
-            datasetOptions: {},
-            split: 'test',
-            seed: 0,
-            predictions: resolve(EXAMPLE_DIR, 'palm-540b-cot.predictions.jsonl'),
-            style: 'zero-shot',
-            shots: 0,
-            demoSelection: 'random',
-            demoSplit: 'train',
-            embedder: 'builtin',
-            scoring: 'generate',
-            maxTokens: 256,
-            temperature: 0,
-            targetLogprob: false,
-            validationFraction: 0.1,
-            concurrency: 8,
-            runsRoot: resolve(options.runs),
-          },
-          hub,
-          { showProgress: options.progress },
-        );
-        if (options.json) {
-          process.stdout.write(JSON.stringify(summary) + '\n');
-          return;
-        }
-        process.stdout.write(
-          'PaLM 540B chain-of-thought answers (recorded) on SVAMP test, scored by value of the final expression:\n\n' +
-            formatSummaryTable({ ...summary, model: 'PaLM 540B (recorded predictions)' }) +
-            '\n',
-        );
-      } finally {
-        await hub.close();
+    .action(async (raw: Record<string, unknown>) => {
+      const options = parseOptions(schema, raw);
+      if (options.example === 'palm-svamp' || options.runs !== undefined) {
+        await palmExample({ ...options, runs: options.runs ?? 'runs' });
+        return;
       }
+      const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
+      const result = await runQuickstart({ out: options.out, scale: QUICKSTART_SCALES[options.scale], scaleName: options.scale, ...(log ? { log } : {}) });
+      const summary = {
+        out: result.out,
+        scale: options.scale,
+        wallSeconds: result.wallSeconds,
+        teacher: result.teacher,
+        points: result.sweep.points,
+        cells: result.sweep.cells.map(({ correctFlags: _flags, ...cell }) => cell),
+        generic: result.generic,
+        verdict: result.report.verdict,
+        report: { html: result.report.html, markdown: result.report.markdown, results: result.report.results, svg: result.report.svg },
+      };
+      if (options.json) {
+        process.stdout.write(JSON.stringify(summary) + '\n');
+        return;
+      }
+      const lines = [
+        `Distillation on synthetic arithmetic (${result.sweep.cells[0]?.n ?? 0} test problems), ${result.wallSeconds.toFixed(0)} s:`,
+        '',
+        'method                     fraction  inputs  accuracy [95% CI]',
+        ...[...result.sweep.points]
+          .sort((a, b) => a.method.localeCompare(b.method) || a.fraction - b.fraction)
+          .map(
+            (p) =>
+              `${p.method.padEnd(26)} ${String(p.fraction).padStart(8)} ${String(Math.round(p.inputs)).padStart(7)}  ${formatPercent(p.accuracy)} [${formatPercent(p.ci95[0])}, ${formatPercent(p.ci95[1])}]`,
+          ),
+        `${'teacher (CoT, on test)'.padEnd(26)} ${''.padStart(8)} ${String(result.teacher.test.n).padStart(7)}  ${formatPercent(result.teacher.test.accuracy)}${result.teacher.test.ci95 ? ` [${formatPercent(result.teacher.test.ci95[0])}, ${formatPercent(result.teacher.test.ci95[1])}]` : ''}`,
+        '',
+        ...result.report.verdict.map((line) => `- ${line}`),
+        '',
+        `report: ${result.report.html}`,
+        `        ${result.report.markdown}`,
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
     });
+}
+
+async function palmExample(options: { runs: string; json?: boolean; progress: boolean }): Promise<void> {
+  const hub = new ModelHub({ cachePath: 'none' });
+  try {
+    const { summary } = await runEvalJob(
+      {
+        dataset: `svamp:${EXAMPLE_DIR}`,
+        datasetOptions: {},
+        split: 'test',
+        seed: 0,
+        predictions: resolve(EXAMPLE_DIR, 'palm-540b-cot.predictions.jsonl'),
+        style: 'zero-shot',
+        shots: 0,
+        demoSelection: 'random',
+        demoSplit: 'train',
+        embedder: 'builtin',
+        scoring: 'generate',
+        maxTokens: 256,
+        temperature: 0,
+        targetLogprob: false,
+        validationFraction: 0.1,
+        concurrency: 8,
+        runsRoot: resolve(options.runs),
+      },
+      hub,
+      { showProgress: options.progress },
+    );
+    if (options.json) {
+      process.stdout.write(JSON.stringify(summary) + '\n');
+      return;
+    }
+    process.stdout.write(
+      'PaLM 540B chain-of-thought answers (recorded) on SVAMP test, scored by value of the final expression:\n\n' +
+        formatSummaryTable({ ...summary, model: 'PaLM 540B (recorded predictions)' }) +
+        '\n',
+    );
+  } finally {
+    await hub.close();
+  }
 }

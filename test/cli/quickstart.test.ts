@@ -1,0 +1,77 @@
+/**
+ * `apprentice quickstart` as a user runs it (the built CLI; run `npx tsc -p tsconfig.build.json` first), at the
+ * reduced `--scale tiny` budget: every stage runs (teacher, annotation through builtin:, students, generic
+ * ability, report) and the numbers agree with each other. Who wins is not asserted: at this budget nobody learns.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lastJson, runCli } from '../support/runCli.js';
+
+interface Printed {
+  out: string;
+  scale: string;
+  wallSeconds: number;
+  teacher: { test: { n: number; accuracy: number | null }; pool: { n: number; accuracy: number | null } };
+  points: { method: string; fraction: number; accuracy: number; ci95: [number, number]; inputs: number }[];
+  cells: { method: string; fraction: number; n: number; correct: number; accuracy: number; skipped?: string; inputs: number }[];
+  generic: { sets: { name: string; inTask: boolean }[]; rows: { role: string; scores: Record<string, { n: number; accuracy: number }> }[] };
+  verdict: string[];
+  report: { html: string; markdown: string; results: string; svg: string };
+}
+
+describe('apprentice quickstart --scale tiny', () => {
+  it('trains a teacher, annotates, distills students at two fractions, and writes a consistent report', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'apprentice-quickstart-')), 'qs');
+    const started = Date.now();
+    const result = await runCli(['quickstart', '--scale', 'tiny', '--out', out, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(90_000);
+    // Progress on stderr, the result on stdout.
+    expect(result.stderr).toContain('teacher');
+    expect(result.stderr).toMatch(/student \d+\/6/);
+    const printed = lastJson<Printed>(result);
+    expect(printed.scale).toBe('tiny');
+    expect(printed.cells).toHaveLength(6);
+    expect(printed.teacher.test.n).toBe(16);
+    expect(printed.teacher.pool.n).toBe(40);
+
+    for (const cell of printed.cells) {
+      if (cell.skipped) {
+        expect(cell.method).not.toBe('standard-ft'); // only teacher-labelled methods can lack data
+        continue;
+      }
+      expect(cell.n).toBe(16);
+      expect(cell.accuracy).toBeCloseTo(cell.correct / cell.n, 10);
+    }
+    const ft = printed.cells.filter((c) => c.method === 'standard-ft').map((c) => c.inputs);
+    expect(ft).toEqual([20, 40]);
+    for (const point of printed.points) {
+      const cell = printed.cells.find((c) => c.method === point.method && c.fraction === point.fraction)!;
+      expect(point.accuracy).toBeCloseTo(cell.accuracy, 10);
+      expect(point.ci95[0]).toBeLessThanOrEqual(point.accuracy);
+      expect(point.ci95[1]).toBeGreaterThanOrEqual(point.accuracy);
+    }
+    expect(printed.generic.sets[0]).toMatchObject({ inTask: true });
+    expect(printed.generic.rows[0]!.role).toBe('before');
+    expect(printed.verdict.length).toBeGreaterThan(0);
+
+    for (const file of Object.values(printed.report)) expect(existsSync(file)).toBe(true);
+    const html = readFileSync(printed.report.html, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('What the numbers show');
+    const markdown = readFileSync(printed.report.markdown, 'utf8');
+    expect(markdown).toContain('![Data efficiency');
+    const results = JSON.parse(readFileSync(printed.report.results, 'utf8')) as { points: unknown[]; cells: unknown[]; settings: { scale: string } };
+    expect(results.points).toEqual(printed.points);
+    expect(results.settings.scale).toBe('tiny');
+    expect(existsSync(join(out, 'annotations', 'manifest.json'))).toBe(true);
+    expect(existsSync(join(out, 'teacher', 'model.safetensors'))).toBe(true);
+
+    // A second run finds everything finished.
+    const again = await runCli(['quickstart', '--scale', 'tiny', '--out', out, '--json', '--no-progress']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(lastJson<Printed>(again).points).toEqual(printed.points);
+  }, 180_000);
+});
