@@ -73,7 +73,7 @@ describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
 
   it('lists every run folder under --runs, nested ones too', async () => {
     await page.goto(`${url}/`);
-    await expect.poll(() => page.getByTestId('run-row').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 20_000 }).toBe(2);
     const text = await page.locator('table.runs').innerText();
     expect(text).toContain(runId(runs.palm));
     expect(text).toContain(runId(runs.spoiled));
@@ -83,7 +83,7 @@ describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
 
   it('shows a run: metrics, charts with marks, every example', async () => {
     await page.goto(`${url}/#/run/${encodeURIComponent(runId(runs.palm))}`);
-    await expect.poll(() => page.getByTestId('metric-accuracy').innerText()).toContain('78.0% [72.0%, 83.5%]');
+    await expect.poll(() => page.getByTestId('metric-accuracy').innerText(), { timeout: 20_000 }).toContain('78.0% [72.0%, 83.5%]');
     expect(await page.getByTestId('chart').count()).toBeGreaterThanOrEqual(2);
     // vega draws bars as paths inside mark groups: the charts have data marks, not just axes.
     expect(await page.locator('[data-testid=chart] svg g.mark-rect path').count()).toBeGreaterThan(0);
@@ -100,21 +100,21 @@ describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
     expect(withMarbles.length).toBeLessThan(all.length);
 
     await page.getByTestId('example-search').fill('marbles');
-    await expect.poll(countText).toBe(`${withMarbles.length} of 200 examples`);
+    await expect.poll(countText, { timeout: 20_000 }).toBe(`${withMarbles.length} of 200 examples`);
     expect(await rows().count()).toBe(withMarbles.length);
     expect(await rows().first().locator('td').first().innerText()).toBe(String(withMarbles[0]?.index));
 
     await page.getByTestId('example-search').fill('');
     await page.getByTestId('example-filter').selectOption('wrong');
     const wrong = all.filter((r) => r.valid && !r.correct);
-    await expect.poll(countText).toBe(`${wrong.length} of 200 examples`);
+    await expect.poll(countText, { timeout: 20_000 }).toBe(`${wrong.length} of 200 examples`);
     const statuses = await statusesShown();
     expect(statuses.length).toBe(wrong.length);
     expect(new Set(statuses)).toEqual(new Set(['wrong']));
 
     await rows().first().click();
     const detail = page.getByTestId('example-detail');
-    await expect.poll(() => detail.count()).toBe(1);
+    await expect.poll(() => detail.count(), { timeout: 20_000 }).toBe(1);
     const detailText = await detail.innerText();
     expect(detailText.toLowerCase()).toContain('raw output');
     expect(detailText).toContain(wrong[0]?.output ?? '');
@@ -124,7 +124,7 @@ describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
   it('shows invalid answers of a run on their own', async () => {
     await page.goto(`${url}/#/run/${encodeURIComponent(runId(runs.spoiled))}`);
     await page.getByTestId('example-filter').selectOption('invalid');
-    await expect.poll(countText).toBe(`${SPOILED_INVALID} of 200 examples`);
+    await expect.poll(countText, { timeout: 20_000 }).toBe(`${SPOILED_INVALID} of 200 examples`);
     expect(new Set(await statusesShown())).toEqual(new Set(['invalid']));
   });
 
@@ -135,7 +135,7 @@ describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
     await page.getByLabel(`select ${runId(runs.palm)}`).check();
     await page.getByLabel(`select ${runId(runs.spoiled)}`).check();
     await page.getByTestId('compare-selected').click();
-    await expect.poll(() => page.getByTestId('mcnemar-p').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('mcnemar-p').count(), { timeout: 20_000 }).toBe(1);
     expect(await page.getByTestId('mcnemar-p').innerText()).toBe('< 0.0001');
     const row = await page.getByTestId('paired-row').innerText();
     expect(row).toContain(`−${((lost / 200) * 100).toFixed(1)} pts`);
@@ -146,7 +146,7 @@ describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
 
   it('plots score against model size from scale analyze results', async () => {
     await page.goto(`${url}/#/scaling`);
-    await expect.poll(() => page.getByTestId('scaling-source').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('scaling-source').count(), { timeout: 20_000 }).toBe(1);
     const text = await page.getByTestId('scaling-source').innerText();
     expect(text).toContain('arithmetic');
     expect(text).toContain('sentiment');
