@@ -183,16 +183,11 @@ describe.skipIf(!existsSync(agNewsDir))('TfidfLsaEmbedder on AgNews', () => {
     return agree / queries.length;
   }
 
-  it('fits 2,000 sentences and embeds them quickly, with same-topic nearest neighbours far above chance', async () => {
+  it('fits 2,000 sentences, with same-topic nearest neighbours far above chance', async () => {
     const texts = train.map((row) => row.text);
-    const started = performance.now();
     const embedder = new TfidfLsaEmbedder();
     embedder.fit(texts);
     const vectors = await embedder.embed(texts);
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`AgNews: fit + embed of ${texts.length} texts in ${seconds.toFixed(2)} s, ${embedder.dims} dims`);
-    // About 1.5 s on a 2-core CI machine; the bound leaves room for a loaded machine.
-    expect(seconds).toBeLessThan(4);
 
     const sample = 400;
     const trainAgreement = oneNearestAgreement(

@@ -234,19 +234,17 @@ describe('OpenAI provider: failures', () => {
     const { server, model } = await setup({ fault: () => ({ kind: 'hang' }) });
     const controller = new AbortController();
     const pending = failure(model.generate(ask('x'), { signal: controller.signal }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => server.requests.length === 1);
     controller.abort();
     expect((await pending).kind).toBe('aborted');
 
     const timed = new AbortController();
     const pendingTimeout = failure(model.generate(ask('y'), { signal: timed.signal }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => server.requests.length === 2);
     timed.abort(new ModelError('timeout', 'too slow'));
     expect((await pendingTimeout).kind).toBe('timeout');
-    expect(server.requests).toHaveLength(2);
     // The client went away, so the server is no longer holding the requests.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(server.inFlight).toBe(0);
+    await until(() => server.inFlight === 0);
   });
 
   it('does not send a call whose signal is already aborted', async () => {
@@ -291,3 +289,12 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter({}, now)).toBeUndefined();
   });
 });
+
+/** Waits (polling) until `condition` holds; fails after a generous limit instead of guessing a sleep. */
+async function until(condition: () => boolean, limitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
