@@ -221,10 +221,8 @@ describe('apprentice serve: OpenAI-compatible API', () => {
     }
     await expect.poll(() => hub.usage.snapshot().overall.errorsByKind.aborted ?? 0, { timeout: 10_000 }).toBe(abortedBefore + 1);
 
-    const started = performance.now();
     const next = await client.chat.completions.create({ model: 'tiny', messages: MESSAGES, max_tokens: 4, temperature: 0 });
     expect(next.choices[0]!.message.content).toEqual(expect.any(String));
     expect(next.usage!.completion_tokens).toBeGreaterThan(0);
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
