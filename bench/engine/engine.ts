@@ -1,10 +1,18 @@
 /**
- * Built-in engine benchmark: training tokens/s at the small and base sizes (T = 128, batch 16) with the full
- * optimizer step, generation tokens/s through builtin:<dir> (node-llama-cpp on the exported GGUF), peak wasm
- * heap, and a tensor-leak check over many steps. With --torch, the same models and batches in PyTorch CPU
- * (bench/engine/torch_llama.py) in the same run, and the ratio.
+ * Built-in engine benchmark.
  *
- *   npx tsx bench/engine/engine.ts [--sizes small,base] [--steps 5] [--leak-steps 1000] [--torch]
+ * - Training tokens/s at the small and base sizes (T = 128, batch 16, the sizes' vocabularies) through
+ *   train() itself: forward, backward, clipping and AdamW, timed after a warm-up step. Each thread count of
+ *   the wasm backend (--threads, default 1,2) runs in its own process; with --torch, PyTorch CPU trains the
+ *   same model on the same shapes (bench/engine/torch_llama.py) right after, in the same run, and the row
+ *   prints the ratio ours / PyTorch. --repeat N measures each pair N times (the machine may be shared).
+ *   Rates are given per wall-clock second and per CPU second of the process (user + system): on a machine
+ *   shared with other work the wall-clock rates swing with the load, the CPU-second rates much less.
+ * - Generation tokens/s through builtin:<dir> (node-llama-cpp on the exported GGUF).
+ * - A leak check: live tensors and the wasm heap after step 10 and after --leak-steps steps of train().
+ *
+ *   npx tsx bench/engine/engine.ts [--sizes small,base] [--steps 5] [--threads 1,2] [--repeat 1]
+ *                                  [--leak-steps 1000] [--torch]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,20 +21,24 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initBackend, tf } from '../../src/engine/backend.js';
+import { backendThreads, initBackend, tf } from '../../src/engine/backend.js';
 import { saveCheckpoint } from '../../src/engine/checkpoint.js';
-import { configForSize, LlamaModel, tokenNll, type ModelSize } from '../../src/engine/model.js';
+import { configForSize, LlamaModel, MODEL_SIZES, type ModelSize } from '../../src/engine/model.js';
 import { train } from '../../src/engine/train.js';
 import { trainTokenizer } from '../../src/engine/tokenizer.js';
 import type { TrainingExample } from '../../src/engine/trainingData.js';
 import { ModelHub } from '../../src/models/hub.js';
+import { createRng } from '../../src/util/random.js';
 
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: 'small,base' },
     steps: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '1,2' },
+    repeat: { type: 'string', default: '1' },
     'leak-steps': { type: 'string', default: '1000' },
     torch: { type: 'boolean', default: false },
+    measure: { type: 'string' },
   },
 });
 const T = 128;
@@ -36,74 +48,89 @@ const here = dirname(fileURLToPath(import.meta.url));
 // Debian's python3-torch is installed for the system interpreter (a pyenv python3 on PATH would not see it).
 const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
-/** Examples that encode to exactly T + 1 tokens of a fixed vocabulary, so every batch is [16, 128]. */
-function fixedLengthExamples(vocab: string[], count: number): TrainingExample[] {
-  return Array.from({ length: count }, (_, i) => {
-    const words = Array.from({ length: T }, (_, t) => vocab[(i * 31 + t * 7) % vocab.length] as string);
-    return { prompt: '', completion: words.join(''), weight: 1, task: 'bench', source: { file: 'bench', line: i + 1 } };
-  });
+function heapMiB(): number {
+  return (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length / 2 ** 20;
 }
 
-async function trainingSpeed(size: ModelSize): Promise<{ tokensPerSecond: number; parameters: number; peakHeapMiB: number }> {
+/**
+ * Random letters and spaces: the tokenizer reaches the size's full vocabulary on them, and every example is
+ * longer than the context, so every batch is exactly [16, 128].
+ */
+function benchExamples(count: number): TrainingExample[] {
+  const rng = createRng('bench');
+  return Array.from({ length: count }, (_, i) => ({
+    prompt: '',
+    completion: Array.from({ length: 1200 }, () => 'abcdefghijklmnopqrstuvwxyz '[Math.floor(rng.next() * 27)]).join(''),
+    weight: 1, task: 'bench', source: { file: 'bench', line: i + 1 },
+  }));
+}
+
+/** Child process: train() tokens/s at one size, after one warm-up step. */
+async function measureTraining(size: ModelSize): Promise<void> {
+  await initBackend();
   const dir = await mkdtemp(join(tmpdir(), 'apprentice-bench-'));
   try {
-    // Single-byte words: each is one token, so a completion of T words is T tokens (+ eos) after bos.
-    const letters = [...'abcdefghijklmnopqrstuvwxyz'];
-    const examples = fixedLengthExamples(letters, 64).map((e) => ({ ...e, completion: e.completion.slice(0, T - 1) }));
+    let warm = 0;
+    let last = 0;
+    let warmCpu = 0;
+    let lastCpu = 0;
+    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
     const result = await train({
-      train: examples, validation: [], outDir: dir, size, contextLength: T, steps: steps + 1, batchSize: B,
-      evalEvery: 1000, seed: 0, vocabSize: 300,
+      train: benchExamples(64), validation: [], outDir: dir, size, contextLength: T, steps: steps + 1, batchSize: B,
+      evalEvery: 1000, seed: 0, vocabSize: MODEL_SIZES[size].vocabSize,
+      onEvent: (e) => {
+        if (e.type === 'step' && e.step === 1) [warm, warmCpu] = [e.elapsedSeconds, cpu()];
+        if (e.type === 'step') [last, lastCpu] = [e.elapsedSeconds, cpu()];
+      },
     });
-    const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length / 2 ** 20;
-    return { tokensPerSecond: result.tokensPerSecond, parameters: result.parameters, peakHeapMiB: heap };
+    process.stdout.write(JSON.stringify({
+      tokensPerSecond: (steps * B * T) / (last - warm), tokensPerCpuSecond: (steps * B * T) / (lastCpu - warmCpu), parameters: result.parameters, vocab: result.config.vocabSize,
+      threads: backendThreads(), peakWasmHeapMiB: Math.round(heapMiB()),
+    }) + '\n');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Forward + backward + AdamW-free step on the named size at its real vocabulary, timed after one warm-up. */
-function stepSpeed(size: ModelSize): { tokensPerSecond: number; parameters: number } {
-  const vocab = size === 'small' ? 1024 : 2048;
-  const model = LlamaModel.create(configForSize(size, vocab, T), 1);
-  const tokens = tf.tensor2d(Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % vocab), [B, T], 'int32');
-  const targets = tf.tensor1d(Int32Array.from({ length: B * T }, (_, i) => (i * 104729) % vocab), 'int32');
-  const weights = tf.fill([B * T], 1 / (B * T));
-  const step = () => {
-    const r = tf.variableGrads(() => tf.sum(tf.mul(tokenNllOf(model, tokens, targets), weights)) as tf.Scalar);
-    r.value.dataSync();
-    tf.dispose([r.value, ...Object.values(r.grads)]);
-  };
-  step();
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  const seconds = (performance.now() - t0) / 1000;
-  const parameters = model.parameterCount;
-  tf.dispose([tokens, targets, weights]);
-  model.dispose();
-  return { tokensPerSecond: (steps * B * T) / seconds, parameters };
+function lastJson<T>(out: string): T {
+  return JSON.parse(out.trim().split('\n').pop() as string) as T;
 }
 
-function tokenNllOf(model: LlamaModel, tokens: tf.Tensor, targets: tf.Tensor): tf.Tensor {
-  return tokenNll(model.logits(tokens), targets) as tf.Tensor;
+function ours(size: ModelSize, threads: number): { tokensPerSecond: number; tokensPerCpuSecond: number; parameters: number; vocab: number; threads: number; peakWasmHeapMiB: number } {
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', size, '--steps', String(steps)], {
+    encoding: 'utf8', env: { ...process.env, APPRENTICE_WASM_THREADS: String(threads) }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return lastJson(out);
 }
 
-/** Tensors alive before and after many training steps (the optimizer included): must not grow. */
-async function leakCheck(leakSteps: number): Promise<{ before: number; after: number; steps: number }> {
+function torch(size: ModelSize, vocab: number): { tokens_per_second: number; tokens_per_cpu_second: number; parameters: number; threads: number } {
+  return lastJson(execFileSync(python, [join(here, 'torch_llama.py'), size, String(steps), String(vocab)], { encoding: 'utf8' }));
+}
+
+/** Tensors and wasm heap after step 10 and after the last of many training steps: neither may grow. */
+async function leakCheck(leakSteps: number): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'apprentice-bench-leak-'));
   try {
-    const letters = [...'abcdefghij'];
-    const examples = fixedLengthExamples(letters, 32).map((e) => ({ ...e, completion: e.completion.slice(0, 15) }));
-    let atStep10 = 0;
-    let atEnd = 0;
+    const letters = 'abcdefghij';
+    const examples: TrainingExample[] = Array.from({ length: 32 }, (_, i) => ({
+      prompt: letters[i % 10] as string, completion: Array.from({ length: 15 }, (_, t) => letters[(i * 31 + t * 7) % 10]).join(''),
+      weight: 1, task: i % 2 ? 'a' : 'b', source: { file: 'bench', line: i + 1 },
+    }));
+    const at10 = { tensors: 0, heapMiB: 0 };
+    const atEnd = { tensors: 0, heapMiB: 0 };
     await train({
       train: examples, validation: examples.slice(0, 4), outDir: dir, size: 'tiny', contextLength: 16, steps: leakSteps,
       batchSize: 4, evalEvery: Math.max(1, Math.floor(leakSteps / 4)), seed: 0,
       onEvent: (e) => {
-        if (e.type === 'step' && e.step === 10) atStep10 = tf.memory().numTensors;
-        if (e.type === 'step' && e.step === leakSteps) atEnd = tf.memory().numTensors;
+        if (e.type === 'step' && e.step === 10) Object.assign(at10, { tensors: tf.memory().numTensors, heapMiB: heapMiB() });
+        if (e.type === 'step' && e.step === leakSteps) Object.assign(atEnd, { tensors: tf.memory().numTensors, heapMiB: heapMiB() });
       },
     });
-    return { before: atStep10, after: atEnd, steps: leakSteps };
+    const leak = atEnd.tensors > at10.tensors || atEnd.heapMiB > at10.heapMiB;
+    return {
+      leak: leak ? 'LEAK' : 'none', steps: leakSteps, tensorsAtStep10: at10.tensors, tensorsAtEnd: atEnd.tensors,
+      wasmHeapMiBAtStep10: at10.heapMiB, wasmHeapMiBAtEnd: atEnd.heapMiB,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -131,30 +158,40 @@ async function generationSpeed(): Promise<{ tokensPerSecond: number }> {
 }
 
 async function main(): Promise<void> {
-  const backend = await initBackend();
-  const rows: Array<Record<string, unknown>> = [];
+  if (values.measure) return measureTraining(values.measure as ModelSize);
+  const threadCounts = values.threads.split(',').map(Number);
   for (const size of values.sizes.split(',') as ModelSize[]) {
-    const step = stepSpeed(size);
-    const full = await trainingSpeed(size);
-    const row: Record<string, unknown> = {
-      size, parameters: step.parameters, forwardBackwardTokensPerSecond: Math.round(step.tokensPerSecond),
-      trainTokensPerSecond: Math.round(full.tokensPerSecond), peakWasmHeapMiB: Math.round(full.peakHeapMiB),
-    };
-    if (values.torch) {
-      const out = execFileSync(python, [join(here, 'torch_llama.py'), size, String(steps)], { encoding: 'utf8' });
-      const torch = JSON.parse(out.trim().split('\n').pop() as string) as { tokens_per_second: number; parameters: number };
-      row.torchTokensPerSecond = Math.round(torch.tokens_per_second);
-      row.torchParameters = torch.parameters;
-      row.ratio = Number((full.tokensPerSecond / torch.tokens_per_second).toFixed(2));
+    for (let r = 0; r < Number(values.repeat); r++) {
+      const row: Record<string, unknown> = { size, T, batch: B, steps };
+      let vocab: number = MODEL_SIZES[size].vocabSize;
+      const rates: Record<number, [number, number]> = {};
+      for (const threads of threadCounts) {
+        const m = ours(size, threads);
+        vocab = m.vocab;
+        rates[m.threads] = [m.tokensPerSecond, m.tokensPerCpuSecond];
+        Object.assign(row, {
+          parameters: m.parameters, vocab, [`tokensPerSecond_${m.threads}t`]: Math.round(m.tokensPerSecond),
+          [`tokensPerCpuSecond_${m.threads}t`]: Math.round(m.tokensPerCpuSecond), [`peakWasmHeapMiB_${m.threads}t`]: m.peakWasmHeapMiB,
+        });
+      }
+      if (values.torch) {
+        const t = torch(size, vocab);
+        Object.assign(row, {
+          torchTokensPerSecond: Math.round(t.tokens_per_second), torchTokensPerCpuSecond: Math.round(t.tokens_per_cpu_second),
+          torchThreads: t.threads, torchParameters: t.parameters,
+        });
+        for (const [threads, [wall, cpu]] of Object.entries(rates)) {
+          row[`ratio_${threads}t`] = Number((wall / t.tokens_per_second).toFixed(3));
+          row[`cpuRatio_${threads}t`] = Number((cpu / t.tokens_per_cpu_second).toFixed(3));
+        }
+      }
+      console.log(JSON.stringify(row));
     }
-    rows.push(row);
-    console.log(JSON.stringify(row));
   }
+  await initBackend();
   const generation = await generationSpeed();
   console.log(JSON.stringify({ generation: 'base, builtin (node-llama-cpp, 1 thread)', tokensPerSecond: Math.round(generation.tokensPerSecond) }));
-  const leak = await leakCheck(Number(values['leak-steps']));
-  console.log(JSON.stringify({ leak: leak.after <= leak.before ? 'none' : 'LEAK', tensorsAtStep10: leak.before, tensorsAfter: leak.after, steps: leak.steps }));
-  console.log(JSON.stringify({ backend, T, batch: B }));
+  console.log(JSON.stringify(await leakCheck(Number(values['leak-steps']))));
 }
 
 await main();

@@ -1,5 +1,6 @@
 """The same Llama as the built-in engine, in PyTorch CPU, for bench/engine/engine.ts: training tokens/s of
-forward + backward + AdamW at T = 128, batch 16. Prints one JSON line. Usage: torch_llama.py small|base STEPS"""
+forward + backward + clipping + AdamW at T = 128, batch 16. Prints one JSON line.
+Usage: torch_llama.py small|base STEPS [VOCAB]   (VOCAB: the engine run's vocabulary, default the size's)"""
 import json, math, sys, time
 import torch
 import torch.nn as nn
@@ -62,7 +63,9 @@ class Llama(nn.Module):
 
 def main():
     size, steps = sys.argv[1], int(sys.argv[2])
-    c = SIZES[size]
+    c = dict(SIZES[size])
+    if len(sys.argv) > 3:
+        c["vocab"] = int(sys.argv[3])
     torch.manual_seed(0)
     model = Llama(c)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.95), weight_decay=0.1)
@@ -71,11 +74,12 @@ def main():
         loss = F.cross_entropy(model(tokens).view(-1, c["vocab"]), targets.view(-1))
         opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
     step()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
-    seconds = time.perf_counter() - t0
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     print(json.dumps({"size": size, "parameters": sum(p.numel() for p in model.parameters()),
-                      "tokens_per_second": steps * B * T / seconds, "threads": torch.get_num_threads(), "torch": torch.__version__}))
+                      "tokens_per_second": steps * B * T / seconds,
+                      "tokens_per_cpu_second": steps * B * T / cpu_seconds, "threads": torch.get_num_threads(), "torch": torch.__version__}))
 
 main()

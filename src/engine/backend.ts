@@ -341,6 +341,37 @@ const matMulWithGrad = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc
   };
 });
 
+const linearWithGrad = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const save = args.pop() as tf.GradSaveFunc;
+  const [x, ...weights] = args as tf.Tensor[];
+  const w = weights.length === 1 ? (weights[0] as tf.Tensor) : tf.concat(weights, 0);
+  save([x as tf.Tensor, w]);
+  return {
+    value: product(x as tf.Tensor, tf.transpose(w)),
+    gradFunc: (dy, saved) => {
+      const [sx, sw] = saved as [tf.Tensor, tf.Tensor];
+      const grad = dy as tf.Tensor;
+      // dx = dy @ W with W as stored ([out, in]): no transpose; dW = (x^T @ dy)^T.
+      const dx = product(grad, sw);
+      const dw = tf.transpose(product(transposedOf(sx), grad));
+      const dws = weights.length === 1 ? [dw] : tf.split(dw, weights.map((v) => v.shape[0] as number), 0);
+      return [dx, ...dws];
+    },
+  };
+});
+
+/**
+ * x [N, in] @ W^T for one or more [out_i, in] weights (Hugging Face layout), as ONE product with the weights
+ * stacked: [N, sum out_i]. Projections of the same input (q, k and v; gate and up) share the product, the
+ * transpose of x for their gradients and the gradient of x; `tf.split` the result (its gradient is a concat).
+ */
+export function linear(x: tf.Tensor, ...weights: tf.Tensor[]): tf.Tensor {
+  if (x.rank !== 2 || weights.length === 0 || weights.some((w) => w.rank !== 2 || w.shape[1] !== x.shape[1])) {
+    throw new Error(`linear: expected x [N, in] and weights [out, in], got [${x.shape}] and ${weights.map((w) => `[${w.shape}]`).join(', ')}`);
+  }
+  return linearWithGrad(x, ...weights) as tf.Tensor;
+}
+
 /**
  * a @ b, both 2-D ([m, k] x [k, n]) or both 3-D ([batch, m, k] x [batch, k, n]); differentiable, and every
  * product it runs (forward and backward) is non-transposed.

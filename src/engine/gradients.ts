@@ -45,6 +45,11 @@ const GRADIENTS: Array<{ kernelName: string; inputsToSave?: string[]; outputsToS
     },
   },
   {
+    // Multi-output: dy holds one gradient per piece (tfjs fills zeros for unused pieces).
+    kernelName: tf.SplitV,
+    gradFunc: (dy, _saved, attrs) => ({ x: () => tf.concat(dy as unknown as tf.Tensor[], attrs.axis as number) }),
+  },
+  {
     kernelName: tf.Reshape,
     inputsToSave: ['x'],
     gradFunc: (dy, [x]) => ({ x: () => tf.reshape(dy, x!.shape) }),

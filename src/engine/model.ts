@@ -11,7 +11,7 @@
  * there ([out, in] for linear layers); ./checkpoint.ts saves them.
  */
 import type { LlamaConfig } from './formats/llamaGguf.js';
-import { matMul, tf, transposeLast2 } from './backend.js';
+import { linear, matMul, tf, transposeLast2 } from './backend.js';
 import { createRng } from '../util/random.js';
 
 export type { LlamaConfig };
@@ -106,7 +106,7 @@ export class LlamaModel {
   readonly headDim: number;
   /** Hugging Face name -> trainable variable, in parameterShapes order. */
   readonly params: Map<string, tf.Variable>;
-  private readonly rotaryTables = new Map<number, { cos: tf.Tensor; sin: tf.Tensor }>();
+  private readonly rotaryTables = new Map<string, { cos: tf.Tensor; sin: tf.Tensor }>();
   private readonly masks = new Map<string, tf.Tensor>();
   private rotateHalfPairs: tf.Tensor | undefined;
 
@@ -154,9 +154,10 @@ export class LlamaModel {
     this.rotaryTables.clear();
   }
 
-  /** cos/sin per position and pair (each value twice: for x[2i] and x[2i+1]). */
-  private tables(T: number): { cos: tf.Tensor; sin: tf.Tensor } {
-    let tables = this.rotaryTables.get(T);
+  /** cos/sin per position and pair (each value twice: for x[2i] and x[2i+1]), times `scale`. */
+  private tables(T: number, scale: number): { cos: tf.Tensor; sin: tf.Tensor } {
+    const key = `${T}:${scale}`;
+    let tables = this.rotaryTables.get(key);
     if (!tables) {
       const hd = this.headDim;
       const cos = new Float32Array(T * hd);
@@ -164,15 +165,15 @@ export class LlamaModel {
       for (let t = 0; t < T; t++) {
         for (let i = 0; i < hd / 2; i++) {
           const angle = t * this.config.ropeTheta ** ((-2 * i) / hd);
-          cos[t * hd + 2 * i] = cos[t * hd + 2 * i + 1] = Math.cos(angle);
-          sin[t * hd + 2 * i] = sin[t * hd + 2 * i + 1] = Math.sin(angle);
+          cos[t * hd + 2 * i] = cos[t * hd + 2 * i + 1] = scale * Math.cos(angle);
+          sin[t * hd + 2 * i] = sin[t * hd + 2 * i + 1] = scale * Math.sin(angle);
         }
       }
       tables = {
         cos: tf.keep(tf.tensor(cos, [1, T, 1, hd])),
         sin: tf.keep(tf.tensor(sin, [1, T, 1, hd])),
       };
-      this.rotaryTables.set(T, tables);
+      this.rotaryTables.set(key, tables);
     }
     return tables;
   }
@@ -206,9 +207,9 @@ export class LlamaModel {
     return tf.reshape(matMul(tf.reshape(x, [-1, hd]), this.rotateHalfPairs), x.shape);
   }
 
-  /** Rotary positions on [B, T, heads, headDim]. */
-  private rope(x: tf.Tensor, T: number): tf.Tensor {
-    const { cos, sin } = this.tables(T);
+  /** Rotary positions on [B, T, heads, headDim], times `scale` (free: it is in the tables). */
+  private rope(x: tf.Tensor, T: number, scale = 1): tf.Tensor {
+    const { cos, sin } = this.tables(T, scale);
     return tf.add(tf.mul(x, cos), tf.mul(this.rotatePairs(x), sin));
   }
 
@@ -219,7 +220,7 @@ export class LlamaModel {
 
   /** x [N, in] @ W^T for a [out, in] weight. */
   private linear(x: tf.Tensor, weight: tf.Tensor): tf.Tensor {
-    return matMul(x, tf.transpose(weight));
+    return linear(x, weight);
   }
 
   /** Final hidden states [B*T, dim] for int32 token ids [B, T]. */
@@ -234,22 +235,28 @@ export class LlamaModel {
       const p = `model.layers.${l}`;
       // Attention.
       const h = this.rmsNorm(x, this.p(`${p}.input_layernorm.weight`));
-      const q = this.rope(tf.reshape(this.linear(h, this.p(`${p}.self_attn.q_proj.weight`)), [B, T, nHeads, hd]), T);
-      const k = this.rope(tf.reshape(this.linear(h, this.p(`${p}.self_attn.k_proj.weight`)), [B, T, nKvHeads, hd]), T);
-      const v = tf.reshape(this.linear(h, this.p(`${p}.self_attn.v_proj.weight`)), [B, T, nKvHeads, hd]);
+      // q, k and v in one product.
+      const [q0, k0, v0] = tf.split(
+        linear(h, this.p(`${p}.self_attn.q_proj.weight`), this.p(`${p}.self_attn.k_proj.weight`), this.p(`${p}.self_attn.v_proj.weight`)),
+        [nHeads * hd, nKvHeads * hd, nKvHeads * hd],
+        1,
+      ) as [tf.Tensor, tf.Tensor, tf.Tensor];
+      // The attention scale 1/sqrt(hd) rides on q's rotary tables (q is 4x smaller than the scores).
+      const q = this.rope(tf.reshape(q0, [B, T, nHeads, hd]), T, 1 / Math.sqrt(hd));
+      const k = this.rope(tf.reshape(k0, [B, T, nKvHeads, hd]), T);
+      const v = tf.reshape(v0, [B, T, nKvHeads, hd]);
       // Grouped-query attention without copying k and v: the `group` query heads that share a kv head are
       // stacked along time, [B * kvHeads, group * T, hd], so one product per kv head scores them all.
       const qg = tf.reshape(tf.transpose(tf.reshape(q, [B, T, nKvHeads, group, hd]), [0, 2, 3, 1, 4]), [B * nKvHeads, group * T, hd]);
       const kh = tf.reshape(tf.transpose(k, [0, 2, 1, 3]), [B * nKvHeads, T, hd]);
       const vh = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [B * nKvHeads, T, hd]);
-      const scores = tf.add(tf.mul(matMul(qg, transposeLast2(kh)), 1 / Math.sqrt(hd)), this.causalMask(T, group));
+      const scores = tf.add(matMul(qg, transposeLast2(kh)), this.causalMask(T, group));
       const attn = matMul(tf.softmax(scores), vh); // [B * kvHeads, group * T, hd]
       const merged = tf.reshape(tf.transpose(tf.reshape(attn, [B, nKvHeads, group, T, hd]), [0, 3, 1, 2, 4]), [N, dim]);
       x = tf.add(x, this.linear(merged, this.p(`${p}.self_attn.o_proj.weight`)));
       // Feed-forward (SwiGLU).
       const h2 = this.rmsNorm(x, this.p(`${p}.post_attention_layernorm.weight`));
-      const gate = this.linear(h2, this.p(`${p}.mlp.gate_proj.weight`));
-      const up = this.linear(h2, this.p(`${p}.mlp.up_proj.weight`));
+      const [gate, up] = tf.split(linear(h2, this.p(`${p}.mlp.gate_proj.weight`), this.p(`${p}.mlp.up_proj.weight`)), 2, 1) as [tf.Tensor, tf.Tensor];
       x = tf.add(x, this.linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up), this.p(`${p}.mlp.down_proj.weight`)));
     }
     return this.rmsNorm(x, this.p('model.norm.weight'));

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, matMul, tf } from '../../src/engine/backend.js';
+import { initBackend, linear, matMul, tf } from '../../src/engine/backend.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/engine/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/engine/formats/safetensors.js';
 import type { LlamaConfig } from '../../src/engine/formats/llamaGguf.js';
@@ -83,7 +83,8 @@ describe('the tfjs Llama', () => {
     const lossOf = (): tf.Scalar => tf.mul(tf.sum(tokenNll(model.logits(tokens), targets)), 1 / 12) as tf.Scalar;
     const { grads } = tf.variableGrads(lossOf);
     const names = ['model.embed_tokens.weight', 'model.layers.0.self_attn.q_proj.weight', 'model.layers.0.self_attn.k_proj.weight',
-      'model.layers.0.self_attn.v_proj.weight', 'model.layers.0.mlp.down_proj.weight', 'model.norm.weight'];
+      'model.layers.0.self_attn.v_proj.weight', 'model.layers.0.mlp.gate_proj.weight', 'model.layers.0.mlp.up_proj.weight',
+      'model.layers.0.mlp.down_proj.weight', 'model.norm.weight'];
     for (const name of names) {
       const v = model.params.get(name) as tf.Variable;
       const g = grads[v.name]?.dataSync() as Float32Array;
@@ -107,6 +108,27 @@ describe('the tfjs Llama', () => {
     }
     tf.dispose([tokens, targets, ...Object.values(grads)]);
     model.dispose();
+  });
+
+  it('runs stacked projections (linear + split) like separate x @ W^T, with the same gradients', () => {
+    const x = tf.randomNormal([6, 5], 0, 1, 'float32', 4);
+    const ws = [[3, 5], [2, 5], [4, 5]].map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', 10 + i));
+    const close = (a: tf.Tensor, b: tf.Tensor) => expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-5);
+    // A loss that weighs the pieces differently and leaves the last one unused (its gradient is zero).
+    const ours = (...t: tf.Tensor[]) => {
+      const [a, b] = tf.split(linear(t[0]!, ...t.slice(1)), [3, 2, 4], 1);
+      return tf.add(tf.sum(tf.square(a!)), tf.sum(tf.mul(b!, 3)));
+    };
+    const reference = (...t: tf.Tensor[]) => {
+      const [a, b] = t.slice(1, 3).map((w) => tf.matMul(t[0]!, tf.transpose(w)));
+      return tf.add(tf.sum(tf.square(a!)), tf.sum(tf.mul(b!, 3)));
+    };
+    close(ours(x, ...ws), reference(x, ...ws));
+    const g = tf.grads(ours)([x, ...ws]);
+    const r = tf.grads(reference)([x, ws[0]!, ws[1]!]);
+    for (let i = 0; i < 3; i++) close(g[i]!, r[i]!);
+    close(g[3]!, tf.zerosLike(ws[2]!));
+    expect(() => linear(x, tf.zeros([3, 4]))).toThrow(/linear/);
   });
 
   it('runs batched and broadcast products like tf.matMul, with the same gradients', () => {
