@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { selectExamples } from '../data/split.js';
 import type { Example } from '../data/types.js';
+import type { LossNormalization } from '../engine/train.js';
 import { ModelHub } from '../models/hub.js';
 import { InputError } from '../util/errors.js';
 import type { AnnotationRecord } from './annotation.js';
@@ -42,7 +43,8 @@ export interface ExperimentConfig {
   generic: { name: string; dataset: string }[];
   genericTrainPerSet: number;
   genericLimit?: number;
-  engineOptions?: Record<string, unknown>;
+  /** Step-by-step students' loss normalisation (default 'task'). */
+  lossNormalization?: LossNormalization;
   out: string;
   log?: (line: string) => void;
 }
@@ -121,7 +123,7 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
         student: config.student,
         out,
         identity: { dataset: dataset.source, annotations: config.annotations ? resolve(config.annotations) : null, split: config.split },
-        ...(config.engineOptions ? { engineOptions: config.engineOptions } : {}),
+        ...(config.lossNormalization ? { lossNormalization: config.lossNormalization } : {}),
         log,
       },
       hub,

@@ -14,12 +14,13 @@
  *                the in-task test and on out-of-task tests
  *   6. report    report.html (with the plot), report.md, results.json
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import type { Dataset, Example, TaskDefinition } from '../data/types.js';
 import type { LlamaConfig, ModelSize } from '../engine/model.js';
-import { train } from '../engine/train.js';
+import { train, type LossNormalization } from '../engine/train.js';
 import { ModelHub } from '../models/hub.js';
 import { openRunDir, SUMMARY_FILE } from '../runs/runDir.js';
 import { VERSION } from '../version.js';
@@ -84,8 +85,8 @@ export interface QuickstartOptions {
   out: string;
   scale: QuickstartScale;
   scaleName: string;
-  /** Extra engine options (e.g. lossNormalization), for the students. */
-  engineOptions?: Record<string, unknown>;
+  /** Step-by-step students' loss normalisation (default 'task', the paper's). */
+  lossNormalization?: LossNormalization;
   log?: (line: string) => void;
 }
 
@@ -110,7 +111,8 @@ async function annotateWithStudentTeacher(
   maxTokens: number,
 ): Promise<AnnotationRecord[]> {
   const runDir = openRunDir<AnnotationRecord>(join(out, split), {
-    identity: { dataset, split, examples: examples.map((e) => e.index), teacher: `builtin:${teacherDir}`, prompt: 'zero-shot-cot', maxTokens },
+    // The teacher by its weights, not its path: a moved quickstart folder resumes, a retrained teacher starts over.
+    identity: { dataset, split, examples: examples.map((e) => e.index), teacher: weightsDigest(teacherDir), prompt: 'zero-shot-cot', maxTokens },
     resolved: { command: 'quickstart (teacher annotation)', version: VERSION, task },
   });
   const model = await hub.model(`builtin:${teacherDir}`);
@@ -134,6 +136,10 @@ async function annotateWithStudentTeacher(
   const records = examples.map((example) => done.get(example.index)!);
   runDir.writeJson(SUMMARY_FILE, annotationStats(records, examples.length, task));
   return records;
+}
+
+function weightsDigest(dir: string): string {
+  return createHash('sha256').update(readFileSync(join(dir, 'model.safetensors'))).digest('hex');
 }
 
 function teacherAccuracy(labelText: string, records: readonly AnnotationRecord[], seed: string): TeacherAccuracy {
@@ -236,7 +242,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         student: scale.student,
         out,
         identity: { dataset: dataset.source, teacher: 'quickstart', scale: options.scaleName },
-        ...(options.engineOptions ? { engineOptions: options.engineOptions } : {}),
+        ...(options.lossNormalization ? { lossNormalization: options.lossNormalization } : {}),
         log,
       },
       hub,
@@ -283,7 +289,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         seeds: scale.seeds,
         methods: scale.methods,
         alpha: 0.5,
-        engineOptions: options.engineOptions ?? {},
+        stepByStepLossNormalization: options.lossNormalization ?? 'task',
         generic: scale.generic,
       },
     });

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { holdOutValidation } from '../data/split.js';
 import type { Example, TaskDefinition } from '../data/types.js';
 import type { ModelSize } from '../engine/model.js';
-import { train, type TrainOptions } from '../engine/train.js';
+import { train, type LossNormalization, type TrainOptions } from '../engine/train.js';
 import type { TrainingExample } from '../engine/trainingData.js';
 import { extractAnswer, isCorrect } from '../eval/extract/index.js';
 import { bootstrapCI } from '../eval/stats.js';
@@ -72,8 +72,12 @@ export interface SweepConfig {
   out: string;
   /** Folded into every cell's identity (e.g. the dataset and annotations the records came from). */
   identity: Record<string, unknown>;
-  /** Extra engine options (e.g. a loss normalisation the engine supports), passed through and part of the identity. */
-  engineOptions?: Record<string, unknown>;
+  /**
+   * How step-by-step students normalise their two-task loss (engine `lossNormalization`). Default 'task': each
+   * task's loss averaged over its own tokens, then alpha * label + (1 - alpha) * rationale, as the paper does.
+   * Single-task methods train with the engine's default either way.
+   */
+  lossNormalization?: LossNormalization;
   log?: (line: string) => void;
 }
 
@@ -216,6 +220,10 @@ export function accuracyOf(flags: readonly number[], seed: number | string): { a
   return { accuracy: flags.reduce((a, b) => a + b, 0) / flags.length, ci95: bootstrapCI(flags, { seed }) };
 }
 
+export function lossNormalizationOf(config: Pick<SweepConfig, 'lossNormalization'>, method: SweepMethod): LossNormalization {
+  return method === 'step-by-step' ? (config.lossNormalization ?? 'task') : 'token';
+}
+
 /** Trains, selects and evaluates one student; a finished cell (result.json) is read back, not redone. */
 export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepMethod, fraction: number, seed: number): Promise<CellResult> {
   const dir = cellDir(config.out, method, fraction, seed);
@@ -225,7 +233,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   const identity = sha256Hex(
     canonicalJson({
       ...config.identity,
-      method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, engine: config.engineOptions ?? {},
+      method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, lossNormalization: lossNormalizationOf(config, method),
       train: built.rows, validation: validation.rows, test: config.test.map((e) => [e.index, e.input, e.target]),
     }),
   );
@@ -272,7 +280,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     seed,
     resume: true,
     info: { method, fraction, seed, data: join(dir, 'train.jsonl') },
-    ...config.engineOptions,
+    lossNormalization: lossNormalizationOf(config, method),
   };
   let lastLog = 0;
   const trained = await train({

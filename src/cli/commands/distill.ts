@@ -93,7 +93,7 @@ const runSchema = datasetSchema.extend({
   generic: z.array(z.string()).optional(),
   genericTrain: nonNegativeInt,
   genericLimit: positiveInt.optional(),
-  lossNormalization: z.string().optional(),
+  lossNormalization: z.enum(['token', 'task']),
   out: z.string().min(1),
   json: z.boolean().optional(),
   progress: z.boolean(),
@@ -257,7 +257,7 @@ export function registerDistill(program: Command): void {
     .option('--generic <name=dataset>', 'out-of-task dataset for the generic-ability comparison (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--generic-train <n>', 'out-of-task training examples per set for the generalist', '200')
     .option('--generic-limit <n>', 'at most N test examples per out-of-task set')
-    .option('--loss-normalization <how>', 'passed to the engine when it supports it (e.g. task: each task\'s loss averaged over its own tokens)')
+    .option('--loss-normalization <how>', 'step-by-step: task (each task\'s loss averaged over its own tokens, then mixed by alpha, as the paper) | token (one pool of tokens)', 'task')
     .requiredOption('--out <dir>', 'experiment folder (rerun the same command to resume: finished cells are kept)')
     .option('--json', 'print one JSON object instead of a table')
     .option('--no-progress', 'no progress output')
@@ -298,7 +298,7 @@ export function registerDistill(program: Command): void {
       generic: parseGeneric(options.generic),
       genericTrainPerSet: options.genericTrain,
       genericLimit: options.genericLimit,
-      ...(options.lossNormalization ? { engineOptions: { lossNormalization: options.lossNormalization } } : {}),
+      lossNormalization: options.lossNormalization,
       out: options.out,
       ...(log ? { log } : {}),
     });
