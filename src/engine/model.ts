@@ -214,8 +214,7 @@ export class LlamaModel {
   }
 
   private rmsNorm(x: tf.Tensor, gain: tf.Tensor): tf.Tensor {
-    const meanSquare = tf.mul(tf.sum(tf.square(x), -1, true), 1 / this.config.dim);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, this.config.normEps))), gain);
+    return rmsNorm(x, gain, this.config.normEps);
   }
 
   /** x [N, in] @ W^T for a [out, in] weight. */
@@ -275,6 +274,39 @@ export class LlamaModel {
     return ids.map((_, t) => flat.slice(t * V, (t + 1) * V));
   }
 }
+
+/**
+ * RMSNorm over the last axis, x [N, d] * rsqrt(mean(x^2) + eps) * gain [d], with its gradient written out
+ * (half the kernels of differentiating the ops one by one):
+ *   xn = x r, r = (mean(x^2) + eps)^(-1/2);  dgain = sum_rows(dy xn);  dx = r (dxn - xn mean(dxn xn)), dxn = dy gain.
+ */
+export function rmsNorm(x: tf.Tensor, gain: tf.Tensor, eps: number): tf.Tensor {
+  let f = rmsNormByEps.get(eps);
+  if (!f) rmsNormByEps.set(eps, (f = rmsNormWithGrad(eps)));
+  return f(x, gain) as tf.Tensor;
+}
+
+const rmsNormByEps = new Map<number, (x: tf.Tensor, gain: tf.Tensor) => tf.Tensor>();
+
+const rmsNormWithGrad = (eps: number) => tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, gain, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  const d = x.shape[x.rank - 1] as number;
+  const r = tf.rsqrt(tf.add(tf.mul(tf.sum(tf.square(x), -1, true), 1 / d), eps));
+  const xn = tf.mul(x, r);
+  save([xn, r, gain]);
+  return {
+    value: tf.mul(xn, gain),
+    gradFunc: (dy, saved) => {
+      const [sxn, sr, sgain] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const g = dy as tf.Tensor;
+      const dxn = tf.mul(g, sgain);
+      const dot = tf.mul(tf.sum(tf.mul(dxn, sxn), -1, true), 1 / d);
+      const dx = tf.mul(tf.sub(dxn, tf.mul(sxn, dot)), sr);
+      const rows = [...Array(g.rank - 1).keys()];
+      return [dx, tf.sum(tf.mul(g, sxn), rows)];
+    },
+  };
+}) as (x: tf.Tensor, gain: tf.Tensor) => tf.Tensor;
 
 /**
  * Per-row negative log-likelihood -log softmax(logits)[target] for logits [N, V] and int32 targets [N],
