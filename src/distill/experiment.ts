@@ -92,7 +92,7 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
     }
   } else {
     const needTeacher = config.methods.filter((method) => method !== 'standard-ft');
-    if (needTeacher.length) throw new InputError(`${needTeacher.join(', ')} need teacher annotations: give --annotations <dir>`, { field: 'annotations' });
+    if (needTeacher.length) throw new InputError(`${needTeacher.join(', ')} ${needTeacher.length === 1 ? 'needs' : 'need'} teacher annotations: give --annotations <dir>`, { field: 'annotations' });
     const train = dataset.splits[config.split];
     if (!train?.length) throw new InputError(`the dataset has no "${config.split}" split`, { field: 'split' });
     records = goldRecords(train, config.split);

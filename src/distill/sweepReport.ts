@@ -153,7 +153,7 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
       { header: 'model', cell: (r) => r.model },
       { header: 'specialization', cell: (r) => (r.role === 'before' ? 'before' : 'after') },
       ...input.generic.sets.map((set) => ({
-        header: `${set.name}${set.inTask ? ' (in-task)' : ''}`,
+        header: set.name,
         align: 'right' as const,
         cell: (r: GenericRow) => (r.scores[set.name] ? estimateCell(r.scores[set.name]!.accuracy, r.scores[set.name]!.ci95) : '—'),
       })),
@@ -176,7 +176,7 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
     { id: 'students', title: 'Every student', body: tableHtml(cellTable) },
     { id: 'settings', title: 'Settings', body: jsonDetails('settings', input.settings, true) },
   ];
-  const subtitle = `${input.dataset} · Apprentice ${VERSION}${input.wallSeconds !== undefined ? ` · ${input.wallSeconds.toFixed(0)} s` : ''}`;
+  const subtitle = `${input.dataset} · Apprentice ${VERSION}${input.wallSeconds !== undefined ? ` · this invocation ${input.wallSeconds.toFixed(0)} s (finished stages are kept, not redone)` : ''}`;
   const page = renderPage({ title: input.title, subtitle, sections, generator: `Apprentice ${VERSION}` });
 
   const markdown = [
