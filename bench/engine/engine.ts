@@ -107,7 +107,11 @@ function torch(size: ModelSize, vocab: number): { tokens_per_second: number; tok
   return lastJson(execFileSync(python, [join(here, 'torch_llama.py'), size, String(steps), String(vocab)], { encoding: 'utf8' }));
 }
 
-/** Tensors and wasm heap after step 10 and after the last of many training steps: neither may grow. */
+/**
+ * Live tensors and the wasm heap after step 10 and at every tenth of many training steps. Tensors may not
+ * grow at all; the heap (which never shrinks) may grow while the first validations and saves find their
+ * sizes, but not over the second half of the run.
+ */
 async function leakCheck(leakSteps: number): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'apprentice-bench-leak-'));
   try {
@@ -118,18 +122,22 @@ async function leakCheck(leakSteps: number): Promise<Record<string, unknown>> {
     }));
     const at10 = { tensors: 0, heapMiB: 0 };
     const atEnd = { tensors: 0, heapMiB: 0 };
+    const heapMiBByStep: Record<number, number> = {};
+    const tenth = Math.max(1, Math.floor(leakSteps / 10));
     await train({
       train: examples, validation: examples.slice(0, 4), outDir: dir, size: 'tiny', contextLength: 16, steps: leakSteps,
       batchSize: 4, evalEvery: Math.max(1, Math.floor(leakSteps / 4)), seed: 0,
       onEvent: (e) => {
         if (e.type === 'step' && e.step === 10) Object.assign(at10, { tensors: tf.memory().numTensors, heapMiB: heapMiB() });
+        if (e.type === 'step' && e.step % tenth === 0) heapMiBByStep[e.step] = heapMiB();
         if (e.type === 'step' && e.step === leakSteps) Object.assign(atEnd, { tensors: tf.memory().numTensors, heapMiB: heapMiB() });
       },
     });
-    const leak = atEnd.tensors > at10.tensors || atEnd.heapMiB > at10.heapMiB;
+    const half = heapMiBByStep[tenth * 5] ?? at10.heapMiB;
+    const leak = atEnd.tensors > at10.tensors || atEnd.heapMiB > half;
     return {
       leak: leak ? 'LEAK' : 'none', steps: leakSteps, tensorsAtStep10: at10.tensors, tensorsAtEnd: atEnd.tensors,
-      wasmHeapMiBAtStep10: at10.heapMiB, wasmHeapMiBAtEnd: atEnd.heapMiB,
+      wasmHeapMiBAtStep10: at10.heapMiB, wasmHeapMiBAtEnd: atEnd.heapMiB, wasmHeapMiBByStep: heapMiBByStep,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -159,6 +167,11 @@ async function generationSpeed(): Promise<{ tokensPerSecond: number }> {
 
 async function main(): Promise<void> {
   if (values.measure) return measureTraining(values.measure as ModelSize);
+  if (values.sizes === '') {
+    await initBackend();
+    console.log(JSON.stringify(await leakCheck(Number(values['leak-steps']))));
+    return;
+  }
   const threadCounts = values.threads.split(',').map(Number);
   for (const size of values.sizes.split(',') as ModelSize[]) {
     for (let r = 0; r < Number(values.repeat); r++) {
