@@ -336,7 +336,8 @@ export function sweepPoints(cells: readonly CellResult[]): SweepPoint[] {
     const first = group[0]!;
     const n = first.correctFlags.length;
     const perExample = Array.from({ length: n }, (_, i) => group.reduce((sum, cell) => sum + (cell.correctFlags[i] ?? 0), 0) / group.length);
-    const { accuracy, ci95 } = accuracyOf(perExample, `${first.method}:${first.fraction}`);
+    // Same bootstrap seed as the cell's when there is one seed, so a point and its only cell agree exactly.
+    const { accuracy, ci95 } = accuracyOf(perExample, `${first.method}:${first.fraction}:${group.map((cell) => cell.seed).join('+')}`);
     return {
       method: first.method,
       fraction: first.fraction,
