@@ -131,6 +131,20 @@ describe('the tfjs Llama', () => {
     expect(() => linear(x, tf.zeros([3, 4]))).toThrow(/linear/);
   });
 
+  it('splits along the last axis and transposes matrices with the engine kernels exactly as defined', () => {
+    const x = tf.randomNormal([6, 9], 0, 1, 'float32', 21);
+    const xs = x.arraySync() as number[][];
+    const pieces = tf.split(x, [2, 4, 3], 1).map((t) => t.arraySync() as number[][]);
+    expect(pieces).toEqual([xs.map((r) => r.slice(0, 2)), xs.map((r) => r.slice(2, 6)), xs.map((r) => r.slice(6))]);
+    expect(tf.split(x, 3, 0).map((t) => t.arraySync())).toEqual([xs.slice(0, 2), xs.slice(2, 4), xs.slice(4)]);
+    const big = tf.randomNormal([70, 45], 0, 1, 'float32', 22);
+    const bs = big.arraySync() as number[][];
+    expect(tf.transpose(big).arraySync()).toEqual(bs[0]!.map((_, j) => bs.map((r) => r[j])));
+    const cube = tf.randomNormal([3, 4, 5], 0, 1, 'float32', 23);
+    const cs = cube.arraySync() as number[][][];
+    expect(tf.transpose(cube, [0, 2, 1]).arraySync()).toEqual(cs.map((m) => m[0]!.map((_, j) => m.map((r) => r[j]))));
+  });
+
   it('runs batched and broadcast products like tf.matMul, with the same gradients', () => {
     const a = tf.randomNormal([5, 7, 3], 0, 1, 'float32', 1);
     const b = tf.randomNormal([5, 3, 4], 0, 1, 'float32', 2);
