@@ -124,7 +124,11 @@ export async function runScale(config: ScaleRunConfig, hub: ModelHub): Promise<S
       const demos = dataset.splits[config.demoSplit] ?? [];
       const missing = demos.filter((example) => !example.rationale?.trim()).length;
       if (demos.length && missing === 0) return true;
-      notes.push(`${task.name}: no chain-of-thought (cot) rows: ${missing || 'the'} demonstration(s) of split "${config.demoSplit}" lack a rationale`);
+      notes.push(
+        demos.length
+          ? `${task.name}: no chain-of-thought (cot) rows: ${missing} of ${demos.length} examples of split "${config.demoSplit}" have no rationale to demonstrate`
+          : `${task.name}: no chain-of-thought (cot) rows: the demonstration split "${config.demoSplit}" is missing or empty`,
+      );
       return false;
     });
     const accuracyBaseline = accuracyBaselineOf(dataset, config.split);
