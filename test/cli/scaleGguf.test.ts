@@ -59,7 +59,7 @@ describe('apprentice scale run on tiny GGUF models', () => {
     const result = await runCli([
       'scale', 'run', '--models', files.map((file) => `gguf:${file}`).join(',') + ',openai:given@http://127.0.0.1:9/v1=5e5',
       '--dataset', `jsonl:${join(root, 'yesno')}`, '--input-field', 'text', '--label-field', 'label', '--answer-type', 'label',
-      '--task-description', 'Say yes or no.', '--prompting', 'direct', '--max-tokens', '4', '--retries', '0', '--timeout', '2',
+      '--task-description', 'Say yes or no.', '--prompting', 'direct,cot', '--max-tokens', '4', '--retries', '0', '--timeout', '2',
       '--out', out, '--json',
     ]);
     // The third model's server does not exist: its calls fail, are counted as errors, and the exit code says so.
@@ -83,5 +83,7 @@ describe('apprentice scale run on tiny GGUF models', () => {
     expect(logps[0]!.random).toBe(Math.min(...logps.map((row) => row.score)));
     expect(output.rows.some((row) => row.model === 'given')).toBe(false);
     expect(output.notes.join('\n')).toMatch(/given .*failed call/);
+    // No rationales to demonstrate: chain of thought is skipped with a note, not failed.
+    expect(output.notes.join('\n')).toMatch(/no chain-of-thought \(cot\) rows: 4 of 4 examples of split "train" have no rationale/);
   }, 60_000);
 });
