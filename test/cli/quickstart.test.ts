@@ -24,10 +24,8 @@ interface Printed {
 describe('apprentice quickstart --scale tiny', () => {
   it('trains a teacher, annotates, distills students at two fractions, and writes a consistent report', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'apprentice-quickstart-')), 'qs');
-    const started = Date.now();
     const result = await runCli(['quickstart', '--scale', 'tiny', '--out', out, '--json']);
     expect(result.code, result.stderr).toBe(0);
-    expect(Date.now() - started).toBeLessThan(90_000);
     // Progress on stderr, the result on stdout.
     expect(result.stderr).toContain('teacher');
     expect(result.stderr).toMatch(/student \d+\/6/);

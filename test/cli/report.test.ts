@@ -1,4 +1,4 @@
-/** `apprentice report` end to end on a real run folder (the offline quickstart's). */
+/** `apprentice report` end to end on a real run folder (the bundled PaLM example's). */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ const tempDir = () => mkdtempSync(join(tmpdir(), 'apprentice-cli-report-'));
 describe('apprentice report', () => {
   it('writes report.html and report.md for a quickstart run, and compares two runs into --out', async () => {
     const runs = tempDir();
-    const quickstart = await runCli(['quickstart', '--runs', runs, '--json', '--no-progress']);
+    const quickstart = await runCli(['quickstart', '--example', 'palm-svamp', '--runs', runs, '--json', '--no-progress']);
     expect(quickstart.code, quickstart.stderr).toBe(0);
     const { runDir, accuracy } = lastJson<{ runDir: string; accuracy: number }>(quickstart);
 

@@ -25,7 +25,7 @@ const schema = z.object({
   out: z.string().min(1),
   scale: z.enum(['default', 'tiny']),
   example: z.enum(['palm-svamp']).optional(),
-  runs: z.string().min(1).optional(),
+  runs: z.string().min(1),
   json: z.boolean().optional(),
   progress: z.boolean(),
 });
@@ -34,18 +34,18 @@ export function registerQuickstart(program: Command): void {
   program
     .command('quickstart')
     .description(
-      'offline main job: train a teacher on gold rationales, let it annotate a pool, distill students (standard fine-tuning, standard distillation, step-by-step) at several data fractions, and report (about 6 minutes on 2 cores)',
+      'offline main job: train a teacher on gold rationales, let it annotate a pool, distill students (standard fine-tuning, standard distillation, step-by-step) at several data fractions, and report (about 8 minutes on 2 cores)',
     )
-    .option('--out <dir>', 'folder for the teacher, annotations, students and the report (rerun to resume)', 'quickstart')
+    .option('--out <dir>', 'folder for the teacher, annotations, students and the report (rerun to resume)', 'runs/quickstart')
     .option('--scale <name>', 'default | tiny (a reduced budget: seconds, for tests and a first look)', 'default')
     .option('--example <name>', 'palm-svamp: score the bundled recorded PaLM 540B answers on SVAMP (test) instead')
-    .option('--runs <dir>', 'parent folder for the example\'s run folder (default runs; implies --example palm-svamp)')
+    .option('--runs <dir>', 'with --example: parent folder for the example\'s run folder', 'runs')
     .option('--json', 'print one JSON object instead of a table')
     .option('--no-progress', 'no progress output')
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(schema, raw);
-      if (options.example === 'palm-svamp' || options.runs !== undefined) {
-        await palmExample({ ...options, runs: options.runs ?? 'runs' });
+      if (options.example === 'palm-svamp') {
+        await palmExample(options);
         return;
       }
       const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
