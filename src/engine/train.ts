@@ -2,7 +2,8 @@
  * Training a student, nanoGPT style, read top to bottom:
  *
  *   1. data      train a byte-level BPE on the training text; encode [bos] prompt completion [eos]
- *   2. model     a fresh Llama of the chosen size (or the last state of an interrupted run, to resume)
+ *   2. model     a fresh Llama of the chosen size, or the weights (and tokenizer) of an existing checkpoint
+ *                (`initFrom`: warm start, fresh optimizer), or the last state of an interrupted run, to resume
  *   3. loop      per step: `accumulation` micro-batches -> summed gradients -> clip global norm ->
  *                AdamW (Loshchilov & Hutter) at a learning rate with linear warmup and cosine decay
  *   4. evaluate  every `evalEvery` steps: validation loss and next-token accuracy on completion tokens;
@@ -22,14 +23,15 @@
  *                      alpha L_label + (1 - alpha) L_rationale when label rows weigh alpha and rationale
  *                      rows 1 - alpha.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { createRng, shuffle } from '../util/random.js';
 import { VERSION } from '../version.js';
 import { initBackend, tf } from './backend.js';
-import { loadCheckpoint, saveCheckpoint, TOKENIZER_JSON } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, TOKENIZER_JSON, WEIGHTS_FILE, type Checkpoint } from './checkpoint.js';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './formats/safetensors.js';
 import { configForSize, LlamaModel, MODEL_SIZES, tokenNll, type LlamaConfig, type ModelSize } from './model.js';
 import { Tokenizer, trainTokenizer } from './tokenizer.js';
@@ -78,6 +80,13 @@ export interface TrainOptions {
   seed?: number;
   /** Continue the run found in outDir (it must have been started with the same data and options). */
   resume?: boolean;
+  /**
+   * Warm start: a checkpoint folder whose weights and tokenizer the run starts from (the tokenizer is reused,
+   * not retrained), with a fresh optimizer and learning-rate schedule. The architecture must be the one the
+   * options ask for: size, model overrides, contextLength and vocabSize default to the checkpoint's and, when
+   * given, must match it (an InputError names the difference). Its contents are part of the run identity.
+   */
+  initFrom?: string;
   /** Recorded in config.json's "apprentice" section (e.g. the data file). */
   info?: Record<string, unknown>;
   onEvent?: (event: TrainEvent) => void;
@@ -347,17 +356,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const warmup = options.warmupSteps ?? Math.min(100, Math.ceil(steps / 10));
   const evalEvery = options.evalEvery ?? Math.max(1, Math.round(steps / 10));
   const clipNorm = options.clipNorm ?? 1;
-  const contextLength = options.contextLength ?? 256;
   if (options.train.length === 0) throw new InputError('there are no training examples', { field: 'data' });
+  const init = options.initFrom === undefined ? undefined : await loadInit(options.initFrom, options.outDir);
+  const contextLength = options.contextLength ?? init?.checkpoint.config.contextLength ?? 256;
 
   const identity = sha256Hex(
     canonicalJson({
       train: options.train.map(({ prompt, completion, weight, task }) => [prompt, completion, weight, task]),
       validation: options.validation.map(({ prompt, completion, weight, task }) => [prompt, completion, weight, task]),
-      size, model: options.model, vocabSize: options.vocabSize, contextLength, steps, batchSize, peak, floor, warmup,
+      size: options.initFrom !== undefined && options.size === undefined ? 'checkpoint' : size, model: options.model, vocabSize: options.vocabSize, contextLength, steps, batchSize, peak, floor, warmup,
       weightDecay: options.weightDecay, beta1: options.beta1, beta2: options.beta2, clipNorm, evalEvery, seed,
       // Only when not the default, so runs started before the option existed still resume.
       ...(lossNormalization === 'token' ? {} : { lossNormalization }),
+      ...(init ? { initFrom: init.fingerprint } : {}),
     }),
   );
   const stateDir = join(options.outDir, STATE_DIR);
@@ -366,7 +377,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (options.resume) state = await readState(stateDir, identity);
 
   // 1. Data.
-  const tokenizer = state
+  const tokenizer = init
+    ? init.checkpoint.tokenizer
+    : state
     ? await Tokenizer.loadTokenizerJson(join(options.outDir, TOKENIZER_JSON))
     : trainTokenizer(tokenizerCorpus(options.train), { vocabSize: options.vocabSize ?? MODEL_SIZES[size].vocabSize, minFrequency: 2 });
   if (!state) await tokenizer.saveTokenizerJson(join(options.outDir, TOKENIZER_JSON));
@@ -376,11 +389,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     .map((e) => encodeExample(e, tokenizer, contextLength));
 
   // 2. Model (and optimizer).
-  const config: LlamaConfig = { ...configForSize(size, tokenizer.vocabSize, contextLength), ...options.model, vocabSize: tokenizer.vocabSize, contextLength };
+  const config: LlamaConfig = init
+    ? initConfig(init.checkpoint, options, contextLength)
+    : { ...configForSize(size, tokenizer.vocabSize, contextLength), ...options.model, vocabSize: tokenizer.vocabSize, contextLength };
   let model: LlamaModel;
   if (state) {
     const { tensors } = await readSafetensors(join(stateDir, state.files?.model ?? 'model.safetensors'));
     model = new LlamaModel(config, new Map([...tensors].map(([name, t]) => [name, t.data])));
+  } else if (init) {
+    model = new LlamaModel(config, init.checkpoint.weights);
   } else {
     model = LlamaModel.create(config, seed);
   }
@@ -402,8 +419,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
   const resumedFrom = state.step;
   const info = {
-    ...options.info, engine: `apprentice ${VERSION} (tfjs ${backend})`, size, seed, steps, batchSize, learningRate: peak,
+    ...options.info, engine: `apprentice ${VERSION} (tfjs ${backend})`, size: init && !options.size ? (init.checkpoint.info.size ?? null) : size, seed, steps, batchSize, learningRate: peak,
     trainExamples: trainSet.length, validationExamples: validationSet.length, lossNormalization,
+    ...(init ? { initFrom: resolve(options.initFrom as string) } : {}),
   };
 
   const saveBest = async (): Promise<void> => {
@@ -546,6 +564,50 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     validationLossByTask: best?.validationLossByTask ?? {},
     resumedFrom,
   };
+}
+
+/** The checkpoint a warm start begins from, and a fingerprint of its weights and tokenizer (for the run identity). */
+async function loadInit(dir: string, outDir: string): Promise<{ checkpoint: Checkpoint; fingerprint: string }> {
+  if (resolve(dir) === resolve(outDir)) {
+    throw new InputError('a run cannot start from the checkpoint it writes; choose another --out', { field: 'initFrom', file: dir });
+  }
+  const checkpoint = await loadCheckpoint(dir);
+  const fingerprint = sha256Hex(
+    canonicalJson({
+      weights: createHash('sha256').update(await readFile(join(dir, WEIGHTS_FILE))).digest('hex'),
+      tokenizer: createHash('sha256').update(await readFile(join(dir, TOKENIZER_JSON))).digest('hex'),
+      config: checkpoint.config,
+    }),
+  );
+  return { checkpoint, fingerprint };
+}
+
+/**
+ * The architecture of a warm start: the checkpoint's; what the options ask for (size, model overrides, context
+ * length, vocabulary) must be the same, or an InputError names each difference.
+ */
+function initConfig(checkpoint: Checkpoint, options: TrainOptions, contextLength: number): LlamaConfig {
+  const have = checkpoint.config;
+  const asked: Partial<LlamaConfig> = {
+    ...(options.size ? configForSize(options.size, have.vocabSize, contextLength) : {}),
+    ...options.model,
+    contextLength,
+  };
+  const differences: string[] = [];
+  for (const [key, value] of Object.entries(asked) as Array<[keyof LlamaConfig, unknown]>) {
+    if (key === 'vocabSize' || value === undefined || value === have[key]) continue;
+    differences.push(`${key}: the checkpoint has ${String(have[key])}, the options ask for ${String(value)}`);
+  }
+  if (options.vocabSize !== undefined && options.vocabSize !== checkpoint.tokenizer.vocabSize) {
+    differences.push(`vocabSize: the checkpoint's tokenizer has ${checkpoint.tokenizer.vocabSize} tokens, the options ask for ${options.vocabSize} (a warm start reuses the tokenizer)`);
+  }
+  if (differences.length) {
+    throw new InputError(
+      `the checkpoint to start from has another architecture than this run${options.size ? ` (size ${options.size})` : ''}: ${differences.join('; ')}`,
+      { field: 'initFrom', file: options.initFrom },
+    );
+  }
+  return { ...have };
 }
 
 async function readState(stateDir: string, identity: string): Promise<TrainState | undefined> {

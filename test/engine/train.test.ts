@@ -78,6 +78,59 @@ describe('training', () => {
   });
 });
 
+describe('warm start (initFrom)', () => {
+  it('starts from a checkpoint: the first step loss is the checkpoint\'s on that batch, and training lowers it', async () => {
+    const source = await train(base('warm-source'));
+    const { model, tokenizer } = await loadModel(join(dir, 'warm-source'));
+    // The tokenizer is reused (a retrained one would differ on other data): the same file lands in the new run.
+    const other = toyExamples(60).map((e) => ({ ...e, prompt: e.prompt.toUpperCase() }));
+    const indices = batchIndices(0, 8, other.length, 9);
+    const encoded = indices.map((i) => encodeExample(other[i]!, tokenizer, 32));
+    const expected = evaluate(model, encoded, tokenizer.padId, 8).loss;
+    model.dispose();
+    let first = NaN;
+    const warm = await train({
+      train: other, validation: data.slice(100), outDir: join(dir, 'warm'), steps: 12, batchSize: 8, learningRate: 3e-3, evalEvery: 4, seed: 9,
+      initFrom: join(dir, 'warm-source'),
+      onEvent: (e) => { if (e.type === 'step' && e.step === 1) first = e.loss; },
+    });
+    expect(first).toBeCloseTo(expected, 4);
+    expect(warm.config).toEqual(source.config);
+    expect(warm.trainLoss).toBeLessThan(first);
+    expect(await readFile(join(dir, 'warm', 'tokenizer.json'), 'utf8')).toBe(await readFile(join(dir, 'warm-source', 'tokenizer.json'), 'utf8'));
+    const config = JSON.parse(await readFile(join(dir, 'warm', 'config.json'), 'utf8')) as { apprentice: { initFrom: string } };
+    expect(config.apprentice.initFrom).toBe(join(dir, 'warm-source'));
+    // A fresh start on the same data, steps and architecture ends behind the warm start.
+    const fresh = await train({
+      train: other, validation: data.slice(100), outDir: join(dir, 'warm-fresh'), size: 'tiny', contextLength: 32, steps: 12, batchSize: 8,
+      learningRate: 3e-3, evalEvery: 4, seed: 9,
+    });
+    expect(warm.validationLoss!).toBeLessThan(fresh.validationLoss!);
+  });
+
+  it('continues the warm start on the same batches it would have seen (resume), and the source is part of the identity', async () => {
+    const options = base('warm-resume', { initFrom: join(dir, 'warm-source'), steps: 8 });
+    await expect(train({ ...options, onEvent: (e) => { if (e.type === 'step' && e.step === 5) throw new Error('killed'); } })).rejects.toThrow('killed');
+    const resumed = await train({ ...options, resume: true });
+    expect(resumed.resumedFrom).toBe(4);
+    const whole = await train({ ...options, outDir: join(dir, 'warm-whole') });
+    expect(resumed.validationLoss).toBe(whole.validationLoss);
+    // Without initFrom (or from another checkpoint) it is another run.
+    await expect(train({ ...options, initFrom: undefined, resume: true })).rejects.toThrow(InputError);
+    await expect(train({ ...options, initFrom: join(dir, 'warm'), resume: true })).rejects.toThrow(InputError);
+  });
+
+  it('refuses a checkpoint of another architecture or tokenizer, naming the difference', async () => {
+    const from = join(dir, 'warm-source');
+    await expect(train(base('warm-bad-size', { initFrom: from, size: 'small' }))).rejects.toThrow(/another architecture.*dim: the checkpoint has \d+, the options ask for \d+/);
+    await expect(train(base('warm-bad-dim', { initFrom: from, model: { nLayers: 7 } }))).rejects.toThrow(/nLayers: the checkpoint has \d+, the options ask for 7/);
+    await expect(train(base('warm-bad-ctx', { initFrom: from, contextLength: 64 }))).rejects.toThrow(/contextLength: the checkpoint has 32, the options ask for 64/);
+    await expect(train(base('warm-bad-vocab', { initFrom: from, vocabSize: 999 }))).rejects.toThrow(/vocabSize: .*reuses the tokenizer/);
+    await expect(train(base('warm-no-dir', { initFrom: join(dir, 'nowhere') }))).rejects.toThrow(/not a checkpoint folder/);
+    await expect(train(base('warm-source', { initFrom: from }))).rejects.toThrow(/cannot start from the checkpoint it writes/);
+  });
+});
+
 describe('two-task loss (distilling step by step)', () => {
   it('weighs tokens by task: alpha times the label token mean plus (1 - alpha) times the rationale token mean', () => {
     // Two label rows of 2 scored tokens (alpha = 0.3), one rationale row of 12 (0.7).

@@ -12,7 +12,7 @@ const schema = z.object({
   data: z.string().min(1),
   validation: z.string().optional(),
   validationFraction: z.coerce.number().min(0).max(0.5),
-  size: z.string().refine(isModelSize, { message: `must be one of ${Object.keys(MODEL_SIZES).join(', ')}` }),
+  size: z.string().refine(isModelSize, { message: `must be one of ${Object.keys(MODEL_SIZES).join(', ')}` }).optional(),
   steps: positiveInt,
   out: z.string().min(1),
   batchSize: positiveInt,
@@ -23,7 +23,8 @@ const schema = z.object({
   warmup: nonNegativeInt.optional(),
   weightDecay: nonNegativeNumber,
   clip: nonNegativeNumber,
-  context: positiveInt,
+  context: positiveInt.optional(),
+  initFrom: z.string().min(1).optional(),
   vocabSize: positiveInt.optional(),
   evalEvery: positiveInt.optional(),
   patience: positiveInt.optional(),
@@ -41,7 +42,14 @@ export function registerTrain(program: Command): void {
     .requiredOption('--data <file>', 'JSON lines of {"prompt", "completion", "weight"?, "task"?}')
     .option('--validation <file>', 'validation lines in the same format (default: hold out --validation-fraction of --data)')
     .option('--validation-fraction <f>', 'share of --data held out for validation when --validation is not given', '0.1')
-    .option('--size <name>', `model size: ${Object.entries(MODEL_SIZES).map(([k, v]) => `${k} (dim ${v.dim}, ${v.nLayers} layers)`).join(', ')}`, 'small')
+    .option(
+      '--size <name>',
+      `model size: ${Object.entries(MODEL_SIZES).map(([k, v]) => `${k} (dim ${v.dim}, ${v.nLayers} layers)`).join(', ')} (default small; with --init-from, the checkpoint's)`,
+    )
+    .option(
+      '--init-from <dir>',
+      'warm start: begin from the weights and tokenizer of this checkpoint (same architecture; fresh optimizer and schedule)',
+    )
     .requiredOption('--steps <n>', 'optimizer steps')
     .requiredOption('--out <dir>', 'checkpoint folder (config.json, model.safetensors, tokenizer.json; state for --resume in training/)')
     .option('--batch-size <n>', 'examples per optimizer step', '16')
@@ -56,8 +64,8 @@ export function registerTrain(program: Command): void {
     .option('--warmup <steps>', 'linear warmup steps (default min(100, steps / 10))')
     .option('--weight-decay <w>', 'AdamW decoupled weight decay on matrices', '0.1')
     .option('--clip <norm>', 'clip the global gradient norm (0 = off)', '1')
-    .option('--context <tokens>', 'sequence length; longer examples lose the start of their prompt', '256')
-    .option('--vocab-size <n>', 'tokenizer vocabulary (default: the size\'s)')
+    .option('--context <tokens>', "sequence length; longer examples lose the start of their prompt (default 256; with --init-from, the checkpoint's)")
+    .option('--vocab-size <n>', "tokenizer vocabulary (default: the size's; with --init-from, the checkpoint's tokenizer is reused)")
     .option('--eval-every <steps>', 'steps between validations and state saves (default steps / 10)')
     .option('--patience <n>', 'stop after n validations without improvement')
     .option('--min-delta <loss>', 'smallest validation-loss drop that counts as an improvement', '0')
@@ -76,7 +84,7 @@ export function registerTrain(program: Command): void {
         train: split.train,
         validation: split.validation,
         outDir: options.out,
-        size: options.size as keyof typeof MODEL_SIZES,
+        size: options.size as keyof typeof MODEL_SIZES | undefined,
         steps: options.steps,
         batchSize: options.batchSize,
         microBatchSize: options.microBatch,
@@ -93,7 +101,12 @@ export function registerTrain(program: Command): void {
         minDelta: options.minDelta,
         seed: options.seed,
         resume: options.resume,
-        info: { data: resolve(options.data), validation: options.validation ? resolve(options.validation) : null },
+        initFrom: options.initFrom,
+        info: {
+          data: resolve(options.data),
+          validation: options.validation ? resolve(options.validation) : null,
+          ...(options.initFrom ? { initFrom: resolve(options.initFrom) } : {}),
+        },
         onEvent: progress.onEvent,
       }).finally(progress.stop);
       const summary = {
