@@ -12,6 +12,10 @@
  * error with its status even when it asked for a stream; a failure after the stream started ends it
  * with a `data: {"error": ...}` event. A client that disconnects aborts its generation.
  *
+ * A served target can route requests (`route`): each generation request is rewritten before it reaches
+ * the model (a grimoire set puts the chosen grimoire into the weak model's prompt), and what the router
+ * reports goes into response headers (streamed responses too) and extra fields of the JSON body.
+ *
  * Sampling follows the OpenAI API: temperature defaults to 1. Greedy or seeded requests are cached like
  * any call; a sampled request without a seed gets a fresh sample index, so it is a new sample, not a
  * cached one.
@@ -32,6 +36,7 @@ import type {
 import { VERSION } from '../version.js';
 import { ApiError, toApiError } from './errors.js';
 import { chatCompletionSchema, completionSchema, type ChatCompletionBody, type CompletionBody } from './schemas.js';
+import type { RequestRouter, RoutedRequest } from './target.js';
 
 export interface ApiServerOptions {
   /** The wrapped model every request goes to (from ModelHub.model). */
@@ -40,6 +45,8 @@ export interface ApiServerOptions {
   name: string;
   /** Largest request body in bytes. Default 16 MiB. */
   bodyLimit?: number;
+  /** Rewrites each generation request before `model` sees it (default: as is). */
+  route?: RequestRouter;
 }
 
 /** OpenAI's default max_tokens for /v1/completions. */
@@ -161,7 +168,7 @@ async function write(raw: FastifyReply['raw'], text: string): Promise<void> {
 }
 
 /** Sends the chunks as server-sent events, ending with `data: [DONE]`. */
-async function sendEventStream(reply: FastifyReply, chunks: AsyncGenerator<unknown>): Promise<void> {
+async function sendEventStream(reply: FastifyReply, chunks: AsyncGenerator<unknown>, headers: Record<string, string> = {}): Promise<void> {
   const first = await chunks.next(); // throws before any byte is sent: the error handler answers with JSON
   reply.hijack();
   const raw = reply.raw;
@@ -170,6 +177,7 @@ async function sendEventStream(reply: FastifyReply, chunks: AsyncGenerator<unkno
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
+    ...headers,
   });
   try {
     for (let item = first; !item.done && !raw.destroyed; item = await chunks.next()) {
@@ -185,6 +193,7 @@ async function sendEventStream(reply: FastifyReply, chunks: AsyncGenerator<unkno
 
 export async function createApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const { model, name } = options;
+  const route: RequestRouter = options.route ?? (async (request) => ({ request }));
   const created = nowSeconds();
   const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024 });
 
@@ -220,12 +229,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     checkModel(body.model);
     const n = body.n ?? 1;
     if (body.stream && n > 1) throw new ApiError(400, 'n > 1 cannot be streamed by this server', { param: 'n' });
-    const generateRequest: GenerateRequest = {
+    const routed = await route({
       ...samplingOf(body, body.max_completion_tokens ?? body.max_tokens ?? undefined),
       messages: chatMessages(body),
       ...(n > 1 ? { n } : {}),
       ...(body.logprobs ? { logprobs: true } : {}),
-    };
+    });
+    const generateRequest = routed.request;
     const signal = disconnectSignal(reply);
     const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
     const base = { id, object: 'chat.completion.chunk', created: nowSeconds(), model: name, system_fingerprint: null };
@@ -240,11 +250,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
         },
         body.stream_options?.include_usage === true,
       );
-      await sendEventStream(reply, chunks);
+      await sendEventStream(reply, chunks, routed.headers);
       return reply;
     }
     const response = await model.generate(generateRequest, { signal });
+    void reply.headers(routed.headers ?? {});
     return {
+      ...routed.fields,
       id,
       object: 'chat.completion',
       created: base.created,
@@ -268,14 +280,18 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     if (body.stream && (n > 1 || prompts.length > 1)) {
       throw new ApiError(400, 'only one prompt with n = 1 can be streamed by this server', { param: n > 1 ? 'n' : 'prompt' });
     }
+    if (options.route && prompts.length > 1) {
+      throw new ApiError(400, 'this server answers one prompt per request', { param: 'prompt' });
+    }
     const sampling = samplingOf(body, body.max_tokens ?? COMPLETIONS_DEFAULT_MAX_TOKENS);
+    const routes: RoutedRequest[] = await Promise.all(prompts.map((prompt) => route({ ...sampling, prompt })));
     const signal = disconnectSignal(reply);
     const id = `cmpl-${randomUUID().replace(/-/g, '')}`;
     const base = { id, object: 'text_completion', created: nowSeconds(), model: name, system_fingerprint: null };
     if (body.stream) {
       const prompt = prompts[0]!;
       const chunks = streamChunks(
-        generationEvents(model, { ...sampling, prompt }, signal),
+        generationEvents(model, routes[0]!.request, signal),
         {
           start: body.echo ? () => ({ ...base, choices: [{ index: 0, text: prompt, logprobs: null, finish_reason: null }] }) : undefined,
           text: (text) => ({ ...base, choices: [{ index: 0, text, logprobs: null, finish_reason: null }] }),
@@ -284,17 +300,19 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
         },
         body.stream_options?.include_usage === true,
       );
-      await sendEventStream(reply, chunks);
+      await sendEventStream(reply, chunks, routes[0]!.headers);
       return reply;
     }
     const responses: GenerateResponse[] = await Promise.all(
-      prompts.map((prompt) => model.generate({ ...sampling, prompt, ...(n > 1 ? { n } : {}) }, { signal })),
+      routes.map((routed) => model.generate({ ...routed.request, ...(n > 1 ? { n } : {}) }, { signal })),
     );
+    if (options.route) void reply.headers(routes[0]!.headers ?? {});
     const usage = responses.reduce(
       (sum, r) => ({ promptTokens: sum.promptTokens + r.usage.promptTokens, completionTokens: sum.completionTokens + r.usage.completionTokens }),
       { promptTokens: 0, completionTokens: 0 },
     );
     return {
+      ...(options.route ? routes[0]!.fields : {}),
       id,
       object: 'text_completion',
       created: base.created,

@@ -1,32 +1,81 @@
 /**
  * What `apprentice serve <target>` serves: a model spec as is (`gguf:...`, `openai:...@...`, ...), a
- * `.gguf` file, or a directory (a built-in checkpoint, served as `builtin:<dir>`), and the model id
- * clients call it by.
+ * `.gguf` file, a directory (a built-in checkpoint, served as `builtin:<dir>`), or a built grimoire set
+ * folder (recognised by its `manifest.json`) in front of a weak model given with `--weak`; and the model
+ * id clients call it by.
+ *
+ * A served target may route requests: a `RequestRouter` rewrites each request before it goes to the
+ * model (e.g. the grimoire set puts the chosen grimoire into the weak model's prompt) and names the
+ * response headers and extra JSON fields that report what it chose.
  */
-import { existsSync, statSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
 import { parseModelSpec, PROVIDER_NAMES, type ModelSpec } from '../models/spec.js';
+import type { GenerateRequest } from '../models/types.js';
 import { InputError } from '../util/errors.js';
 
 export interface ServeTarget {
+  /** The model the hub loads: the target itself, or the weak model of a grimoire set. */
   spec: string;
   /** Model id for clients: the file or folder name without extension, or the backend's model name. */
   name: string;
+  /** A built grimoire set folder whose grimoires boost `spec` (only for a grimoire set target). */
+  grimoireSet?: string;
 }
 
-export function resolveServeTarget(target: string): ServeTarget {
+/** A request rewritten by the served target, with what to report about it. */
+export interface RoutedRequest {
+  request: GenerateRequest;
+  /** Response headers (also on streamed responses). */
+  headers?: Record<string, string>;
+  /** Extra top-level fields of a non-streamed JSON response. */
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * Rewrites one generation request before the model sees it. Throwing (e.g. an ApiError) answers the
+ * request with a JSON error before anything is generated.
+ */
+export type RequestRouter = (request: GenerateRequest) => Promise<RoutedRequest>;
+
+const GRIMOIRE_SET_FORMAT = 'apprentice.grimoire-set';
+
+/** True for a folder whose `manifest.json` says it is a grimoire set. */
+export function isGrimoireSetDir(dir: string): boolean {
+  const manifest = join(dir, 'manifest.json');
+  if (!existsSync(manifest)) return false;
+  try {
+    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { format?: unknown };
+    return parsed?.format === GRIMOIRE_SET_FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+export function resolveServeTarget(target: string, options: { weak?: string } = {}): ServeTarget {
   const trimmed = target.trim();
   const prefix = trimmed.slice(0, trimmed.indexOf(':'));
+  const isDir = !(PROVIDER_NAMES as readonly string[]).includes(prefix) && existsSync(trimmed) && statSync(trimmed).isDirectory();
+  if (isDir && isGrimoireSetDir(trimmed)) {
+    if (!options.weak) {
+      throw new InputError('a grimoire set is served in front of a weak model: add --weak <model spec>', { file: trimmed, field: 'weak' });
+    }
+    const weak = parseModelSpec(options.weak.trim());
+    return { spec: weak.spec, name: basename(trimmed.replace(/[/\\]+$/, '')) || weak.spec, grimoireSet: trimmed };
+  }
+  if (options.weak !== undefined) {
+    throw new InputError('--weak is only for a grimoire set folder (one with a grimoire-set manifest.json)', { file: trimmed, field: 'weak' });
+  }
   if ((PROVIDER_NAMES as readonly string[]).includes(prefix)) {
     const spec = parseModelSpec(trimmed);
     return { spec: spec.spec, name: nameOf(spec) };
   }
   if (!existsSync(trimmed)) {
-    throw new InputError('not found: give a .gguf file, a checkpoint folder or a model spec such as gguf:model.gguf', {
+    throw new InputError('not found: give a .gguf file, a checkpoint folder, a grimoire set folder or a model spec such as gguf:model.gguf', {
       file: trimmed,
     });
   }
-  const spec = statSync(trimmed).isDirectory() ? `builtin:${trimmed}` : `gguf:${trimmed}`;
+  const spec = isDir ? `builtin:${trimmed}` : `gguf:${trimmed}`;
   return { spec, name: nameOf(parseModelSpec(spec)) };
 }
 

@@ -1,7 +1,12 @@
-/** `apprentice serve`: an OpenAI-compatible HTTP API (chat and completions, streaming too) for one model. */
+/**
+ * `apprentice serve`: an OpenAI-compatible HTTP API (chat and completions, streaming too) for one model,
+ * or for a weak model boosted by a built grimoire set (`serve <set dir> --weak <spec>`).
+ */
 import { Command } from 'commander';
 import { z } from 'zod';
+import { GrimoireSet } from '../../grimoire/index.js';
 import { startApiServer } from '../../server/app.js';
+import { grimoireRouter } from '../../server/grimoire.js';
 import { resolveServeTarget } from '../../server/target.js';
 import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
 import { parseOptions } from '../validate.js';
@@ -10,6 +15,7 @@ const schema = modelLayerSchema.extend({
   port: z.coerce.number().int().min(0).max(65535),
   host: z.string().min(1),
   name: z.string().min(1).optional(),
+  weak: z.string().min(1).optional(),
 });
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -18,14 +24,15 @@ export function registerServe(program: Command): void {
   const command = program
     .command('serve')
     .description('serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models)')
-    .argument('<model>', 'a .gguf file, a built-in checkpoint folder, or any model spec (gguf:..., openai:...@..., replay:...)')
+    .argument('<model>', 'a .gguf file, a built-in checkpoint folder, a built grimoire set folder (with --weak), or any model spec (gguf:..., openai:...@..., replay:...)')
+    .option('--weak <spec>', 'with a grimoire set folder: the weak model that answers with the chosen grimoire')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '8080')
     .option('--host <address>', 'address to bind; the default serves this machine only', '127.0.0.1')
     .option('--name <id>', 'model id clients use (default: the file or folder name, or the model name)')
     .option('--config <file>', 'read options from a YAML/JSON file');
   addModelLayerOptions(command).action(async (target: string, raw: Record<string, unknown>, self: Command) => {
     const options = parseOptions(schema, raw);
-    const { spec, name: defaultName } = resolveServeTarget(target);
+    const { spec, name: defaultName, grimoireSet } = resolveServeTarget(target, { weak: options.weak });
     const name = options.name ?? defaultName;
     // An in-process model answers one call at a time; with one slot, waiting requests queue in the limiter
     // (untimed, first come first served) instead of inside the provider, where the per-call timeout runs.
@@ -34,12 +41,17 @@ export function registerServe(program: Command): void {
     const hub = createHub({ ...options, concurrency });
     try {
       const model = await hub.model(spec); // load now, so a bad file fails before listening
-      const server = await startApiServer({ model, name, host: options.host, port: options.port });
+      const set = grimoireSet ? await GrimoireSet.load(grimoireSet, { models: hub }) : undefined;
+      const route = set ? grimoireRouter(set) : undefined;
+      const server = await startApiServer({ model, name, host: options.host, port: options.port, route });
       if (!LOOPBACK.has(options.host)) {
         process.stderr.write(`warning: listening on ${options.host} without authentication: anyone who can reach it can use this model\n`);
       }
+      const what = set
+        ? `${spec} with ${set.grimoires.length} grimoires of ${grimoireSet}, chosen by ${set.ranker ? 'the saved ranker' : 'similarity'}`
+        : spec;
       process.stdout.write(
-        `serving ${name} (${spec}) at ${server.url}/v1${model.generateStream ? '' : ' (no token streaming: streamed answers come whole)'}\n`,
+        `serving ${name} (${what}) at ${server.url}/v1${model.generateStream ? '' : ' (no token streaming: streamed answers come whole)'}\n`,
       );
       await new Promise<void>((resolve) => {
         const stop = () => {
