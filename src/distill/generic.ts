@@ -1,19 +1,29 @@
 /**
  * The generic-ability trade-off (Fu et al. 2023): specializing a small model on one task can cost it
- * ability elsewhere. We evaluate models before and after specialization on the in-task test and on
- * out-of-task test sets, side by side. The built-in engine trains from scratch (it has no warm start),
- * so "before" is a generalist of the same size and training steps whose data mixes the in-task pool
- * with out-of-task problems (gold answers), and "after" are the sweep's specialists.
+ * ability elsewhere. We evaluate ONE model before and after specialization on the in-task test and on
+ * out-of-task test sets, side by side:
+ *
+ *   before  a generalist: a student of the sweep's size and steps whose data mixes the in-task pool with
+ *           out-of-task problems (gold answers, answer-only) — it stands in for a pretrained model;
+ *   after   that same checkpoint, warm-started (engine `initFrom`: its weights and tokenizer, a fresh
+ *           optimizer) and trained a short while (`specializeSteps`, default a quarter of the students' steps)
+ *           on the in-task training data of the sweep's largest fraction for one method (`specializeMethod`,
+ *           default the first method trained there), selected on that method's in-task validation.
+ *
+ *   <out>/generalist/               the before checkpoint (generalist.json once finished)
+ *   <out>/generalist-specialized/   the after checkpoint (specialized.json once finished)
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import type { Example, TaskDefinition } from '../data/types.js';
-import { train } from '../engine/train.js';
+import { train, type LossNormalization } from '../engine/train.js';
+import type { TrainingExample } from '../engine/trainingData.js';
 import type { ModelHub } from '../models/hub.js';
 import { buildTrainingData } from './builders.js';
 import { goldRecords } from './goldRecords.js';
-import { accuracyOf, evaluateStudent, type CellResult, type StudentSettings, type SweepMethod } from './sweep.js';
+import type { TrainingRow } from './builders.js';
+import { accuracyOf, evaluateStudent, lossNormalizationOf, METHOD_LABELS, type CellResult, type StudentSettings, type SweepMethod } from './sweep.js';
 import type { GenericRow, GenericSection } from './sweepReport.js';
 
 export interface GenericConfig {
@@ -31,8 +41,14 @@ export interface GenericConfig {
   testLimit?: number;
   student: StudentSettings;
   seed: number;
-  /** The sweep's students; the largest fraction at `seed` are the specialists compared. */
+  /** The sweep's students: the data of the largest fraction at `seed` is what the generalist is specialised on. */
   cells: readonly CellResult[];
+  /** The method whose training data specialises the generalist (default: the first trained at the largest fraction). */
+  specializeMethod?: SweepMethod;
+  /** Optimizer steps of the specialisation (default max(1, round(student steps / 4))). */
+  specializeSteps?: number;
+  /** Step-by-step loss normalisation, as in the sweep (default 'task'). */
+  lossNormalization?: LossNormalization;
   log?: (line: string) => void;
 }
 
@@ -88,8 +104,38 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
   ];
   const trained = config.cells.filter((c) => !c.skipped && c.seed === config.seed);
   const full = Math.max(...trained.map((c) => c.fraction));
-  for (const cell of trained.filter((c) => c.fraction === full)) {
-    rows.push({ model: `${cell.method} specialist (fraction ${cell.fraction})`, role: 'after', scores: await score(join(cell.dir, 'student'), cell.method) });
+  const atFull = trained.filter((c) => c.fraction === full);
+  const cell = config.specializeMethod ? atFull.find((c) => c.method === config.specializeMethod) : atFull[0];
+  let specialized: string | undefined;
+  if (cell) {
+    const specializedDir = join(config.out, 'generalist-specialized');
+    const steps = config.specializeSteps ?? Math.max(1, Math.round(s.steps / 4));
+    const trainData = readRows(join(cell.dir, 'train.jsonl'));
+    const label = METHOD_LABELS[cell.method] ?? cell.method;
+    const done = join(specializedDir, 'specialized.json');
+    if (!existsSync(done)) {
+      log(`  specialising the generalist: ${trainData.length} ${label} rows of fraction ${full} (in-task only), ${steps} steps`);
+      await train({
+        train: trainData,
+        validation: readRows(join(cell.dir, 'validation.jsonl')),
+        outDir: specializedDir,
+        initFrom: generalistDir,
+        steps,
+        batchSize: s.batchSize,
+        learningRate: s.learningRate,
+        seed: config.seed,
+        resume: true,
+        lossNormalization: lossNormalizationOf(config, cell.method),
+        info: { role: 'generalist after specialization', method: cell.method, fraction: full, data: join(cell.dir, 'train.jsonl') },
+      });
+      writeFileSync(done, JSON.stringify({ method: cell.method, fraction: full, rows: trainData.length, steps }) + '\n');
+    }
+    specialized = `${label} data of fraction ${full} (${cell.inputs} in-task inputs, ${trainData.length} rows), ${steps} steps`;
+    rows.push({
+      model: `the same generalist, specialised on ${specialized}`,
+      role: 'after',
+      scores: await score(specializedDir, cell.method),
+    });
   }
   const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
   for (const row of rows) log(`  ${row.model}: ${Object.entries(row.scores).map(([name, v]) => `${name} ${pct(v.accuracy)}`).join(', ')}`);
@@ -97,8 +143,20 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
     sets: sets.map(({ name, dataset, inTask }) => ({ name, dataset, inTask })),
     rows,
     note:
-      'Before specialization: a generalist of the same size and training steps whose data mixes the in-task pool with out-of-task ' +
-      'problems (gold answers) — the built-in engine trains from scratch, so this stands in for a pretrained model. After: the ' +
-      'specialists trained on the in-task task only. Each answers with the prompt it was trained on.',
+      'One model before and after specialization. Before: a generalist of the students\' size and training steps whose data mixes ' +
+      'the in-task pool with out-of-task problems (gold answers) — it stands in for a pretrained model. After: that same checkpoint ' +
+      (specialized
+        ? `warm-started (its weights and tokenizer, a fresh optimizer) and trained on the in-task ${specialized}. `
+        : 'specialised on the in-task data — not done here: no student was trained at the largest fraction. ') +
+      'Each answers with the prompt it was trained on.',
   };
+}
+
+/** A cell's train.jsonl / validation.jsonl (builder rows) as engine examples. */
+function readRows(file: string): TrainingExample[] {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  return lines.map((line, i) => {
+    const row = JSON.parse(line) as TrainingRow;
+    return { prompt: row.prompt, completion: row.completion, weight: row.weight ?? 1, task: row.task ?? 'default', source: { file, line: i + 1 } };
+  });
 }

@@ -10,8 +10,9 @@
  *   4. students  standard fine-tuning (gold labels of the pool), standard distillation (teacher labels)
  *                and distilling step-by-step (teacher labels + rationales) at several data fractions,
  *                each selected on validation, evaluated on test (the sweep of `distill run`)
- *   5. generic   a generalist trained on in-task and out-of-task problems against the specialists, on
- *                the in-task test and on out-of-task tests
+ *   5. generic   one model before and after specialization: a generalist trained on in-task and out-of-task
+ *                problems, then the same checkpoint warm-started on the in-task data of fraction 1 (a short
+ *                run), both on the in-task test and on out-of-task tests
  *   6. report    report.html (with the plot), report.md, results.json
  */
 import { createHash } from 'node:crypto';
@@ -248,8 +249,9 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       hub,
     );
 
-    // 5. Generic ability: a generalist (in-task + out-of-task problems, gold answers) vs the specialists at fraction 1.
-    log(`generic ability: a generalist student and the specialists on ${scale.generic.length} out-of-task test set(s) [${elapsed()}]`);
+    // 5. Generic ability: a generalist (in-task + out-of-task problems, gold answers), before and after specialising it
+    //    (warm start) on the in-task data of fraction 1.
+    log(`generic ability: a generalist student before and after specialization, on ${scale.generic.length} out-of-task test set(s) [${elapsed()}]`);
     const generic = await genericAbility(hub, {
       task,
       out,
@@ -261,6 +263,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       student: scale.student,
       seed: scale.seeds[0] ?? 0,
       cells: sweep.cells,
+      ...(options.lossNormalization ? { lossNormalization: options.lossNormalization } : {}),
       log,
     });
 

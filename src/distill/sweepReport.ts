@@ -25,7 +25,7 @@ export interface TeacherAccuracy {
 }
 
 export interface GenericRow {
-  /** The model, e.g. "generalist (before specialization)" or "step-by-step, fraction 1". */
+  /** The model, e.g. "generalist (...)" before, "the same generalist, specialised on ..." after. */
   model: string;
   role: 'before' | 'after';
   /** Accuracy per evaluation set name (the in-task test first). */

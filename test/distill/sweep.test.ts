@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/load.js';
 import { buildTrainingData } from '../../src/distill/builders.js';
+import { genericAbility } from '../../src/distill/generic.js';
 import { goldRecord, goldRecords } from '../../src/distill/goldRecords.js';
 import { cellDir, holdOutRecords, runSweep, studentPrompt, sweepPoints, type CellResult, type SweepConfig } from '../../src/distill/sweep.js';
-import { verdictOf, writeSweepReport } from '../../src/distill/sweepReport.js';
+import { verdictOf, writeSweepReport, type GenericSection } from '../../src/distill/sweepReport.js';
 import { ModelHub } from '../../src/models/hub.js';
 
 const SPEC = 'synthetic:steps=1,digits=1,distractors=0,seed=4,train=24,validation=6,test=6';
@@ -127,6 +128,39 @@ describe('runSweep', () => {
     expect(results.points).toHaveLength(4);
     expect(results.cells[0]!.correctFlags).toBeUndefined();
     expect(results.verdict.length).toBeGreaterThan(0);
+
+    // Generic ability: ONE model before (a generalist) and after (the same checkpoint warm-started on the in-task
+    // data of the largest fraction), on the in-task test and an out-of-task set.
+    const hub3 = new ModelHub({ cachePath: 'none' });
+    let generic: GenericSection;
+    try {
+      generic = await genericAbility(hub3, {
+        task: dataset.task,
+        out,
+        inTask: { dataset: SPEC, test: dataset.splits.test! },
+        trainPool: dataset.splits.train!,
+        validation: dataset.splits.validation!,
+        sets: [{ name: 'two steps', dataset: 'synthetic:steps=2,digits=1,distractors=0,seed=5,train=4,validation=0,test=4' }],
+        trainPerSet: 4,
+        student: config.student,
+        seed: 0,
+        cells: first,
+        specializeMethod: 'step-by-step',
+        specializeSteps: 2,
+      });
+    } finally {
+      await hub3.close();
+    }
+    expect(generic.rows.map((r) => r.role)).toEqual(['before', 'after']);
+    expect(generic.rows[1]!.model).toMatch(/^the same generalist, specialised on distilling step-by-step data of fraction 1 \(24 in-task inputs, 48 rows\), 2 steps$/);
+    for (const row of generic.rows) expect(Object.values(row.scores).map((v) => v.n)).toEqual([6, 4]);
+    expect(generic.note).toMatch(/One model before and after specialization/);
+    const specialized = JSON.parse(readFileSync(join(out, 'generalist-specialized', 'config.json'), 'utf8')) as Record<string, unknown> & { apprentice: Record<string, unknown> };
+    const generalist = JSON.parse(readFileSync(join(out, 'generalist', 'config.json'), 'utf8')) as Record<string, unknown> & { apprentice: Record<string, unknown> };
+    expect(specialized.apprentice).toMatchObject({ initFrom: join(out, 'generalist'), method: 'step-by-step', fraction: 1, steps: 2, lossNormalization: 'task' });
+    expect({ ...specialized, apprentice: null }).toEqual({ ...generalist, apprentice: null });
+    expect(readFileSync(join(out, 'generalist-specialized', 'tokenizer.json'), 'utf8')).toBe(readFileSync(join(out, 'generalist', 'tokenizer.json'), 'utf8'));
+    expect(readFileSync(join(out, 'generalist-specialized', 'model.safetensors')).equals(readFileSync(join(out, 'generalist', 'model.safetensors')))).toBe(false);
   }, 240_000);
 });
 
