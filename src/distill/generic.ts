@@ -147,7 +147,7 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
       'the in-task pool with out-of-task problems (gold answers) — it stands in for a pretrained model. After: that same checkpoint ' +
       (specialized
         ? `warm-started (its weights and tokenizer, a fresh optimizer) and trained on the in-task ${specialized}. `
-        : 'specialised on the in-task data — not done here: no student was trained at the largest fraction. ') +
+        : `specialised on the in-task data — not done here: no ${config.specializeMethod ?? ''} student was trained at the largest fraction. `.replace('  ', ' ')) +
       'Each answers with the prompt it was trained on.',
   };
 }
