@@ -130,7 +130,7 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
     );
     let generic: GenericSection | null = null;
     if (config.generic.length) {
-      log(`generic ability: a generalist and the specialists on ${config.generic.length} out-of-task set(s)`);
+      log(`generic ability: a generalist before and after specialization, on ${config.generic.length} out-of-task set(s)`);
       const byIndex = new Map((dataset.splits[config.split] ?? []).map((example) => [example.index, example]));
       generic = await genericAbility(hub, {
         task,
@@ -144,6 +144,7 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
         student: config.student,
         seed: config.seeds[0] ?? 0,
         cells: sweep.cells,
+        ...(config.lossNormalization ? { lossNormalization: config.lossNormalization } : {}),
         log,
       });
     }
