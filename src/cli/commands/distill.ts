@@ -16,6 +16,7 @@ import type { AnnotationStats } from '../../distill/stats.js';
 import { isSweepMethod, SWEEP_METHODS, type SweepMethod } from '../../distill/sweep.js';
 import { isModelSize, MODEL_SIZES, type ModelSize } from '../../engine/model.js';
 import { formatPercent } from '../../report/format.js';
+import { sweepSummaryJson, sweepTableLines } from '../sweepOutput.js';
 import { readAnnotations } from '../../distill/store.js';
 import { loadPriceTable, Pricer } from '../../models/pricing.js';
 import { InputError } from '../../util/errors.js';
@@ -302,31 +303,11 @@ export function registerDistill(program: Command): void {
       out: options.out,
       ...(log ? { log } : {}),
     });
-    const summary = {
-      out: result.out,
-      wallSeconds: result.wallSeconds,
-      teacher: result.teacher,
-      points: result.sweep.points,
-      cells: result.sweep.cells.map(({ correctFlags: _flags, ...cell }) => cell),
-      generic: result.generic,
-      verdict: result.report.verdict,
-      report: { html: result.report.html, markdown: result.report.markdown, results: result.report.results, svg: result.report.svg },
-    };
     if (options.json) {
-      process.stdout.write(JSON.stringify(summary) + '\n');
+      process.stdout.write(JSON.stringify(sweepSummaryJson(result)) + '\n');
       return;
     }
-    const lines = [
-      'method                     fraction  inputs  accuracy [95% CI]',
-      ...[...result.sweep.points]
-        .sort((a, b) => a.method.localeCompare(b.method) || a.fraction - b.fraction)
-        .map((p) => `${p.method.padEnd(26)} ${String(p.fraction).padStart(8)} ${String(Math.round(p.inputs)).padStart(7)}  ${formatPercent(p.accuracy)} [${formatPercent(p.ci95[0])}, ${formatPercent(p.ci95[1])}]`),
-      ...result.teacher.map((t) => `${t.label}: ${formatPercent(t.accuracy)} (n = ${t.n})`),
-      '',
-      ...result.report.verdict.map((line) => `- ${line}`),
-      '',
-      `report: ${result.report.html}`,
-    ];
+    const lines = sweepTableLines(result, result.teacher.map((t) => `${t.label}: ${formatPercent(t.accuracy)} (n = ${t.n})`));
     process.stdout.write(lines.join('\n') + '\n');
   });
 

@@ -16,6 +16,7 @@ import { QUICKSTART_SCALES, runQuickstart } from '../../distill/quickstart.js';
 import { runEvalJob } from '../../eval/job.js';
 import { ModelHub } from '../../models/hub.js';
 import { formatPercent } from '../../report/format.js';
+import { sweepSummaryJson, sweepTableLines } from '../sweepOutput.js';
 import { formatSummaryTable } from '../format.js';
 import { parseOptions } from '../validate.js';
 
@@ -50,37 +51,17 @@ export function registerQuickstart(program: Command): void {
       }
       const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
       const result = await runQuickstart({ out: options.out, scale: QUICKSTART_SCALES[options.scale], scaleName: options.scale, ...(log ? { log } : {}) });
-      const summary = {
-        out: result.out,
-        scale: options.scale,
-        wallSeconds: result.wallSeconds,
-        teacher: result.teacher,
-        points: result.sweep.points,
-        cells: result.sweep.cells.map(({ correctFlags: _flags, ...cell }) => cell),
-        generic: result.generic,
-        verdict: result.report.verdict,
-        report: { html: result.report.html, markdown: result.report.markdown, results: result.report.results, svg: result.report.svg },
-      };
       if (options.json) {
-        process.stdout.write(JSON.stringify(summary) + '\n');
+        process.stdout.write(JSON.stringify(sweepSummaryJson(result, { scale: options.scale })) + '\n');
         return;
       }
+      const test = result.teacher.test;
       const lines = [
         `Distillation on synthetic arithmetic (${result.sweep.cells[0]?.n ?? 0} test problems), ${result.wallSeconds.toFixed(0)} s:`,
         '',
-        'method                     fraction  inputs  accuracy [95% CI]',
-        ...[...result.sweep.points]
-          .sort((a, b) => a.method.localeCompare(b.method) || a.fraction - b.fraction)
-          .map(
-            (p) =>
-              `${p.method.padEnd(26)} ${String(p.fraction).padStart(8)} ${String(Math.round(p.inputs)).padStart(7)}  ${formatPercent(p.accuracy)} [${formatPercent(p.ci95[0])}, ${formatPercent(p.ci95[1])}]`,
-          ),
-        `${'teacher (CoT, on test)'.padEnd(26)} ${''.padStart(8)} ${String(result.teacher.test.n).padStart(7)}  ${formatPercent(result.teacher.test.accuracy)}${result.teacher.test.ci95 ? ` [${formatPercent(result.teacher.test.ci95[0])}, ${formatPercent(result.teacher.test.ci95[1])}]` : ''}`,
-        '',
-        ...result.report.verdict.map((line) => `- ${line}`),
-        '',
-        `report: ${result.report.html}`,
-        `        ${result.report.markdown}`,
+        ...sweepTableLines(result, [
+          `${'teacher (CoT, on test)'.padEnd(26)} ${''.padStart(8)} ${String(test.n).padStart(7)}  ${formatPercent(test.accuracy)}${test.ci95 ? ` [${formatPercent(test.ci95[0])}, ${formatPercent(test.ci95[1])}]` : ''}`,
+        ]),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });
