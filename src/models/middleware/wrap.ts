@@ -77,40 +77,52 @@ async function* streamThrough(
   options: CallOptions | undefined,
 ): AsyncGenerator<GenerateStreamEvent> {
   if ((request.n ?? 1) > 1) throw new ModelError('bad_request', 'a streamed generation returns one completion (n = 1)');
+  let delivered = false;
+  yield* streamProduced(options?.signal, async (signal, push) => {
+    const next: NextCall = async (nextRequest, nextOptions) => {
+      if (delivered) throw new StreamInterruptedError('aborted', 'a stream cannot be restarted once its text was delivered');
+      let response: GenerateResponse | undefined;
+      try {
+        for await (const event of inner.generateStream!(nextRequest as GenerateRequest, nextOptions)) {
+          if (event.type === 'done') response = event.response;
+          else if (event.text !== '') {
+            delivered = true;
+            push(event.text);
+          }
+        }
+      } catch (error) {
+        if (!delivered) throw error;
+        const kind = isModelError(error) ? error.kind : 'bad_response';
+        const message = error instanceof Error ? error.message : String(error);
+        throw new StreamInterruptedError(kind, message, { status: isModelError(error) ? error.status : undefined, cause: error });
+      }
+      if (!response) throw new ModelError('bad_response', `${inner.spec}: the stream ended without its final response`);
+      return response;
+    };
+    const response = (await handler('generate', request, { ...options, signal }, next)) as GenerateResponse;
+    // A layer answered without streaming (e.g. a cache hit): deliver the whole text at once.
+    const text = response.completions[0]?.text ?? '';
+    if (!delivered && text !== '') push(text);
+    return response;
+  });
+}
+
+/**
+ * A stream from a producer: `produce` runs under a signal linked to the caller's and pushes text as
+ * it comes; its final response ends the stream. A consumer that stops early aborts the production.
+ */
+export async function* streamProduced(
+  outer: AbortSignal | undefined,
+  produce: (signal: AbortSignal, push: (text: string) => void) => Promise<GenerateResponse>,
+): AsyncGenerator<GenerateStreamEvent> {
   const controller = new AbortController();
-  const outer = options?.signal;
   const onOuterAbort = () => controller.abort(outer?.reason);
   if (outer?.aborted) controller.abort(outer.reason);
   else outer?.addEventListener('abort', onOuterAbort, { once: true });
-
   const events = new EventQueue<GenerateStreamEvent>();
-  let delivered = false;
-  const next: NextCall = async (nextRequest, nextOptions) => {
-    if (delivered) throw new StreamInterruptedError('aborted', 'a stream cannot be restarted once its text was delivered');
-    let response: GenerateResponse | undefined;
-    try {
-      for await (const event of inner.generateStream!(nextRequest as GenerateRequest, nextOptions)) {
-        if (event.type === 'done') response = event.response;
-        else if (event.text !== '') {
-          delivered = true;
-          events.push(event);
-        }
-      }
-    } catch (error) {
-      if (!delivered) throw error;
-      const kind = isModelError(error) ? error.kind : 'bad_response';
-      const message = error instanceof Error ? error.message : String(error);
-      throw new StreamInterruptedError(kind, message, { status: isModelError(error) ? error.status : undefined, cause: error });
-    }
-    if (!response) throw new ModelError('bad_response', `${inner.spec}: the stream ended without its final response`);
-    return response;
-  };
-
-  void handler('generate', request, { ...options, signal: controller.signal }, next).then(
+  void produce(controller.signal, (text) => events.push({ type: 'text', text })).then(
     (response) => {
-      const text = (response as GenerateResponse).completions[0]?.text ?? '';
-      if (!delivered && text !== '') events.push({ type: 'text', text });
-      events.push({ type: 'done', response: response as GenerateResponse });
+      events.push({ type: 'done', response });
       events.end();
     },
     (error: unknown) => events.fail(error),
@@ -119,7 +131,6 @@ async function* streamThrough(
     yield* events;
   } finally {
     outer?.removeEventListener('abort', onOuterAbort);
-    // The consumer stopped early (or the stream ended): stop generating if it still is.
     if (!events.finished) controller.abort(new ModelError('aborted', 'the stream was closed by its consumer'));
   }
 }
@@ -128,7 +139,7 @@ async function* streamThrough(
  * An unbounded queue read as an async iterable: producers push, end or fail it; the one consumer
  * gets the items in order, then the end or the error. Used to turn callbacks into a stream.
  */
-export class EventQueue<T> implements AsyncIterable<T> {
+class EventQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];
   private wake: (() => void) | undefined;
   private done = false;

@@ -26,7 +26,7 @@ import type {
 } from 'node-llama-cpp';
 import { InputError } from '../../util/errors.js';
 import { ModelError } from '../errors.js';
-import { EventQueue } from '../middleware/wrap.js';
+import { streamProduced } from '../middleware/wrap.js';
 import type {
   CallOptions,
   ChatMessage,
@@ -426,28 +426,9 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
   /** Text events from the decoding loop, then the whole response; leaving early aborts the generation. */
   async function* generateStream(request: GenerateRequest, callOptions?: CallOptions): AsyncGenerator<GenerateStreamEvent> {
     if ((request.n ?? 1) > 1) throw new ModelError('bad_request', 'a streamed generation returns one completion (n = 1)');
-    const controller = new AbortController();
-    const outer = callOptions?.signal;
-    const onOuterAbort = () => controller.abort(outer?.reason);
-    if (outer?.aborted) controller.abort(outer.reason);
-    else outer?.addEventListener('abort', onOuterAbort, { once: true });
-    const events = new EventQueue<GenerateStreamEvent>();
-    const streamed = serialised('generation', (r: GenerateRequest, signal?: AbortSignal) =>
-      generate(r, signal, (text) => events.push({ type: 'text', text })),
+    yield* streamProduced(callOptions?.signal, (signal, push) =>
+      serialised('generation', (r: GenerateRequest, s?: AbortSignal) => generate(r, s, push))(request, { signal }),
     );
-    void streamed(request, { signal: controller.signal }).then(
-      (response) => {
-        events.push({ type: 'done', response });
-        events.end();
-      },
-      (error: unknown) => events.fail(error),
-    );
-    try {
-      yield* events;
-    } finally {
-      outer?.removeEventListener('abort', onOuterAbort);
-      if (!events.finished) controller.abort(new ModelError('aborted', 'the stream was closed by its consumer'));
-    }
   }
 
   return {
