@@ -85,6 +85,27 @@ export function generationEvaluator(
 }
 
 /**
+ * One generation under a prompt built elsewhere (e.g. the Grimoire weak-model layout), scored with
+ * the same extraction and metrics; a failed call is an error record.
+ */
+export async function answerRecord(
+  model: LanguageModel,
+  task: TaskDefinition,
+  example: Example,
+  call: { messages: ChatMessage[]; stop?: string[]; maxTokens: number; temperature: number },
+): Promise<ExampleRecord> {
+  const tally = new CallTally();
+  try {
+    const response = await model.generate(call);
+    tally.add(response.usage, response.meta);
+    const output = firstText(response.completions);
+    return scoreOutput(example, task, { prompt: call.messages, output, tally, scores: {} });
+  } catch (error) {
+    return failedRecord(example, call.messages, error, tally, {});
+  }
+}
+
+/**
  * Multiple-choice grade (BIG-bench style): the answer is the option the model gives the highest
  * log-probability after the prompt. Works for multiple-choice tasks and label tasks.
  */
