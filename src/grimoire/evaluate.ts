@@ -65,18 +65,11 @@ export interface GrimoireEvalConfig {
   log?: (line: string) => void;
 }
 
-export interface MethodResult {
+export interface MethodResult
+  extends Pick<RunSummary, 'n' | 'scored' | 'correct' | 'accuracy' | 'ci95' | 'invalid' | 'errors' | 'errorsByKind'> {
   method: EvalMethod;
   grimoire?: string;
   demos?: DemoKind;
-  n: number;
-  scored: number;
-  correct: number;
-  accuracy: number | null;
-  ci95: [number, number] | null;
-  invalid: number;
-  errors: number;
-  errorsByKind: Record<string, number>;
   /** Dollars the weak model's calls cost for these examples. */
   costUsd: number;
   costPerQuestionUsd: number | null;
