@@ -76,7 +76,10 @@ export class GrimoireSet {
   static async load(dir: string, options: LoadGrimoireSetOptions = {}): Promise<GrimoireSet> {
     const files = readGrimoireSet(dir);
     const task = options.task ?? files.manifest.definition;
-    if (!task) throw new InputError('this grimoire set does not record its task definition; pass `task`', { file: dir });
+    if (!task) throw new InputError('this grimoire set does not record its task definition (imported sets do not): give the task, e.g. `--dataset <the task\'s data>`', { file: dir });
+    if (task.name.toLowerCase() !== files.manifest.task.toLowerCase()) {
+      throw new InputError(`the grimoires were written for task "${files.manifest.task}", not "${task.name}"`, { file: dir, field: 'task' });
+    }
     const rankerFile = options.rankerFile ?? join(dir, RANKER_FILE);
     let ranker: GrimoireRanker | undefined;
     let space: GrimoireSpace | undefined;

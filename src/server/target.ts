@@ -40,27 +40,42 @@ export type RequestRouter = (request: GenerateRequest) => Promise<RoutedRequest>
 
 const GRIMOIRE_SET_FORMAT = 'apprentice.grimoire-set';
 
-/** True for a folder whose `manifest.json` says it is a grimoire set. */
-export function isGrimoireSetDir(dir: string): boolean {
+/** A folder's grimoire-set manifest (format and recorded weak model), or null when it is not a grimoire set. */
+function grimoireSetManifest(dir: string): { weakModel: string | null } | null {
   const manifest = join(dir, 'manifest.json');
-  if (!existsSync(manifest)) return false;
+  if (!existsSync(manifest)) return null;
   try {
-    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { format?: unknown };
-    return parsed?.format === GRIMOIRE_SET_FORMAT;
+    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { format?: unknown; weakModel?: unknown };
+    if (parsed?.format !== GRIMOIRE_SET_FORMAT) return null;
+    return { weakModel: typeof parsed.weakModel === 'string' && parsed.weakModel.trim() ? parsed.weakModel.trim() : null };
   } catch {
-    return false;
+    return null;
   }
 }
 
+/** True for a folder whose `manifest.json` says it is a grimoire set. */
+export function isGrimoireSetDir(dir: string): boolean {
+  return grimoireSetManifest(dir) !== null;
+}
+
+/**
+ * `weak`: the model a grimoire set is served in front of; without it, the weak model the set was built
+ * for (its manifest's `weakModel`, recorded when hard samples were judged).
+ */
 export function resolveServeTarget(target: string, options: { weak?: string } = {}): ServeTarget {
   const trimmed = target.trim();
   const prefix = trimmed.slice(0, trimmed.indexOf(':'));
   const isDir = !(PROVIDER_NAMES as readonly string[]).includes(prefix) && existsSync(trimmed) && statSync(trimmed).isDirectory();
-  if (isDir && isGrimoireSetDir(trimmed)) {
-    if (!options.weak) {
-      throw new InputError('a grimoire set is served in front of a weak model: add --weak <model spec>', { file: trimmed, field: 'weak' });
+  const manifest = isDir ? grimoireSetManifest(trimmed) : null;
+  if (manifest) {
+    const weakSpec = options.weak ?? manifest.weakModel;
+    if (!weakSpec) {
+      throw new InputError('a grimoire set is served in front of a weak model, and this set records none: add --weak <model spec>', {
+        file: trimmed,
+        field: 'weak',
+      });
     }
-    const weak = parseModelSpec(options.weak.trim());
+    const weak = parseModelSpec(weakSpec.trim());
     return { spec: weak.spec, name: basename(trimmed.replace(/[/\\]+$/, '')) || weak.spec, grimoireSet: trimmed };
   }
   if (options.weak !== undefined) {

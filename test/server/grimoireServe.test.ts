@@ -3,8 +3,7 @@
  * OpenAI-compatible API. The weak model is the loopback fake OpenAI server, answering by which
  * grimoire is in its prompt; the client is the official `openai` SDK.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -20,7 +19,8 @@ import type { GenerateRequest, LanguageModel } from '../../src/models/types.js';
 import { GRIMOIRE_HEADER, grimoireRouter, resolveServeTarget, startApiServer, type RunningServer } from '../../src/server/index.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
 import { runCli } from '../support/runCli.js';
-import { writeToySet } from '../grimoire/fixtures.js';
+import { startServeCli } from '../support/serveCli.js';
+import { writeToySet, writeToyTask } from '../grimoire/fixtures.js';
 
 function artifact(id: string, text: string, sampler: GrimoireArtifact['sampler']['name']): GrimoireArtifact {
   return {
@@ -88,6 +88,13 @@ describe('serving a grimoire set in front of a weak model', () => {
     const target = resolveServeTarget(setDir, { weak: `openai:weak-model@${weak.url}` });
     expect(target).toEqual({ spec: `openai:weak-model@${weak.url}`, name: 'toy-set', grimoireSet: setDir });
     expect(() => resolveServeTarget(setDir)).toThrow(/--weak/);
+    // Without --weak, the weak model the set was built for.
+    const built = join(root, 'built-for-weak');
+    writeSet(built);
+    const manifestFile = join(built, 'manifest.json');
+    writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(readFileSync(manifestFile, 'utf8')), weakModel: 'openai:phi-2@http://127.0.0.1:9/v1' }));
+    expect(resolveServeTarget(built).spec).toBe('openai:phi-2@http://127.0.0.1:9/v1');
+    expect(resolveServeTarget(built, { weak: 'openai:other@http://127.0.0.1:9/v1' }).spec).toBe('openai:other@http://127.0.0.1:9/v1');
     expect(() => resolveServeTarget(`openai:weak-model@${weak.url}`, { weak: 'openai:x' })).toThrow(/grimoire set/);
     // A folder without a grimoire-set manifest is still a checkpoint.
     expect(resolveServeTarget(root).spec).toBe(`builtin:${root}`);
@@ -249,44 +256,67 @@ describe('a grimoire set with a saved ranker', () => {
   });
 });
 
-describe('apprentice serve <grimoire set> --weak <spec>', () => {
-  it('serves the set until interrupted', async () => {
-    let child: ChildProcess | undefined;
-    let output = '';
-    const result = runCli(['serve', setDir, '--weak', `openai:weak-model@${weak.url}`, '--port', '0'], {
-      onSpawn: (spawned) => (child = spawned),
-    });
-    const url = new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed:\n${output}`)), 60_000);
-      child!.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /at (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(output);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-      void result.then((exit) => reject(new Error(`exited early (${exit.code}): ${exit.stderr}`)));
-    });
-    const baseURL = await url;
-    expect(output).toContain('serving toy-set (openai:weak-model@');
-    expect(output).toContain('with 2 grimoires');
-    const cli = new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0 });
+describe('apprentice serve <grimoire set>', () => {
+  it('serves the set with --weak until interrupted', async () => {
+    const serving = await startServeCli([setDir, '--weak', `openai:weak-model@${weak.url}`, '--port', '0']);
+    expect(serving.output).toContain('serving toy-set (openai:weak-model@');
+    expect(serving.output).toContain('with 2 grimoires');
+    const cli = new OpenAI({ baseURL: serving.baseURL, apiKey: 'unused', maxRetries: 0 });
     const { data, response } = await cli.chat.completions
       .create({ model: 'toy-set', messages: [{ role: 'user', content: MUSIC_QUESTION }], temperature: 0 })
       .withResponse();
     expect(data.choices[0]!.message.content).toBe('Answer: bad (music book)');
     expect(response.headers.get(GRIMOIRE_HEADER)).toBe('music');
-    child!.kill('SIGINT');
-    const exit = await result;
+    const exit = await serving.stop();
     expect(exit.code, exit.stderr).toBe(0);
   }, 90_000);
 
-  it('refuses a grimoire set without --weak, before listening', async () => {
+  it('serves an imported set (no task recorded) for the task of --dataset, in front of the weak model its manifest names', async () => {
+    const dir = join(root, 'imported-set');
+    writeToySet(dir);
+    const manifestFile = join(dir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, weakModel: `openai:weak-model@${weak.url}` }));
+    const task = writeToyTask({ train: 4, test: 2 });
+    try {
+      const serving = await startServeCli([dir, '--dataset', task.dataset, '--port', '0']);
+      expect(serving.output).toContain('serving imported-set (openai:weak-model@');
+      const cli = new OpenAI({ baseURL: serving.baseURL, apiKey: 'unused', maxRetries: 0 });
+      const before = weak.requests.length;
+      const { response } = await cli.chat.completions
+        .create({ model: 'imported-set', messages: [{ role: 'user', content: 'the cast is superb' }], temperature: 0 })
+        .withResponse();
+      expect(['a', 'b', 'c']).toContain(response.headers.get(GRIMOIRE_HEADER));
+      // The weak model was told the dataset's task.
+      const sent = weak.requests.slice(before).map((r) => r.body as { messages: { content: string }[] });
+      expect(sent[0]!.messages[0]!.content).toContain('Please classify the sentiment of the sentence into good / bad.');
+      const exit = await serving.stop();
+      expect(exit.code, exit.stderr).toBe(0);
+    } finally {
+      rmSync(task.root, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('refuses, before listening, a set without a weak model, an imported set without --dataset, and a dataset of another task', async () => {
     const dir = join(root, 'recorded-set');
     writeToySet(dir);
-    const exit = await runCli(['serve', dir, '--port', '0']);
-    expect(exit.code).not.toBe(0);
-    expect(exit.stderr).toMatch(/--weak/);
+    const noWeak = await runCli(['serve', dir, '--port', '0']);
+    expect(noWeak.code).not.toBe(0);
+    expect(noWeak.stderr).toMatch(/records none: add --weak/);
+    const noTask = await runCli(['serve', dir, '--weak', `openai:weak-model@${weak.url}`, '--port', '0']);
+    expect(noTask.code).not.toBe(0);
+    expect(noTask.stderr).toMatch(/does not record its task definition.*--dataset/);
+    const other = writeToyTask({ train: 4, test: 2 });
+    try {
+      const otherDir = join(other.root, 'tasks', 'Other');
+      renameSync(other.taskDir, otherDir);
+      const tasks = join(other.root, 'tasks', 'tasks.json');
+      writeFileSync(tasks, readFileSync(tasks, 'utf8').replace('"Toy"', '"Other"'));
+      const wrongTask = await runCli(['serve', dir, '--weak', `openai:weak-model@${weak.url}`, '--dataset', `grimoire:${otherDir}`, '--port', '0']);
+      expect(wrongTask.code).not.toBe(0);
+      expect(wrongTask.stderr).toMatch(/written for task "Toy", not "Other"/);
+    } finally {
+      rmSync(other.root, { recursive: true, force: true });
+    }
   });
 });

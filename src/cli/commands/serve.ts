@@ -1,14 +1,17 @@
 /**
  * `apprentice serve`: an OpenAI-compatible HTTP API (chat and completions, streaming too) for one model,
- * or for a weak model boosted by a built grimoire set (`serve <set dir> --weak <spec>`).
+ * or for a weak model boosted by a built grimoire set (`serve <set dir> [--weak <spec>] [--dataset <spec>]`).
  */
 import { Command } from 'commander';
 import { z } from 'zod';
+import { loadDataset } from '../../data/load.js';
+import type { TaskDefinition } from '../../data/types.js';
 import { GrimoireSet } from '../../grimoire/index.js';
 import { startApiServer } from '../../server/app.js';
 import { grimoireRouter } from '../../server/grimoire.js';
 import { resolveServeTarget } from '../../server/target.js';
 import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
+import { InputError } from '../../util/errors.js';
 import { parseOptions } from '../validate.js';
 
 const schema = modelLayerSchema.extend({
@@ -16,6 +19,7 @@ const schema = modelLayerSchema.extend({
   host: z.string().min(1),
   name: z.string().min(1).optional(),
   weak: z.string().min(1).optional(),
+  dataset: z.string().min(1).optional(),
 });
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -25,7 +29,8 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models)')
     .argument('<model>', 'a .gguf file, a built-in checkpoint folder, a built grimoire set folder (with --weak), or any model spec (gguf:..., openai:...@..., replay:...)')
-    .option('--weak <spec>', 'with a grimoire set folder: the weak model that answers with the chosen grimoire')
+    .option('--weak <spec>', 'with a grimoire set folder: the weak model that answers with the chosen grimoire (default: the one the set was built for)')
+    .option('--dataset <spec>', 'with a grimoire set that does not record its task (an imported one): the dataset whose task the weak model is told, e.g. grimoire:data/SST2')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '8080')
     .option('--host <address>', 'address to bind; the default serves this machine only', '127.0.0.1')
     .option('--name <id>', 'model id clients use (default: the file or folder name, or the model name)')
@@ -41,7 +46,9 @@ export function registerServe(program: Command): void {
     const hub = createHub({ ...options, concurrency });
     try {
       const model = await hub.model(spec); // load now, so a bad file fails before listening
-      const set = grimoireSet ? await GrimoireSet.load(grimoireSet, { models: hub }) : undefined;
+      if (options.dataset && !grimoireSet) throw new InputError('--dataset is only for a grimoire set folder', { field: 'dataset' });
+      const task = options.dataset ? await taskOf(options.dataset) : undefined;
+      const set = grimoireSet ? await GrimoireSet.load(grimoireSet, { models: hub, ...(task ? { task } : {}) }) : undefined;
       const route = set ? grimoireRouter(set) : undefined;
       const server = await startApiServer({ model, name, host: options.host, port: options.port, route });
       if (!LOOPBACK.has(options.host)) {
@@ -72,4 +79,8 @@ export function registerServe(program: Command): void {
       await hub.close();
     }
   });
+}
+
+async function taskOf(datasetSpec: string): Promise<TaskDefinition> {
+  return (await loadDataset(datasetSpec)).task;
 }
