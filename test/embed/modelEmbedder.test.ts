@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEmbedder, ensureFitted, loadEmbedder } from '../../src/embed/index.js';
 import { ModelEmbedder, createModelEmbedder } from '../../src/embed/modelEmbedder.js';
 import { TfidfLsaEmbedder } from '../../src/embed/tfidf.js';
@@ -10,18 +10,16 @@ import { ModelHub } from '../../src/models/hub.js';
 import { writeRecording } from '../../src/models/providers/replay.js';
 import type { CallRecord, EmbedResponse, LanguageModel } from '../../src/models/types.js';
 import { InputError } from '../../src/util/errors.js';
+import { cleanupAfterEach } from '../support/cleanup.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const defer = cleanupAfterEach();
 
 const usage = { promptTokens: 1, completionTokens: 0 };
 
 /** A replay model (the real provider, behind the real middleware stack) answering the given embed batches. */
 async function replayModel(batches: Array<{ texts: string[]; vectors: number[][] }>) {
   const dir = mkdtempSync(join(tmpdir(), 'apprentice-embed-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  defer(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'calls.jsonl');
   writeRecording(
     file,
@@ -33,7 +31,7 @@ async function replayModel(batches: Array<{ texts: string[]; vectors: number[][]
   );
   const calls: CallRecord[] = [];
   const hub = new ModelHub({ cachePath: 'none', onCall: (record) => calls.push(record), warn: () => {} });
-  cleanups.push(() => hub.close());
+  defer(() => hub.close());
   const spec = `replay:${file}`;
   return { hub, spec, calls, model: await hub.model(spec) };
 }

@@ -10,31 +10,23 @@ import { createAnthropicModel, DEFAULT_ANTHROPIC_MAX_TOKENS } from '../../src/mo
 import type { LanguageModel } from '../../src/models/types.js';
 import { InputError } from '../../src/util/errors.js';
 import { startFakeAnthropicServer, type FakeAnthropicServer, type FakeAnthropicServerOptions, type Fault } from '../support/fakeAnthropicServer.js';
+import { cleanupAfterEach } from '../support/cleanup.js';
+import { modelErrorOf as failure } from '../support/modelError.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
+afterEach(() => {
   vi.unstubAllEnvs();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
 });
+const defer = cleanupAfterEach();
 
 async function setup(options: FakeAnthropicServerOptions = {}): Promise<{ server: FakeAnthropicServer; model: LanguageModel }> {
   const server = await startFakeAnthropicServer(options);
-  cleanups.push(() => server.close());
+  defer(() => server.close());
   const model = createAnthropicModel({
     spec: 'anthropic:claude-test',
     model: 'claude-test',
     env: { ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: server.url },
   });
   return { server, model };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ModelError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ModelError);
-  return error as ModelError;
 }
 
 describe('Anthropic provider', () => {
@@ -85,10 +77,10 @@ describe('Anthropic provider', () => {
 
   it('has no native n: the hub fans n out into separate calls', async () => {
     const server = await startFakeAnthropicServer();
-    cleanups.push(() => server.close());
+    defer(() => server.close());
     vi.stubEnv('ANTHROPIC_BASE_URL', server.url);
     const hub = new ModelHub({ cachePath: 'none', apiKey: 'sk-ant-test', warn: () => {} });
-    cleanups.push(() => hub.close());
+    defer(() => hub.close());
     const model = await hub.model('anthropic:claude-test');
     expect(model.capabilities.nativeN).toBe(false);
     const answer = await model.generate({ messages: [{ role: 'user', content: 'hi' }], n: 3, temperature: 1 });

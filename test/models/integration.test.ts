@@ -5,10 +5,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelHub, type ModelHubOptions } from '../../src/models/hub.js';
 import type { GenerateRequest } from '../../src/models/types.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer, type FakeOpenAIServerOptions } from '../support/fakeOpenAIServer.js';
+import { cleanupAfterEach } from '../support/cleanup.js';
 
 const ask = (content: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({
   messages: [{ role: 'user', content }],
@@ -17,16 +18,13 @@ const ask = (content: string, extra: Partial<GenerateRequest> = {}): GenerateReq
 });
 const tempDir = () => mkdtempSync(join(tmpdir(), 'apprentice-integration-'));
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
-});
+const defer = cleanupAfterEach();
 
 async function setup(serverOptions: FakeOpenAIServerOptions, hubOptions: ModelHubOptions = {}) {
   const server: FakeOpenAIServer = await startFakeOpenAIServer(serverOptions);
-  cleanups.push(() => server.close());
+  defer(() => server.close());
   const hub = new ModelHub({ cachePath: join(tempDir(), 'cache.sqlite'), apiKey: 'test', warn: () => {}, ...hubOptions });
-  cleanups.push(() => hub.close());
+  defer(() => hub.close());
   const model = await hub.model(`openai:fake-model@${server.url}`);
   return { server, hub, model };
 }
@@ -93,7 +91,7 @@ describe('model layer against a real OpenAI-compatible server', () => {
     await server.close();
 
     const offline = new ModelHub({ cachePath: 'none', warn: () => {} });
-    cleanups.push(() => offline.close());
+    defer(() => offline.close());
     const replay = await offline.model(`replay:${recordPath}`);
     const replayed = await Promise.all([replay.generate(ask('a')), replay.generate(ask('b', { temperature: 0.8, n: 2 }))]);
     expect(replayed.map((r) => r.completions)).toEqual(live.map((r) => r.completions));

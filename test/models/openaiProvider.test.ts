@@ -3,7 +3,7 @@
  * mapping, native n, stop strings, logprobs, continuation scoring via echo, embeddings, and every
  * failure mapped to the right ModelError kind.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/models/errors.js';
 import { parseRetryAfter } from '../../src/models/providers/httpErrors.js';
 import { createOpenAIModel, renderMessages } from '../../src/models/providers/openai.js';
@@ -17,15 +17,14 @@ import {
   type FakeOpenAIServerOptions,
   type Fault,
 } from '../support/fakeOpenAIServer.js';
+import { cleanupAfterEach } from '../support/cleanup.js';
+import { modelErrorOf as failure } from '../support/modelError.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
-});
+const defer = cleanupAfterEach();
 
 async function setup(options: FakeOpenAIServerOptions = {}): Promise<{ server: FakeOpenAIServer; model: LanguageModel }> {
   const server = await startFakeOpenAIServer(options);
-  cleanups.push(() => server.close());
+  defer(() => server.close());
   const model = createOpenAIModel({ spec: `openai:fake@${server.url}`, model: 'fake', baseURL: server.url, apiKey: 'sk-test', env: {} });
   return { server, model };
 }
@@ -34,15 +33,6 @@ const ask = (content: string, extra: Partial<GenerateRequest> = {}): GenerateReq
   messages: [{ role: 'user', content }],
   ...extra,
 });
-
-async function failure(promise: Promise<unknown>): Promise<ModelError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ModelError);
-  return error as ModelError;
-}
 
 describe('OpenAI provider: generate', () => {
   it('sends the sampling parameters and reads text, finish reason and usage', async () => {
@@ -258,7 +248,7 @@ describe('OpenAI provider: failures', () => {
 describe('OpenAI provider: keys', () => {
   it('works against a base URL without any key', async () => {
     const server = await startFakeOpenAIServer();
-    cleanups.push(() => server.close());
+    defer(() => server.close());
     const model = createOpenAIModel({ spec: 'openai:local', model: 'local', baseURL: server.url, env: {} });
     expect((await model.generate(ask('hi'))).completions[0]!.text).toBe('echo: hi');
     expect(server.requests[0]!.headers.authorization).toBe('Bearer not-needed');
@@ -266,7 +256,7 @@ describe('OpenAI provider: keys', () => {
 
   it('takes the key from OPENAI_API_KEY and the base URL from OPENAI_BASE_URL', async () => {
     const server = await startFakeOpenAIServer();
-    cleanups.push(() => server.close());
+    defer(() => server.close());
     const model = createOpenAIModel({ spec: 'openai:m', model: 'm', env: { OPENAI_API_KEY: 'sk-env', OPENAI_BASE_URL: server.url } });
     await model.generate(ask('hi'));
     expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-env');
