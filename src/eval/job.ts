@@ -137,7 +137,8 @@ async function modelEvaluator(config: EvalJobConfig, dataset: Dataset, hub: Mode
     : generationEvaluator(model, dataset.task, config, demosFor);
 }
 
-function withValidation(dataset: Dataset, config: EvalJobConfig): Dataset {
+/** The dataset as an evaluation sees it: a validation split held out of train (seeded) when one is needed and missing. */
+export function withValidation(dataset: Dataset, config: Pick<EvalJobConfig, 'split' | 'demoSplit' | 'validationFraction' | 'seed'>): Dataset {
   const needsValidation = config.split === 'validation' || config.demoSplit === 'validation';
   if (!needsValidation || dataset.splits.validation || !dataset.splits.train) return dataset;
   return holdOutValidation(dataset, { fraction: config.validationFraction, seed: config.seed });

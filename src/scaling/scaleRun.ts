@@ -13,11 +13,13 @@
  */
 import { join } from 'node:path';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
-import type { Dataset, Example } from '../data/types.js';
-import { runEvalJob, type EvalJobConfig } from '../eval/job.js';
+import { selectExamples } from '../data/split.js';
+import type { Dataset } from '../data/types.js';
+import { runEvalJob, withValidation, type EvalJobConfig } from '../eval/job.js';
 import type { PromptStyle } from '../eval/prompts.js';
 import { isModelError } from '../models/errors.js';
 import type { ModelHub } from '../models/hub.js';
+import { constantGuess, type ConstantGuess } from './constantGuess.js';
 import type { FamilyModel } from './modelFamily.js';
 import type { ScoreRow } from './scoreRow.js';
 
@@ -131,7 +133,11 @@ export async function runScale(config: ScaleRunConfig, hub: ModelHub): Promise<S
       );
       return false;
     });
-    const accuracyBaseline = accuracyBaselineOf(dataset, config.split);
+    const { constantGuess: guessed, ...accuracyBaseline } = accuracyBaselineOf(withValidation(dataset, config), config);
+    if (guessed && guessed.accuracy > 0) {
+      const { guess, accuracy } = guessed;
+      notes.push(`${task.name}: exact-match chance ${accuracy.toFixed(3)}, the accuracy of always answering "${guess}" (the most common training answer)`);
+    }
     const choiceTask = task.answer.kind === 'label' || task.answer.kind === 'multiple_choice';
 
     for (const model of config.models) {
@@ -222,20 +228,28 @@ export async function runScale(config: ScaleRunConfig, hub: ModelHub): Promise<S
 
 /**
  * Accuracy's chance level: 1/k for a k-label task, the mean of 1/(number of choices) for a
- * multiple-choice task, 0 for numbers and free text (guessing an exact value does not work).
+ * multiple-choice task, and for numbers, expressions and free text the accuracy of always giving the
+ * most common training answer on the evaluated examples (0 when there is no training split).
  */
-function accuracyBaselineOf(dataset: Dataset, split: string): Pick<ScoreRow, 'random' | 'max' | 'labels'> {
+function accuracyBaselineOf(
+  dataset: Dataset,
+  config: Pick<ScaleRunConfig, 'split' | 'limit' | 'sample' | 'seed'>,
+): Pick<ScoreRow, 'random' | 'max' | 'labels'> & { constantGuess?: ConstantGuess } {
   const answer = dataset.task.answer;
+  const evaluated = selectExamples(dataset.splits[config.split] ?? [], config);
   if (answer.kind === 'label') return { labels: answer.labels.length, max: 1 };
   if (answer.kind === 'multiple_choice') {
-    const pool: Example[] = dataset.splits[split] ?? [];
-    const withChoices = pool.filter((example) => example.choices?.length);
+    const withChoices = evaluated.filter((example) => example.choices?.length);
     if (withChoices.length) {
       const random = withChoices.reduce((sum, example) => sum + 1 / (example.choices?.length ?? 1), 0) / withChoices.length;
       return { random, max: 1 };
     }
+    return { random: 0, max: 1 };
   }
-  return { random: 0, max: 1 };
+  const guess = constantGuess(answer, dataset.splits.train ?? [], evaluated);
+  // A guess that is always right leaves no range to normalize over; such a task measures nothing.
+  if (!guess || guess.accuracy >= 1) return { random: 0, max: 1 };
+  return { random: guess.accuracy, max: 1, constantGuess: guess };
 }
 
 /**

@@ -24,6 +24,7 @@ interface Output {
   analysis: { task: string; metric: string; scores: { model: string; score: number }[]; verdict: string | null }[];
   evaluations: { model: string; prompting: string; errors: number; invalid: number; runDir: string }[];
   files: { html: string; markdown: string; svg: string; scores: { csv: string; json: string } };
+  notes: string[];
 }
 
 /** Problems "a + b" and "a + b - c" with gold answers and rationales. */
@@ -41,6 +42,15 @@ function writeTask(dir: string, kind: 'add' | 'mixed'): Map<string, number> {
       const rationale = kind === 'add' ? `${a} + ${b} = ${answer}.` : `${a} + ${b} = ${a + b}. ${a + b} - ${c} = ${answer}.`;
       gold.set(question, answer);
       lines.push(JSON.stringify({ question, answer: String(answer), rationale }));
+    }
+    // The most common training answer (for the constant-guess chance level): that of test problems 1 and 16.
+    if (split === 'train') {
+      const common = kind === 'add' ? 35 : 34;
+      for (const name of ['Sam', 'Kim']) {
+        const question = `${name} has ${common} marbles. How many marbles does ${name} have?`;
+        gold.set(question, common);
+        lines.push(JSON.stringify({ question, answer: String(common), rationale: `${name} has ${common}.` }));
+      }
     }
     writeFileSync(join(dir, `${split}.jsonl`), lines.join('\n') + '\n');
   }
@@ -127,9 +137,13 @@ describe('apprentice scale run against loopback OpenAI-compatible servers', () =
       expect(direct[2]!).toBeGreaterThan(direct[0]!);
       expect(direct[2]!).toBeLessThan(1);
     }
-    // Baselines: exact numbers have chance 0; log P(target) is bounded by 0 with the family's worst as floor.
-    const acc = output.rows.find((r) => r.metric === 'accuracy (direct)')!;
-    expect(acc).toMatchObject({ random: 0, max: 1 });
+    // Baselines: exact numbers have as chance the accuracy of always giving the most common training answer
+    // (35 for add, 34 for mixed: the answer of test problems 1 and 16); log P(target) is bounded by 0 with
+    // the family's worst as floor.
+    for (const task of ['add', 'mixed']) {
+      expect(output.rows.find((r) => r.task === task && r.metric === 'accuracy (direct)')).toMatchObject({ random: 2 / 20, max: 1 });
+      expect(output.notes).toContainEqual(expect.stringContaining(`${task}: exact-match chance 0.100, the accuracy of always answering "${task === 'add' ? 35 : 34}"`));
+    }
     const logp = output.rows.filter((r) => r.metric === 'logP(target) (direct)');
     expect(logp).toHaveLength(6);
     for (const row of logp) expect(row.max).toBe(0);
