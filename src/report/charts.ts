@@ -30,6 +30,12 @@ export interface EstimateBarsOptions {
   width?: number;
 }
 
+/**
+ * Shared chart configuration. Legend labels are never cut: vega's default labelLimit (160 px, measured
+ * by a rough estimate when rendering headless) truncated series names such as "distilling step-by-step".
+ */
+export const CHART_CONFIG = { legend: { labelLimit: 0 } } as const;
+
 const D3_FORMAT: Record<ValueFormat, string> = { percent: '.1%', decimal: '.3f' };
 const AXIS_FORMAT: Record<ValueFormat, string> = { percent: '.0%', decimal: '~g' };
 
@@ -55,6 +61,7 @@ export function estimateBarsSpec(bars: readonly EstimateBar[], options: Estimate
   const y = { field: 'label', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 320 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: CHART_CONFIG,
     ...(options.title ? { title: options.title } : {}),
     width: options.width ?? 520,
     height: { step: 30 },
@@ -131,6 +138,7 @@ export function seriesLinesSpec(points: readonly SeriesPoint[], options: SeriesL
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: CHART_CONFIG,
     ...(options.title ? { title: options.title } : {}),
     width: options.width ?? 520,
     height: options.height ?? 300,

@@ -4,7 +4,7 @@
  * a second grouping. Used by the scaling lab: rows are tasks, columns discrete vs smooth metrics,
  * colour the metric, dashes the prompting (direct vs chain of thought), x = log10(parameters).
  */
-import type { ChartSpec } from './charts.js';
+import { CHART_CONFIG, type ChartSpec } from './charts.js';
 
 export interface FacetPoint {
   /** Panel row (e.g. the task). */
@@ -101,6 +101,7 @@ export function facetedLinesSpec(points: readonly FacetPoint[], options: Faceted
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: CHART_CONFIG,
     ...(options.title ? { title: options.title } : {}),
     data: { values },
     facet: {

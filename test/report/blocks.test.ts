@@ -129,6 +129,19 @@ describe('charts rendered to SVG by vega', () => {
     expect(svg.match(/aria-roledescription="line mark"/g)).toHaveLength(1);
     expect(svg).not.toContain('area mark');
   });
+
+  it('writes legend labels in full (the data-efficiency legend used to be cut at 160 px)', async () => {
+    const series = ['distilling step-by-step', 'standard fine-tuning', 'teacher (teacher on test (chain of thought))'];
+    const svg = await renderChartSvg(
+      seriesLinesSpec(
+        series.flatMap((name, i) => [0.5, 1].map((x) => ({ series: name, x, y: 0.2 * i + x / 4 }))),
+        { xTitle: 'fraction of the training data', yTitle: 'test accuracy', format: 'percent' },
+      ),
+    );
+    const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    for (const name of series) expect(texts).toContain(name);
+    expect(texts.filter((text) => text?.includes('…'))).toEqual([]);
+  });
 });
 
 describe('page shell', () => {
