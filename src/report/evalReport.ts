@@ -4,39 +4,21 @@
  * totals and every example. Rendered as one self-contained HTML page and a Markdown summary
  * whose links point into the HTML page.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { compareRuns, type RunComparison } from '../eval/compare.js';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { estimateBarsSpec, renderChartSvg } from './charts.js';
+import { compareAgainst, comparisonTable, disagreementsHtml, type RunRef } from './comparison.js';
 import { exampleAnchor, examplesSectionHtml, exampleViewFromRecord, recordStatus, STATUS_LABEL } from './examples.js';
 import type { EvalRun } from './evalRun.js';
 import { loadEvalRuns } from './evalRun.js';
-import {
-  formatDifference,
-  formatEstimate,
-  formatInt,
-  formatPercent,
-  formatPValue,
-  formatUsd,
-} from './format.js';
-import { anchorId, html, type SafeHtml } from './html.js';
+import { formatEstimate, formatInt, formatUsd } from './format.js';
+import { anchorId, html } from './html.js';
 import { escapeMarkdown, markdownLink, truncate } from './markdown.js';
-import { chartFigure, jsonDetails, renderPage, type PageSection } from './page.js';
+import { chartFigure, factsHtml, jsonDetails, renderPage, type PageSection } from './page.js';
+import { REPORT_HTML, writeReportFiles, type ReportOptions, type WrittenReportFiles } from './reportFiles.js';
 import { estimateCell, tableHtml, tableMarkdown, type Table } from './table.js';
 
-export const REPORT_HTML = 'report.html';
-export const REPORT_MARKDOWN = 'report.md';
-
-export interface EvalReportOptions {
-  title?: string;
-  /** Bootstrap seed of the comparisons. Default 0. */
-  seed?: number;
-  /** Default now. */
-  generatedAt?: Date;
-  /** How the Markdown links to the HTML page. Default "report.html". */
-  htmlHref?: string;
+export interface EvalReportOptions extends ReportOptions {
   /** Examples listed per run in the Markdown summary (the HTML has them all). Default 50. */
   markdownExamples?: number;
 }
@@ -44,14 +26,6 @@ export interface EvalReportOptions {
 export interface EvalReport {
   html: string;
   markdown: string;
-}
-
-interface Comparison {
-  baseline: EvalRun;
-  other: EvalRun;
-  result?: RunComparison;
-  /** Why the runs could not be compared. */
-  problem?: string;
 }
 
 /** Anchor scope of run i (1-based in ids, as in the tables). */
@@ -106,77 +80,6 @@ function metricsTable(runs: readonly EvalRun[]): Table<string> | undefined {
   };
 }
 
-function compareAll(runs: readonly EvalRun[], seed: number): Comparison[] {
-  const [baseline, ...others] = runs;
-  if (!baseline) return [];
-  return others.map((other) => {
-    try {
-      return { baseline, other, result: compareRuns(baseline.dir, other.dir, seed) };
-    } catch (error) {
-      if (error instanceof InputError) return { baseline, other, problem: error.message };
-      throw error;
-    }
-  });
-}
-
-function comparisonTable(comparisons: readonly Comparison[], runs: readonly EvalRun[]): Table<Comparison> {
-  const number = (run: EvalRun) => runs.indexOf(run) + 1;
-  return {
-    id: 'comparison-table',
-    rows: comparisons,
-    columns: [
-      { header: 'A (baseline)', cell: (c) => ({ text: `${number(c.baseline)}. ${c.baseline.label}`, href: `#${runAnchor(number(c.baseline) - 1)}` }) },
-      { header: 'B', cell: (c) => ({ text: `${number(c.other)}. ${c.other.label}`, href: `#${runAnchor(number(c.other) - 1)}` }) },
-      { header: 'paired', align: 'right', cell: (c) => (c.result ? c.result.paired : null) },
-      { header: 'accuracy A', align: 'right', cell: (c) => formatPercent(c.result?.accuracyA) },
-      { header: 'accuracy B', align: 'right', cell: (c) => formatPercent(c.result?.accuracyB) },
-      {
-        header: 'B − A [95% CI]',
-        align: 'right',
-        cell: (c) => (c.result?.difference ? formatDifference(c.result.difference.mean, c.result.difference.ci95) : c.problem ?? '—'),
-      },
-      { header: 'bootstrap p', align: 'right', cell: (c) => formatPValue(c.result?.difference?.pValue) },
-      {
-        header: 'McNemar (only A / only B right, p)',
-        align: 'right',
-        cell: (c) => (c.result?.mcnemar ? `${c.result.mcnemar.onlyA} / ${c.result.mcnemar.onlyB}, p=${formatPValue(c.result.mcnemar.pValue)}` : null),
-      },
-    ],
-  };
-}
-
-interface Disagreement {
-  index: number;
-  baseline: string;
-  other: string;
-}
-
-/** Examples both runs scored where exactly one of them was right. */
-function disagreements(baseline: EvalRun, other: EvalRun): Disagreement[] {
-  const otherByIndex = new Map(other.records.map((record) => [record.index, record]));
-  const out: Disagreement[] = [];
-  for (const a of baseline.records) {
-    const b = otherByIndex.get(a.index);
-    if (!b || a.error || b.error || a.correct === null || b.correct === null || a.correct === b.correct) continue;
-    out.push({ index: a.index, baseline: recordStatus(a), other: recordStatus(b) });
-  }
-  return out;
-}
-
-function disagreementTable(c: Comparison, runs: readonly EvalRun[]): Table<Disagreement> {
-  const a = runs.indexOf(c.baseline);
-  const b = runs.indexOf(c.other);
-  const status = (s: string) => ({ text: STATUS_LABEL[s as keyof typeof STATUS_LABEL] ?? s, className: s });
-  return {
-    rows: disagreements(c.baseline, c.other),
-    columns: [
-      { header: '#', align: 'right', cell: (d) => d.index },
-      { header: `A: ${a + 1}. ${c.baseline.label}`, cell: (d) => ({ ...status(d.baseline), href: `#${exampleAnchor(runKey(a), d.index)}` }) },
-      { header: `B: ${b + 1}. ${c.other.label}`, cell: (d) => ({ ...status(d.other), href: `#${exampleAnchor(runKey(b), d.index)}` }) },
-    ],
-  };
-}
-
 function runFacts(run: EvalRun): Array<[string, string]> {
   const s = run.summary;
   const identity = run.config.identity ?? {};
@@ -195,10 +98,6 @@ function runFacts(run: EvalRun): Array<[string, string]> {
     ['seed', String(identity.seed ?? '—')],
     ['written by', `apprentice ${run.config.version ?? '?'}`],
   ];
-}
-
-function factsHtml(facts: Array<[string, string]>): SafeHtml {
-  return html`<dl>${facts.map(([key, value]) => html`<dt>${key}</dt><dd>${value}</dd>`)}</dl>`;
 }
 
 /** Tokens and dollars over all runs, when there are several. */
@@ -223,7 +122,12 @@ export async function buildEvalReport(runs: readonly EvalRun[], options: EvalRep
   const generatedAt = (options.generatedAt ?? new Date()).toISOString();
   const generator = `apprentice ${VERSION}`;
   const htmlHref = options.htmlHref ?? REPORT_HTML;
-  const comparisons = compareAll(runs, options.seed ?? 0);
+  const [baseline, ...others] = runs;
+  const comparisons = compareAgainst(baseline!, others, options.seed ?? 0);
+  const ref = (run: EvalRun): RunRef => {
+    const i = runs.indexOf(run);
+    return { text: `${i + 1}. ${run.label}`, href: `#${runAnchor(i)}`, scope: runKey(i) };
+  };
 
   const scoredRuns = runs.filter((run) => run.summary.accuracy !== null);
   const chart = scoredRuns.length
@@ -253,13 +157,8 @@ ${chart ? chartFigure(chart, 'Accuracy over scored examples; whiskers are 95% bo
       id: 'comparison',
       title: 'Paired comparison',
       body: html`<p>Each run against run 1 on the examples both scored: paired bootstrap of the accuracy difference and McNemar's test.</p>
-${tableHtml(comparisonTable(comparisons, runs))}
-${comparisons
-  .filter((c) => c.result)
-  .map((c) => {
-    const table = disagreementTable(c, runs);
-    return html`<details><summary>${table.rows.length} examples where exactly one of run ${runs.indexOf(c.baseline) + 1} and run ${runs.indexOf(c.other) + 1} is right</summary>${tableHtml(table)}</details>`;
-  })}`,
+${tableHtml(comparisonTable(comparisons, ref))}
+${disagreementsHtml(comparisons, ref, (run) => `run ${runs.indexOf(run) + 1}`)}`,
     });
   }
   runs.forEach((run, i) => {
@@ -294,7 +193,7 @@ ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord
     'Accuracy is over scored examples with a 95% bootstrap confidence interval; invalid answers count as wrong, failed calls are counted as errors and not scored.',
   ];
   if (metrics) md.push('', '## Metrics', '', tableMarkdown(metrics, { linkBase: htmlHref }));
-  if (comparisons.length) md.push('', '## Paired comparison', '', tableMarkdown(comparisonTable(comparisons, runs), { linkBase: htmlHref }));
+  if (comparisons.length) md.push('', '## Paired comparison', '', tableMarkdown(comparisonTable(comparisons, ref), { linkBase: htmlHref }));
   const limit = options.markdownExamples ?? 50;
   runs.forEach((run, i) => {
     md.push('', `## ${escapeMarkdown(`${i + 1}. ${run.label}`)}`, '');
@@ -325,9 +224,7 @@ ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord
   return { html: page, markdown: md.join('\n') };
 }
 
-export interface WrittenReport {
-  htmlPath: string;
-  markdownPath: string;
+export interface WrittenReport extends WrittenReportFiles {
   runs: EvalRun[];
 }
 
@@ -338,12 +235,6 @@ export async function writeEvalReport(
 ): Promise<WrittenReport> {
   if (!dirs.length) throw new InputError('a report needs at least one run folder');
   const runs = loadEvalRuns(dirs);
-  const outDir = resolve(options.outDir ?? runs[0]!.dir);
-  const report = await buildEvalReport(runs, options);
-  mkdirSync(outDir, { recursive: true });
-  const htmlPath = join(outDir, REPORT_HTML);
-  const markdownPath = join(outDir, REPORT_MARKDOWN);
-  writeFileSync(htmlPath, report.html);
-  writeFileSync(markdownPath, report.markdown);
-  return { htmlPath, markdownPath, runs };
+  const written = writeReportFiles(options.outDir ?? runs[0]!.dir, await buildEvalReport(runs, options));
+  return { ...written, runs };
 }

@@ -22,8 +22,12 @@ export interface EvalRunConfig {
     seed?: number;
     split?: string;
     dataset?: string;
+    /** Grimoire method runs: the weak model. */
+    weak?: string;
   };
   command?: string;
+  /** Grimoire method runs (`grimoire eval` writes one eval run per method): the method's folder name. */
+  method?: string;
   version?: string;
   task?: { name?: string; description?: string };
   [key: string]: unknown;
@@ -42,7 +46,8 @@ export interface EvalRun {
   model: string | null;
 }
 
-export function loadEvalRun(dir: string): EvalRun {
+/** `seed`: the bootstrap seed when the run's identity does not hold it (grimoire method runs). */
+export function loadEvalRun(dir: string, options: { seed?: number } = {}): EvalRun {
   const absolute = resolve(dir);
   const configPath = join(absolute, CONFIG_FILE);
   const recordsPath = join(absolute, RECORDS_FILE);
@@ -55,8 +60,8 @@ export function loadEvalRun(dir: string): EvalRun {
   } catch (error) {
     throw new InputError(`cannot read run configuration: ${(error as Error).message}`, { file: configPath });
   }
-  if (config.command !== undefined && config.command !== 'eval') {
-    throw new InputError(`this is a "${config.command}" run; only evaluation runs have a report yet`, { file: configPath });
+  if (!isEvalRunConfig(config)) {
+    throw new InputError(`this is a "${config.command}" folder, not an evaluation run`, { file: configPath });
   }
   const records = existsSync(recordsPath) ? [...readRecords<ExampleRecord>(recordsPath).values()] : [];
   records.sort((a, b) => a.index - b.index);
@@ -67,16 +72,22 @@ export function loadEvalRun(dir: string): EvalRun {
     label: labelFor(config, absolute),
     config,
     records,
-    summary: summarizeRecords(records, total, identity.seed ?? 0),
+    summary: summarizeRecords(records, total, identity.seed ?? options.seed ?? 0),
     task: config.task?.name ?? '?',
     split: identity.split ?? '?',
-    model: identity.model ?? null,
+    model: identity.model ?? identity.weak ?? null,
   };
+}
+
+/** `apprentice eval` runs, and the per-method runs of `grimoire eval` (same records, same summary). */
+export function isEvalRunConfig(config: EvalRunConfig): boolean {
+  return config.command === undefined || config.command === 'eval' || (config.command === 'grimoire eval' && typeof config.method === 'string');
 }
 
 /** "model · prompt style (k-shot)" from the run's identity. */
 function labelFor(config: EvalRunConfig, dir: string): string {
   const identity = config.identity ?? {};
+  if (config.method) return config.method;
   const source = identity.model ?? (identity.predictions ? `predictions ${basename(identity.predictions)}` : basename(dir));
   const parts = [source];
   if (identity.style) parts.push(identity.shots ? `${identity.style} (${identity.shots}-shot)` : identity.style);
@@ -86,7 +97,7 @@ function labelFor(config: EvalRunConfig, dir: string): string {
 
 /** Loads several runs, making labels unique by adding the folder name where two would be equal. */
 export function loadEvalRuns(dirs: readonly string[]): EvalRun[] {
-  const runs = dirs.map(loadEvalRun);
+  const runs = dirs.map((dir) => loadEvalRun(dir));
   const counts = new Map<string, number>();
   for (const run of runs) counts.set(run.label, (counts.get(run.label) ?? 0) + 1);
   for (const run of runs) {

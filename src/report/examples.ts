@@ -29,8 +29,9 @@ export interface ExampleView {
   extracted: string | null;
   gold: string;
   costUsd: number;
-  promptTokens: number;
-  completionTokens: number;
+  /** null: not recorded (e.g. a local student's answers). */
+  promptTokens: number | null;
+  completionTokens: number | null;
   latencyMs?: number;
   cached?: boolean;
   /** Anything else worth showing (reasoning, error, grimoire used, per-example scores). */
@@ -97,7 +98,7 @@ export function examplesTable(views: readonly ExampleView[], scope: string): Tab
       { header: 'result', cell: (view) => ({ text: STATUS_LABEL[view.status], className: view.status }) },
       { header: 'gold', cell: (view) => ({ text: truncate(view.gold, 60), title: view.gold }) },
       { header: 'extracted', cell: (view) => (view.extracted === null ? null : { text: truncate(view.extracted, 60), title: view.extracted }) },
-      { header: 'tokens', align: 'right', cell: (view) => formatInt(view.promptTokens + view.completionTokens) },
+      { header: 'tokens', align: 'right', cell: (view) => (view.promptTokens === null || view.completionTokens === null ? null : formatInt(view.promptTokens + view.completionTokens)) },
       { header: 'cost', align: 'right', cell: (view) => formatUsd(view.costUsd) },
     ],
   };
@@ -113,7 +114,9 @@ function promptHtml(prompt: ExampleView['prompt']): SafeHtml {
 export function exampleDetailsHtml(view: ExampleView, scope: string): SafeHtml {
   const id = exampleAnchor(scope, view.index);
   const meta = [
-    `${formatInt(view.promptTokens)} prompt + ${formatInt(view.completionTokens)} completion tokens`,
+    view.promptTokens === null || view.completionTokens === null
+      ? 'tokens not recorded'
+      : `${formatInt(view.promptTokens)} prompt + ${formatInt(view.completionTokens)} completion tokens`,
     formatUsd(view.costUsd),
     view.latencyMs !== undefined && !view.cached ? `${Math.round(view.latencyMs)} ms` : undefined,
     view.cached ? 'from cache' : undefined,

@@ -109,3 +109,8 @@ export function chartFigure(svg: string, caption?: string): SafeHtml {
 export function jsonDetails(summary: string, value: unknown, open = false): SafeHtml {
   return html`<details${open ? ' open' : ''}><summary>${summary}</summary><pre>${JSON.stringify(value, null, 2)}</pre></details>`;
 }
+
+/** Key–value facts (folder, model, totals, version...) as a definition list. */
+export function factsHtml(facts: ReadonlyArray<readonly [string, string]>): SafeHtml {
+  return html`<dl>${facts.map(([key, value]) => html`<dt>${key}</dt><dd>${value}</dd>`)}</dl>`;
+}

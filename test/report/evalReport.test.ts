@@ -6,6 +6,7 @@ import { buildEvalReport, loadEvalRun, loadEvalRuns, writeEvalReport } from '../
 import { formatEstimate } from '../../src/report/format.js';
 import { InputError } from '../../src/util/errors.js';
 import { record, writeEvalRun } from './evalRunFixture.js';
+import { danglingLinks } from './links.js';
 
 const EVIL_PROMPT = '</pre><script>alert(1)</script><img src=x onerror=alert(2)>';
 const EVIL_OUTPUT = '"><svg onload=alert(3)> ``` | table | breaker\n# heading';
@@ -22,11 +23,6 @@ function baselineRecords() {
   ];
 }
 
-/** Every same-page link (href="#id") must point at an element with that id. */
-function danglingLinks(page: string): string[] {
-  const ids = new Set([...page.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]));
-  return [...page.matchAll(/href="#([^"]*)"/g)].map((m) => m[1]!).filter((id) => !ids.has(id));
-}
 
 describe('evaluation report of one run', () => {
   const dir = writeEvalRun(baselineRecords(), { total: 8 });
