@@ -9,6 +9,7 @@ import { buildGrimoires } from '../../grimoire/build.js';
 import { EVAL_METHODS, evaluateGrimoires, type GrimoireEvalResult } from '../../grimoire/evaluate.js';
 import { importRecordedGrimoires } from '../../grimoire/import.js';
 import { SAMPLER_NAMES, type SamplerName } from '../../grimoire/types.js';
+import { writeGrimoireReport } from '../../report/grimoireReport.js';
 import { addDatasetOptions, datasetOptionsFrom, datasetSchema } from '../datasetOptions.js';
 import { percent } from '../format.js';
 import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
@@ -186,7 +187,9 @@ export function registerGrimoire(program: Command): void {
         },
         hub,
       );
-      process.stdout.write((options.json ? JSON.stringify(result) : formatTable(result)) + '\n');
+      const report = await writeGrimoireReport(result.runDir);
+      process.stderr.write(`report: ${report.htmlPath}\n`);
+      process.stdout.write((options.json ? JSON.stringify({ ...result, report: { html: report.htmlPath, markdown: report.markdownPath } }) : formatTable(result)) + '\n');
       if (result.errors > 0) {
         process.stderr.write(`${result.errors} answer(s) failed and are not scored; run the same command again to retry only them.\n`);
         process.exitCode = 3;

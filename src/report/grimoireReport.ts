@@ -1,0 +1,355 @@
+/**
+ * The report of a `grimoire eval` root folder: per method the accuracy with its 95% CI (table and
+ * chart), what was chosen on validation (best single grimoire, ranker) and the check that no test
+ * example was among the validation ones, how often each grimoire was routed to, every method
+ * against the weak model's zero-shot baseline (paired test), per-example drill-down with the
+ * grimoire used, cost and token totals, the resolved configuration and the versions. Everything is
+ * read from the files the command wrote (no model call).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import type { ExampleRecord } from '../eval/records.js';
+import type { GrimoireEvalResult, MethodResult } from '../grimoire/evaluate.js';
+import { CONFIG_FILE, SUMMARY_FILE } from '../runs/runDir.js';
+import { InputError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+import { estimateBarsSpec, renderChartSvg } from './charts.js';
+import { compareAgainst, comparisonTable, disagreementsHtml, type RunRef } from './comparison.js';
+import { loadEvalRun, type EvalRun } from './evalRun.js';
+import { examplesSectionHtml, exampleViewFromRecord, type ExampleView } from './examples.js';
+import { formatEstimate, formatInt, formatPercent, formatUsd } from './format.js';
+import { html } from './html.js';
+import { escapeMarkdown, markdownLink } from './markdown.js';
+import { chartFigure, factsHtml, jsonDetails, renderPage, type PageSection } from './page.js';
+import { writeReportFiles, type ReportOptions, type WrittenReportFiles } from './reportFiles.js';
+import { GRIMOIRE_EVAL_KIND } from './runKind.js';
+import { estimateCell, tableHtml, tableMarkdown, type Table } from './table.js';
+import { usageTotals, type UsageTotals } from './totals.js';
+
+interface RootConfig {
+  identity?: { kind?: string; seed?: number; validation?: string[] };
+  command?: string;
+  version?: string;
+  config?: Record<string, unknown>;
+}
+
+interface MethodEntry {
+  row: MethodResult;
+  run: EvalRun;
+  /** Section anchor and example scope. */
+  key: string;
+  name: string;
+}
+
+export interface GrimoireEvalFolder {
+  dir: string;
+  config: RootConfig;
+  result: GrimoireEvalResult;
+  methods: MethodEntry[];
+  /** Answers on validation per grimoire (used to choose the best single and train the ranker). */
+  validationRuns: EvalRun[];
+}
+
+export function methodName(row: Pick<MethodResult, 'method' | 'grimoire' | 'demos'>): string {
+  if (row.method === 'few-shot') return `few-shot (${row.demos ?? '?'} demos)`;
+  if (row.method === 'single' || row.method === 'best-single') return `${row.method}: ${row.grimoire ?? '?'}`;
+  return row.method;
+}
+
+/** A folder the result recorded as absolute, found again under the root (the root may have moved). */
+function underRoot(root: string, recordedRoot: string, recorded: string): string {
+  const inside = relative(recordedRoot, recorded);
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? join(root, inside) : recorded;
+}
+
+export function loadGrimoireEval(dir: string): GrimoireEvalFolder {
+  const root = resolve(dir);
+  const configPath = join(root, CONFIG_FILE);
+  const summaryPath = join(root, SUMMARY_FILE);
+  if (!existsSync(configPath) || !existsSync(summaryPath)) {
+    throw new InputError(`not a grimoire eval root (needs ${CONFIG_FILE} and ${SUMMARY_FILE} written by \`apprentice grimoire eval\`)`, { file: root });
+  }
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as RootConfig;
+  if (config.identity?.kind !== GRIMOIRE_EVAL_KIND) throw new InputError('not a grimoire eval root', { file: configPath });
+  const result = JSON.parse(readFileSync(summaryPath, 'utf8')) as GrimoireEvalResult;
+  const seed = config.identity.seed ?? 0;
+  const methods = result.methods.map((row, i) => ({
+    row,
+    run: loadEvalRun(underRoot(root, result.runDir, row.runDir), { seed }),
+    key: `m${i + 1}`,
+    name: methodName(row),
+  }));
+  const validationRuns = (result.validation?.grimoires ?? [])
+    .map((g) => join(root, 'validation', g.id))
+    .filter((folder) => existsSync(join(folder, CONFIG_FILE)))
+    .map((folder) => loadEvalRun(folder, { seed }));
+  return { dir: root, config, result, methods, validationRuns };
+}
+
+function resultsTable(methods: readonly MethodEntry[]): Table<MethodEntry> {
+  return {
+    id: 'results-table',
+    rows: methods,
+    columns: [
+      { header: 'method', cell: (m) => ({ text: m.name, href: `#${m.key}` }) },
+      { header: 'accuracy [95% CI]', align: 'right', cell: (m) => estimateCell(m.row.accuracy, m.row.ci95) },
+      { header: 'correct / scored', align: 'right', cell: (m) => `${m.row.correct} / ${m.row.scored}` },
+      { header: 'invalid', align: 'right', cell: (m) => m.row.invalid },
+      { header: 'errors', align: 'right', cell: (m) => m.row.errors },
+      {
+        header: 'tokens (prompt + completion)',
+        align: 'right',
+        cell: (m) => `${formatInt(m.run.summary.usage.promptTokens)} + ${formatInt(m.run.summary.usage.completionTokens)}`,
+      },
+      { header: 'cost', align: 'right', cell: (m) => formatUsd(m.row.costUsd) },
+      { header: '$ / correct', align: 'right', cell: (m) => formatUsd(m.row.costPerCorrectUsd) },
+      { header: 'examples', cell: (m) => ({ text: 'every answer', href: `#${m.key}-examples` }) },
+    ],
+  };
+}
+
+function validationTable(folder: GrimoireEvalFolder): Table<{ id: string; accuracy: number | null; scored: number }> | undefined {
+  const validation = folder.result.validation;
+  if (!validation) return undefined;
+  const best = folder.result.bestSingle?.grimoire;
+  return {
+    id: 'validation-table',
+    caption: `Accuracy of each grimoire on the ${validation.n} validation examples (source: ${validation.source}).`,
+    rows: validation.grimoires,
+    columns: [
+      { header: 'grimoire', cell: (g) => (g.id === best ? `${g.id} (chosen)` : g.id) },
+      { header: 'validation accuracy', align: 'right', cell: (g) => formatPercent(g.accuracy) },
+      { header: 'scored', align: 'right', cell: (g) => g.scored },
+    ],
+  };
+}
+
+/** Test examples that were also validation examples: must be none. */
+function testValidationOverlap(folder: GrimoireEvalFolder): { checked: number; overlap: number } | undefined {
+  const validation = folder.config.identity?.validation;
+  if (!validation) return undefined;
+  const ids = new Set(validation);
+  const testIds = new Set(folder.methods.flatMap((m) => m.run.records.map((record) => record.id)));
+  return { checked: testIds.size, overlap: [...testIds].filter((id) => ids.has(id)).length };
+}
+
+function selectionLines(folder: GrimoireEvalFolder): string[] {
+  const { result } = folder;
+  const lines: string[] = [];
+  if (result.validation) {
+    lines.push(
+      `Validation: ${result.validation.n} examples (${result.validation.source === 'manifest' ? 'held out of train by the grimoire build, before sampling' : result.validation.source === 'dataset' ? "the dataset's validation split" : 'a seeded stratified hold-out of train'}). Only these were used to choose the best single grimoire and to train the ranker; the ${result.split} split was not.`,
+    );
+    const overlap = testValidationOverlap(folder);
+    if (overlap) lines.push(`Checked: ${overlap.overlap} of the ${overlap.checked} evaluated ${result.split} examples are among the validation examples.`);
+  } else {
+    lines.push('No method needed validation (no best single grimoire, no ranker).');
+  }
+  if (result.bestSingle) lines.push(`Best single grimoire on validation: ${result.bestSingle.grimoire} (${formatPercent(result.bestSingle.validationAccuracy)}).`);
+  if (result.ranker) {
+    const v = result.ranker.validation;
+    lines.push(
+      `Ranker: trained on ${v.fitQuestions} validation questions, checked on ${v.checkQuestions} held-back ones, where it routes to ${formatPercent(v.checkRoutedAccuracy)} ` +
+        `vs ${formatPercent(v.checkBestSingleAccuracy)} for the best single grimoire on the fit part (${v.bestSingleOnFit}); mode ${v.mode}` +
+        (v.mode === 'prior' ? ' (it routed worse than one grimoire there, so it ranks grimoires by validation accuracy)' : '') +
+        `. Saved as ${basename(result.ranker.file)}.`,
+    );
+  }
+  const selection = result.methods.find((m) => m.selectionCostUsd !== undefined)?.selectionCostUsd;
+  if (selection !== undefined) lines.push(`Answering validation with every grimoire cost ${formatUsd(selection)}.`);
+  return lines;
+}
+
+interface RoutingRow {
+  method: string;
+  grimoire: string;
+  count: number;
+  share: number;
+  accuracy: number | null;
+}
+
+function routingRows(methods: readonly MethodEntry[]): RoutingRow[] {
+  return methods
+    .filter((m) => m.row.chosen)
+    .flatMap((m) => {
+      const total = Object.values(m.row.chosen!).reduce((a, b) => a + b, 0);
+      return Object.entries(m.row.chosen!)
+        .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+        .map(([grimoire, count]) => {
+          const scored = m.run.records.filter((r) => grimoireOf(r, m.row) === grimoire && !r.error && r.correct !== null);
+          return {
+            method: m.name,
+            grimoire,
+            count,
+            share: total ? count / total : 0,
+            accuracy: scored.length ? scored.filter((r) => r.correct).length / scored.length : null,
+          };
+        });
+    });
+}
+
+function routingTable(rows: readonly RoutingRow[]): Table<RoutingRow> {
+  return {
+    id: 'routing-table',
+    rows,
+    columns: [
+      { header: 'method', cell: (r) => r.method },
+      { header: 'grimoire', cell: (r) => r.grimoire },
+      { header: 'questions routed', align: 'right', cell: (r) => `${r.count} (${formatPercent(r.share)})` },
+      { header: 'accuracy on them', align: 'right', cell: (r) => formatPercent(r.accuracy) },
+    ],
+  };
+}
+
+function grimoireOf(record: ExampleRecord & { grimoire?: string }, row: MethodResult): string | undefined {
+  return record.grimoire ?? row.grimoire;
+}
+
+function exampleViews(m: MethodEntry): ExampleView[] {
+  return m.run.records.map((record) => {
+    const view = exampleViewFromRecord(record);
+    const grimoire = grimoireOf(record, m.row);
+    const context = grimoire ? { label: 'grimoire used', value: grimoire } : m.row.demos ? { label: 'demonstrations', value: `${m.row.demos} (few-shot)` } : { label: 'context', value: 'none (zero-shot)' };
+    return { ...view, fields: [context, ...(view.fields ?? [])] };
+  });
+}
+
+function totalsOf(folder: GrimoireEvalFolder): { test: UsageTotals; validation: UsageTotals; all: UsageTotals } {
+  const test = usageTotals(folder.methods.map((m) => m.run.summary.usage));
+  const validation = usageTotals(folder.validationRuns.map((run) => run.summary.usage));
+  return { test, validation, all: usageTotals([test, validation]) };
+}
+
+function totalsLine(label: string, totals: UsageTotals): string {
+  return `${label}: ${formatInt(totals.promptTokens)} prompt + ${formatInt(totals.completionTokens)} completion tokens, ${formatUsd(totals.costUsd)}`;
+}
+
+export async function buildGrimoireReport(folder: GrimoireEvalFolder, options: ReportOptions = {}): Promise<{ html: string; markdown: string }> {
+  const { result } = folder;
+  const title = options.title ?? `Grimoire evaluation: ${result.task} (${result.split}, ${result.n} examples), weak model ${result.weak}`;
+  const generatedAt = (options.generatedAt ?? new Date()).toISOString();
+  const generator = `apprentice ${VERSION}`;
+  const writtenBy = `apprentice ${folder.config.version ?? '?'}`;
+  const htmlHref = options.htmlHref ?? 'report.html';
+
+  const scored = folder.methods.filter((m) => m.row.accuracy !== null);
+  const chart = scored.length
+    ? await renderChartSvg(
+        estimateBarsSpec(scored.map((m) => ({ label: m.name, value: m.row.accuracy!, ci95: m.row.ci95 })), { valueTitle: `${result.split} accuracy (95% bootstrap CI)` }),
+      )
+    : undefined;
+
+  const baseline = folder.methods.find((m) => m.row.method === 'zero-shot');
+  const ref = (run: EvalRun): RunRef => {
+    const m = folder.methods.find((entry) => entry.run === run)!;
+    return { text: m.name, href: `#${m.key}`, scope: m.key };
+  };
+  const comparisons = baseline ? compareAgainst(baseline.run, folder.methods.filter((m) => m !== baseline).map((m) => m.run), options.seed ?? 0) : [];
+  const totals = totalsOf(folder);
+  const totalLines = [
+    totalsLine(`Evaluated methods on ${result.split}`, totals.test),
+    ...(folder.validationRuns.length ? [totalsLine('Validation answers (choosing and training)', totals.validation), totalsLine('Total', totals.all)] : []),
+  ];
+  const results = resultsTable(folder.methods);
+  const validation = validationTable(folder);
+  const routing = routingRows(folder.methods);
+  const selection = selectionLines(folder);
+
+  const sections: PageSection[] = [
+    {
+      id: 'results',
+      title: 'Results',
+      body: html`${tableHtml(results)}
+<ul>${totalLines.map((line) => html`<li>${line}</li>`)}</ul>
+${chart ? chartFigure(chart, 'Accuracy per method; whiskers are 95% bootstrap confidence intervals. Invalid answers count as wrong; failed calls are not scored.') : html`<p class="muted">no method has a scored example</p>`}`,
+    },
+    {
+      id: 'selection',
+      title: 'Chosen on validation',
+      body: html`<ul>${selection.map((line) => html`<li>${line}</li>`)}</ul>${validation ? tableHtml(validation) : ''}`,
+    },
+  ];
+  if (routing.length) {
+    sections.push({ id: 'routing', title: 'Routing', body: html`<p>How often each grimoire was chosen per question, and the accuracy on those questions.</p>${tableHtml(routingTable(routing))}` });
+  }
+  sections.push({
+    id: 'comparison',
+    title: 'Against the zero-shot baseline',
+    body: baseline
+      ? html`<p>Every method against the weak model's zero-shot answers on the examples both scored: paired bootstrap of the accuracy difference and McNemar's test.</p>
+${tableHtml(comparisonTable(comparisons, ref))}
+${disagreementsHtml(comparisons, ref, (run) => ref(run).text)}`
+      : html`<p class="muted">zero-shot was not among the evaluated methods, so there is no baseline to compare with.</p>`,
+  });
+  folder.methods.forEach((m) => {
+    const s = m.run.summary;
+    sections.push({
+      id: m.key,
+      title: m.name,
+      body: html`${factsHtml([
+        ['folder', m.run.dir],
+        ['accuracy', `${formatEstimate(m.row.accuracy, m.row.ci95)} (${m.row.correct}/${m.row.scored})`],
+        ['examples', `${s.n} (scored ${s.scored}, invalid ${s.invalid}, errors ${s.errors}, not run ${s.missing})`],
+        ['tokens', `${formatInt(s.usage.promptTokens)} prompt + ${formatInt(s.usage.completionTokens)} completion`],
+        ['cost', `${formatUsd(m.row.costUsd)} (${formatUsd(m.row.costPerQuestionUsd)} per question, ${formatUsd(m.row.costPerCorrectUsd)} per correct answer)`],
+        ['written by', `apprentice ${m.run.config.version ?? '?'}`],
+      ])}
+${jsonDetails('run identity (config.json)', m.run.config)}
+<h3 id="${m.key}-examples">Examples</h3>
+${m.run.records.length ? examplesSectionHtml(exampleViews(m), m.key) : html`<p class="muted">no records</p>`}`,
+    });
+  });
+  sections.push({
+    id: 'configuration',
+    title: 'Configuration',
+    body: html`${factsHtml([
+      ['folder', folder.dir],
+      ['task', `${result.task} (split ${result.split}, ${result.n} examples)`],
+      ['weak model', result.weak],
+      ['grimoire set', result.grimoireSet],
+      ['written by', writtenBy],
+      ['report by', generator],
+    ])}
+${jsonDetails('resolved configuration (config.json)', folder.config, true)}`,
+  });
+
+  const page = renderPage({ title, subtitle: `written by ${writtenBy} · report generated ${generatedAt} by ${generator}`, sections, generator });
+
+  const md: string[] = [
+    `# ${escapeMarkdown(title)}`,
+    '',
+    `Written by ${escapeMarkdown(writtenBy)}; report generated ${generatedAt} by ${escapeMarkdown(generator)}. Every example, the chart and the full configuration: ${markdownLink(htmlHref, htmlHref)}.`,
+    '',
+    '## Results',
+    '',
+    tableMarkdown(results, { linkBase: htmlHref }),
+    '',
+    ...totalLines.map((line) => `- ${escapeMarkdown(line)}`),
+    '',
+    'Accuracy is over scored examples with a 95% bootstrap confidence interval; invalid answers count as wrong, failed calls are not scored.',
+    '',
+    '## Chosen on validation',
+    '',
+    ...selection.map((line) => `- ${escapeMarkdown(line)}`),
+    ...(validation ? ['', tableMarkdown(validation)] : []),
+  ];
+  if (routing.length) md.push('', '## Routing', '', tableMarkdown(routingTable(routing)));
+  if (baseline) md.push('', '## Against the zero-shot baseline', '', tableMarkdown(comparisonTable(comparisons, ref), { linkBase: htmlHref }));
+  md.push(
+    '',
+    '## Configuration',
+    '',
+    `- **folder**: ${escapeMarkdown(folder.dir)}`,
+    `- **grimoire set**: ${escapeMarkdown(result.grimoireSet)}`,
+    `- **written by**: ${escapeMarkdown(writtenBy)}`,
+    `- **resolved configuration**: ${markdownLink('configuration in the HTML report', `${htmlHref}#configuration`)}`,
+    '',
+  );
+  return { html: page, markdown: md.join('\n') };
+}
+
+/** Reads a grimoire eval root and writes report.html and report.md (default: into it). */
+export async function writeGrimoireReport(dir: string, options: ReportOptions & { outDir?: string } = {}): Promise<WrittenReportFiles> {
+  const folder = loadGrimoireEval(dir);
+  return writeReportFiles(options.outDir ?? folder.dir, await buildGrimoireReport(folder, options));
+}
