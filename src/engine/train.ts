@@ -33,13 +33,23 @@ import { VERSION } from '../version.js';
 import { initBackend, tf } from './backend.js';
 import { loadCheckpoint, saveCheckpoint, TOKENIZER_JSON, WEIGHTS_FILE, type Checkpoint } from './checkpoint.js';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './formats/safetensors.js';
-import { configForSize, LlamaModel, MODEL_SIZES, tokenNll, type LlamaConfig, type ModelSize } from './model.js';
+import { configForSize, countParameters, initialWeights, LlamaModel, MODEL_SIZES, parameterShapes, tokenNll, type LlamaConfig, type ModelSize } from './model.js';
+import type { HostBatch } from './onnx/session.js';
 import { Tokenizer, trainTokenizer } from './tokenizer.js';
 import { encodeExample, tokenizerCorpus, type EncodedExample, type TrainingExample } from './trainingData.js';
 
 export type LossNormalization = 'token' | 'task';
 
 export const LOSS_NORMALIZATIONS: readonly LossNormalization[] = ['token', 'task'];
+
+/**
+ * What computes the forward and backward passes: 'onnx' (default), ONNX Runtime's native CPU kernels on a graph
+ * written by ./onnx/llama.ts, with parameters and AdamW in JS; 'tfjs', the tfjs model of ./model.ts on the
+ * WebAssembly backend. Both train the same model with the same loop; their numbers differ in float rounding.
+ */
+export type TrainBackend = 'onnx' | 'tfjs';
+
+export const TRAIN_BACKENDS: readonly TrainBackend[] = ['onnx', 'tfjs'];
 
 export interface TrainOptions {
   train: readonly TrainingExample[];
@@ -87,6 +97,13 @@ export interface TrainOptions {
    * given, must match it (an InputError names the difference). Its contents are part of the run identity.
    */
   initFrom?: string;
+  /** Default 'onnx' (see TrainBackend). */
+  backend?: TrainBackend;
+  /**
+   * Threads of the onnx backend's kernels (default: env APPRENTICE_THREADS, else os.availableParallelism()).
+   * The tfjs backend takes its threads from APPRENTICE_WASM_THREADS (./backend.ts).
+   */
+  threads?: number;
   /** Recorded in config.json's "apprentice" section (e.g. the data file). */
   info?: Record<string, unknown>;
   onEvent?: (event: TrainEvent) => void;
@@ -155,11 +172,7 @@ export function batchIndices(step: number, batchSize: number, count: number, see
   return out;
 }
 
-interface Batch {
-  tokens: tf.Tensor2D;
-  targets: tf.Tensor1D;
-  /** Per position: example weight / scored tokens in the optimizer batch (0 where not scored). */
-  weights: tf.Tensor1D;
+interface Batch extends HostBatch {
   /** Per position: 1 where scored (completion). */
   scored: Float32Array;
   tasks: string[];
@@ -182,7 +195,10 @@ export function tokenLossWeights(
   return examples.map((e) => e.weight / Math.max(1, normalization === 'task' ? (byTask.get(e.task) as number) : total));
 }
 
-/** Pads to the longest sequence (rounded up to a multiple of 8) with the pad token; padding is not scored. */
+/**
+ * Pads to the longest sequence (rounded up to a multiple of 8) with the pad token; padding is not scored.
+ * `weights` holds, per position, the example's token weight where scored and 0 elsewhere.
+ */
 function makeBatch(examples: readonly EncodedExample[], padId: number, tokenWeights: readonly number[], contextLength: number): Batch {
   const longest = Math.max(...examples.map((e) => e.ids.length - 1));
   const T = Math.min(contextLength, Math.ceil(longest / 8) * 8);
@@ -206,19 +222,7 @@ function makeBatch(examples: readonly EncodedExample[], padId: number, tokenWeig
       }
     }
   });
-  return {
-    tokens: tf.tensor2d(tokens, [B, T], 'int32'),
-    targets: tf.tensor1d(targets, 'int32'),
-    weights: tf.tensor1d(weights, 'float32'),
-    scored,
-    tasks,
-    taskOf,
-    positions: B * T,
-  };
-}
-
-function disposeBatch(batch: Batch): void {
-  tf.dispose([batch.tokens, batch.targets, batch.weights]);
+  return { B, T, tokens, targets, weights, scored, tasks, taskOf, positions: B * T };
 }
 
 function scoredTokens(example: EncodedExample): number {
@@ -246,17 +250,20 @@ class TaskLosses {
   }
 }
 
+type Scores = { nll: Float32Array; hits: Uint8Array };
+
 /**
- * Weighted loss and accuracy of the model on examples, without gradients. The loss is the weighted mean of
- * the token losses ('token') or of the per-task token means, weighted by the tasks' mean weights ('task').
+ * Validation of examples in micro-batches: `score` gives each batch's per-token nll and argmax hits. The loss
+ * is the weighted mean of the token losses ('token') or of the per-task token means, weighted by the tasks'
+ * mean weights ('task').
  */
-export function evaluate(
-  model: LlamaModel,
+function* evaluation(
   examples: readonly EncodedExample[],
   padId: number,
   microBatchSize: number,
-  lossNormalization: LossNormalization = 'token',
-): { loss: number; accuracy: number; byTask: Record<string, number> } {
+  lossNormalization: LossNormalization,
+  contextLength: number,
+): Generator<Batch, { loss: number; accuracy: number; byTask: Record<string, number> }, Scores> {
   // 'task': each token weighs w / (the task's scored tokens in the whole set), then the weighted mean.
   const weights = tokenLossWeights(examples.map((e) => ({ weight: e.weight, task: e.task, scoredTokens: scoredTokens(e) })), lossNormalization);
   const scale = lossNormalization === 'task' ? weights : examples.map((e) => e.weight);
@@ -267,13 +274,9 @@ export function evaluate(
   const byTask = new TaskLosses();
   for (let start = 0; start < examples.length; start += microBatchSize) {
     const chunk = examples.slice(start, start + microBatchSize);
-    const batch = makeBatch(chunk, padId, scale.slice(start, start + microBatchSize), model.config.contextLength);
-    const [nll, hits] = tf.tidy(() => {
-      const logits = model.logits(batch.tokens);
-      const argmax = tf.argMax(logits, 1);
-      return [tokenNll(logits, batch.targets).dataSync() as Float32Array, tf.equal(argmax, batch.targets).dataSync() as Uint8Array];
-    });
-    const w = batch.weights.dataSync();
+    const batch = makeBatch(chunk, padId, scale.slice(start, start + microBatchSize), contextLength);
+    const { nll, hits } = yield batch;
+    const w = batch.weights;
     for (let i = 0; i < nll.length; i++) {
       if (!batch.scored[i]) continue;
       weighted += (w[i] as number) * (nll[i] as number);
@@ -282,15 +285,86 @@ export function evaluate(
       scored += 1;
     }
     byTask.add(batch, nll);
-    disposeBatch(batch);
   }
   return { loss: weightSum > 0 ? weighted / weightSum : NaN, accuracy: scored > 0 ? correct / scored : NaN, byTask: byTask.means() };
 }
 
+async function evaluateWith(engine: StepEngine, examples: readonly EncodedExample[], padId: number, microBatchSize: number, lossNormalization: LossNormalization, contextLength: number) {
+  const run = evaluation(examples, padId, microBatchSize, lossNormalization, contextLength);
+  let next = run.next();
+  while (!next.done) next = run.next(await engine.score(next.value));
+  return next.value;
+}
+
+/** Per-token nll and argmax hits of the tfjs model on a batch. */
+function tfjsScores(model: LlamaModel, batch: Batch): Scores {
+  const [nll, hits] = tf.tidy(() => {
+    const logits = model.logits(tf.tensor2d(batch.tokens, [batch.B, batch.T], 'int32'));
+    const targets = tf.tensor1d(batch.targets, 'int32');
+    return [tokenNll(logits, targets).dataSync() as Float32Array, tf.equal(tf.argMax(logits, 1), targets).dataSync() as Uint8Array];
+  });
+  return { nll, hits };
+}
+
+/**
+ * Weighted loss and accuracy of the (tfjs) model on examples, without gradients. The loss is the weighted mean
+ * of the token losses ('token') or of the per-task token means, weighted by the tasks' mean weights ('task').
+ */
+export function evaluate(
+  model: LlamaModel,
+  examples: readonly EncodedExample[],
+  padId: number,
+  microBatchSize: number,
+  lossNormalization: LossNormalization = 'token',
+): { loss: number; accuracy: number; byTask: Record<string, number> } {
+  const run = evaluation(examples, padId, microBatchSize, lossNormalization, model.config.contextLength);
+  let next = run.next();
+  while (!next.done) next = run.next(tfjsScores(model, next.value));
+  return next.value;
+}
+
 // ---------------------------------------------------------------------------------------------------------
-// AdamW with decoupled weight decay (on matrices only, not on norm gains).
+// The two backends behind one interface: parameters, summed gradients and AdamW moments.
 // ---------------------------------------------------------------------------------------------------------
 
+interface StepEngine {
+  /** Forward and backward of one micro-batch; gradients are summed until update(). */
+  accumulate(batch: Batch): Promise<{ loss: number; nll: Float32Array }>;
+  /** Clips the summed gradients' global norm (0 = off), one AdamW step (step from 1), clears them; the norm before clipping. */
+  update(learningRate: number, step: number, clipNorm: number): number;
+  score(batch: Batch): Promise<Scores>;
+  /** Current weights (Hugging Face names, parameterShapes order). */
+  weights(): Map<string, Float32Array>;
+  /** AdamW moments of a parameter. */
+  moments(name: string): { m: Float32Array; v: Float32Array };
+  setMoments(name: string, m: Float32Array, v: Float32Array): void;
+  /** Shown in config.json's apprentice.engine. */
+  readonly description: string;
+  dispose(): Promise<void>;
+}
+
+type AdamWSettings = { beta1: number; beta2: number; weightDecay: number };
+
+async function onnxEngine(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array>, adam: AdamWSettings, threads?: number): Promise<StepEngine> {
+  const [{ OnnxTrainer }, ort] = await Promise.all([import('./onnx/trainer.js'), import('onnxruntime-node')]);
+  const trainer = await OnnxTrainer.create(config, weights, adam, threads);
+  return {
+    accumulate: (batch) => trainer.accumulate(batch),
+    update: (learningRate, step, clipNorm) => trainer.update(learningRate, step, clipNorm),
+    score: (batch) => trainer.score(batch),
+    weights: () => trainer.params,
+    moments: (name) => trainer.moments(name),
+    setMoments: (name, m, v) => {
+      const live = trainer.moments(name);
+      live.m.set(m);
+      live.v.set(v);
+    },
+    description: `onnxruntime ${ort.env.versions.common}, ${trainer.threads} thread${trainer.threads === 1 ? '' : 's'}`,
+    dispose: () => trainer.release(),
+  };
+}
+
+/** AdamW with decoupled weight decay (on matrices only, not on norm gains), on tfjs variables. */
 class AdamW {
   readonly m = new Map<string, tf.Variable>();
   readonly v = new Map<string, tf.Variable>();
@@ -333,12 +407,73 @@ class AdamW {
   }
 }
 
+async function tfjsEngine(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array>, adam: AdamWSettings): Promise<StepEngine> {
+  const backend = await initBackend();
+  const model = new LlamaModel(config, weights);
+  const optimizer = new AdamW(model.params, adam.beta1, adam.beta2, adam.weightDecay);
+  let grads: Map<string, tf.Tensor> | undefined;
+  return {
+    accumulate: async (batch) => {
+      const tokens = tf.tensor2d(batch.tokens, [batch.B, batch.T], 'int32');
+      const targets = tf.tensor1d(batch.targets, 'int32');
+      const tokenWeights = tf.tensor1d(batch.weights, 'float32');
+      let nll: tf.Tensor | undefined;
+      const result = tf.variableGrads(() => {
+        const perToken = tokenNll(model.logits(tokens), targets);
+        nll = tf.keep(perToken);
+        return tf.sum(tf.mul(perToken, tokenWeights)) as tf.Scalar;
+      }, [...model.params.values()]);
+      const loss = result.value.dataSync()[0] as number;
+      const nllData = (nll as tf.Tensor).dataSync() as Float32Array;
+      tf.dispose([result.value, nll as tf.Tensor, tokens, targets, tokenWeights]);
+      const byParam = new Map([...model.params].map(([name, p]) => [name, result.grads[p.name] as tf.Tensor]));
+      if (!grads) grads = byParam;
+      else {
+        const previous = grads;
+        grads = new Map([...previous].map(([name, g]) => [name, tf.add(g, byParam.get(name) as tf.Tensor)]));
+        tf.dispose([...previous.values(), ...byParam.values()]);
+      }
+      return { loss, nll: nllData };
+    },
+    update: (learningRate, step, clipNorm) => {
+      let summed = grads as Map<string, tf.Tensor>;
+      const gradNorm = tf.tidy(() => Math.sqrt(tf.addN([...summed.values()].map((g) => tf.sum(tf.square(g)))).dataSync()[0] as number));
+      if (clipNorm > 0 && gradNorm > clipNorm) {
+        const scaled = new Map([...summed].map(([name, g]) => [name, tf.mul(g, clipNorm / (gradNorm + 1e-6))]));
+        tf.dispose([...summed.values()]);
+        summed = scaled;
+      }
+      optimizer.apply(summed, learningRate, step);
+      tf.dispose([...summed.values()]);
+      grads = undefined;
+      return gradNorm;
+    },
+    score: async (batch) => tfjsScores(model, batch),
+    weights: () => model.weights(),
+    moments: (name) => ({ m: optimizer.m.get(name)!.dataSync() as Float32Array, v: optimizer.v.get(name)!.dataSync() as Float32Array }),
+    setMoments: (name, m, v) => {
+      const shape = model.params.get(name)!.shape;
+      optimizer.m.get(name)!.assign(tf.tensor(m, shape));
+      optimizer.v.get(name)!.assign(tf.tensor(v, shape));
+    },
+    description: `tfjs ${backend}`,
+    dispose: async () => {
+      if (grads) tf.dispose([...grads.values()]);
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The run.
 // ---------------------------------------------------------------------------------------------------------
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const backend = await initBackend();
+  const backend = options.backend ?? 'onnx';
+  if (!TRAIN_BACKENDS.includes(backend)) {
+    throw new InputError(`the backend must be one of ${TRAIN_BACKENDS.join(', ')}`, { field: 'backend' });
+  }
   const seed = options.seed ?? 0;
   const size = options.size ?? 'small';
   const batchSize = options.batchSize ?? 16;
@@ -392,25 +527,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const config: LlamaConfig = init
     ? initConfig(init.checkpoint, options, contextLength)
     : { ...configForSize(size, tokenizer.vocabSize, contextLength), ...options.model, vocabSize: tokenizer.vocabSize, contextLength };
-  let model: LlamaModel;
-  if (state) {
-    const { tensors } = await readSafetensors(join(stateDir, state.files?.model ?? 'model.safetensors'));
-    model = new LlamaModel(config, new Map([...tensors].map(([name, t]) => [name, t.data])));
-  } else if (init) {
-    model = new LlamaModel(config, init.checkpoint.weights);
-  } else {
-    model = LlamaModel.create(config, seed);
-  }
-  const optimizer = new AdamW(model.params, options.beta1 ?? 0.9, options.beta2 ?? 0.95, options.weightDecay ?? 0.1);
+  const weights = state
+    ? new Map([...(await readSafetensors(join(stateDir, state.files?.model ?? 'model.safetensors'))).tensors].map(([name, t]) => [name, t.data]))
+    : init
+    ? init.checkpoint.weights
+    : initialWeights(config, seed);
+  const adam = { beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.95, weightDecay: options.weightDecay ?? 0.1 };
+  const engine = backend === 'onnx' ? await onnxEngine(config, weights, adam, options.threads) : await tfjsEngine(config, weights, adam);
   if (state) {
     const optimizerFile = join(stateDir, state.files?.optimizer ?? 'optimizer.safetensors');
     const { tensors } = await readSafetensors(optimizerFile);
-    for (const [name, p] of model.params) {
-      for (const [moment, store] of [['m', optimizer.m], ['v', optimizer.v]] as const) {
-        const saved = tensors.get(`${moment}.${name}`);
-        if (!saved) throw new InputError(`optimizer state ${moment}.${name} is missing`, { file: optimizerFile });
-        (store.get(name) as tf.Variable).assign(tf.tensor(saved.data, p.shape));
-      }
+    for (const { name } of parameterShapes(config)) {
+      const [m, v] = [tensors.get(`m.${name}`), tensors.get(`v.${name}`)];
+      if (!m || !v) throw new InputError(`optimizer state ${m ? 'v' : 'm'}.${name} is missing`, { file: optimizerFile });
+      engine.setMoments(name, m.data, v.data);
     }
   }
   state ??= {
@@ -419,20 +549,23 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
   const resumedFrom = state.step;
   const info = {
-    ...options.info, engine: `apprentice ${VERSION} (tfjs ${backend})`, size: init && !options.size ? (init.checkpoint.info.size ?? null) : size, seed, steps, batchSize, learningRate: peak,
+    ...options.info, engine: `apprentice ${VERSION} (${engine.description})`, size: init && !options.size ? (init.checkpoint.info.size ?? null) : size, seed, steps, batchSize, learningRate: peak,
     trainExamples: trainSet.length, validationExamples: validationSet.length, lossNormalization,
     ...(init ? { initFrom: resolve(options.initFrom as string) } : {}),
   };
 
   const saveBest = async (): Promise<void> => {
-    await saveCheckpoint(options.outDir, { config, weights: model.weights(), tokenizer, info: { ...info, step: state!.step, validationLoss: state!.bestValidationLoss } });
+    await saveCheckpoint(options.outDir, { config, weights: engine.weights(), tokenizer, info: { ...info, step: state!.step, validationLoss: state!.bestValidationLoss } });
   };
   const saveState = async (): Promise<void> => {
-    const weights = new Map<string, SafetensorsTensor>([...model.params].map(([name, p]) => [name, { shape: p.shape, data: p.dataSync() as Float32Array }]));
+    const current = engine.weights();
+    const weights = new Map<string, SafetensorsTensor>();
     const moments = new Map<string, SafetensorsTensor>();
-    for (const [name, p] of model.params) {
-      moments.set(`m.${name}`, { shape: p.shape, data: optimizer.m.get(name)!.dataSync() as Float32Array });
-      moments.set(`v.${name}`, { shape: p.shape, data: optimizer.v.get(name)!.dataSync() as Float32Array });
+    for (const { name, shape } of parameterShapes(config)) {
+      weights.set(name, { shape, data: current.get(name) as Float32Array });
+      const { m, v } = engine.moments(name);
+      moments.set(`m.${name}`, { shape, data: m });
+      moments.set(`v.${name}`, { shape, data: v });
     }
     // Tensors under step-numbered names, then state.json (renamed into place) pointing at them, then the
     // old tensors go: a crash at any point leaves a state.json whose files are all there.
@@ -449,7 +582,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 
   options.onEvent?.({
-    type: 'start', step: state.step, steps, parameters: model.parameterCount, trainExamples: trainSet.length,
+    type: 'start', step: state.step, steps, parameters: countParameters(config), trainExamples: trainSet.length,
     validationExamples: validationSet.length, truncated: trainSet.filter((e) => e.truncated).length,
   });
 
@@ -468,38 +601,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const indices = batchIndices(step, batchSize, trainSet.length, seed);
       const examples = indices.map((i) => trainSet[i] as EncodedExample);
       const tokenWeights = tokenLossWeights(examples.map((e) => ({ weight: e.weight, task: e.task, scoredTokens: scoredTokens(e) })), lossNormalization);
-      let grads: Map<string, tf.Tensor> | undefined;
       let loss = 0;
       for (let start = 0; start < examples.length; start += microBatchSize) {
         const batch = makeBatch(examples.slice(start, start + microBatchSize), tokenizer.padId, tokenWeights.slice(start, start + microBatchSize), contextLength);
-        let nll: tf.Tensor | undefined;
-        const result = tf.variableGrads(() => {
-          const perToken = tokenNll(model.logits(batch.tokens), batch.targets);
-          nll = tf.keep(perToken);
-          return tf.sum(tf.mul(perToken, batch.weights)) as tf.Scalar;
-        }, [...model.params.values()]);
-        loss += result.value.dataSync()[0] as number;
-        intervalTasks.add(batch, (nll as tf.Tensor).dataSync() as Float32Array);
-        tf.dispose([result.value, nll as tf.Tensor]);
-        const byParam = new Map([...model.params].map(([name, p]) => [name, result.grads[p.name] as tf.Tensor]));
-        if (!grads) grads = byParam;
-        else {
-          const previous = grads;
-          grads = new Map([...previous].map(([name, g]) => [name, tf.add(g, byParam.get(name) as tf.Tensor)]));
-          tf.dispose([...previous.values(), ...byParam.values()]);
-        }
+        const result = await engine.accumulate(batch);
+        loss += result.loss;
+        intervalTasks.add(batch, result.nll);
         positions += batch.positions;
-        disposeBatch(batch);
       }
-      // Clip the global gradient norm.
-      const gradNorm = tf.tidy(() => Math.sqrt(tf.addN([...grads!.values()].map((g) => tf.sum(tf.square(g)))).dataSync()[0] as number));
-      if (clipNorm > 0 && gradNorm > clipNorm) {
-        const scaled = new Map([...grads!].map(([name, g]) => [name, tf.mul(g, clipNorm / (gradNorm + 1e-6))]));
-        tf.dispose([...grads!.values()]);
-        grads = scaled;
-      }
-      optimizer.apply(grads!, learningRate, step + 1);
-      tf.dispose([...grads!.values()]);
+      const gradNorm = engine.update(learningRate, step + 1, clipNorm);
       state.step = step + 1;
       intervalLoss += loss;
       intervalSteps += 1;
@@ -513,7 +623,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const record: Record<string, unknown> = { step: state.step, trainLoss: lastTrainLoss, trainLossByTask: lastTrainByTask, learningRate };
         let improved = true;
         if (validationSet.length > 0) {
-          const result = evaluate(model, validationSet, tokenizer.padId, microBatchSize, lossNormalization);
+          const result = await evaluateWith(engine, validationSet, tokenizer.padId, microBatchSize, lossNormalization, contextLength);
           improved = state.bestValidationLoss === null || result.loss < state.bestValidationLoss - (options.minDelta ?? 0);
           if (improved) {
             state.bestValidationLoss = result.loss;
@@ -539,8 +649,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
   } finally {
-    optimizer.dispose();
-    model.dispose();
+    await engine.dispose();
   }
   if (state.step === resumedFrom && state.history.length > 0) {
     const last = state.history[state.history.length - 1] as { trainLoss: number; trainLossByTask: Record<string, number> };
@@ -551,7 +660,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const best = state.history.find((h) => h.step === state!.bestStep) as { validationLossByTask?: Record<string, number> } | undefined;
   return {
     outDir: options.outDir,
-    parameters: model.parameterCount,
+    parameters: countParameters(config),
     config,
     steps: state.step,
     trainLoss: lastTrainLoss,

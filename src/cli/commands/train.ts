@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { isModelSize, MODEL_SIZES } from '../../engine/model.js';
-import { LOSS_NORMALIZATIONS, train, type TrainEvent } from '../../engine/train.js';
+import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, train, type TrainEvent } from '../../engine/train.js';
 import { holdOut, readTrainingExamples } from '../../engine/trainingData.js';
 import { createProgress, type Progress } from '../../util/progress.js';
 import { nonNegativeInt, nonNegativeNumber, parseOptions, positiveInt, positiveNumber } from '../validate.js';
@@ -30,6 +30,8 @@ const schema = z.object({
   patience: positiveInt.optional(),
   minDelta: nonNegativeNumber.optional(),
   seed: z.coerce.number().int(),
+  backend: z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']),
+  threads: positiveInt.optional(),
   resume: z.boolean().optional(),
   json: z.boolean().optional(),
   config: z.string().optional(),
@@ -38,7 +40,7 @@ const schema = z.object({
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a small Llama-style student on your CPU with the built-in engine (tfjs, WebAssembly)')
+    .description('train a small Llama-style student on your CPU with the built-in engine (ONNX Runtime or tfjs)')
     .requiredOption('--data <file>', 'JSON lines of {"prompt", "completion", "weight"?, "task"?}')
     .option('--validation <file>', 'validation lines in the same format (default: hold out --validation-fraction of --data)')
     .option('--validation-fraction <f>', 'share of --data held out for validation when --validation is not given', '0.1')
@@ -70,6 +72,8 @@ export function registerTrain(program: Command): void {
     .option('--patience <n>', 'stop after n validations without improvement')
     .option('--min-delta <loss>', 'smallest validation-loss drop that counts as an improvement', '0')
     .option('--seed <n>', 'seed for initialisation, data order and the validation hold-out', '0')
+    .option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels) or tfjs (WebAssembly)", 'onnx')
+    .option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)')
     .option('--resume', 'continue the interrupted run in --out')
     .option('--json', 'print one JSON object with the results')
     .option('--config <file>', 'read options from a YAML/JSON file')
@@ -100,6 +104,8 @@ export function registerTrain(program: Command): void {
         patience: options.patience,
         minDelta: options.minDelta,
         seed: options.seed,
+        backend: options.backend,
+        threads: options.threads,
         resume: options.resume,
         initFrom: options.initFrom,
         info: {

@@ -1,0 +1,253 @@
+/**
+ * The Llama of ../model.ts as ONNX graphs: the forward pass, and the forward and backward pass of a training
+ * step in one graph, with the backward written out layer by layer (llm.c style). Same parameters (names and
+ * [out, in] shapes of `parameterShapes`), same arithmetic: interleaved-pair rotary positions, grouped-query
+ * attention, SwiGLU, RMSNorm with eps, tied or untied head, additive causal mask.
+ *
+ * Inputs: every parameter, tokens and targets int64 [B, T], token weights float [B, T], and the tables
+ * `rotaryTables` / `causalMask` compute in JS: cos and sin [T, headDim] and the mask [T, T]. B and T are
+ * dynamic, so one session serves every batch shape.
+ *
+ * Training outputs: `loss` = sum(nll * weight), `nll` [B*T], and `grad.<parameter name>` for every parameter.
+ * Forward outputs: `nll` [B*T] and `argmax` [B*T] (the predicted next token).
+ *
+ * Activations are [N, dim] (N = B * T) between layers, so projections are single 2-D products (Gemm, the
+ * weight transposed in the product, never copied). Attention works on [B, kvHeads, group, T, headDim]: the
+ * `group` query heads sharing a kv head broadcast against one k/v of shape [B, kvHeads, 1, T, headDim].
+ */
+import type { LlamaConfig } from '../formats/llamaGguf.js';
+import { parameterShapes } from '../model.js';
+import { Graph } from './graph.js';
+
+/** cos and sin per position and pair, each value twice (for x[2i] and x[2i+1]): [T, headDim] each. */
+export function rotaryTables(config: LlamaConfig, T: number): { cos: Float32Array; sin: Float32Array } {
+  const hd = config.dim / config.nHeads;
+  const cos = new Float32Array(T * hd);
+  const sin = new Float32Array(T * hd);
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < hd / 2; i++) {
+      const angle = t * config.ropeTheta ** ((-2 * i) / hd);
+      cos[t * hd + 2 * i] = cos[t * hd + 2 * i + 1] = Math.cos(angle);
+      sin[t * hd + 2 * i] = sin[t * hd + 2 * i + 1] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
+
+/** Additive causal mask [T, T]: -1e9 above the diagonal (as the tfjs model). */
+export function causalMask(T: number): Float32Array {
+  const mask = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = -1e9;
+  return mask;
+}
+
+/** What the backward pass needs of one RMSNorm: normalised input and 1 / rms. */
+interface NormSaved { xn: string; r: string; gain: string }
+
+interface LayerSaved {
+  norm1: NormSaved; h: string; wqkv: string; q5: string; k5: string; kT5: string; v5: string; p: string; merged: string;
+  norm2: NormSaved; h2: string; wgu: string; g: string; sg: string; silu: string; u: string; a: string;
+}
+
+class LlamaGraph {
+  readonly g: Graph;
+  readonly hd: number;
+  readonly group: number;
+  private readonly shapes: { bthd: string; btkvhd: string; btkvghd: string };
+  readonly tokens: string;
+  readonly targets: string;
+  private readonly cos: string;
+  private readonly sin: string;
+  private readonly cosQ: string;
+  private readonly sinQ: string;
+  private readonly mask: string;
+
+  constructor(readonly config: LlamaConfig, name: string) {
+    const { nHeads, nKvHeads } = config;
+    this.g = new Graph(name);
+    this.hd = config.dim / nHeads;
+    this.group = nHeads / nKvHeads;
+    for (const { name: p, shape } of parameterShapes(config)) this.g.input(p, 'float32', shape);
+    this.tokens = this.g.input('tokens', 'int64', ['B', 'T']);
+    this.targets = this.g.input('targets', 'int64', ['B', 'T']);
+    this.cos = this.g.input('cos', 'float32', ['T', this.hd]);
+    this.sin = this.g.input('sin', 'float32', ['T', this.hd]);
+    this.mask = this.g.input('mask', 'float32', ['T', 'T']);
+    const g = this.g;
+    const bt = g.op('Shape', [this.tokens]);
+    this.shapes = {
+      bthd: g.concat([bt, g.ints([nHeads, this.hd])], 0),
+      btkvhd: g.concat([bt, g.ints([nKvHeads, this.hd])], 0),
+      btkvghd: g.concat([bt, g.ints([nKvHeads, this.group, this.hd])], 0),
+    };
+    // Tables broadcast over [B, T, heads, hd]; q's carry the attention scale 1/sqrt(hd).
+    const cos = g.unsqueeze(this.cos, [1]);
+    const sin = g.unsqueeze(this.sin, [1]);
+    const scale = g.scalar(1 / Math.sqrt(this.hd));
+    [this.cos, this.sin, this.cosQ, this.sinQ] = [cos, sin, g.mul(cos, scale), g.mul(sin, scale)];
+  }
+
+  /** x -> (-x[2i+1], x[2i]) on the last axis of [B, T, heads, hd]. */
+  private rotatePairs(x: string, heads: number): string {
+    const g = this.g;
+    const pairs = g.reshape(x, g.ints([0, 0, heads, this.hd / 2, 2]));
+    const [even, odd] = g.split(pairs, [1, 1], 4) as [string, string];
+    return g.reshape(g.concat([g.neg(odd), even], 4), g.ints([0, 0, heads, this.hd]));
+  }
+
+  /** Rotary positions: each pair rotated by its angle. Its transpose (backward) is the rotation by -angle. */
+  private rope(x: string, heads: number, cos: string, sin: string, inverse = false): string {
+    const g = this.g;
+    return g.add(g.mul(x, cos), g.mul(this.rotatePairs(x, heads), inverse ? g.neg(sin) : sin));
+  }
+
+  private rmsNorm(x: string, gain: string): { y: string; saved: NormSaved } {
+    const g = this.g;
+    const ms = g.reduceMean(g.mul(x, x), [-1]);
+    const r = g.op('Reciprocal', [g.op('Sqrt', [g.add(ms, g.scalar(this.config.normEps))])]);
+    const xn = g.mul(x, r);
+    return { y: g.mul(xn, gain), saved: { xn, r, gain } };
+  }
+
+  /** dx = r (dxn - xn mean(dxn xn)), dxn = dy gain; dgain = sum over rows of dy xn. */
+  private rmsNormBackward(dy: string, { xn, r, gain }: NormSaved): { dx: string; dgain: string } {
+    const g = this.g;
+    const dxn = g.mul(dy, gain);
+    const dot = g.reduceMean(g.mul(dxn, xn), [-1]);
+    return { dx: g.mul(g.sub(dxn, g.mul(xn, dot)), r), dgain: g.reduceSum(g.mul(dy, xn), [0], 0) };
+  }
+
+  /** Logits [N, vocab] and what the backward pass needs. */
+  forward(): { logits: string; hf: string; normF: NormSaved; layers: LayerSaved[]; flatTokens: string; out: string } {
+    const g = this.g;
+    const { dim, nLayers, nHeads, nKvHeads, hiddenDim } = this.config;
+    const hd = this.hd;
+    const flatTokens = g.reshape(this.tokens, g.ints([-1]));
+    let x = g.op('Gather', ['model.embed_tokens.weight', flatTokens], { axis: 0 });
+    const layers: LayerSaved[] = [];
+    for (let l = 0; l < nLayers; l++) {
+      const p = `model.layers.${l}`;
+      const { y: h, saved: norm1 } = this.rmsNorm(x, `${p}.input_layernorm.weight`);
+      const wqkv = g.concat([`${p}.self_attn.q_proj.weight`, `${p}.self_attn.k_proj.weight`, `${p}.self_attn.v_proj.weight`], 0);
+      const [q, k, v] = g.split(g.gemm(h, wqkv, 0, 1), [nHeads * hd, nKvHeads * hd, nKvHeads * hd], 1) as [string, string, string];
+      const qr = this.rope(g.reshape(q, this.shapes.bthd), nHeads, this.cosQ, this.sinQ);
+      const kr = this.rope(g.reshape(k, this.shapes.btkvhd), nKvHeads, this.cos, this.sin);
+      const q5 = g.transpose(g.reshape(qr, g.ints([0, 0, nKvHeads, this.group, hd])), [0, 2, 3, 1, 4]); // [B, KV, G, T, hd]
+      const k5 = g.unsqueeze(g.transpose(kr, [0, 2, 1, 3]), [2]); // [B, KV, 1, T, hd]
+      const kT5 = g.transpose(k5, [0, 1, 2, 4, 3]);
+      const v5 = g.unsqueeze(g.transpose(g.reshape(v, this.shapes.btkvhd), [0, 2, 1, 3]), [2]);
+      const scores = g.add(g.matmul(q5, kT5), this.mask); // [B, KV, G, T, T]
+      const pr = g.op('Softmax', [scores], { axis: -1 });
+      const o = g.matmul(pr, v5); // [B, KV, G, T, hd]
+      const merged = g.reshape(g.transpose(o, [0, 3, 1, 2, 4]), g.ints([-1, dim]));
+      x = g.add(x, g.gemm(merged, `${p}.self_attn.o_proj.weight`, 0, 1));
+      const { y: h2, saved: norm2 } = this.rmsNorm(x, `${p}.post_attention_layernorm.weight`);
+      const wgu = g.concat([`${p}.mlp.gate_proj.weight`, `${p}.mlp.up_proj.weight`], 0);
+      const [gate, up] = g.split(g.gemm(h2, wgu, 0, 1), [hiddenDim, hiddenDim], 1) as [string, string];
+      const sg = g.op('Sigmoid', [gate]);
+      const silu = g.mul(gate, sg);
+      const a = g.mul(silu, up);
+      x = g.add(x, g.gemm(a, `${p}.mlp.down_proj.weight`, 0, 1));
+      layers.push({ norm1, h, wqkv, q5, k5, kT5, v5, p: pr, merged, norm2, h2, wgu, g: gate, sg, silu, u: up, a });
+    }
+    const { y: hf, saved: normF } = this.rmsNorm(x, 'model.norm.weight');
+    const out = this.config.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+    return { logits: g.gemm(hf, out, 0, 1), hf, normF, layers, flatTokens, out };
+  }
+
+  /** log softmax and per-token nll [N] for the targets. */
+  nll(logits: string): { logProbs: string; targets: string; nll: string } {
+    const g = this.g;
+    const logProbs = g.op('LogSoftmax', [logits], { axis: 1 });
+    const targets = g.reshape(this.targets, g.ints([-1, 1]));
+    const picked = g.op('GatherElements', [logProbs, targets], { axis: 1 });
+    return { logProbs, targets, nll: g.reshape(g.neg(picked), g.ints([-1])) };
+  }
+
+  /** The backward pass from dlogits [N, vocab]: one gradient per parameter name. */
+  backward(fwd: ReturnType<LlamaGraph['forward']>, dlogits: string): Map<string, string> {
+    const g = this.g;
+    const { dim, nLayers, nHeads, nKvHeads, hiddenDim, vocabSize } = this.config;
+    const hd = this.hd;
+    const grads = new Map<string, string>();
+    const dOut = g.gemm(dlogits, fwd.hf, 1, 0); // [vocab, dim]
+    const final = this.rmsNormBackward(g.gemm(dlogits, fwd.out), fwd.normF);
+    grads.set('model.norm.weight', final.dgain);
+    let dx = final.dx;
+    for (let l = nLayers - 1; l >= 0; l--) {
+      const p = `model.layers.${l}`;
+      const s = fwd.layers[l] as LayerSaved;
+      // Feed-forward: x += down(silu(gate) * up).
+      const down = `${p}.mlp.down_proj.weight`;
+      grads.set(down, g.gemm(dx, s.a, 1, 0));
+      const da = g.gemm(dx, down);
+      const du = g.mul(da, s.silu);
+      // d silu(x)/dx = s (1 + x (1 - s)), s = sigmoid(x).
+      const dgate = g.mul(g.mul(da, s.u), g.mul(s.sg, g.add(g.scalar(1), g.mul(s.g, g.sub(g.scalar(1), s.sg)))));
+      const dgu = g.concat([dgate, du], 1);
+      const [dWg, dWu] = g.split(g.gemm(dgu, s.h2, 1, 0), [hiddenDim, hiddenDim], 0) as [string, string];
+      grads.set(`${p}.mlp.gate_proj.weight`, dWg);
+      grads.set(`${p}.mlp.up_proj.weight`, dWu);
+      const n2 = this.rmsNormBackward(g.gemm(dgu, s.wgu), s.norm2);
+      grads.set(`${p}.post_attention_layernorm.weight`, n2.dgain);
+      dx = g.add(dx, n2.dx);
+      // Attention: x += o_proj(merge(softmax(q k^T + mask) v)).
+      const wo = `${p}.self_attn.o_proj.weight`;
+      grads.set(wo, g.gemm(dx, s.merged, 1, 0));
+      const dO = g.transpose(g.reshape(g.gemm(dx, wo), this.shapes.btkvghd), [0, 2, 3, 1, 4]); // [B, KV, G, T, hd]
+      const dP = g.matmul(dO, g.transpose(s.v5, [0, 1, 2, 4, 3]));
+      const dv5 = g.reduceSum(g.matmul(g.transpose(s.p, [0, 1, 2, 4, 3]), dO), [2]);
+      const dS = g.mul(s.p, g.sub(dP, g.reduceSum(g.mul(dP, s.p), [-1])));
+      const dq5 = g.matmul(dS, s.k5);
+      const dk5 = g.reduceSum(g.matmul(g.transpose(dS, [0, 1, 2, 4, 3]), s.q5), [2]);
+      const dqr = g.reshape(g.transpose(dq5, [0, 3, 1, 2, 4]), this.shapes.bthd);
+      const dkr = g.transpose(g.squeeze(dk5, [2]), [0, 2, 1, 3]);
+      const dv = g.reshape(g.transpose(g.squeeze(dv5, [2]), [0, 2, 1, 3]), g.ints([-1, nKvHeads * hd]));
+      const dq = g.reshape(this.rope(dqr, nHeads, this.cosQ, this.sinQ, true), g.ints([-1, nHeads * hd]));
+      const dk = g.reshape(this.rope(dkr, nKvHeads, this.cos, this.sin, true), g.ints([-1, nKvHeads * hd]));
+      const dqkv = g.concat([dq, dk, dv], 1);
+      const [dWq, dWk, dWv] = g.split(g.gemm(dqkv, s.h, 1, 0), [nHeads * hd, nKvHeads * hd, nKvHeads * hd], 0) as [string, string, string];
+      grads.set(`${p}.self_attn.q_proj.weight`, dWq);
+      grads.set(`${p}.self_attn.k_proj.weight`, dWk);
+      grads.set(`${p}.self_attn.v_proj.weight`, dWv);
+      const n1 = this.rmsNormBackward(g.gemm(dqkv, s.wqkv), s.norm1);
+      grads.set(`${p}.input_layernorm.weight`, n1.dgain);
+      dx = g.add(dx, n1.dx);
+    }
+    // Embedding: the rows of the looked-up tokens accumulate their gradients.
+    const zeros = g.op('ConstantOfShape', [g.ints([vocabSize, dim])], {});
+    const dEmbed = g.op('ScatterND', [zeros, g.unsqueeze(fwd.flatTokens, [1]), dx], { reduction: 'add' });
+    if (this.config.tiedEmbeddings) grads.set('model.embed_tokens.weight', g.add(dEmbed, dOut));
+    else {
+      grads.set('model.embed_tokens.weight', dEmbed);
+      grads.set('lm_head.weight', dOut);
+    }
+    return grads;
+  }
+}
+
+/** The training step graph: loss, per-token nll and every parameter's gradient. */
+export function trainingGraph(config: LlamaConfig): Uint8Array {
+  const m = new LlamaGraph(config, 'apprentice_llama_train');
+  const g = m.g;
+  const weights = g.reshape(g.input('weights', 'float32', ['B', 'T']), g.ints([-1, 1]));
+  const fwd = m.forward();
+  const { logProbs, targets, nll } = m.nll(fwd.logits);
+  g.output('loss', g.reduceSum(g.mul(nll, g.reshape(weights, g.ints([-1]))), [0], 0), 'float32', []);
+  g.output('nll', nll, 'float32', ['N']);
+  // d loss / d logits = (softmax - onehot(target)) * weight.
+  const dlogits = g.op('ScatterElements', [g.mul(g.op('Exp', [logProbs]), weights), targets, g.neg(weights)], { axis: 1, reduction: 'add' });
+  const grads = m.backward(fwd, dlogits);
+  for (const { name, shape } of parameterShapes(config)) g.output(`grad.${name}`, grads.get(name) as string, 'float32', shape);
+  return g.encode();
+}
+
+/** The forward graph: per-token nll and the argmax prediction. */
+export function forwardGraph(config: LlamaConfig): Uint8Array {
+  const m = new LlamaGraph(config, 'apprentice_llama_forward');
+  const g = m.g;
+  const fwd = m.forward();
+  g.output('nll', m.nll(fwd.logits).nll, 'float32', ['N']);
+  g.output('argmax', g.reshape(g.op('ArgMax', [fwd.logits], { axis: 1, keepdims: 0 }), g.ints([-1])), 'int64', ['N']);
+  return g.encode();
+}

@@ -1,0 +1,102 @@
+/**
+ * The Llama's training step and forward pass on ONNX Runtime (native CPU kernels, the prebuilt binaries of
+ * onnxruntime-node): one session per graph, dynamic batch and sequence length, parameters fed from and
+ * gradients returned as Float32Arrays (the optimizer runs in JS, ../train.ts).
+ */
+import os from 'node:os';
+import * as ort from 'onnxruntime-node';
+import type { LlamaConfig } from '../formats/llamaGguf.js';
+import { parameterShapes } from '../model.js';
+import { causalMask, forwardGraph, rotaryTables, trainingGraph } from './llama.js';
+
+/** Threads for ORT's intra-op pool: the option, else env APPRENTICE_THREADS, else the available cores. */
+export function onnxThreads(threads?: number): number {
+  const fromEnv = Number(process.env.APPRENTICE_THREADS);
+  const wanted = threads ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : os.availableParallelism());
+  return Math.max(1, Math.floor(wanted));
+}
+
+/** One batch as host arrays: token ids and targets [B, T], per-token loss weights [B, T]. */
+export interface HostBatch {
+  B: number;
+  T: number;
+  tokens: Int32Array;
+  targets: Int32Array;
+  weights: Float32Array;
+}
+
+export class OnnxLlama {
+  private readonly shapes: Array<{ name: string; shape: number[] }>;
+  private readonly tables = new Map<number, Record<'cos' | 'sin' | 'mask', ort.Tensor>>();
+  private forwardSession: Promise<ort.InferenceSession> | undefined;
+
+  private constructor(
+    readonly config: LlamaConfig,
+    readonly threads: number,
+    private readonly trainSession: ort.InferenceSession,
+  ) {
+    this.shapes = parameterShapes(config);
+  }
+
+  static async create(config: LlamaConfig, threads?: number): Promise<OnnxLlama> {
+    const n = onnxThreads(threads);
+    return new OnnxLlama(config, n, await ort.InferenceSession.create(trainingGraph(config), sessionOptions(n)));
+  }
+
+  private feeds(params: ReadonlyMap<string, Float32Array>, batch: HostBatch): Record<string, ort.Tensor> {
+    const { B, T } = batch;
+    let tables = this.tables.get(T);
+    if (!tables) {
+      const { cos, sin } = rotaryTables(this.config, T);
+      const hd = this.config.dim / this.config.nHeads;
+      tables = {
+        cos: new ort.Tensor('float32', cos, [T, hd]),
+        sin: new ort.Tensor('float32', sin, [T, hd]),
+        mask: new ort.Tensor('float32', causalMask(T), [T, T]),
+      };
+      this.tables.set(T, tables);
+    }
+    const feeds: Record<string, ort.Tensor> = {
+      ...tables,
+      tokens: new ort.Tensor('int64', BigInt64Array.from(batch.tokens, (v) => BigInt(v)), [B, T]),
+      targets: new ort.Tensor('int64', BigInt64Array.from(batch.targets, (v) => BigInt(v)), [B, T]),
+    };
+    for (const { name, shape } of this.shapes) {
+      const data = params.get(name);
+      if (!data) throw new Error(`model weights: ${name} is missing`);
+      feeds[name] = new ort.Tensor('float32', data, shape);
+    }
+    return feeds;
+  }
+
+  /** Forward and backward of one batch: loss = sum(nll * weight), per-token nll, every parameter's gradient. */
+  async step(params: ReadonlyMap<string, Float32Array>, batch: HostBatch): Promise<{ loss: number; nll: Float32Array; grads: Map<string, Float32Array> }> {
+    const feeds = this.feeds(params, batch);
+    feeds.weights = new ort.Tensor('float32', batch.weights, [batch.B, batch.T]);
+    const out = await this.trainSession.run(feeds);
+    const grads = new Map(this.shapes.map(({ name }) => [name, (out[`grad.${name}`] as ort.Tensor).data as Float32Array]));
+    return { loss: ((out.loss as ort.Tensor).data as Float32Array)[0] as number, nll: (out.nll as ort.Tensor).data as Float32Array, grads };
+  }
+
+  /** Per-token nll and whether the argmax prediction is the target. */
+  async score(params: ReadonlyMap<string, Float32Array>, batch: HostBatch): Promise<{ nll: Float32Array; hits: Uint8Array }> {
+    this.forwardSession ??= ort.InferenceSession.create(forwardGraph(this.config), sessionOptions(this.threads));
+    const out = await (await this.forwardSession).run(this.feeds(params, batch));
+    const argmax = (out.argmax as ort.Tensor).data as BigInt64Array;
+    const hits = new Uint8Array(argmax.length);
+    for (let i = 0; i < hits.length; i++) hits[i] = Number(argmax[i]) === batch.targets[i] ? 1 : 0;
+    return { nll: (out.nll as ort.Tensor).data as Float32Array, hits };
+  }
+
+  async release(): Promise<void> {
+    await this.trainSession.release();
+    if (this.forwardSession) await (await this.forwardSession).release();
+  }
+}
+
+function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
+    graphOptimizationLevel: 'all', logSeverityLevel: 3,
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The ONNX Runtime side of ../train.ts: parameters, summed gradients and AdamW moments are Float32Arrays in
+ * JS; each micro-batch is one run of the training graph (./llama.ts), and the optimizer step (global-norm
+ * clipping, AdamW with decoupled weight decay on matrices) is a plain loop over the arrays, which costs a few
+ * milliseconds against the hundreds a graph run takes.
+ */
+import type { LlamaConfig } from '../formats/llamaGguf.js';
+import { parameterShapes } from '../model.js';
+import { OnnxLlama, type HostBatch } from './session.js';
+
+export interface AdamWOptions {
+  beta1: number;
+  beta2: number;
+  weightDecay: number;
+  eps?: number;
+}
+
+export class OnnxTrainer {
+  private readonly grads = new Map<string, Float32Array>();
+  private readonly m = new Map<string, Float32Array>();
+  private readonly v = new Map<string, Float32Array>();
+  private readonly matrices = new Set<string>();
+
+  private constructor(
+    private readonly onnx: OnnxLlama,
+    /** Hugging Face name -> weights, updated in place. */
+    readonly params: Map<string, Float32Array>,
+    private readonly adam: Required<AdamWOptions>,
+  ) {
+    for (const { name, shape } of parameterShapes(onnx.config)) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = params.get(name);
+      if (!data) throw new Error(`model weights: ${name} is missing`);
+      if (data.length !== size) throw new Error(`model weights: ${name} has ${data.length} values, expected [${shape.join(', ')}]`);
+      this.m.set(name, new Float32Array(size));
+      this.v.set(name, new Float32Array(size));
+      if (shape.length >= 2) this.matrices.add(name);
+    }
+  }
+
+  /** A trainer over copies of `weights`. */
+  static async create(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array>, adam: AdamWOptions, threads?: number): Promise<OnnxTrainer> {
+    const params = new Map(parameterShapes(config).map(({ name }) => [name, Float32Array.from(weights.get(name) ?? [])]));
+    return new OnnxTrainer(await OnnxLlama.create(config, threads), params, { eps: 1e-8, ...adam });
+  }
+
+  get threads(): number {
+    return this.onnx.threads;
+  }
+
+  /** Forward and backward of one micro-batch; its gradients are added to the ones summed since the last update. */
+  async accumulate(batch: HostBatch): Promise<{ loss: number; nll: Float32Array }> {
+    const { loss, nll, grads } = await this.onnx.step(this.params, batch);
+    for (const [name, g] of grads) {
+      const sum = this.grads.get(name);
+      if (!sum) this.grads.set(name, g);
+      else for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (g[i] as number);
+    }
+    return { loss, nll };
+  }
+
+  score(batch: HostBatch): Promise<{ nll: Float32Array; hits: Uint8Array }> {
+    return this.onnx.score(this.params, batch);
+  }
+
+  /**
+   * Clips the summed gradients to a global norm of `clipNorm` (0 = off), applies one AdamW step (`step` counts
+   * from 1, for the bias correction) and clears them. Returns the norm before clipping.
+   */
+  update(learningRate: number, step: number, clipNorm: number): number {
+    let squares = 0;
+    for (const g of this.grads.values()) for (let i = 0; i < g.length; i++) squares += (g[i] as number) * (g[i] as number);
+    const norm = Math.sqrt(squares);
+    const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1;
+    const { beta1, beta2, weightDecay, eps } = this.adam;
+    const c1 = 1 - beta1 ** step;
+    const c2 = 1 - beta2 ** step;
+    for (const [name, p] of this.params) {
+      const g = this.grads.get(name);
+      if (!g) continue;
+      const m = this.m.get(name) as Float32Array;
+      const v = this.v.get(name) as Float32Array;
+      const keep = this.matrices.has(name) ? 1 - learningRate * weightDecay : 1;
+      for (let i = 0; i < p.length; i++) {
+        const gi = (g[i] as number) * scale;
+        const mi = (m[i] = beta1 * (m[i] as number) + (1 - beta1) * gi);
+        const vi = (v[i] = beta2 * (v[i] as number) + (1 - beta2) * gi * gi);
+        p[i] = (p[i] as number) * keep - (learningRate * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+      }
+    }
+    this.grads.clear();
+    return norm;
+  }
+
+  /** The AdamW moments of a parameter (live arrays: writing them restores a saved state). */
+  moments(name: string): { m: Float32Array; v: Float32Array } {
+    const m = this.m.get(name);
+    const v = this.v.get(name);
+    if (!m || !v) throw new Error(`no parameter ${name}`);
+    return { m, v };
+  }
+
+  release(): Promise<void> {
+    return this.onnx.release();
+  }
+}
