@@ -30,6 +30,13 @@ export interface RunListing {
   errors: number;
   costUsd: number;
   modifiedAt: string;
+  /** The grimoire evaluation or distillation sweep whose folder holds this run, if any. */
+  group: GroupRef | null;
+}
+
+export interface GroupRef {
+  kind: 'grimoire' | 'distill';
+  id: string;
 }
 
 export interface RunSummaryView {
@@ -142,6 +149,153 @@ export interface ScalingSource {
 
 export interface ScalingResponse {
   sources: ScalingSource[];
+}
+
+export interface RunsResponse {
+  root: string;
+  runs: RunListing[];
+  grimoireEvals: GrimoireEvalListing[];
+  distillSweeps: DistillSweepListing[];
+}
+
+/** A `grimoire eval` root folder: config.json + summary.json (a GrimoireEvalResult), one run folder per method. */
+export interface GrimoireEvalListing {
+  id: string;
+  task: string | null;
+  split: string | null;
+  weak: string | null;
+  /** Examples each method was evaluated on. */
+  n: number;
+  methods: number;
+  /** The method with the highest test accuracy (descriptive only: nothing is chosen on test). */
+  highest: { label: string; accuracy: Estimate } | null;
+  invalid: number;
+  errors: number;
+  costUsd: number;
+  modifiedAt: string;
+  /** Why summary.json cannot be shown (not written yet, or not a grimoire evaluation result). */
+  problem: string | null;
+}
+
+export interface GrimoireMethodView {
+  /** The method's run folder name under the root: zero-shot, few-shot-random, single/<grimoire>, best-single... */
+  key: string;
+  label: string;
+  method: string;
+  grimoire: string | null;
+  demos: string | null;
+  /** The method's run id, null when its folder is missing. */
+  runId: string | null;
+  n: number;
+  scored: number;
+  correct: number;
+  accuracy: Estimate | null;
+  invalid: number;
+  errors: number;
+  costUsd: number;
+  costPerCorrectUsd: number | null;
+  /** best-single and ranker: dollars spent answering validation to choose or train. */
+  selectionCostUsd: number | null;
+}
+
+export interface GrimoireEvalDetail {
+  eval: GrimoireEvalListing;
+  grimoireSet: string;
+  methods: GrimoireMethodView[];
+  validation: {
+    n: number;
+    source: string;
+    grimoires: { id: string; accuracy: Estimate | null; scored: number; runId: string | null }[];
+  } | null;
+  bestSingle: { grimoire: string; validationAccuracy: number | null } | null;
+  ranker: {
+    fitQuestions: number | null;
+    checkQuestions: number | null;
+    checkRoutedAccuracy: number | null;
+    checkBestSingleAccuracy: number | null;
+    bestSingleOnFit: string | null;
+    mode: string | null;
+    bestEpoch: number | null;
+  } | null;
+  /** How often each grimoire was chosen per routed method (similarity, ranker, best-single). */
+  routing: { grimoires: string[]; methods: { key: string; label: string; counts: Record<string, number>; total: number }[] };
+  charts: Chart[];
+  config: unknown;
+}
+
+/** A distillation sweep root (`distill run`, `quickstart`): results.json written by the sweep report. */
+export interface DistillSweepListing {
+  id: string;
+  title: string;
+  dataset: string;
+  teacherName: string;
+  testSize: number;
+  methods: string[];
+  fractions: number[];
+  seeds: number[];
+  cells: number;
+  /** Cells not trained (no usable data). */
+  skipped: number;
+  modifiedAt: string;
+}
+
+export interface DistillPointView {
+  method: string;
+  label: string;
+  fraction: number;
+  inputs: number;
+  seeds: number[];
+  accuracy: Estimate;
+  perSeed: (number | null)[];
+}
+
+export interface DistillCellView {
+  /** The cell folder's id (relative to the runs root) when it holds test answers (test.jsonl). */
+  id: string | null;
+  method: string;
+  label: string;
+  fraction: number;
+  seed: number;
+  inputs: number;
+  rows: number;
+  n: number;
+  correct: number;
+  accuracy: Estimate | null;
+  invalid: number;
+  parameters: number;
+  steps: number;
+  /** The step whose checkpoint validation loss selected. */
+  bestStep: number;
+  validationLoss: number | null;
+  trainSeconds: number;
+  evalSeconds: number;
+  tokensPerSecond: number;
+  skipped: string | null;
+}
+
+export interface DistillGenericView {
+  sets: { name: string; dataset: string; inTask: boolean }[];
+  rows: { model: string; role: string; scores: Record<string, { n: number; accuracy: Estimate }> }[];
+  note: string;
+}
+
+export interface DistillSweepDetail {
+  sweep: DistillSweepListing;
+  verdict: string[];
+  teacher: { label: string; n: number; accuracy: Estimate | null }[];
+  points: DistillPointView[];
+  cells: DistillCellView[];
+  generic: DistillGenericView | null;
+  charts: Chart[];
+  settings: unknown;
+}
+
+export interface DistillCellDetail {
+  sweepId: string;
+  sweepTitle: string;
+  cell: DistillCellView;
+  summary: RunSummaryView;
+  examples: ExampleRow[];
 }
 
 export interface ApiError {

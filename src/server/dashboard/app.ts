@@ -6,13 +6,20 @@
  *   GET /api/run?id=<run id>            one run: summary, configuration, charts, every example
  *   GET /api/compare?id=<a>&id=<b>...   paired comparisons of every run against the first
  *   GET /api/scaling                    analysis.json / score-row files with score-vs-size charts
+ *   GET /api/grimoire?id=<root id>      a `grimoire eval` root: methods, validation choice, routing
+ *   GET /api/distill?id=<sweep id>      a distillation sweep's results.json: points, cells, teacher
+ *   GET /api/distill/cell?id=<cell id>  one sweep cell's test answers as example rows
  */
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { compareRuns } from '../../eval/compare.js';
 import { InputError } from '../../util/errors.js';
-import type { CompareResponse, PairedComparisonView, RunDetail, ScalingResponse } from './api.js';
+import type { CompareResponse, DistillSweepDetail, GrimoireEvalDetail, PairedComparisonView, RunDetail, RunsResponse, ScalingResponse } from './api.js';
 import { compareCharts, runCharts } from './charts.js';
+import { cellDetail, loadSweepListing, sweepDetail } from './distillSweep.js';
+import { grimoireEvalDetail, isGrimoireEvalRoot, loadGrimoireEval } from './grimoireEval.js';
+import { withGroups } from './groups.js';
+import { distillCharts, grimoireCharts } from './pipelineCharts.js';
 import { RunStore, summaryView } from './runs.js';
 import { loadScalingSource } from './scaling.js';
 import { defaultUiDir, readStatic } from './static.js';
@@ -58,7 +65,35 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
     return reply.code(500).send({ error: { message: (error as Error).message } });
   });
 
-  app.get('/api/runs', async () => ({ root, runs: store.list() }));
+  app.get('/api/runs', async () => {
+    const found = store.find();
+    const grimoireEvals = found.runParents.filter(isGrimoireEvalRoot).map((dir) => loadGrimoireEval(root, dir).listing);
+    const distillSweeps = found.results.flatMap((file) => loadSweepListing(root, file) ?? []);
+    const response: RunsResponse = { root, runs: withGroups(store.list(found.runs), grimoireEvals, distillSweeps), grimoireEvals, distillSweeps };
+    return response;
+  });
+
+  app.get('/api/grimoire', async (request, reply) => {
+    const id = queryIds(request.query)[0];
+    if (!id) return badRequest(reply, 'give the grimoire evaluation with ?id=<folder id>');
+    const detail = grimoireEvalDetail(root, id);
+    const response: GrimoireEvalDetail = { ...detail, charts: await grimoireCharts(detail) };
+    return response;
+  });
+
+  app.get('/api/distill', async (request, reply) => {
+    const id = queryIds(request.query)[0];
+    if (!id) return badRequest(reply, 'give the distillation sweep with ?id=<folder id>');
+    const detail = sweepDetail(root, id);
+    const response: DistillSweepDetail = { ...detail, charts: await distillCharts(detail) };
+    return response;
+  });
+
+  app.get('/api/distill/cell', async (request, reply) => {
+    const id = queryIds(request.query)[0];
+    if (!id) return badRequest(reply, 'give the sweep cell with ?id=<cell folder id>');
+    return cellDetail(root, id);
+  });
 
   app.get('/api/run', async (request, reply) => {
     const id = queryIds(request.query)[0];

@@ -32,13 +32,18 @@ export interface FoundFiles {
   analyses: string[];
   /** Score-row files by their conventional names (scores.csv/json/jsonl, score-rows.*). */
   scoreRows: string[];
+  /** Folders with config.json but no records.jsonl: maybe a `grimoire eval` root (checked by reading it). */
+  runParents: string[];
+  /** results.json files: maybe a distillation sweep's (checked by reading it). */
+  results: string[];
 }
 
 const SCORE_ROW_FILE = /^(scores|score-rows)\.(csv|json|jsonl)$/;
+const RESULTS_FILE = 'results.json';
 
 /** Walks the root (not following symbolic links) for run folders and scaling results. */
 export function findRunFiles(root: string): FoundFiles {
-  const found: FoundFiles = { runs: [], analyses: [], scoreRows: [] };
+  const found: FoundFiles = { runs: [], analyses: [], scoreRows: [], runParents: [], results: [] };
   const walk = (dir: string, depth: number) => {
     let entries;
     try {
@@ -47,7 +52,8 @@ export function findRunFiles(root: string): FoundFiles {
       return;
     }
     const names = new Set(entries.filter((entry) => entry.isFile()).map((entry) => entry.name));
-    if (names.has(CONFIG_FILE) && names.has(RECORDS_FILE)) found.runs.push(dir);
+    if (names.has(CONFIG_FILE)) (names.has(RECORDS_FILE) ? found.runs : found.runParents).push(dir);
+    if (names.has(RESULTS_FILE)) found.results.push(join(dir, RESULTS_FILE));
     if (names.has('analysis.json')) found.analyses.push(join(dir, 'analysis.json'));
     for (const name of names) if (SCORE_ROW_FILE.test(name)) found.scoreRows.push(join(dir, name));
     if (depth >= MAX_DEPTH) return;
@@ -59,6 +65,8 @@ export function findRunFiles(root: string): FoundFiles {
   found.runs.sort();
   found.analyses.sort();
   found.scoreRows.sort();
+  found.runParents.sort();
+  found.results.sort();
   return found;
 }
 
@@ -68,14 +76,24 @@ export function runIdOf(root: string, dir: string): string {
   return rel === '' ? '.' : rel.split(sep).join('/');
 }
 
-/** The folder of a run id, refused when it leaves the root or is not a run folder. */
-export function runDirOf(root: string, id: string): string {
+/** The folder of an id (a folder relative to the root), or null when it would leave the root. */
+export function folderOf(root: string, id: string): string | null {
   const base = resolve(root);
   const dir = resolve(base, id);
   const rel = relative(base, dir);
-  if (rel.startsWith('..') || isAbsolute(rel) || id.includes('\0')) throw new InputError(`no run "${id}" under ${base}`);
-  if (!existsSync(join(dir, CONFIG_FILE)) || !existsSync(join(dir, RECORDS_FILE))) throw new InputError(`no run "${id}" under ${base}`);
+  if (rel.startsWith('..') || isAbsolute(rel) || id.includes('\0')) return null;
   return dir;
+}
+
+/** The folder of a run id, refused when it leaves the root or is not a run folder. */
+export function runDirOf(root: string, id: string): string {
+  const dir = folderOf(root, id);
+  if (!dir || !isRunDir(dir)) throw new InputError(`no run "${id}" under ${resolve(root)}`);
+  return dir;
+}
+
+export function isRunDir(dir: string): boolean {
+  return existsSync(join(dir, CONFIG_FILE)) && existsSync(join(dir, RECORDS_FILE));
 }
 
 export class RunStore {
@@ -91,9 +109,9 @@ export class RunStore {
   }
 
   /** Every run under the root, most recently changed first; unreadable folders are skipped. */
-  list(): RunListing[] {
+  list(dirs: readonly string[] = this.find().runs): RunListing[] {
     const listings: RunListing[] = [];
-    for (const dir of this.find().runs) {
+    for (const dir of dirs) {
       try {
         listings.push(this.loadDir(dir).listing);
       } catch {
@@ -122,8 +140,7 @@ export class RunStore {
     } catch (error) {
       throw new InputError(`cannot read run configuration: ${(error as Error).message}`, { file: configPath });
     }
-    const raw = [...readRecords<Record<string, unknown> & { index: number }>(recordsPath).values()].sort((a, b) => a.index - b.index);
-    const records = raw.map(asExampleRecord);
+    const { records, rows } = readExampleRows(recordsPath);
     const identity = isObject(config.identity) ? config.identity : {};
     const planned = Array.isArray(identity.examples) ? identity.examples.length : 0;
     const seed = typeof identity.seed === 'number' ? identity.seed : this.seed;
@@ -133,13 +150,22 @@ export class RunStore {
       dir,
       config,
       records,
-      rows: raw.map((record, i) => exampleRow(record, records[i] as ExampleRecord)),
+      rows,
       summary,
       listing: listingOf(runIdOf(this.root, dir), dir, config, records.length, summary, modified),
     };
     this.cache.set(dir, { stamp, run });
     return run;
   }
+}
+
+type RawRecord = Record<string, unknown> & { index: number };
+
+/** Any pipeline's per-example records file, read leniently: the records as scored and the rows shown. */
+export function readExampleRows(file: string, adapt: (raw: RawRecord) => RawRecord = (raw) => raw): { records: ExampleRecord[]; rows: ExampleRow[] } {
+  const raw = [...readRecords<RawRecord>(file).values()].map(adapt).sort((a, b) => a.index - b.index);
+  const records = raw.map(asExampleRecord);
+  return { records, rows: raw.map((record, i) => exampleRow(record, records[i] as ExampleRecord)) };
 }
 
 export function summaryView(summary: RunSummary): RunSummaryView {
@@ -181,6 +207,7 @@ function listingOf(id: string, dir: string, config: Record<string, unknown>, rec
     errors: summary.errors,
     costUsd: summary.usage.costUsd,
     modifiedAt,
+    group: null,
   };
 }
 
@@ -276,11 +303,11 @@ function formatScore(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(4);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function text(value: unknown): string | null {
+export function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
