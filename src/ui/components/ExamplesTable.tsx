@@ -1,10 +1,26 @@
 import { Fragment, useDeferredValue, useMemo, useState } from 'react';
 import type { ExampleRow, ExampleStatus, PromptMessage } from '../../server/dashboard/api';
 import { int, usd } from '../format';
+import { sortRows, useSort, type SortAccessors } from '../sorting';
+import { SortHeader } from './SortHeader';
 import { STATUS_LABEL, StatusBadge } from './Status';
 
 type Filter = 'all' | 'correct' | 'wrong' | 'invalid' | 'error' | 'unscored' | 'not-correct';
 const PAGE = 100;
+
+type Column = 'index' | 'status' | 'prompt' | 'grimoire' | 'output' | 'extracted' | 'gold' | 'tokens' | 'cost';
+const STATUS_ORDER: Record<ExampleStatus, number> = { correct: 0, wrong: 1, invalid: 2, error: 3, unscored: 4 };
+const SORT: SortAccessors<ExampleRow, Column> = {
+  index: (row) => row.index,
+  status: (row) => STATUS_ORDER[row.status],
+  prompt: (row) => lastUserMessage(row.prompt),
+  grimoire: (row) => row.grimoire,
+  output: (row) => row.output,
+  extracted: (row) => row.extracted,
+  gold: (row) => row.gold,
+  tokens: (row) => row.promptTokens + row.completionTokens,
+  cost: (row) => row.costUsd,
+};
 
 const FILTER_LABEL: Record<Filter, string> = {
   all: 'all',
@@ -40,6 +56,7 @@ export function ExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
   const [query, setQuery] = useState('');
   const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
   const [limit, setLimit] = useState(PAGE);
+  const { sort, toggle: onSort } = useSort<Column>();
   const deferredQuery = useDeferredValue(query);
   const texts = useMemo(() => new Map(rows.map((row) => [row.index, searchText(row)])), [rows]);
   const counts = useMemo(() => {
@@ -49,8 +66,9 @@ export function ExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
   }, [rows]);
   const filtered = useMemo(() => {
     const words = deferredQuery.toLowerCase().split(/\s+/).filter(Boolean);
-    return rows.filter((row) => matches(row, filter) && words.every((word) => texts.get(row.index)?.includes(word)));
-  }, [rows, texts, filter, deferredQuery]);
+    const kept = rows.filter((row) => matches(row, filter) && words.every((word) => texts.get(row.index)?.includes(word)));
+    return sortRows(kept, sort, SORT);
+  }, [rows, texts, filter, deferredQuery, sort]);
   const hasGrimoire = rows.some((row) => row.grimoire !== null);
   const shown = filtered.slice(0, limit);
   const toggle = (index: number) =>
@@ -102,15 +120,15 @@ export function ExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
       <table className="data examples-table">
         <thead>
           <tr>
-            <th className="num">#</th>
-            <th>result</th>
-            <th>prompt</th>
-            {hasGrimoire && <th>grimoire</th>}
-            <th>raw output</th>
-            <th>extracted</th>
-            <th>gold</th>
-            <th className="num">tokens</th>
-            <th className="num">cost</th>
+            <SortHeader column="index" sort={sort} onSort={onSort} className="num">#</SortHeader>
+            <SortHeader column="status" sort={sort} onSort={onSort}>result</SortHeader>
+            <SortHeader column="prompt" sort={sort} onSort={onSort}>prompt</SortHeader>
+            {hasGrimoire && <SortHeader column="grimoire" sort={sort} onSort={onSort}>grimoire</SortHeader>}
+            <SortHeader column="output" sort={sort} onSort={onSort}>raw output</SortHeader>
+            <SortHeader column="extracted" sort={sort} onSort={onSort}>extracted</SortHeader>
+            <SortHeader column="gold" sort={sort} onSort={onSort}>gold</SortHeader>
+            <SortHeader column="tokens" sort={sort} onSort={onSort} className="num">tokens</SortHeader>
+            <SortHeader column="cost" sort={sort} onSort={onSort} className="num">cost</SortHeader>
           </tr>
         </thead>
         <tbody>
