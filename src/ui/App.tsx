@@ -1,4 +1,7 @@
+import { CellPage } from './pages/CellPage';
 import { ComparePage } from './pages/ComparePage';
+import { DistillPage } from './pages/DistillPage';
+import { GrimoirePage } from './pages/GrimoirePage';
 import { RunPage } from './pages/RunPage';
 import { RunsPage } from './pages/RunsPage';
 import { ScalingPage } from './pages/ScalingPage';
@@ -26,6 +29,9 @@ export function App() {
         {route.page === 'run' && <RunPage key={route.id} id={route.id} />}
         {route.page === 'compare' && <ComparePage key={route.ids.join(',')} ids={route.ids} />}
         {route.page === 'scaling' && <ScalingPage />}
+        {route.page === 'grimoire' && <GrimoirePage key={route.id} id={route.id} />}
+        {route.page === 'distill' && <DistillPage key={route.id} id={route.id} />}
+        {route.page === 'cell' && <CellPage key={route.id} id={route.id} />}
       </main>
     </>
   );

@@ -1,35 +1,104 @@
-import { useMemo, useState } from 'react';
-import type { RunListing } from '../../server/dashboard/api';
+import { Fragment, useMemo, useState } from 'react';
+import type { DistillSweepListing, GrimoireEvalListing, RunListing, RunsResponse } from '../../server/dashboard/api';
 import { useApi } from '../api';
+import { SortHeader } from '../components/SortHeader';
 import { Load } from '../components/Status';
 import { estimate, int, usd } from '../format';
 import { href } from '../router';
+import { sortRows, useSort, type SortAccessors } from '../sorting';
 
 export function RunsPage() {
-  const loaded = useApi<{ root: string; runs: RunListing[] }>('/api/runs');
-  return (
-    <Load loaded={loaded}>
-      {({ root, runs }) => <RunsTable root={root} runs={runs} />}
-    </Load>
-  );
+  const loaded = useApi<RunsResponse>('/api/runs');
+  return <Load loaded={loaded}>{(data) => <RunsTable data={data} />}</Load>;
 }
 
-function RunsTable({ root, runs }: { root: string; runs: RunListing[] }) {
+/** A line of the table: a run on its own, or a grimoire evaluation / distillation sweep holding runs. */
+type Entry =
+  | { type: 'run'; run: RunListing }
+  | { type: 'grimoire'; group: GrimoireEvalListing; members: RunListing[] }
+  | { type: 'distill'; group: DistillSweepListing; members: RunListing[] };
+
+type Column = 'run' | 'kind' | 'task' | 'model' | 'examples' | 'accuracy' | 'invalid' | 'errors' | 'cost' | 'updated';
+
+const RUN_SORT: SortAccessors<RunListing, Column> = {
+  run: (run) => run.label,
+  kind: (run) => run.command,
+  task: (run) => run.task,
+  model: (run) => run.model,
+  examples: (run) => run.records,
+  accuracy: (run) => run.accuracy?.value,
+  invalid: (run) => run.invalid,
+  errors: (run) => run.errors,
+  cost: (run) => run.costUsd,
+  updated: (run) => run.modifiedAt,
+};
+
+const ENTRY_SORT: SortAccessors<Entry, Column> = {
+  run: (e) => (e.type === 'run' ? e.run.label : e.type === 'grimoire' ? `grimoire evaluation ${e.group.task ?? ''}` : e.group.title),
+  kind: (e) => (e.type === 'run' ? e.run.command : e.type === 'grimoire' ? 'grimoire eval' : 'distill sweep'),
+  task: (e) => (e.type === 'run' ? e.run.task : e.type === 'grimoire' ? e.group.task : e.group.dataset),
+  model: (e) => (e.type === 'run' ? e.run.model : e.type === 'grimoire' ? e.group.weak : e.group.teacherName),
+  examples: (e) => (e.type === 'run' ? e.run.records : e.type === 'grimoire' ? e.group.n : e.group.testSize),
+  accuracy: (e) => (e.type === 'run' ? e.run.accuracy?.value : e.type === 'grimoire' ? e.group.highest?.accuracy.value : null),
+  invalid: (e) => (e.type === 'run' ? e.run.invalid : e.type === 'grimoire' ? e.group.invalid : null),
+  errors: (e) => (e.type === 'run' ? e.run.errors : e.type === 'grimoire' ? e.group.errors : null),
+  cost: (e) => (e.type === 'run' ? e.run.costUsd : e.type === 'grimoire' ? e.group.costUsd : null),
+  updated: (e) => (e.type === 'run' ? e.run.modifiedAt : e.group.modifiedAt),
+};
+
+const runText = (run: RunListing) => [run.id, run.label, run.command, run.task, run.model, run.split].join(' ').toLowerCase();
+const groupText = (entry: Exclude<Entry, { type: 'run' }>) =>
+  (entry.type === 'grimoire'
+    ? ['grimoire evaluation', entry.group.id, entry.group.task, entry.group.weak, entry.group.split]
+    : ['distillation sweep', entry.group.id, entry.group.title, entry.group.dataset, entry.group.teacherName, ...entry.group.methods]
+  )
+    .join(' ')
+    .toLowerCase();
+
+function entriesOf(data: RunsResponse): Entry[] {
+  const members = (kind: 'grimoire' | 'distill', id: string) => data.runs.filter((run) => run.group?.kind === kind && run.group.id === id);
+  return [
+    ...data.grimoireEvals.map((group): Entry => ({ type: 'grimoire', group, members: members('grimoire', group.id) })),
+    ...data.distillSweeps.map((group): Entry => ({ type: 'distill', group, members: members('distill', group.id) })),
+    ...data.runs.filter((run) => !run.group).map((run): Entry => ({ type: 'run', run })),
+  ];
+}
+
+function RunsTable({ data }: { data: RunsResponse }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [query, setQuery] = useState('');
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const { sort, toggle: onSort } = useSort<Column>();
+  const entries = useMemo(() => entriesOf(data), [data]);
+  // A group is shown when it or one of its runs matches; its runs show when it is opened or they match a search.
   const shown = useMemo(() => {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-    return runs.filter((run) => {
-      const text = [run.id, run.label, run.command, run.task, run.model, run.split].join(' ').toLowerCase();
-      return words.every((word) => text.includes(word));
+    const matches = (text: string) => words.every((word) => text.includes(word));
+    return sortRows(entries, sort, ENTRY_SORT).flatMap((entry): { entry: Entry; members: RunListing[] }[] => {
+      if (entry.type === 'run') return matches(runText(entry.run)) ? [{ entry, members: [] }] : [];
+      const own = matches(groupText(entry));
+      const hits = entry.members.filter((run) => matches(runText(run)));
+      if (!own && !hits.length) return [];
+      const expanded = open.has(entry.group.id) || (words.length > 0 && hits.length > 0);
+      return [{ entry, members: expanded ? sortRows(own ? entry.members : hits, sort, RUN_SORT) : [] }];
     });
-  }, [runs, query]);
+  }, [entries, sort, query, open]);
   const toggle = (id: string) => setSelected((ids) => (ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id]));
+  const toggleOpen = (id: string) =>
+    setOpen((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const { runs, root } = data;
+  const groups = data.grimoireEvals.length + data.distillSweeps.length;
   return (
     <section>
       <h1>Runs</h1>
       <p className="muted">
-        {runs.length} run folder{runs.length === 1 ? '' : 's'} under <code>{root}</code>. Tick two or more to compare them on the examples they share (the first ticked is the baseline).
+        {runs.length} run folder{runs.length === 1 ? '' : 's'} under <code>{root}</code>
+        {groups > 0 ? `, ${data.grimoireEvals.length} grimoire evaluation${data.grimoireEvals.length === 1 ? '' : 's'} and ${data.distillSweeps.length} distillation sweep${data.distillSweeps.length === 1 ? '' : 's'} (their runs are grouped under them)` : ''}. Tick two or more runs to compare them on the examples they share (the first ticked is the baseline); click a column header to sort.
       </p>
       <div className="toolbar">
         <input type="search" placeholder="Filter runs (task, model, folder…)" value={query} onChange={(event) => setQuery(event.target.value)} aria-label="filter runs" />
@@ -42,53 +111,130 @@ function RunsTable({ root, runs }: { root: string; runs: RunListing[] }) {
           Compare {selected.length >= 2 ? `${selected.length} runs` : 'selected'}
         </a>
       </div>
-      {runs.length === 0 ? (
+      {entries.length === 0 ? (
         <p className="empty">No runs yet: folders holding config.json and records.jsonl appear here (for example after <code>apprentice quickstart</code>).</p>
       ) : (
         <table className="data runs">
           <thead>
             <tr>
               <th aria-label="select" />
-              <th>run</th>
-              <th>kind</th>
-              <th>task</th>
-              <th>model</th>
-              <th className="num">examples</th>
-              <th>accuracy [95% CI]</th>
-              <th className="num">invalid</th>
-              <th className="num">errors</th>
-              <th className="num">cost</th>
-              <th>updated</th>
+              <SortHeader column="run" sort={sort} onSort={onSort}>run</SortHeader>
+              <SortHeader column="kind" sort={sort} onSort={onSort}>kind</SortHeader>
+              <SortHeader column="task" sort={sort} onSort={onSort}>task</SortHeader>
+              <SortHeader column="model" sort={sort} onSort={onSort}>model</SortHeader>
+              <SortHeader column="examples" sort={sort} onSort={onSort} className="num">examples</SortHeader>
+              <SortHeader column="accuracy" sort={sort} onSort={onSort}>accuracy [95% CI]</SortHeader>
+              <SortHeader column="invalid" sort={sort} onSort={onSort} className="num">invalid</SortHeader>
+              <SortHeader column="errors" sort={sort} onSort={onSort} className="num">errors</SortHeader>
+              <SortHeader column="cost" sort={sort} onSort={onSort} className="num">cost</SortHeader>
+              <SortHeader column="updated" sort={sort} onSort={onSort}>updated</SortHeader>
             </tr>
           </thead>
           <tbody>
-            {shown.map((run) => (
-              <tr key={run.id} data-testid="run-row">
-                <td>
-                  <input type="checkbox" checked={selected.includes(run.id)} onChange={() => toggle(run.id)} aria-label={`select ${run.id}`} />
-                  {selected.includes(run.id) && <span className="order">{selected.indexOf(run.id) + 1}</span>}
-                </td>
-                <td>
-                  <a href={href.run(run.id)}>{run.label}</a>
-                  <div className="muted small">{run.id}</div>
-                </td>
-                <td>{run.command}</td>
-                <td>{run.task ?? '—'}{run.split ? <span className="muted"> · {run.split}</span> : null}</td>
-                <td>{run.model ?? '—'}</td>
-                <td className="num">
-                  {int(run.records)}
-                  {run.records < run.n ? <span className="muted"> / {int(run.n)}</span> : null}
-                </td>
-                <td>{estimate(run.accuracy)}</td>
-                <td className="num">{int(run.invalid)}</td>
-                <td className={`num${run.errors ? ' warn' : ''}`}>{int(run.errors)}</td>
-                <td className="num">{usd(run.costUsd)}</td>
-                <td className="muted small">{new Date(run.modifiedAt).toLocaleString()}</td>
-              </tr>
-            ))}
+            {shown.map(({ entry, members }) =>
+              entry.type === 'run' ? (
+                <RunRow key={entry.run.id} run={entry.run} selected={selected} onToggle={toggle} />
+              ) : (
+                <Fragment key={`${entry.type}:${entry.group.id}`}>
+                  <GroupRow entry={entry} open={members.length > 0} onOpen={() => toggleOpen(entry.group.id)} />
+                  {members.map((run) => (
+                    <RunRow key={run.id} run={run} selected={selected} onToggle={toggle} member />
+                  ))}
+                </Fragment>
+              ),
+            )}
           </tbody>
         </table>
       )}
     </section>
+  );
+}
+
+function RunRow({ run, selected, onToggle, member = false }: { run: RunListing; selected: string[]; onToggle: (id: string) => void; member?: boolean }) {
+  return (
+    <tr data-testid="run-row" className={member ? 'member' : undefined}>
+      <td>
+        <input type="checkbox" checked={selected.includes(run.id)} onChange={() => onToggle(run.id)} aria-label={`select ${run.id}`} />
+        {selected.includes(run.id) && <span className="order">{selected.indexOf(run.id) + 1}</span>}
+      </td>
+      <td>
+        <a href={href.run(run.id)}>{run.label}</a>
+        <div className="muted small">{run.id}</div>
+      </td>
+      <td>{run.command}</td>
+      <td>
+        {run.task ?? '—'}
+        {run.split ? <span className="muted"> · {run.split}</span> : null}
+      </td>
+      <td>{run.model ?? '—'}</td>
+      <td className="num">
+        {int(run.records)}
+        {run.records < run.n ? <span className="muted"> / {int(run.n)}</span> : null}
+      </td>
+      <td>{estimate(run.accuracy)}</td>
+      <td className="num">{int(run.invalid)}</td>
+      <td className={`num${run.errors ? ' warn' : ''}`}>{int(run.errors)}</td>
+      <td className="num">{usd(run.costUsd)}</td>
+      <td className="muted small">{new Date(run.modifiedAt).toLocaleString()}</td>
+    </tr>
+  );
+}
+
+function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run' }>; open: boolean; onOpen: () => void }) {
+  const count = entry.members.length;
+  const expander = count > 0 && (
+    <button type="button" className="expand" onClick={onOpen} aria-expanded={open} aria-label={`${open ? 'hide' : 'show'} the ${count} runs of ${entry.group.id}`}>
+      {open ? '▾' : '▸'} {count}
+    </button>
+  );
+  if (entry.type === 'grimoire') {
+    const g = entry.group;
+    return (
+      <tr className="group-row" data-testid="grimoire-row">
+        <td>{expander}</td>
+        <td>
+          <span className="kind-tag">grimoire evaluation</span>
+          <a href={href.grimoire(g.id)}>{g.task ?? g.id}{g.weak ? ` · ${g.weak}` : ''}</a>
+          <div className="muted small">
+            {g.id}
+            {g.problem ? <span className="problem"> · {g.problem}</span> : ` · ${g.methods} methods${g.highest ? ` · highest on test: ${g.highest.label}` : ''}`}
+          </div>
+        </td>
+        <td>grimoire eval</td>
+        <td>
+          {g.task ?? '—'}
+          {g.split ? <span className="muted"> · {g.split}</span> : null}
+        </td>
+        <td>{g.weak ?? '—'}</td>
+        <td className="num">{int(g.n)}</td>
+        <td>{g.highest ? <span title={`highest: ${g.highest.label}`}>{estimate(g.highest.accuracy)} <span className="muted small">(highest)</span></span> : '—'}</td>
+        <td className="num">{int(g.invalid)}</td>
+        <td className={`num${g.errors ? ' warn' : ''}`}>{int(g.errors)}</td>
+        <td className="num">{usd(g.costUsd)}</td>
+        <td className="muted small">{new Date(g.modifiedAt).toLocaleString()}</td>
+      </tr>
+    );
+  }
+  const s = entry.group;
+  return (
+    <tr className="group-row" data-testid="distill-row">
+      <td>{expander}</td>
+      <td>
+        <span className="kind-tag">distillation sweep</span>
+        <a href={href.distill(s.id)}>{s.title}</a>
+        <div className="muted small">
+          {s.id} · {s.cells} students ({s.methods.length} methods × {s.fractions.length} fractions × {s.seeds.length} seeds){s.skipped ? `, ${s.skipped} not trained` : ''}
+        </div>
+      </td>
+      <td>distill sweep</td>
+      <td>{s.dataset}</td>
+      <td>{s.teacherName}</td>
+      <td className="num">{int(s.testSize)}</td>
+      <td>—</td>
+      <td className="num">—</td>
+      <td className="num">—</td>
+      <td className="num">—</td>
+      <td className="muted small">{new Date(s.modifiedAt).toLocaleString()}</td>
+    </tr>
   );
 }
