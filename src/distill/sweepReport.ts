@@ -1,20 +1,29 @@
 /**
  * The report of a distillation experiment: accuracy with 95% CIs per method × fraction, the
  * teacher's own accuracy, the data-efficiency plot (accuracy vs fraction, one line per method, CI
- * bands), the generic-ability trade-off when measured, and a verdict in words computed from the
- * numbers — whichever way they come out. Writes report.html (self-contained), report.md,
- * data-efficiency.svg and results.json.
+ * bands), the generic-ability trade-off when measured, a verdict in words computed from the
+ * numbers — whichever way they come out —, every student's test answers, the teacher's token and
+ * dollar totals, the settings and the versions. The pipelines write report.html (self-contained),
+ * report.md, data-efficiency.svg and results.json; `apprentice report <dir>` renders the same
+ * report again from results.json and the cells' test.jsonl.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ExampleRecord } from '../eval/records.js';
+import { readRecords, RECORDS_FILE } from '../runs/runDir.js';
 import { renderChartSvg, seriesLinesSpec, type SeriesPoint } from '../report/charts.js';
-import { formatEstimate, formatPercent } from '../report/format.js';
-import { html, joinHtml } from '../report/html.js';
-import { escapeMarkdown } from '../report/markdown.js';
-import { chartFigure, jsonDetails, renderPage, type PageSection } from '../report/page.js';
+import { examplesSectionHtml, type ExampleView } from '../report/examples.js';
+import { formatEstimate, formatInt, formatPercent, formatUsd } from '../report/format.js';
+import { anchorId, html, joinHtml } from '../report/html.js';
+import { escapeMarkdown, markdownLink } from '../report/markdown.js';
+import { chartFigure, factsHtml, jsonDetails, renderPage, type PageSection } from '../report/page.js';
+import { writeReportFiles, type ReportOptions, type WrittenReportFiles } from '../report/reportFiles.js';
+import { DISTILL_RESULTS_FILE, DISTILL_RESULTS_KIND } from '../report/runKind.js';
 import { estimateCell, tableHtml, tableMarkdown, type Table } from '../report/table.js';
+import { usageTotals, type UsageTotals } from '../report/totals.js';
+import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
-import { METHOD_LABELS, type CellResult, type SweepPoint } from './sweep.js';
+import { cellDir, METHOD_LABELS, type CellResult, type SweepPoint, type TestRecord } from './sweep.js';
 
 export interface TeacherAccuracy {
   /** What was measured, e.g. "teacher on test" or "teacher labels on the train pool". */
@@ -50,6 +59,8 @@ export interface SweepReportInput {
   settings: Record<string, unknown>;
   generic?: GenericSection;
   wallSeconds?: number;
+  /** The version that ran the sweep (default: this one). */
+  writtenBy?: string;
 }
 
 export interface WrittenSweepReport {
@@ -99,7 +110,91 @@ export function verdictOf(points: readonly SweepPoint[], teacher: readonly Teach
   return lines;
 }
 
-export async function writeSweepReport(out: string, input: SweepReportInput): Promise<WrittenSweepReport> {
+/** Anchor scope of a cell's answers. */
+export function cellScope(cell: Pick<CellResult, 'method' | 'fraction' | 'seed'>): string {
+  return anchorId('cell', cell.method, `f${cell.fraction}`, `s${cell.seed}`);
+}
+
+function cellName(cell: Pick<CellResult, 'method' | 'fraction' | 'seed'>): string {
+  return `${label(cell.method)}, fraction ${cell.fraction}, seed ${cell.seed}`;
+}
+
+/** A student's test answers (cells/<method>/f<fraction>-s<seed>/test.jsonl) as drill-down views. */
+function readCellAnswers(root: string, cell: CellResult): ExampleView[] | null {
+  const file = join(cellDir(root, cell.method, cell.fraction, cell.seed), 'test.jsonl');
+  if (cell.skipped || !existsSync(file)) return null;
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => {
+      const r = JSON.parse(line) as TestRecord;
+      return {
+        index: r.index,
+        status: r.correct ? 'correct' : r.extracted === null ? 'invalid' : 'wrong',
+        prompt: r.prompt,
+        output: r.output,
+        extracted: r.extracted,
+        gold: r.gold,
+        costUsd: 0,
+        promptTokens: null,
+        completionTokens: null,
+        fields: r.invalidReason ? [{ label: 'why invalid', value: r.invalidReason }] : [],
+      };
+    });
+}
+
+export interface TeacherUsage extends UsageTotals {
+  dir: string;
+  calls: number;
+  cached: number;
+}
+
+/** Tokens and dollars of the teacher's annotation calls, summed over the annotations folder's splits. */
+export function teacherUsage(dir: string): TeacherUsage | null {
+  if (!existsSync(dir)) return null;
+  const records = readdirSafe(dir).flatMap((split) => {
+    const file = join(dir, split, RECORDS_FILE);
+    return existsSync(file) ? [...readRecords<ExampleRecord>(file).values()] : [];
+  });
+  if (!records.length) return null;
+  const totals = usageTotals(records.map((r) => ({ ...r.usage, costUsd: r.costUsd })));
+  return { dir, ...totals, calls: records.length, cached: records.filter((r) => r.cached).length };
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function annotationsDir(root: string, settings: Record<string, unknown>): string {
+  return typeof settings.annotations === 'string' ? resolve(settings.annotations) : join(root, 'annotations');
+}
+
+function costLines(input: SweepReportInput, teacher: TeacherUsage | null): string[] {
+  const trained = input.cells.filter((c) => !c.skipped);
+  const seconds = (pick: (c: CellResult) => number) => trained.reduce((sum, c) => sum + pick(c), 0);
+  return [
+    teacher
+      ? `Teacher annotation (${teacher.dir}): ${formatInt(teacher.calls)} examples (${formatInt(teacher.cached)} from the cache), ${formatInt(teacher.promptTokens)} prompt + ${formatInt(teacher.completionTokens)} completion tokens, ${formatUsd(teacher.costUsd)}.`
+      : 'Teacher annotation: no annotation records found next to this sweep, so no token or dollar totals.',
+    `Students: ${trained.length} trained and evaluated locally by the built-in engine (no API calls, $0): ${seconds((c) => c.training.trainSeconds).toFixed(0)} s training, ${seconds((c) => c.evalSeconds).toFixed(0)} s evaluation.`,
+  ];
+}
+
+export interface SweepReportPages {
+  html: string;
+  markdown: string;
+  svg: string;
+  verdict: string[];
+}
+
+/** The report of the sweep whose cells live under `root`, rendered from the input alone and the cells' answers. */
+export async function buildSweepReport(root: string, input: SweepReportInput, options: ReportOptions = {}): Promise<SweepReportPages> {
+  const title = options.title ?? input.title;
+  const htmlHref = options.htmlHref ?? 'report.html';
   const verdict = verdictOf(input.points, input.teacher, input.cells);
   const ordered = [...input.points].sort((a, b) => a.method.localeCompare(b.method) || a.fraction - b.fraction);
   const chartPoints: SeriesPoint[] = ordered.map((p) => ({ series: label(p.method), x: p.fraction, y: p.accuracy, ci95: p.ci95 }));
@@ -111,6 +206,11 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
   const svg = await renderChartSvg(
     seriesLinesSpec(chartPoints, { xTitle: 'fraction of the training data', yTitle: 'test accuracy', format: 'percent', width: 520, height: 300 }),
   );
+  const answers = new Map(input.cells.map((cell) => [cell, readCellAnswers(root, cell)]));
+  const teacher = teacherUsage(annotationsDir(root, input.settings));
+  const costs = costLines(input, teacher);
+  const writtenBy = `Apprentice ${input.writtenBy ?? VERSION}`;
+  const generator = `Apprentice ${VERSION}`;
 
   const resultsTable: Table<SweepPoint> = {
     caption: `Test accuracy (n = ${input.testSize}) with 95% bootstrap CIs; several seeds are pooled per example.`,
@@ -133,6 +233,7 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
     rows: input.teacher,
   };
   const cellTable: Table<CellResult> = {
+    id: 'students-table',
     columns: [
       { header: 'method', cell: (c) => label(c.method) },
       { header: 'fraction', align: 'right', cell: (c) => String(c.fraction) },
@@ -144,6 +245,7 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
       { header: 'accuracy [95% CI]', align: 'right', cell: (c) => (c.skipped ? `not trained: ${c.skipped}` : estimateCell(c.accuracy, c.ci95)) },
       { header: 'invalid', align: 'right', cell: (c) => String(c.invalid) },
       { header: 'train s', align: 'right', cell: (c) => c.training.trainSeconds.toFixed(0) },
+      { header: 'answers', cell: (c) => (answers.get(c) ? { text: `${c.n} test answers`, href: `#${cellScope(c)}` } : null) },
     ],
     rows: input.cells,
   };
@@ -160,6 +262,12 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
     ],
     rows: input.generic.rows,
   };
+  const answerBlocks = input.cells
+    .filter((cell) => answers.get(cell))
+    .map(
+      (cell) => html`<details id="${cellScope(cell)}"><summary>${cellName(cell)}: ${formatEstimate(cell.accuracy, cell.ci95)} (${cell.correct}/${cell.n})</summary>
+${examplesSectionHtml(answers.get(cell)!, cellScope(cell))}</details>`,
+    );
 
   const sections: PageSection[] = [
     { id: 'summary', title: 'What the numbers show', body: html`<ul>${verdict.map((line) => html`<li>${line}</li>`)}</ul>` },
@@ -174,13 +282,30 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
     },
     ...(genericTable ? [{ id: 'generic', title: 'Generic ability: before and after specialization', body: tableHtml(genericTable) }] : []),
     { id: 'students', title: 'Every student', body: tableHtml(cellTable) },
-    { id: 'settings', title: 'Settings', body: jsonDetails('settings', input.settings, true) },
+    {
+      id: 'answers',
+      title: 'Every test answer',
+      body: answerBlocks.length
+        ? html`<p>Each student's answers to the test examples (<code>cells/&lt;method&gt;/f&lt;fraction&gt;-s&lt;seed&gt;/test.jsonl</code>).</p>${answerBlocks}`
+        : html`<p class="muted">no student answers found under ${root}</p>`,
+    },
+    { id: 'cost', title: 'Cost and tokens', body: html`<ul>${costs.map((line) => html`<li>${line}</li>`)}</ul>` },
+    {
+      id: 'settings',
+      title: 'Settings',
+      body: html`${factsHtml([
+        ['folder', root],
+        ['teacher', input.teacherName],
+        ['written by', writtenBy],
+        ['report by', generator],
+      ])}${jsonDetails('settings (resolved configuration)', input.settings, true)}`,
+    },
   ];
-  const subtitle = `${input.dataset} · Apprentice ${VERSION}${input.wallSeconds !== undefined ? ` · this invocation ${input.wallSeconds.toFixed(0)} s (finished stages are kept, not redone)` : ''}`;
-  const page = renderPage({ title: input.title, subtitle, sections, generator: `Apprentice ${VERSION}` });
+  const subtitle = `${input.dataset} · written by ${writtenBy}${input.wallSeconds !== undefined ? ` · that invocation ${input.wallSeconds.toFixed(0)} s (finished stages are kept, not redone)` : ''} · report by ${generator}`;
+  const page = renderPage({ title, subtitle, sections, generator });
 
   const markdown = [
-    `# ${escapeMarkdown(input.title)}`,
+    `# ${escapeMarkdown(title)}`,
     '',
     escapeMarkdown(subtitle),
     '',
@@ -199,18 +324,26 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
     ...(genericTable ? ['## Generic ability: before and after specialization', '', tableMarkdown(genericTable), ''] : []),
     '## Every student',
     '',
-    tableMarkdown(cellTable),
+    tableMarkdown(cellTable, { linkBase: htmlHref }),
     '',
-    'Full details, the plot and the settings: [report.html](report.html); every student\'s data, checkpoint and test answers: `cells/`.',
+    '## Cost and tokens',
+    '',
+    ...costs.map((line) => `- ${escapeMarkdown(line)}`),
+    '',
+    `Every test answer, the plot and the settings: ${markdownLink(htmlHref, htmlHref)}; every student's data, checkpoint and test answers: \`cells/\`.`,
     '',
   ].join('\n');
+  return { html: page, markdown, svg, verdict };
+}
 
-  const paths = { html: join(out, 'report.html'), markdown: join(out, 'report.md'), svg: join(out, 'data-efficiency.svg'), results: join(out, 'results.json') };
-  writeFileSync(paths.html, page);
-  writeFileSync(paths.markdown, markdown);
-  writeFileSync(paths.svg, svg);
+export async function writeSweepReport(out: string, input: SweepReportInput): Promise<WrittenSweepReport> {
+  const report = await buildSweepReport(out, input);
+  const paths = { html: join(out, 'report.html'), markdown: join(out, 'report.md'), svg: join(out, 'data-efficiency.svg'), results: join(out, DISTILL_RESULTS_FILE) };
+  writeFileSync(paths.html, report.html);
+  writeFileSync(paths.markdown, report.markdown);
+  writeFileSync(paths.svg, report.svg);
   const results = {
-    kind: 'apprentice-distill-results',
+    kind: DISTILL_RESULTS_KIND,
     version: VERSION,
     title: input.title,
     dataset: input.dataset,
@@ -220,11 +353,46 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
     points: input.points,
     cells: input.cells.map(({ correctFlags: _flags, ...cell }) => cell),
     generic: input.generic ?? null,
-    verdict,
+    verdict: report.verdict,
     settings: input.settings,
     ...(input.wallSeconds !== undefined ? { wallSeconds: input.wallSeconds } : {}),
     report: paths,
   };
   writeFileSync(paths.results, JSON.stringify(results, null, 2) + '\n');
-  return { ...paths, verdict };
+  return { ...paths, verdict: report.verdict };
+}
+
+/** The report input back from a sweep folder's results.json (cells without their per-example flags). */
+export function readSweepResults(dir: string): SweepReportInput {
+  const file = join(resolve(dir), DISTILL_RESULTS_FILE);
+  let results: Partial<SweepReportInput> & { kind?: string; version?: string; cells?: Omit<CellResult, 'correctFlags'>[] };
+  try {
+    results = JSON.parse(readFileSync(file, 'utf8')) as typeof results;
+  } catch (error) {
+    throw new InputError(`cannot read the sweep's results: ${(error as Error).message}`, { file });
+  }
+  if (results.kind !== DISTILL_RESULTS_KIND) throw new InputError(`not the results of a distillation sweep (kind is not "${DISTILL_RESULTS_KIND}")`, { file });
+  return {
+    title: results.title ?? 'Distillation',
+    dataset: results.dataset ?? '?',
+    teacherName: results.teacherName ?? '?',
+    teacher: results.teacher ?? [],
+    points: results.points ?? [],
+    cells: (results.cells ?? []).map((cell) => ({ ...cell, correctFlags: [] })),
+    testSize: results.testSize ?? 0,
+    settings: results.settings ?? {},
+    ...(results.generic ? { generic: results.generic } : {}),
+    ...(results.wallSeconds !== undefined ? { wallSeconds: results.wallSeconds } : {}),
+    writtenBy: results.version ?? '?',
+  };
+}
+
+/** `apprentice report <sweep dir>`: report.html, report.md and data-efficiency.svg again, from the files on disk. */
+export async function rewriteSweepReport(dir: string, options: ReportOptions & { outDir?: string } = {}): Promise<WrittenReportFiles> {
+  const root = resolve(dir);
+  const report = await buildSweepReport(root, readSweepResults(root), options);
+  const out = resolve(options.outDir ?? root);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'data-efficiency.svg'), report.svg);
+  return writeReportFiles(out, report);
 }
