@@ -153,6 +153,7 @@ export async function reportScaleRun(
     title: 'Scaling run',
     evaluations: result.evaluations,
     notes: result.notes,
+    configuration: { models, ...extra },
   });
   const errors = result.evaluations.reduce((sum, e) => sum + e.errors, 0);
   const missing = result.evaluations.reduce((sum, e) => sum + e.missing, 0);

@@ -1,0 +1,52 @@
+/**
+ * The scaling report with evaluations (as `scale run` writes it): accuracy CIs per evaluation, links
+ * to every evaluation's examples, token and dollar totals, configuration and versions; `apprentice
+ * report` renders the same page again from the folder.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatEstimate } from '../../src/report/format.js';
+import { detectRunKind } from '../../src/report/runKind.js';
+import { analyzeScaling } from '../../src/scaling/analyzeScaling.js';
+import type { ScaleEvaluation } from '../../src/scaling/scaleRun.js';
+import { rewriteScalingReport, writeScalingReport } from '../../src/scaling/scalingReport.js';
+import { VERSION } from '../../src/version.js';
+import { record, writeEvalRun } from './evalRunFixture.js';
+import { danglingLinks } from './links.js';
+
+function evaluation(model: string, params: number, right: number): ScaleEvaluation {
+  const records = [0, 1, 2, 3].map((i) => (i < right ? record(i) : record(i, { extracted: '99', correct: false })));
+  const runDir = writeEvalRun(records, { model });
+  const correct = records.filter((r) => r.correct).length;
+  return {
+    model, spec: model, params, task: 'toy', dataset: 'jsonl:toy', prompting: 'direct', scoring: 'generate', runDir,
+    n: 4, scored: 4, accuracy: correct / 4, ci95: [Math.max(0, correct / 4 - 0.25), Math.min(1, correct / 4 + 0.25)], invalid: 0, errors: 0, missing: 0, metrics: {},
+  };
+}
+
+describe('scaling report', () => {
+  it('shows each evaluation with its CI, tokens, cost and examples; report <dir> renders the same page', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'apprentice-scaling-report-'));
+    const evaluations = [evaluation('small', 1e8, 1), evaluation('large', 1e9, 3)];
+    const rows = evaluations.map((e) => ({ model: e.model, params: e.params, task: e.task, metric: 'accuracy (direct)', score: e.accuracy!, random: 0, max: 1 }));
+    writeFileSync(join(out, 'evaluations.json'), JSON.stringify({ models: [{ name: 'small' }, { name: 'large' }], evaluations, notes: [] }));
+    const files = await writeScalingReport(out, { analyses: analyzeScaling(rows), source: 'scale run', title: 'Scaling run', evaluations, configuration: { models: ['small', 'large'] } });
+    expect(detectRunKind(out)).toBe('scale');
+    const html = readFileSync(files.html, 'utf8');
+    for (const e of evaluations) expect(html).toContain(formatEstimate(e.accuracy, e.ci95));
+    expect(html).toContain('href="#eval2"');
+    expect(html).toContain('id="eval2-ex-3"');
+    expect(html.match(/<details class="example/g)).toHaveLength(8);
+    // 4 + 4 answered records of 20 + 5 tokens at $0.0001 each.
+    expect(html).toContain('Total over 2 evaluations: 160 prompt + 40 completion tokens, $0.000800.');
+    expect(html).toContain(`written by apprentice ${VERSION}`);
+    expect(html).toContain('&quot;models&quot;');
+    expect(danglingLinks(html)).toEqual([]);
+    expect(readFileSync(files.markdown, 'utf8')).toContain('](report.html#eval1)');
+
+    const again = await rewriteScalingReport(out, { outDir: join(out, 'again') });
+    expect(readFileSync(again.htmlPath, 'utf8')).toBe(html);
+  });
+});
