@@ -38,6 +38,7 @@ describe('apprentice report', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(dir);
     expect(result.stderr).toContain('not a run folder');
+    expect(result.stderr).toMatch(/expected an evaluation run .*a grimoire eval root .*a distillation sweep .*a scaling folder/);
     expect(existsSync(join(dir, 'report.html'))).toBe(false);
   });
 });
