@@ -3,19 +3,12 @@
  * headless Chromium (driven by playwright-core) loads every page, checks charts, search, filters
  * and the paired test, and saves screenshots into test-artifacts/ui/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../support/runCli.js';
 import { makeDashboardRuns, SPOILED_INVALID, SPOILED_WRONG, type DashboardRuns } from './fixtures.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(PROJECT_ROOT, 'test-artifacts', 'ui');
-// CI installs Chromium (.ci/run); elsewhere the test is skipped when it is missing.
-const available = existsSync(CHROMIUM) || Boolean(process.env.CI);
+import { chromiumAvailable, columnTexts, openDashboard, SHOTS, type Dashboard } from './harness.js';
 
 interface Record {
   index: number;
@@ -28,41 +21,20 @@ interface Record {
   valid: boolean;
 }
 
-describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
+describe.skipIf(!chromiumAvailable)('apprentice ui in headless Chromium', () => {
   let runs: DashboardRuns;
-  let server: ChildProcess;
+  let dashboard: Dashboard;
   let url: string;
-  let browser: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
     runs = await makeDashboardRuns();
-    server = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'apprentice.js'), 'ui', '--runs', runs.root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      let err = '';
-      server.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /at (http:\/\/\S+?)\/?\n/.exec(out);
-        if (match) resolve(match[1] as string);
-      });
-      server.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-      server.on('exit', (code) => reject(new Error(`apprentice ui exited ${code}: ${err}`)));
-    });
-    // A fresh profile folder each run (Playwright passes it as --user-data-dir).
-    browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'apprentice-chromium-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    mkdirSync(SHOTS, { recursive: true });
+    dashboard = await openDashboard(runs.root);
+    ({ url, page } = dashboard);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.kill('SIGTERM');
+    await dashboard?.close();
   });
 
   const runId = (dir: string) => relative(runs.root, dir).split('\\').join('/');
@@ -126,6 +98,40 @@ describe.skipIf(!available)('apprentice ui in headless Chromium', () => {
     await page.getByTestId('example-filter').selectOption('invalid');
     await expect.poll(countText, { timeout: 20_000 }).toBe(`${SPOILED_INVALID} of 200 examples`);
     expect(new Set(await statusesShown())).toEqual(new Set(['invalid']));
+  });
+
+  it('sorts the runs and the examples by a clicked column header, keeping the search', async () => {
+    await page.goto(`${url}/`);
+    await expect.poll(() => page.getByTestId('run-row').count(), { timeout: 20_000 }).toBe(2);
+    const accuracyHeader = page.locator('table.runs th[data-column=accuracy]');
+    const runIds = () => columnTexts(page, '[data-testid=run-row]', 1);
+    await accuracyHeader.locator('button').click();
+    await expect.poll(() => accuracyHeader.getAttribute('aria-sort')).toBe('ascending');
+    expect((await runIds())[0]).toContain(runId(runs.spoiled)); // the spoiled copy is less accurate
+    await accuracyHeader.locator('button').click();
+    await expect.poll(() => accuracyHeader.getAttribute('aria-sort')).toBe('descending');
+    expect((await runIds())[0]).toContain(runId(runs.palm));
+
+    await page.goto(`${url}/#/run/${encodeURIComponent(runId(runs.palm))}`);
+    await page.getByTestId('example-search').fill('marbles');
+    const all = records(runs.palm).filter((r) => [...(r.prompt ?? []).map((m) => m.content), r.output, r.extracted, r.gold, r.id].join('\n').toLowerCase().includes('marbles'));
+    await expect.poll(countText, { timeout: 20_000 }).toBe(`${all.length} of 200 examples`);
+    const indexHeader = page.locator('.examples-table th[data-column=index]');
+    const shownIndices = async () => (await columnTexts(page, '[data-testid=example-row]', 0)).map(Number);
+    const ascending = all.map((r) => r.index);
+    expect(await shownIndices()).toEqual(ascending);
+    await indexHeader.locator('button').click(); // ascending: the order it had
+    await indexHeader.locator('button').click();
+    await expect.poll(() => indexHeader.getAttribute('aria-sort')).toBe('descending');
+    expect(await shownIndices()).toEqual([...ascending].reverse());
+    const goldHeader = page.locator('.examples-table th[data-column=gold]');
+    await goldHeader.locator('button').click();
+    await expect.poll(() => goldHeader.getAttribute('aria-sort')).toBe('ascending');
+    const golds = await columnTexts(page, '[data-testid=example-row]', 5);
+    const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+    expect(golds).toEqual([...golds].sort(collator.compare));
+    expect(golds.length).toBe(all.length); // still only the search's rows
+    await page.screenshot({ path: join(SHOTS, 'run-sorted.png'), fullPage: false });
   });
 
   it('compares two runs with McNemar and the paired bootstrap', async () => {
