@@ -64,7 +64,8 @@ export async function openDashboard(runsRoot: string): Promise<Dashboard> {
   }
 }
 
-/** The texts of a column (0-based) of the rows matched by a locator, in page order. */
+/** The texts of a column (0-based) of the table rows matched by a selector, in page order. */
 export async function columnTexts(page: Page, rowSelector: string, column: number): Promise<string[]> {
-  return page.locator(rowSelector).evaluateAll((rows, i) => rows.map((row) => (row.children[i] as HTMLElement | undefined)?.innerText.trim() ?? ''), column);
+  const texts = await page.locator(`${rowSelector} > td:nth-child(${column + 1})`).allInnerTexts();
+  return texts.map((text) => text.trim());
 }
