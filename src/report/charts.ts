@@ -128,7 +128,7 @@ export function seriesLinesSpec(points: readonly SeriesPoint[], options: SeriesL
   if (points.some((point) => point.ci95)) {
     layers.push({
       transform: [{ filter: 'datum.lo !== null && datum.hi !== null' }],
-      mark: { type: 'area', opacity: 0.18 },
+      mark: { type: 'area', fillOpacity: 0.18 },
       encoding: { x, y: { field: 'lo', type: 'quantitative', axis: yAxis, title: options.yTitle }, y2: { field: 'hi' }, color },
     });
   }

@@ -134,13 +134,16 @@ describe('charts rendered to SVG by vega', () => {
     const series = ['distilling step-by-step', 'standard fine-tuning', 'teacher (teacher on test (chain of thought))'];
     const svg = await renderChartSvg(
       seriesLinesSpec(
-        series.flatMap((name, i) => [0.5, 1].map((x) => ({ series: name, x, y: 0.2 * i + x / 4 }))),
+        series.flatMap((name, i) => [0.5, 1].map((x) => ({ series: name, x, y: 0.2 * i + x / 4, ci95: [0.2 * i, 0.2 * i + x / 2] as [number, number] }))),
         { xTitle: 'fraction of the training data', yTitle: 'test accuracy', format: 'percent' },
       ),
     );
     const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
     for (const name of series) expect(texts).toContain(name);
     expect(texts.filter((text) => text?.includes('…'))).toEqual([]);
+    // Legend symbols in full colour, not at the CI band's opacity.
+    const symbols = [...svg.matchAll(/role-legend-symbol[^>]*><path[^>]*opacity="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(symbols).toEqual([1, 1, 1]);
   });
 });
 
