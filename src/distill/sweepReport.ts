@@ -144,21 +144,23 @@ function readCellAnswers(root: string, cell: CellResult): ExampleView[] | null {
 }
 
 export interface TeacherUsage extends UsageTotals {
-  dir: string;
+  dirs: string[];
   calls: number;
   cached: number;
 }
 
-/** Tokens and dollars of the teacher's annotation calls, summed over the annotations folder's splits. */
-export function teacherUsage(dir: string): TeacherUsage | null {
-  if (!existsSync(dir)) return null;
-  const records = readdirSafe(dir).flatMap((split) => {
-    const file = join(dir, split, RECORDS_FILE);
-    return existsSync(file) ? [...readRecords<ExampleRecord>(file).values()] : [];
-  });
+/** Tokens and dollars of the teacher's calls, summed over the split folders of the given folders. */
+export function teacherUsage(dirs: readonly string[]): TeacherUsage | null {
+  const found = dirs.filter((dir) => existsSync(dir));
+  const records = found.flatMap((dir) =>
+    readdirSafe(dir).flatMap((split) => {
+      const file = join(dir, split, RECORDS_FILE);
+      return existsSync(file) ? [...readRecords<ExampleRecord>(file).values()] : [];
+    }),
+  );
   if (!records.length) return null;
   const totals = usageTotals(records.map((r) => ({ ...r.usage, costUsd: r.costUsd })));
-  return { dir, ...totals, calls: records.length, cached: records.filter((r) => r.cached).length };
+  return { dirs: found, ...totals, calls: records.length, cached: records.filter((r) => r.cached).length };
 }
 
 function readdirSafe(dir: string): string[] {
@@ -169,8 +171,9 @@ function readdirSafe(dir: string): string[] {
   }
 }
 
-function annotationsDir(root: string, settings: Record<string, unknown>): string {
-  return typeof settings.annotations === 'string' ? resolve(settings.annotations) : join(root, 'annotations');
+/** Where the teacher's calls are: the annotations (distill run: --annotations; quickstart: annotations/) and the quickstart teacher's own test answers. */
+function teacherDirs(root: string, settings: Record<string, unknown>): string[] {
+  return [typeof settings.annotations === 'string' ? resolve(settings.annotations) : join(root, 'annotations'), join(root, 'teacher-test')];
 }
 
 function costLines(input: SweepReportInput, teacher: TeacherUsage | null): string[] {
@@ -178,8 +181,8 @@ function costLines(input: SweepReportInput, teacher: TeacherUsage | null): strin
   const seconds = (pick: (c: CellResult) => number) => trained.reduce((sum, c) => sum + pick(c), 0);
   return [
     teacher
-      ? `Teacher annotation (${teacher.dir}): ${formatInt(teacher.calls)} examples (${formatInt(teacher.cached)} from the cache), ${formatInt(teacher.promptTokens)} prompt + ${formatInt(teacher.completionTokens)} completion tokens, ${formatUsd(teacher.costUsd)}.`
-      : 'Teacher annotation: no annotation records found next to this sweep, so no token or dollar totals.',
+      ? `Teacher calls (${teacher.dirs.join(', ')}): ${formatInt(teacher.calls)} examples (${formatInt(teacher.cached)} from the cache), ${formatInt(teacher.promptTokens)} prompt + ${formatInt(teacher.completionTokens)} completion tokens, ${formatUsd(teacher.costUsd)}.`
+      : 'Teacher calls: no annotation records found for this sweep, so no token or dollar totals.',
     `Students: ${trained.length} trained and evaluated locally by the built-in engine (no API calls, $0): ${seconds((c) => c.training.trainSeconds).toFixed(0)} s training, ${seconds((c) => c.evalSeconds).toFixed(0)} s evaluation.`,
   ];
 }
@@ -207,7 +210,7 @@ export async function buildSweepReport(root: string, input: SweepReportInput, op
     seriesLinesSpec(chartPoints, { xTitle: 'fraction of the training data', yTitle: 'test accuracy', format: 'percent', width: 520, height: 300 }),
   );
   const answers = new Map(input.cells.map((cell) => [cell, readCellAnswers(root, cell)]));
-  const teacher = teacherUsage(annotationsDir(root, input.settings));
+  const teacher = teacherUsage(teacherDirs(root, input.settings));
   const costs = costLines(input, teacher);
   const writtenBy = `Apprentice ${input.writtenBy ?? VERSION}`;
   const generator = `Apprentice ${VERSION}`;
