@@ -153,13 +153,13 @@ export class ModelHub {
     return model;
   }
 
-  /** The limiter shared by every model on this endpoint. */
-  limiterFor(endpoint: string): EndpointLimiter {
+  /** The limiter shared by every model on this endpoint; `parallel` caps its concurrency (see LanguageModel.parallel). */
+  limiterFor(endpoint: string, parallel = Infinity): EndpointLimiter {
     let limiter = this.limiters.get(endpoint);
     if (!limiter) {
       limiter = new EndpointLimiter(
         {
-          concurrency: this.options.concurrency ?? DEFAULT_CONCURRENCY,
+          concurrency: Math.min(this.options.concurrency ?? DEFAULT_CONCURRENCY, parallel),
           requestsPerMinute: this.options.requestsPerMinute,
           tokensPerMinute: this.options.tokensPerMinute,
         },
@@ -192,7 +192,7 @@ export class ModelHub {
       model = withRecording(model, { writer: this.recordingWriter() });
     }
     model = withTimeout(model, { timeoutMs: this.options.timeoutMs });
-    model = withLimiter(model, { limiter: this.limiterFor(endpoint), clock });
+    model = withLimiter(model, { limiter: this.limiterFor(endpoint, provider.parallel), clock });
     model = withRetry(model, { maxRetries: this.options.maxRetries, sleep: clock.sleep, random: this.options.random });
     model = withMeter(model, { pricer: this.pricer, now: clock.now });
     if (this.budget) model = withBudget(model, { ledger: this.budget, pricer: this.pricer });

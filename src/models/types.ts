@@ -133,6 +133,11 @@ export interface LanguageModel {
   /** Model name as the backend knows it (used for pricing). */
   readonly modelName: string;
   readonly capabilities: ModelCapabilities;
+  /**
+   * Calls an in-process provider runs at once (more wait inside it). The hub lets no more than this
+   * through the endpoint's limiter, so waiting calls queue there, untimed, not inside the provider.
+   */
+  readonly parallel?: number;
   generate(request: GenerateRequest, options?: CallOptions): Promise<GenerateResponse>;
   logprob(request: LogprobRequest, options?: CallOptions): Promise<LogprobResponse>;
   embed(request: EmbedRequest, options?: CallOptions): Promise<EmbedResponse>;

@@ -190,16 +190,36 @@ describe('gguf provider on a tiny GGUF written by the project', () => {
     expect(a.usage.promptTokens).toBe(texts.reduce((s, t) => s + tiny.tokenizer.encode(t).length, 0));
   });
 
-  it('serialises concurrent calls', async () => {
-    const requests = [1, 2, 3].map((k) => ({ prompt: PROMPT.slice(0, 8 + k), maxTokens: 4 }));
+  it('batches concurrent calls over its sequences with the same results as one at a time', async () => {
+    const batched = await createGgufModel({ spec: `gguf:${tiny.path}`, path: tiny.path, kvCacheType: 'F32', parallel: 4 });
+    expect(batched.parallel).toBe(4);
+    const requests = [1, 2, 3, 4, 5, 6].map((k) => ({ prompt: PROMPT.slice(0, 6 + k), maxTokens: 6 }));
     const sequential = [];
     for (const r of requests) sequential.push(await provider.generate(r));
+    const logprob = await provider.logprob({ prompt: PROMPT, continuation: ' gives 5' });
     const concurrent = await Promise.all([
-      ...requests.map((r) => provider.generate(r)),
-      provider.logprob({ prompt: PROMPT, continuation: ' x' }),
-      provider.embed({ texts: ['abc'] }),
+      ...requests.map((r) => batched.generate(r)),
+      batched.logprob({ prompt: PROMPT, continuation: ' gives 5' }),
+      batched.embed({ texts: ['abc'] }),
     ]);
-    expect(concurrent.slice(0, 3)).toEqual(sequential);
+    await batched.close?.();
+    expect(concurrent.slice(0, requests.length)).toEqual(sequential);
+    const batchedLogprob = concurrent[requests.length] as typeof logprob;
+    expect(Math.abs(batchedLogprob.logprob - logprob.logprob)).toBeLessThan(1e-4);
+    expect(batchedLogprob.tokenCount).toBe(logprob.tokenCount);
+  });
+
+  it('runs one call at a time by default, and the hub lets only that many through its limiter', async () => {
+    expect(provider.parallel).toBe(1);
+    await expect(createGgufModel({ spec: `gguf:${tiny.path}`, path: tiny.path, parallel: 0 })).rejects.toThrow(/parallel/);
+    const hub = new ModelHub({ cachePath: 'none', concurrency: 8 });
+    try {
+      const model = await hub.model(`gguf:${tiny.path}`);
+      await Promise.all(Array.from({ length: 10 }, (_, k) => model.generate({ prompt: `${PROMPT} ${k}`, maxTokens: 3 })));
+      expect(hub.limiterFor(`gguf ${tiny.path}`).maxInFlight).toBe(1);
+    } finally {
+      await hub.close();
+    }
   });
 
   it('is what the hub builds for a gguf: spec', async () => {

@@ -35,15 +35,11 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to bind; the default serves this machine only', '127.0.0.1')
     .option('--name <id>', 'model id clients use (default: the file or folder name, or the model name)')
     .option('--config <file>', 'read options from a YAML/JSON file');
-  addModelLayerOptions(command).action(async (target: string, raw: Record<string, unknown>, self: Command) => {
+  addModelLayerOptions(command).action(async (target: string, raw: Record<string, unknown>) => {
     const options = parseOptions(schema, raw);
     const { spec, name: defaultName, grimoireSet } = resolveServeTarget(target, { weak: options.weak });
     const name = options.name ?? defaultName;
-    // An in-process model answers one call at a time; with one slot, waiting requests queue in the limiter
-    // (untimed, first come first served) instead of inside the provider, where the per-call timeout runs.
-    const local = spec.startsWith('gguf:') || spec.startsWith('builtin:');
-    const concurrency = local && self.getOptionValueSource('concurrency') === 'default' ? 1 : options.concurrency;
-    const hub = createHub({ ...options, concurrency });
+    const hub = createHub(options);
     try {
       const model = await hub.model(spec); // load now, so a bad file fails before listening
       if (options.dataset && !grimoireSet) throw new InputError('--dataset is only for a grimoire set folder', { field: 'dataset' });

@@ -44,6 +44,7 @@ export async function createBuiltinModel(options: BuiltinModelOptions): Promise<
     provider: 'builtin',
     modelName: dir,
     capabilities: model.capabilities,
+    ...(model.parallel !== undefined ? { parallel: model.parallel } : {}),
     generate: (request, callOptions) => model.generate(request, callOptions),
     logprob: (request, callOptions) => model.logprob(request, callOptions),
     embed: (request, callOptions) => model.embed(request, callOptions),

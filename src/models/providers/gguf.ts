@@ -2,8 +2,10 @@
  * The local GGUF provider (`gguf:<path>`): runs a GGUF model in-process through node-llama-cpp (CPU).
  *
  * - One Llama runtime per process (prebuilt binary only: never downloads or builds llama.cpp), one loaded
- *   model and one context sequence per provider; calls are serialised per model (llama.cpp contexts are not
- *   re-entrant), and the KV cache keeps the longest shared prefix between consecutive calls.
+ *   model and one context with `parallel` sequences per provider. Each call runs on a sequence of its own
+ *   (more wait for one, in order); calls running at once are decoded together in one batch by llama.cpp.
+ *   A call takes the free sequence whose KV cache shares the longest prefix with its tokens, and keeps that
+ *   prefix (few-shot prompts share most of theirs).
  * - generate: chat messages are rendered with the GGUF's chat template (tokenizer.chat_template) when it has
  *   one, otherwise as a plain "role: content" transcript ending with "assistant:"; a raw prompt is used as is.
  * - logprob: exact log P(continuation | context) from the model's own (untempered, unfiltered) distribution:
@@ -27,6 +29,7 @@ import type {
 import { InputError } from '../../util/errors.js';
 import { ModelError } from '../errors.js';
 import { streamProduced } from '../middleware/wrap.js';
+import { SequencePool } from './sequencePool.js';
 import type {
   CallOptions,
   ChatMessage,
@@ -59,6 +62,11 @@ export interface GgufModelOptions {
    * and badly so on a busy machine), otherwise node-llama-cpp's choice.
    */
   threads?: number;
+  /**
+   * Sequences decoded together (batching); calls at once beyond it wait. Default 1: on 2 CPU cores batching
+   * gained no throughput for the engine's sizes (bench/batching.ts), and each sequence holds its own KV cache.
+   */
+  parallel?: number;
 }
 
 /** Completion length when the request gives no maxTokens. */
@@ -152,26 +160,34 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
   const threadOption = threads !== undefined ? { threads } : {};
   const contextSize = options.contextSize ?? Math.min(model.trainContextSize, MAX_DEFAULT_CONTEXT);
   const kvType = options.kvCacheType ?? 'F16';
+  const parallel = options.parallel ?? 1;
+  if (!(Number.isInteger(parallel) && parallel >= 1)) throw new InputError(`parallel must be a positive integer, got ${parallel}`, { field: 'parallel' });
   let context: LlamaContext | undefined;
-  let sequence: LlamaContextSequence | undefined;
+  let sequences: Promise<SequencePool<LlamaContextSequence>> | undefined;
   let embeddingContext: LlamaEmbeddingContext | undefined;
-  const queue = new SerialQueue();
+  const embedQueue = new SerialQueue();
   let closed = false;
 
-  const getSequence = async (): Promise<LlamaContextSequence> => {
-    if (!sequence) {
+  const sequencePool = (): Promise<SequencePool<LlamaContextSequence>> => {
+    sequences ??= (async () => {
       context = await model.createContext({
         contextSize,
-        sequences: 1,
+        sequences: parallel,
         flashAttention: options.flashAttention ?? false,
         experimentalKvCacheKeyType: kvType,
         experimentalKvCacheValueType: kvType,
         ...threadOption,
       });
-      sequence = context.getSequence();
-    }
-    return sequence;
+      const created = context;
+      return new SequencePool(Array.from({ length: parallel }, () => created.getSequence()));
+    })();
+    sequences.catch(() => (sequences = undefined));
+    return sequences;
   };
+
+  /** Runs `task` on a free sequence, preferring the one whose cache shares the longest prefix with `tokens`. */
+  const withSequence = async <T>(tokens: Token[], task: (seq: LlamaContextSequence) => Promise<T>): Promise<T> =>
+    (await sequencePool()).use(task, (seq) => seq.compareContextTokens(tokens).firstDifferentIndex);
 
   // ---- prompt rendering -------------------------------------------------------------------------------
 
@@ -222,13 +238,13 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
   // ---- generate -----------------------------------------------------------------------------------------
 
   const generateOne = async (
+    seq: LlamaContextSequence,
     promptTokens: Token[],
     request: GenerateRequest,
     seed: number | undefined,
     signal: AbortSignal | undefined,
     onText?: (text: string) => void,
   ): Promise<{ completion: Completion; completionTokens: number }> => {
-    const seq = await getSequence();
     const room = contextSize - promptTokens.length;
     if (room < 1) {
       throw new ModelError(
@@ -315,12 +331,15 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     const n = request.n ?? 1;
     const completions: Completion[] = [];
     let completionTokens = 0;
-    for (let i = 0; i < n; i++) {
-      const seed = request.seed !== undefined ? request.seed + i : undefined;
-      const one = await generateOne(promptTokens, request, seed, signal, onText);
-      completions.push(one.completion);
-      completionTokens += one.completionTokens;
-    }
+    await withSequence(promptTokens, async (seq) => {
+      checkAborted(signal, 'generation');
+      for (let i = 0; i < n; i++) {
+        const seed = request.seed !== undefined ? request.seed + i : undefined;
+        const one = await generateOne(seq, promptTokens, request, seed, signal, onText);
+        completions.push(one.completion);
+        completionTokens += one.completionTokens;
+      }
+    });
     return { completions, usage: { promptTokens: promptTokens.length * n, completionTokens } };
   };
 
@@ -356,26 +375,28 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
       return { logprob: 0, tokenCount: 0, isGreedy: true, usage: { promptTokens: jointTokens.length, completionTokens: 0 } };
     }
 
-    const seq = await getSequence();
-    const shared = await alignCache(seq, jointTokens, start - 1);
-    checkAborted(signal, 'logprob');
-    const input = jointTokens.slice(shared, jointTokens.length - 1).map((token, i) =>
-      shared + i >= start - 1
-        ? ([token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const)
-        : token,
-    );
-    const outputs = await seq.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]);
-    let total = 0;
-    let isGreedy = true;
-    for (let pos = start - 1; pos < jointTokens.length - 1; pos++) {
-      const probabilities = outputs[pos - shared]?.next.probabilities;
-      if (!probabilities) throw new ModelError('bad_response', `llama.cpp returned no probabilities at token ${pos}`);
-      const target = jointTokens[pos + 1] as Token;
-      const p = probabilities.get(target) ?? 0;
-      total += Math.max(Math.log(p), MIN_LOGPROB);
-      const top = probabilities.entries().next().value as [Token, number] | undefined;
-      if (top === undefined || (top[0] !== target && top[1] > p)) isGreedy = false;
-    }
+    const { total, isGreedy } = await withSequence(jointTokens, async (seq) => {
+      const shared = await alignCache(seq, jointTokens, start - 1);
+      checkAborted(signal, 'logprob');
+      const input = jointTokens.slice(shared, jointTokens.length - 1).map((token, i) =>
+        shared + i >= start - 1
+          ? ([token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const)
+          : token,
+      );
+      const outputs = await seq.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]);
+      let sum = 0;
+      let greedy = true;
+      for (let pos = start - 1; pos < jointTokens.length - 1; pos++) {
+        const probabilities = outputs[pos - shared]?.next.probabilities;
+        if (!probabilities) throw new ModelError('bad_response', `llama.cpp returned no probabilities at token ${pos}`);
+        const target = jointTokens[pos + 1] as Token;
+        const p = probabilities.get(target) ?? 0;
+        sum += Math.max(Math.log(p), MIN_LOGPROB);
+        const top = probabilities.entries().next().value as [Token, number] | undefined;
+        if (top === undefined || (top[0] !== target && top[1] > p)) greedy = false;
+      }
+      return { total: sum, isGreedy: greedy };
+    });
     return {
       logprob: total,
       tokenCount,
@@ -407,27 +428,26 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     return { vectors, usage: { promptTokens, completionTokens: 0 } };
   };
 
-  const serialised =
+  /** A provider method: refused once closed, aborted before it starts if its signal is, errors as ModelErrors. */
+  const guarded =
     <R, T>(what: string, fn: (request: R, signal?: AbortSignal) => Promise<T>) =>
-    (request: R, callOptions?: CallOptions): Promise<T> => {
-      if (closed) return Promise.reject(new ModelError('bad_request', `${options.spec} is closed`));
-      return queue.run(async () => {
-        checkAborted(callOptions?.signal, what);
-        try {
-          return await fn(request, callOptions?.signal);
-        } catch (error) {
-          throw toModelError(error, `${what} with ${options.spec}`);
-        }
-      });
+    async (request: R, callOptions?: CallOptions): Promise<T> => {
+      if (closed) throw new ModelError('bad_request', `${options.spec} is closed`);
+      checkAborted(callOptions?.signal, what);
+      try {
+        return await fn(request, callOptions?.signal);
+      } catch (error) {
+        throw toModelError(error, `${what} with ${options.spec}`);
+      }
     };
 
-  const generateSerialised = serialised('generation', (request: GenerateRequest, signal?: AbortSignal) => generate(request, signal));
+  const guardedGenerate = guarded('generation', (request: GenerateRequest, signal?: AbortSignal) => generate(request, signal));
 
   /** Text events from the decoding loop, then the whole response; leaving early aborts the generation. */
   async function* generateStream(request: GenerateRequest, callOptions?: CallOptions): AsyncGenerator<GenerateStreamEvent> {
     if ((request.n ?? 1) > 1) throw new ModelError('bad_request', 'a streamed generation returns one completion (n = 1)');
     yield* streamProduced(callOptions?.signal, (signal, push) =>
-      serialised('generation', (r: GenerateRequest, s?: AbortSignal) => generate(r, s, push))(request, { signal }),
+      guarded('generation', (r: GenerateRequest, s?: AbortSignal) => generate(r, s, push))(request, { signal }),
     );
   }
 
@@ -436,14 +456,17 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     provider: 'gguf',
     modelName: path,
     capabilities: { generate: true, logprob: true, embed: true, nativeN: false },
-    generate: generateSerialised,
+    parallel,
+    generate: guardedGenerate,
     generateStream,
-    logprob: serialised('logprob', logprob),
-    embed: serialised('embedding', embed),
+    logprob: guarded('logprob', logprob),
+    embed: guarded('embedding', (request: EmbedRequest, signal?: AbortSignal) => embedQueue.run(() => embed(request, signal))),
     close: async () => {
       if (closed) return;
       closed = true;
-      await queue.run(async () => {
+      // Calls already running finish first.
+      await (await sequences?.catch(() => undefined))?.drain();
+      await embedQueue.run(async () => {
         await embeddingContext?.dispose();
         await context?.dispose();
         await model.dispose();
