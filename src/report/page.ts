@@ -47,12 +47,15 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margi
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 `;
 
-// Opens the example a link points to, and filters example tables/blocks by status.
+// Opens the example a link points to (and the collapsed blocks around it, e.g. a student's answers), and
+// filters example tables/blocks by status.
 const SCRIPT = `
 function openTarget() {
   var id = decodeURIComponent(location.hash.slice(1));
   var el = id && document.getElementById(id);
-  if (el && el.tagName === 'DETAILS') { el.open = true; el.scrollIntoView(); }
+  if (!el) return;
+  for (var node = el; node; node = node.parentElement) if (node.tagName === 'DETAILS') node.open = true;
+  el.scrollIntoView();
 }
 window.addEventListener('hashchange', openTarget);
 window.addEventListener('DOMContentLoaded', function () {
