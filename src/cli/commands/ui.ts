@@ -19,8 +19,8 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export function registerUi(program: Command): void {
   program
     .command('ui')
-    .description('a local web dashboard: runs, per-example tables, paired comparisons, scaling plots')
-    .option('--runs <dir>', 'folder searched (recursively) for runs: folders with config.json and records.jsonl', 'runs')
+    .description('a local web dashboard: runs, per-example tables, paired comparisons, grimoire evaluations, distillation sweeps, scaling plots')
+    .option('--runs <dir>', 'folder searched (recursively) for runs (config.json + records.jsonl), grimoire eval roots (config.json + summary.json) and distillation sweeps (results.json)', 'runs')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '4173')
     .option('--host <address>', 'address to bind; the default serves this machine only', '127.0.0.1')
     .option('--scores <file...>', 'score-row files (CSV/JSON/JSONL) for the scaling page, besides analysis.json files under --runs')
