@@ -2,17 +2,19 @@
  * Built-in engine benchmark.
  *
  * - Training tokens/s at the small and base sizes (T = 128, batch 16, the sizes' vocabularies) through
- *   train() itself: forward, backward, clipping and AdamW, timed after a warm-up step. Each thread count of
- *   the wasm backend (--threads, default 1,2) runs in its own process; with --torch, PyTorch CPU trains the
- *   same model on the same shapes (bench/engine/torch_llama.py) right after, in the same run, and the row
- *   prints the ratio ours / PyTorch. --repeat N measures each pair N times (the machine may be shared).
+ *   train() itself: forward, backward, clipping and AdamW, timed after a warm-up step. Each backend
+ *   (--backends, default onnx,tfjs) and thread count (--threads, default 1,2: ORT's intra-op threads for
+ *   onnx, XNNPACK's for tfjs) runs in its own process; with --torch, PyTorch CPU trains the same model on the
+ *   same shapes (bench/engine/torch_llama.py) right after, in the same run, and the row prints the ratio
+ *   ours / PyTorch per backend and thread count. --repeat N measures each row N times (the machine may be shared).
  *   Rates are given per wall-clock second and per CPU second of the process (user + system): on a machine
  *   shared with other work the wall-clock rates swing with the load, the CPU-second rates much less.
  * - Generation tokens/s through builtin:<dir> (node-llama-cpp on the exported GGUF).
- * - A leak check: live tensors and the wasm heap after step 10 and after --leak-steps steps of train().
+ * - A leak check per backend: after step 10 and over --leak-steps steps of train(), live tensors and the wasm
+ *   heap (tfjs) or the resident memory (onnx).
  *
- *   npx tsx bench/engine/engine.ts [--sizes small,base] [--steps 5] [--threads 1,2] [--repeat 1]
- *                                  [--leak-steps 1000] [--torch]
+ *   npx tsx bench/engine/engine.ts [--sizes small,base] [--steps 5] [--backends onnx,tfjs] [--threads 1,2]
+ *                                  [--repeat 1] [--leak-steps 1000] [--torch]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { backendThreads, initBackend, tf } from '../../src/engine/backend.js';
 import { saveCheckpoint } from '../../src/engine/checkpoint.js';
 import { configForSize, LlamaModel, MODEL_SIZES, type ModelSize } from '../../src/engine/model.js';
-import { train } from '../../src/engine/train.js';
+import { train, type TrainBackend } from '../../src/engine/train.js';
 import { trainTokenizer } from '../../src/engine/tokenizer.js';
 import type { TrainingExample } from '../../src/engine/trainingData.js';
 import { ModelHub } from '../../src/models/hub.js';
@@ -35,6 +37,8 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: 'small,base' },
     steps: { type: 'string', default: '5' },
     threads: { type: 'string', default: '1,2' },
+    backends: { type: 'string', default: 'onnx,tfjs' },
+    backend: { type: 'string', default: 'onnx' },
     repeat: { type: 'string', default: '1' },
     'leak-steps': { type: 'string', default: '1000' },
     torch: { type: 'boolean', default: false },
@@ -66,8 +70,8 @@ function benchExamples(count: number): TrainingExample[] {
 }
 
 /** Child process: train() tokens/s at one size, after one warm-up step. */
-async function measureTraining(size: ModelSize): Promise<void> {
-  await initBackend();
+async function measureTraining(size: ModelSize, backend: TrainBackend): Promise<void> {
+  if (backend === 'tfjs') await initBackend();
   const dir = await mkdtemp(join(tmpdir(), 'apprentice-bench-'));
   try {
     let warm = 0;
@@ -77,7 +81,7 @@ async function measureTraining(size: ModelSize): Promise<void> {
     const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
     const result = await train({
       train: benchExamples(64), validation: [], outDir: dir, size, contextLength: T, steps: steps + 1, batchSize: B,
-      evalEvery: 1000, seed: 0, vocabSize: MODEL_SIZES[size].vocabSize,
+      evalEvery: 1000, seed: 0, vocabSize: MODEL_SIZES[size].vocabSize, backend,
       onEvent: (e) => {
         if (e.type === 'step' && e.step === 1) [warm, warmCpu] = [e.elapsedSeconds, cpu()];
         if (e.type === 'step') [last, lastCpu] = [e.elapsedSeconds, cpu()];
@@ -85,7 +89,8 @@ async function measureTraining(size: ModelSize): Promise<void> {
     });
     process.stdout.write(JSON.stringify({
       tokensPerSecond: (steps * B * T) / (last - warm), tokensPerCpuSecond: (steps * B * T) / (lastCpu - warmCpu), parameters: result.parameters, vocab: result.config.vocabSize,
-      threads: backendThreads(), peakWasmHeapMiB: Math.round(heapMiB()),
+      threads: backend === 'tfjs' ? backendThreads() : Number(process.env.APPRENTICE_THREADS),
+      peakMiB: Math.round(backend === 'tfjs' ? heapMiB() : process.resourceUsage().maxRSS / 1024),
     }) + '\n');
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -96,9 +101,10 @@ function lastJson<T>(out: string): T {
   return JSON.parse(out.trim().split('\n').pop() as string) as T;
 }
 
-function ours(size: ModelSize, threads: number): { tokensPerSecond: number; tokensPerCpuSecond: number; parameters: number; vocab: number; threads: number; peakWasmHeapMiB: number } {
-  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', size, '--steps', String(steps)], {
-    encoding: 'utf8', env: { ...process.env, APPRENTICE_WASM_THREADS: String(threads) }, stdio: ['ignore', 'pipe', 'inherit'],
+/** One measurement in a child process. peakMiB: the wasm heap (tfjs) or the process's peak RSS (onnx). */
+function ours(size: ModelSize, backend: TrainBackend, threads: number): { tokensPerSecond: number; tokensPerCpuSecond: number; parameters: number; vocab: number; threads: number; peakMiB: number } {
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', size, '--backend', backend, '--steps', String(steps)], {
+    encoding: 'utf8', env: { ...process.env, APPRENTICE_WASM_THREADS: String(threads), APPRENTICE_THREADS: String(threads) }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   return lastJson(out);
 }
@@ -108,11 +114,12 @@ function torch(size: ModelSize, vocab: number): { tokens_per_second: number; tok
 }
 
 /**
- * Live tensors and the wasm heap after step 10 and at every tenth of many training steps. Tensors may not
- * grow at all; the heap (which never shrinks) may grow while the first validations and saves find their
- * sizes, but not over the second half of the run.
+ * Memory over many training steps, sampled after step 10 and at every tenth of the run. tfjs: live tensors
+ * may not grow at all; the wasm heap (which never shrinks) may grow while the first validations and saves
+ * find their sizes, but not over the second half of the run. onnx: the process's resident memory may not grow
+ * over the second half of the run by more than 10% + 16 MiB (allocator noise).
  */
-async function leakCheck(leakSteps: number): Promise<Record<string, unknown>> {
+async function leakCheck(leakSteps: number, backend: TrainBackend): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), 'apprentice-bench-leak-'));
   try {
     const letters = 'abcdefghij';
@@ -120,24 +127,27 @@ async function leakCheck(leakSteps: number): Promise<Record<string, unknown>> {
       prompt: letters[i % 10] as string, completion: Array.from({ length: 15 }, (_, t) => letters[(i * 31 + t * 7) % 10]).join(''),
       weight: 1, task: i % 2 ? 'a' : 'b', source: { file: 'bench', line: i + 1 },
     }));
-    const at10 = { tensors: 0, heapMiB: 0 };
-    const atEnd = { tensors: 0, heapMiB: 0 };
-    const heapMiBByStep: Record<number, number> = {};
+    const memory = (): number => (backend === 'tfjs' ? heapMiB() : Math.round(process.memoryUsage().rss / 2 ** 20));
+    const tensors = (): number => (backend === 'tfjs' ? tf.memory().numTensors : 0);
+    const at10 = { tensors: 0, MiB: 0 };
+    const atEnd = { tensors: 0, MiB: 0 };
+    const MiBByStep: Record<number, number> = {};
     const tenth = Math.max(1, Math.floor(leakSteps / 10));
     await train({
       train: examples, validation: examples.slice(0, 4), outDir: dir, size: 'tiny', contextLength: 16, steps: leakSteps,
-      batchSize: 4, evalEvery: Math.max(1, Math.floor(leakSteps / 4)), seed: 0,
+      batchSize: 4, evalEvery: Math.max(1, Math.floor(leakSteps / 4)), seed: 0, backend,
       onEvent: (e) => {
-        if (e.type === 'step' && e.step === 10) Object.assign(at10, { tensors: tf.memory().numTensors, heapMiB: heapMiB() });
-        if (e.type === 'step' && e.step % tenth === 0) heapMiBByStep[e.step] = heapMiB();
-        if (e.type === 'step' && e.step === leakSteps) Object.assign(atEnd, { tensors: tf.memory().numTensors, heapMiB: heapMiB() });
+        if (e.type === 'step' && e.step === 10) Object.assign(at10, { tensors: tensors(), MiB: memory() });
+        if (e.type === 'step' && e.step % tenth === 0) MiBByStep[e.step] = memory();
+        if (e.type === 'step' && e.step === leakSteps) Object.assign(atEnd, { tensors: tensors(), MiB: memory() });
       },
     });
-    const half = heapMiBByStep[tenth * 5] ?? at10.heapMiB;
-    const leak = atEnd.tensors > at10.tensors || atEnd.heapMiB > half;
+    const half = MiBByStep[tenth * 5] ?? at10.MiB;
+    const leak = atEnd.tensors > at10.tensors || atEnd.MiB > (backend === 'tfjs' ? half : half * 1.1 + 16);
+    const what = backend === 'tfjs' ? 'wasmHeapMiB' : 'rssMiB';
     return {
-      leak: leak ? 'LEAK' : 'none', steps: leakSteps, tensorsAtStep10: at10.tensors, tensorsAtEnd: atEnd.tensors,
-      wasmHeapMiBAtStep10: at10.heapMiB, wasmHeapMiBAtEnd: atEnd.heapMiB, wasmHeapMiBByStep: heapMiBByStep,
+      backend, leak: leak ? 'LEAK' : 'none', steps: leakSteps, ...(backend === 'tfjs' ? { tensorsAtStep10: at10.tensors, tensorsAtEnd: atEnd.tensors } : {}),
+      [`${what}AtStep10`]: at10.MiB, [`${what}AtEnd`]: atEnd.MiB, [`${what}ByStep`]: MiBByStep,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -166,10 +176,10 @@ async function generationSpeed(): Promise<{ tokensPerSecond: number }> {
 }
 
 async function main(): Promise<void> {
-  if (values.measure) return measureTraining(values.measure as ModelSize);
+  if (values.measure) return measureTraining(values.measure as ModelSize, values.backend as TrainBackend);
   if (values.sizes === '') {
     await initBackend();
-    console.log(JSON.stringify(await leakCheck(Number(values['leak-steps']))));
+    for (const backend of values.backends.split(',') as TrainBackend[]) console.log(JSON.stringify(await leakCheck(Number(values['leak-steps']), backend)));
     return;
   }
   const threadCounts = values.threads.split(',').map(Number);
@@ -177,15 +187,18 @@ async function main(): Promise<void> {
     for (let r = 0; r < Number(values.repeat); r++) {
       const row: Record<string, unknown> = { size, T, batch: B, steps };
       let vocab: number = MODEL_SIZES[size].vocabSize;
-      const rates: Record<number, [number, number]> = {};
-      for (const threads of threadCounts) {
-        const m = ours(size, threads);
-        vocab = m.vocab;
-        rates[m.threads] = [m.tokensPerSecond, m.tokensPerCpuSecond];
-        Object.assign(row, {
-          parameters: m.parameters, vocab, [`tokensPerSecond_${m.threads}t`]: Math.round(m.tokensPerSecond),
-          [`tokensPerCpuSecond_${m.threads}t`]: Math.round(m.tokensPerCpuSecond), [`peakWasmHeapMiB_${m.threads}t`]: m.peakWasmHeapMiB,
-        });
+      const rates: Record<string, [number, number]> = {};
+      for (const backend of values.backends.split(',') as TrainBackend[]) {
+        for (const threads of threadCounts) {
+          const m = ours(size, backend, threads);
+          const key = `${backend}_${m.threads}t`;
+          vocab = m.vocab;
+          rates[key] = [m.tokensPerSecond, m.tokensPerCpuSecond];
+          Object.assign(row, {
+            parameters: m.parameters, vocab, [`tokensPerSecond_${key}`]: Math.round(m.tokensPerSecond),
+            [`tokensPerCpuSecond_${key}`]: Math.round(m.tokensPerCpuSecond), [`peakMiB_${key}`]: m.peakMiB,
+          });
+        }
       }
       if (values.torch) {
         const t = torch(size, vocab);
@@ -193,9 +206,9 @@ async function main(): Promise<void> {
           torchTokensPerSecond: Math.round(t.tokens_per_second), torchTokensPerCpuSecond: Math.round(t.tokens_per_cpu_second),
           torchThreads: t.threads, torchParameters: t.parameters,
         });
-        for (const [threads, [wall, cpu]] of Object.entries(rates)) {
-          row[`ratio_${threads}t`] = Number((wall / t.tokens_per_second).toFixed(3));
-          row[`cpuRatio_${threads}t`] = Number((cpu / t.tokens_per_cpu_second).toFixed(3));
+        for (const [key, [wall, cpu]] of Object.entries(rates)) {
+          row[`ratio_${key}`] = Number((wall / t.tokens_per_second).toFixed(3));
+          row[`cpuRatio_${key}`] = Number((cpu / t.tokens_per_cpu_second).toFixed(3));
         }
       }
       console.log(JSON.stringify(row));
@@ -204,7 +217,7 @@ async function main(): Promise<void> {
   await initBackend();
   const generation = await generationSpeed();
   console.log(JSON.stringify({ generation: 'base, builtin (node-llama-cpp, 1 thread)', tokensPerSecond: Math.round(generation.tokensPerSecond) }));
-  console.log(JSON.stringify(await leakCheck(Number(values['leak-steps']))));
+  for (const backend of values.backends.split(',') as TrainBackend[]) console.log(JSON.stringify(await leakCheck(Number(values['leak-steps']), backend)));
 }
 
 await main();

@@ -87,8 +87,10 @@ export class Graph {
   neg(a: string): string { return this.op('Neg', [a]); }
   /** a @ b with numpy broadcasting of the batch axes. */
   matmul(a: string, b: string): string { return this.op('MatMul', [a, b]); }
-  /** 2-D product op(a) @ op(b), op = transpose when asked. */
-  gemm(a: string, b: string, transA = 0, transB = 0): string { return this.op('Gemm', [a, b], { transA, transB }); }
+  /** 2-D product op(a) @ op(b) (+ c), op = transpose when asked. */
+  gemm(a: string, b: string, transA = 0, transB = 0, c?: string): string {
+    return this.op('Gemm', c === undefined ? [a, b] : [a, b, c], { transA, transB });
+  }
   reshape(x: string, shape: string): string { return this.op('Reshape', [x, shape]); }
   transpose(x: string, perm: number[]): string { return this.op('Transpose', [x], { perm }); }
   unsqueeze(x: string, axes: number[]): string { return this.op('Unsqueeze', [x, this.ints(axes)]); }
