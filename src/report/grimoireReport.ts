@@ -103,7 +103,7 @@ function resultsTable(methods: readonly MethodEntry[]): Table<MethodEntry> {
       },
       { header: 'cost', align: 'right', cell: (m) => formatUsd(m.row.costUsd) },
       { header: '$ / correct', align: 'right', cell: (m) => formatUsd(m.row.costPerCorrectUsd) },
-      { header: 'examples', cell: (m) => ({ text: 'every answer', href: `#${m.key}-examples` }) },
+      { header: 'examples', cell: (m) => ({ text: 'every answer', href: `#${m.key}-answers` }) },
     ],
   };
 }
@@ -295,7 +295,7 @@ ${disagreementsHtml(comparisons, ref, (run) => ref(run).text)}`
         ['written by', `apprentice ${m.run.config.version ?? '?'}`],
       ])}
 ${jsonDetails('run identity (config.json)', m.run.config)}
-<h3 id="${m.key}-examples">Examples</h3>
+<h3 id="${m.key}-answers">Examples</h3>
 ${m.run.records.length ? examplesSectionHtml(exampleViews(m), m.key) : html`<p class="muted">no records</p>`}`,
     });
   });

@@ -14,7 +14,7 @@ import { readRecords } from '../../src/runs/runDir.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
 import { lastJson, PROJECT_ROOT, runCli } from '../support/runCli.js';
 import { weakModel, writeToySet, writeToyTask } from '../grimoire/fixtures.js';
-import { danglingLinks } from '../report/links.js';
+import { danglingLinks, duplicateIds } from '../report/links.js';
 
 const VERSION = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const temp = () => mkdtempSync(join(tmpdir(), 'apprentice-cli-report-kinds-'));
@@ -68,6 +68,7 @@ describe('apprentice report <dir> for every kind of run folder', () => {
     expect(html).toContain('id="routing-table"');
     expect(html.match(/<details class="example/g)).toHaveLength(16 * summary.methods.length);
     expect(danglingLinks(html)).toEqual([]);
+    expect(duplicateIds(html)).toEqual([]);
     expect(html).toContain(`apprentice ${VERSION}`);
     expect(markdown).toContain('## Against the zero-shot baseline');
     // A method's folder is an ordinary evaluation run.
@@ -110,6 +111,7 @@ describe('apprentice report <dir> for every kind of run folder', () => {
     expect(html).toContain(`${formatInt(calls.length)} examples (0 from the cache), ${formatInt(prompt)} prompt + `);
     expect(html).toContain(`written by Apprentice ${results.version}`);
     expect(danglingLinks(html)).toEqual([]);
+    expect(duplicateIds(html)).toEqual([]);
     expect(markdown).toContain('](report.html#cell-step-by-step-f1-s0)');
   });
 
@@ -145,6 +147,7 @@ describe('apprentice report <dir> for every kind of run folder', () => {
     expect(html).toMatch(/Total over 2 evaluations: [1-9][\d,]* prompt \+ [1-9][\d,]* completion tokens/);
     expect(html).toContain(`written by apprentice ${VERSION}`);
     expect(danglingLinks(html)).toEqual([]);
+    expect(duplicateIds(html)).toEqual([]);
     expect(markdown).toContain('](report.html#eval2)');
   });
 });

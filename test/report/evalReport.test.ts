@@ -6,7 +6,7 @@ import { buildEvalReport, loadEvalRun, loadEvalRuns, writeEvalReport } from '../
 import { formatEstimate } from '../../src/report/format.js';
 import { InputError } from '../../src/util/errors.js';
 import { record, writeEvalRun } from './evalRunFixture.js';
-import { danglingLinks } from './links.js';
+import { danglingLinks, duplicateIds } from './links.js';
 
 const EVIL_PROMPT = '</pre><script>alert(1)</script><img src=x onerror=alert(2)>';
 const EVIL_OUTPUT = '"><svg onload=alert(3)> ``` | table | breaker\n# heading';
@@ -64,6 +64,7 @@ describe('evaluation report of one run', () => {
     expect(html).toContain('id="run1-ex-1" data-status="wrong"');
     expect(html).toContain('no number in the output');
     expect(danglingLinks(html)).toEqual([]);
+    expect(duplicateIds(html)).toEqual([]);
   });
 
   it('writes a Markdown summary whose links point into the HTML page and whose tables user text cannot break', async () => {
@@ -110,6 +111,7 @@ describe('evaluation report of several runs', () => {
     expect(html).toContain('Total over 3 runs: 260 prompt + 65 completion tokens, $0.001100.');
     expect(html.match(/aria-roledescription="bar"/g)).toHaveLength(3);
     expect(danglingLinks(html)).toEqual([]);
+    expect(duplicateIds(html)).toEqual([]);
   });
 
   it('writes report.html and report.md into the first run folder by default, or --out', async () => {

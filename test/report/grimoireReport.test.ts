@@ -15,7 +15,7 @@ import { detectRunKind } from '../../src/report/runKind.js';
 import { VERSION } from '../../src/version.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
 import { weakModel, writeToySet, writeToyTask } from '../grimoire/fixtures.js';
-import { danglingLinks } from './links.js';
+import { danglingLinks, duplicateIds } from './links.js';
 
 let server: FakeOpenAIServer;
 let hub: ModelHub;
@@ -71,6 +71,7 @@ describe('grimoire eval report', () => {
     expect(html.match(/<details class="example/g)).toHaveLength(24 * result.methods.length);
     expect(html).toMatch(/<dt>grimoire used<\/dt><dd>[abc]<\/dd>/);
     expect(danglingLinks(html)).toEqual([]);
+    expect(duplicateIds(html)).toEqual([]);
     // Tokens and dollars, configuration and versions.
     expect(html).toContain('Validation answers (choosing and training)');
     expect(html).toContain('resolved configuration (config.json)');

@@ -14,7 +14,7 @@ import type { ScaleEvaluation } from '../../src/scaling/scaleRun.js';
 import { rewriteScalingReport, writeScalingReport } from '../../src/scaling/scalingReport.js';
 import { VERSION } from '../../src/version.js';
 import { record, writeEvalRun } from './evalRunFixture.js';
-import { danglingLinks } from './links.js';
+import { danglingLinks, duplicateIds } from './links.js';
 
 function evaluation(model: string, params: number, right: number): ScaleEvaluation {
   const records = [0, 1, 2, 3].map((i) => (i < right ? record(i) : record(i, { extracted: '99', correct: false })));
@@ -44,6 +44,7 @@ describe('scaling report', () => {
     expect(html).toContain(`written by apprentice ${VERSION}`);
     expect(html).toContain('&quot;models&quot;');
     expect(danglingLinks(html)).toEqual([]);
+    expect(duplicateIds(html)).toEqual([]);
     expect(readFileSync(files.markdown, 'utf8')).toContain('](report.html#eval1)');
 
     const again = await rewriteScalingReport(out, { outDir: join(out, 'again') });

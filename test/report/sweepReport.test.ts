@@ -15,7 +15,7 @@ import { detectRunKind } from '../../src/report/runKind.js';
 import { openRunDir } from '../../src/runs/runDir.js';
 import { VERSION } from '../../src/version.js';
 import { record } from './evalRunFixture.js';
-import { danglingLinks } from './links.js';
+import { danglingLinks, duplicateIds } from './links.js';
 
 const GOLD = ['3', '7', '12', '5'];
 
@@ -73,6 +73,7 @@ describe('distillation sweep report', () => {
     expect(html).toContain(`written by Apprentice ${VERSION}`);
     expect(html).toContain('&quot;student&quot;: &quot;tiny&quot;');
     expect(danglingLinks(html)).toEqual([]);
+    expect(duplicateIds(html)).toEqual([]);
     expect(readFileSync(written.markdown, 'utf8')).toContain('](report.html#cell-standard-ft-f1-s0)');
 
     const again = await rewriteSweepReport(out, { outDir: join(out, 'again') });
