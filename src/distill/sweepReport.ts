@@ -61,6 +61,8 @@ export interface SweepReportInput {
   wallSeconds?: number;
   /** The version that ran the sweep (default: this one). */
   writtenBy?: string;
+  /** Folders of the teacher's calls (default: the settings' annotations, else <root>/annotations and <root>/teacher-test). */
+  teacherDirs?: string[];
 }
 
 export interface WrittenSweepReport {
@@ -210,7 +212,7 @@ export async function buildSweepReport(root: string, input: SweepReportInput, op
     seriesLinesSpec(chartPoints, { xTitle: 'fraction of the training data', yTitle: 'test accuracy', format: 'percent', width: 520, height: 300 }),
   );
   const answers = new Map(input.cells.map((cell) => [cell, readCellAnswers(root, cell)]));
-  const teacher = teacherUsage(teacherDirs(root, input.settings));
+  const teacher = teacherUsage(input.teacherDirs ?? teacherDirs(root, input.settings));
   const costs = costLines(input, teacher);
   const writtenBy = `Apprentice ${input.writtenBy ?? VERSION}`;
   const generator = `Apprentice ${VERSION}`;
@@ -359,6 +361,8 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
     verdict: report.verdict,
     settings: input.settings,
     ...(input.wallSeconds !== undefined ? { wallSeconds: input.wallSeconds } : {}),
+    // An --annotations folder given relative to where the sweep ran, resolved now so a later `apprentice report` finds it.
+    ...(typeof input.settings.annotations === 'string' ? { teacherDirs: input.teacherDirs ?? teacherDirs(out, input.settings) } : {}),
     report: paths,
   };
   writeFileSync(paths.results, JSON.stringify(results, null, 2) + '\n');
@@ -368,7 +372,7 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
 /** The report input back from a sweep folder's results.json (cells without their per-example flags). */
 export function readSweepResults(dir: string): SweepReportInput {
   const file = join(resolve(dir), DISTILL_RESULTS_FILE);
-  let results: Partial<SweepReportInput> & { kind?: string; version?: string; cells?: Omit<CellResult, 'correctFlags'>[] };
+  let results: Partial<SweepReportInput> & { kind?: string; version?: string; cells?: Omit<CellResult, 'correctFlags'>[]; teacherDirs?: string[] };
   try {
     results = JSON.parse(readFileSync(file, 'utf8')) as typeof results;
   } catch (error) {
@@ -387,6 +391,7 @@ export function readSweepResults(dir: string): SweepReportInput {
     ...(results.generic ? { generic: results.generic } : {}),
     ...(results.wallSeconds !== undefined ? { wallSeconds: results.wallSeconds } : {}),
     writtenBy: results.version ?? '?',
+    ...(results.teacherDirs ? { teacherDirs: results.teacherDirs } : {}),
   };
 }
 
