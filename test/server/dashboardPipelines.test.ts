@@ -51,6 +51,9 @@ describe('dashboard API over grimoire evaluations and distillation sweeps', () =
     const evals = Object.fromEntries(body.grimoireEvals.map((g) => [g.id, g]));
     expect(Object.keys(evals).sort()).toEqual(['grimoire-eval', 'not-json', 'unfinished', 'wrong-shape']);
     expect(evals['grimoire-eval']).toMatchObject({ task: 'Toy', split: 'test', n: grimoire.n, methods: grimoire.methods.length, problem: null, errors: 0 });
+    const selection = grimoire.methods.find((m) => m.method === 'best-single')!.selectionCostUsd!;
+    expect(selection).toBeGreaterThan(0);
+    expect(evals['grimoire-eval']?.costUsd).toBeCloseTo(grimoire.methods.reduce((sum, m) => sum + m.costUsd, 0) + selection, 12);
     expect(evals.unfinished?.problem).toContain('no summary.json yet');
     expect(evals['wrong-shape']?.problem).toMatch(/^summary.json is not a grimoire evaluation result \(\w+: .*expected/);
     expect(evals['not-json']?.problem).toContain('not a grimoire evaluation result');

@@ -106,7 +106,7 @@ export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval 
     problem: null,
   };
   if (!existsSync(file)) {
-    return { listing: { ...base, problem: 'no summary.json yet: the evaluation has not finished (its method runs are listed on their own)' }, detail: null };
+    return { listing: { ...base, problem: 'no summary.json yet: the evaluation has not finished' }, detail: null };
   }
   let summary: Summary;
   try {
@@ -132,7 +132,8 @@ export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval 
     highest: highest?.accuracy ? { label: highest.label, accuracy: highest.accuracy } : null,
     invalid: methods.reduce((sum, m) => sum + m.invalid, 0),
     errors: methods.reduce((sum, m) => sum + m.errors, 0),
-    costUsd: methods.reduce((sum, m) => sum + m.costUsd + (m.selectionCostUsd ?? 0), 0),
+    // best-single and the ranker share one set of validation answers: its cost counts once.
+    costUsd: methods.reduce((sum, m) => sum + m.costUsd, 0) + Math.max(0, ...methods.map((m) => m.selectionCostUsd ?? 0)),
     modifiedAt: statSync(file).mtime.toISOString(),
   };
   const validation = summary.validation && {
