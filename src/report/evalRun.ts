@@ -73,7 +73,7 @@ export function loadEvalRun(dir: string, options: { seed?: number } = {}): EvalR
     config,
     records,
     summary: summarizeRecords(records, total, identity.seed ?? options.seed ?? 0),
-    task: config.task?.name ?? '?',
+    task: config.task?.name ?? identity.dataset ?? '?',
     split: identity.split ?? '?',
     model: identity.model ?? identity.weak ?? null,
   };
