@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompareResponse, RunDetail, RunListing, ScalingResponse } from '../../src/server/dashboard/api.js';
+import type { CompareResponse, RunDetail, RunListing, RunsResponse, ScalingResponse } from '../../src/server/dashboard/api.js';
 import { buildDashboardApp } from '../../src/server/dashboard/app.js';
 import type { ExampleRecord } from '../../src/eval/records.js';
 import { openRunDir } from '../../src/runs/runDir.js';
@@ -66,10 +66,13 @@ describe('dashboard API', () => {
   };
 
   it('lists every run folder with config.json and records.jsonl, at any depth', async () => {
-    const { status, body } = await get<{ runs: RunListing[] }>('/api/runs');
+    const { status, body } = await get<RunsResponse>('/api/runs');
     expect(status).toBe(200);
     const ids = body.runs.map((run) => run.id).sort();
     expect(ids).toEqual(['distill', 'grimoire/test/routed']);
+    // No grimoire eval root (its config.json + summary.json) nor sweep results here: nothing groups these runs.
+    expect(body).toMatchObject({ grimoireEvals: [], distillSweeps: [] });
+    expect(body.runs.map((run) => run.group)).toEqual([null, null]);
     const routed = body.runs.find((run) => run.id === 'grimoire/test/routed') as RunListing;
     expect(routed).toMatchObject({ command: 'grimoire eval', model: 'tiny', n: 5, records: 4, scored: 3, correct: 1, invalid: 1, errors: 1 });
     expect(routed.label).toContain('test/routed');
