@@ -4,8 +4,7 @@
  * Chromium: the runs list groups them, the pages show their tables and charts, columns sort, and
  * the links lead to the method runs, the paired comparison and a student's test answers.
  */
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Page } from 'playwright-core';
