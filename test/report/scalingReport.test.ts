@@ -50,4 +50,16 @@ describe('scaling report', () => {
     const again = await rewriteScalingReport(out, { outDir: join(out, 'again') });
     expect(readFileSync(again.htmlPath, 'utf8')).toBe(html);
   });
+
+  it('renders a scale analyze --out folder again with its source and version', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'apprentice-scaling-analyze-'));
+    const rows = [1e8, 1e9, 1e10].map((params, i) => ({ model: `m${i}`, params, task: 'toy', metric: 'accuracy', score: 0.2 + 0.3 * i, random: 0.25, max: 1, ciLow: 0.1 + 0.3 * i, ciHigh: 0.3 + 0.3 * i }));
+    const files = await writeScalingReport(out, { analyses: analyzeScaling(rows), source: 'rows.csv' });
+    expect(detectRunKind(out)).toBe('scale');
+    const html = readFileSync(files.html, 'utf8');
+    expect(html).toContain('[0.400, 0.600]');
+    expect(html).toContain(`source: rows.csv · written by apprentice ${VERSION}`);
+    const again = await rewriteScalingReport(out, { outDir: join(out, 'again') });
+    expect(readFileSync(again.htmlPath, 'utf8')).toBe(html);
+  });
 });
