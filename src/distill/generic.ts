@@ -23,7 +23,7 @@ import type { ModelHub } from '../models/hub.js';
 import { buildTrainingData } from './builders.js';
 import { goldRecords } from './goldRecords.js';
 import type { TrainingRow } from './builders.js';
-import { accuracyOf, evaluateStudent, lossNormalizationOf, METHOD_LABELS, type CellResult, type StudentSettings, type SweepMethod } from './sweep.js';
+import { accuracyOf, evaluateStudent, lossNormalizationOf, methodLabel, type CellResult, type StudentSettings, type SweepMethod } from './sweep.js';
 import type { GenericRow, GenericSection } from './sweepReport.js';
 
 export interface GenericConfig {
@@ -111,7 +111,7 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
     const specializedDir = join(config.out, 'generalist-specialized');
     const steps = config.specializeSteps ?? Math.max(1, Math.round(s.steps / 4));
     const trainData = readRows(join(cell.dir, 'train.jsonl'));
-    const label = METHOD_LABELS[cell.method] ?? cell.method;
+    const label = methodLabel(cell.method);
     const done = join(specializedDir, 'specialized.json');
     if (!existsSync(done)) {
       log(`  specialising the generalist: ${trainData.length} ${label} rows of fraction ${full} (in-task only), ${steps} steps`);

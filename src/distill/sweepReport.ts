@@ -18,12 +18,11 @@ import { anchorId, html, joinHtml } from '../report/html.js';
 import { escapeMarkdown, markdownLink } from '../report/markdown.js';
 import { chartFigure, factsHtml, jsonDetails, renderPage, type PageSection } from '../report/page.js';
 import { writeReportFiles, type ReportOptions, type WrittenReportFiles } from '../report/reportFiles.js';
-import { DISTILL_RESULTS_FILE, DISTILL_RESULTS_KIND } from '../report/runKind.js';
 import { estimateCell, tableHtml, tableMarkdown, type Table } from '../report/table.js';
 import { usageTotals, type UsageTotals } from '../report/totals.js';
-import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
-import { cellDir, METHOD_LABELS, type CellResult, type SweepPoint, type TestRecord } from './sweep.js';
+import { cellDir, methodLabel, type CellResult, type SweepPoint, type TestRecord } from './sweep.js';
+import { DISTILL_RESULTS_FILE, DISTILL_RESULTS_KIND, readSweepResults, type SweepResults } from './sweepResults.js';
 
 export interface TeacherAccuracy {
   /** What was measured, e.g. "teacher on test" or "teacher labels on the train pool". */
@@ -73,13 +72,11 @@ export interface WrittenSweepReport {
   verdict: string[];
 }
 
-const label = (method: string) => METHOD_LABELS[method] ?? (method.startsWith('cot-') ? `CoT specialization (${method.slice(4)})` : method);
-
 /** Sentences that say what the numbers show; no claim beyond them. */
 export function verdictOf(points: readonly SweepPoint[], teacher: readonly TeacherAccuracy[], cells: readonly CellResult[] = []): string[] {
   const lines: string[] = [];
   for (const cell of cells.filter((c) => c.skipped)) {
-    lines.push(`${label(cell.method)} at fraction ${cell.fraction} (seed ${cell.seed}) was not trained: ${cell.skipped}.`);
+    lines.push(`${methodLabel(cell.method)} at fraction ${cell.fraction} (seed ${cell.seed}) was not trained: ${cell.skipped}.`);
   }
   const fractions = [...new Set(points.map((p) => p.fraction))].sort((a, b) => a - b);
   const sbs = points.filter((p) => p.method === 'step-by-step');
@@ -91,7 +88,7 @@ export function verdictOf(points: readonly SweepPoint[], teacher: readonly Teach
     const here = points.filter((p) => p.fraction === fraction);
     if (here.length === 0) continue;
     const best = here.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
-    lines.push(`At fraction ${fraction} (${Math.round(best.inputs)} training inputs for the best), ${label(best.method)} is highest with ${formatEstimate(best.accuracy, best.ci95)}.`);
+    lines.push(`At fraction ${fraction} (${Math.round(best.inputs)} training inputs for the best), ${methodLabel(best.method)} is highest with ${formatEstimate(best.accuracy, best.ci95)}.`);
     const s = sbs.find((p) => p.fraction === fraction);
     if (!s || here.length < 2) continue;
     const rivals = here.filter((p) => p.method !== 'step-by-step');
@@ -101,7 +98,7 @@ export function verdictOf(points: readonly SweepPoint[], teacher: readonly Teach
   }
   if (sbs.length && others.length) {
     const n = sbs.length;
-    if (clearWins === n) lines.push(`Distilling step-by-step beats ${others.map(label).join(' and ')} at every fraction, with non-overlapping 95% CIs.`);
+    if (clearWins === n) lines.push(`Distilling step-by-step beats ${others.map(methodLabel).join(' and ')} at every fraction, with non-overlapping 95% CIs.`);
     else if (wins === n) lines.push(`Distilling step-by-step has the highest point estimate at every fraction, but the 95% CIs overlap at ${n - clearWins} of ${n}: the advantage is not established at this scale.`);
     else if (clearLosses > 0) lines.push(`Distilling step-by-step does not beat the other methods here: it is clearly below another method (non-overlapping CIs) at ${clearLosses} of ${n} fractions.`);
     else lines.push(`Distilling step-by-step does not beat the other methods here: it is highest at ${wins} of ${n} fractions, and the 95% CIs overlap — no method is clearly better at this scale.`);
@@ -118,7 +115,7 @@ export function cellScope(cell: Pick<CellResult, 'method' | 'fraction' | 'seed'>
 }
 
 function cellName(cell: Pick<CellResult, 'method' | 'fraction' | 'seed'>): string {
-  return `${label(cell.method)}, fraction ${cell.fraction}, seed ${cell.seed}`;
+  return `${methodLabel(cell.method)}, fraction ${cell.fraction}, seed ${cell.seed}`;
 }
 
 /** A student's test answers (cells/<method>/f<fraction>-s<seed>/test.jsonl) as drill-down views. */
@@ -202,7 +199,7 @@ export async function buildSweepReport(root: string, input: SweepReportInput, op
   const htmlHref = options.htmlHref ?? 'report.html';
   const verdict = verdictOf(input.points, input.teacher, input.cells);
   const ordered = [...input.points].sort((a, b) => a.method.localeCompare(b.method) || a.fraction - b.fraction);
-  const chartPoints: SeriesPoint[] = ordered.map((p) => ({ series: label(p.method), x: p.fraction, y: p.accuracy, ci95: p.ci95 }));
+  const chartPoints: SeriesPoint[] = ordered.map((p) => ({ series: methodLabel(p.method), x: p.fraction, y: p.accuracy, ci95: p.ci95 }));
   const fractions = [...new Set(input.points.map((p) => p.fraction))].sort((a, b) => a - b);
   const testTeacher = input.teacher.find((t) => t.accuracy !== null);
   if (testTeacher && testTeacher.accuracy !== null) {
@@ -220,7 +217,7 @@ export async function buildSweepReport(root: string, input: SweepReportInput, op
   const resultsTable: Table<SweepPoint> = {
     caption: `Test accuracy (n = ${input.testSize}) with 95% bootstrap CIs; several seeds are pooled per example.`,
     columns: [
-      { header: 'method', cell: (p) => label(p.method) },
+      { header: 'method', cell: (p) => methodLabel(p.method) },
       { header: 'fraction', align: 'right', cell: (p) => String(p.fraction) },
       { header: 'training inputs', align: 'right', cell: (p) => String(Math.round(p.inputs)) },
       { header: 'seeds', align: 'right', cell: (p) => String(p.seeds.length) },
@@ -240,7 +237,7 @@ export async function buildSweepReport(root: string, input: SweepReportInput, op
   const cellTable: Table<CellResult> = {
     id: 'students-table',
     columns: [
-      { header: 'method', cell: (c) => label(c.method) },
+      { header: 'method', cell: (c) => methodLabel(c.method) },
       { header: 'fraction', align: 'right', cell: (c) => String(c.fraction) },
       { header: 'seed', align: 'right', cell: (c) => String(c.seed) },
       { header: 'inputs / rows', align: 'right', cell: (c) => `${c.inputs} / ${c.rows}` },
@@ -347,7 +344,7 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
   writeFileSync(paths.html, report.html);
   writeFileSync(paths.markdown, report.markdown);
   writeFileSync(paths.svg, report.svg);
-  const results = {
+  const results: SweepResults = {
     kind: DISTILL_RESULTS_KIND,
     version: VERSION,
     title: input.title,
@@ -370,24 +367,17 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
 }
 
 /** The report input back from a sweep folder's results.json (cells without their per-example flags). */
-export function readSweepResults(dir: string): SweepReportInput {
-  const file = join(resolve(dir), DISTILL_RESULTS_FILE);
-  let results: Partial<SweepReportInput> & { kind?: string; version?: string; cells?: Omit<CellResult, 'correctFlags'>[]; teacherDirs?: string[] };
-  try {
-    results = JSON.parse(readFileSync(file, 'utf8')) as typeof results;
-  } catch (error) {
-    throw new InputError(`cannot read the sweep's results: ${(error as Error).message}`, { file });
-  }
-  if (results.kind !== DISTILL_RESULTS_KIND) throw new InputError(`not the results of a distillation sweep (kind is not "${DISTILL_RESULTS_KIND}")`, { file });
+function reportInputOf(dir: string): SweepReportInput {
+  const results = readSweepResults(join(resolve(dir), DISTILL_RESULTS_FILE));
   return {
-    title: results.title ?? 'Distillation',
-    dataset: results.dataset ?? '?',
-    teacherName: results.teacherName ?? '?',
-    teacher: results.teacher ?? [],
-    points: results.points ?? [],
-    cells: (results.cells ?? []).map((cell) => ({ ...cell, correctFlags: [] })),
-    testSize: results.testSize ?? 0,
-    settings: results.settings ?? {},
+    title: results.title,
+    dataset: results.dataset,
+    teacherName: results.teacherName,
+    teacher: results.teacher,
+    points: results.points,
+    cells: results.cells.map((cell) => ({ ...cell, correctFlags: [] })),
+    testSize: results.testSize,
+    settings: results.settings,
     ...(results.generic ? { generic: results.generic } : {}),
     ...(results.wallSeconds !== undefined ? { wallSeconds: results.wallSeconds } : {}),
     writtenBy: results.version ?? '?',
@@ -398,7 +388,7 @@ export function readSweepResults(dir: string): SweepReportInput {
 /** `apprentice report <sweep dir>`: report.html, report.md and data-efficiency.svg again, from the files on disk. */
 export async function rewriteSweepReport(dir: string, options: ReportOptions & { outDir?: string } = {}): Promise<WrittenReportFiles> {
   const root = resolve(dir);
-  const report = await buildSweepReport(root, readSweepResults(root), options);
+  const report = await buildSweepReport(root, reportInputOf(root), options);
   const out = resolve(options.outDir ?? root);
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'data-efficiency.svg'), report.svg);

@@ -26,6 +26,7 @@ import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { answerWithContext, DEFAULT_ANSWER_SETTINGS, type AnswerSettings } from './answer.js';
+import { GRIMOIRE_EVAL_KIND } from './evalResult.js';
 import { RANKER_FILE, readGrimoireSet } from './artifact.js';
 import type { PromptContext } from './prompt.js';
 import { embedGrimoires, GrimoireRanker, mostSimilar, type TrainSettings, type ValidationAnswer } from './ranker.js';
@@ -137,7 +138,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
   };
   const rootIdentity = {
     ...common,
-    kind: 'grimoire-eval',
+    kind: GRIMOIRE_EVAL_KIND,
     split: config.split,
     examples: examples.map((e) => e.index),
     grimoires: grimoires.map((g) => [g.id, hashText(g.text)]),

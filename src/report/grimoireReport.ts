@@ -7,9 +7,10 @@
  * read from the files the command wrote (no model call).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { ExampleRecord } from '../eval/records.js';
 import type { GrimoireEvalResult, MethodResult } from '../grimoire/evaluate.js';
+import { GRIMOIRE_EVAL_KIND, methodLabel, methodRunDir, readGrimoireEvalResult } from '../grimoire/evalResult.js';
 import { CONFIG_FILE, SUMMARY_FILE } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
@@ -22,7 +23,6 @@ import { html } from './html.js';
 import { escapeMarkdown, markdownLink } from './markdown.js';
 import { chartFigure, factsHtml, jsonDetails, renderPage, type PageSection } from './page.js';
 import { writeReportFiles, type ReportOptions, type WrittenReportFiles } from './reportFiles.js';
-import { GRIMOIRE_EVAL_KIND } from './runKind.js';
 import { estimateCell, tableHtml, tableMarkdown, type Table } from './table.js';
 import { usageTotals, type UsageTotals } from './totals.js';
 
@@ -50,18 +50,6 @@ export interface GrimoireEvalFolder {
   validationRuns: EvalRun[];
 }
 
-export function methodName(row: Pick<MethodResult, 'method' | 'grimoire' | 'demos'>): string {
-  if (row.method === 'few-shot') return `few-shot (${row.demos ?? '?'} demos)`;
-  if (row.method === 'single' || row.method === 'best-single') return `${row.method}: ${row.grimoire ?? '?'}`;
-  return row.method;
-}
-
-/** A folder the result recorded as absolute, found again under the root (the root may have moved). */
-function underRoot(root: string, recordedRoot: string, recorded: string): string {
-  const inside = relative(recordedRoot, recorded);
-  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? join(root, inside) : recorded;
-}
-
 export function loadGrimoireEval(dir: string): GrimoireEvalFolder {
   const root = resolve(dir);
   const configPath = join(root, CONFIG_FILE);
@@ -71,13 +59,13 @@ export function loadGrimoireEval(dir: string): GrimoireEvalFolder {
   }
   const config = JSON.parse(readFileSync(configPath, 'utf8')) as RootConfig;
   if (config.identity?.kind !== GRIMOIRE_EVAL_KIND) throw new InputError('not a grimoire eval root', { file: configPath });
-  const result = JSON.parse(readFileSync(summaryPath, 'utf8')) as GrimoireEvalResult;
+  const result = readGrimoireEvalResult(summaryPath);
   const seed = config.identity.seed ?? 0;
   const methods = result.methods.map((row, i) => ({
     row,
-    run: loadEvalRun(underRoot(root, result.runDir, row.runDir), { seed }),
+    run: loadEvalRun(methodRunDir(root, result, row), { seed }),
     key: `m${i + 1}`,
-    name: methodName(row),
+    name: methodLabel(row),
   }));
   const validationRuns = (result.validation?.grimoires ?? [])
     .map((g) => join(root, 'validation', g.id))

@@ -6,6 +6,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CONFIG_FILE, RECORDS_FILE, SUMMARY_FILE } from '../runs/runDir.js';
+import { DISTILL_RESULTS_FILE, DISTILL_RESULTS_KIND } from '../distill/sweepResults.js';
+import { GRIMOIRE_EVAL_KIND } from '../grimoire/evalResult.js';
 import { InputError } from '../util/errors.js';
 import { isEvalRunConfig, type EvalRunConfig } from './evalRun.js';
 
@@ -18,10 +20,7 @@ export const RUN_KIND_LABEL: Record<RunKind, string> = {
   scale: 'scaling folder',
 };
 
-export const DISTILL_RESULTS_FILE = 'results.json';
-export const DISTILL_RESULTS_KIND = 'apprentice-distill-results';
 export const SCALING_ANALYSIS_FILE = 'analysis.json';
-export const GRIMOIRE_EVAL_KIND = 'grimoire-eval';
 
 const EXPECTED =
   'expected an evaluation run (config.json + records.jsonl from `apprentice eval`), a grimoire eval root ' +

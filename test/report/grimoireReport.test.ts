@@ -10,7 +10,8 @@ import { evaluateGrimoires, type GrimoireEvalResult } from '../../src/grimoire/e
 import { ModelHub } from '../../src/models/hub.js';
 import { formatEstimate } from '../../src/report/format.js';
 import { escapeMarkdown } from '../../src/report/markdown.js';
-import { buildGrimoireReport, loadGrimoireEval, methodName, writeGrimoireReport } from '../../src/report/grimoireReport.js';
+import { methodLabel } from '../../src/grimoire/evalResult.js';
+import { buildGrimoireReport, loadGrimoireEval, writeGrimoireReport } from '../../src/report/grimoireReport.js';
 import { detectRunKind } from '../../src/report/runKind.js';
 import { VERSION } from '../../src/version.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
@@ -54,7 +55,7 @@ describe('grimoire eval report', () => {
       const cell = formatEstimate(row.accuracy, row.ci95);
       expect(html).toContain(cell);
       expect(markdown).toContain(escapeMarkdown(cell));
-      expect(html).toContain(methodName(row));
+      expect(html).toContain(methodLabel(row));
     }
     // The recomputed summaries (same seed) agree with what the command wrote.
     for (const [i, m] of folder.methods.entries()) expect(m.run.summary.ci95).toEqual(result.methods[i]!.ci95);

@@ -5,67 +5,15 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
-import { cellDir, METHOD_LABELS } from '../../distill/sweep.js';
+import { cellDir, methodLabel } from '../../distill/sweep.js';
+import { DISTILL_RESULTS_FILE, parseCellResult, parseSweepResults, type StoredCellResult, type SweepResults } from '../../distill/sweepResults.js';
 import { summarizeRecords } from '../../eval/summary.js';
 import type { DistillCellDetail, DistillCellView, DistillSweepDetail, DistillSweepListing, Estimate } from './api.js';
 import { HttpError } from './httpError.js';
 import { folderOf, readExampleRows, runIdOf, summaryView } from './runs.js';
 
-export const RESULTS_KIND = 'apprentice-distill-results';
 const TEST_FILE = 'test.jsonl';
 const CELL_RESULT_FILE = 'result.json';
-
-// NaN (a cell not trained) is written to JSON as null.
-const num = z.number().nullable();
-const ci = z.tuple([num, num]).nullable();
-const cellSchema = z.object({
-  method: z.string(),
-  fraction: z.number(),
-  seed: z.number(),
-  inputs: z.number(),
-  rows: z.number(),
-  n: z.number(),
-  correct: z.number(),
-  accuracy: num,
-  ci95: ci,
-  invalid: z.number(),
-  training: z.object({
-    parameters: z.number(),
-    steps: z.number(),
-    bestStep: z.number(),
-    validationLoss: num,
-    trainSeconds: z.number(),
-    tokensPerSecond: z.number(),
-  }),
-  evalSeconds: z.number(),
-  skipped: z.string().optional(),
-});
-const estimateShape = z.object({ n: z.number(), accuracy: num, ci95: ci });
-const resultsSchema = z.object({
-  kind: z.literal(RESULTS_KIND),
-  title: z.string(),
-  dataset: z.string(),
-  teacherName: z.string(),
-  teacher: z.array(z.object({ label: z.string(), n: z.number(), accuracy: num, ci95: ci })),
-  testSize: z.number(),
-  points: z.array(
-    z.object({ method: z.string(), fraction: z.number(), inputs: z.number(), seeds: z.array(z.number()), accuracy: num, ci95: ci, perSeed: z.array(num) }),
-  ),
-  cells: z.array(cellSchema),
-  generic: z
-    .object({
-      sets: z.array(z.object({ name: z.string(), dataset: z.string(), inTask: z.boolean() })),
-      rows: z.array(z.object({ model: z.string(), role: z.string(), scores: z.record(z.string(), estimateShape) })),
-      note: z.string(),
-    })
-    .nullable(),
-  verdict: z.array(z.string()),
-  settings: z.unknown(),
-});
-type Results = z.infer<typeof resultsSchema>;
-
-export const methodLabel = (method: string) => METHOD_LABELS[method] ?? (method.startsWith('cot-') ? `CoT specialization (${method.slice(4)})` : method);
 
 function estimate(value: number | null, ci95: [number | null, number | null] | null): Estimate | null {
   if (value === null) return null;
@@ -74,16 +22,16 @@ function estimate(value: number | null, ci95: [number | null, number | null] | n
 }
 
 /** The sweep written at this results.json, or null when the file is not a sweep's results. */
-function readResults(file: string): Results | null {
+function readResults(file: string): SweepResults | null {
   try {
-    const parsed = resultsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : null;
+    const checked = parseSweepResults(readFileSync(file, 'utf8'));
+    return checked.ok ? checked.value : null;
   } catch {
     return null;
   }
 }
 
-function listingOf(root: string, dir: string, results: Results, modifiedAt: string): DistillSweepListing {
+function listingOf(root: string, dir: string, results: SweepResults, modifiedAt: string): DistillSweepListing {
   const sorted = (values: number[]) => [...new Set(values)].sort((a, b) => a - b);
   return {
     id: runIdOf(root, dir),
@@ -106,7 +54,7 @@ export function loadSweepListing(root: string, file: string): DistillSweepListin
   return results && listingOf(root, dirname(file), results, statSync(file).mtime.toISOString());
 }
 
-function cellView(root: string, sweepDir: string, cell: Results['cells'][number]): DistillCellView {
+function cellView(root: string, sweepDir: string, cell: StoredCellResult): DistillCellView {
   // Located from the sweep folder as it is now (the absolute dir in results.json may have moved).
   const dir = cellDir(sweepDir, cell.method, cell.fraction, cell.seed);
   return {
@@ -134,10 +82,11 @@ function cellView(root: string, sweepDir: string, cell: Results['cells'][number]
 
 export function sweepDetail(root: string, id: string): Omit<DistillSweepDetail, 'charts'> {
   const dir = folderOf(root, id);
-  const file = dir && join(dir, 'results.json');
+  const file = dir && join(dir, DISTILL_RESULTS_FILE);
   if (!file || !existsSync(file)) throw new HttpError(404, `no distillation sweep "${id}" under ${root} (no results.json: the sweep has not finished)`);
-  const results = readResults(file);
-  if (!results) throw new HttpError(422, `${id}/results.json is not the results of a distillation sweep (kind "${RESULTS_KIND}")`);
+  const checked = parseSweepResults(readFileSync(file, 'utf8'));
+  if (!checked.ok) throw new HttpError(422, `${id}/${DISTILL_RESULTS_FILE} is not the results of a distillation sweep (${checked.problem})`);
+  const results = checked.value;
   return {
     sweep: listingOf(root, dir, results, statSync(file).mtime.toISOString()),
     verdict: results.verdict,
@@ -170,13 +119,10 @@ export function cellDetail(root: string, id: string): DistillCellDetail {
   const dir = folderOf(root, id);
   if (!dir || !existsSync(join(dir, TEST_FILE))) throw new HttpError(404, `no distillation cell with test answers "${id}" under ${root}`);
   const sweepDir = dirname(dirname(dirname(dir)));
-  const results = readResults(join(sweepDir, 'results.json'));
-  let parsedCell: Results['cells'][number];
-  try {
-    parsedCell = cellSchema.parse(JSON.parse(readFileSync(join(dir, CELL_RESULT_FILE), 'utf8')));
-  } catch (error) {
-    throw new HttpError(422, `${id}/${CELL_RESULT_FILE} cannot be read as a cell result: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const results = readResults(join(sweepDir, DISTILL_RESULTS_FILE));
+  const checkedCell = existsSync(join(dir, CELL_RESULT_FILE)) ? parseCellResult(readFileSync(join(dir, CELL_RESULT_FILE), 'utf8')) : ({ ok: false, problem: 'missing' } as const);
+  if (!checkedCell.ok) throw new HttpError(422, `${id}/${CELL_RESULT_FILE} cannot be read as a cell result: ${checkedCell.problem}`);
+  const parsedCell = checkedCell.value;
   // A test record with no extracted answer is an invalid answer (it counts as wrong).
   const { records, rows } = readExampleRows(join(dir, TEST_FILE), (raw) => ({ ...raw, valid: raw.extracted !== null && raw.extracted !== undefined }));
   const summary = summarizeRecords(records, parsedCell.n, parsedCell.seed);

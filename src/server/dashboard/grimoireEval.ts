@@ -6,75 +6,21 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { z } from 'zod';
 import { wilsonInterval } from '../../eval/stats.js';
-import type { GrimoireEvalResult } from '../../grimoire/evaluate.js';
+import type { GrimoireEvalResult, MethodResult } from '../../grimoire/evaluate.js';
+import { GRIMOIRE_EVAL_KIND, methodLabel, methodRunDir, parseGrimoireEvalResult } from '../../grimoire/evalResult.js';
 import { CONFIG_FILE, SUMMARY_FILE } from '../../runs/runDir.js';
 import type { GrimoireEvalDetail, GrimoireEvalListing, GrimoireMethodView } from './api.js';
 import { HttpError } from './httpError.js';
 import { folderOf, isObject, isRunDir, runIdOf, text } from './runs.js';
 
-const ci = z.tuple([z.number(), z.number()]).nullable();
-const methodSchema = z.object({
-  method: z.string(),
-  grimoire: z.string().optional(),
-  demos: z.string().optional(),
-  n: z.number(),
-  scored: z.number(),
-  correct: z.number(),
-  accuracy: z.number().nullable(),
-  ci95: ci,
-  invalid: z.number(),
-  errors: z.number(),
-  costUsd: z.number(),
-  costPerCorrectUsd: z.number().nullable().optional(),
-  selectionCostUsd: z.number().optional(),
-  chosen: z.record(z.string(), z.number()).optional(),
-  runDir: z.string(),
-});
-const summarySchema = z.object({
-  task: z.string(),
-  split: z.string(),
-  weak: z.string(),
-  grimoireSet: z.string(),
-  n: z.number(),
-  validation: z
-    .object({
-      n: z.number(),
-      source: z.string(),
-      grimoires: z.array(z.object({ id: z.string(), accuracy: z.number().nullable(), scored: z.number() })),
-    })
-    .nullable(),
-  bestSingle: z.object({ grimoire: z.string(), validationAccuracy: z.number().nullable() }).nullable(),
-  ranker: z
-    .object({
-      file: z.string(),
-      validation: z.object({
-        fitQuestions: z.number().optional(),
-        checkQuestions: z.number().optional(),
-        checkRoutedAccuracy: z.number().nullable().optional(),
-        checkBestSingleAccuracy: z.number().nullable().optional(),
-        bestSingleOnFit: z.string().optional(),
-        mode: z.string().optional(),
-        bestEpoch: z.number().optional(),
-      }),
-    })
-    .nullable(),
-  methods: z.array(methodSchema),
-  runDir: z.string(),
-});
-type Summary = z.infer<typeof summarySchema>;
-type Method = Summary['methods'][number];
-
-// A compile-time check that the schema reads what evaluateGrimoires writes.
-const _writtenIsRead = (written: GrimoireEvalResult): Summary => written;
-void _writtenIsRead;
+type Method = MethodResult;
 
 /** True for a `grimoire eval` root folder, whether or not its summary.json is there yet. */
 export function isGrimoireEvalRoot(dir: string): boolean {
   try {
     const config: unknown = JSON.parse(readFileSync(join(dir, CONFIG_FILE), 'utf8'));
-    return isObject(config) && config.command === 'grimoire eval' && isObject(config.identity) && config.identity.kind === 'grimoire-eval';
+    return isObject(config) && config.command === 'grimoire eval' && isObject(config.identity) && config.identity.kind === GRIMOIRE_EVAL_KIND;
   } catch {
     return false;
   }
@@ -108,18 +54,10 @@ export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval 
   if (!existsSync(file)) {
     return { listing: { ...base, problem: 'no summary.json yet: the evaluation has not finished' }, detail: null };
   }
-  let summary: Summary;
-  try {
-    const parsed = summarySchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Error(`${issue?.path.join('.') || 'the file'}: ${issue?.message ?? 'unexpected shape'}`);
-    }
-    summary = parsed.data;
-  } catch (error) {
-    return { listing: { ...base, problem: `summary.json is not a grimoire evaluation result (${(error as Error).message})` }, detail: null };
-  }
-  const methods = summary.methods.map((method) => methodView(root, dir, summary.runDir, method));
+  const checked = parseGrimoireEvalResult(readFileSync(file, 'utf8'));
+  if (!checked.ok) return { listing: { ...base, problem: `summary.json is not a grimoire evaluation result (${checked.problem})` }, detail: null };
+  const summary = checked.result;
+  const methods = summary.methods.map((method) => methodView(root, dir, summary, method));
   const scored = methods.filter((method) => method.accuracy !== null);
   const highest = scored.reduce<GrimoireMethodView | null>((best, m) => (best && (best.accuracy?.value ?? 0) >= (m.accuracy?.value ?? 0) ? best : m), null);
   const listing: GrimoireEvalListing = {
@@ -187,28 +125,9 @@ export function grimoireEvalDetail(root: string, id: string): Omit<GrimoireEvalD
   return loaded.detail;
 }
 
-export function methodLabel(method: Pick<Method, 'method' | 'grimoire' | 'demos'>): string {
-  switch (method.method) {
-    case 'few-shot':
-      return `few-shot (${method.demos ?? '?'} demos)`;
-    case 'single':
-      return `single grimoire: ${method.grimoire ?? '?'}`;
-    case 'best-single':
-      return `best single grimoire (${method.grimoire ?? '?'}, chosen on validation)`;
-    case 'similarity':
-      return 'SLEICL, similarity routing';
-    case 'ranker':
-      return 'SLEICL, learned ranker';
-    default:
-      return method.method;
-  }
-}
-
-function methodView(root: string, dir: string, writtenRoot: string, method: Method): GrimoireMethodView {
+function methodView(root: string, dir: string, result: GrimoireEvalResult, method: Method): GrimoireMethodView {
   const key = methodKey(method);
-  // The folder as written, relative to the root as written (the root may have been moved since).
-  const rel = relative(writtenRoot, method.runDir);
-  const methodDir = rel && !rel.startsWith('..') && !isAbsolute(rel) ? join(dir, rel) : join(dir, key);
+  const methodDir = methodRunDir(dir, result, method);
   return {
     key,
     label: methodLabel(method),

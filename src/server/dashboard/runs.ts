@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { DISTILL_RESULTS_FILE } from '../../distill/sweepResults.js';
 import type { ExampleRecord } from '../../eval/records.js';
 import { summarizeRecords, type RunSummary } from '../../eval/summary.js';
 import { CONFIG_FILE, readRecords, RECORDS_FILE } from '../../runs/runDir.js';
@@ -39,7 +40,6 @@ export interface FoundFiles {
 }
 
 const SCORE_ROW_FILE = /^(scores|score-rows)\.(csv|json|jsonl)$/;
-const RESULTS_FILE = 'results.json';
 
 /** Walks the root (not following symbolic links) for run folders and scaling results. */
 export function findRunFiles(root: string): FoundFiles {
@@ -53,7 +53,7 @@ export function findRunFiles(root: string): FoundFiles {
     }
     const names = new Set(entries.filter((entry) => entry.isFile()).map((entry) => entry.name));
     if (names.has(CONFIG_FILE)) (names.has(RECORDS_FILE) ? found.runs : found.runParents).push(dir);
-    if (names.has(RESULTS_FILE)) found.results.push(join(dir, RESULTS_FILE));
+    if (names.has(DISTILL_RESULTS_FILE)) found.results.push(join(dir, DISTILL_RESULTS_FILE));
     if (names.has('analysis.json')) found.analyses.push(join(dir, 'analysis.json'));
     for (const name of names) if (SCORE_ROW_FILE.test(name)) found.scoreRows.push(join(dir, name));
     if (depth >= MAX_DEPTH) return;
