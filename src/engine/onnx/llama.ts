@@ -184,8 +184,8 @@ class LlamaGraph {
       grads.set(down, g.gemm(dx, s.a, 1, 0));
       const da = g.gemm(dx, down);
       const du = g.mul(da, s.silu);
-      // d silu(x)/dx = s (1 + x (1 - s)), s = sigmoid(x).
-      const dgate = g.mul(g.mul(da, s.u), g.mul(s.sg, g.add(g.scalar(1), g.mul(s.g, g.sub(g.scalar(1), s.sg)))));
+      // d silu(x)/dx = s (1 + x (1 - s)) = s (1 + x - silu(x)), s = sigmoid(x).
+      const dgate = g.mul(g.mul(da, s.u), g.mul(s.sg, g.sub(g.add(s.g, g.scalar(1)), s.silu)));
       grads.set(`${p}.mlp.gate_proj.weight`, g.gemm(dgate, s.h2, 1, 0));
       grads.set(`${p}.mlp.up_proj.weight`, g.gemm(du, s.h2, 1, 0));
       const dh2 = g.gemm(du, `${p}.mlp.up_proj.weight`, 0, 0, g.gemm(dgate, `${p}.mlp.gate_proj.weight`));
