@@ -346,7 +346,14 @@ interface StepEngine {
 type AdamWSettings = { beta1: number; beta2: number; weightDecay: number };
 
 async function onnxEngine(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array>, adam: AdamWSettings, threads?: number): Promise<StepEngine> {
-  const [{ OnnxTrainer }, ort] = await Promise.all([import('./onnx/trainer.js'), import('onnxruntime-node')]);
+  let loaded: [typeof import('./onnx/trainer.js'), typeof import('onnxruntime-node')];
+  try {
+    loaded = await Promise.all([import('./onnx/trainer.js'), import('onnxruntime-node')]);
+  } catch (error) {
+    // The package ships binaries for linux x64/arm64, macOS arm64 and windows x64/arm64; elsewhere tfjs still trains.
+    throw new Error(`the onnx training backend could not load ONNX Runtime (${error instanceof Error ? error.message : String(error)}); train with --backend tfjs`);
+  }
+  const [{ OnnxTrainer }, ort] = loaded;
   const trainer = await OnnxTrainer.create(config, weights, adam, threads);
   return {
     accumulate: (batch) => trainer.accumulate(batch),
