@@ -15,8 +15,9 @@
  * weight transposed in the product, never copied), one per weight: stacking q/k/v or gate/up into one
  * product measured no faster here (its concat and split copies cost what the larger product saves). The
  * input gradient of several projections of one input is summed inside the products (Gemm's C input).
- * Attention works on [B, kvHeads, group, T, headDim]: the `group` query heads sharing a kv head broadcast
- * against one k/v of shape [B, kvHeads, 1, T, headDim].
+ * Grouped-query attention stacks the `group` query heads that share a kv head along time, [B, kvHeads,
+ * group * T, headDim], against k and v [B, kvHeads, T, headDim] (no copies of k/v; the k and v gradients sum
+ * over the group inside their products; measured 1-2% faster than broadcasting a group axis).
  */
 import type { LlamaConfig } from '../formats/llamaGguf.js';
 import { parameterShapes } from '../model.js';
@@ -48,7 +49,7 @@ export function causalMask(T: number): Float32Array {
 interface NormSaved { xn: string; r: string; gain: string }
 
 interface LayerSaved {
-  norm1: NormSaved; h: string; q5: string; k5: string; kT5: string; v5: string; p: string; merged: string;
+  norm1: NormSaved; h: string; qg: string; k4: string; v4: string; p: string; merged: string;
   norm2: NormSaved; h2: string; g: string; sg: string; silu: string; u: string; a: string;
 }
 
@@ -56,7 +57,7 @@ class LlamaGraph {
   readonly g: Graph;
   readonly hd: number;
   readonly group: number;
-  private readonly shapes: { bthd: string; btkvhd: string; btkvghd: string };
+  private readonly shapes: { bthd: string; btkvhd: string; btkvghd: string; stackedScores: string; groupedScores: string };
   readonly tokens: string;
   readonly targets: string;
   private readonly cos: string;
@@ -78,7 +79,11 @@ class LlamaGraph {
     this.mask = this.g.input('mask', 'float32', ['T', 'T']);
     const g = this.g;
     const bt = g.op('Shape', [this.tokens]);
+    const b = g.op('Slice', [bt, g.ints([0]), g.ints([1])]);
+    const t = g.op('Slice', [bt, g.ints([1]), g.ints([2])]);
     this.shapes = {
+      stackedScores: g.concat([b, g.ints([nKvHeads, -1]), t], 0),
+      groupedScores: g.concat([b, g.ints([nKvHeads, this.group]), t, t], 0),
       bthd: g.concat([bt, g.ints([nHeads, this.hd])], 0),
       btkvhd: g.concat([bt, g.ints([nKvHeads, this.hd])], 0),
       btkvghd: g.concat([bt, g.ints([nKvHeads, this.group, this.hd])], 0),
@@ -120,6 +125,16 @@ class LlamaGraph {
     return { dx: g.mul(g.sub(dxn, g.mul(xn, dot)), r), dgain: g.reduceSum(g.mul(dy, xn), [0], 0) };
   }
 
+  /** [B, KV, G, T, x] -> [B, KV, G * T, x] (a reshape), x = hd or T. */
+  private stackGroups(x: string, last: 'hd' | 'T' = 'hd'): string {
+    return this.g.reshape(x, last === 'hd' ? this.g.ints([0, 0, -1, this.hd]) : this.shapes.stackedScores);
+  }
+
+  /** [B, KV, G * T, x] -> [B, KV, G, T, x]. */
+  private splitGroups(x: string, last: 'hd' | 'T' = 'hd'): string {
+    return this.g.reshape(x, last === 'hd' ? this.g.ints([0, 0, this.group, -1, this.hd]) : this.shapes.groupedScores);
+  }
+
   /** Logits [N, vocab] and what the backward pass needs. */
   forward(): { logits: string; hf: string; normF: NormSaved; layers: LayerSaved[]; flatTokens: string; out: string } {
     const g = this.g;
@@ -134,13 +149,13 @@ class LlamaGraph {
       const [q, k, v] = (['q', 'k', 'v'] as const).map((w) => g.gemm(h, `${p}.self_attn.${w}_proj.weight`, 0, 1)) as [string, string, string];
       const qr = this.rope(g.reshape(q, this.shapes.bthd), nHeads, this.cosQ, this.sinQ);
       const kr = this.rope(g.reshape(k, this.shapes.btkvhd), nKvHeads, this.cos, this.sin);
-      const q5 = g.transpose(g.reshape(qr, g.ints([0, 0, nKvHeads, this.group, hd])), [0, 2, 3, 1, 4]); // [B, KV, G, T, hd]
-      const k5 = g.unsqueeze(g.transpose(kr, [0, 2, 1, 3]), [2]); // [B, KV, 1, T, hd]
-      const kT5 = g.transpose(k5, [0, 1, 2, 4, 3]);
-      const v5 = g.unsqueeze(g.transpose(g.reshape(v, this.shapes.btkvhd), [0, 2, 1, 3]), [2]);
-      const scores = g.add(g.matmul(q5, kT5), this.mask); // [B, KV, G, T, T]
-      const pr = g.op('Softmax', [scores], { axis: -1 });
-      const o = g.matmul(pr, v5); // [B, KV, G, T, hd]
+      // The G query heads of a kv head stacked along time: [B, KV, G * T, hd] against k, v [B, KV, T, hd].
+      const qg = this.stackGroups(g.transpose(g.reshape(qr, g.ints([0, 0, nKvHeads, this.group, hd])), [0, 2, 3, 1, 4]));
+      const k4 = g.transpose(kr, [0, 2, 1, 3]);
+      const v4 = g.transpose(g.reshape(v, this.shapes.btkvhd), [0, 2, 1, 3]);
+      const scores = this.stackGroups(g.add(this.splitGroups(g.matmul(qg, g.transpose(kr, [0, 2, 3, 1])), 'T'), this.mask), 'T');
+      const pr = g.op('Softmax', [scores], { axis: -1 }); // [B, KV, G * T, T]
+      const o = this.splitGroups(g.matmul(pr, v4)); // [B, KV, G, T, hd]
       const merged = g.reshape(g.transpose(o, [0, 3, 1, 2, 4]), g.ints([-1, dim]));
       x = g.add(x, g.gemm(merged, `${p}.self_attn.o_proj.weight`, 0, 1));
       const { y: h2, saved: norm2 } = this.rmsNorm(x, `${p}.post_attention_layernorm.weight`);
@@ -150,7 +165,7 @@ class LlamaGraph {
       const silu = g.mul(gate, sg);
       const a = g.mul(silu, up);
       x = g.add(x, g.gemm(a, `${p}.mlp.down_proj.weight`, 0, 1));
-      layers.push({ norm1, h, q5, k5, kT5, v5, p: pr, merged, norm2, h2, g: gate, sg, silu, u: up, a });
+      layers.push({ norm1, h, qg, k4, v4, p: pr, merged, norm2, h2, g: gate, sg, silu, u: up, a });
     }
     const { y: hf, saved: normF } = this.rmsNorm(x, 'model.norm.weight');
     const out = this.config.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
@@ -195,15 +210,15 @@ class LlamaGraph {
       // Attention: x += o_proj(merge(softmax(q k^T + mask) v)).
       const wo = `${p}.self_attn.o_proj.weight`;
       grads.set(wo, g.gemm(dx, s.merged, 1, 0));
-      const dO = g.transpose(g.reshape(g.gemm(dx, wo), this.shapes.btkvghd), [0, 2, 3, 1, 4]); // [B, KV, G, T, hd]
-      const dP = g.matmul(dO, g.transpose(s.v5, [0, 1, 2, 4, 3]));
-      const dv5 = g.reduceSum(g.matmul(g.transpose(s.p, [0, 1, 2, 4, 3]), dO), [2]);
+      const dO = this.stackGroups(g.transpose(g.reshape(g.gemm(dx, wo), this.shapes.btkvghd), [0, 2, 3, 1, 4])); // [B, KV, G * T, hd]
+      const dP = g.matmul(dO, g.transpose(s.v4, [0, 1, 3, 2]));
       const dS = g.mul(s.p, g.sub(dP, g.reduceSum(g.mul(dP, s.p), [-1])));
-      const dq5 = g.matmul(dS, s.k5);
-      const dk5 = g.reduceSum(g.matmul(g.transpose(dS, [0, 1, 2, 4, 3]), s.q5), [2]);
-      const dqr = g.reshape(g.transpose(dq5, [0, 3, 1, 2, 4]), this.shapes.bthd);
-      const dkr = g.transpose(g.squeeze(dk5, [2]), [0, 2, 1, 3]);
-      const dv = g.reshape(g.transpose(g.squeeze(dv5, [2]), [0, 2, 1, 3]), g.ints([-1, nKvHeads * hd]));
+      // k and v gradients sum over the stacked query heads inside the products.
+      const dv4 = g.matmul(g.transpose(s.p, [0, 1, 3, 2]), dO); // [B, KV, T, hd]
+      const dk4 = g.matmul(g.transpose(dS, [0, 1, 3, 2]), s.qg);
+      const dqr = g.reshape(g.transpose(this.splitGroups(g.matmul(dS, s.k4)), [0, 3, 1, 2, 4]), this.shapes.bthd);
+      const dkr = g.transpose(dk4, [0, 2, 1, 3]);
+      const dv = g.reshape(g.transpose(dv4, [0, 2, 1, 3]), g.ints([-1, nKvHeads * hd]));
       const dq = g.reshape(this.rope(dqr, nHeads, this.cosQ, this.sinQ, true), g.ints([-1, nHeads * hd]));
       const dk = g.reshape(this.rope(dkr, nKvHeads, this.cos, this.sin, true), g.ints([-1, nKvHeads * hd]));
       let dh: string | undefined;
