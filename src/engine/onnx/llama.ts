@@ -64,6 +64,9 @@ class LlamaGraph {
   private readonly sin: string;
   private readonly cosQ: string;
   private readonly sinQ: string;
+  /** -sin: the backward pass rotates by -angle. */
+  private readonly sinBack: string;
+  private readonly sinQBack: string;
   private readonly mask: string;
 
   constructor(readonly config: LlamaConfig, name: string) {
@@ -92,21 +95,26 @@ class LlamaGraph {
     const cos = g.unsqueeze(this.cos, [1]);
     const sin = g.unsqueeze(this.sin, [1]);
     const scale = g.scalar(1 / Math.sqrt(this.hd));
-    [this.cos, this.sin, this.cosQ, this.sinQ] = [cos, sin, g.mul(cos, scale), g.mul(sin, scale)];
+    // rot(x) = (-x[2i+1], x[2i]) = swap(x) * (-1, 1): the signs ride on the sin tables.
+    const signed = g.mul(sin, g.constant('float32', Array.from({ length: this.hd }, (_, i) => (i % 2 ? 1 : -1))));
+    [this.cos, this.sin, this.cosQ, this.sinQ] = [cos, signed, g.mul(cos, scale), g.mul(signed, scale)];
+    [this.sinBack, this.sinQBack] = [g.neg(this.sin), g.neg(this.sinQ)];
   }
 
-  /** x -> (-x[2i+1], x[2i]) on the last axis of [B, T, heads, hd]. */
-  private rotatePairs(x: string, heads: number): string {
+  /**
+   * Rotary positions: each pair rotated by its angle, x cos + swap(x) sin with sin signed (-s, s) per pair. Its
+   * transpose (backward) is the rotation by -angle: the same with -sin.
+   */
+  private rope(x: string, cos: string, sin: string): string {
     const g = this.g;
-    const pairs = g.reshape(x, g.ints([0, 0, heads, this.hd / 2, 2]));
-    const [even, odd] = g.split(pairs, [1, 1], 4) as [string, string];
-    return g.reshape(g.concat([g.neg(odd), even], 4), g.ints([0, 0, heads, this.hd]));
+    return g.add(g.mul(x, cos), g.mul(this.swapPairs(x), sin));
   }
 
-  /** Rotary positions: each pair rotated by its angle. Its transpose (backward) is the rotation by -angle. */
-  private rope(x: string, heads: number, cos: string, sin: string, inverse = false): string {
+  /** (x[2i], x[2i+1]) -> (x[2i+1], x[2i]) on the last axis of [B, T, heads, hd]. */
+  private swapPairs(x: string): string {
     const g = this.g;
-    return g.add(g.mul(x, cos), g.mul(this.rotatePairs(x, heads), inverse ? g.neg(sin) : sin));
+    const [even, odd] = g.split(g.reshape(x, g.ints([0, 0, 0, this.hd / 2, 2])), [1, 1], 4) as [string, string];
+    return g.reshape(g.concat([odd, even], 4), g.ints([0, 0, 0, this.hd]));
   }
 
   private rmsNorm(x: string, gain: string): { y: string; saved: NormSaved } {
@@ -138,7 +146,7 @@ class LlamaGraph {
   /** Logits [N, vocab] and what the backward pass needs. */
   forward(): { logits: string; hf: string; normF: NormSaved; layers: LayerSaved[]; flatTokens: string; out: string } {
     const g = this.g;
-    const { dim, nLayers, nHeads, nKvHeads } = this.config;
+    const { dim, nLayers, nKvHeads } = this.config;
     const hd = this.hd;
     const flatTokens = g.reshape(this.tokens, g.ints([-1]));
     let x = g.op('Gather', ['model.embed_tokens.weight', flatTokens], { axis: 0 });
@@ -147,8 +155,8 @@ class LlamaGraph {
       const p = `model.layers.${l}`;
       const { y: h, saved: norm1 } = this.rmsNorm(x, `${p}.input_layernorm.weight`);
       const [q, k, v] = (['q', 'k', 'v'] as const).map((w) => g.gemm(h, `${p}.self_attn.${w}_proj.weight`, 0, 1)) as [string, string, string];
-      const qr = this.rope(g.reshape(q, this.shapes.bthd), nHeads, this.cosQ, this.sinQ);
-      const kr = this.rope(g.reshape(k, this.shapes.btkvhd), nKvHeads, this.cos, this.sin);
+      const qr = this.rope(g.reshape(q, this.shapes.bthd), this.cosQ, this.sinQ);
+      const kr = this.rope(g.reshape(k, this.shapes.btkvhd), this.cos, this.sin);
       // The G query heads of a kv head stacked along time: [B, KV, G * T, hd] against k, v [B, KV, T, hd].
       const qg = this.stackGroups(g.transpose(g.reshape(qr, g.ints([0, 0, nKvHeads, this.group, hd])), [0, 2, 3, 1, 4]));
       const k4 = g.transpose(kr, [0, 2, 1, 3]);
@@ -219,8 +227,8 @@ class LlamaGraph {
       const dqr = g.reshape(g.transpose(this.splitGroups(g.matmul(dS, s.k4)), [0, 3, 1, 2, 4]), this.shapes.bthd);
       const dkr = g.transpose(dk4, [0, 2, 1, 3]);
       const dv = g.reshape(g.transpose(dv4, [0, 2, 1, 3]), g.ints([-1, nKvHeads * hd]));
-      const dq = g.reshape(this.rope(dqr, nHeads, this.cosQ, this.sinQ, true), g.ints([-1, nHeads * hd]));
-      const dk = g.reshape(this.rope(dkr, nKvHeads, this.cos, this.sin, true), g.ints([-1, nKvHeads * hd]));
+      const dq = g.reshape(this.rope(dqr, this.cosQ, this.sinQBack), g.ints([-1, nHeads * hd]));
+      const dk = g.reshape(this.rope(dkr, this.cos, this.sinBack), g.ints([-1, nKvHeads * hd]));
       let dh: string | undefined;
       for (const [w, d] of [['q', dq], ['k', dk], ['v', dv]] as const) {
         const weight = `${p}.self_attn.${w}_proj.weight`;
