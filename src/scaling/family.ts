@@ -141,6 +141,8 @@ export async function trainFamily(config: FamilyTrainingConfig): Promise<Trained
       contextLength: config.contextLength,
       seed: config.seed,
       info: { family: recipe, difficulties: config.difficulties },
+      // A size interrupted mid-training continues from its last saved state (same recipe) when run again.
+      resume: true,
       onEvent: (event) => config.onEvent?.(size, event),
     });
     const student: TrainedStudent = {
