@@ -2,9 +2,8 @@
  * results.json at a distillation sweep's root (`distill run`, `quickstart`), as its readers see it:
  * the report, rendered again, and the dashboard. Written by writeSweepReport; checked here before use.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { InputError } from '../util/errors.js';
+import { parseChecked, readChecked, type Checked } from '../util/checkedJson.js';
 import type { CellResult, SweepPoint } from './sweep.js';
 import type { GenericSection, TeacherAccuracy } from './sweepReport.js';
 
@@ -82,40 +81,16 @@ const resultsSchema = z.object({
   settings: z.record(z.string(), z.unknown()),
 });
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
-
-/** The schema checks what readers rely on; the value keeps every field written. */
-function check<T>(schema: z.ZodType, text: string): Checked<T> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, problem: `invalid JSON: ${(error as Error).message}` };
-  }
-  const checked = schema.safeParse(parsed);
-  if (checked.success) return { ok: true, value: parsed as T };
-  const issue = checked.error.issues[0];
-  return { ok: false, problem: `${issue?.path.join('.') || 'the file'}: ${issue?.message ?? 'unexpected shape'}` };
-}
-
 export function parseSweepResults(text: string): Checked<SweepResults> {
-  return check(resultsSchema, text);
+  return parseChecked(resultsSchema, text);
 }
 
 /** A cell folder's result.json. */
 export function parseCellResult(text: string): Checked<StoredCellResult> {
-  return check(cellSchema, text);
+  return parseChecked(cellSchema, text);
 }
 
 /** results.json checked; an InputError names the file and what is wrong. */
 export function readSweepResults(file: string): SweepResults {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read the sweep's results: ${(error as Error).message}`, { file });
-  }
-  const checked = parseSweepResults(text);
-  if (!checked.ok) throw new InputError(`not the results of a distillation sweep (${checked.problem})`, { file });
-  return checked.value;
+  return readChecked(resultsSchema, file, 'the results of a distillation sweep');
 }

@@ -3,10 +3,9 @@
  * identity kind is GRIMOIRE_EVAL_KIND, summary.json holding the GrimoireEvalResult (checked here before
  * use), and one ordinary run folder per method.
  */
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
-import { InputError } from '../util/errors.js';
+import { parseChecked, readChecked, type Checked } from '../util/checkedJson.js';
 import type { GrimoireEvalResult, MethodResult } from './evaluate.js';
 
 export const GRIMOIRE_EVAL_KIND = 'grimoire-eval';
@@ -66,34 +65,14 @@ const resultSchema = z.object({
 const _writtenIsRead = (written: GrimoireEvalResult): z.infer<typeof resultSchema> => written;
 void _writtenIsRead;
 
-export type GrimoireEvalResultCheck = { ok: true; result: GrimoireEvalResult } | { ok: false; problem: string };
-
 /** The text of a summary.json checked: the result, or what is wrong (`split: expected string, ...`). */
-export function parseGrimoireEvalResult(text: string): GrimoireEvalResultCheck {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, problem: `invalid JSON: ${(error as Error).message}` };
-  }
-  const checked = resultSchema.safeParse(parsed);
-  // The schema checks what readers rely on; the result keeps every field written.
-  if (checked.success) return { ok: true, result: parsed as GrimoireEvalResult };
-  const issue = checked.error.issues[0];
-  return { ok: false, problem: `${issue?.path.join('.') || 'the file'}: ${issue?.message ?? 'unexpected shape'}` };
+export function parseGrimoireEvalResult(text: string): Checked<GrimoireEvalResult> {
+  return parseChecked(resultSchema, text);
 }
 
 /** summary.json of a grimoire eval root, checked; an InputError names the file and what is wrong. */
 export function readGrimoireEvalResult(file: string): GrimoireEvalResult {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read the grimoire evaluation result: ${(error as Error).message}`, { file });
-  }
-  const checked = parseGrimoireEvalResult(text);
-  if (!checked.ok) throw new InputError(`not a grimoire evaluation result (${checked.problem})`, { file });
-  return checked.result;
+  return readChecked(resultSchema, file, 'a grimoire evaluation result');
 }
 
 /** A method's name for people: `best single grimoire (kmeans-4-profound, chosen on validation)`. */

@@ -56,7 +56,7 @@ export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval 
   }
   const checked = parseGrimoireEvalResult(readFileSync(file, 'utf8'));
   if (!checked.ok) return { listing: { ...base, problem: `summary.json is not a grimoire evaluation result (${checked.problem})` }, detail: null };
-  const summary = checked.result;
+  const summary = checked.value;
   const methods = summary.methods.map((method) => methodView(root, dir, summary, method));
   const scored = methods.filter((method) => method.accuracy !== null);
   const highest = scored.reduce<GrimoireMethodView | null>((best, m) => (best && (best.accuracy?.value ?? 0) >= (m.accuracy?.value ?? 0) ? best : m), null);
