@@ -50,6 +50,23 @@ describe('apprentice train / export / eval builtin:', () => {
     expect(Object.keys(summary.trainLossByTask)).toEqual(['even', 'odd']);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ model_type: 'llama', hidden_size: 64, apprentice: { data, size: 'tiny', steps: 12 } });
+    expect(config.apprentice.engine).toMatch(/\(onnxruntime [\d.]+, \d+ threads?\)/);
+  });
+
+  it('train --backend tfjs trains the same model on tfjs (to float rounding), and refuses an unknown backend', async () => {
+    const tfjsOut = join(dir, 'student-tfjs');
+    const result = await runCli([
+      'train', '--data', data, '--size', 'tiny', '--steps', '12', '--batch-size', '8', '--context', '256',
+      '--lr', '0.003', '--eval-every', '6', '--out', tfjsOut, '--backend', 'tfjs', '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const onnx = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    const tfjs = JSON.parse(readFileSync(join(tfjsOut, 'config.json'), 'utf8'));
+    expect(tfjs.apprentice.engine).toMatch(/\(tfjs /);
+    expect(tfjs.apprentice.validationLoss).toBeCloseTo(onnx.apprentice.validationLoss, 3);
+    const unknown = await runCli(['train', '--data', data, '--size', 'tiny', '--steps', '2', '--out', join(dir, 'bad'), '--backend', 'cuda']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--backend/);
   });
 
   it('train names the file, line and field of a bad line, and exits with code 2', async () => {
