@@ -5,13 +5,13 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { loadDataset } from '../../data/load.js';
-import type { TaskDefinition } from '../../data/types.js';
 import { GrimoireSet } from '../../grimoire/index.js';
 import { startApiServer } from '../../server/app.js';
 import { grimoireRouter } from '../../server/grimoire.js';
 import { resolveServeTarget } from '../../server/target.js';
-import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
 import { InputError } from '../../util/errors.js';
+import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
+import { untilInterrupted, warnIfExposed } from '../listening.js';
 import { parseOptions } from '../validate.js';
 
 const schema = modelLayerSchema.extend({
@@ -21,8 +21,6 @@ const schema = modelLayerSchema.extend({
   weak: z.string().min(1).optional(),
   dataset: z.string().min(1).optional(),
 });
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export function registerServe(program: Command): void {
   const command = program
@@ -43,28 +41,18 @@ export function registerServe(program: Command): void {
     try {
       const model = await hub.model(spec); // load now, so a bad file fails before listening
       if (options.dataset && !grimoireSet) throw new InputError('--dataset is only for a grimoire set folder', { field: 'dataset' });
-      const task = options.dataset ? await taskOf(options.dataset) : undefined;
+      const task = options.dataset ? (await loadDataset(options.dataset)).task : undefined;
       const set = grimoireSet ? await GrimoireSet.load(grimoireSet, { models: hub, ...(task ? { task } : {}) }) : undefined;
       const route = set ? grimoireRouter(set) : undefined;
       const server = await startApiServer({ model, name, host: options.host, port: options.port, route });
-      if (!LOOPBACK.has(options.host)) {
-        process.stderr.write(`warning: listening on ${options.host} without authentication: anyone who can reach it can use this model\n`);
-      }
+      warnIfExposed(options.host, 'use this model');
       const what = set
         ? `${spec} with ${set.grimoires.length} grimoires of ${grimoireSet}, chosen by ${set.ranker ? 'the saved ranker' : 'similarity'}`
         : spec;
       process.stdout.write(
         `serving ${name} (${what}) at ${server.url}/v1${model.generateStream ? '' : ' (no token streaming: streamed answers come whole)'}\n`,
       );
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilInterrupted();
       await server.close();
       const usage = hub.usage.snapshot().overall;
       process.stdout.write(
@@ -75,8 +63,4 @@ export function registerServe(program: Command): void {
       await hub.close();
     }
   });
-}
-
-async function taskOf(datasetSpec: string): Promise<TaskDefinition> {
-  return (await loadDataset(datasetSpec)).task;
 }

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { startDashboard } from '../../server/dashboard/app.js';
 import { InputError } from '../../util/errors.js';
+import { untilInterrupted, warnIfExposed } from '../listening.js';
 import { nonNegativeInt, parseOptions } from '../validate.js';
 
 const schema = z.object({
@@ -13,8 +14,6 @@ const schema = z.object({
   scores: z.array(z.string().min(1)).optional(),
   seed: nonNegativeInt,
 });
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export function registerUi(program: Command): void {
   program
@@ -29,19 +28,9 @@ export function registerUi(program: Command): void {
       const options = parseOptions(schema, raw);
       if (!existsSync(options.runs)) throw new InputError('no such folder', { file: options.runs, field: 'runs' });
       const server = await startDashboard({ runsDir: options.runs, host: options.host, port: options.port, scoreFiles: options.scores, seed: options.seed });
-      if (!LOOPBACK.has(options.host)) {
-        process.stderr.write(`warning: listening on ${options.host} without authentication: anyone who can reach it can read these runs\n`);
-      }
+      warnIfExposed(options.host, 'read these runs');
       process.stdout.write(`dashboard of ${options.runs} at ${server.url}/\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilInterrupted();
       await server.close();
     });
 }
