@@ -3,15 +3,28 @@
  * browser app (src/ui). Types only, so the front end can import them without Node code.
  */
 
-export type ExampleStatus = 'correct' | 'wrong' | 'invalid' | 'error' | 'unscored';
+export type { ExampleStatus } from '../../eval/records.js';
+import type { ExampleStatus } from '../../eval/records.js';
 
 export interface Estimate {
   value: number;
   ci95: [number, number] | null;
 }
 
+/** What every evaluated set of examples reports: counts, accuracy with its CI, and dollars. */
+export interface ScoredCounts {
+  /** Examples planned (a run's identity when known, else its records). */
+  n: number;
+  scored: number;
+  correct: number;
+  accuracy: Estimate | null;
+  invalid: number;
+  errors: number;
+  costUsd: number;
+}
+
 /** One run folder as listed: enough to pick runs and compare their headline numbers. */
-export interface RunListing {
+export interface RunListing extends ScoredCounts {
   /** Path of the run folder relative to the runs root, with '/' separators: the run's id in URLs. */
   id: string;
   /** What wrote it: "eval", "grimoire eval", "distill annotate"..., or "run" when config.json does not say. */
@@ -20,15 +33,8 @@ export interface RunListing {
   task: string | null;
   split: string | null;
   model: string | null;
-  /** Examples in the run (from its identity when known, else its records). */
-  n: number;
+  /** Records written so far. */
   records: number;
-  scored: number;
-  correct: number;
-  accuracy: Estimate | null;
-  invalid: number;
-  errors: number;
-  costUsd: number;
   modifiedAt: string;
   /** The grimoire evaluation or distillation sweep whose folder holds this run, if any. */
   group: GroupRef | null;
@@ -39,18 +45,11 @@ export interface GroupRef {
   id: string;
 }
 
-export interface RunSummaryView {
-  n: number;
-  scored: number;
-  correct: number;
-  accuracy: Estimate | null;
-  invalid: number;
-  errors: number;
+export interface RunSummaryView extends ScoredCounts {
   errorsByKind: Record<string, number>;
   missing: number;
   promptTokens: number;
   completionTokens: number;
-  costUsd: number;
   costPerCorrectUsd: number | null;
   cachedCalls: number;
   latencyMs: { mean: number | null; p50: number | null; p95: number | null };
@@ -177,7 +176,7 @@ export interface GrimoireEvalListing {
   problem: string | null;
 }
 
-export interface GrimoireMethodView {
+export interface GrimoireMethodView extends ScoredCounts {
   /** The method's run folder name under the root: zero-shot, few-shot-random, single/<grimoire>, best-single... */
   key: string;
   label: string;
@@ -186,13 +185,6 @@ export interface GrimoireMethodView {
   demos: string | null;
   /** The method's run id, null when its folder is missing. */
   runId: string | null;
-  n: number;
-  scored: number;
-  correct: number;
-  accuracy: Estimate | null;
-  invalid: number;
-  errors: number;
-  costUsd: number;
   costPerCorrectUsd: number | null;
   /** best-single and ranker: dollars spent answering validation to choose or train. */
   selectionCostUsd: number | null;
