@@ -34,3 +34,22 @@ export function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
 }
 
 export const ZERO_USAGE: TokenUsage = Object.freeze({ promptTokens: 0, completionTokens: 0 });
+
+/** How an example came out: failed call, not scored, no usable answer, right or wrong. */
+export type ExampleStatus = 'correct' | 'wrong' | 'invalid' | 'error' | 'unscored';
+
+/** How reports and the dashboard name a status. */
+export const STATUS_LABEL: Record<ExampleStatus, string> = {
+  correct: '✓ correct',
+  wrong: '✗ wrong',
+  invalid: '✗ invalid',
+  error: '⚠ error',
+  unscored: '· unscored',
+};
+
+export function exampleStatus(record: Pick<ExampleRecord, 'error' | 'correct' | 'valid'>): ExampleStatus {
+  if (record.error) return 'error';
+  if (record.correct === null) return 'unscored';
+  if (!record.valid) return 'invalid';
+  return record.correct ? 'correct' : 'wrong';
+}

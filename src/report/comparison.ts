@@ -6,7 +6,8 @@
 import { compareRuns, type RunComparison } from '../eval/compare.js';
 import { InputError } from '../util/errors.js';
 import type { EvalRun } from './evalRun.js';
-import { exampleAnchor, recordStatus, STATUS_LABEL, type ExampleStatus } from './examples.js';
+import { exampleStatus, STATUS_LABEL, type ExampleStatus } from '../eval/records.js';
+import { exampleAnchor } from './examples.js';
 import { formatDifference, formatPercent, formatPValue } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { tableHtml, type Table } from './table.js';
@@ -76,7 +77,7 @@ function disagreements(baseline: EvalRun, other: EvalRun): Disagreement[] {
   for (const a of baseline.records) {
     const b = otherByIndex.get(a.index);
     if (!b || a.error || b.error || a.correct === null || b.correct === null || a.correct === b.correct) continue;
-    out.push({ index: a.index, baseline: recordStatus(a), other: recordStatus(b) });
+    out.push({ index: a.index, baseline: exampleStatus(a), other: exampleStatus(b) });
   }
   return out;
 }

@@ -8,7 +8,8 @@ import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { estimateBarsSpec, renderChartSvg } from './charts.js';
 import { compareAgainst, comparisonTable, disagreementsHtml, type RunRef } from './comparison.js';
-import { exampleAnchor, examplesSectionHtml, exampleViewFromRecord, recordStatus, STATUS_LABEL } from './examples.js';
+import { exampleStatus, STATUS_LABEL } from '../eval/records.js';
+import { exampleAnchor, examplesSectionHtml, exampleViewFromRecord } from './examples.js';
 import type { EvalRun } from './evalRun.js';
 import { loadEvalRuns } from './evalRun.js';
 import { formatEstimate, formatInt, formatUsd } from './format.js';
@@ -198,7 +199,7 @@ ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord
   runs.forEach((run, i) => {
     md.push('', `## ${escapeMarkdown(`${i + 1}. ${run.label}`)}`, '');
     for (const [key, value] of runFacts(run)) md.push(`- **${escapeMarkdown(key)}**: ${escapeMarkdown(value)}`);
-    const notCorrect = run.records.filter((record) => recordStatus(record) !== 'correct');
+    const notCorrect = run.records.filter((record) => exampleStatus(record) !== 'correct');
     if (!notCorrect.length) return;
     const shown = notCorrect.slice(0, limit);
     md.push(
@@ -210,7 +211,7 @@ ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord
           rows: shown,
           columns: [
             { header: '#', align: 'right', cell: (r) => ({ text: String(r.index), href: `#${exampleAnchor(runKey(i), r.index)}` }) },
-            { header: 'result', cell: (r) => STATUS_LABEL[recordStatus(r)] },
+            { header: 'result', cell: (r) => STATUS_LABEL[exampleStatus(r)] },
             { header: 'gold', cell: (r) => truncate(r.gold, 40) },
             { header: 'extracted', cell: (r) => (r.extracted === null ? null : truncate(r.extracted, 40)) },
             { header: 'output', cell: (r) => (r.error ? `${r.error.kind}: ${truncate(r.error.message, 60)}` : truncate(r.output ?? '', 80)) },

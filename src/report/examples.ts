@@ -4,14 +4,13 @@
  * their own records to an ExampleView (with extra fields such as the grimoire used); evaluation
  * records map with `exampleViewFromRecord`.
  */
-import type { ExampleRecord } from '../eval/records.js';
+import { exampleStatus, STATUS_LABEL, type ExampleRecord, type ExampleStatus } from '../eval/records.js';
 import type { ChatMessage } from '../models/types.js';
 import { formatInt, formatUsd } from './format.js';
 import { anchorId, html, type SafeHtml } from './html.js';
 import { truncate } from './markdown.js';
 import { tableHtml, type Table } from './table.js';
 
-export type ExampleStatus = 'correct' | 'wrong' | 'invalid' | 'error' | 'unscored';
 
 export interface ExampleField {
   label: string;
@@ -38,21 +37,6 @@ export interface ExampleView {
   fields?: ExampleField[];
 }
 
-export const STATUS_LABEL: Record<ExampleStatus, string> = {
-  correct: '✓ correct',
-  wrong: '✗ wrong',
-  invalid: '✗ invalid',
-  error: '⚠ error',
-  unscored: '· unscored',
-};
-
-export function recordStatus(record: ExampleRecord): ExampleStatus {
-  if (record.error) return 'error';
-  if (record.correct === null) return 'unscored';
-  if (!record.valid) return 'invalid';
-  return record.correct ? 'correct' : 'wrong';
-}
-
 export function exampleViewFromRecord(record: ExampleRecord): ExampleView {
   const fields: ExampleField[] = [];
   if (record.reasoning !== undefined) fields.push({ label: 'reasoning (first stage)', value: record.reasoning, block: true });
@@ -64,7 +48,7 @@ export function exampleViewFromRecord(record: ExampleRecord): ExampleView {
   return {
     index: record.index,
     id: record.id,
-    status: recordStatus(record),
+    status: exampleStatus(record),
     prompt: record.prompt,
     output: record.output,
     extracted: record.extracted,

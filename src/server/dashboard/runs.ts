@@ -8,11 +8,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DISTILL_RESULTS_FILE } from '../../distill/sweepResults.js';
-import type { ExampleRecord } from '../../eval/records.js';
+import { exampleStatus, type ExampleRecord } from '../../eval/records.js';
 import { summarizeRecords, type RunSummary } from '../../eval/summary.js';
 import { CONFIG_FILE, readRecords, RECORDS_FILE } from '../../runs/runDir.js';
 import { InputError } from '../../util/errors.js';
-import type { ExampleRow, ExampleStatus, PromptMessage, RunListing, RunSummaryView } from './api.js';
+import type { ExampleRow, PromptMessage, RunListing, RunSummaryView } from './api.js';
 
 /** Folders never searched for runs. */
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
@@ -276,7 +276,7 @@ function exampleRow(raw: Record<string, unknown>, record: ExampleRecord): Exampl
   return {
     index: record.index,
     id: record.id,
-    status: statusOf(record),
+    status: exampleStatus(record),
     prompt,
     grimoire: text(raw.grimoire),
     output: record.output,
@@ -290,13 +290,6 @@ function exampleRow(raw: Record<string, unknown>, record: ExampleRecord): Exampl
     cached: record.cached,
     fields,
   };
-}
-
-export function statusOf(record: ExampleRecord): ExampleStatus {
-  if (record.error) return 'error';
-  if (record.correct === null) return 'unscored';
-  if (!record.valid) return 'invalid';
-  return record.correct ? 'correct' : 'wrong';
 }
 
 function formatScore(value: number): string {

@@ -3,7 +3,8 @@ import type { ExampleRow, ExampleStatus, PromptMessage } from '../../server/dash
 import { int, usd } from '../format';
 import { sortRows, useSort, type SortAccessors } from '../sorting';
 import { SortHeader } from './SortHeader';
-import { STATUS_LABEL, StatusBadge } from './Status';
+import { STATUS_LABEL } from '../../eval/records';
+import { StatusBadge } from './Status';
 
 type Filter = 'all' | 'correct' | 'wrong' | 'invalid' | 'error' | 'unscored' | 'not-correct';
 const PAGE = 100;

@@ -1,14 +1,7 @@
 import type { ReactNode } from 'react';
+import { STATUS_LABEL } from '../../eval/records';
 import type { ExampleStatus } from '../../server/dashboard/api';
 import type { Loaded } from '../api';
-
-export const STATUS_LABEL: Record<ExampleStatus, string> = {
-  correct: '✓ correct',
-  wrong: '✗ wrong',
-  invalid: '✗ invalid',
-  error: '⚠ error',
-  unscored: '· unscored',
-};
 
 export function StatusBadge({ status }: { status: ExampleStatus }) {
   return <span className={`status status-${status}`}>{STATUS_LABEL[status]}</span>;
