@@ -96,15 +96,10 @@ export function annotationFromOutputs(
   const chosen = winner === null ? undefined : samples[firstAt.get(winner)!];
   const firstInvalid = samples.find((sample) => !sample.valid);
   const record: AnnotationRecord = {
-    index: example.index,
-    id: example.id,
-    split,
-    input: example.input,
-    ...(example.choices ? { choices: example.choices } : {}),
+    ...exampleFields(example, split),
     prompt: call.prompt,
     output: (chosen ?? samples[0])?.output ?? null,
     extracted: chosen?.extracted ?? null,
-    gold: example.target,
     valid: chosen !== undefined,
     correct: gold ? (chosen?.correct ?? false) : null,
     rationale: chosen ? chosen.rationale : null,
@@ -130,6 +125,18 @@ function voteKey(task: TaskDefinition, answer: string): string {
   return task.answer.kind === 'free_text' || task.answer.kind === 'label' ? normalizeAnswerText(answer) : answer;
 }
 
+/** What an annotation record takes from its example: where it is, what was asked and the gold answer. */
+export function exampleFields(example: Example, split: string): Pick<AnnotationRecord, 'index' | 'id' | 'split' | 'input' | 'choices' | 'gold'> {
+  return {
+    index: example.index,
+    id: example.id,
+    split,
+    input: example.input,
+    ...(example.choices ? { choices: example.choices } : {}),
+    gold: example.target,
+  };
+}
+
 /** A failed teacher call: counted as an error (retried on resume), never as a wrong label. */
 export function failedAnnotation(
   example: Example,
@@ -138,15 +145,10 @@ export function failedAnnotation(
   call: CallCost,
 ): AnnotationRecord {
   return {
-    index: example.index,
-    id: example.id,
-    split,
-    input: example.input,
-    ...(example.choices ? { choices: example.choices } : {}),
+    ...exampleFields(example, split),
     prompt: call.prompt,
     output: null,
     extracted: null,
-    gold: example.target,
     valid: false,
     correct: null,
     rationale: null,

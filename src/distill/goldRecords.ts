@@ -6,7 +6,7 @@
  */
 import type { Example } from '../data/types.js';
 import { ZERO_USAGE } from '../eval/records.js';
-import type { AnnotationRecord, ChainSample } from './annotation.js';
+import { exampleFields, type AnnotationRecord, type ChainSample } from './annotation.js';
 import { cotCompletion } from './studentFormat.js';
 
 export function goldRecord(example: Example, split: string): AnnotationRecord {
@@ -22,15 +22,10 @@ export function goldRecord(example: Example, split: string): AnnotationRecord {
     cut: false,
   };
   return {
-    index: example.index,
-    id: example.id,
-    split,
-    input: example.input,
-    ...(example.choices ? { choices: example.choices } : {}),
+    ...exampleFields(example, split),
     prompt: null,
     output: sample.output,
     extracted: gold || null,
-    gold: example.target,
     valid: gold !== '',
     correct: gold !== '' ? true : null,
     rationale: rationale || null,
