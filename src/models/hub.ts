@@ -32,8 +32,6 @@ import { UsageTracker } from './usage.js';
 
 export interface ProviderContext {
   apiKey?: string;
-  /** Local models (gguf, builtin): calls decoded together. */
-  parallel?: number;
 }
 
 export type ProviderFactory<P extends ProviderName = ProviderName> = (
@@ -60,17 +58,17 @@ const builtInFactories: FactoryTable = {
     const { createAnthropicModel } = await import('./providers/anthropic.js');
     return createAnthropicModel({ spec: spec.spec, model: spec.model, apiKey });
   },
-  gguf: async (spec, { parallel }) => {
+  gguf: async (spec) => {
     const { createGgufModel } = await import('./providers/gguf.js');
-    return createGgufModel({ spec: spec.spec, path: spec.path, parallel });
+    return createGgufModel({ spec: spec.spec, path: spec.path });
   },
   replay: async (spec) => {
     const { createReplayModel } = await import('./providers/replay.js');
     return createReplayModel({ spec: spec.spec, path: spec.path });
   },
-  builtin: async (spec, { parallel }) => {
+  builtin: async (spec) => {
     const { createBuiltinModel } = await import('./providers/builtin.js');
-    return createBuiltinModel({ spec: spec.spec, dir: spec.dir, parallel });
+    return createBuiltinModel({ spec: spec.spec, dir: spec.dir });
   },
 };
 
@@ -91,8 +89,6 @@ export interface ModelHubOptions {
   /** Overrides of the built-in price table. */
   prices?: PriceTable;
   apiKey?: string;
-  /** Sequences a local model (gguf:, builtin:) decodes together (batching). Default 1. */
-  localParallel?: number;
   onCall?: (record: CallRecord) => void;
   /** Injectable time, for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -217,7 +213,7 @@ export class ModelHub {
         { field: 'model' },
       );
     }
-    return factory(spec, { apiKey: this.options.apiKey, parallel: this.options.localParallel });
+    return factory(spec, { apiKey: this.options.apiKey });
   }
 
   private callCache(): CallCache | undefined {

@@ -51,20 +51,6 @@ describe('apprentice with a gguf: model', () => {
       expect(record.scores.optionLogprobs).toHaveLength(2);
       expect(record.extracted).toBe(record.scores.optionLogprobs[0] > record.scores.optionLogprobs[1] ? 'no' : 'yes');
     }
-
-    // Batched over 3 llama.cpp sequences: the same answers and log-probabilities.
-    const batchedDir = mkdtempSync(join(tmpdir(), 'apprentice-gguf-batched-'));
-    const batched = await runCli([
-      'eval', '--dataset', `jsonl:${test}`, '--input-field', 'text', '--label-field', 'label', '--labels', 'no,yes',
-      '--split', 'test', '--model', `gguf:${tiny.path}`, '--scoring', 'logprob', '--target-logprob', '--parallel', '3',
-      '--json', '--no-progress', '--runs', batchedDir,
-    ]);
-    expect(batched.code, batched.stderr).toBe(0);
-    const batchedRecords = readFileSync(join(lastJson<{ runDir: string }>(batched).runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    expect(batchedRecords.map((r) => r.extracted)).toEqual(records.map((r) => r.extracted));
-    batchedRecords.forEach((record, i) => {
-      record.scores.optionLogprobs.forEach((value: number, k: number) => expect(value).toBeCloseTo(records[i].scores.optionLogprobs[k], 4));
-    });
   });
 
   it('eval with nearest-neighbour demos takes them from train, the nearest last, never from the evaluated split', async () => {
