@@ -13,6 +13,7 @@ export function addModelLayerOptions(command: Command): Command {
     .option('--api-key <key>', 'API key for the provider (default: OPENAI_API_KEY / ANTHROPIC_API_KEY)')
     .option('--cache <path|none>', 'SQLite call cache shared by all runs (default: $APPRENTICE_CACHE or ~/.cache/apprentice/cache.sqlite)')
     .option('--concurrency <n>', 'concurrent calls per provider endpoint', '8')
+    .option('--parallel <n>', 'calls a local model (gguf:, builtin:) decodes together in one batch', '1')
     .option('--rpm <n>', 'requests per minute per endpoint')
     .option('--tpm <n>', 'tokens per minute per endpoint')
     .option('--timeout <seconds>', 'timeout per attempt', '120')
@@ -26,6 +27,7 @@ export const modelLayerSchema = z.object({
   apiKey: z.string().optional(),
   cache: z.string().optional(),
   concurrency: positiveInt,
+  parallel: positiveInt,
   rpm: positiveNumber.optional(),
   tpm: positiveNumber.optional(),
   timeout: positiveNumber,
@@ -41,6 +43,7 @@ export function createHub(settings: ModelLayerSettings): ModelHub {
   return new ModelHub({
     cachePath: settings.cache,
     concurrency: settings.concurrency,
+    localParallel: settings.parallel,
     requestsPerMinute: settings.rpm,
     tokensPerMinute: settings.tpm,
     timeoutMs: settings.timeout * 1000,

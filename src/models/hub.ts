@@ -32,6 +32,8 @@ import { UsageTracker } from './usage.js';
 
 export interface ProviderContext {
   apiKey?: string;
+  /** Local models (gguf, builtin): calls decoded together. */
+  parallel?: number;
 }
 
 export type ProviderFactory<P extends ProviderName = ProviderName> = (
@@ -58,17 +60,17 @@ const builtInFactories: FactoryTable = {
     const { createAnthropicModel } = await import('./providers/anthropic.js');
     return createAnthropicModel({ spec: spec.spec, model: spec.model, apiKey });
   },
-  gguf: async (spec) => {
+  gguf: async (spec, { parallel }) => {
     const { createGgufModel } = await import('./providers/gguf.js');
-    return createGgufModel({ spec: spec.spec, path: spec.path });
+    return createGgufModel({ spec: spec.spec, path: spec.path, parallel });
   },
   replay: async (spec) => {
     const { createReplayModel } = await import('./providers/replay.js');
     return createReplayModel({ spec: spec.spec, path: spec.path });
   },
-  builtin: async (spec) => {
+  builtin: async (spec, { parallel }) => {
     const { createBuiltinModel } = await import('./providers/builtin.js');
-    return createBuiltinModel({ spec: spec.spec, dir: spec.dir });
+    return createBuiltinModel({ spec: spec.spec, dir: spec.dir, parallel });
   },
 };
 
@@ -89,6 +91,8 @@ export interface ModelHubOptions {
   /** Overrides of the built-in price table. */
   prices?: PriceTable;
   apiKey?: string;
+  /** Sequences a local model (gguf:, builtin:) decodes together (batching). Default 1. */
+  localParallel?: number;
   onCall?: (record: CallRecord) => void;
   /** Injectable time, for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -213,7 +217,7 @@ export class ModelHub {
         { field: 'model' },
       );
     }
-    return factory(spec, { apiKey: this.options.apiKey });
+    return factory(spec, { apiKey: this.options.apiKey, parallel: this.options.localParallel });
   }
 
   private callCache(): CallCache | undefined {

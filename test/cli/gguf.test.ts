@@ -51,6 +51,25 @@ describe('apprentice with a gguf: model', () => {
       expect(record.scores.optionLogprobs).toHaveLength(2);
       expect(record.extracted).toBe(record.scores.optionLogprobs[0] > record.scores.optionLogprobs[1] ? 'no' : 'yes');
     }
+
+    // Batched over 3 llama.cpp sequences: the same answers and log-probabilities.
+    const batchedDir = mkdtempSync(join(tmpdir(), 'apprentice-gguf-batched-'));
+    const batched = await runCli([
+      'eval', '--dataset', `jsonl:${test}`, '--input-field', 'text', '--label-field', 'label', '--labels', 'no,yes',
+      '--split', 'test', '--model', `gguf:${tiny.path}`, '--scoring', 'logprob', '--target-logprob', '--parallel', '3',
+      '--json', '--no-progress', '--runs', batchedDir,
+    ]);
+    expect(batched.code, batched.stderr).toBe(0);
+    const batchedRecords = readFileSync(join(lastJson<{ runDir: string }>(batched).runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    // Records are written as calls finish, so batched runs may write them in another order.
+    const sequentialById = new Map(records.map((r) => [r.id, r]));
+    expect(batchedRecords.map((r) => r.id).sort()).toEqual([...sequentialById.keys()].sort());
+    for (const record of batchedRecords) {
+      const sequential = sequentialById.get(record.id);
+      expect(record.extracted).toBe(sequential.extracted);
+      expect(record.scores.targetLogprob).toBeCloseTo(sequential.scores.targetLogprob, 4);
+      record.scores.optionLogprobs.forEach((value: number, k: number) => expect(value).toBeCloseTo(sequential.scores.optionLogprobs[k], 4));
+    }
   });
 
   it('eval with nearest-neighbour demos takes them from train, the nearest last, never from the evaluated split', async () => {

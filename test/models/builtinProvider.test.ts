@@ -1,6 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel as NativeModel, type Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/engine/backend.js';
@@ -191,6 +191,24 @@ describe('the builtin:<dir> provider', () => {
       expect(scored.isGreedy).toBe(true);
     } finally {
       await hub.close();
+    }
+  });
+
+  it('decodes concurrent calls together over the hub\'s localParallel sequences, with the one-at-a-time answers', async () => {
+    const prompts = [PROMPT, `${PROMPT} a`, `${PROMPT} ab`, 'regit'];
+    const single = new ModelHub({ cachePath: 'none' });
+    const batched = new ModelHub({ cachePath: 'none', localParallel: 2 });
+    try {
+      const one = await single.model(`builtin:${join(dir, 'student')}`);
+      const expected = [];
+      for (const prompt of prompts) expected.push((await one.generate({ prompt, maxTokens: 8 })).completions);
+      const two = await batched.model(`builtin:${join(dir, 'student')}`);
+      const answers = await Promise.all(prompts.map((prompt) => two.generate({ prompt, maxTokens: 8 })));
+      expect(answers.map((a) => a.completions)).toEqual(expected);
+      expect(batched.limiterFor(`builtin ${resolve(dir, 'student')}`).maxInFlight).toBe(2);
+    } finally {
+      await single.close();
+      await batched.close();
     }
   });
 

@@ -222,6 +222,17 @@ describe('gguf provider on a tiny GGUF written by the project', () => {
     }
   });
 
+  it('takes its number of sequences from the hub (localParallel), which lets that many calls through', async () => {
+    const hub = new ModelHub({ cachePath: 'none', concurrency: 8, localParallel: 3 });
+    try {
+      const model = await hub.model(`gguf:${tiny.path}`);
+      await Promise.all(Array.from({ length: 10 }, (_, k) => model.generate({ prompt: `${PROMPT} ${k}`, maxTokens: 3 })));
+      expect(hub.limiterFor(`gguf ${tiny.path}`).maxInFlight).toBe(3);
+    } finally {
+      await hub.close();
+    }
+  });
+
   it('is what the hub builds for a gguf: spec', async () => {
     const hub = new ModelHub({ cachePath: 'none' });
     try {

@@ -17,6 +17,8 @@ export interface BuiltinModelOptions {
   dir: string;
   /** Default: the model's training context. */
   contextSize?: number;
+  /** Calls decoded together (see GgufModelOptions.parallel). */
+  parallel?: number;
 }
 
 export async function createBuiltinModel(options: BuiltinModelOptions): Promise<LanguageModel> {
@@ -34,6 +36,7 @@ export async function createBuiltinModel(options: BuiltinModelOptions): Promise<
       // F32 cache and no flash attention: the same numbers as the engine computes.
       kvCacheType: 'F32',
       flashAttention: false,
+      parallel: options.parallel,
     });
   } catch (error) {
     await rm(tempDir, { recursive: true, force: true });
