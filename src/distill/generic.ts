@@ -95,7 +95,7 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
     for (const set of sets) {
       const records = await evaluateStudent(hub, dir, method, config.task, set.test, s.maxTokens);
       const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
-      scores[set.name] = { n: flags.length, ...accuracyOf(flags, `generic:${set.name}`) };
+      scores[set.name] = { n: flags.length, ...accuracyOf(flags) };
     }
     return scores;
   };

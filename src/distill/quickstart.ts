@@ -143,9 +143,9 @@ function weightsDigest(dir: string): string {
   return createHash('sha256').update(readFileSync(join(dir, 'model.safetensors'))).digest('hex');
 }
 
-function teacherAccuracy(labelText: string, records: readonly AnnotationRecord[], seed: string): TeacherAccuracy {
+function teacherAccuracy(labelText: string, records: readonly AnnotationRecord[]): TeacherAccuracy {
   const flags = records.map((r) => (r.correct ? 1 : 0));
-  const { accuracy, ci95 } = accuracyOf(flags, seed);
+  const { accuracy, ci95 } = accuracyOf(flags);
   return { label: labelText, n: records.length, accuracy: records.length ? accuracy : null, ci95: records.length ? ci95 : null };
 }
 
@@ -224,8 +224,8 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         validation: annotationStats(validationRecords, validation.length, task),
       },
     });
-    const teacherOnTest = teacherAccuracy('teacher on test (chain of thought)', teacherTest, 'teacher:test');
-    const teacherOnPool = teacherAccuracy('teacher labels on the pool', poolRecords, 'teacher:pool');
+    const teacherOnTest = teacherAccuracy('teacher on test (chain of thought)', teacherTest);
+    const teacherOnPool = teacherAccuracy('teacher labels on the pool', poolRecords);
     log(`  teacher: test ${(100 * (teacherOnTest.accuracy ?? 0)).toFixed(1)}%, pool labels ${(100 * (teacherOnPool.accuracy ?? 0)).toFixed(1)}% correct [${elapsed()}]`);
 
     // 4. Students.

@@ -20,7 +20,7 @@ import type { ModelSize } from '../engine/model.js';
 import { train, type LossNormalization, type TrainOptions } from '../engine/train.js';
 import type { TrainingExample } from '../engine/trainingData.js';
 import { extractAnswer, isCorrect } from '../eval/extract/index.js';
-import { bootstrapCI } from '../eval/stats.js';
+import { wilsonInterval } from '../eval/stats.js';
 import { isModelError } from '../models/errors.js';
 import type { ModelHub } from '../models/hub.js';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
@@ -220,9 +220,15 @@ export async function evaluateStudent(
   return records;
 }
 
-export function accuracyOf(flags: readonly number[], seed: number | string): { accuracy: number; ci95: [number, number] } {
+/**
+ * Accuracy of per-example scores in [0, 1] with its 95% Wilson interval over the examples. Scores
+ * averaged over seeds count as fractional successes: their variance is at most p(1 − p), so the
+ * interval is, if anything, conservative.
+ */
+export function accuracyOf(flags: readonly number[]): { accuracy: number; ci95: [number, number] } {
   if (flags.length === 0) return { accuracy: NaN, ci95: [NaN, NaN] };
-  return { accuracy: flags.reduce((a, b) => a + b, 0) / flags.length, ci95: bootstrapCI(flags, { seed }) };
+  const correct = flags.reduce((a, b) => a + b, 0);
+  return { accuracy: correct / flags.length, ci95: wilsonInterval(correct, flags.length) };
 }
 
 export function lossNormalizationOf(config: Pick<SweepConfig, 'lossNormalization'>, method: SweepMethod): LossNormalization {
@@ -303,7 +309,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   const records = await evaluateStudent(hub, studentDir, method, config.task, config.test, s.maxTokens);
   writeJsonl(join(dir, 'test.jsonl'), records);
   const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
-  const { accuracy, ci95 } = accuracyOf(flags, `${method}:${fraction}:${seed}`);
+  const { accuracy, ci95 } = accuracyOf(flags);
   const result: CellResult = {
     method, fraction, seed, dir,
     inputs: built.report.used,
@@ -341,8 +347,7 @@ export function sweepPoints(cells: readonly CellResult[]): SweepPoint[] {
     const first = group[0]!;
     const n = first.correctFlags.length;
     const perExample = Array.from({ length: n }, (_, i) => group.reduce((sum, cell) => sum + (cell.correctFlags[i] ?? 0), 0) / group.length);
-    // Same bootstrap seed as the cell's when there is one seed, so a point and its only cell agree exactly.
-    const { accuracy, ci95 } = accuracyOf(perExample, `${first.method}:${first.fraction}:${group.map((cell) => cell.seed).join('+')}`);
+    const { accuracy, ci95 } = accuracyOf(perExample);
     return {
       method: first.method,
       fraction: first.fraction,

@@ -3,7 +3,7 @@
  * from records.jsonl). Accuracy is over scored examples: a failed call is counted in `errors`,
  * never scored as a wrong answer; an answer that could not be extracted is invalid and wrong.
  */
-import { bootstrapCI } from './stats.js';
+import { bootstrapCI, wilsonInterval } from './stats.js';
 import type { ExampleRecord } from './records.js';
 
 export interface RunSummary {
@@ -45,7 +45,7 @@ export function summarizeRecords(records: ExampleRecord[], total: number, seed =
     scored: scoredRecords.length,
     correct,
     accuracy: scoredRecords.length ? correct / scoredRecords.length : null,
-    ci95: scoredRecords.length ? bootstrapCI(correctFlags, { seed }) : null,
+    ci95: scoredRecords.length ? wilsonInterval(correct, scoredRecords.length) : null,
     invalid: scoredRecords.filter((r) => !r.valid).length,
     errors,
     errorsByKind,

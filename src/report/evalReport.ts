@@ -135,7 +135,7 @@ export async function buildEvalReport(runs: readonly EvalRun[], options: EvalRep
     ? await renderChartSvg(
         estimateBarsSpec(
           scoredRuns.map((run) => ({ label: `${runs.indexOf(run) + 1}. ${run.label}`, value: run.summary.accuracy!, ci95: run.summary.ci95 })),
-          { valueTitle: 'accuracy (95% bootstrap CI)' },
+          { valueTitle: 'accuracy (95% Wilson CI)' },
         ),
       )
     : undefined;
@@ -149,7 +149,7 @@ export async function buildEvalReport(runs: readonly EvalRun[], options: EvalRep
       title: 'Results',
       body: html`${tableHtml(results)}
 ${totals ? html`<p>${totals}</p>` : ''}
-${chart ? chartFigure(chart, 'Accuracy over scored examples; whiskers are 95% bootstrap confidence intervals. Invalid answers count as wrong; failed calls are not scored.') : html`<p class="muted">no run has a scored example yet</p>`}`,
+${chart ? chartFigure(chart, 'Accuracy over scored examples; whiskers are 95% Wilson confidence intervals. Invalid answers count as wrong; failed calls are not scored.') : html`<p class="muted">no run has a scored example yet</p>`}`,
     },
   ];
   if (metrics) sections.push({ id: 'metrics', title: 'Metrics', body: tableHtml(metrics) });
@@ -191,7 +191,7 @@ ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord
     tableMarkdown(results, { linkBase: htmlHref }),
     ...(totals ? ['', escapeMarkdown(totals)] : []),
     '',
-    'Accuracy is over scored examples with a 95% bootstrap confidence interval; invalid answers count as wrong, failed calls are counted as errors and not scored.',
+    'Accuracy is over scored examples with a 95% Wilson confidence interval; invalid answers count as wrong, failed calls are counted as errors and not scored.',
   ];
   if (metrics) md.push('', '## Metrics', '', tableMarkdown(metrics, { linkBase: htmlHref }));
   if (comparisons.length) md.push('', '## Paired comparison', '', tableMarkdown(comparisonTable(comparisons, ref), { linkBase: htmlHref }));

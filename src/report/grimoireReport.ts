@@ -223,7 +223,7 @@ export async function buildGrimoireReport(folder: GrimoireEvalFolder, options: R
   const scored = folder.methods.filter((m) => m.row.accuracy !== null);
   const chart = scored.length
     ? await renderChartSvg(
-        estimateBarsSpec(scored.map((m) => ({ label: m.name, value: m.row.accuracy!, ci95: m.row.ci95 })), { valueTitle: `${result.split} accuracy (95% bootstrap CI)` }),
+        estimateBarsSpec(scored.map((m) => ({ label: m.name, value: m.row.accuracy!, ci95: m.row.ci95 })), { valueTitle: `${result.split} accuracy (95% Wilson CI)` }),
       )
     : undefined;
 
@@ -249,7 +249,7 @@ export async function buildGrimoireReport(folder: GrimoireEvalFolder, options: R
       title: 'Results',
       body: html`${tableHtml(results)}
 <ul>${totalLines.map((line) => html`<li>${line}</li>`)}</ul>
-${chart ? chartFigure(chart, 'Accuracy per method; whiskers are 95% bootstrap confidence intervals. Invalid answers count as wrong; failed calls are not scored.') : html`<p class="muted">no method has a scored example</p>`}`,
+${chart ? chartFigure(chart, 'Accuracy per method; whiskers are 95% Wilson confidence intervals. Invalid answers count as wrong; failed calls are not scored.') : html`<p class="muted">no method has a scored example</p>`}`,
     },
     {
       id: 'selection',
@@ -314,7 +314,7 @@ ${jsonDetails('resolved configuration (config.json)', folder.config, true)}`,
     '',
     ...totalLines.map((line) => `- ${escapeMarkdown(line)}`),
     '',
-    'Accuracy is over scored examples with a 95% bootstrap confidence interval; invalid answers count as wrong, failed calls are not scored.',
+    'Accuracy is over scored examples with a 95% Wilson confidence interval; invalid answers count as wrong, failed calls are not scored.',
     '',
     '## Chosen on validation',
     '',

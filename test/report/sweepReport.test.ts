@@ -32,7 +32,7 @@ function cell(out: string, method: CellResult['method'], fraction: number, right
   }));
   writeFileSync(join(dir, 'test.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const flags = right.map(Number);
-  const { accuracy, ci95 } = accuracyOf(flags, `${method}:${fraction}:0`);
+  const { accuracy, ci95 } = accuracyOf(flags);
   return {
     method, fraction, seed: 0, dir, inputs: 8 * fraction, rows: 8 * fraction, build: { used: 8 * fraction, rows: 8 * fraction, skipped: {} } as unknown as CellResult['build'],
     n: 4, correct: flags.reduce((a, b) => a + b, 0), accuracy, ci95, invalid: flags.filter((f) => !f).length,

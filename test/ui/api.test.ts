@@ -88,7 +88,7 @@ describe('dashboard API', () => {
     expect(body.examples[2]?.fields).toContainEqual({ label: 'why invalid', value: 'no label found' });
     expect(body.examples[3]?.fields).toContainEqual({ label: 'error (timeout)', value: 'took too long' });
     const titles = body.charts.map((chart) => chart.title);
-    expect(titles).toEqual(expect.arrayContaining(['Accuracy (95% bootstrap CI)', 'Outcomes (share of examples run)', 'Accuracy by grimoire used (95% Wilson CI)']));
+    expect(titles).toEqual(expect.arrayContaining(['Accuracy (95% Wilson CI)', 'Outcomes (share of examples run)', 'Accuracy by grimoire used (95% Wilson CI)']));
     for (const chart of body.charts) expect(chart.svg).toMatch(/^<svg[\s\S]*<\/svg>$/);
 
     const distill = await get<RunDetail>('/api/run?id=distill');

@@ -12,7 +12,7 @@ export async function runCharts(run: LoadedRun): Promise<Chart[]> {
   const { summary, rows } = run;
   if (summary.accuracy !== null) {
     const bars = [{ label: run.listing.label, value: summary.accuracy, ci95: summary.ci95 }];
-    charts.push({ title: 'Accuracy (95% bootstrap CI)', svg: await renderChartSvg(estimateBarsSpec(bars)) });
+    charts.push({ title: 'Accuracy (95% Wilson CI)', svg: await renderChartSvg(estimateBarsSpec(bars)) });
   }
   if (rows.length) {
     const bars = STATUSES.map((status) => ({ label: status, value: rows.filter((row) => row.status === status).length / rows.length }))
@@ -44,7 +44,7 @@ export async function compareCharts(runs: readonly RunListing[], comparisons: re
   const bars: EstimateBar[] = runs
     .filter((run) => run.accuracy !== null)
     .map((run, i) => ({ label: `${i + 1}. ${run.label}`, value: run.accuracy?.value ?? 0, ci95: run.accuracy?.ci95 ?? null }));
-  if (bars.length) charts.push({ title: 'Accuracy per run (95% bootstrap CI)', svg: await renderChartSvg(estimateBarsSpec(bars)) });
+  if (bars.length) charts.push({ title: 'Accuracy per run (95% Wilson CI)', svg: await renderChartSvg(estimateBarsSpec(bars)) });
   const differences: EstimateBar[] = [];
   comparisons.forEach((comparison, i) => {
     if (comparison.difference) differences.push({ label: `run ${i + 2} − run 1`, value: comparison.difference.mean, ci95: comparison.difference.ci95 });

@@ -7,7 +7,7 @@ export async function grimoireCharts(detail: Omit<GrimoireEvalDetail, 'charts'>)
   const charts: Chart[] = [];
   const methods: EstimateBar[] = detail.methods.flatMap((m) => (m.accuracy ? [{ label: m.label, value: m.accuracy.value, ci95: m.accuracy.ci95 }] : []));
   if (methods.length) {
-    charts.push({ title: `Test accuracy per method (n = ${detail.eval.n}, 95% bootstrap CI)`, svg: await renderChartSvg(estimateBarsSpec(methods)) });
+    charts.push({ title: `Test accuracy per method (n = ${detail.eval.n}, 95% Wilson CI)`, svg: await renderChartSvg(estimateBarsSpec(methods)) });
   }
   const validation: EstimateBar[] = (detail.validation?.grimoires ?? []).flatMap((g) =>
     g.accuracy ? [{ label: g.id, value: g.accuracy.value, ci95: g.accuracy.ci95, group: g.id === detail.bestSingle?.grimoire ? 'chosen' : 'not chosen' }] : [],

@@ -34,7 +34,7 @@ function Sweep({ detail }: { detail: DistillSweepDetail }) {
       </ul>
       <Charts charts={detail.charts} />
       <h2>Accuracy per method and data fraction</h2>
-      <p className="muted">Test accuracy with 95% bootstrap CIs; several seeds are pooled per example.</p>
+      <p className="muted">Test accuracy with 95% Wilson CIs; several seeds are pooled per example.</p>
       <table className="data" data-testid="points-table">
         <thead>
           <tr>
