@@ -137,5 +137,7 @@ describe('Wilson interval', () => {
   it('is [0, 1] without trials and rejects impossible counts', () => {
     expect(wilsonInterval(0, 0)).toEqual([0, 1]);
     expect(() => wilsonInterval(3, 2)).toThrow(RangeError);
+    expect(wilsonInterval(60, 60)[1]).toBe(1);
+    expect(wilsonInterval(0, 60)[0]).toBe(0);
   });
 });
