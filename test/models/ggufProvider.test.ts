@@ -209,25 +209,20 @@ describe('gguf provider on a tiny GGUF written by the project', () => {
     expect(batchedLogprob.tokenCount).toBe(logprob.tokenCount);
   });
 
-  it('runs one call at a time by default, and the hub lets only that many through its limiter', async () => {
+  it('runs one call at a time by default and rejects a pool of no sequences', async () => {
     expect(provider.parallel).toBe(1);
     await expect(createGgufModel({ spec: `gguf:${tiny.path}`, path: tiny.path, parallel: 0 })).rejects.toThrow(/parallel/);
-    const hub = new ModelHub({ cachePath: 'none', concurrency: 8 });
-    try {
-      const model = await hub.model(`gguf:${tiny.path}`);
-      await Promise.all(Array.from({ length: 10 }, (_, k) => model.generate({ prompt: `${PROMPT} ${k}`, maxTokens: 3 })));
-      expect(hub.limiterFor(`gguf ${tiny.path}`).maxInFlight).toBe(1);
-    } finally {
-      await hub.close();
-    }
   });
 
-  it('takes its number of sequences from the hub (localParallel), which lets that many calls through', async () => {
-    const hub = new ModelHub({ cachePath: 'none', concurrency: 8, localParallel: 3 });
+  it.each([
+    { localParallel: undefined, inFlight: 1 },
+    { localParallel: 3, inFlight: 3 },
+  ])('lets $inFlight of 10 calls through the hub at once with localParallel $localParallel', async ({ localParallel, inFlight }) => {
+    const hub = new ModelHub({ cachePath: 'none', concurrency: 8, localParallel });
     try {
       const model = await hub.model(`gguf:${tiny.path}`);
       await Promise.all(Array.from({ length: 10 }, (_, k) => model.generate({ prompt: `${PROMPT} ${k}`, maxTokens: 3 })));
-      expect(hub.limiterFor(`gguf ${tiny.path}`).maxInFlight).toBe(3);
+      expect(hub.limiterFor(`gguf ${tiny.path}`).maxInFlight).toBe(inFlight);
     } finally {
       await hub.close();
     }
