@@ -40,7 +40,7 @@ export function registerEval(program: Command): void {
     .option('--limit <n>', 'the first N examples of the split, in file order')
     .option('--sample <n>', 'a seeded random subset of N examples (see --seed)')
     .option('--seed <n>', 'seed for sampling, demos, splits and bootstrap', '0')
-    .option('--model <spec>', 'openai:<model>[@<baseURL>] | anthropic:<model> | gguf:<file> | replay:<file|dir>')
+    .option('--model <spec>', 'openai:<model>[@<baseURL>] | anthropic:<model> | gguf:<file> | builtin:<checkpoint dir> | replay:<file|dir>')
     .option('--predictions <file>', 'score a JSONL of {index, output} instead of calling a model')
     .option('--prompt <style>', 'zero-shot | few-shot | cot | zero-shot-cot', 'zero-shot')
     .option('--shots <k>', 'demonstrations for few-shot and cot (default 4)')
