@@ -7,9 +7,22 @@ import { Command } from 'commander';
 import YAML from 'yaml';
 import { InputError } from '../util/errors.js';
 
-export function applyConfigFile(command: Command): void {
-  const path = command.getOptionValue('config') as string | undefined;
-  if (!path) return;
+/**
+ * Gives every command under `program` a `--config <file>` option. The file is read as soon as the option
+ * is parsed, before commander checks required options, so the file can hold those too.
+ */
+export function addConfigOption(program: Command): void {
+  for (const command of program.commands) {
+    if (command.commands.length > 0) {
+      addConfigOption(command);
+      continue;
+    }
+    command.option('--config <file>', 'read options from a YAML/JSON file (flags given on the command line win)');
+    command.on('option:config', (path: string) => applyConfigFile(command, path));
+  }
+}
+
+function applyConfigFile(command: Command, path: string): void {
   const values = readConfig(path);
   const known = new Map(command.options.map((option) => [option.attributeName(), option]));
   for (const [rawKey, value] of Object.entries(values)) {

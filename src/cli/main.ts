@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { ModelError } from '../models/errors.js';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
-import { applyConfigFile } from './config.js';
+import { addConfigOption } from './config.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDistill } from './commands/distill.js';
 import { registerEval } from './commands/eval.js';
@@ -29,7 +29,6 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
-  program.hook('preAction', (_program, action) => applyConfigFile(action));
   registerQuickstart(program);
   registerEval(program);
   registerCompare(program);
@@ -42,8 +41,10 @@ export function buildProgram(): Command {
   registerReport(program);
   registerServe(program);
   registerUi(program);
+  addConfigOption(program);
   return program;
 }
+
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();

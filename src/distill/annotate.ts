@@ -142,7 +142,7 @@ export function finishAnnotation(
 ): { splits: Record<string, AnnotationStats>; manifest: AnnotationManifest } {
   const splits: Record<string, AnnotationStats> = {};
   for (const job of prepared.jobs) {
-    splits[job.split] = annotationStats(records[job.split] ?? [], job.examples.length, prepared.dataset.task, config.seed);
+    splits[job.split] = annotationStats(records[job.split] ?? [], job.examples.length, prepared.dataset.task);
     job.runDir.writeJson(SUMMARY_FILE, splits[job.split]);
   }
   const manifest = writeManifest(config.out, {

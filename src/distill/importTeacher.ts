@@ -81,7 +81,6 @@ export interface ImportConfig {
   out: string;
   /** Name recorded as the teacher (default: the outputs folder's name). */
   teacher?: string;
-  seed?: number;
 }
 
 export interface ImportResult {
@@ -122,7 +121,7 @@ export async function importTeacherOutputs(config: ImportConfig): Promise<Import
       runDir.append(record);
       return record;
     });
-    splits[split] = annotationStats(records, examples.length, dataset.task, config.seed ?? 0);
+    splits[split] = annotationStats(records, examples.length, dataset.task);
     runDir.writeJson(SUMMARY_FILE, splits[split]);
   }
   const manifest = writeManifest(config.out, {

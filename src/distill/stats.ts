@@ -41,8 +41,8 @@ export interface AnnotationStats {
   usage: { promptTokens: number; completionTokens: number; costUsd: number };
 }
 
-export function annotationStats(records: AnnotationRecord[], total: number, task: TaskDefinition, seed = 0): AnnotationStats {
-  const summary = summarizeRecords(records, total, seed);
+export function annotationStats(records: AnnotationRecord[], total: number, task: TaskDefinition): AnnotationStats {
+  const summary = summarizeRecords(records, total);
   const answered = records.filter((record) => !record.error);
   const parsed = answered.filter((record) => record.valid).length;
   const samples = answered.flatMap((record) => record.samples);

@@ -28,7 +28,6 @@ const importSchema = datasetSchema.extend({
   teacherOutputs: z.string().min(1),
   out: z.string().min(1),
   teacher: z.string().optional(),
-  seed: nonNegativeInt,
   json: z.boolean().optional(),
 });
 
@@ -141,9 +140,7 @@ export function registerDistill(program: Command): void {
     .requiredOption('--teacher-outputs <dir>', 'folder of <split>_CoT_<k>.json arrays of completions, in input order')
     .requiredOption('--out <dir>', 'annotations folder to write')
     .option('--teacher <name>', 'name recorded for the teacher (default: import:<folder name>)')
-    .option('--seed <n>', 'seed of the bootstrap confidence intervals', '0')
-    .option('--json', 'print one JSON object instead of a table')
-    .option('--config <file>', 'read options from a YAML/JSON file');
+    .option('--json', 'print one JSON object instead of a table');
   addDatasetOptions(importCommand).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(importSchema, raw);
     const result = await importTeacherOutputs({
@@ -152,7 +149,6 @@ export function registerDistill(program: Command): void {
       teacherOutputs: options.teacherOutputs,
       out: options.out,
       teacher: options.teacher,
-      seed: options.seed,
     });
     printResult({ out: result.out, teacher: result.teacher, method: 'import', dataset: result.manifest.dataset, splits: result.splits }, options.json);
   });
@@ -176,8 +172,7 @@ export function registerDistill(program: Command): void {
     .option('--poll-seconds <s>', 'Batch API: seconds between status checks', '30')
     .option('--no-wait', 'Batch API: submit and return; run the same command again to collect')
     .option('--json', 'print one JSON object instead of a table')
-    .option('--no-progress', 'no progress output')
-    .option('--config <file>', 'read options from a YAML/JSON file');
+    .option('--no-progress', 'no progress output');
   addDatasetOptions(annotateCommand);
   addModelLayerOptions(annotateCommand).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(annotateSchema, raw);
@@ -261,8 +256,7 @@ export function registerDistill(program: Command): void {
     .option('--loss-normalization <how>', 'step-by-step: task (each task\'s loss averaged over its own tokens, then mixed by alpha, as the paper) | token (one pool of tokens)', 'task')
     .requiredOption('--out <dir>', 'experiment folder (rerun the same command to resume: finished cells are kept)')
     .option('--json', 'print one JSON object instead of a table')
-    .option('--no-progress', 'no progress output')
-    .option('--config <file>', 'read options from a YAML/JSON file');
+    .option('--no-progress', 'no progress output');
   addDatasetOptions(runCommand).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(runSchema, raw);
     const methods = options.methods.map((method) => {
@@ -327,7 +321,6 @@ export function registerDistill(program: Command): void {
       .option('--format <f>', EXPORT_FORMATS.join(' | '), defaultFormat)
       .option('--system <text>', 'openai format: a system message before every example')
       .option('--json', 'print the build report as one JSON object')
-      .option('--config <file>', 'read options from a YAML/JSON file')
       .action(async (raw: Record<string, unknown>) => {
         const options = parseOptions(buildSchema, raw);
         const annotations = readAnnotations(options.annotations);

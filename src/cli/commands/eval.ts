@@ -55,8 +55,7 @@ export function registerEval(program: Command): void {
     .option('--run-dir <dir>', 'run folder (default: runs/<id derived from the arguments>)')
     .option('--runs <dir>', 'parent folder for run folders', 'runs')
     .option('--json', 'print one JSON object instead of a table')
-    .option('--no-progress', 'no progress output')
-    .option('--config <file>', 'read options from a YAML/JSON file');
+    .option('--no-progress', 'no progress output');
   addDatasetOptions(command);
   addModelLayerOptions(command).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(schema, raw);

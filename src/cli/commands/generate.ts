@@ -24,8 +24,7 @@ export function registerGenerate(program: Command): void {
     .option('--max-tokens <n>', 'maximum tokens to generate', '256')
     .option('--temperature <t>', 'sampling temperature (0 = greedy)', '0')
     .option('--stop <s>', 'a stop string')
-    .option('--json', 'print the full response as JSON')
-    .option('--config <file>', 'read options from a YAML/JSON file');
+    .option('--json', 'print the full response as JSON');
   addModelLayerOptions(command).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(schema, raw);
     const hub = createHub(options);

@@ -80,8 +80,7 @@ export function registerGrimoire(program: Command): void {
     .option('--max-tokens <n>', 'longest grimoire, in tokens', '1024')
     .option('--temperature <t>', 'strong-model temperature', '0')
     .option('--templates <dir>', 'folder of prompt templates (default: the packaged templates/grimoire)')
-    .option('--json', 'print one JSON object')
-    .option('--config <file>', 'read options from a YAML/JSON file');
+    .option('--json', 'print one JSON object');
   addDatasetOptions(build);
   addModelLayerOptions(build).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(buildSchema, raw);
@@ -155,8 +154,7 @@ export function registerGrimoire(program: Command): void {
     .option('--save-ranker', 'also write the trained ranker into the grimoire set folder (for the library API)')
     .option('--run-dir <dir>', 'parent run folder (default: runs/<id derived from the arguments>)')
     .option('--runs <dir>', 'where run folders go', 'runs')
-    .option('--json', 'print one JSON object')
-    .option('--config <file>', 'read options from a YAML/JSON file');
+    .option('--json', 'print one JSON object');
   addDatasetOptions(evaluate);
   addModelLayerOptions(evaluate).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(evalSchema, raw);

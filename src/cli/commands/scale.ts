@@ -92,8 +92,7 @@ function registerScaleRun(scale: Command): void {
     .option('--validation-fraction <f>', 'fraction of train held out as validation when needed', '0.1')
     .option('--no-logprob-metrics', 'skip multiple-choice grade and log P(target) even for models that give log-probs')
     .option('--json', 'print one JSON object (rows, analysis, evaluations, files) instead of tables')
-    .option('--no-progress', 'no progress output')
-    .option('--config <file>', 'read options from a YAML/JSON file');
+    .option('--no-progress', 'no progress output');
   addDatasetOptions(command);
   // --dataset may be given more than once.
   command.options.find((option) => option.long === '--dataset')?.argParser((value: string, previous: unknown) =>
@@ -212,8 +211,7 @@ function registerScaleFamily(scale: Command): void {
     .option('--max-tokens <n>', 'maximum tokens per completion', '160')
     .requiredOption('--out <dir>', 'output folder: models/<size>/ checkpoints, then everything `scale run` writes')
     .option('--json', 'print one JSON object')
-    .option('--no-progress', 'no progress output')
-    .option('--config <file>', 'read options from a YAML/JSON file');
+    .option('--no-progress', 'no progress output');
   addModelLayerOptions(command).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(familySchema, raw);
     const out = resolve(options.out);

@@ -31,8 +31,7 @@ export function registerServe(program: Command): void {
     .option('--dataset <spec>', 'with a grimoire set that does not record its task (an imported one): the dataset whose task the weak model is told, e.g. grimoire:data/SST2')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '8080')
     .option('--host <address>', 'address to bind; the default serves this machine only', '127.0.0.1')
-    .option('--name <id>', 'model id clients use (default: the file or folder name, or the model name)')
-    .option('--config <file>', 'read options from a YAML/JSON file');
+    .option('--name <id>', 'model id clients use (default: the file or folder name, or the model name)');
   addModelLayerOptions(command).action(async (target: string, raw: Record<string, unknown>) => {
     const options = parseOptions(schema, raw);
     const { spec, name: defaultName, grimoireSet } = resolveServeTarget(target, { weak: options.weak });

@@ -34,7 +34,6 @@ const schema = z.object({
   threads: positiveInt.optional(),
   resume: z.boolean().optional(),
   json: z.boolean().optional(),
-  config: z.string().optional(),
 });
 
 export function registerTrain(program: Command): void {
@@ -76,7 +75,6 @@ export function registerTrain(program: Command): void {
     .option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)')
     .option('--resume', 'continue the interrupted run in --out')
     .option('--json', 'print one JSON object with the results')
-    .option('--config <file>', 'read options from a YAML/JSON file')
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(schema, raw);
       const all = await readTrainingExamples(options.data);
