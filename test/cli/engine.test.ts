@@ -69,6 +69,30 @@ describe('apprentice train / export / eval builtin:', () => {
     expect(unknown.stderr).toMatch(/--backend/);
   });
 
+  it('train passes on its options: vocabulary, loss normalisation, threads, early stopping, and --init-from', async () => {
+    const tuned = join(dir, 'student-tuned');
+    const result = await runCli([
+      'train', '--data', data, '--size', 'tiny', '--steps', '12', '--batch-size', '8', '--micro-batch', '4',
+      '--vocab-size', '300', '--loss-normalization', 'task', '--threads', '1', '--eval-every', '2',
+      '--patience', '1', '--min-delta', '100', '--out', tuned, '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    // No validation drops by 100 nats: the first validation is the best, the next one stops the run.
+    expect(lastJson<TrainSummary & { stoppedEarly: boolean; bestStep: number }>(result)).toMatchObject({ steps: 4, bestStep: 2, stoppedEarly: true });
+    const config = JSON.parse(readFileSync(join(tuned, 'config.json'), 'utf8'));
+    expect(config.vocab_size).toBe(300);
+    expect(config.apprentice).toMatchObject({ lossNormalization: 'task', batchSize: 8 });
+    expect(config.apprentice.engine).toMatch(/1 thread\)/);
+
+    const warm = join(dir, 'student-warm');
+    const continued = await runCli(['train', '--data', data, '--init-from', tuned, '--steps', '2', '--batch-size', '8', '--out', warm, '--json']);
+    expect(continued.code, continued.stderr).toBe(0);
+    const warmConfig = JSON.parse(readFileSync(join(warm, 'config.json'), 'utf8'));
+    expect(warmConfig.apprentice.initFrom).toBe(tuned);
+    expect(warmConfig.vocab_size).toBe(300);
+    expect(readFileSync(join(warm, 'tokenizer.json'), 'utf8')).toBe(readFileSync(join(tuned, 'tokenizer.json'), 'utf8'));
+  });
+
   it('train names the file, line and field of a bad line, and exits with code 2', async () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, '{"prompt": "a", "completion": "b"}\n{"prompt": "a", "completion": "b", "weight": "heavy"}\n');
