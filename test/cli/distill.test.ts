@@ -115,11 +115,27 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
       expect(rows.length).toBeGreaterThan(0);
       for (const row of rows) expect(typeof row.prompt === 'string' && typeof row.completion === 'string').toBe(true);
     }
+    // Chain-of-thought data: only answers matching gold, one chain each, all in one format.
+    const cot = join(temp(), 'cot-zero-shot.jsonl');
+    const builtCot = await runCli([
+      'distill', 'build', '--annotations', out, '--method', 'cot', '--filter', 'gold', '--chains', 'one',
+      '--mix', 'zero-shot-cot=1', '--out', cot, '--json',
+    ]);
+    expect(builtCot.code, builtCot.stderr).toBe(0);
+    expect(lastJson<{ rows: number; byTask: Record<string, number> }>(builtCot)).toMatchObject({ rows: 5, byTask: { 'zero-shot-cot': 5 } });
+    const unknownFormat = await runCli(['distill', 'build', '--annotations', out, '--method', 'cot', '--mix', 'few-shot=1', '--out', cot]);
+    expect(unknownFormat.code).toBe(2);
+    expect(unknownFormat.stderr).toMatch(/unknown CoT format "few-shot"/);
+
     const openai = join(temp(), 'openai.jsonl');
     const exported = await runCli(['distill', 'export', '--annotations', out, '--method', 'step-by-step', '--alpha', '0.7', '--format', 'openai', '--out', openai]);
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stderr).toContain('OpenAI fine-tuning weighs every example equally');
     expect(JSON.parse(readFileSync(openai, 'utf8').split('\n')[0]!).messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
+    const withSystem = join(temp(), 'openai-system.jsonl');
+    const systemExport = await runCli(['distill', 'export', '--annotations', out, '--method', 'standard-ft', '--format', 'openai', '--system', 'Answer briefly.', '--out', withSystem]);
+    expect(systemExport.code, systemExport.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(withSystem, 'utf8').split('\n')[0]!).messages[0]).toEqual({ role: 'system', content: 'Answer briefly.' });
     const hf = join(temp(), 'hf.jsonl');
     expect((await runCli(['distill', 'export', '--annotations', out, '--method', 'step-by-step', '--out', hf])).code).toBe(0);
     expect(Object.keys(JSON.parse(readFileSync(hf, 'utf8').split('\n')[0]!))).toEqual(['prompt', 'completion', 'weight', 'task']);
