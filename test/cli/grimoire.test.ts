@@ -3,7 +3,7 @@
  * against a loopback OpenAI-compatible server playing both the strong and the weak model.
  * Run `npx tsc -p tsconfig.build.json` first: the CLI runs from dist.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
@@ -90,6 +90,30 @@ describe('apprentice grimoire', () => {
     expect(table.stdout).toMatch(/method\s+grimoire\s+n\s+accuracy\s+95% CI/);
     expect(table.stdout).toMatch(/best-single\s+\S+\s+30\s+/);
     expect(server.requests.length).toBe(before);
+  });
+
+  it('build --hard-ratios picks the hard sample sets, and --templates replaces the packaged prompts', async () => {
+    const server = await startFakeOpenAIServer({ thread: false, answer });
+    servers.push(server);
+    const toy = writeToyTask({ train: 120, test: 10 });
+    const templates = join(toy.root, 'templates');
+    cpSync(join(PROJECT_ROOT, 'templates', 'grimoire'), templates, { recursive: true });
+    const profound = join(templates, 'profound.txt');
+    writeFileSync(profound, `HOUSE STYLE: number every rule.\n${readFileSync(profound, 'utf8')}`);
+    const model = `openai:m@${server.url}`;
+    const built = await runCli(
+      ['grimoire', 'build', '--dataset', toy.dataset, '--strong', model, '--weak', model, '--embedder', 'builtin',
+        '--samplers', 'hard', '--hard-ratios', '1', '--k', '2', '--validation-size', '20', '--hard-pool', '40',
+        '--templates', templates, '--out', join(toy.root, 'set'), '--json'],
+      { env: { APPRENTICE_CACHE: 'none', OPENAI_API_KEY: '' } },
+    );
+    expect(built.code, built.stderr).toBe(0);
+    const ids = lastJson<{ grimoires: { id: string }[] }>(built).grimoires.map((g) => g.id);
+    expect(ids).toHaveLength(2);
+    for (const id of ids) expect(id).toMatch(/hard/);
+    const bookRequests = server.requests.filter((r) => JSON.stringify(r.body).includes('skill book for a smaller language model'));
+    expect(bookRequests.length).toBeGreaterThan(0);
+    for (const request of bookRequests) expect(JSON.stringify(request.body)).toContain('HOUSE STYLE: number every rule.');
   });
 
   it('bad input exits 2 with a message naming the problem', async () => {
