@@ -24,4 +24,22 @@ describe('apprentice serve', () => {
     expect(exit.code, exit.stderr).toBe(0);
     expect(exit.stdout).toMatch(/served 1 calls \(0 from the cache, 0 failed\): \d+ prompt \+ 3 completion tokens/);
   });
+
+  it('answers under --name only, and with --parallel decodes concurrent requests together with the same answers', async () => {
+    const serving = await startServeCli([tiny.path, '--port', '0', '--name', 'student', '--parallel', '2'], { env: { NODE_LLAMA_CPP_SKIP_DOWNLOAD: 'true' } });
+    try {
+      const client = new OpenAI({ baseURL: serving.baseURL, apiKey: 'unused', maxRetries: 0 });
+      const ask = (content: string) =>
+        client.chat.completions.create({ model: 'student', messages: [{ role: 'user', content }], max_tokens: 4, temperature: 0 });
+      const questions = ['hi', 'the quick fox', 'apples', 'a lazy dog'];
+      const together = await Promise.all(questions.map(ask));
+      const oneByOne = [];
+      for (const question of questions) oneByOne.push(await ask(question));
+      expect(together.map((c) => c.choices[0]?.message.content)).toEqual(oneByOne.map((c) => c.choices[0]?.message.content));
+      await expect(client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 })).rejects.toMatchObject({ status: 404 });
+    } finally {
+      const exit = await serving.stop();
+      expect(exit.code, exit.stderr).toBe(0);
+    }
+  });
 });
