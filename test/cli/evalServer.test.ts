@@ -3,7 +3,7 @@
  * required invocation, a run killed mid-way and resumed without repeated calls, and failed calls
  * reported as errors rather than wrong answers.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -132,5 +132,41 @@ describe.skipIf(!existsSync(SST5))('apprentice eval against a loopback OpenAI se
     expect(fixed.code, fixed.stderr).toBe(0);
     expect(lastJson<Summary>(fixed)).toMatchObject({ n: 10, scored: 10, errors: 0, resumed: true });
     expect(server.requests.length - requestsBefore).toBe(1);
+  });
+});
+
+describe('apprentice eval: what is sent, from own data (loopback OpenAI server)', () => {
+  const pairs = join(tempDir(), 'pairs.jsonl');
+  const rows = Array.from({ length: 8 }, (_, i) => ({ premise: `p${i} is here`, hypothesis: `h${i} holds`, label: i % 2 ? 'yes' : 'no' }));
+  writeFileSync(pairs, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+  const args = (server: FakeOpenAIServer, dir: string, ...more: string[]) => [
+    'eval', '--dataset', `jsonl:${pairs}`, '--input-template', 'Premise: {premise}\\nHypothesis: {hypothesis}', '--label-field', 'label',
+    '--labels', 'no,yes', '--split', 'test', '--model', `openai:any@${server.url}`, '--runs', dir, '--json', '--no-progress', ...more,
+  ];
+
+  it('--input-template fills the question from several fields; --max-tokens reaches the request', async () => {
+    const server = await serve({ answer: () => 'yes' });
+    const result = await runCli(args(server, tempDir(), '--limit', '2', '--max-tokens', '7'), { env: { OPENAI_API_KEY: '' } });
+    expect(result.code, result.stderr).toBe(0);
+    const questions = server.requests.map((request) => questionOf(request.body));
+    expect(questions[0]).toContain('Premise: p0 is here\nHypothesis: h0 holds');
+    for (const request of server.requests) expect(request.body).toMatchObject({ max_tokens: 7 });
+  });
+
+  it('--sample N --seed S evaluates a seeded subset without repeats: the same for the same seed', async () => {
+    const server = await serve({ answer: () => 'yes' });
+    const indices = async (seed: string) => {
+      const result = await runCli(args(server, tempDir(), '--sample', '5', '--seed', seed), { env: { OPENAI_API_KEY: '' } });
+      expect(result.code, result.stderr).toBe(0);
+      const records = readFileSync(join(lastJson<Summary>(result).runDir, 'records.jsonl'), 'utf8').trim().split('\n');
+      return records.map((line) => (JSON.parse(line) as { index: number }).index).sort((a, b) => a - b);
+    };
+    const first = await indices('1');
+    expect(first).toHaveLength(5);
+    expect(new Set(first).size).toBe(5);
+    for (const index of first) expect(index).toBeLessThan(8);
+    expect(await indices('1')).toEqual(first);
+    const others = await Promise.all(['2', '3', '4'].map(indices));
+    expect(others.some((other) => other.join() !== first.join())).toBe(true);
   });
 });

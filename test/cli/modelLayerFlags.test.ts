@@ -39,6 +39,18 @@ describe('model-layer flags through the CLI', () => {
     expect(request?.headers.authorization).toBe('Bearer sk-test-123');
   });
 
+  it('generate sends --system, --stop, --max-tokens and --temperature as given', async () => {
+    const result = await generate('options check', '--system', 'Be terse.', '--stop', '###', '--max-tokens', '5', '--temperature', '0.5');
+    expect(result.code, result.stderr).toBe(0);
+    const request = server.requests.find((r) => JSON.stringify(r.body).includes('options check'));
+    expect(request?.body).toMatchObject({
+      messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'options check' }],
+      stop: ['###'],
+      max_tokens: 5,
+      temperature: 0.5,
+    });
+  });
+
   it('--prices sets the cost of a call and --budget refuses a call that could pass it', async () => {
     const prices = join(dir, 'prices.yaml');
     writeFileSync(prices, 'flag-model:\n  input: 1000\n  output: 2000\n');
