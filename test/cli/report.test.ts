@@ -26,10 +26,13 @@ describe('apprentice report', () => {
     expect(markdown).toContain('](report.html#run1-ex-');
 
     const out = join(tempDir(), 'cmp');
-    const compared = await runCli(['report', runDir, runDir, '--out', out, '--json']);
+    const compared = await runCli(['report', runDir, runDir, '--out', out, '--title', 'PaLM against itself', '--json']);
     expect(compared.code, compared.stderr).toBe(0);
     expect(lastJson<{ html: string }>(compared).html).toBe(join(out, 'report.html'));
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('## Paired comparison');
+    const comparison = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(comparison).toContain('## Paired comparison');
+    expect(comparison.split('\n')[0]).toBe('# PaLM against itself');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<title>PaLM against itself</title>');
   });
 
   it('exits with code 2 and names the folder when it is not a run', async () => {

@@ -1,5 +1,5 @@
 /** `apprentice scale` through the CLI on the real recorded zero-shot correctness of five models. */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +21,19 @@ describe.skipIf(!existsSync(CORRECTNESS))('apprentice scale (needs ../shared/dat
       expect(task.scores).toHaveLength(5);
       expect(['smooth', 'emergent', 'flat', 'inverse']).toContain(task.verdict);
     }
+  });
+
+  it('import-grimoire-correctness finds the task labels through --tasks when the folder is elsewhere', async () => {
+    const moved = join(mkdtempSync(join(tmpdir(), 'apprentice-scale-')), 'correctness');
+    cpSync(CORRECTNESS, moved, { recursive: true });
+    const out = join(moved, '..', 'rows.csv');
+    const withoutTasks = await runCli(['scale', 'import-grimoire-correctness', moved, '--out', out]);
+    expect(withoutTasks.code).toBe(2);
+    expect(withoutTasks.stderr).toContain('tasks.json');
+    const tasks = join(CORRECTNESS, '..', '..', 'tasks.json');
+    const imported = await runCli(['scale', 'import-grimoire-correctness', moved, '--tasks', tasks, '--out', out]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n').length).toBeGreaterThan(30);
   });
 
   it('names the file, line and field of a bad row', async () => {
