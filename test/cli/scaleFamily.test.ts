@@ -1,5 +1,5 @@
 /** `apprentice scale family` at a tiny budget: two engine sizes, two difficulty levels, two training steps. */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ describe('apprentice scale family', () => {
   it('trains each size on the synthetic levels, evaluates direct and CoT, and reuses finished checkpoints', async () => {
     const out = mkdtempSync(join(tmpdir(), 'apprentice-scale-family-'));
     const args = ['scale', 'family', '--sizes', 'tiny,small', '--difficulties', '1,2', '--train', '8', '--test', '3',
-      '--validation', '2', '--steps', '2', '--batch-size', '4', '--max-tokens', '24', '--out', out, '--json'];
+      '--validation', '2', '--digits', '2', '--steps', '2', '--batch-size', '4', '--max-tokens', '24', '--out', out, '--json'];
     const result = await runCli(args);
     expect(result.code, result.stderr).toBe(0);
     const output = lastJson<Output>(result);
@@ -34,6 +34,10 @@ describe('apprentice scale family', () => {
       new Set(['accuracy (direct)', 'accuracy (cot)', 'accuracy (zero-shot-cot)', 'logP(target) (direct)']),
     );
     expect(existsSync(output.files.svg)).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'family.json'), 'utf8')).recipe).toMatchObject({ digits: 2, difficulties: [1, 2], trainPerLevel: 8 });
+    for (const run of readdirSync(join(out, 'runs'))) {
+      expect(JSON.parse(readFileSync(join(out, 'runs', run, 'config.json'), 'utf8')).identity.dataset).toMatch(/^synthetic:steps=[12],digits=2,/);
+    }
     expect(readFileSync(output.files.html, 'utf8')).toContain('arithmetic 2-step');
 
     const again = await runCli(args);
