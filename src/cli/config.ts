@@ -33,7 +33,7 @@ function applyConfigFile(command: Command, path: string): void {
     }
     const source = command.getOptionValueSource(key);
     if (source === 'cli' || source === 'env') continue;
-    command.setOptionValueWithSource(key, normalise(value), 'config');
+    command.setOptionValueWithSource(key, option.variadic ? asList(value) : normalise(value), 'config');
   }
 }
 
@@ -54,6 +54,11 @@ function readConfig(path: string): Record<string, unknown> {
     throw new InputError('a config file must hold a mapping of option names to values', { file: path });
   }
   return parsed as Record<string, unknown>;
+}
+
+/** A variadic option (`--scores a.csv b.csv`) takes a list, or one value. */
+function asList(value: unknown): string[] {
+  return (Array.isArray(value) ? value : [value]).map(String);
 }
 
 /** Lists in a config file mean the same as comma-separated flag values. */

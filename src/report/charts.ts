@@ -120,7 +120,8 @@ export function seriesLinesSpec(points: readonly SeriesPoint[], options: SeriesL
     field: 'x',
     type: 'quantitative' as const,
     title: options.xTitle,
-    scale: { type: options.xScale ?? 'linear', zero: false, nice: options.xScale !== 'log' },
+    // A log scale never includes zero (vega-lite warns about `zero` there).
+    scale: options.xScale === 'log' ? { type: 'log' as const, nice: false } : { type: 'linear' as const, zero: false, nice: true },
   };
   const color = { field: 'series', type: 'nominal' as const, title: null };
   const yAxis = { format: AXIS_FORMAT[format] };

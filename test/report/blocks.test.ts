@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   anchorId,
   escapeHtml,
@@ -107,9 +107,13 @@ describe('charts rendered to SVG by vega', () => {
       { series: 'zero-shot', x: params, y: 0.1 + 0.1 * i, ci95: [0.05 + 0.1 * i, 0.15 + 0.1 * i] as [number, number] },
       { series: 'grimoire', x: params, y: 0.2 + 0.15 * i },
     ]);
+    const warn = vi.spyOn(console, 'warn');
     const svg = await renderChartSvg(
       seriesLinesSpec(points, { xTitle: 'parameters', yTitle: 'accuracy', xScale: 'log', format: 'percent' }),
     );
+    // vega-lite warns on stderr about specs it must correct; users would see those lines.
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
     expect(svg.match(/aria-roledescription="line mark"/g)).toHaveLength(2);
     expect(svg.match(/aria-roledescription="area mark"/g)).toHaveLength(1);
     expect(svg).toContain('>grimoire</text>');
