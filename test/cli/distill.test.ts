@@ -154,13 +154,13 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
       'distill', 'run', '--dataset', SYNTHETIC, '--annotations', ann, '--methods', 'standard-ft,standard-distill,step-by-step',
       '--fractions', '0.5,1', '--seeds', '1', '--student', 'tiny', '--steps', '2', '--batch-size', '2', '--context', '192',
       '--generic', 'three steps=synthetic:steps=3,digits=1,distractors=0,seed=9,train=4,validation=0,test=2', '--generic-train', '4',
-      '--validation-fraction', '0.34', '--out', out, '--json', '--no-progress',
+      '--generic-limit', '1', '--validation-fraction', '0.34', '--out', out, '--json', '--no-progress',
     ];
     const result = await runCli(args);
     expect(result.code, result.stderr).toBe(0);
     interface Point { method: string; fraction: number; accuracy: number; ci95: [number, number]; inputs: number }
     interface Cell { method: string; fraction: number; n: number; correct: number; accuracy: number; inputs: number }
-    const printed = lastJson<{ points: Point[]; cells: Cell[]; teacher: { label: string; accuracy: number }[]; generic: { rows: unknown[] }; report: Record<string, string> }>(result);
+    const printed = lastJson<{ points: Point[]; cells: Cell[]; teacher: { label: string; accuracy: number }[]; generic: { rows: { scores: Record<string, { n: number }> }[] }; report: Record<string, string> }>(result);
     expect(printed.cells).toHaveLength(6);
     expect(printed.points).toHaveLength(6);
     for (const cell of printed.cells) {
@@ -172,6 +172,8 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     expect(printed.cells.find((c) => c.method === 'standard-ft' && c.fraction === 0.5)!.inputs).toBe(2);
     expect(printed.teacher.map((t) => t.label)).toEqual([expect.stringContaining('on test'), expect.stringContaining('on train')]);
     expect(printed.generic.rows).toHaveLength(2); // one model, before and after specialization
+    // --generic-limit 1: one test problem from the out-of-task set, the in-task test set whole.
+    for (const row of printed.generic.rows) expect(row.scores).toMatchObject({ 'three steps': { n: 1 }, 'in-task test': { n: 2 } });
     for (const file of ['html', 'markdown', 'results', 'svg']) expect(existsSync(printed.report[file]!)).toBe(true);
     expect(readFileSync(printed.report.html!, 'utf8')).toContain('Generic ability');
 
@@ -192,6 +194,22 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     expect(server.log.filter((line) => line === 'POST /v1/batches')).toHaveLength(1);
     // Run again: everything is there, nothing is submitted.
     expect((await runCli(args)).code).toBe(0);
+    expect(server.log.filter((line) => line === 'POST /v1/batches')).toHaveLength(1);
+  });
+
+  it('--batch-api --no-wait: submits and returns; the same command without it collects the batch', async () => {
+    const server = await startFakeBatchServer({ answer: (prompt) => solve(prompt), pollsToComplete: 2 });
+    servers.push(server);
+    const out = join(temp(), 'ann');
+    const args = ['distill', 'annotate', '--dataset', SYNTHETIC, '--teacher', `openai:t@${server.url}`, '--out', out,
+      '--splits', 'train', '--batch-api', '--poll-seconds', '0', '--json'];
+    const submitted = await runCli([...args, '--no-wait']);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    expect(submitted.stderr).toMatch(/batch\(es\) batch-1 still running/);
+    expect(lastJson<Printed & { pending: string[] }>(submitted)).toMatchObject({ pending: ['batch-1'], splits: { train: { n: 6, answered: 0 } } });
+    const collected = await runCli(args);
+    expect(collected.code, collected.stderr).toBe(0);
+    expect(lastJson<Printed>(collected).splits.train).toMatchObject({ n: 6, answered: 6, errors: 0 });
     expect(server.log.filter((line) => line === 'POST /v1/batches')).toHaveLength(1);
   });
 
