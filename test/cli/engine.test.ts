@@ -93,6 +93,35 @@ describe('apprentice train / export / eval builtin:', () => {
     expect(readFileSync(join(warm, 'tokenizer.json'), 'utf8')).toBe(readFileSync(join(tuned, 'tokenizer.json'), 'utf8'));
   });
 
+  it('train --resume continues a killed run from its last saved step and ends where an uninterrupted run ends', async () => {
+    const args = (out: string) => [
+      'train', '--data', data, '--size', 'tiny', '--steps', '40', '--batch-size', '8', '--eval-every', '5', '--threads', '1',
+      '--lr', '0.003', '--min-lr', '0.0005', '--warmup', '3', '--weight-decay', '0.05', '--clip', '0.5', '--out', out,
+    ];
+    const whole = await runCli([...args(join(dir, 'whole')), '--json']);
+    expect(whole.code, whole.stderr).toBe(0);
+
+    const killedOut = join(dir, 'killed');
+    let stderr = '';
+    await runCli(args(killedOut), {
+      onSpawn: (child) =>
+        child.stderr?.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (/step 10 validation loss/.test(stderr)) child.kill('SIGKILL');
+        }),
+    });
+    const resumed = await runCli([...args(killedOut), '--resume', '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const [a, b] = [lastJson<TrainSummary & { resumedFrom: number }>(whole), lastJson<TrainSummary & { resumedFrom: number }>(resumed)];
+    expect(b.resumedFrom).toBeGreaterThanOrEqual(5);
+    expect(b.resumedFrom).toBeLessThan(40);
+    expect(b.steps).toBe(40);
+    expect(b.trainLoss).toBe(a.trainLoss);
+    expect(b.validationLoss).toBe(a.validationLoss);
+    const config = JSON.parse(readFileSync(join(killedOut, 'config.json'), 'utf8'));
+    expect(config.apprentice).toMatchObject({ learningRate: 0.003 });
+  });
+
   it('train names the file, line and field of a bad line, and exits with code 2', async () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, '{"prompt": "a", "completion": "b"}\n{"prompt": "a", "completion": "b", "weight": "heavy"}\n');
