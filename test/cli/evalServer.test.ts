@@ -169,4 +169,26 @@ describe('apprentice eval: what is sent, from own data (loopback OpenAI server)'
     const others = await Promise.all(['2', '3', '4'].map(indices));
     expect(others.some((other) => other.join() !== first.join())).toBe(true);
   });
+
+  it('reads multiple-choice rows with --choices-field, --id-field, --task-name and --task-description', async () => {
+    const server = await serve({ answer: () => 'The answer is (b).' });
+    const dir = tempDir();
+    const file = join(dir, 'colours.jsonl');
+    const colours = [{ qid: 'c-7', q: 'Grass is?', opts: ['red', 'green', 'blue'], ans: 'green' }, { qid: 'c-9', q: 'Sky is?', opts: ['grey', 'pink', 'blue'], ans: 'blue' }];
+    writeFileSync(file, colours.map((row) => JSON.stringify(row)).join('\n') + '\n');
+    const result = await runCli(
+      ['eval', '--dataset', `jsonl:${file}`, '--input-field', 'q', '--label-field', 'ans', '--choices-field', 'opts', '--id-field', 'qid',
+        '--answer-type', 'multiple_choice', '--task-name', 'colours', '--task-description', 'Pick the colour.', '--split', 'test',
+        '--model', `openai:any@${server.url}`, '--runs', dir, '--json', '--no-progress'],
+      { env: { OPENAI_API_KEY: '' } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const summary = lastJson<Summary & { task: string }>(result);
+    expect(summary).toMatchObject({ task: 'colours', n: 2, correct: 1, invalid: 0 });
+    const records = readFileSync(join(summary.runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; extracted: string });
+    expect(records.map((r) => [r.id, r.extracted]).sort()).toEqual([['c-7', 'green'], ['c-9', 'pink']]);
+    const sent = JSON.stringify(server.requests.map((r) => r.body.messages));
+    expect(sent).toContain('Pick the colour.');
+    expect(sent).toMatch(/\(a\) red.*\(b\) green.*\(c\) blue/);
+  });
 });
