@@ -1,6 +1,6 @@
 /**
  * The model-layer flags every model-using command shares, through the CLI against a loopback
- * OpenAI-compatible server: --api-key, --prices, --budget, --record (then replay:), --cache and --rpm.
+ * OpenAI-compatible server: --api-key, --prices, --budget, --record (then replay:), --cache, --rpm and --tpm.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -92,7 +92,11 @@ describe('model-layer flags through the CLI', () => {
     expect(server.requests.length).toBe(sent);
   });
 
-  it('--rpm holds back the calls past the limit of a sliding minute', async () => {
+  it.each([
+    { flag: '--rpm', value: '2', through: 2 },
+    // A call larger than the whole token limit goes alone once the minute's window is empty.
+    { flag: '--tpm', value: '1', through: 1 },
+  ])('$flag $value lets $through call(s) of 3 through in the first minute', async ({ flag, value, through }) => {
     const data = join(dir, 'questions.jsonl');
     writeFileSync(data, ['a', 'b', 'c'].map((text) => JSON.stringify({ text, label: 'x' })).join('\n') + '\n');
     const before = server.requests.length;
@@ -100,13 +104,13 @@ describe('model-layer flags through the CLI', () => {
     let child: ChildProcess | undefined;
     const run = runCli(
       ['eval', '--dataset', `jsonl:${data}`, '--input-field', 'text', '--label-field', 'label', '--split', 'test',
-        '--model', `openai:rpm-model@${server.url}`, '--rpm', '2', '--runs', join(dir, 'runs'), '--json', '--no-progress'],
+        '--model', `openai:${flag.slice(2)}-model@${server.url}`, flag, value, '--runs', join(dir, 'runs'), '--json', '--no-progress'],
       { env: { OPENAI_API_KEY: '' }, onSpawn: (spawned) => (child = spawned) },
     );
-    await expect.poll(sentNow, { timeout: 10_000 }).toBe(2);
-    // The third call may go only a minute after the first: it has not gone 2 s later.
+    await expect.poll(sentNow, { timeout: 10_000 }).toBe(through);
+    // The next call may go only a minute after the first: it has not gone 2 s later.
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    expect(sentNow()).toBe(2);
+    expect(sentNow()).toBe(through);
     child?.kill('SIGTERM');
     await run;
   });
