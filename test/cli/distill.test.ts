@@ -154,7 +154,7 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
       'distill', 'run', '--dataset', SYNTHETIC, '--annotations', ann, '--methods', 'standard-ft,standard-distill,step-by-step',
       '--fractions', '0.5,1', '--seeds', '1', '--student', 'tiny', '--steps', '2', '--batch-size', '2', '--context', '192',
       '--generic', 'three steps=synthetic:steps=3,digits=1,distractors=0,seed=9,train=4,validation=0,test=2', '--generic-train', '4',
-      '--generic-limit', '1', '--validation-fraction', '0.34', '--out', out, '--json', '--no-progress',
+      '--generic-limit', '1', '--test-limit', '1', '--validation-fraction', '0.34', '--out', out, '--json', '--no-progress',
     ];
     const result = await runCli(args);
     expect(result.code, result.stderr).toBe(0);
@@ -164,7 +164,7 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     expect(printed.cells).toHaveLength(6);
     expect(printed.points).toHaveLength(6);
     for (const cell of printed.cells) {
-      expect(cell.n).toBe(2);
+      expect(cell.n).toBe(1); // --test-limit 1 of the 2 test problems
       expect(cell.accuracy).toBeCloseTo(cell.correct / cell.n, 10);
     }
     // 6 annotated train inputs, 2 held out for validation: 4 to train on, 2 at half.
@@ -172,8 +172,8 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     expect(printed.cells.find((c) => c.method === 'standard-ft' && c.fraction === 0.5)!.inputs).toBe(2);
     expect(printed.teacher.map((t) => t.label)).toEqual([expect.stringContaining('on test'), expect.stringContaining('on train')]);
     expect(printed.generic.rows).toHaveLength(2); // one model, before and after specialization
-    // --generic-limit 1: one test problem from the out-of-task set, the in-task test set whole.
-    for (const row of printed.generic.rows) expect(row.scores).toMatchObject({ 'three steps': { n: 1 }, 'in-task test': { n: 2 } });
+    // --generic-limit 1: one test problem from the out-of-task set; the in-task test set is the sweep's.
+    for (const row of printed.generic.rows) expect(row.scores).toMatchObject({ 'three steps': { n: 1 }, 'in-task test': { n: 1 } });
     for (const file of ['html', 'markdown', 'results', 'svg']) expect(existsSync(printed.report[file]!)).toBe(true);
     expect(readFileSync(printed.report.html!, 'utf8')).toContain('Generic ability');
 
