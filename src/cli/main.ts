@@ -45,7 +45,6 @@ export function buildProgram(): Command {
   return program;
 }
 
-
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
