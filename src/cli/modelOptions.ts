@@ -4,8 +4,7 @@
  */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { ModelHub } from '../models/hub.js';
-import { loadPriceTable } from '../models/pricing.js';
+import type { ModelHub } from '../models/hub.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './validate.js';
 
 export function addModelLayerOptions(command: Command): Command {
@@ -39,7 +38,9 @@ export const modelLayerSchema = z.object({
 
 export type ModelLayerSettings = z.output<typeof modelLayerSchema>;
 
-export function createHub(settings: ModelLayerSettings): ModelHub {
+/** The hub for these settings (loaded on first use, so commands that call no model never load the model layer). */
+export async function createHub(settings: ModelLayerSettings): Promise<ModelHub> {
+  const [{ ModelHub }, { loadPriceTable }] = await Promise.all([import('../models/hub.js'), import('../models/pricing.js')]);
   return new ModelHub({
     cachePath: settings.cache,
     concurrency: settings.concurrency,

@@ -26,16 +26,11 @@ import type { ModelHub } from '../models/hub.js';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import type { AnnotationRecord } from './annotation.js';
-import { buildTrainingData, COT_FORMATS, type BuildOptions, type BuildReport, type CotFormat, type TrainingRow } from './builders.js';
+import { buildTrainingData, type BuildOptions, type BuildReport, type CotFormat, type TrainingRow } from './builders.js';
 import { answerOnlyPrompt, cotPrompt, inferencePrompt, STUDENT_STOPS, type StudentItem } from './studentFormat.js';
+import type { SweepMethod } from './methods.js';
 
-/** Methods of a sweep: the builders' methods, and `cot-<format>` for one CoT specialization format alone. */
-export const SWEEP_METHODS = ['standard-ft', 'standard-distill', 'step-by-step', 'cot', ...COT_FORMATS.map((f) => `cot-${f}` as const)] as const;
-export type SweepMethod = (typeof SWEEP_METHODS)[number];
-
-export function isSweepMethod(name: string): name is SweepMethod {
-  return (SWEEP_METHODS as readonly string[]).includes(name);
-}
+export { isSweepMethod, SWEEP_METHODS, type SweepMethod } from './methods.js';
 
 const METHOD_LABELS: Record<string, string> = {
   'standard-ft': 'standard fine-tuning',

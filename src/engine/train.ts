@@ -36,20 +36,10 @@ import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './for
 import { configForSize, countParameters, initialWeights, LlamaModel, MODEL_SIZES, parameterShapes, tokenNll, type LlamaConfig, type ModelSize } from './model.js';
 import type { HostBatch } from './onnx/session.js';
 import { Tokenizer, trainTokenizer } from './tokenizer.js';
+import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
 import { encodeExample, tokenizerCorpus, type EncodedExample, type TrainingExample } from './trainingData.js';
 
-export type LossNormalization = 'token' | 'task';
-
-export const LOSS_NORMALIZATIONS: readonly LossNormalization[] = ['token', 'task'];
-
-/**
- * What computes the forward and backward passes: 'onnx' (default), ONNX Runtime's native CPU kernels on a graph
- * written by ./onnx/llama.ts, with parameters and AdamW in JS; 'tfjs', the tfjs model of ./model.ts on the
- * WebAssembly backend. Both train the same model with the same loop; their numbers differ in float rounding.
- */
-export type TrainBackend = 'onnx' | 'tfjs';
-
-export const TRAIN_BACKENDS: readonly TrainBackend[] = ['onnx', 'tfjs'];
+export { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
 
 export interface TrainOptions {
   train: readonly TrainingExample[];

@@ -31,10 +31,9 @@ import { RANKER_FILE, readGrimoireSet } from './artifact.js';
 import type { PromptContext } from './prompt.js';
 import { embedGrimoires, GrimoireRanker, mostSimilar, type TrainSettings, type ValidationAnswer } from './ranker.js';
 import { loadTemplates } from './templates.js';
-import type { GrimoireArtifact } from './types.js';
+import type { EvalMethod, GrimoireArtifact } from './types.js';
 
-export const EVAL_METHODS = ['zero-shot', 'few-shot', 'single', 'best-single', 'similarity', 'ranker'] as const;
-export type EvalMethod = (typeof EVAL_METHODS)[number];
+export { EVAL_METHODS, type EvalMethod } from './types.js';
 export type DemoKind = 'random' | 'nearest';
 
 export interface GrimoireEvalConfig {

@@ -86,3 +86,7 @@ export interface GrimoireManifest {
   /** How the set was made (command, version, settings). */
   provenance: Record<string, unknown>;
 }
+
+/** The methods `grimoire eval` compares. */
+export const EVAL_METHODS = ['zero-shot', 'few-shot', 'single', 'best-single', 'similarity', 'ranker'] as const;
+export type EvalMethod = (typeof EVAL_METHODS)[number];

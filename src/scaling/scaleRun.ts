@@ -21,11 +21,10 @@ import { isModelError } from '../models/errors.js';
 import type { ModelHub } from '../models/hub.js';
 import { constantGuess, type ConstantGuess } from './constantGuess.js';
 import type { FamilyModel } from './modelFamily.js';
+import type { Prompting } from './promptings.js';
 import type { ScoreRow } from './scoreRow.js';
 
-export type Prompting = 'direct' | 'few-shot' | 'cot' | 'zero-shot-cot';
-
-export const PROMPTINGS: readonly Prompting[] = ['direct', 'few-shot', 'cot', 'zero-shot-cot'];
+export { PROMPTINGS, type Prompting } from './promptings.js';
 
 const STYLE: Record<Prompting, PromptStyle> = {
   direct: 'zero-shot',

@@ -1,6 +1,5 @@
 /** `apprentice compare`: is run B better than run A on the same examples? */
 import { Command } from 'commander';
-import { compareRuns } from '../../eval/compare.js';
 import { percent } from '../format.js';
 
 export function registerCompare(program: Command): void {
@@ -11,7 +10,8 @@ export function registerCompare(program: Command): void {
     .argument('<runB>', 'run folder B')
     .option('--seed <n>', 'bootstrap seed', '0')
     .option('--json', 'print JSON')
-    .action((runA: string, runB: string, options: { seed: string; json?: boolean }) => {
+    .action(async (runA: string, runB: string, options: { seed: string; json?: boolean }) => {
+      const { compareRuns } = await import('../../eval/compare.js');
       const result = compareRuns(runA, runB, Number(options.seed));
       if (options.json) {
         process.stdout.write(JSON.stringify(result) + '\n');

@@ -6,19 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { annotateLive, type AnnotateResult } from '../../distill/annotate.js';
-import { annotateBatch } from '../../distill/batch.js';
+import type { AnnotateResult } from '../../distill/annotate.js';
 import { buildTrainingData, COT_FORMATS, type CotFormat, METHODS, type BuildResult } from '../../distill/builders.js';
-import { runDistillExperiment } from '../../distill/experiment.js';
 import { EXPORT_FORMATS, exportLines, type ExportFormat } from '../../distill/exportFormats.js';
-import { importTeacherOutputs } from '../../distill/importTeacher.js';
 import type { AnnotationStats } from '../../distill/stats.js';
-import { isSweepMethod, SWEEP_METHODS, type SweepMethod } from '../../distill/sweep.js';
-import { isModelSize, MODEL_SIZES, type ModelSize } from '../../engine/model.js';
+import { isSweepMethod, SWEEP_METHODS, type SweepMethod } from '../../distill/methods.js';
+import { isModelSize, MODEL_SIZES, type ModelSize } from '../../engine/sizes.js';
 import { formatPercent } from '../../report/format.js';
 import { sweepSummaryJson, sweepTableLines } from '../sweepOutput.js';
-import { readAnnotations } from '../../distill/store.js';
-import { loadPriceTable, Pricer } from '../../models/pricing.js';
 import { InputError } from '../../util/errors.js';
 import { addDatasetOptions, datasetOptionsFrom, datasetSchema } from '../datasetOptions.js';
 import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
@@ -143,6 +138,7 @@ export function registerDistill(program: Command): void {
     .option('--json', 'print one JSON object instead of a table');
   addDatasetOptions(importCommand).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(importSchema, raw);
+    const { importTeacherOutputs } = await import('../../distill/importTeacher.js');
     const result = await importTeacherOutputs({
       dataset: options.dataset,
       datasetOptions: datasetOptionsFrom(options),
@@ -196,6 +192,7 @@ export function registerDistill(program: Command): void {
     };
     let result: AnnotateResult;
     if (options.batchApi) {
+      const [{ annotateBatch }, { loadPriceTable, Pricer }] = await Promise.all([import('../../distill/batch.js'), import('../../models/pricing.js')]);
       result = await annotateBatch(config, {
         pricer: new Pricer(options.prices ? loadPriceTable(options.prices) : {}),
         apiKey: options.apiKey,
@@ -204,8 +201,9 @@ export function registerDistill(program: Command): void {
         budgetUsd: options.budget,
       });
     } else {
-      const hub = createHub(options);
+      const hub = await createHub(options);
       try {
+        const { annotateLive } = await import('../../distill/annotate.js');
         result = await annotateLive(config, hub);
       } finally {
         await hub.close();
@@ -266,6 +264,7 @@ export function registerDistill(program: Command): void {
     const size = options.student ?? options.size ?? 'small';
     if (!isModelSize(size)) throw new InputError(`unknown size "${size}"; sizes: ${Object.keys(MODEL_SIZES).join(', ')}`, { field: 'student' });
     const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
+    const { runDistillExperiment } = await import('../../distill/experiment.js');
     const result = await runDistillExperiment({
       dataset: options.dataset,
       datasetOptions: datasetOptionsFrom(options),
@@ -323,6 +322,7 @@ export function registerDistill(program: Command): void {
       .option('--json', 'print the build report as one JSON object')
       .action(async (raw: Record<string, unknown>) => {
         const options = parseOptions(buildSchema, raw);
+        const { readAnnotations } = await import('../../distill/store.js');
         const annotations = readAnnotations(options.annotations);
         const records = annotations.splits[options.split];
         if (!records) {

@@ -2,7 +2,6 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { runEvalJob } from '../../eval/job.js';
 import type { RunSummary } from '../../eval/summary.js';
 import { addDatasetOptions, datasetOptionsFrom, datasetSchema } from '../datasetOptions.js';
 import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
@@ -59,7 +58,8 @@ export function registerEval(program: Command): void {
   addDatasetOptions(command);
   addModelLayerOptions(command).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(schema, raw);
-    const hub = createHub(options);
+    const { runEvalJob } = await import('../../eval/job.js');
+    const hub = await createHub(options);
     try {
       const { summary } = await runEvalJob(
         {

@@ -1,7 +1,6 @@
 /** `apprentice export`: a student checkpoint as a GGUF file for llama.cpp, Ollama and node-llama-cpp. */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { exportGguf } from '../../engine/export.js';
 import { parseOptions } from '../validate.js';
 
 const schema = z.object({
@@ -22,6 +21,7 @@ export function registerExport(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (dir: string, raw: Record<string, unknown>) => {
       const options = parseOptions(schema, raw);
+      const { exportGguf } = await import('../../engine/export.js');
       const result = await exportGguf(dir, options.out, { dtype: options.dtype });
       if (options.json) process.stdout.write(JSON.stringify({ ...result, format: options.format, dtype: options.dtype }) + '\n');
       else process.stdout.write(`wrote ${result.path} (${result.parameters.toLocaleString('en-US')} parameters, ${options.dtype})\n`);

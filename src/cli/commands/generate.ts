@@ -27,7 +27,7 @@ export function registerGenerate(program: Command): void {
     .option('--json', 'print the full response as JSON');
   addModelLayerOptions(command).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(schema, raw);
-    const hub = createHub(options);
+    const hub = await createHub(options);
     try {
       const model = await hub.model(options.model);
       const messages = [

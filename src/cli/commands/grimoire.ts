@@ -5,11 +5,8 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { buildGrimoires } from '../../grimoire/build.js';
-import { EVAL_METHODS, evaluateGrimoires, type GrimoireEvalResult } from '../../grimoire/evaluate.js';
-import { importRecordedGrimoires } from '../../grimoire/import.js';
-import { SAMPLER_NAMES, type SamplerName } from '../../grimoire/types.js';
-import { writeGrimoireReport } from '../../report/grimoireReport.js';
+import type { GrimoireEvalResult } from '../../grimoire/evaluate.js';
+import { EVAL_METHODS, SAMPLER_NAMES, type SamplerName } from '../../grimoire/types.js';
 import { addDatasetOptions, datasetOptionsFrom, datasetSchema } from '../datasetOptions.js';
 import { percent } from '../format.js';
 import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
@@ -84,7 +81,8 @@ export function registerGrimoire(program: Command): void {
   addDatasetOptions(build);
   addModelLayerOptions(build).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(buildSchema, raw);
-    const hub = createHub(options);
+    const { buildGrimoires } = await import('../../grimoire/build.js');
+    const hub = await createHub(options);
     try {
       const result = await buildGrimoires(
         {
@@ -158,7 +156,8 @@ export function registerGrimoire(program: Command): void {
   addDatasetOptions(evaluate);
   addModelLayerOptions(evaluate).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(evalSchema, raw);
-    const hub = createHub(options);
+    const [{ evaluateGrimoires }, { writeGrimoireReport }] = await Promise.all([import('../../grimoire/evaluate.js'), import('../../report/grimoireReport.js')]);
+    const hub = await createHub(options);
     try {
       const result = await evaluateGrimoires(
         {
@@ -205,8 +204,9 @@ export function registerGrimoire(program: Command): void {
     .requiredOption('--out <dir>', 'folder for the grimoire set')
     .option('--hard-for <weak>', 'keep only hard-sample grimoires made for this weak model (e.g. PHI2)')
     .option('--json', 'print one JSON object')
-    .action((dir: string, raw: Record<string, unknown>) => {
+    .action(async (dir: string, raw: Record<string, unknown>) => {
       const options = parseOptions(importSchema, raw);
+      const { importRecordedGrimoires } = await import('../../grimoire/import.js');
       const out = resolve(options.out);
       const result = importRecordedGrimoires(dir, { task: options.task, out, hardFor: options.hardFor });
       const summary = { dir: out, task: result.manifest.task, grimoires: result.grimoires.map((g) => g.id), skipped: result.skipped };

@@ -12,9 +12,6 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { QUICKSTART_SCALES, runQuickstart } from '../../distill/quickstart.js';
-import { runEvalJob } from '../../eval/job.js';
-import { ModelHub } from '../../models/hub.js';
 import { formatPercent } from '../../report/format.js';
 import { sweepSummaryJson, sweepTableLines } from '../sweepOutput.js';
 import { formatSummaryTable } from '../format.js';
@@ -50,6 +47,7 @@ export function registerQuickstart(program: Command): void {
         return;
       }
       const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
+      const { QUICKSTART_SCALES, runQuickstart } = await import('../../distill/quickstart.js');
       const result = await runQuickstart({ out: options.out, scale: QUICKSTART_SCALES[options.scale], scaleName: options.scale, ...(log ? { log } : {}) });
       if (options.json) {
         process.stdout.write(JSON.stringify(sweepSummaryJson(result, { scale: options.scale })) + '\n');
@@ -68,6 +66,7 @@ export function registerQuickstart(program: Command): void {
 }
 
 async function palmExample(options: { runs: string; json?: boolean; progress: boolean }): Promise<void> {
+  const [{ runEvalJob }, { ModelHub }] = await Promise.all([import('../../eval/job.js'), import('../../models/hub.js')]);
   const hub = new ModelHub({ cachePath: 'none' });
   try {
     const { summary } = await runEvalJob(

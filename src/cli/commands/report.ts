@@ -1,7 +1,6 @@
 /** `apprentice report`: a self-contained HTML report and a Markdown summary of any run folder, or a comparison of evaluation runs. */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { writeReport } from '../../report/writeReport.js';
 import { nonNegativeInt, parseOptions } from '../validate.js';
 
 const schema = z.object({
@@ -25,6 +24,7 @@ export function registerReport(program: Command): void {
     .option('--json', 'print the written paths as JSON')
     .action(async (runDirs: string[], raw: Record<string, unknown>) => {
       const options = parseOptions(schema, raw);
+      const { writeReport } = await import('../../report/writeReport.js');
       const written = await writeReport(runDirs, { outDir: options.out, title: options.title, seed: options.seed });
       if (options.json) {
         process.stdout.write(JSON.stringify({ kind: written.kind, html: written.htmlPath, markdown: written.markdownPath, runs: written.dirs }) + '\n');

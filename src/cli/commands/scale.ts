@@ -6,15 +6,13 @@ import { z } from 'zod';
 import { analyzeScaling } from '../../scaling/analyzeScaling.js';
 import { formatAnalysisTable } from '../../scaling/formatAnalysis.js';
 import { importGrimoireCorrectness } from '../../scaling/grimoireCorrectness.js';
-import { parseModelsOption, resolveFamily } from '../../scaling/modelFamily.js';
-import { familyDatasets, trainFamily } from '../../scaling/family.js';
-import { readScoreRows } from '../../scaling/readScoreRows.js';
-import { PROMPTINGS, runScale, type Prompting } from '../../scaling/scaleRun.js';
-import { writeScalingReport } from '../../scaling/scalingReport.js';
+import type { resolveFamily } from '../../scaling/modelFamily.js';
+import { PROMPTINGS, type Prompting } from '../../scaling/promptings.js';
+import type { runScale } from '../../scaling/scaleRun.js';
 import { writeScoreRows } from '../../scaling/writeScoreRows.js';
 import { addDatasetOptions, datasetOptionsFrom, datasetSchema } from '../datasetOptions.js';
 import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
-import { isModelSize, MODEL_SIZES, type ModelSize } from '../../engine/model.js';
+import { isModelSize, MODEL_SIZES, type ModelSize } from '../../engine/sizes.js';
 import { commaList, nonNegativeInt, parseOptions, positiveInt, positiveNumber } from '../validate.js';
 
 const analyzeSchema = z.object({ json: z.boolean().optional(), out: z.string().optional() });
@@ -31,8 +29,12 @@ export function registerScale(program: Command): void {
     .option('--out <dir>', 'also write analysis.json, analysis.md, scaling.svg, report.html and report.md to this folder')
     .action(async (file: string, raw: Record<string, unknown>) => {
       const options = parseOptions(analyzeSchema, raw);
+      const { readScoreRows } = await import('../../scaling/readScoreRows.js');
       const analyses = analyzeScaling(await readScoreRows(file));
-      if (options.out) await writeScalingReport(options.out, { analyses, source: file });
+      if (options.out) {
+        const { writeScalingReport } = await import('../../scaling/scalingReport.js');
+        await writeScalingReport(options.out, { analyses, source: file });
+      }
       process.stdout.write((options.json ? JSON.stringify(analyses) : formatAnalysisTable(analyses)) + '\n');
     });
 
@@ -101,8 +103,9 @@ function registerScaleRun(scale: Command): void {
   addModelLayerOptions(command).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(scaleRunSchema, raw);
     const datasets = Array.isArray(options.dataset) ? options.dataset : [options.dataset];
+    const [{ parseModelsOption, resolveFamily }, { runScale }] = await Promise.all([import('../../scaling/modelFamily.js'), import('../../scaling/scaleRun.js')]);
     const models = await resolveFamily(parseModelsOption(options.models));
-    const hub = createHub(options);
+    const hub = await createHub(options);
     const out = resolve(options.out);
     try {
       const result = await runScale(
@@ -146,6 +149,7 @@ export async function reportScaleRun(
   await writeScoreRows(scores.json, result.rows);
   await writeFile(join(out, 'evaluations.json'), JSON.stringify({ models, evaluations: result.evaluations, notes: result.notes }, null, 2) + '\n');
   const analyses = analyzeScaling(result.rows);
+  const { writeScalingReport } = await import('../../scaling/scalingReport.js');
   const files = await writeScalingReport(out, {
     analyses,
     source: scores.csv,
@@ -231,6 +235,11 @@ function registerScaleFamily(scale: Command): void {
       seed: options.seed,
       outDir: out,
     };
+    const [{ familyDatasets, trainFamily }, { resolveFamily }, { runScale }] = await Promise.all([
+      import('../../scaling/family.js'),
+      import('../../scaling/modelFamily.js'),
+      import('../../scaling/scaleRun.js'),
+    ]);
     let last = 0;
     const students = await trainFamily({
       ...recipe,
@@ -244,7 +253,7 @@ function registerScaleFamily(scale: Command): void {
       },
     });
     const models = await resolveFamily(students.map((student) => ({ spec: `builtin:${student.dir}` })));
-    const hub = createHub(options);
+    const hub = await createHub(options);
     try {
       const result = await runScale(
         {

@@ -4,10 +4,6 @@
  */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { loadDataset } from '../../data/load.js';
-import { GrimoireSet } from '../../grimoire/index.js';
-import { startApiServer } from '../../server/app.js';
-import { grimoireRouter } from '../../server/grimoire.js';
 import { resolveServeTarget } from '../../server/target.js';
 import { InputError } from '../../util/errors.js';
 import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
@@ -36,13 +32,14 @@ export function registerServe(program: Command): void {
     const options = parseOptions(schema, raw);
     const { spec, name: defaultName, grimoireSet } = resolveServeTarget(target, { weak: options.weak });
     const name = options.name ?? defaultName;
-    const hub = createHub(options);
+    const hub = await createHub(options);
     try {
       const model = await hub.model(spec); // load now, so a bad file fails before listening
       if (options.dataset && !grimoireSet) throw new InputError('--dataset is only for a grimoire set folder', { field: 'dataset' });
-      const task = options.dataset ? (await loadDataset(options.dataset)).task : undefined;
-      const set = grimoireSet ? await GrimoireSet.load(grimoireSet, { models: hub, ...(task ? { task } : {}) }) : undefined;
-      const route = set ? grimoireRouter(set) : undefined;
+      const task = options.dataset ? (await (await import('../../data/load.js')).loadDataset(options.dataset)).task : undefined;
+      const set = grimoireSet ? await (await import('../../grimoire/index.js')).GrimoireSet.load(grimoireSet, { models: hub, ...(task ? { task } : {}) }) : undefined;
+      const route = set ? (await import('../../server/grimoire.js')).grimoireRouter(set) : undefined;
+      const { startApiServer } = await import('../../server/app.js');
       const server = await startApiServer({ model, name, host: options.host, port: options.port, route });
       warnIfExposed(options.host, 'use this model');
       const what = set

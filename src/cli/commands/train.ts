@@ -2,8 +2,9 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { isModelSize, MODEL_SIZES } from '../../engine/model.js';
-import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, train, type TrainEvent } from '../../engine/train.js';
+import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
+import type { TrainEvent } from '../../engine/train.js';
+import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS } from '../../engine/trainChoices.js';
 import { holdOut, readTrainingExamples } from '../../engine/trainingData.js';
 import { createProgress, type Progress } from '../../util/progress.js';
 import { nonNegativeInt, nonNegativeNumber, parseOptions, positiveInt, positiveNumber } from '../validate.js';
@@ -81,6 +82,7 @@ export function registerTrain(program: Command): void {
       const split = options.validation
         ? { train: all, validation: await readTrainingExamples(options.validation) }
         : holdOut(all, options.validationFraction, options.seed);
+      const { train } = await import('../../engine/train.js');
       const progress = trainProgress(options.json !== true);
       const result = await train({
         train: split.train,

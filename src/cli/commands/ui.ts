@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { startDashboard } from '../../server/dashboard/app.js';
 import { InputError } from '../../util/errors.js';
 import { untilInterrupted, warnIfExposed } from '../listening.js';
 import { nonNegativeInt, parseOptions } from '../validate.js';
@@ -27,6 +26,7 @@ export function registerUi(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(schema, raw);
       if (!existsSync(options.runs)) throw new InputError('no such folder', { file: options.runs, field: 'runs' });
+      const { startDashboard } = await import('../../server/dashboard/app.js');
       const server = await startDashboard({ runsDir: options.runs, host: options.host, port: options.port, scoreFiles: options.scores, seed: options.seed });
       warnIfExposed(options.host, 'read these runs');
       process.stdout.write(`dashboard of ${options.runs} at ${server.url}/\n`);

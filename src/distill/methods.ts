@@ -1,0 +1,10 @@
+/** The methods a distillation sweep trains students with: plain values, cheap to import (the CLI lists them). */
+import { COT_FORMATS } from './builders.js';
+
+/** The builders' methods, and `cot-<format>` for one CoT specialization format alone. */
+export const SWEEP_METHODS = ['standard-ft', 'standard-distill', 'step-by-step', 'cot', ...COT_FORMATS.map((f) => `cot-${f}` as const)] as const;
+export type SweepMethod = (typeof SWEEP_METHODS)[number];
+
+export function isSweepMethod(name: string): name is SweepMethod {
+  return (SWEEP_METHODS as readonly string[]).includes(name);
+}

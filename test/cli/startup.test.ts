@@ -1,0 +1,51 @@
+/**
+ * The command starts fast: describing commands and options loads no model layer, engine, chart, server
+ * or clustering package; each command loads what it needs when it runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../support/runCli.js';
+
+/** A module hook that prints every npm package the process resolves, once. */
+const TRACE_HOOK = `
+import { register } from 'node:module';
+register('data:text/javascript,' + encodeURIComponent(\`
+const seen = new Set();
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  const match = /node_modules\\\\/((@[^/]+\\\\/)?[^/]+)\\\\//.exec(resolved.url);
+  if (match && !seen.has(match[1])) { seen.add(match[1]); process.stderr.write('package ' + match[1] + '\\\\n'); }
+  return resolved;
+}\`));
+`;
+
+function packagesLoadedBy(args: string[]): string[] {
+  const result = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(TRACE_HOOK)}`, join(PROJECT_ROOT, 'bin', 'apprentice.js'), ...args], {
+    encoding: 'utf8',
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return [...result.stderr.matchAll(/^package (\S+)$/gm)].map((m) => m[1]!);
+}
+
+const HEAVY = ['vega', 'vega-lite', '@tensorflow/tfjs-core', 'onnxruntime-node', 'node-llama-cpp', 'fastify', 'better-sqlite3', 'openai', '@anthropic-ai/sdk', 'ml-kmeans'];
+
+describe('apprentice start-up', () => {
+  it('describes its commands and their options without loading the heavy packages', () => {
+    for (const args of [['--help'], ['eval', '--help'], ['train', '--help'], ['scale', 'run', '--help'], ['distill', 'run', '--help']]) {
+      const loaded = packagesLoadedBy(args);
+      expect(loaded, args.join(' ')).toContain('commander');
+      for (const heavy of HEAVY) expect(loaded, `${args.join(' ')} loaded ${heavy}`).not.toContain(heavy);
+    }
+  });
+
+  it('loads a command\'s own packages when it runs (the trace sees them)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apprentice-startup-'));
+    const rows = join(dir, 'rows.csv');
+    writeFileSync(rows, 'model,params,task,metric,score\na,1e8,t,acc,0.1\nb,1e9,t,acc,0.5\n');
+    const loaded = packagesLoadedBy(['scale', 'analyze', rows, '--out', join(dir, 'report'), '--json']);
+    expect(loaded).toEqual(expect.arrayContaining(['csv-parse', 'vega', 'vega-lite']));
+  });
+});
