@@ -17,7 +17,7 @@ export function formatSummaryTable(summary: RunSummary & { runDir: string; task?
     ]),
     ['tokens', `${summary.usage.promptTokens} prompt + ${summary.usage.completionTokens} completion`],
     ['cost', `$${summary.usage.costUsd.toFixed(4)}${summary.costPerCorrectUsd !== null ? `  ($${summary.costPerCorrectUsd.toFixed(5)} per correct answer)` : ''}`],
-    ['cached', `${summary.cachedCalls} of ${summary.n - summary.missing} examples answered from the cache`],
+    ...(summary.cachedCalls > 0 ? [['cached', `${summary.cachedCalls} of ${summary.n - summary.missing} examples answered from the cache`] as [string, string]] : []),
     ['run', summary.runDir],
   ];
   const width = Math.max(...rows.map(([key]) => key.length));

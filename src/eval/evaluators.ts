@@ -26,13 +26,20 @@ class CallTally {
   usage: TokenUsage = ZERO_USAGE;
   costUsd = 0;
   latencyMs = 0;
-  cached = true;
+  private calls = 0;
+  private allCached = true;
 
   add(usage: TokenUsage, meta: CallMeta | undefined): void {
+    this.calls += 1;
     this.usage = addUsage(this.usage, usage);
     this.costUsd += meta?.costUsd ?? 0;
     this.latencyMs += meta?.latencyMs ?? 0;
-    this.cached &&= meta?.cached ?? false;
+    this.allCached &&= meta?.cached ?? false;
+  }
+
+  /** Every call the example needed came from the cache (an example scored from a predictions file made none). */
+  get cached(): boolean {
+    return this.calls > 0 && this.allCached;
   }
 }
 

@@ -39,7 +39,8 @@ export function summarizeRecords(records: ExampleRecord[], total: number, seed =
   }
   const errors = records.filter((r) => r.error).length;
   const costUsd = records.reduce((sum, r) => sum + r.costUsd, 0);
-  const latencies = records.filter((r) => !r.cached && !r.error).map((r) => r.latencyMs).sort((a, b) => a - b);
+  // Latency is the calls' own: not a cache hit's, a failure's, or an example scored from a predictions file (no call, 0 ms).
+  const latencies = records.filter((r) => !r.cached && !r.error && r.latencyMs > 0).map((r) => r.latencyMs).sort((a, b) => a - b);
   return {
     n: total,
     scored: scoredRecords.length,

@@ -72,7 +72,11 @@ describe('apprentice eval --predictions', () => {
     writeFileSync(predictions, '{"index":0,"output":"Answer: positive"}\n{"index":1,"output":"Positive."}\n{"index":2,"output":"no idea"}\n');
     const result = await runCli([...baseArgs(file, dir), '--predictions', predictions]);
     expect(result.code, result.stderr).toBe(0);
-    expect(lastJson<Summary>(result)).toMatchObject({ n: 3, scored: 3, correct: 1, invalid: 1, errors: 0 });
+    // No model was called: nothing came from the cache, and there is no latency to report.
+    expect(lastJson<Summary>(result)).toMatchObject({ n: 3, scored: 3, correct: 1, invalid: 1, errors: 0, cachedCalls: 0, latencyMs: { mean: null } });
+    const table = await runCli([...baseArgs(file, dir).filter((arg) => arg !== '--json'), '--predictions', predictions]);
+    expect(table.stdout).toMatch(/accuracy\s+33\.3%/);
+    expect(table.stdout).not.toContain('from the cache');
   });
 
   it('names the file, line and field of a bad predictions line and exits 2', async () => {

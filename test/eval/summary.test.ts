@@ -64,9 +64,9 @@ describe('summarizeRecords', () => {
     expect(summarizeRecords(records, 4, 7).metrics).toEqual(first.metrics);
   });
 
-  it('takes latency from fresh answered calls only (not cached ones)', () => {
-    const records = [record(0, { latencyMs: 10 }), record(1, { latencyMs: 30 }), record(2, { latencyMs: 999, cached: true })];
-    const summary = summarizeRecords(records, 3);
+  it('takes latency from fresh answered calls only (not cached ones, not predictions scored without a call)', () => {
+    const records = [record(0, { latencyMs: 10 }), record(1, { latencyMs: 30 }), record(2, { latencyMs: 999, cached: true }), record(3, { latencyMs: 0 })];
+    const summary = summarizeRecords(records, 4);
     expect(summary.cachedCalls).toBe(1);
     expect(summary.latencyMs).toEqual({ mean: 20, p50: 10, p95: 30 });
   });
