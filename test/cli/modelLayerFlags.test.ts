@@ -1,6 +1,7 @@
 /**
  * The model-layer flags every model-using command shares, through the CLI against a loopback
- * OpenAI-compatible server: --api-key, --prices, --budget, --record (then replay:), --cache, --rpm and --tpm.
+ * OpenAI-compatible server: --api-key, --prices, --budget, --record (then replay:), --cache, --rpm and --tpm;
+ * and the request options of `generate`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
