@@ -252,7 +252,11 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     }
   }
   const resultFile = join(dir, 'result.json');
-  if (existsSync(resultFile)) return JSON.parse(readFileSync(resultFile, 'utf8')) as CellResult;
+  if (existsSync(resultFile)) {
+    const finished = JSON.parse(readFileSync(resultFile, 'utf8')) as CellResult;
+    // Its interval is recomputed from its answers, so a sweep resumed across versions reports one kind.
+    return finished.skipped ? finished : { ...finished, ...accuracyOf(finished.correctFlags) };
+  }
   writeFileSync(cellFile, JSON.stringify({ identity, method, fraction, seed, student: config.student, build: built.report }, null, 2) + '\n');
   if (built.rows.length === 0 || validation.rows.length === 0) {
     const skipped = Object.entries(built.rows.length === 0 ? built.report.skipped : validation.report.skipped)

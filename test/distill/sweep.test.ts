@@ -3,7 +3,7 @@
  * method trains a few steps with the built-in engine, students are evaluated through `builtin:`, a
  * finished cell is never redone, and the report agrees with the cells.
  */
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,11 +98,14 @@ describe('runSweep', () => {
 
     // A rerun keeps every finished cell: nothing is trained again.
     const resultFile = join(cellDir(out, 'standard-ft', 1, 0), 'result.json');
+    // A finished cell's interval is recomputed from its answers when read back (an older version stored another kind).
+    writeFileSync(resultFile, JSON.stringify({ ...JSON.parse(readFileSync(resultFile, 'utf8')), ci95: [0, 1] }));
     const before = statSync(resultFile).mtimeMs;
     const hub2 = new ModelHub({ cachePath: 'none' });
     try {
       const again = await runSweep(config, hub2);
       expect(again.cells.map((c) => c.accuracy)).toEqual(first.map((c) => c.accuracy));
+      expect(again.cells.map((c) => c.ci95)).toEqual(first.map((c) => c.ci95));
     } finally {
       await hub2.close();
     }
