@@ -53,7 +53,7 @@ export interface QuickstartScale {
 
 const EASY = 'steps=1-2,digits=1,distractors=0';
 
-/** The default run (about 6 minutes on 2 cores) and a reduced one for tests (well under a minute). */
+/** The default run (under 2 minutes on 2 cores with the onnx engine) and a reduced one for tests (seconds). */
 export const QUICKSTART_SCALES: Record<'default' | 'tiny', QuickstartScale> = {
   default: {
     dataset: `synthetic:${EASY},seed=0,train=760,validation=60,test=200`,

@@ -32,7 +32,7 @@ export function registerQuickstart(program: Command): void {
   program
     .command('quickstart')
     .description(
-      'offline main job: train a teacher on gold rationales, let it annotate a pool, distill students (standard fine-tuning, standard distillation, step-by-step) at several data fractions, and report (about 8 minutes on 2 cores)',
+      'offline main job: train a teacher on gold rationales, let it annotate a pool, distill students (standard fine-tuning, standard distillation, step-by-step) at several data fractions, and report (under 2 minutes on 2 cores)',
     )
     .option('--out <dir>', 'folder for the teacher, annotations, students and the report (rerun to resume)', 'runs/quickstart')
     .option('--scale <name>', 'default | tiny (a reduced budget: seconds, for tests and a first look)', 'default')
