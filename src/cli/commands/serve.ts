@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import { z } from 'zod';
+import type { GrimoireSet } from '../../grimoire/index.js';
+import type { ModelHub } from '../../models/hub.js';
 import { resolveServeTarget } from '../../server/target.js';
 import { InputError } from '../../util/errors.js';
 import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
@@ -36,11 +38,9 @@ export function registerServe(program: Command): void {
     try {
       const model = await hub.model(spec); // load now, so a bad file fails before listening
       if (options.dataset && !grimoireSet) throw new InputError('--dataset is only for a grimoire set folder', { field: 'dataset' });
-      const task = options.dataset ? (await (await import('../../data/load.js')).loadDataset(options.dataset)).task : undefined;
-      const set = grimoireSet ? await (await import('../../grimoire/index.js')).GrimoireSet.load(grimoireSet, { models: hub, ...(task ? { task } : {}) }) : undefined;
-      const route = set ? (await import('../../server/grimoire.js')).grimoireRouter(set) : undefined;
-      const { startApiServer } = await import('../../server/app.js');
-      const server = await startApiServer({ model, name, host: options.host, port: options.port, route });
+      const set = grimoireSet ? await loadGrimoireSet(grimoireSet, options.dataset, hub) : undefined;
+      const [{ startApiServer }, { grimoireRouter }] = await Promise.all([import('../../server/app.js'), import('../../server/grimoire.js')]);
+      const server = await startApiServer({ model, name, host: options.host, port: options.port, route: set ? grimoireRouter(set) : undefined });
       warnIfExposed(options.host, 'use this model');
       const what = set
         ? `${spec} with ${set.grimoires.length} grimoires of ${grimoireSet}, chosen by ${set.ranker ? 'the saved ranker' : 'similarity'}`
@@ -59,4 +59,11 @@ export function registerServe(program: Command): void {
       await hub.close();
     }
   });
+}
+
+/** A built grimoire set for the weak model; `dataset` names the task of a set that does not record it (an imported one). */
+async function loadGrimoireSet(dir: string, dataset: string | undefined, hub: ModelHub): Promise<GrimoireSet> {
+  const [{ loadDataset }, { GrimoireSet }] = await Promise.all([import('../../data/load.js'), import('../../grimoire/index.js')]);
+  const task = dataset ? (await loadDataset(dataset)).task : undefined;
+  return GrimoireSet.load(dir, { models: hub, ...(task ? { task } : {}) });
 }
