@@ -1,9 +1,9 @@
-/** `apprentice serve ...` in a child process, as a user runs it: waits for the printed URL, stops with Ctrl-C. */
+/** A listening command (`apprentice serve`, `apprentice ui`) in a child process, as a user runs it: waits for the printed URL, stops with Ctrl-C. */
 import type { ChildProcess } from 'node:child_process';
 import { runCli, type CliOptions, type CliResult } from './runCli.js';
 
 export interface ServingCli {
-  /** The OpenAI base URL it printed, e.g. http://127.0.0.1:41234/v1. */
+  /** The URL it printed, e.g. the OpenAI base URL http://127.0.0.1:41234/v1 of `serve`. */
   baseURL: string;
   /** Everything printed on stdout up to the URL. */
   output: string;
@@ -11,10 +11,20 @@ export interface ServingCli {
   stop(): Promise<CliResult>;
 }
 
-export async function startServeCli(args: string[], options: Omit<CliOptions, 'onSpawn'> = {}, timeoutMs = 60_000): Promise<ServingCli> {
+export function startServeCli(args: string[], options: Omit<CliOptions, 'onSpawn'> = {}, timeoutMs = 60_000): Promise<ServingCli> {
+  return startListeningCli(['serve', ...args], /at (http:\/\/127\.0\.0\.1:\d+\/v1)/, options, timeoutMs);
+}
+
+/** Runs `args` until stdout matches `urlPattern`, whose first group is the URL. */
+export async function startListeningCli(
+  args: string[],
+  urlPattern: RegExp,
+  options: Omit<CliOptions, 'onSpawn'> = {},
+  timeoutMs = 60_000,
+): Promise<ServingCli> {
   let child: ChildProcess | undefined;
   let output = '';
-  const result = runCli(['serve', ...args], { ...options, onSpawn: (spawned) => (child = spawned) });
+  const result = runCli(args, { ...options, onSpawn: (spawned) => (child = spawned) });
   const baseURL = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child?.kill('SIGKILL');
@@ -22,7 +32,7 @@ export async function startServeCli(args: string[], options: Omit<CliOptions, 'o
     }, timeoutMs);
     child!.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /at (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(output);
+      const match = urlPattern.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
