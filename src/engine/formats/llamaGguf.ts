@@ -166,7 +166,8 @@ export function llamaToGguf(options: LlamaGgufOptions): GgufFile {
   const metadata = new Map<string, GgufValue>([
     ['general.architecture', gguf.string(arch)],
     ['general.name', gguf.string(options.name ?? 'apprentice')],
-    ['general.file_type', gguf.uint32(tensorType === 'f16' ? 1 : 0)], // LLAMA_FTYPE_ALL_F32 / MOSTLY_F16
+    // llama_ftype: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q8_0 7, MOSTLY_BF16 32.
+    ['general.file_type', gguf.uint32({ f32: 0, f16: 1, q8_0: 7, bf16: 32 }[tensorType])],
     ['general.alignment', gguf.uint32(32)],
     [`${arch}.vocab_size`, gguf.uint32(config.vocabSize)],
     [`${arch}.context_length`, gguf.uint32(config.contextLength)],
