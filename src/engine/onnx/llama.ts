@@ -151,7 +151,7 @@ class LlamaGraph {
   /** Logits [N, vocab] and what the backward pass needs. */
   forward(): { logits: string; hf: string; normF: NormSaved; layers: LayerSaved[]; flatTokens: string; out: string } {
     const g = this.g;
-    const { dim, nLayers, nKvHeads } = this.config;
+    const { nLayers, nKvHeads } = this.config;
     const hd = this.hd;
     const flatTokens = g.reshape(this.tokens, g.ints([-1]));
     let x = g.op('Gather', ['model.embed_tokens.weight', flatTokens], { axis: 0 });
