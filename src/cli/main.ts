@@ -3,6 +3,7 @@
  * and turns known error types into a clear message and exit code.
  */
 import { Command, CommanderError } from 'commander';
+import { TrainingDivergedError } from '../engine/trainErrors.js';
 import { ModelError } from '../models/errors.js';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
@@ -21,7 +22,7 @@ import { registerServe } from './commands/serve.js';
 import { registerUi } from './commands/ui.js';
 
 /** Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 finished with failed model calls. */
-export const EXIT = { ok: 0, failure: 1, input: 2, callErrors: 3 } as const;
+export const EXIT = { ok: 0, failure: 1, input: 2, callErrors: 3, trainingDiverged: 4 } as const;
 
 export function buildProgram(): Command {
   const program = new Command('apprentice')
@@ -57,6 +58,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof InputError) {
       process.stderr.write(`error: ${error.message}\n`);
       return EXIT.input;
+    }
+    if (error instanceof TrainingDivergedError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.trainingDiverged;
     }
     if (error instanceof ModelError) {
       process.stderr.write(`error: model call failed (${error.kind}): ${error.message}\n`);

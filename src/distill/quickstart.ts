@@ -15,11 +15,11 @@
  *                run), both on the in-task test and on out-of-task tests
  *   6. report    report.html (with the plot), report.md, results.json
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import type { Dataset, Example, TaskDefinition } from '../data/types.js';
+import { weightsDigest } from '../engine/hfWeights.js';
 import type { LlamaConfig, ModelSize } from '../engine/model.js';
 import { train, type LossNormalization } from '../engine/train.js';
 import { ModelHub } from '../models/hub.js';
@@ -137,10 +137,6 @@ async function annotateWithStudentTeacher(
   const records = examples.map((example) => done.get(example.index)!);
   runDir.writeJson(SUMMARY_FILE, annotationStats(records, examples.length, task));
   return records;
-}
-
-function weightsDigest(dir: string): string {
-  return createHash('sha256').update(readFileSync(join(dir, 'model.safetensors'))).digest('hex');
 }
 
 function teacherAccuracy(labelText: string, records: readonly AnnotationRecord[]): TeacherAccuracy {

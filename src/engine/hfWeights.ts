@@ -4,6 +4,8 @@
  * must be there with its shape and finite values; tensors the config does not use (e.g. a tied model's copy of
  * lm_head, rotary caches) are ignored. Names and layout as stored (rotate-half q/k rows).
  */
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
@@ -70,4 +72,31 @@ export async function readHfWeights(dir: string, config: LlamaConfig): Promise<M
     weights.set(name, tensor.data);
   }
   return weights;
+}
+
+/**
+ * SHA-256 of a model folder's weights (model.safetensors, or the index and its shards in order): the one
+ * fingerprint of a checkpoint's weights that run identities and caches use. Read in chunks, so files past
+ * Node's 2 GiB readFile limit work. Undefined when there are no weights.
+ */
+export function weightsDigest(dir: string): string | undefined {
+  const hash = createHash('sha256');
+  const indexPath = join(dir, WEIGHTS_INDEX_FILE);
+  let files: string[];
+  if (existsSync(indexPath)) {
+    const map = (JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {};
+    files = [indexPath, ...[...new Set(Object.values(map))].sort().map((f) => join(dir, f))];
+  } else if (existsSync(join(dir, WEIGHTS_FILE))) files = [join(dir, WEIGHTS_FILE)];
+  else return undefined;
+  const chunk = Buffer.alloc(1 << 24);
+  for (const file of files) {
+    const fd = openSync(file, 'r');
+    try {
+      let n: number;
+      while ((n = readSync(fd, chunk, 0, chunk.length, null)) > 0) hash.update(chunk.subarray(0, n));
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return hash.digest('hex');
 }

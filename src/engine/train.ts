@@ -31,7 +31,9 @@ import { InputError } from '../util/errors.js';
 import { createRng, shuffle } from '../util/random.js';
 import { VERSION } from '../version.js';
 import { initBackend, tf } from './backend.js';
-import { loadCheckpoint, saveCheckpoint, TOKENIZER_JSON, WEIGHTS_FILE, type Checkpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, TOKENIZER_JSON, type Checkpoint } from './checkpoint.js';
+import { assertFinite, weightsDigest } from './hfWeights.js';
+import { TrainingDivergedError } from './trainErrors.js';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './formats/safetensors.js';
 import { configForSize, countParameters, initialWeights, LlamaModel, MODEL_SIZES, parameterShapes, tokenNll, type LlamaConfig, type ModelSize } from './model.js';
 import type { HostBatch } from './onnx/session.js';
@@ -40,6 +42,7 @@ import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type Train
 import { encodeExample, tokenizerCorpus, type EncodedExample, type TrainingExample } from './trainingData.js';
 
 export { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
+export { TrainingDivergedError } from './trainErrors.js';
 
 export interface TrainOptions {
   train: readonly TrainingExample[];
@@ -78,8 +81,14 @@ export interface TrainOptions {
   /** Validation examples used per evaluation, at most. Default 512. */
   maxValidationExamples?: number;
   seed?: number;
-  /** Continue the run found in outDir (it must have been started with the same data and options). */
+  /**
+   * Kept for compatibility; resuming is the default: a run's state found in outDir is continued when it is the
+   * same run (same data and options; the 'start' event's step and the result's resumedFrom say where), a fresh
+   * run starts when there is none, and another run's state is refused (an InputError) unless `restart`.
+   */
   resume?: boolean;
+  /** Discard any state in outDir and start over. */
+  restart?: boolean;
   /**
    * Warm start: a checkpoint folder whose weights and tokenizer the run starts from (the tokenizer is reused,
    * not retrained), with a fresh optimizer and learning-rate schedule. The architecture must be the one the
@@ -504,9 +513,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }),
   );
   const stateDir = join(options.outDir, STATE_DIR);
-  await mkdir(stateDir, { recursive: true });
   let state: TrainState | undefined;
-  if (options.resume) state = await readState(stateDir, identity);
+  if (options.restart) await rm(stateDir, { recursive: true, force: true });
+  else state = await readState(stateDir, identity);
+  await mkdir(stateDir, { recursive: true });
 
   // 1. Data.
   const tokenizer = init
@@ -525,7 +535,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ? initConfig(init.checkpoint, options, contextLength)
     : { ...configForSize(size, tokenizer.vocabSize, contextLength), ...options.model, vocabSize: tokenizer.vocabSize, contextLength };
   const weights = state
-    ? new Map([...(await readSafetensors(join(stateDir, state.files?.model ?? 'model.safetensors'))).tensors].map(([name, t]) => [name, t.data]))
+    ? await readStateWeights(join(stateDir, state.files?.model ?? 'model.safetensors'))
     : init
     ? init.checkpoint.weights
     : initialWeights(config, seed);
@@ -602,11 +612,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for (let start = 0; start < examples.length; start += microBatchSize) {
         const batch = makeBatch(examples.slice(start, start + microBatchSize), tokenizer.padId, tokenWeights.slice(start, start + microBatchSize), contextLength);
         const result = await engine.accumulate(batch);
+        if (!Number.isFinite(result.loss)) throw new TrainingDivergedError(step + 1, `the loss is ${result.loss}`, state.bestStep);
         loss += result.loss;
         intervalTasks.add(batch, result.nll);
         positions += batch.positions;
       }
       const gradNorm = engine.update(learningRate, step + 1, clipNorm);
+      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step + 1, `the gradient norm is ${gradNorm}`, state.bestStep);
       state.step = step + 1;
       intervalLoss += loss;
       intervalSteps += 1;
@@ -680,7 +692,7 @@ async function loadInit(dir: string, outDir: string): Promise<{ checkpoint: Chec
   const checkpoint = await loadCheckpoint(dir);
   const fingerprint = sha256Hex(
     canonicalJson({
-      weights: createHash('sha256').update(await readFile(join(dir, WEIGHTS_FILE))).digest('hex'),
+      weights: weightsDigest(dir),
       tokenizer: createHash('sha256').update(await readFile(join(dir, TOKENIZER_JSON))).digest('hex'),
       config: checkpoint.config,
     }),
@@ -717,20 +729,38 @@ function initConfig(checkpoint: Checkpoint, options: TrainOptions, contextLength
 }
 
 async function readState(stateDir: string, identity: string): Promise<TrainState | undefined> {
+  const file = join(stateDir, 'state.json');
   let text: string;
   try {
-    text = await readFile(join(stateDir, 'state.json'), 'utf8');
+    text = await readFile(file, 'utf8');
   } catch {
     return undefined; // nothing to resume: start fresh
   }
-  const state = JSON.parse(text) as TrainState;
+  let state: TrainState;
+  try {
+    state = JSON.parse(text) as TrainState;
+  } catch (error) {
+    throw new InputError(`the training state is not valid JSON (${(error as Error).message}); delete it or pass --restart to start over`, { file });
+  }
+  const fields: Array<[keyof TrainState, string]> = [['identity', 'string'], ['step', 'number'], ['bestStep', 'number'], ['evalsWithoutImprovement', 'number'], ['stoppedEarly', 'boolean']];
+  if (!state || typeof state !== 'object') throw new InputError('the training state is not a JSON object; delete it or pass --restart to start over', { file });
+  for (const [key, type] of fields) {
+    if (typeof state[key] !== type) throw new InputError(`expected a ${type}; delete the file or pass --restart to start over`, { file, field: key });
+  }
+  if (!Array.isArray(state.history)) throw new InputError('expected an array; delete the file or pass --restart to start over', { file, field: 'history' });
   if (state.identity !== identity) {
     throw new InputError(
-      'this folder holds a run with different data or options; use another --out or delete it to start over',
-      { file: join(stateDir, 'state.json') },
+      'this folder holds a run with different data or options; use another --out, or --restart to discard it and start over',
+      { file },
     );
   }
   return state;
+}
+
+async function readStateWeights(file: string): Promise<Map<string, Float32Array>> {
+  const { tensors } = await readSafetensors(file);
+  for (const [name, t] of tensors) assertFinite(name, t.data, file);
+  return new Map([...tensors].map(([name, t]) => [name, t.data]));
 }
 
 /** Loads a finished checkpoint as a model (for scoring with tfjs, e.g. in tests and the bench). */

@@ -9,9 +9,9 @@
  * The limiter sits inside the retry loop so each attempt takes a slot and counts against the
  * per-minute limits. Replay models skip the cache and the recorder (they already are recordings).
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { weightsDigest } from '../engine/hfWeights.js';
 import { InputError } from '../util/errors.js';
 import type { ModelIdentity } from './hash.js';
 import { BudgetLedger, withBudget } from './middleware/budget.js';
@@ -256,7 +256,7 @@ export function backendOf(spec: ModelSpec, env: NodeJS.ProcessEnv = process.env)
     case 'builtin': {
       const dir = resolve(spec.dir);
       return {
-        identity: { provider: 'builtin', model: dir, weights: fileDigest(join(dir, 'model.safetensors')) },
+        identity: { provider: 'builtin', model: dir, weights: safeWeightsDigest(dir) },
         endpoint: `builtin ${dir}`,
       };
     }
@@ -276,9 +276,9 @@ function fileStamp(path: string): string | undefined {
 }
 
 /** Content hash: built-in checkpoints are small, and a copied folder keeps its cached answers. */
-function fileDigest(path: string): string | undefined {
+function safeWeightsDigest(dir: string): string | undefined {
   try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
+    return weightsDigest(dir);
   } catch {
     return undefined;
   }

@@ -34,6 +34,7 @@ const schema = z.object({
   backend: z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']),
   threads: positiveInt.optional(),
   resume: z.boolean().optional(),
+  restart: z.boolean().optional(),
   json: z.boolean().optional(),
 });
 
@@ -53,7 +54,7 @@ export function registerTrain(program: Command): void {
       'warm start: begin from the weights and tokenizer of this checkpoint (same architecture; fresh optimizer and schedule)',
     )
     .requiredOption('--steps <n>', 'optimizer steps')
-    .requiredOption('--out <dir>', 'checkpoint folder (config.json, model.safetensors, tokenizer.json; state for --resume in training/)')
+    .requiredOption('--out <dir>', 'checkpoint folder (config.json, model.safetensors, tokenizer.json; the resumable state in training/)')
     .option('--batch-size <n>', 'examples per optimizer step', '16')
     .option('--micro-batch <n>', 'examples per forward/backward pass (gradient accumulation; lowers memory)')
     .option(
@@ -74,7 +75,8 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed for initialisation, data order and the validation hold-out', '0')
     .option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels) or tfjs (WebAssembly)", 'onnx')
     .option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)')
-    .option('--resume', 'continue the interrupted run in --out')
+    .option('--resume', 'continue the interrupted run in --out (the default whenever the same run\'s state is there)')
+    .option('--restart', "discard the run's state in --out and start over")
     .option('--json', 'print one JSON object with the results')
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(schema, raw);
@@ -106,7 +108,7 @@ export function registerTrain(program: Command): void {
         seed: options.seed,
         backend: options.backend,
         threads: options.threads,
-        resume: options.resume,
+        restart: options.restart,
         initFrom: options.initFrom,
         info: {
           data: resolve(options.data),
@@ -163,7 +165,8 @@ function trainProgress(enabled: boolean): { onEvent: (event: TrainEvent) => void
     if (event.type === 'start') {
       process.stderr.write(
         `train: ${event.parameters.toLocaleString('en-US')} parameters, ${event.trainExamples} training / ${event.validationExamples} validation examples` +
-          `${event.truncated ? `, ${event.truncated} cut to fit the context` : ''}${event.step ? `; resuming at step ${event.step}` : ''}\n`,
+          `${event.truncated ? `, ${event.truncated} cut to fit the context` : ''}` +
+          `${event.step ? `; resuming the interrupted run at step ${event.step} (its state is in the --out folder; --restart starts over)` : ''}\n`,
       );
       progress = createProgress({ label: 'train', total: event.steps, initial: event.step, fields: 'tokens' });
     } else if (event.type === 'step') {
