@@ -1,11 +1,11 @@
-/** `apprentice export`: a student checkpoint as a GGUF file for llama.cpp, Ollama and node-llama-cpp. */
+/** `apprentice export`: a student checkpoint as a GGUF file (llama.cpp, node-llama-cpp), an Ollama folder or a Hugging Face folder. */
 import { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions } from '../validate.js';
 
 const schema = z.object({
-  format: z.enum(['gguf']),
-  dtype: z.enum(['f32', 'f16']),
+  format: z.enum(['gguf', 'ollama', 'hf']),
+  dtype: z.enum(['f32', 'f16', 'q8_0']),
   out: z.string().min(1),
   json: z.boolean().optional(),
 });
@@ -13,17 +13,28 @@ const schema = z.object({
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('write a student checkpoint folder (from apprentice train) as a GGUF file')
+    .description('write a student checkpoint folder (from apprentice train) as a GGUF file, an Ollama folder or a Hugging Face folder')
     .argument('<dir>', 'the checkpoint folder')
-    .option('--format <format>', 'output format: gguf', 'gguf')
-    .option('--dtype <type>', 'matrix storage: f32 (exact) or f16 (half the size)', 'f32')
-    .requiredOption('--out <file>', 'the .gguf file to write')
+    .option('--format <format>', 'gguf (one file), ollama (folder: GGUF + Modelfile) or hf (Hugging Face folder)', 'gguf')
+    .option('--dtype <type>', 'GGUF matrix storage: f32 (exact), f16 (half the size) or q8_0 (about a quarter)', 'f32')
+    .requiredOption('--out <path>', 'the .gguf file (gguf) or the folder (ollama, hf) to write')
     .option('--json', 'print one JSON object')
     .action(async (dir: string, raw: Record<string, unknown>) => {
       const options = parseOptions(schema, raw);
-      const { exportGguf } = await import('../../engine/export.js');
-      const result = await exportGguf(dir, options.out, { dtype: options.dtype });
-      if (options.json) process.stdout.write(JSON.stringify({ ...result, format: options.format, dtype: options.dtype }) + '\n');
-      else process.stdout.write(`wrote ${result.path} (${result.parameters.toLocaleString('en-US')} parameters, ${options.dtype})\n`);
+      const engine = await import('../../engine/export.js');
+      const say = (result: Record<string, unknown>, text: string): void => {
+        process.stdout.write(options.json ? JSON.stringify({ ...result, format: options.format }) + '\n' : text + '\n');
+      };
+      if (options.format === 'hf') {
+        const result = await engine.exportHf(dir, options.out);
+        say(result, `wrote ${result.path} (${result.files.join(', ')})`);
+        return;
+      }
+      const result = options.format === 'ollama'
+        ? await engine.exportOllama(dir, options.out, { dtype: options.dtype })
+        : await engine.exportGguf(dir, options.out, { dtype: options.dtype });
+      const what = `${result.parameters.toLocaleString('en-US')} parameters, ${options.dtype}`;
+      const modelfile = 'modelfile' in result ? `; ${result.modelfile}: ollama create <name> -f ${result.modelfile}` : '';
+      say({ ...result, dtype: options.dtype }, `wrote ${result.path} (${what})${modelfile}`);
     });
 }

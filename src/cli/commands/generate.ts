@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
+import { InputError } from '../../util/errors.js';
 import { nonNegativeNumber, parseOptions, positiveInt, unescapeCliText } from '../validate.js';
 
 const schema = modelLayerSchema.extend({
@@ -11,6 +12,7 @@ const schema = modelLayerSchema.extend({
   maxTokens: positiveInt,
   temperature: nonNegativeNumber,
   stop: z.string().optional(),
+  raw: z.boolean().optional(),
   json: z.boolean().optional(),
 });
 
@@ -24,6 +26,7 @@ export function registerGenerate(program: Command): void {
     .option('--max-tokens <n>', 'maximum tokens to generate', '256')
     .option('--temperature <t>', 'sampling temperature (0 = greedy)', '0')
     .option('--stop <s>', 'a stop string')
+    .option('--raw', 'send the prompt text as it is, without the chat template or prompt format (not with --system)')
     .option('--json', 'print the full response as JSON');
   addModelLayerOptions(command).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(schema, raw);
@@ -34,8 +37,9 @@ export function registerGenerate(program: Command): void {
         ...(options.system ? [{ role: 'system' as const, content: unescapeCliText(options.system) }] : []),
         { role: 'user' as const, content: unescapeCliText(options.prompt) },
       ];
+      if (options.raw && options.system) throw new InputError('--raw sends the prompt as it is: leave out --system', { field: 'system' });
       const response = await model.generate({
-        messages,
+        ...(options.raw ? { prompt: unescapeCliText(options.prompt), raw: true } : { messages }),
         maxTokens: options.maxTokens,
         temperature: options.temperature,
         ...(options.stop ? { stop: [unescapeCliText(options.stop)] } : {}),
