@@ -3,7 +3,8 @@
  *
  *   config.json              LlamaForCausalLM config, plus an "apprentice" section recording how it was made
  *   model.safetensors        F32 weights under Hugging Face Llama names
- *   tokenizer.json           the byte-level BPE (and tokenizer_config.json naming its special tokens)
+ *   tokenizer.json           the byte-level BPE (and tokenizer_config.json naming its special tokens), or a
+ *                            pretrained base's own tokenizer files (apprentice.tokenizer = "hf")
  *   generation_config.json   bos / eos / pad ids
  *
  * The engine rotates interleaved pairs where Hugging Face rotates halves: ./rotaryLayout.ts converts the q/k rows
@@ -16,7 +17,8 @@ import { parameterShapes, parseHfConfig, toHfConfigFields, type LlamaConfig } fr
 import { writeSafetensors, type SafetensorsTensor } from './formats/safetensors.js';
 import { readHfWeights, WEIGHTS_FILE } from './hfWeights.js';
 import { convertRotaryLayout } from './rotaryLayout.js';
-import { Tokenizer } from './tokenizer.js';
+import { tokenizerFiles, loadTextTokenizer } from './tokenizers/files.js';
+import type { TextTokenizer } from './tokenizers/textTokenizer.js';
 
 export const CONFIG_JSON = 'config.json';
 export { WEIGHTS_FILE } from './hfWeights.js';
@@ -26,19 +28,19 @@ export interface Checkpoint {
   config: LlamaConfig;
   /** Hugging Face names, engine (interleaved rotary) layout. */
   weights: Map<string, Float32Array>;
-  tokenizer: Tokenizer;
+  tokenizer: TextTokenizer;
   /** The "apprentice" section of config.json: how the model was made. */
   info: Record<string, unknown>;
 }
 
-export function toHfConfig(config: LlamaConfig, tokenizer: Tokenizer, info: Record<string, unknown>): Record<string, unknown> {
+export function toHfConfig(config: LlamaConfig, tokenizer: TextTokenizer, info: Record<string, unknown>): Record<string, unknown> {
   return {
     ...toHfConfigFields(config),
-    bos_token_id: tokenizer.bosId,
-    eos_token_id: tokenizer.eosId,
+    bos_token_id: tokenizer.bosId ?? null,
+    eos_token_id: tokenizer.eosIds.length > 1 ? [...tokenizer.eosIds] : tokenizer.eosId,
     pad_token_id: tokenizer.padId,
     torch_dtype: 'float32',
-    apprentice: info,
+    apprentice: { ...info, tokenizer: tokenizer.kind },
   };
 }
 
@@ -67,11 +69,7 @@ export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promi
   };
   const json = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
   await atomically(WEIGHTS_FILE, (p) => writeSafetensors(p, tensors, { format: 'pt' }));
-  await atomically(TOKENIZER_JSON, (p) => tokenizer.saveTokenizerJson(p));
-  await atomically('tokenizer_config.json', (p) => writeFile(p, json(tokenizer.toHfTokenizerConfig())));
-  await atomically('generation_config.json', (p) =>
-    writeFile(p, json({ bos_token_id: tokenizer.bosId, eos_token_id: tokenizer.eosId, pad_token_id: tokenizer.padId })),
-  );
+  for (const file of tokenizerFiles(tokenizer)) await atomically(file.name, (p) => writeFile(p, file.text, 'utf8'));
   await atomically(CONFIG_JSON, (p) => writeFile(p, json(toHfConfig(config, tokenizer, info))));
 }
 
@@ -90,9 +88,9 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     throw new InputError(`invalid JSON: ${(error as Error).message}`, { file: configPath });
   }
   const { config, info } = fromHfConfig(json, configPath);
-  const tokenizerPath = join(dir, TOKENIZER_JSON);
-  const roles = await readTokenizerRoles(join(dir, 'tokenizer_config.json'));
-  const tokenizer = await Tokenizer.loadTokenizerJson(tokenizerPath, roles);
+  // A folder the engine wrote records its tokenizer's kind; any other (a base model's) has a Hugging Face tokenizer.
+  const kind = info.tokenizer === 'bpe' || (info.tokenizer === undefined && Object.keys(info).length > 0) ? 'bpe' : 'hf';
+  const tokenizer = await loadTextTokenizer(dir, kind);
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new InputError(`the tokenizer has ${tokenizer.vocabSize} tokens, more than vocab_size ${config.vocabSize}`, {
       file: configPath,
@@ -101,22 +99,4 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   }
   const weights = convertRotaryLayout(await readHfWeights(dir, config), config, 'half', 'interleaved');
   return { config, weights, tokenizer, info };
-}
-
-async function readTokenizerRoles(path: string): Promise<{ bos?: string; eos?: string; pad?: string }> {
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-  const role = (key: string): string | undefined => (typeof json[key] === 'string' ? (json[key] as string) : undefined);
-  const roles: { bos?: string; eos?: string; pad?: string } = {};
-  const bos = role('bos_token');
-  const eos = role('eos_token');
-  const pad = role('pad_token');
-  if (bos) roles.bos = bos;
-  if (eos) roles.eos = eos;
-  if (pad) roles.pad = pad;
-  return roles;
 }

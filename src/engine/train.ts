@@ -40,6 +40,8 @@ import type { HostBatch } from './onnx/session.js';
 import { Tokenizer, trainTokenizer } from './tokenizer.js';
 import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
 import { encodeExample, tokenizerCorpus, type EncodedExample, type TrainingExample } from './trainingData.js';
+import { defaultPromptFormat, parsePromptFormat, RAW_FORMAT, type PromptFormat } from './tokenizers/promptFormat.js';
+import type { TextTokenizer } from './tokenizers/textTokenizer.js';
 
 export { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
 export { TrainingDivergedError } from './trainErrors.js';
@@ -96,6 +98,13 @@ export interface TrainOptions {
    * given, must match it (an InputError names the difference). Its contents are part of the run identity.
    */
   initFrom?: string;
+  /**
+   * A pretrained base to fine-tune (all of its weights): a Hugging Face folder (config.json, safetensors,
+   * tokenizer.json). Its architecture, weights and tokenizer are used as they are; examples are written in its
+   * prompt format (its chat template when it has one, else raw text); contextLength (default min(256, the
+   * base's)) is the training sequence length. Its contents are part of the run identity.
+   */
+  base?: string;
   /** Default 'onnx' (see TrainBackend). */
   backend?: TrainBackend;
   /**
@@ -498,8 +507,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const evalEvery = options.evalEvery ?? Math.max(1, Math.round(steps / 10));
   const clipNorm = options.clipNorm ?? 1;
   if (options.train.length === 0) throw new InputError('there are no training examples', { field: 'data' });
-  const init = options.initFrom === undefined ? undefined : await loadInit(options.initFrom, options.outDir);
-  const contextLength = options.contextLength ?? init?.checkpoint.config.contextLength ?? 256;
+  if (options.base !== undefined && options.initFrom !== undefined) {
+    throw new InputError('give either a base to fine-tune or a checkpoint to warm-start from, not both', { field: 'base' });
+  }
+  const initDir = options.base ?? options.initFrom;
+  const init = initDir === undefined ? undefined : await loadInit(initDir, options.outDir, options.base !== undefined ? 'base' : 'initFrom');
+  const contextLength = options.contextLength ?? (options.base !== undefined ? Math.min(256, init!.checkpoint.config.contextLength) : init?.checkpoint.config.contextLength ?? 256);
+  const format: PromptFormat = !init
+    ? RAW_FORMAT
+    : options.base !== undefined
+    ? defaultPromptFormat(init.checkpoint.tokenizer)
+    : parsePromptFormat(init.checkpoint.info.promptFormat, join(initDir!, 'config.json'));
 
   const identity = sha256Hex(
     canonicalJson({
@@ -509,7 +527,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       weightDecay: options.weightDecay, beta1: options.beta1, beta2: options.beta2, clipNorm, evalEvery, seed,
       // Only when not the default, so runs started before the option existed still resume.
       ...(lossNormalization === 'token' ? {} : { lossNormalization }),
-      ...(init ? { initFrom: init.fingerprint } : {}),
+      ...(init && options.initFrom !== undefined ? { initFrom: init.fingerprint } : {}),
+      ...(init && options.base !== undefined ? { base: init.fingerprint } : {}),
+      ...(format.type === 'raw' ? {} : { format }),
     }),
   );
   const stateDir = join(options.outDir, STATE_DIR);
@@ -524,15 +544,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     : state
     ? await Tokenizer.loadTokenizerJson(join(options.outDir, TOKENIZER_JSON))
     : trainTokenizer(tokenizerCorpus(options.train), { vocabSize: options.vocabSize ?? MODEL_SIZES[size].vocabSize, minFrequency: 2 });
-  if (!state) await tokenizer.saveTokenizerJson(join(options.outDir, TOKENIZER_JSON));
-  const trainSet = options.train.map((e) => encodeExample(e, tokenizer, contextLength));
+  // A trained BPE is saved now, so that a killed run resumes with it.
+  if (!state && tokenizer instanceof Tokenizer) await tokenizer.saveTokenizerJson(join(options.outDir, TOKENIZER_JSON));
+  const trainSet = options.train.map((e) => encodeExample(e, tokenizer, contextLength, format));
   const validationSet = options.validation
     .slice(0, options.maxValidationExamples ?? 512)
-    .map((e) => encodeExample(e, tokenizer, contextLength));
+    .map((e) => encodeExample(e, tokenizer, contextLength, format));
 
   // 2. Model (and optimizer).
   const config: LlamaConfig = init
-    ? initConfig(init.checkpoint, options, contextLength)
+    ? initConfig(init.checkpoint, options, contextLength, options.base !== undefined)
     : { ...configForSize(size, tokenizer.vocabSize, contextLength), ...options.model, vocabSize: tokenizer.vocabSize, contextLength };
   const weights = state
     ? await readStateWeights(join(stateDir, state.files?.model ?? 'model.safetensors'))
@@ -558,7 +579,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const info = {
     ...options.info, engine: `apprentice ${VERSION} (${engine.description})`, size: init && !options.size ? (init.checkpoint.info.size ?? null) : size, seed, steps, batchSize, learningRate: peak,
     trainExamples: trainSet.length, validationExamples: validationSet.length, lossNormalization,
-    ...(init ? { initFrom: resolve(options.initFrom as string) } : {}),
+    ...(options.initFrom !== undefined ? { initFrom: resolve(options.initFrom) } : {}),
+    ...(options.base !== undefined ? { base: resolve(options.base) } : {}),
+    promptFormat: format,
   };
 
   const saveBest = async (): Promise<void> => {
@@ -685,9 +708,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 }
 
 /** The checkpoint a warm start begins from, and a fingerprint of its weights and tokenizer (for the run identity). */
-async function loadInit(dir: string, outDir: string): Promise<{ checkpoint: Checkpoint; fingerprint: string }> {
+async function loadInit(dir: string, outDir: string, field: 'base' | 'initFrom'): Promise<{ checkpoint: Checkpoint; fingerprint: string }> {
   if (resolve(dir) === resolve(outDir)) {
-    throw new InputError('a run cannot start from the checkpoint it writes; choose another --out', { field: 'initFrom', file: dir });
+    throw new InputError('a run cannot start from the checkpoint it writes; choose another --out', { field, file: dir });
+  }
+  if (field === 'base' && /\.gguf$/i.test(dir)) {
+    throw new InputError(
+      "fine-tuning a GGUF base is not supported yet (its tokenizer would have to be rebuilt from the GGUF metadata); give the model's Hugging Face folder",
+      { field, file: dir },
+    );
   }
   const checkpoint = await loadCheckpoint(dir);
   const fingerprint = sha256Hex(
@@ -704,8 +733,16 @@ async function loadInit(dir: string, outDir: string): Promise<{ checkpoint: Chec
  * The architecture of a warm start: the checkpoint's; what the options ask for (size, model overrides, context
  * length, vocabulary) must be the same, or an InputError names each difference.
  */
-function initConfig(checkpoint: Checkpoint, options: TrainOptions, contextLength: number): LlamaConfig {
+function initConfig(checkpoint: Checkpoint, options: TrainOptions, contextLength: number, isBase: boolean): LlamaConfig {
   const have = checkpoint.config;
+  if (isBase) {
+    // A base keeps its architecture; the sequence length may be shorter than its context.
+    if (options.size || options.model) throw new InputError('a base keeps its own architecture: drop --size and model overrides', { field: 'base', file: options.base });
+    if (contextLength > have.contextLength) {
+      throw new InputError(`the sequence length ${contextLength} is longer than the base's context (${have.contextLength})`, { field: 'context', file: options.base });
+    }
+    return { ...have };
+  }
   const asked: Partial<LlamaConfig> = {
     ...(options.size ? configForSize(options.size, have.vocabSize, contextLength) : {}),
     ...options.model,
@@ -764,7 +801,7 @@ async function readStateWeights(file: string): Promise<Map<string, Float32Array>
 }
 
 /** Loads a finished checkpoint as a model (for scoring with tfjs, e.g. in tests and the bench). */
-export async function loadModel(dir: string): Promise<{ model: LlamaModel; tokenizer: Tokenizer }> {
+export async function loadModel(dir: string): Promise<{ model: LlamaModel; tokenizer: TextTokenizer }> {
   await initBackend();
   const checkpoint = await loadCheckpoint(dir);
   return { model: new LlamaModel(checkpoint.config, checkpoint.weights), tokenizer: checkpoint.tokenizer };

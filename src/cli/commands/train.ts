@@ -26,6 +26,7 @@ const schema = z.object({
   clip: nonNegativeNumber,
   context: positiveInt.optional(),
   initFrom: z.string().min(1).optional(),
+  base: z.string().min(1).optional(),
   vocabSize: positiveInt.optional(),
   evalEvery: positiveInt.optional(),
   patience: positiveInt.optional(),
@@ -53,6 +54,7 @@ export function registerTrain(program: Command): void {
       '--init-from <dir>',
       'warm start: begin from the weights and tokenizer of this checkpoint (same architecture; fresh optimizer and schedule)',
     )
+    .option('--base <dir>', 'fine-tune a pretrained model: its Hugging Face folder (config.json, safetensors, tokenizer.json); keeps its architecture, tokenizer and chat template')
     .requiredOption('--steps <n>', 'optimizer steps')
     .requiredOption('--out <dir>', 'checkpoint folder (config.json, model.safetensors, tokenizer.json; the resumable state in training/)')
     .option('--batch-size <n>', 'examples per optimizer step', '16')
@@ -110,10 +112,12 @@ export function registerTrain(program: Command): void {
         threads: options.threads,
         restart: options.restart,
         initFrom: options.initFrom,
+        base: options.base,
         info: {
           data: resolve(options.data),
           validation: options.validation ? resolve(options.validation) : null,
           ...(options.initFrom ? { initFrom: resolve(options.initFrom) } : {}),
+          ...(options.base ? { base: resolve(options.base) } : {}),
         },
         onEvent: progress.onEvent,
       }).finally(progress.stop);
