@@ -197,9 +197,10 @@ export function llamaToGguf(options: LlamaGgufOptions): GgufFile {
     found.set(name, weight.data);
   }
   const laidOut = convertRotaryLayout(found, config, options.rotary ?? 'interleaved', ggufRotaryLayout(config));
-  const tensors: GgufTensor[] = shapes.map(({ name, shape }) => ({
-    name, shape, data: laidOut.get(name) as Float32Array, type: shape.length === 1 ? 'f32' : tensorType,
-  }));
+  // Q8_0 needs rows in blocks of 32; a matrix whose rows are not falls back to F16, as llama.cpp's converter does.
+  const typeOf = (shape: number[]): GgmlTensorType =>
+    shape.length === 1 ? 'f32' : tensorType === 'q8_0' && (shape[shape.length - 1] as number) % 32 !== 0 ? 'f16' : tensorType;
+  const tensors: GgufTensor[] = shapes.map(({ name, shape }) => ({ name, shape, data: laidOut.get(name) as Float32Array, type: typeOf(shape) }));
   const factors = ropeFreqFactors(config);
   if (factors) tensors.unshift({ name: 'rope_freqs.weight', shape: [factors.length], data: factors, type: 'f32' });
   return { metadata, tensors };
