@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { InputError } from '../../util/errors.js';
 import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
 import type { TrainEvent } from '../../engine/train.js';
 import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS } from '../../engine/trainChoices.js';
@@ -34,6 +35,8 @@ const schema = z.object({
   backend: z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']),
   threads: positiveInt.optional(),
   resume: z.boolean().optional(),
+  promptFormat: z.enum(['raw', 'chat']).optional(),
+  system: z.string().optional(),
   json: z.boolean().optional(),
 });
 
@@ -75,9 +78,12 @@ export function registerTrain(program: Command): void {
     .option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels) or tfjs (WebAssembly)", 'onnx')
     .option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)')
     .option('--resume', 'continue the interrupted run in --out')
+    .option('--prompt-format <format>', "raw ([bos] prompt completion eos) or chat (the base tokenizer's chat template); default: the source's, else raw")
+    .option('--system <text>', 'system prompt of the chat format (recorded; every path that runs the student adds it)')
     .option('--json', 'print one JSON object with the results')
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(schema, raw);
+      if (options.promptFormat === 'raw' && options.system !== undefined) throw new InputError('--system needs --prompt-format chat', { field: 'system' });
       const all = await readTrainingExamples(options.data);
       const split = options.validation
         ? { train: all, validation: await readTrainingExamples(options.validation) }
@@ -108,6 +114,9 @@ export function registerTrain(program: Command): void {
         threads: options.threads,
         resume: options.resume,
         initFrom: options.initFrom,
+        ...(options.promptFormat || options.system !== undefined
+          ? { promptFormat: options.promptFormat === 'raw' ? { type: 'raw' as const } : { type: 'chat' as const, ...(options.system !== undefined ? { system: options.system } : {}) } }
+          : {}),
         info: {
           data: resolve(options.data),
           validation: options.validation ? resolve(options.validation) : null,
