@@ -40,7 +40,7 @@ import type { HostBatch } from './onnx/session.js';
 import { Tokenizer, trainTokenizer } from './tokenizer.js';
 import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
 import { encodeExample, tokenizerCorpus, type EncodedExample, type TrainingExample } from './trainingData.js';
-import { defaultPromptFormat, parsePromptFormat, RAW_FORMAT, type PromptFormat } from './tokenizers/promptFormat.js';
+import { checkPromptFormat, defaultPromptFormat, parsePromptFormat, RAW_FORMAT, type PromptFormat } from './tokenizers/promptFormat.js';
 import type { TextTokenizer } from './tokenizers/textTokenizer.js';
 
 export { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
@@ -112,6 +112,11 @@ export interface TrainOptions {
    * The tfjs backend takes its threads from APPRENTICE_WASM_THREADS (./backend.ts).
    */
   threads?: number;
+  /**
+   * How rows become token sequences (./tokenizers/promptFormat.ts): raw, or chat with the tokenizer's template.
+   * Default: the warm-start source's, a base's chat format when it has a chat template, else raw. Recorded in config.json as apprentice.promptFormat.
+   */
+  promptFormat?: PromptFormat;
   /** Recorded in config.json's "apprentice" section (e.g. the data file). */
   info?: Record<string, unknown>;
   onEvent?: (event: TrainEvent) => void;
@@ -513,11 +518,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const initDir = options.base ?? options.initFrom;
   const init = initDir === undefined ? undefined : await loadInit(initDir, options.outDir, options.base !== undefined ? 'base' : 'initFrom');
   const contextLength = options.contextLength ?? (options.base !== undefined ? Math.min(256, init!.checkpoint.config.contextLength) : init?.checkpoint.config.contextLength ?? 256);
-  const format: PromptFormat = !init
+  const format: PromptFormat = options.promptFormat ?? (!init
     ? RAW_FORMAT
     : options.base !== undefined
     ? defaultPromptFormat(init.checkpoint.tokenizer)
-    : parsePromptFormat(init.checkpoint.info.promptFormat, join(initDir!, 'config.json'));
+    : parsePromptFormat(init.checkpoint.info.promptFormat, join(initDir!, 'config.json')));
 
   const identity = sha256Hex(
     canonicalJson({
@@ -529,7 +534,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(lossNormalization === 'token' ? {} : { lossNormalization }),
       ...(init && options.initFrom !== undefined ? { initFrom: init.fingerprint } : {}),
       ...(init && options.base !== undefined ? { base: init.fingerprint } : {}),
-      ...(format.type === 'raw' ? {} : { format }),
+      ...(format.type === 'raw' ? {} : { promptFormat: format }),
     }),
   );
   const stateDir = join(options.outDir, STATE_DIR);
@@ -546,6 +551,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     : trainTokenizer(tokenizerCorpus(options.train), { vocabSize: options.vocabSize ?? MODEL_SIZES[size].vocabSize, minFrequency: 2 });
   // A trained BPE is saved now, so that a killed run resumes with it.
   if (!state && tokenizer instanceof Tokenizer) await tokenizer.saveTokenizerJson(join(options.outDir, TOKENIZER_JSON));
+  checkPromptFormat(format, tokenizer);
   const trainSet = options.train.map((e) => encodeExample(e, tokenizer, contextLength, format));
   const validationSet = options.validation
     .slice(0, options.maxValidationExamples ?? 512)

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { InputError } from '../../util/errors.js';
 import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
 import type { TrainEvent } from '../../engine/train.js';
 import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS } from '../../engine/trainChoices.js';
@@ -36,6 +37,8 @@ const schema = z.object({
   threads: positiveInt.optional(),
   resume: z.boolean().optional(),
   restart: z.boolean().optional(),
+  promptFormat: z.enum(['raw', 'chat']).optional(),
+  system: z.string().optional(),
   json: z.boolean().optional(),
 });
 
@@ -79,9 +82,12 @@ export function registerTrain(program: Command): void {
     .option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)')
     .option('--resume', 'continue the interrupted run in --out (the default whenever the same run\'s state is there)')
     .option('--restart', "discard the run's state in --out and start over")
+    .option('--prompt-format <format>', "raw ([bos] prompt completion eos) or chat (the base tokenizer's chat template); default: the source's, else raw")
+    .option('--system <text>', 'system prompt of the chat format (recorded; every path that runs the student adds it)')
     .option('--json', 'print one JSON object with the results')
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(schema, raw);
+      if (options.promptFormat === 'raw' && options.system !== undefined) throw new InputError('--system needs --prompt-format chat', { field: 'system' });
       const all = await readTrainingExamples(options.data);
       const split = options.validation
         ? { train: all, validation: await readTrainingExamples(options.validation) }
@@ -113,6 +119,9 @@ export function registerTrain(program: Command): void {
         restart: options.restart,
         initFrom: options.initFrom,
         base: options.base,
+        ...(options.promptFormat || options.system !== undefined
+          ? { promptFormat: options.promptFormat === 'raw' ? { type: 'raw' as const } : { type: 'chat' as const, ...(options.system !== undefined ? { system: options.system } : {}) } }
+          : {}),
         info: {
           data: resolve(options.data),
           validation: options.validation ? resolve(options.validation) : null,
