@@ -23,7 +23,7 @@ export function withExamples(command: Command, examples: readonly string[]): Com
 export function showUsageLineAfterErrors(program: Command): void {
   const visit = (command: Command, path: string[]): void => {
     const name = [...path, command.name()];
-    command.showHelpAfterError(`usage: ${name.join(' ')} ${command.usage()}  (${name.join(' ')} --help for every option)`);
+    command.showHelpAfterError(`usage: ${name.join(' ')} ${command.usage()}  (more: ${name.join(' ')} --help)`);
     for (const sub of command.commands) visit(sub, name);
   };
   visit(program, []);
