@@ -60,6 +60,10 @@ export default tseslint.config(
     rules: { 'import-x/no-restricted-paths': ['warn', { zones: upwardImportZones }] },
   },
   {
+    files: ['.dependency-cruiser.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
+  },
+  {
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
