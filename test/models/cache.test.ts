@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/models/errors.js';
 import { withCache } from '../../src/models/middleware/cache.js';
 import { CallCache, defaultCachePath } from '../../src/models/middleware/cacheStore.js';
-import { withMeta } from '../../src/models/middleware/wrap.js';
+import { withMeta } from '../../src/models/core/meta.js';
 import type { GenerateRequest } from '../../src/models/types.js';
 import { InputError } from '../../src/util/errors.js';
 import { defaultAnswer, delay, FakeModel, settle } from './fakes.js';

@@ -4,10 +4,11 @@
  * successful answer is stored. Failures are never stored, so they are retried next run.
  * Identical calls in flight at the same time share one call below (single-flight).
  */
-import { callKey, type ModelIdentity } from '../hash.js';
+import { callKey, type ModelIdentity } from '../core/hash.js';
 import type { CallMeta, LanguageModel, ModelResponse } from '../types.js';
 import type { CallCache } from './cacheStore.js';
-import { stripMeta, withMeta, wrapModel } from './wrap.js';
+import { stripMeta, withMeta } from '../core/meta.js';
+import { wrapModel } from './wrap.js';
 
 export interface CacheOptions {
   cache: CallCache;

@@ -12,8 +12,8 @@
  */
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { InputError } from '../../util/errors.js';
-import { ModelError } from '../errors.js';
-import { abortError, type SdkErrorClasses, translateSdkError } from './httpErrors.js';
+import { abortError, ModelError } from '../core/errors.js';
+import { type SdkErrorClasses, translateSdkError } from './httpErrors.js';
 import type {
   CallOptions,
   GenerateRequest,

@@ -15,8 +15,8 @@
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { InputError } from '../../util/errors.js';
-import { isModelError, ModelError } from '../errors.js';
-import { abortError, type SdkErrorClasses, translateSdkError } from './httpErrors.js';
+import { abortError, isModelError, ModelError } from '../core/errors.js';
+import { type SdkErrorClasses, translateSdkError } from './httpErrors.js';
 import type {
   CallOptions,
   ChatMessage,
