@@ -1,12 +1,13 @@
 /**
  * Dollar cost of model calls: a built-in price table for common hosted models, overridable by a
- * user JSON/YAML file (`--prices`). Local providers cost nothing. An unknown hosted model costs 0
+ * user JSON/YAML file (`--prices`). Local providers cost nothing (their descriptors say `pricing: 'free'`). An unknown hosted model costs 0
  * and is reported once, so a run never crashes (or silently overspends) over a missing price.
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../util/errors.js';
+import { providerNamed } from './registry.js';
 import type { TokenUsage } from './types.js';
 
 /** USD per one million tokens. */
@@ -69,8 +70,10 @@ export const DEFAULT_PRICES: PriceTable = {
   'claude-3-haiku*': { input: 0.25, output: 1.25 },
 };
 
-/** Providers that run on this machine (or replay recordings): their calls cost nothing. */
-export const LOCAL_PROVIDERS: ReadonlySet<string> = new Set(['gguf', 'builtin', 'replay']);
+/** Whether a provider's calls cost nothing (local models, recordings), as its descriptor says. */
+export function isFreeProvider(provider: string): boolean {
+  return providerNamed(provider)?.pricing === 'free';
+}
 
 export function loadPriceTable(path: string): PriceTable {
   let text: string;
@@ -141,7 +144,7 @@ export class Pricer {
     const id = `${provider}:${model}`;
     if (this.resolved.has(id)) return this.resolved.get(id);
     let price = lookup(this.tables[0] ?? [], [model, id]);
-    if (!price) price = LOCAL_PROVIDERS.has(provider) ? FREE : lookup(this.tables[1] ?? [], [model, id]);
+    if (!price) price = isFreeProvider(provider) ? FREE : lookup(this.tables[1] ?? [], [model, id]);
     this.resolved.set(id, price);
     return price;
   }

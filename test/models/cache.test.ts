@@ -116,7 +116,7 @@ describe('cache middleware', () => {
   it('stores the spec, cost and time of the original call, and flushes queued writes on close', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'apprentice-cache-')), 'cache.sqlite');
     const cache = new CallCache(path);
-    const response = { completions: [{ text: 'x', finishReason: 'stop' }], usage: { promptTokens: 1, completionTokens: 1 } };
+    const response = { completions: [{ text: 'x', finishReason: 'stop' as const }], usage: { promptTokens: 1, completionTokens: 1 } };
     cache.put('k', { spec: 'openai:m', kind: 'generate', response, costUsd: 0.5, createdAt: 1234 });
     cache.close();
     const reopened = openCache(path);

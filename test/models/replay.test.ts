@@ -71,7 +71,7 @@ describe('replay provider', () => {
   it('reads every *.jsonl file of a directory, later lines winning', () => {
     const dir = join(tempDir(), 'recordings');
     mkdirSync(dir);
-    const response = (text: string) => ({ completions: [{ text, finishReason: 'stop' }], usage: { promptTokens: 1, completionTokens: 1 } });
+    const response = (text: string) => ({ completions: [{ text, finishReason: 'stop' as const }], usage: { promptTokens: 1, completionTokens: 1 } });
     writeRecording(join(dir, 'a.jsonl'), [{ kind: 'generate', request: ask('x'), response: response('old') }]);
     writeRecording(join(dir, 'b.jsonl'), [
       { kind: 'generate', request: ask('x'), response: response('new') },

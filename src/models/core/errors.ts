@@ -48,6 +48,18 @@ export class ModelError extends Error {
   }
 }
 
+/** A request setting the provider cannot honour, refused before the call is sent (hub option `unsupportedSettings: 'refuse'`). */
+export class UnsupportedSettingError extends ModelError {
+  /** The setting, as named in GenerateRequest (e.g. 'seed', 'logprobs'). */
+  readonly setting: string;
+
+  constructor(setting: string, message: string) {
+    super('unsupported', message);
+    this.name = 'UnsupportedSettingError';
+    this.setting = setting;
+  }
+}
+
 export function isModelError(error: unknown): error is ModelError {
   return error instanceof ModelError;
 }

@@ -6,7 +6,7 @@
  * Sample i of a request with sampleIndex s and n samples gets sampleIndex s*n + i, so the n = 1
  * request with sampleIndex 0 is the same call as the first sample of any n > 1 request with s = 0.
  */
-import type { GenerateRequest, GenerateResponse } from '../types.js';
+import type { CallWarning, GenerateRequest, GenerateResponse } from '../types.js';
 
 export function splitSamples(request: GenerateRequest): GenerateRequest[] {
   const n = request.n ?? 1;
@@ -23,6 +23,8 @@ export function mergeSamples(responses: GenerateResponse[]): GenerateResponse {
       completionTokens: responses.reduce((sum, r) => sum + r.usage.completionTokens, 0),
     },
   };
+  const warnings = mergeWarnings(responses.map((response) => response.warnings));
+  if (warnings) merged.warnings = warnings;
   const metas = responses.map((response) => response.meta);
   if (metas.every((meta) => meta !== undefined)) {
     merged.meta = {
@@ -33,4 +35,11 @@ export function mergeSamples(responses: GenerateResponse[]): GenerateResponse {
     };
   }
   return merged;
+}
+
+/** The warnings of several answers to one request, each setting's warning once; undefined when there are none. */
+export function mergeWarnings(lists: ReadonlyArray<readonly CallWarning[] | undefined>): CallWarning[] | undefined {
+  const bySetting = new Map<string, CallWarning>();
+  for (const list of lists) for (const warning of list ?? []) if (!bySetting.has(warning.setting)) bySetting.set(warning.setting, warning);
+  return bySetting.size ? [...bySetting.values()] : undefined;
 }

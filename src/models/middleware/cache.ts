@@ -5,7 +5,8 @@
  * Identical calls in flight at the same time share one call below (single-flight).
  */
 import { callKey, type ModelIdentity } from '../core/hash.js';
-import type { CallMeta, LanguageModel, ModelResponse } from '../types.js';
+import { typedCompletions } from '../core/finish.js';
+import type { CallMeta, GenerateResponse, LanguageModel, ModelResponse } from '../types.js';
 import type { CallCache } from './cacheStore.js';
 import { stripMeta, withMeta } from '../core/meta.js';
 import { wrapModel } from './wrap.js';
@@ -26,7 +27,7 @@ export function withCache(model: LanguageModel, options: CacheOptions): Language
     const started = now();
     const key = callKey(identity, kind, request);
     const stored = cache.get(key);
-    if (stored) return withMeta(stored.response, hitMeta(now() - started));
+    if (stored) return withMeta(kind === 'generate' ? typedCompletions(stored.response as GenerateResponse) : stored.response, hitMeta(now() - started));
 
     const shared = inFlight.get(key);
     if (shared) {

@@ -37,6 +37,7 @@ import type {
   Completion,
   EmbedRequest,
   EmbedResponse,
+  FinishReason,
   GenerateRequest,
   GenerateResponse,
   GenerateStreamEvent,
@@ -261,7 +262,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     const generated: Token[] = [];
     const probs: number[] = [];
     let text = '';
-    let finishReason = 'length';
+    let finishReason: FinishReason = 'length';
     let cut = -1;
     let sent = '';
     const send = (upTo: number) => {

@@ -5,6 +5,7 @@
  * ModelError('replay_miss') naming it, never with an empty answer.
  */
 import { ModelError } from '../core/errors.js';
+import { typedCompletions } from '../core/finish.js';
 import { recordingKey } from '../core/hash.js';
 import { readRecordings } from '../core/recording.js';
 import { mergeSamples, splitSamples } from '../core/samples.js';
@@ -25,7 +26,9 @@ export function createReplayModel(options: { spec: string; path: string }): Lang
 
   const find = (kind: CallKind, request: ModelRequest): ModelResponse | undefined => {
     const entry = recordings.get(recordingKey(kind, request));
-    return entry ? structuredClone(entry.response) : undefined;
+    if (!entry) return undefined;
+    const response = structuredClone(entry.response);
+    return kind === 'generate' ? typedCompletions(response as GenerateResponse) : response;
   };
 
   const answer = (kind: CallKind, request: ModelRequest): ModelResponse => {
