@@ -32,6 +32,15 @@ export interface Backend {
   endpoint: string;
 }
 
+/** USD per one million tokens. */
+export interface Price {
+  input: number;
+  output: number;
+}
+
+/** Keys are model names or globs (`*`, `?`), optionally prefixed by the provider: `openai:gpt-4o*`. */
+export type PriceTable = Record<string, Price>;
+
 /** A request setting a provider will not honour for a request, and why. */
 export interface UnsupportedSetting {
   setting: RequestSetting;
@@ -51,6 +60,8 @@ export interface ProviderDescriptor<S extends ParsedSpec = ParsedSpec> {
   backend(spec: S, env: NodeJS.ProcessEnv): Backend;
   /** 'free': local models and recordings cost nothing; 'price table': priced by model name (--prices overrides). */
   readonly pricing: 'free' | 'price table';
+  /** Built-in prices of its hosted models (part of pricing.ts's DEFAULT_PRICES, checked as of DEFAULT_PRICES_AS_OF). */
+  readonly prices?: PriceTable;
   /** Whether `--record` records its calls (a replay's answers already are recordings). */
   readonly recorded: boolean;
   /** Whether it runs in-process and decodes `--local-parallel` sequences together. */

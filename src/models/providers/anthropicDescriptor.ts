@@ -1,5 +1,5 @@
 /** `anthropic:<model>`: the Anthropic Messages API (implementation: anthropic.ts). */
-import { trimSlash, type ProviderDescriptor, type UnsupportedSetting } from '../core/descriptor.js';
+import { trimSlash, type PriceTable, type ProviderDescriptor, type UnsupportedSetting } from '../core/descriptor.js';
 
 export interface AnthropicSpec {
   provider: 'anthropic';
@@ -8,6 +8,22 @@ export interface AnthropicSpec {
 }
 
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
+
+/** USD per 1M tokens (as of pricing.ts's DEFAULT_PRICES_AS_OF). */
+const PRICES: PriceTable = {
+  'claude-opus-4-6*': { input: 5, output: 25 },
+  'claude-opus-4-5*': { input: 5, output: 25 },
+  'claude-opus-4-1*': { input: 15, output: 75 },
+  'claude-opus-4-0*': { input: 15, output: 75 },
+  'claude-opus-4-2025*': { input: 15, output: 75 },
+  'claude-sonnet-4*': { input: 3, output: 15 },
+  'claude-3-7-sonnet*': { input: 3, output: 15 },
+  'claude-3-5-sonnet*': { input: 3, output: 15 },
+  'claude-haiku-4-5*': { input: 1, output: 5 },
+  'claude-3-5-haiku*': { input: 0.8, output: 4 },
+  'claude-3-opus*': { input: 15, output: 75 },
+  'claude-3-haiku*': { input: 0.25, output: 1.25 },
+};
 
 export const anthropicDescriptor: ProviderDescriptor<AnthropicSpec> = {
   name: 'anthropic',
@@ -26,6 +42,7 @@ export const anthropicDescriptor: ProviderDescriptor<AnthropicSpec> = {
     return { identity: { provider: 'anthropic', model: spec.model, baseURL }, endpoint: `anthropic ${baseURL}` };
   },
   pricing: 'price table',
+  prices: PRICES,
   recorded: true,
   localParallel: false,
   servedName: (spec) => spec.model,
