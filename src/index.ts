@@ -6,12 +6,14 @@
  */
 export { ModelHub, registerProvider, type ModelHubOptions } from './models/hub.js';
 export { parseModelSpec, type ModelSpec } from './models/spec.js';
-export { isModelError, ModelError, type ModelErrorKind } from './models/errors.js';
+export { isModelError, ModelError, UnsupportedSettingError, type ModelErrorKind } from './models/errors.js';
 export type {
+  CallWarning,
   ChatMessage,
   Completion,
   EmbedRequest,
   EmbedResponse,
+  FinishReason,
   GenerateRequest,
   GenerateResponse,
   LanguageModel,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as apprentice from '../src/index.js';
-import { writeRecording } from '../src/models/providers/replay.js';
+import { writeRecording } from '../src/models/core/recording.js';
 
 describe('the library entry', () => {
   it('calls a model through the hub, loads a dataset and extracts answers', async () => {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import YAML from 'yaml';
 import { InputError } from '../util/errors.js';
+import { declaredSpec } from './options.js';
 
 /**
  * Gives every command under `program` a `--config <file>` option. The file is read as soon as the option
@@ -33,7 +34,8 @@ function applyConfigFile(command: Command, path: string): void {
     }
     const source = command.getOptionValueSource(key);
     if (source === 'cli' || source === 'env') continue;
-    command.setOptionValueWithSource(key, option.variadic ? asList(value) : normalise(value), 'config');
+    const list = option.variadic || declaredSpec(command, key)?.repeatable;
+    command.setOptionValueWithSource(key, list ? asList(value) : normalise(value), 'config');
   }
 }
 
@@ -56,7 +58,7 @@ function readConfig(path: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** A variadic option (`--scores a.csv b.csv`) takes a list, or one value. */
+/** A variadic (`--scores a.csv b.csv`) or repeatable (`--generic a --generic b`) option takes a list, or one value. */
 function asList(value: unknown): string[] {
   return (Array.isArray(value) ? value : [value]).map(String);
 }

@@ -8,6 +8,7 @@ import { ModelError } from '../models/errors.js';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { addConfigOption } from './config.js';
+import { markRequiredOptionsInHelp, showUsageLineAfterErrors, withExamples } from './help.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDistill } from './commands/distill.js';
 import { registerEval } from './commands/eval.js';
@@ -28,8 +29,9 @@ export function buildProgram(): Command {
   const program = new Command('apprentice')
     .description('Make small language models do what large ones do, and measure it honestly.')
     .version(VERSION)
-    .showHelpAfterError()
     .exitOverride();
+  markRequiredOptionsInHelp(program);
+  withExamples(program, ['apprentice quickstart --scale tiny', 'apprentice eval --help']);
   registerQuickstart(program);
   registerEval(program);
   registerCompare(program);
@@ -43,6 +45,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerUi(program);
   addConfigOption(program);
+  showUsageLineAfterErrors(program);
   return program;
 }
 

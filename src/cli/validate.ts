@@ -1,20 +1,5 @@
-/**
- * Commander parses the command line; zod turns the raw option values (from flags or a config file)
- * into typed settings, with one clear message per bad value.
- */
+/** The zod checks option specs (./options.ts) share, and the escapes a shell user types. */
 import { z } from 'zod';
-import { InputError } from '../util/errors.js';
-
-export function parseOptions<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.output<S> {
-  const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  const messages = result.error.issues.map((issue) => {
-    const name = issue.path.map(String).join('.');
-    const flag = name ? `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : 'options';
-    return `${flag}: ${issue.message}`;
-  });
-  throw new InputError(messages.join('; '));
-}
 
 export const positiveInt = z.coerce.number().int().positive();
 export const nonNegativeInt = z.coerce.number().int().nonnegative();

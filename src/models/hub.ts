@@ -2,18 +2,16 @@
  * The single entry point to models: a spec string becomes a provider wrapped once by the
  * middleware stack, outermost first:
  *
- *   sample fan-out (n > 1 without native n) → usage tracking → cache → budget → meter (cost, latency)
+ *   setting check (warn about or refuse settings the provider cannot honour) → sample fan-out (n > 1
+ *   without native n) → usage tracking → cache → budget → meter (cost, latency)
  *   → retry (backoff) → endpoint limiter (concurrency, RPM/TPM, Retry-After pause) → per-attempt timeout
  *   → record (--record) → provider
  *
  * The limiter sits inside the retry loop so each attempt takes a slot and counts against the
  * per-minute limits. Replay models skip the cache and the recorder (they already are recordings).
  */
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { weightsDigest } from '../engine/hfWeights.js';
-import { InputError } from '../util/errors.js';
-import type { ModelIdentity } from './hash.js';
+import type { Backend, ProviderContext } from './core/descriptor.js';
+import { RecordingWriter } from './core/recording.js';
 import { BudgetLedger, withBudget } from './middleware/budget.js';
 import { withCache } from './middleware/cache.js';
 import { CallCache, defaultCachePath } from './middleware/cacheStore.js';
@@ -22,20 +20,19 @@ import { withSampleFanOut } from './middleware/fanOut.js';
 import { EndpointLimiter, withLimiter } from './middleware/limiter.js';
 import { withMeter } from './middleware/meter.js';
 import { withUsageTracking } from './middleware/observe.js';
-import { RecordingWriter, withRecording } from './middleware/record.js';
+import { withRecording } from './middleware/record.js';
 import { withRetry } from './middleware/retry.js';
+import { withSettingCheck, type UnsupportedSettingPolicy } from './middleware/settings.js';
 import { withTimeout } from './middleware/timeout.js';
 import { Pricer, type PriceTable } from './pricing.js';
-import { parseModelSpec, type ModelSpec, type ProviderName } from './spec.js';
+import { descriptorOf, type ModelSpec, type ProviderName } from './registry.js';
+import { parseModelSpec } from './spec.js';
 import type { CallRecord, LanguageModel } from './types.js';
 import { UsageTracker } from './usage.js';
 
-export interface ProviderContext {
-  apiKey?: string;
-  /** Local models (gguf, builtin): calls decoded together. */
-  parallel?: number;
-}
+export type { ProviderContext } from './core/descriptor.js';
 
+/** Creates a provider for a parsed spec, in place of its descriptor's own `load` (tests, embedding apps). */
 export type ProviderFactory<P extends ProviderName = ProviderName> = (
   spec: Extract<ModelSpec, { provider: P }>,
   context: ProviderContext,
@@ -45,34 +42,10 @@ type FactoryTable = { [P in ProviderName]?: ProviderFactory<P> };
 
 const registeredFactories: FactoryTable = {};
 
-/** Makes a provider available to every hub (e.g. the built-in engine registers `builtin`). */
+/** Makes every hub create `name`'s models with this factory instead of the provider's own. */
 export function registerProvider<P extends ProviderName>(name: P, factory: ProviderFactory<P>): void {
   (registeredFactories as Record<string, unknown>)[name] = factory;
 }
-
-// Providers load on first use, so an OpenAI run never loads node-llama-cpp and vice versa.
-const builtInFactories: FactoryTable = {
-  openai: async (spec, { apiKey }) => {
-    const { createOpenAIModel } = await import('./providers/openai.js');
-    return createOpenAIModel({ spec: spec.spec, model: spec.model, baseURL: spec.baseURL, apiKey });
-  },
-  anthropic: async (spec, { apiKey }) => {
-    const { createAnthropicModel } = await import('./providers/anthropic.js');
-    return createAnthropicModel({ spec: spec.spec, model: spec.model, apiKey });
-  },
-  gguf: async (spec, { parallel }) => {
-    const { createGgufModel } = await import('./providers/gguf.js');
-    return createGgufModel({ spec: spec.spec, path: spec.path, parallel });
-  },
-  replay: async (spec) => {
-    const { createReplayModel } = await import('./providers/replay.js');
-    return createReplayModel({ spec: spec.spec, path: spec.path });
-  },
-  builtin: async (spec, { parallel }) => {
-    const { createBuiltinModel } = await import('./providers/builtin.js');
-    return createBuiltinModel({ spec: spec.spec, dir: spec.dir, parallel });
-  },
-};
 
 export interface ModelHubOptions {
   /** SQLite cache file, `:memory:`, or 'none'. Default: $APPRENTICE_CACHE or ~/.cache/apprentice/cache.sqlite. */
@@ -98,9 +71,15 @@ export interface ModelHubOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   random?: () => number;
-  /** Where warnings go (unknown prices, cache write failures). Default stderr. */
+  /**
+   * A generation setting the provider cannot honour (e.g. `seed` for Anthropic): 'warn' (default) sends
+   * the call without it, and the answer's `warnings` name it (reported once per model and setting);
+   * 'refuse' refuses the call before it is sent with an UnsupportedSettingError naming the setting.
+   */
+  unsupportedSettings?: UnsupportedSettingPolicy;
+  /** Where warnings go (unknown prices, cache write failures, settings a provider ignores). Default stderr. */
   warn?: (message: string) => void;
-  /** Factories for this hub only, taking precedence over registered and built-in ones. */
+  /** Factories for this hub only, taking precedence over registered ones and the providers' own. */
   providers?: FactoryTable;
   /** Environment used for defaults (cache path, base URLs). Default process.env. */
   env?: NodeJS.ProcessEnv;
@@ -121,6 +100,7 @@ export class ModelHub {
   private cache: CallCache | undefined;
   private recorder: RecordingWriter | undefined;
   private closed = false;
+  private readonly warned = new Set<string>();
 
   constructor(options: ModelHubOptions = {}) {
     this.options = options;
@@ -187,12 +167,13 @@ export class ModelHub {
   }
 
   private async build(spec: ModelSpec): Promise<LanguageModel> {
+    const descriptor = descriptorOf(spec);
     const provider = await this.createProvider(spec);
-    const { identity, endpoint } = backendOf(spec, this.env);
+    const { identity, endpoint } = descriptor.backend(spec, this.env);
     const { clock } = this;
 
     let model = provider;
-    if (this.options.recordPath && spec.provider !== 'replay') {
+    if (this.options.recordPath && descriptor.recorded) {
       model = withRecording(model, { writer: this.recordingWriter() });
     }
     model = withTimeout(model, { timeoutMs: this.options.timeoutMs });
@@ -203,21 +184,26 @@ export class ModelHub {
     const cache = identity ? this.callCache() : undefined;
     if (cache && identity) model = withCache(model, { cache, identity, now: clock.now });
     model = withUsageTracking(model, { tracker: this.usage, now: clock.now });
-    return withSampleFanOut(model);
+    model = withSampleFanOut(model);
+    return withSettingCheck(model, {
+      unsupported: descriptor.unsupportedSettings?.bind(descriptor),
+      policy: this.options.unsupportedSettings,
+      report: (warning) => this.warnOnce(`${model.spec} ${warning.setting}`, warning.message),
+    });
   }
 
   private async createProvider(spec: ModelSpec): Promise<LanguageModel> {
-    const name = spec.provider;
-    const factory = (this.options.providers?.[name] ?? registeredFactories[name] ?? builtInFactories[name]) as
-      | ProviderFactory
-      | undefined;
-    if (!factory) {
-      throw new InputError(
-        `provider "${name}" is not available yet in this version of Apprentice (model spec "${spec.spec}")`,
-        { field: 'model' },
-      );
-    }
-    return factory(spec, { apiKey: this.options.apiKey, parallel: this.options.localParallel });
+    const descriptor = descriptorOf(spec);
+    const context: ProviderContext = { apiKey: this.options.apiKey };
+    if (descriptor.localParallel) context.parallel = this.options.localParallel;
+    const factory = (this.options.providers?.[spec.provider] ?? registeredFactories[spec.provider]) as ProviderFactory | undefined;
+    return factory ? factory(spec, context) : descriptor.load(spec, context);
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    (this.options.warn ?? ((text: string) => process.stderr.write(`warning: ${text}\n`)))(message);
   }
 
   private callCache(): CallCache | undefined {
@@ -234,56 +220,8 @@ export class ModelHub {
 
 /**
  * What identifies the backend in cache keys (none for replay: it is not cached) and which
- * endpoint's limits apply.
+ * endpoint's limits apply: the provider descriptor's answer.
  */
-export function backendOf(spec: ModelSpec, env: NodeJS.ProcessEnv = process.env): {
-  identity?: ModelIdentity;
-  endpoint: string;
-} {
-  switch (spec.provider) {
-    case 'openai': {
-      const baseURL = trimSlash(spec.baseURL ?? env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1');
-      return { identity: { provider: 'openai', model: spec.model, baseURL }, endpoint: `openai ${baseURL}` };
-    }
-    case 'anthropic': {
-      const baseURL = trimSlash(env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com');
-      return { identity: { provider: 'anthropic', model: spec.model, baseURL }, endpoint: `anthropic ${baseURL}` };
-    }
-    case 'gguf': {
-      const path = resolve(spec.path);
-      return { identity: { provider: 'gguf', model: path, weights: fileStamp(path) }, endpoint: `gguf ${path}` };
-    }
-    case 'builtin': {
-      const dir = resolve(spec.dir);
-      return {
-        identity: { provider: 'builtin', model: dir, weights: safeWeightsDigest(dir) },
-        endpoint: `builtin ${dir}`,
-      };
-    }
-    case 'replay':
-      return { endpoint: `replay ${resolve(spec.path)}` };
-  }
-}
-
-/** Size and modification time: cheap for multi-gigabyte GGUF files, and changes when the file is replaced. */
-function fileStamp(path: string): string | undefined {
-  try {
-    const stats = statSync(path);
-    return `${stats.size}:${Math.round(stats.mtimeMs)}`;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Content hash: built-in checkpoints are small, and a copied folder keeps its cached answers. */
-function safeWeightsDigest(dir: string): string | undefined {
-  try {
-    return weightsDigest(dir);
-  } catch {
-    return undefined;
-  }
-}
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
+export function backendOf(spec: ModelSpec, env: NodeJS.ProcessEnv = process.env): Backend {
+  return descriptorOf(spec).backend(spec, env);
 }

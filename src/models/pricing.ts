@@ -1,76 +1,29 @@
 /**
- * Dollar cost of model calls: a built-in price table for common hosted models, overridable by a
- * user JSON/YAML file (`--prices`). Local providers cost nothing. An unknown hosted model costs 0
- * and is reported once, so a run never crashes (or silently overspends) over a missing price.
+ * Dollar cost of model calls: a built-in price table for common hosted models (each provider's
+ * descriptor lists its own), overridable by a user JSON/YAML file (`--prices`). Local providers cost
+ * nothing (their descriptors say `pricing: 'free'`). An unknown hosted model costs 0 and is reported
+ * once, so a run never crashes (or silently overspends) over a missing price.
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../util/errors.js';
+import type { Price, PriceTable } from './core/descriptor.js';
+import { PROVIDERS, providerNamed } from './registry.js';
 import type { TokenUsage } from './types.js';
 
-/** USD per one million tokens. */
-export interface Price {
-  input: number;
-  output: number;
-}
+export type { Price, PriceTable } from './core/descriptor.js';
 
-/** Keys are model names or globs (`*`, `?`), optionally prefixed by the provider: `openai:gpt-4o*`. */
-export type PriceTable = Record<string, Price>;
-
-/** Date the built-in prices were checked against the providers' published price lists. */
+/** Date the built-in prices (the hosted providers' descriptors' `prices`) were checked against the published price lists. */
 export const DEFAULT_PRICES_AS_OF = '2026-03';
 
-export const DEFAULT_PRICES: PriceTable = {
-  // OpenAI
-  'gpt-5.4*': { input: 2.5, output: 15 },
-  'gpt-5.1*': { input: 1.25, output: 10 },
-  'gpt-5': { input: 1.25, output: 10 },
-  'gpt-5-20*': { input: 1.25, output: 10 },
-  'gpt-5-codex*': { input: 1.25, output: 10 },
-  'gpt-5-pro*': { input: 15, output: 120 },
-  'gpt-5-mini*': { input: 0.25, output: 2 },
-  'gpt-5-nano*': { input: 0.05, output: 0.4 },
-  'gpt-4.1*': { input: 2, output: 8 },
-  'gpt-4.1-mini*': { input: 0.4, output: 1.6 },
-  'gpt-4.1-nano*': { input: 0.1, output: 0.4 },
-  'gpt-4o*': { input: 2.5, output: 10 },
-  'gpt-4o-2024-05-13': { input: 5, output: 15 },
-  'gpt-4o-mini*': { input: 0.15, output: 0.6 },
-  'gpt-4-turbo*': { input: 10, output: 30 },
-  'gpt-4': { input: 30, output: 60 },
-  'gpt-4-0613': { input: 30, output: 60 },
-  'gpt-3.5-turbo*': { input: 0.5, output: 1.5 },
-  'gpt-3.5-turbo-instruct*': { input: 1.5, output: 2 },
-  'davinci-002': { input: 2, output: 2 },
-  'babbage-002': { input: 0.4, output: 0.4 },
-  'o1*': { input: 15, output: 60 },
-  'o1-mini*': { input: 1.1, output: 4.4 },
-  'o1-pro*': { input: 150, output: 600 },
-  'o3*': { input: 2, output: 8 },
-  'o3-mini*': { input: 1.1, output: 4.4 },
-  'o3-pro*': { input: 20, output: 80 },
-  'o4-mini*': { input: 1.1, output: 4.4 },
-  'text-embedding-3-small': { input: 0.02, output: 0 },
-  'text-embedding-3-large': { input: 0.13, output: 0 },
-  'text-embedding-ada-002': { input: 0.1, output: 0 },
-  // Anthropic
-  'claude-opus-4-6*': { input: 5, output: 25 },
-  'claude-opus-4-5*': { input: 5, output: 25 },
-  'claude-opus-4-1*': { input: 15, output: 75 },
-  'claude-opus-4-0*': { input: 15, output: 75 },
-  'claude-opus-4-2025*': { input: 15, output: 75 },
-  'claude-sonnet-4*': { input: 3, output: 15 },
-  'claude-3-7-sonnet*': { input: 3, output: 15 },
-  'claude-3-5-sonnet*': { input: 3, output: 15 },
-  'claude-haiku-4-5*': { input: 1, output: 5 },
-  'claude-3-5-haiku*': { input: 0.8, output: 4 },
-  'claude-3-opus*': { input: 15, output: 75 },
-  'claude-3-haiku*': { input: 0.25, output: 1.25 },
-};
+/** The built-in price table: every provider descriptor's own prices. */
+export const DEFAULT_PRICES: PriceTable = Object.assign({}, ...PROVIDERS.map((descriptor) => descriptor.prices ?? {}));
 
-/** Providers that run on this machine (or replay recordings): their calls cost nothing. */
-export const LOCAL_PROVIDERS: ReadonlySet<string> = new Set(['gguf', 'builtin', 'replay']);
+/** Whether a provider's calls cost nothing (local models, recordings), as its descriptor says. */
+export function isFreeProvider(provider: string): boolean {
+  return providerNamed(provider)?.pricing === 'free';
+}
 
 export function loadPriceTable(path: string): PriceTable {
   let text: string;
@@ -141,7 +94,7 @@ export class Pricer {
     const id = `${provider}:${model}`;
     if (this.resolved.has(id)) return this.resolved.get(id);
     let price = lookup(this.tables[0] ?? [], [model, id]);
-    if (!price) price = LOCAL_PROVIDERS.has(provider) ? FREE : lookup(this.tables[1] ?? [], [model, id]);
+    if (!price) price = isFreeProvider(provider) ? FREE : lookup(this.tables[1] ?? [], [model, id]);
     this.resolved.set(id, price);
     return price;
   }

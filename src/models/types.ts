@@ -54,10 +54,22 @@ export interface TokenLogprob {
   logprob: number;
 }
 
+/**
+ * Why a completion ended, the same for every provider:
+ * - 'stop': the model ended its answer, or a stop string was reached;
+ * - 'length': maxTokens (or the context) was reached;
+ * - 'content_filter': the provider withheld or cut the answer (a filter, a refusal);
+ * - 'tool_calls': the model asked for a tool;
+ * - 'error': the backend reported that generation failed part way;
+ * - 'other': anything else (the provider's own reason is in `rawFinishReason`).
+ */
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'error' | 'other';
+
 export interface Completion {
   text: string;
-  /** 'stop' (natural end or stop string), 'length' (hit maxTokens), or provider-specific. */
-  finishReason: string;
+  finishReason: FinishReason;
+  /** The provider's own word when `finishReason` is 'other' (e.g. Anthropic's 'pause_turn'). */
+  rawFinishReason?: string;
   /** Per-token log-probabilities of `text`, when requested and available. */
   logprobs?: TokenLogprob[];
 }
@@ -72,9 +84,27 @@ export interface CallMeta {
   attempts: number;
 }
 
+/** A setting of a generation request (the sampling parameters). */
+export type RequestSetting = keyof SamplingParams;
+
+/**
+ * Something the caller asked for and did not get, said instead of dropped silently. A provider that
+ * cannot honour a setting (Anthropic and `seed`, a server that returns no logprobs) still answers, with
+ * a warning naming the setting; with the hub's `unsupportedSettings: 'refuse'` such a call is refused
+ * before it is sent (an UnsupportedSettingError naming the setting) where the provider knows in advance.
+ */
+export interface CallWarning {
+  type: 'unsupported-setting';
+  setting: RequestSetting;
+  /** Says which model ignored what, and why. */
+  message: string;
+}
+
 export interface GenerateResponse {
   completions: Completion[];
   usage: TokenUsage;
+  /** Settings of the request that were not honoured (absent when every setting was). Stored with the answer. */
+  warnings?: CallWarning[];
   meta?: CallMeta;
 }
 
@@ -130,7 +160,7 @@ export interface CallOptions {
 export interface LanguageModel {
   /** The model spec string it was built from, e.g. `openai:gpt-4o-mini@http://127.0.0.1:8000/v1`. */
   readonly spec: string;
-  /** Provider family: 'openai' | 'anthropic' | 'gguf' | 'replay' | 'builtin' | ... */
+  /** Provider family: the spec's prefix, the name of its descriptor in registry.ts. */
   readonly provider: string;
   /** Model name as the backend knows it (used for pricing). */
   readonly modelName: string;

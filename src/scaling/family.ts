@@ -22,7 +22,7 @@ import { buildAnswerExtractionPrompt, buildPrompt } from '../eval/prompts.js';
 import type { ModelSize } from '../engine/model.js';
 import { train, type TrainEvent, type TrainResult } from '../engine/train.js';
 import type { TrainingExample } from '../engine/trainingData.js';
-import type { ChatMessage } from '../models/types.js';
+import { plainTranscript } from '../models/core/transcript.js';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import type { Prompting } from './scaleRun.js';
 
@@ -66,11 +66,6 @@ export function familyDatasets(config: Pick<FamilyTrainingConfig, 'difficulties'
   }));
 }
 
-/** Messages as the GGUF runtime renders them for a model without a chat template (after <|bos|>). */
-export function transcript(messages: readonly ChatMessage[]): string {
-  return `${messages.map((message) => `${message.role}: ${message.content}\n`).join('')}assistant:`;
-}
-
 export async function familyTrainingExamples(
   dataset: Dataset,
   split: string,
@@ -83,20 +78,20 @@ export async function familyTrainingExamples(
     out.push({ prompt, completion, weight: 1, task, source: { file: `${dataset.source}#${split}`, line: example.index + 1 } });
   for (const example of pool) {
     const reasoning = `${example.rationale ?? ''} The answer is ${example.target}.`.trim();
-    add(transcript(buildPrompt('zero-shot', dataset.task, example, []).messages), ` ${example.target}`, 'direct', example);
+    add(plainTranscript(buildPrompt('zero-shot', dataset.task, example, []).messages), ` ${example.target}`, 'direct', example);
     if (config.prompting.includes('few-shot') && config.shots > 0) {
       const demos = await selectDemos(demoPool, example, Math.min(config.shots, demoPool.length - 1), { strategy: 'random', seed: config.seed });
-      add(transcript(buildPrompt('few-shot', dataset.task, example, demos).messages), ` ${example.target}`, 'direct', example);
+      add(plainTranscript(buildPrompt('few-shot', dataset.task, example, demos).messages), ` ${example.target}`, 'direct', example);
     }
     if (config.prompting.includes('zero-shot-cot')) {
       const first = buildPrompt('zero-shot-cot', dataset.task, example, []);
-      add(transcript(first.messages), ` ${reasoning}`, 'rationale', example);
+      add(plainTranscript(first.messages), ` ${reasoning}`, 'rationale', example);
       const second = buildAnswerExtractionPrompt(dataset.task, example, first.messages, ` ${reasoning}`);
-      add(transcript(second.messages), ` ${example.target}`, 'answer', example);
+      add(plainTranscript(second.messages), ` ${example.target}`, 'answer', example);
     }
     if (config.prompting.includes('cot') && config.shots > 0) {
       const demos = await selectDemos(demoPool, example, Math.min(config.shots, demoPool.length - 1), { strategy: 'random', seed: config.seed });
-      add(transcript(buildPrompt('cot', dataset.task, example, demos).messages), ` ${reasoning}`, 'rationale', example);
+      add(plainTranscript(buildPrompt('cot', dataset.task, example, demos).messages), ` ${reasoning}`, 'rationale', example);
     }
   }
   return out;

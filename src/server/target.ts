@@ -9,8 +9,9 @@
  * response headers and extra JSON fields that report what it chose.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
-import { parseModelSpec, PROVIDER_NAMES, type ModelSpec } from '../models/spec.js';
+import { basename, join } from 'node:path';
+import { descriptorOf, PROVIDERS, providerNamed, type ModelSpec } from '../models/registry.js';
+import { parseModelSpec } from '../models/spec.js';
 import type { GenerateRequest } from '../models/types.js';
 import { InputError } from '../util/errors.js';
 
@@ -65,7 +66,8 @@ export function isGrimoireSetDir(dir: string): boolean {
 export function resolveServeTarget(target: string, options: { weak?: string } = {}): ServeTarget {
   const trimmed = target.trim();
   const prefix = trimmed.slice(0, trimmed.indexOf(':'));
-  const isDir = !(PROVIDER_NAMES as readonly string[]).includes(prefix) && existsSync(trimmed) && statSync(trimmed).isDirectory();
+  const isSpec = providerNamed(prefix) !== undefined;
+  const isDir = !isSpec && existsSync(trimmed) && statSync(trimmed).isDirectory();
   const manifest = isDir ? grimoireSetManifest(trimmed) : null;
   if (manifest) {
     const weakSpec = options.weak ?? manifest.weakModel;
@@ -81,7 +83,7 @@ export function resolveServeTarget(target: string, options: { weak?: string } = 
   if (options.weak !== undefined) {
     throw new InputError('--weak is only for a grimoire set folder (one with a grimoire-set manifest.json)', { file: trimmed, field: 'weak' });
   }
-  if ((PROVIDER_NAMES as readonly string[]).includes(prefix)) {
+  if (isSpec) {
     const spec = parseModelSpec(trimmed);
     return { spec: spec.spec, name: nameOf(spec) };
   }
@@ -90,19 +92,14 @@ export function resolveServeTarget(target: string, options: { weak?: string } = 
       file: trimmed,
     });
   }
-  const spec = isDir ? `builtin:${trimmed}` : `gguf:${trimmed}`;
+  const kind = isDir ? 'directory' : 'file';
+  const provider = PROVIDERS.find((descriptor) => descriptor.servesPath === kind);
+  if (!provider) throw new InputError(`no provider serves a ${kind} given without a model spec prefix`, { file: trimmed });
+  const spec = `${provider.name}:${trimmed}`;
   return { spec, name: nameOf(parseModelSpec(spec)) };
 }
 
+/** The model id clients call it by, as the provider's descriptor names it. */
 function nameOf(spec: ModelSpec): string {
-  switch (spec.provider) {
-    case 'openai':
-    case 'anthropic':
-      return spec.model;
-    case 'gguf':
-    case 'replay':
-      return basename(spec.path, extname(spec.path)) || spec.spec;
-    case 'builtin':
-      return basename(spec.dir.replace(/[/\\]+$/, '')) || spec.spec;
-  }
+  return descriptorOf(spec).servedName(spec);
 }

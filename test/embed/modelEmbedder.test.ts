@@ -7,7 +7,7 @@ import { ModelEmbedder, createModelEmbedder } from '../../src/embed/modelEmbedde
 import { TfidfLsaEmbedder } from '../../src/embed/tfidf.js';
 import { ModelError } from '../../src/models/errors.js';
 import { ModelHub } from '../../src/models/hub.js';
-import { writeRecording } from '../../src/models/providers/replay.js';
+import { writeRecording } from '../../src/models/core/recording.js';
 import type { CallRecord, EmbedResponse, LanguageModel } from '../../src/models/types.js';
 import { InputError } from '../../src/util/errors.js';
 import { cleanupAfterEach } from '../support/cleanup.js';

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/models/errors.js';
 import { withCache } from '../../src/models/middleware/cache.js';
 import { CallCache, defaultCachePath } from '../../src/models/middleware/cacheStore.js';
-import { withMeta } from '../../src/models/middleware/wrap.js';
+import { withMeta } from '../../src/models/core/meta.js';
 import type { GenerateRequest } from '../../src/models/types.js';
 import { InputError } from '../../src/util/errors.js';
 import { defaultAnswer, delay, FakeModel, settle } from './fakes.js';
@@ -116,7 +116,7 @@ describe('cache middleware', () => {
   it('stores the spec, cost and time of the original call, and flushes queued writes on close', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'apprentice-cache-')), 'cache.sqlite');
     const cache = new CallCache(path);
-    const response = { completions: [{ text: 'x', finishReason: 'stop' }], usage: { promptTokens: 1, completionTokens: 1 } };
+    const response = { completions: [{ text: 'x', finishReason: 'stop' as const }], usage: { promptTokens: 1, completionTokens: 1 } };
     cache.put('k', { spec: 'openai:m', kind: 'generate', response, costUsd: 0.5, createdAt: 1234 });
     cache.close();
     const reopened = openCache(path);

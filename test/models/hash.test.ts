@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callKey, canonicalJson, recordingKey } from '../../src/models/hash.js';
+import { callKey, canonicalJson, recordingKey } from '../../src/models/core/hash.js';
 import type { GenerateRequest } from '../../src/models/types.js';
 
 const identity = { provider: 'openai', model: 'gpt-4o-mini', baseURL: 'https://api.openai.com/v1' };

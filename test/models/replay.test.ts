@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/models/errors.js';
 import { ModelHub } from '../../src/models/hub.js';
-import { RecordingWriter, withRecording } from '../../src/models/middleware/record.js';
-import { createReplayModel, recordingKey, writeRecording, type RecordingEntry } from '../../src/models/providers/replay.js';
+import { recordingKey } from '../../src/models/core/hash.js';
+import { RecordingWriter, writeRecording, type RecordingEntry } from '../../src/models/core/recording.js';
+import { withRecording } from '../../src/models/middleware/record.js';
+import { createReplayModel } from '../../src/models/providers/replay.js';
 import type { GenerateRequest } from '../../src/models/types.js';
 import { InputError } from '../../src/util/errors.js';
 import { defaultAnswer, FakeModel } from './fakes.js';
@@ -69,7 +71,7 @@ describe('replay provider', () => {
   it('reads every *.jsonl file of a directory, later lines winning', () => {
     const dir = join(tempDir(), 'recordings');
     mkdirSync(dir);
-    const response = (text: string) => ({ completions: [{ text, finishReason: 'stop' }], usage: { promptTokens: 1, completionTokens: 1 } });
+    const response = (text: string) => ({ completions: [{ text, finishReason: 'stop' as const }], usage: { promptTokens: 1, completionTokens: 1 } });
     writeRecording(join(dir, 'a.jsonl'), [{ kind: 'generate', request: ask('x'), response: response('old') }]);
     writeRecording(join(dir, 'b.jsonl'), [
       { kind: 'generate', request: ask('x'), response: response('new') },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/models/errors.js';
-import { attemptsMade, backoffDelayMs, toModelError, withRetry } from '../../src/models/middleware/retry.js';
+import { toModelError } from '../../src/models/core/errors.js';
+import { attemptsMade, backoffDelayMs, withRetry } from '../../src/models/middleware/retry.js';
 import { withTimeout } from '../../src/models/middleware/timeout.js';
 import type { GenerateRequest } from '../../src/models/types.js';
 import { defaultAnswer, delay, FakeModel } from './fakes.js';

@@ -8,7 +8,8 @@ import { buildAnswerExtractionPrompt, buildPrompt } from '../../src/eval/prompts
 import { renderChartSvg } from '../../src/report/charts.js';
 import { facetedLinesSpec } from '../../src/report/scalingCharts.js';
 import { analyzeScaling } from '../../src/scaling/analyzeScaling.js';
-import { familyDatasets, familyTrainingExamples, transcript } from '../../src/scaling/family.js';
+import { plainTranscript } from '../../src/models/core/transcript.js';
+import { familyDatasets, familyTrainingExamples } from '../../src/scaling/family.js';
 import { checkpointParameterCount, parseModelsOption, resolveFamily } from '../../src/scaling/modelFamily.js';
 import { metricName, splitMetricName } from '../../src/scaling/scaleRun.js';
 import { DISCRETE_PANEL, isSmoothMetric, scalingPlotPoints, SMOOTH_PANEL, writeScalingReport } from '../../src/scaling/scalingReport.js';
@@ -71,13 +72,13 @@ describe('scale family training data', () => {
     expect(examples).toHaveLength(6 * 4);
     const first = dataset.splits.train![0]!;
     const [direct, rationale, answer, cot] = examples;
-    expect(direct!.prompt).toBe(transcript(buildPrompt('zero-shot', dataset.task, first, []).messages));
+    expect(direct!.prompt).toBe(plainTranscript(buildPrompt('zero-shot', dataset.task, first, []).messages));
     expect(direct!.prompt.endsWith('\nassistant:')).toBe(true);
     expect(direct!.completion).toBe(` ${first.target}`);
     const stage1 = buildPrompt('zero-shot-cot', dataset.task, first, []);
-    expect(rationale!.prompt).toBe(transcript(stage1.messages));
+    expect(rationale!.prompt).toBe(plainTranscript(stage1.messages));
     expect(rationale!.completion).toBe(` ${first.rationale} The answer is ${first.target}.`);
-    expect(answer!.prompt).toBe(transcript(buildAnswerExtractionPrompt(dataset.task, first, stage1.messages, rationale!.completion).messages));
+    expect(answer!.prompt).toBe(plainTranscript(buildAnswerExtractionPrompt(dataset.task, first, stage1.messages, rationale!.completion).messages));
     expect(answer!.completion).toBe(` ${first.target}`);
     expect(cot!.prompt).toContain('Reason step by step');
     expect(cot!.prompt.split('Question:')).toHaveLength(3); // one demonstration, then the question

@@ -1,18 +1,26 @@
 /** `apprentice compare`: is run B better than run A on the same examples? */
 import { Command } from 'commander';
+import { common, outputOptions } from '../commonOptions.js';
 import { percent } from '../format.js';
+import { withExamples } from '../help.js';
+import { addOptions, parseOptions } from '../options.js';
+
+const compareOptions = {
+  seed: { ...common.seed, help: 'bootstrap seed' },
+  json: { ...outputOptions.json, help: 'print JSON' },
+};
 
 export function registerCompare(program: Command): void {
-  program
+  const command = program
     .command('compare')
     .description('paired comparison of two runs on the same examples (McNemar and paired bootstrap)')
     .argument('<runA>', 'run folder A')
-    .argument('<runB>', 'run folder B')
-    .option('--seed <n>', 'bootstrap seed', '0')
-    .option('--json', 'print JSON')
-    .action(async (runA: string, runB: string, options: { seed: string; json?: boolean }) => {
+    .argument('<runB>', 'run folder B');
+  withExamples(addOptions(command, compareOptions), ['apprentice compare runs/zero-shot runs/cot', 'apprentice compare runs/a runs/b --seed 1 --json'])
+    .action(async (runA: string, runB: string, raw: Record<string, unknown>) => {
+      const options = parseOptions(compareOptions, raw);
       const { compareRuns } = await import('../../eval/compare.js');
-      const result = compareRuns(runA, runB, Number(options.seed));
+      const result = compareRuns(runA, runB, options.seed);
       if (options.json) {
         process.stdout.write(JSON.stringify(result) + '\n');
         return;

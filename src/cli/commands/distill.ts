@@ -15,84 +15,111 @@ import { isModelSize, MODEL_SIZES, type ModelSize } from '../../engine/sizes.js'
 import { formatPercent } from '../../report/format.js';
 import { sweepSummaryJson, sweepTableLines } from '../sweepOutput.js';
 import { InputError } from '../../util/errors.js';
-import { addDatasetOptions, datasetOptionsFrom, datasetSchema } from '../datasetOptions.js';
-import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
-import { commaList, nonNegativeInt, nonNegativeNumber, parseOptions, positiveInt, unescapeCliText } from '../validate.js';
+import { common, outputOptions, subsetOptions } from '../commonOptions.js';
+import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
+import { withExamples } from '../help.js';
+import { createHub, modelLayerOptions } from '../modelOptions.js';
+import { addOptions, option, parseOptions } from '../options.js';
+import { commaList, nonNegativeInt, nonNegativeNumber, positiveInt, unescapeCliText } from '../validate.js';
 
-const importSchema = datasetSchema.extend({
-  teacherOutputs: z.string().min(1),
-  out: z.string().min(1),
-  teacher: z.string().optional(),
-  json: z.boolean().optional(),
-});
+const importOptions = {
+  teacherOutputs: option('--teacher-outputs <dir>', 'folder of <split>_CoT_<k>.json arrays of completions, in input order', z.string().min(1), { required: true }),
+  out: { ...common.out, help: 'annotations folder to write' },
+  teacher: option('--teacher <name>', 'name recorded for the teacher (default: import:<folder name>)', z.string().optional()),
+  json: outputOptions.json,
+  ...datasetOptions,
+};
 
-const annotateSchema = modelLayerSchema.merge(datasetSchema).extend({
-  teacher: z.string().min(1),
-  out: z.string().min(1),
-  splits: commaList,
-  samples: positiveInt,
-  temperature: nonNegativeNumber.optional(),
-  maxTokens: positiveInt,
-  demos: z.string().optional(),
-  shots: nonNegativeInt.optional(),
-  limit: positiveInt.optional(),
-  sample: positiveInt.optional(),
-  seed: nonNegativeInt,
-  validationFraction: z.coerce.number().gt(0).lt(1),
-  batchApi: z.boolean().optional(),
-  pollSeconds: nonNegativeNumber,
-  wait: z.boolean(),
-  json: z.boolean().optional(),
-  progress: z.boolean(),
-});
+const annotateOptions = {
+  teacher: option('--teacher <spec>', 'teacher model spec, e.g. openai:gpt-4o-mini', z.string().min(1), { required: true }),
+  out: { ...common.out, help: 'annotations folder (rerun the same command to resume)' },
+  splits: option('--splits <a,b>', 'splits to annotate (validation is held out of train when absent)', commaList, { default: 'train' }),
+  samples: option('--samples <n>', 'chains per input; more than one is self-consistency (majority vote)', positiveInt, { default: '1' }),
+  temperature: {
+    ...common.temperature,
+    help: 'sampling temperature (default 0 for one sample, 0.7 for several)',
+    schema: nonNegativeNumber.optional(),
+    default: undefined,
+  },
+  maxTokens: { ...common.maxTokens, help: 'maximum tokens per chain' },
+  demos: option('--demos <file>', 'JSON/JSONL of {input, rationale, answer, choices?} demonstrations (default: built-in template)', z.string().optional()),
+  shots: { ...common.shots, help: 'use at most k demonstrations', schema: nonNegativeInt.optional(), default: undefined },
+  limit: { ...subsetOptions.limit, help: 'the first N examples of each split' },
+  sample: { ...subsetOptions.sample, help: 'a seeded random N examples of each split' },
+  seed: { ...common.seed, help: 'seed for sampling, held-out validation and CIs' },
+  validationFraction: { ...common.validationFraction, help: 'share of train held out as validation when needed' },
+  batchApi: option('--batch-api', 'send the requests through the OpenAI Batch API (openai: teachers; half price, up to 24 h)', z.boolean().optional()),
+  pollSeconds: option('--poll-seconds <s>', 'Batch API: seconds between status checks', nonNegativeNumber, { default: '30' }),
+  wait: option('--no-wait', 'Batch API: submit and return; run the same command again to collect', z.boolean()),
+  ...outputOptions,
+  ...datasetOptions,
+  ...modelLayerOptions,
+};
 
-const buildSchema = z.object({
-  annotations: z.string().min(1),
-  method: z.enum(METHODS),
-  split: z.string(),
-  alpha: z.coerce.number().min(0).max(1),
-  filter: z.enum(['none', 'gold']),
-  chains: z.enum(['one', 'all']),
-  mix: z.string().optional(),
-  shots: nonNegativeInt,
-  fraction: z.coerce.number().gt(0).max(1),
-  seed: nonNegativeInt,
-  out: z.string().min(1),
-  format: z.enum(EXPORT_FORMATS),
-  system: z.string().transform(unescapeCliText).optional(),
-  json: z.boolean().optional(),
-});
+const buildOptions = {
+  annotations: option('--annotations <dir>', 'annotations folder (from distill import or distill annotate)', z.string().min(1), { required: true }),
+  method: option('--method <m>', METHODS.join(' | '), z.enum(METHODS), { required: true }),
+  out: { ...common.out, flags: '--out <file>', help: 'JSONL file to write' },
+  split: { ...common.split, help: 'annotated split to build from', default: 'train' },
+  alpha: option('--alpha <a>', 'step-by-step: weight of the label task (the rationale task gets 1 - alpha)', z.coerce.number().min(0).max(1), { default: '0.5' }),
+  filter: option('--filter <how>', 'none | gold (keep only teacher answers that match gold)', z.enum(['none', 'gold']), { default: 'none' }),
+  chains: option('--chains <which>', 'cot: all (every chain reaching gold) | one', z.enum(['one', 'all']), { default: 'all' }),
+  mix: option('--mix <f=w,...>', `cot: share of each format (${COT_FORMATS.join(', ')}); default all equal`, z.string().optional()),
+  shots: { ...common.shots, help: 'cot in-context formats: demonstrations per prompt' },
+  fraction: option('--fraction <f>', 'share of the inputs to use, seeded (nested across fractions)', z.coerce.number().gt(0).max(1), { default: '1' }),
+  seed: { ...common.seed, help: 'seed for the fraction, the format mix and demos' },
+  format: option('--format <f>', EXPORT_FORMATS.join(' | '), z.enum(EXPORT_FORMATS)),
+  system: option('--system <text>', 'openai format: a system message before every example', z.string().transform(unescapeCliText).optional()),
+  json: { ...outputOptions.json, help: 'print the build report as one JSON object' },
+};
 
-const runSchema = datasetSchema.extend({
-  annotations: z.string().optional(),
-  methods: commaList,
-  fractions: commaList,
-  seeds: z.string().min(1),
-  student: z.string().optional(),
-  size: z.string().optional(),
-  steps: positiveInt,
-  batchSize: positiveInt,
-  lr: z.coerce.number().positive(),
-  context: positiveInt,
-  evalEvery: positiveInt.optional(),
-  maxTokens: positiveInt,
-  cotMaxTokens: positiveInt,
-  alpha: z.coerce.number().min(0).max(1),
-  filter: z.enum(['none', 'gold']),
-  split: z.string(),
-  testSplit: z.string(),
-  testLimit: positiveInt.optional(),
-  testSample: positiveInt.optional(),
-  validationFraction: z.coerce.number().gt(0).lt(1),
-  seed: nonNegativeInt,
-  generic: z.array(z.string()).optional(),
-  genericTrain: nonNegativeInt,
-  genericLimit: positiveInt.optional(),
-  lossNormalization: z.enum(['token', 'task']),
-  out: z.string().min(1),
-  json: z.boolean().optional(),
-  progress: z.boolean(),
-});
+const runOptions = {
+  annotations: option(
+    '--annotations <dir>',
+    'annotations folder (from distill import or distill annotate); only standard-ft runs without one',
+    z.string().optional(),
+  ),
+  methods: option('--methods <a,b>', `methods: ${SWEEP_METHODS.join(', ')}`, commaList, { default: 'standard-ft,standard-distill,step-by-step' }),
+  fractions: option('--fractions <f,g>', 'shares of the training inputs (nested for a seed)', commaList, { default: '0.125,0.25,0.5,1' }),
+  seeds: option('--seeds <n|a,b>', 'number of seeds (0..n-1) or a list of seeds', z.string().min(1), { default: '1' }),
+  student: option('--student <size>', `student size: ${Object.keys(MODEL_SIZES).join(', ')} (default small)`, z.string().optional()),
+  size: option('--size <size>', 'same as --student', z.string().optional()),
+  steps: option('--steps <n>', 'optimizer steps per student', positiveInt, { default: '300' }),
+  batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16' }),
+  lr: option('--lr <rate>', 'peak learning rate', z.coerce.number().positive(), { default: '0.001' }),
+  context: option('--context <tokens>', 'sequence length', positiveInt, { default: '256' }),
+  evalEvery: option('--eval-every <steps>', 'steps between validations (checkpoint selection); default steps / 10', positiveInt.optional()),
+  maxTokens: { ...common.maxTokens, help: 'tokens a student may write for an answer', default: '16' },
+  cotMaxTokens: option('--cot-max-tokens <n>', 'tokens a CoT-specialized student may write', positiveInt, { default: '256' }),
+  alpha: { ...buildOptions.alpha, help: 'step-by-step: weight of the label task' },
+  filter: buildOptions.filter,
+  split: { ...common.split, help: 'annotated split the students learn from', default: 'train' },
+  testSplit: option('--test-split <name>', 'dataset split the students are tested on', z.string(), { default: 'test' }),
+  testLimit: option('--test-limit <n>', 'the first N test examples', positiveInt.optional()),
+  testSample: option('--test-sample <n>', 'a seeded random N test examples', positiveInt.optional()),
+  validationFraction: {
+    ...common.validationFraction,
+    help: 'share of the training inputs held out for validation when the annotations have no validation split',
+  },
+  seed: { ...common.seed, help: 'seed of the held-out validation and the test sample' },
+  generic: option(
+    '--generic <name=dataset>',
+    'out-of-task dataset for the generic-ability comparison (repeatable)',
+    z.array(z.string()).optional(),
+    { repeatable: true },
+  ),
+  genericTrain: option('--generic-train <n>', 'out-of-task training examples per set for the generalist', nonNegativeInt, { default: '200' }),
+  genericLimit: option('--generic-limit <n>', 'at most N test examples per out-of-task set', positiveInt.optional()),
+  lossNormalization: option(
+    '--loss-normalization <how>',
+    "step-by-step: task (each task's loss averaged over its own tokens, then mixed by alpha, as the paper) | token (one pool of tokens)",
+    z.enum(['token', 'task']),
+    { default: 'task' },
+  ),
+  out: { ...common.out, help: 'experiment folder (rerun the same command to resume: finished cells are kept)' },
+  ...outputOptions,
+  ...datasetOptions,
+};
 
 /** "2" -> seeds 0 and 1; "0,3" -> seeds 0 and 3. */
 function parseSeeds(text: string): number[] {
@@ -128,16 +155,18 @@ export function registerDistill(program: Command): void {
   const distill = program
     .command('distill')
     .description('distillation: teacher annotations (import, live or Batch API) and training data (standard, step-by-step, CoT specialization)');
+  withExamples(distill, [
+    'apprentice distill annotate --dataset svamp:data/svamp --teacher openai:gpt-4o-mini --out runs/annotations/svamp',
+    'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --out runs/sweep',
+  ]);
 
   const importCommand = distill
     .command('import')
-    .description('import precomputed teacher outputs (<split>_CoT_<k>.json) as annotations, with parse rate and teacher accuracy per split')
-    .requiredOption('--teacher-outputs <dir>', 'folder of <split>_CoT_<k>.json arrays of completions, in input order')
-    .requiredOption('--out <dir>', 'annotations folder to write')
-    .option('--teacher <name>', 'name recorded for the teacher (default: import:<folder name>)')
-    .option('--json', 'print one JSON object instead of a table');
-  addDatasetOptions(importCommand).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(importSchema, raw);
+    .description('import precomputed teacher outputs (<split>_CoT_<k>.json) as annotations, with parse rate and teacher accuracy per split');
+  withExamples(addOptions(importCommand, importOptions), [
+    'apprentice distill import --dataset svamp:data/svamp --teacher-outputs recorded/palm-svamp --out runs/annotations/svamp',
+  ]).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(importOptions, raw);
     const { importTeacherOutputs } = await import('../../distill/importTeacher.js');
     const result = await importTeacherOutputs({
       dataset: options.dataset,
@@ -151,27 +180,12 @@ export function registerDistill(program: Command): void {
 
   const annotateCommand = distill
     .command('annotate')
-    .description('annotate inputs with a teacher: few-shot chain of thought, optional self-consistency, live or through the OpenAI Batch API')
-    .requiredOption('--teacher <spec>', 'teacher model spec, e.g. openai:gpt-4o-mini')
-    .requiredOption('--out <dir>', 'annotations folder (rerun the same command to resume)')
-    .option('--splits <a,b>', 'splits to annotate (validation is held out of train when absent)', 'train')
-    .option('--samples <n>', 'chains per input; more than one is self-consistency (majority vote)', '1')
-    .option('--temperature <t>', 'sampling temperature (default 0 for one sample, 0.7 for several)')
-    .option('--max-tokens <n>', 'maximum tokens per chain', '256')
-    .option('--demos <file>', 'JSON/JSONL of {input, rationale, answer, choices?} demonstrations (default: built-in template)')
-    .option('--shots <k>', 'use at most k demonstrations')
-    .option('--limit <n>', 'the first N examples of each split')
-    .option('--sample <n>', 'a seeded random N examples of each split')
-    .option('--seed <n>', 'seed for sampling, held-out validation and CIs', '0')
-    .option('--validation-fraction <f>', 'share of train held out as validation when needed', '0.1')
-    .option('--batch-api', 'send the requests through the OpenAI Batch API (openai: teachers; half price, up to 24 h)')
-    .option('--poll-seconds <s>', 'Batch API: seconds between status checks', '30')
-    .option('--no-wait', 'Batch API: submit and return; run the same command again to collect')
-    .option('--json', 'print one JSON object instead of a table')
-    .option('--no-progress', 'no progress output');
-  addDatasetOptions(annotateCommand);
-  addModelLayerOptions(annotateCommand).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(annotateSchema, raw);
+    .description('annotate inputs with a teacher: few-shot chain of thought, optional self-consistency, live or through the OpenAI Batch API');
+  withExamples(addOptions(annotateCommand, annotateOptions), [
+    'apprentice distill annotate --dataset svamp:data/svamp --teacher openai:gpt-4o-mini --out runs/annotations/svamp',
+    'apprentice distill annotate --dataset svamp:data/svamp --teacher openai:gpt-4o-mini --samples 5 --batch-api --out runs/annotations/svamp-sc',
+  ]).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(annotateOptions, raw);
     const config = {
       dataset: options.dataset,
       datasetOptions: datasetOptionsFrom(options),
@@ -226,37 +240,12 @@ export function registerDistill(program: Command): void {
 
   const runCommand = distill
     .command('run')
-    .description('sweep methods × training-data fractions × seeds: train students with the built-in engine, select on validation, test, report with 95% CIs and a data-efficiency plot')
-    .option('--annotations <dir>', 'annotations folder (from distill import or distill annotate); only standard-ft runs without one')
-    .option('--methods <a,b>', `methods: ${SWEEP_METHODS.join(', ')}`, 'standard-ft,standard-distill,step-by-step')
-    .option('--fractions <f,g>', 'shares of the training inputs (nested for a seed)', '0.125,0.25,0.5,1')
-    .option('--seeds <n|a,b>', 'number of seeds (0..n-1) or a list of seeds', '1')
-    .option('--student <size>', `student size: ${Object.keys(MODEL_SIZES).join(', ')} (default small)`)
-    .option('--size <size>', 'same as --student')
-    .option('--steps <n>', 'optimizer steps per student', '300')
-    .option('--batch-size <n>', 'examples per optimizer step', '16')
-    .option('--lr <rate>', 'peak learning rate', '0.001')
-    .option('--context <tokens>', 'sequence length', '256')
-    .option('--eval-every <steps>', 'steps between validations (checkpoint selection); default steps / 10')
-    .option('--max-tokens <n>', 'tokens a student may write for an answer', '16')
-    .option('--cot-max-tokens <n>', 'tokens a CoT-specialized student may write', '256')
-    .option('--alpha <a>', 'step-by-step: weight of the label task', '0.5')
-    .option('--filter <how>', 'none | gold (keep only teacher answers that match gold)', 'none')
-    .option('--split <name>', 'annotated split the students learn from', 'train')
-    .option('--test-split <name>', 'dataset split the students are tested on', 'test')
-    .option('--test-limit <n>', 'the first N test examples')
-    .option('--test-sample <n>', 'a seeded random N test examples')
-    .option('--validation-fraction <f>', 'share of the training inputs held out for validation when the annotations have no validation split', '0.1')
-    .option('--seed <n>', 'seed of the held-out validation and the test sample', '0')
-    .option('--generic <name=dataset>', 'out-of-task dataset for the generic-ability comparison (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
-    .option('--generic-train <n>', 'out-of-task training examples per set for the generalist', '200')
-    .option('--generic-limit <n>', 'at most N test examples per out-of-task set')
-    .option('--loss-normalization <how>', 'step-by-step: task (each task\'s loss averaged over its own tokens, then mixed by alpha, as the paper) | token (one pool of tokens)', 'task')
-    .requiredOption('--out <dir>', 'experiment folder (rerun the same command to resume: finished cells are kept)')
-    .option('--json', 'print one JSON object instead of a table')
-    .option('--no-progress', 'no progress output');
-  addDatasetOptions(runCommand).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(runSchema, raw);
+    .description('sweep methods × training-data fractions × seeds: train students with the built-in engine, select on validation, test, report with 95% CIs and a data-efficiency plot');
+  withExamples(addOptions(runCommand, runOptions), [
+    'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --out runs/sweep',
+    'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --methods step-by-step --fractions 0.5,1 --seeds 3 --out runs/sweep',
+  ]).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(runOptions, raw);
     const methods = options.methods.map((method) => {
       if (!isSweepMethod(method)) throw new InputError(`unknown method "${method}"; methods: ${SWEEP_METHODS.join(', ')}`, { field: 'methods' });
       return method as SweepMethod;
@@ -304,24 +293,10 @@ export function registerDistill(program: Command): void {
     process.stdout.write(lines.join('\n') + '\n');
   });
 
-  const addBuildOptions = (command: Command, defaultFormat: ExportFormat) =>
-    command
-      .requiredOption('--annotations <dir>', 'annotations folder (from distill import or distill annotate)')
-      .requiredOption('--method <m>', METHODS.join(' | '))
-      .requiredOption('--out <file>', 'JSONL file to write')
-      .option('--split <name>', 'annotated split to build from', 'train')
-      .option('--alpha <a>', 'step-by-step: weight of the label task (the rationale task gets 1 - alpha)', '0.5')
-      .option('--filter <how>', 'none | gold (keep only teacher answers that match gold)', 'none')
-      .option('--chains <which>', 'cot: all (every chain reaching gold) | one', 'all')
-      .option('--mix <f=w,...>', `cot: share of each format (${COT_FORMATS.join(', ')}); default all equal`)
-      .option('--shots <k>', 'cot in-context formats: demonstrations per prompt', '4')
-      .option('--fraction <f>', 'share of the inputs to use, seeded (nested across fractions)', '1')
-      .option('--seed <n>', 'seed for the fraction, the format mix and demos', '0')
-      .option('--format <f>', EXPORT_FORMATS.join(' | '), defaultFormat)
-      .option('--system <text>', 'openai format: a system message before every example')
-      .option('--json', 'print the build report as one JSON object')
+  const addBuildOptions = (command: Command, defaultFormat: ExportFormat, examples: string[]) =>
+    withExamples(addOptions(command, { ...buildOptions, format: { ...buildOptions.format, default: defaultFormat } }), examples)
       .action(async (raw: Record<string, unknown>) => {
-        const options = parseOptions(buildSchema, raw);
+        const options = parseOptions(buildOptions, raw);
         const { readAnnotations } = await import('../../distill/store.js');
         const annotations = readAnnotations(options.annotations);
         const records = annotations.splits[options.split];
@@ -354,10 +329,12 @@ export function registerDistill(program: Command): void {
   addBuildOptions(
     distill.command('build').description('training data for `apprentice train --data`: JSONL of {prompt, completion, weight?, task?}'),
     'apprentice',
+    ['apprentice distill build --annotations runs/annotations/svamp --method step-by-step --out train.jsonl'],
   );
   addBuildOptions(
     distill.command('export').description('training data for external trainers: OpenAI chat fine-tuning JSONL or Hugging Face prompt/completion JSONL'),
     'hf',
+    ['apprentice distill export --annotations runs/annotations/svamp --method cot --format openai --out finetune.jsonl'],
   );
 }
 

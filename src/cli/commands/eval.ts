@@ -3,61 +3,47 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { RunSummary } from '../../eval/summary.js';
-import { addDatasetOptions, datasetOptionsFrom, datasetSchema } from '../datasetOptions.js';
-import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
-import { nonNegativeInt, nonNegativeNumber, parseOptions, positiveInt } from '../validate.js';
+import { common, outputOptions, runFolderOptions, subsetOptions } from '../commonOptions.js';
+import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
+import { withExamples } from '../help.js';
+import { createHub, modelLayerOptions } from '../modelOptions.js';
+import { addOptions, option, parseOptions } from '../options.js';
+import { nonNegativeInt } from '../validate.js';
 import { formatSummaryTable } from '../format.js';
 
-const schema = modelLayerSchema.merge(datasetSchema).extend({
-  split: z.string(),
-  limit: positiveInt.optional(),
-  sample: positiveInt.optional(),
-  seed: nonNegativeInt,
-  model: z.string().optional(),
-  predictions: z.string().optional(),
-  prompt: z.enum(['zero-shot', 'few-shot', 'cot', 'zero-shot-cot']),
-  shots: nonNegativeInt.optional(),
-  demos: z.enum(['random', 'nearest']),
-  demoSplit: z.string(),
-  embedder: z.string(),
-  scoring: z.enum(['generate', 'logprob']),
-  maxTokens: positiveInt,
-  temperature: nonNegativeNumber,
-  targetLogprob: z.boolean().optional(),
-  validationFraction: z.coerce.number().gt(0).lt(1),
-  runDir: z.string().optional(),
-  runs: z.string(),
-  json: z.boolean().optional(),
-  progress: z.boolean(),
-});
+const evalOptions = {
+  split: { ...common.split, help: 'split to evaluate (validation is held out of train when absent)' },
+  limit: { ...subsetOptions.limit, help: 'the first N examples of the split, in file order' },
+  sample: { ...subsetOptions.sample, help: 'a seeded random subset of N examples (see --seed)' },
+  seed: { ...common.seed, help: 'seed for sampling, demos, splits and bootstrap' },
+  model: option('--model <spec>', 'openai:<model>[@<baseURL>] | anthropic:<model> | gguf:<file> | builtin:<checkpoint dir> | replay:<file|dir>', z.string().optional()),
+  predictions: option('--predictions <file>', 'score a JSONL of {index, output} instead of calling a model', z.string().optional()),
+  prompt: option('--prompt <style>', 'zero-shot | few-shot | cot | zero-shot-cot', z.enum(['zero-shot', 'few-shot', 'cot', 'zero-shot-cot']), { default: 'zero-shot' }),
+  shots: { ...common.shots, help: 'demonstrations for few-shot and cot (default 4)', schema: nonNegativeInt.optional(), default: undefined },
+  demos: option('--demos <how>', 'random | nearest (k nearest neighbours of the question)', z.enum(['random', 'nearest']), { default: 'random' }),
+  demoSplit: common.demoSplit,
+  embedder: common.embedder,
+  scoring: option('--scoring <how>', 'generate (extract the answer from text) | logprob (rank options by log-probability)', z.enum(['generate', 'logprob']), {
+    default: 'generate',
+  }),
+  maxTokens: common.maxTokens,
+  temperature: common.temperature,
+  targetLogprob: option('--target-logprob', 'also record log P(gold answer | prompt) per example', z.boolean().optional()),
+  validationFraction: common.validationFraction,
+  ...runFolderOptions,
+  ...outputOptions,
+  ...datasetOptions,
+  ...modelLayerOptions,
+};
 
 export function registerEval(program: Command): void {
-  const command = program
-    .command('eval')
-    .description('evaluate a model, or existing predictions, on a dataset split')
-    .option('--split <name>', 'split to evaluate (validation is held out of train when absent)', 'test')
-    .option('--limit <n>', 'the first N examples of the split, in file order')
-    .option('--sample <n>', 'a seeded random subset of N examples (see --seed)')
-    .option('--seed <n>', 'seed for sampling, demos, splits and bootstrap', '0')
-    .option('--model <spec>', 'openai:<model>[@<baseURL>] | anthropic:<model> | gguf:<file> | builtin:<checkpoint dir> | replay:<file|dir>')
-    .option('--predictions <file>', 'score a JSONL of {index, output} instead of calling a model')
-    .option('--prompt <style>', 'zero-shot | few-shot | cot | zero-shot-cot', 'zero-shot')
-    .option('--shots <k>', 'demonstrations for few-shot and cot (default 4)')
-    .option('--demos <how>', 'random | nearest (k nearest neighbours of the question)', 'random')
-    .option('--demo-split <name>', 'split the demonstrations come from', 'train')
-    .option('--embedder <spec>', 'embedder for nearest demos: builtin or a model spec', 'builtin')
-    .option('--scoring <how>', 'generate (extract the answer from text) | logprob (rank options by log-probability)', 'generate')
-    .option('--max-tokens <n>', 'maximum tokens per completion', '256')
-    .option('--temperature <t>', 'sampling temperature (0 = greedy)', '0')
-    .option('--target-logprob', 'also record log P(gold answer | prompt) per example')
-    .option('--validation-fraction <f>', 'fraction of train held out as validation when needed', '0.1')
-    .option('--run-dir <dir>', 'run folder (default: runs/<id derived from the arguments>)')
-    .option('--runs <dir>', 'parent folder for run folders', 'runs')
-    .option('--json', 'print one JSON object instead of a table')
-    .option('--no-progress', 'no progress output');
-  addDatasetOptions(command);
-  addModelLayerOptions(command).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(schema, raw);
+  const command = program.command('eval').description('evaluate a model, or existing predictions, on a dataset split');
+  withExamples(addOptions(command, evalOptions), [
+    'apprentice eval --dataset svamp:data/svamp --model openai:gpt-4o-mini --prompt cot --limit 50',
+    'apprentice eval --dataset jsonl:reviews.jsonl --labels negative,positive --predictions predictions.jsonl --json',
+    'apprentice eval --config eval.yaml',
+  ]).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(evalOptions, raw);
     const { runEvalJob } = await import('../../eval/job.js');
     const hub = await createHub(options);
     try {

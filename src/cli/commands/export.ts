@@ -1,26 +1,25 @@
 /** `apprentice export`: a student checkpoint as a GGUF file (llama.cpp, node-llama-cpp), an Ollama folder or a Hugging Face folder. */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions } from '../validate.js';
+import { common, outputOptions } from '../commonOptions.js';
+import { withExamples } from '../help.js';
+import { addOptions, option, parseOptions } from '../options.js';
 
-const schema = z.object({
-  format: z.enum(['gguf', 'ollama', 'hf']),
-  dtype: z.enum(['f32', 'f16', 'q8_0']),
-  out: z.string().min(1),
-  json: z.boolean().optional(),
-});
+const exportOptions = {
+  format: option('--format <format>', 'gguf (one file), ollama (folder: GGUF + Modelfile) or hf (Hugging Face folder)', z.enum(['gguf', 'ollama', 'hf']), { default: 'gguf' }),
+  dtype: option('--dtype <type>', 'GGUF matrix storage: f32 (exact), f16 (half the size) or q8_0 (about a quarter)', z.enum(['f32', 'f16', 'q8_0']), { default: 'f32' }),
+  out: { ...common.out, flags: '--out <path>', help: 'the .gguf file (gguf) or the folder (ollama, hf) to write' },
+  json: { ...outputOptions.json, help: 'print one JSON object' },
+};
 
 export function registerExport(program: Command): void {
-  program
+  const command = program
     .command('export')
     .description('write a student checkpoint folder (from apprentice train) as a GGUF file, an Ollama folder or a Hugging Face folder')
-    .argument('<dir>', 'the checkpoint folder')
-    .option('--format <format>', 'gguf (one file), ollama (folder: GGUF + Modelfile) or hf (Hugging Face folder)', 'gguf')
-    .option('--dtype <type>', 'GGUF matrix storage: f32 (exact), f16 (half the size) or q8_0 (about a quarter)', 'f32')
-    .requiredOption('--out <path>', 'the .gguf file (gguf) or the folder (ollama, hf) to write')
-    .option('--json', 'print one JSON object')
+    .argument('<dir>', 'the checkpoint folder');
+  withExamples(addOptions(command, exportOptions), ['apprentice export runs/student --out student.gguf --dtype f16', 'apprentice export runs/student --format ollama --out student-ollama'])
     .action(async (dir: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(schema, raw);
+      const options = parseOptions(exportOptions, raw);
       const engine = await import('../../engine/export.js');
       const say = (result: Record<string, unknown>, text: string): void => {
         process.stdout.write(options.json ? JSON.stringify({ ...result, format: options.format }) + '\n' : text + '\n');

@@ -1,35 +1,32 @@
 /** `apprentice generate`: one completion from any model, for quick checks. */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
+import { common, outputOptions } from '../commonOptions.js';
+import { withExamples } from '../help.js';
+import { createHub, modelLayerOptions } from '../modelOptions.js';
+import { addOptions, option, parseOptions } from '../options.js';
+import { unescapeCliText } from '../validate.js';
 import { InputError } from '../../util/errors.js';
-import { nonNegativeNumber, parseOptions, positiveInt, unescapeCliText } from '../validate.js';
 
-const schema = modelLayerSchema.extend({
-  model: z.string().min(1),
-  prompt: z.string(),
-  system: z.string().optional(),
-  maxTokens: positiveInt,
-  temperature: nonNegativeNumber,
-  stop: z.string().optional(),
-  raw: z.boolean().optional(),
-  json: z.boolean().optional(),
-});
+const generateOptions = {
+  model: option('--model <spec>', 'model spec, e.g. openai:gpt-4o-mini, gguf:model.gguf, replay:calls.jsonl', z.string().min(1), { required: true }),
+  prompt: option('--prompt <text>', 'the user message (\\n for newlines)', z.string(), { required: true }),
+  system: option('--system <text>', 'a system message', z.string().optional()),
+  maxTokens: { ...common.maxTokens, help: 'maximum tokens to generate' },
+  temperature: common.temperature,
+  stop: option('--stop <s>', 'a stop string', z.string().optional()),
+  raw: option('--raw', 'send the prompt text as it is, without the chat template or prompt format (not with --system)', z.boolean().optional()),
+  json: { ...outputOptions.json, help: 'print the full response as JSON' },
+  ...modelLayerOptions,
+};
 
 export function registerGenerate(program: Command): void {
-  const command = program
-    .command('generate')
-    .description('print one completion (greedy at temperature 0) from any model')
-    .requiredOption('--model <spec>', 'model spec, e.g. openai:gpt-4o-mini, gguf:model.gguf, replay:calls.jsonl')
-    .requiredOption('--prompt <text>', 'the user message (\\n for newlines)')
-    .option('--system <text>', 'a system message')
-    .option('--max-tokens <n>', 'maximum tokens to generate', '256')
-    .option('--temperature <t>', 'sampling temperature (0 = greedy)', '0')
-    .option('--stop <s>', 'a stop string')
-    .option('--raw', 'send the prompt text as it is, without the chat template or prompt format (not with --system)')
-    .option('--json', 'print the full response as JSON');
-  addModelLayerOptions(command).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(schema, raw);
+  const command = program.command('generate').description('print one completion (greedy at temperature 0) from any model');
+  withExamples(addOptions(command, generateOptions), [
+    'apprentice generate --model openai:gpt-4o-mini --prompt "What is 17 * 23?"',
+    'apprentice generate --model gguf:student.gguf --prompt "Q: 2 + 3\\nA:" --max-tokens 16',
+  ]).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(generateOptions, raw);
     const hub = await createHub(options);
     try {
       const model = await hub.model(options.model);

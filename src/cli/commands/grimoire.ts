@@ -7,80 +7,89 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { GrimoireEvalResult } from '../../grimoire/evaluate.js';
 import { EVAL_METHODS, SAMPLER_NAMES, type SamplerName } from '../../grimoire/types.js';
-import { addDatasetOptions, datasetOptionsFrom, datasetSchema } from '../datasetOptions.js';
+import { common, outputOptions, runFolderOptions, subsetOptions } from '../commonOptions.js';
+import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { percent } from '../format.js';
-import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
-import { commaList, nonNegativeInt, nonNegativeNumber, parseOptions, positiveInt } from '../validate.js';
+import { withExamples } from '../help.js';
+import { createHub, modelLayerOptions } from '../modelOptions.js';
+import { addOptions, option, parseOptions } from '../options.js';
+import { commaList, nonNegativeInt, positiveInt } from '../validate.js';
 
 const samplerList = commaList.pipe(z.array(z.enum(SAMPLER_NAMES as [SamplerName, ...SamplerName[]])).min(1));
 const methodList = commaList.pipe(z.array(z.enum(EVAL_METHODS)).min(1));
 const ratioList = commaList.transform((list) => list.map(Number)).pipe(z.array(z.number().min(0).max(1)).min(1));
 
-const buildSchema = modelLayerSchema.merge(datasetSchema).extend({
-  strong: z.string().min(1),
-  weak: z.string().optional(),
-  embedder: z.string(),
-  samplers: samplerList,
-  k: positiveInt,
-  hardRatios: ratioList,
-  hardPool: positiveInt,
-  validationSize: nonNegativeInt,
-  seed: nonNegativeInt,
-  out: z.string().min(1),
-  maxTokens: positiveInt,
-  temperature: nonNegativeNumber,
-  templates: z.string().optional(),
-  json: z.boolean().optional(),
-});
+const buildOptions = {
+  strong: option('--strong <spec>', 'the model that writes the grimoires', z.string().min(1), { required: true }),
+  weak: option('--weak <spec>', 'the model that will read them (needed by the hard-sample sampler)', z.string().optional()),
+  embedder: { ...common.embedder, help: 'embedder for the cluster samplers: builtin or a model spec' },
+  samplers: option('--samplers <list>', `comma list of ${SAMPLER_NAMES.join(', ')}`, samplerList, { default: SAMPLER_NAMES.join(',') }),
+  k: option('--k <n>', 'samples per label', positiveInt, { default: '4' }),
+  hardRatios: option('--hard-ratios <list>', 'shares of hard samples for the hard sampler', ratioList, { default: '0.5,1.0' }),
+  hardPool: option('--hard-pool <n>', 'train examples the weak model answers zero-shot to find hard ones', positiveInt, { default: '500' }),
+  validationSize: option(
+    '--validation-size <n>',
+    'train examples held out (stratified) as validation before sampling; 0 for none',
+    nonNegativeInt,
+    { default: '200' },
+  ),
+  seed: { ...common.seed, help: 'seed for validation, samplers and clustering' },
+  out: { ...common.out, help: 'folder for the grimoire set' },
+  maxTokens: { ...common.maxTokens, help: 'longest grimoire, in tokens', default: '1024' },
+  temperature: { ...common.temperature, help: 'strong-model temperature' },
+  templates: option('--templates <dir>', 'folder of prompt templates (default: the packaged templates/grimoire)', z.string().optional()),
+  json: { ...outputOptions.json, help: 'print one JSON object' },
+  ...datasetOptions,
+  ...modelLayerOptions,
+};
 
-const evalSchema = modelLayerSchema.merge(datasetSchema).extend({
-  weak: z.string().min(1),
-  grimoires: z.string().min(1),
-  split: z.string(),
-  limit: positiveInt.optional(),
-  sample: positiveInt.optional(),
-  seed: nonNegativeInt,
-  methods: methodList,
-  shots: positiveInt,
-  demos: commaList.pipe(z.array(z.enum(['random', 'nearest'])).min(1)),
-  embedder: z.string(),
-  validationSize: positiveInt,
-  maxTokens: positiveInt,
-  temperature: nonNegativeNumber,
-  templates: z.string().optional(),
-  saveRanker: z.boolean().optional(),
-  runDir: z.string().optional(),
-  runs: z.string(),
-  json: z.boolean().optional(),
-});
+const evalOptions = {
+  weak: option('--weak <spec>', 'the model that reads the grimoires', z.string().min(1), { required: true }),
+  grimoires: option('--grimoires <dir>', 'a grimoire set folder (from build or import)', z.string().min(1), { required: true }),
+  split: common.split,
+  ...subsetOptions,
+  seed: { ...common.seed, help: 'seed for validation, demos, ranker and bootstrap' },
+  methods: option('--methods <list>', `comma list of ${EVAL_METHODS.join(', ')}`, methodList, { default: EVAL_METHODS.join(',') }),
+  shots: { ...common.shots, help: 'demonstrations for few-shot', schema: positiveInt },
+  demos: option('--demos <list>', 'few-shot demo selection: random, nearest', commaList.pipe(z.array(z.enum(['random', 'nearest'])).min(1)), {
+    default: 'random,nearest',
+  }),
+  embedder: { ...common.embedder, help: 'embedder for similarity, the ranker and nearest demos' },
+  validationSize: option('--validation-size <n>', 'validation held out of train when the set names none', positiveInt, { default: '200' }),
+  maxTokens: { ...common.maxTokens, help: 'longest weak-model answer', default: '64' },
+  temperature: { ...common.temperature, help: 'weak-model temperature' },
+  templates: option('--templates <dir>', 'folder of prompt templates', z.string().optional()),
+  saveRanker: option('--save-ranker', 'also write the trained ranker into the grimoire set folder (for the library API)', z.boolean().optional()),
+  runDir: { ...runFolderOptions.runDir, help: 'parent run folder (default: runs/<id derived from the arguments>)' },
+  runs: { ...runFolderOptions.runs, help: 'where run folders go' },
+  json: { ...outputOptions.json, help: 'print one JSON object' },
+  ...datasetOptions,
+  ...modelLayerOptions,
+};
 
-const importSchema = z.object({ task: z.string().min(1), out: z.string().min(1), hardFor: z.string().optional(), json: z.boolean().optional() });
+const importOptions = {
+  task: option('--task <name>', 'task name as in the file names, e.g. SST5', z.string().min(1), { required: true }),
+  out: { ...common.out, help: 'folder for the grimoire set' },
+  hardFor: option('--hard-for <weak>', 'keep only hard-sample grimoires made for this weak model (e.g. PHI2)', z.string().optional()),
+  json: { ...outputOptions.json, help: 'print one JSON object' },
+};
 
 export function registerGrimoire(program: Command): void {
   const grimoire = program
     .command('grimoire')
     .description('Grimoire (SLEICL): a strong model writes skill books, a weak model uses the right one per question');
+  withExamples(grimoire, [
+    'apprentice grimoire build --dataset grimoire:data/SST2 --strong openai:gpt-4o --weak gguf:phi-2.gguf --out runs/grimoires/SST2',
+    'apprentice grimoire eval --dataset grimoire:data/SST2 --weak gguf:phi-2.gguf --grimoires runs/grimoires/SST2',
+  ]);
 
   const build = grimoire
     .command('build')
-    .description('choose representative samples and have the strong model write a profound and a simple grimoire per sample set')
-    .requiredOption('--strong <spec>', 'the model that writes the grimoires')
-    .option('--weak <spec>', 'the model that will read them (needed by the hard-sample sampler)')
-    .option('--embedder <spec>', 'embedder for the cluster samplers: builtin or a model spec', 'builtin')
-    .option('--samplers <list>', `comma list of ${SAMPLER_NAMES.join(', ')}`, SAMPLER_NAMES.join(','))
-    .option('--k <n>', 'samples per label', '4')
-    .option('--hard-ratios <list>', 'shares of hard samples for the hard sampler', '0.5,1.0')
-    .option('--hard-pool <n>', 'train examples the weak model answers zero-shot to find hard ones', '500')
-    .option('--validation-size <n>', 'train examples held out (stratified) as validation before sampling; 0 for none', '200')
-    .option('--seed <n>', 'seed for validation, samplers and clustering', '0')
-    .requiredOption('--out <dir>', 'folder for the grimoire set')
-    .option('--max-tokens <n>', 'longest grimoire, in tokens', '1024')
-    .option('--temperature <t>', 'strong-model temperature', '0')
-    .option('--templates <dir>', 'folder of prompt templates (default: the packaged templates/grimoire)')
-    .option('--json', 'print one JSON object');
-  addDatasetOptions(build);
-  addModelLayerOptions(build).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(buildSchema, raw);
+    .description('choose representative samples and have the strong model write a profound and a simple grimoire per sample set');
+  withExamples(addOptions(build, buildOptions), [
+    'apprentice grimoire build --dataset grimoire:data/SST2 --strong openai:gpt-4o --weak gguf:phi-2.gguf --out runs/grimoires/SST2',
+  ]).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(buildOptions, raw);
     const { buildGrimoires } = await import('../../grimoire/build.js');
     const hub = await createHub(options);
     try {
@@ -134,28 +143,11 @@ export function registerGrimoire(program: Command): void {
 
   const evaluate = grimoire
     .command('eval')
-    .description('evaluate a weak model with a grimoire set: zero-shot, few-shot, each grimoire, best single, similarity and ranker routing')
-    .requiredOption('--weak <spec>', 'the model that reads the grimoires')
-    .requiredOption('--grimoires <dir>', 'a grimoire set folder (from build or import)')
-    .option('--split <name>', 'split to evaluate', 'test')
-    .option('--limit <n>', 'the first N examples of the split')
-    .option('--sample <n>', 'a seeded random subset of N examples')
-    .option('--seed <n>', 'seed for validation, demos, ranker and bootstrap', '0')
-    .option('--methods <list>', `comma list of ${EVAL_METHODS.join(', ')}`, EVAL_METHODS.join(','))
-    .option('--shots <k>', 'demonstrations for few-shot', '4')
-    .option('--demos <list>', 'few-shot demo selection: random, nearest', 'random,nearest')
-    .option('--embedder <spec>', 'embedder for similarity, the ranker and nearest demos', 'builtin')
-    .option('--validation-size <n>', 'validation held out of train when the set names none', '200')
-    .option('--max-tokens <n>', 'longest weak-model answer', '64')
-    .option('--temperature <t>', 'weak-model temperature', '0')
-    .option('--templates <dir>', 'folder of prompt templates')
-    .option('--save-ranker', 'also write the trained ranker into the grimoire set folder (for the library API)')
-    .option('--run-dir <dir>', 'parent run folder (default: runs/<id derived from the arguments>)')
-    .option('--runs <dir>', 'where run folders go', 'runs')
-    .option('--json', 'print one JSON object');
-  addDatasetOptions(evaluate);
-  addModelLayerOptions(evaluate).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(evalSchema, raw);
+    .description('evaluate a weak model with a grimoire set: zero-shot, few-shot, each grimoire, best single, similarity and ranker routing');
+  withExamples(addOptions(evaluate, evalOptions), [
+    'apprentice grimoire eval --dataset grimoire:data/SST2 --weak gguf:phi-2.gguf --grimoires runs/grimoires/SST2 --limit 200',
+  ]).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(evalOptions, raw);
     const [{ evaluateGrimoires }, { writeGrimoireReport }] = await Promise.all([import('../../grimoire/evaluate.js'), import('../../report/grimoireReport.js')]);
     const hub = await createHub(options);
     try {
@@ -196,16 +188,13 @@ export function registerGrimoire(program: Command): void {
     }
   });
 
-  grimoire
+  const importCommand = grimoire
     .command('import')
     .description("read grimoires in the Grimoire paper's release format into a grimoire set")
-    .argument('<dir>', 'folder of grimoire_<task>_<strong>_<sampler>-<k>-shot[...]-per-class.json files')
-    .requiredOption('--task <name>', 'task name as in the file names, e.g. SST5')
-    .requiredOption('--out <dir>', 'folder for the grimoire set')
-    .option('--hard-for <weak>', 'keep only hard-sample grimoires made for this weak model (e.g. PHI2)')
-    .option('--json', 'print one JSON object')
+    .argument('<dir>', 'folder of grimoire_<task>_<strong>_<sampler>-<k>-shot[...]-per-class.json files');
+  withExamples(addOptions(importCommand, importOptions), ['apprentice grimoire import recorded/grimoires --task SST5 --out runs/grimoires/SST5'])
     .action(async (dir: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(importSchema, raw);
+      const options = parseOptions(importOptions, raw);
       const { importRecordedGrimoires } = await import('../../grimoire/import.js');
       const out = resolve(options.out);
       const result = importRecordedGrimoires(dir, { task: options.task, out, hardFor: options.hardFor });

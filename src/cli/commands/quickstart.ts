@@ -15,33 +15,29 @@ import { z } from 'zod';
 import { formatPercent } from '../../report/format.js';
 import { sweepSummaryJson, sweepTableLines } from '../sweepOutput.js';
 import { formatSummaryTable } from '../format.js';
-import { parseOptions } from '../validate.js';
+import { common, outputOptions, runFolderOptions } from '../commonOptions.js';
+import { withExamples } from '../help.js';
+import { addOptions, option, parseOptions } from '../options.js';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../../../examples/svamp-palm/', import.meta.url));
 
-const schema = z.object({
-  out: z.string().min(1),
-  scale: z.enum(['default', 'tiny']),
-  example: z.enum(['palm-svamp']).optional(),
-  runs: z.string().min(1),
-  json: z.boolean().optional(),
-  progress: z.boolean(),
-});
+const quickstartOptions = {
+  out: { ...common.out, help: 'folder for the teacher, annotations, students and the report (rerun to resume)', required: false, default: 'runs/quickstart' },
+  scale: option('--scale <name>', 'default | tiny (a reduced budget: seconds, for tests and a first look)', z.enum(['default', 'tiny']), { default: 'default' }),
+  example: option('--example <name>', 'palm-svamp: score the bundled recorded PaLM 540B answers on SVAMP (test) instead', z.enum(['palm-svamp']).optional()),
+  runs: { ...runFolderOptions.runs, help: "with --example: parent folder for the example's run folder", schema: z.string().min(1) },
+  ...outputOptions,
+};
 
 export function registerQuickstart(program: Command): void {
-  program
+  const command = program
     .command('quickstart')
     .description(
       'offline main job: train a teacher on gold rationales, let it annotate a pool, distill students (standard fine-tuning, standard distillation, step-by-step) at several data fractions, and report (under 2 minutes on 2 cores)',
-    )
-    .option('--out <dir>', 'folder for the teacher, annotations, students and the report (rerun to resume)', 'runs/quickstart')
-    .option('--scale <name>', 'default | tiny (a reduced budget: seconds, for tests and a first look)', 'default')
-    .option('--example <name>', 'palm-svamp: score the bundled recorded PaLM 540B answers on SVAMP (test) instead')
-    .option('--runs <dir>', 'with --example: parent folder for the example\'s run folder', 'runs')
-    .option('--json', 'print one JSON object instead of a table')
-    .option('--no-progress', 'no progress output')
+    );
+  withExamples(addOptions(command, quickstartOptions), ['apprentice quickstart', 'apprentice quickstart --scale tiny --json', 'apprentice quickstart --example palm-svamp'])
     .action(async (raw: Record<string, unknown>) => {
-      const options = parseOptions(schema, raw);
+      const options = parseOptions(quickstartOptions, raw);
       if (options.example === 'palm-svamp') {
         await palmExample(options);
         return;

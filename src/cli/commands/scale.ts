@@ -10,25 +10,40 @@ import type { resolveFamily } from '../../scaling/modelFamily.js';
 import { PROMPTINGS, type Prompting } from '../../scaling/promptings.js';
 import type { runScale } from '../../scaling/scaleRun.js';
 import { writeScoreRows } from '../../scaling/writeScoreRows.js';
-import { addDatasetOptions, datasetOptionsFrom, datasetSchema } from '../datasetOptions.js';
-import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
+import { common, outputOptions, subsetOptions } from '../commonOptions.js';
+import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
+import { withExamples } from '../help.js';
+import { createHub, modelLayerOptions } from '../modelOptions.js';
+import { addOptions, option, parseOptions } from '../options.js';
 import { isModelSize, MODEL_SIZES, type ModelSize } from '../../engine/sizes.js';
-import { commaList, nonNegativeInt, parseOptions, positiveInt, positiveNumber } from '../validate.js';
+import { commaList, nonNegativeInt, positiveInt, positiveNumber } from '../validate.js';
 
-const analyzeSchema = z.object({ json: z.boolean().optional(), out: z.string().optional() });
-const importSchema = z.object({ out: z.string().min(1), tasks: z.string().optional() });
+const analyzeOptions = {
+  json: { ...outputOptions.json, help: 'print one JSON array instead of tables' },
+  out: {
+    ...common.out,
+    help: 'also write analysis.json, analysis.md, scaling.svg, report.html and report.md to this folder',
+    schema: z.string().optional(),
+    required: false,
+  },
+};
+
+const importOptions = {
+  out: { ...common.out, flags: '--out <file>', help: 'where to write the rows (.csv or .json)' },
+  tasks: option('--tasks <file>', "tasks.json with each task's labels (default: <dir>/../../tasks.json)", z.string().optional()),
+};
 
 export function registerScale(program: Command): void {
   const scale = program.command('scale').description('how scores change with model size: normalized scores, linearity, breakthroughness');
+  withExamples(scale, ['apprentice scale analyze scores.csv', 'apprentice scale family --out runs/family']);
 
-  scale
+  const analyze = scale
     .command('analyze')
     .description('per task and metric: normalized scores by model size, BIG-bench linearity and breakthroughness, a verdict')
-    .argument('<file>', 'CSV/JSON/JSONL rows of model, params, task, metric, score (optional: random, max, labels, n, ci_low, ci_high, params_estimated)')
-    .option('--json', 'print one JSON array instead of tables')
-    .option('--out <dir>', 'also write analysis.json, analysis.md, scaling.svg, report.html and report.md to this folder')
+    .argument('<file>', 'CSV/JSON/JSONL rows of model, params, task, metric, score (optional: random, max, labels, n, ci_low, ci_high, params_estimated)');
+  withExamples(addOptions(analyze, analyzeOptions), ['apprentice scale analyze scores.csv', 'apprentice scale analyze scores.csv --out reports/scaling --json'])
     .action(async (file: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(analyzeSchema, raw);
+      const options = parseOptions(analyzeOptions, raw);
       const { readScoreRows } = await import('../../scaling/readScoreRows.js');
       const analyses = analyzeScaling(await readScoreRows(file));
       if (options.out) {
@@ -38,14 +53,13 @@ export function registerScale(program: Command): void {
       process.stdout.write((options.json ? JSON.stringify(analyses) : formatAnalysisTable(analyses)) + '\n');
     });
 
-  scale
+  const importCorrectness = scale
     .command('import-grimoire-correctness')
     .description("turn the Grimoire paper's recorded zero-shot correctness (keep_hard_<TASK>_<MODEL>.json) into score rows")
-    .argument('<dir>', 'the zero-shot-correctness folder')
-    .requiredOption('--out <file>', 'where to write the rows (.csv or .json)')
-    .option('--tasks <file>', 'tasks.json with each task\'s labels (default: <dir>/../../tasks.json)')
+    .argument('<dir>', 'the zero-shot-correctness folder');
+  withExamples(addOptions(importCorrectness, importOptions), ['apprentice scale import-grimoire-correctness recorded/zero-shot-correctness --out scores.csv'])
     .action(async (dir: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(importSchema, raw);
+      const options = parseOptions(importOptions, raw);
       const rows = await importGrimoireCorrectness(dir, options.tasks ? { tasksFile: options.tasks } : {});
       await writeScoreRows(options.out, rows);
       const tasks = new Set(rows.map((row) => row.task)).size;
@@ -59,49 +73,49 @@ export function registerScale(program: Command): void {
 
 const promptingList = commaList.pipe(z.array(z.enum(PROMPTINGS as [Prompting, ...Prompting[]])).min(1));
 
-export const scaleRunSchema = modelLayerSchema.merge(datasetSchema).extend({
-  models: z.string().min(1),
-  dataset: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  prompting: promptingList,
-  out: z.string().min(1),
-  split: z.string(),
-  limit: positiveInt.optional(),
-  sample: positiveInt.optional(),
-  seed: nonNegativeInt,
-  shots: nonNegativeInt,
-  demoSplit: z.string(),
-  maxTokens: positiveInt,
-  validationFraction: z.coerce.number().gt(0).lt(1),
-  logprobMetrics: z.boolean(),
-  json: z.boolean().optional(),
-  progress: z.boolean(),
-});
+export const scaleRunOptions = {
+  models: option(
+    '--models <list>',
+    'comma-separated <spec>=<params> (7B, 350M, 1.3e9); gguf: and builtin: models may omit =<params> (counted from the file)',
+    z.string().min(1),
+    { required: true },
+  ),
+  prompting: option(
+    '--prompting <list>',
+    `comma-separated: ${PROMPTINGS.join(', ')} (direct = zero-shot answer only; cot = few-shot chain of thought)`,
+    promptingList,
+    { default: 'direct,cot,zero-shot-cot' },
+  ),
+  out: { ...common.out, help: 'output folder: scores.csv, scores.json, evaluations.json, analysis.*, scaling.svg, report.html, report.md, runs/' },
+  split: common.split,
+  ...subsetOptions,
+  seed: common.seed,
+  shots: common.shots,
+  demoSplit: common.demoSplit,
+  maxTokens: { ...common.maxTokens, help: 'maximum tokens per completion (answer-only promptings use at most 64)' },
+  validationFraction: common.validationFraction,
+  logprobMetrics: option('--no-logprob-metrics', 'skip multiple-choice grade and log P(target) even for models that give log-probs', z.boolean()),
+  json: { ...outputOptions.json, help: 'print one JSON object (rows, analysis, evaluations, files) instead of tables' },
+  progress: outputOptions.progress,
+  ...datasetOptions,
+  // --dataset may be given more than once.
+  dataset: {
+    ...datasetOptions.dataset,
+    schema: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    repeatable: true,
+  },
+  ...modelLayerOptions,
+};
 
 function registerScaleRun(scale: Command): void {
   const command = scale
     .command('run')
-    .description('evaluate a family of models of different sizes on tasks under direct and chain-of-thought prompting; write score rows and the analysis')
-    .requiredOption('--models <list>', 'comma-separated <spec>=<params> (7B, 350M, 1.3e9); gguf: and builtin: models may omit =<params> (counted from the file)')
-    .option('--prompting <list>', `comma-separated: ${PROMPTINGS.join(', ')} (direct = zero-shot answer only; cot = few-shot chain of thought)`, 'direct,cot,zero-shot-cot')
-    .requiredOption('--out <dir>', 'output folder: scores.csv, scores.json, evaluations.json, analysis.*, scaling.svg, report.html, report.md, runs/')
-    .option('--split <name>', 'split to evaluate', 'test')
-    .option('--limit <n>', 'the first N examples of the split')
-    .option('--sample <n>', 'a seeded random subset of N examples')
-    .option('--seed <n>', 'seed for sampling, demos and bootstrap', '0')
-    .option('--shots <k>', 'demonstrations for few-shot and cot', '4')
-    .option('--demo-split <name>', 'split the demonstrations come from', 'train')
-    .option('--max-tokens <n>', 'maximum tokens per completion (answer-only promptings use at most 64)', '256')
-    .option('--validation-fraction <f>', 'fraction of train held out as validation when needed', '0.1')
-    .option('--no-logprob-metrics', 'skip multiple-choice grade and log P(target) even for models that give log-probs')
-    .option('--json', 'print one JSON object (rows, analysis, evaluations, files) instead of tables')
-    .option('--no-progress', 'no progress output');
-  addDatasetOptions(command);
-  // --dataset may be given more than once.
-  command.options.find((option) => option.long === '--dataset')?.argParser((value: string, previous: unknown) =>
-    Array.isArray(previous) ? [...(previous as string[]), value] : [value],
-  );
-  addModelLayerOptions(command).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(scaleRunSchema, raw);
+    .description('evaluate a family of models of different sizes on tasks under direct and chain-of-thought prompting; write score rows and the analysis');
+  withExamples(addOptions(command, scaleRunOptions), [
+    'apprentice scale run --models gguf:qwen-0.5b.gguf,gguf:qwen-1.5b.gguf --dataset gsm8k:data/gsm8k --limit 100 --out runs/scale',
+    'apprentice scale run --models openai:gpt-4o-mini=8B,openai:gpt-4o=200B --dataset svamp:data/svamp --dataset gsm8k:data/gsm8k --out runs/scale',
+  ]).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(scaleRunOptions, raw);
     const datasets = Array.isArray(options.dataset) ? options.dataset : [options.dataset];
     const [{ parseModelsOption, resolveFamily }, { runScale }] = await Promise.all([import('../../scaling/modelFamily.js'), import('../../scaling/scaleRun.js')]);
     const models = await resolveFamily(parseModelsOption(options.models));
@@ -112,7 +126,7 @@ function registerScaleRun(scale: Command): void {
         {
           models,
           datasets,
-          datasetOptions: datasetOptionsFrom({ ...options, dataset: datasets[0] as string }),
+          datasetOptions: datasetOptionsFrom(options),
           prompting: options.prompting,
           split: options.split,
           limit: options.limit,
@@ -175,49 +189,46 @@ export async function reportScaleRun(
   }
 }
 
-const familySchema = modelLayerSchema.extend({
-  sizes: commaList.pipe(z.array(z.string().refine(isModelSize, { message: `sizes are ${Object.keys(MODEL_SIZES).join(', ')}` })).min(1)),
-  difficulties: commaList.pipe(z.array(z.string().regex(/^[1-8]$/, 'each difficulty is a number of steps from 1 to 8').transform(Number)).min(1)),
-  digits: z.coerce.number().int().min(1).max(4),
-  train: positiveInt,
-  test: positiveInt,
-  validation: nonNegativeInt,
-  steps: positiveInt,
-  batchSize: positiveInt,
-  lr: positiveNumber,
-  context: positiveInt,
-  shots: nonNegativeInt,
-  prompting: promptingList,
-  seed: nonNegativeInt,
-  maxTokens: positiveInt,
-  out: z.string().min(1),
-  json: z.boolean().optional(),
-  progress: z.boolean(),
-});
+const familyOptions = {
+  sizes: option(
+    '--sizes <list>',
+    `engine sizes: ${Object.keys(MODEL_SIZES).join(', ')}`,
+    commaList.pipe(z.array(z.string().refine(isModelSize, { message: `sizes are ${Object.keys(MODEL_SIZES).join(', ')}` })).min(1)),
+    { default: 'tiny,small' },
+  ),
+  difficulties: option(
+    '--difficulties <list>',
+    'arithmetic steps per problem, one task per level',
+    commaList.pipe(z.array(z.string().regex(/^[1-8]$/, 'each difficulty is a number of steps from 1 to 8').transform(Number)).min(1)),
+    { default: '1,2,3' },
+  ),
+  digits: option('--digits <n>', 'digits of the numbers in the problems', z.coerce.number().int().min(1).max(4), { default: '1' }),
+  train: option('--train <n>', 'training problems per level', positiveInt, { default: '400' }),
+  test: option('--test <n>', 'test problems per level', positiveInt, { default: '50' }),
+  validation: option('--validation <n>', 'validation problems per level (validation loss while training)', nonNegativeInt, { default: '20' }),
+  steps: option('--steps <n>', 'optimizer steps per size', positiveInt, { default: '300' }),
+  batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16' }),
+  lr: option('--lr <rate>', 'peak learning rate', positiveNumber, { default: '0.002' }),
+  context: option('--context <tokens>', 'sequence length of the students', positiveInt, { default: '384' }),
+  shots: { ...common.shots, help: 'demonstrations in few-shot chain-of-thought prompts (training and evaluation)', default: '1' },
+  prompting: { ...scaleRunOptions.prompting, help: `comma-separated: ${PROMPTINGS.join(', ')}` },
+  seed: { ...common.seed, help: 'seed of the problems, the initialisation and the data order' },
+  maxTokens: { ...common.maxTokens, default: '160' },
+  out: { ...common.out, help: 'output folder: models/<size>/ checkpoints, then everything `scale run` writes' },
+  json: { ...outputOptions.json, help: 'print one JSON object' },
+  progress: outputOptions.progress,
+  ...modelLayerOptions,
+};
 
 function registerScaleFamily(scale: Command): void {
   const command = scale
     .command('family')
-    .description('train built-in students of several sizes on the synthetic multi-step arithmetic family, then `scale run` them')
-    .option('--sizes <list>', `engine sizes: ${Object.keys(MODEL_SIZES).join(', ')}`, 'tiny,small')
-    .option('--difficulties <list>', 'arithmetic steps per problem, one task per level', '1,2,3')
-    .option('--digits <n>', 'digits of the numbers in the problems', '1')
-    .option('--train <n>', 'training problems per level', '400')
-    .option('--test <n>', 'test problems per level', '50')
-    .option('--validation <n>', 'validation problems per level (validation loss while training)', '20')
-    .option('--steps <n>', 'optimizer steps per size', '300')
-    .option('--batch-size <n>', 'examples per optimizer step', '16')
-    .option('--lr <rate>', 'peak learning rate', '0.002')
-    .option('--context <tokens>', 'sequence length of the students', '384')
-    .option('--shots <k>', 'demonstrations in few-shot chain-of-thought prompts (training and evaluation)', '1')
-    .option('--prompting <list>', `comma-separated: ${PROMPTINGS.join(', ')}`, 'direct,cot,zero-shot-cot')
-    .option('--seed <n>', 'seed of the problems, the initialisation and the data order', '0')
-    .option('--max-tokens <n>', 'maximum tokens per completion', '160')
-    .requiredOption('--out <dir>', 'output folder: models/<size>/ checkpoints, then everything `scale run` writes')
-    .option('--json', 'print one JSON object')
-    .option('--no-progress', 'no progress output');
-  addModelLayerOptions(command).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(familySchema, raw);
+    .description('train built-in students of several sizes on the synthetic multi-step arithmetic family, then `scale run` them');
+  withExamples(addOptions(command, familyOptions), [
+    'apprentice scale family --out runs/family',
+    'apprentice scale family --sizes tiny,small --difficulties 1,2,3,4 --steps 600 --out runs/family',
+  ]).action(async (raw: Record<string, unknown>) => {
+    const options = parseOptions(familyOptions, raw);
     const out = resolve(options.out);
     const recipe = {
       sizes: options.sizes as ModelSize[],

@@ -8,30 +8,39 @@ import type { GrimoireSet } from '../../grimoire/index.js';
 import type { ModelHub } from '../../models/hub.js';
 import { resolveServeTarget } from '../../server/target.js';
 import { InputError } from '../../util/errors.js';
-import { addModelLayerOptions, createHub, modelLayerSchema } from '../modelOptions.js';
+import { common } from '../commonOptions.js';
+import { withExamples } from '../help.js';
+import { createHub, modelLayerOptions } from '../modelOptions.js';
 import { untilInterrupted, warnIfExposed } from '../listening.js';
-import { parseOptions } from '../validate.js';
+import { addOptions, option, parseOptions } from '../options.js';
 
-const schema = modelLayerSchema.extend({
-  port: z.coerce.number().int().min(0).max(65535),
-  host: z.string().min(1),
-  name: z.string().min(1).optional(),
-  weak: z.string().min(1).optional(),
-  dataset: z.string().min(1).optional(),
-});
+const serveOptions = {
+  weak: option(
+    '--weak <spec>',
+    'with a grimoire set folder: the weak model that answers with the chosen grimoire (default: the one the set was built for)',
+    z.string().min(1).optional(),
+  ),
+  dataset: option(
+    '--dataset <spec>',
+    'with a grimoire set that does not record its task (an imported one): the dataset whose task the weak model is told, e.g. grimoire:data/SST2',
+    z.string().min(1).optional(),
+  ),
+  port: { ...common.port, default: '8080' },
+  host: common.host,
+  name: option('--name <id>', 'model id clients use (default: the file or folder name, or the model name)', z.string().min(1).optional()),
+  ...modelLayerOptions,
+};
 
 export function registerServe(program: Command): void {
   const command = program
     .command('serve')
     .description('serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models)')
-    .argument('<model>', 'a .gguf file, a built-in checkpoint folder, a built grimoire set folder (with --weak), or any model spec (gguf:..., openai:...@..., replay:...)')
-    .option('--weak <spec>', 'with a grimoire set folder: the weak model that answers with the chosen grimoire (default: the one the set was built for)')
-    .option('--dataset <spec>', 'with a grimoire set that does not record its task (an imported one): the dataset whose task the weak model is told, e.g. grimoire:data/SST2')
-    .option('--port <n>', 'port to listen on (0 picks a free one)', '8080')
-    .option('--host <address>', 'address to bind; the default serves this machine only', '127.0.0.1')
-    .option('--name <id>', 'model id clients use (default: the file or folder name, or the model name)');
-  addModelLayerOptions(command).action(async (target: string, raw: Record<string, unknown>) => {
-    const options = parseOptions(schema, raw);
+    .argument('<model>', 'a .gguf file, a built-in checkpoint folder, a built grimoire set folder (with --weak), or any model spec (gguf:..., openai:...@..., replay:...)');
+  withExamples(addOptions(command, serveOptions), [
+    'apprentice serve student.gguf --port 8080',
+    'apprentice serve runs/grimoires/SST2 --weak gguf:phi-2.gguf',
+  ]).action(async (target: string, raw: Record<string, unknown>) => {
+    const options = parseOptions(serveOptions, raw);
     const { spec, name: defaultName, grimoireSet } = resolveServeTarget(target, { weak: options.weak });
     const name = options.name ?? defaultName;
     const hub = await createHub(options);

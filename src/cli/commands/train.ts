@@ -8,86 +8,82 @@ import type { TrainEvent } from '../../engine/train.js';
 import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS } from '../../engine/trainChoices.js';
 import { holdOut, readTrainingExamples } from '../../engine/trainingData.js';
 import { createProgress, type Progress } from '../../util/progress.js';
-import { nonNegativeInt, nonNegativeNumber, parseOptions, positiveInt, positiveNumber } from '../validate.js';
+import { common, outputOptions } from '../commonOptions.js';
+import { withExamples } from '../help.js';
+import { addOptions, option, parseOptions } from '../options.js';
+import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from '../validate.js';
 
-const schema = z.object({
-  data: z.string().min(1),
-  validation: z.string().optional(),
-  validationFraction: z.coerce.number().min(0).max(0.5),
-  size: z.string().refine(isModelSize, { message: `must be one of ${Object.keys(MODEL_SIZES).join(', ')}` }).optional(),
-  steps: positiveInt,
-  out: z.string().min(1),
-  batchSize: positiveInt,
-  microBatch: positiveInt.optional(),
-  lossNormalization: z.enum(LOSS_NORMALIZATIONS as ['token', 'task']),
-  lr: positiveNumber,
-  minLr: nonNegativeNumber.optional(),
-  warmup: nonNegativeInt.optional(),
-  weightDecay: nonNegativeNumber,
-  clip: nonNegativeNumber,
-  context: positiveInt.optional(),
-  initFrom: z.string().min(1).optional(),
-  base: z.string().min(1).optional(),
-  vocabSize: positiveInt.optional(),
-  evalEvery: positiveInt.optional(),
-  patience: positiveInt.optional(),
-  minDelta: nonNegativeNumber.optional(),
-  seed: z.coerce.number().int(),
-  backend: z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']),
-  threads: positiveInt.optional(),
-  resume: z.boolean().optional(),
-  restart: z.boolean().optional(),
-  promptFormat: z.enum(['raw', 'chat']).optional(),
-  system: z.string().optional(),
-  json: z.boolean().optional(),
-});
+const trainOptions = {
+  data: option('--data <file>', 'JSON lines of {"prompt", "completion", "weight"?, "task"?}', z.string().min(1), { required: true }),
+  validation: option('--validation <file>', 'validation lines in the same format (default: hold out --validation-fraction of --data)', z.string().optional()),
+  validationFraction: {
+    ...common.validationFraction,
+    help: 'share of --data held out for validation when --validation is not given',
+    schema: z.coerce.number().min(0).max(0.5),
+  },
+  size: option(
+    '--size <name>',
+    `model size: ${Object.entries(MODEL_SIZES).map(([k, v]) => `${k} (dim ${v.dim}, ${v.nLayers} layers)`).join(', ')} (default small; with --init-from, the checkpoint's)`,
+    z.string().refine(isModelSize, { message: `must be one of ${Object.keys(MODEL_SIZES).join(', ')}` }).optional(),
+  ),
+  initFrom: option(
+    '--init-from <dir>',
+    'warm start: begin from the weights and tokenizer of this checkpoint (same architecture; fresh optimizer and schedule)',
+    z.string().min(1).optional(),
+  ),
+  base: option(
+    '--base <dir>',
+    'fine-tune a pretrained model: its Hugging Face folder (config.json, safetensors, tokenizer.json); keeps its architecture, tokenizer and chat template',
+    z.string().min(1).optional(),
+  ),
+  steps: option('--steps <n>', 'optimizer steps', positiveInt, { required: true }),
+  out: { ...common.out, help: 'checkpoint folder (config.json, model.safetensors, tokenizer.json; the resumable state in training/)' },
+  batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16' }),
+  microBatch: option('--micro-batch <n>', 'examples per forward/backward pass (gradient accumulation; lowers memory)', positiveInt.optional()),
+  lossNormalization: option(
+    '--loss-normalization <mode>',
+    "token: weighted mean over all completion tokens of the batch; task: per-task token means mixed by the weights (distilling step by step: alpha L_label + (1 - alpha) L_rationale)",
+    z.enum(LOSS_NORMALIZATIONS as ['token', 'task']),
+    { default: 'token' },
+  ),
+  lr: option('--lr <rate>', 'peak learning rate (AdamW)', positiveNumber, { default: '0.001' }),
+  minLr: option('--min-lr <rate>', 'learning rate at the end of the cosine decay (default lr / 10)', nonNegativeNumber.optional()),
+  warmup: option('--warmup <steps>', 'linear warmup steps (default min(100, steps / 10))', nonNegativeInt.optional()),
+  weightDecay: option('--weight-decay <w>', 'AdamW decoupled weight decay on matrices', nonNegativeNumber, { default: '0.1' }),
+  clip: option('--clip <norm>', 'clip the global gradient norm (0 = off)', nonNegativeNumber, { default: '1' }),
+  context: option(
+    '--context <tokens>',
+    "sequence length; longer examples lose the start of their prompt (default 256; with --init-from, the checkpoint's)",
+    positiveInt.optional(),
+  ),
+  vocabSize: option('--vocab-size <n>', "tokenizer vocabulary (default: the size's; with --init-from, the checkpoint's tokenizer is reused)", positiveInt.optional()),
+  evalEvery: option('--eval-every <steps>', 'steps between validations and state saves (default steps / 10)', positiveInt.optional()),
+  patience: option('--patience <n>', 'stop after n validations without improvement', positiveInt.optional()),
+  minDelta: option('--min-delta <loss>', 'smallest validation-loss drop that counts as an improvement', nonNegativeNumber.optional(), { default: '0' }),
+  seed: { ...common.seed, help: 'seed for initialisation, data order and the validation hold-out', schema: z.coerce.number().int() },
+  backend: option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels) or tfjs (WebAssembly)", z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']), { default: 'onnx' }),
+  threads: option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)', positiveInt.optional()),
+  resume: option('--resume', "continue the interrupted run in --out (the default whenever the same run's state is there)", z.boolean().optional()),
+  restart: option('--restart', "discard the run's state in --out and start over", z.boolean().optional()),
+  promptFormat: option(
+    '--prompt-format <format>',
+    "raw ([bos] prompt completion eos) or chat (the base tokenizer's chat template); default: the source's, else raw",
+    z.enum(['raw', 'chat']).optional(),
+  ),
+  system: option('--system <text>', 'system prompt of the chat format (recorded; every path that runs the student adds it)', z.string().optional()),
+  json: { ...outputOptions.json, help: 'print one JSON object with the results' },
+};
 
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command('train')
-    .description('train a small Llama-style student on your CPU with the built-in engine (ONNX Runtime or tfjs)')
-    .requiredOption('--data <file>', 'JSON lines of {"prompt", "completion", "weight"?, "task"?}')
-    .option('--validation <file>', 'validation lines in the same format (default: hold out --validation-fraction of --data)')
-    .option('--validation-fraction <f>', 'share of --data held out for validation when --validation is not given', '0.1')
-    .option(
-      '--size <name>',
-      `model size: ${Object.entries(MODEL_SIZES).map(([k, v]) => `${k} (dim ${v.dim}, ${v.nLayers} layers)`).join(', ')} (default small; with --init-from, the checkpoint's)`,
-    )
-    .option(
-      '--init-from <dir>',
-      'warm start: begin from the weights and tokenizer of this checkpoint (same architecture; fresh optimizer and schedule)',
-    )
-    .option('--base <dir>', 'fine-tune a pretrained model: its Hugging Face folder (config.json, safetensors, tokenizer.json); keeps its architecture, tokenizer and chat template')
-    .requiredOption('--steps <n>', 'optimizer steps')
-    .requiredOption('--out <dir>', 'checkpoint folder (config.json, model.safetensors, tokenizer.json; the resumable state in training/)')
-    .option('--batch-size <n>', 'examples per optimizer step', '16')
-    .option('--micro-batch <n>', 'examples per forward/backward pass (gradient accumulation; lowers memory)')
-    .option(
-      '--loss-normalization <mode>',
-      "token: weighted mean over all completion tokens of the batch; task: per-task token means mixed by the weights (distilling step by step: alpha L_label + (1 - alpha) L_rationale)",
-      'token',
-    )
-    .option('--lr <rate>', 'peak learning rate (AdamW)', '0.001')
-    .option('--min-lr <rate>', 'learning rate at the end of the cosine decay (default lr / 10)')
-    .option('--warmup <steps>', 'linear warmup steps (default min(100, steps / 10))')
-    .option('--weight-decay <w>', 'AdamW decoupled weight decay on matrices', '0.1')
-    .option('--clip <norm>', 'clip the global gradient norm (0 = off)', '1')
-    .option('--context <tokens>', "sequence length; longer examples lose the start of their prompt (default 256; with --init-from, the checkpoint's)")
-    .option('--vocab-size <n>', "tokenizer vocabulary (default: the size's; with --init-from, the checkpoint's tokenizer is reused)")
-    .option('--eval-every <steps>', 'steps between validations and state saves (default steps / 10)')
-    .option('--patience <n>', 'stop after n validations without improvement')
-    .option('--min-delta <loss>', 'smallest validation-loss drop that counts as an improvement', '0')
-    .option('--seed <n>', 'seed for initialisation, data order and the validation hold-out', '0')
-    .option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels) or tfjs (WebAssembly)", 'onnx')
-    .option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)')
-    .option('--resume', 'continue the interrupted run in --out (the default whenever the same run\'s state is there)')
-    .option('--restart', "discard the run's state in --out and start over")
-    .option('--prompt-format <format>', "raw ([bos] prompt completion eos) or chat (the base tokenizer's chat template); default: the source's, else raw")
-    .option('--system <text>', 'system prompt of the chat format (recorded; every path that runs the student adds it)')
-    .option('--json', 'print one JSON object with the results')
+    .description('train a small Llama-style student on your CPU with the built-in engine (ONNX Runtime or tfjs)');
+  withExamples(addOptions(command, trainOptions), [
+    'apprentice train --data train.jsonl --steps 300 --out runs/student',
+    'apprentice train --data train.jsonl --steps 300 --out runs/student --resume',
+  ])
     .action(async (raw: Record<string, unknown>) => {
-      const options = parseOptions(schema, raw);
-      if (options.promptFormat === 'raw' && options.system !== undefined) throw new InputError('--system needs --prompt-format chat', { field: 'system' });
+      const options = parseOptions(trainOptions, raw);
       const all = await readTrainingExamples(options.data);
       const split = options.validation
         ? { train: all, validation: await readTrainingExamples(options.validation) }

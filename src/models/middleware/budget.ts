@@ -5,7 +5,7 @@
  * without being sent. After the call the reservation is replaced by the real cost, so concurrent
  * calls can never together spend more than the budget.
  */
-import { ModelError } from '../errors.js';
+import { ModelError } from '../core/errors.js';
 import { costOf, type Pricer } from '../pricing.js';
 import type { CallKind, LanguageModel, ModelRequest } from '../types.js';
 import { maxInputTokens, maxOutputTokens } from './tokens.js';

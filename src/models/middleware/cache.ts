@@ -2,52 +2,86 @@
  * Cache middleware: a call whose key (backend identity + kind + full request incl. sampleIndex) was
  * answered before returns the stored answer at no cost; otherwise the call goes on and a
  * successful answer is stored. Failures are never stored, so they are retried next run.
- * Identical calls in flight at the same time share one call below (single-flight).
+ *
+ * No two callers pay for one request at the same time: an identical call in flight in this process
+ * is shared (the cache's `inFlight`), and one in flight in another process sharing the cache file
+ * (a claim row, see cacheStore.ts) is waited for, its stored answer then returned as a hit. When the
+ * other process's call fails, or its claim goes stale, this caller makes the call itself.
  */
-import { callKey, type ModelIdentity } from '../hash.js';
-import type { CallMeta, LanguageModel, ModelResponse } from '../types.js';
+import { abortError } from '../core/errors.js';
+import { typedCompletions } from '../core/finish.js';
+import { callKey, type ModelIdentity } from '../core/hash.js';
+import { stripMeta, withMeta } from '../core/meta.js';
+import type { CallMeta, GenerateResponse, LanguageModel, ModelResponse } from '../types.js';
 import type { CallCache } from './cacheStore.js';
-import { stripMeta, withMeta, wrapModel } from './wrap.js';
+import { sleepFor } from './clock.js';
+import { wrapModel } from './wrap.js';
 
 export interface CacheOptions {
   cache: CallCache;
   /** Which backend answers; the API key is never part of it. */
   identity: ModelIdentity;
   now?: () => number;
+  /** Waits between looks at a request another process is calling. Default: real time. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
+
+/** First and longest wait between looks at another process's call. */
+const POLL_MS = { first: 25, max: 500 };
 
 export function withCache(model: LanguageModel, options: CacheOptions): LanguageModel {
   const { cache, identity } = options;
   const now = options.now ?? (() => performance.now());
-  const inFlight = new Map<string, Promise<ModelResponse>>();
+  const sleep = options.sleep ?? sleepFor;
 
   return wrapModel(model, async (kind, request, callOptions, next) => {
     const started = now();
     const key = callKey(identity, kind, request);
-    const stored = cache.get(key);
-    if (stored) return withMeta(stored.response, hitMeta(now() - started));
+    const hit = (response: ModelResponse) =>
+      withMeta(kind === 'generate' ? typedCompletions(response as GenerateResponse) : response, hitMeta(now() - started));
+    let pollMs = POLL_MS.first;
+    for (;;) {
+      const stored = cache.get(key);
+      if (stored) return hit(stored.response);
 
-    const shared = inFlight.get(key);
-    if (shared) {
-      const response = await shared;
-      return withMeta(structuredClone(stripMeta(response)), hitMeta(now() - started));
-    }
+      const shared = cache.inFlight.get(key);
+      if (shared) return hit(structuredClone(stripMeta(await shared)));
 
-    const call = next(request, callOptions).then((response) => {
-      cache.put(key, {
-        spec: model.spec,
-        kind,
-        response: stripMeta(response),
-        costUsd: response.meta?.costUsd ?? 0,
-        createdAt: Date.now(),
+      if (cache.claim(key) === 'claimed elsewhere') {
+        const signal = callOptions?.signal;
+        while (cache.isClaimedElsewhere(key) && !cache.get(key)) {
+          if (signal?.aborted) throw abortError(signal);
+          await sleep(pollMs, signal).catch(() => {
+            throw abortError(signal);
+          });
+          pollMs = Math.min(POLL_MS.max, pollMs * 2);
+        }
+        continue;
+      }
+
+      // Claimed: stored after our claim was taken? Then it was answered just now.
+      const answered = cache.get(key);
+      if (answered) {
+        cache.release(key);
+        return hit(answered.response);
+      }
+      const call = next(request, callOptions).then((response) => {
+        cache.put(key, {
+          spec: model.spec,
+          kind,
+          response: stripMeta(response),
+          costUsd: response.meta?.costUsd ?? 0,
+          createdAt: Date.now(),
+        });
+        return response;
       });
-      return response;
-    });
-    inFlight.set(key, call);
-    try {
-      return await call;
-    } finally {
-      inFlight.delete(key);
+      cache.inFlight.set(key, call);
+      try {
+        return await call;
+      } finally {
+        cache.inFlight.delete(key);
+        cache.release(key);
+      }
     }
   });
 }

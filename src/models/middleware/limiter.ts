@@ -8,7 +8,7 @@
  * The limiter sits below the retry layer, so every attempt (not only the first) takes a slot and
  * counts against the per-minute limits.
  */
-import { isModelError, ModelError } from '../errors.js';
+import { isModelError, ModelError } from '../core/errors.js';
 import type { LanguageModel } from '../types.js';
 import { systemClock, type Clock } from './clock.js';
 import { estimateCallTokens } from './tokens.js';

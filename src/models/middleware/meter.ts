@@ -4,7 +4,8 @@
  */
 import type { Pricer } from '../pricing.js';
 import type { LanguageModel } from '../types.js';
-import { withMeta, wrapModel } from './wrap.js';
+import { withMeta } from '../core/meta.js';
+import { wrapModel } from './wrap.js';
 
 export function withMeter(model: LanguageModel, options: { pricer: Pricer; now?: () => number }): LanguageModel {
   const { pricer } = options;

@@ -2,7 +2,7 @@
  * Observe middleware: reports every call (cached or not, successful or failed) to the usage
  * tracker, which keeps totals and notifies per-call listeners.
  */
-import { isModelError } from '../errors.js';
+import { isModelError } from '../core/errors.js';
 import type { UsageTracker } from '../usage.js';
 import type { LanguageModel } from '../types.js';
 import { attemptsMade } from './retry.js';

@@ -4,10 +4,11 @@
  * Retry-After. Anything a provider throws that is not a ModelError is wrapped into one, so every
  * failure leaving the stack is typed.
  */
-import { isModelError, ModelError } from '../errors.js';
+import { abortError, ModelError, toModelError } from '../core/errors.js';
 import type { LanguageModel } from '../types.js';
 import { sleepFor } from './clock.js';
-import { withMeta, wrapModel } from './wrap.js';
+import { withMeta } from '../core/meta.js';
+import { wrapModel } from './wrap.js';
 
 export interface RetryOptions {
   /** Retries after the first attempt (default 4, i.e. 5 attempts). */
@@ -44,40 +45,6 @@ export function backoffDelayMs(
   return Math.max(jittered, floor);
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
-
-/** Any thrown value as a ModelError: connection failures are 'network', anything else 'bad_response'. */
-export function toModelError(error: unknown): ModelError {
-  if (isModelError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ModelError(looksLikeNetworkFailure(error) ? 'network' : 'bad_response', message, { cause: error });
-}
-
-function looksLikeNetworkFailure(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    if (typeof current !== 'object') return false;
-    const { code, message } = current as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-    if (typeof message === 'string' && /fetch failed|socket hang up|network|connection/i.test(message)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
 export function withRetry(model: LanguageModel, options: RetryOptions = {}): LanguageModel {
   const maxAttempts = (options.maxRetries ?? DEFAULT_MAX_RETRIES) + 1;
   const sleep = options.sleep ?? sleepFor;
@@ -89,7 +56,7 @@ export function withRetry(model: LanguageModel, options: RetryOptions = {}): Lan
         return withMeta(response, { cached: false, costUsd: 0, latencyMs: 0, ...response.meta, attempts: attempt });
       } catch (thrown) {
         // Once the caller has aborted, that is why the call ended, whatever the provider threw.
-        const error = signal?.aborted ? abortedError(signal) : toModelError(thrown);
+        const error = signal?.aborted ? abortError(signal) : toModelError(thrown);
         if (!error.retryable || attempt >= maxAttempts) {
           attemptsByError.set(error, attempt);
           throw error;
@@ -104,17 +71,11 @@ export function withRetry(model: LanguageModel, options: RetryOptions = {}): Lan
         try {
           await sleep(delayMs, signal);
         } catch {
-          const aborted = abortedError(signal);
+          const aborted = abortError(signal);
           attemptsByError.set(aborted, attempt);
           throw aborted;
         }
       }
     }
   });
-}
-
-function abortedError(signal: AbortSignal | undefined): ModelError {
-  const reason: unknown = signal?.reason;
-  if (isModelError(reason)) return reason;
-  return new ModelError('aborted', 'the call was aborted', { cause: reason });
 }

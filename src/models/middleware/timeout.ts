@@ -3,7 +3,7 @@
  * reason ModelError('timeout'); the call is given up at that moment even if the provider ignores
  * the signal. A caller's own signal is passed on too (its abort ends the call as 'aborted').
  */
-import { isModelError, ModelError } from '../errors.js';
+import { asAborted, ModelError } from '../core/errors.js';
 import type { LanguageModel, ModelResponse } from '../types.js';
 import { wrapModel } from './wrap.js';
 
@@ -33,8 +33,4 @@ export function withTimeout(model: LanguageModel, options: { timeoutMs?: number 
       outer?.removeEventListener('abort', onOuterAbort);
     });
   });
-}
-
-function asAborted(reason: unknown): ModelError {
-  return isModelError(reason) ? reason : new ModelError('aborted', 'the call was aborted', { cause: reason });
 }

@@ -12,8 +12,9 @@
  */
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { InputError } from '../../util/errors.js';
-import { ModelError } from '../errors.js';
-import { abortError, type SdkErrorClasses, translateSdkError } from './httpErrors.js';
+import { abortError, ModelError } from '../core/errors.js';
+import { ANTHROPIC_FINISH_REASONS, finishReasonFrom } from '../core/finish.js';
+import { type SdkErrorClasses, translateSdkError } from './httpErrors.js';
 import type {
   CallOptions,
   GenerateRequest,
@@ -139,8 +140,6 @@ export function messagesBody(model: string, request: GenerateRequest): MessagesB
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const FINISH_REASONS: Record<string, string> = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length' };
-
 export function parseMessageResponse(raw: unknown, where: string): GenerateResponse {
   const bad = (what: string) => {
     const shown = typeof raw === 'string' ? raw : JSON.stringify(raw);
@@ -158,11 +157,11 @@ export function parseMessageResponse(raw: unknown, where: string): GenerateRespo
     }
   }
   if (texts.length === 0 && raw.content.length > 0) throw bad('the response has no text block');
-  const stopReason = typeof raw.stop_reason === 'string' ? raw.stop_reason : 'stop';
+  const finish = finishReasonFrom(typeof raw.stop_reason === 'string' ? raw.stop_reason : undefined, ANTHROPIC_FINISH_REASONS);
   const usage = isObject(raw.usage) ? raw.usage : {};
   const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
   return {
-    completions: [{ text: texts.join(''), finishReason: FINISH_REASONS[stopReason] ?? stopReason }],
+    completions: [{ text: texts.join(''), ...finish }],
     usage: {
       promptTokens:
         count(usage.input_tokens) + count(usage.cache_read_input_tokens) + count(usage.cache_creation_input_tokens),

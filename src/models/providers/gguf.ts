@@ -27,8 +27,9 @@ import type {
   Token,
 } from 'node-llama-cpp';
 import { InputError } from '../../util/errors.js';
-import { ModelError } from '../errors.js';
-import { streamProduced } from '../middleware/wrap.js';
+import { ModelError } from '../core/errors.js';
+import { streamProduced } from '../core/stream.js';
+import { plainTranscript } from '../core/transcript.js';
 import { SequencePool } from './sequencePool.js';
 import type {
   CallOptions,
@@ -36,6 +37,7 @@ import type {
   Completion,
   EmbedRequest,
   EmbedResponse,
+  FinishReason,
   GenerateRequest,
   GenerateResponse,
   GenerateStreamEvent,
@@ -234,8 +236,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
         if (last?.role !== 'assistant') history.push({ type: 'model', response: [] });
         return chatWrapper.generateContextState({ chatHistory: history }).contextText as LlamaTextValue;
       }
-      const transcript = request.messages.map((m) => `${m.role}: ${m.content}\n`).join('');
-      return lib.LlamaText([...bosPrefix(), `${transcript}assistant:`]) as LlamaTextValue;
+      return lib.LlamaText([...bosPrefix(), plainTranscript(request.messages)]) as LlamaTextValue;
     }
     if (request.prompt === undefined) {
       throw new ModelError('bad_request', 'the request has neither messages nor a prompt');
@@ -278,7 +279,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     const generated: Token[] = [];
     const probs: number[] = [];
     let text = '';
-    let finishReason = 'length';
+    let finishReason: FinishReason = 'length';
     let cut = -1;
     let sent = '';
     const send = (upTo: number) => {

@@ -3,8 +3,7 @@
  * same template (openai, @anthropic-ai/sdk): they throw the same four error classes, so one mapping
  * serves both, given each SDK's classes. Retry-After is read here so the limiter can pause.
  */
-import { isModelError, ModelError } from '../errors.js';
-import { toModelError } from '../middleware/retry.js';
+import { abortError, isModelError, ModelError, toModelError } from '../core/errors.js';
 
 type ErrorClass<T> = abstract new (...args: never[]) => T;
 
@@ -14,12 +13,6 @@ export interface SdkErrorClasses {
   APIConnectionTimeoutError: ErrorClass<Error>;
   APIConnectionError: ErrorClass<Error>;
   APIError: ErrorClass<Error & { status?: number; headers?: Headers }>;
-}
-
-/** The reason a signal was aborted with (the timeout middleware aborts with a ModelError), as a ModelError. */
-export function abortError(signal: AbortSignal): ModelError {
-  const reason: unknown = signal.reason;
-  return isModelError(reason) ? reason : new ModelError('aborted', 'the call was aborted', { cause: reason });
 }
 
 /** Any SDK/HTTP failure as a ModelError of the right kind. */

@@ -15,8 +15,9 @@
  */
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { InputError } from '../../util/errors.js';
-import { isModelError, ModelError } from '../errors.js';
-import { abortError, type SdkErrorClasses, translateSdkError } from './httpErrors.js';
+import { abortError, isModelError, ModelError } from '../core/errors.js';
+import { finishReasonFrom, OPENAI_FINISH_REASONS } from '../core/finish.js';
+import { type SdkErrorClasses, translateSdkError } from './httpErrors.js';
 import type {
   CallOptions,
   ChatMessage,
@@ -176,7 +177,7 @@ export function parseChatResponse(raw: unknown, request: GenerateRequest, where:
     if (typeof content !== 'string') throw badResponse(where, 'a choice has no message content', raw);
     const completion: Completion = {
       text: content,
-      finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : 'stop',
+      ...finishReasonFrom(typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined, OPENAI_FINISH_REASONS),
     };
     if (request.logprobs) {
       const logprobs = chatLogprobs(choice.logprobs);
@@ -184,7 +185,13 @@ export function parseChatResponse(raw: unknown, request: GenerateRequest, where:
     }
     return completion;
   });
-  return { completions, usage: usageOf(raw) };
+  const response: GenerateResponse = { completions, usage: usageOf(raw) };
+  if (request.logprobs && completions.some((completion) => !completion.logprobs)) {
+    response.warnings = [
+      { type: 'unsupported-setting', setting: 'logprobs', message: `${where} returned no log-probabilities for a request that asked for them` },
+    ];
+  }
+  return response;
 }
 
 function indexOf(choice: unknown): number {

@@ -2,8 +2,8 @@
  * Stable identities for model calls: canonical JSON (sorted keys, undefined dropped) hashed with
  * sha256. The cache key and the record/replay key are both built here so they cannot drift apart.
  */
-import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
-import type { CallKind, GenerateRequest, ModelRequest } from './types.js';
+import { canonicalJson, sha256Hex } from '../../util/canonicalJson.js';
+import type { CallKind, GenerateRequest, ModelRequest } from '../types.js';
 
 export { canonicalJson, sha256Hex };
 

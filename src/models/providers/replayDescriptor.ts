@@ -1,0 +1,26 @@
+/** `replay:<file.jsonl | dir>`: answers from recordings made with --record (implementation: replay.ts). */
+import { basename, extname, resolve } from 'node:path';
+import type { ProviderDescriptor } from '../core/descriptor.js';
+
+export interface ReplaySpec {
+  provider: 'replay';
+  spec: string;
+  path: string;
+}
+
+export const replayDescriptor: ProviderDescriptor<ReplaySpec> = {
+  name: 'replay',
+  usage: 'replay:<file.jsonl or dir>',
+  examples: ['replay:calls.jsonl'],
+  parse: (target, spec) => ({ provider: 'replay', spec, path: target }),
+  async load(spec) {
+    const { createReplayModel } = await import('./replay.js');
+    return createReplayModel({ spec: spec.spec, path: spec.path });
+  },
+  // No identity: recordings are not cached again.
+  backend: (spec) => ({ endpoint: `replay ${resolve(spec.path)}` }),
+  pricing: 'free',
+  recorded: false,
+  localParallel: false,
+  servedName: (spec) => basename(spec.path, extname(spec.path)) || spec.spec,
+};
