@@ -16,7 +16,7 @@ export type { Extraction } from './types.js';
 export type { AnswerLayout } from './layout.js';
 export type { ReadOptions } from './read.js';
 export { answerLayout, GENERIC_LAYOUT } from './layout.js';
-export { compileAnswerPattern } from './statements.js';
+export { answerPatternOption, compileAnswerPattern } from './statements.js';
 export { evaluateArithmetic } from './arithmetic.js';
 export { normalizeAnswerText, READ_LIMIT } from './text.js';
 export { findNumbers, numbersClose, parseNumber } from './numbers.js';

@@ -6,6 +6,7 @@
  * from its start. Markdown emphasis ("**18**") and a bare last line are weaker statements the
  * pipeline tries when no marker is found.
  */
+import { InputError } from '../../util/errors.js';
 
 export interface Statement {
   /** Which pattern found it ("the answer is", "####", "custom"...), recorded with the answer. */
@@ -112,6 +113,16 @@ export function emphasisStatements(text: string): Statement[] {
     if (statements.length > 10_000) break;
   }
   return statements;
+}
+
+/** `--answer-pattern` compiled, or undefined when not given; a bad pattern is an input error naming the flag. */
+export function answerPatternOption(source: string | undefined): RegExp | undefined {
+  if (source === undefined || source === '') return undefined;
+  try {
+    return compileAnswerPattern(source);
+  } catch (error) {
+    throw new InputError((error as Error).message, { field: 'answer-pattern' });
+  }
 }
 
 /**
