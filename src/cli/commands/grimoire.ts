@@ -180,7 +180,8 @@ export function registerGrimoire(program: Command): void {
       process.stderr.write(`report: ${report.htmlPath}\n`);
       process.stdout.write((options.json ? JSON.stringify({ ...result, report: { html: report.htmlPath, markdown: report.markdownPath } }) : formatTable(result)) + '\n');
       if (result.errors > 0) {
-        process.stderr.write(`${result.errors} answer(s) failed and are not scored; run the same command again to retry only them.\n`);
+        const onValidation = result.validationErrors ? ` (${result.validationErrors} on validation)` : '';
+        process.stderr.write(`${result.errors} answer(s) failed${onValidation} and are not scored; run the same command again to retry only them.\n`);
         process.exitCode = 3;
       }
     } finally {
