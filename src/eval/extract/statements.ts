@@ -95,7 +95,7 @@ function boxedContent(text: string, from: number): string | null {
     else if (c === '}' && --depth === 0) {
       return text
         .slice(from, i)
-        .replace(/\\d?frac\{([^{}]*)\}\{([^{}]*)\}/g, '($1)/($2)')
+        .replace(/\\d?frac\{([^{}]*)\}\{([^{}]*)\}/g, '$1/$2')
         .replace(/\\(?:text|textbf|mathrm|mathbf)\{([^{}]*)\}/g, '$1')
         .replace(/\\[,;!]|\\ /g, '')
         .replace(/\\%/g, '%')
