@@ -44,7 +44,7 @@ const END_OF_TURN = /<\|(?:im_end|eot_id|endoftext|end|im_start|user|start_heade
 const ANSWER_SIDE = /^(?:a|answer\b.*|final answer|the answer|explanation|rationale|reasoning|reason|solution|thought|thoughts|step\b.*|therefore|so|output|note)$/i;
 
 /** A field prefix at the start of a line: "Premise:", "**Review:**", "Question 3:", "### Input:". */
-const LINE_FIELD = /^[ \t>*_]*((?:#{1,4}[ \t]*)?[A-Za-z][A-Za-z0-9'()/ -]{0,30}?)(?:[ \t]*\d{1,3})?[ \t]*[*_]*[ \t]*:/gm;
+const LINE_FIELD = /^[ \t>*_]{0,8}((?:#{1,4}[ \t]*)?[A-Za-z][A-Za-z0-9'()/ -]{0,30}?)(?:[ \t]*\d{1,3})?[ \t]*[*_]*[ \t]*:/gm;
 
 /** The field names used at the start of lines of `text` (an input template or a rendered input). */
 export function fieldPrefixes(text: string): string[] {
@@ -87,7 +87,7 @@ function linePatterns(layout: AnswerLayout): { long: RegExp | null; short: RegEx
   if (!patterns) {
     const build = (names: string[], flags: string) =>
       names.length
-        ? new RegExp(String.raw`^[ \t>*_]*(${names.map(escape).join('|')})(?:[ \t]*\d{1,3})?[ \t]*[*_]*[ \t]*:`, flags)
+        ? new RegExp(String.raw`^[ \t>*_]{0,8}(${names.map(escape).join('|')})(?:[ \t]*\d{1,3})?[ \t]*[*_]*[ \t]*:`, flags)
         : null;
     const sorted = [...layout.fields].sort((a, b) => b.length - a.length);
     patterns = { long: build(sorted.filter((f) => f.length > 1), 'gim'), short: build(sorted.filter((f) => f.length === 1), 'gm') };
@@ -119,8 +119,8 @@ export function cutRunOn(output: string, layout: AnswerLayout, input: string, an
     for (const match of output.matchAll(pattern)) {
       if (match.index >= cutIndex) break;
       candidates.push({ index: match.index, name: match[1]!, contentFrom: match.index + match[0].length });
-      // The first qualifying field of each kind decides; later ones cannot be earlier.
-      if (candidates.length > 10_000) break;
+      // A real output has a handful of field lines; a degenerate one is not read past this many.
+      if (candidates.length > 1000) break;
     }
   }
   candidates.sort((a, b) => a.index - b.index);

@@ -15,7 +15,7 @@
  * The extraction records which pattern read the answer and what cut the output.
  */
 import { cutRunOn, GENERIC_LAYOUT, type AnswerLayout } from './layout.js';
-import { emphasisStatements, markedStatements, type Statement } from './statements.js';
+import { emphasisStatements, firstStatementAt, markedStatements, type Statement } from './statements.js';
 import { cappedText, endsComplete, lastLine, READ_LIMIT } from './text.js';
 import type { AnswerReader, Extraction } from './types.js';
 
@@ -29,9 +29,8 @@ export interface ReadOptions {
 export function readAnswer(output: string, reader: AnswerReader, input: string, options: ReadOptions = {}): Extraction {
   const firstStatement = (text: string) => {
     const head = text.slice(0, READ_LIMIT);
-    const starts = [markedStatements(head)[0]?.start, options.answerPattern && markedStatements(head, options.answerPattern)[0]?.start];
-    const found = starts.filter((start): start is number => typeof start === 'number');
-    return found.length ? Math.min(...found) : -1;
+    const starts = [firstStatementAt(head), options.answerPattern ? firstStatementAt(head, options.answerPattern) : -1].filter((at) => at >= 0);
+    return starts.length ? Math.min(...starts) : -1;
   };
   const { body: cutBody, cutAt } = cutRunOn(output, options.layout ?? GENERIC_LAYOUT, input, firstStatement);
   const { text: body, capped } = cappedText(cutBody.trimEnd());

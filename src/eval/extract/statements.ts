@@ -22,9 +22,10 @@ export interface Statement {
  * starts before "answer is"; "Final answer:" before "answer:"). Every branch is bounded in length.
  */
 const MARKERS =
-  /(?<hashes>####)|(?<boxed>\\boxed\s*\{)|(?<final>\bfinal\s+answer\s*(?:is\b|[:=])?\s*:?)|(?<answerIs>(?:\b(?:so|thus|therefore|hence)[ \t]*,?[ \t]+)?\b(?:the[ \t]+)?(?:(?:final|correct|right|best)[ \t]+)?answer[ \t]+(?:is|would[ \t]+be|will[ \t]+be)\b[ \t]*:?)|(?<answerColon>\banswer[ \t]*[:=])|(?<lineA>(?<=^|\n)[ \t>*_]*A[ \t]*[*_]*:)/gi;
+  /(?<hashes>####)|(?<boxed>\\boxed\s*\{)|(?<final>\bfinal\s+answer\s*(?:is\b|[:=])?\s*:?)|(?<answerIs>(?:\b(?:so|thus|therefore|hence)[ \t]*,?[ \t]+)?\b(?:the[ \t]+)?(?:(?:final|correct|right|best)[ \t]+)?answer[ \t]+(?:is|would[ \t]+be|will[ \t]+be)\b[ \t]*:?)|(?<answerColon>\banswer[ \t]*[:=])|(?<lineA>(?<=^|\n)[ \t>*_]{0,8}A[ \t]{0,8}[*_]{0,4}:)/gi;
 
-const PATTERN_NAMES: Record<string, string> = {
+const GROUPS = ['hashes', 'boxed', 'final', 'answerIs', 'answerColon', 'lineA'] as const;
+const PATTERN_NAMES: Record<(typeof GROUPS)[number], string> = {
   hashes: '####',
   boxed: '\\boxed{}',
   final: 'final answer',
@@ -33,22 +34,38 @@ const PATTERN_NAMES: Record<string, string> = {
   lineA: 'A:',
 };
 
-/** Every marked statement in `text`, in order. */
+/**
+ * A real output states its final answer a few times at most; a degenerate one ("the answer is the
+ * answer is ...") may match thousands of times. Only the last this-many statements are read.
+ */
+export const MAX_STATEMENTS = 64;
+
+/** The marked statements of `text`, in order (the last MAX_STATEMENTS of them). */
 export function markedStatements(text: string, custom?: RegExp): Statement[] {
   if (custom) return customStatements(text, custom);
-  const statements: Statement[] = [];
+  const found: { group: (typeof GROUPS)[number]; start: number; after: number }[] = [];
   MARKERS.lastIndex = 0;
   for (const match of text.matchAll(MARKERS)) {
-    const group = Object.entries(match.groups ?? {}).find(([, value]) => value !== undefined)?.[0];
+    const groups = match.groups!;
+    const group = GROUPS.find((name) => groups[name] !== undefined);
     if (!group) continue;
     // "a:" in running text is not the "A:" marker (the regex is case-insensitive as a whole).
     if (group === 'lineA' && !match[0].includes('A')) continue;
-    const after = match.index + match[0].length;
+    found.push({ group, start: match.index, after: match.index + match[0].length });
+  }
+  const statements: Statement[] = [];
+  for (const { group, start, after } of found.slice(-MAX_STATEMENTS)) {
     const body = group === 'boxed' ? boxedContent(text, after) : introducedText(text, after);
-    if (body === null) continue;
-    statements.push({ pattern: PATTERN_NAMES[group]!, start: match.index, text: body });
+    if (body !== null) statements.push({ pattern: PATTERN_NAMES[group]!, start, text: body });
   }
   return statements;
+}
+
+/** The first marked statement's offset in `text`, or -1: where an answer was first stated. */
+export function firstStatementAt(text: string, custom?: RegExp): number {
+  const pattern = custom ? new RegExp(custom.source, custom.flags.replace('g', '')) : new RegExp(MARKERS.source, 'i');
+  const match = pattern.exec(text);
+  return match ? match.index : -1;
 }
 
 /**
@@ -63,9 +80,9 @@ function customStatements(text: string, pattern: RegExp): Statement[] {
     const captured = match.groups?.answer ?? match[1];
     const body = captured ?? introducedText(text, match.index + match[0].length);
     if (body !== null) statements.push({ pattern: 'custom', start: match.index, text: body });
-    if (statements.length > 10_000) break;
+    if (statements.length > 10 * MAX_STATEMENTS) statements.splice(0, statements.length - MAX_STATEMENTS);
   }
-  return statements;
+  return statements.slice(-MAX_STATEMENTS);
 }
 
 /** The text after a marker: the rest of its line, or the next non-blank line when the marker ends its line. */
@@ -110,9 +127,9 @@ export function emphasisStatements(text: string): Statement[] {
   const statements: Statement[] = [];
   for (const match of text.matchAll(/\*\*([^*\n]{1,200})\*\*|__([^_\n]{1,200})__/g)) {
     statements.push({ pattern: 'emphasis', start: match.index, text: (match[1] ?? match[2])! });
-    if (statements.length > 10_000) break;
+    if (statements.length > 10 * MAX_STATEMENTS) statements.splice(0, statements.length - MAX_STATEMENTS);
   }
-  return statements;
+  return statements.slice(-MAX_STATEMENTS);
 }
 
 /** `--answer-pattern` compiled, or undefined when not given; a bad pattern is an input error naming the flag. */
