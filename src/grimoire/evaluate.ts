@@ -136,6 +136,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
     maxTokens: settings.maxTokens,
     temperature: settings.temperature,
     templates: sha256Hex(canonicalJson(templates)).slice(0, 16),
+    ...(settings.answerPattern ? { answerPattern: settings.answerPattern.source } : {}),
   };
   const rootIdentity = {
     ...common,

@@ -42,7 +42,7 @@ async function bothWays(rows: Record<string, unknown>[], outputs: string[], data
   const out = join(dir, 'annotations');
   const imported = await importTeacherOutputs({ dataset: `jsonl:${data}`, datasetOptions, teacherOutputs: teacher, out, ...(answerPattern ? { answerPattern } : {}) });
   const annotations = readAnnotations(out).splits.test!;
-  const byIndex = (records: { index: number }[]) => [...records].sort((a, b) => a.index - b.index);
+  const byIndex = <T extends { index: number }>(records: T[]): T[] => [...records].sort((a, b) => a.index - b.index);
   const fromEval = byIndex(evaluated.records).map((r) => ({ index: r.index, answer: r.extracted, valid: r.valid, pattern: r.answerPattern ?? null, cut: r.cutAt ?? null }));
   const fromImport = byIndex(annotations).map((r) => ({ index: r.index, answer: r.extracted, valid: r.valid, pattern: r.answerPattern ?? null, cut: r.cutAt ?? null }));
   return { fromEval, fromImport, summary: evaluated.summary, stats: imported.splits.test! };
