@@ -66,9 +66,9 @@ describe('run-on invented examples in the task layout are cut before reading', (
     expect(result.cutAt).toBeUndefined();
   });
 
-  it('NLI: an output that is nothing but an invented example has no answer', () => {
-    const output = 'Premise: A chef slices onions.\nHypothesis: Someone is cooking.\nAnswer: entailment';
-    expect(read(NLI, nliExample, output)).toMatchObject({ valid: false, cutAt: 'Premise:', reason: expect.stringMatching(/nothing before the run-on/) });
+  it('a field opening the output is the model\'s own layout, not a run-on', () => {
+    const output = 'Problem: pens in 3 packs of 6.\nSolution: 3 * 6 = 18.\nAnswer: 18\n\nProblem: 2 packs of 5.\nAnswer: 10';
+    expect(read(QA, qaExample, output)).toMatchObject({ answer: '18', cutAt: 'Problem:' });
   });
 
   it('sentiment: "Review:" ends the answer', () => {

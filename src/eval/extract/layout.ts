@@ -6,8 +6,7 @@
  * example's and the demonstrations' inputs, the prompt layout's own question fields, plus common
  * generic ones. A prefix cuts the output when it starts a new line, except where it only restates
  * the question being answered (the same text as a line of the example's input) before any final
- * answer was stated. An output that opens with a field holding other text than the question is
- * nothing but an invented example: everything is cut.
+ * answer was stated, or opens the output.
  */
 import { normalizeAnswerText } from './text.js';
 
@@ -127,16 +126,13 @@ export function cutRunOn(output: string, layout: AnswerLayout, input: string, an
   let firstAnswer: number | undefined;
   for (const candidate of candidates) {
     if (candidate.index >= cutIndex) break;
-    const opens = !output.slice(0, candidate.index).trim();
+    // A field opening the output is the model's own layout ("Problem: ... Answer: 18"), never a run-on.
+    if (!output.slice(0, candidate.index).trim()) continue;
     const lineEndAt = output.indexOf('\n', candidate.contentFrom);
     const content = normalizeAnswerText(output.slice(candidate.contentFrom, lineEndAt < 0 ? undefined : Math.min(lineEndAt, candidate.contentFrom + 400)));
     if (content && restated.has(content.slice(0, 60))) {
-      if (opens) continue;
       firstAnswer ??= answeredBy(output.slice(0, cutIndex));
       if (firstAnswer < 0 || firstAnswer > candidate.index) continue;
-    } else if (opens && !content) {
-      // "Question:" alone opening the output: the model echoes the layout before answering.
-      continue;
     }
     cutIndex = candidate.index;
     cutAt = `${candidate.name}:`;
