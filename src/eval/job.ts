@@ -64,6 +64,7 @@ export async function runEvalJob(
   hub: ModelHub,
   options: { showProgress?: boolean } = {},
 ): Promise<EvalJobResult> {
+  const finalAnswerPattern = answerPatternOption(config.answerPattern);
   const dataset = withValidation(await loadDataset(config.dataset, config.datasetOptions), config);
   const pool = dataset.splits[config.split];
   if (!pool) {
@@ -101,7 +102,6 @@ export async function runEvalJob(
     resolved: { command: 'eval', version: VERSION, task: dataset.task, source: dataset.source, config },
   });
 
-  const finalAnswerPattern = answerPatternOption(config.answerPattern);
   const evaluateOne = config.predictions
     ? predictionsEvaluator(dataset.task, readPredictions(config.predictions, examples), config.style, demosFor, finalAnswerPattern)
     : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
