@@ -15,6 +15,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { InputError } from '../util/errors.js';
 import { learnMerges, PriorityQueue, type WordCount } from './bpeTrainer.js';
+import type { TextTokenizer } from './tokenizers/textTokenizer.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // 1. The GPT-2 byte alphabet: every byte is shown as one printable character, so a token is a plain string.
@@ -346,10 +347,15 @@ interface MergeCandidate {
 const lowestRankFirst = (a: MergeCandidate, b: MergeCandidate): boolean =>
   a.rank < b.rank || (a.rank === b.rank && a.left < b.left);
 
-export class Tokenizer {
+export class Tokenizer implements TextTokenizer {
+  readonly kind = 'bpe' as const;
   readonly bosId: number;
   readonly eosId: number;
   readonly padId: number;
+  /** Training sequences start with <|bos|>, so prompts get it too. */
+  readonly addsBos = true;
+  /** From-scratch students are trained on raw prompt/completion text: no chat template. */
+  readonly chatTemplate = undefined;
 
   private readonly spec: TokenizerSpec;
   private readonly ids = new Map<string, number>();
@@ -420,6 +426,14 @@ export class Tokenizer {
 
   get vocabSize(): number {
     return this.spec.tokens.length;
+  }
+
+  get eosIds(): readonly number[] {
+    return [this.eosId];
+  }
+
+  get specialTokens(): readonly string[] {
+    return this.spec.specialTokens;
   }
 
   /** The token's vocabulary text (byte-alphabet string, or a special token's raw text). */
