@@ -1,14 +1,15 @@
 /**
  * Training data for a student: JSON lines (or a JSON array) of
  *   { "prompt": string, "completion": string, "weight"?: number >= 0, "task"?: string }
- * Loss is taken on the completion (and the end-of-sequence token after it) only, each token weighted by its
+ * Loss is taken on the completion (and the end-of-sequence / end-of-turn token after it) only, each token weighted by its
  * example's weight; `task` tags let training report a loss per task (e.g. label vs rationale when distilling
  * step by step). Bad lines stop with an error naming the file, the line and the field.
  */
 import { formatFromExtension, readRecordFile, type SourceRecord } from '../data/readers.js';
 import { InputError } from '../util/errors.js';
 import { createRng, shuffle } from '../util/random.js';
-import type { Tokenizer } from './tokenizer.js';
+import { encodeRow, RAW_FORMAT, type PromptFormat } from './tokenizers/promptFormat.js';
+import type { TextTokenizer } from './tokenizers/textTokenizer.js';
 
 export interface TrainingExample {
   prompt: string;
@@ -88,21 +89,32 @@ export function holdOut(
   };
 }
 
-/** [bos] prompt completion [eos], at most contextLength + 1 tokens (the prompt is cut from the left). */
-export function encodeExample(example: TrainingExample, tokenizer: Tokenizer, contextLength: number): EncodedExample {
-  let prompt = tokenizer.encode(example.prompt);
-  let completion = [...tokenizer.encode(example.completion), tokenizer.eosId];
-  const room = contextLength + 1 - 1; // minus BOS
+/**
+ * The row in the student's prompt format (raw: [bos] prompt completion eos; chat: the chat template, see
+ * tokenizers/promptFormat.ts), at most contextLength + 1 tokens (the prompt is cut from the left).
+ */
+export function encodeExample(
+  example: TrainingExample,
+  tokenizer: TextTokenizer,
+  contextLength: number,
+  format: PromptFormat = RAW_FORMAT,
+): EncodedExample {
+  const encoded = encodeRow(format, tokenizer, example);
+  let prompt = encoded.promptIds;
+  let completion = encoded.completionIds;
+  const room = contextLength + 1;
   let truncated = false;
   if (prompt.length + completion.length > room) {
     truncated = true;
-    const keepPrompt = Math.max(0, room - completion.length);
-    prompt = prompt.slice(prompt.length - keepPrompt);
+    // Keep the leading BOS (a sequence without it is out of distribution) and cut the prompt after it.
+    const bos = tokenizer.bosId !== undefined && prompt[0] === tokenizer.bosId ? [tokenizer.bosId] : [];
+    const keepPrompt = Math.max(0, room - bos.length - completion.length);
+    prompt = [...bos, ...prompt.slice(Math.max(bos.length, prompt.length - keepPrompt))];
     completion = completion.slice(0, room - prompt.length);
   }
   return {
-    ids: [tokenizer.bosId, ...prompt, ...completion],
-    completionStart: 1 + prompt.length,
+    ids: [...prompt, ...completion],
+    completionStart: prompt.length,
     weight: example.weight,
     task: example.task,
     truncated,
