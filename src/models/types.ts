@@ -35,6 +35,8 @@ export interface SamplingParams {
 export interface GenerateRequest extends SamplingParams {
   messages?: ChatMessage[];
   prompt?: string;
+  /** Send `prompt` as it is, with no prompt format or chat template around it (`generate --raw`). */
+  raw?: boolean;
   /**
    * Distinguishes intended repeats of the same request (e.g. self-consistency samples made as
    * separate calls); part of the cache key. Default 0.

@@ -6,6 +6,7 @@ import { withExamples } from '../help.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
 import { addOptions, option, parseOptions } from '../options.js';
 import { unescapeCliText } from '../validate.js';
+import { InputError } from '../../util/errors.js';
 
 const generateOptions = {
   model: option('--model <spec>', 'model spec, e.g. openai:gpt-4o-mini, gguf:model.gguf, replay:calls.jsonl', z.string().min(1), { required: true }),
@@ -14,6 +15,7 @@ const generateOptions = {
   maxTokens: { ...common.maxTokens, help: 'maximum tokens to generate' },
   temperature: common.temperature,
   stop: option('--stop <s>', 'a stop string', z.string().optional()),
+  raw: option('--raw', 'send the prompt text as it is, without the chat template or prompt format (not with --system)', z.boolean().optional()),
   json: { ...outputOptions.json, help: 'print the full response as JSON' },
   ...modelLayerOptions,
 };
@@ -23,6 +25,7 @@ export function registerGenerate(program: Command): void {
   withExamples(addOptions(command, generateOptions), [
     'apprentice generate --model openai:gpt-4o-mini --prompt "What is 17 * 23?"',
     'apprentice generate --model gguf:student.gguf --prompt "Q: 2 + 3\\nA:" --max-tokens 16',
+    'apprentice generate --model builtin:students/svamp --raw --prompt "Question: 2 + 3\\nAnswer:"',
   ]).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(generateOptions, raw);
     const hub = await createHub(options);
@@ -32,8 +35,9 @@ export function registerGenerate(program: Command): void {
         ...(options.system ? [{ role: 'system' as const, content: unescapeCliText(options.system) }] : []),
         { role: 'user' as const, content: unescapeCliText(options.prompt) },
       ];
+      if (options.raw && options.system) throw new InputError('--raw sends the prompt as it is: leave out --system', { field: 'system' });
       const response = await model.generate({
-        messages,
+        ...(options.raw ? { prompt: unescapeCliText(options.prompt), raw: true } : { messages }),
         maxTokens: options.maxTokens,
         temperature: options.temperature,
         ...(options.stop ? { stop: [unescapeCliText(options.stop)] } : {}),

@@ -3,12 +3,17 @@
  * GGUF and run by node-llama-cpp, the fastest correct path (a KV cache, native kernels: several times faster
  * than a tfjs forward pass per token, and exactly the same logits). Generation (greedy, temperature, top-p,
  * stop strings), exact log P(continuation) and embeddings are the gguf provider's, under this spec.
+ *
+ * Every request is rendered in the prompt format the student was trained with (config.json's
+ * apprentice.promptFormat, engine/tokenizers/promptFormat.ts), so it is never run on a prompt it was not
+ * trained on: a chat student's prompt goes through its chat template; `raw` requests go as they are.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { loadCheckpoint } from '../../engine/checkpoint.js';
 import { writeCheckpointGguf } from '../../engine/export.js';
+import { parsePromptFormat, renderRequest } from '../../engine/tokenizers/promptFormat.js';
 import type { LanguageModel } from '../types.js';
 import { createGgufModel } from './gguf.js';
 
@@ -24,6 +29,7 @@ export interface BuiltinModelOptions {
 export async function createBuiltinModel(options: BuiltinModelOptions): Promise<LanguageModel> {
   const dir = resolve(options.dir);
   const checkpoint = await loadCheckpoint(dir);
+  const format = parsePromptFormat(checkpoint.info.promptFormat, join(dir, 'config.json'));
   const tempDir = await mkdtemp(join(tmpdir(), 'apprentice-builtin-'));
   const path = join(tempDir, 'model.gguf');
   let model: LanguageModel;
@@ -37,6 +43,7 @@ export async function createBuiltinModel(options: BuiltinModelOptions): Promise<
       kvCacheType: 'F32',
       flashAttention: false,
       parallel: options.parallel,
+      renderPrompt: (request) => renderRequest(format, checkpoint.tokenizer, request),
     });
   } catch (error) {
     await rm(tempDir, { recursive: true, force: true });

@@ -69,6 +69,18 @@ export interface GgufModelOptions {
    * gained no throughput for the engine's sizes (bench/batching.ts), and each sequence holds its own KV cache.
    */
   parallel?: number;
+  /**
+   * Renders a request's context instead of the default (used by `builtin:` to apply the prompt format its
+   * student was trained with); undefined from it means the default rendering.
+   */
+  renderPrompt?: (request: { prompt?: string; messages?: ChatMessage[]; raw?: boolean }) => RenderedPrompt | undefined;
+}
+
+/** A context as text: special tokens in it parsed or not, BOS prepended or not. */
+export interface RenderedPrompt {
+  text: string;
+  parseSpecial: boolean;
+  addBos: boolean;
 }
 
 /** Completion length when the request gives no maxTokens. */
@@ -207,7 +219,12 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [new lib.SpecialToken('BOS')] : [];
 
   /** The context as LlamaText: chat template, plain transcript, or raw prompt (plain text, no specials). */
-  const renderContext = (request: { prompt?: string; messages?: ChatMessage[] }): LlamaTextValue => {
+  const renderContext = (request: { prompt?: string; messages?: ChatMessage[]; raw?: boolean }): LlamaTextValue => {
+    const custom = options.renderPrompt?.(request);
+    if (custom) {
+      const bos = custom.addBos && model.tokens.bos !== null ? [new lib.SpecialToken('BOS')] : [];
+      return lib.LlamaText([...bos, custom.parseSpecial ? new lib.SpecialTokensText(custom.text) : custom.text]) as LlamaTextValue;
+    }
     if (request.messages !== undefined && request.messages.length > 0) {
       if (chatWrapper) {
         const history: ChatHistoryItem[] = request.messages.map((m): ChatHistoryItem => {
