@@ -11,9 +11,9 @@
  * Real Hugging Face checkpoints rotate halves (x[i], x[i + headDim/2]); pass rotary: 'half' and the Q/K rows
  * are permuted as convert_hf_to_gguf.py does.
  */
-import type { Tokenizer } from '../tokenizer.js';
-import { GGUF_TOKEN_TYPE } from '../tokenizer.js';
+import type { TextTokenizer } from '../tokenizers/textTokenizer.js';
 import { encodeGguf, gguf, writeGguf, type GgmlTensorType, type GgufFile, type GgufTensor, type GgufValue } from './gguf.js';
+import { tokenizerGgufMetadata } from './tokenizerGguf.js';
 
 export interface LlamaConfig {
   vocabSize: number;
@@ -36,16 +36,17 @@ export type LlamaWeights = ReadonlyMap<string, Float32Array> | Readonly<Record<s
 export interface LlamaGgufOptions {
   config: LlamaConfig;
   weights: LlamaWeights;
-  tokenizer: Tokenizer;
+  /** The engine's BPE or a base model's Hugging Face tokenizer (written by ./tokenizerGguf.ts). */
+  tokenizer: TextTokenizer;
   /** general.name. Default "apprentice". */
   name?: string;
   /** Storage of the matrices; norms always stay F32 (as llama.cpp's converter does). Default 'f32'. */
   tensorType?: GgmlTensorType;
   /** See the module comment. Default 'interleaved'. */
   rotary?: 'interleaved' | 'half';
-  /** tokenizer.ggml.add_bos_token: whether llama.cpp prepends BOS to prompts. Default false. */
+  /** tokenizer.ggml.add_bos_token: whether llama.cpp prepends BOS to prompts. Default: a HF tokenizer's own, false for the BPE. */
   addBos?: boolean;
-  /** tokenizer.chat_template (Jinja), when the model was trained on a chat format. */
+  /** tokenizer.chat_template (Jinja). Default: the tokenizer's chat template, if any. */
   chatTemplate?: string;
   /** llama.pooling_type for embeddings: 'mean' (default), 'last', 'cls' or 'none' (leave unset). */
   pooling?: 'mean' | 'last' | 'cls' | 'none';
@@ -147,19 +148,11 @@ export function llamaToGguf(options: LlamaGgufOptions): GgufFile {
   const { config, weights, tokenizer } = options;
   checkConfig(config);
   const headDim = config.dim / config.nHeads;
-  const vocab = tokenizer.toGgufVocab();
-  if (vocab.tokens.length > config.vocabSize) {
-    throw new RangeError(
-      `Llama GGUF: the tokenizer has ${vocab.tokens.length} tokens but the model's vocabSize is ${config.vocabSize}`,
-    );
-  }
-  // A model vocabulary padded past the tokenizer's gets unused placeholder tokens (llama.cpp needs one per row).
-  const tokens = [...vocab.tokens];
-  const tokenTypes = [...vocab.tokenTypes];
-  for (let id = tokens.length; id < config.vocabSize; id++) {
-    tokens.push(`<|unused_${id}|>`);
-    tokenTypes.push(GGUF_TOKEN_TYPE.unused);
-  }
+  const tokenizerMetadata = tokenizerGgufMetadata(tokenizer, {
+    vocabSize: config.vocabSize,
+    addBos: options.addBos ?? (tokenizer.kind === 'hf' ? tokenizer.addsBos : false),
+    ...(options.chatTemplate !== undefined ? { chatTemplate: options.chatTemplate } : {}),
+  });
 
   const tensorType = options.tensorType ?? 'f32';
   const metadata = new Map<string, GgufValue>([
@@ -177,20 +170,10 @@ export function llamaToGguf(options: LlamaGgufOptions): GgufFile {
     ['llama.attention.layer_norm_rms_epsilon', gguf.float32(config.normEps)],
     ['llama.rope.freq_base', gguf.float32(config.ropeTheta)],
     ['llama.rope.dimension_count', gguf.uint32(headDim)],
-    ['tokenizer.ggml.model', gguf.string(vocab.model)],
-    ['tokenizer.ggml.pre', gguf.string(vocab.pre)],
-    ['tokenizer.ggml.tokens', gguf.array('string', tokens)],
-    ['tokenizer.ggml.token_type', gguf.array('int32', tokenTypes)],
-    ['tokenizer.ggml.merges', gguf.array('string', vocab.merges)],
-    ['tokenizer.ggml.bos_token_id', gguf.uint32(vocab.bosId)],
-    ['tokenizer.ggml.eos_token_id', gguf.uint32(vocab.eosId)],
-    ['tokenizer.ggml.padding_token_id', gguf.uint32(vocab.padId)],
-    ['tokenizer.ggml.add_bos_token', gguf.bool(options.addBos ?? false)],
-    ['tokenizer.ggml.add_eos_token', gguf.bool(false)],
+    ...tokenizerMetadata,
   ]);
   const pooling = { none: undefined, mean: 1, cls: 2, last: 3 }[options.pooling ?? 'mean'];
   if (pooling !== undefined) metadata.set('llama.pooling_type', gguf.uint32(pooling));
-  if (options.chatTemplate !== undefined) metadata.set('tokenizer.chat_template', gguf.string(options.chatTemplate));
   for (const [key, value] of Object.entries(options.extraMetadata ?? {})) {
     if (metadata.has(key)) throw new Error(`Llama GGUF: extraMetadata repeats the standard key ${key}`);
     metadata.set(key, value);

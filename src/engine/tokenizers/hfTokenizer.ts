@@ -6,7 +6,12 @@
  *
  * Special tokens written in the text are recognised only with `parseSpecial`, as llama.cpp does: without it
  * "<|im_end|>" in user text is ordinary text. Non-special added tokens (user-defined) are always recognised,
- * in both libraries.
+ * in both libraries. An added token marked non-special that looks like a control token ("<|fim_prefix|>")
+ * counts as special, because llama.cpp's converter makes it a control token (does_token_look_special); so
+ * the engine tokenizes as llama.cpp does on the exported GGUF.
+ *
+ * The chat template is tokenizer_config.json's chat_template, else chat_template.jinja, else
+ * chat_template.json (the converter's order).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +22,7 @@ import type { DecodeOptions, EncodeOptions, StreamingDecoder, TextTokenizer } fr
 export const TOKENIZER_JSON = 'tokenizer.json';
 export const TOKENIZER_CONFIG_JSON = 'tokenizer_config.json';
 export const GENERATION_CONFIG_JSON = 'generation_config.json';
+export const CHAT_TEMPLATE_JINJA = 'chat_template.jinja';
 
 type Json = Record<string, unknown>;
 
@@ -54,6 +60,7 @@ export class HfTokenizer implements TextTokenizer {
   private readonly lib: HfLibTokenizer;
   private readonly specialPattern: RegExp | undefined;
   private readonly specialIds: ReadonlySet<number>;
+  private readonly addedIds: ReadonlySet<number>;
   private readonly vocabTexts: readonly (string | undefined)[];
   private readonly ids: ReadonlyMap<string, number>;
 
@@ -66,7 +73,8 @@ export class HfTokenizer implements TextTokenizer {
     this.addedTokens = parseAddedTokens(tokenizerJson.added_tokens, file);
     // The library is given the non-special added tokens only: special ones are matched here, and only with
     // parseSpecial (see encode), so one library instance serves both ways of encoding.
-    const libJson = { ...tokenizerJson, added_tokens: (tokenizerJson.added_tokens as Json[] | undefined ?? []).filter((t) => t.special !== true) };
+    const userDefined = new Set(this.addedTokens.filter((t) => !t.special).map((t) => t.id));
+    const libJson = { ...tokenizerJson, added_tokens: ((tokenizerJson.added_tokens as Json[] | undefined) ?? []).filter((t) => userDefined.has(t.id as number)) };
     try {
       this.lib = new HfLibTokenizer(libJson, { ...tokenizerConfig, clean_up_tokenization_spaces: false });
     } catch (error) {
@@ -81,6 +89,7 @@ export class HfTokenizer implements TextTokenizer {
     this.ids = new Map([...vocab, ...this.addedTokens.map((t) => [t.content, t.id] as const)]);
     const special = this.addedTokens.filter((t) => t.special);
     this.specialIds = new Set(special.map((t) => t.id));
+    this.addedIds = new Set(this.addedTokens.map((t) => t.id));
     this.specialTokens = special.map((t) => t.content);
     this.specialPattern = specialTokenPattern(this.specialTokens);
 
@@ -187,6 +196,16 @@ export class HfTokenizer implements TextTokenizer {
     return this.ids.get(text);
   }
 
+  /** Whether the id has a token (a tokenizer.json may leave ids unused). */
+  hasToken(id: number): boolean {
+    return this.vocabTexts[id] !== undefined;
+  }
+
+  /** Whether the id is an added token (special or user-defined) rather than one of the model's vocabulary. */
+  isAdded(id: number): boolean {
+    return this.addedIds.has(id);
+  }
+
   isSpecial(id: number): boolean {
     this.checkId(id);
     return this.specialIds.has(id);
@@ -218,6 +237,11 @@ export async function readHfTokenizerFiles(dir: string): Promise<HfTokenizerFile
   const tokenizerJson = await readJson(join(dir, TOKENIZER_JSON), true);
   const tokenizerConfig = (await readJson(join(dir, TOKENIZER_CONFIG_JSON), false)) ?? {};
   const generationConfig = await readJson(join(dir, GENERATION_CONFIG_JSON), false);
+  if (tokenizerConfig.chat_template === undefined) {
+    const jinja = await readFile(join(dir, CHAT_TEMPLATE_JINJA), 'utf8').catch(() => undefined);
+    const fromJson = (await readJson(join(dir, 'chat_template.json'), false))?.chat_template;
+    if (jinja !== undefined || fromJson !== undefined) tokenizerConfig.chat_template = jinja ?? fromJson;
+  }
   return { tokenizerJson: tokenizerJson as Json, tokenizerConfig, ...(generationConfig ? { generationConfig } : {}), dir };
 }
 
@@ -251,8 +275,18 @@ function parseAddedTokens(value: unknown, file: string): AddedTokenInfo[] {
     if (!isObject(entry) || typeof entry.content !== 'string' || !Number.isInteger(entry.id) || (entry.id as number) < 0) {
       throw new InputError('expected {"id": integer >= 0, "content": string, ...}', { file, field });
     }
-    return { id: entry.id as number, content: entry.content, special: entry.special === true };
+    return { id: entry.id as number, content: entry.content, special: entry.special === true || looksSpecial(entry.content) };
   });
+}
+
+/** convert_hf_to_gguf.py's does_token_look_special: such added tokens become control tokens in a GGUF. */
+export function looksSpecial(text: string): boolean {
+  return (
+    ['<pad>', '<mask>', '<2mass>', '[@BOS@]'].includes(text) ||
+    (text.startsWith('<|') && text.endsWith('|>')) ||
+    (text.startsWith('<｜') && text.endsWith('｜>')) ||
+    (text.startsWith('<unused') && text.endsWith('>'))
+  );
 }
 
 /** A token name in tokenizer_config.json: a string, an AddedToken object ({"content": ...}) or null. */
