@@ -1,4 +1,4 @@
-/** `apprentice export`: a student checkpoint as a GGUF file for llama.cpp, Ollama and node-llama-cpp. */
+/** `apprentice export`: a student checkpoint as a GGUF file (llama.cpp, node-llama-cpp), an Ollama folder or a Hugging Face folder. */
 import { Command } from 'commander';
 import { z } from 'zod';
 import { common, outputOptions } from '../commonOptions.js';
@@ -6,23 +6,37 @@ import { withExamples } from '../help.js';
 import { addOptions, option, parseOptions } from '../options.js';
 
 const exportOptions = {
-  format: option('--format <format>', 'output format: gguf', z.enum(['gguf']), { default: 'gguf' }),
-  dtype: option('--dtype <type>', 'matrix storage: f32 (exact) or f16 (half the size)', z.enum(['f32', 'f16']), { default: 'f32' }),
-  out: { ...common.out, flags: '--out <file>', help: 'the .gguf file to write' },
+  format: option('--format <format>', 'gguf (one file), ollama (folder: GGUF + Modelfile) or hf (Hugging Face folder)', z.enum(['gguf', 'ollama', 'hf']), { default: 'gguf' }),
+  dtype: option('--dtype <type>', 'GGUF matrix storage: f32 (exact), f16 (half the size) or q8_0 (about a quarter)', z.enum(['f32', 'f16', 'q8_0']), { default: 'f32' }),
+  out: { ...common.out, flags: '--out <path>', help: 'the .gguf file (gguf) or the folder (ollama, hf) to write' },
   json: { ...outputOptions.json, help: 'print one JSON object' },
 };
 
 export function registerExport(program: Command): void {
   const command = program
     .command('export')
-    .description('write a student checkpoint folder (from apprentice train) as a GGUF file')
+    .description('write a student checkpoint folder (from apprentice train) as a GGUF file, an Ollama folder or a Hugging Face folder')
     .argument('<dir>', 'the checkpoint folder');
-  withExamples(addOptions(command, exportOptions), ['apprentice export runs/student --out student.gguf --dtype f16'])
-    .action(async (dir: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(exportOptions, raw);
-      const { exportGguf } = await import('../../engine/export.js');
-      const result = await exportGguf(dir, options.out, { dtype: options.dtype });
-      if (options.json) process.stdout.write(JSON.stringify({ ...result, format: options.format, dtype: options.dtype }) + '\n');
-      else process.stdout.write(`wrote ${result.path} (${result.parameters.toLocaleString('en-US')} parameters, ${options.dtype})\n`);
-    });
+  withExamples(addOptions(command, exportOptions), [
+    'apprentice export runs/student --out student.gguf --dtype f16',
+    'apprentice export runs/student --format ollama --out ollama/student',
+    'apprentice export runs/student --format hf --out hf/student',
+  ]).action(async (dir: string, raw: Record<string, unknown>) => {
+    const options = parseOptions(exportOptions, raw);
+    const engine = await import('../../engine/export.js');
+    const say = (result: Record<string, unknown>, text: string): void => {
+      process.stdout.write(options.json ? JSON.stringify({ ...result, format: options.format }) + '\n' : text + '\n');
+    };
+    if (options.format === 'hf') {
+      const result = await engine.exportHf(dir, options.out);
+      say(result, `wrote ${result.path} (${result.files.join(', ')})`);
+      return;
+    }
+    const result = options.format === 'ollama'
+      ? await engine.exportOllama(dir, options.out, { dtype: options.dtype })
+      : await engine.exportGguf(dir, options.out, { dtype: options.dtype });
+    const what = `${result.parameters.toLocaleString('en-US')} parameters, ${options.dtype}`;
+    const modelfile = 'modelfile' in result ? `; ${result.modelfile}: ollama create <name> -f ${result.modelfile}` : '';
+    say({ ...result, dtype: options.dtype }, `wrote ${result.path} (${what})${modelfile}`);
+  });
 }

@@ -13,6 +13,7 @@ import { writeLlamaGguf, type LlamaConfig } from '../../../src/engine/formats/ll
 import { loadHfTokenizer, type HfTokenizer } from '../../../src/engine/tokenizers/hfTokenizer.js';
 import { encodePrompt, encodeRow, renderRequest, type ChatTurn } from '../../../src/engine/tokenizers/promptFormat.js';
 import { createGgufModel } from '../../../src/models/providers/gguf.js';
+import { ollamaModelfile } from '../../../src/engine/formats/ollamaModelfile.js';
 import { REAL_TOKENIZERS } from '../../support/realTokenizers.js';
 import { tinyWeights } from '../../support/tinyGguf.js';
 
@@ -115,6 +116,12 @@ describe.each(Object.entries(REAL_TOKENIZERS))('%s tokenizer, ours vs llama.cpp 
       const rendered = renderRequest({ type: 'chat' }, ours, { messages: conversation })!;
       expect(encodePrompt(ours, rendered), JSON.stringify(conversation)).toEqual(theirs);
     }
+  });
+
+  it('gets an Ollama TEMPLATE whose pieces reproduce the Jinja rendering, and stops at the end of turn', () => {
+    const modelfile = ollamaModelfile(`${name}.gguf`, { type: 'chat' }, ours);
+    expect(modelfile.templateFromJinja).toBe(true);
+    expect(modelfile.text).toContain(name === 'llama3' ? 'PARAMETER stop "<|eot_id|>"' : 'PARAMETER stop "<|im_end|>"');
   });
 
   it.runIf(name === 'qwen3')('runs through the gguf provider with the prompt rendered as training renders it', async () => {
