@@ -37,6 +37,7 @@ import { configForSize, countParameters, initialWeights, LlamaModel, MODEL_SIZES
 import type { HostBatch } from './onnx/session.js';
 import { Tokenizer, trainTokenizer } from './tokenizer.js';
 import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
+import { checkPromptFormat, parsePromptFormat, RAW_FORMAT, type PromptFormat } from './tokenizers/promptFormat.js';
 import { encodeExample, tokenizerCorpus, type EncodedExample, type TrainingExample } from './trainingData.js';
 
 export { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
@@ -94,6 +95,11 @@ export interface TrainOptions {
    * The tfjs backend takes its threads from APPRENTICE_WASM_THREADS (./backend.ts).
    */
   threads?: number;
+  /**
+   * How rows become token sequences (./tokenizers/promptFormat.ts): raw, or chat with the tokenizer's template.
+   * Default: the warm-start source's, else raw. Recorded in config.json as apprentice.promptFormat.
+   */
+  promptFormat?: PromptFormat;
   /** Recorded in config.json's "apprentice" section (e.g. the data file). */
   info?: Record<string, unknown>;
   onEvent?: (event: TrainEvent) => void;
@@ -501,6 +507,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       // Only when not the default, so runs started before the option existed still resume.
       ...(lossNormalization === 'token' ? {} : { lossNormalization }),
       ...(init ? { initFrom: init.fingerprint } : {}),
+      ...(options.promptFormat && options.promptFormat.type !== 'raw' ? { promptFormat: options.promptFormat } : {}),
     }),
   );
   const stateDir = join(options.outDir, STATE_DIR);
@@ -515,10 +522,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     ? await Tokenizer.loadTokenizerJson(join(options.outDir, TOKENIZER_JSON))
     : trainTokenizer(tokenizerCorpus(options.train), { vocabSize: options.vocabSize ?? MODEL_SIZES[size].vocabSize, minFrequency: 2 });
   if (!state) await tokenizer.saveTokenizerJson(join(options.outDir, TOKENIZER_JSON));
-  const trainSet = options.train.map((e) => encodeExample(e, tokenizer, contextLength));
+  const promptFormat = options.promptFormat ?? (init ? parsePromptFormat(init.checkpoint.info.promptFormat, join(options.initFrom as string, 'config.json')) : RAW_FORMAT);
+  checkPromptFormat(promptFormat, tokenizer);
+  const trainSet = options.train.map((e) => encodeExample(e, tokenizer, contextLength, promptFormat));
   const validationSet = options.validation
     .slice(0, options.maxValidationExamples ?? 512)
-    .map((e) => encodeExample(e, tokenizer, contextLength));
+    .map((e) => encodeExample(e, tokenizer, contextLength, promptFormat));
 
   // 2. Model (and optimizer).
   const config: LlamaConfig = init
@@ -547,7 +556,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const resumedFrom = state.step;
   const info = {
     ...options.info, engine: `apprentice ${VERSION} (${engine.description})`, size: init && !options.size ? (init.checkpoint.info.size ?? null) : size, seed, steps, batchSize, learningRate: peak,
-    trainExamples: trainSet.length, validationExamples: validationSet.length, lossNormalization,
+    trainExamples: trainSet.length, validationExamples: validationSet.length, lossNormalization, promptFormat,
     ...(init ? { initFrom: resolve(options.initFrom as string) } : {}),
   };
 
