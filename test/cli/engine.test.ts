@@ -145,6 +145,18 @@ describe('apprentice train / export / eval builtin:', () => {
 
     const generated = await runCli(['generate', '--model', `gguf:${gguf}`, '--prompt', 'Q: apple 2', '--max-tokens', '4', '--json']);
     expect(generated.code, generated.stderr).toBe(0);
+    // --raw: the prompt as it is; a raw student through builtin: answers as the same weights through gguf:.
+    const raw = (model: string) => runCli(['generate', '--model', model, '--raw', '--prompt', 'Q: apple 2\\nA:', '--max-tokens', '6']);
+    const [viaBuiltin, viaGguf] = [await raw(`builtin:${out}`), await raw(`gguf:${f32}`)];
+    expect(viaBuiltin.code, viaBuiltin.stderr).toBe(0);
+    expect(viaBuiltin.stdout).toBe(viaGguf.stdout);
+
+    const ollama = await runCli(['export', out, '--format', 'ollama', '--out', join(dir, 'ollama'), '--json']);
+    expect(ollama.code, ollama.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'ollama', 'Modelfile'), 'utf8')).toContain('PARAMETER stop "<|eos|>"');
+    const hf = await runCli(['export', out, '--format', 'hf', '--out', join(dir, 'hf'), '--json']);
+    expect(hf.code, hf.stderr).toBe(0);
+    expect(lastJson<{ files: string[] }>(hf).files).toContain('model.safetensors');
 
     const test = join(dir, 'test.jsonl');
     writeFileSync(test, toyExamples(6).map(({ prompt, completion }) => JSON.stringify({ q: prompt, a: completion.trim() })).join('\n') + '\n');
