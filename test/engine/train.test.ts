@@ -22,6 +22,13 @@ const base = (out: string, overrides: Partial<TrainOptions> = {}): TrainOptions 
 });
 
 describe('training', () => {
+  it('records the prompt format, and refuses a chat format without a chat template', async () => {
+    await expect(train(base('chat-no-template', { steps: 1, promptFormat: { type: 'chat' } }))).rejects.toThrow(/chat_template/);
+    await train(base('raw-format', { steps: 1, evalEvery: 1 }));
+    const config = JSON.parse(await readFile(join(dir, 'raw-format', 'config.json'), 'utf8')) as { apprentice: { promptFormat: unknown } };
+    expect(config.apprentice.promptFormat).toEqual({ type: 'raw' });
+  });
+
   it('learns a toy task: the completion loss goes down and next-token accuracy goes up', async () => {
     const evals: Array<{ validationLoss: number; validationAccuracy: number }> = [];
     const result = await train(base('learn', { steps: 40, evalEvery: 10, batchSize: 16, onEvent: (e) => { if (e.type === 'eval') evals.push(e); } }));

@@ -6,6 +6,7 @@ import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
 import type { TrainEvent } from '../../engine/train.js';
 import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS } from '../../engine/trainChoices.js';
 import { holdOut, readTrainingExamples } from '../../engine/trainingData.js';
+import { InputError } from '../../util/errors.js';
 import { createProgress, type Progress } from '../../util/progress.js';
 import { common, outputOptions } from '../commonOptions.js';
 import { withExamples } from '../help.js';
@@ -58,6 +59,12 @@ const trainOptions = {
   backend: option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels) or tfjs (WebAssembly)", z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']), { default: 'onnx' }),
   threads: option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)', positiveInt.optional()),
   resume: option('--resume', 'continue the interrupted run in --out', z.boolean().optional()),
+  promptFormat: option(
+    '--prompt-format <format>',
+    "raw ([bos] prompt completion eos) or chat (the base tokenizer's chat template); default: the source's, else raw",
+    z.enum(['raw', 'chat']).optional(),
+  ),
+  system: option('--system <text>', 'system prompt of the chat format (recorded; every path that runs the student adds it)', z.string().optional()),
   json: { ...outputOptions.json, help: 'print one JSON object with the results' },
 };
 
@@ -71,6 +78,7 @@ export function registerTrain(program: Command): void {
   ])
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(trainOptions, raw);
+      if (options.promptFormat === 'raw' && options.system !== undefined) throw new InputError('--system needs --prompt-format chat', { field: 'system' });
       const all = await readTrainingExamples(options.data);
       const split = options.validation
         ? { train: all, validation: await readTrainingExamples(options.validation) }
@@ -101,6 +109,9 @@ export function registerTrain(program: Command): void {
         threads: options.threads,
         resume: options.resume,
         initFrom: options.initFrom,
+        ...(options.promptFormat || options.system !== undefined
+          ? { promptFormat: options.promptFormat === 'raw' ? { type: 'raw' as const } : { type: 'chat' as const, ...(options.system !== undefined ? { system: options.system } : {}) } }
+          : {}),
         info: {
           data: resolve(options.data),
           validation: options.validation ? resolve(options.validation) : null,
