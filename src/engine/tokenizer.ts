@@ -15,7 +15,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { InputError } from '../util/errors.js';
 import { learnMerges, PriorityQueue, type WordCount } from './bpeTrainer.js';
-import type { TextTokenizer } from './tokenizers/textTokenizer.js';
+import type { DecodeOptions, EncodeOptions, StreamingDecoder, TextTokenizer } from './tokenizers/textTokenizer.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // 1. The GPT-2 byte alphabet: every byte is shown as one printable character, so a token is a plain string.
@@ -312,24 +312,7 @@ export interface TokenizerSpec {
 
 export type SpecialTokenRoles = Pick<TokenizerSpec, 'bos' | 'eos' | 'pad'>;
 
-export interface EncodeOptions {
-  addBos?: boolean;
-  addEos?: boolean;
-  /** Recognise special tokens written in the text (llama.cpp's parse_special). Default false. */
-  parseSpecial?: boolean;
-}
-
-export interface DecodeOptions {
-  /** Leave special tokens out of the text. Default false (they appear as their text). */
-  skipSpecial?: boolean;
-}
-
-/** Turns ids into text as they arrive, holding back bytes until they complete a UTF-8 character. */
-export interface StreamingDecoder {
-  push(ids: number | readonly number[]): string;
-  /** The held-back bytes of an unfinished character, as U+FFFD; call once at the end. */
-  flush(): string;
-}
+export type { DecodeOptions, EncodeOptions, StreamingDecoder };
 
 /** Merge lookups pack two token ids into one number; exact while ids stay below 2^21. */
 const ID_BASE = 2 ** 21;

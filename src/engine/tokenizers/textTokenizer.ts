@@ -4,9 +4,24 @@
  * - a pretrained base model's Hugging Face tokenizer (./hfTokenizer.ts), loaded from its tokenizer.json.
  * Code that takes a TextTokenizer works with either.
  */
-import type { DecodeOptions, EncodeOptions, StreamingDecoder } from '../tokenizer.js';
+export interface EncodeOptions {
+  addBos?: boolean;
+  addEos?: boolean;
+  /** Recognise special tokens written in the text (llama.cpp's parse_special). Default false. */
+  parseSpecial?: boolean;
+}
 
-export type { DecodeOptions, EncodeOptions, StreamingDecoder };
+export interface DecodeOptions {
+  /** Leave special tokens out of the text. Default false (they appear as their text). */
+  skipSpecial?: boolean;
+}
+
+/** Turns ids into text as they arrive, holding back bytes until they complete a UTF-8 character. */
+export interface StreamingDecoder {
+  push(ids: number | readonly number[]): string;
+  /** The held-back bytes of an unfinished character, as U+FFFD; call once at the end. */
+  flush(): string;
+}
 
 export interface TextTokenizer {
   /** 'bpe': the engine's own tokenizer; 'hf': a base model's tokenizer.json. */
