@@ -26,6 +26,11 @@ export const subsetOptions = {
 
 /** Single options shared by several commands, each with its most common help text and default. */
 export const common = {
+  answerPattern: option(
+    '--answer-pattern <regex>',
+    'final-answer statement the built-in markers miss (case-insensitive; group "answer" or 1 is the answer, else the text after it)',
+    z.string().optional(),
+  ),
   seed: option('--seed <n>', 'seed for sampling, demos and bootstrap', nonNegativeInt, { default: '0' }),
   split: option('--split <name>', 'split to evaluate', z.string(), { default: 'test' }),
   out: option('--out <dir>', 'output folder', z.string().min(1), { required: true }),

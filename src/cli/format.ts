@@ -10,6 +10,7 @@ export function formatSummaryTable(summary: RunSummary & { runDir: string; task?
     ['task', `${summary.task ?? '?'} (${summary.split ?? '?'})`],
     ['model', summary.model ?? 'predictions file'],
     ['examples', `${summary.n} (scored ${summary.scored}, invalid ${summary.invalid}, errors ${summary.errors}${summary.missing ? `, not run ${summary.missing}` : ''})`],
+    ...(summary.cutOutputs ? [['run-on', `${summary.cutOutputs} output(s) ran on into an invented next example and were cut before reading`] as [string, string]] : []),
     ['accuracy', `${percent(summary.accuracy)}  95% CI [${percent(summary.ci95?.[0])}, ${percent(summary.ci95?.[1])}]  (${summary.correct}/${summary.scored})`],
     ...Object.entries(summary.metrics).map(([name, m]): [string, string] => [
       name,

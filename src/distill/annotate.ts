@@ -10,6 +10,8 @@ import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import type { Dataset, Example } from '../data/types.js';
 import { runExamples } from '../eval/runner.js';
+import { answerPatternOption, promptLayout, type ReadOptions } from '../eval/extract/index.js';
+import { QUESTION_FIELDS } from '../eval/prompts.js';
 import type { ExampleRecord } from '../eval/records.js';
 import { isModelError } from '../models/errors.js';
 import type { ModelHub } from '../models/hub.js';
@@ -45,6 +47,8 @@ export interface AnnotateConfig {
   validationFraction: number;
   out: string;
   showProgress?: boolean;
+  /** A regular expression for final-answer statements the built-in markers do not cover (--answer-pattern). */
+  answerPattern?: string;
 }
 
 /** What one split's annotation needs, shared by the live and Batch API paths. */
@@ -54,6 +58,8 @@ export interface SplitJob {
   runDir: RunDirHandle<AnnotationRecord>;
   /** The request for one example: chat messages, stop strings and sampling. */
   request(example: Example): TeacherRequest;
+  /** How the teacher's outputs for one example are read: the prompt's layout and any --answer-pattern. */
+  read(example: Example): ReadOptions;
 }
 
 export interface TeacherRequest {
@@ -97,6 +103,7 @@ export async function prepareAnnotation(config: AnnotateConfig, method: 'live' |
       field: 'temperature',
     });
   }
+  const answerPattern = answerPatternOption(config.answerPattern);
   const settings = { samples: config.samples, temperature, maxTokens: config.maxTokens, demos: demos.source, shots: demos.demos.length };
   const jobs: SplitJob[] = config.splits.map((split) => {
     const pool = dataset.splits[split];
@@ -115,6 +122,7 @@ export async function prepareAnnotation(config: AnnotateConfig, method: 'live' |
       samples: config.samples,
       temperature,
       maxTokens: config.maxTokens,
+      ...(config.answerPattern ? { answerPattern: config.answerPattern } : {}),
     };
     const runDir = openRunDir<AnnotationRecord>(join(config.out, split), {
       identity,
@@ -128,6 +136,7 @@ export async function prepareAnnotation(config: AnnotateConfig, method: 'live' |
         const built = teacherPrompt(dataset.task, example, demos.demos);
         return { messages: built.messages, stop: built.stop ?? [], maxTokens: config.maxTokens, temperature, n: config.samples };
       },
+      read: (example: Example) => ({ layout: promptLayout(dataset.task, example, demos.demos, QUESTION_FIELDS), answerPattern }),
     };
   });
   return { dataset, demos, temperature, jobs, settings };
@@ -182,7 +191,7 @@ export async function annotateLive(config: AnnotateConfig, hub: ModelHub): Promi
           costUsd: meta?.costUsd ?? 0,
           latencyMs: meta?.latencyMs ?? 0,
           cached: meta?.cached ?? false,
-        });
+        }, job.read(example));
       } catch (error) {
         if (!isModelError(error)) throw error;
         if (error.kind === 'budget') budgetReached = true;

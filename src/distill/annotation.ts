@@ -5,7 +5,7 @@
  * the teacher's (majority) label, `correct` whether it matches gold (null when there is no gold).
  */
 import type { Example, TaskDefinition } from '../data/types.js';
-import { isCorrect, normalizeAnswerText } from '../eval/extract/index.js';
+import { isCorrect, normalizeAnswerText, type ReadOptions } from '../eval/extract/index.js';
 import type { ExampleRecord } from '../eval/records.js';
 import { ZERO_USAGE } from '../eval/records.js';
 import type { ChatMessage, TokenUsage } from '../models/types.js';
@@ -21,6 +21,12 @@ export interface ChainSample {
   correct: boolean | null;
   /** An invented continuation was cut off this output. */
   cut: boolean;
+  /** What cut it ("Premise:"), when cut. */
+  cutAt?: string;
+  /** Which pattern read the answer ("the answer is", "####", "custom"...). */
+  answerPattern?: string;
+  /** Why no answer could be read, when invalid. */
+  invalidReason?: string;
 }
 
 export interface AnnotationRecord extends ExampleRecord {
@@ -63,20 +69,25 @@ export function annotationFromOutputs(
   split: string,
   outputs: string[],
   call: CallCost = NO_CALL,
+  read: ReadOptions = {},
 ): AnnotationRecord {
   const gold = hasGold(example);
   const samples: ChainSample[] = outputs.map((output) => {
-    const parsed = parseChain(output, task, example);
-    // A training label must be stated, not guessed from the last number of an unfinished chain.
-    const valid = parsed.answerText !== null && parsed.extraction.valid && parsed.extraction.answer !== null;
+    const parsed = parseChain(output, task, example, read);
+    // The same reading as evaluation: an unfinished chain (no statement, ends mid-sentence) is invalid there too.
+    const { extraction } = parsed;
+    const valid = extraction.valid && extraction.answer !== null;
     return {
       output,
       rationale: parsed.rationale,
       answerText: parsed.answerText,
-      extracted: parsed.extraction.answer,
+      extracted: extraction.answer,
       valid,
-      correct: gold ? valid && isCorrect(parsed.extraction, example.target, task.answer, example) : null,
+      correct: gold ? valid && isCorrect(extraction, example.target, task.answer, example) : null,
       cut: parsed.cut,
+      ...(extraction.cutAt ? { cutAt: extraction.cutAt } : {}),
+      ...(extraction.pattern ? { answerPattern: extraction.pattern } : {}),
+      ...(valid ? {} : { invalidReason: extraction.reason ?? 'no answer found' }),
     };
   });
   const votes: Record<string, number> = {};
@@ -95,6 +106,7 @@ export function annotationFromOutputs(
   }
   const chosen = winner === null ? undefined : samples[firstAt.get(winner)!];
   const firstInvalid = samples.find((sample) => !sample.valid);
+  const shown = chosen ?? samples[0];
   const record: AnnotationRecord = {
     ...exampleFields(example, split),
     prompt: call.prompt,
@@ -104,6 +116,8 @@ export function annotationFromOutputs(
     correct: gold ? (chosen?.correct ?? false) : null,
     rationale: chosen ? chosen.rationale : null,
     answerText: chosen ? chosen.answerText : null,
+    ...(shown?.answerPattern ? { answerPattern: shown.answerPattern } : {}),
+    ...(shown?.cutAt ? { cutAt: shown.cutAt } : {}),
     samples,
     votes,
     usage: call.usage,
@@ -111,13 +125,8 @@ export function annotationFromOutputs(
     latencyMs: call.latencyMs,
     cached: call.cached,
   };
-  if (!chosen) record.invalidReason = firstInvalid ? invalidReason(firstInvalid, task, example) : 'no output';
+  if (!chosen) record.invalidReason = firstInvalid?.invalidReason ?? 'no output';
   return record;
-}
-
-function invalidReason(sample: ChainSample, task: TaskDefinition, example: Example): string {
-  if (sample.answerText === null) return 'no final answer statement ("the answer is ...")';
-  return parseChain(sample.output, task, example).extraction.reason ?? 'no answer found';
 }
 
 /** Answers that mean the same vote together: canonical numbers and options as they are, text normalised. */

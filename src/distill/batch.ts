@@ -117,7 +117,7 @@ export async function annotateBatch(config: AnnotateConfig, options: BatchOption
         writeFileSync(join(dir, `${fileId}.jsonl`), text);
         for (const line of text.split('\n')) {
           if (!line.trim()) continue;
-          const record = recordFromLine(line, byCustomId, job.split, task, spec.model, options.pricer, `${fileId}.jsonl`);
+          const record = recordFromLine(line, byCustomId, job, task, spec.model, options.pricer, `${fileId}.jsonl`);
           if (!record) continue;
           job.runDir.append(record);
           current.set(record.index, record);
@@ -194,7 +194,7 @@ export function requestLine(job: SplitJob, example: Example, model: string): Bat
 function recordFromLine(
   line: string,
   byCustomId: Map<string, Example>,
-  split: string,
+  job: Pick<SplitJob, 'split' | 'read'>,
   task: Parameters<typeof annotationFromOutputs>[0],
   model: string,
   pricer: Pricer,
@@ -218,7 +218,7 @@ function recordFromLine(
   if (status === 200 && Array.isArray(body?.choices) && body.choices.length > 0) {
     const usage: TokenUsage = { promptTokens: body.usage?.prompt_tokens ?? 0, completionTokens: body.usage?.completion_tokens ?? 0 };
     const outputs = [...body.choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((choice) => choice.message?.content ?? '');
-    return annotationFromOutputs(task, example, split, outputs, { ...call, usage, costUsd: pricer.cost('openai', model, usage) * BATCH_DISCOUNT });
+    return annotationFromOutputs(task, example, job.split, outputs, { ...call, usage, costUsd: pricer.cost('openai', model, usage) * BATCH_DISCOUNT }, job.read(example));
   }
   const kind: ModelErrorKind =
     status === undefined
@@ -233,7 +233,7 @@ function recordFromLine(
               ? 'bad_response'
               : 'bad_request';
   const message = row.error?.message ?? body?.error?.message ?? `status ${status ?? 'unknown'} in the batch ${file}`;
-  return failedAnnotation(example, split, { kind, message }, call);
+  return failedAnnotation(example, job.split, { kind, message }, call);
 }
 
 /** Worst case: every prompt once (about 4 characters a token) and max_tokens for every sample. */

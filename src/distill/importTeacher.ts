@@ -10,6 +10,9 @@ import { loadDataset, type DatasetOptions } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import { openRunDir, SUMMARY_FILE } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
+import { answerPatternOption, promptLayout } from '../eval/extract/index.js';
+import { QUESTION_FIELDS } from '../eval/prompts.js';
+import { templateDemos } from './teacherPrompt.js';
 import { annotationFromOutputs, type AnnotationRecord } from './annotation.js';
 import { annotationStats, type AnnotationStats } from './stats.js';
 import { type AnnotationManifest, writeManifest } from './store.js';
@@ -81,6 +84,8 @@ export interface ImportConfig {
   out: string;
   /** Name recorded as the teacher (default: the outputs folder's name). */
   teacher?: string;
+  /** A regular expression for final-answer statements the built-in markers do not cover (--answer-pattern). */
+  answerPattern?: string;
 }
 
 export interface ImportResult {
@@ -95,6 +100,9 @@ export async function importTeacherOutputs(config: ImportConfig): Promise<Import
   const outputDir = resolve(config.teacherOutputs);
   const files = readTeacherOutputs(outputDir);
   const teacher = config.teacher ?? `import:${basename(outputDir)}`;
+  const answerPattern = answerPatternOption(config.answerPattern);
+  // The outputs are read in the layout a teacher would have been prompted with here (annotate's default prompt).
+  const demos = templateDemos(dataset.task).demos.map((demo) => ({ input: demo.input }));
   const splits: Record<string, AnnotationStats> = {};
   for (const [split, { files: paths, outputs }] of Object.entries(files)) {
     const examples = dataset.splits[split];
@@ -111,13 +119,22 @@ export async function importTeacherOutputs(config: ImportConfig): Promise<Import
       );
     }
     const runDir = openRunDir<AnnotationRecord>(join(config.out, split), {
-      identity: { method: 'import', dataset: dataset.source, split, teacher, files: paths.map((p) => basename(p)), n: outputs.length },
+      identity: {
+        method: 'import',
+        dataset: dataset.source,
+        split,
+        teacher,
+        files: paths.map((p) => basename(p)),
+        n: outputs.length,
+        ...(config.answerPattern ? { answerPattern: config.answerPattern } : {}),
+      },
       resolved: { command: 'distill import', task: dataset.task, teacherOutputs: outputDir, files: paths },
     });
     const records = examples.map((example, i) => {
       const previous = runDir.existing.get(example.index);
       if (previous) return previous;
-      const record = annotationFromOutputs(dataset.task, example, split, [outputs[i]!]);
+      const read = { layout: promptLayout(dataset.task, example, demos, QUESTION_FIELDS), answerPattern };
+      const record = annotationFromOutputs(dataset.task, example, split, [outputs[i]!], undefined, read);
       runDir.append(record);
       return record;
     });

@@ -1,54 +1,42 @@
 /**
  * A teacher's chain-of-thought completion split into what distillation needs: the rationale (the
- * reasoning before the final answer sentence), the answer as the teacher wrote it, and the answer in
- * canonical form as the evaluation harness extracts it. A completion that runs on into an invented
- * next question ("\n\nQ: ...", as PaLM's do) is cut first, so nothing after it counts.
+ * reasoning before the final answer statement), the answer as the teacher wrote it, and the answer
+ * in canonical form. The evaluation harness's one extractor does the reading (eval/extract), so an
+ * import, an annotation and `eval --predictions` give the same answer for the same text; a
+ * completion that runs on into an invented next example in the prompt's layout is cut first.
  */
 import type { Example, TaskDefinition } from '../data/types.js';
-import { cutInventedContinuation, extractAnswer, type Extraction } from '../eval/extract/index.js';
+import { extractAnswer, promptLayout, type Extraction, type ReadOptions } from '../eval/extract/index.js';
 import { optionLetter } from '../eval/extract/choices.js';
 import { expressionValue } from '../eval/extract/expression.js';
-import { numbersClose } from '../eval/extract/numbers.js';
+import { firstSentence, numbersClose } from '../eval/extract/numbers.js';
+import { QUESTION_FIELDS } from '../eval/prompts.js';
 
 export interface ParsedChain {
   /** The completion up to any invented continuation, trimmed. */
   body: string;
   /** True when an invented continuation was cut off. */
   cut: boolean;
-  /** The reasoning before the final answer sentence ("" when there is none). */
+  /** The reasoning before the final answer statement (the whole body when nothing states one). */
   rationale: string;
-  /** The answer as written after the last "the answer is" (e.g. "(10 * 45)", "(c) wooded area"), or null. */
+  /** The answer as written in its final statement (e.g. "(10 * 45)", "(c) wooded area"), or null. */
   answerText: string | null;
-  /** The canonical answer the evaluation harness extracts from the body. */
+  /** The canonical answer the evaluation harness extracts. */
   extraction: Extraction;
 }
 
 /**
- * "So the answer is", "Therefore, the answer is", "The answer is", "Answer:", GSM8K's "####". The sentence-opening
- * words belong to the answer sentence, not to the rationale.
+ * `read.layout` is the teacher prompt's layout; by default the harness's chain-of-thought layout
+ * for this example (its "Question:" field and the input's own field prefixes).
  */
-const FINAL_ANSWER = /(?:\b(?:so|thus|therefore|hence)\s*,?\s+)?\bthe\s+(?:final\s+)?answer\s+is\s*:?|\banswer\s*:|####/gi;
-
-export function parseChain(output: string, task: TaskDefinition, example: Example): ParsedChain {
-  const cutText = cutInventedContinuation(output);
-  const body = cutText.trim();
-  const cut = cutText.length < output.length;
-  let start = -1;
-  let end = -1;
-  for (const match of body.matchAll(FINAL_ANSWER)) {
-    start = match.index;
-    end = match.index + match[0].length;
-  }
-  const rationale = (start < 0 ? body : body.slice(0, start)).trim();
-  const answerText = end < 0 ? null : firstSentence(body.slice(end));
-  return { body, cut, rationale, answerText: answerText || null, extraction: extractAnswer(body, task.answer, example) };
-}
-
-/** "(10 * 45). So ..." -> "(10 * 45)"; "(c) wooded area." -> "(c) wooded area". Decimal points survive. */
-function firstSentence(text: string): string {
-  const line = text.trim().split('\n')[0] ?? '';
-  const stop = /\.(?:\s|$)/.exec(line);
-  return (stop ? line.slice(0, stop.index) : line).trim();
+export function parseChain(output: string, task: TaskDefinition, example: Example, read: ReadOptions = {}): ParsedChain {
+  const layout = read.layout ?? promptLayout(task, example, [], QUESTION_FIELDS);
+  const extraction = extractAnswer(output, task.answer, example, { ...read, layout });
+  const body = extraction.body ?? output;
+  const statement = extraction.statement;
+  const rationale = (statement ? body.slice(0, statement.start) : body).trim();
+  const answerText = statement ? firstSentence(statement.written.trim().split('\n')[0] ?? '') : '';
+  return { body: body.trim(), cut: extraction.cutAt !== undefined, rationale, answerText: answerText || null, extraction };
 }
 
 /**

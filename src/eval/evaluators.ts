@@ -5,14 +5,16 @@
 import type { Example, TaskDefinition } from '../data/types.js';
 import { isModelError } from '../models/errors.js';
 import type { CallMeta, ChatMessage, LanguageModel, TokenUsage } from '../models/types.js';
-import { extractAnswer, isCorrect } from './extract/index.js';
+import { extractAnswer, isCorrect, promptLayout, type ReadOptions } from './extract/index.js';
 import { rougeL, sentenceBleu } from './metrics/index.js';
-import { buildAnswerExtractionPrompt, buildPrompt, type PromptStyle } from './prompts.js';
+import { buildAnswerExtractionPrompt, buildPrompt, type PromptStyle, QUESTION_FIELDS } from './prompts.js';
 import { addUsage, type ExampleRecord, ZERO_USAGE } from './records.js';
 import type { ExampleEvaluator } from './runner.js';
 
 export interface GenerationSettings {
   style: PromptStyle;
+  /** A user's final-answer pattern (--answer-pattern), compiled. */
+  finalAnswerPattern?: RegExp;
   maxTokens: number;
   temperature: number;
   /** Also score log P(gold answer | prompt) for every example. */
@@ -84,7 +86,8 @@ export function generationEvaluator(
         tally.add(scored.usage, scored.meta);
         scores.targetLogprob = scored.logprob;
       }
-      return scoreOutput(example, task, { prompt, output, reasoning, tally, scores });
+      const read = { layout: promptLayout(task, example, demos, QUESTION_FIELDS), answerPattern: settings.finalAnswerPattern };
+      return scoreOutput(example, task, { prompt, output, reasoning, tally, scores, read });
     } catch (error) {
       return failedRecord(example, prompt, error, tally, { output, reasoning });
     }
@@ -100,13 +103,14 @@ export async function answerRecord(
   task: TaskDefinition,
   example: Example,
   call: { messages: ChatMessage[]; stop?: string[]; maxTokens: number; temperature: number },
+  read: ReadOptions = {},
 ): Promise<ExampleRecord> {
   const tally = new CallTally();
   try {
     const response = await model.generate(call);
     tally.add(response.usage, response.meta);
     const output = firstText(response.completions);
-    return scoreOutput(example, task, { prompt: call.messages, output, tally, scores: {} });
+    return scoreOutput(example, task, { prompt: call.messages, output, tally, scores: {}, read });
   } catch (error) {
     return failedRecord(example, call.messages, error, tally, {});
   }
@@ -158,21 +162,24 @@ export function predictionsEvaluator(
   outputs: Map<number, string>,
   style: PromptStyle,
   demosFor: DemoProvider,
+  answerPattern?: RegExp,
 ): ExampleEvaluator {
   return async (example) => {
     const output = outputs.get(example.index);
     if (output === undefined) throw new Error(`no prediction for example index ${example.index}`);
-    const built = buildPrompt(style, task, example, await demosFor(example));
-    return scoreOutput(example, task, { prompt: built.messages, output, tally: new CallTally(), scores: {} });
+    const demos = await demosFor(example);
+    const built = buildPrompt(style, task, example, demos);
+    const read = { layout: promptLayout(task, example, demos, QUESTION_FIELDS), answerPattern };
+    return scoreOutput(example, task, { prompt: built.messages, output, tally: new CallTally(), scores: {}, read });
   };
 }
 
 function scoreOutput(
   example: Example,
   task: TaskDefinition,
-  parts: { prompt: ChatMessage[]; output: string; reasoning?: string; tally: CallTally; scores: Record<string, number> },
+  parts: { prompt: ChatMessage[]; output: string; reasoning?: string; tally: CallTally; scores: Record<string, number>; read?: ReadOptions },
 ): ExampleRecord {
-  const extraction = extractAnswer(parts.output, task.answer, example);
+  const extraction = extractAnswer(parts.output, task.answer, example, parts.read);
   const correct = extraction.valid && isCorrect(extraction, example.target, task.answer, example);
   const scores = { ...parts.scores };
   if (task.answer.kind === 'free_text') {
@@ -187,6 +194,8 @@ function scoreOutput(
     valid: extraction.valid,
     correct,
     ...(extraction.valid ? {} : { invalidReason: extraction.reason ?? 'no answer found' }),
+    ...(extraction.pattern ? { answerPattern: extraction.pattern } : {}),
+    ...(extraction.cutAt ? { cutAt: extraction.cutAt } : {}),
     ...(Object.keys(scores).length ? { scores } : {}),
   };
 }

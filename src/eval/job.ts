@@ -12,6 +12,7 @@ import { DemoIndex, selectDemos } from './demos.js';
 import type { ModelHub } from '../models/hub.js';
 import { openRunDir, runIdFor, SUMMARY_FILE } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
+import { answerPatternOption } from './extract/index.js';
 import { VERSION } from '../version.js';
 import {
   type DemoProvider,
@@ -49,6 +50,8 @@ export interface EvalJobConfig {
   concurrency: number;
   runDir?: string;
   runsRoot: string;
+  /** A regular expression for final-answer statements the built-in markers do not cover (--answer-pattern). */
+  answerPattern?: string;
 }
 
 export interface EvalJobResult {
@@ -61,6 +64,7 @@ export async function runEvalJob(
   hub: ModelHub,
   options: { showProgress?: boolean } = {},
 ): Promise<EvalJobResult> {
+  const finalAnswerPattern = answerPatternOption(config.answerPattern);
   const dataset = withValidation(await loadDataset(config.dataset, config.datasetOptions), config);
   const pool = dataset.splits[config.split];
   if (!pool) {
@@ -88,6 +92,7 @@ export async function runEvalJob(
     temperature: config.temperature,
     targetLogprob: config.targetLogprob,
     seed: config.seed,
+    ...(config.answerPattern ? { answerPattern: config.answerPattern } : {}),
   };
   const dir =
     config.runDir ??
@@ -98,8 +103,8 @@ export async function runEvalJob(
   });
 
   const evaluateOne = config.predictions
-    ? predictionsEvaluator(dataset.task, readPredictions(config.predictions, examples), config.style, demosFor)
-    : await modelEvaluator(config, dataset, hub, demosFor);
+    ? predictionsEvaluator(dataset.task, readPredictions(config.predictions, examples), config.style, demosFor, finalAnswerPattern)
+    : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
   // Once the budget refuses a call, no new example is started; the rest stay missing until a rerun.
   let budgetReached = false;
   const evaluate = async (example: Example) => {
@@ -129,7 +134,7 @@ export async function runEvalJob(
   return { summary, records };
 }
 
-async function modelEvaluator(config: EvalJobConfig, dataset: Dataset, hub: ModelHub, demosFor: DemoProvider) {
+async function modelEvaluator(config: EvalJobConfig & { finalAnswerPattern?: RegExp }, dataset: Dataset, hub: ModelHub, demosFor: DemoProvider) {
   if (!config.model) throw new InputError('either --model or --predictions is required', { field: 'model' });
   const model = await hub.model(config.model);
   return config.scoring === 'logprob'

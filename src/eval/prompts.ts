@@ -17,6 +17,9 @@ export interface BuiltPrompt {
   stop?: string[];
 }
 
+/** The fields this layout opens a question with; a line starting with one in an output is a run-on. */
+export const QUESTION_FIELDS = ['Question'];
+
 /** A model that keeps going after its answer usually invents the next demonstration. */
 const NEXT_QUESTION_STOPS = ['\n\nQuestion:', '\nQuestion:'];
 const STEP_BY_STEP = "Let's think step by step.";

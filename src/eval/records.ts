@@ -17,6 +17,10 @@ export interface ExampleRecord {
   correct: boolean | null;
   /** Why the answer could not be extracted, when invalid. */
   invalidReason?: string;
+  /** Which pattern read the answer ("the answer is", "####", "last line", "custom"...). */
+  answerPattern?: string;
+  /** What cut the output before reading ("Premise:"): it ran on into an invented example. */
+  cutAt?: string;
   error?: { kind: string; message: string };
   usage: TokenUsage;
   costUsd: number;

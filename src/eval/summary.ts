@@ -15,6 +15,8 @@ export interface RunSummary {
   accuracy: number | null;
   ci95: [number, number] | null;
   invalid: number;
+  /** Outputs that ran on into an invented next example (or chat turn) and were cut before reading. */
+  cutOutputs: number;
   errors: number;
   errorsByKind: Record<string, number>;
   /** Examples not evaluated (a stop before the end, e.g. the budget ran out). */
@@ -48,6 +50,7 @@ export function summarizeRecords(records: ExampleRecord[], total: number, seed =
     accuracy: scoredRecords.length ? correct / scoredRecords.length : null,
     ci95: scoredRecords.length ? wilsonInterval(correct, scoredRecords.length) : null,
     invalid: scoredRecords.filter((r) => !r.valid).length,
+    cutOutputs: records.filter((r) => r.cutAt !== undefined).length,
     errors,
     errorsByKind,
     missing: total - records.length,

@@ -96,8 +96,10 @@ export interface GrimoireEvalResult {
   ranker: { file: string; validation: GrimoireRanker['saved']['validation'] } | null;
   methods: MethodResult[];
   runDir: string;
-  /** Failed calls over all test-method runs. */
+  /** Failed calls over all runs, validation included (a rerun retries only them). */
   errors: number;
+  /** Of those, failed validation answers (best-single and ranker are skipped when none was scored). */
+  validationErrors: number;
 }
 
 type RoutedRecord = ExampleRecord & { grimoire?: string };
@@ -134,6 +136,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
     maxTokens: settings.maxTokens,
     temperature: settings.temperature,
     templates: sha256Hex(canonicalJson(templates)).slice(0, 16),
+    ...(settings.answerPattern ? { answerPattern: settings.answerPattern.source } : {}),
   };
   const rootIdentity = {
     ...common,
@@ -186,6 +189,8 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
   let validationInfo: GrimoireEvalResult['validation'] = null;
   let bestSingle: GrimoireArtifact | undefined;
   let selectionCostUsd = 0;
+  let validationErrors = 0;
+  let validationScored = true;
   const validationRecords = new Map<string, ExampleRecord[]>();
   if (needsValidation) {
     if (!validation.length) throw new InputError('no validation examples to choose a grimoire on', { field: 'validation-size' });
@@ -193,15 +198,21 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
     const perGrimoire = grimoires.map((g, i) => {
       validationRecords.set(g.id, results[i]!.records);
       selectionCostUsd += results[i]!.summary.usage.costUsd;
+      validationErrors += results[i]!.summary.errors;
       return { id: g.id, accuracy: results[i]!.summary.accuracy, scored: results[i]!.summary.scored };
     });
     validationInfo = { n: validation.length, source, grimoires: perGrimoire };
+    validationScored = perGrimoire.some((entry) => entry.scored > 0);
     let bestIndex = 0;
     perGrimoire.forEach((entry, i) => {
       if ((entry.accuracy ?? -1) > (perGrimoire[bestIndex]!.accuracy ?? -1)) bestIndex = i;
     });
-    bestSingle = grimoires[bestIndex];
-    log(`best single grimoire on validation: ${bestSingle!.id} (${percent(perGrimoire[bestIndex]!.accuracy)})`);
+    if (validationScored) {
+      bestSingle = grimoires[bestIndex];
+      log(`best single grimoire on validation: ${bestSingle!.id} (${percent(perGrimoire[bestIndex]!.accuracy)})`);
+    } else {
+      log(`every validation answer failed (${validationErrors} calls): best-single and ranker are skipped; run the same command again to retry only the failures`);
+    }
   }
 
   // 2. The embedding space for similarity, the ranker and nearest demos: fitted on train + grimoires only.
@@ -215,7 +226,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
   // 3. The ranker, trained on validation only.
   let ranker: GrimoireRanker | undefined;
   let rankerInfo: GrimoireEvalResult['ranker'] = null;
-  if (methods.includes('ranker')) {
+  if (methods.includes('ranker') && validationScored) {
     const byIndex = new Map(grimoires.map((g) => [g.id, new Map((validationRecords.get(g.id) ?? []).map((r) => [r.index, r]))]));
     const answers: ValidationAnswer[] = validation.map((example) => ({
       id: example.id,
@@ -334,7 +345,8 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
     ranker: rankerInfo,
     methods: rows,
     runDir: rootRun.dir,
-    errors: rows.reduce((sum, r) => sum + r.errors, 0),
+    errors: rows.reduce((sum, r) => sum + r.errors, 0) + validationErrors,
+    validationErrors,
   };
   mkdirSync(root, { recursive: true });
   rootRun.writeJson(SUMMARY_FILE, result);

@@ -62,9 +62,10 @@ describe.skipIf(!haveShared)('distill import on the real PaLM 540B outputs (skip
     ]);
     expect(result.code, result.stderr).toBe(0);
     const printed = lastJson<Printed>(result);
-    expect(printed.splits.test).toMatchObject({ n: 200, parsed: 198, parseRate: 0.99, teacherAccuracy: 0.78 });
-    expect(printed.splits.train).toMatchObject({ n: 800, parsed: 789 });
-    expect(printed).toMatchObject({ n: 1000, parsed: 987 });
+    // Parsed exactly as `eval --predictions` reads the same outputs (every test chain yields an answer there too).
+    expect(printed.splits.test).toMatchObject({ n: 200, parsed: 200, parseRate: 1, teacherAccuracy: 0.78 });
+    expect(printed.splits.train).toMatchObject({ n: 800, parsed: 795 });
+    expect(printed).toMatchObject({ n: 1000, parsed: 995 });
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
   });
 

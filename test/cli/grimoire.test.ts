@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
 import { lastJson, PROJECT_ROOT, runCli } from '../support/runCli.js';
-import { weakModel, writeToyTask } from '../grimoire/fixtures.js';
+import { weakModel, writeToySet, writeToyTask } from '../grimoire/fixtures.js';
 
 const RECORDED = join(PROJECT_ROOT, '..', 'shared', 'datasets', 'grimoire', 'recorded', 'grimoires');
 const SST5 = join(PROJECT_ROOT, '..', 'shared', 'datasets', 'grimoire', 'tasks', 'SST5');
@@ -114,6 +114,30 @@ describe('apprentice grimoire', () => {
     const bookRequests = server.requests.filter((r) => JSON.stringify(r.body).includes('skill book for a smaller language model'));
     expect(bookRequests.length).toBeGreaterThan(0);
     for (const request of bookRequests) expect(JSON.stringify(request.body)).toContain('HOUSE STYLE: number every rule.');
+  });
+
+  it('every validation call failed: exit 3 with the summary (best-single skipped), not an input error', async () => {
+    const server = await startFakeOpenAIServer({
+      thread: false,
+      answer: weakModel,
+      fault: ({ body }) => (String(body?.messages?.[0]?.content ?? '').includes('RULES-') ? { kind: 'server', status: 500 } : undefined),
+    });
+    servers.push(server);
+    const toy = writeToyTask({ train: 120, test: 20 });
+    const set = join(toy.root, 'set');
+    writeToySet(set);
+    const result = await runCli(
+      ['grimoire', 'eval', '--dataset', toy.dataset, '--weak', `openai:w@${server.url}`, '--grimoires', set, '--limit', '10',
+        '--methods', 'zero-shot,best-single', '--validation-size', '20', '--json', '--runs', join(toy.root, 'runs'), '--retries', '0'],
+      { env: { APPRENTICE_CACHE: 'none', OPENAI_API_KEY: '' } },
+    );
+    expect(result.code, result.stderr).toBe(3);
+    const json = lastJson<{ methods: MethodRow[]; errors: number; validationErrors: number; bestSingle: unknown }>(result);
+    expect(json.methods.map((m) => m.method)).toEqual(['zero-shot']);
+    expect(json.bestSingle).toBeNull();
+    expect(json.validationErrors).toBeGreaterThan(0);
+    expect(json.errors).toBe(json.validationErrors);
+    expect(result.stderr).toMatch(/on validation\) and are not scored; run the same command again to retry only them/);
   });
 
   it('bad input exits 2 with a message naming the problem', async () => {

@@ -79,6 +79,23 @@ describe('apprentice eval --predictions', () => {
     expect(table.stdout).not.toContain('from the cache');
   });
 
+  it('--answer-pattern reads a format nothing else covers, records it per example, and a bad pattern exits 2 naming the flag', async () => {
+    const { dir, file } = dataset();
+    const predictions = join(dir, 'predictions.jsonl');
+    writeFileSync(predictions, '{"index":0,"output":"label=>positive"}\n{"index":1,"output":"both positive and negative words; label=>negative"}\n{"index":2,"output":"label=>positive"}\n');
+    const plain = await runCli([...baseArgs(file, dir), '--predictions', predictions]);
+    expect(lastJson<Summary>(plain)).toMatchObject({ correct: 2, invalid: 1 });
+    const result = await runCli([...baseArgs(file, dir), '--predictions', predictions, '--answer-pattern', 'label=>(\\w+)']);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = lastJson<Summary & { runDir: string }>(result);
+    expect(summary).toMatchObject({ n: 3, correct: 3, invalid: 0 });
+    const records = readFileSync(join(summary.runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { answerPattern?: string });
+    expect(records.map((r) => r.answerPattern)).toEqual(['custom', 'custom', 'custom']);
+    const bad = await runCli([...baseArgs(file, dir), '--predictions', predictions, '--answer-pattern', '(unclosed']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/answer-pattern.*not a valid regular expression/);
+  });
+
   it('names the file, line and field of a bad predictions line and exits 2', async () => {
     const { dir, file } = dataset();
     const predictions = join(dir, 'predictions.jsonl');

@@ -96,7 +96,7 @@ describe('live annotation through the model layer', () => {
     const third = splits.train!.find((record) => record.index === 3)!;
     expect(third).toMatchObject({ correct: false, valid: true });
     expect(third.rationale).not.toContain('Q:');
-    expect(splits.train!.find((record) => record.index === 5)).toMatchObject({ valid: false, invalidReason: 'no final answer statement ("the answer is ...")' });
+    expect(splits.train!.find((record) => record.index === 5)).toMatchObject({ valid: false, invalidReason: 'no number in the output' });
   });
 
   it('self-consistency needs sampling', async () => {

@@ -97,9 +97,9 @@ describe('annotations from outputs', () => {
     expect(goodChains(unlabelled, GSM)).toHaveLength(3);
   });
 
-  it('a chain without a final answer statement is not a label, even if it ends on a number', () => {
-    const record = annotationFromOutputs(GSM, example('19'), 'train', ['Ed had 19 more marbles than Doug.']);
-    expect(record).toMatchObject({ valid: false, correct: false, extracted: null, invalidReason: 'no final answer statement ("the answer is ...")' });
+  it('a chain cut off mid-sentence without a final answer statement is not a label, even if it has numbers', () => {
+    const record = annotationFromOutputs(GSM, example('19'), 'train', ['Ed had 19 more marbles than Doug.\nSo if Ed lost 4 of them, he would have']);
+    expect(record).toMatchObject({ valid: false, correct: false, extracted: null, invalidReason: expect.stringMatching(/no stated final answer, and it ends mid-sentence/) });
     const stats = annotationStats([record], 1, GSM);
     expect(stats).toMatchObject({ n: 1, answered: 1, parsed: 0, parseRate: 0, teacherAccuracy: 0 });
   });

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AnswerType, Example } from '../../src/data/types.js';
 import { evaluateArithmetic } from '../../src/eval/extract/arithmetic.js';
-import { extractAnswer, findNumbers, isCorrect, parseNumber } from '../../src/eval/extract/index.js';
-import { cutInventedContinuation, findPhrases } from '../../src/eval/extract/text.js';
+import { cutInventedContinuation, extractAnswer, findNumbers, isCorrect, parseNumber } from '../../src/eval/extract/index.js';
+import { findPhrases } from '../../src/eval/extract/text.js';
 
 const example = (target: string, choices?: string[]): Example => ({
   index: 0,
@@ -36,7 +36,9 @@ describe('labels', () => {
   });
 
   it('take the text after the last "Answer:", as the Grimoire paper scores', () => {
-    expect(grade('Answer: negative\nAnswer: positive', SST5, 'positive').answer).toBe('positive');
+    expect(grade('Answer: positive\nAnswer: Positive.', SST5, 'positive').answer).toBe('positive');
+    // Two different final answers are no answer, not a guess.
+    expect(grade('Answer: negative\nAnswer: positive', SST5, 'positive')).toMatchObject({ valid: false, reason: expect.stringMatching(/different final answers/) });
     expect(grade('The review is glowing.\nAnswer: Very Positive', SST5, 'very positive').correct).toBe(true);
   });
 
@@ -96,7 +98,8 @@ describe('numbers', () => {
   it('prefer "#### n", then the last "The answer is n", then the last number', () => {
     const gsm8k = 'It takes 2/2=<<2/2=1>>1 bolt of white fiber\nSo the total amount of fabric is 2+1=<<2+1=3>>3 bolts of fabric\n#### 3';
     expect(grade(gsm8k, NUMBER, '3')).toMatchObject({ answer: '3', correct: true });
-    expect(grade('The answer is 4. No wait, the answer is $1,250.00. Check: 5 items.', NUMBER, '1250').answer).toBe('1250');
+    expect(grade('The answer is $1,250.00. Check: 5 items at $250 each. So the answer is 1250.', NUMBER, '1250').answer).toBe('1250');
+    expect(grade('The answer is 4. No wait, the answer is $1,250.00.', NUMBER, '1250').valid).toBe(false);
     expect(grade('She has 3 apples and buys 4 more, so 7 apples in all.', NUMBER, '7').answer).toBe('7');
   });
 

@@ -111,6 +111,35 @@ describe('evaluateGrimoires', () => {
     expect(result.errors).toBe(c.errors);
   });
 
+  it('every validation call failed: best-single and ranker are skipped, the failures are counted (exit 3, not an input error), a rerun retries only them', async () => {
+    let failValidation = true;
+    const { server, hub } = await setup({
+      fault: ({ body }) => {
+        const prompt: string = body?.messages?.[0]?.content ?? '';
+        return failValidation && prompt.includes('RULES-') ? { kind: 'server', status: 500 } : undefined;
+      },
+    });
+    const toy = writeToyTask({ train: 120, test: 20 });
+    const cfg = config(toy, `openai:weak@${server.url}`, { methods: ['zero-shot', 'best-single', 'ranker'], limit: 20, validationSize: 40 });
+    const result = await evaluateGrimoires(cfg, hub);
+    expect(result.methods.map((m) => m.method)).toEqual(['zero-shot']);
+    expect(result.bestSingle).toBeNull();
+    expect(result.ranker).toBeNull();
+    expect(result.validationErrors).toBeGreaterThan(0);
+    expect(result.validationErrors).toBe(result.validation!.n * result.validation!.grimoires.length);
+    expect(result.errors).toBe(result.validationErrors);
+    const before = server.requests.length;
+    failValidation = false;
+    const again = await evaluateGrimoires(cfg, hub);
+    expect(again.errors).toBe(0);
+    expect(again.bestSingle).not.toBeNull();
+    // The failed validation answers are retried and the two methods that needed them run; zero-shot is resumed, not re-asked.
+    const rerun = server.requests.slice(before).map((r) => String(r.body?.messages?.[0]?.content ?? ''));
+    expect(rerun.filter((prompt) => !prompt.includes('RULES-'))).toEqual([]);
+    expect(rerun.length).toBeGreaterThanOrEqual(result.validationErrors + 20);
+    expect(rerun.length).toBeLessThanOrEqual(result.validationErrors + 2 * 20);
+  });
+
   it('refuses to evaluate on train, or best-single on the validation it is chosen on', async () => {
     const { server, hub } = await setup();
     const toy = writeToyTask();

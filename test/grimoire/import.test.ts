@@ -23,6 +23,14 @@ describe('parseRecordedName', () => {
     expect(parseRecordedName('grimoire_QNLI_gpt-4-1106-preview_random-0-shot-per-class.json')).toMatchObject({ sampler: 'zero', k: 0 });
     expect(parseRecordedName('grimoire_QNLI_gpt-4-1106-preview_random-4-shot-per-class.json')).toMatchObject({ sampler: 'random', k: 4 });
     expect(parseRecordedName('notes.json')).toBeNull();
+    // A task name with "_" is read by the strong-model vocabulary, not by splitting on "_".
+    expect(parseRecordedName('grimoire_hate_speech18_gpt-4-1106-preview_k-means-4-shot-per-class.json')).toEqual({
+      task: 'hate_speech18', strongModel: 'gpt-4-1106-preview', sampler: 'kmeans', k: 4,
+    });
+    expect(parseRecordedName('grimoire_tweet_eval_hate_claude-3-opus_hierarchical-8-shot-per-class.json')).toMatchObject({ task: 'tweet_eval_hate', strongModel: 'claude-3-opus', k: 8 });
+    // A strong model outside the vocabulary is read when the task being imported is known.
+    expect(parseRecordedName('grimoire_hate_speech18_my_model_random-4-shot-per-class.json')).toBeNull();
+    expect(parseRecordedName('grimoire_hate_speech18_my_model_random-4-shot-per-class.json', 'HATE_SPEECH18')).toMatchObject({ task: 'hate_speech18', strongModel: 'my_model' });
     expect(recordedGrimoireId(parseRecordedName('grimoire_RTE_g_keep-hard-4-shot-hard-for-PHI2-0.5-per-class.json')!, 'simple')).toBe('hard-4-PHI2-0.5-simple');
   });
 
@@ -40,7 +48,18 @@ describe('parseRecordedName', () => {
     mkdirSync(join(dir, 'bad'));
     writeFileSync(join(dir, 'bad', 'grimoire_Toy_gpt-x_hierarchical-4-shot-per-class.json'), JSON.stringify({ profound_grimoire: ' ', simple_grimoire: 'y' }));
     expect(() => importRecordedGrimoires(join(dir, 'bad'), { task: 'Toy' })).toThrow(/profound_grimoire.*empty/);
-    expect(() => importRecordedGrimoires(dir, { task: 'Nope' })).toThrow(/no recorded grimoire for task "Nope"/);
+    expect(() => importRecordedGrimoires(dir, { task: 'Nope' })).toThrow(/no recorded grimoire for task "Nope"; the folder has grimoires for Other, Toy/);
+
+    const underscored = mkdtempSync(join(tmpdir(), 'apprentice-recorded-'));
+    writeFileSync(join(underscored, 'grimoire_hate_speech18_gpt-4-1106-preview_k-means-4-shot-per-class.json'), JSON.stringify({ profound_grimoire: 'P', simple_grimoire: 'S' }));
+    writeFileSync(join(underscored, 'grimoire_hate_speech18_gpt-4-1106-preview_keep-hard-4-shot-hard-for-Llama_2_13b-0.5-per-class.json'), JSON.stringify({ profound_grimoire: 'P', simple_grimoire: 'S' }));
+    const hate = importRecordedGrimoires(underscored, { task: 'hate_speech18' });
+    expect(hate.manifest).toMatchObject({ task: 'hate_speech18', strongModel: 'gpt-4-1106-preview' });
+    expect(hate.grimoires.map((g) => g.id).sort()).toEqual(['hard-4-Llama_2_13b-0.5-profound', 'hard-4-Llama_2_13b-0.5-simple', 'kmeans-4-profound', 'kmeans-4-simple']);
+
+    // A grimoire file whose name cannot be read is an error naming it, not a silent skip.
+    writeFileSync(join(underscored, 'grimoire_hate_speech18_gpt-4_k-means-four-shot.json'), '{}');
+    expect(() => importRecordedGrimoires(underscored, { task: 'hate_speech18' })).toThrow(/grimoire_hate_speech18_gpt-4_k-means-four-shot\.json.*not a release grimoire file name/);
   });
 
   it.skipIf(!existsSync(RECORDED))('imports the 14 recorded SST5 grimoire files as 28 artifacts (needs ../shared/datasets)', () => {

@@ -26,6 +26,7 @@ const importOptions = {
   teacherOutputs: option('--teacher-outputs <dir>', 'folder of <split>_CoT_<k>.json arrays of completions, in input order', z.string().min(1), { required: true }),
   out: { ...common.out, help: 'annotations folder to write' },
   teacher: option('--teacher <name>', 'name recorded for the teacher (default: import:<folder name>)', z.string().optional()),
+  answerPattern: common.answerPattern,
   json: outputOptions.json,
   ...datasetOptions,
 };
@@ -51,6 +52,7 @@ const annotateOptions = {
   batchApi: option('--batch-api', 'send the requests through the OpenAI Batch API (openai: teachers; half price, up to 24 h)', z.boolean().optional()),
   pollSeconds: option('--poll-seconds <s>', 'Batch API: seconds between status checks', nonNegativeNumber, { default: '30' }),
   wait: option('--no-wait', 'Batch API: submit and return; run the same command again to collect', z.boolean()),
+  answerPattern: common.answerPattern,
   ...outputOptions,
   ...datasetOptions,
   ...modelLayerOptions,
@@ -174,6 +176,7 @@ export function registerDistill(program: Command): void {
       teacherOutputs: options.teacherOutputs,
       out: options.out,
       teacher: options.teacher,
+      answerPattern: options.answerPattern,
     });
     printResult({ out: result.out, teacher: result.teacher, method: 'import', dataset: result.manifest.dataset, splits: result.splits }, options.json);
   });
@@ -203,6 +206,7 @@ export function registerDistill(program: Command): void {
       validationFraction: options.validationFraction,
       out: options.out,
       showProgress: options.progress,
+      answerPattern: options.answerPattern,
     };
     let result: AnnotateResult;
     if (options.batchApi) {
@@ -382,11 +386,11 @@ function printResult(result: Printable, json: boolean | undefined): void {
   }
   const pct = (value: number | null) => (value === null ? '-' : `${(100 * value).toFixed(1)}%`);
   const lines = [`${result.method} annotations of ${result.dataset} by ${result.teacher} -> ${result.out}`, ''];
-  lines.push('split        n   parsed  parse rate  teacher acc  95% CI            errors');
+  lines.push('split        n   parsed  parse rate  teacher acc  95% CI            errors     cut');
   for (const [split, s] of Object.entries(result.splits)) {
     const ci = s.ci95 ? `[${pct(s.ci95[0])}, ${pct(s.ci95[1])}]` : '-';
     lines.push(
-      `${split.padEnd(10)} ${String(s.n).padStart(5)} ${String(s.parsed).padStart(8)} ${pct(s.parseRate).padStart(11)} ${pct(s.teacherAccuracy).padStart(12)}  ${ci.padEnd(17)} ${String(s.errors).padStart(6)}`,
+      `${split.padEnd(10)} ${String(s.n).padStart(5)} ${String(s.parsed).padStart(8)} ${pct(s.parseRate).padStart(11)} ${pct(s.teacherAccuracy).padStart(12)}  ${ci.padEnd(17)} ${String(s.errors).padStart(6)} ${String(s.cutOutputs).padStart(7)}`,
     );
   }
   process.stdout.write(lines.join('\n') + '\n');

@@ -17,23 +17,26 @@ export function registerExport(program: Command): void {
     .command('export')
     .description('write a student checkpoint folder (from apprentice train) as a GGUF file, an Ollama folder or a Hugging Face folder')
     .argument('<dir>', 'the checkpoint folder');
-  withExamples(addOptions(command, exportOptions), ['apprentice export runs/student --out student.gguf --dtype f16', 'apprentice export runs/student --format ollama --out student-ollama'])
-    .action(async (dir: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(exportOptions, raw);
-      const engine = await import('../../engine/export.js');
-      const say = (result: Record<string, unknown>, text: string): void => {
-        process.stdout.write(options.json ? JSON.stringify({ ...result, format: options.format }) + '\n' : text + '\n');
-      };
-      if (options.format === 'hf') {
-        const result = await engine.exportHf(dir, options.out);
-        say(result, `wrote ${result.path} (${result.files.join(', ')})`);
-        return;
-      }
-      const result = options.format === 'ollama'
-        ? await engine.exportOllama(dir, options.out, { dtype: options.dtype })
-        : await engine.exportGguf(dir, options.out, { dtype: options.dtype });
-      const what = `${result.parameters.toLocaleString('en-US')} parameters, ${options.dtype}`;
-      const modelfile = 'modelfile' in result ? `; ${result.modelfile}: ollama create <name> -f ${result.modelfile}` : '';
-      say({ ...result, dtype: options.dtype }, `wrote ${result.path} (${what})${modelfile}`);
-    });
+  withExamples(addOptions(command, exportOptions), [
+    'apprentice export runs/student --out student.gguf --dtype f16',
+    'apprentice export runs/student --format ollama --out ollama/student',
+    'apprentice export runs/student --format hf --out hf/student',
+  ]).action(async (dir: string, raw: Record<string, unknown>) => {
+    const options = parseOptions(exportOptions, raw);
+    const engine = await import('../../engine/export.js');
+    const say = (result: Record<string, unknown>, text: string): void => {
+      process.stdout.write(options.json ? JSON.stringify({ ...result, format: options.format }) + '\n' : text + '\n');
+    };
+    if (options.format === 'hf') {
+      const result = await engine.exportHf(dir, options.out);
+      say(result, `wrote ${result.path} (${result.files.join(', ')})`);
+      return;
+    }
+    const result = options.format === 'ollama'
+      ? await engine.exportOllama(dir, options.out, { dtype: options.dtype })
+      : await engine.exportGguf(dir, options.out, { dtype: options.dtype });
+    const what = `${result.parameters.toLocaleString('en-US')} parameters, ${options.dtype}`;
+    const modelfile = 'modelfile' in result ? `; ${result.modelfile}: ollama create <name> -f ${result.modelfile}` : '';
+    say({ ...result, dtype: options.dtype }, `wrote ${result.path} (${what})${modelfile}`);
+  });
 }

@@ -25,6 +25,7 @@ export function registerGenerate(program: Command): void {
   withExamples(addOptions(command, generateOptions), [
     'apprentice generate --model openai:gpt-4o-mini --prompt "What is 17 * 23?"',
     'apprentice generate --model gguf:student.gguf --prompt "Q: 2 + 3\\nA:" --max-tokens 16',
+    'apprentice generate --model builtin:students/svamp --raw --prompt "Question: 2 + 3\\nAnswer:"',
   ]).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(generateOptions, raw);
     const hub = await createHub(options);

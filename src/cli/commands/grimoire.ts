@@ -60,6 +60,7 @@ const evalOptions = {
   temperature: { ...common.temperature, help: 'weak-model temperature' },
   templates: option('--templates <dir>', 'folder of prompt templates', z.string().optional()),
   saveRanker: option('--save-ranker', 'also write the trained ranker into the grimoire set folder (for the library API)', z.boolean().optional()),
+  answerPattern: common.answerPattern,
   runDir: { ...runFolderOptions.runDir, help: 'parent run folder (default: runs/<id derived from the arguments>)' },
   runs: { ...runFolderOptions.runs, help: 'where run folders go' },
   json: { ...outputOptions.json, help: 'print one JSON object' },
@@ -148,7 +149,11 @@ export function registerGrimoire(program: Command): void {
     'apprentice grimoire eval --dataset grimoire:data/SST2 --weak gguf:phi-2.gguf --grimoires runs/grimoires/SST2 --limit 200',
   ]).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(evalOptions, raw);
-    const [{ evaluateGrimoires }, { writeGrimoireReport }] = await Promise.all([import('../../grimoire/evaluate.js'), import('../../report/grimoireReport.js')]);
+    const [{ evaluateGrimoires }, { writeGrimoireReport }, { answerPatternOption }] = await Promise.all([
+      import('../../grimoire/evaluate.js'),
+      import('../../report/grimoireReport.js'),
+      import('../../eval/extract/index.js'),
+    ]);
     const hub = await createHub(options);
     try {
       const result = await evaluateGrimoires(
@@ -166,7 +171,7 @@ export function registerGrimoire(program: Command): void {
           fewShotDemos: options.demos,
           embedder: options.embedder,
           validationSize: options.validationSize,
-          answer: { maxTokens: options.maxTokens, temperature: options.temperature },
+          answer: { maxTokens: options.maxTokens, temperature: options.temperature, answerPattern: answerPatternOption(options.answerPattern) },
           templateDir: options.templates ? resolve(options.templates) : undefined,
           concurrency: options.concurrency,
           runsRoot: resolve(options.runs),
@@ -180,7 +185,8 @@ export function registerGrimoire(program: Command): void {
       process.stderr.write(`report: ${report.htmlPath}\n`);
       process.stdout.write((options.json ? JSON.stringify({ ...result, report: { html: report.htmlPath, markdown: report.markdownPath } }) : formatTable(result)) + '\n');
       if (result.errors > 0) {
-        process.stderr.write(`${result.errors} answer(s) failed and are not scored; run the same command again to retry only them.\n`);
+        const onValidation = result.validationErrors ? ` (${result.validationErrors} on validation)` : '';
+        process.stderr.write(`${result.errors} answer(s) failed${onValidation} and are not scored; run the same command again to retry only them.\n`);
         process.exitCode = 3;
       }
     } finally {

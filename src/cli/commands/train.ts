@@ -6,6 +6,7 @@ import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
 import type { TrainEvent } from '../../engine/train.js';
 import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS } from '../../engine/trainChoices.js';
 import { holdOut, readTrainingExamples } from '../../engine/trainingData.js';
+import { InputError } from '../../util/errors.js';
 import { createProgress, type Progress } from '../../util/progress.js';
 import { common, outputOptions } from '../commonOptions.js';
 import { withExamples } from '../help.js';
@@ -83,6 +84,7 @@ export function registerTrain(program: Command): void {
   ])
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(trainOptions, raw);
+      if (options.promptFormat === 'raw' && options.system !== undefined) throw new InputError('--system needs --prompt-format chat', { field: 'system' });
       const all = await readTrainingExamples(options.data);
       const split = options.validation
         ? { train: all, validation: await readTrainingExamples(options.validation) }

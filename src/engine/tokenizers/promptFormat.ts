@@ -130,8 +130,8 @@ function chatPrompt(tokenizer: FormatTokenizer, text: string): RenderedPrompt {
 
 /**
  * The prompt a student gets for a request: `prompt` is a training row's prompt (wrapped in the chat template
- * for a chat student), `messages` a conversation (rendered with the template; for a raw student undefined:
- * the runtime's own rendering applies). `raw` sends the prompt as it is, whatever the format.
+ * for a chat student), `messages` a conversation (rendered with the template; for a raw student as the plain
+ * "role: content" transcript). `raw` sends the prompt as it is, whatever the format.
  */
 export function renderRequest(
   format: PromptFormat,
@@ -139,7 +139,13 @@ export function renderRequest(
   request: { prompt?: string; messages?: readonly ChatTurn[]; raw?: boolean },
 ): RenderedPrompt | undefined {
   if (request.raw || format.type === 'raw') {
-    return request.prompt === undefined ? undefined : { text: request.prompt, parseSpecial: false, addBos: tokenizer.addsBos };
+    if (request.prompt !== undefined && (request.raw || !request.messages?.length)) {
+      return { text: request.prompt, parseSpecial: false, addBos: tokenizer.addsBos };
+    }
+    // Messages to a raw student: the plain transcript the runtime uses for a model without a chat template
+    // (what `scale family` trains on), never the base's chat template, which the student was not trained on.
+    if (!request.messages?.length) return undefined;
+    return { text: transcript(request.messages), parseSpecial: false, addBos: tokenizer.addsBos };
   }
   const messages = request.messages && request.messages.length > 0 ? request.messages : request.prompt !== undefined ? [{ role: 'user' as const, content: request.prompt }] : undefined;
   if (!messages) return undefined;
@@ -150,6 +156,11 @@ export function renderRequest(
       ? chatTemplateOf(tokenizer).render(conversation, { addGenerationPrompt: false })
       : chatTemplateOf(tokenizer).render(conversation, { addGenerationPrompt: true });
   return chatPrompt(tokenizer, text);
+}
+
+/** Messages as "role: content" lines ending with "assistant:" (the gguf provider's rendering without a template). */
+export function transcript(messages: readonly ChatTurn[]): string {
+  return `${messages.map((m) => `${m.role}: ${m.content}\n`).join('')}assistant:`;
 }
 
 /** A rendered prompt as token ids, exactly as a runtime tokenizes it. */

@@ -2,33 +2,32 @@
  * Answers whose gold is an arithmetic expression (SVAMP's `( 84.0 / 2.0 )`): the output may give
  * a number or an expression ("The answer is (84 / 2)."); both are compared by value.
  */
-import { evaluateArithmetic } from './arithmetic.js';
-import {
-  ANSWER_MARKER,
-  DEFAULT_TOLERANCE,
-  extractNumber,
-  formatNumber,
-  numbersClose,
-  parseNumber,
-  textAfterLast,
-} from './numbers.js';
-import { afterLastAnswerMarker, cutInventedContinuation } from './text.js';
-import { found, type Extraction } from './types.js';
+import { evaluateArithmetic, leadingArithmetic } from './arithmetic.js';
+import { bareNumber, DEFAULT_TOLERANCE, firstSentence, formatNumber, numberReader, numbersClose, parseNumber } from './numbers.js';
+import { stripEmphasis, stripTrailingPunctuation } from './text.js';
+import type { AnswerReader } from './types.js';
 
-/** The run of arithmetic-looking characters an answer expression is written with. */
-const EXPRESSION_RUN = /^[\s\d.,+\-\u2212*\u00d7/\u00f7()$]+/;
-
-export function extractExpression(output: string): Extraction {
-  const body = cutInventedContinuation(output);
-  const afterMarker = textAfterLast(body, ANSWER_MARKER);
-  if (afterMarker !== null) {
-    const value = leadingExpressionValue(afterMarker);
-    if (value !== null) return found(formatNumber(value));
-  }
-  const whole = evaluateArithmetic(stripTrailingPunctuation(afterLastAnswerMarker(body) ?? body));
-  if (whole !== null) return found(formatNumber(whole));
-  return extractNumber(body);
-}
+export const expressionReader: AnswerReader = {
+  stated(text) {
+    const value = leadingArithmetic(stripEmphasis(text).trimStart());
+    if (value !== null) return { answer: formatNumber(value) };
+    const number = parseNumber(firstSentence(stripEmphasis(text)));
+    return number === null ? null : { answer: formatNumber(number) };
+  },
+  bare(text) {
+    const value = evaluateArithmetic(stripTrailingPunctuation(stripEmphasis(text)));
+    return value !== null ? { answer: formatNumber(value) } : bareNumber(text);
+  },
+  unstated(text) {
+    const whole = evaluateArithmetic(stripTrailingPunctuation(text));
+    return whole !== null ? { answer: formatNumber(whole) } : numberReader.unstated(text);
+  },
+  same(a, b) {
+    const x = expressionValue(a);
+    const y = expressionValue(b);
+    return x !== null && y !== null && numbersClose(x, y);
+  },
+};
 
 /** Value of a gold or extracted answer: an expression, else the first number in it. */
 export function expressionValue(text: string): number | null {
@@ -39,21 +38,4 @@ export function expressionMatches(extracted: string, target: string, tolerance =
   const a = expressionValue(extracted);
   const b = expressionValue(target);
   return a !== null && b !== null && numbersClose(a, b, tolerance);
-}
-
-/**
- * "(10 - (3 + 6)). So ..." -> 1. Takes the longest evaluable prefix of the arithmetic-looking run,
- * so a sentence-final period or a comma after the expression does not spoil it.
- */
-function leadingExpressionValue(text: string): number | null {
-  const run = EXPRESSION_RUN.exec(text.trimStart())?.[0] ?? '';
-  for (let end = run.length; end > 0; end--) {
-    const value = evaluateArithmetic(run.slice(0, end));
-    if (value !== null) return value;
-  }
-  return null;
-}
-
-function stripTrailingPunctuation(text: string): string {
-  return text.trim().replace(/[.,;:!?]+$/, '');
 }

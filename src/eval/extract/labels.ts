@@ -1,38 +1,54 @@
 /**
- * Label answers (classification). As the Grimoire paper scores them: take the text after the last
- * "Answer:", ignore case, quotes, spacing and trailing punctuation, and compare with the labels.
- * When the answer is a sentence, a label named in it as a whole word or phrase counts.
+ * Label answers (classification). Compared ignoring case, quotes, spacing, trailing punctuation and
+ * the spelling of separators ("not entailment" is `not_entailment`). A sentence counts for the label
+ * it asserts: "This is not hate speech." asserts no label (it denies `hate`), "It could be positive
+ * or negative." hedges between two and is invalid, "Positive, although parts read as negative."
+ * opens with its answer.
  */
-import {
-  afterLastAnswerMarker,
-  cutInventedContinuation,
-  findPhrases,
-  normalizeAnswerText,
-  resolvePhraseHits,
-} from './text.js';
-import { found, notFound, type Extraction } from './types.js';
+import { assertedPhrase } from './assertion.js';
+import { firstSentence } from './numbers.js';
+import { lastSentence, normalizeAnswerText, sameAnswerText, stripEmphasis } from './text.js';
+import type { AnswerReader, Reading } from './types.js';
 
-export function extractLabel(output: string, labels: string[]): Extraction {
-  const body = cutInventedContinuation(output);
-  const answerText = normalizeAnswerText(afterLastAnswerMarker(body) ?? body);
-  if (!answerText) return notFound('empty answer');
-  const normalizedLabels = labels.map(normalizeAnswerText);
-
-  const exact = normalizedLabels.indexOf(answerText);
-  if (exact >= 0) return found(labels[exact]!);
-  const firstLine = normalizeAnswerText(answerText.split('\n')[0] ?? '');
-  const exactLine = normalizedLabels.indexOf(firstLine);
-  if (exactLine >= 0) return found(labels[exactLine]!);
-
-  const resolved = resolvePhraseHits(findPhrases(answerText, normalizedLabels));
-  if (resolved === null) return notFound(`none of the labels (${labels.join(', ')}) appears in the answer`);
-  if ('ambiguous' in resolved) {
-    const named = resolved.ambiguous.map((i) => labels[i]).join(', ');
-    return notFound(`the answer names several labels (${named}) and does not start with one`);
-  }
-  return found(labels[resolved.phrase]!);
+export function labelReader(labels: string[]): AnswerReader {
+  const normalized = labels.map(normalizeAnswerText);
+  const exact = (text: string): Reading | null => {
+    const index = labels.findIndex((label) => sameAnswerText(label, text));
+    return index >= 0 ? { answer: labels[index]! } : null;
+  };
+  const asserted = (text: string): Reading | null => {
+    const result = assertedPhrase(normalizeAnswerText(text), normalized);
+    switch (result.kind) {
+      case 'asserted':
+        return { answer: labels[result.phrase]! };
+      case 'ambiguous':
+        return { invalid: `the answer names several labels (${result.phrases.map((i) => labels[i]).join(', ')}) and does not start with one` };
+      case 'denied':
+        return { invalid: `the answer only denies ${result.phrases.map((i) => labels[i]).join(', ')} and asserts no label` };
+      case 'none':
+        return null;
+    }
+  };
+  return {
+    stated(text) {
+      const sentence = firstSentence(stripEmphasis(text));
+      return exact(sentence) ?? asserted(sentence);
+    },
+    bare(text) {
+      return text.length > 200 ? null : exact(stripEmphasis(text));
+    },
+    unstated(text) {
+      const whole = text.length > 200 ? null : exact(text);
+      if (whole) return whole;
+      // The last sentence decides when it asserts a label; otherwise the whole text does.
+      const last = asserted(lastSentence(text));
+      if (last && 'answer' in last) return last;
+      return asserted(text) ?? { invalid: `none of the labels (${labels.join(', ')}) appears in the answer` };
+    },
+    same: sameAnswerText,
+  };
 }
 
 export function labelMatches(extracted: string, target: string): boolean {
-  return normalizeAnswerText(extracted) === normalizeAnswerText(target);
+  return sameAnswerText(extracted, target);
 }

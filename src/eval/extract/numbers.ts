@@ -1,10 +1,11 @@
 /**
- * Numeric answers. The answer is looked for, in order: after the last "#### " (GSM8K's form),
- * after the last "answer is" / "Answer:", else the last number anywhere in the output.
- * Understands thousands separators, signs, decimals, fractions, a currency sign and a percent sign.
+ * Numeric answers. A final-answer statement gives the first number of its sentence ("The answer is
+ * $1,250.", "#### 72"); a bare number on its own (an emphasised span, the last line: "18",
+ * "**18 apples**"); an output that states nothing gives its last number. Understands thousands
+ * separators, signs, decimals, fractions, a currency sign and a percent sign.
  */
-import { cutInventedContinuation } from './text.js';
-import { found, notFound, type Extraction } from './types.js';
+import { READ_LIMIT, stripEmphasis, stripTrailingPunctuation } from './text.js';
+import type { AnswerReader, Reading } from './types.js';
 
 /**
  * One number as written: optional sign, optional currency sign (either side of the sign),
@@ -12,40 +13,63 @@ import { found, notFound, type Extraction } from './types.js';
  * A sign right after a word, digit or ")" is an operator ("10-5"), not part of the number.
  */
 const NUMBER_SOURCE =
-  String.raw`(?<![\p{L}\p{N}.)\]])([-+\u2212]?)(?:[$\u00a3\u20ac]\s?)?([-+\u2212]?)((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?:\s?\/\s?(\d+(?:\.\d+)?))?\s?%?`;
-
-const GSM8K_MARKER = /####\s*/g;
-export const ANSWER_MARKER = /\banswer\s*(?:is|:|=)\s*:?/gi;
+  String.raw`(?<![\p{L}\p{N}.)\]])([-+\u2212]?)(?:[$\u00a3\u20ac]\s?)?([-+\u2212]?)((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|\.\d+)(?:\s?\/\s?(\d+(?:\.\d+)?))?\s?%?`;
+const FIRST_NUMBER = new RegExp(NUMBER_SOURCE, 'u');
+const ALL_NUMBERS = new RegExp(NUMBER_SOURCE, 'gu');
+/** A number that is all of the text, allowing up to three words of unit after it ("18 apples"). */
+const BARE_NUMBER = new RegExp(String.raw`^${NUMBER_SOURCE}(?:[ \t]+[\p{L}][\p{L}'-]{0,30}){0,3}$`, 'u');
 
 export const DEFAULT_TOLERANCE = 1e-6;
 
 /** Value of the first number in `text`, or null. Percent signs are dropped: "50%" is 50. */
 export function parseNumber(text: string): number | null {
-  const match = new RegExp(NUMBER_SOURCE, 'u').exec(text);
+  const match = FIRST_NUMBER.exec(text.slice(0, READ_LIMIT));
   return match ? numberFromMatch(match) : null;
 }
 
 /** Every number in `text`, in order. */
 export function findNumbers(text: string): number[] {
   const values: number[] = [];
-  for (const match of text.matchAll(new RegExp(NUMBER_SOURCE, 'gu'))) {
+  for (const match of text.matchAll(ALL_NUMBERS)) {
     const value = numberFromMatch(match);
     if (value !== null) values.push(value);
   }
   return values;
 }
 
-export function extractNumber(output: string): Extraction {
-  const body = cutInventedContinuation(output);
-  const afterMarker = textAfterLast(body, GSM8K_MARKER) ?? textAfterLast(body, ANSWER_MARKER);
-  if (afterMarker !== null) {
-    const value = parseNumber(firstLine(afterMarker));
-    if (value !== null) return found(formatNumber(value));
-  }
-  const all = findNumbers(body);
-  const last = all[all.length - 1];
-  if (last === undefined) return notFound('no number in the output');
-  return found(formatNumber(last));
+/** The first sentence of a statement's text: up to a full stop followed by a space, or the end. */
+export function firstSentence(text: string): string {
+  const stop = /\.(?:\s|$)/.exec(text);
+  return (stop ? text.slice(0, stop.index) : text).trim();
+}
+
+export const numberReader: AnswerReader = {
+  stated(text) {
+    const value = parseNumber(firstSentence(stripEmphasis(text)));
+    return value === null ? null : { answer: formatNumber(value) };
+  },
+  bare(text) {
+    return bareNumber(text);
+  },
+  unstated(text) {
+    const all = findNumbers(text);
+    const last = all[all.length - 1];
+    return last === undefined ? { invalid: 'no number in the output' } : { answer: formatNumber(last) };
+  },
+  same(a, b) {
+    const x = parseNumber(a);
+    const y = parseNumber(b);
+    return x !== null && y !== null && numbersClose(x, y);
+  },
+};
+
+export function bareNumber(text: string): Reading | null {
+  const trimmed = stripTrailingPunctuation(stripEmphasis(text));
+  if (trimmed.length > 200) return null;
+  const match = BARE_NUMBER.exec(trimmed);
+  if (!match) return null;
+  const value = numberFromMatch(match);
+  return value === null ? null : { answer: formatNumber(value) };
 }
 
 /** Equal within `tolerance`, relative for large values and absolute near zero. */
@@ -58,16 +82,6 @@ export function numbersClose(a: number, b: number, tolerance = DEFAULT_TOLERANCE
 export function formatNumber(value: number): string {
   const rounded = Number(value.toPrecision(12));
   return String(Object.is(rounded, -0) ? 0 : rounded);
-}
-
-export function textAfterLast(text: string, marker: RegExp): string | null {
-  let end = -1;
-  for (const match of text.matchAll(marker)) end = match.index + match[0].length;
-  return end < 0 ? null : text.slice(end);
-}
-
-function firstLine(text: string): string {
-  return text.trimStart().split('\n')[0] ?? '';
 }
 
 function numberFromMatch(match: RegExpMatchArray): number | null {

@@ -1,43 +1,66 @@
 /**
- * Text clean-up shared by the answer extractors: cutting off an invented next question, taking
- * the text after a final answer marker, and finding label/option phrases as whole words.
+ * Text clean-up shared by the answer extractors: the cap on what is read, the normal form short
+ * answers are compared in, and finding label/option phrases as whole words. Every function here is
+ * linear in its input (no regular expression that can backtrack over a long run of the same
+ * character), so a hostile or degenerate output costs at most a few milliseconds.
  */
 
-/**
- * Few-shot completions often run on into a made-up next demo ("\n\nQ: ..."), whose answer would
- * otherwise be taken as the last one in the text.
- */
-const INVENTED_CONTINUATION = /\n\s*(?:Q|Question)\s*:/i;
+/** Longest output read in full; a longer one is read at its first and last halves of this. */
+export const READ_LIMIT = 64 * 1024;
 
-export function cutInventedContinuation(output: string): string {
-  const match = INVENTED_CONTINUATION.exec(output);
-  return match ? output.slice(0, match.index) : output;
-}
-
-/** "Answer:" and "the answer is" (the cue zero-shot CoT ends with) both introduce a final answer. */
-const ANSWER_MARKER = /\banswer\s*:|\banswer\s+is\b\s*:?/gi;
-
-/** The text after the last answer marker, or null when there is none. */
-export function afterLastAnswerMarker(text: string): string | null {
-  let end = -1;
-  for (const match of text.matchAll(ANSWER_MARKER)) end = match.index + match[0].length;
-  return end < 0 ? null : text.slice(end);
+/** The part of `text` the extractors read, and whether anything was left out. */
+export function cappedText(text: string): { text: string; capped: boolean } {
+  if (text.length <= READ_LIMIT) return { text, capped: false };
+  const half = READ_LIMIT / 2;
+  return { text: `${text.slice(0, half)}\n\n${text.slice(text.length - half)}`, capped: true };
 }
 
 const QUOTES = /["'`\u2018\u2019\u201c\u201d*]/g;
+const EDGE_PUNCTUATION = new Set([' ', '.', ',', ';', ':', '!', '?']);
 
 /**
  * Case-, whitespace-, quote- and punctuation-insensitive form used to compare short answers.
- * Underscores and hyphens count as spaces so "not entailment" matches the label "not_entailment".
+ * Underscores, hyphens and camelCase humps count as spaces, so "not entailment" matches the label
+ * "not_entailment" and "no hate" matches "noHate".
  */
 export function normalizeAnswerText(text: string): string {
-  return text
+  const spaced = text
+    .replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2')
     .toLowerCase()
     .replace(QUOTES, '')
     .replace(/[_-]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/^[\s.,;:!?]+|[\s.,;:!?]+$/g, '');
+    .replace(/\s+/g, ' ');
+  return trimEdges(spaced, EDGE_PUNCTUATION);
+}
+
+/** Equality of two short answers in normal form, also when one writes a label without its spaces ("nohate"). */
+export function sameAnswerText(a: string, b: string): boolean {
+  const x = normalizeAnswerText(a);
+  const y = normalizeAnswerText(b);
+  return x === y || x.replace(/ /g, '') === y.replace(/ /g, '');
+}
+
+/** `text` without any of `chars` at either end; a loop, because /[...]+$/ is quadratic on long runs. */
+export function trimEdges(text: string, chars: Set<string>): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && chars.has(text[start]!)) start++;
+  while (end > start && chars.has(text[end - 1]!)) end--;
+  return text.slice(start, end);
+}
+
+const SPACE_AND_PUNCTUATION = new Set([' ', '\t', '\n', '\r', '.', ',', ';', ':', '!', '?']);
+
+/** Trailing sentence punctuation and spaces removed ("(84 / 2)." -> "(84 / 2)"). */
+export function stripTrailingPunctuation(text: string): string {
+  return trimEdges(text, SPACE_AND_PUNCTUATION);
+}
+
+const EMPHASIS = new Set([' ', '\t', '*', '_', '`', '"', '\u201c', '\u201d']);
+
+/** Markdown emphasis, code ticks and quotes around an answer removed ("**18**" -> "18"). */
+export function stripEmphasis(text: string): string {
+  return trimEdges(text.trim(), EMPHASIS);
 }
 
 export interface PhraseHit {
@@ -48,9 +71,9 @@ export interface PhraseHit {
 }
 
 /**
- * Whole-word occurrences of phrases in `text` (both already normalised). An occurrence that lies
- * inside an occurrence of a longer phrase is dropped, so "very positive" does not also count as
- * "positive".
+ * Whole-word occurrences of phrases in `text` (both already normalised), in order. An occurrence
+ * that lies inside an occurrence of a longer phrase is dropped, so "very positive" does not also
+ * count as "positive".
  */
 export function findPhrases(text: string, phrases: string[]): PhraseHit[] {
   const hits: PhraseHit[] = [];
@@ -65,15 +88,17 @@ export function findPhrases(text: string, phrases: string[]): PhraseHit[] {
       from = start + 1;
     }
   });
-  return hits
-    .filter((hit) => !hits.some((other) => other !== hit && covers(other, hit)))
-    .sort((x, y) => x.start - y.start);
-}
-
-function covers(outer: PhraseHit, inner: PhraseHit): boolean {
-  return (
-    outer.start <= inner.start && outer.end >= inner.end && outer.end - outer.start > inner.end - inner.start
-  );
+  // Sorted by start, longest first: a hit is covered when an earlier-starting (or equal-starting,
+  // longer) hit reaches at least as far. One sweep keeps the furthest end seen so far.
+  hits.sort((x, y) => x.start - y.start || y.end - x.end);
+  const kept: PhraseHit[] = [];
+  let reach = -1;
+  for (const hit of hits) {
+    if (hit.end <= reach) continue;
+    kept.push(hit);
+    reach = hit.end;
+  }
+  return kept;
 }
 
 function isBoundary(text: string, position: number): boolean {
@@ -81,14 +106,41 @@ function isBoundary(text: string, position: number): boolean {
   return !/[\p{L}\p{N}]/u.test(text[position]!);
 }
 
-/** The single phrase the hits name, the one at the very start when several differ, else null. */
-export function resolvePhraseHits(
-  hits: PhraseHit[],
-): { phrase: number } | { ambiguous: number[] } | null {
-  const distinct = [...new Set(hits.map((hit) => hit.phrase))];
-  if (distinct.length === 0) return null;
-  if (distinct.length === 1) return { phrase: distinct[0]! };
-  const first = hits[0]!;
-  if (first.start === 0) return { phrase: first.phrase };
-  return { ambiguous: distinct };
+/** Index of the first line break at or after `from`, or the text's length. */
+export function lineEnd(text: string, from: number): number {
+  const end = text.indexOf('\n', from);
+  return end < 0 ? text.length : end;
+}
+
+/** The last non-blank line of `text`, with its start offset, or null. */
+export function lastLine(text: string): { line: string; start: number } | null {
+  let end = text.length;
+  while (end > 0) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const line = text.slice(start, end);
+    if (line.trim()) return { line, start };
+    end = start - 1;
+  }
+  return null;
+}
+
+/**
+ * The last sentence of `text`: from after the last ". ", "! ", "? " or line break before the final
+ * one. Decimal points ("3.5") do not end a sentence.
+ */
+export function lastSentence(text: string): string {
+  const trimmed = stripTrailingPunctuation(text);
+  for (let i = trimmed.length - 1; i > 0; i--) {
+    const c = trimmed[i]!;
+    if (c === '\n') return trimmed.slice(i + 1);
+    if ((c === ' ' || c === '\t') && /[.!?]/.test(trimmed[i - 1]!)) return trimmed.slice(i + 1);
+  }
+  return trimmed;
+}
+
+/** Whether `text` ends where a sentence or an answer can end (not cut off mid-sentence). */
+export function endsComplete(text: string): boolean {
+  const trimmed = stripEmphasis(text.trimEnd());
+  const last = trimmed[trimmed.length - 1];
+  return last !== undefined && /[.!?)\]}\p{N}"'\u201d%$]/u.test(last);
 }

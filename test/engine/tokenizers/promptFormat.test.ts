@@ -64,7 +64,8 @@ describe('prompt formats', () => {
     const viaMessages = renderRequest(format, t, { messages: [{ role: 'user', content: example.prompt }] })!;
     expect(viaMessages).toEqual(rendered);
     expect(renderRequest(format, t, { prompt: '<|im_start|>hi', raw: true })).toEqual({ text: '<|im_start|>hi', parseSpecial: false, addBos: t.addsBos });
-    expect(renderRequest({ type: 'raw' }, t, { messages: [{ role: 'user', content: 'x' }] })).toBeUndefined();
+    // A raw student gets the plain transcript for messages, never the chat template it was not trained on.
+    expect(renderRequest({ type: 'raw' }, t, { messages: [{ role: 'user', content: 'x' }] })).toEqual({ text: 'user: x\nassistant:', parseSpecial: false, addBos: t.addsBos });
     expect(stopTokenIds(format, t)).toEqual([t.tokenId('<|im_end|>')]);
   });
 
