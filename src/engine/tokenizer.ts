@@ -15,6 +15,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { InputError } from '../util/errors.js';
 import { learnMerges, PriorityQueue, type WordCount } from './bpeTrainer.js';
+import { isObject } from '../util/isObject.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // 1. The GPT-2 byte alphabet: every byte is shown as one printable character, so a token is a plain string.
@@ -753,8 +754,4 @@ export interface HfTokenizerJson {
     vocab: Record<string, number>;
     merges: string[];
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
