@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseCsvText } from 'csv-parse/sync';
 import { InputError } from '../util/errors.js';
+import { isObject } from '../util/isObject.js';
 
 export type RecordFormat = 'json' | 'jsonl' | 'csv';
 
@@ -96,7 +97,7 @@ export function parseJsonArray(text: string, file: string): SourceRecord[] {
   const lines = topLevelElementLines(text);
   return value.map((element, position) => {
     const line = lines[position] ?? 1;
-    if (!isPlainObject(element)) {
+    if (!isObject(element)) {
       throw new InputError(`array element ${position + 1} is ${describeJson(element)}, expected an object`, {
         file,
         line,
@@ -119,7 +120,7 @@ export function parseJsonLines(text: string, file: string): SourceRecord[] {
     } catch (error) {
       throw new InputError(`invalid JSON: ${(error as Error).message}`, { file, line: i + 1 });
     }
-    if (!isPlainObject(value)) {
+    if (!isObject(value)) {
       throw new InputError(`expected a JSON object, got ${describeJson(value)}`, { file, line: i + 1 });
     }
     records.push({ line: i + 1, position: records.length, data: value });
@@ -169,10 +170,6 @@ function checkHeader(header: string[], file: string): string[] {
     seen.add(name);
   });
   return names;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describeJson(value: unknown): string {

@@ -8,3 +8,15 @@ export type SweepMethod = (typeof SWEEP_METHODS)[number];
 export function isSweepMethod(name: string): name is SweepMethod {
   return (SWEEP_METHODS as readonly string[]).includes(name);
 }
+
+const METHOD_LABELS: Record<string, string> = {
+  'standard-ft': 'standard fine-tuning',
+  'standard-distill': 'standard distillation',
+  'step-by-step': 'distilling step-by-step',
+  cot: 'CoT specialization',
+};
+
+/** A sweep method's name for people (`cot-<format>`: a CoT specialization data format). */
+export function methodLabel(method: string): string {
+  return METHOD_LABELS[method] ?? (method.startsWith('cot-') ? `CoT specialization (${method.slice(4)})` : method);
+}

@@ -13,7 +13,7 @@
  *   5. generic   one model before and after specialization: a generalist trained on in-task and out-of-task
  *                problems, then the same checkpoint warm-started on the in-task data of fraction 1 (a short
  *                run), both on the in-task test and on out-of-task tests
- *   6. report    report.html (with the plot), report.md, results.json
+ *   6. results   results.json with the verdict (the command then writes report.html, report.md and the plot)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,7 +33,8 @@ import { writeManifest } from './store.js';
 import { cotPrompt, STUDENT_STOPS } from './studentFormat.js';
 import { genericAbility } from './generic.js';
 import { accuracyOf, runSweep, type StudentSettings, type SweepMethod, type SweepResult } from './sweep.js';
-import { writeSweepReport, type GenericSection, type TeacherAccuracy, type WrittenSweepReport } from './sweepReport.js';
+import type { GenericSection, TeacherAccuracy } from './sweepResults.js';
+import { concludeSweep } from './verdict.js';
 
 export interface QuickstartScale {
   /** The in-task dataset spec (synthetic). */
@@ -97,7 +98,8 @@ export interface QuickstartResult {
   teacher: { dir: string; test: TeacherAccuracy; pool: TeacherAccuracy; trainSeconds: number };
   sweep: SweepResult;
   generic: GenericSection;
-  report: WrittenSweepReport;
+  /** results.json (the report is rendered from it by report/sweepReport.ts) and the verdict it holds. */
+  report: { results: string; verdict: string[] };
 }
 
 /** Teacher chains for examples through the model layer, appended to an annotations split folder (resumable). */
@@ -265,7 +267,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
 
     // 6. Report.
     const wallSeconds = (performance.now() - started) / 1000;
-    const report = await writeSweepReport(out, {
+    const report = concludeSweep(out, {
       title: 'Apprentice quickstart: distillation on synthetic arithmetic',
       dataset: dataset.source,
       teacherName: `builtin:${teacherDir}`,
@@ -292,7 +294,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         generic: scale.generic,
       },
     });
-    log(`report: ${report.html} [${elapsed()}]`);
+    log(`results: ${report.results} [${elapsed()}]`);
     return {
       out,
       wallSeconds,

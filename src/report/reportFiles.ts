@@ -29,3 +29,15 @@ export function writeReportFiles(outDir: string, report: { html: string; markdow
   writeFileSync(markdownPath, report.markdown);
   return { htmlPath, markdownPath };
 }
+
+export interface WrittenChartReport extends WrittenReportFiles {
+  svgPath: string;
+}
+
+/** report.html, report.md and the report's chart as an SVG file of its own (`svgName`), into `outDir`. */
+export function writeReportWithChart(outDir: string, report: { html: string; markdown: string; svg: string }, svgName: string): WrittenChartReport {
+  const written = writeReportFiles(outDir, report);
+  const svgPath = join(resolve(outDir), svgName);
+  writeFileSync(svgPath, report.svg);
+  return { ...written, svgPath };
+}

@@ -33,6 +33,9 @@ export interface OpenRunDirOptions {
   identity: unknown;
   /** Written for people (command, version, full configuration); not compared. */
   resolved: unknown;
+  /** File names when a pipeline's layout names them otherwise (a distillation cell: cell.json, test.jsonl). */
+  configFile?: string;
+  recordsFile?: string;
 }
 
 /** `<prefix>-<12 hex of the identity hash>`, with the prefix made safe for a folder name. */
@@ -47,8 +50,8 @@ export function runIdFor(prefix: string, identity: unknown): string {
 
 export function openRunDir<T extends IndexedRecord>(dir: string, options: OpenRunDirOptions): RunDirHandle<T> {
   mkdirSync(dir, { recursive: true });
-  const configPath = join(dir, CONFIG_FILE);
-  const recordsPath = join(dir, RECORDS_FILE);
+  const configPath = join(dir, options.configFile ?? CONFIG_FILE);
+  const recordsPath = join(dir, options.recordsFile ?? RECORDS_FILE);
   const identityText = canonicalJson(options.identity);
   if (existsSync(configPath)) {
     const previous = readJsonFile(configPath) as { identity?: unknown };

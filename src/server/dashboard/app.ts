@@ -17,7 +17,7 @@ import { InputError } from '../../util/errors.js';
 import type { CompareResponse, DistillSweepDetail, GrimoireEvalDetail, PairedComparisonView, RunDetail, RunsResponse, ScalingResponse } from './api.js';
 import { compareCharts, runCharts } from './charts.js';
 import { cellDetail, loadSweepListing, sweepDetail } from './distillSweep.js';
-import { grimoireEvalDetail, isGrimoireEvalRoot, loadGrimoireEval } from './grimoireEval.js';
+import { grimoireEvalDetail, loadGrimoireEval } from './grimoireEval.js';
 import { withGroups } from './groups.js';
 import { distillCharts, grimoireCharts } from './pipelineCharts.js';
 import { RunStore, summaryView } from './runs.js';
@@ -67,46 +67,31 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
 
   app.get('/api/runs', async () => {
     const found = store.find();
-    const grimoireEvals = found.runParents.filter(isGrimoireEvalRoot).map((dir) => loadGrimoireEval(root, dir).listing);
-    const distillSweeps = found.results.flatMap((file) => loadSweepListing(root, file) ?? []);
+    const grimoireEvals = found.grimoireEvals.map((dir) => loadGrimoireEval(root, dir).listing);
+    const distillSweeps = found.sweeps.flatMap((dir) => loadSweepListing(root, dir) ?? []);
     const response: RunsResponse = { root, runs: withGroups(store.list(found.runs), grimoireEvals, distillSweeps), grimoireEvals, distillSweeps };
     return response;
   });
 
-  app.get('/api/grimoire', async (request, reply) => {
-    const id = queryIds(request.query)[0];
-    if (!id) return badRequest(reply, 'give the grimoire evaluation with ?id=<folder id>');
+  /** A route that shows one folder, given as ?id=<folder id> (`what` names it in the 400 answer). */
+  const byId = <T>(path: string, what: string, show: (id: string) => Promise<T> | T) =>
+    app.get(path, async (request, reply) => {
+      const id = queryIds(request.query)[0];
+      return id ? show(id) : badRequest(reply, `give ${what} with ?id=<folder id>`);
+    });
+  byId('/api/grimoire', 'the grimoire evaluation', async (id): Promise<GrimoireEvalDetail> => {
     const detail = grimoireEvalDetail(root, id);
-    const response: GrimoireEvalDetail = { ...detail, charts: await grimoireCharts(detail) };
-    return response;
+    return { ...detail, charts: await grimoireCharts(detail) };
   });
-
-  app.get('/api/distill', async (request, reply) => {
-    const id = queryIds(request.query)[0];
-    if (!id) return badRequest(reply, 'give the distillation sweep with ?id=<folder id>');
+  byId('/api/distill', 'the distillation sweep', async (id): Promise<DistillSweepDetail> => {
     const detail = sweepDetail(root, id);
-    const response: DistillSweepDetail = { ...detail, charts: await distillCharts(detail) };
-    return response;
+    return { ...detail, charts: await distillCharts(detail) };
   });
+  byId('/api/distill/cell', 'the sweep cell', (id) => cellDetail(root, id));
 
-  app.get('/api/distill/cell', async (request, reply) => {
-    const id = queryIds(request.query)[0];
-    if (!id) return badRequest(reply, 'give the sweep cell with ?id=<cell folder id>');
-    return cellDetail(root, id);
-  });
-
-  app.get('/api/run', async (request, reply) => {
-    const id = queryIds(request.query)[0];
-    if (!id) return badRequest(reply, 'give the run with ?id=<run id>');
+  byId('/api/run', 'the run', async (id): Promise<RunDetail> => {
     const run = store.load(id);
-    const detail: RunDetail = {
-      run: run.listing,
-      summary: summaryView(run.summary),
-      config: run.config,
-      charts: await runCharts(run),
-      examples: run.rows,
-    };
-    return detail;
+    return { run: run.listing, summary: summaryView(run.summary), config: run.config, charts: await runCharts(run), examples: run.rows };
   });
 
   app.get('/api/compare', async (request, reply) => {
