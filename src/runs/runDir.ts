@@ -57,7 +57,7 @@ export function openRunDir<T extends IndexedRecord>(dir: string, options: OpenRu
     const previous = readJsonFile(configPath) as { identity?: unknown };
     if (canonicalJson(previous.identity ?? null) !== identityText) {
       throw new InputError(
-        'this run folder holds a different run (other dataset, examples, model or settings); choose another --run-dir or remove it',
+        `this run folder holds a different run (${identityChanges(previous.identity, options.identity)}); choose another --run-dir or remove it`,
         { file: configPath },
       );
     }
@@ -116,6 +116,19 @@ function dropUnfinishedLastLine(path: string): void {
   const text = readFileSync(path, 'utf8');
   if (!text || text.endsWith('\n')) return;
   writeFileSync(path, text.slice(0, text.lastIndexOf('\n') + 1));
+}
+
+/**
+ * What differs between two identities, in words: "dataset content changed" for a `<what>Content`
+ * digest, else "<field> changed".
+ */
+export function identityChanges(before: unknown, after: unknown): string {
+  const was = asObject(before ?? {});
+  const now = asObject(after ?? {});
+  const changed = [...new Set([...Object.keys(was), ...Object.keys(now)])]
+    .filter((key) => canonicalJson(was[key] ?? null) !== canonicalJson(now[key] ?? null))
+    .map((key) => (key.endsWith('Content') ? `${key.slice(0, -'Content'.length)} content changed` : `${key} changed`));
+  return changed.length ? changed.join(', ') : 'other settings';
 }
 
 function readJsonFile(path: string): unknown {

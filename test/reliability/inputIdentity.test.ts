@@ -1,0 +1,64 @@
+/**
+ * Item 1 of issue 16: a run is identified by the content of its inputs, not their path. Editing the
+ * dataset or the predictions file and rerunning the same command must not reuse the old records.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runEvalJob } from '../../src/eval/job.js';
+import { ModelHub } from '../../src/models/hub.js';
+import { evalConfig, tempDirs, writeReviews } from './helpers.js';
+
+const newDir = tempDirs();
+
+async function evalPredictions(dir: string, overrides: Parameters<typeof evalConfig>[1] = {}) {
+  const hub = new ModelHub({ cachePath: 'none' });
+  try {
+    return (await runEvalJob(evalConfig(dir, { predictions: join(dir, 'predictions.jsonl'), ...overrides }), hub)).summary;
+  } finally {
+    await hub.close();
+  }
+}
+
+describe('eval identity follows the inputs\' content', () => {
+  it('an edited dataset is scored afresh: 0/2 after the gold flips, not the old 2/2', async () => {
+    const dir = newDir();
+    writeReviews(join(dir, 'reviews.jsonl'));
+    writeFileSync(join(dir, 'predictions.jsonl'), '{"index":0,"output":"positive"}\n{"index":1,"output":"negative"}\n');
+    const first = await evalPredictions(dir);
+    expect(first).toMatchObject({ n: 2, correct: 2 });
+
+    writeReviews(join(dir, 'reviews.jsonl'), true);
+    const second = await evalPredictions(dir);
+    expect(second).toMatchObject({ n: 2, correct: 0, resumed: false });
+    expect(second.runDir).not.toBe(first.runDir);
+  });
+
+  it('an edited predictions file is scored afresh', async () => {
+    const dir = newDir();
+    writeReviews(join(dir, 'reviews.jsonl'));
+    writeFileSync(join(dir, 'predictions.jsonl'), '{"index":0,"output":"positive"}\n{"index":1,"output":"negative"}\n');
+    expect(await evalPredictions(dir)).toMatchObject({ correct: 2 });
+    writeFileSync(join(dir, 'predictions.jsonl'), '{"index":0,"output":"negative"}\n{"index":1,"output":"positive"}\n');
+    expect(await evalPredictions(dir)).toMatchObject({ correct: 0, resumed: false });
+  });
+
+  it('the same inputs resume the same folder', async () => {
+    const dir = newDir();
+    writeReviews(join(dir, 'reviews.jsonl'));
+    writeFileSync(join(dir, 'predictions.jsonl'), '{"index":0,"output":"positive"}\n{"index":1,"output":"negative"}\n');
+    const first = await evalPredictions(dir);
+    const second = await evalPredictions(dir);
+    expect(second).toMatchObject({ resumed: true, runDir: first.runDir, correct: 2 });
+  });
+
+  it('an explicit --run-dir holding another content is refused, saying what changed', async () => {
+    const dir = newDir();
+    const runDir = join(dir, 'fixed');
+    writeReviews(join(dir, 'reviews.jsonl'));
+    writeFileSync(join(dir, 'predictions.jsonl'), '{"index":0,"output":"positive"}\n{"index":1,"output":"negative"}\n');
+    await evalPredictions(dir, { runDir });
+    writeReviews(join(dir, 'reviews.jsonl'), true);
+    await expect(evalPredictions(dir, { runDir })).rejects.toThrow(/dataset content changed/);
+  });
+});
