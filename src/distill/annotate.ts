@@ -6,6 +6,7 @@
  * (batch.ts). A rerun of the same command resumes: finished inputs are kept, failed ones retried.
  */
 import { join, resolve } from 'node:path';
+import { datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import type { Dataset, Example } from '../data/types.js';
@@ -105,6 +106,7 @@ export async function prepareAnnotation(config: AnnotateConfig, method: 'live' |
   }
   const answerPattern = answerPatternOption(config.answerPattern);
   const settings = { samples: config.samples, temperature, maxTokens: config.maxTokens, demos: demos.source, shots: demos.demos.length };
+  const content = datasetDigest(dataset);
   const jobs: SplitJob[] = config.splits.map((split) => {
     const pool = dataset.splits[split];
     if (!pool) {
@@ -114,6 +116,7 @@ export async function prepareAnnotation(config: AnnotateConfig, method: 'live' |
     // The same prompts and sampling make the same annotation, whichever path (live or batch) runs it.
     const identity = {
       dataset: dataset.source,
+      datasetContent: content,
       datasetOptions: config.datasetOptions ?? {},
       split,
       examples: examples.map((example) => example.index),

@@ -179,19 +179,23 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   const log = config.log ?? (() => {});
   const built = buildTrainingData(config.task, config.train, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction, seed });
   const validation = buildTrainingData(config.task, config.validation, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction: 1, seed });
-  const identity = sha256Hex(
-    canonicalJson({
-      ...config.identity,
-      method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, lossNormalization: lossNormalizationOf(config, method),
-      train: built.rows, validation: validation.rows, test: config.test.map((e) => [e.index, e.input, e.target]),
-    }),
+  // Digested per part, so a refused cell can say which input changed.
+  const parts = Object.fromEntries(
+    Object.entries({
+      settings: { ...config.identity, method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, lossNormalization: lossNormalizationOf(config, method) },
+      train: built.rows,
+      validation: validation.rows,
+      test: config.test.map((e) => [e.index, e.input, e.target]),
+    }).map(([part, value]) => [part, sha256Hex(canonicalJson(value)).slice(0, 16)]),
   );
+  const identity = sha256Hex(canonicalJson(parts));
   mkdirSync(dir, { recursive: true });
   const cellFile = join(dir, CELL_FILE);
   if (existsSync(cellFile)) {
-    const previous = JSON.parse(readFileSync(cellFile, 'utf8')) as { identity?: string };
+    const previous = JSON.parse(readFileSync(cellFile, 'utf8')) as { identity?: string; parts?: Record<string, string> };
     if (previous.identity !== identity) {
-      throw new InputError('this cell was run with other data or settings; use another --out or delete the folder', { file: cellFile });
+      const changed = previous.parts ? Object.keys(parts).filter((part) => previous.parts![part] !== parts[part]).map((part) => `${part} changed`).join(', ') : 'other data or settings';
+      throw new InputError(`this cell was run with other inputs (${changed}); use another --out or delete the folder`, { file: cellFile });
     }
   }
   const resultFile = join(dir, CELL_RESULT_FILE);
@@ -200,7 +204,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     // Its interval is recomputed from its answers, so a sweep resumed across versions reports one kind.
     return finished.skipped ? finished : { ...finished, ...accuracyOf(finished.correctFlags) };
   }
-  writeFileSync(cellFile, JSON.stringify({ identity, method, fraction, seed, student: config.student, build: built.report }, null, 2) + '\n');
+  writeFileSync(cellFile, JSON.stringify({ identity, parts, method, fraction, seed, student: config.student, build: built.report }, null, 2) + '\n');
   if (built.rows.length === 0 || validation.rows.length === 0) {
     const skipped = Object.entries(built.rows.length === 0 ? built.report.skipped : validation.report.skipped)
       .filter(([, count]) => count > 0)

@@ -12,6 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import type { Dataset, Example } from '../data/types.js';
@@ -95,6 +96,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
   const grimoires = set.grimoires;
   const common = {
     dataset: config.dataset,
+    datasetContent: datasetDigest(loaded),
     datasetOptions: config.datasetOptions ?? {},
     weak: config.weak,
     maxTokens: settings.maxTokens,

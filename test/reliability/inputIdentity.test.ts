@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { prepareAnnotation } from '../../src/distill/annotate.js';
 import { runEvalJob } from '../../src/eval/job.js';
 import { ModelHub } from '../../src/models/hub.js';
 import { evalConfig, tempDirs, writeReviews } from './helpers.js';
@@ -60,5 +61,23 @@ describe('eval identity follows the inputs\' content', () => {
     await evalPredictions(dir, { runDir });
     writeReviews(join(dir, 'reviews.jsonl'), true);
     await expect(evalPredictions(dir, { runDir })).rejects.toThrow(/dataset content changed/);
+  });
+});
+
+describe('distill annotate and import identity follows the dataset content', () => {
+  it('annotating an edited dataset into the same folder is refused, saying the dataset content changed', async () => {
+    const dir = newDir();
+    const file = join(dir, 'math.jsonl');
+    writeFileSync(file, '{"q":"What is 2 + 2?","a":"4"}\n{"q":"What is 3 + 3?","a":"6"}\n');
+    const config = {
+      dataset: `jsonl:${file}`,
+      datasetOptions: { inputField: 'q', labelField: 'a', answerType: 'number' as const },
+      splits: ['test'], seed: 0, teacher: 'openai:teacher', samples: 1, maxTokens: 64, concurrency: 1,
+      validationFraction: 0.1, out: join(dir, 'annotations'), showProgress: false,
+    };
+    await prepareAnnotation(config, 'live');
+    await prepareAnnotation(config, 'live'); // unchanged: resumes
+    writeFileSync(file, '{"q":"What is 2 + 2?","a":"5"}\n{"q":"What is 3 + 3?","a":"6"}\n');
+    await expect(prepareAnnotation(config, 'live')).rejects.toThrow(/dataset content changed/);
   });
 });
