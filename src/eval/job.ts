@@ -106,36 +106,40 @@ export async function runEvalJob(
     resolved: { command: 'eval', version: VERSION, task: dataset.task, source: dataset.source, config },
   });
 
-  const evaluateOne = predictions
-    ? predictionsEvaluator(dataset.task, predictions.outputs, config.style, demosFor, finalAnswerPattern)
-    : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
-  // Once the budget refuses a call, no new example is started; the rest stay missing until a rerun.
-  let budgetReached = false;
-  const evaluate = async (example: Example) => {
-    const record = await evaluateOne(example);
-    if (record.error?.kind === 'budget') budgetReached = true;
-    return record;
-  };
+  try {
+    const evaluateOne = predictions
+      ? predictionsEvaluator(dataset.task, predictions.outputs, config.style, demosFor, finalAnswerPattern)
+      : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
+    // Once the budget refuses a call, no new example is started; the rest stay missing until a rerun.
+    let budgetReached = false;
+    const evaluate = async (example: Example) => {
+      const record = await evaluateOne(example);
+      if (record.error?.kind === 'budget') budgetReached = true;
+      return record;
+    };
 
-  const { records } = await runExamples({
-    examples,
-    evaluate,
-    runDir,
-    shouldStop: () => budgetReached,
-    concurrency: config.concurrency,
-    progressLabel: `eval ${dataset.task.name}`,
-    showProgress: options.showProgress,
-  });
-  const summary = {
-    ...summarizeRecords(records, examples.length, config.seed),
-    runDir: runDir.dir,
-    resumed: runDir.resumed,
-    task: dataset.task.name,
-    split: config.split,
-    model: config.model ?? null,
-  };
-  runDir.writeJson(SUMMARY_FILE, summary);
-  return { summary, records };
+    const { records } = await runExamples({
+      examples,
+      evaluate,
+      runDir,
+      shouldStop: () => budgetReached,
+      concurrency: config.concurrency,
+      progressLabel: `eval ${dataset.task.name}`,
+      showProgress: options.showProgress,
+    });
+    const summary = {
+      ...summarizeRecords(records, examples.length, config.seed),
+      runDir: runDir.dir,
+      resumed: runDir.resumed,
+      task: dataset.task.name,
+      split: config.split,
+      model: config.model ?? null,
+    };
+    runDir.writeJson(SUMMARY_FILE, summary);
+    return { summary, records };
+  } finally {
+    runDir.release();
+  }
 }
 
 async function modelEvaluator(config: EvalJobConfig & { finalAnswerPattern?: RegExp }, dataset: Dataset, hub: ModelHub, demosFor: DemoProvider) {

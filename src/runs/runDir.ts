@@ -4,10 +4,11 @@
  * Opening an existing folder with the same identity resumes it; a different identity is refused,
  * so two different experiments never mix their records.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
+import { LOCK_FILE, lockRunDir, type RunLock } from './lock.js';
 
 export const CONFIG_FILE = 'config.json';
 export const RECORDS_FILE = 'records.jsonl';
@@ -26,6 +27,11 @@ export interface RunDirHandle<T extends IndexedRecord> {
   readonly existing: ReadonlyMap<number, T>;
   append(record: T): void;
   writeJson(name: string, value: unknown): void;
+  /**
+   * Ends this writer's hold on the folder (the lock; a folder this run created is removed when it
+   * holds nothing but config.json). Done at process exit for handles not released earlier.
+   */
+  release(): void;
 }
 
 export interface OpenRunDirOptions {
@@ -49,7 +55,19 @@ export function runIdFor(prefix: string, identity: unknown): string {
 }
 
 export function openRunDir<T extends IndexedRecord>(dir: string, options: OpenRunDirOptions): RunDirHandle<T> {
+  checkFolderPath(dir);
+  const created = !existsSync(dir);
   mkdirSync(dir, { recursive: true });
+  const lock = lockRunDir(dir);
+  try {
+    return openLocked<T>(dir, options, created, lock);
+  } catch (error) {
+    releaseRunDir(dir, created, lock);
+    throw error;
+  }
+}
+
+function openLocked<T extends IndexedRecord>(dir: string, options: OpenRunDirOptions, created: boolean, lock: RunLock): RunDirHandle<T> {
   const configPath = join(dir, options.configFile ?? CONFIG_FILE);
   const recordsPath = join(dir, options.recordsFile ?? RECORDS_FILE);
   const identityText = canonicalJson(options.identity);
@@ -66,6 +84,7 @@ export function openRunDir<T extends IndexedRecord>(dir: string, options: OpenRu
   }
   const existing = existsSync(recordsPath) ? readRecords<T>(recordsPath) : new Map<number, T>();
   dropUnfinishedLastLine(recordsPath);
+  if (created) createdNow.set(dir, lock);
   return {
     dir,
     resumed: existing.size > 0,
@@ -76,7 +95,44 @@ export function openRunDir<T extends IndexedRecord>(dir: string, options: OpenRu
     writeJson(name, value) {
       writeFileSync(join(dir, name), JSON.stringify(value, null, 2) + '\n');
     },
+    release() {
+      createdNow.delete(dir);
+      releaseRunDir(dir, created, lock);
+    },
   };
+}
+
+/** Folders this process created, cleaned at exit if a failure left them with nothing but config.json. */
+const createdNow = new Map<string, RunLock>();
+process.on('exit', () => {
+  for (const [dir, lock] of createdNow) releaseRunDir(dir, true, lock);
+});
+
+function releaseRunDir(dir: string, created: boolean, lock: RunLock): void {
+  lock.release();
+  if (!created) return;
+  try {
+    const left = readdirSync(dir).filter((name) => name !== LOCK_FILE);
+    if (left.every((name) => name === CONFIG_FILE)) rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // Already gone, or unreadable: nothing to clean.
+  }
+}
+
+/** A run folder path that is a file (or under one) gets a clear message instead of ENOTDIR/EEXIST. */
+function checkFolderPath(dir: string): void {
+  let path = resolve(dir);
+  for (;;) {
+    if (existsSync(path)) {
+      if (!statSync(path).isDirectory()) {
+        throw new InputError(path === resolve(dir) ? 'the run folder path is a file; choose another --run-dir or --runs' : `cannot make the run folder ${dir}: this is a file, not a folder`, { file: path });
+      }
+      return;
+    }
+    const parent = dirname(path);
+    if (parent === path) return;
+    path = parent;
+  }
 }
 
 /**
