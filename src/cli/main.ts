@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { TrainingDivergedError } from '../engine/trainErrors.js';
 import { ModelError } from '../models/errors.js';
 import { InputError } from '../util/errors.js';
+import { fileSystemInputError } from '../util/fileErrors.js';
 import { VERSION } from '../version.js';
 import { addConfigOption } from './config.js';
 import { markRequiredOptionsInHelp, showUsageLineAfterErrors, withExamples } from './help.js';
@@ -69,6 +70,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof ModelError) {
       process.stderr.write(`error: model call failed (${error.kind}): ${error.message}\n`);
       return EXIT.failure;
+    }
+    const fileError = fileSystemInputError(error);
+    if (fileError) {
+      process.stderr.write(`error: ${fileError.message}\n`);
+      return EXIT.input;
     }
     throw error;
   }

@@ -51,8 +51,43 @@ export async function readText(file: string): Promise<string> {
     throw new InputError('file not found', { file });
   }
   if (info.isDirectory()) throw new InputError('expected a file, found a directory', { file });
-  const text = await readFile(file, 'utf8');
+  const text = decodeUtf8(await readFile(file), file);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** UTF-8 text, refusing bytes that are not UTF-8 (instead of silently replacing them) with the line and byte they are at. */
+export function decodeUtf8(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    let line = 1;
+    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+    throw new InputError(`not valid UTF-8 at byte ${offset} (0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')}); save the file as UTF-8`, { file, line });
+  }
+}
+
+/** Offset of the first byte that does not belong to a valid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (!length) return i;
+    const sequence = bytes.subarray(i, i + length);
+    if (sequence.length < length || !isValidSequence(sequence)) return i;
+    i += length;
+  }
+  return bytes.length;
+}
+
+function isValidSequence(sequence: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(sequence);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { join, resolve } from 'node:path';
 import { datasetDigest } from '../data/digest.js';
+import { refuseOversizedInputs } from '../eval/inputSize.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import type { Dataset, Example } from '../data/types.js';
@@ -113,6 +114,7 @@ export async function prepareAnnotation(config: AnnotateConfig, method: 'live' |
       throw new InputError(`split "${split}" not found; available: ${Object.keys(dataset.splits).join(', ')}`, { field: 'splits' });
     }
     const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
+    refuseOversizedInputs(examples, config.dataset);
     // The same prompts and sampling make the same annotation, whichever path (live or batch) runs it.
     const identity = {
       dataset: dataset.source,

@@ -6,10 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contentDigest, datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
+import { decodeUtf8 } from '../data/readers.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import type { Dataset, Example } from '../data/types.js';
 import { createEmbedder } from '../embed/index.js';
 import { DemoIndex, selectDemos } from './demos.js';
+import { refuseOversizedInputs } from './inputSize.js';
 import type { ModelHub } from '../models/hub.js';
 import { openRunDir, runIdFor, SUMMARY_FILE } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
@@ -74,6 +76,7 @@ export async function runEvalJob(
     });
   }
   const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
+  refuseOversizedInputs(examples, config.dataset);
   const demosFor = await demoProvider(dataset, config, hub);
   const predictions = config.predictions ? readPredictions(config.predictions, examples) : undefined;
 
@@ -180,12 +183,13 @@ async function demoProvider(dataset: Dataset, config: EvalJobConfig, hub: ModelH
 
 /** `--predictions`: a JSONL of {index, output}; every evaluated example must have one. */
 function readPredictions(path: string, examples: Example[]): { outputs: Map<number, string>; digest: string } {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch {
     throw new InputError('cannot read predictions file', { file: path });
   }
+  const text = decodeUtf8(bytes, path);
   const outputs = new Map<number, string>();
   const lineOf = new Map<number, number>();
   text.split('\n').forEach((line, i) => {
