@@ -7,6 +7,7 @@ import { TrainingDivergedError } from '../engine/trainErrors.js';
 import { ModelError } from '../models/errors.js';
 import { InputError } from '../util/errors.js';
 import { fileSystemInputError } from '../util/fileErrors.js';
+import { redactSecrets } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { addConfigOption } from './config.js';
 import { markRequiredOptionsInHelp, showUsageLineAfterErrors, withExamples } from './help.js';
@@ -60,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.input;
     }
     if (error instanceof InputError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      process.stderr.write(redactSecrets(`error: ${error.message}\n`));
       return EXIT.input;
     }
     if (error instanceof TrainingDivergedError) {
@@ -68,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.trainingDiverged;
     }
     if (error instanceof ModelError) {
-      process.stderr.write(`error: model call failed (${error.kind}): ${error.message}\n`);
+      process.stderr.write(redactSecrets(`error: model call failed (${error.kind}): ${error.message}\n`));
       return EXIT.failure;
     }
     const fileError = fileSystemInputError(error);

@@ -16,6 +16,7 @@ import type { ModelHub } from '../models/hub.js';
 import { openRunDir, runIdFor, SUMMARY_FILE } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
 import { answerPatternOption } from './extract/index.js';
+import { redactSecrets } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import {
   type DemoProvider,
@@ -136,7 +137,7 @@ export async function runEvalJob(
       resumed: runDir.resumed,
       task: dataset.task.name,
       split: config.split,
-      model: config.model ?? null,
+      model: config.model ? redactSecrets(config.model) : null,
     };
     runDir.writeJson(SUMMARY_FILE, summary);
     return { summary, records };

@@ -9,6 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
+import { redactSecrets } from '../util/redact.js';
 
 export const LOCK_FILE = '.lock';
 
@@ -53,7 +54,7 @@ export function lockRunDir(dir: string): RunLock {
   for (let attempt = 0; ; attempt++) {
     const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: commandLine() };
     try {
-      writeFileSync(path, JSON.stringify(owner) + '\n', { flag: 'wx' });
+      writeFileSync(path, redactSecrets(JSON.stringify(owner)) + '\n', { flag: 'wx' });
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw error;

@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSyn
 import { dirname, join, resolve } from 'node:path';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
+import { redactSecrets } from '../util/redact.js';
 import { LOCK_FILE, lockRunDir, type RunLock } from './lock.js';
 
 export const CONFIG_FILE = 'config.json';
@@ -46,12 +47,12 @@ export interface OpenRunDirOptions {
 
 /** `<prefix>-<12 hex of the identity hash>`, with the prefix made safe for a folder name. */
 export function runIdFor(prefix: string, identity: unknown): string {
-  const safe = prefix
+  const safe = redactSecrets(prefix)
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '')
     .slice(0, 80);
-  return `${safe}-${sha256Hex(canonicalJson(identity)).slice(0, 12)}`;
+  return `${safe}-${sha256Hex(redactSecrets(canonicalJson(identity))).slice(0, 12)}`;
 }
 
 export function openRunDir<T extends IndexedRecord>(dir: string, options: OpenRunDirOptions): RunDirHandle<T> {
@@ -70,17 +71,18 @@ export function openRunDir<T extends IndexedRecord>(dir: string, options: OpenRu
 function openLocked<T extends IndexedRecord>(dir: string, options: OpenRunDirOptions, created: boolean, lock: RunLock): RunDirHandle<T> {
   const configPath = join(dir, options.configFile ?? CONFIG_FILE);
   const recordsPath = join(dir, options.recordsFile ?? RECORDS_FILE);
-  const identityText = canonicalJson(options.identity);
+  // Compared as written: without secrets (a base URL's password, an API key), like every file here.
+  const identityText = redactSecrets(canonicalJson(options.identity));
   if (existsSync(configPath)) {
     const previous = readJsonFile(configPath) as { identity?: unknown };
-    if (canonicalJson(previous.identity ?? null) !== identityText) {
+    if (redactSecrets(canonicalJson(previous.identity ?? null)) !== identityText) {
       throw new InputError(
         `this run folder holds a different run (${identityChanges(previous.identity, options.identity)}); choose another --run-dir or remove it`,
         { file: configPath },
       );
     }
   } else {
-    writeFileSync(configPath, JSON.stringify({ identity: options.identity, ...asObject(options.resolved) }, null, 2) + '\n');
+    writeFileSync(configPath, redactSecrets(JSON.stringify({ identity: options.identity, ...asObject(options.resolved) }, null, 2)) + '\n');
   }
   const existing = existsSync(recordsPath) ? readRecords<T>(recordsPath) : new Map<number, T>();
   dropUnfinishedLastLine(recordsPath);
@@ -90,10 +92,10 @@ function openLocked<T extends IndexedRecord>(dir: string, options: OpenRunDirOpt
     resumed: existing.size > 0,
     existing,
     append(record) {
-      appendFileSync(recordsPath, JSON.stringify(record) + '\n');
+      appendFileSync(recordsPath, redactSecrets(JSON.stringify(record)) + '\n');
     },
     writeJson(name, value) {
-      writeFileSync(join(dir, name), JSON.stringify(value, null, 2) + '\n');
+      writeFileSync(join(dir, name), redactSecrets(JSON.stringify(value, null, 2)) + '\n');
     },
     release() {
       createdNow.delete(dir);
