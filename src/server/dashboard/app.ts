@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { compareRuns } from '../../eval/compare.js';
 import { InputError } from '../../util/errors.js';
+import { addAccessControl, isLoopbackHost, LOOPBACK_HOSTS } from '../access.js';
 import type { CompareResponse, DistillSweepDetail, GrimoireEvalDetail, PairedComparisonView, RunDetail, RunsResponse, ScalingResponse } from './api.js';
 import { compareCharts, runCharts } from './charts.js';
 import { cellDetail, loadSweepListing, sweepDetail } from './distillSweep.js';
@@ -38,9 +39,10 @@ export interface DashboardOptions {
    * then read the API through a DNS name pointed at 127.0.0.1; null accepts any.
    */
   allowedHosts?: readonly string[] | null;
+  /** Key every request must carry (`--server-key`): a bearer token, or `?key=` once in a browser. */
+  serverKey?: string;
 }
 
-const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
 export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
@@ -50,13 +52,7 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
   const allowedHosts = options.allowedHosts === undefined ? LOOPBACK_HOSTS : options.allowedHosts;
   const app = Fastify({ logger: false });
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (!allowedHosts) return;
-    const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-    if (!allowedHosts.includes(host)) {
-      await reply.code(403).send({ error: { message: `host "${host}" is not allowed; open the dashboard at 127.0.0.1` } });
-    }
-  });
+  addAccessControl(app, { allowedHosts, serverKey: options.serverKey, browserLogin: true, errorBody: (message) => ({ error: { message } }) });
 
   app.setErrorHandler(async (error, _request, reply) => {
     if (error instanceof InputError) return reply.code(404).send({ error: { message: error.message } });
@@ -153,7 +149,7 @@ export interface DashboardServer {
 
 export async function startDashboard(options: DashboardOptions & { host?: string; port?: number }): Promise<DashboardServer> {
   const host = options.host ?? '127.0.0.1';
-  const loopback = LOOPBACK_HOSTS.includes(host);
+  const loopback = isLoopbackHost(host);
   const app = buildDashboardApp({ ...options, allowedHosts: options.allowedHosts !== undefined ? options.allowedHosts : loopback ? LOOPBACK_HOSTS : null });
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
