@@ -5,13 +5,13 @@
  * distill annotate...), read through that contract: records leniently as example records, the summary
  * recomputed from them. Loaded runs are cached until their files change.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { exampleStatus, type ExampleRecord } from '../../eval/records.js';
 import { EVAL_RUN, readEvalRun, text, type RawRecord } from '../../eval/runResult.js';
 import type { RunSummary } from '../../eval/summary.js';
 import { detectResult } from '../../report/results.js';
-import { CONFIG_FILE, RECORDS_FILE } from '../../runs/runDir.js';
+import { CONFIG_FILE, RECORDS_FILE, SUMMARY_FILE } from '../../runs/runDir.js';
 import { SCALING_FILES, SCORE_ROW_FILE } from '../../scaling/scalingResults.js';
 import { InputError } from '../../util/errors.js';
 import { isObject } from '../../util/isObject.js';
@@ -77,19 +77,33 @@ export function runIdOf(root: string, dir: string): string {
   return rel === '' ? '.' : rel.split(sep).join('/');
 }
 
-/** The folder of an id (a folder relative to the root), or null when it would leave the root. */
+/** The folder of an id (a folder relative to the root), or null when it would leave the root, by its path or through a symbolic link. */
 export function folderOf(root: string, id: string): string | null {
   const base = resolve(root);
   const dir = resolve(base, id);
   const rel = relative(base, dir);
   if (rel.startsWith('..') || isAbsolute(rel) || id.includes('\0')) return null;
-  return dir;
+  return isInside(base, dir) ? dir : null;
 }
 
-/** The folder of a run id, refused when it leaves the root or is not a run folder. */
+/** Whether `path`, with symbolic links resolved, is under `root` (a missing path is judged by its name). */
+export function isInside(root: string, path: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return true;
+  }
+  const rel = relative(realpathSync(root), real);
+  return !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/** The folder of a run id, refused when it leaves the root (symbolic links too) or is not a run folder. */
 export function runDirOf(root: string, id: string): string {
   const dir = folderOf(root, id);
-  if (!dir || !isRunDir(dir)) throw new InputError(`no run "${id}" under ${resolve(root)}`);
+  if (!dir || !isRunDir(dir) || ![CONFIG_FILE, RECORDS_FILE, SUMMARY_FILE].every((name) => isInside(root, join(dir, name)))) {
+    throw new InputError(`no run "${id}" under ${resolve(root)}`);
+  }
   return dir;
 }
 
