@@ -52,6 +52,37 @@ describe('two identical commands at once', () => {
   }, 60_000);
 });
 
+describe('a command killed with SIGKILL', () => {
+  it('leaves a stale lock that the rerun takes over; no finished example is lost or paid twice', async () => {
+    const server = await startFakeOpenAIServer({ thread: false, latencyMs: 300, answer: () => 'positive' });
+    servers.push(server);
+    const dir = newDir();
+    const file = reviews(dir, 30);
+    const args = [...evalArgs(file, join(dir, 'runs')), '--model', `openai:fake@${server.url}`, '--concurrency', '2'];
+    const killed = runCli(args, {
+      env: { OPENAI_API_KEY: 'not-needed' },
+      onSpawn: (child) => {
+        const timer = setInterval(() => {
+          if (server.requests.length >= 6) {
+            clearInterval(timer);
+            child.kill('SIGKILL');
+          }
+        }, 10);
+      },
+    });
+    expect((await killed).code).toBe(null);
+    const [runDir] = readdirSync(join(dir, 'runs'));
+    expect(readdirSync(join(dir, 'runs', runDir!))).toContain('.lock');
+    const rerun = await runCli(args, { env: { OPENAI_API_KEY: 'not-needed' } });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(lastJson(rerun)).toMatchObject({ n: 30, scored: 30, resumed: true });
+    // Only the calls in flight at the kill (at most --concurrency) are made again.
+    expect(server.requests.length).toBeLessThanOrEqual(30 + 2);
+    expect(new Set(server.requests.map((r) => JSON.stringify(r.body.messages))).size).toBe(30);
+    expect(readdirSync(join(dir, 'runs', runDir!))).not.toContain('.lock');
+  }, 90_000);
+});
+
 describe('bad paths and flags exit 2 with a message', () => {
   it('--runs naming a file', async () => {
     const dir = newDir();
