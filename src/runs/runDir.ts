@@ -185,7 +185,11 @@ export function identityChanges(before: unknown, after: unknown): string {
   const now = asObject(after ?? {});
   const changed = [...new Set([...Object.keys(was), ...Object.keys(now)])]
     .filter((key) => canonicalJson(was[key] ?? null) !== canonicalJson(now[key] ?? null))
-    .map((key) => (key.endsWith('Content') ? `${key.slice(0, -'Content'.length)} content changed` : `${key} changed`));
+    .map((key) => {
+      if (!key.endsWith('Content')) return `${key} changed`;
+      const what = key.slice(0, -'Content'.length);
+      return key in was ? `${what} content changed` : `${what} content not recorded (a folder from an older version)`;
+    });
   return changed.length ? changed.join(', ') : 'other settings';
 }
 

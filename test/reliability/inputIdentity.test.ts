@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareAnnotation } from '../../src/distill/annotate.js';
 import { runEvalJob } from '../../src/eval/job.js';
+import { identityChanges } from '../../src/runs/runDir.js';
 import { ModelHub } from '../../src/models/hub.js';
 import { evalConfig, tempDirs, writeReviews } from './helpers.js';
 
@@ -79,5 +80,12 @@ describe('distill annotate and import identity follows the dataset content', () 
     await prepareAnnotation(config, 'live'); // unchanged: resumes
     writeFileSync(file, '{"q":"What is 2 + 2?","a":"5"}\n{"q":"What is 3 + 3?","a":"6"}\n');
     await expect(prepareAnnotation(config, 'live')).rejects.toThrow(/dataset content changed/);
+  });
+});
+
+describe('identityChanges', () => {
+  it('names changed fields, changed content, and content an older folder did not record', () => {
+    expect(identityChanges({ model: 'a', datasetContent: '1' }, { model: 'b', datasetContent: '2' })).toBe('model changed, dataset content changed');
+    expect(identityChanges({ model: 'a' }, { model: 'a', datasetContent: '2' })).toBe('dataset content not recorded (a folder from an older version)');
   });
 });
