@@ -2,10 +2,11 @@
  * Item 1 of issue 16: a run is identified by the content of its inputs, not their path. Editing the
  * dataset or the predictions file and rerunning the same command must not reuse the old records.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareAnnotation } from '../../src/distill/annotate.js';
+import { importTeacherOutputs } from '../../src/distill/importTeacher.js';
 import { runEvalJob } from '../../src/eval/job.js';
 import { identityChanges } from '../../src/runs/runDir.js';
 import { ModelHub } from '../../src/models/hub.js';
@@ -87,5 +88,19 @@ describe('identityChanges', () => {
   it('names changed fields, changed content, and content an older folder did not record', () => {
     expect(identityChanges({ model: 'a', datasetContent: '1' }, { model: 'b', datasetContent: '2' })).toBe('model changed, dataset content changed');
     expect(identityChanges({ model: 'a' }, { model: 'a', datasetContent: '2' })).toBe('dataset content not recorded (a folder from an older version)');
+  });
+});
+
+describe('distill import identity follows the teacher outputs', () => {
+  it('re-importing edited teacher outputs into the same folder is refused, saying the outputs changed', async () => {
+    const dir = newDir();
+    mkdirSync(join(dir, 'data'));
+    mkdirSync(join(dir, 'teacher'));
+    writeFileSync(join(dir, 'data', 'svamp_train.json'), '{"input":"Tom has 3 apples and buys 4. How many?","label":"( 3.0 + 4.0 )"}\n');
+    writeFileSync(join(dir, 'teacher', 'train_CoT_0.json'), JSON.stringify(['3 + 4 = 7. The answer is (3 + 4).']));
+    const config = { dataset: `svamp:${join(dir, 'data')}`, teacherOutputs: join(dir, 'teacher'), out: join(dir, 'ann') };
+    expect((await importTeacherOutputs(config)).splits.train).toMatchObject({ correct: 1 });
+    writeFileSync(join(dir, 'teacher', 'train_CoT_0.json'), JSON.stringify(['3 + 4 = 8. The answer is (4 + 4).']));
+    await expect(importTeacherOutputs(config)).rejects.toThrow(/outputs content changed/);
   });
 });
