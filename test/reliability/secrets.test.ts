@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runEvalJob } from '../../src/eval/job.js';
 import { ModelHub } from '../../src/models/hub.js';
+import { writeScoreRows } from '../../src/scaling/writeScoreRows.js';
 import { redactSecrets, REDACTED } from '../../src/util/redact.js';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
 import { evalConfig, tempDirs, writeReviews } from './helpers.js';
@@ -29,6 +30,17 @@ function everything(dir: string): string[] {
 }
 
 describe('secrets are redacted in everything written', () => {
+  it('score rows of a model served behind a URL with credentials', async () => {
+    const dir = newDir();
+    const model = `openai:qwen@https://alice:${PASSWORD}@models.example/v1`;
+    for (const file of ['rows.csv', 'rows.json']) {
+      await writeScoreRows(join(dir, file), [{ model, params: 1.5e9, task: 't', metric: 'accuracy', score: 0.5 }]);
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(text).toContain(`https://${REDACTED}@models.example`);
+      expect(text).not.toContain(PASSWORD);
+    }
+  });
+
   it('redactSecrets removes URL credentials and known keys, also JSON-escaped', () => {
     expect(redactSecrets('openai:m@https://user:pa55word@host/v1 said bad key abcdefgh12', ['abcdefgh12'])).toBe(
       `openai:m@https://${REDACTED}@host/v1 said bad key ${REDACTED}`,
