@@ -27,6 +27,7 @@ import { openRunDir, SUMMARY_FILE } from '../runs/runDir.js';
 import { VERSION } from '../version.js';
 import { annotationFromOutputs, type AnnotationRecord } from './annotation.js';
 import { buildTrainingData } from './builders.js';
+import { chanceLevel } from './chance.js';
 import { goldRecords } from './goldRecords.js';
 import { annotationStats } from './stats.js';
 import { writeManifest } from './store.js';
@@ -277,6 +278,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       points: sweep.points,
       cells: sweep.cells,
       testSize: test.length,
+      chance: chanceLevel(task, poolRecords, test),
       generic,
       wallSeconds,
       settings: {

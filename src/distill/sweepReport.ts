@@ -1,5 +1,6 @@
 /**
- * The report of a distillation experiment: accuracy with 95% CIs per method × fraction, the
+ * The report of a distillation experiment: accuracy with 95% CIs per method × fraction (bootstrap over seeds and
+ * examples; a single student's interval is Wilson's), each method against its baseline, the chance level, the
  * teacher's own accuracy, the data-efficiency plot (accuracy vs fraction, one line per method, CI
  * bands), the generic-ability trade-off when measured, a verdict in words computed from the
  * numbers — whichever way they come out —, every student's test answers, the teacher's token and
@@ -21,6 +22,9 @@ import { writeReportFiles, type ReportOptions, type WrittenReportFiles } from '.
 import { estimateCell, tableHtml, tableMarkdown, type Table } from '../report/table.js';
 import { usageTotals, type UsageTotals } from '../report/totals.js';
 import { VERSION } from '../version.js';
+import { chanceLabel, type ChanceLevel } from './chance.js';
+import { methodComparisons, type MethodComparison } from './comparisons.js';
+import { aboveChance, findings } from './findings.js';
 import { cellDir, methodLabel, type CellResult, type SweepPoint, type TestRecord } from './sweep.js';
 import { DISTILL_RESULTS_FILE, DISTILL_RESULTS_KIND, readSweepResults, type SweepResults } from './sweepResults.js';
 
@@ -62,6 +66,10 @@ export interface SweepReportInput {
   writtenBy?: string;
   /** Folders of the teacher's calls (default: the settings' annotations, else <root>/annotations and <root>/teacher-test). */
   teacherDirs?: string[];
+  /** The constant-answer baseline chosen on train (chance.ts). */
+  chance?: ChanceLevel | null;
+  /** Each method against its baseline (default: computed from the cells' answers). */
+  comparisons?: MethodComparison[];
 }
 
 export interface WrittenSweepReport {
@@ -72,36 +80,26 @@ export interface WrittenSweepReport {
   verdict: string[];
 }
 
-/** Sentences that say what the numbers show; no claim beyond them. */
-export function verdictOf(points: readonly SweepPoint[], teacher: readonly TeacherAccuracy[], cells: readonly CellResult[] = []): string[] {
-  const lines: string[] = [];
+/**
+ * Sentences that say what the numbers show; no claim beyond them. First each method against its own baseline
+ * (paired bootstrap over seeds and examples) and the chance level, then the best method per fraction.
+ */
+export function verdictOf(
+  points: readonly SweepPoint[],
+  teacher: readonly TeacherAccuracy[],
+  cells: readonly CellResult[] = [],
+  context: { comparisons?: MethodComparison[]; chance?: ChanceLevel | null } = {},
+): string[] {
+  const lines: string[] = findings(context.comparisons ?? methodComparisons(cells), points, context.chance);
   for (const cell of cells.filter((c) => c.skipped)) {
     lines.push(`${methodLabel(cell.method)} at fraction ${cell.fraction} (seed ${cell.seed}) was not trained: ${cell.skipped}.`);
   }
   const fractions = [...new Set(points.map((p) => p.fraction))].sort((a, b) => a - b);
-  const sbs = points.filter((p) => p.method === 'step-by-step');
-  const others = [...new Set(points.map((p) => p.method))].filter((m) => m !== 'step-by-step');
-  let wins = 0;
-  let clearWins = 0;
-  let clearLosses = 0;
   for (const fraction of fractions) {
     const here = points.filter((p) => p.fraction === fraction);
     if (here.length === 0) continue;
     const best = here.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
-    lines.push(`At fraction ${fraction} (${Math.round(best.inputs)} training inputs for the best), ${methodLabel(best.method)} is highest with ${formatEstimate(best.accuracy, best.ci95)}.`);
-    const s = sbs.find((p) => p.fraction === fraction);
-    if (!s || here.length < 2) continue;
-    const rivals = here.filter((p) => p.method !== 'step-by-step');
-    if (rivals.every((p) => s.accuracy > p.accuracy)) wins++;
-    if (rivals.length && rivals.every((p) => s.ci95[0] > p.ci95[1])) clearWins++;
-    if (rivals.some((p) => s.ci95[1] < p.ci95[0])) clearLosses++;
-  }
-  if (sbs.length && others.length) {
-    const n = sbs.length;
-    if (clearWins === n) lines.push(`Distilling step-by-step beats ${others.map(methodLabel).join(' and ')} at every fraction, with non-overlapping 95% CIs.`);
-    else if (wins === n) lines.push(`Distilling step-by-step has the highest point estimate at every fraction, but the 95% CIs overlap at ${n - clearWins} of ${n}: the advantage is not established at this scale.`);
-    else if (clearLosses > 0) lines.push(`Distilling step-by-step does not beat the other methods here: it is clearly below another method (non-overlapping CIs) at ${clearLosses} of ${n} fractions.`);
-    else lines.push(`Distilling step-by-step does not beat the other methods here: it is highest at ${wins} of ${n} fractions, and the 95% CIs overlap — no method is clearly better at this scale.`);
+    lines.push(`At fraction ${fraction} (${Math.round(best.inputs)} training inputs for the best), ${methodLabel(best.method)} has the highest point estimate, ${formatEstimate(best.accuracy, best.ci95)}.`);
   }
   for (const t of teacher) {
     if (t.accuracy !== null) lines.push(`The teacher: ${t.label}, ${formatEstimate(t.accuracy, t.ci95)} (n = ${t.n}).`);
@@ -197,13 +195,17 @@ export interface SweepReportPages {
 export async function buildSweepReport(root: string, input: SweepReportInput, options: ReportOptions = {}): Promise<SweepReportPages> {
   const title = options.title ?? input.title;
   const htmlHref = options.htmlHref ?? 'report.html';
-  const verdict = verdictOf(input.points, input.teacher, input.cells);
+  const comparisons = input.comparisons ?? methodComparisons(input.cells);
+  const verdict = verdictOf(input.points, input.teacher, input.cells, { comparisons, chance: input.chance ?? null });
   const ordered = [...input.points].sort((a, b) => a.method.localeCompare(b.method) || a.fraction - b.fraction);
   const chartPoints: SeriesPoint[] = ordered.map((p) => ({ series: methodLabel(p.method), x: p.fraction, y: p.accuracy, ci95: p.ci95 }));
   const fractions = [...new Set(input.points.map((p) => p.fraction))].sort((a, b) => a - b);
   const testTeacher = input.teacher.find((t) => t.accuracy !== null);
   if (testTeacher && testTeacher.accuracy !== null) {
     for (const fraction of fractions) chartPoints.push({ series: `teacher (${testTeacher.label})`, x: fraction, y: testTeacher.accuracy });
+  }
+  if (input.chance) {
+    for (const fraction of fractions) chartPoints.push({ series: chanceLabel(input.chance), x: fraction, y: input.chance.accuracy });
   }
   const svg = await renderChartSvg(
     seriesLinesSpec(chartPoints, { xTitle: 'fraction of the training data', yTitle: 'test accuracy', format: 'percent', width: 520, height: 300 }),
@@ -215,14 +217,19 @@ export async function buildSweepReport(root: string, input: SweepReportInput, op
   const generator = `Apprentice ${VERSION}`;
 
   const resultsTable: Table<SweepPoint> = {
-    caption: `Test accuracy (n = ${input.testSize}) with 95% bootstrap CIs; several seeds are pooled per example.`,
+    caption:
+      `Test accuracy (n = ${input.testSize}) with 95% bootstrap CIs over seeds and test examples together` +
+      (input.chance ? `; chance (always "${input.chance.answer}", chosen on train) is ${formatPercent(input.chance.accuracy)}.` : '.'),
     columns: [
       { header: 'method', cell: (p) => methodLabel(p.method) },
       { header: 'fraction', align: 'right', cell: (p) => String(p.fraction) },
       { header: 'training inputs', align: 'right', cell: (p) => String(Math.round(p.inputs)) },
       { header: 'seeds', align: 'right', cell: (p) => String(p.seeds.length) },
-      { header: 'accuracy [95% CI]', align: 'right', cell: (p) => estimateCell(p.accuracy, p.ci95) },
+      { header: 'accuracy [95% bootstrap CI]', align: 'right', cell: (p) => estimateCell(p.accuracy, p.ci95) },
       { header: 'per seed', align: 'right', cell: (p) => p.perSeed.map((a) => formatPercent(a)).join(', ') },
+      ...(input.chance
+        ? [{ header: `above chance (${formatPercent(input.chance.accuracy)})?`, cell: (p: SweepPoint) => (aboveChance(p, input.chance) === false ? 'no: not above chance' : 'yes') }]
+        : []),
     ],
     rows: ordered,
   };
@@ -230,7 +237,7 @@ export async function buildSweepReport(root: string, input: SweepReportInput, op
     columns: [
       { header: 'teacher', cell: (t) => t.label },
       { header: 'n', align: 'right', cell: (t) => String(t.n) },
-      { header: 'accuracy [95% CI]', align: 'right', cell: (t) => estimateCell(t.accuracy, t.ci95) },
+      { header: 'accuracy [95% Wilson CI]', align: 'right', cell: (t) => estimateCell(t.accuracy, t.ci95) },
     ],
     rows: input.teacher,
   };
@@ -244,7 +251,7 @@ export async function buildSweepReport(root: string, input: SweepReportInput, op
       { header: 'parameters', align: 'right', cell: (c) => c.training.parameters.toLocaleString('en-US') },
       { header: 'best step', align: 'right', cell: (c) => `${c.training.bestStep} / ${c.training.steps}` },
       { header: 'validation loss', align: 'right', cell: (c) => (c.training.validationLoss === null ? '—' : c.training.validationLoss.toFixed(3)) },
-      { header: 'accuracy [95% CI]', align: 'right', cell: (c) => (c.skipped ? `not trained: ${c.skipped}` : estimateCell(c.accuracy, c.ci95)) },
+      { header: 'accuracy [95% Wilson CI]', align: 'right', cell: (c) => (c.skipped ? `not trained: ${c.skipped}` : estimateCell(c.accuracy, c.ci95)) },
       { header: 'invalid', align: 'right', cell: (c) => String(c.invalid) },
       { header: 'train s', align: 'right', cell: (c) => c.training.trainSeconds.toFixed(0) },
       { header: 'answers', cell: (c) => (answers.get(c) ? { text: `${c.n} test answers`, href: `#${cellScope(c)}` } : null) },
@@ -279,7 +286,7 @@ ${examplesSectionHtml(answers.get(cell)!, cellScope(cell))}</details>`,
       body: joinHtml([
         tableHtml(resultsTable),
         tableHtml(teacherTable),
-        chartFigure(svg, 'Data efficiency: test accuracy against the share of the training data, one line per method, shaded 95% CI; the teacher for reference.'),
+        chartFigure(svg, 'Data efficiency: test accuracy against the share of the training data, one line per method, shaded 95% bootstrap CI over seeds and examples; the teacher and the chance level for reference.'),
       ]),
     },
     ...(genericTable ? [{ id: 'generic', title: 'Generic ability: before and after specialization', body: tableHtml(genericTable) }] : []),
@@ -353,6 +360,8 @@ export async function writeSweepReport(out: string, input: SweepReportInput): Pr
     teacher: input.teacher,
     testSize: input.testSize,
     points: input.points,
+    chance: input.chance ?? null,
+    comparisons: input.comparisons ?? methodComparisons(input.cells),
     cells: input.cells.map(({ correctFlags: _flags, ...cell }) => cell),
     generic: input.generic ?? null,
     verdict: report.verdict,
@@ -381,6 +390,8 @@ function reportInputOf(dir: string): SweepReportInput {
     ...(results.generic ? { generic: results.generic } : {}),
     ...(results.wallSeconds !== undefined ? { wallSeconds: results.wallSeconds } : {}),
     writtenBy: results.version ?? '?',
+    chance: results.chance ?? null,
+    ...(results.comparisons ? { comparisons: results.comparisons as MethodComparison[] } : {}),
     ...(results.teacherDirs ? { teacherDirs: results.teacherDirs } : {}),
   };
 }

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { parseChecked, readChecked, type Checked } from '../util/checkedJson.js';
+import type { ChanceLevel } from './chance.js';
+import type { MethodComparison } from './comparisons.js';
 import type { CellResult, SweepPoint } from './sweep.js';
 import type { GenericSection, TeacherAccuracy } from './sweepReport.js';
 
@@ -23,6 +25,10 @@ export interface SweepResults {
   teacher: TeacherAccuracy[];
   testSize: number;
   points: SweepPoint[];
+  /** The constant-answer baseline chosen on train; absent in results written before it existed. */
+  chance?: ChanceLevel | null;
+  /** Each method against its baseline, paired bootstrap over seeds and examples. */
+  comparisons?: MethodComparison[];
   cells: StoredCellResult[];
   generic: GenericSection | null;
   verdict: string[];
@@ -69,6 +75,15 @@ const resultsSchema = z.object({
   points: z.array(
     z.object({ method: z.string(), fraction: z.number(), inputs: z.number(), seeds: z.array(z.number()), accuracy: num, ci95: ci, perSeed: z.array(num) }),
   ),
+  chance: z.object({ answer: z.string(), accuracy: z.number(), chosenOn: z.number(), n: z.number() }).nullable().optional(),
+  comparisons: z
+    .array(
+      z.object({
+        method: z.string(), baseline: z.string(), fraction: z.number(), seeds: z.array(z.number()), n: z.number(),
+        difference: z.number(), ci95: z.tuple([z.number(), z.number()]), pValue: z.number(), verdict: z.enum(['better', 'worse', 'unclear', 'one seed']),
+      }),
+    )
+    .optional(),
   cells: z.array(cellSchema),
   generic: z
     .object({
