@@ -71,15 +71,15 @@ export const QUICKSTART_SCALES: Record<'default' | 'tiny', QuickstartScale> = {
     dataset: `synthetic:${EASY},seed=0,train=460,validation=60,test=200`,
     goldSize: 0,
     teacher: { simulatedErrorRate: 0.1, size: 'tiny', steps: 0, learningRate: 0 },
-    student: { size: 'tiny', steps: 300, batchSize: 16, learningRate: 3e-3, contextLength: 160, maxTokens: { answer: 6, cot: 80 } },
-    fractions: [0.5, 1],
+    // A CoT student needs ~600 steps on ~400 chains to learn to write them (measured in issue 22: +17 points over
+    // standard fine-tuning at 400 inputs); one fraction and three seeds keep five methods within the budget.
+    student: { size: 'tiny', steps: 600, batchSize: 16, learningRate: 3e-3, contextLength: 160, maxTokens: { answer: 6, cot: 80 } },
+    fractions: [1],
     seeds: [0, 1, 2],
     methods: QUICKSTART_METHODS,
-    generic: [
-      { name: 'three steps', dataset: 'synthetic:steps=3,digits=1,distractors=0,seed=11,train=200,validation=0,test=100' },
-      { name: 'distractors', dataset: 'synthetic:steps=1-2,digits=1,distractors=1-2,seed=12,train=200,validation=0,test=100' },
-    ],
-    genericTrainPerSet: 200,
+    // The generic-ability check is `distill run --generic`; the default quickstart leaves it out for time.
+    generic: [],
+    genericTrainPerSet: 0,
   },
   tiny: {
     dataset: `synthetic:${EASY},seed=0,train=40,validation=8,test=16`,

@@ -45,7 +45,7 @@ export async function writeAccuracyByLoss(out: string, points: readonly LossPoin
     ),
   );
   const table: Table<LossPoint> = {
-    caption: 'Test accuracy against each model\'s validation loss (Du et al. 2024) as well as its parameters.',
+    caption: 'Test accuracy against each model\'s validation loss (Du et al. 2024) as well as its parameters; losses compare only between sizes with the same tokenizer (custom <dim>x<layers> sizes share one).',
     columns: [
       { header: 'task', cell: (p) => p.task },
       { header: 'metric', cell: (p) => p.metric },

@@ -21,7 +21,7 @@ interface Row {
 }
 interface Output {
   rows: Row[];
-  analysis: { task: string; metric: string; scores: { model: string; score: number }[]; verdict: string | null }[];
+  analysis: { task: string; metric: string; scores: { model: string; score: number }[]; verdict: string | null; notes: string[] }[];
   evaluations: { model: string; prompting: string; errors: number; invalid: number; runDir: string }[];
   files: { html: string; markdown: string; svg: string; scores: { csv: string; json: string } };
   notes: string[];
@@ -152,7 +152,9 @@ describe('apprentice scale run against loopback OpenAI-compatible servers', () =
     // The analysis covers every task x metric, each with the three sizes.
     const cotAnalysis = output.analysis.find((a) => a.task === 'add' && a.metric === 'accuracy (cot)')!;
     expect(cotAnalysis.scores.map((s) => s.model)).toEqual(['small', 'medium', 'large']);
-    expect(cotAnalysis.verdict).not.toBeNull();
+    // Three sizes cannot tell an emergent curve from a smooth one: no shape verdict, and the note says why.
+    expect(cotAnalysis.verdict).toBeNull();
+    expect(cotAnalysis.notes.join('\n')).toMatch(/breakthroughness cannot exceed 2/);
 
     // Files: rows readable by `scale analyze`, the report and the plot with one line per series.
     for (const file of [output.files.html, output.files.markdown, output.files.svg, output.files.scores.csv, output.files.scores.json]) {
