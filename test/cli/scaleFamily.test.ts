@@ -49,5 +49,5 @@ describe('apprentice scale family', () => {
     const again = await runCli(args);
     expect(again.code, again.stderr).toBe(0);
     expect(lastJson<Output>(again).students.map((s) => s.reused)).toEqual([true, true]);
-  }, 60_000);
+  }, 180_000);
 });

@@ -163,8 +163,8 @@ describe('apprentice scale run against loopback OpenAI-compatible servers', () =
     const svg = readFileSync(output.files.svg, 'utf8');
     const lines = svg.match(/<path[^>]*class="[^"]*"|<g class="mark-line[^"]*"/g) ?? [];
     expect(lines.length).toBeGreaterThan(0);
-    // Per panel and series one line path: 2 tasks x (3 accuracy + 1 logP) series.
-    expect(countLinePaths(svg)).toBe(8);
+    // Per panel and series one line path: 2 tasks x (3 accuracy + 1 logP + 3 edit similarity) series.
+    expect(countLinePaths(svg)).toBe(14);
     const html = readFileSync(output.files.html, 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('accuracy (zero-shot-cot)');
@@ -172,7 +172,7 @@ describe('apprentice scale run against loopback OpenAI-compatible servers', () =
     const analyzed = await runCli(['scale', 'analyze', output.files.scores.csv, '--json', '--out', join(root, 'analyzed')]);
     expect(analyzed.code, analyzed.stderr).toBe(0);
     expect(lastJson<unknown[]>(analyzed)).toHaveLength(output.analysis.length);
-    expect(countLinePaths(readFileSync(join(root, 'analyzed', 'scaling.svg'), 'utf8'))).toBe(8);
+    expect(countLinePaths(readFileSync(join(root, 'analyzed', 'scaling.svg'), 'utf8'))).toBe(14);
     expect(existsSync(join(root, 'analyzed', 'report.html'))).toBe(true);
 
     // Rerun: every run folder is complete, so no model is asked anything (apart from the log-prob probes).
