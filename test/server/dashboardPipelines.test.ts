@@ -59,7 +59,7 @@ describe('dashboard API over grimoire evaluations and distillation sweeps', () =
     expect(evals['not-json']?.problem).toContain('not a grimoire evaluation result');
 
     expect(body.distillSweeps.map((s) => s.id)).toEqual(['sweeps/qs']);
-    expect(body.distillSweeps[0]).toMatchObject({ cells: sweep.sweep.cells.length, testSize: 16, methods: ['standard-ft', 'standard-distill', 'step-by-step'], fractions: [0.5, 1], seeds: [0] });
+    expect(body.distillSweeps[0]).toMatchObject({ cells: sweep.sweep.cells.length, testSize: 16, methods: ['standard-ft', 'cot-zero-shot-cot', 'step-by-step-gold', 'standard-distill', 'step-by-step'], fractions: [0.5, 1], seeds: [0] });
 
     const groupOf = (id: string) => body.runs.find((run) => run.id === id)?.group;
     for (const method of grimoire.methods) expect(groupOf(idOf(method.runDir))).toEqual({ kind: 'grimoire', id: 'grimoire-eval' });
