@@ -171,6 +171,7 @@ function simulatedTeacher(
   validation: readonly Example[],
   test: readonly Example[],
   errorRate: number,
+  out: string,
   log: (line: string) => void,
 ) {
   const teacherName = simulatedTeacherName(errorRate);
@@ -178,6 +179,24 @@ function simulatedTeacher(
   const poolRecords = simulatedAnnotations(task, pool, 'train', errorRate, 0);
   const validationRecords = simulatedAnnotations(task, validation, 'validation', errorRate, 0);
   const testRecords = simulatedAnnotations(task, test, 'test', errorRate, 0);
+  // An ordinary annotations folder, as a live teacher leaves one: usable with `distill run --annotations`.
+  const annotations = join(out, 'annotations');
+  for (const [split, records] of [['train', poolRecords], ['validation', validationRecords]] as const) {
+    const runDir = openRunDir<AnnotationRecord>(join(annotations, split), {
+      identity: { dataset: source, split, teacher: teacherName },
+      resolved: { command: 'quickstart (simulated teacher)', version: VERSION, task },
+    });
+    for (const record of records) if (!runDir.existing.has(record.index)) runDir.append(record);
+    runDir.writeJson(SUMMARY_FILE, annotationStats(records, records.length, task));
+  }
+  writeManifest(annotations, {
+    task,
+    dataset: source,
+    method: 'import',
+    teacher: teacherName,
+    settings: { prompt: 'none: the dataset\'s gold chains, a stated share made wrong', maxTokens: 0, temperature: 0, samples: 1 },
+    splits: { train: annotationStats(poolRecords, pool.length, task), validation: annotationStats(validationRecords, validation.length, task) },
+  });
   return {
     poolRecords, validationRecords, teacherDir: null, teacherSeconds: 0, teacherName,
     teacherOnTest: teacherAccuracy(`${teacherName} on test`, testRecords),
@@ -272,7 +291,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     const simulated = scale.teacher.simulatedErrorRate;
     const teacherRun =
       simulated !== undefined
-        ? simulatedTeacher(task, dataset.source, pool, validation, test, simulated, log)
+        ? simulatedTeacher(task, dataset.source, pool, validation, test, simulated, out, log)
         : await trainedTeacher();
     const { poolRecords, validationRecords, teacherOnTest, teacherOnPool, teacherDir, teacherName, teacherSeconds } = teacherRun;
     log(`  ${teacherName}: test ${(100 * (teacherOnTest.accuracy ?? 0)).toFixed(1)}%, pool labels ${(100 * (teacherOnPool.accuracy ?? 0)).toFixed(1)}% correct [${elapsed()}]`);

@@ -111,8 +111,10 @@ describe('dashboard API over grimoire evaluations and distillation sweeps', () =
     await expectError('/api/distill?id=other-results', 422, /not the results of a distillation sweep/);
     await expectError('/api/distill?id=broken-sweep', 422, /not the results of a distillation sweep/);
     await expectError('/api/distill?id=grimoire-eval', 404, /no distillation sweep/);
-    const skipped = sweep.sweep.cells.find((cell) => cell.skipped)!;
-    await expectError(`/api/distill/cell?id=${encodeURIComponent(idOf(skipped.dir))}`, 404, /no distillation cell/);
+    // A cell folder without answers (as a cell that was not trained leaves it).
+    const unanswered = join(sweep.out, 'cells', 'standard-ft', 'f0.25-s0');
+    mkdirSync(unanswered, { recursive: true });
+    await expectError(`/api/distill/cell?id=${encodeURIComponent(idOf(unanswered))}`, 404, /no distillation cell/);
     await expectError('/api/distill/cell?id=%2Fetc', 404, /no distillation cell/);
   });
 
