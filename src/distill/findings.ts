@@ -3,7 +3,6 @@
  * interval of the difference (bootstrap over seeds and examples, paired), the chance level, and which results
  * do not beat it.
  */
-import { formatEstimate, formatPercent } from '../report/format.js';
 import { type ChanceLevel } from './chance.js';
 import { formatPoints, type MethodComparison } from './comparisons.js';
 import { methodLabel, type SweepPoint } from './sweep.js';
@@ -45,4 +44,12 @@ export function findings(comparisons: readonly MethodComparison[], points: reado
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function formatPercent(value: number): string {
+  return Number.isFinite(value) ? `${(100 * value).toFixed(1)}%` : '—';
+}
+
+function formatEstimate(value: number, ci95: readonly [number, number]): string {
+  return `${formatPercent(value)} [${formatPercent(ci95[0])}, ${formatPercent(ci95[1])}]`;
 }

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { configForSize, countParameters } from '../../src/engine/model.js';
 import { MODEL_SIZES } from '../../src/engine/sizes.js';
 import { approximateParameters, parseFamilySize, stepsFor } from '../../src/scaling/familySizes.js';
-import { accuracyByLoss, writeAccuracyByLoss } from '../../src/scaling/lossAxis.js';
+import { writeAccuracyByLoss } from '../../src/report/accuracyByLoss.js';
+import { accuracyByLoss } from '../../src/scaling/lossAxis.js';
 
 describe('scale family sizes', () => {
   it('takes named sizes and <dim>x<layers>, so a family can have five or more sizes', () => {

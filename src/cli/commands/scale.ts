@@ -294,7 +294,7 @@ function registerScaleFamily(scale: Command): void {
         },
         hub,
       );
-      const { accuracyByLoss, writeAccuracyByLoss } = await import('../../scaling/lossAxis.js');
+      const [{ accuracyByLoss }, { writeAccuracyByLoss }] = await Promise.all([import('../../scaling/lossAxis.js'), import('../../report/accuracyByLoss.js')]);
       const byLoss = accuracyByLoss(students, result.rows);
       const lossFiles = byLoss.length ? await writeAccuracyByLoss(out, byLoss) : null;
       await writeFile(join(out, 'family.json'), JSON.stringify({ recipe, students, accuracyByLoss: byLoss }, null, 2) + '\n');
