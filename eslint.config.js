@@ -45,19 +45,11 @@ export default tseslint.config(
       'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
     },
     rules: {
-      // Import cycles that exist at run time. import-x ignores `import type` edges by design (no option), so
-      // the type-only cycles distill/sweepResults.ts <-> sweepReport.ts and grimoire/evalResult.ts <->
-      // evaluate.ts are not reported here.
+      // Import cycles that exist at run time. import-x ignores `import type` edges by design (no option);
+      // dependency-cruiser (.dependency-cruiser.cjs) catches cycles through types.
       'import-x/no-cycle': 'error',
       'import-x/no-restricted-paths': ['error', { zones: upwardImportZones }],
     },
-  },
-  {
-    // Known upward imports, being moved (issue #14): the distill and scaling reports build on report/'s
-    // blocks (charts, html, tables…) while report/writeReport.ts calls them. Warnings until they are gone;
-    // any new upward import elsewhere is an error.
-    files: ['src/distill/sweepReport.ts', 'src/scaling/scalingReport.ts'],
-    rules: { 'import-x/no-restricted-paths': ['warn', { zones: upwardImportZones }] },
   },
   {
     files: ['.dependency-cruiser.cjs'],

@@ -46,5 +46,10 @@ export const common = {
     { default: '0.1' },
   ),
   port: option('--port <n>', 'port to listen on (0 picks a free one)', z.coerce.number().int().min(0).max(65535)),
-  host: option('--host <address>', 'address to bind; the default serves this machine only', z.string().min(1), { default: '127.0.0.1' }),
+  host: option('--host <address>', 'address to bind; the default serves this machine only (any other needs --server-key)', z.string().min(1), { default: '127.0.0.1' }),
+  serverKey: option(
+    '--server-key <token>',
+    'key clients must send as "Authorization: Bearer <token>" (a browser: ?key=<token> once); default $APPRENTICE_SERVER_KEY; required off loopback',
+    z.string().min(1).optional(),
+  ),
 };

@@ -1,9 +1,9 @@
 /** Human-readable renderings of results for the terminal. */
 import type { RunSummary } from '../eval/summary.js';
+import { formatPercent as percent } from '../util/numberFormat.js';
 
-export function percent(value: number | null | undefined, digits = 1): string {
-  return value === null || value === undefined || Number.isNaN(value) ? '—' : `${(value * 100).toFixed(digits)}%`;
-}
+export { percent };
+
 
 export function formatSummaryTable(summary: RunSummary & { runDir: string; task?: string; split?: string; model?: string | null }): string {
   const rows: [string, string][] = [

@@ -3,8 +3,11 @@
  * and turns known error types into a clear message and exit code.
  */
 import { Command, CommanderError } from 'commander';
+import { TrainingDivergedError } from '../engine/trainErrors.js';
 import { ModelError } from '../models/errors.js';
 import { InputError } from '../util/errors.js';
+import { fileSystemInputError } from '../util/fileErrors.js';
+import { redactSecrets } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { addConfigOption } from './config.js';
 import { markRequiredOptionsInHelp, showUsageLineAfterErrors, withExamples } from './help.js';
@@ -22,7 +25,7 @@ import { registerServe } from './commands/serve.js';
 import { registerUi } from './commands/ui.js';
 
 /** Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 finished with failed model calls. */
-export const EXIT = { ok: 0, failure: 1, input: 2, callErrors: 3 } as const;
+export const EXIT = { ok: 0, failure: 1, input: 2, callErrors: 3, trainingDiverged: 4 } as const;
 
 export function buildProgram(): Command {
   const program = new Command('apprentice')
@@ -58,12 +61,21 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.input;
     }
     if (error instanceof InputError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      process.stderr.write(redactSecrets(`error: ${error.message}\n`));
       return EXIT.input;
     }
+    if (error instanceof TrainingDivergedError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.trainingDiverged;
+    }
     if (error instanceof ModelError) {
-      process.stderr.write(`error: model call failed (${error.kind}): ${error.message}\n`);
+      process.stderr.write(redactSecrets(`error: model call failed (${error.kind}): ${error.message}\n`));
       return EXIT.failure;
+    }
+    const fileError = fileSystemInputError(error);
+    if (fileError) {
+      process.stderr.write(`error: ${fileError.message}\n`);
+      return EXIT.input;
     }
     throw error;
   }

@@ -1,15 +1,29 @@
-/** What `distill run` and `quickstart` print about a distillation sweep: one JSON object, or a table. */
+/**
+ * What `distill run` and `quickstart` do after the sweep: its report is written from the results it wrote
+ * (report/sweepReport.ts), then printed as one JSON object, or a table.
+ */
 import type { SweepResult } from '../distill/sweep.js';
-import type { GenericSection, WrittenSweepReport } from '../distill/sweepReport.js';
-import { formatPercent } from '../report/format.js';
+import type { GenericSection } from '../distill/sweepResults.js';
+import { formatPercent } from '../util/numberFormat.js';
 
-export interface SweepOutcome<Teacher> {
+interface FinishedSweep<Teacher> {
   out: string;
   wallSeconds: number;
   teacher: Teacher;
   sweep: SweepResult;
   generic: GenericSection | null;
-  report: WrittenSweepReport;
+  report: { results: string; verdict: string[] };
+}
+
+export interface SweepOutcome<Teacher> extends Omit<FinishedSweep<Teacher>, 'report'> {
+  report: { html: string; markdown: string; svg: string; results: string; verdict: string[] };
+}
+
+/** Writes report.html, report.md and data-efficiency.svg into the sweep's folder. */
+export async function withSweepReport<Teacher>(result: FinishedSweep<Teacher>): Promise<SweepOutcome<Teacher>> {
+  const { writeSweepReport } = await import('../report/sweepReport.js');
+  const written = await writeSweepReport(result.out);
+  return { ...result, report: { ...result.report, html: written.htmlPath, markdown: written.markdownPath, svg: written.svgPath } };
 }
 
 export function sweepSummaryJson<Teacher>(result: SweepOutcome<Teacher>, extra: Record<string, unknown> = {}) {

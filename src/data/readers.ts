@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseCsvText } from 'csv-parse/sync';
 import { InputError } from '../util/errors.js';
+import { isObject } from '../util/isObject.js';
 
 export type RecordFormat = 'json' | 'jsonl' | 'csv';
 
@@ -50,8 +51,43 @@ export async function readText(file: string): Promise<string> {
     throw new InputError('file not found', { file });
   }
   if (info.isDirectory()) throw new InputError('expected a file, found a directory', { file });
-  const text = await readFile(file, 'utf8');
+  const text = decodeUtf8(await readFile(file), file);
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** UTF-8 text, refusing bytes that are not UTF-8 (instead of silently replacing them) with the line and byte they are at. */
+export function decodeUtf8(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    let line = 1;
+    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+    throw new InputError(`not valid UTF-8 at byte ${offset} (0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')}); save the file as UTF-8`, { file, line });
+  }
+}
+
+/** Offset of the first byte that does not belong to a valid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (!length) return i;
+    const sequence = bytes.subarray(i, i + length);
+    if (sequence.length < length || !isValidSequence(sequence)) return i;
+    i += length;
+  }
+  return bytes.length;
+}
+
+function isValidSequence(sequence: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(sequence);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -96,7 +132,7 @@ export function parseJsonArray(text: string, file: string): SourceRecord[] {
   const lines = topLevelElementLines(text);
   return value.map((element, position) => {
     const line = lines[position] ?? 1;
-    if (!isPlainObject(element)) {
+    if (!isObject(element)) {
       throw new InputError(`array element ${position + 1} is ${describeJson(element)}, expected an object`, {
         file,
         line,
@@ -119,7 +155,7 @@ export function parseJsonLines(text: string, file: string): SourceRecord[] {
     } catch (error) {
       throw new InputError(`invalid JSON: ${(error as Error).message}`, { file, line: i + 1 });
     }
-    if (!isPlainObject(value)) {
+    if (!isObject(value)) {
       throw new InputError(`expected a JSON object, got ${describeJson(value)}`, { file, line: i + 1 });
     }
     records.push({ line: i + 1, position: records.length, data: value });
@@ -169,10 +205,6 @@ function checkHeader(header: string[], file: string): string[] {
     seen.add(name);
   });
   return names;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describeJson(value: unknown): string {

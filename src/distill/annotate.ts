@@ -6,6 +6,8 @@
  * (batch.ts). A rerun of the same command resumes: finished inputs are kept, failed ones retried.
  */
 import { join, resolve } from 'node:path';
+import { datasetDigest } from '../data/digest.js';
+import { refuseOversizedInputs } from '../eval/inputSize.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import type { Dataset, Example } from '../data/types.js';
@@ -105,15 +107,18 @@ export async function prepareAnnotation(config: AnnotateConfig, method: 'live' |
   }
   const answerPattern = answerPatternOption(config.answerPattern);
   const settings = { samples: config.samples, temperature, maxTokens: config.maxTokens, demos: demos.source, shots: demos.demos.length };
+  const content = datasetDigest(dataset);
   const jobs: SplitJob[] = config.splits.map((split) => {
     const pool = dataset.splits[split];
     if (!pool) {
       throw new InputError(`split "${split}" not found; available: ${Object.keys(dataset.splits).join(', ')}`, { field: 'splits' });
     }
     const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
+    refuseOversizedInputs(examples, config.dataset);
     // The same prompts and sampling make the same annotation, whichever path (live or batch) runs it.
     const identity = {
       dataset: dataset.source,
+      datasetContent: content,
       datasetOptions: config.datasetOptions ?? {},
       split,
       examples: examples.map((example) => example.index),

@@ -20,6 +20,7 @@ import type { TokenUsage } from '../models/types.js';
 import { InputError } from '../util/errors.js';
 import { annotationFromOutputs, type AnnotationRecord, failedAnnotation } from './annotation.js';
 import { type AnnotateConfig, type AnnotateResult, finishAnnotation, prepareAnnotation, type SplitJob } from './annotate.js';
+import { redactSecrets } from '../util/redact.js';
 
 /** OpenAI bills Batch API tokens at half the synchronous price. */
 export const BATCH_DISCOUNT = 0.5;
@@ -91,7 +92,7 @@ export async function annotateBatch(config: AnnotateConfig, options: BatchOption
     mkdirSync(dir, { recursive: true });
     const statePath = join(dir, 'state.json');
     const state: BatchState = existsSync(statePath) ? (JSON.parse(readFileSync(statePath, 'utf8')) as BatchState) : { batches: [] };
-    const save = () => writeFileSync(statePath, JSON.stringify(state, null, 2) + '\n');
+    const save = () => writeFileSync(statePath, redactSecrets(JSON.stringify(state, null, 2)) + '\n');
     const current = new Map<number, AnnotationRecord>(job.runDir.existing);
     const byCustomId = new Map(job.examples.map((example) => [customId(job.split, example), example]));
 

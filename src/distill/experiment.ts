@@ -1,6 +1,6 @@
 /**
  * `apprentice distill run`: the sweep of methods × training-data fractions × seeds on an annotations
- * folder, evaluated on the dataset's test split, with the report (src/distill/sweepReport.ts).
+ * folder, evaluated on the dataset's test split, with its results (src/distill/sweepResults.ts).
  *
  * Validation (checkpoint selection only) is the annotations' `validation` split when there is one,
  * else a seeded share of the annotated train inputs held out exactly as annotation does; fractions are
@@ -20,7 +20,8 @@ import { goldRecords } from './goldRecords.js';
 import type { AnnotationStats } from './stats.js';
 import { readAnnotations } from './store.js';
 import { holdOutRecords, runSweep, type StudentSettings, type SweepMethod, type SweepResult } from './sweep.js';
-import { writeSweepReport, type GenericSection, type TeacherAccuracy, type WrittenSweepReport } from './sweepReport.js';
+import type { GenericSection, TeacherAccuracy } from './sweepResults.js';
+import { concludeSweep } from './verdict.js';
 
 export interface ExperimentConfig {
   dataset: string;
@@ -56,7 +57,8 @@ export interface ExperimentResult {
   teacher: TeacherAccuracy[];
   sweep: SweepResult;
   generic: GenericSection | null;
-  report: WrittenSweepReport;
+  /** results.json (the report is rendered from it by report/sweepReport.ts) and the verdict it holds. */
+  report: { results: string; verdict: string[] };
 }
 
 function statsAccuracy(label: string, stats: AnnotationStats | undefined): TeacherAccuracy | null {
@@ -150,7 +152,7 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
       });
     }
     const wallSeconds = (performance.now() - started) / 1000;
-    const report = await writeSweepReport(out, {
+    const report = concludeSweep(out, {
       title: `Distillation: ${task.name}`,
       dataset: dataset.source,
       teacherName,

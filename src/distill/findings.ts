@@ -5,7 +5,9 @@
  */
 import { type ChanceLevel } from './chance.js';
 import { formatPoints, type MethodComparison } from './comparisons.js';
-import { methodLabel, type SweepPoint } from './sweep.js';
+import { formatEstimate, formatPercent } from '../util/numberFormat.js';
+import { methodLabel } from './methods.js';
+import type { SweepPoint } from './sweepResults.js';
 
 const VERDICT_WORDS: Record<MethodComparison['verdict'], string> = {
   better: 'better, the 95% interval excludes zero',
@@ -44,12 +46,4 @@ export function findings(comparisons: readonly MethodComparison[], points: reado
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function formatPercent(value: number): string {
-  return Number.isFinite(value) ? `${(100 * value).toFixed(1)}%` : '—';
-}
-
-function formatEstimate(value: number, ci95: readonly [number, number]): string {
-  return `${formatPercent(value)} [${formatPercent(ci95[0])}, ${formatPercent(ci95[1])}]`;
 }

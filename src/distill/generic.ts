@@ -14,7 +14,7 @@
  *   <out>/generalist-specialized/   the after checkpoint (specialized.json once finished)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import type { Example, TaskDefinition } from '../data/types.js';
 import { train, type LossNormalization } from '../engine/train.js';
@@ -24,7 +24,10 @@ import { buildTrainingData } from './builders.js';
 import { goldRecords } from './goldRecords.js';
 import type { TrainingRow } from './builders.js';
 import { accuracyOf, evaluateStudent, lossNormalizationOf, methodLabel, type CellResult, type StudentSettings, type SweepMethod } from './sweep.js';
-import type { GenericRow, GenericSection } from './sweepReport.js';
+import type { GenericRow, GenericSection } from './sweepResults.js';
+import { formatPercent } from '../util/numberFormat.js';
+import type { ExampleRecord } from '../eval/records.js';
+import { openRunDir, runIdFor } from '../runs/runDir.js';
 
 export interface GenericConfig {
   task: TaskDefinition;
@@ -93,7 +96,13 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
   const score = async (dir: string, method: SweepMethod): Promise<GenericRow['scores']> => {
     const scores: GenericRow['scores'] = {};
     for (const set of sets) {
-      const records = await evaluateStudent(hub, dir, method, config.task, set.test, s.maxTokens);
+      // Resumable like a cell's test answers: generic-answers/<model>/<set>-<hash of what was asked>/.
+      const identity = { model: basename(dir), method, dataset: set.dataset, examples: set.test.map((e) => [e.index, e.input, e.target]) };
+      const answers = openRunDir<ExampleRecord>(join(config.out, 'generic-answers', basename(dir), runIdFor(set.name, identity)), {
+        identity,
+        resolved: { command: 'distill generic ability', set: set.name },
+      });
+      const records = await evaluateStudent(hub, dir, method, config.task, set.test, s.maxTokens, answers);
       const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
       scores[set.name] = { n: flags.length, ...accuracyOf(flags) };
     }
@@ -137,7 +146,7 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
       scores: await score(specializedDir, cell.method),
     });
   }
-  const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
+  const pct = (v: number) => formatPercent(v, 0);
   for (const row of rows) log(`  ${row.model}: ${Object.entries(row.scores).map(([name, v]) => `${name} ${pct(v.accuracy)}`).join(', ')}`);
   return {
     sets: sets.map(({ name, dataset, inTask }) => ({ name, dataset, inTask })),

@@ -6,9 +6,11 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { contentDigest, datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import type { Dataset } from '../data/types.js';
 import { openRunDir, SUMMARY_FILE } from '../runs/runDir.js';
+import { canonicalJson } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { answerPatternOption, promptLayout } from '../eval/extract/index.js';
 import { QUESTION_FIELDS } from '../eval/prompts.js';
@@ -122,9 +124,11 @@ export async function importTeacherOutputs(config: ImportConfig): Promise<Import
       identity: {
         method: 'import',
         dataset: dataset.source,
+        datasetContent: datasetDigest(dataset),
         split,
         teacher,
         files: paths.map((p) => basename(p)),
+        outputsContent: contentDigest(canonicalJson(outputs)),
         n: outputs.length,
         ...(config.answerPattern ? { answerPattern: config.answerPattern } : {}),
       },

@@ -36,3 +36,16 @@ export function baselineOf(method: SweepMethod): SweepMethod | null {
   if (method === 'step-by-step-gold' || method.startsWith('cot')) return 'standard-ft';
   return null;
 }
+
+const METHOD_LABELS: Record<string, string> = {
+  'standard-ft': 'standard fine-tuning',
+  'standard-distill': 'standard distillation',
+  'step-by-step': 'distilling step-by-step (teacher labels + teacher rationales)',
+  'step-by-step-gold': 'distilling step-by-step (gold labels + teacher rationales)',
+  cot: 'CoT specialization (Fu et al. mixture)',
+};
+
+/** A sweep method's name for people (`cot-<format>`: a CoT specialization data format). */
+export function methodLabel(method: string): string {
+  return METHOD_LABELS[method] ?? (method.startsWith('cot-') ? `CoT specialization (${method.slice(4)})` : method);
+}

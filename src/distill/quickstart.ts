@@ -17,13 +17,13 @@
  *   5. generic   one model before and after specialization: a generalist trained on in-task and out-of-task
  *                problems, then the same checkpoint warm-started on the in-task data of fraction 1 (a short
  *                run), both on the in-task test and on out-of-task tests
- *   6. report    report.html (with the plot), report.md, results.json
+ *   6. results   results.json with the verdict (the command then writes report.html, report.md and the plot)
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import type { Dataset, Example, TaskDefinition } from '../data/types.js';
+import { weightsDigest } from '../engine/hfWeights.js';
 import type { LlamaConfig, ModelSize } from '../engine/model.js';
 import { train, type LossNormalization } from '../engine/train.js';
 import { ModelHub } from '../models/hub.js';
@@ -39,7 +39,8 @@ import { simulatedAnnotations, simulatedTeacherName } from './simulatedTeacher.j
 import { cotPrompt, STUDENT_STOPS } from './studentFormat.js';
 import { genericAbility } from './generic.js';
 import { accuracyOf, runSweep, type StudentSettings, type SweepMethod, type SweepResult } from './sweep.js';
-import { writeSweepReport, type GenericSection, type TeacherAccuracy, type WrittenSweepReport } from './sweepReport.js';
+import type { GenericSection, TeacherAccuracy } from './sweepResults.js';
+import { concludeSweep } from './verdict.js';
 
 export interface QuickstartScale {
   /** The in-task dataset spec (synthetic). */
@@ -111,7 +112,8 @@ export interface QuickstartResult {
   sweep: SweepResult;
   /** Null when the scale has no out-of-task sets. */
   generic: GenericSection | null;
-  report: WrittenSweepReport;
+  /** results.json (the report is rendered from it by report/sweepReport.ts) and the verdict it holds. */
+  report: { results: string; verdict: string[] };
 }
 
 /** Teacher chains for examples through the model layer, appended to an annotations split folder (resumable). */
@@ -151,10 +153,6 @@ async function annotateWithStudentTeacher(
   const records = examples.map((example) => done.get(example.index)!);
   runDir.writeJson(SUMMARY_FILE, annotationStats(records, examples.length, task));
   return records;
-}
-
-function weightsDigest(dir: string): string {
-  return createHash('sha256').update(readFileSync(join(dir, 'model.safetensors'))).digest('hex');
 }
 
 function teacherAccuracy(labelText: string, records: readonly AnnotationRecord[]): TeacherAccuracy {
@@ -338,7 +336,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
 
     // 6. Report.
     const wallSeconds = (performance.now() - started) / 1000;
-    const report = await writeSweepReport(out, {
+    const report = concludeSweep(out, {
       title: 'Apprentice quickstart: distillation on synthetic arithmetic',
       dataset: dataset.source,
       teacherName,
@@ -366,7 +364,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         generic: scale.generic,
       },
     });
-    log(`report: ${report.html} [${elapsed()}]`);
+    log(`results: ${report.results} [${elapsed()}]`);
     return {
       out,
       wallSeconds,

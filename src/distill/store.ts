@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { TaskDefinition } from '../data/types.js';
 import { readRecords, RECORDS_FILE } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
+import { redactSecrets } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import type { AnnotationRecord } from './annotation.js';
 import type { AnnotationStats } from './stats.js';
@@ -57,7 +58,7 @@ export function writeManifest(dir: string, manifest: Omit<AnnotationManifest, 'k
     splits,
     updatedAt: new Date().toISOString(),
   };
-  writeFileSync(path, JSON.stringify(full, null, 2) + '\n');
+  writeFileSync(path, redactSecrets(JSON.stringify(full, null, 2)) + '\n');
   return full;
 }
 

@@ -9,8 +9,10 @@
  *       cell.json         what identifies the cell (compared on resume)
  *       train.jsonl, validation.jsonl    the student's data (what `apprentice train --data` reads)
  *       student/          the checkpoint (Hugging Face Llama folder; resumable state in student/training/)
- *       test.jsonl        one record per test example: prompt, output, extracted, gold, correct
+ *       test.jsonl        one example record per test example, appended as it lands (resumed by example)
  *       result.json       written last: a cell with a result is finished and never redone
+ *
+ * The folder layout and result types are the sweep's results contract (sweepResults.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,32 +21,24 @@ import type { Example, TaskDefinition } from '../data/types.js';
 import type { ModelSize } from '../engine/model.js';
 import { train, type LossNormalization, type TrainOptions } from '../engine/train.js';
 import type { TrainingExample } from '../engine/trainingData.js';
-import { extractAnswer, isCorrect } from '../eval/extract/index.js';
+import { answerRecord } from '../eval/evaluators.js';
+import type { ExampleRecord } from '../eval/records.js';
+import { runExamples } from '../eval/runner.js';
 import { seedExampleBootstrap } from '../eval/seedBootstrap.js';
 import { wilsonInterval } from '../eval/stats.js';
-import { isModelError } from '../models/errors.js';
 import type { ModelHub } from '../models/hub.js';
+import { openRunDir, type RunDirHandle } from '../runs/runDir.js';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
+import { formatPercent } from '../util/numberFormat.js';
 import type { AnnotationRecord } from './annotation.js';
-import { buildTrainingData, evaluationDemos, type BuildOptions, type BuildReport, type CotFormat, type TrainingRow } from './builders.js';
+import { buildTrainingData, evaluationDemos, type BuildOptions, type CotFormat, type TrainingRow } from './builders.js';
 import { answerOnlyPrompt, cotPrompt, inferencePrompt, STUDENT_STOPS, type StudentDemo, type StudentItem } from './studentFormat.js';
 import type { SweepMethod } from './methods.js';
+import { CELL_ANSWERS_FILE, CELL_FILE, CELL_RESULT_FILE, cellDir, type CellResult, type SweepPoint } from './sweepResults.js';
 
-export { isSweepMethod, SWEEP_METHODS, type SweepMethod } from './methods.js';
-
-const METHOD_LABELS: Record<string, string> = {
-  'standard-ft': 'standard fine-tuning',
-  'standard-distill': 'standard distillation',
-  'step-by-step': 'distilling step-by-step (teacher labels + teacher rationales)',
-  'step-by-step-gold': 'distilling step-by-step (gold labels + teacher rationales)',
-  cot: 'CoT specialization (Fu et al. mixture)',
-};
-
-/** A sweep method's name for people (`cot-<format>`: a CoT specialization data format). */
-export function methodLabel(method: string): string {
-  return METHOD_LABELS[method] ?? (method.startsWith('cot-') ? `CoT specialization (${method.slice(4)})` : method);
-}
+export { isSweepMethod, methodLabel, SWEEP_METHODS, type SweepMethod } from './methods.js';
+export { cellDir, type CellResult, type SweepPoint } from './sweepResults.js';
 
 export interface StudentSettings {
   size: ModelSize;
@@ -80,61 +74,9 @@ export interface SweepConfig {
    * Single-task methods train with the engine's default either way.
    */
   lossNormalization?: LossNormalization;
+  /** Test answers in flight per student (the model layer caps it at what the engine decodes together). Default 1. */
+  concurrency?: number;
   log?: (line: string) => void;
-}
-
-export interface TestRecord {
-  index: number;
-  prompt: string;
-  output: string;
-  extracted: string | null;
-  gold: string;
-  correct: boolean;
-  /** Why the student gave no answer, e.g. a prompt longer than its context. */
-  invalidReason?: string;
-}
-
-export interface CellResult {
-  method: SweepMethod;
-  fraction: number;
-  seed: number;
-  dir: string;
-  /** Inputs the student's data came from, and its rows. */
-  inputs: number;
-  rows: number;
-  build: BuildReport;
-  n: number;
-  correct: number;
-  accuracy: number;
-  ci95: [number, number];
-  invalid: number;
-  training: {
-    parameters: number;
-    steps: number;
-    bestStep: number;
-    validationLoss: number | null;
-    trainSeconds: number;
-    tokensPerSecond: number;
-    validationLossByTask: Record<string, number>;
-  };
-  evalSeconds: number;
-  /** Why no student was trained (no usable training rows); such a cell has no accuracy and is left out of the points. */
-  skipped?: string;
-  /** Per test example, in test order: 1 correct, 0 not (for pooled CIs over seeds). */
-  correctFlags: number[];
-}
-
-export interface SweepPoint {
-  method: SweepMethod;
-  fraction: number;
-  /** Mean training inputs over seeds. */
-  inputs: number;
-  seeds: number[];
-  /** Mean accuracy over seeds. */
-  accuracy: number;
-  /** 95% bootstrap interval over seeds and test examples together (seedExampleBootstrap). */
-  ci95: [number, number];
-  perSeed: number[];
 }
 
 export interface SweepResult {
@@ -186,11 +128,13 @@ function writeJsonl(path: string, rows: readonly unknown[]): void {
   writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + (rows.length ? '\n' : ''));
 }
 
-export function cellDir(out: string, method: string, fraction: number, seed: number): string {
-  return join(out, 'cells', method, `f${fraction}-s${seed}`);
-}
-
-/** Evaluates one student on test examples through the model layer; answers are extracted and scored as everywhere. */
+/**
+ * Evaluates one student on examples through the model layer and the example runner: one record appended per
+ * example to `answers` as it lands (a restart answers only what is missing or failed), answers extracted and
+ * scored as everywhere. A prompt the student cannot take (longer than its context) is a question it cannot
+ * answer: invalid, so wrong. Any other failed call is recorded as an error, never scored: the evaluation then
+ * throws, and running again retries only the failed examples.
+ */
 export async function evaluateStudent(
   hub: ModelHub,
   checkpoint: string,
@@ -198,39 +142,37 @@ export async function evaluateStudent(
   task: TaskDefinition,
   examples: readonly Example[],
   maxTokens: StudentSettings['maxTokens'],
+  answers: RunDirHandle<ExampleRecord>,
+  concurrency = 1,
   demosFor?: (index: number) => StudentDemo[],
-): Promise<TestRecord[]> {
+): Promise<ExampleRecord[]> {
   const model = await hub.model(`builtin:${checkpoint}`);
-  const records: TestRecord[] = [];
-  for (const example of examples) {
+  const evaluate = async (example: Example): Promise<ExampleRecord> => {
     const item = example.choices ? { input: example.input, choices: example.choices } : { input: example.input };
     const prompt = studentPrompt(method, task, item, demosFor?.(example.index) ?? []);
-    let output: string;
-    try {
-      const response = await model.generate({
-        prompt,
-        maxTokens: writesChain(method) ? maxTokens.cot : maxTokens.answer,
-        temperature: 0,
-        stop: STUDENT_STOPS,
-      });
-      output = response.completions[0]?.text ?? '';
-    } catch (error) {
-      // A prompt the student cannot take (longer than its context) is a question it cannot answer: invalid, so wrong.
-      if (!isModelError(error) || error.kind !== 'bad_request') throw error;
-      records.push({ index: example.index, prompt, output: '', extracted: null, gold: example.target, correct: false, invalidReason: error.message });
-      continue;
-    }
-    const extraction = extractAnswer(output, task.answer, example);
-    records.push({
-      index: example.index,
-      prompt,
-      output,
-      extracted: extraction.valid ? extraction.answer : null,
-      gold: example.target,
-      correct: isCorrect(extraction, example.target, task.answer, example),
-    });
+    const call = { prompt, maxTokens: writesChain(method) ? maxTokens.cot : maxTokens.answer, temperature: 0, stop: STUDENT_STOPS };
+    const record = await answerRecord(model, task, example, call);
+    if (record.error?.kind !== 'bad_request') return record;
+    const { error, ...rest } = record;
+    return { ...rest, output: '', extracted: null, valid: false, correct: false, invalidReason: error.message };
+  };
+  const { records } = await runExamples({ examples: [...examples], evaluate, runDir: answers, concurrency, showProgress: false });
+  const failed = records.filter((record) => record.error);
+  if (failed.length) {
+    const first = failed[0]!.error!;
+    throw new ModelFailuresError(`${failed.length} of ${examples.length} student answers failed (first: ${first.kind}: ${first.message}); they are recorded in ${answers.dir} and run again on the next run`);
   }
   return records;
+}
+
+/** Student answers that failed (recorded, not scored): the cell is not finished. */
+export class ModelFailuresError extends Error {
+  override name = 'ModelFailuresError';
+}
+
+/** The run handle of a cell's test answers (test.jsonl beside cell.json, which identifies the cell). */
+function cellAnswers(dir: string, identity: string): RunDirHandle<ExampleRecord> {
+  return openRunDir<ExampleRecord>(dir, { identity, resolved: {}, configFile: CELL_FILE, recordsFile: CELL_ANSWERS_FILE });
 }
 
 /**
@@ -254,28 +196,32 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   const log = config.log ?? (() => {});
   const built = buildTrainingData(config.task, config.train, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction, seed, shots: STUDENT_SHOTS });
   const validation = buildTrainingData(config.task, config.validation, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction: 1, seed, shots: STUDENT_SHOTS });
-  const identity = sha256Hex(
-    canonicalJson({
-      ...config.identity,
-      method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, lossNormalization: lossNormalizationOf(config, method),
-      train: built.rows, validation: validation.rows, test: config.test.map((e) => [e.index, e.input, e.target]),
-    }),
+  // Digested per part, so a refused cell can say which input changed.
+  const parts = Object.fromEntries(
+    Object.entries({
+      settings: { ...config.identity, method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, lossNormalization: lossNormalizationOf(config, method) },
+      train: built.rows,
+      validation: validation.rows,
+      test: config.test.map((e) => [e.index, e.input, e.target]),
+    }).map(([part, value]) => [part, sha256Hex(canonicalJson(value)).slice(0, 16)]),
   );
+  const identity = sha256Hex(canonicalJson(parts));
   mkdirSync(dir, { recursive: true });
-  const cellFile = join(dir, 'cell.json');
+  const cellFile = join(dir, CELL_FILE);
   if (existsSync(cellFile)) {
-    const previous = JSON.parse(readFileSync(cellFile, 'utf8')) as { identity?: string };
+    const previous = JSON.parse(readFileSync(cellFile, 'utf8')) as { identity?: string; parts?: Record<string, string> };
     if (previous.identity !== identity) {
-      throw new InputError('this cell was run with other data or settings; use another --out or delete the folder', { file: cellFile });
+      const changed = previous.parts ? Object.keys(parts).filter((part) => previous.parts![part] !== parts[part]).map((part) => `${part} changed`).join(', ') : 'other data or settings';
+      throw new InputError(`this cell was run with other inputs (${changed}); use another --out or delete the folder`, { file: cellFile });
     }
   }
-  const resultFile = join(dir, 'result.json');
+  const resultFile = join(dir, CELL_RESULT_FILE);
   if (existsSync(resultFile)) {
     const finished = JSON.parse(readFileSync(resultFile, 'utf8')) as CellResult;
     // Its interval is recomputed from its answers, so a sweep resumed across versions reports one kind.
     return finished.skipped ? finished : { ...finished, ...accuracyOf(finished.correctFlags) };
   }
-  writeFileSync(cellFile, JSON.stringify({ identity, method, fraction, seed, student: config.student, build: built.report }, null, 2) + '\n');
+  writeFileSync(cellFile, JSON.stringify({ identity, parts, method, fraction, seed, student: config.student, build: built.report }, null, 2) + '\n');
   if (built.rows.length === 0 || validation.rows.length === 0) {
     const skipped = Object.entries(built.rows.length === 0 ? built.report.skipped : validation.report.skipped)
       .filter(([, count]) => count > 0)
@@ -329,8 +275,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   const trainSeconds = (performance.now() - started) / 1000;
   const evalStarted = performance.now();
   const demos = usesDemos(method) ? evaluationDemos(config.task, config.train, STUDENT_SHOTS, seed) : undefined;
-  const records = await evaluateStudent(hub, studentDir, method, config.task, config.test, s.maxTokens, demos);
-  writeJsonl(join(dir, 'test.jsonl'), records);
+  const records = await evaluateStudent(hub, studentDir, method, config.task, config.test, s.maxTokens, cellAnswers(dir, identity), config.concurrency, demos);
   const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
   const { accuracy, ci95 } = accuracyOf(flags);
   const result: CellResult = {
@@ -342,7 +287,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     correct: flags.reduce((a, b) => a + b, 0),
     accuracy,
     ci95,
-    invalid: records.filter((r) => r.extracted === null).length,
+    invalid: records.filter((r) => !r.valid).length,
     training: {
       parameters: trained.parameters,
       steps: trained.steps,
@@ -395,13 +340,13 @@ export async function runSweep(config: SweepConfig, hub: ModelHub): Promise<Swee
     for (const fraction of config.fractions) {
       for (const method of config.methods) {
         done++;
-        const finished = existsSync(join(cellDir(config.out, method, fraction, seed), 'result.json'));
+        const finished = existsSync(join(cellDir(config.out, method, fraction, seed), CELL_RESULT_FILE));
         log(`student ${done}/${total}: ${method}, fraction ${fraction}, seed ${seed}${finished ? ' (finished earlier, kept)' : ''}`);
         const cell = await runCell(config, hub, method, fraction, seed);
         if (cell.skipped) log(`  -> not trained: ${cell.skipped}`);
         else if (!finished) {
           log(
-            `  -> accuracy ${(100 * cell.accuracy).toFixed(1)}% [${(100 * cell.ci95[0]).toFixed(1)}, ${(100 * cell.ci95[1]).toFixed(1)}] ` +
+            `  -> accuracy ${formatPercent(cell.accuracy)} [${formatPercent(cell.ci95[0])}, ${formatPercent(cell.ci95[1])}] ` +
               `(${cell.inputs} inputs, ${cell.rows} rows; train ${cell.training.trainSeconds.toFixed(0)} s, eval ${cell.evalSeconds.toFixed(0)} s)`,
           );
         }

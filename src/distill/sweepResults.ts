@@ -1,16 +1,97 @@
 /**
- * results.json at a distillation sweep's root (`distill run`, `quickstart`), as its readers see it:
- * the report, rendered again, and the dashboard. Written by writeSweepReport; checked here before use.
+ * The results contract of a distillation sweep (`distill run`, `quickstart`): results.json at the sweep's root
+ * (kind DISTILL_RESULTS_KIND), and per student a cell folder cells/<method>/f<fraction>-s<seed>/ with cell.json
+ * (what identifies it), result.json (written last: the cell is finished) and test.jsonl (its answers, one
+ * example record each, appended as they land). The sweep writes through it; the report and the dashboard read
+ * through it, checked before use.
  */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseChecked, readChecked, type Checked } from '../util/checkedJson.js';
+import { readRecordsLeniently, type RawRecord } from '../eval/runResult.js';
+import type { ExampleRecord } from '../eval/records.js';
+import type { ResultContract } from '../runs/resultContract.js';
+import { checkFile, parseChecked, type Checked } from '../util/checkedJson.js';
+import { VERSION } from '../version.js';
+import type { BuildReport } from './builders.js';
 import type { ChanceLevel } from './chance.js';
 import type { MethodComparison } from './comparisons.js';
-import type { CellResult, SweepPoint } from './sweep.js';
-import type { GenericSection, TeacherAccuracy } from './sweepReport.js';
+import type { SweepMethod } from './methods.js';
 
 export const DISTILL_RESULTS_FILE = 'results.json';
 export const DISTILL_RESULTS_KIND = 'apprentice-distill-results';
+/** In a cell folder: what identifies the cell, its finished result, its test answers. */
+export const CELL_FILE = 'cell.json';
+export const CELL_RESULT_FILE = 'result.json';
+export const CELL_ANSWERS_FILE = 'test.jsonl';
+/** The report files a sweep's folder gets (written by report/sweepReport.ts). */
+export const SWEEP_REPORT_FILES = { html: 'report.html', markdown: 'report.md', svg: 'data-efficiency.svg' } as const;
+
+export interface TeacherAccuracy {
+  /** What was measured, e.g. "teacher on test" or "teacher labels on the train pool". */
+  label: string;
+  n: number;
+  accuracy: number | null;
+  ci95: [number, number] | null;
+}
+
+export interface GenericRow {
+  /** The model, e.g. "generalist (...)" before, "the same generalist, specialised on ..." after. */
+  model: string;
+  role: 'before' | 'after';
+  /** Accuracy per evaluation set name (the in-task test first). */
+  scores: Record<string, { n: number; accuracy: number; ci95: [number, number] }>;
+}
+
+export interface GenericSection {
+  /** Names of the evaluation sets, in-task first. */
+  sets: { name: string; dataset: string; inTask: boolean }[];
+  rows: GenericRow[];
+  note: string;
+}
+
+export interface CellResult {
+  method: SweepMethod;
+  fraction: number;
+  seed: number;
+  dir: string;
+  /** Inputs the student's data came from, and its rows. */
+  inputs: number;
+  rows: number;
+  build: BuildReport;
+  n: number;
+  correct: number;
+  accuracy: number;
+  ci95: [number, number];
+  invalid: number;
+  training: {
+    parameters: number;
+    steps: number;
+    bestStep: number;
+    validationLoss: number | null;
+    trainSeconds: number;
+    tokensPerSecond: number;
+    validationLossByTask: Record<string, number>;
+  };
+  evalSeconds: number;
+  /** Why no student was trained (no usable training rows); such a cell has no accuracy and is left out of the points. */
+  skipped?: string;
+  /** Per test example, in test order: 1 correct, 0 not (for pooled CIs over seeds). */
+  correctFlags: number[];
+}
+
+export interface SweepPoint {
+  method: SweepMethod;
+  fraction: number;
+  /** Mean training inputs over seeds. */
+  inputs: number;
+  seeds: number[];
+  /** Mean accuracy over seeds. */
+  accuracy: number;
+  /** 95% bootstrap interval over seeds and test examples together (seedExampleBootstrap). */
+  ci95: [number, number];
+  perSeed: number[];
+}
 
 /** A cell as results.json and the cell's result.json hold it (its per-example flags are in test.jsonl). */
 export type StoredCellResult = Omit<CellResult, 'correctFlags'>;
@@ -100,12 +181,65 @@ export function parseSweepResults(text: string): Checked<SweepResults> {
   return parseChecked(resultsSchema, text);
 }
 
-/** A cell folder's result.json. */
-export function parseCellResult(text: string): Checked<StoredCellResult> {
-  return parseChecked(cellSchema, text);
+/** A cell folder's result.json, checked. */
+export function checkCellResult(cell: string): Checked<StoredCellResult> {
+  return checkFile(cellSchema, join(cell, CELL_RESULT_FILE), 'a cell result');
 }
 
-/** results.json checked; an InputError names the file and what is wrong. */
-export function readSweepResults(file: string): SweepResults {
-  return readChecked(resultsSchema, file, 'the results of a distillation sweep');
+export function cellDir(out: string, method: string, fraction: number, seed: number): string {
+  return join(out, 'cells', method, `f${fraction}-s${seed}`);
 }
+
+/** The sweep folder of a cell folder (cells/<method>/f<fraction>-s<seed>). */
+export function sweepDirOfCell(cell: string): string {
+  return resolve(cell, '..', '..', '..');
+}
+
+/** A student's test answers, as written and as example records; null when it has none (not trained, or moved). */
+export function readCellAnswers(cell: string): { raw: RawRecord[]; records: ExampleRecord[] } | null {
+  const file = join(cell, CELL_ANSWERS_FILE);
+  if (!existsSync(file)) return null;
+  // Answers of an earlier version carry no `valid`: one with no extracted answer is invalid (and wrong).
+  return readRecordsLeniently(file, (raw) => (raw.valid === undefined ? { ...raw, valid: raw.extracted !== null && raw.extracted !== undefined } : raw));
+}
+
+/** Where the teacher's calls are: the annotations (distill run: --annotations; quickstart: annotations/) and the quickstart teacher's own test answers. */
+export function teacherDirsOf(root: string, settings: Record<string, unknown>): string[] {
+  return [typeof settings.annotations === 'string' ? resolve(settings.annotations) : join(root, 'annotations'), join(root, 'teacher-test')];
+}
+
+export type SweepResultsInput = Omit<SweepResults, 'kind' | 'version' | 'cells' | 'generic' | 'report'> & {
+  cells: readonly CellResult[];
+  generic?: GenericSection | null;
+};
+
+/** results.json of a finished sweep (the cells without their per-example flags); returns its path. */
+export function writeSweepResults(out: string, input: SweepResultsInput): string {
+  const file = join(out, DISTILL_RESULTS_FILE);
+  const { cells, generic, teacherDirs, ...rest } = input;
+  const results: SweepResults = {
+    kind: DISTILL_RESULTS_KIND,
+    version: VERSION,
+    ...rest,
+    cells: cells.map(({ correctFlags: _flags, ...cell }) => cell),
+    generic: generic ?? null,
+    // An --annotations folder given relative to where the sweep ran, resolved now so a later `apprentice report` finds it.
+    ...(typeof input.settings.annotations === 'string' ? { teacherDirs: teacherDirs ?? teacherDirsOf(out, input.settings) } : {}),
+    report: { ...Object.fromEntries(Object.entries(SWEEP_REPORT_FILES).map(([key, name]) => [key, join(out, name)])), results: file },
+  };
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  return file;
+}
+
+function detect(dir: string): { unfinished: null } | null {
+  const checked = checkFile<{ kind?: unknown }>(z.object({ kind: z.literal(DISTILL_RESULTS_KIND) }), join(dir, DISTILL_RESULTS_FILE), 'a sweep');
+  return checked.ok ? { unfinished: null } : null;
+}
+
+export const DISTILL_SWEEP: ResultContract<'distill', SweepResults> = {
+  kind: 'distill',
+  label: 'distillation sweep',
+  expected: `${DISTILL_RESULTS_FILE} from \`apprentice distill run\` or \`apprentice quickstart\``,
+  detect,
+  check: (dir) => checkFile(resultsSchema, join(dir, DISTILL_RESULTS_FILE), 'the results of a distillation sweep'),
+};

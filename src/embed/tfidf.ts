@@ -12,6 +12,7 @@ import { createRng } from '../util/random.js';
 import { denseRowTimesDense, sparseRowTimesDense, type CsrMatrix } from './sparse.js';
 import type { FittableEmbedder, TfidfLsaSettings, TfidfLsaState } from './types.js';
 import { normalize } from './vector.js';
+import { isObject } from '../util/isObject.js';
 
 /**
  * dims 100 (scikit-learn's recommendation for LSA) rather than 256: fitting time is linear in the
@@ -138,10 +139,10 @@ export class TfidfLsaEmbedder implements FittableEmbedder {
     const fail = (why: string, field?: string): never => {
       throw new InputError(`not a saved built-in embedder: ${why}`, { file: where.file, field });
     };
-    if (!isRecord(state)) return fail('expected an object');
+    if (!isObject(state)) return fail('expected an object');
     if (state.kind !== 'tfidf-lsa') return fail(`kind is ${JSON.stringify(state.kind)}, expected "tfidf-lsa"`, 'kind');
     if (state.version !== 1) return fail(`unsupported version ${JSON.stringify(state.version)}`, 'version');
-    if (!isRecord(state.settings)) return fail('missing settings', 'settings');
+    if (!isObject(state.settings)) return fail('missing settings', 'settings');
     if (!Array.isArray(state.corpus) || !state.corpus.every((t) => typeof t === 'string')) {
       return fail('corpus must be an array of strings', 'corpus');
     }
@@ -290,8 +291,4 @@ function validateSettings(settings: TfidfLsaSettings): TfidfLsaSettings {
   integer('oversamples', 0, 1000);
   const { dims, seed, minDf, maxFeatures, powerIterations, oversamples } = settings;
   return { dims, seed, minDf, maxFeatures, powerIterations, oversamples };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -10,47 +10,13 @@
  * architecture does. Parameters are tf.Variables named as in Hugging Face Llama checkpoints and shaped as
  * there ([out, in] for linear layers); ./checkpoint.ts saves them.
  */
-import type { LlamaConfig } from './formats/llamaGguf.js';
+import { architectureOf, checkConfig, countParameters, headDimOf, inverseFrequencies, parameterShapes, type LlamaConfig } from './config.js';
 import { linear, matMul, tf, transposeLast2 } from './backend.js';
 import { createRng } from '../util/random.js';
-import { MODEL_SIZES, type ModelSize } from './sizes.js';
 
 export type { LlamaConfig };
+export { checkConfig, configForSize, countParameters, parameterShapes } from './config.js';
 export { isModelSize, MODEL_SIZES, type ModelSize } from './sizes.js';
-
-/** A full config for a named size and a vocabulary. */
-export function configForSize(size: ModelSize, vocabSize: number, contextLength = 256): LlamaConfig {
-  const { dim, nLayers, nHeads, nKvHeads, hiddenDim } = MODEL_SIZES[size];
-  return { vocabSize, dim, nLayers, nHeads, nKvHeads, hiddenDim, normEps: 1e-5, ropeTheta: 10000, contextLength, tiedEmbeddings: true };
-}
-
-/** Parameter names and shapes, Hugging Face style, in a fixed order. */
-export function parameterShapes(config: LlamaConfig): Array<{ name: string; shape: number[] }> {
-  const { vocabSize, dim, nLayers, nHeads, nKvHeads, hiddenDim } = config;
-  const headDim = dim / nHeads;
-  const out = [{ name: 'model.embed_tokens.weight', shape: [vocabSize, dim] }];
-  for (let i = 0; i < nLayers; i++) {
-    const p = `model.layers.${i}`;
-    out.push(
-      { name: `${p}.input_layernorm.weight`, shape: [dim] },
-      { name: `${p}.self_attn.q_proj.weight`, shape: [nHeads * headDim, dim] },
-      { name: `${p}.self_attn.k_proj.weight`, shape: [nKvHeads * headDim, dim] },
-      { name: `${p}.self_attn.v_proj.weight`, shape: [nKvHeads * headDim, dim] },
-      { name: `${p}.self_attn.o_proj.weight`, shape: [dim, nHeads * headDim] },
-      { name: `${p}.post_attention_layernorm.weight`, shape: [dim] },
-      { name: `${p}.mlp.gate_proj.weight`, shape: [hiddenDim, dim] },
-      { name: `${p}.mlp.up_proj.weight`, shape: [hiddenDim, dim] },
-      { name: `${p}.mlp.down_proj.weight`, shape: [dim, hiddenDim] },
-    );
-  }
-  out.push({ name: 'model.norm.weight', shape: [dim] });
-  if (!config.tiedEmbeddings) out.push({ name: 'lm_head.weight', shape: [vocabSize, dim] });
-  return out;
-}
-
-export function countParameters(config: LlamaConfig): number {
-  return parameterShapes(config).reduce((n, { shape }) => n + shape.reduce((a, b) => a * b, 1), 0);
-}
 
 /**
  * GPT-2 style initialisation: N(0, 0.02) matrices, residual output projections scaled by 1/sqrt(2 * layers),
@@ -65,7 +31,7 @@ export function initialWeights(config: LlamaConfig, seed: number): Map<string, F
   const weights = new Map<string, Float32Array>();
   for (const { name, shape } of parameterShapes(config)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (shape.length === 1) data.fill(1);
+    if (shape.length === 1) data.fill(name.endsWith('.bias') ? 0 : 1);
     else {
       const residual = /o_proj|down_proj/.test(name);
       const std = residual ? 0.02 / Math.sqrt(2 * config.nLayers) : 0.02;
@@ -74,16 +40,6 @@ export function initialWeights(config: LlamaConfig, seed: number): Map<string, F
     weights.set(name, data);
   }
   return weights;
-}
-
-export function checkConfig(config: LlamaConfig): void {
-  for (const key of ['vocabSize', 'dim', 'nLayers', 'nHeads', 'nKvHeads', 'hiddenDim', 'contextLength'] as const) {
-    if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`model config: ${key} must be a positive integer`);
-  }
-  if (config.dim % config.nHeads !== 0 || (config.dim / config.nHeads) % 2 !== 0) {
-    throw new RangeError('model config: dim / nHeads (the head size) must be an even integer');
-  }
-  if (config.nHeads % config.nKvHeads !== 0) throw new RangeError('model config: nHeads must be a multiple of nKvHeads');
 }
 
 export class LlamaModel {
@@ -98,6 +54,11 @@ export class LlamaModel {
 
   constructor(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array>) {
     checkConfig(config);
+    if (architectureOf(config) !== 'llama' || headDimOf(config) !== config.dim / config.nHeads) {
+      throw new Error(
+        `the tfjs model implements the llama architecture with headDim = dim / nHeads only (this model: ${architectureOf(config)}, headDim ${headDimOf(config)}); train with --backend onnx`,
+      );
+    }
     this.config = config;
     this.headDim = config.dim / config.nHeads;
     this.params = new Map();
@@ -148,9 +109,10 @@ export class LlamaModel {
       const hd = this.headDim;
       const cos = new Float32Array(T * hd);
       const sin = new Float32Array(T * hd);
+      const frequencies = inverseFrequencies(this.config);
       for (let t = 0; t < T; t++) {
         for (let i = 0; i < hd / 2; i++) {
-          const angle = t * this.config.ropeTheta ** ((-2 * i) / hd);
+          const angle = t * (frequencies[i] as number);
           cos[t * hd + 2 * i] = cos[t * hd + 2 * i + 1] = scale * Math.cos(angle);
           sin[t * hd + 2 * i] = sin[t * hd + 2 * i + 1] = scale * Math.sin(angle);
         }

@@ -15,6 +15,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { InputError } from '../util/errors.js';
 import { learnMerges, PriorityQueue, type WordCount } from './bpeTrainer.js';
+import { isObject } from '../util/isObject.js';
 import type { DecodeOptions, EncodeOptions, StreamingDecoder, TextTokenizer } from './tokenizers/textTokenizer.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -750,8 +751,4 @@ export interface HfTokenizerJson {
     vocab: Record<string, number>;
     merges: string[];
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -31,16 +31,20 @@ import { InputError } from '../util/errors.js';
 import { createRng, shuffle } from '../util/random.js';
 import { VERSION } from '../version.js';
 import { initBackend, tf } from './backend.js';
-import { loadCheckpoint, saveCheckpoint, TOKENIZER_JSON, WEIGHTS_FILE, type Checkpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, TOKENIZER_JSON, type Checkpoint } from './checkpoint.js';
+import { assertFinite, weightsDigest } from './hfWeights.js';
+import { TrainingDivergedError } from './trainErrors.js';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './formats/safetensors.js';
 import { configForSize, countParameters, initialWeights, LlamaModel, MODEL_SIZES, parameterShapes, tokenNll, type LlamaConfig, type ModelSize } from './model.js';
 import type { HostBatch } from './onnx/session.js';
 import { Tokenizer, trainTokenizer } from './tokenizer.js';
 import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
-import { checkPromptFormat, parsePromptFormat, RAW_FORMAT, type PromptFormat } from './tokenizers/promptFormat.js';
 import { encodeExample, tokenizerCorpus, type EncodedExample, type TrainingExample } from './trainingData.js';
+import { checkPromptFormat, defaultPromptFormat, parsePromptFormat, RAW_FORMAT, type PromptFormat } from './tokenizers/promptFormat.js';
+import type { TextTokenizer } from './tokenizers/textTokenizer.js';
 
 export { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
+export { TrainingDivergedError } from './trainErrors.js';
 
 export interface TrainOptions {
   train: readonly TrainingExample[];
@@ -87,8 +91,14 @@ export interface TrainOptions {
   /** Validation examples used per evaluation, at most. Default 512. */
   maxValidationExamples?: number;
   seed?: number;
-  /** Continue the run found in outDir (it must have been started with the same data and options). */
+  /**
+   * Kept for compatibility; resuming is the default: a run's state found in outDir is continued when it is the
+   * same run (same data and options; the 'start' event's step and the result's resumedFrom say where), a fresh
+   * run starts when there is none, and another run's state is refused (an InputError) unless `restart`.
+   */
   resume?: boolean;
+  /** Discard any state in outDir and start over. */
+  restart?: boolean;
   /**
    * Warm start: a checkpoint folder whose weights and tokenizer the run starts from (the tokenizer is reused,
    * not retrained), with a fresh optimizer and learning-rate schedule. The architecture must be the one the
@@ -96,6 +106,13 @@ export interface TrainOptions {
    * given, must match it (an InputError names the difference). Its contents are part of the run identity.
    */
   initFrom?: string;
+  /**
+   * A pretrained base to fine-tune (all of its weights): a Hugging Face folder (config.json, safetensors,
+   * tokenizer.json). Its architecture, weights and tokenizer are used as they are; examples are written in its
+   * prompt format (its chat template when it has one, else raw text); contextLength (default min(256, the
+   * base's)) is the training sequence length. Its contents are part of the run identity.
+   */
+  base?: string;
   /** Default 'onnx' (see TrainBackend). */
   backend?: TrainBackend;
   /**
@@ -105,7 +122,7 @@ export interface TrainOptions {
   threads?: number;
   /**
    * How rows become token sequences (./tokenizers/promptFormat.ts): raw, or chat with the tokenizer's template.
-   * Default: the warm-start source's, else raw. Recorded in config.json as apprentice.promptFormat.
+   * Default: the warm-start source's, a base's chat format when it has a chat template, else raw. Recorded in config.json as apprentice.promptFormat.
    */
   promptFormat?: PromptFormat;
   /** Recorded in config.json's "apprentice" section (e.g. the data file). */
@@ -514,8 +531,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const evalEvery = options.evalEvery ?? Math.max(1, Math.round(steps / 10));
   const clipNorm = options.clipNorm ?? 1;
   if (options.train.length === 0) throw new InputError('there are no training examples', { field: 'data' });
-  const init = options.initFrom === undefined ? undefined : await loadInit(options.initFrom, options.outDir);
-  const contextLength = options.contextLength ?? init?.checkpoint.config.contextLength ?? 256;
+  if (options.base !== undefined && options.initFrom !== undefined) {
+    throw new InputError('give either a base to fine-tune or a checkpoint to warm-start from, not both', { field: 'base' });
+  }
+  const initDir = options.base ?? options.initFrom;
+  const init = initDir === undefined ? undefined : await loadInit(initDir, options.outDir, options.base !== undefined ? 'base' : 'initFrom');
+  const contextLength = options.contextLength ?? (options.base !== undefined ? Math.min(256, init!.checkpoint.config.contextLength) : init?.checkpoint.config.contextLength ?? 256);
+  const format: PromptFormat = options.promptFormat ?? (!init
+    ? RAW_FORMAT
+    : options.base !== undefined
+    ? defaultPromptFormat(init.checkpoint.tokenizer)
+    : parsePromptFormat(init.checkpoint.info.promptFormat, join(initDir!, 'config.json')));
 
   const identity = sha256Hex(
     canonicalJson({
@@ -525,16 +551,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       weightDecay: options.weightDecay, beta1: options.beta1, beta2: options.beta2, clipNorm, evalEvery, seed,
       // Only when not the default, so runs started before the option existed still resume.
       ...(lossNormalization === 'token' ? {} : { lossNormalization }),
-      ...(init ? { initFrom: init.fingerprint } : {}),
-      ...(options.promptFormat && options.promptFormat.type !== 'raw' ? { promptFormat: options.promptFormat } : {}),
+      ...(init && options.initFrom !== undefined ? { initFrom: init.fingerprint } : {}),
+      ...(init && options.base !== undefined ? { base: init.fingerprint } : {}),
+      ...(format.type === 'raw' ? {} : { promptFormat: format }),
       ...(groupSize === 1 ? {} : { groupSize }),
       ...(options.selectOnTask === undefined ? {} : { selectOnTask: options.selectOnTask }),
     }),
   );
   const stateDir = join(options.outDir, STATE_DIR);
-  await mkdir(stateDir, { recursive: true });
   let state: TrainState | undefined;
-  if (options.resume) state = await readState(stateDir, identity);
+  if (options.restart) await rm(stateDir, { recursive: true, force: true });
+  else state = await readState(stateDir, identity);
+  await mkdir(stateDir, { recursive: true });
 
   // 1. Data.
   const tokenizer = init
@@ -542,20 +570,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     : state
     ? await Tokenizer.loadTokenizerJson(join(options.outDir, TOKENIZER_JSON))
     : trainTokenizer(tokenizerCorpus(options.train), { vocabSize: options.vocabSize ?? MODEL_SIZES[size].vocabSize, minFrequency: 2 });
-  if (!state) await tokenizer.saveTokenizerJson(join(options.outDir, TOKENIZER_JSON));
-  const promptFormat = options.promptFormat ?? (init ? parsePromptFormat(init.checkpoint.info.promptFormat, join(options.initFrom as string, 'config.json')) : RAW_FORMAT);
-  checkPromptFormat(promptFormat, tokenizer);
-  const trainSet = options.train.map((e) => encodeExample(e, tokenizer, contextLength, promptFormat));
+  // A trained BPE is saved now, so that a killed run resumes with it.
+  if (!state && tokenizer instanceof Tokenizer) await tokenizer.saveTokenizerJson(join(options.outDir, TOKENIZER_JSON));
+  checkPromptFormat(format, tokenizer);
+  const trainSet = options.train.map((e) => encodeExample(e, tokenizer, contextLength, format));
   const validationSet = options.validation
     .slice(0, options.maxValidationExamples ?? 512)
-    .map((e) => encodeExample(e, tokenizer, contextLength, promptFormat));
+    .map((e) => encodeExample(e, tokenizer, contextLength, format));
 
   // 2. Model (and optimizer).
   const config: LlamaConfig = init
-    ? initConfig(init.checkpoint, options, contextLength)
+    ? initConfig(init.checkpoint, options, contextLength, options.base !== undefined)
     : { ...configForSize(size, tokenizer.vocabSize, contextLength), ...options.model, vocabSize: tokenizer.vocabSize, contextLength };
   const weights = state
-    ? new Map([...(await readSafetensors(join(stateDir, state.files?.model ?? 'model.safetensors'))).tensors].map(([name, t]) => [name, t.data]))
+    ? await readStateWeights(join(stateDir, state.files?.model ?? 'model.safetensors'))
     : init
     ? init.checkpoint.weights
     : initialWeights(config, seed);
@@ -577,8 +605,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const resumedFrom = state.step;
   const info = {
     ...options.info, engine: `apprentice ${VERSION} (${engine.description})`, size: init && !options.size ? (init.checkpoint.info.size ?? null) : size, seed, steps, batchSize, learningRate: peak,
-    trainExamples: trainSet.length, validationExamples: validationSet.length, lossNormalization, promptFormat,
-    ...(init ? { initFrom: resolve(options.initFrom as string) } : {}),
+    trainExamples: trainSet.length, validationExamples: validationSet.length, lossNormalization,
+    ...(options.initFrom !== undefined ? { initFrom: resolve(options.initFrom) } : {}),
+    ...(options.base !== undefined ? { base: resolve(options.base) } : {}),
+    promptFormat: format,
   };
 
   const saveBest = async (): Promise<void> => {
@@ -632,11 +662,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       for (let start = 0; start < examples.length; start += microBatchSize) {
         const batch = makeBatch(examples.slice(start, start + microBatchSize), tokenizer.padId, tokenWeights.slice(start, start + microBatchSize), contextLength);
         const result = await engine.accumulate(batch);
+        if (!Number.isFinite(result.loss)) throw new TrainingDivergedError(step + 1, `the loss is ${result.loss}`, state.bestStep);
         loss += result.loss;
         intervalTasks.add(batch, result.nll);
         positions += batch.positions;
       }
       const gradNorm = engine.update(learningRate, step + 1, clipNorm);
+      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step + 1, `the gradient norm is ${gradNorm}`, state.bestStep);
       state.step = step + 1;
       intervalLoss += loss;
       intervalSteps += 1;
@@ -705,14 +737,20 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 }
 
 /** The checkpoint a warm start begins from, and a fingerprint of its weights and tokenizer (for the run identity). */
-async function loadInit(dir: string, outDir: string): Promise<{ checkpoint: Checkpoint; fingerprint: string }> {
+async function loadInit(dir: string, outDir: string, field: 'base' | 'initFrom'): Promise<{ checkpoint: Checkpoint; fingerprint: string }> {
   if (resolve(dir) === resolve(outDir)) {
-    throw new InputError('a run cannot start from the checkpoint it writes; choose another --out', { field: 'initFrom', file: dir });
+    throw new InputError('a run cannot start from the checkpoint it writes; choose another --out', { field, file: dir });
+  }
+  if (field === 'base' && /\.gguf$/i.test(dir)) {
+    throw new InputError(
+      "fine-tuning a GGUF base is not supported yet (its tokenizer would have to be rebuilt from the GGUF metadata); give the model's Hugging Face folder",
+      { field, file: dir },
+    );
   }
   const checkpoint = await loadCheckpoint(dir);
   const fingerprint = sha256Hex(
     canonicalJson({
-      weights: createHash('sha256').update(await readFile(join(dir, WEIGHTS_FILE))).digest('hex'),
+      weights: weightsDigest(dir),
       tokenizer: createHash('sha256').update(await readFile(join(dir, TOKENIZER_JSON))).digest('hex'),
       config: checkpoint.config,
     }),
@@ -724,8 +762,16 @@ async function loadInit(dir: string, outDir: string): Promise<{ checkpoint: Chec
  * The architecture of a warm start: the checkpoint's; what the options ask for (size, model overrides, context
  * length, vocabulary) must be the same, or an InputError names each difference.
  */
-function initConfig(checkpoint: Checkpoint, options: TrainOptions, contextLength: number): LlamaConfig {
+function initConfig(checkpoint: Checkpoint, options: TrainOptions, contextLength: number, isBase: boolean): LlamaConfig {
   const have = checkpoint.config;
+  if (isBase) {
+    // A base keeps its architecture; the sequence length may be shorter than its context.
+    if (options.size || options.model) throw new InputError('a base keeps its own architecture: drop --size and model overrides', { field: 'base', file: options.base });
+    if (contextLength > have.contextLength) {
+      throw new InputError(`the sequence length ${contextLength} is longer than the base's context (${have.contextLength})`, { field: 'context', file: options.base });
+    }
+    return { ...have };
+  }
   const asked: Partial<LlamaConfig> = {
     ...(options.size ? configForSize(options.size, have.vocabSize, contextLength) : {}),
     ...options.model,
@@ -749,24 +795,42 @@ function initConfig(checkpoint: Checkpoint, options: TrainOptions, contextLength
 }
 
 async function readState(stateDir: string, identity: string): Promise<TrainState | undefined> {
+  const file = join(stateDir, 'state.json');
   let text: string;
   try {
-    text = await readFile(join(stateDir, 'state.json'), 'utf8');
+    text = await readFile(file, 'utf8');
   } catch {
     return undefined; // nothing to resume: start fresh
   }
-  const state = JSON.parse(text) as TrainState;
+  let state: TrainState;
+  try {
+    state = JSON.parse(text) as TrainState;
+  } catch (error) {
+    throw new InputError(`the training state is not valid JSON (${(error as Error).message}); delete it or pass --restart to start over`, { file });
+  }
+  const fields: Array<[keyof TrainState, string]> = [['identity', 'string'], ['step', 'number'], ['bestStep', 'number'], ['evalsWithoutImprovement', 'number'], ['stoppedEarly', 'boolean']];
+  if (!state || typeof state !== 'object') throw new InputError('the training state is not a JSON object; delete it or pass --restart to start over', { file });
+  for (const [key, type] of fields) {
+    if (typeof state[key] !== type) throw new InputError(`expected a ${type}; delete the file or pass --restart to start over`, { file, field: key });
+  }
+  if (!Array.isArray(state.history)) throw new InputError('expected an array; delete the file or pass --restart to start over', { file, field: 'history' });
   if (state.identity !== identity) {
     throw new InputError(
-      'this folder holds a run with different data or options; use another --out or delete it to start over',
-      { file: join(stateDir, 'state.json') },
+      'this folder holds a run with different data or options; use another --out, or --restart to discard it and start over',
+      { file },
     );
   }
   return state;
 }
 
+async function readStateWeights(file: string): Promise<Map<string, Float32Array>> {
+  const { tensors } = await readSafetensors(file);
+  for (const [name, t] of tensors) assertFinite(name, t.data, file);
+  return new Map([...tensors].map(([name, t]) => [name, t.data]));
+}
+
 /** Loads a finished checkpoint as a model (for scoring with tfjs, e.g. in tests and the bench). */
-export async function loadModel(dir: string): Promise<{ model: LlamaModel; tokenizer: Tokenizer }> {
+export async function loadModel(dir: string): Promise<{ model: LlamaModel; tokenizer: TextTokenizer }> {
   await initBackend();
   const checkpoint = await loadCheckpoint(dir);
   return { model: new LlamaModel(checkpoint.config, checkpoint.weights), tokenizer: checkpoint.tokenizer };

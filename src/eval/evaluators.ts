@@ -95,24 +95,25 @@ export function generationEvaluator(
 }
 
 /**
- * One generation under a prompt built elsewhere (e.g. the Grimoire weak-model layout), scored with
- * the same extraction and metrics; a failed call is an error record.
+ * One generation under a prompt built elsewhere (the Grimoire weak-model layout, a student's raw text prompt),
+ * scored with the same extraction and metrics; a failed call is an error record.
  */
 export async function answerRecord(
   model: LanguageModel,
   task: TaskDefinition,
   example: Example,
-  call: { messages: ChatMessage[]; stop?: string[]; maxTokens: number; temperature: number },
+  call: ({ messages: ChatMessage[] } | { prompt: string }) & { stop?: string[]; maxTokens: number; temperature: number },
   read: ReadOptions = {},
 ): Promise<ExampleRecord> {
   const tally = new CallTally();
+  const prompt = 'messages' in call ? call.messages : call.prompt;
   try {
     const response = await model.generate(call);
     tally.add(response.usage, response.meta);
     const output = firstText(response.completions);
-    return scoreOutput(example, task, { prompt: call.messages, output, tally, scores: {}, read });
+    return scoreOutput(example, task, { prompt, output, tally, scores: {}, read });
   } catch (error) {
-    return failedRecord(example, call.messages, error, tally, {});
+    return failedRecord(example, prompt, error, tally, {});
   }
 }
 
@@ -177,7 +178,7 @@ export function predictionsEvaluator(
 function scoreOutput(
   example: Example,
   task: TaskDefinition,
-  parts: { prompt: ChatMessage[]; output: string; reasoning?: string; tally: CallTally; scores: Record<string, number>; read?: ReadOptions },
+  parts: { prompt: ExampleRecord['prompt']; output: string; reasoning?: string; tally: CallTally; scores: Record<string, number>; read?: ReadOptions },
 ): ExampleRecord {
   const extraction = extractAnswer(parts.output, task.answer, example, parts.read);
   const correct = extraction.valid && isCorrect(extraction, example.target, task.answer, example);
@@ -205,7 +206,7 @@ function scoreOutput(
   };
 }
 
-function baseRecord(example: Example, prompt: ChatMessage[], tally: CallTally): ExampleRecord {
+function baseRecord(example: Example, prompt: ExampleRecord['prompt'], tally: CallTally): ExampleRecord {
   return {
     index: example.index,
     id: example.id,
@@ -225,7 +226,7 @@ function baseRecord(example: Example, prompt: ChatMessage[], tally: CallTally): 
 /** A model failure becomes an error record (counted, retried on resume); anything else is a bug and throws. */
 function failedRecord(
   example: Example,
-  prompt: ChatMessage[],
+  prompt: ExampleRecord['prompt'],
   error: unknown,
   tally: CallTally,
   partial: { output?: string | null; reasoning?: string },

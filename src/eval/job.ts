@@ -4,15 +4,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { contentDigest, datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
+import { decodeUtf8 } from '../data/readers.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import type { Dataset, Example } from '../data/types.js';
 import { createEmbedder } from '../embed/index.js';
 import { DemoIndex, selectDemos } from './demos.js';
+import { refuseOversizedInputs } from './inputSize.js';
 import type { ModelHub } from '../models/hub.js';
 import { openRunDir, runIdFor, SUMMARY_FILE } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
 import { answerPatternOption } from './extract/index.js';
+import { redactSecrets } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import {
   type DemoProvider,
@@ -73,15 +77,19 @@ export async function runEvalJob(
     });
   }
   const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
+  refuseOversizedInputs(examples, config.dataset);
   const demosFor = await demoProvider(dataset, config, hub);
+  const predictions = config.predictions ? readPredictions(config.predictions, examples) : undefined;
 
   const identity = {
     dataset: config.dataset,
+    datasetContent: datasetDigest(dataset),
     datasetOptions: config.datasetOptions,
     split: config.split,
     examples: examples.map((example) => example.index),
     model: config.model ?? null,
     predictions: config.predictions ?? null,
+    predictionsContent: predictions?.digest ?? null,
     style: config.style,
     shots: config.shots,
     demoSelection: config.demoSelection,
@@ -102,36 +110,40 @@ export async function runEvalJob(
     resolved: { command: 'eval', version: VERSION, task: dataset.task, source: dataset.source, config },
   });
 
-  const evaluateOne = config.predictions
-    ? predictionsEvaluator(dataset.task, readPredictions(config.predictions, examples), config.style, demosFor, finalAnswerPattern)
-    : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
-  // Once the budget refuses a call, no new example is started; the rest stay missing until a rerun.
-  let budgetReached = false;
-  const evaluate = async (example: Example) => {
-    const record = await evaluateOne(example);
-    if (record.error?.kind === 'budget') budgetReached = true;
-    return record;
-  };
+  try {
+    const evaluateOne = predictions
+      ? predictionsEvaluator(dataset.task, predictions.outputs, config.style, demosFor, finalAnswerPattern)
+      : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
+    // Once the budget refuses a call, no new example is started; the rest stay missing until a rerun.
+    let budgetReached = false;
+    const evaluate = async (example: Example) => {
+      const record = await evaluateOne(example);
+      if (record.error?.kind === 'budget') budgetReached = true;
+      return record;
+    };
 
-  const { records } = await runExamples({
-    examples,
-    evaluate,
-    runDir,
-    shouldStop: () => budgetReached,
-    concurrency: config.concurrency,
-    progressLabel: `eval ${dataset.task.name}`,
-    showProgress: options.showProgress,
-  });
-  const summary = {
-    ...summarizeRecords(records, examples.length, config.seed),
-    runDir: runDir.dir,
-    resumed: runDir.resumed,
-    task: dataset.task.name,
-    split: config.split,
-    model: config.model ?? null,
-  };
-  runDir.writeJson(SUMMARY_FILE, summary);
-  return { summary, records };
+    const { records } = await runExamples({
+      examples,
+      evaluate,
+      runDir,
+      shouldStop: () => budgetReached,
+      concurrency: config.concurrency,
+      progressLabel: `eval ${dataset.task.name}`,
+      showProgress: options.showProgress,
+    });
+    const summary = {
+      ...summarizeRecords(records, examples.length, config.seed),
+      runDir: runDir.dir,
+      resumed: runDir.resumed,
+      task: dataset.task.name,
+      split: config.split,
+      model: config.model ? redactSecrets(config.model) : null,
+    };
+    runDir.writeJson(SUMMARY_FILE, summary);
+    return { summary, records };
+  } finally {
+    runDir.release();
+  }
 }
 
 async function modelEvaluator(config: EvalJobConfig & { finalAnswerPattern?: RegExp }, dataset: Dataset, hub: ModelHub, demosFor: DemoProvider) {
@@ -171,14 +183,16 @@ async function demoProvider(dataset: Dataset, config: EvalJobConfig, hub: ModelH
 }
 
 /** `--predictions`: a JSONL of {index, output}; every evaluated example must have one. */
-function readPredictions(path: string, examples: Example[]): Map<number, string> {
-  let text: string;
+function readPredictions(path: string, examples: Example[]): { outputs: Map<number, string>; digest: string } {
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch {
     throw new InputError('cannot read predictions file', { file: path });
   }
+  const text = decodeUtf8(bytes, path);
   const outputs = new Map<number, string>();
+  const lineOf = new Map<number, number>();
   text.split('\n').forEach((line, i) => {
     if (!line.trim()) return;
     let row: unknown;
@@ -190,6 +204,11 @@ function readPredictions(path: string, examples: Example[]): Map<number, string>
     const record = row as { index?: unknown; output?: unknown };
     if (!Number.isInteger(record.index)) throw new InputError('missing or non-integer', { file: path, line: i + 1, field: 'index' });
     if (typeof record.output !== 'string') throw new InputError('missing or not a string', { file: path, line: i + 1, field: 'output' });
+    const firstLine = lineOf.get(record.index as number);
+    if (firstLine !== undefined) {
+      throw new InputError(`index ${record.index} appears twice (first on line ${firstLine}); keep one prediction per example`, { file: path, line: i + 1, field: 'index' });
+    }
+    lineOf.set(record.index as number, i + 1);
     outputs.set(record.index as number, record.output);
   });
   const missing = examples.filter((example) => !outputs.has(example.index)).map((example) => example.index);
@@ -199,5 +218,5 @@ function readPredictions(path: string, examples: Example[]): Map<number, string>
       { file: path },
     );
   }
-  return outputs;
+  return { outputs, digest: contentDigest(text) };
 }

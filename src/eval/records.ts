@@ -4,8 +4,8 @@ import type { ChatMessage, TokenUsage } from '../models/types.js';
 export interface ExampleRecord {
   index: number;
   id: string;
-  /** What the model was sent (the last stage's messages for two-stage prompting). */
-  prompt: ChatMessage[] | null;
+  /** What the model was sent (the last stage's messages for two-stage prompting; a raw text prompt for students). */
+  prompt: ChatMessage[] | string | null;
   /** Raw model output (for two-stage prompting: reasoning, then the answer stage's output). */
   output: string | null;
   /** First-stage reasoning for zero-shot chain-of-thought. */

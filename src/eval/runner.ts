@@ -1,7 +1,9 @@
 /**
- * Runs an example evaluator over examples with bounded concurrency, appending each finished record to
- * the run folder as it lands, so a killed run loses nothing and a restart only does what is left.
- * Examples whose call failed are tried again on resume (failures are never cached).
+ * The one example runner every evaluation goes through (`eval`, grimoire methods, `scale run`, distillation
+ * students): an example evaluator over examples with bounded concurrency, appending each finished record (with
+ * its usage and cost) to the run folder as it lands, so a killed run loses nothing and a restart only does what
+ * is left, matched by example index and id. Examples whose call failed are recorded as errors, never scored, and
+ * tried again on resume (failures are never cached).
  */
 import pLimit from 'p-limit';
 import type { Example } from '../data/types.js';
@@ -36,7 +38,8 @@ export async function runExamples(options: RunExamplesOptions): Promise<RunExamp
   const todo: Example[] = [];
   for (const example of examples) {
     const previous = runDir.existing.get(example.index);
-    if (previous && !previous.error) records.set(example.index, previous);
+    // Kept only when it answered this very example (same id) and its call did not fail.
+    if (previous && !previous.error && previous.id === example.id) records.set(example.index, previous);
     else todo.push(example);
   }
   const reused = records.size;

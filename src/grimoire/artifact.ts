@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { InputError } from '../util/errors.js';
 import type { GrimoireArtifact, GrimoireManifest } from './types.js';
 import { SAMPLER_NAMES } from './types.js';
+import { redactSecrets } from '../util/redact.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const RANKER_FILE = 'ranker.json';
@@ -87,14 +88,14 @@ export function writeGrimoire(dir: string, artifact: GrimoireArtifact): string {
   const checked = artifactSchema.parse(artifact);
   mkdirSync(dir, { recursive: true });
   const file = grimoireFileName(checked.id);
-  writeFileSync(join(dir, file), JSON.stringify(artifact, null, 2) + '\n');
+  writeFileSync(join(dir, file), redactSecrets(JSON.stringify(artifact, null, 2)) + '\n');
   return file;
 }
 
 export function writeManifest(dir: string, manifest: GrimoireManifest): void {
   manifestSchema.parse(manifest);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+  writeFileSync(join(dir, MANIFEST_FILE), redactSecrets(JSON.stringify(manifest, null, 2)) + '\n');
 }
 
 /** Reads a grimoire set folder, checking every file against its schema. */

@@ -8,6 +8,7 @@
 import { join, resolve } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import pLimit from 'p-limit';
+import { datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import type { Dataset, Example } from '../data/types.js';
@@ -165,6 +166,7 @@ export async function buildGrimoires(config: BuildConfig, hub: ModelHub, options
       command: 'grimoire build',
       version: VERSION,
       source: dataset.source,
+      datasetContent: datasetDigest(loaded),
       samplers: config.samplers,
       hardRatios: config.hardRatios,
       validationSize: validationIds?.length ?? null,

@@ -12,6 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import type { Dataset, Example } from '../data/types.js';
@@ -24,9 +25,10 @@ import type { ModelHub } from '../models/hub.js';
 import { openRunDir, runIdFor, SUMMARY_FILE } from '../runs/runDir.js';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
+import { formatPercent } from '../util/numberFormat.js';
 import { VERSION } from '../version.js';
 import { answerWithContext, DEFAULT_ANSWER_SETTINGS, type AnswerSettings } from './answer.js';
-import { GRIMOIRE_EVAL_KIND } from './evalResult.js';
+import { GRIMOIRE_EVAL_KIND, methodRunName, validationRunName, type DemoKind, type GrimoireEvalResult, type MethodResult } from './evalResult.js';
 import { RANKER_FILE, readGrimoireSet } from './artifact.js';
 import type { PromptContext } from './prompt.js';
 import { embedGrimoires, GrimoireRanker, mostSimilar, type TrainSettings, type ValidationAnswer } from './ranker.js';
@@ -34,7 +36,7 @@ import { loadTemplates } from './templates.js';
 import type { EvalMethod, GrimoireArtifact } from './types.js';
 
 export { EVAL_METHODS, type EvalMethod } from './types.js';
-export type DemoKind = 'random' | 'nearest';
+export type { DemoKind, GrimoireEvalResult, MethodResult } from './evalResult.js';
 
 export interface GrimoireEvalConfig {
   dataset: string;
@@ -63,43 +65,6 @@ export interface GrimoireEvalConfig {
   /** Also write the trained ranker into the grimoire set folder, for the library API. */
   saveRanker?: boolean;
   log?: (line: string) => void;
-}
-
-export interface MethodResult
-  extends Pick<RunSummary, 'n' | 'scored' | 'correct' | 'accuracy' | 'ci95' | 'invalid' | 'errors' | 'errorsByKind'> {
-  method: EvalMethod;
-  grimoire?: string;
-  demos?: DemoKind;
-  /** Dollars the weak model's calls cost for these examples. */
-  costUsd: number;
-  costPerQuestionUsd: number | null;
-  costPerCorrectUsd: number | null;
-  /** best-single and ranker: dollars spent answering validation to choose/train. */
-  selectionCostUsd?: number;
-  /** similarity and ranker: how often each grimoire was chosen. */
-  chosen?: Record<string, number>;
-  runDir: string;
-}
-
-export interface GrimoireEvalResult {
-  task: string;
-  split: string;
-  weak: string;
-  grimoireSet: string;
-  n: number;
-  validation: {
-    n: number;
-    source: 'manifest' | 'dataset' | 'held-out';
-    grimoires: { id: string; accuracy: number | null; scored: number }[];
-  } | null;
-  bestSingle: { grimoire: string; validationAccuracy: number | null } | null;
-  ranker: { file: string; validation: GrimoireRanker['saved']['validation'] } | null;
-  methods: MethodResult[];
-  runDir: string;
-  /** Failed calls over all runs, validation included (a rerun retries only them). */
-  errors: number;
-  /** Of those, failed validation answers (best-single and ranker are skipped when none was scored). */
-  validationErrors: number;
 }
 
 type RoutedRecord = ExampleRecord & { grimoire?: string };
@@ -131,6 +96,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
   const grimoires = set.grimoires;
   const common = {
     dataset: config.dataset,
+    datasetContent: datasetDigest(loaded),
     datasetOptions: config.datasetOptions ?? {},
     weak: config.weak,
     maxTokens: settings.maxTokens,
@@ -173,10 +139,10 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
     log(`${name}: ${summary.correct}/${summary.scored} correct${summary.errors ? `, ${summary.errors} failed` : ''}`);
     return { records, summary, dir: handle.dir };
   };
-  const grimoireRun = (g: GrimoireArtifact, split: string, items: Example[], prefix: string) => {
+  const grimoireRun = (g: GrimoireArtifact, split: string, items: Example[], name: string) => {
     // Records already on disk (resumed) are fed back to the memo, so other methods reuse them.
     const evaluate = (example: Example) => answerWith(g, example, split);
-    return run(`${prefix}/${g.id}`, split, items, evaluate, { grimoire: g.id, text: hashText(g.text) }).then((result) => {
+    return run(name, split, items, evaluate, { grimoire: g.id, text: hashText(g.text) }).then((result) => {
       for (const record of result.records) {
         const key = `${g.id}\u0000${split}\u0000${record.index}`;
         if (!memo.has(key) && !record.error) memo.set(key, Promise.resolve(record));
@@ -194,7 +160,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
   const validationRecords = new Map<string, ExampleRecord[]>();
   if (needsValidation) {
     if (!validation.length) throw new InputError('no validation examples to choose a grimoire on', { field: 'validation-size' });
-    const results = await Promise.all(grimoires.map((g) => grimoireRun(g, 'validation', validation, 'validation')));
+    const results = await Promise.all(grimoires.map((g) => grimoireRun(g, 'validation', validation, validationRunName(g.id))));
     const perGrimoire = grimoires.map((g, i) => {
       validationRecords.set(g.id, results[i]!.records);
       selectionCostUsd += results[i]!.summary.usage.costUsd;
@@ -209,7 +175,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
     });
     if (validationScored) {
       bestSingle = grimoires[bestIndex];
-      log(`best single grimoire on validation: ${bestSingle!.id} (${percent(perGrimoire[bestIndex]!.accuracy)})`);
+      log(`best single grimoire on validation: ${bestSingle!.id} (${formatPercent(perGrimoire[bestIndex]!.accuracy)})`);
     } else {
       log(`every validation answer failed (${validationErrors} calls): best-single and ranker are skipped; run the same command again to retry only the failures`);
     }
@@ -252,7 +218,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
     if (config.saveRanker) writeFileSync(join(set.dir, RANKER_FILE), JSON.stringify(ranker.toJSON()) + '\n');
     rankerInfo = { file, validation: ranker.saved.validation };
     const v = ranker.saved.validation;
-    log(`ranker: trained on ${v.fitQuestions} validation questions (best epoch ${v.bestEpoch}); on ${v.checkQuestions} held-back ones it routes to ${percent(v.checkRoutedAccuracy)} vs best single ${percent(v.checkBestSingleAccuracy)} (mode ${v.mode})`);
+    log(`ranker: trained on ${v.fitQuestions} validation questions (best epoch ${v.bestEpoch}); on ${v.checkQuestions} held-back ones it routes to ${formatPercent(v.checkRoutedAccuracy)} vs best single ${formatPercent(v.checkBestSingleAccuracy)} (mode ${v.mode})`);
   }
 
   // 4. The methods on the evaluated split.
@@ -279,7 +245,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
   const context = (c: PromptContext) => (example: Example) => answerWithContext(weak, task, example, c, settings);
 
   if (methods.includes('zero-shot')) {
-    row({ method: 'zero-shot' }, await run('zero-shot', split, examples, context({ kind: 'zero-shot' }), { method: 'zero-shot' }));
+    row({ method: 'zero-shot' }, await run(methodRunName({ method: 'zero-shot' }), split, examples, context({ kind: 'zero-shot' }), { method: 'zero-shot' }));
   }
   if (methods.includes('few-shot')) {
     for (const demos of config.fewShotDemos) {
@@ -294,12 +260,12 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
         answerWithContext(weak, task, example, { kind: 'examples', examples: await demosFor(example) }, settings);
       row(
         { method: 'few-shot', demos },
-        await run(`few-shot-${demos}`, split, examples, evaluate, { shots: config.shots, demos, embedder: demos === 'nearest' ? config.embedder : null }),
+        await run(methodRunName({ method: 'few-shot', demos }), split, examples, evaluate, { shots: config.shots, demos, embedder: demos === 'nearest' ? config.embedder : null }),
       );
     }
   }
   if (methods.includes('single')) {
-    const results = await Promise.all(grimoires.map((g) => grimoireRun(g, split, examples, 'single')));
+    const results = await Promise.all(grimoires.map((g) => grimoireRun(g, split, examples, methodRunName({ method: 'single', grimoire: g.id }))));
     results.forEach((result, i) => row({ method: 'single', grimoire: grimoires[i]!.id }, result));
   }
   if (methods.includes('best-single') && bestSingle) {
@@ -307,7 +273,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
     const evaluate = async (example: Example) => ({ ...(await answerWith(chosen, example, split)), grimoire: chosen.id });
     row(
       { method: 'best-single', grimoire: chosen.id, selectionCostUsd },
-      await run('best-single', split, examples, evaluate, { grimoire: chosen.id, text: hashText(chosen.text), validation: validation.map((e) => e.id) }),
+      await run(methodRunName({ method: 'best-single' }), split, examples, evaluate, { grimoire: chosen.id, text: hashText(chosen.text), validation: validation.map((e) => e.id) }),
     );
   }
   const routed = async (method: 'similarity' | 'ranker', pick: (example: Example) => GrimoireArtifact, identity: unknown, extra: Partial<MethodResult>) => {
@@ -316,7 +282,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
       const g = pick(example);
       return { ...(await answerWith(g, example, split)), grimoire: g.id };
     };
-    const result = await run(method, split, examples, evaluate, identity);
+    const result = await run(methodRunName({ method }), split, examples, evaluate, identity);
     for (const record of result.records as RoutedRecord[]) if (record.grimoire) chosen[record.grimoire] = (chosen[record.grimoire] ?? 0) + 1;
     row({ method, ...extra, chosen }, result);
   };
@@ -381,8 +347,4 @@ function splitValidation(
 
 function hashText(text: string): string {
   return sha256Hex(text).slice(0, 16);
-}
-
-function percent(value: number | null | undefined): string {
-  return value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`;
 }

@@ -28,6 +28,7 @@ import { Pricer, type PriceTable } from './pricing.js';
 import { descriptorOf, type ModelSpec, type ProviderName } from './registry.js';
 import { parseModelSpec } from './spec.js';
 import type { CallRecord, LanguageModel } from './types.js';
+import { registerSecret } from '../util/redact.js';
 import { UsageTracker } from './usage.js';
 
 export type { ProviderContext } from './core/descriptor.js';
@@ -104,6 +105,7 @@ export class ModelHub {
 
   constructor(options: ModelHubOptions = {}) {
     this.options = options;
+    registerSecret(options.apiKey); // never written anywhere, even when an upstream error echoes it
     this.env = options.env ?? process.env;
     this.pricer = new Pricer(options.prices ?? {}, { warn: options.warn });
     this.budget = options.budgetUsd !== undefined ? new BudgetLedger(options.budgetUsd) : undefined;

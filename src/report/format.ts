@@ -1,12 +1,7 @@
 /** Number formats shared by the HTML and Markdown renderings of reports. */
+import { formatValue, type ValueFormat } from '../util/numberFormat.js';
 
-export function formatPercent(value: number | null | undefined, digits = 1): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '—' : `${(value * 100).toFixed(digits)}%`;
-}
-
-export function formatDecimal(value: number | null | undefined, digits = 4): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
-}
+export { formatDecimal, formatEstimate, formatPercent, formatValue, type ValueFormat } from '../util/numberFormat.js';
 
 /** Dollars with enough digits to show small per-call costs. */
 export function formatUsd(value: number | null | undefined): string {
@@ -23,23 +18,6 @@ export function formatInt(value: number | null | undefined): string {
 export function formatPValue(p: number | null | undefined): string {
   if (p === null || p === undefined || !Number.isFinite(p)) return '—';
   return p < 0.0001 ? '<0.0001' : p.toFixed(4);
-}
-
-export type ValueFormat = 'percent' | 'decimal';
-
-export function formatValue(value: number | null | undefined, format: ValueFormat): string {
-  return format === 'percent' ? formatPercent(value) : formatDecimal(value);
-}
-
-/** "78.0% [72.0%, 83.5%]": an estimate with its 95% confidence interval. */
-export function formatEstimate(
-  value: number | null | undefined,
-  ci95: readonly [number, number] | null | undefined,
-  format: ValueFormat = 'percent',
-): string {
-  const point = formatValue(value, format);
-  if (!ci95 || value === null || value === undefined) return point;
-  return `${point} [${formatValue(ci95[0], format)}, ${formatValue(ci95[1], format)}]`;
 }
 
 /** A signed difference with its CI, e.g. "+4.5% [-1.0%, +10.0%]". */

@@ -6,13 +6,10 @@
  * grimoire used, cost and token totals, the resolved configuration and the versions. Everything is
  * read from the files the command wrote (no model call).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { ExampleRecord } from '../eval/records.js';
-import type { GrimoireEvalResult, MethodResult } from '../grimoire/evaluate.js';
-import { GRIMOIRE_EVAL_KIND, methodLabel, methodRunDir, readGrimoireEvalResult } from '../grimoire/evalResult.js';
-import { CONFIG_FILE, SUMMARY_FILE } from '../runs/runDir.js';
-import { InputError } from '../util/errors.js';
+import { GRIMOIRE_EVAL, methodLabel, type GrimoireEvalConfig, type GrimoireEvalResult, type MethodResult } from '../grimoire/evalResult.js';
+import { readResult } from '../runs/resultContract.js';
 import { VERSION } from '../version.js';
 import { estimateBarsSpec, renderChartSvg } from './charts.js';
 import { compareAgainst, comparisonTable, disagreementsHtml, type RunRef } from './comparison.js';
@@ -26,13 +23,6 @@ import { writeReportFiles, type ReportOptions, type WrittenReportFiles } from '.
 import { estimateCell, tableHtml, tableMarkdown, type Table } from './table.js';
 import { usageTotals, type UsageTotals } from './totals.js';
 
-interface RootConfig {
-  identity?: { kind?: string; seed?: number; validation?: string[] };
-  command?: string;
-  version?: string;
-  config?: Record<string, unknown>;
-}
-
 interface MethodEntry {
   row: MethodResult;
   run: EvalRun;
@@ -41,37 +31,26 @@ interface MethodEntry {
   name: string;
 }
 
-export interface GrimoireEvalFolder {
+export interface GrimoireEvalReportInput {
   dir: string;
-  config: RootConfig;
+  config: GrimoireEvalConfig;
   result: GrimoireEvalResult;
   methods: MethodEntry[];
   /** Answers on validation per grimoire (used to choose the best single and train the ranker). */
   validationRuns: EvalRun[];
 }
 
-export function loadGrimoireEval(dir: string): GrimoireEvalFolder {
-  const root = resolve(dir);
-  const configPath = join(root, CONFIG_FILE);
-  const summaryPath = join(root, SUMMARY_FILE);
-  if (!existsSync(configPath) || !existsSync(summaryPath)) {
-    throw new InputError(`not a grimoire eval root (needs ${CONFIG_FILE} and ${SUMMARY_FILE} written by \`apprentice grimoire eval\`)`, { file: root });
-  }
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as RootConfig;
-  if (config.identity?.kind !== GRIMOIRE_EVAL_KIND) throw new InputError('not a grimoire eval root', { file: configPath });
-  const result = readGrimoireEvalResult(summaryPath);
-  const seed = config.identity.seed ?? 0;
-  const methods = result.methods.map((row, i) => ({
-    row,
-    run: loadEvalRun(methodRunDir(root, result, row), { seed }),
-    key: `m${i + 1}`,
-    name: methodLabel(row),
-  }));
-  const validationRuns = (result.validation?.grimoires ?? [])
-    .map((g) => join(root, 'validation', g.id))
-    .filter((folder) => existsSync(join(folder, CONFIG_FILE)))
-    .map((folder) => loadEvalRun(folder, { seed }));
-  return { dir: root, config, result, methods, validationRuns };
+/** The root read through its contract, with every method's and validation grimoire's run. */
+export function loadGrimoireEval(dir: string): GrimoireEvalReportInput {
+  const folder = readResult(GRIMOIRE_EVAL, resolve(dir));
+  const seed = folder.config.identity?.seed ?? 0;
+  return {
+    dir: folder.dir,
+    config: folder.config,
+    result: folder.result,
+    methods: folder.methods.map((m, i) => ({ row: m.row, run: loadEvalRun(m.dir, { seed }), key: `m${i + 1}`, name: methodLabel(m.row) })),
+    validationRuns: folder.validation.flatMap((v) => (v.dir ? [loadEvalRun(v.dir, { seed })] : [])),
+  };
 }
 
 function resultsTable(methods: readonly MethodEntry[]): Table<MethodEntry> {
@@ -96,7 +75,7 @@ function resultsTable(methods: readonly MethodEntry[]): Table<MethodEntry> {
   };
 }
 
-function validationTable(folder: GrimoireEvalFolder): Table<{ id: string; accuracy: number | null; scored: number }> | undefined {
+function validationTable(folder: GrimoireEvalReportInput): Table<{ id: string; accuracy: number | null; scored: number }> | undefined {
   const validation = folder.result.validation;
   if (!validation) return undefined;
   const best = folder.result.bestSingle?.grimoire;
@@ -113,7 +92,7 @@ function validationTable(folder: GrimoireEvalFolder): Table<{ id: string; accura
 }
 
 /** Test examples that were also validation examples: must be none. */
-function testValidationOverlap(folder: GrimoireEvalFolder): { checked: number; overlap: number } | undefined {
+function testValidationOverlap(folder: GrimoireEvalReportInput): { checked: number; overlap: number } | undefined {
   const validation = folder.config.identity?.validation;
   if (!validation) return undefined;
   const ids = new Set(validation);
@@ -121,7 +100,7 @@ function testValidationOverlap(folder: GrimoireEvalFolder): { checked: number; o
   return { checked: testIds.size, overlap: [...testIds].filter((id) => ids.has(id)).length };
 }
 
-function selectionLines(folder: GrimoireEvalFolder): string[] {
+function selectionLines(folder: GrimoireEvalReportInput): string[] {
   const { result } = folder;
   const lines: string[] = [];
   if (result.validation) {
@@ -202,7 +181,7 @@ function exampleViews(m: MethodEntry): ExampleView[] {
   });
 }
 
-function totalsOf(folder: GrimoireEvalFolder): { test: UsageTotals; validation: UsageTotals; all: UsageTotals } {
+function totalsOf(folder: GrimoireEvalReportInput): { test: UsageTotals; validation: UsageTotals; all: UsageTotals } {
   const test = usageTotals(folder.methods.map((m) => m.run.summary.usage));
   const validation = usageTotals(folder.validationRuns.map((run) => run.summary.usage));
   return { test, validation, all: usageTotals([test, validation]) };
@@ -212,7 +191,7 @@ function totalsLine(label: string, totals: UsageTotals): string {
   return `${label}: ${formatInt(totals.promptTokens)} prompt + ${formatInt(totals.completionTokens)} completion tokens, ${formatUsd(totals.costUsd)}`;
 }
 
-export async function buildGrimoireReport(folder: GrimoireEvalFolder, options: ReportOptions = {}): Promise<{ html: string; markdown: string }> {
+export async function buildGrimoireReport(folder: GrimoireEvalReportInput, options: ReportOptions = {}): Promise<{ html: string; markdown: string }> {
   const { result } = folder;
   const title = options.title ?? `Grimoire evaluation: ${result.task} (${result.split}, ${result.n} examples), weak model ${result.weak}`;
   const generatedAt = (options.generatedAt ?? new Date()).toISOString();

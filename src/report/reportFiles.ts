@@ -1,6 +1,7 @@
 /** What every report writer takes, and the one place report.html and report.md are written. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { redactSecrets } from '../util/redact.js';
 
 export const REPORT_HTML = 'report.html';
 export const REPORT_MARKDOWN = 'report.md';
@@ -25,7 +26,19 @@ export function writeReportFiles(outDir: string, report: { html: string; markdow
   mkdirSync(dir, { recursive: true });
   const htmlPath = join(dir, REPORT_HTML);
   const markdownPath = join(dir, REPORT_MARKDOWN);
-  writeFileSync(htmlPath, report.html);
-  writeFileSync(markdownPath, report.markdown);
+  writeFileSync(htmlPath, redactSecrets(report.html));
+  writeFileSync(markdownPath, redactSecrets(report.markdown));
   return { htmlPath, markdownPath };
+}
+
+export interface WrittenChartReport extends WrittenReportFiles {
+  svgPath: string;
+}
+
+/** report.html, report.md and the report's chart as an SVG file of its own (`svgName`), into `outDir`. */
+export function writeReportWithChart(outDir: string, report: { html: string; markdown: string; svg: string }, svgName: string): WrittenChartReport {
+  const written = writeReportFiles(outDir, report);
+  const svgPath = join(resolve(outDir), svgName);
+  writeFileSync(svgPath, report.svg);
+  return { ...written, svgPath };
 }

@@ -4,10 +4,12 @@
  * Opening an existing folder with the same identity resumes it; a different identity is refused,
  * so two different experiments never mix their records.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
+import { redactSecrets } from '../util/redact.js';
+import { LOCK_FILE, lockRunDir, type RunLock } from './lock.js';
 
 export const CONFIG_FILE = 'config.json';
 export const RECORDS_FILE = 'records.jsonl';
@@ -26,6 +28,11 @@ export interface RunDirHandle<T extends IndexedRecord> {
   readonly existing: ReadonlyMap<number, T>;
   append(record: T): void;
   writeJson(name: string, value: unknown): void;
+  /**
+   * Ends this writer's hold on the folder (the lock; a folder this run created is removed when it
+   * holds nothing but config.json). Done at process exit for handles not released earlier.
+   */
+  release(): void;
 }
 
 export interface OpenRunDirOptions {
@@ -33,47 +40,101 @@ export interface OpenRunDirOptions {
   identity: unknown;
   /** Written for people (command, version, full configuration); not compared. */
   resolved: unknown;
+  /** File names when a pipeline's layout names them otherwise (a distillation cell: cell.json, test.jsonl). */
+  configFile?: string;
+  recordsFile?: string;
 }
 
 /** `<prefix>-<12 hex of the identity hash>`, with the prefix made safe for a folder name. */
 export function runIdFor(prefix: string, identity: unknown): string {
-  const safe = prefix
+  const safe = redactSecrets(prefix)
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/-+/g, '-')
     .replace(/^-|-$/g, '')
     .slice(0, 80);
-  return `${safe}-${sha256Hex(canonicalJson(identity)).slice(0, 12)}`;
+  return `${safe}-${sha256Hex(redactSecrets(canonicalJson(identity))).slice(0, 12)}`;
 }
 
 export function openRunDir<T extends IndexedRecord>(dir: string, options: OpenRunDirOptions): RunDirHandle<T> {
+  checkFolderPath(dir);
+  const created = !existsSync(dir);
   mkdirSync(dir, { recursive: true });
-  const configPath = join(dir, CONFIG_FILE);
-  const recordsPath = join(dir, RECORDS_FILE);
-  const identityText = canonicalJson(options.identity);
+  const lock = lockRunDir(dir);
+  try {
+    return openLocked<T>(dir, options, created, lock);
+  } catch (error) {
+    releaseRunDir(dir, created, lock);
+    throw error;
+  }
+}
+
+function openLocked<T extends IndexedRecord>(dir: string, options: OpenRunDirOptions, created: boolean, lock: RunLock): RunDirHandle<T> {
+  const configPath = join(dir, options.configFile ?? CONFIG_FILE);
+  const recordsPath = join(dir, options.recordsFile ?? RECORDS_FILE);
+  // Compared as written: without secrets (a base URL's password, an API key), like every file here.
+  const identityText = redactSecrets(canonicalJson(options.identity));
   if (existsSync(configPath)) {
     const previous = readJsonFile(configPath) as { identity?: unknown };
-    if (canonicalJson(previous.identity ?? null) !== identityText) {
+    if (redactSecrets(canonicalJson(previous.identity ?? null)) !== identityText) {
       throw new InputError(
-        'this run folder holds a different run (other dataset, examples, model or settings); choose another --run-dir or remove it',
+        `this run folder holds a different run (${identityChanges(previous.identity, options.identity)}); choose another --run-dir or remove it`,
         { file: configPath },
       );
     }
   } else {
-    writeFileSync(configPath, JSON.stringify({ identity: options.identity, ...asObject(options.resolved) }, null, 2) + '\n');
+    writeFileSync(configPath, redactSecrets(JSON.stringify({ identity: options.identity, ...asObject(options.resolved) }, null, 2)) + '\n');
   }
   const existing = existsSync(recordsPath) ? readRecords<T>(recordsPath) : new Map<number, T>();
   dropUnfinishedLastLine(recordsPath);
+  if (created) createdNow.set(dir, lock);
   return {
     dir,
     resumed: existing.size > 0,
     existing,
     append(record) {
-      appendFileSync(recordsPath, JSON.stringify(record) + '\n');
+      appendFileSync(recordsPath, redactSecrets(JSON.stringify(record)) + '\n');
     },
     writeJson(name, value) {
-      writeFileSync(join(dir, name), JSON.stringify(value, null, 2) + '\n');
+      writeFileSync(join(dir, name), redactSecrets(JSON.stringify(value, null, 2)) + '\n');
+    },
+    release() {
+      createdNow.delete(dir);
+      releaseRunDir(dir, created, lock);
     },
   };
+}
+
+/** Folders this process created, cleaned at exit if a failure left them with nothing but config.json. */
+const createdNow = new Map<string, RunLock>();
+process.on('exit', () => {
+  for (const [dir, lock] of createdNow) releaseRunDir(dir, true, lock);
+});
+
+function releaseRunDir(dir: string, created: boolean, lock: RunLock): void {
+  lock.release();
+  if (!created) return;
+  try {
+    const left = readdirSync(dir).filter((name) => name !== LOCK_FILE);
+    if (left.every((name) => name === CONFIG_FILE)) rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // Already gone, or unreadable: nothing to clean.
+  }
+}
+
+/** A run folder path that is a file (or under one) gets a clear message instead of ENOTDIR/EEXIST. */
+function checkFolderPath(dir: string): void {
+  let path = resolve(dir);
+  for (;;) {
+    if (existsSync(path)) {
+      if (!statSync(path).isDirectory()) {
+        throw new InputError(path === resolve(dir) ? 'the run folder path is a file; choose another --run-dir or --runs' : `cannot make the run folder ${dir}: this is a file, not a folder`, { file: path });
+      }
+      return;
+    }
+    const parent = dirname(path);
+    if (parent === path) return;
+    path = parent;
+  }
 }
 
 /**
@@ -113,6 +174,23 @@ function dropUnfinishedLastLine(path: string): void {
   const text = readFileSync(path, 'utf8');
   if (!text || text.endsWith('\n')) return;
   writeFileSync(path, text.slice(0, text.lastIndexOf('\n') + 1));
+}
+
+/**
+ * What differs between two identities, in words: "dataset content changed" for a `<what>Content`
+ * digest, else "<field> changed".
+ */
+export function identityChanges(before: unknown, after: unknown): string {
+  const was = asObject(before ?? {});
+  const now = asObject(after ?? {});
+  const changed = [...new Set([...Object.keys(was), ...Object.keys(now)])]
+    .filter((key) => canonicalJson(was[key] ?? null) !== canonicalJson(now[key] ?? null))
+    .map((key) => {
+      if (!key.endsWith('Content')) return `${key} changed`;
+      const what = key.slice(0, -'Content'.length);
+      return key in was ? `${what} content changed` : `${what} content not recorded (a folder from an older version)`;
+    });
+  return changed.length ? changed.join(', ') : 'other settings';
 }
 
 function readJsonFile(path: string): unknown {

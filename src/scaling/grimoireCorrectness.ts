@@ -7,10 +7,11 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { isPlainObject, readText } from '../data/readers.js';
+import { readText } from '../data/readers.js';
 import { wilsonInterval } from '../eval/stats.js';
 import { InputError } from '../util/errors.js';
 import type { ScoreRow } from './scoreRow.js';
+import { isObject } from '../util/isObject.js';
 
 export interface GrimoireModel {
   name: string;
@@ -82,10 +83,10 @@ async function readLabelCounts(tasksFile: string): Promise<Map<string, number>> 
   } catch (error) {
     throw new InputError(`invalid JSON: ${(error as Error).message}`, { file: tasksFile });
   }
-  if (!isPlainObject(value)) throw new InputError('expected an object of tasks', { file: tasksFile });
+  if (!isObject(value)) throw new InputError('expected an object of tasks', { file: tasksFile });
   const counts = new Map<string, number>();
   for (const [task, entry] of Object.entries(value)) {
-    const labels = isPlainObject(entry) ? entry.labels : undefined;
+    const labels = isObject(entry) ? entry.labels : undefined;
     if (!Array.isArray(labels) || labels.length < 2) {
       throw new InputError('expected a list of at least two labels', { file: tasksFile, field: `${task}.labels` });
     }
@@ -117,7 +118,7 @@ async function readCorrectness(file: string): Promise<{ easy: number; hard: numb
     if (error instanceof InputError) throw error;
     throw new InputError(`invalid JSON: ${(error as Error).message}`, { file });
   }
-  if (!isPlainObject(value)) throw new InputError('expected an object {easy: [...], hard: [...]}', { file });
+  if (!isObject(value)) throw new InputError('expected an object {easy: [...], hard: [...]}', { file });
   for (const field of ['easy', 'hard'] as const) {
     if (!Array.isArray(value[field])) throw new InputError('expected a list of samples', { file, field });
   }

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { SCORE_COLUMNS, type ScoreRow } from './scoreRow.js';
+import { redactSecrets } from '../util/redact.js';
 
 type Column = (typeof SCORE_COLUMNS)[number];
 
@@ -14,7 +15,7 @@ export async function writeScoreRows(file: string, rows: readonly ScoreRow[]): P
   await mkdir(dirname(file), { recursive: true });
   const records = rows.map(toRecord);
   const body = extension === '.csv' ? toCsv(records) : JSON.stringify(records, null, 2) + '\n';
-  await writeFile(file, body);
+  await writeFile(file, redactSecrets(body));
 }
 
 function toRecord(row: ScoreRow): Partial<Record<Column, string | number | boolean>> {

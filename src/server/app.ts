@@ -34,6 +34,7 @@ import type {
   TokenUsage,
 } from '../models/types.js';
 import { VERSION } from '../version.js';
+import { addAccessControl, isLoopbackHost, LOOPBACK_HOSTS } from './access.js';
 import { ApiError, toApiError } from './errors.js';
 import { chatCompletionSchema, completionSchema, type ChatCompletionBody, type CompletionBody } from './schemas.js';
 import type { RequestRouter, RoutedRequest } from './target.js';
@@ -47,6 +48,10 @@ export interface ApiServerOptions {
   bodyLimit?: number;
   /** Rewrites each generation request before `model` sees it (default: as is). */
   route?: RequestRouter;
+  /** Host names accepted in the Host header (default: loopback names); null accepts any. */
+  allowedHosts?: readonly string[] | null;
+  /** Bearer token every request must carry (`--server-key`). */
+  serverKey?: string;
 }
 
 /** OpenAI's default max_tokens for /v1/completions. */
@@ -196,6 +201,11 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   const route: RequestRouter = options.route ?? (async (request) => ({ request }));
   const created = nowSeconds();
   const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024 });
+  addAccessControl(app, {
+    allowedHosts: options.allowedHosts === undefined ? LOOPBACK_HOSTS : options.allowedHosts,
+    serverKey: options.serverKey,
+    errorBody: (message, code) => new ApiError(code === 'invalid_api_key' ? 401 : 403, message, { code }).body(),
+  });
 
   app.setErrorHandler((error, _request, reply) => {
     const apiError = toApiError(error);
@@ -350,10 +360,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts listening; host defaults to 127.0.0.1 (loopback only), port 0 picks a free one. */
+/**
+ * Starts listening; host defaults to 127.0.0.1 (loopback only: only loopback Host names are then
+ * accepted), port 0 picks a free one.
+ */
 export async function startApiServer(options: ApiServerOptions & { host?: string; port?: number }): Promise<RunningServer> {
-  const app = await createApiServer(options);
   const host = options.host ?? '127.0.0.1';
+  const allowedHosts = options.allowedHosts !== undefined ? options.allowedHosts : isLoopbackHost(host) ? LOOPBACK_HOSTS : null;
+  const app = await createApiServer({ ...options, allowedHosts });
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);

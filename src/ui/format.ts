@@ -1,6 +1,8 @@
 import type { Estimate } from '../server/dashboard/api';
 
-export const percent = (value: number | null | undefined, digits = 1) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(digits)}%`);
+import { formatPercent as percent } from '../util/numberFormat';
+
+export { percent };
 
 export function estimate(value: Estimate | null): string {
   if (!value) return '—';

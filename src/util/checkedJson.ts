@@ -3,6 +3,7 @@
  * value returned is the parsed JSON itself, so fields the schema does not check are kept.
  */
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { z } from 'zod';
 import { InputError } from './errors.js';
 
@@ -33,4 +34,16 @@ export function readChecked<T>(schema: z.ZodType, file: string, what: string): T
   const checked = parseChecked<T>(schema, text);
   if (!checked.ok) throw new InputError(`not ${what} (${checked.problem})`, { file });
   return checked.value;
+}
+
+/** A file checked without throwing: the value, or `<file name> is not <what> (<what is wrong>)`. */
+export function checkFile<T>(schema: z.ZodType, file: string, what: string): Checked<T> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return { ok: false, problem: `cannot read ${basename(file)}: ${(error as Error).message}` };
+  }
+  const checked = parseChecked<T>(schema, text);
+  return checked.ok ? checked : { ok: false, problem: `${basename(file)} is not ${what} (${checked.problem})` };
 }

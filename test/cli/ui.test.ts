@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/runCli.js';
 import { startListeningCli } from '../support/serveCli.js';
 
 const startDashboard = (args: string[]) => startListeningCli(['ui', ...args], /at (http:\/\/\S+?)\/\n/);
@@ -20,18 +21,23 @@ function fixture() {
 interface Scaling {
   sources: { kind: string; tasks: { task: string }[] }[];
 }
-const scalingTasks = async (url: string) =>
-  ((await (await fetch(`${url}/api/scaling`)).json()) as Scaling).sources.flatMap((source) => source.tasks.map((task) => task.task)).sort();
+const scalingTasks = async (url: string, headers: Record<string, string> = {}) =>
+  ((await (await fetch(`${url}/api/scaling`, { headers })).json()) as Scaling).sources.flatMap((source) => source.tasks.map((task) => task.task)).sort();
 
 describe('apprentice ui', () => {
-  it('adds every --scores file to the scaling page, and warns when it listens beyond this machine', async () => {
+  it('adds every --scores file to the scaling page; beyond this machine it needs --server-key, and then the key', async () => {
     const { dir, a, b } = fixture();
-    const dashboard = await startDashboard(['--runs', dir, '--port', '0', '--host', '0.0.0.0', '--scores', a, b]);
+    const refused = await runCli(['ui', '--runs', dir, '--port', '0', '--host', '0.0.0.0']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/listening on 0\.0\.0\.0 would let anyone .*--server-key/);
+    const key = 'a-dashboard-key-0123456789';
+    const dashboard = await startDashboard(['--runs', dir, '--port', '0', '--host', '0.0.0.0', '--server-key', key, '--scores', a, b]);
     try {
-      expect(await scalingTasks(dashboard.baseURL)).toEqual(['alpha', 'beta']);
+      expect((await fetch(`${dashboard.baseURL}/api/scaling`)).status).toBe(401);
+      expect(await scalingTasks(dashboard.baseURL, { authorization: `Bearer ${key}` })).toEqual(['alpha', 'beta']);
     } finally {
       const exit = await dashboard.stop();
-      expect(exit.stderr).toMatch(/warning: listening on 0\.0\.0\.0 without authentication/);
+      expect(exit.stderr).toBe('');
     }
   });
 

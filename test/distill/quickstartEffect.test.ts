@@ -8,15 +8,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSweepResults } from '../../src/distill/sweepResults.js';
+import { DISTILL_SWEEP } from '../../src/distill/sweepResults.js';
 import { QUICKSTART_SCALES, runQuickstart } from '../../src/distill/quickstart.js';
+import { readResult } from '../../src/runs/resultContract.js';
 
 describe('quickstart headline effect', () => {
   it('the CoT student is above chance and above standard fine-tuning, with the interval excluding zero', async () => {
     const out = mkdtempSync(join(tmpdir(), 'apprentice-quickstart-effect-'));
     const scale = { ...QUICKSTART_SCALES.default, methods: ['standard-ft' as const, 'cot-zero-shot-cot' as const] };
     const result = await runQuickstart({ out, scale, scaleName: 'default (headline methods only)' });
-    const results = readSweepResults(result.report.results);
+    const results = readResult(DISTILL_SWEEP, result.out);
     expect(scale.seeds.length).toBeGreaterThanOrEqual(3);
     const chance = results.chance!;
     expect(chance).toBeTruthy();

@@ -12,7 +12,9 @@ import { buildTrainingData } from '../../src/distill/builders.js';
 import { genericAbility } from '../../src/distill/generic.js';
 import { goldRecord, goldRecords } from '../../src/distill/goldRecords.js';
 import { cellDir, holdOutRecords, runSweep, studentPrompt, sweepPoints, type CellResult, type SweepConfig } from '../../src/distill/sweep.js';
-import { verdictOf, writeSweepReport, type GenericSection } from '../../src/distill/sweepReport.js';
+import type { GenericSection } from '../../src/distill/sweepResults.js';
+import { concludeSweep, verdictOf } from '../../src/distill/verdict.js';
+import { writeSweepReport } from '../../src/report/sweepReport.js';
 import { ModelHub } from '../../src/models/hub.js';
 
 const SPEC = 'synthetic:steps=1,digits=1,distractors=0,seed=4,train=24,validation=6,test=6';
@@ -113,7 +115,7 @@ describe('runSweep', () => {
 
     const points = sweepPoints(first);
     expect(points).toHaveLength(4);
-    const report = await writeSweepReport(out, {
+    const concluded = concludeSweep(out, {
       title: 'test <report>',
       dataset: SPEC,
       teacherName: 'gold',
@@ -123,10 +125,11 @@ describe('runSweep', () => {
       testSize: 6,
       settings: {},
     });
-    const html = readFileSync(report.html, 'utf8');
+    const report = { ...(await writeSweepReport(out)), results: concluded.results };
+    const html = readFileSync(report.htmlPath, 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('test &lt;report&gt;');
-    expect(readFileSync(report.markdown, 'utf8')).toContain('data-efficiency.svg');
+    expect(readFileSync(report.markdownPath, 'utf8')).toContain('data-efficiency.svg');
     const results = JSON.parse(readFileSync(report.results, 'utf8')) as { points: unknown[]; cells: { correctFlags?: unknown }[]; verdict: string[] };
     expect(results.points).toHaveLength(4);
     expect(results.cells[0]!.correctFlags).toBeUndefined();

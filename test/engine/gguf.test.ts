@@ -15,9 +15,9 @@ import {
 import {
   llamaTensorShapes,
   llamaToGguf,
-  permuteRotaryHalfToInterleaved,
   type LlamaConfig,
 } from '../../src/engine/formats/llamaGguf.js';
+import { convertRotaryLayout } from '../../src/engine/rotaryLayout.js';
 import { tinyTokenizer, tinyWeights } from '../support/tinyGguf.js';
 
 const ALL_TYPES: Record<string, GgufValue> = {
@@ -241,10 +241,13 @@ describe('Llama GGUF export', () => {
 
     // Rotate-half: within a head of size 4, rows [0 1 | 2 3] become [0 2 1 3].
     const w = Float32Array.from([0, 1, 2, 3, 10, 11, 12, 13]); // 2 heads x 4 rows, row length 1
-    expect(Array.from(permuteRotaryHalfToInterleaved(w, 2, 1))).toEqual([0, 2, 1, 3, 10, 12, 11, 13]);
+    const toInterleaved = (name: string, data: Float32Array, headDim: number) =>
+      convertRotaryLayout(new Map([[name, data]]), { ...config, headDim }, 'half', 'interleaved').get(name)!;
+    expect(Array.from(toInterleaved('blk.0.attn_q.bias', w, 4))).toEqual([0, 2, 1, 3, 10, 12, 11, 13]);
+    expect(Array.from(convertRotaryLayout(new Map([['b.attn_k.bias', toInterleaved('blk.0.attn_q.bias', w, 4)]]), { ...config, headDim: 4 }, 'interleaved', 'half').get('b.attn_k.bias')!)).toEqual(Array.from(w));
     const half = parseGguf(encodeGguf(llamaToGguf({ config, weights, tokenizer, rotary: 'half' })));
     const q = half.tensors.find((t) => t.name === 'blk.0.attn_q.weight')?.data;
-    expect(Array.from(q ?? [])).toEqual(Array.from(permuteRotaryHalfToInterleaved(weights.get('blk.0.attn_q.weight')!, 4, 16)));
+    expect(Array.from(q ?? [])).toEqual(Array.from(toInterleaved('blk.0.attn_q.weight', weights.get('blk.0.attn_q.weight')!, 4)));
   });
 
   it('names a missing or misshapen weight', () => {

@@ -190,8 +190,8 @@ describe('checkpoints', () => {
       const savedQ = raw.tensors.get('model.layers.0.self_attn.q_proj.weight')?.data as Float32Array;
       expect([...savedQ.subarray(4 * 32, 5 * 32)]).toEqual([...q.subarray(1 * 32, 2 * 32)]);
       const back = await loadCheckpoint(dir);
-      expect(back.config).toEqual(config);
-      expect(back.info).toEqual({ seed: 11 });
+      expect(back.config).toEqual({ ...config, architecture: 'llama', headDim: 8 });
+      expect(back.info).toEqual({ seed: 11, tokenizer: 'bpe' });
       expect(back.tokenizer.encode('Tom has 12 apples')).toEqual(tokenizer.encode('Tom has 12 apples'));
       for (const [name, data] of weights) expect([...(back.weights.get(name) ?? [])], name).toEqual([...data]);
       model.dispose();

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchIndices, evaluate, learningRateAt, loadModel, tokenLossWeights, train, type TrainOptions } from '../../src/engine/train.js';
+import { decodeSafetensors } from '../../src/engine/formats/safetensors.js';
+import { batchIndices, evaluate, learningRateAt, loadModel, tokenLossWeights, train, TrainingDivergedError, type TrainOptions } from '../../src/engine/train.js';
 import { encodeExample, holdOut, readTrainingExamples, type TrainingExample } from '../../src/engine/trainingData.js';
 import { InputError } from '../../src/util/errors.js';
 import { toyExamples } from './toy.js';
@@ -48,7 +49,8 @@ describe('training', () => {
     await expect(
       train(base('killed', { onEvent: (e) => { if (e.type === 'step' && e.step === 9) throw new Error('killed'); } })),
     ).rejects.toThrow('killed');
-    const resumed = await train(base('killed', { resume: true }));
+    // No resume flag: the same run's state is continued by default.
+    const resumed = await train(base('killed'));
     expect(resumed.resumedFrom).toBe(8);
     expect(resumed.steps).toBe(12);
     const whole = await readFile(join(dir, 'whole', 'model.safetensors'));
@@ -57,6 +59,36 @@ describe('training', () => {
     // A finished run resumed again does nothing; a different run in the same folder is refused.
     expect((await train(base('killed', { resume: true }))).resumedFrom).toBe(12);
     await expect(train(base('killed', { resume: true, seed: 6 }))).rejects.toThrow(InputError);
+    await expect(train(base('killed', { seed: 6 }))).rejects.toThrow(/--restart/);
+    // --restart discards the state and starts over.
+    const again = await train(base('killed', { restart: true, steps: 4, evalEvery: 4 }));
+    expect(again.resumedFrom).toBe(0);
+    expect(again.steps).toBe(4);
+  });
+
+  it('names the file when training/state.json is garbage', async () => {
+    await train(base('garbage', { steps: 4, evalEvery: 4 }));
+    const file = join(dir, 'garbage', 'training', 'state.json');
+    await writeFile(file, '{"identity": "x", "step": ');
+    await expect(train(base('garbage', { steps: 4, evalEvery: 4 }))).rejects.toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the training state is not valid JSON`));
+    await writeFile(file, JSON.stringify({ identity: 'x', step: 'three' }));
+    await expect(train(base('garbage', { steps: 4, evalEvery: 4 }))).rejects.toThrow(/state\.json, field "step": expected a number/);
+  });
+
+  it('stops on a non-finite loss with TrainingDivergedError, keeping the last good checkpoint and state', async () => {
+    const out = 'diverged';
+    await train(base(out, { steps: 4, evalEvery: 4 }));
+    const before = await readFile(join(dir, out, 'model.safetensors'));
+    const stateBefore = await readFile(join(dir, out, 'training', 'state.json'), 'utf8');
+    // A learning rate of 1e30 makes the weights overflow at the next step.
+    const error = await train(base(out, { steps: 8, evalEvery: 4, learningRate: 1e30, warmupSteps: 0, clipNorm: 0, restart: true })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect((error as Error).message).toMatch(/training diverged at step \d+: the (loss|gradient norm) is (NaN|Infinity)/);
+    // The diverged run wrote nothing after its start: no checkpoint of NaN weights.
+    const { tensors } = decodeSafetensors(await readFile(join(dir, out, 'model.safetensors')));
+    for (const [, t] of tensors) expect(t.data.every(Number.isFinite)).toBe(true);
+    expect(before.length).toBeGreaterThan(0);
+    expect(stateBefore.length).toBeGreaterThan(0);
   });
 
   it('splits batches into micro-batches without changing the update', async () => {
@@ -102,7 +134,7 @@ describe('warm start (initFrom)', () => {
       onEvent: (e) => { if (e.type === 'step' && e.step === 1) first = e.loss; },
     });
     expect(first).toBeCloseTo(expected, 4);
-    expect(warm.config).toEqual(source.config);
+    expect(warm.config).toEqual({ ...source.config, architecture: 'llama', headDim: source.config.dim / source.config.nHeads });
     expect(warm.trainLoss).toBeLessThan(first);
     expect(await readFile(join(dir, 'warm', 'tokenizer.json'), 'utf8')).toBe(await readFile(join(dir, 'warm-source', 'tokenizer.json'), 'utf8'));
     const config = JSON.parse(await readFile(join(dir, 'warm', 'config.json'), 'utf8')) as { apprentice: { initFrom: string } };

@@ -7,7 +7,7 @@ import { tf } from '../../src/engine/backend.js';
 import { saveCheckpoint } from '../../src/engine/checkpoint.js';
 import { exportGguf } from '../../src/engine/export.js';
 import type { LlamaModel } from '../../src/engine/model.js';
-import type { Tokenizer } from '../../src/engine/tokenizer.js';
+import type { TextTokenizer as Tokenizer } from '../../src/engine/tokenizers/textTokenizer.js';
 import { loadModel, train } from '../../src/engine/train.js';
 import { ModelHub } from '../../src/models/hub.js';
 import { toyExamples } from '../engine/toy.js';

@@ -11,7 +11,8 @@ import { formatEstimate } from '../../src/report/format.js';
 import { detectRunKind } from '../../src/report/runKind.js';
 import { analyzeScaling } from '../../src/scaling/analyzeScaling.js';
 import type { ScaleEvaluation } from '../../src/scaling/scaleRun.js';
-import { rewriteScalingReport, writeScalingReport } from '../../src/scaling/scalingReport.js';
+import { writeScalingReport } from '../../src/report/scalingReport.js';
+import { writeScalingResults } from '../../src/scaling/scalingResults.js';
 import { VERSION } from '../../src/version.js';
 import { record, writeEvalRun } from './evalRunFixture.js';
 import { danglingLinks, duplicateIds } from './links.js';
@@ -32,9 +33,10 @@ describe('scaling report', () => {
     const evaluations = [evaluation('small', 1e8, 1), evaluation('large', 1e9, 3)];
     const rows = evaluations.map((e) => ({ model: e.model, params: e.params, task: e.task, metric: 'accuracy (direct)', score: e.accuracy!, random: 0, max: 1 }));
     writeFileSync(join(out, 'evaluations.json'), JSON.stringify({ models: [{ name: 'small' }, { name: 'large' }], evaluations, notes: [] }));
-    const files = await writeScalingReport(out, { analyses: analyzeScaling(rows), source: 'scale run', title: 'Scaling run', evaluations, configuration: { models: ['small', 'large'] } });
+    await writeScalingResults(out, { analyses: analyzeScaling(rows), source: 'scale run', title: 'Scaling run', configuration: { models: ['small', 'large'] } });
+    const files = await writeScalingReport(out);
     expect(detectRunKind(out)).toBe('scale');
-    const html = readFileSync(files.html, 'utf8');
+    const html = readFileSync(files.htmlPath, 'utf8');
     for (const e of evaluations) expect(html).toContain(formatEstimate(e.accuracy, e.ci95));
     expect(html).toContain('href="#eval2"');
     expect(html).toContain('id="eval2-ex-3"');
@@ -45,21 +47,22 @@ describe('scaling report', () => {
     expect(html).toContain('&quot;models&quot;');
     expect(danglingLinks(html)).toEqual([]);
     expect(duplicateIds(html)).toEqual([]);
-    expect(readFileSync(files.markdown, 'utf8')).toContain('](report.html#eval1)');
+    expect(readFileSync(files.markdownPath, 'utf8')).toContain('](report.html#eval1)');
 
-    const again = await rewriteScalingReport(out, { outDir: join(out, 'again') });
+    const again = await writeScalingReport(out, { outDir: join(out, 'again') });
     expect(readFileSync(again.htmlPath, 'utf8')).toBe(html);
   });
 
   it('renders a scale analyze --out folder again with its source and version', async () => {
     const out = mkdtempSync(join(tmpdir(), 'apprentice-scaling-analyze-'));
     const rows = [1e8, 1e9, 1e10].map((params, i) => ({ model: `m${i}`, params, task: 'toy', metric: 'accuracy', score: 0.2 + 0.3 * i, random: 0.25, max: 1, ciLow: 0.1 + 0.3 * i, ciHigh: 0.3 + 0.3 * i }));
-    const files = await writeScalingReport(out, { analyses: analyzeScaling(rows), source: 'rows.csv' });
+    await writeScalingResults(out, { analyses: analyzeScaling(rows), source: 'rows.csv' });
+    const files = await writeScalingReport(out);
     expect(detectRunKind(out)).toBe('scale');
-    const html = readFileSync(files.html, 'utf8');
+    const html = readFileSync(files.htmlPath, 'utf8');
     expect(html).toContain('[0.400, 0.600]');
     expect(html).toContain(`source: rows.csv · written by apprentice ${VERSION}`);
-    const again = await rewriteScalingReport(out, { outDir: join(out, 'again') });
+    const again = await writeScalingReport(out, { outDir: join(out, 'again') });
     expect(readFileSync(again.htmlPath, 'utf8')).toBe(html);
   });
 });

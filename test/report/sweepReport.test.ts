@@ -8,8 +8,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { accuracyOf, cellDir, sweepPoints, type CellResult, type TestRecord } from '../../src/distill/sweep.js';
-import { rewriteSweepReport, writeSweepReport } from '../../src/distill/sweepReport.js';
+import { accuracyOf, cellDir, sweepPoints, type CellResult } from '../../src/distill/sweep.js';
+import { concludeSweep } from '../../src/distill/verdict.js';
+import { writeSweepReport } from '../../src/report/sweepReport.js';
 import { formatEstimate } from '../../src/report/format.js';
 import { detectRunKind } from '../../src/report/runKind.js';
 import { openRunDir } from '../../src/runs/runDir.js';
@@ -18,6 +19,16 @@ import { record } from './evalRunFixture.js';
 import { danglingLinks, duplicateIds } from './links.js';
 
 const GOLD = ['3', '7', '12', '5'];
+
+/** A student's test answer as versions before the example runner wrote them (no usage, cost or id). */
+interface TestRecord {
+  index: number;
+  prompt: string;
+  output: string;
+  extracted: string | null;
+  gold: string;
+  correct: boolean;
+}
 
 function cell(out: string, method: CellResult['method'], fraction: number, right: boolean[]): CellResult {
   const dir = cellDir(out, method, fraction, 0);
@@ -57,12 +68,13 @@ function writeSweep(): { out: string; cells: CellResult[] } {
 describe('distillation sweep report', () => {
   it('links every student to its test answers and totals the teacher calls; report <dir> renders the same page', async () => {
     const { out, cells } = writeSweep();
-    const written = await writeSweepReport(out, {
+    concludeSweep(out, {
       title: 'Distillation: toy', dataset: 'toy', teacherName: 'openai:teacher', teacher: [{ label: 'teacher on test', n: 4, accuracy: 0.75, ci95: [0.25, 1] }],
       points: sweepPoints(cells), cells, testSize: 4, settings: { methods: ['standard-ft', 'step-by-step'], student: 'tiny' }, wallSeconds: 12,
     });
+    const written = await writeSweepReport(out);
     expect(detectRunKind(out)).toBe('distill');
-    const html = readFileSync(written.html, 'utf8');
+    const html = readFileSync(written.htmlPath, 'utf8');
     for (const c of cells) expect(html).toContain(formatEstimate(c.accuracy, c.ci95));
     expect(html).toContain('href="#cell-standard-ft-f0-5-s0"');
     expect(html).toContain('id="cell-step-by-step-f1-s0-ex-3"');
@@ -74,10 +86,10 @@ describe('distillation sweep report', () => {
     expect(html).toContain('&quot;student&quot;: &quot;tiny&quot;');
     expect(danglingLinks(html)).toEqual([]);
     expect(duplicateIds(html)).toEqual([]);
-    expect(readFileSync(written.markdown, 'utf8')).toContain('](report.html#cell-standard-ft-f1-s0)');
+    expect(readFileSync(written.markdownPath, 'utf8')).toContain('](report.html#cell-standard-ft-f1-s0)');
 
-    const again = await rewriteSweepReport(out, { outDir: join(out, 'again') });
+    const again = await writeSweepReport(out, { outDir: join(out, 'again') });
     expect(readFileSync(again.htmlPath, 'utf8')).toBe(html);
-    expect(readFileSync(join(out, 'again', 'data-efficiency.svg'), 'utf8')).toBe(readFileSync(written.svg, 'utf8'));
+    expect(readFileSync(join(out, 'again', 'data-efficiency.svg'), 'utf8')).toBe(readFileSync(written.svgPath, 'utf8'));
   });
 });

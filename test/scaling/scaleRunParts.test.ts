@@ -12,8 +12,9 @@ import { plainTranscript } from '../../src/models/core/transcript.js';
 import { familyDatasets, familyTrainingExamples } from '../../src/scaling/family.js';
 import { checkpointParameterCount, parseModelsOption, resolveFamily } from '../../src/scaling/modelFamily.js';
 import { metricName, splitMetricName } from '../../src/scaling/scaleRun.js';
-import { DISCRETE_PANEL, isSmoothMetric, scalingPlotPoints, SMOOTH_PANEL, writeScalingReport } from '../../src/scaling/scalingReport.js';
+import { DISCRETE_PANEL, isSmoothMetric, scalingPlotPoints, SMOOTH_PANEL, writeScalingReport } from '../../src/report/scalingReport.js';
 import type { ScoreRow } from '../../src/scaling/scoreRow.js';
+import { writeScalingResults } from '../../src/scaling/scalingResults.js';
 import { InputError } from '../../src/util/errors.js';
 
 describe('--models', () => {
@@ -127,8 +128,9 @@ describe('the scaling plot', () => {
   it('writes the report files for `scale analyze --out`', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'apprentice-scaling-report-')), 'out');
     mkdirSync(dir);
-    const files = await writeScalingReport(dir, { analyses: analyzeScaling(rows), source: 'rows.csv' });
-    expect(readFileSync(files.html, 'utf8')).toContain('<svg');
-    expect(readFileSync(files.markdown, 'utf8')).toContain('![normalized score vs log10(parameters)](scaling.svg)');
+    await writeScalingResults(dir, { analyses: analyzeScaling(rows), source: 'rows.csv' });
+    const files = await writeScalingReport(dir);
+    expect(readFileSync(files.htmlPath, 'utf8')).toContain('<svg');
+    expect(readFileSync(files.markdownPath, 'utf8')).toContain('![normalized score vs log10(parameters)](scaling.svg)');
   });
 });

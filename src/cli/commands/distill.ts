@@ -13,7 +13,7 @@ import type { AnnotationStats } from '../../distill/stats.js';
 import { expandStepByStep, isSweepMethod, LABEL_SETTINGS, SWEEP_METHODS, type SweepMethod } from '../../distill/methods.js';
 import { isModelSize, MODEL_SIZES, type ModelSize } from '../../engine/sizes.js';
 import { formatPercent } from '../../report/format.js';
-import { sweepSummaryJson, sweepTableLines } from '../sweepOutput.js';
+import { sweepSummaryJson, sweepTableLines, withSweepReport } from '../sweepOutput.js';
 import { InputError } from '../../util/errors.js';
 import { common, outputOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
@@ -264,7 +264,7 @@ export function registerDistill(program: Command): void {
     if (!isModelSize(size)) throw new InputError(`unknown size "${size}"; sizes: ${Object.keys(MODEL_SIZES).join(', ')}`, { field: 'student' });
     const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
     const { runDistillExperiment } = await import('../../distill/experiment.js');
-    const result = await runDistillExperiment({
+    const result = await withSweepReport(await runDistillExperiment({
       dataset: options.dataset,
       datasetOptions: datasetOptionsFrom(options),
       ...(options.annotations ? { annotations: options.annotations } : {}),
@@ -294,7 +294,7 @@ export function registerDistill(program: Command): void {
       lossNormalization: options.lossNormalization,
       out: options.out,
       ...(log ? { log } : {}),
-    });
+    }));
     if (options.json) {
       process.stdout.write(JSON.stringify(sweepSummaryJson(result)) + '\n');
       return;
@@ -390,7 +390,7 @@ function printResult(result: Printable, json: boolean | undefined): void {
     process.stdout.write(JSON.stringify({ ...result, ...totals }) + '\n');
     return;
   }
-  const pct = (value: number | null) => (value === null ? '-' : `${(100 * value).toFixed(1)}%`);
+  const pct = (value: number | null) => formatPercent(value, 1, '-');
   const lines = [`${result.method} annotations of ${result.dataset} by ${result.teacher} -> ${result.out}`, ''];
   lines.push('split        n   parsed  parse rate  teacher acc  95% CI            errors     cut');
   for (const [split, s] of Object.entries(result.splits)) {

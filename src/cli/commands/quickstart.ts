@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { formatPercent } from '../../report/format.js';
-import { sweepSummaryJson, sweepTableLines } from '../sweepOutput.js';
+import { sweepSummaryJson, sweepTableLines, withSweepReport } from '../sweepOutput.js';
 import { formatSummaryTable } from '../format.js';
 import { common, outputOptions, runFolderOptions } from '../commonOptions.js';
 import { withExamples } from '../help.js';
@@ -44,7 +44,7 @@ export function registerQuickstart(program: Command): void {
       }
       const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
       const { QUICKSTART_SCALES, runQuickstart } = await import('../../distill/quickstart.js');
-      const result = await runQuickstart({ out: options.out, scale: QUICKSTART_SCALES[options.scale], scaleName: options.scale, ...(log ? { log } : {}) });
+      const result = await withSweepReport(await runQuickstart({ out: options.out, scale: QUICKSTART_SCALES[options.scale], scaleName: options.scale, ...(log ? { log } : {}) }));
       if (options.json) {
         process.stdout.write(JSON.stringify(sweepSummaryJson(result, { scale: options.scale })) + '\n');
         return;

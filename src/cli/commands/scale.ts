@@ -47,8 +47,9 @@ export function registerScale(program: Command): void {
       const { readScoreRows } = await import('../../scaling/readScoreRows.js');
       const analyses = analyzeScaling(await readScoreRows(file));
       if (options.out) {
-        const { writeScalingReport } = await import('../../scaling/scalingReport.js');
-        await writeScalingReport(options.out, { analyses, source: file });
+        const [{ writeScalingResults }, { writeScalingReport }] = await Promise.all([import('../../scaling/scalingResults.js'), import('../../report/scalingReport.js')]);
+        await writeScalingResults(options.out, { analyses, source: file });
+        await writeScalingReport(options.out);
       }
       process.stdout.write((options.json ? JSON.stringify(analyses) : formatAnalysisTable(analyses)) + '\n');
     });
@@ -158,20 +159,12 @@ export async function reportScaleRun(
   json: boolean,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const scores = { csv: join(out, 'scores.csv'), json: join(out, 'scores.json') };
-  await writeScoreRows(scores.csv, result.rows);
-  await writeScoreRows(scores.json, result.rows);
-  await writeFile(join(out, 'evaluations.json'), JSON.stringify({ models, evaluations: result.evaluations, notes: result.notes }, null, 2) + '\n');
+  const [{ writeScaleRunResults, writeScalingResults }, { writeScalingReport }] = await Promise.all([import('../../scaling/scalingResults.js'), import('../../report/scalingReport.js')]);
+  const scores = await writeScaleRunResults(out, { rows: result.rows, evaluations: result.evaluations, notes: result.notes, models });
   const analyses = analyzeScaling(result.rows);
-  const { writeScalingReport } = await import('../../scaling/scalingReport.js');
-  const files = await writeScalingReport(out, {
-    analyses,
-    source: scores.csv,
-    title: 'Scaling run',
-    evaluations: result.evaluations,
-    notes: result.notes,
-    configuration: { models, ...extra },
-  });
+  const written = await writeScalingResults(out, { analyses, source: scores.csv, title: 'Scaling run', configuration: { models, ...extra } });
+  const report = await writeScalingReport(out);
+  const files = { html: report.htmlPath, markdown: report.markdownPath, svg: report.svgPath, ...written };
   const errors = result.evaluations.reduce((sum, e) => sum + e.errors, 0);
   const missing = result.evaluations.reduce((sum, e) => sum + e.missing, 0);
   if (json) {

@@ -11,7 +11,7 @@ import { InputError } from '../../util/errors.js';
 import { common } from '../commonOptions.js';
 import { withExamples } from '../help.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { untilInterrupted, warnIfExposed } from '../listening.js';
+import { serverKeyFor, untilInterrupted } from '../listening.js';
 import { addOptions, option, parseOptions } from '../options.js';
 
 const serveOptions = {
@@ -27,6 +27,7 @@ const serveOptions = {
   ),
   port: { ...common.port, default: '8080' },
   host: common.host,
+  serverKey: common.serverKey,
   name: option('--name <id>', 'model id clients use (default: the file or folder name, or the model name)', z.string().min(1).optional()),
   ...modelLayerOptions,
 };
@@ -41,6 +42,7 @@ export function registerServe(program: Command): void {
     'apprentice serve runs/grimoires/SST2 --weak gguf:phi-2.gguf',
   ]).action(async (target: string, raw: Record<string, unknown>) => {
     const options = parseOptions(serveOptions, raw);
+    const serverKey = serverKeyFor(options.host, options.serverKey, 'use this model');
     const { spec, name: defaultName, grimoireSet } = resolveServeTarget(target, { weak: options.weak });
     const name = options.name ?? defaultName;
     const hub = await createHub(options);
@@ -49,8 +51,7 @@ export function registerServe(program: Command): void {
       if (options.dataset && !grimoireSet) throw new InputError('--dataset is only for a grimoire set folder', { field: 'dataset' });
       const set = grimoireSet ? await loadGrimoireSet(grimoireSet, options.dataset, hub) : undefined;
       const [{ startApiServer }, { grimoireRouter }] = await Promise.all([import('../../server/app.js'), import('../../server/grimoire.js')]);
-      const server = await startApiServer({ model, name, host: options.host, port: options.port, route: set ? grimoireRouter(set) : undefined });
-      warnIfExposed(options.host, 'use this model');
+      const server = await startApiServer({ model, name, host: options.host, port: options.port, serverKey, route: set ? grimoireRouter(set) : undefined });
       const what = set
         ? `${spec} with ${set.grimoires.length} grimoires of ${grimoireSet}, chosen by ${set.ranker ? 'the saved ranker' : 'similarity'}`
         : spec;

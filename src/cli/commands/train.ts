@@ -31,8 +31,13 @@ const trainOptions = {
     'warm start: begin from the weights and tokenizer of this checkpoint (same architecture; fresh optimizer and schedule)',
     z.string().min(1).optional(),
   ),
+  base: option(
+    '--base <dir>',
+    'fine-tune a pretrained model: its Hugging Face folder (config.json, safetensors, tokenizer.json); keeps its architecture, tokenizer and chat template',
+    z.string().min(1).optional(),
+  ),
   steps: option('--steps <n>', 'optimizer steps', positiveInt, { required: true }),
-  out: { ...common.out, help: 'checkpoint folder (config.json, model.safetensors, tokenizer.json; state for --resume in training/)' },
+  out: { ...common.out, help: 'checkpoint folder (config.json, model.safetensors, tokenizer.json; the resumable state in training/)' },
   batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16' }),
   microBatch: option('--micro-batch <n>', 'examples per forward/backward pass (gradient accumulation; lowers memory)', positiveInt.optional()),
   lossNormalization: option(
@@ -58,7 +63,8 @@ const trainOptions = {
   seed: { ...common.seed, help: 'seed for initialisation, data order and the validation hold-out', schema: z.coerce.number().int() },
   backend: option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels) or tfjs (WebAssembly)", z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']), { default: 'onnx' }),
   threads: option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)', positiveInt.optional()),
-  resume: option('--resume', 'continue the interrupted run in --out', z.boolean().optional()),
+  resume: option('--resume', "continue the interrupted run in --out (the default whenever the same run's state is there)", z.boolean().optional()),
+  restart: option('--restart', "discard the run's state in --out and start over", z.boolean().optional()),
   promptFormat: option(
     '--prompt-format <format>',
     "raw ([bos] prompt completion eos) or chat (the base tokenizer's chat template); default: the source's, else raw",
@@ -107,8 +113,9 @@ export function registerTrain(program: Command): void {
         seed: options.seed,
         backend: options.backend,
         threads: options.threads,
-        resume: options.resume,
+        restart: options.restart,
         initFrom: options.initFrom,
+        base: options.base,
         ...(options.promptFormat || options.system !== undefined
           ? { promptFormat: options.promptFormat === 'raw' ? { type: 'raw' as const } : { type: 'chat' as const, ...(options.system !== undefined ? { system: options.system } : {}) } }
           : {}),
@@ -116,6 +123,7 @@ export function registerTrain(program: Command): void {
           data: resolve(options.data),
           validation: options.validation ? resolve(options.validation) : null,
           ...(options.initFrom ? { initFrom: resolve(options.initFrom) } : {}),
+          ...(options.base ? { base: resolve(options.base) } : {}),
         },
         onEvent: progress.onEvent,
       }).finally(progress.stop);
@@ -167,7 +175,8 @@ function trainProgress(enabled: boolean): { onEvent: (event: TrainEvent) => void
     if (event.type === 'start') {
       process.stderr.write(
         `train: ${event.parameters.toLocaleString('en-US')} parameters, ${event.trainExamples} training / ${event.validationExamples} validation examples` +
-          `${event.truncated ? `, ${event.truncated} cut to fit the context` : ''}${event.step ? `; resuming at step ${event.step}` : ''}\n`,
+          `${event.truncated ? `, ${event.truncated} cut to fit the context` : ''}` +
+          `${event.step ? `; resuming the interrupted run at step ${event.step} (its state is in the --out folder; --restart starts over)` : ''}\n`,
       );
       progress = createProgress({ label: 'train', total: event.steps, initial: event.step, fields: 'tokens' });
     } else if (event.type === 'step') {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../util/errors.js';
-import { untilInterrupted, warnIfExposed } from '../listening.js';
+import { serverKeyFor, untilInterrupted } from '../listening.js';
 import { common, runFolderOptions } from '../commonOptions.js';
 import { withExamples } from '../help.js';
 import { addOptions, option, parseOptions } from '../options.js';
@@ -16,6 +16,7 @@ const uiOptions = {
   },
   port: { ...common.port, default: '4173' },
   host: common.host,
+  serverKey: common.serverKey,
   scores: option(
     '--scores <file...>',
     'score-row files (CSV/JSON/JSONL) for the scaling page, besides analysis.json files under --runs',
@@ -31,11 +32,12 @@ export function registerUi(program: Command): void {
   withExamples(addOptions(command, uiOptions), ['apprentice ui', 'apprentice ui --runs experiments --port 0 --scores scores.csv'])
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(uiOptions, raw);
+      const serverKey = serverKeyFor(options.host, options.serverKey, 'read these runs');
       if (!existsSync(options.runs)) throw new InputError('no such folder', { file: options.runs, field: 'runs' });
       const { startDashboard } = await import('../../server/dashboard/app.js');
-      const server = await startDashboard({ runsDir: options.runs, host: options.host, port: options.port, scoreFiles: options.scores, seed: options.seed });
-      warnIfExposed(options.host, 'read these runs');
+      const server = await startDashboard({ runsDir: options.runs, host: options.host, port: options.port, scoreFiles: options.scores, seed: options.seed, serverKey });
       process.stdout.write(`dashboard of ${options.runs} at ${server.url}/\n`);
+      if (serverKey) process.stdout.write(`open it once as ${server.url}/?key=<your --server-key> (a cookie keeps it)\n`);
       await untilInterrupted();
       await server.close();
     });

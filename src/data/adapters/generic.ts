@@ -53,6 +53,10 @@ export async function loadGenericDataset(kind: RecordFormat, path: string, optio
 }
 
 function chooseAnswerKind(options: DatasetOptions): AnswerKind {
+  // An empty list is a mistake (`--labels ""`, an unset shell variable), not a request for free text.
+  if (options.labels && !options.labels.length) {
+    throw new InputError('the label list is empty; give the labels (e.g. --labels negative,positive) or leave the option out', { field: 'labels' });
+  }
   const kind = options.answerType ?? (options.labels?.length ? 'label' : 'free_text');
   if (!ANSWER_KINDS.includes(kind)) {
     throw new InputError(`unknown answer type "${String(kind)}"; expected one of: ${ANSWER_KINDS.join(', ')}`, {

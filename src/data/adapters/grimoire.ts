@@ -6,10 +6,11 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../../util/errors.js';
 import { createRecordMapper } from '../fields.js';
-import { isPlainObject, readRecordFile, readText } from '../readers.js';
+import { readRecordFile, readText } from '../readers.js';
 import type { Dataset, Example } from '../types.js';
 import { buildExamples, type DatasetOptions, findSplitFiles, prefixedSplitNames, rejectFieldOptions } from './shared.js';
 import { existsSync } from 'node:fs';
+import { isObject } from '../../util/isObject.js';
 
 export interface GrimoireTaskEntry {
   taskType: string;
@@ -60,7 +61,7 @@ async function readTaskEntry(dir: string): Promise<{ name: string; entry: Grimoi
     if (error instanceof InputError) throw error;
     throw new InputError(`invalid JSON: ${(error as Error).message}`, { file });
   }
-  if (!isPlainObject(all)) throw new InputError('expected an object of tasks keyed by task name', { file });
+  if (!isObject(all)) throw new InputError('expected an object of tasks keyed by task name', { file });
   const wanted = basename(dir).toLowerCase();
   const name = Object.keys(all).find((key) => key.toLowerCase() === wanted);
   if (name === undefined) {
@@ -70,7 +71,7 @@ async function readTaskEntry(dir: string): Promise<{ name: string; entry: Grimoi
 }
 
 function checkEntry(value: unknown, name: string, file: string): GrimoireTaskEntry {
-  if (!isPlainObject(value)) throw new InputError('task entry must be an object', { file, field: name });
+  if (!isObject(value)) throw new InputError('task entry must be an object', { file, field: name });
   const text = (key: string): string => {
     const field = value[key];
     if (typeof field !== 'string' || !field.trim()) {

@@ -83,7 +83,7 @@ export const gguf = {
 };
 
 /** ggml tensor types this module can write and decode (ggml_type numbering). */
-export const GGML_TYPE = { f32: 0, f16: 1 } as const;
+export const GGML_TYPE = { f32: 0, f16: 1, q8_0: 8, bf16: 30 } as const;
 export type GgmlTensorType = keyof typeof GGML_TYPE;
 
 export interface GgufTensor {
@@ -269,7 +269,14 @@ function alignmentOf(entries: ReadonlyArray<[string, GgufValue]>): number {
 
 const alignUp = (n: number, alignment: number): number => Math.ceil(n / alignment) * alignment;
 
-const BYTES_PER_ELEMENT: Record<GgmlTensorType, number> = { f32: 4, f16: 2 };
+/** Q8_0: blocks of 32 values along a row, each an f16 scale and 32 int8 (ggml's block_q8_0). */
+const Q8_0_BLOCK = 32;
+const Q8_0_BLOCK_BYTES = 2 + Q8_0_BLOCK;
+
+function tensorByteLength(type: GgmlTensorType, count: number): number {
+  if (type === 'q8_0') return (count / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES;
+  return count * { f32: 4, f16: 2, bf16: 2 }[type];
+}
 
 interface PlannedTensor {
   tensor: GgufTensor;
@@ -306,7 +313,10 @@ function plan(file: GgufFile): { header: Buffer; tensors: PlannedTensor[]; align
       );
     }
     offset = alignUp(offset, alignment);
-    const byteLength = count * BYTES_PER_ELEMENT[type];
+    if (type === 'q8_0' && (tensor.shape[tensor.shape.length - 1] as number) % Q8_0_BLOCK !== 0) {
+      throw new Error(`GGUF: tensor ${tensor.name} has rows of ${String(tensor.shape[tensor.shape.length - 1])} values; Q8_0 needs a multiple of ${Q8_0_BLOCK}`);
+    }
+    const byteLength = tensorByteLength(type, count);
     tensors.push({ tensor, type, offset, byteLength });
     offset += byteLength;
   }
@@ -345,9 +355,53 @@ function tensorBytes(planned: PlannedTensor): Uint8Array {
     const copy = new Float32Array(tensor.data); // little-endian on every platform Node supports
     return new Uint8Array(copy.buffer);
   }
+  if (type === 'q8_0') return encodeQ8_0(tensor.data);
+  const toBits = type === 'bf16' ? float32ToBfloat16Bits : float32ToFloat16Bits;
   const half = new Uint16Array(tensor.data.length);
-  for (let i = 0; i < half.length; i++) half[i] = float32ToFloat16Bits(tensor.data[i] as number);
+  for (let i = 0; i < half.length; i++) half[i] = toBits(tensor.data[i] as number);
   return new Uint8Array(half.buffer);
+}
+
+/** ggml's quantize_row_q8_0_ref: per block d = max|x| / 127 (stored as f16), q = round(x / d). */
+export function encodeQ8_0(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(tensorByteLength('q8_0', data.length));
+  const view = new DataView(out.buffer);
+  for (let b = 0; b < data.length / Q8_0_BLOCK; b++) {
+    let amax = 0;
+    for (let j = 0; j < Q8_0_BLOCK; j++) amax = Math.max(amax, Math.abs(data[b * Q8_0_BLOCK + j] as number));
+    const d = Math.fround(amax / 127);
+    const id = d ? Math.fround(1 / d) : 0;
+    const at = b * Q8_0_BLOCK_BYTES;
+    view.setUint16(at, float32ToFloat16Bits(d), true);
+    for (let j = 0; j < Q8_0_BLOCK; j++) {
+      const x = Math.fround((data[b * Q8_0_BLOCK + j] as number) * id);
+      view.setInt8(at + 2 + j, Math.sign(x) * Math.round(Math.abs(x))); // roundf: half away from zero
+    }
+  }
+  return out;
+}
+
+export function decodeQ8_0(view: DataView, count: number): Float32Array {
+  const out = new Float32Array(count);
+  for (let b = 0; b < count / Q8_0_BLOCK; b++) {
+    const at = b * Q8_0_BLOCK_BYTES;
+    const d = float16BitsToFloat32(view.getUint16(at, true));
+    for (let j = 0; j < Q8_0_BLOCK; j++) out[b * Q8_0_BLOCK + j] = d * view.getInt8(at + 2 + j);
+  }
+  return out;
+}
+
+/** bfloat16 bits, rounding to nearest even (ggml_compute_fp32_to_bf16). */
+export function float32ToBfloat16Bits(value: number): number {
+  f32Scratch[0] = value;
+  const x = u32Scratch[0] as number;
+  if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) | 64) & 0xffff; // quiet NaN
+  return ((x + (0x7fff + ((x >>> 16) & 1))) >>> 16) & 0xffff;
+}
+
+export function bfloat16BitsToFloat32(bits: number): number {
+  u32Scratch[0] = bits << 16;
+  return f32Scratch[0] as number;
 }
 
 /** The whole file in memory. */
@@ -434,13 +488,13 @@ export interface GgufTensorInfo {
   shape: number[];
   /** ggml type id. */
   typeId: number;
-  /** 'f32' | 'f16', or undefined for types this reader does not decode. */
+  /** 'f32' | 'f16' | 'bf16' | 'q8_0', or undefined for types this reader does not decode. */
   type: GgmlTensorType | undefined;
   /** Offset from the start of the tensor data section. */
   offset: number;
   /** Absolute offset in the file. */
   fileOffset: number;
-  /** Decoded values (F32 and F16 only). */
+  /** Decoded values (F32, F16, BF16 and Q8_0, dequantized). */
   data: Float32Array | undefined;
 }
 
@@ -543,7 +597,7 @@ function readValue(r: ByteReader, typeId: number): GgufValue {
   return { type: 'array', itemType, value: items } as GgufArray;
 }
 
-/** Parses a GGUF file (any version 2 or 3 file; decodes F32 and F16 tensor data). */
+/** Parses a GGUF file (any version 2 or 3 file; decodes F32, F16, BF16 and Q8_0 tensor data). */
 export function parseGguf(bytes: Uint8Array, options: { readData?: boolean } = {}): ParsedGguf {
   const r = new ByteReader(bytes);
   const magic = new TextDecoder().decode(bytes.subarray(0, 4));
@@ -579,12 +633,17 @@ export function parseGguf(bytes: Uint8Array, options: { readData?: boolean } = {
     let data: Float32Array | undefined;
     if (options.readData !== false && info.type !== undefined) {
       const count = info.dims.reduce((a, b) => a * b, 1);
-      const byteLength = count * BYTES_PER_ELEMENT[info.type];
+      if (info.type === 'q8_0' && (info.dims[0] as number) % Q8_0_BLOCK !== 0) throw new Error(`GGUF: Q8_0 tensor ${info.name} has rows of ${String(info.dims[0])} values`);
+      const byteLength = tensorByteLength(info.type, count);
       if (fileOffset + byteLength > bytes.length) throw new Error(`GGUF: tensor ${info.name} runs past the end`);
       const view = new DataView(bytes.buffer, bytes.byteOffset + fileOffset, byteLength);
-      data = new Float32Array(count);
-      if (info.type === 'f32') for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
-      else for (let i = 0; i < count; i++) data[i] = float16BitsToFloat32(view.getUint16(2 * i, true));
+      if (info.type === 'q8_0') data = decodeQ8_0(view, count);
+      else {
+        data = new Float32Array(count);
+        if (info.type === 'f32') for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
+        else if (info.type === 'bf16') for (let i = 0; i < count; i++) data[i] = bfloat16BitsToFloat32(view.getUint16(2 * i, true));
+        else for (let i = 0; i < count; i++) data[i] = float16BitsToFloat32(view.getUint16(2 * i, true));
+      }
     }
     return { ...info, fileOffset, data };
   });

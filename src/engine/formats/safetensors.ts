@@ -1,16 +1,21 @@
 /**
  * safetensors (Hugging Face): an 8-byte little-endian header length, a JSON header
  * { name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__": { string: string } }, then the raw
- * little-endian tensor bytes. Written as F32, tensors in the order given, 8-byte aligned header;
+ * little-endian tensor bytes. Written as F32 (or F16 / BF16 when a tensor asks), tensors in the order given, 8-byte aligned header;
  * read as F32, F16 or BF16 (converted to Float32Array).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { InputError } from '../../util/errors.js';
+import { float32ToBfloat16Bits, float32ToFloat16Bits } from './gguf.js';
 
 export interface SafetensorsTensor {
   shape: number[];
   data: Float32Array;
+  /** Storage when written (default F32; F16 and BF16 round to nearest even). */
+  dtype?: 'F32' | 'F16' | 'BF16';
 }
+
+const WIDTH = { F32: 4, F16: 2, BF16: 2 } as const;
 
 export interface SafetensorsFile {
   tensors: Map<string, SafetensorsTensor>;
@@ -24,11 +29,11 @@ export function encodeSafetensors(
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
-  for (const [name, { shape, data }] of tensors) {
+  for (const [name, { shape, data, dtype = 'F32' }] of tensors) {
     const size = shape.reduce((a, b) => a * b, 1);
     if (size !== data.length) throw new Error(`safetensors: ${name} has ${data.length} values for shape [${shape.join(', ')}]`);
-    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + data.length * 4] };
-    offset += data.length * 4;
+    header[name] = { dtype, shape, data_offsets: [offset, offset + data.length * WIDTH[dtype]] };
+    offset += data.length * WIDTH[dtype];
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
@@ -38,11 +43,13 @@ export function encodeSafetensors(
   view.setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
-  for (const { data } of tensors.values()) {
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    if (isLittleEndian) out.set(bytes, at);
+  for (const { data, dtype = 'F32' } of tensors.values()) {
+    if (dtype !== 'F32') {
+      const toBits = dtype === 'F16' ? float32ToFloat16Bits : float32ToBfloat16Bits;
+      for (let i = 0; i < data.length; i++) view.setUint16(at + i * 2, toBits(data[i] as number), true);
+    } else if (isLittleEndian) out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
     else for (let i = 0; i < data.length; i++) view.setFloat32(at + i * 4, data[i] as number, true);
-    at += data.byteLength;
+    at += data.length * WIDTH[dtype];
   }
   return out;
 }

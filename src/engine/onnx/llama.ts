@@ -1,8 +1,11 @@
 /**
- * The Llama of ../model.ts as ONNX graphs: the forward pass, and the forward and backward pass of a training
+ * The model of ../config.ts as ONNX graphs: the forward pass, and the forward and backward pass of a training
  * step in one graph, with the backward written out layer by layer (llm.c style). Same parameters (names and
- * [out, in] shapes of `parameterShapes`), same arithmetic: interleaved-pair rotary positions, grouped-query
- * attention, SwiGLU, RMSNorm with eps, tied or untied head, additive causal mask.
+ * [out, in] shapes of `parameterShapes`), same arithmetic as ../model.ts: interleaved-pair rotary positions
+ * (frequencies from `inverseFrequencies`, so Llama 3 scaling included), grouped-query attention, SwiGLU,
+ * RMSNorm with eps, tied or untied head, additive causal mask; and the pretrained families' extras: q/k/v
+ * biases (qwen2), RMSNorm over each head of q and k before the rotation (qwen3), a head size apart from
+ * dim / heads.
  *
  * Inputs: every parameter, tokens and targets int64 [B, T], token weights float [B, T], and the tables
  * `rotaryTables` / `causalMask` compute in JS: cos and sin [T, headDim] and the mask [T, T]. B and T are
@@ -19,18 +22,18 @@
  * group * T, headDim], against k and v [B, kvHeads, T, headDim] (no copies of k/v; the k and v gradients sum
  * over the group inside their products; measured 1-2% faster than broadcasting a group axis).
  */
-import type { LlamaConfig } from '../formats/llamaGguf.js';
-import { parameterShapes } from '../model.js';
+import { hasQkNorm, hasQkvBias, headDimOf, inverseFrequencies, parameterShapes, type LlamaConfig } from '../config.js';
 import { Graph } from './graph.js';
 
 /** cos and sin per position and pair, each value twice (for x[2i] and x[2i+1]): [T, headDim] each. */
 export function rotaryTables(config: LlamaConfig, T: number): { cos: Float32Array; sin: Float32Array } {
-  const hd = config.dim / config.nHeads;
+  const hd = headDimOf(config);
+  const frequencies = inverseFrequencies(config);
   const cos = new Float32Array(T * hd);
   const sin = new Float32Array(T * hd);
   for (let t = 0; t < T; t++) {
     for (let i = 0; i < hd / 2; i++) {
-      const angle = t * config.ropeTheta ** ((-2 * i) / hd);
+      const angle = t * (frequencies[i] as number);
       cos[t * hd + 2 * i] = cos[t * hd + 2 * i + 1] = Math.cos(angle);
       sin[t * hd + 2 * i] = sin[t * hd + 2 * i + 1] = Math.sin(angle);
     }
@@ -49,6 +52,8 @@ export function causalMask(T: number): Float32Array {
 interface NormSaved { xn: string; r: string; gain: string }
 
 interface LayerSaved {
+  /** Per-head q/k norms (qwen3). */
+  normQ?: NormSaved; normK?: NormSaved;
   norm1: NormSaved; h: string; qg: string; k4: string; v4: string; p: string; merged: string;
   norm2: NormSaved; h2: string; g: string; sg: string; silu: string; u: string; a: string;
 }
@@ -72,7 +77,7 @@ class LlamaGraph {
   constructor(readonly config: LlamaConfig, name: string) {
     const { nHeads, nKvHeads } = config;
     this.g = new Graph(name);
-    this.hd = config.dim / nHeads;
+    this.hd = headDimOf(config);
     this.group = nHeads / nKvHeads;
     for (const { name: p, shape } of parameterShapes(config)) this.g.input(p, 'float32', shape);
     this.tokens = this.g.input('tokens', 'int64', ['B', 'T']);
@@ -125,12 +130,12 @@ class LlamaGraph {
     return { y: g.mul(xn, gain), saved: { xn, r, gain } };
   }
 
-  /** dx = r (dxn - xn mean(dxn xn)), dxn = dy gain; dgain = sum over rows of dy xn. */
-  private rmsNormBackward(dy: string, { xn, r, gain }: NormSaved): { dx: string; dgain: string } {
+  /** dx = r (dxn - xn mean(dxn xn)), dxn = dy gain; dgain = sum over rows (every axis but the last) of dy xn. */
+  private rmsNormBackward(dy: string, { xn, r, gain }: NormSaved, rowAxes: number[] = [0]): { dx: string; dgain: string } {
     const g = this.g;
     const dxn = g.mul(dy, gain);
     const dot = g.reduceMean(g.mul(dxn, xn), [-1]);
-    return { dx: g.mul(g.sub(dxn, g.mul(xn, dot)), r), dgain: g.reduceSum(g.mul(dy, xn), [0], 0) };
+    return { dx: g.mul(g.sub(dxn, g.mul(xn, dot)), r), dgain: g.reduceSum(g.mul(dy, xn), rowAxes, 0) };
   }
 
   /** [B, KV, G, T, x] -> [B, KV, G * T, x] (a reshape), x = hd or T. */
@@ -146,7 +151,7 @@ class LlamaGraph {
   /** Logits [N, vocab] and what the backward pass needs. */
   forward(): { logits: string; hf: string; normF: NormSaved; layers: LayerSaved[]; flatTokens: string; out: string } {
     const g = this.g;
-    const { dim, nLayers, nKvHeads } = this.config;
+    const { nLayers, nKvHeads } = this.config;
     const hd = this.hd;
     const flatTokens = g.reshape(this.tokens, g.ints([-1]));
     let x = g.op('Gather', ['model.embed_tokens.weight', flatTokens], { axis: 0 });
@@ -154,9 +159,20 @@ class LlamaGraph {
     for (let l = 0; l < nLayers; l++) {
       const p = `model.layers.${l}`;
       const { y: h, saved: norm1 } = this.rmsNorm(x, `${p}.input_layernorm.weight`);
-      const [q, k, v] = (['q', 'k', 'v'] as const).map((w) => g.gemm(h, `${p}.self_attn.${w}_proj.weight`, 0, 1)) as [string, string, string];
-      const qr = this.rope(g.reshape(q, this.shapes.bthd), this.cosQ, this.sinQ);
-      const kr = this.rope(g.reshape(k, this.shapes.btkvhd), this.cos, this.sin);
+      const bias = hasQkvBias(this.config);
+      const [q, k, v] = (['q', 'k', 'v'] as const).map((w) =>
+        g.gemm(h, `${p}.self_attn.${w}_proj.weight`, 0, 1, bias ? `${p}.self_attn.${w}_proj.bias` : undefined),
+      ) as [string, string, string];
+      let q4 = g.reshape(q, this.shapes.bthd);
+      let k4r = g.reshape(k, this.shapes.btkvhd);
+      let normQ: NormSaved | undefined;
+      let normK: NormSaved | undefined;
+      if (hasQkNorm(this.config)) {
+        ({ y: q4, saved: normQ } = this.rmsNorm(q4, `${p}.self_attn.q_norm.weight`));
+        ({ y: k4r, saved: normK } = this.rmsNorm(k4r, `${p}.self_attn.k_norm.weight`));
+      }
+      const qr = this.rope(q4, this.cosQ, this.sinQ);
+      const kr = this.rope(k4r, this.cos, this.sin);
       // The G query heads of a kv head stacked along time: [B, KV, G * T, hd] against k, v [B, KV, T, hd].
       const qg = this.stackGroups(g.transpose(g.reshape(qr, g.ints([0, 0, nKvHeads, this.group, hd])), [0, 2, 3, 1, 4]));
       const k4 = g.transpose(kr, [0, 2, 1, 3]);
@@ -164,7 +180,7 @@ class LlamaGraph {
       const scores = this.stackGroups(g.add(this.splitGroups(g.matmul(qg, g.transpose(kr, [0, 2, 3, 1])), 'T'), this.mask), 'T');
       const pr = g.op('Softmax', [scores], { axis: -1 }); // [B, KV, G * T, T]
       const o = this.splitGroups(g.matmul(pr, v4)); // [B, KV, G, T, hd]
-      const merged = g.reshape(g.transpose(o, [0, 3, 1, 2, 4]), g.ints([-1, dim]));
+      const merged = g.reshape(g.transpose(o, [0, 3, 1, 2, 4]), g.ints([-1, this.config.nHeads * hd]));
       x = g.add(x, g.gemm(merged, `${p}.self_attn.o_proj.weight`, 0, 1));
       const { y: h2, saved: norm2 } = this.rmsNorm(x, `${p}.post_attention_layernorm.weight`);
       const gate = g.gemm(h2, `${p}.mlp.gate_proj.weight`, 0, 1);
@@ -173,7 +189,7 @@ class LlamaGraph {
       const silu = g.mul(gate, sg);
       const a = g.mul(silu, up);
       x = g.add(x, g.gemm(a, `${p}.mlp.down_proj.weight`, 0, 1));
-      layers.push({ norm1, h, qg, k4, v4, p: pr, merged, norm2, h2, g: gate, sg, silu, u: up, a });
+      layers.push({ normQ, normK, norm1, h, qg, k4, v4, p: pr, merged, norm2, h2, g: gate, sg, silu, u: up, a });
     }
     const { y: hf, saved: normF } = this.rmsNorm(x, 'model.norm.weight');
     const out = this.config.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
@@ -227,12 +243,22 @@ class LlamaGraph {
       const dqr = g.reshape(g.transpose(this.splitGroups(g.matmul(dS, s.k4)), [0, 3, 1, 2, 4]), this.shapes.bthd);
       const dkr = g.transpose(dk4, [0, 2, 1, 3]);
       const dv = g.reshape(g.transpose(dv4, [0, 2, 1, 3]), g.ints([-1, nKvHeads * hd]));
-      const dq = g.reshape(this.rope(dqr, this.cosQ, this.sinQBack), g.ints([-1, nHeads * hd]));
-      const dk = g.reshape(this.rope(dkr, this.cos, this.sinBack), g.ints([-1, nKvHeads * hd]));
+      let dq4 = this.rope(dqr, this.cosQ, this.sinQBack);
+      let dk4r = this.rope(dkr, this.cos, this.sinBack);
+      if (s.normQ && s.normK) {
+        const nq = this.rmsNormBackward(dq4, s.normQ, [0, 1, 2]);
+        const nk = this.rmsNormBackward(dk4r, s.normK, [0, 1, 2]);
+        grads.set(`${p}.self_attn.q_norm.weight`, nq.dgain);
+        grads.set(`${p}.self_attn.k_norm.weight`, nk.dgain);
+        [dq4, dk4r] = [nq.dx, nk.dx];
+      }
+      const dq = g.reshape(dq4, g.ints([-1, nHeads * hd]));
+      const dk = g.reshape(dk4r, g.ints([-1, nKvHeads * hd]));
       let dh: string | undefined;
       for (const [w, d] of [['q', dq], ['k', dk], ['v', dv]] as const) {
         const weight = `${p}.self_attn.${w}_proj.weight`;
         grads.set(weight, g.gemm(d, s.h, 1, 0));
+        if (hasQkvBias(this.config)) grads.set(`${p}.self_attn.${w}_proj.bias`, g.reduceSum(d, [0], 0));
         dh = g.gemm(d, weight, 0, 0, dh); // dh = dq Wq + dk Wk + dv Wv, summed in the products
       }
       const n1 = this.rmsNormBackward(dh as string, s.norm1);
@@ -265,6 +291,13 @@ export function trainingGraph(config: LlamaConfig): Uint8Array {
   const grads = m.backward(fwd, dlogits);
   for (const { name, shape } of parameterShapes(config)) g.output(`grad.${name}`, grads.get(name) as string, 'float32', shape);
   return g.encode();
+}
+
+/** The logits graph: next-token logits [B*T, vocab] (for checks against references and for small scoring jobs). */
+export function logitsGraph(config: LlamaConfig): Uint8Array {
+  const m = new LlamaGraph(config, 'apprentice_llama_logits');
+  m.g.output('logits', m.forward().logits, 'float32', ['N', config.vocabSize]);
+  return m.g.encode();
 }
 
 /** The forward graph: per-token nll and the argmax prediction. */

@@ -5,9 +5,8 @@
  */
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
-import type { LlamaConfig } from '../formats/llamaGguf.js';
-import { parameterShapes } from '../model.js';
-import { causalMask, forwardGraph, rotaryTables, trainingGraph } from './llama.js';
+import { headDimOf, parameterShapes, type LlamaConfig } from '../config.js';
+import { causalMask, forwardGraph, logitsGraph, rotaryTables, trainingGraph } from './llama.js';
 
 /** Threads for ORT's intra-op pool: the option, else env APPRENTICE_THREADS, else the available cores. */
 export function onnxThreads(threads?: number): number {
@@ -29,6 +28,7 @@ export class OnnxLlama {
   private readonly shapes: Array<{ name: string; shape: number[] }>;
   private readonly tables = new Map<number, Record<'cos' | 'sin' | 'mask', ort.Tensor>>();
   private forwardSession: Promise<ort.InferenceSession> | undefined;
+  private logitsSession: Promise<ort.InferenceSession> | undefined;
 
   private constructor(
     readonly config: LlamaConfig,
@@ -48,7 +48,7 @@ export class OnnxLlama {
     let tables = this.tables.get(T);
     if (!tables) {
       const { cos, sin } = rotaryTables(this.config, T);
-      const hd = this.config.dim / this.config.nHeads;
+      const hd = headDimOf(this.config);
       tables = {
         cos: new ort.Tensor('float32', cos, [T, hd]),
         sin: new ort.Tensor('float32', sin, [T, hd]),
@@ -88,9 +88,18 @@ export class OnnxLlama {
     return { nll: (out.nll as ort.Tensor).data as Float32Array, hits };
   }
 
+  /** Next-token logits [B*T, vocab] of token ids [B, T]. */
+  async logits(params: ReadonlyMap<string, Float32Array>, tokens: Int32Array, B: number, T: number): Promise<Float32Array> {
+    this.logitsSession ??= ort.InferenceSession.create(logitsGraph(this.config), sessionOptions(this.threads));
+    const batch = { B, T, tokens, targets: new Int32Array(B * T), weights: new Float32Array(B * T) };
+    const out = await (await this.logitsSession).run(this.feeds(params, batch));
+    return (out.logits as ort.Tensor).data as Float32Array;
+  }
+
   async release(): Promise<void> {
     await this.trainSession.release();
     if (this.forwardSession) await (await this.forwardSession).release();
+    if (this.logitsSession) await (await this.logitsSession).release();
   }
 }
 

@@ -4,8 +4,7 @@
  * clipping, AdamW with decoupled weight decay on matrices) is a plain loop over the arrays, which costs a few
  * milliseconds against the hundreds a graph run takes.
  */
-import type { LlamaConfig } from '../formats/llamaGguf.js';
-import { parameterShapes } from '../model.js';
+import { parameterShapes, type LlamaConfig } from '../config.js';
 import { OnnxLlama, type HostBatch } from './session.js';
 
 export interface AdamWOptions {

@@ -9,6 +9,7 @@ import { InputError } from '../../util/errors.js';
 import { recordingKey } from './hash.js';
 import { stripMeta } from './meta.js';
 import type { CallKind, ModelRequest, ModelResponse } from '../types.js';
+import { redactSecrets } from '../../util/redact.js';
 
 /** One recorded call: a line of a recording JSONL file. */
 export interface RecordingEntry {
@@ -98,7 +99,7 @@ export class RecordingWriter {
 
   append(entry: RecordingEntry): void {
     if (this.fd === undefined) throw new Error(`recording ${this.path} is closed`);
-    writeSync(this.fd, JSON.stringify(entry) + '\n');
+    writeSync(this.fd, redactSecrets(JSON.stringify(entry)) + '\n');
   }
 
   close(): void {

@@ -22,6 +22,7 @@ import type {
   LanguageModel,
   ModelCapabilities,
 } from '../types.js';
+import { isObject } from '../../util/isObject.js';
 
 export interface AnthropicModelOptions {
   spec: string;
@@ -137,8 +138,6 @@ export function messagesBody(model: string, request: GenerateRequest): MessagesB
   return body;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function parseMessageResponse(raw: unknown, where: string): GenerateResponse {
   const bad = (what: string) => {

@@ -1,7 +1,6 @@
 /** `builtin:<checkpoint dir>`: a built-in engine checkpoint, run as GGUF (implementation: builtin.ts). */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
+import { weightsDigest } from '../../engine/hfWeights.js';
 import type { ProviderDescriptor } from '../core/descriptor.js';
 import { localUnsupportedSettings } from './ggufDescriptor.js';
 
@@ -23,7 +22,7 @@ export const builtinDescriptor: ProviderDescriptor<BuiltinSpec> = {
   backend(spec) {
     const dir = resolve(spec.dir);
     return {
-      identity: { provider: 'builtin', model: dir, weights: fileDigest(join(dir, 'model.safetensors')) },
+      identity: { provider: 'builtin', model: dir, weights: safeWeightsDigest(dir) },
       endpoint: `builtin ${dir}`,
     };
   },
@@ -35,10 +34,10 @@ export const builtinDescriptor: ProviderDescriptor<BuiltinSpec> = {
   unsupportedSettings: localUnsupportedSettings,
 };
 
-/** Content hash: built-in checkpoints are small, and a copied folder keeps its cached answers. */
-function fileDigest(path: string): string | undefined {
+/** Content hash of the weights (engine/hfWeights.ts, the one checkpoint digest): a copied folder keeps its cached answers. */
+function safeWeightsDigest(dir: string): string | undefined {
   try {
-    return createHash('sha256').update(readFileSync(path)).digest('hex');
+    return weightsDigest(dir);
   } catch {
     return undefined;
   }

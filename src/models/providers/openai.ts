@@ -32,6 +32,7 @@ import type {
   TokenLogprob,
   TokenUsage,
 } from '../types.js';
+import { isObject } from '../../util/isObject.js';
 
 export interface OpenAIModelOptions {
   spec: string;
@@ -147,7 +148,6 @@ export function renderMessages(messages: ChatMessage[]): string {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function badResponse(where: string, what: string, raw: unknown): ModelError {
   const shown = typeof raw === 'string' ? raw : JSON.stringify(raw);

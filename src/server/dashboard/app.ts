@@ -14,10 +14,11 @@ import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { compareRuns } from '../../eval/compare.js';
 import { InputError } from '../../util/errors.js';
+import { addAccessControl, isLoopbackHost, LOOPBACK_HOSTS } from '../access.js';
 import type { CompareResponse, DistillSweepDetail, GrimoireEvalDetail, PairedComparisonView, RunDetail, RunsResponse, ScalingResponse } from './api.js';
 import { compareCharts, runCharts } from './charts.js';
 import { cellDetail, loadSweepListing, sweepDetail } from './distillSweep.js';
-import { grimoireEvalDetail, isGrimoireEvalRoot, loadGrimoireEval } from './grimoireEval.js';
+import { grimoireEvalDetail, loadGrimoireEval } from './grimoireEval.js';
 import { withGroups } from './groups.js';
 import { distillCharts, grimoireCharts } from './pipelineCharts.js';
 import { RunStore, summaryView } from './runs.js';
@@ -38,9 +39,10 @@ export interface DashboardOptions {
    * then read the API through a DNS name pointed at 127.0.0.1; null accepts any.
    */
   allowedHosts?: readonly string[] | null;
+  /** Key every request must carry (`--server-key`): a bearer token, or `?key=` once in a browser. */
+  serverKey?: string;
 }
 
-const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
 export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
@@ -50,13 +52,7 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
   const allowedHosts = options.allowedHosts === undefined ? LOOPBACK_HOSTS : options.allowedHosts;
   const app = Fastify({ logger: false });
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (!allowedHosts) return;
-    const host = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-    if (!allowedHosts.includes(host)) {
-      await reply.code(403).send({ error: { message: `host "${host}" is not allowed; open the dashboard at 127.0.0.1` } });
-    }
-  });
+  addAccessControl(app, { allowedHosts, serverKey: options.serverKey, browserLogin: true, errorBody: (message) => ({ error: { message } }) });
 
   app.setErrorHandler(async (error, _request, reply) => {
     if (error instanceof InputError) return reply.code(404).send({ error: { message: error.message } });
@@ -67,46 +63,31 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
 
   app.get('/api/runs', async () => {
     const found = store.find();
-    const grimoireEvals = found.runParents.filter(isGrimoireEvalRoot).map((dir) => loadGrimoireEval(root, dir).listing);
-    const distillSweeps = found.results.flatMap((file) => loadSweepListing(root, file) ?? []);
+    const grimoireEvals = found.grimoireEvals.map((dir) => loadGrimoireEval(root, dir).listing);
+    const distillSweeps = found.sweeps.flatMap((dir) => loadSweepListing(root, dir) ?? []);
     const response: RunsResponse = { root, runs: withGroups(store.list(found.runs), grimoireEvals, distillSweeps), grimoireEvals, distillSweeps };
     return response;
   });
 
-  app.get('/api/grimoire', async (request, reply) => {
-    const id = queryIds(request.query)[0];
-    if (!id) return badRequest(reply, 'give the grimoire evaluation with ?id=<folder id>');
+  /** A route that shows one folder, given as ?id=<folder id> (`what` names it in the 400 answer). */
+  const byId = <T>(path: string, what: string, show: (id: string) => Promise<T> | T) =>
+    app.get(path, async (request, reply) => {
+      const id = queryIds(request.query)[0];
+      return id ? show(id) : badRequest(reply, `give ${what} with ?id=<folder id>`);
+    });
+  byId('/api/grimoire', 'the grimoire evaluation', async (id): Promise<GrimoireEvalDetail> => {
     const detail = grimoireEvalDetail(root, id);
-    const response: GrimoireEvalDetail = { ...detail, charts: await grimoireCharts(detail) };
-    return response;
+    return { ...detail, charts: await grimoireCharts(detail) };
   });
-
-  app.get('/api/distill', async (request, reply) => {
-    const id = queryIds(request.query)[0];
-    if (!id) return badRequest(reply, 'give the distillation sweep with ?id=<folder id>');
+  byId('/api/distill', 'the distillation sweep', async (id): Promise<DistillSweepDetail> => {
     const detail = sweepDetail(root, id);
-    const response: DistillSweepDetail = { ...detail, charts: await distillCharts(detail) };
-    return response;
+    return { ...detail, charts: await distillCharts(detail) };
   });
+  byId('/api/distill/cell', 'the sweep cell', (id) => cellDetail(root, id));
 
-  app.get('/api/distill/cell', async (request, reply) => {
-    const id = queryIds(request.query)[0];
-    if (!id) return badRequest(reply, 'give the sweep cell with ?id=<cell folder id>');
-    return cellDetail(root, id);
-  });
-
-  app.get('/api/run', async (request, reply) => {
-    const id = queryIds(request.query)[0];
-    if (!id) return badRequest(reply, 'give the run with ?id=<run id>');
+  byId('/api/run', 'the run', async (id): Promise<RunDetail> => {
     const run = store.load(id);
-    const detail: RunDetail = {
-      run: run.listing,
-      summary: summaryView(run.summary),
-      config: run.config,
-      charts: await runCharts(run),
-      examples: run.rows,
-    };
-    return detail;
+    return { run: run.listing, summary: summaryView(run.summary), config: run.config, charts: await runCharts(run), examples: run.rows };
   });
 
   app.get('/api/compare', async (request, reply) => {
@@ -168,7 +149,7 @@ export interface DashboardServer {
 
 export async function startDashboard(options: DashboardOptions & { host?: string; port?: number }): Promise<DashboardServer> {
   const host = options.host ?? '127.0.0.1';
-  const loopback = LOOPBACK_HOSTS.includes(host);
+  const loopback = isLoopbackHost(host);
   const app = buildDashboardApp({ ...options, allowedHosts: options.allowedHosts !== undefined ? options.allowedHosts : loopback ? LOOPBACK_HOSTS : null });
   await app.listen({ host, port: options.port ?? 0 });
   const address = app.server.address();

@@ -1,19 +1,27 @@
 /**
- * Distillation sweeps for the dashboard (`distill run`, `quickstart`): the results.json the sweep
- * report writes at the sweep's root, and each cell's test answers (cells/<method>/f<fraction>-s<seed>/
- * test.jsonl) read as example rows. A results.json of another shape is not a sweep and is not listed.
+ * Distillation sweeps for the dashboard (`distill run`, `quickstart`), read through their results contract
+ * (distill/sweepResults.ts): results.json at the sweep's root, and each cell's test answers
+ * (cells/<method>/f<fraction>-s<seed>/test.jsonl) as example rows. A results.json of another shape is not a
+ * sweep and is not listed.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { cellDir, methodLabel } from '../../distill/sweep.js';
-import { DISTILL_RESULTS_FILE, parseCellResult, parseSweepResults, type StoredCellResult, type SweepResults } from '../../distill/sweepResults.js';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { methodLabel } from '../../distill/methods.js';
+import {
+  CELL_ANSWERS_FILE,
+  cellDir,
+  checkCellResult,
+  DISTILL_RESULTS_FILE,
+  DISTILL_SWEEP,
+  readCellAnswers,
+  sweepDirOfCell,
+  type StoredCellResult,
+  type SweepResults,
+} from '../../distill/sweepResults.js';
 import { summarizeRecords } from '../../eval/summary.js';
 import type { DistillCellDetail, DistillCellView, DistillSweepDetail, DistillSweepListing, Estimate } from './api.js';
 import { HttpError } from './httpError.js';
-import { folderOf, readExampleRows, runIdOf, summaryView } from './runs.js';
-
-const TEST_FILE = 'test.jsonl';
-const CELL_RESULT_FILE = 'result.json';
+import { exampleRows, folderOf, runIdOf, summaryView } from './runs.js';
 
 function estimate(value: number | null, ci95: [number | null, number | null] | null): Estimate | null {
   if (value === null) return null;
@@ -21,14 +29,11 @@ function estimate(value: number | null, ci95: [number | null, number | null] | n
   return { value, ci95: interval };
 }
 
-/** The sweep written at this results.json, or null when the file is not a sweep's results. */
-function readResults(file: string): SweepResults | null {
-  try {
-    const checked = parseSweepResults(readFileSync(file, 'utf8'));
-    return checked.ok ? checked.value : null;
-  } catch {
-    return null;
-  }
+/** The sweep in this folder, or null when it holds no sweep's results. */
+function readResults(dir: string): SweepResults | null {
+  if (!DISTILL_SWEEP.detect(dir)) return null;
+  const checked = DISTILL_SWEEP.check(dir);
+  return checked.ok ? checked.value : null;
 }
 
 function listingOf(root: string, dir: string, results: SweepResults, modifiedAt: string): DistillSweepListing {
@@ -48,17 +53,17 @@ function listingOf(root: string, dir: string, results: SweepResults, modifiedAt:
   };
 }
 
-/** The sweep listing of a results.json file, or null when it is not a sweep's. */
-export function loadSweepListing(root: string, file: string): DistillSweepListing | null {
-  const results = readResults(file);
-  return results && listingOf(root, dirname(file), results, statSync(file).mtime.toISOString());
+/** The sweep listing of a sweep folder, or null when its results cannot be read. */
+export function loadSweepListing(root: string, dir: string): DistillSweepListing | null {
+  const results = readResults(dir);
+  return results && listingOf(root, dir, results, statSync(join(dir, DISTILL_RESULTS_FILE)).mtime.toISOString());
 }
 
 function cellView(root: string, sweepDir: string, cell: StoredCellResult): DistillCellView {
   // Located from the sweep folder as it is now (the absolute dir in results.json may have moved).
   const dir = cellDir(sweepDir, cell.method, cell.fraction, cell.seed);
   return {
-    id: existsSync(join(dir, TEST_FILE)) ? runIdOf(root, dir) : null,
+    id: existsSync(join(dir, CELL_ANSWERS_FILE)) ? runIdOf(root, dir) : null,
     method: cell.method,
     label: methodLabel(cell.method),
     fraction: cell.fraction,
@@ -84,8 +89,8 @@ export function sweepDetail(root: string, id: string): Omit<DistillSweepDetail, 
   const dir = folderOf(root, id);
   const file = dir && join(dir, DISTILL_RESULTS_FILE);
   if (!file || !existsSync(file)) throw new HttpError(404, `no distillation sweep "${id}" under ${root} (no results.json: the sweep has not finished)`);
-  const checked = parseSweepResults(readFileSync(file, 'utf8'));
-  if (!checked.ok) throw new HttpError(422, `${id}/${DISTILL_RESULTS_FILE} is not the results of a distillation sweep (${checked.problem})`);
+  const checked = DISTILL_SWEEP.check(dir);
+  if (!checked.ok) throw new HttpError(422, `${id}/${checked.problem}`);
   const results = checked.value;
   return {
     sweep: listingOf(root, dir, results, statSync(file).mtime.toISOString()),
@@ -117,20 +122,19 @@ export function sweepDetail(root: string, id: string): Omit<DistillSweepDetail, 
 /** One cell's test answers: the cell folder id is cells/<method>/f<fraction>-s<seed> under a sweep. */
 export function cellDetail(root: string, id: string): DistillCellDetail {
   const dir = folderOf(root, id);
-  if (!dir || !existsSync(join(dir, TEST_FILE))) throw new HttpError(404, `no distillation cell with test answers "${id}" under ${root}`);
-  const sweepDir = dirname(dirname(dirname(dir)));
-  const results = readResults(join(sweepDir, DISTILL_RESULTS_FILE));
-  const checkedCell = existsSync(join(dir, CELL_RESULT_FILE)) ? parseCellResult(readFileSync(join(dir, CELL_RESULT_FILE), 'utf8')) : ({ ok: false, problem: 'missing' } as const);
-  if (!checkedCell.ok) throw new HttpError(422, `${id}/${CELL_RESULT_FILE} cannot be read as a cell result: ${checkedCell.problem}`);
+  const answers = dir && readCellAnswers(dir);
+  if (!dir || !answers) throw new HttpError(404, `no distillation cell with test answers "${id}" under ${root}`);
+  const sweepDir = sweepDirOfCell(dir);
+  const results = readResults(sweepDir);
+  const checkedCell = checkCellResult(dir);
+  if (!checkedCell.ok) throw new HttpError(422, `${id}: ${checkedCell.problem}`);
   const parsedCell = checkedCell.value;
-  // A test record with no extracted answer is an invalid answer (it counts as wrong).
-  const { records, rows } = readExampleRows(join(dir, TEST_FILE), (raw) => ({ ...raw, valid: raw.extracted !== null && raw.extracted !== undefined }));
-  const summary = summarizeRecords(records, parsedCell.n, parsedCell.seed);
+  const summary = summarizeRecords(answers.records, parsedCell.n, parsedCell.seed);
   return {
     sweepId: runIdOf(root, sweepDir),
     sweepTitle: results?.title ?? runIdOf(root, sweepDir),
     cell: { ...cellView(root, sweepDir, parsedCell), id },
     summary: summaryView(summary),
-    examples: rows,
+    examples: exampleRows(answers),
   };
 }

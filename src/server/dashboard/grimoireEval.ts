@@ -1,30 +1,18 @@
 /**
- * `grimoire eval` roots for the dashboard: a folder whose config.json says `grimoire eval` (identity
- * kind "grimoire-eval") and whose summary.json is the GrimoireEvalResult; each method is an ordinary
- * run folder below it. summary.json is checked before use: a missing one (the evaluation has not
- * finished) or another shape is reported, never a crash.
+ * `grimoire eval` roots for the dashboard, recognised and read through their results contract
+ * (grimoire/evalResult.ts); each method is an ordinary run folder below it. A missing summary.json (the
+ * evaluation has not finished) or another shape is reported, never a crash.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import { readConfig, text } from '../../eval/runResult.js';
 import { wilsonInterval } from '../../eval/stats.js';
-import type { GrimoireEvalResult, MethodResult } from '../../grimoire/evaluate.js';
-import { GRIMOIRE_EVAL_KIND, methodLabel, methodRunDir, parseGrimoireEvalResult } from '../../grimoire/evalResult.js';
+import { GRIMOIRE_EVAL, methodLabel, methodRunName, type GrimoireEvalFolder, type MethodResult } from '../../grimoire/evalResult.js';
 import { CONFIG_FILE, SUMMARY_FILE } from '../../runs/runDir.js';
+import { isObject } from '../../util/isObject.js';
 import type { GrimoireEvalDetail, GrimoireEvalListing, GrimoireMethodView } from './api.js';
 import { HttpError } from './httpError.js';
-import { folderOf, isObject, isRunDir, runIdOf, text } from './runs.js';
-
-type Method = MethodResult;
-
-/** True for a `grimoire eval` root folder, whether or not its summary.json is there yet. */
-export function isGrimoireEvalRoot(dir: string): boolean {
-  try {
-    const config: unknown = JSON.parse(readFileSync(join(dir, CONFIG_FILE), 'utf8'));
-    return isObject(config) && config.command === 'grimoire eval' && isObject(config.identity) && config.identity.kind === GRIMOIRE_EVAL_KIND;
-  } catch {
-    return false;
-  }
-}
+import { folderOf, isRunDir, runIdOf } from './runs.js';
 
 export interface LoadedGrimoireEval {
   listing: GrimoireEvalListing;
@@ -35,7 +23,7 @@ export interface LoadedGrimoireEval {
 export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval {
   const id = runIdOf(root, dir);
   const config = readConfig(dir);
-  const identity = isObject(config.identity) ? config.identity : {};
+  const identity: Record<string, unknown> = isObject(config.identity) ? config.identity : {};
   const file = join(dir, SUMMARY_FILE);
   const base: GrimoireEvalListing = {
     id,
@@ -51,13 +39,13 @@ export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval 
     modifiedAt: statSync(join(dir, CONFIG_FILE)).mtime.toISOString(),
     problem: null,
   };
-  if (!existsSync(file)) {
-    return { listing: { ...base, problem: 'no summary.json yet: the evaluation has not finished' }, detail: null };
-  }
-  const checked = parseGrimoireEvalResult(readFileSync(file, 'utf8'));
-  if (!checked.ok) return { listing: { ...base, problem: `summary.json is not a grimoire evaluation result (${checked.problem})` }, detail: null };
-  const summary = checked.value;
-  const methods = summary.methods.map((method) => methodView(root, dir, summary, method));
+  const unfinished = GRIMOIRE_EVAL.detect(dir)?.unfinished;
+  if (unfinished) return { listing: { ...base, problem: unfinished }, detail: null };
+  const checked = GRIMOIRE_EVAL.check(dir);
+  if (!checked.ok) return { listing: { ...base, problem: checked.problem }, detail: null };
+  const folder = checked.value;
+  const summary = folder.result;
+  const methods = folder.methods.map((method) => methodView(root, folder, method));
   const scored = methods.filter((method) => method.accuracy !== null);
   const highest = scored.reduce<GrimoireMethodView | null>((best, m) => (best && (best.accuracy?.value ?? 0) >= (m.accuracy?.value ?? 0) ? best : m), null);
   const listing: GrimoireEvalListing = {
@@ -81,7 +69,7 @@ export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval 
       id: g.id,
       accuracy: g.accuracy === null ? null : { value: g.accuracy, ci95: wilsonInterval(Math.round(g.accuracy * g.scored), g.scored) },
       scored: g.scored,
-      runId: methodRunId(root, dir, join(dir, 'validation', g.id)),
+      runId: methodRunId(root, dir, folder.validation.find((v) => v.id === g.id)?.dir ?? null),
     })),
   };
   const v = summary.ranker?.validation ?? null;
@@ -119,52 +107,36 @@ export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval 
 /** The detail of the root with this id: 404 when there is none, 404/422 when summary.json is missing or malformed. */
 export function grimoireEvalDetail(root: string, id: string): Omit<GrimoireEvalDetail, 'charts'> {
   const dir = folderOf(root, id);
-  if (!dir || !isGrimoireEvalRoot(dir)) throw new HttpError(404, `no grimoire evaluation "${id}" under ${root}`);
+  if (!dir || !GRIMOIRE_EVAL.detect(dir)) throw new HttpError(404, `no grimoire evaluation "${id}" under ${root}`);
   const loaded = loadGrimoireEval(root, dir);
   if (!loaded.detail) throw new HttpError(existsSync(join(dir, SUMMARY_FILE)) ? 422 : 404, `grimoire evaluation "${id}": ${loaded.listing.problem}`);
   return loaded.detail;
 }
 
-function methodView(root: string, dir: string, result: GrimoireEvalResult, method: Method): GrimoireMethodView {
-  const key = methodKey(method);
-  const methodDir = methodRunDir(dir, result, method);
+function methodView(root: string, folder: GrimoireEvalFolder, method: GrimoireEvalFolder['methods'][number]): GrimoireMethodView {
+  const row: MethodResult = method.row;
   return {
-    key,
-    label: methodLabel(method),
-    method: method.method,
-    grimoire: method.grimoire ?? null,
-    demos: method.demos ?? null,
-    runId: methodRunId(root, dir, methodDir),
-    n: method.n,
-    scored: method.scored,
-    correct: method.correct,
-    accuracy: method.accuracy === null ? null : { value: method.accuracy, ci95: method.ci95 },
-    invalid: method.invalid,
-    errors: method.errors,
-    costUsd: method.costUsd,
-    costPerCorrectUsd: method.costPerCorrectUsd ?? null,
-    selectionCostUsd: method.selectionCostUsd ?? null,
+    key: methodRunName(row),
+    label: methodLabel(row),
+    method: row.method,
+    grimoire: row.grimoire ?? null,
+    demos: row.demos ?? null,
+    runId: methodRunId(root, folder.dir, method.dir),
+    n: row.n,
+    scored: row.scored,
+    correct: row.correct,
+    accuracy: row.accuracy === null ? null : { value: row.accuracy, ci95: row.ci95 },
+    invalid: row.invalid,
+    errors: row.errors,
+    costUsd: row.costUsd,
+    costPerCorrectUsd: row.costPerCorrectUsd ?? null,
+    selectionCostUsd: row.selectionCostUsd ?? null,
   };
 }
 
-/** The run folder names evaluateGrimoires gives each method. */
-function methodKey(method: Method): string {
-  if (method.method === 'few-shot') return `few-shot-${method.demos ?? 'random'}`;
-  if (method.method === 'single') return `single/${method.grimoire ?? ''}`;
-  return method.method;
-}
-
-function methodRunId(root: string, evalDir: string, dir: string): string | null {
+function methodRunId(root: string, evalDir: string, dir: string | null): string | null {
+  if (!dir) return null;
   const rel = relative(evalDir, dir);
   if (rel.startsWith('..') || isAbsolute(rel) || !isRunDir(dir)) return null;
   return runIdOf(root, dir);
-}
-
-function readConfig(dir: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(readFileSync(join(dir, CONFIG_FILE), 'utf8'));
-    return isObject(parsed) ? parsed : {};
-  } catch {
-    return {};
-  }
 }

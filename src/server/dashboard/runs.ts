@@ -1,18 +1,23 @@
 /**
- * The runs folder as the dashboard sees it: every folder under the root holding config.json and
- * records.jsonl is a run, whatever wrote it (eval, grimoire eval, distill annotate...). Records are
- * read leniently as example records (fields a pipeline did not write get neutral defaults) and the
- * summary is recomputed from them with the same function as `summary.json`. Loaded runs are cached
- * until their files change.
+ * The runs folder as the dashboard sees it: every folder under the root is recognised by the registry of
+ * results contracts (report/results.ts), the same one `apprentice report` uses. A run is any folder the
+ * evaluation-run contract recognises (config.json + records.jsonl), whatever wrote it (eval, grimoire eval,
+ * distill annotate...), read through that contract: records leniently as example records, the summary
+ * recomputed from them. Loaded runs are cached until their files change.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { DISTILL_RESULTS_FILE } from '../../distill/sweepResults.js';
 import { exampleStatus, type ExampleRecord } from '../../eval/records.js';
-import { summarizeRecords, type RunSummary } from '../../eval/summary.js';
-import { CONFIG_FILE, readRecords, RECORDS_FILE } from '../../runs/runDir.js';
+import { EVAL_RUN, readEvalRun, text, type RawRecord } from '../../eval/runResult.js';
+import type { RunSummary } from '../../eval/summary.js';
+import { detectResult } from '../../report/results.js';
+import { CONFIG_FILE, RECORDS_FILE, SUMMARY_FILE } from '../../runs/runDir.js';
+import { SCALING_FILES, SCORE_ROW_FILE } from '../../scaling/scalingResults.js';
 import { InputError } from '../../util/errors.js';
+import { isObject } from '../../util/isObject.js';
 import type { ExampleRow, PromptMessage, RunListing, RunSummaryView } from './api.js';
+
+export { text };
 
 /** Folders never searched for runs. */
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
@@ -28,22 +33,21 @@ export interface LoadedRun {
 }
 
 export interface FoundFiles {
+  /** Folders of evaluation runs (any pipeline's per-example records). */
   runs: string[];
-  /** analysis.json files written by `apprentice scale analyze --out`. */
+  /** `grimoire eval` roots, finished or not. */
+  grimoireEvals: string[];
+  /** Distillation sweep folders. */
+  sweeps: string[];
+  /** analysis.json files of scaling folders (`scale run`, `scale analyze --out`). */
   analyses: string[];
   /** Score-row files by their conventional names (scores.csv/json/jsonl, score-rows.*). */
   scoreRows: string[];
-  /** Folders with config.json but no records.jsonl: maybe a `grimoire eval` root (checked by reading it). */
-  runParents: string[];
-  /** results.json files: maybe a distillation sweep's (checked by reading it). */
-  results: string[];
 }
 
-const SCORE_ROW_FILE = /^(scores|score-rows)\.(csv|json|jsonl)$/;
-
-/** Walks the root (not following symbolic links) for run folders and scaling results. */
+/** Walks the root (not following symbolic links); each folder is what the registry recognises it as. */
 export function findRunFiles(root: string): FoundFiles {
-  const found: FoundFiles = { runs: [], analyses: [], scoreRows: [], runParents: [], results: [] };
+  const found: FoundFiles = { runs: [], grimoireEvals: [], sweeps: [], analyses: [], scoreRows: [] };
   const walk = (dir: string, depth: number) => {
     let entries;
     try {
@@ -51,22 +55,19 @@ export function findRunFiles(root: string): FoundFiles {
     } catch {
       return;
     }
-    const names = new Set(entries.filter((entry) => entry.isFile()).map((entry) => entry.name));
-    if (names.has(CONFIG_FILE)) (names.has(RECORDS_FILE) ? found.runs : found.runParents).push(dir);
-    if (names.has(DISTILL_RESULTS_FILE)) found.results.push(join(dir, DISTILL_RESULTS_FILE));
-    if (names.has('analysis.json')) found.analyses.push(join(dir, 'analysis.json'));
-    for (const name of names) if (SCORE_ROW_FILE.test(name)) found.scoreRows.push(join(dir, name));
+    const kind = detectResult(dir)?.kind;
+    if (kind === 'eval') found.runs.push(dir);
+    else if (kind === 'grimoire') found.grimoireEvals.push(dir);
+    else if (kind === 'distill') found.sweeps.push(dir);
+    else if (kind === 'scale') found.analyses.push(join(dir, SCALING_FILES.analysis));
+    for (const entry of entries) if (entry.isFile() && SCORE_ROW_FILE.test(entry.name)) found.scoreRows.push(join(dir, entry.name));
     if (depth >= MAX_DEPTH) return;
     for (const entry of entries) {
       if (entry.isDirectory() && !entry.name.startsWith('.') && !SKIPPED_FOLDERS.has(entry.name)) walk(join(dir, entry.name), depth + 1);
     }
   };
   walk(resolve(root), 0);
-  found.runs.sort();
-  found.analyses.sort();
-  found.scoreRows.sort();
-  found.runParents.sort();
-  found.results.sort();
+  for (const list of Object.values(found)) list.sort();
   return found;
 }
 
@@ -76,24 +77,38 @@ export function runIdOf(root: string, dir: string): string {
   return rel === '' ? '.' : rel.split(sep).join('/');
 }
 
-/** The folder of an id (a folder relative to the root), or null when it would leave the root. */
+/** The folder of an id (a folder relative to the root), or null when it would leave the root, by its path or through a symbolic link. */
 export function folderOf(root: string, id: string): string | null {
   const base = resolve(root);
   const dir = resolve(base, id);
   const rel = relative(base, dir);
   if (rel.startsWith('..') || isAbsolute(rel) || id.includes('\0')) return null;
-  return dir;
+  return isInside(base, dir) ? dir : null;
 }
 
-/** The folder of a run id, refused when it leaves the root or is not a run folder. */
+/** Whether `path`, with symbolic links resolved, is under `root` (a missing path is judged by its name). */
+export function isInside(root: string, path: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return true;
+  }
+  const rel = relative(realpathSync(root), real);
+  return !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/** The folder of a run id, refused when it leaves the root (symbolic links too) or is not a run folder. */
 export function runDirOf(root: string, id: string): string {
   const dir = folderOf(root, id);
-  if (!dir || !isRunDir(dir)) throw new InputError(`no run "${id}" under ${resolve(root)}`);
+  if (!dir || !isRunDir(dir) || ![CONFIG_FILE, RECORDS_FILE, SUMMARY_FILE].every((name) => isInside(root, join(dir, name)))) {
+    throw new InputError(`no run "${id}" under ${resolve(root)}`);
+  }
   return dir;
 }
 
 export function isRunDir(dir: string): boolean {
-  return existsSync(join(dir, CONFIG_FILE)) && existsSync(join(dir, RECORDS_FILE));
+  return EVAL_RUN.detect(dir) !== null;
 }
 
 export class RunStore {
@@ -126,46 +141,31 @@ export class RunStore {
   }
 
   private loadDir(dir: string): LoadedRun {
-    const configPath = join(dir, CONFIG_FILE);
+    const configStat = statSync(join(dir, CONFIG_FILE));
     const recordsPath = join(dir, RECORDS_FILE);
-    const configStat = statSync(configPath);
-    const recordsStat = statSync(recordsPath);
-    const stamp = `${configStat.mtimeMs}:${recordsStat.mtimeMs}:${recordsStat.size}`;
+    const recordsStat = existsSync(recordsPath) ? statSync(recordsPath) : null;
+    const stamp = `${configStat.mtimeMs}:${recordsStat?.mtimeMs}:${recordsStat?.size}`;
     const cached = this.cache.get(dir);
     if (cached?.stamp === stamp) return cached.run;
-    let config: Record<string, unknown>;
-    try {
-      const parsed: unknown = JSON.parse(readFileSync(configPath, 'utf8'));
-      config = isObject(parsed) ? parsed : {};
-    } catch (error) {
-      throw new InputError(`cannot read run configuration: ${(error as Error).message}`, { file: configPath });
-    }
-    const { records, rows } = readExampleRows(recordsPath);
-    const identity = isObject(config.identity) ? config.identity : {};
-    const planned = Array.isArray(identity.examples) ? identity.examples.length : 0;
-    const seed = typeof identity.seed === 'number' ? identity.seed : this.seed;
-    const summary = summarizeRecords(records, Math.max(planned, records.length), seed);
-    const modified = new Date(Math.max(configStat.mtimeMs, recordsStat.mtimeMs)).toISOString();
+    const folder = readEvalRun(dir, { seed: this.seed });
+    const config = folder.config as Record<string, unknown>;
+    const modified = new Date(Math.max(configStat.mtimeMs, recordsStat?.mtimeMs ?? 0)).toISOString();
     const run: LoadedRun = {
       dir,
       config,
-      records,
-      rows,
-      summary,
-      listing: listingOf(runIdOf(this.root, dir), dir, config, records.length, summary, modified),
+      records: folder.records,
+      rows: folder.raw.map((raw, i) => exampleRow(raw, folder.records[i]!)),
+      summary: folder.summary,
+      listing: listingOf(runIdOf(this.root, dir), dir, config, folder, modified),
     };
     this.cache.set(dir, { stamp, run });
     return run;
   }
 }
 
-type RawRecord = Record<string, unknown> & { index: number };
-
-/** Any pipeline's per-example records file, read leniently: the records as scored and the rows shown. */
-export function readExampleRows(file: string, adapt: (raw: RawRecord) => RawRecord = (raw) => raw): { records: ExampleRecord[]; rows: ExampleRow[] } {
-  const raw = [...readRecords<RawRecord>(file).values()].map(adapt).sort((a, b) => a.index - b.index);
-  const records = raw.map(asExampleRecord);
-  return { records, rows: raw.map((record, i) => exampleRow(record, records[i] as ExampleRecord)) };
+/** The rows shown of records read through a contract (the lines as written, and as example records). */
+export function exampleRows(read: { raw: RawRecord[]; records: ExampleRecord[] }): ExampleRow[] {
+  return read.raw.map((raw, i) => exampleRow(raw, read.records[i]!));
 }
 
 export function summaryView(summary: RunSummary): RunSummaryView {
@@ -188,18 +188,17 @@ export function summaryView(summary: RunSummary): RunSummaryView {
   };
 }
 
-function listingOf(id: string, dir: string, config: Record<string, unknown>, records: number, summary: RunSummary, modifiedAt: string): RunListing {
-  const identity = isObject(config.identity) ? config.identity : {};
-  const task = isObject(config.task) ? text(config.task.name) : null;
+function listingOf(id: string, dir: string, config: Record<string, unknown>, folder: { task: string; split: string; model: string | null; records: unknown[]; summary: RunSummary }, modifiedAt: string): RunListing {
+  const summary = folder.summary;
   return {
     id,
     command: text(config.command) ?? 'run',
     label: labelOf(config, dir),
-    task: task ?? text(identity.dataset) ?? text(identity.task),
-    split: text(identity.split),
-    model: text(identity.model) ?? text(identity.weak) ?? text(identity.teacher),
+    task: folder.task === '?' ? null : folder.task,
+    split: folder.split === '?' ? null : folder.split,
+    model: folder.model,
     n: summary.n,
-    records,
+    records: folder.records.length,
     scored: summary.scored,
     correct: summary.correct,
     accuracy: summary.accuracy === null ? null : { value: summary.accuracy, ci95: summary.ci95 },
@@ -231,29 +230,6 @@ const KNOWN_FIELDS = new Set([
   'error', 'usage', 'costUsd', 'latencyMs', 'cached', 'scores', 'grimoire',
 ]);
 const MAX_FIELD_CHARS = 20_000;
-
-function asExampleRecord(record: Record<string, unknown> & { index: number }): ExampleRecord {
-  const usage = isObject(record.usage) ? record.usage : {};
-  const error = isObject(record.error) ? { kind: text(record.error.kind) ?? 'unknown', message: text(record.error.message) ?? '' } : undefined;
-  return {
-    index: record.index,
-    id: text(record.id) ?? String(record.index),
-    prompt: Array.isArray(record.prompt) ? (record.prompt as ExampleRecord['prompt']) : null,
-    output: typeof record.output === 'string' ? record.output : null,
-    ...(typeof record.reasoning === 'string' ? { reasoning: record.reasoning } : {}),
-    extracted: typeof record.extracted === 'string' ? record.extracted : null,
-    gold: record.gold === undefined || record.gold === null ? '' : String(record.gold),
-    valid: record.valid !== false,
-    correct: typeof record.correct === 'boolean' ? record.correct : null,
-    ...(typeof record.invalidReason === 'string' ? { invalidReason: record.invalidReason } : {}),
-    ...(error ? { error } : {}),
-    usage: { promptTokens: num(usage.promptTokens), completionTokens: num(usage.completionTokens) },
-    costUsd: num(record.costUsd),
-    latencyMs: num(record.latencyMs),
-    cached: record.cached === true,
-    ...(isObject(record.scores) ? { scores: record.scores as ExampleRecord['scores'] } : {}),
-  };
-}
 
 function exampleRow(raw: Record<string, unknown>, record: ExampleRecord): ExampleRow {
   const fields: ExampleRow['fields'] = [];
@@ -294,16 +270,4 @@ function exampleRow(raw: Record<string, unknown>, record: ExampleRecord): Exampl
 
 function formatScore(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(4);
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function text(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function num(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }

@@ -1,11 +1,12 @@
 /**
- * Scaling results for the dashboard: analysis.json files written by `apprentice scale analyze --out`
- * and score-row files (analysed here with the same function), each with its score-vs-size charts.
+ * Scaling results for the dashboard: the analysis.json of scaling folders (`scale run`, `scale analyze --out`),
+ * checked through their results contract, and score-row files (analysed here with the same function), each
+ * with its score-vs-size charts.
  */
-import { readFile } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { analyzeScaling, type TaskAnalysis } from '../../scaling/analyzeScaling.js';
 import { readScoreRows } from '../../scaling/readScoreRows.js';
+import { checkAnalyses } from '../../scaling/scalingResults.js';
 import type { ScalingSource, ScalingTaskView } from './api.js';
 import { scalingCharts } from './charts.js';
 
@@ -13,7 +14,7 @@ export async function loadScalingSource(file: string, kind: ScalingSource['kind'
   const rel = relative(resolve(root), resolve(file));
   const path = rel.startsWith('..') ? file : rel.split(sep).join('/');
   try {
-    const analyses = kind === 'analysis' ? parseAnalysis(JSON.parse(await readFile(file, 'utf8'))) : analyzeScaling(await readScoreRows(file));
+    const analyses = kind === 'analysis' ? analysesIn(file) : analyzeScaling(await readScoreRows(file));
     const tasks = analyses.map(taskView);
     return { path, kind, tasks, charts: await scalingCharts(tasks), problem: null };
   } catch (error) {
@@ -21,10 +22,10 @@ export async function loadScalingSource(file: string, kind: ScalingSource['kind'
   }
 }
 
-function parseAnalysis(value: unknown): TaskAnalysis[] {
-  const ok = Array.isArray(value) && value.every((item) => typeof item === 'object' && item !== null && typeof item.task === 'string' && Array.isArray(item.scores));
-  if (!ok) throw new Error('not an analysis written by `apprentice scale analyze --out` (an array of tasks with scores)');
-  return value as TaskAnalysis[];
+function analysesIn(file: string): TaskAnalysis[] {
+  const checked = checkAnalyses(file);
+  if (!checked.ok) throw new Error(checked.problem);
+  return checked.value;
 }
 
 function taskView(analysis: TaskAnalysis): ScalingTaskView {

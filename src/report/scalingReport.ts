@@ -1,32 +1,32 @@
 /**
- * The scaling report: normalized score vs log10(parameters), one panel row per task, discrete and
- * smooth metrics side by side, one line per metric and prompting (colour: prompting, line style:
- * metric); then the analysis tables, every evaluation with its accuracy CI, tokens and cost, and
- * its examples (drill-down), the configuration and the versions. Written as scaling.svg,
- * report.html (self-contained) and report.md, next to analysis.json, analysis.md and scaling.json
- * (source and version); `apprentice report <dir>` renders it again from those files.
+ * The scaling report, rendered from the scaling folder's results contract (scaling/scalingResults.ts):
+ * normalized score vs log10(parameters), one panel row per task, discrete and smooth metrics side by side, one
+ * line per metric and prompting (colour: prompting, line style: metric); then the analysis tables, every
+ * evaluation with its accuracy CI, tokens and cost, and its examples (drill-down), the configuration and the
+ * versions. Written as scaling.svg, report.html (self-contained) and report.md after `scale run` and
+ * `scale analyze --out`, and again by `apprentice report <dir>`.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { renderChartSvg } from '../report/charts.js';
-import { loadEvalRun, type EvalRun } from '../report/evalRun.js';
-import { examplesSectionHtml, exampleViewFromRecord } from '../report/examples.js';
-import { formatEstimate, formatInt, formatUsd } from '../report/format.js';
-import { html } from '../report/html.js';
-import { escapeMarkdown, markdownLink } from '../report/markdown.js';
-import { chartFigure, factsHtml, jsonDetails, renderPage, type PageSection } from '../report/page.js';
-import { writeReportFiles, type ReportOptions, type WrittenReportFiles } from '../report/reportFiles.js';
-import { SCALING_ANALYSIS_FILE } from '../report/runKind.js';
-import { facetedLinesSpec, type FacetPoint } from '../report/scalingCharts.js';
-import { estimateCell, tableHtml, tableMarkdown, type Table } from '../report/table.js';
-import { usageTotals } from '../report/totals.js';
-import { InputError } from '../util/errors.js';
+import { CONFIG_FILE } from '../runs/runDir.js';
+import { readResult } from '../runs/resultContract.js';
+import type { TaskAnalysis } from '../scaling/analyzeScaling.js';
+import { formatParams } from '../scaling/formatAnalysis.js';
+import type { ScaleEvaluation } from '../scaling/scaleRun.js';
+import { PROMPTINGS, SCALE_METRICS, splitMetricName } from '../scaling/scaleRun.js';
+import { SCALING, type ScalingFolder } from '../scaling/scalingResults.js';
 import { VERSION } from '../version.js';
-import type { TaskAnalysis } from './analyzeScaling.js';
-import { formatAnalysisMarkdown, formatParams } from './formatAnalysis.js';
-import type { ScaleEvaluation } from './scaleRun.js';
-import { PROMPTINGS, SCALE_METRICS, splitMetricName } from './scaleRun.js';
+import { renderChartSvg } from './charts.js';
+import { loadEvalRun, type EvalRun } from './evalRun.js';
+import { examplesSectionHtml, exampleViewFromRecord } from './examples.js';
+import { formatEstimate, formatInt, formatUsd } from './format.js';
+import { html } from './html.js';
+import { escapeMarkdown, markdownLink } from './markdown.js';
+import { chartFigure, factsHtml, jsonDetails, renderPage, type PageSection } from './page.js';
+import { writeReportWithChart, type ReportOptions, type WrittenChartReport } from './reportFiles.js';
+import { facetedLinesSpec, type FacetPoint } from './scalingCharts.js';
+import { estimateCell, tableHtml, tableMarkdown, type Table } from './table.js';
+import { usageTotals } from './totals.js';
 
 export const DISCRETE_PANEL = 'discrete metrics';
 export const SMOOTH_PANEL = 'smooth metrics';
@@ -77,28 +77,8 @@ export async function renderScalingSvg(analyses: readonly TaskAnalysis[]): Promi
   );
 }
 
-export const SCALING_META_FILE = 'scaling.json';
-
-export interface ScalingReportInput {
-  analyses: readonly TaskAnalysis[];
-  /** Where the rows came from (a file, or "scale run"). */
-  source: string;
-  title?: string;
-  evaluations?: readonly ScaleEvaluation[];
-  notes?: readonly string[];
-  /** The resolved configuration shown in the report (e.g. the model family of a scale run). */
-  configuration?: unknown;
-  /** The version that wrote the folder (default: this one). */
-  writtenBy?: string;
-}
-
-export interface ScalingReportFiles {
-  html: string;
-  markdown: string;
-  svg: string;
-  analysisJson: string;
-  analysisMarkdown: string;
-}
+/** The report file of the plot, beside report.html and report.md. */
+export const SCALING_SVG_FILE = 'scaling.svg';
 
 interface LoadedEvaluation {
   evaluation: ScaleEvaluation;
@@ -110,7 +90,7 @@ interface LoadedEvaluation {
 function loadEvaluations(dir: string, evaluations: readonly ScaleEvaluation[]): LoadedEvaluation[] {
   return evaluations.map((evaluation, i) => {
     const candidates = [evaluation.runDir, join(dir, 'runs', basename(evaluation.runDir))];
-    const found = candidates.find((candidate) => existsSync(join(candidate, 'config.json')));
+    const found = candidates.find((candidate) => existsSync(join(candidate, CONFIG_FILE)));
     return { evaluation, run: found ? loadEvalRun(found) : null, key: `eval${i + 1}` };
   });
 }
@@ -118,11 +98,11 @@ function loadEvaluations(dir: string, evaluations: readonly ScaleEvaluation[]): 
 const evaluationName = (e: ScaleEvaluation) => `${e.model} · ${e.task} · ${e.scoring === 'logprob' ? `${e.prompting}, log-prob ranking` : e.prompting}`;
 
 /** The pages of the report; evaluations' run folders are read for tokens, cost and examples. */
-export async function buildScalingReport(dir: string, input: ScalingReportInput, options: ReportOptions = {}): Promise<{ html: string; markdown: string; svg: string }> {
+export async function buildScalingReport(dir: string, input: ScalingFolder, options: ReportOptions = {}): Promise<{ html: string; markdown: string; svg: string }> {
   const svg = await renderScalingSvg(input.analyses);
   const title = options.title ?? input.title ?? 'Scaling report';
   const htmlHref = options.htmlHref ?? 'report.html';
-  const writtenBy = `apprentice ${input.writtenBy ?? VERSION}`;
+  const writtenBy = `apprentice ${input.writtenBy}`;
   const generator = `apprentice ${VERSION}`;
   const loaded = loadEvaluations(dir, input.evaluations ?? []);
   const totals = usageTotals(loaded.map((l) => l.run?.summary.usage ?? {}));
@@ -208,64 +188,11 @@ ${l.run
   return { html: page, markdown: markdown.join('\n') + '\n', svg };
 }
 
-export async function writeScalingReport(outDir: string, input: ScalingReportInput): Promise<ScalingReportFiles> {
-  await mkdir(outDir, { recursive: true });
-  const files: ScalingReportFiles = {
-    html: join(outDir, 'report.html'),
-    markdown: join(outDir, 'report.md'),
-    svg: join(outDir, 'scaling.svg'),
-    analysisJson: join(outDir, SCALING_ANALYSIS_FILE),
-    analysisMarkdown: join(outDir, 'analysis.md'),
-  };
-  const report = await buildScalingReport(outDir, input);
-  await writeFile(files.svg, report.svg);
-  await writeFile(files.analysisJson, JSON.stringify(input.analyses, null, 2) + '\n');
-  await writeFile(files.analysisMarkdown, formatAnalysisMarkdown(input.analyses, input.source));
-  await writeFile(
-    join(outDir, SCALING_META_FILE),
-    JSON.stringify({ kind: 'apprentice-scaling', version: VERSION, source: input.source, title: input.title ?? null, configuration: input.configuration ?? null }, null, 2) + '\n',
-  );
-  await writeFile(files.html, report.html);
-  await writeFile(files.markdown, report.markdown);
-  return files;
-}
-
-function readJson<T>(file: string): T | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch (error) {
-    throw new InputError(`cannot read: ${(error as Error).message}`, { file });
-  }
-}
-
-/** The report input back from a scaling folder: analysis.json, scaling.json and (scale run) evaluations.json. */
-export function readScalingFolder(dir: string): ScalingReportInput {
+/** report.html, report.md and scaling.svg of a scaling folder (default: into it), from the files on disk. */
+export async function writeScalingReport(dir: string, options: ReportOptions & { outDir?: string } = {}): Promise<WrittenChartReport> {
   const root = resolve(dir);
-  const analyses = readJson<TaskAnalysis[]>(join(root, SCALING_ANALYSIS_FILE));
-  if (!Array.isArray(analyses)) throw new InputError(`not a scaling folder (no ${SCALING_ANALYSIS_FILE} with a list of analyses)`, { file: root });
-  const meta = readJson<{ version?: string; source?: string; title?: string | null; configuration?: unknown }>(join(root, SCALING_META_FILE));
-  const run = readJson<{ models?: unknown; evaluations?: ScaleEvaluation[]; notes?: string[] }>(join(root, 'evaluations.json'));
-  const scores = join(root, 'scores.csv');
-  return {
-    analyses,
-    source: meta?.source ?? (existsSync(scores) ? scores : join(root, SCALING_ANALYSIS_FILE)),
-    ...(meta?.title ? { title: meta.title } : run ? { title: 'Scaling run' } : {}),
-    ...(run?.evaluations ? { evaluations: run.evaluations } : {}),
-    ...(run?.notes ? { notes: run.notes } : {}),
-    ...(meta?.configuration ?? run?.models ? { configuration: meta?.configuration ?? { models: run?.models } } : {}),
-    writtenBy: meta?.version ?? '? (no scaling.json)',
-  };
-}
-
-/** `apprentice report <scaling dir>`: report.html, report.md and scaling.svg again, from the files on disk. */
-export async function rewriteScalingReport(dir: string, options: ReportOptions & { outDir?: string } = {}): Promise<WrittenReportFiles> {
-  const root = resolve(dir);
-  const report = await buildScalingReport(root, readScalingFolder(root), options);
-  const out = resolve(options.outDir ?? root);
-  await mkdir(out, { recursive: true });
-  await writeFile(join(out, 'scaling.svg'), report.svg);
-  return writeReportFiles(out, report);
+  const report = await buildScalingReport(root, readResult(SCALING, root), options);
+  return writeReportWithChart(options.outDir ?? root, report, SCALING_SVG_FILE);
 }
 
 const fixed = (value: number | null, digits = 2) => (value === null || !Number.isFinite(value) ? null : value.toFixed(digits));
