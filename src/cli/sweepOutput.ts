@@ -43,7 +43,7 @@ export function sweepSummaryJson<Teacher>(result: SweepOutcome<Teacher>, extra: 
 /** The header and one row per (method, fraction), in a stable order; `teacherRows` go below them. */
 export function sweepTableLines(result: SweepOutcome<unknown>, teacherRows: string[]): string[] {
   return [
-    'method                     fraction  inputs  accuracy [95% CI]',
+    'method                     fraction  inputs  accuracy [95% CI, bootstrap over seeds and examples]',
     ...[...result.sweep.points]
       .sort((a, b) => a.method.localeCompare(b.method) || a.fraction - b.fraction)
       .map(

@@ -5,13 +5,16 @@
  *
  * - standard-ft: the gold label (no teacher needed).
  * - standard-distill: the teacher's label.
- * - step-by-step (Hsieh et al. 2023): two tasks on one model, `[label]` -> teacher label (weight
- *   alpha, task "label") and `[rationale]` -> teacher rationale (weight 1 - alpha, task
- *   "rationale"); every input gives one row of each, so the weighted loss is
- *   alpha * L_label + (1 - alpha) * L_rationale.
- * - cot (Fu et al. 2023): chain-of-thought specialization in four formats — zero-shot answer-only,
- *   zero-shot CoT, in-context answer-only and in-context CoT with k demos — over one chain or all
- *   chains reaching the gold answer per question, in a configurable mix.
+ * - step-by-step (Hsieh et al. 2023): two tasks on one model, `[label]` -> label (weight alpha, task
+ *   "label") and `[rationale]` -> teacher rationale (weight 1 - alpha, task "rationale"); every input
+ *   gives one row of each, label row first, side by side (the trainer keeps the pair in one batch), so
+ *   the weighted loss is alpha * L_label + (1 - alpha) * L_rationale. The paper's two settings
+ *   (`labels`): 'gold' = human labels + teacher rationales (its baseline: standard fine-tuning),
+ *   'teacher' = teacher labels + teacher rationales (its baseline: standard distillation).
+ * - cot (Fu et al. 2023): chain-of-thought specialization. The paper's mixture (the default): every
+ *   chain reaching the gold answer in BOTH chain-of-thought formats — in-context (k demos) and
+ *   zero-shot — plus answer-only rows in both formats, one per question. A `mix` instead draws one
+ *   format per (question, chain) with the given shares (single-format students, ablations).
  */
 import type { TaskDefinition } from '../data/types.js';
 import { InputError } from '../util/errors.js';
@@ -51,8 +54,13 @@ export interface BuildOptions {
   filter?: 'none' | 'gold';
   /** cot: 'all' trains on every chain reaching gold (the majority when there is no gold); 'one' on the chosen chain. Default 'all'. */
   chains?: 'one' | 'all';
-  /** cot: relative share of each format; each (question, chain) gets one format, drawn with the seed. Default: all four equally. */
+  /**
+   * cot: relative share of each format; each (question, chain) gets one format, drawn with the seed. Default:
+   * the paper's mixture (every chain in both CoT formats, answer-only rows in both formats per question).
+   */
   mix?: Partial<Record<CotFormat, number>>;
+  /** step-by-step: whose labels the label task learns, 'gold' or 'teacher' (Hsieh et al.'s two settings). Default 'teacher'. */
+  labels?: StepByStepLabels;
   /** cot in-context formats: demonstrations per prompt. Default 4. */
   shots?: number;
   /** Share of the inputs to use, in (0, 1], drawn with the seed (data-efficiency sweeps). Default 1. */
@@ -80,6 +88,9 @@ export interface BuildResult {
 }
 
 export const DEFAULT_ALPHA = 0.5;
+
+export const STEP_BY_STEP_LABELS = ['gold', 'teacher'] as const;
+export type StepByStepLabels = (typeof STEP_BY_STEP_LABELS)[number];
 
 export function buildTrainingData(task: TaskDefinition, records: readonly AnnotationRecord[], options: BuildOptions): BuildResult {
   const alpha = options.alpha ?? DEFAULT_ALPHA;
@@ -114,8 +125,10 @@ export function buildTrainingData(task: TaskDefinition, records: readonly Annota
       if (options.method === 'standard-ft') {
         if (!record.gold.trim()) skipped.noGold++;
         else rows.push({ prompt: answerOnlyPrompt(task.answer, item), completion: ` ${goldLabel(task, record)}` });
+      } else if (options.method === 'step-by-step' && options.labels === 'gold' && !record.gold.trim()) {
+        skipped.noGold++;
       } else if (usable(record)) {
-        const label = teacherLabel(task, record);
+        const label = options.method === 'step-by-step' && options.labels === 'gold' ? goldLabel(task, record) : teacherLabel(task, record);
         if (options.method === 'standard-distill') {
           rows.push({ prompt: answerOnlyPrompt(task.answer, item), completion: ` ${label}` });
         } else if (!record.rationale?.trim()) {
@@ -147,7 +160,7 @@ function cotRows(
   skipped: BuildReport['skipped'],
   rng: Rng,
 ): { rows: TrainingRow[]; used: number } {
-  const mix = normaliseMix(options.mix);
+  const mix = options.mix ? normaliseMix(options.mix) : null;
   const shots = options.shots ?? 4;
   const chainsOf = (record: AnnotationRecord): ChainSample[] => {
     const good = goodChains(record, task);
@@ -177,17 +190,23 @@ function cotRows(
   const rows: TrainingRow[] = [];
   units.forEach(({ record, chains }, unitIndex) => {
     const item = itemOf(record);
-    for (const chain of chains) {
-      const format = drawFormat(mix, rng);
+    const row = (format: CotFormat, chain: ChainSample): TrainingRow => {
       const label = chainLabel(task, record, chain);
       const demos = format.startsWith('in-context') ? drawDemos(demoPool, unitIndex, shots, rng) : [];
       const isCot = format.endsWith('cot');
-      rows.push({
+      return {
         prompt: isCot ? cotPrompt(task.answer, item, demos) : answerOnlyPrompt(task.answer, item, demos),
         completion: isCot ? cotCompletion(chain.rationale, label) : ` ${label}`,
         task: format,
-      });
+      };
+    };
+    if (mix) {
+      for (const chain of chains) rows.push(row(drawFormat(mix, rng), chain));
+      return;
     }
+    // Fu et al.'s mixture: each chain in both CoT formats, and the answer once per question in both answer-only formats.
+    for (const chain of chains) rows.push(row('in-context-cot', chain), row('zero-shot-cot', chain));
+    rows.push(row('in-context-answer', chains[0]!), row('zero-shot-answer', chains[0]!));
   });
   return { rows, used: units.length };
 }
@@ -218,6 +237,20 @@ function drawFormat(mix: [CotFormat, number][], rng: Rng): CotFormat {
     if (point < 0) return format;
   }
   return mix[mix.length - 1]![0];
+}
+
+/**
+ * Worked demonstrations for evaluating an in-context student, as its in-context training rows show them: the
+ * first chain reaching gold of each training input, and its label. `shots` of them per question, drawn with
+ * the seed and the question's index, so every student of a seed sees the same demonstrations.
+ */
+export function evaluationDemos(task: TaskDefinition, records: readonly AnnotationRecord[], shots: number, seed: number): (index: number) => StudentDemo[] {
+  const pool: StudentDemo[] = [];
+  for (const record of records) {
+    const chain = goodChains(record, task).find((c) => c.rationale.trim());
+    if (chain) pool.push({ ...itemOf(record), label: chainLabel(task, record, chain), rationale: chain.rationale.trim() });
+  }
+  return (index) => sampleIndices(pool.length, Math.min(shots, pool.length), createRng(`demos:${seed}:${index}`)).map((i) => pool[i]!);
 }
 
 /** A seeded share of the inputs, kept in file order. The same seed nests: a smaller fraction is a subset. */

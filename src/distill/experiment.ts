@@ -14,6 +14,7 @@ import type { LossNormalization } from '../engine/train.js';
 import { ModelHub } from '../models/hub.js';
 import { InputError } from '../util/errors.js';
 import type { AnnotationRecord } from './annotation.js';
+import { chanceLevel } from './chance.js';
 import { genericAbility } from './generic.js';
 import { goldRecords } from './goldRecords.js';
 import type { AnnotationStats } from './stats.js';
@@ -159,6 +160,7 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
       points: sweep.points,
       cells: sweep.cells,
       testSize: test.length,
+      chance: chanceLevel(task, records, test),
       ...(generic ? { generic } : {}),
       wallSeconds,
       settings: { ...config, log: undefined, out },

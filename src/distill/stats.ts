@@ -1,6 +1,6 @@
 /**
  * What a split's annotation is worth, from its records alone: how many completions parsed, how
- * often the teacher's label agrees with gold (with a 95% bootstrap CI; an unparsed answer counts as
+ * often the teacher's label agrees with gold (with a 95% Wilson CI; an unparsed answer counts as
  * wrong, a failed call is an error and not scored), and what self-consistency and gold filtering
  * leave for training.
  */

@@ -24,6 +24,7 @@ import type { TrainingExample } from '../engine/trainingData.js';
 import { answerRecord } from '../eval/evaluators.js';
 import type { ExampleRecord } from '../eval/records.js';
 import { runExamples } from '../eval/runner.js';
+import { seedExampleBootstrap } from '../eval/seedBootstrap.js';
 import { wilsonInterval } from '../eval/stats.js';
 import type { ModelHub } from '../models/hub.js';
 import { openRunDir, type RunDirHandle } from '../runs/runDir.js';
@@ -31,8 +32,8 @@ import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { formatPercent } from '../util/numberFormat.js';
 import type { AnnotationRecord } from './annotation.js';
-import { buildTrainingData, type BuildOptions, type CotFormat, type TrainingRow } from './builders.js';
-import { answerOnlyPrompt, cotPrompt, inferencePrompt, STUDENT_STOPS, type StudentItem } from './studentFormat.js';
+import { buildTrainingData, evaluationDemos, type BuildOptions, type CotFormat, type TrainingRow } from './builders.js';
+import { answerOnlyPrompt, cotPrompt, inferencePrompt, STUDENT_STOPS, type StudentDemo, type StudentItem } from './studentFormat.js';
 import type { SweepMethod } from './methods.js';
 import { CELL_ANSWERS_FILE, CELL_FILE, CELL_RESULT_FILE, cellDir, type CellResult, type SweepPoint } from './sweepResults.js';
 
@@ -83,16 +84,30 @@ export interface SweepResult {
   points: SweepPoint[];
 }
 
-function methodBuild(method: SweepMethod): Pick<BuildOptions, 'method' | 'mix'> {
+function methodBuild(method: SweepMethod): Pick<BuildOptions, 'method' | 'mix' | 'labels'> {
   if (method.startsWith('cot-')) return { method: 'cot', mix: { [method.slice(4) as CotFormat]: 1 } };
+  if (method === 'step-by-step-gold') return { method: 'step-by-step', labels: 'gold' };
+  if (method === 'step-by-step') return { method: 'step-by-step', labels: 'teacher' };
   return { method: method as BuildOptions['method'] };
 }
 
-/** The raw prompt a trained student is evaluated with. */
-export function studentPrompt(method: SweepMethod, task: TaskDefinition, item: StudentItem): string {
-  if (method === 'cot-zero-shot-answer' || method === 'cot-in-context-answer') return answerOnlyPrompt(task.answer, item);
-  if (method.startsWith('cot')) return cotPrompt(task.answer, item);
-  return inferencePrompt(method as 'standard-ft' | 'standard-distill' | 'step-by-step', task.answer, item);
+export function isStepByStep(method: SweepMethod): boolean {
+  return method === 'step-by-step' || method === 'step-by-step-gold';
+}
+
+/** Students trained with in-context demonstrations are evaluated with them (the Fu et al. mixture has in-context rows). */
+export function usesDemos(method: SweepMethod): boolean {
+  return method === 'cot' || method === 'cot-in-context-cot' || method === 'cot-in-context-answer';
+}
+
+/** Demonstrations per in-context prompt, in training and evaluation alike (builders' default). */
+export const STUDENT_SHOTS = 4;
+
+/** The raw prompt a trained student is evaluated with; `demos` for a student trained in context. */
+export function studentPrompt(method: SweepMethod, task: TaskDefinition, item: StudentItem, demos: StudentDemo[] = []): string {
+  if (method === 'cot-zero-shot-answer' || method === 'cot-in-context-answer') return answerOnlyPrompt(task.answer, item, demos);
+  if (method.startsWith('cot')) return cotPrompt(task.answer, item, demos);
+  return inferencePrompt(isStepByStep(method) ? 'step-by-step' : (method as 'standard-ft' | 'standard-distill'), task.answer, item);
 }
 
 export function writesChain(method: SweepMethod): boolean {
@@ -129,10 +144,12 @@ export async function evaluateStudent(
   maxTokens: StudentSettings['maxTokens'],
   answers: RunDirHandle<ExampleRecord>,
   concurrency = 1,
+  demosFor?: (index: number) => StudentDemo[],
 ): Promise<ExampleRecord[]> {
   const model = await hub.model(`builtin:${checkpoint}`);
   const evaluate = async (example: Example): Promise<ExampleRecord> => {
-    const prompt = studentPrompt(method, task, example.choices ? { input: example.input, choices: example.choices } : { input: example.input });
+    const item = example.choices ? { input: example.input, choices: example.choices } : { input: example.input };
+    const prompt = studentPrompt(method, task, item, demosFor?.(example.index) ?? []);
     const call = { prompt, maxTokens: writesChain(method) ? maxTokens.cot : maxTokens.answer, temperature: 0, stop: STUDENT_STOPS };
     const record = await answerRecord(model, task, example, call);
     if (record.error?.kind !== 'bad_request') return record;
@@ -170,15 +187,15 @@ export function accuracyOf(flags: readonly number[]): { accuracy: number; ci95: 
 }
 
 export function lossNormalizationOf(config: Pick<SweepConfig, 'lossNormalization'>, method: SweepMethod): LossNormalization {
-  return method === 'step-by-step' ? (config.lossNormalization ?? 'task') : 'token';
+  return isStepByStep(method) ? (config.lossNormalization ?? 'task') : 'token';
 }
 
 /** Trains, selects and evaluates one student; a finished cell (result.json) is read back, not redone. */
 export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepMethod, fraction: number, seed: number): Promise<CellResult> {
   const dir = cellDir(config.out, method, fraction, seed);
   const log = config.log ?? (() => {});
-  const built = buildTrainingData(config.task, config.train, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction, seed });
-  const validation = buildTrainingData(config.task, config.validation, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction: 1, seed });
+  const built = buildTrainingData(config.task, config.train, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction, seed, shots: STUDENT_SHOTS });
+  const validation = buildTrainingData(config.task, config.validation, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction: 1, seed, shots: STUDENT_SHOTS });
   // Digested per part, so a refused cell can say which input changed.
   const parts = Object.fromEntries(
     Object.entries({
@@ -223,6 +240,10 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
 
   const studentDir = join(dir, 'student');
   const s = config.student;
+  // Step-by-step: an input's label and rationale rows in one batch, as many inputs per step as the one-task
+  // methods (so the label task gets as many updates, on as many inputs, as standard fine-tuning), and the
+  // checkpoint chosen on the label task's validation loss: the label is what the student answers with.
+  const paired = isStepByStep(method);
   const started = performance.now();
   const options: TrainOptions = {
     train: toExamples(built.rows, join(dir, 'train.jsonl')),
@@ -230,7 +251,8 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     outDir: studentDir,
     size: s.size,
     steps: s.steps,
-    batchSize: s.batchSize,
+    batchSize: paired ? 2 * s.batchSize : s.batchSize,
+    ...(paired ? { groupSize: 2, selectOnTask: 'label' } : {}),
     learningRate: s.learningRate,
     contextLength: s.contextLength,
     ...(s.evalEvery ? { evalEvery: s.evalEvery } : {}),
@@ -252,7 +274,8 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   });
   const trainSeconds = (performance.now() - started) / 1000;
   const evalStarted = performance.now();
-  const records = await evaluateStudent(hub, studentDir, method, config.task, config.test, s.maxTokens, cellAnswers(dir, identity), config.concurrency);
+  const demos = usesDemos(method) ? evaluationDemos(config.task, config.train, STUDENT_SHOTS, seed) : undefined;
+  const records = await evaluateStudent(hub, studentDir, method, config.task, config.test, s.maxTokens, cellAnswers(dir, identity), config.concurrency, demos);
   const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
   const { accuracy, ci95 } = accuracyOf(flags);
   const result: CellResult = {
@@ -291,8 +314,11 @@ export function sweepPoints(cells: readonly CellResult[]): SweepPoint[] {
   return [...groups.values()].map((group) => {
     const first = group[0]!;
     const n = first.correctFlags.length;
-    const perExample = Array.from({ length: n }, (_, i) => group.reduce((sum, cell) => sum + (cell.correctFlags[i] ?? 0), 0) / group.length);
-    const { accuracy, ci95 } = accuracyOf(perExample);
+    // Cells read back from results.json have no flags: their pooled interval is that file's.
+    const usable = group.every((cell) => cell.correctFlags.length === n && n > 0);
+    const { mean: accuracy, ci95 } = usable
+      ? seedExampleBootstrap(group.map((cell) => cell.correctFlags), { seed: `${first.method}:${first.fraction}` })
+      : { mean: NaN, ci95: [NaN, NaN] as [number, number] };
     return {
       method: first.method,
       fraction: first.fraction,

@@ -14,6 +14,8 @@ import type { ResultContract } from '../runs/resultContract.js';
 import { checkFile, parseChecked, type Checked } from '../util/checkedJson.js';
 import { VERSION } from '../version.js';
 import type { BuildReport } from './builders.js';
+import type { ChanceLevel } from './chance.js';
+import type { MethodComparison } from './comparisons.js';
 import type { SweepMethod } from './methods.js';
 
 export const DISTILL_RESULTS_FILE = 'results.json';
@@ -86,7 +88,7 @@ export interface SweepPoint {
   seeds: number[];
   /** Mean accuracy over seeds. */
   accuracy: number;
-  /** Bootstrap over test examples of the per-example mean over seeds. */
+  /** 95% bootstrap interval over seeds and test examples together (seedExampleBootstrap). */
   ci95: [number, number];
   perSeed: number[];
 }
@@ -104,6 +106,10 @@ export interface SweepResults {
   teacher: TeacherAccuracy[];
   testSize: number;
   points: SweepPoint[];
+  /** The constant-answer baseline chosen on train; absent in results written before it existed. */
+  chance?: ChanceLevel | null;
+  /** Each method against its baseline, paired bootstrap over seeds and examples. */
+  comparisons?: MethodComparison[];
   cells: StoredCellResult[];
   generic: GenericSection | null;
   verdict: string[];
@@ -150,6 +156,15 @@ const resultsSchema = z.object({
   points: z.array(
     z.object({ method: z.string(), fraction: z.number(), inputs: z.number(), seeds: z.array(z.number()), accuracy: num, ci95: ci, perSeed: z.array(num) }),
   ),
+  chance: z.object({ answer: z.string(), accuracy: z.number(), chosenOn: z.number(), n: z.number() }).nullable().optional(),
+  comparisons: z
+    .array(
+      z.object({
+        method: z.string(), baseline: z.string(), fraction: z.number(), seeds: z.array(z.number()), n: z.number(),
+        difference: z.number(), ci95: z.tuple([z.number(), z.number()]), pValue: z.number(), verdict: z.enum(['better', 'worse', 'unclear', 'one seed']),
+      }),
+    )
+    .optional(),
   cells: z.array(cellSchema),
   generic: z
     .object({
@@ -161,7 +176,6 @@ const resultsSchema = z.object({
   verdict: z.array(z.string()),
   settings: z.record(z.string(), z.unknown()),
 });
-
 
 export function parseSweepResults(text: string): Checked<SweepResults> {
   return parseChecked(resultsSchema, text);

@@ -63,6 +63,14 @@ export interface TrainOptions {
   batchSize?: number;
   /** Examples per forward/backward pass; the batch is split into batchSize / microBatchSize passes. */
   microBatchSize?: number;
+  /**
+   * Consecutive runs of this many training examples are one unit: shuffled together and always in the same
+   * batch (distilling step-by-step keeps an input's label row and rationale row together). batchSize must be a
+   * multiple of it. Default 1.
+   */
+  groupSize?: number;
+  /** Checkpoint selection on the validation loss of this task tag alone, not the mixed loss. Default: the mixed loss. */
+  selectOnTask?: string;
   /** How the weighted token losses of a batch are normalised (see the top of this file). Default 'token'. */
   lossNormalization?: LossNormalization;
   learningRate?: number;
@@ -169,8 +177,15 @@ export function learningRateAt(step: number, total: number, peak: number, floor:
   return floor + 0.5 * (peak - floor) * (1 + Math.cos(Math.PI * progress));
 }
 
-/** The examples of optimizer step `step`: a seeded shuffle per epoch, read in order. */
-export function batchIndices(step: number, batchSize: number, count: number, seed: number): number[] {
+/**
+ * The examples of optimizer step `step`: a seeded shuffle per epoch, read in order. With groupSize g the units
+ * shuffled are runs of g consecutive examples, so a run is never split across batches (batchSize % g === 0).
+ */
+export function batchIndices(step: number, batchSize: number, count: number, seed: number, groupSize = 1): number[] {
+  if (groupSize > 1) {
+    const groups = batchIndices(step, batchSize / groupSize, count / groupSize, seed);
+    return groups.flatMap((g) => Array.from({ length: groupSize }, (_, j) => g * groupSize + j));
+  }
   const out: number[] = [];
   let epoch = -1;
   let order: number[] = [];
@@ -501,6 +516,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (batchSize % microBatchSize !== 0) {
     throw new InputError(`the batch size ${batchSize} must be a multiple of the micro-batch size ${microBatchSize}`, { field: 'microBatch' });
   }
+  const groupSize = options.groupSize ?? 1;
+  if (!Number.isInteger(groupSize) || groupSize < 1 || batchSize % groupSize !== 0 || options.train.length % groupSize !== 0) {
+    throw new InputError(`the group size ${groupSize} must divide the batch size ${batchSize} and the ${options.train.length} training examples`, { field: 'groupSize' });
+  }
   const lossNormalization = options.lossNormalization ?? 'token';
   if (!LOSS_NORMALIZATIONS.includes(lossNormalization)) {
     throw new InputError(`the loss normalization must be one of ${LOSS_NORMALIZATIONS.join(', ')}`, { field: 'lossNormalization' });
@@ -535,6 +554,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(init && options.initFrom !== undefined ? { initFrom: init.fingerprint } : {}),
       ...(init && options.base !== undefined ? { base: init.fingerprint } : {}),
       ...(format.type === 'raw' ? {} : { promptFormat: format }),
+      ...(groupSize === 1 ? {} : { groupSize }),
+      ...(options.selectOnTask === undefined ? {} : { selectOnTask: options.selectOnTask }),
     }),
   );
   const stateDir = join(options.outDir, STATE_DIR);
@@ -634,7 +655,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     while (state.step < steps && !state.stoppedEarly) {
       const step = state.step;
       const learningRate = learningRateAt(step, steps, peak, floor, warmup);
-      const indices = batchIndices(step, batchSize, trainSet.length, seed);
+      const indices = batchIndices(step, batchSize, trainSet.length, seed, groupSize);
       const examples = indices.map((i) => trainSet[i] as EncodedExample);
       const tokenWeights = tokenLossWeights(examples.map((e) => ({ weight: e.weight, task: e.task, scoredTokens: scoredTokens(e) })), lossNormalization);
       let loss = 0;
@@ -662,9 +683,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         let improved = true;
         if (validationSet.length > 0) {
           const result = await evaluateWith(engine, validationSet, tokenizer.padId, microBatchSize, lossNormalization, contextLength);
-          improved = state.bestValidationLoss === null || result.loss < state.bestValidationLoss - (options.minDelta ?? 0);
+          // With selectOnTask, bestValidationLoss is that task's loss (the criterion), not the mixed one.
+          const selectionLoss = options.selectOnTask === undefined ? result.loss : (result.byTask[options.selectOnTask] ?? result.loss);
+          improved = state.bestValidationLoss === null || selectionLoss < state.bestValidationLoss - (options.minDelta ?? 0);
           if (improved) {
-            state.bestValidationLoss = result.loss;
+            state.bestValidationLoss = selectionLoss;
             state.bestValidationAccuracy = result.accuracy;
             state.evalsWithoutImprovement = 0;
           } else {

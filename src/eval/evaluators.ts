@@ -6,7 +6,7 @@ import type { Example, TaskDefinition } from '../data/types.js';
 import { isModelError } from '../models/errors.js';
 import type { CallMeta, ChatMessage, LanguageModel, TokenUsage } from '../models/types.js';
 import { extractAnswer, isCorrect, promptLayout, type ReadOptions } from './extract/index.js';
-import { rougeL, sentenceBleu } from './metrics/index.js';
+import { answerEditSimilarity, rougeL, sentenceBleu } from './metrics/index.js';
 import { buildAnswerExtractionPrompt, buildPrompt, type PromptStyle, QUESTION_FIELDS } from './prompts.js';
 import { addUsage, type ExampleRecord, ZERO_USAGE } from './records.js';
 import type { ExampleEvaluator } from './runner.js';
@@ -186,6 +186,11 @@ function scoreOutput(
   if (task.answer.kind === 'free_text') {
     scores.bleu = sentenceBleu(parts.output, [example.target]);
     scores.rougeL = rougeL(parts.output, example.target).f;
+  }
+  if (task.answer.kind === 'number' || task.answer.kind === 'expression') {
+    // Both sides in canonical form, so "7.0" and "7" are no edit apart.
+    const target = extractAnswer(example.target, task.answer, example);
+    scores.editSimilarity = answerEditSimilarity(extraction.valid ? extraction.answer : null, target.valid && target.answer !== null ? target.answer : example.target);
   }
   return {
     ...baseRecord(example, parts.prompt, parts.tally),

@@ -1,6 +1,8 @@
 /**
  * The report of a distillation sweep, rendered from its results contract (distill/sweepResults.ts): accuracy
- * with 95% CIs per method × fraction, the teacher's own accuracy, the data-efficiency plot (accuracy vs
+ * with 95% CIs per method × fraction (bootstrap over seeds and examples; a single student's interval is Wilson's),
+ * each method against its baseline and the chance level (in the verdict), whether each result is above chance,
+ * the teacher's own accuracy, the data-efficiency plot (accuracy vs
  * fraction, one line per method, CI bands), the generic-ability trade-off when measured, the sweep's verdict in
  * words, every student's test answers, the teacher's token and dollar totals, the settings and the versions:
  * report.html (self-contained), report.md and data-efficiency.svg, written after `distill run` and `quickstart`
@@ -9,6 +11,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cellDir, readCellAnswers, SWEEP_REPORT_FILES, teacherDirsOf, DISTILL_SWEEP, type GenericRow, type StoredCellResult, type SweepPoint, type SweepResults, type TeacherAccuracy } from '../distill/sweepResults.js';
+import { chanceLabel } from '../distill/chance.js';
+import { aboveChance } from '../distill/findings.js';
 import { methodLabel } from '../distill/methods.js';
 import type { ExampleRecord } from '../eval/records.js';
 import { readResult } from '../runs/resultContract.js';
@@ -103,6 +107,10 @@ export async function buildSweepReport(root: string, input: SweepResults, option
   if (testTeacher && testTeacher.accuracy !== null) {
     for (const fraction of fractions) chartPoints.push({ series: `teacher (${testTeacher.label})`, x: fraction, y: testTeacher.accuracy });
   }
+  const chance = input.chance ?? null;
+  if (chance) {
+    for (const fraction of fractions) chartPoints.push({ series: chanceLabel(chance), x: fraction, y: chance.accuracy });
+  }
   const svg = await renderChartSvg(
     seriesLinesSpec(chartPoints, { xTitle: 'fraction of the training data', yTitle: 'test accuracy', format: 'percent', width: 520, height: 300 }),
   );
@@ -113,14 +121,19 @@ export async function buildSweepReport(root: string, input: SweepResults, option
   const generator = `Apprentice ${VERSION}`;
 
   const resultsTable: Table<SweepPoint> = {
-    caption: `Test accuracy (n = ${input.testSize}) with 95% bootstrap CIs; several seeds are pooled per example.`,
+    caption:
+      `Test accuracy (n = ${input.testSize}) with 95% bootstrap CIs over seeds and test examples together` +
+      (chance ? `; chance (always "${chance.answer}", chosen on train) is ${formatPercent(chance.accuracy)}.` : '.'),
     columns: [
       { header: 'method', cell: (p) => methodLabel(p.method) },
       { header: 'fraction', align: 'right', cell: (p) => String(p.fraction) },
       { header: 'training inputs', align: 'right', cell: (p) => String(Math.round(p.inputs)) },
       { header: 'seeds', align: 'right', cell: (p) => String(p.seeds.length) },
-      { header: 'accuracy [95% CI]', align: 'right', cell: (p) => estimateCell(p.accuracy, p.ci95) },
+      { header: 'accuracy [95% bootstrap CI]', align: 'right', cell: (p) => estimateCell(p.accuracy, p.ci95) },
       { header: 'per seed', align: 'right', cell: (p) => p.perSeed.map((a) => formatPercent(a)).join(', ') },
+      ...(chance
+        ? [{ header: `above chance (${formatPercent(chance.accuracy)})?`, cell: (p: SweepPoint) => (aboveChance(p, chance) === false ? 'no: not above chance' : 'yes') }]
+        : []),
     ],
     rows: ordered,
   };
@@ -128,7 +141,7 @@ export async function buildSweepReport(root: string, input: SweepResults, option
     columns: [
       { header: 'teacher', cell: (t) => t.label },
       { header: 'n', align: 'right', cell: (t) => String(t.n) },
-      { header: 'accuracy [95% CI]', align: 'right', cell: (t) => estimateCell(t.accuracy, t.ci95) },
+      { header: 'accuracy [95% Wilson CI]', align: 'right', cell: (t) => estimateCell(t.accuracy, t.ci95) },
     ],
     rows: input.teacher,
   };
@@ -142,7 +155,7 @@ export async function buildSweepReport(root: string, input: SweepResults, option
       { header: 'parameters', align: 'right', cell: (c) => c.training.parameters.toLocaleString('en-US') },
       { header: 'best step', align: 'right', cell: (c) => `${c.training.bestStep} / ${c.training.steps}` },
       { header: 'validation loss', align: 'right', cell: (c) => (c.training.validationLoss === null ? '—' : c.training.validationLoss.toFixed(3)) },
-      { header: 'accuracy [95% CI]', align: 'right', cell: (c) => (c.skipped ? `not trained: ${c.skipped}` : estimateCell(c.accuracy, c.ci95)) },
+      { header: 'accuracy [95% Wilson CI]', align: 'right', cell: (c) => (c.skipped ? `not trained: ${c.skipped}` : estimateCell(c.accuracy, c.ci95)) },
       { header: 'invalid', align: 'right', cell: (c) => String(c.invalid) },
       { header: 'train s', align: 'right', cell: (c) => c.training.trainSeconds.toFixed(0) },
       { header: 'answers', cell: (c) => (answers.get(c) ? { text: `${c.n} test answers`, href: `#${cellScope(c)}` } : null) },
@@ -177,7 +190,7 @@ ${examplesSectionHtml(answers.get(cell)!, cellScope(cell))}</details>`,
       body: joinHtml([
         tableHtml(resultsTable),
         tableHtml(teacherTable),
-        chartFigure(svg, 'Data efficiency: test accuracy against the share of the training data, one line per method, shaded 95% CI; the teacher for reference.'),
+        chartFigure(svg, 'Data efficiency: test accuracy against the share of the training data, one line per method, shaded 95% bootstrap CI over seeds and examples; the teacher and the chance level for reference.'),
       ]),
     },
     ...(genericTable ? [{ id: 'generic', title: 'Generic ability: before and after specialization', body: tableHtml(genericTable) }] : []),

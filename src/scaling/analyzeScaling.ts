@@ -3,7 +3,7 @@ import { baselineOf, normalizedScore, type Baseline } from './normalize.js';
 import { scaleCurve } from './scaleCurve.js';
 import { scalingStatistics, type ScalingStatistics } from './scalingStatistics.js';
 import type { ScoreRow } from './scoreRow.js';
-import { scalingVerdict, type Verdict } from './verdict.js';
+import { MIN_SIZES_FOR_SHAPE, scalingVerdict, shapeVerdictPossible, type Verdict } from './verdict.js';
 
 export interface ScoredModel {
   model: string;
@@ -78,12 +78,20 @@ function analyzeGroup(rows: ScoreRow[]): TaskAnalysis {
   if (statistics.breakthroughnessCapped) {
     notes.push('breakthroughness capped: the median step between sizes is (near) zero');
   }
+  let verdict: Verdict | null = scalingVerdict(y, statistics);
+  if ((verdict === 'smooth' || verdict === 'emergent') && !shapeVerdictPossible(y.length)) {
+    notes.push(
+      `no verdict: with ${y.length} sizes breakthroughness cannot exceed 2, so an emergent curve cannot be told from a smooth one; ` +
+        `give at least ${MIN_SIZES_FOR_SHAPE} sizes`,
+    );
+    verdict = null;
+  }
   return {
     ...result,
     improvement: statistics.improvement,
     linearity: statistics.linearity,
     breakthroughness: statistics.breakthroughness,
-    verdict: scalingVerdict(y, statistics),
+    verdict,
   };
 }
 

@@ -19,15 +19,16 @@ import { loadDataset } from '../data/load.js';
 import type { Dataset, Example } from '../data/types.js';
 import { selectDemos } from '../eval/demos.js';
 import { buildAnswerExtractionPrompt, buildPrompt } from '../eval/prompts.js';
-import type { ModelSize } from '../engine/model.js';
 import { train, type TrainEvent, type TrainResult } from '../engine/train.js';
 import type { TrainingExample } from '../engine/trainingData.js';
 import { plainTranscript } from '../models/core/transcript.js';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
+import { parseFamilySize, stepsFor } from './familySizes.js';
 import type { Prompting } from './scaleRun.js';
 
 export interface FamilyTrainingConfig {
-  sizes: readonly ModelSize[];
+  /** Named engine sizes or custom `<dim>x<layers>` (familySizes.ts). */
+  sizes: readonly string[];
   /** Steps per problem, one difficulty level each (e.g. [1, 2, 3]). */
   difficulties: readonly number[];
   digits: number;
@@ -40,17 +41,20 @@ export interface FamilyTrainingConfig {
   prompting: readonly Prompting[];
   /** Demonstrations in few-shot CoT prompts (training and evaluation alike). */
   shots: number;
+  /** Steps of the smallest size. */
   optimizerSteps: number;
+  /** Steps grow as (parameters / smallest's)^this (default 0: every size the same steps). */
+  stepsExponent?: number;
   batchSize: number;
   learningRate: number;
   contextLength: number;
   seed: number;
   outDir: string;
-  onEvent?: (size: ModelSize, event: TrainEvent) => void;
+  onEvent?: (size: string, event: TrainEvent) => void;
 }
 
 export interface TrainedStudent {
-  size: ModelSize;
+  size: string;
   dir: string;
   parameters: number;
   /** null when an existing checkpoint of the same recipe was reused. */
@@ -107,12 +111,15 @@ export async function trainFamily(config: FamilyTrainingConfig): Promise<Trained
     if (dataset.splits.validation) validationExamples.push(...(await familyTrainingExamples(dataset, 'validation', config)));
   }
   const students: TrainedStudent[] = [];
-  for (const size of config.sizes) {
+  const sizes = config.sizes.map(parseFamilySize);
+  const steps = stepsFor(sizes, config.optimizerSteps, config.stepsExponent ?? 0);
+  for (const [i, { name: size, size: base, model }] of sizes.entries()) {
     const dir = resolve(join(config.outDir, 'models', size));
     const recipe = {
       size,
+      ...(model ? { model } : {}),
       data: sha256Hex(canonicalJson(trainExamples.map(({ prompt, completion, task }) => [prompt, completion, task]))),
-      steps: config.optimizerSteps,
+      steps: steps[i]!,
       batchSize: config.batchSize,
       learningRate: config.learningRate,
       contextLength: config.contextLength,
@@ -129,8 +136,9 @@ export async function trainFamily(config: FamilyTrainingConfig): Promise<Trained
       train: trainExamples,
       validation: validationExamples,
       outDir: dir,
-      size,
-      steps: config.optimizerSteps,
+      size: base,
+      ...(model ? { model } : {}),
+      steps: steps[i]!,
       batchSize: config.batchSize,
       learningRate: config.learningRate,
       contextLength: config.contextLength,

@@ -10,6 +10,8 @@
  *   bleu / rougeL (<prompting>) smooth metrics of free-text answers (BLEU 0-100, ROUGE-L F 0-1)
  *   logP(target) (<prompting>)  mean log P(gold answer | prompt) for answer-only promptings, when the
  *                               model gives log-probs
+ *   edit similarity (<prompting>) for number and expression answers, 1 − token edit distance / length of
+ *                               the extracted answer against gold (Schaeffer et al. 2023's smooth metric)
  */
 import { join } from 'node:path';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
@@ -40,6 +42,7 @@ export const SCALE_METRICS = {
   bleu: 'bleu',
   rougeL: 'rougeL',
   targetLogprob: 'logP(target)',
+  editSimilarity: 'edit similarity',
 } as const;
 
 export function metricName(metric: string, prompting: string): string {
@@ -135,7 +138,8 @@ export async function runScale(config: ScaleRunConfig, hub: ModelHub): Promise<S
     const { constantGuess: guessed, ...accuracyBaseline } = accuracyBaselineOf(withValidation(dataset, config), config);
     if (guessed && guessed.accuracy > 0) {
       const { guess, accuracy } = guessed;
-      notes.push(`${task.name}: exact-match chance ${accuracy.toFixed(3)}, the accuracy of always answering "${guess}" (the most common training answer)`);
+      const what = dataset.task.answer.kind === 'label' ? 'the majority training label, above 1/labels' : 'the most common training answer';
+      notes.push(`${task.name}: exact-match chance ${accuracy.toFixed(3)}, the accuracy of always answering "${guess}" (${what}); normalized scores use it as random`);
     }
     const choiceTask = task.answer.kind === 'label' || task.answer.kind === 'multiple_choice';
 
@@ -205,6 +209,7 @@ export async function runScale(config: ScaleRunConfig, hub: ModelHub): Promise<S
           ['bleu', SCALE_METRICS.bleu, { random: 0, max: 100 }],
           ['rougeL', SCALE_METRICS.rougeL, { random: 0, max: 1 }],
           ['targetLogprob', SCALE_METRICS.targetLogprob, null],
+          ['editSimilarity', SCALE_METRICS.editSimilarity, { random: 0, max: 1 }],
         ];
         for (const [key, metric, baseline] of smooth) {
           const value = summary.metrics[key];
@@ -226,7 +231,8 @@ export async function runScale(config: ScaleRunConfig, hub: ModelHub): Promise<S
 }
 
 /**
- * Accuracy's chance level: 1/k for a k-label task, the mean of 1/(number of choices) for a
+ * Accuracy's chance level: for a k-label task the larger of 1/k and the majority training label's accuracy
+ * (an imbalanced label set is "solved" to that level by a constant answer), the mean of 1/(number of choices) for a
  * multiple-choice task, and for numbers, expressions and free text the accuracy of always giving the
  * most common training answer on the evaluated examples (0 when there is no training split).
  */
@@ -236,7 +242,11 @@ function accuracyBaselineOf(
 ): Pick<ScoreRow, 'random' | 'max' | 'labels'> & { constantGuess?: ConstantGuess } {
   const answer = dataset.task.answer;
   const evaluated = selectExamples(dataset.splits[config.split] ?? [], config);
-  if (answer.kind === 'label') return { labels: answer.labels.length, max: 1 };
+  if (answer.kind === 'label') {
+    const majority = constantGuess(answer, dataset.splits.train ?? [], evaluated);
+    if (majority && majority.accuracy > 1 / answer.labels.length && majority.accuracy < 1) return { random: majority.accuracy, max: 1, constantGuess: majority };
+    return { labels: answer.labels.length, max: 1 };
+  }
   if (answer.kind === 'multiple_choice') {
     const withChoices = evaluated.filter((example) => example.choices?.length);
     if (withChoices.length) {

@@ -12,6 +12,11 @@
  *   smooth    otherwise: the change is spread over the steps.
  *
  * Thresholds are judgement calls, fixed here so every report uses the same ones.
+ *
+ * Below MIN_SIZES_FOR_SHAPE sizes, smooth and emergent cannot be told apart: with n = 3 the two steps d1, d2
+ * give |I| ≤ |d1| + |d2| ≤ sqrt(2 (d1² + d2²)) = 2 sqrt(median(d²)), so B ≤ 2 < EMERGENT_FACTOR × (n − 1) = 4
+ * and a perfect step (10%, 10%, 90%) would be called smooth. Such a curve gets no shape verdict
+ * (`shapeVerdictPossible`); flat and inverse need no shape and are still said.
  */
 import type { ScalingStatistics } from './scalingStatistics.js';
 
@@ -19,6 +24,14 @@ export type Verdict = 'smooth' | 'emergent' | 'flat' | 'inverse';
 
 export const FLAT_RANGE = 10;
 export const EMERGENT_FACTOR = 2;
+
+/** With 4 sizes a step curve has a zero median step, so B is unbounded and 'emergent' is reachable. */
+export const MIN_SIZES_FOR_SHAPE = 4;
+
+/** Whether n sizes can tell an emergent curve from a smooth one at all. */
+export function shapeVerdictPossible(sizes: number): boolean {
+  return sizes >= MIN_SIZES_FOR_SHAPE;
+}
 
 /** `normalized`: one score per distinct size, smallest first (at least 3). */
 export function scalingVerdict(normalized: readonly number[], statistics: ScalingStatistics): Verdict {

@@ -153,7 +153,7 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     const out = join(temp(), 'run');
     const args = [
       'distill', 'run', '--dataset', SYNTHETIC, '--annotations', ann, '--methods', 'standard-ft,standard-distill,step-by-step',
-      '--fractions', '0.5,1', '--seeds', '1', '--student', 'tiny', '--steps', '2', '--batch-size', '2', '--context', '192',
+      '--step-by-step-labels', 'teacher', '--fractions', '0.5,1', '--seeds', '1', '--student', 'tiny', '--steps', '2', '--batch-size', '2', '--context', '192',
       '--generic', 'three steps=synthetic:steps=3,digits=1,distractors=0,seed=9,train=4,validation=0,test=2', '--generic-train', '4',
       '--generic-limit', '1', '--test-limit', '1', '--validation-fraction', '0.34', '--out', out, '--json', '--no-progress',
     ];

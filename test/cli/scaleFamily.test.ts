@@ -31,8 +31,14 @@ describe('apprentice scale family', () => {
     for (const evaluation of output.evaluations) expect(evaluation).toMatchObject({ n: 3, scored: 3, errors: 0 });
     expect(new Set(output.rows.map((r) => r.task))).toEqual(new Set(['arithmetic 1-step', 'arithmetic 2-step']));
     expect(new Set(output.rows.map((r) => r.metric))).toEqual(
-      new Set(['accuracy (direct)', 'accuracy (cot)', 'accuracy (zero-shot-cot)', 'logP(target) (direct)']),
+      new Set([
+        'accuracy (direct)', 'accuracy (cot)', 'accuracy (zero-shot-cot)', 'logP(target) (direct)',
+        'edit similarity (direct)', 'edit similarity (cot)', 'edit similarity (zero-shot-cot)',
+      ]),
     );
+    // Accuracy against validation loss (Du et al. 2024), one point per size, task and accuracy metric.
+    expect(JSON.parse(readFileSync(join(out, 'family.json'), 'utf8')).accuracyByLoss).toHaveLength(2 * 2 * 3);
+    expect(readFileSync(join(out, 'accuracy-vs-loss.md'), 'utf8')).toMatch(/validation loss/);
     expect(existsSync(output.files.svg)).toBe(true);
     expect(JSON.parse(readFileSync(join(out, 'family.json'), 'utf8')).recipe).toMatchObject({ digits: 2, difficulties: [1, 2], trainPerLevel: 8 });
     for (const run of readdirSync(join(out, 'runs'))) {
@@ -43,5 +49,5 @@ describe('apprentice scale family', () => {
     const again = await runCli(args);
     expect(again.code, again.stderr).toBe(0);
     expect(lastJson<Output>(again).students.map((s) => s.reused)).toEqual([true, true]);
-  }, 60_000);
+  }, 180_000);
 });

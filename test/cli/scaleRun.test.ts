@@ -21,7 +21,7 @@ interface Row {
 }
 interface Output {
   rows: Row[];
-  analysis: { task: string; metric: string; scores: { model: string; score: number }[]; verdict: string | null }[];
+  analysis: { task: string; metric: string; scores: { model: string; score: number }[]; verdict: string | null; notes: string[] }[];
   evaluations: { model: string; prompting: string; errors: number; invalid: number; runDir: string }[];
   files: { html: string; markdown: string; svg: string; scores: { csv: string; json: string } };
   notes: string[];
@@ -152,7 +152,9 @@ describe('apprentice scale run against loopback OpenAI-compatible servers', () =
     // The analysis covers every task x metric, each with the three sizes.
     const cotAnalysis = output.analysis.find((a) => a.task === 'add' && a.metric === 'accuracy (cot)')!;
     expect(cotAnalysis.scores.map((s) => s.model)).toEqual(['small', 'medium', 'large']);
-    expect(cotAnalysis.verdict).not.toBeNull();
+    // Three sizes cannot tell an emergent curve from a smooth one: no shape verdict, and the note says why.
+    expect(cotAnalysis.verdict).toBeNull();
+    expect(cotAnalysis.notes.join('\n')).toMatch(/breakthroughness cannot exceed 2/);
 
     // Files: rows readable by `scale analyze`, the report and the plot with one line per series.
     for (const file of [output.files.html, output.files.markdown, output.files.svg, output.files.scores.csv, output.files.scores.json]) {
@@ -161,8 +163,8 @@ describe('apprentice scale run against loopback OpenAI-compatible servers', () =
     const svg = readFileSync(output.files.svg, 'utf8');
     const lines = svg.match(/<path[^>]*class="[^"]*"|<g class="mark-line[^"]*"/g) ?? [];
     expect(lines.length).toBeGreaterThan(0);
-    // Per panel and series one line path: 2 tasks x (3 accuracy + 1 logP) series.
-    expect(countLinePaths(svg)).toBe(8);
+    // Per panel and series one line path: 2 tasks x (3 accuracy + 1 logP + 3 edit similarity) series.
+    expect(countLinePaths(svg)).toBe(14);
     const html = readFileSync(output.files.html, 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('accuracy (zero-shot-cot)');
@@ -170,7 +172,7 @@ describe('apprentice scale run against loopback OpenAI-compatible servers', () =
     const analyzed = await runCli(['scale', 'analyze', output.files.scores.csv, '--json', '--out', join(root, 'analyzed')]);
     expect(analyzed.code, analyzed.stderr).toBe(0);
     expect(lastJson<unknown[]>(analyzed)).toHaveLength(output.analysis.length);
-    expect(countLinePaths(readFileSync(join(root, 'analyzed', 'scaling.svg'), 'utf8'))).toBe(8);
+    expect(countLinePaths(readFileSync(join(root, 'analyzed', 'scaling.svg'), 'utf8'))).toBe(14);
     expect(existsSync(join(root, 'analyzed', 'report.html'))).toBe(true);
 
     // Rerun: every run folder is complete, so no model is asked anything (apart from the log-prob probes).

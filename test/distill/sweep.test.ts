@@ -158,7 +158,7 @@ describe('runSweep', () => {
       await hub3.close();
     }
     expect(generic.rows.map((r) => r.role)).toEqual(['before', 'after']);
-    expect(generic.rows[1]!.model).toMatch(/^the same generalist, specialised on distilling step-by-step data of fraction 1 \(24 in-task inputs, 48 rows\), 2 steps$/);
+    expect(generic.rows[1]!.model).toMatch(/^the same generalist, specialised on distilling step-by-step \(teacher labels \+ teacher rationales\) data of fraction 1 \(24 in-task inputs, 48 rows\), 2 steps$/);
     for (const row of generic.rows) expect(Object.values(row.scores).map((v) => v.n)).toEqual([6, 4]);
     expect(generic.note).toMatch(/One model before and after specialization/);
     const specialized = JSON.parse(readFileSync(join(out, 'generalist-specialized', 'config.json'), 'utf8')) as Record<string, unknown> & { apprentice: Record<string, unknown> };
@@ -172,15 +172,29 @@ describe('runSweep', () => {
 
 describe('verdictOf', () => {
   const point = (method: 'standard-ft' | 'standard-distill' | 'step-by-step', accuracy: number, ci95: [number, number]) => ({
-    method, fraction: 1, inputs: 100, seeds: [0], accuracy, ci95, perSeed: [accuracy],
+    method, fraction: 1, inputs: 100, seeds: [0, 1, 2], accuracy, ci95, perSeed: [accuracy],
+  });
+  const flags = (right: number, n = 50) => Array.from({ length: n }, (_, i) => (i < right ? 1 : 0));
+  const cell = (method: 'standard-distill' | 'step-by-step', seed: number, right: number) =>
+    ({ method, fraction: 1, seed, correctFlags: flags(right) }) as unknown as CellResult;
+
+  it('compares each method with its own baseline on seeds and examples, and says so in words', () => {
+    const cells = [0, 1, 2].flatMap((seed) => [cell('standard-distill', seed, 10), cell('step-by-step', seed, 30)]);
+    const lines = verdictOf([point('standard-distill', 0.2, [0.1, 0.3]), point('step-by-step', 0.6, [0.5, 0.7])], [], cells);
+    expect(lines[0]).toMatch(/^Distilling step-by-step \(teacher labels \+ teacher rationales\) against its baseline standard distillation, at fraction 1: \+40\.0 points \[.*\] \(3 seeds × 50 test examples, paired bootstrap over seeds and examples\): better/);
   });
 
-  it('claims a win only with non-overlapping CIs, and says so when step-by-step loses', () => {
-    const win = verdictOf([point('standard-ft', 0.3, [0.2, 0.4]), point('step-by-step', 0.7, [0.6, 0.8])], []);
-    expect(win.join(' ')).toMatch(/beats standard fine-tuning at every fraction, with non-overlapping/);
-    const unclear = verdictOf([point('standard-ft', 0.5, [0.4, 0.6]), point('step-by-step', 0.55, [0.45, 0.65])], []);
-    expect(unclear.join(' ')).toMatch(/not established/);
-    const loss = verdictOf([point('standard-distill', 0.7, [0.6, 0.8]), point('step-by-step', 0.3, [0.2, 0.4])], []);
-    expect(loss.join(' ')).toMatch(/does not beat/);
+  it('one seed is no verdict, however large the difference', () => {
+    const cells = [cell('standard-distill', 0, 10), cell('step-by-step', 0, 40)];
+    expect(verdictOf([], [], cells)[0]).toMatch(/one seed only.*no verdict/);
+  });
+
+  it('shows the chance level and names the results that do not beat it', () => {
+    const chance = { answer: '1', accuracy: 0.18, chosenOn: 400, n: 200 };
+    const lines = verdictOf([point('standard-ft', 0.2, [0.15, 0.25]), point('step-by-step', 0.6, [0.5, 0.7])], [], [], { chance });
+    expect(lines.join(' ')).toMatch(/Chance level: always answering "1".*18\.0%/);
+    const below = lines.find((line) => line.startsWith('Not above chance'));
+    expect(below).toMatch(/standard fine-tuning at fraction 1/);
+    expect(below).not.toMatch(/step-by-step/);
   });
 });

@@ -12,6 +12,7 @@ import { DISTILL_SWEEP } from '../../src/distill/sweepResults.js';
 import { EVAL_RUN } from '../../src/eval/runResult.js';
 import { GRIMOIRE_EVAL } from '../../src/grimoire/evalResult.js';
 import { formatEstimate } from '../../src/report/format.js';
+import { escapeHtml } from '../../src/report/html.js';
 import { detectResult, RESULTS } from '../../src/report/results.js';
 import { writeReport } from '../../src/report/writeReport.js';
 import { readResult } from '../../src/runs/resultContract.js';
@@ -108,7 +109,7 @@ describe('the registry of results, read by the report and the dashboard alike', 
     const detail = await get<DistillSweepDetail>('/api/distill?id=sweep');
     expect(detail.verdict).toEqual(results.verdict);
     expect(detail.cells).toHaveLength(results.cells.length);
-    for (const line of results.verdict) expect(report.html).toContain(line.replace(/&/g, '&amp;').replace(/</g, '&lt;'));
+    for (const line of results.verdict) expect(report.html).toContain(escapeHtml(line));
     for (const cell of results.cells.filter((c) => !c.skipped)) expect(report.html).toContain(formatEstimate(cell.accuracy, cell.ci95));
     const runs = await get<RunsResponse>('/api/runs');
     expect(runs.distillSweeps.map((s) => s.id)).toEqual(['sweep']);

@@ -59,7 +59,7 @@ describe('dashboard API over grimoire evaluations and distillation sweeps', () =
     expect(evals['not-json']?.problem).toContain('not a grimoire evaluation result');
 
     expect(body.distillSweeps.map((s) => s.id)).toEqual(['sweeps/qs']);
-    expect(body.distillSweeps[0]).toMatchObject({ cells: sweep.sweep.cells.length, testSize: 16, methods: ['standard-ft', 'standard-distill', 'step-by-step'], fractions: [0.5, 1], seeds: [0] });
+    expect(body.distillSweeps[0]).toMatchObject({ cells: sweep.sweep.cells.length, testSize: 16, methods: ['standard-ft', 'cot-zero-shot-cot', 'step-by-step-gold', 'standard-distill', 'step-by-step'], fractions: [0.5, 1], seeds: [0] });
 
     const groupOf = (id: string) => body.runs.find((run) => run.id === id)?.group;
     for (const method of grimoire.methods) expect(groupOf(idOf(method.runDir))).toEqual({ kind: 'grimoire', id: 'grimoire-eval' });
@@ -111,8 +111,10 @@ describe('dashboard API over grimoire evaluations and distillation sweeps', () =
     await expectError('/api/distill?id=other-results', 422, /not the results of a distillation sweep/);
     await expectError('/api/distill?id=broken-sweep', 422, /not the results of a distillation sweep/);
     await expectError('/api/distill?id=grimoire-eval', 404, /no distillation sweep/);
-    const skipped = sweep.sweep.cells.find((cell) => cell.skipped)!;
-    await expectError(`/api/distill/cell?id=${encodeURIComponent(idOf(skipped.dir))}`, 404, /no distillation cell/);
+    // A cell folder without answers (as a cell that was not trained leaves it).
+    const unanswered = join(sweep.out, 'cells', 'standard-ft', 'f0.25-s0');
+    mkdirSync(unanswered, { recursive: true });
+    await expectError(`/api/distill/cell?id=${encodeURIComponent(idOf(unanswered))}`, 404, /no distillation cell/);
     await expectError('/api/distill/cell?id=%2Fetc', 404, /no distillation cell/);
   });
 

@@ -103,7 +103,7 @@ describe.skipIf(!chromiumAvailable)('grimoire and distillation pages in headless
     expect(await page.locator('[data-testid=chart] svg g.mark-symbol path').count()).toBeGreaterThan(0);
     const teacher = await page.getByTestId('teacher-table').innerText();
     expect(teacher).toContain(sweep.teacher.test.label);
-    expect(await page.getByTestId('generic').innerText()).toContain(sweep.generic.sets[0]!.name);
+    expect(await page.getByTestId('generic').innerText()).toContain(sweep.generic!.sets[0]!.name);
     for (const line of sweep.report.verdict) expect(await page.getByTestId('verdict').innerText()).toContain(line);
     const trained = sweep.sweep.cells.filter((cell) => !cell.skipped);
     expect(trained.length).toBeGreaterThan(0);

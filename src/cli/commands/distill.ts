@@ -10,7 +10,7 @@ import type { AnnotateResult } from '../../distill/annotate.js';
 import { buildTrainingData, COT_FORMATS, type CotFormat, METHODS, type BuildResult } from '../../distill/builders.js';
 import { EXPORT_FORMATS, exportLines, type ExportFormat } from '../../distill/exportFormats.js';
 import type { AnnotationStats } from '../../distill/stats.js';
-import { isSweepMethod, SWEEP_METHODS, type SweepMethod } from '../../distill/methods.js';
+import { expandStepByStep, isSweepMethod, LABEL_SETTINGS, SWEEP_METHODS, type SweepMethod } from '../../distill/methods.js';
 import { isModelSize, MODEL_SIZES, type ModelSize } from '../../engine/sizes.js';
 import { formatPercent } from '../../report/format.js';
 import { sweepSummaryJson, sweepTableLines, withSweepReport } from '../sweepOutput.js';
@@ -83,7 +83,13 @@ const runOptions = {
   ),
   methods: option('--methods <a,b>', `methods: ${SWEEP_METHODS.join(', ')}`, commaList, { default: 'standard-ft,standard-distill,step-by-step' }),
   fractions: option('--fractions <f,g>', 'shares of the training inputs (nested for a seed)', commaList, { default: '0.125,0.25,0.5,1' }),
-  seeds: option('--seeds <n|a,b>', 'number of seeds (0..n-1) or a list of seeds', z.string().min(1), { default: '1' }),
+  stepByStepLabels: option(
+    '--step-by-step-labels <which>',
+    'step-by-step (--labels names a dataset\'s label set): gold (gold labels + teacher rationales, against standard fine-tuning) | teacher (teacher labels + teacher rationales, against standard distillation) | both',
+    z.enum(LABEL_SETTINGS),
+    { default: 'both' },
+  ),
+  seeds: option('--seeds <n|a,b>', 'number of seeds (0..n-1) or a list of seeds; intervals and verdicts come from a bootstrap over seeds and examples', z.string().min(1), { default: '3' }),
   student: option('--student <size>', `student size: ${Object.keys(MODEL_SIZES).join(', ')} (default small)`, z.string().optional()),
   size: option('--size <size>', 'same as --student', z.string().optional()),
   steps: option('--steps <n>', 'optimizer steps per student', positiveInt, { default: '300' }),
@@ -266,7 +272,7 @@ export function registerDistill(program: Command): void {
       testSplit: options.testSplit,
       testLimit: options.testLimit,
       testSample: options.testSample,
-      methods,
+      methods: expandStepByStep(methods, options.stepByStepLabels),
       fractions: parseFractions(options.fractions),
       seeds: parseSeeds(options.seeds),
       alpha: options.alpha,

@@ -15,7 +15,7 @@ import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { withExamples } from '../help.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
 import { addOptions, option, parseOptions } from '../options.js';
-import { isModelSize, MODEL_SIZES, type ModelSize } from '../../engine/sizes.js';
+import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
 import { commaList, nonNegativeInt, positiveInt, positiveNumber } from '../validate.js';
 
 const analyzeOptions = {
@@ -185,8 +185,10 @@ export async function reportScaleRun(
 const familyOptions = {
   sizes: option(
     '--sizes <list>',
-    `engine sizes: ${Object.keys(MODEL_SIZES).join(', ')}`,
-    commaList.pipe(z.array(z.string().refine(isModelSize, { message: `sizes are ${Object.keys(MODEL_SIZES).join(', ')}` })).min(1)),
+    `engine sizes: ${Object.keys(MODEL_SIZES).join(', ')}, or <dim>x<layers> (e.g. 32x1,48x2,64x2,96x3,128x4); a smooth/emergent verdict needs at least 4 sizes`,
+    commaList.pipe(
+      z.array(z.string().refine((s) => isModelSize(s) || /^\d+x\d+$/.test(s), { message: `sizes are ${Object.keys(MODEL_SIZES).join(', ')} or <dim>x<layers>` })).min(1),
+    ),
     { default: 'tiny,small' },
   ),
   difficulties: option(
@@ -199,7 +201,13 @@ const familyOptions = {
   train: option('--train <n>', 'training problems per level', positiveInt, { default: '400' }),
   test: option('--test <n>', 'test problems per level', positiveInt, { default: '50' }),
   validation: option('--validation <n>', 'validation problems per level (validation loss while training)', nonNegativeInt, { default: '20' }),
-  steps: option('--steps <n>', 'optimizer steps per size', positiveInt, { default: '300' }),
+  steps: option('--steps <n>', 'optimizer steps of the smallest size', positiveInt, { default: '300' }),
+  stepsExponent: option(
+    '--steps-exponent <e>',
+    'steps grow as (parameters / smallest\'s)^e: 0 = every size the same, 1 = fixed tokens per parameter',
+    z.coerce.number().min(0).max(2),
+    { default: '0' },
+  ),
   batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16' }),
   lr: option('--lr <rate>', 'peak learning rate', positiveNumber, { default: '0.002' }),
   context: option('--context <tokens>', 'sequence length of the students', positiveInt, { default: '384' }),
@@ -224,7 +232,8 @@ function registerScaleFamily(scale: Command): void {
     const options = parseOptions(familyOptions, raw);
     const out = resolve(options.out);
     const recipe = {
-      sizes: options.sizes as ModelSize[],
+      sizes: options.sizes,
+      stepsExponent: options.stepsExponent,
       difficulties: options.difficulties,
       digits: options.digits,
       trainPerLevel: options.train,
@@ -278,7 +287,11 @@ function registerScaleFamily(scale: Command): void {
         },
         hub,
       );
-      await writeFile(join(out, 'family.json'), JSON.stringify({ recipe, students }, null, 2) + '\n');
+      const [{ accuracyByLoss }, { writeAccuracyByLoss }] = await Promise.all([import('../../scaling/lossAxis.js'), import('../../report/accuracyByLoss.js')]);
+      const byLoss = accuracyByLoss(students, result.rows);
+      const lossFiles = byLoss.length ? await writeAccuracyByLoss(out, byLoss) : null;
+      await writeFile(join(out, 'family.json'), JSON.stringify({ recipe, students, accuracyByLoss: byLoss }, null, 2) + '\n');
+      if (lossFiles && !options.json) process.stderr.write(`family: accuracy against validation loss (Du et al. 2024): ${lossFiles.markdown}, ${lossFiles.svg}\n`);
       await reportScaleRun(out, result, models, options.json ?? false, { students });
     } finally {
       await hub.close();
