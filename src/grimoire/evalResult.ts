@@ -21,6 +21,8 @@ export type DemoKind = 'random' | 'nearest';
 export interface MethodResult
   extends Pick<RunSummary, 'n' | 'scored' | 'correct' | 'accuracy' | 'ci95' | 'invalid' | 'errors' | 'errorsByKind'> {
   method: EvalMethod;
+  /** Outputs that ran on into an invented next example and were cut before reading (absent in folders written before it was counted). */
+  cutOutputs?: number;
   grimoire?: string;
   demos?: DemoKind;
   /** Dollars the weak model's calls cost for these examples. */
@@ -43,7 +45,7 @@ export interface GrimoireEvalResult {
   validation: {
     n: number;
     source: 'manifest' | 'dataset' | 'held-out';
-    grimoires: { id: string; accuracy: number | null; scored: number }[];
+    grimoires: { id: string; accuracy: number | null; scored: number; cutOutputs?: number }[];
   } | null;
   bestSingle: { grimoire: string; validationAccuracy: number | null } | null;
   ranker: { file: string; validation: GrimoireRanker['saved']['validation'] } | null;
@@ -68,6 +70,7 @@ const methodSchema = z.object({
   accuracy: z.number().nullable(),
   ci95: ci,
   invalid: z.number(),
+  cutOutputs: z.number().optional(),
   errors: z.number(),
   costUsd: z.number(),
   costPerQuestionUsd: z.number().nullable().optional(),
@@ -86,7 +89,7 @@ const resultSchema = z.object({
     .object({
       n: z.number(),
       source: z.string(),
-      grimoires: z.array(z.object({ id: z.string(), accuracy: z.number().nullable(), scored: z.number() })),
+      grimoires: z.array(z.object({ id: z.string(), accuracy: z.number().nullable(), scored: z.number(), cutOutputs: z.number().optional() })),
     })
     .nullable(),
   bestSingle: z.object({ grimoire: z.string(), validationAccuracy: z.number().nullable() }).nullable(),

@@ -2,7 +2,7 @@
  * `grimoire eval`: the paper's Table 1 for one task and one weak model — zero-shot, few-shot (random
  * and nearest-neighbour demos), every single grimoire, the best single grimoire chosen on
  * validation, SLEICL with similarity ranking and SLEICL with the learned ranker — each with a 95%
- * bootstrap CI, invalid and failed counts, and cost.
+ * bootstrap CI, invalid, cut (run-on) and failed counts, and cost.
  *
  * Honesty rules: validation comes from train (the ids the build held out before sampling, or a
  * seeded stratified hold-out for imported sets) and is the only data used to pick the best grimoire
@@ -165,7 +165,8 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
       validationRecords.set(g.id, results[i]!.records);
       selectionCostUsd += results[i]!.summary.usage.costUsd;
       validationErrors += results[i]!.summary.errors;
-      return { id: g.id, accuracy: results[i]!.summary.accuracy, scored: results[i]!.summary.scored };
+      const { accuracy, scored, cutOutputs } = results[i]!.summary;
+      return { id: g.id, accuracy, scored, cutOutputs };
     });
     validationInfo = { n: validation.length, source, grimoires: perGrimoire };
     validationScored = perGrimoire.some((entry) => entry.scored > 0);
@@ -233,6 +234,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
       accuracy: s.accuracy,
       ci95: s.ci95,
       invalid: s.invalid,
+      cutOutputs: s.cutOutputs,
       errors: s.errors,
       errorsByKind: s.errorsByKind,
       costUsd: s.usage.costUsd,

@@ -62,6 +62,7 @@ function resultsTable(methods: readonly MethodEntry[]): Table<MethodEntry> {
       { header: 'accuracy [95% CI]', align: 'right', cell: (m) => estimateCell(m.row.accuracy, m.row.ci95) },
       { header: 'correct / scored', align: 'right', cell: (m) => `${m.row.correct} / ${m.row.scored}` },
       { header: 'invalid', align: 'right', cell: (m) => m.row.invalid },
+      { header: 'cut (run-on)', align: 'right', cell: (m) => m.row.cutOutputs },
       { header: 'errors', align: 'right', cell: (m) => m.row.errors },
       {
         header: 'tokens (prompt + completion)',
@@ -75,7 +76,7 @@ function resultsTable(methods: readonly MethodEntry[]): Table<MethodEntry> {
   };
 }
 
-function validationTable(folder: GrimoireEvalReportInput): Table<{ id: string; accuracy: number | null; scored: number }> | undefined {
+function validationTable(folder: GrimoireEvalReportInput): Table<{ id: string; accuracy: number | null; scored: number; cutOutputs?: number }> | undefined {
   const validation = folder.result.validation;
   if (!validation) return undefined;
   const best = folder.result.bestSingle?.grimoire;
@@ -87,6 +88,7 @@ function validationTable(folder: GrimoireEvalReportInput): Table<{ id: string; a
       { header: 'grimoire', cell: (g) => (g.id === best ? `${g.id} (chosen)` : g.id) },
       { header: 'validation accuracy', align: 'right', cell: (g) => formatPercent(g.accuracy) },
       { header: 'scored', align: 'right', cell: (g) => g.scored },
+      { header: 'cut (run-on)', align: 'right', cell: (g) => g.cutOutputs },
     ],
   };
 }
@@ -256,7 +258,7 @@ ${disagreementsHtml(comparisons, ref, (run) => ref(run).text)}`
       body: html`${factsHtml([
         ['folder', m.run.dir],
         ['accuracy', `${formatEstimate(m.row.accuracy, m.row.ci95)} (${m.row.correct}/${m.row.scored})`],
-        ['examples', `${s.n} (scored ${s.scored}, invalid ${s.invalid}, errors ${s.errors}, not run ${s.missing})`],
+        ['examples', `${s.n} (scored ${s.scored}, invalid ${s.invalid}, cut (run-on) ${s.cutOutputs ?? '—'}, errors ${s.errors}, not run ${s.missing})`],
         ['tokens', `${formatInt(s.usage.promptTokens)} prompt + ${formatInt(s.usage.completionTokens)} completion`],
         ['cost', `${formatUsd(m.row.costUsd)} (${formatUsd(m.row.costPerQuestionUsd)} per question, ${formatUsd(m.row.costPerCorrectUsd)} per correct answer)`],
         ['written by', `apprentice ${m.run.config.version ?? '?'}`],

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseGrimoireEvalResult } from '../../src/grimoire/evalResult.js';
 import { evaluateGrimoires, type GrimoireEvalConfig } from '../../src/grimoire/evaluate.js';
 import { GrimoireRanker } from '../../src/grimoire/ranker.js';
 import { ModelHub } from '../../src/models/hub.js';
@@ -109,6 +110,25 @@ describe('evaluateGrimoires', () => {
     expect(c.scored).toBe(40 - c.errors);
     expect(c.accuracy).toBe(c.correct / c.scored);
     expect(result.errors).toBe(c.errors);
+  });
+
+  it('counts the outputs cut at a run-on example, per method and per grimoire on validation, in the written summary', async () => {
+    // Grimoire C's answers run on into an invented next example with the other label (a layout the stop strings miss).
+    const runOn = (prompt: string) => {
+      const answer = weakModel(prompt);
+      return prompt.includes('RULES-C') ? `${answer}\n\nReview: the film is dull (invented)\nAnswer: bad` : answer;
+    };
+    const { server, hub } = await setup({ answer: runOn });
+    const toy = writeToyTask({ train: 120, test: 20 });
+    const result = await evaluateGrimoires(config(toy, `openai:weak@${server.url}`, { methods: ['zero-shot', 'single', 'best-single'], limit: 20, validationSize: 40 }), hub);
+    expect(result.methods.map((m) => [m.method, m.grimoire ?? null, m.cutOutputs])).toEqual([
+      ['zero-shot', null, 0], ['single', 'a', 0], ['single', 'b', 0], ['single', 'c', 20], ['best-single', 'b', 0],
+    ]);
+    // C is read as its own answer ("Good"), never as the invented one.
+    expect(result.methods.find((m) => m.grimoire === 'c')!.accuracy).toBe(0.5);
+    expect(result.validation!.grimoires.map((g) => [g.id, g.cutOutputs])).toEqual([['a', 0], ['b', 0], ['c', 40]]);
+    const written = parseGrimoireEvalResult(readFileSync(join(result.runDir, 'summary.json'), 'utf8'));
+    expect(written.ok && written.value.methods.find((m) => m.grimoire === 'c')!.cutOutputs).toBe(20);
   });
 
   it('every validation call failed: best-single and ranker are skipped, the failures are counted (exit 3, not an input error), a rerun retries only them', async () => {

@@ -80,6 +80,31 @@ describe('grimoire eval report', () => {
     expect(markdown).toMatch(/\]\(report\.html#m\d+\)/);
   });
 
+  it('shows the outputs cut at a run-on example per method and per validation grimoire; a folder written before they were counted shows —', async () => {
+    const folder = loadGrimoireEval(result.runDir);
+    const cutColumn = (markdown: string, tableHeader: string) => {
+      const lines = markdown.split('\n');
+      const start = lines.findIndex((line) => line.startsWith('|') && line.includes(tableHeader));
+      const cells = (line: string) => line.split('|').slice(1, -1).map((cell) => cell.trim());
+      const at = cells(lines[start]!).indexOf(escapeMarkdown('cut (run-on)'));
+      expect(at).toBeGreaterThan(0);
+      const rows: string[] = [];
+      for (let i = start + 2; lines[i]?.startsWith('|'); i++) rows.push(cells(lines[i]!)[at]!);
+      return rows;
+    };
+    folder.methods.forEach((m, i) => (m.row.cutOutputs = i + 5));
+    folder.result.validation!.grimoires.forEach((g, i) => (g.cutOutputs = i + 50));
+    const counted = (await buildGrimoireReport(folder)).markdown;
+    expect(cutColumn(counted, 'correct / scored')).toEqual(folder.methods.map((_, i) => String(i + 5)));
+    expect(cutColumn(counted, 'validation accuracy')).toEqual(folder.result.validation!.grimoires.map((_, i) => String(i + 50)));
+
+    for (const m of folder.methods) delete m.row.cutOutputs;
+    for (const g of folder.result.validation!.grimoires) delete g.cutOutputs;
+    const older = (await buildGrimoireReport(folder)).markdown;
+    expect(new Set(cutColumn(older, 'correct / scored'))).toEqual(new Set(['—']));
+    expect(new Set(cutColumn(older, 'validation accuracy'))).toEqual(new Set(['—']));
+  });
+
   it('writes report.html and report.md into the root, or --out', async () => {
     const written = await writeGrimoireReport(result.runDir);
     expect(written.htmlPath).toBe(join(result.runDir, 'report.html'));

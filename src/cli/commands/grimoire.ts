@@ -212,7 +212,7 @@ export function registerGrimoire(program: Command): void {
 
 /** The paper's Table 1 for one task: one line per method. */
 export function formatTable(result: GrimoireEvalResult): string {
-  const header = ['method', 'grimoire', 'n', 'accuracy', '95% CI', 'invalid', 'errors', 'cost', '$/question', '$/correct'];
+  const header = ['method', 'grimoire', 'n', 'accuracy', '95% CI', 'invalid', 'cut', 'errors', 'cost', '$/question', '$/correct'];
   const money = (value: number | null | undefined, digits: number) => (value === null || value === undefined ? '—' : `$${value.toFixed(digits)}`);
   const lines = result.methods.map((m) => [
     m.method,
@@ -221,6 +221,7 @@ export function formatTable(result: GrimoireEvalResult): string {
     percent(m.accuracy),
     m.ci95 ? `[${percent(m.ci95[0])}, ${percent(m.ci95[1])}]` : '—',
     String(m.invalid),
+    m.cutOutputs === undefined ? '—' : String(m.cutOutputs),
     String(m.errors),
     money(m.costUsd, 4),
     money(m.costPerQuestionUsd, 6),
