@@ -237,6 +237,7 @@ function evaluationsTable(loaded: readonly LoadedEvaluation[]): Table<LoadedEval
       { header: 'accuracy [95% CI]', align: 'right', cell: ({ evaluation: e }) => estimateCell(e.accuracy, e.ci95) },
       { header: 'scored / n', align: 'right', cell: ({ evaluation: e }) => `${e.scored} / ${e.n}` },
       { header: 'invalid', align: 'right', cell: ({ evaluation: e }) => e.invalid },
+      { header: 'cut (run-on)', align: 'right', cell: ({ evaluation: e }) => e.cutOutputs },
       { header: 'errors', align: 'right', cell: ({ evaluation: e }) => e.errors },
       {
         header: 'tokens (prompt + completion)',

@@ -1,5 +1,5 @@
 /**
- * Reads score rows (model, params, task, metric, score, and optional baseline/CI columns) from a
+ * Reads score rows (model, params, task, metric, score, and optional baseline/CI/count columns) from a
  * CSV with a header, a JSON array or JSON lines. Every problem names file, line and field.
  */
 import { z } from 'zod';
@@ -29,6 +29,7 @@ const rowSchema = z.object({
   metric: text,
   score: finite,
   n: optional(finite.pipe(z.number().int('must be a whole number').positive('must be positive'))),
+  cut_outputs: optional(finite.pipe(z.number().int('must be a whole number').nonnegative('must not be negative'))),
   ci_low: optional(finite),
   ci_high: optional(finite),
   random: optional(finite),
@@ -73,6 +74,7 @@ export function toScoreRow(record: SourceRecord, file: string): ScoreRow {
     score: data.score,
     ...(data.params_estimated !== undefined && { paramsEstimated: data.params_estimated }),
     ...(data.n !== undefined && { n: data.n }),
+    ...(data.cut_outputs !== undefined && { cutOutputs: data.cut_outputs }),
     ...(data.ci_low !== undefined && { ciLow: data.ci_low }),
     ...(data.ci_high !== undefined && { ciHigh: data.ci_high }),
     ...(data.random !== undefined && { random: data.random }),

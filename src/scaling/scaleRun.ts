@@ -92,6 +92,8 @@ export interface ScaleEvaluation {
   accuracy: number | null;
   ci95: [number, number] | null;
   invalid: number;
+  /** Outputs cut at a run-on example before reading (absent in folders written before it was counted). */
+  cutOutputs?: number;
   errors: number;
   missing: number;
   metrics: Record<string, { mean: number; ci95: [number, number]; n: number }>;
@@ -185,6 +187,7 @@ export async function runScale(config: ScaleRunConfig, hub: ModelHub): Promise<S
           accuracy: summary.accuracy,
           ci95: summary.ci95,
           invalid: summary.invalid,
+          cutOutputs: summary.cutOutputs,
           errors: summary.errors,
           missing: summary.missing,
           metrics: summary.metrics,
@@ -193,7 +196,7 @@ export async function runScale(config: ScaleRunConfig, hub: ModelHub): Promise<S
         const what = `${model.name} on ${task.name} (${job.prompting}${job.scoring === 'logprob' ? ', log-prob ranking' : ''})`;
         if (summary.errors) notes.push(`${what}: ${summary.errors} failed call(s), not scored; run again to retry them`);
         if (summary.missing) notes.push(`${what}: ${summary.missing} example(s) not run`);
-        const common = { model: model.name, params: model.params, task: task.name };
+        const common = { model: model.name, params: model.params, task: task.name, ...(job.scoring === 'generate' ? { cutOutputs: summary.cutOutputs } : {}) };
         if (summary.accuracy !== null) {
           rows.push({
             ...common,

@@ -19,6 +19,8 @@ export interface ScoreRow {
   labels?: number;
   /** Examples the score was measured on. */
   n?: number;
+  /** Outputs that ran on into an invented next example and were cut before reading (a scale run's own rows). */
+  cutOutputs?: number;
   ciLow?: number;
   ciHigh?: number;
 }
@@ -32,6 +34,7 @@ export const SCORE_COLUMNS = [
   'metric',
   'score',
   'n',
+  'cut_outputs',
   'ci_low',
   'ci_high',
   'random',

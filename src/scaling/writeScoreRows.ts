@@ -27,6 +27,7 @@ function toRecord(row: ScoreRow): Partial<Record<Column, string | number | boole
     metric: row.metric,
     score: row.score,
     n: row.n,
+    cut_outputs: row.cutOutputs,
     ci_low: row.ciLow,
     ci_high: row.ciHigh,
     random: row.random,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatEstimate } from '../../src/report/format.js';
+import { escapeMarkdown } from '../../src/report/markdown.js';
 import { detectRunKind } from '../../src/report/runKind.js';
 import { analyzeScaling } from '../../src/scaling/analyzeScaling.js';
 import type { ScaleEvaluation } from '../../src/scaling/scaleRun.js';
@@ -17,13 +18,14 @@ import { VERSION } from '../../src/version.js';
 import { record, writeEvalRun } from './evalRunFixture.js';
 import { danglingLinks, duplicateIds } from './links.js';
 
-function evaluation(model: string, params: number, right: number): ScaleEvaluation {
+function evaluation(model: string, params: number, right: number, cutOutputs?: number): ScaleEvaluation {
   const records = [0, 1, 2, 3].map((i) => (i < right ? record(i) : record(i, { extracted: '99', correct: false })));
   const runDir = writeEvalRun(records, { model });
   const correct = records.filter((r) => r.correct).length;
   return {
     model, spec: model, params, task: 'toy', dataset: 'jsonl:toy', prompting: 'direct', scoring: 'generate', runDir,
     n: 4, scored: 4, accuracy: correct / 4, ci95: [Math.max(0, correct / 4 - 0.25), Math.min(1, correct / 4 + 0.25)], invalid: 0, errors: 0, missing: 0, metrics: {},
+    ...(cutOutputs === undefined ? {} : { cutOutputs }),
   };
 }
 
@@ -51,6 +53,21 @@ describe('scaling report', () => {
 
     const again = await writeScalingReport(out, { outDir: join(out, 'again') });
     expect(readFileSync(again.htmlPath, 'utf8')).toBe(html);
+  });
+
+  it('shows the outputs cut at a run-on example per evaluation, — for an evaluation written before they were counted', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'apprentice-scaling-cut-'));
+    const evaluations = [evaluation('small', 1e8, 1, 3), evaluation('large', 1e9, 3)];
+    const rows = evaluations.map((e) => ({ model: e.model, params: e.params, task: e.task, metric: 'accuracy (direct)', score: e.accuracy!, random: 0, max: 1 }));
+    writeFileSync(join(out, 'evaluations.json'), JSON.stringify({ models: [], evaluations, notes: [] }));
+    await writeScalingResults(out, { analyses: analyzeScaling(rows), source: 'scale run' });
+    const markdown = readFileSync((await writeScalingReport(out)).markdownPath, 'utf8');
+    const lines = markdown.split('\n');
+    const header = lines.findIndex((line) => line.startsWith('|') && line.includes('scored / n'));
+    const cells = (line: string) => line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const at = cells(lines[header]!).indexOf(escapeMarkdown('cut (run-on)'));
+    expect(at).toBeGreaterThan(0);
+    expect([cells(lines[header + 2]!)[at], cells(lines[header + 3]!)[at]]).toEqual(['3', '—']);
   });
 
   it('renders a scale analyze --out folder again with its source and version', async () => {

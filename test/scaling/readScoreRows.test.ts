@@ -34,7 +34,7 @@ describe('readScoreRows', () => {
 
   it('round-trips what writeScoreRows writes, in CSV and JSON', async () => {
     const rows = [
-      { model: 'x, "quoted"', params: 2.7e9, task: 'T', metric: 'zero-shot accuracy', score: 0.25, n: 4, ciLow: 0.05, ciHigh: 0.7, max: 1, labels: 2 },
+      { model: 'x, "quoted"', params: 2.7e9, task: 'T', metric: 'zero-shot accuracy', score: 0.25, n: 4, cutOutputs: 3, ciLow: 0.05, ciHigh: 0.7, max: 1, labels: 2 },
       { model: 'y', params: 175e9, paramsEstimated: true, task: 'T', metric: 'zero-shot accuracy', score: 0.75, n: 4, max: 1, labels: 2 },
     ];
     for (const name of ['rows.csv', 'rows.json']) {
@@ -58,6 +58,8 @@ describe('readScoreRows', () => {
     expect(await inputError(params)).toMatchObject({ line: 2, field: 'params' });
     const negative = file('negative.jsonl', '{"model": "A", "params": -1, "task": "t", "metric": "m", "score": 0.5}\n');
     expect(await inputError(negative)).toMatchObject({ line: 1, field: 'params' });
+    const cut = file('cut.csv', 'model,params,task,metric,score,cut_outputs\nA,7B,t,acc,0.5,0\nB,13B,t,acc,0.6,-2\n');
+    expect(await inputError(cut)).toMatchObject({ line: 3, field: 'cut_outputs' });
   });
 
   it('rejects NaN scores, duplicate models and disagreeing baselines', async () => {

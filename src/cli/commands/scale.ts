@@ -40,7 +40,7 @@ export function registerScale(program: Command): void {
   const analyze = scale
     .command('analyze')
     .description('per task and metric: normalized scores by model size, BIG-bench linearity and breakthroughness, a verdict')
-    .argument('<file>', 'CSV/JSON/JSONL rows of model, params, task, metric, score (optional: random, max, labels, n, ci_low, ci_high, params_estimated)');
+    .argument('<file>', 'CSV/JSON/JSONL rows of model, params, task, metric, score (optional: random, max, labels, n, cut_outputs, ci_low, ci_high, params_estimated)');
   withExamples(addOptions(analyze, analyzeOptions), ['apprentice scale analyze scores.csv', 'apprentice scale analyze scores.csv --out reports/scaling --json'])
     .action(async (file: string, raw: Record<string, unknown>) => {
       const options = parseOptions(analyzeOptions, raw);
