@@ -183,6 +183,47 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     expect(lastJson<{ points: Point[] }>(again).points).toEqual(printed.points);
   }, 180_000);
 
+  it('--answer-pattern: reads a final-answer format no built-in marker covers, and records the pattern per annotation', async () => {
+    // The answer is stated in the teacher's own format, then a later number that is not the answer.
+    const server = await startFakeOpenAIServer({
+      thread: false,
+      answer: (prompt) => {
+        const question = prompt.split('Question: ').pop()!.split('\n')[0]!;
+        return `I work through the steps in order; register R holds ${gold.get(question)!}, after 1000 cycles.`;
+      },
+    });
+    servers.push(server);
+    const annotate = (out: string, ...extra: string[]) =>
+      runCli(['distill', 'annotate', '--dataset', SYNTHETIC, '--teacher', `openai:t@${server.url}`, '--out', out, '--splits', 'train', '--json', '--no-progress', ...extra]);
+    const records = (out: string) => readFileSync(join(out, 'train', 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+
+    const plain = join(temp(), 'plain');
+    const withDefault = await annotate(plain);
+    expect(withDefault.code, withDefault.stderr).toBe(0);
+    expect(lastJson<Printed>(withDefault).splits.train!.correct).toBe(0);
+    for (const record of records(plain)) {
+      expect(record.extracted).not.toBe(record.gold);
+      expect(record.answerPattern).not.toBe('custom');
+    }
+
+    const custom = join(temp(), 'custom');
+    const withPattern = await annotate(custom, '--answer-pattern', String.raw`register R holds (?<answer>-?\d+)`);
+    expect(withPattern.code, withPattern.stderr).toBe(0);
+    expect(lastJson<Printed>(withPattern).splits.train).toMatchObject({ n: 6, parsed: 6, correct: 6 });
+    const read = records(custom);
+    expect(read).toHaveLength(6);
+    for (const record of read) {
+      expect(record).toMatchObject({ extracted: record.gold, correct: true, answerPattern: 'custom' });
+      expect(record.samples[0].answerPattern).toBe('custom');
+    }
+    // The pattern is part of the annotation's identity: the folder says which pattern read its answers.
+    expect(JSON.parse(readFileSync(join(custom, 'train', 'config.json'), 'utf8')).identity.answerPattern).toBe(String.raw`register R holds (?<answer>-?\d+)`);
+
+    const bad = await annotate(join(temp(), 'bad'), '--answer-pattern', '(unclosed');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/answer-pattern/);
+  });
+
   it('--batch-api: submits, polls and ingests through the Batch API fake', async () => {
     const server = await startFakeBatchServer({ answer: (prompt) => solve(prompt) });
     servers.push(server);
