@@ -66,7 +66,7 @@ const EASY = 'steps=1-2,digits=1,distractors=0';
 
 const QUICKSTART_METHODS: SweepMethod[] = ['standard-ft', 'cot-zero-shot-cot', 'step-by-step-gold', 'standard-distill', 'step-by-step'];
 
-/** The default run (a few minutes on 2 cores with the onnx engine) and a smoke test (seconds; its numbers mean nothing). */
+/** The default run (about 6 minutes on 2 cores with the onnx engine) and a smoke test (seconds; its numbers mean nothing). */
 export const QUICKSTART_SCALES: Record<'default' | 'tiny', QuickstartScale> = {
   default: {
     dataset: `synthetic:${EASY},seed=0,train=460,validation=60,test=200`,
