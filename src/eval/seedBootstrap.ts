@@ -10,6 +10,7 @@
  * observed difference, with add-one so it is never 0 (as pairedBootstrap in ./stats.ts).
  */
 import { createRng } from '../util/random.js';
+import { bootstrapPValue, percentileInterval } from './stats.js';
 
 export interface SeedExampleOptions {
   seed: number | string;
@@ -40,7 +41,7 @@ export interface SeedExampleComparison {
 export function seedExampleBootstrap(scores: readonly (readonly number[])[], options: SeedExampleOptions): SeedExampleEstimate {
   const { seeds, examples } = shapeOf(scores, 'scores');
   const means = resampledMeans(scores, options);
-  return { mean: gridMean(scores), ci95: percentile(means, options.level ?? 0.95), seeds, examples };
+  return { mean: gridMean(scores), ci95: percentileInterval(means, options.level ?? 0.95), seeds, examples };
 }
 
 /** b − a paired on seeds and examples: `a[s][e]` and `b[s][e]` are the same seed on the same example. */
@@ -57,13 +58,10 @@ export function pairedSeedExampleBootstrap(
   const differences = a.map((row, s) => row.map((value, e) => b[s]![e]! - value));
   const meanDiff = gridMean(differences);
   const means = resampledMeans(differences, options);
-  const observed = Math.abs(meanDiff);
-  const slack = 1e-12 * Math.max(1, observed);
-  const extreme = means.filter((m) => Math.abs(m - meanDiff) >= observed - slack).length;
   return {
     meanDiff,
-    ci95: percentile(means, options.level ?? 0.95),
-    pValue: Math.min(1, (extreme + 1) / (means.length + 1)),
+    ci95: percentileInterval(means, options.level ?? 0.95),
+    pValue: bootstrapPValue(means, meanDiff),
     seeds: shapeA.seeds,
     examples: shapeA.examples,
   };
@@ -104,17 +102,4 @@ function resampledMeans(scores: readonly (readonly number[])[], options: SeedExa
     means[r] = sum / (seeds * examples);
   }
   return means;
-}
-
-/** Equal-tailed percentile interval, linear interpolation between order statistics (numpy's default). */
-function percentile(samples: number[], level: number): [number, number] {
-  if (!(level > 0 && level < 1)) throw new RangeError(`level must be in (0, 1), got ${level}`);
-  const sorted = samples.slice().sort((x, y) => x - y);
-  const at = (q: number) => {
-    const position = q * (sorted.length - 1);
-    const low = Math.floor(position);
-    return sorted[low]! + (sorted[Math.ceil(position)]! - sorted[low]!) * (position - low);
-  };
-  const alpha = (1 - level) / 2;
-  return [at(alpha), at(1 - alpha)];
 }

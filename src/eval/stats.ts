@@ -86,14 +86,10 @@ export function pairedBootstrap(
   const differences = a.map((value, i) => b[i]! - value);
   const meanDiff = mean(differences);
   const means = resampleMeans(differences, options);
-  const observed = Math.abs(meanDiff);
-  // Float sums of resampled 0/1 differences can miss the observed value by an ulp.
-  const slack = 1e-12 * Math.max(1, observed);
-  const extreme = means.filter((m) => Math.abs(m - meanDiff) >= observed - slack).length;
   return {
     meanDiff,
     ci95: percentileInterval(means, options.level ?? DEFAULT_LEVEL),
-    pValue: Math.min(1, (extreme + 1) / (means.length + 1)),
+    pValue: bootstrapPValue(means, meanDiff),
   };
 }
 
@@ -123,8 +119,20 @@ function resampleMeans(values: readonly number[], options: BootstrapOptions): nu
   return means;
 }
 
+/**
+ * Two-sided p-value of a mean difference from its bootstrap means: the share of resampled means at least as far
+ * from the observed one as the observed one is from zero (+1 smoothing).
+ */
+export function bootstrapPValue(means: readonly number[], meanDiff: number): number {
+  const observed = Math.abs(meanDiff);
+  // Float sums of resampled 0/1 differences can miss the observed value by an ulp.
+  const slack = 1e-12 * Math.max(1, observed);
+  const extreme = means.filter((m) => Math.abs(m - meanDiff) >= observed - slack).length;
+  return Math.min(1, (extreme + 1) / (means.length + 1));
+}
+
 /** Equal-tailed percentile interval with linear interpolation between order statistics (numpy's default). */
-function percentileInterval(samples: number[], level: number): [number, number] {
+export function percentileInterval(samples: number[], level: number): [number, number] {
   if (!(level > 0 && level < 1)) throw new RangeError(`level must be in (0, 1), got ${level}`);
   const sorted = samples.slice().sort((x, y) => x - y);
   const alpha = (1 - level) / 2;
