@@ -17,6 +17,7 @@ import { OnnxLlama } from '../../src/engine/onnx/session.js';
 import { trainTokenizer } from '../../src/engine/tokenizer.js';
 import { createRng } from '../../src/util/random.js';
 import { REDUCED_MODELS, writeHfModel } from '../support/hfModels.js';
+import { logSoftmax } from '../support/tinyGguf.js';
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
 
@@ -34,15 +35,6 @@ afterAll(async () => {
   console.log(`engine vs llama.cpp (max |log-probability diff|):\n${measured.join('\n')}`);
   await rm(dir, { recursive: true, force: true });
 });
-
-function logSoftmax(row: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of row) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  const lse = max + Math.log(sum);
-  return Float64Array.from(row, (v) => v - lse);
-}
 
 describe('the engine against llama.cpp on its exported GGUF', () => {
   for (const model of REDUCED_MODELS) {

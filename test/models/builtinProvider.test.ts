@@ -11,7 +11,7 @@ import type { TextTokenizer as Tokenizer } from '../../src/engine/tokenizers/tex
 import { loadModel, train } from '../../src/engine/train.js';
 import { ModelHub } from '../../src/models/hub.js';
 import { toyExamples } from '../engine/toy.js';
-import { tinyWeights } from '../support/tinyGguf.js';
+import { logSoftmax, tinyWeights } from '../support/tinyGguf.js';
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
 
@@ -41,15 +41,6 @@ afterAll(async () => {
   await native?.dispose();
   await rm(dir, { recursive: true, force: true });
 });
-
-function logSoftmax(row: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const v of row) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  const lse = max + Math.log(sum);
-  return Float64Array.from(row, (v) => v - lse);
-}
 
 /** Greedy continuation by re-running the tfjs forward pass on the whole sequence each step. */
 function ourGreedy(model: LlamaModel, ids: number[], count: number): number[] {

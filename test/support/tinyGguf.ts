@@ -222,10 +222,11 @@ export function referenceForward(
   return out;
 }
 
-export function logSoftmax(logits: Float64Array): Float64Array {
-  const max = Math.max(...logits);
+export function logSoftmax(logits: Float32Array | Float64Array): Float64Array {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
   let sum = 0;
   for (const v of logits) sum += Math.exp(v - max);
   const lse = max + Math.log(sum);
-  return logits.map((v) => v - lse);
+  return Float64Array.from(logits, (v) => v - lse);
 }
