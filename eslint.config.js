@@ -11,7 +11,7 @@ const LAYERS = [
   ['util', 'version.ts'],
   ['data', 'models', 'embed', 'engine', 'runs'],
   ['eval'],
-  ['grimoire', 'distill', 'scaling'],
+  ['grimoire', 'distill', 'scaling', 'cascade'],
   ['report', 'server'],
   ['cli', 'index.ts'],
 ];

@@ -26,7 +26,14 @@ export interface SamplingParams {
   seed?: number;
   /** Ask for per-token log-probabilities of the generated text where the provider returns them. */
   logprobs?: boolean;
+  /** With `logprobs`: also the most likely alternatives at each position (0-20). */
+  topLogprobs?: number;
+  /** Constrain the answer to JSON (any object, or one matching a JSON schema). */
+  responseFormat?: ResponseFormat;
 }
+
+/** An answer constrained to JSON: any JSON object, or one that matches `schema` (OpenAI's response_format). */
+export type ResponseFormat = { type: 'json_object' } | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean };
 
 /**
  * A generation request. Either `messages` (chat) or `prompt` (raw text) is set; chat-only
@@ -52,6 +59,8 @@ export interface TokenUsage {
 export interface TokenLogprob {
   token: string;
   logprob: number;
+  /** The most likely tokens at this position, most likely first (when `topLogprobs` was asked for). */
+  top?: Array<{ token: string; logprob: number }>;
 }
 
 /**

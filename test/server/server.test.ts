@@ -168,9 +168,9 @@ describe('apprentice serve: OpenAI-compatible API', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.error).toMatchObject({ code: 'model_not_found', param: 'model' });
 
-    const streamedN = await bad({ model: 'tiny', messages: MESSAGES, n: 2, stream: true });
-    expect(streamedN.status).toBe(400);
-    expect(streamedN.error).toMatchObject({ param: 'n' });
+    const unknownField = await bad({ model: 'tiny', messages: MESSAGES, frobnicate: true });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.error).toMatchObject({ param: 'frobnicate', code: 'unknown_parameter' });
 
     const tools = await bad({ model: 'tiny', messages: MESSAGES, tools: [{ type: 'function', function: { name: 'f' } }] });
     expect(tools.status).toBe(400);

@@ -54,6 +54,9 @@ export const anthropicDescriptor: ProviderDescriptor<AnthropicSpec> = {
     if (request.logprobs) {
       unsupported.push({ setting: 'logprobs', reason: 'the Messages API returns no log-probabilities' });
     }
+    if (request.responseFormat) {
+      unsupported.push({ setting: 'responseFormat', reason: 'the Messages API has no JSON mode or JSON-schema constraint' });
+    }
     return unsupported;
   },
 };

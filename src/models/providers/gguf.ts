@@ -11,6 +11,9 @@
  * - logprob: exact log P(continuation | context) from the model's own (untempered, unfiltered) distribution:
  *   context + continuation are tokenised together, and each continuation token's probability is read from
  *   the full softmax at the position before it.
+ * - response format: JSON mode and JSON schemas become llama.cpp grammars (node-llama-cpp's JSON grammar and
+ *   its schema-to-GBNF conversion), so the answer is JSON of that shape; top log-probabilities come from the
+ *   full distribution at each position (greedy only, like the token log-probabilities).
  * - embed: an embedding context, pooled as the GGUF says (llama.pooling_type; the engine's exports say mean).
  * - generateStream: the same generation, passing text on as tokens are decoded; text that could still turn
  *   out to be the start of a stop string, or an incomplete UTF-8 character, is held back until it cannot.
@@ -23,6 +26,7 @@ import type {
   LlamaContext,
   LlamaContextSequence,
   LlamaEmbeddingContext,
+  LlamaGrammar,
   LlamaModel,
   Token,
 } from 'node-llama-cpp';
@@ -44,6 +48,7 @@ import type {
   LanguageModel,
   LogprobRequest,
   LogprobResponse,
+  ResponseFormat,
   TokenLogprob,
 } from '../types.js';
 
@@ -289,16 +294,21 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
         sent = ready;
       }
     };
+    const wantLogprobs = greedy && request.logprobs === true;
+    const topCount = wantLogprobs ? (request.topLogprobs ?? 0) : 0;
+    const tops: Array<Array<{ token: string; logprob: number }>> = [];
+    const grammar = request.responseFormat ? await grammarFor(request.responseFormat) : undefined;
     if (maxTokens > 0) {
       const iterator = seq.evaluateWithMetadata(
         promptTokens.slice(shared),
-        { confidence: greedy && request.logprobs === true },
+        { confidence: wantLogprobs, probabilities: topCount > 0 },
         {
           temperature: greedy ? 0 : temperature,
           topP: request.topP ?? 1,
           topK: 0,
           minP: 0,
           ...(seed !== undefined ? { seed } : {}),
+          ...(grammar ? { grammarEvaluationState: new lib.LlamaGrammarEvaluationState({ model, grammar }) } : {}),
         },
       );
       // Leaving the loop (break or throw) closes the iterator.
@@ -310,6 +320,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
         }
         generated.push(output.token);
         if ('confidence' in output) probs.push(output.confidence as number);
+        if (topCount > 0 && 'probabilities' in output) tops.push(topEntries(output.probabilities as Map<Token, number>, topCount));
         text = model.detokenize(generated);
         cut = firstStop(text, stops);
         if (cut >= 0) {
@@ -325,19 +336,60 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
       text = completion.text;
       send(text.length);
     }
-    if (request.logprobs === true && greedy) completion.logprobs = tokenLogprobs(generated, probs, completion.text);
+    if (wantLogprobs) completion.logprobs = tokenLogprobs(generated, probs, completion.text, topCount > 0 ? tops : undefined);
     return { completion, completionTokens: generated.length };
   };
 
-  const tokenLogprobs = (tokens: Token[], probs: number[], text: string): TokenLogprob[] => {
+  const tokenLogprobs = (
+    tokens: Token[],
+    probs: number[],
+    text: string,
+    tops?: Array<Array<{ token: string; logprob: number }>>,
+  ): TokenLogprob[] => {
     const out: TokenLogprob[] = [];
     let length = 0;
     for (let i = 0; i < tokens.length && length < text.length; i++) {
       const token = model.detokenize([tokens[i] as Token]);
-      out.push({ token, logprob: Math.max(Math.log(probs[i] ?? 0), MIN_LOGPROB) });
+      const entry: TokenLogprob = { token, logprob: Math.max(Math.log(probs[i] ?? 0), MIN_LOGPROB) };
+      if (tops) entry.top = tops[i] ?? [];
+      out.push(entry);
       length += token.length;
     }
     return out;
+  };
+
+  /** The k most likely tokens of a position (node-llama-cpp lists probabilities most likely first). */
+  const topEntries = (probabilities: Map<Token, number>, k: number): Array<{ token: string; logprob: number }> => {
+    const out: Array<{ token: string; logprob: number }> = [];
+    for (const [token, p] of probabilities) {
+      if (out.length >= k) break;
+      out.push({ token: model.detokenize([token]), logprob: Math.max(Math.log(p), MIN_LOGPROB) });
+    }
+    return out;
+  };
+
+  // ---- JSON grammars (response_format) ------------------------------------------------------------------
+
+  const grammars = new Map<string, Promise<LlamaGrammar>>();
+  /** llama.cpp's JSON grammar, or one generated from the JSON schema; made once per format. */
+  const grammarFor = (format: ResponseFormat): Promise<LlamaGrammar> => {
+    const key = JSON.stringify(format);
+    let grammar = grammars.get(key);
+    if (!grammar) {
+      grammar =
+        format.type === 'json_object'
+          ? llama.getGrammarFor('json')
+          : (async () => {
+              try {
+                return await llama.createGrammarForJsonSchema(format.schema as Parameters<Llama['createGrammarForJsonSchema']>[0]);
+              } catch (error) {
+                throw new ModelError('bad_request', `response_format.json_schema: llama.cpp cannot turn this schema into a grammar (${(error as Error).message})`);
+              }
+            })();
+      grammars.set(key, grammar);
+      grammar.catch(() => grammars.delete(key));
+    }
+    return grammar;
   };
 
   const generate = async (

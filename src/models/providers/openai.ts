@@ -2,8 +2,8 @@
  * The OpenAI provider (`openai:<model>[@<baseURL>]`): the official OpenAI API or any
  * OpenAI-compatible server (vLLM, llama.cpp server, Ollama, LM Studio, ...).
  *
- * - generate: chat completions with native n, stop, temperature, top_p, max_tokens, seed and
- *   per-token logprobs;
+ * - generate: chat completions with native n, stop, temperature, top_p, max_tokens, seed,
+ *   response_format and per-token logprobs (with top_logprobs);
  * - logprob: the legacy completions endpoint with `echo: true, logprobs: 1, max_tokens: 0`, which
  *   returns the log-probability of every prompt token (vLLM and some other servers support it;
  *   when the server does not, the call fails with ModelError('unsupported'));
@@ -85,6 +85,12 @@ export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
     if (request.n !== undefined && request.n !== 1) body.n = request.n;
     if (request.seed !== undefined) body.seed = request.seed;
     if (request.logprobs) body.logprobs = true;
+    if (request.logprobs && request.topLogprobs) body.top_logprobs = request.topLogprobs;
+    if (request.responseFormat?.type === 'json_object') body.response_format = { type: 'json_object' };
+    if (request.responseFormat?.type === 'json_schema') {
+      const { name, schema, strict } = request.responseFormat;
+      body.response_format = { type: 'json_schema', json_schema: { name, schema, ...(strict !== undefined ? { strict } : {}) } };
+    }
     const raw: unknown = await call('chat completion', signal, () => client.chat.completions.create(body, { signal }));
     return parseChatResponse(raw, request, where);
   };
@@ -203,7 +209,13 @@ function chatLogprobs(value: unknown): TokenLogprob[] | undefined {
   const tokens: TokenLogprob[] = [];
   for (const entry of value.content) {
     if (!isObject(entry) || typeof entry.token !== 'string' || typeof entry.logprob !== 'number') return undefined;
-    tokens.push({ token: entry.token, logprob: entry.logprob });
+    const token: TokenLogprob = { token: entry.token, logprob: entry.logprob };
+    if (Array.isArray(entry.top_logprobs) && entry.top_logprobs.length) {
+      token.top = entry.top_logprobs.flatMap((top: unknown) =>
+        isObject(top) && typeof top.token === 'string' && typeof top.logprob === 'number' ? [{ token: top.token, logprob: top.logprob }] : [],
+      );
+    }
+    tokens.push(token);
   }
   return tokens;
 }
