@@ -330,6 +330,8 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
         if (onText) send(settledLength(text, stops));
         if (generated.length >= maxTokens) break;
       }
+      // The evaluation ended by itself (a grammar that allows nothing more ends at end of sequence): not max tokens.
+      if (finishReason === 'length' && generated.length < maxTokens) finishReason = 'stop';
     }
     const completion: Completion = { text: cut >= 0 ? text.slice(0, cut) : text, finishReason };
     if (onText) {
