@@ -31,6 +31,31 @@ const importOptions = {
   ...datasetOptions,
 };
 
+const fromStoreOptions = {
+  out: { ...common.out, help: 'annotations folder to write' },
+  where: option('--where <metadata.key=value>', 'only exchanges whose client metadata has this value (repeatable; all must match)', z.array(z.string()).optional(), {
+    repeatable: true,
+  }),
+  since: option('--since <iso>', 'only exchanges stored at or after this ISO 8601 date or time', z.string().min(1).optional()),
+  answeredBy: option('--answered-by <model>', "only exchanges a cascade answered this way: 'teacher' keeps the student's escalations", z.enum(['student', 'teacher']).optional()),
+  heldOut: option('--held-out <share>', 'share of conversations held out as the validation split (by a seeded hash of the conversation)', nonNegativeNumber, {
+    default: '0.1',
+  }),
+  seed: { ...common.seed, help: 'seed of the held-out hash' },
+  json: outputOptions.json,
+};
+
+/** `--where metadata.k=v` values as a key -> value filter. */
+function whereFilter(values: string[]): Record<string, string> {
+  const filter: Record<string, string> = {};
+  for (const value of values) {
+    const match = /^metadata\.([^=]+)=(.*)$/.exec(value);
+    if (!match) throw new InputError(`--where takes metadata.<key>=<value>, got "${value}"`, { field: 'where' });
+    filter[match[1]!] = match[2]!;
+  }
+  return filter;
+}
+
 const annotateOptions = {
   teacher: option('--teacher <spec>', 'teacher model spec, e.g. openai:gpt-4o-mini', z.string().min(1), { required: true }),
   out: { ...common.out, help: 'annotations folder (rerun the same command to resume)' },
@@ -186,6 +211,32 @@ export function registerDistill(program: Command): void {
     });
     printResult({ out: result.out, teacher: result.teacher, method: 'import', dataset: result.manifest.dataset, splits: result.splits }, options.json);
   });
+
+  const fromStoreCommand = distill
+    .command('from-store')
+    .description('captured traffic (serve --store) as an annotations folder: duplicates collapsed, a seeded held-out split by conversation');
+  withExamples(addOptions(fromStoreCommand, fromStoreOptions), [
+    'apprentice distill from-store runs/capture --out runs/annotations/captured',
+    'apprentice distill from-store runs/capture --where metadata.app=support --since 2026-01-01 --out runs/annotations/support',
+  ])
+    .argument('<store>', 'folder given to serve --store (holds exchanges.sqlite)')
+    .action(async (store: string, raw: Record<string, unknown>) => {
+      const options = parseOptions(fromStoreOptions, raw);
+      const { fromStore } = await import('../../distill/fromStore.js');
+      const result = fromStore({
+        store,
+        out: options.out,
+        filter: {
+          where: whereFilter(options.where ?? []),
+          ...(options.since ? { since: options.since } : {}),
+          ...(options.answeredBy ? { answeredBy: options.answeredBy } : {}),
+        },
+        heldOut: options.heldOut,
+        seed: options.seed,
+      });
+      process.stdout.write(`${result.exchanges} stored exchanges, ${result.conversations} distinct conversations\n`);
+      printResult({ out: result.out, teacher: result.manifest.teacher, method: 'from-store', dataset: result.manifest.dataset, splits: result.splits }, options.json);
+    });
 
   const annotateCommand = distill
     .command('annotate')

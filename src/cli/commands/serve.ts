@@ -13,6 +13,8 @@ import { withExamples } from '../help.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
 import { serverKeyFor, untilInterrupted } from '../listening.js';
 import { addOptions, option, parseOptions } from '../options.js';
+import { positiveInt } from '../validate.js';
+import { CONFIDENCE_SIGNALS } from '../../cascade/confidence.js';
 
 const serveOptions = {
   weak: option(
@@ -29,6 +31,17 @@ const serveOptions = {
   host: common.host,
   serverKey: common.serverKey,
   name: option('--name <id>', 'model id clients use (default: the file or folder name, or the model name)', z.string().min(1).optional()),
+  store: option('--store <dir>', 'capture every exchange (request, response, client metadata; never keys) in <dir>/exchanges.sqlite', z.string().min(1).optional()),
+  cascade: option('--cascade', 'serve a cascade: --student answers first, --teacher when the student is not confident enough', z.boolean().optional()),
+  student: option('--student <spec>', 'with --cascade: the student model', z.string().min(1).optional()),
+  teacher: option('--teacher <spec>', 'with --cascade: the teacher model', z.string().min(1).optional()),
+  threshold: option('--threshold <x>', 'with --cascade: the student answers when its confidence (0-1) is at least this (pick it with `cascade calibrate`)', z.coerce.number().min(0).max(1), {
+    default: '0.5',
+  }),
+  signal: option('--signal <kind>', 'with --cascade: confidence signal, logprob (token log-probabilities) or agreement (k samples)', z.enum(CONFIDENCE_SIGNALS), {
+    default: 'logprob',
+  }),
+  samples: option('--samples <k>', 'with --signal agreement: samples that vote', positiveInt, { default: '5' }),
   ...modelLayerOptions,
 };
 
@@ -36,28 +49,50 @@ export function registerServe(program: Command): void {
   const command = program
     .command('serve')
     .description('serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models)')
-    .argument('<model>', 'a .gguf file, a built-in checkpoint folder, a built grimoire set folder (with --weak), or any model spec (gguf:..., openai:...@..., replay:...)');
+    .argument('[model]', 'a .gguf file, a built-in checkpoint folder, a built grimoire set folder (with --weak), or any model spec (gguf:..., openai:...@..., replay:...); none with --cascade');
   withExamples(addOptions(command, serveOptions), [
     'apprentice serve student.gguf --port 8080',
+    'apprentice serve openai:gpt-4o-mini --store runs/capture',
+    'apprentice serve --cascade --student builtin:runs/student --teacher openai:gpt-4o-mini --threshold 0.62 --store runs/capture',
     'apprentice serve runs/grimoires/SST2 --weak gguf:phi-2.gguf',
-  ]).action(async (target: string, raw: Record<string, unknown>) => {
+  ]).action(async (target: string | undefined, raw: Record<string, unknown>) => {
     const options = parseOptions(serveOptions, raw);
     const serverKey = serverKeyFor(options.host, options.serverKey, 'use this model');
-    const { spec, name: defaultName, grimoireSet } = resolveServeTarget(target, { weak: options.weak });
-    const name = options.name ?? defaultName;
+    const served = servedTarget(target, options);
     const hub = await createHub(options);
+    const [{ startApiServer }, { grimoireRouter }, { cascadeAnswerer }, { captureTo }] = await Promise.all([
+      import('../../server/app.js'),
+      import('../../server/grimoire.js'),
+      import('../../server/cascade.js'),
+      import('../../server/capture/index.js'),
+    ]);
+    const capture = options.store ? captureTo(options.store) : undefined;
     try {
-      const model = await hub.model(spec); // load now, so a bad file fails before listening
-      if (options.dataset && !grimoireSet) throw new InputError('--dataset is only for a grimoire set folder', { field: 'dataset' });
-      const set = grimoireSet ? await loadGrimoireSet(grimoireSet, options.dataset, hub) : undefined;
-      const [{ startApiServer }, { grimoireRouter }] = await Promise.all([import('../../server/app.js'), import('../../server/grimoire.js')]);
-      const server = await startApiServer({ model, name, host: options.host, port: options.port, serverKey, route: set ? grimoireRouter(set) : undefined });
+      const model = await hub.model(served.spec); // load now, so a bad file fails before listening
+      const teacher = served.teacher ? await hub.model(served.teacher) : undefined;
+      if (options.dataset && !served.grimoireSet) throw new InputError('--dataset is only for a grimoire set folder', { field: 'dataset' });
+      const set = served.grimoireSet ? await loadGrimoireSet(served.grimoireSet, options.dataset, hub) : undefined;
+      const answerer = teacher
+        ? cascadeAnswerer({ student: model, teacher, threshold: options.threshold, signal: options.signal, samples: options.samples })
+        : undefined;
+      const name = options.name ?? served.name;
+      const server = await startApiServer({
+        model,
+        name,
+        host: options.host,
+        port: options.port,
+        serverKey,
+        route: set ? grimoireRouter(set) : undefined,
+        answerer,
+        capture: capture?.sink,
+      });
       const what = set
-        ? `${spec} with ${set.grimoires.length} grimoires of ${grimoireSet}, chosen by ${set.ranker ? 'the saved ranker' : 'similarity'}`
-        : spec;
-      process.stdout.write(
-        `serving ${name} (${what}) at ${server.url}/v1${model.generateStream ? '' : ' (no token streaming: streamed answers come whole)'}\n`,
-      );
+        ? `${served.spec} with ${set.grimoires.length} grimoires of ${served.grimoireSet}, chosen by ${set.ranker ? 'the saved ranker' : 'similarity'}`
+        : teacher
+          ? `cascade: ${served.spec} first, ${served.teacher} when its ${options.signal} confidence is below ${options.threshold}`
+          : served.spec;
+      const streaming = model.generateStream && !teacher ? '' : ' (no token streaming: streamed answers come whole)';
+      process.stdout.write(`serving ${name} (${what}) at ${server.url}/v1${streaming}${capture ? `, storing exchanges in ${capture.store.path}` : ''}\n`);
       await untilInterrupted();
       await server.close();
       const usage = hub.usage.snapshot().overall;
@@ -66,9 +101,29 @@ export function registerServe(program: Command): void {
           `${usage.promptTokens} prompt + ${usage.completionTokens} completion tokens, $${usage.costUsd.toFixed(4)}\n`,
       );
     } finally {
+      capture?.close();
       await hub.close();
     }
   });
+}
+
+/** What serve serves: the target (a model, a grimoire set), or with --cascade the student, with the teacher. */
+function servedTarget(
+  target: string | undefined,
+  options: { cascade?: boolean; student?: string; teacher?: string; weak?: string },
+): { spec: string; name: string; grimoireSet?: string; teacher?: string } {
+  if (!options.cascade) {
+    for (const field of ['student', 'teacher'] as const) {
+      if (options[field]) throw new InputError(`--${field} is only for --cascade`, { field });
+    }
+    if (!target) throw new InputError('give the model to serve (or --cascade with --student and --teacher)', { field: 'model' });
+    return resolveServeTarget(target, { weak: options.weak });
+  }
+  if (target) throw new InputError('with --cascade, give the models as --student and --teacher, not as an argument', { field: 'model' });
+  if (!options.student || !options.teacher) throw new InputError('--cascade needs --student <spec> and --teacher <spec>', { field: options.student ? 'teacher' : 'student' });
+  const student = resolveServeTarget(options.student);
+  const teacher = resolveServeTarget(options.teacher);
+  return { spec: student.spec, name: `cascade-${student.name}`, teacher: teacher.spec };
 }
 
 /** A built grimoire set for the weak model; `dataset` names the task of a set that does not record it (an imported one). */
