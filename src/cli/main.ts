@@ -21,6 +21,7 @@ import { registerQuickstart } from './commands/quickstart.js';
 import { registerReport } from './commands/report.js';
 import { registerScale } from './commands/scale.js';
 import { registerTrain } from './commands/train.js';
+import { registerCascade } from './commands/cascade.js';
 import { registerServe } from './commands/serve.js';
 import { registerUi } from './commands/ui.js';
 
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerDistill(program);
   registerReport(program);
   registerServe(program);
+  registerCascade(program);
   registerUi(program);
   addConfigOption(program);
   showUsageLineAfterErrors(program);

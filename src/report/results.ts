@@ -4,11 +4,13 @@
  * `apprentice report` and the dashboard API recognise and read folders only through it, so a new kind of result
  * is one contract and one renderer added here.
  */
+import { CASCADE } from '../cascade/results.js';
 import { DISTILL_SWEEP } from '../distill/sweepResults.js';
 import { EVAL_RUN } from '../eval/runResult.js';
 import { GRIMOIRE_EVAL } from '../grimoire/evalResult.js';
 import type { Detection, ResultContract } from '../runs/resultContract.js';
 import { SCALING } from '../scaling/scalingResults.js';
+import { writeCascadeReport } from './cascadeReport.js';
 import { writeGrimoireReport } from './grimoireReport.js';
 import type { ReportOptions, WrittenReportFiles } from './reportFiles.js';
 import { writeScalingReport } from './scalingReport.js';
@@ -23,6 +25,7 @@ export const RESULTS = [
   // Evaluation runs are reported together (one or several, compared): report/evalReport.ts, from writeReport.ts.
   { contract: EVAL_RUN, writeReport: null },
   { contract: SCALING, writeReport: writeScalingReport as ReportWriter },
+  { contract: CASCADE, writeReport: writeCascadeReport as ReportWriter },
 ] as const;
 
 export type ResultKind = (typeof RESULTS)[number]['contract']['kind'];
