@@ -88,7 +88,7 @@ describe('the serve loop through the CLI', () => {
     try {
       expect(serving.output).toMatch(/cascade: openai:student@.* first, openai:teacher@.* when its logprob confidence is below/);
       const client = new OpenAI({ baseURL: serving.baseURL, apiKey: 'unused', maxRetries: 0 });
-      let a = 3;
+      const a = 3;
       let b = 5;
       while (difficulty(a, b) !== 8) b++;
       const { response } = await client.chat.completions.create({ model: 'cascade-student', messages: [{ role: 'user', content: `What is ${a} + ${b}?` }] }).withResponse();
