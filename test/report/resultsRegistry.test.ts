@@ -63,7 +63,7 @@ describe('the registry of results, read by the report and the dashboard alike', 
   };
 
   it('registers one contract per kind of result, and the dashboard files each folder under the kind the registry detects', () => {
-    expect(RESULTS.map((entry) => entry.contract.kind).sort()).toEqual(['distill', 'eval', 'grimoire', 'scale']);
+    expect(RESULTS.map((entry) => entry.contract.kind).sort()).toEqual(['cascade', 'distill', 'eval', 'grimoire', 'scale']);
     expect(Object.fromEntries(['eval', 'grimoire', 'sweep', 'scaling'].map((name) => [name, detectResult(dir(name))?.kind]))).toEqual({
       eval: 'eval',
       grimoire: 'grimoire',
