@@ -106,6 +106,12 @@ describe('serve --store: capture, then distill from-store', () => {
     }
   });
 
+  it('serves a remote model\'s embeddings through its provider', async () => {
+    const { fakeEmbedding } = await import('../support/fakeOpenAIServer.js');
+    const response = await client.embeddings.create({ model: 'teacher', input: ['alpha', 'beta'], encoding_format: 'float' });
+    expect(response.data.map((item) => item.embedding)).toEqual([fakeEmbedding('alpha'), fakeEmbedding('beta')]);
+  });
+
   it('refuses store: true when the server stores nothing', async () => {
     const plain = await startApiServer({ model: await hub.model(`openai:teacher-model@${teacher.url}`), name: 'teacher', port: 0 });
     try {
