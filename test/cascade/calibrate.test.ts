@@ -13,6 +13,7 @@ import type { CascadeRunConfig } from '../../src/cascade/results.js';
 import { ModelHub } from '../../src/models/hub.js';
 import { writeCascadeReport } from '../../src/report/cascadeReport.js';
 import { detectResult } from '../../src/report/results.js';
+import { writeReport } from '../../src/report/writeReport.js';
 import { InputError } from '../../src/util/errors.js';
 import { startStandIns, writeSumsDataset } from './standIns.js';
 
@@ -80,6 +81,10 @@ describe('cascade calibrate and eval', () => {
     const page = readFileSync(report.htmlPath, 'utf8');
     expect(page).toMatch(/Held-out evaluation/);
     expect(page).toMatch(/chosen/);
+    // `apprentice report <dir>` finds it through the registry.
+    const again = await writeReport([out], { outDir: join(dir, 'report-again') });
+    expect(again.kind).toBe('cascade');
+    expect(readFileSync(again.htmlPath, 'utf8')).toMatch(/Cost-accuracy curve|cascade\.svg|<svg/);
   });
 
   it('never chooses the threshold on test: calibrating on test and evaluating on the calibration split are refused', async () => {
