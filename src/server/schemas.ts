@@ -3,7 +3,7 @@
  * honoured or refused with a 400 naming it: fields this server cannot honour (tools, audio, penalties...)
  * are refused with the reason, and fields OpenAI does not define at all are refused as unknown, so nothing
  * a client asks for is ignored silently. Only fields that change nothing about the answer (`user`,
- * `service_tier`) are accepted and unused.
+ * `safety_identifier`, `prompt_cache_key`, `service_tier`) are accepted and unused.
  */
 import { z } from 'zod';
 
@@ -27,6 +27,8 @@ const common = {
   /** Stored with the exchange when the server captures traffic (`--store`). */
   metadata: z.record(z.string(), z.string()).nullish(),
   user: z.string().nullish(),
+  safety_identifier: z.string().nullish(),
+  prompt_cache_key: z.string().nullish(),
   service_tier: z.string().nullish(),
   presence_penalty: neutralOnly(0, 'presence_penalty is not supported by this server (only 0)'),
   frequency_penalty: neutralOnly(0, 'frequency_penalty is not supported by this server (only 0)'),
@@ -86,6 +88,7 @@ export const chatCompletionSchema = z
     prediction: refused('predicted outputs are not supported by this server'),
     reasoning_effort: refused('reasoning_effort is not supported by this server'),
     web_search_options: refused('web search is not supported by this server'),
+    verbosity: refused('verbosity is not supported by this server'),
   })
   .strict()
   .superRefine((body, context) => {
