@@ -64,7 +64,8 @@ describe('serve --store: capture, then distill from-store', () => {
     // The same conversation again (a duplicate), and traffic of another app.
     await client.chat.completions.create({ model: 'teacher', messages: asked[0]!.messages, temperature: 0, metadata: support });
     await client.chat.completions.create({ model: 'teacher', messages: [{ role: 'user', content: 'unrelated' }], temperature: 0, metadata: { app: 'other' } });
-    await client.completions.create({ model: 'teacher', prompt: 'Once upon a time', max_tokens: 5, temperature: 0, metadata: support }).catch(() => undefined);
+    // The legacy completions API has no metadata field in the SDK's types; this server takes it there too.
+    const completion = await client.completions.create({ model: 'teacher', prompt: 'Once upon a time', max_tokens: 5, temperature: 0, metadata: support } as OpenAI.CompletionCreateParamsNonStreaming);
 
     const store = CaptureStore.open(join(dir, 'store'));
     const stored = store.read();
@@ -87,6 +88,8 @@ describe('serve --store: capture, then distill from-store', () => {
       expect(record!.samples.map((sample) => sample.output)).toEqual([answer]);
     }
     expect(records.some((record) => JSON.stringify(record.prompt).includes('unrelated'))).toBe(false);
+    const prompted = records.find((record) => record.prompt === 'Once upon a time');
+    expect(prompted?.output).toBe(completion.choices[0]!.text);
     expect(result.conversations).toBe(records.length);
     // The builders take the folder.
     const built = buildTrainingData(annotations.manifest.task, records, { method: 'standard-distill' });
