@@ -46,6 +46,10 @@ const evalOptions = {
 
 export function registerCascade(program: Command): void {
   const cascade = program.command('cascade').description('a student-then-teacher cascade: choose its threshold on validation, measure it on test');
+  withExamples(cascade, [
+    'apprentice cascade calibrate --student builtin:runs/student --teacher openai:gpt-4o-mini --dataset svamp:data/svamp --target-accuracy 0.8 --out runs/cascade',
+    'apprentice cascade eval --calibration runs/cascade --split test',
+  ]);
 
   const calibrate = cascade
     .command('calibrate')
