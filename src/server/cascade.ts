@@ -6,12 +6,14 @@
  */
 import { answerWithCascade, type CascadeSettings } from '../cascade/cascade.js';
 import type { Answerer } from './answer.js';
+import { ApiError } from './errors.js';
 
 export const ANSWERED_BY_HEADER = 'x-apprentice-answered-by';
 export const CONFIDENCE_HEADER = 'x-apprentice-confidence';
 
 export function cascadeAnswerer(settings: CascadeSettings): Answerer {
   return async (request, signal) => {
+    if ((request.n ?? 1) > 1) throw new ApiError(400, 'a cascade answers one completion per request (n = 1)', { param: 'n' });
     const answer = await answerWithCascade(settings, request, { signal });
     const confidence = answer.confidence === null ? 'unknown' : answer.confidence.toFixed(6);
     const by = answer.answeredBy === 'student' ? settings.student.spec : settings.teacher.spec;

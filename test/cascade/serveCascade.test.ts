@@ -80,6 +80,11 @@ describe('serve --cascade', () => {
     for await (const chunk of streamed.data) text += chunk.choices[0]?.delta.content ?? '';
     expect(['student', 'teacher']).toContain(streamed.response.headers.get('x-apprentice-answered-by'));
     expect(text.length).toBeGreaterThan(0);
+
+    await expect(client.chat.completions.create({ model: 'cascade', messages: [{ role: 'user', content: 'What is 1 + 2?' }], n: 2 })).rejects.toMatchObject({
+      status: 400,
+      param: 'n',
+    });
   });
 
   it('captures the escalations, and from-store --answered-by teacher keeps exactly them', async () => {
