@@ -25,7 +25,8 @@ let config: CascadeRunConfig;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'apprentice-cascade-'));
   standIns = await startStandIns();
-  hub = new ModelHub({ cachePath: 'none', warn: () => {} });
+  // Priced like a small and a large hosted model (USD per million tokens), so the curve's dollars mean something.
+  hub = new ModelHub({ cachePath: 'none', warn: () => {}, prices: { student: { input: 0.1, output: 0.4 }, teacher: { input: 5, output: 15 } } });
   config = {
     student: `openai:student@${standIns.student.url}`,
     teacher: `openai:teacher@${standIns.teacher.url}`,
@@ -68,6 +69,11 @@ describe('cascade calibrate and eval', () => {
     expect(evaluation.targetMet).toBe(true);
     expect(evaluation.cascade.accuracyCi95[1]).toBeGreaterThanOrEqual(0.85);
     expect(evaluation.teacherCallsSaved).toBeGreaterThan(0.4);
+    // Dollars: the cascade pays the student always and the teacher on escalations, far less than the teacher alone.
+    expect(evaluation.cascade.costUsd).toBeGreaterThan(0);
+    expect(evaluation.costSavedUsd).toBeGreaterThan(0.4 * evaluation.teacherOnly.costUsd);
+    const costs = calibration.curve.map((point) => point.costUsd);
+    expect([...costs].sort((a, b) => a - b)).toEqual(costs);
     expect(evaluation.accuracyLost.estimate).toBeGreaterThanOrEqual(0);
     expect(evaluation.accuracyLost.ci95[0]).toBeLessThanOrEqual(evaluation.accuracyLost.estimate);
     // Evaluating never changes the calibration.
