@@ -30,7 +30,7 @@ beforeAll(async () => {
   config = {
     student: `openai:student@${standIns.student.url}`,
     teacher: `openai:teacher@${standIns.teacher.url}`,
-    dataset: writeSumsDataset(join(dir, 'sums'), { train: 10, validation: 300, test: 300 }),
+    dataset: writeSumsDataset(join(dir, 'sums'), { train: 10, validation: 200, test: 200 }),
     datasetOptions: { inputField: 'question', labelField: 'answer', answerType: 'number' },
     style: 'zero-shot',
     maxTokens: 64,
@@ -51,7 +51,7 @@ describe('cascade calibrate and eval', () => {
   it('chooses on validation a threshold that meets the target on test within its interval, saving teacher calls', async () => {
     const out = join(dir, 'calibration');
     const calibration = await calibrateCascade({ config, split: 'validation', target: { accuracy: 0.85 }, out, hub });
-    expect(calibration.examples).toBe(300);
+    expect(calibration.examples).toBe(200);
     expect(calibration.failed).toBe(0);
     expect(calibration.teacherOnly.accuracy).toBe(1);
     expect(calibration.studentOnly.accuracy).toBeGreaterThan(0.6);
@@ -91,7 +91,7 @@ describe('cascade calibrate and eval', () => {
     const again = await writeReport([out], { outDir: join(dir, 'report-again') });
     expect(again.kind).toBe('cascade');
     expect(readFileSync(again.htmlPath, 'utf8')).toMatch(/Cost-accuracy curve|cascade\.svg|<svg/);
-  });
+   }, 180_000);
 
   it('never chooses the threshold on test: calibrating on test and evaluating on the calibration split are refused', async () => {
     await expect(calibrateCascade({ config, split: 'test', target: { accuracy: 0.9 }, out: join(dir, 'on-test'), hub })).rejects.toThrow(InputError);
@@ -99,7 +99,7 @@ describe('cascade calibrate and eval', () => {
     const out = join(dir, 'calibration-2');
     await calibrateCascade({ config: { ...config, limit: 40 }, split: 'validation', target: { maxTeacherShare: 0.5 }, out, hub });
     await expect(evaluateCascade({ calibrationDir: out, split: 'validation', hub })).rejects.toThrow(/another split/);
-  });
+   }, 120_000);
 
   it('picks by a teacher-share limit, and finds none when the target is out of reach', () => {
     const rows: CascadeRow[] = [

@@ -53,7 +53,7 @@ describe('the serve loop through the CLI', () => {
     const badWhere = await runCli(['distill', 'from-store', store, '--where', 'app=math', '--out', join(dir, 'bad')], { env });
     expect(badWhere.code).not.toBe(0);
     expect(badWhere.stderr).toMatch(/--where takes metadata\.<key>=<value>/);
-  });
+   }, 120_000);
 
   it('cascade calibrate (never on test), cascade eval, then serve --cascade with the chosen threshold', async () => {
     const dataset = writeSumsDataset(join(dir, 'sums'), { train: 5, validation: 80, test: 80 });
@@ -97,5 +97,5 @@ describe('the serve loop through the CLI', () => {
       const exit = await serving.stop();
       expect(exit.code, exit.stderr).toBe(0);
     }
-  });
+  }, 240_000);
 });
