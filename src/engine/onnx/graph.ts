@@ -1,6 +1,6 @@
 /**
  * A small builder of ONNX graphs: values are names, every method appends one node and returns its output(s).
- * Only what the engine's training graph needs (opset 18, float32 and int64); `encode()` gives the bytes of an
+ * Only what the engine's training graph needs (opset 18, float32, int64 and uint64); `encode()` gives the bytes of an
  * ONNX ModelProto that onnxruntime loads.
  */
 import onnxProto from 'onnx-proto';
@@ -19,9 +19,14 @@ export type Attr = number | number[] | string | FloatAttr;
 /** A dimension: a fixed size or a symbolic name (dynamic, e.g. 'B', 'T'). */
 export type Dim = number | string;
 
-type ElemType = 'float32' | 'int64';
+type ElemType = 'float32' | 'int64' | 'uint64';
 
-const ELEM = { float32: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64 } as const;
+/** ONNX element type ids (also the `to` attribute of Cast). */
+export const ELEM = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  int64: onnx.TensorProto.DataType.INT64,
+  uint64: onnx.TensorProto.DataType.UINT64,
+} as const;
 
 export class Graph {
   private readonly nodes: onnxProto.onnx.INodeProto[] = [];
@@ -49,12 +54,16 @@ export class Graph {
   }
 
   /** A constant tensor (deduplicated by value). */
-  constant(type: ElemType, values: readonly number[], dims: number[] = [values.length]): string {
+  constant(type: ElemType, values: readonly number[] | readonly bigint[], dims: number[] = [values.length]): string {
     const key = `${type}:${dims.join('x')}:${values.join(',')}`;
     const known = this.constants.get(key);
     if (known) return known;
     const name = this.fresh('const');
-    const raw = type === 'float32' ? new Float32Array(values) : BigInt64Array.from(values.map((v) => BigInt(v)));
+    const raw = type === 'float32'
+      ? new Float32Array(values as readonly number[])
+      : type === 'int64'
+      ? BigInt64Array.from([...values].map((v) => BigInt(v)))
+      : BigUint64Array.from([...values].map((v) => BigInt(v)));
     this.initializers.push(onnx.TensorProto.create({ name, dims, dataType: ELEM[type], rawData: new Uint8Array(raw.buffer) }));
     this.constants.set(key, name);
     return name;

@@ -14,6 +14,13 @@
  * Training outputs: `loss` = sum(nll * weight), `nll` [B*T], and `grad.<parameter name>` for every parameter.
  * Forward outputs: `nll` [B*T] and `argmax` [B*T] (the predicted next token).
  *
+ * With LoRA (../lora.ts) every adapted projection adds (alpha / r) dropout(x) A^T B^T to x W^T; the adapters
+ * are more inputs, and the training graph's only gradients are theirs: the base weights are frozen, so the
+ * backward pass carries the input gradients through them but computes none of theirs (no weight products,
+ * no embedding scatter, no norm gains). Dropout (training graph only) draws its keep mask inside the graph
+ * from the int64 input `dropout_seed` by a counter-based hash (splitmix64 of the element's index and a key per
+ * module), so a step's masks are a function of the seed the loop passes: resuming replays them exactly.
+ *
  * Activations are [N, dim] (N = B * T) between layers, so projections are single 2-D products (Gemm, the
  * weight transposed in the product, never copied), one per weight: stacking q/k/v or gate/up into one
  * product measured no faster here (its concat and split copies cost what the larger product saves). The
@@ -23,7 +30,8 @@
  * over the group inside their products; measured 1-2% faster than broadcasting a group axis).
  */
 import { hasQkNorm, hasQkvBias, headDimOf, inverseFrequencies, parameterShapes, type LlamaConfig } from '../config.js';
-import { Graph } from './graph.js';
+import { loraModules, loraScale, loraShapes, type LoraConfig, type LoraModule, type LoraTarget } from '../lora.js';
+import { ELEM, Graph } from './graph.js';
 
 /** cos and sin per position and pair, each value twice (for x[2i] and x[2i+1]): [T, headDim] each. */
 export function rotaryTables(config: LlamaConfig, T: number): { cos: Float32Array; sin: Float32Array } {
@@ -56,7 +64,20 @@ interface LayerSaved {
   normQ?: NormSaved; normK?: NormSaved;
   norm1: NormSaved; h: string; qg: string; k4: string; v4: string; p: string; merged: string;
   norm2: NormSaved; h2: string; g: string; sg: string; silu: string; u: string; a: string;
+  /** The adapted projections of this layer. */
+  lora: Map<LoraTarget, LoraSaved>;
 }
+
+/** What the backward pass needs of one adapted projection: its (dropped-out) input, scaled x A^T, the mask. */
+interface LoraSaved { module: LoraModule; xd: string; u: string; mask?: string }
+
+export interface GraphOptions {
+  lora?: LoraConfig;
+  /** Apply the LoRA dropout (the training graph); off for scoring. */
+  training?: boolean;
+}
+
+const SPLITMIX = { gamma: 0x9e3779b97f4a7c15n, m1: 0xbf58476d1ce4e5b9n, m2: 0x94d049bb133111ebn } as const;
 
 class LlamaGraph {
   readonly g: Graph;
@@ -73,13 +94,24 @@ class LlamaGraph {
   private readonly sinBack: string;
   private readonly sinQBack: string;
   private readonly mask: string;
+  private readonly lora: LoraConfig | undefined;
+  private readonly modules = new Map<string, LoraModule>();
+  private readonly dropoutKey: string | undefined;
 
-  constructor(readonly config: LlamaConfig, name: string) {
+  constructor(readonly config: LlamaConfig, name: string, options: GraphOptions = {}) {
     const { nHeads, nKvHeads } = config;
     this.g = new Graph(name);
     this.hd = headDimOf(config);
     this.group = nHeads / nKvHeads;
     for (const { name: p, shape } of parameterShapes(config)) this.g.input(p, 'float32', shape);
+    this.lora = options.lora;
+    if (this.lora) {
+      for (const { name: p, shape } of loraShapes(config, this.lora)) this.g.input(p, 'float32', shape);
+      for (const m of loraModules(config, this.lora)) this.modules.set(`${m.layer}.${m.target}`, m);
+      if (options.training && this.lora.dropout > 0) {
+        this.dropoutKey = this.g.op('Cast', [this.g.input('dropout_seed', 'int64', [])], { to: ELEM.uint64 });
+      }
+    }
     this.tokens = this.g.input('tokens', 'int64', ['B', 'T']);
     this.targets = this.g.input('targets', 'int64', ['B', 'T']);
     this.cos = this.g.input('cos', 'float32', ['T', this.hd]);
@@ -122,6 +154,75 @@ class LlamaGraph {
     return g.reshape(g.concat([odd, even], 4), g.ints([0, 0, 0, this.hd]));
   }
 
+  /** True when the base weights train (no LoRA): their gradients are computed. */
+  get fullFineTuning(): boolean {
+    return this.lora === undefined;
+  }
+
+  /**
+   * x W^T (+ bias), plus (alpha / r) dropout(x) A^T B^T when the module is adapted (the sum inside the second
+   * product, Gemm's C input).
+   */
+  private project(x: string, layer: number, target: LoraTarget, weight: string, bias?: string): { y: string; lora?: LoraSaved } {
+    const g = this.g;
+    const y = g.gemm(x, weight, 0, 1, bias);
+    const module = this.modules.get(`${layer}.${target}`);
+    if (!module || !this.lora) return { y };
+    const mask = this.dropoutKey === undefined ? undefined : this.dropoutMask(x, [...this.modules.keys()].indexOf(`${layer}.${target}`));
+    const xd = mask === undefined ? x : g.mul(x, mask);
+    const scale = loraScale(this.lora);
+    const xa = g.gemm(xd, module.a, 0, 1);
+    const u = scale === 1 ? xa : g.mul(xa, g.scalar(scale));
+    return { y: g.gemm(u, module.b, 0, 1, y), lora: { module, xd, u, mask } };
+  }
+
+  /**
+   * The input gradient of a projection, dy W (+ acc, summed in the product) plus the adapter's path, setting
+   * the adapter's gradients (and the weight's and bias's when the base trains).
+   */
+  private projectBackward(dy: string, x: string, weight: string, grads: Map<string, string>, saved?: LoraSaved, acc?: string): string {
+    const g = this.g;
+    if (this.fullFineTuning) grads.set(weight, g.gemm(dy, x, 1, 0));
+    const dx = g.gemm(dy, weight, 0, 0, acc);
+    if (!saved || !this.lora) return dx;
+    const { module, xd, u, mask } = saved;
+    const scale = loraScale(this.lora);
+    grads.set(module.b, g.gemm(dy, u, 1, 0)); // [out, r]
+    const dyb = g.gemm(dy, module.b); // [N, r]
+    const du = scale === 1 ? dyb : g.mul(dyb, g.scalar(scale));
+    grads.set(module.a, g.gemm(du, xd, 1, 0)); // [r, in]
+    return mask === undefined ? g.gemm(du, module.a, 0, 0, dx) : g.add(dx, g.mul(g.gemm(du, module.a), mask));
+  }
+
+  /** splitmix64's finaliser on uint64 values (wrapping arithmetic). */
+  private splitmix(x: string): string {
+    const g = this.g;
+    const c = (v: bigint) => g.constant('uint64', [v], []);
+    const shift = (v: string, n: bigint) => g.op('BitShift', [v, c(n)], { direction: 'RIGHT' });
+    const xor = (a: string, b: string) => g.op('BitwiseXor', [a, b]);
+    let z = g.add(x, c(SPLITMIX.gamma));
+    z = g.mul(xor(z, shift(z, 30n)), c(SPLITMIX.m1));
+    z = g.mul(xor(z, shift(z, 27n)), c(SPLITMIX.m2));
+    return xor(z, shift(z, 31n));
+  }
+
+  /**
+   * The dropout mask of module number `salt` over x's elements: keep / (1 - p), keep = [uniform >= p], the
+   * uniform the top 24 bits of splitmix64(index + key), key = splitmix64(seed * 2^16 + salt).
+   */
+  private dropoutMask(x: string, salt: number): string {
+    const g = this.g;
+    const p = (this.lora as LoraConfig).dropout;
+    const key = this.splitmix(g.add(g.mul(this.dropoutKey as string, g.constant('uint64', [65536n], [])), g.constant('uint64', [BigInt(salt)], [])));
+    const shape = g.op('Shape', [x]);
+    const count = g.op('ReduceProd', [shape], { keepdims: 0 });
+    const index = g.op('Cast', [g.op('Range', [g.constant('int64', [0], []), count, g.constant('int64', [1], [])])], { to: ELEM.uint64 });
+    const bits = g.op('BitShift', [this.splitmix(g.add(index, key)), g.constant('uint64', [40n], [])], { direction: 'RIGHT' });
+    const uniform = g.mul(g.op('Cast', [bits], { to: ELEM.float32 }), g.scalar(2 ** -24));
+    const keep = g.op('Cast', [g.op('GreaterOrEqual', [uniform, g.scalar(p)])], { to: ELEM.float32 });
+    return g.reshape(g.mul(keep, g.scalar(1 / (1 - p))), shape);
+  }
+
   private rmsNorm(x: string, gain: string): { y: string; saved: NormSaved } {
     const g = this.g;
     const ms = g.reduceMean(g.mul(x, x), [-1]);
@@ -130,12 +231,16 @@ class LlamaGraph {
     return { y: g.mul(xn, gain), saved: { xn, r, gain } };
   }
 
-  /** dx = r (dxn - xn mean(dxn xn)), dxn = dy gain; dgain = sum over rows (every axis but the last) of dy xn. */
-  private rmsNormBackward(dy: string, { xn, r, gain }: NormSaved, rowAxes: number[] = [0]): { dx: string; dgain: string } {
+  /**
+   * dx = r (dxn - xn mean(dxn xn)), dxn = dy gain; dgain = sum over rows (every axis but the last) of dy xn,
+   * set in `grads` under the gain's name when the base trains.
+   */
+  private rmsNormBackward(dy: string, { xn, r, gain }: NormSaved, grads: Map<string, string>, rowAxes: number[] = [0]): string {
     const g = this.g;
     const dxn = g.mul(dy, gain);
     const dot = g.reduceMean(g.mul(dxn, xn), [-1]);
-    return { dx: g.mul(g.sub(dxn, g.mul(xn, dot)), r), dgain: g.reduceSum(g.mul(dy, xn), rowAxes, 0) };
+    if (this.fullFineTuning) grads.set(gain, g.reduceSum(g.mul(dy, xn), rowAxes, 0));
+    return g.mul(g.sub(dxn, g.mul(xn, dot)), r);
   }
 
   /** [B, KV, G, T, x] -> [B, KV, G * T, x] (a reshape), x = hd or T. */
@@ -160,8 +265,14 @@ class LlamaGraph {
       const p = `model.layers.${l}`;
       const { y: h, saved: norm1 } = this.rmsNorm(x, `${p}.input_layernorm.weight`);
       const bias = hasQkvBias(this.config);
+      const lora = new Map<LoraTarget, LoraSaved>();
+      const projected = (x: string, target: LoraTarget, weight: string, b?: string): string => {
+        const { y, lora: saved } = this.project(x, l, target, weight, b);
+        if (saved) lora.set(target, saved);
+        return y;
+      };
       const [q, k, v] = (['q', 'k', 'v'] as const).map((w) =>
-        g.gemm(h, `${p}.self_attn.${w}_proj.weight`, 0, 1, bias ? `${p}.self_attn.${w}_proj.bias` : undefined),
+        projected(h, w, `${p}.self_attn.${w}_proj.weight`, bias ? `${p}.self_attn.${w}_proj.bias` : undefined),
       ) as [string, string, string];
       let q4 = g.reshape(q, this.shapes.bthd);
       let k4r = g.reshape(k, this.shapes.btkvhd);
@@ -181,15 +292,15 @@ class LlamaGraph {
       const pr = g.op('Softmax', [scores], { axis: -1 }); // [B, KV, G * T, T]
       const o = this.splitGroups(g.matmul(pr, v4)); // [B, KV, G, T, hd]
       const merged = g.reshape(g.transpose(o, [0, 3, 1, 2, 4]), g.ints([-1, this.config.nHeads * hd]));
-      x = g.add(x, g.gemm(merged, `${p}.self_attn.o_proj.weight`, 0, 1));
+      x = g.add(x, projected(merged, 'o', `${p}.self_attn.o_proj.weight`));
       const { y: h2, saved: norm2 } = this.rmsNorm(x, `${p}.post_attention_layernorm.weight`);
-      const gate = g.gemm(h2, `${p}.mlp.gate_proj.weight`, 0, 1);
-      const up = g.gemm(h2, `${p}.mlp.up_proj.weight`, 0, 1);
+      const gate = projected(h2, 'gate', `${p}.mlp.gate_proj.weight`);
+      const up = projected(h2, 'up', `${p}.mlp.up_proj.weight`);
       const sg = g.op('Sigmoid', [gate]);
       const silu = g.mul(gate, sg);
       const a = g.mul(silu, up);
-      x = g.add(x, g.gemm(a, `${p}.mlp.down_proj.weight`, 0, 1));
-      layers.push({ normQ, normK, norm1, h, qg, k4, v4, p: pr, merged, norm2, h2, g: gate, sg, silu, u: up, a });
+      x = g.add(x, projected(a, 'down', `${p}.mlp.down_proj.weight`));
+      layers.push({ normQ, normK, norm1, h, qg, k4, v4, p: pr, merged, norm2, h2, g: gate, sg, silu, u: up, a, lora });
     }
     const { y: hf, saved: normF } = this.rmsNorm(x, 'model.norm.weight');
     const out = this.config.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
@@ -211,30 +322,21 @@ class LlamaGraph {
     const { dim, nLayers, nHeads, nKvHeads, vocabSize } = this.config;
     const hd = this.hd;
     const grads = new Map<string, string>();
-    const dOut = g.gemm(dlogits, fwd.hf, 1, 0); // [vocab, dim]
-    const final = this.rmsNormBackward(g.gemm(dlogits, fwd.out), fwd.normF);
-    grads.set('model.norm.weight', final.dgain);
-    let dx = final.dx;
+    let dx = this.rmsNormBackward(g.gemm(dlogits, fwd.out), fwd.normF, grads);
     for (let l = nLayers - 1; l >= 0; l--) {
       const p = `model.layers.${l}`;
       const s = fwd.layers[l] as LayerSaved;
       // Feed-forward: x += down(silu(gate) * up).
-      const down = `${p}.mlp.down_proj.weight`;
-      grads.set(down, g.gemm(dx, s.a, 1, 0));
-      const da = g.gemm(dx, down);
+      const da = this.projectBackward(dx, s.a, `${p}.mlp.down_proj.weight`, grads, s.lora.get('down'));
       const du = g.mul(da, s.silu);
       // d silu(x)/dx = s (1 + x (1 - s)) = s (1 + x - silu(x)), s = sigmoid(x).
       const dgate = g.mul(g.mul(da, s.u), g.mul(s.sg, g.sub(g.add(s.g, g.scalar(1)), s.silu)));
-      grads.set(`${p}.mlp.gate_proj.weight`, g.gemm(dgate, s.h2, 1, 0));
-      grads.set(`${p}.mlp.up_proj.weight`, g.gemm(du, s.h2, 1, 0));
-      const dh2 = g.gemm(du, `${p}.mlp.up_proj.weight`, 0, 0, g.gemm(dgate, `${p}.mlp.gate_proj.weight`));
-      const n2 = this.rmsNormBackward(dh2, s.norm2);
-      grads.set(`${p}.post_attention_layernorm.weight`, n2.dgain);
-      dx = g.add(dx, n2.dx);
+      const dgateIn = this.projectBackward(dgate, s.h2, `${p}.mlp.gate_proj.weight`, grads, s.lora.get('gate'));
+      const dh2 = this.projectBackward(du, s.h2, `${p}.mlp.up_proj.weight`, grads, s.lora.get('up'), dgateIn);
+      dx = g.add(dx, this.rmsNormBackward(dh2, s.norm2, grads));
       // Attention: x += o_proj(merge(softmax(q k^T + mask) v)).
-      const wo = `${p}.self_attn.o_proj.weight`;
-      grads.set(wo, g.gemm(dx, s.merged, 1, 0));
-      const dO = this.stackGroups(g.transpose(g.reshape(g.gemm(dx, wo), this.shapes.btkvghd), [0, 2, 3, 1, 4])); // [B, KV, G * T, hd]
+      const dMerged = this.projectBackward(dx, s.merged, `${p}.self_attn.o_proj.weight`, grads, s.lora.get('o'));
+      const dO = this.stackGroups(g.transpose(g.reshape(dMerged, this.shapes.btkvghd), [0, 2, 3, 1, 4])); // [B, KV, G * T, hd]
       const dP = g.matmul(dO, g.transpose(s.v4, [0, 1, 3, 2]));
       const dS = g.mul(s.p, g.sub(dP, g.reduceSum(g.mul(dP, s.p), [-1])));
       // k and v gradients sum over the stacked query heads inside the products.
@@ -246,26 +348,22 @@ class LlamaGraph {
       let dq4 = this.rope(dqr, this.cosQ, this.sinQBack);
       let dk4r = this.rope(dkr, this.cos, this.sinBack);
       if (s.normQ && s.normK) {
-        const nq = this.rmsNormBackward(dq4, s.normQ, [0, 1, 2]);
-        const nk = this.rmsNormBackward(dk4r, s.normK, [0, 1, 2]);
-        grads.set(`${p}.self_attn.q_norm.weight`, nq.dgain);
-        grads.set(`${p}.self_attn.k_norm.weight`, nk.dgain);
-        [dq4, dk4r] = [nq.dx, nk.dx];
+        dq4 = this.rmsNormBackward(dq4, s.normQ, grads, [0, 1, 2]);
+        dk4r = this.rmsNormBackward(dk4r, s.normK, grads, [0, 1, 2]);
       }
       const dq = g.reshape(dq4, g.ints([-1, nHeads * hd]));
       const dk = g.reshape(dk4r, g.ints([-1, nKvHeads * hd]));
       let dh: string | undefined;
       for (const [w, d] of [['q', dq], ['k', dk], ['v', dv]] as const) {
-        const weight = `${p}.self_attn.${w}_proj.weight`;
-        grads.set(weight, g.gemm(d, s.h, 1, 0));
-        if (hasQkvBias(this.config)) grads.set(`${p}.self_attn.${w}_proj.bias`, g.reduceSum(d, [0], 0));
-        dh = g.gemm(d, weight, 0, 0, dh); // dh = dq Wq + dk Wk + dv Wv, summed in the products
+        if (hasQkvBias(this.config) && this.fullFineTuning) grads.set(`${p}.self_attn.${w}_proj.bias`, g.reduceSum(d, [0], 0));
+        // dh = dq Wq + dk Wk + dv Wv, summed in the products
+        dh = this.projectBackward(d, s.h, `${p}.self_attn.${w}_proj.weight`, grads, s.lora.get(w), dh);
       }
-      const n1 = this.rmsNormBackward(dh as string, s.norm1);
-      grads.set(`${p}.input_layernorm.weight`, n1.dgain);
-      dx = g.add(dx, n1.dx);
+      dx = g.add(dx, this.rmsNormBackward(dh as string, s.norm1, grads));
     }
+    if (!this.fullFineTuning) return grads;
     // Embedding: the rows of the looked-up tokens accumulate their gradients.
+    const dOut = g.gemm(dlogits, fwd.hf, 1, 0); // [vocab, dim]
     const zeros = g.op('ConstantOfShape', [g.ints([vocabSize, dim])], {});
     const dEmbed = g.op('ScatterND', [zeros, g.unsqueeze(fwd.flatTokens, [1]), dx], { reduction: 'add' });
     if (this.config.tiedEmbeddings) grads.set('model.embed_tokens.weight', g.add(dEmbed, dOut));
@@ -278,8 +376,8 @@ class LlamaGraph {
 }
 
 /** The training step graph: loss, per-token nll and every parameter's gradient. */
-export function trainingGraph(config: LlamaConfig): Uint8Array {
-  const m = new LlamaGraph(config, 'apprentice_llama_train');
+export function trainingGraph(config: LlamaConfig, lora?: LoraConfig): Uint8Array {
+  const m = new LlamaGraph(config, 'apprentice_llama_train', { lora, training: true });
   const g = m.g;
   const weights = g.reshape(g.input('weights', 'float32', ['B', 'T']), g.ints([-1, 1]));
   const fwd = m.forward();
@@ -289,23 +387,28 @@ export function trainingGraph(config: LlamaConfig): Uint8Array {
   // d loss / d logits = (softmax - onehot(target)) * weight.
   const dlogits = g.op('ScatterElements', [g.mul(g.op('Exp', [logProbs]), weights), targets, g.neg(weights)], { axis: 1, reduction: 'add' });
   const grads = m.backward(fwd, dlogits);
-  for (const { name, shape } of parameterShapes(config)) g.output(`grad.${name}`, grads.get(name) as string, 'float32', shape);
+  for (const { name, shape } of trainableShapes(config, lora)) g.output(`grad.${name}`, grads.get(name) as string, 'float32', shape);
   return g.encode();
 }
 
 /** The logits graph: next-token logits [B*T, vocab] (for checks against references and for small scoring jobs). */
-export function logitsGraph(config: LlamaConfig): Uint8Array {
-  const m = new LlamaGraph(config, 'apprentice_llama_logits');
+export function logitsGraph(config: LlamaConfig, lora?: LoraConfig): Uint8Array {
+  const m = new LlamaGraph(config, 'apprentice_llama_logits', { lora });
   m.g.output('logits', m.forward().logits, 'float32', ['N', config.vocabSize]);
   return m.g.encode();
 }
 
 /** The forward graph: per-token nll and the argmax prediction. */
-export function forwardGraph(config: LlamaConfig): Uint8Array {
-  const m = new LlamaGraph(config, 'apprentice_llama_forward');
+export function forwardGraph(config: LlamaConfig, lora?: LoraConfig): Uint8Array {
+  const m = new LlamaGraph(config, 'apprentice_llama_forward', { lora });
   const g = m.g;
   const fwd = m.forward();
   g.output('nll', m.nll(fwd.logits).nll, 'float32', ['N']);
   g.output('argmax', g.reshape(g.op('ArgMax', [fwd.logits], { axis: 1, keepdims: 0 }), g.ints([-1])), 'int64', ['N']);
   return g.encode();
+}
+
+/** The parameters a training step computes gradients of: every weight, or with LoRA the adapters alone. */
+export function trainableShapes(config: LlamaConfig, lora?: LoraConfig): Array<{ name: string; shape: number[] }> {
+  return lora ? loraShapes(config, lora) : parameterShapes(config);
 }

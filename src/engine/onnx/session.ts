@@ -1,12 +1,14 @@
 /**
  * The Llama's training step and forward pass on ONNX Runtime (native CPU kernels, the prebuilt binaries of
  * onnxruntime-node): one session per graph, dynamic batch and sequence length, parameters fed from and
- * gradients returned as Float32Arrays (the optimizer runs in JS, ../train.ts).
+ * gradients returned as Float32Arrays (the optimizer runs in JS, ./trainer.ts). With LoRA the parameters
+ * fed are the base weights and the adapters, and the gradients returned the adapters' alone.
  */
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { headDimOf, parameterShapes, type LlamaConfig } from '../config.js';
-import { causalMask, forwardGraph, logitsGraph, rotaryTables, trainingGraph } from './llama.js';
+import { loraShapes, type LoraConfig } from '../lora.js';
+import { causalMask, forwardGraph, logitsGraph, rotaryTables, trainableShapes, trainingGraph } from './llama.js';
 
 /** Threads for ORT's intra-op pool: the option, else env APPRENTICE_THREADS, else the available cores. */
 export function onnxThreads(threads?: number): number {
@@ -22,10 +24,15 @@ export interface HostBatch {
   tokens: Int32Array;
   targets: Int32Array;
   weights: Float32Array;
+  /** Seeds the LoRA dropout masks of this batch (see ./llama.ts); default 0. */
+  dropoutSeed?: number;
 }
 
 export class OnnxLlama {
+  /** Every parameter fed to the graphs (base weights, then adapters). */
   private readonly shapes: Array<{ name: string; shape: number[] }>;
+  /** The parameters whose gradients a step returns. */
+  readonly trainable: Array<{ name: string; shape: number[] }>;
   private readonly tables = new Map<number, Record<'cos' | 'sin' | 'mask', ort.Tensor>>();
   private forwardSession: Promise<ort.InferenceSession> | undefined;
   private logitsSession: Promise<ort.InferenceSession> | undefined;
@@ -34,13 +41,15 @@ export class OnnxLlama {
     readonly config: LlamaConfig,
     readonly threads: number,
     private readonly trainSession: ort.InferenceSession,
+    readonly lora: LoraConfig | undefined,
   ) {
-    this.shapes = parameterShapes(config);
+    this.shapes = [...parameterShapes(config), ...(lora ? loraShapes(config, lora) : [])];
+    this.trainable = trainableShapes(config, lora);
   }
 
-  static async create(config: LlamaConfig, threads?: number): Promise<OnnxLlama> {
+  static async create(config: LlamaConfig, threads?: number, lora?: LoraConfig): Promise<OnnxLlama> {
     const n = onnxThreads(threads);
-    return new OnnxLlama(config, n, await ort.InferenceSession.create(trainingGraph(config), sessionOptions(n)));
+    return new OnnxLlama(config, n, await ort.InferenceSession.create(trainingGraph(config, lora), sessionOptions(n)), lora);
   }
 
   private feeds(params: ReadonlyMap<string, Float32Array>, batch: HostBatch): Record<string, ort.Tensor> {
@@ -69,18 +78,19 @@ export class OnnxLlama {
     return feeds;
   }
 
-  /** Forward and backward of one batch: loss = sum(nll * weight), per-token nll, every parameter's gradient. */
+  /** Forward and backward of one batch: loss = sum(nll * weight), per-token nll, every trainable parameter's gradient. */
   async step(params: ReadonlyMap<string, Float32Array>, batch: HostBatch): Promise<{ loss: number; nll: Float32Array; grads: Map<string, Float32Array> }> {
     const feeds = this.feeds(params, batch);
     feeds.weights = new ort.Tensor('float32', batch.weights, [batch.B, batch.T]);
+    if (this.lora && this.lora.dropout > 0) feeds.dropout_seed = new ort.Tensor('int64', BigInt64Array.from([BigInt(batch.dropoutSeed ?? 0)]), []);
     const out = await this.trainSession.run(feeds);
-    const grads = new Map(this.shapes.map(({ name }) => [name, (out[`grad.${name}`] as ort.Tensor).data as Float32Array]));
+    const grads = new Map(this.trainable.map(({ name }) => [name, (out[`grad.${name}`] as ort.Tensor).data as Float32Array]));
     return { loss: ((out.loss as ort.Tensor).data as Float32Array)[0] as number, nll: (out.nll as ort.Tensor).data as Float32Array, grads };
   }
 
   /** Per-token nll and whether the argmax prediction is the target. */
   async score(params: ReadonlyMap<string, Float32Array>, batch: HostBatch): Promise<{ nll: Float32Array; hits: Uint8Array }> {
-    this.forwardSession ??= ort.InferenceSession.create(forwardGraph(this.config), sessionOptions(this.threads));
+    this.forwardSession ??= ort.InferenceSession.create(forwardGraph(this.config, this.lora), sessionOptions(this.threads));
     const out = await (await this.forwardSession).run(this.feeds(params, batch));
     const argmax = (out.argmax as ort.Tensor).data as BigInt64Array;
     const hits = new Uint8Array(argmax.length);
@@ -90,7 +100,7 @@ export class OnnxLlama {
 
   /** Next-token logits [B*T, vocab] of token ids [B, T]. */
   async logits(params: ReadonlyMap<string, Float32Array>, tokens: Int32Array, B: number, T: number): Promise<Float32Array> {
-    this.logitsSession ??= ort.InferenceSession.create(logitsGraph(this.config), sessionOptions(this.threads));
+    this.logitsSession ??= ort.InferenceSession.create(logitsGraph(this.config, this.lora), sessionOptions(this.threads));
     const batch = { B, T, tokens, targets: new Int32Array(B * T), weights: new Float32Array(B * T) };
     const out = await (await this.logitsSession).run(this.feeds(params, batch));
     return (out.logits as ort.Tensor).data as Float32Array;

@@ -3,8 +3,12 @@
  * JS; each micro-batch is one run of the training graph (./llama.ts), and the optimizer step (global-norm
  * clipping, AdamW with decoupled weight decay on matrices) is a plain loop over the arrays, which costs a few
  * milliseconds against the hundreds a graph run takes.
+ *
+ * With LoRA the trainable parameters are the adapters: the base weights are fed to the graph as they are
+ * (never copied, never updated) and have no gradients and no moments.
  */
-import { parameterShapes, type LlamaConfig } from '../config.js';
+import type { LlamaConfig } from '../config.js';
+import type { LoraConfig } from '../lora.js';
 import { OnnxLlama, type HostBatch } from './session.js';
 
 export interface AdamWOptions {
@@ -19,14 +23,18 @@ export class OnnxTrainer {
   private readonly m = new Map<string, Float32Array>();
   private readonly v = new Map<string, Float32Array>();
   private readonly matrices = new Set<string>();
+  /** What the graph is fed: the frozen weights and the trainable ones (the same arrays). */
+  private readonly feeds: Map<string, Float32Array>;
 
   private constructor(
     private readonly onnx: OnnxLlama,
-    /** Hugging Face name -> weights, updated in place. */
+    /** The trainable parameters (every weight, or the LoRA adapters): name -> values, updated in place. */
     readonly params: Map<string, Float32Array>,
     private readonly adam: Required<AdamWOptions>,
+    frozen: ReadonlyMap<string, Float32Array>,
   ) {
-    for (const { name, shape } of parameterShapes(onnx.config)) {
+    this.feeds = new Map([...frozen, ...params]);
+    for (const { name, shape } of onnx.trainable) {
       const size = shape.reduce((a, b) => a * b, 1);
       const data = params.get(name);
       if (!data) throw new Error(`model weights: ${name} is missing`);
@@ -37,10 +45,29 @@ export class OnnxTrainer {
     }
   }
 
-  /** A trainer over copies of `weights`. */
-  static async create(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array>, adam: AdamWOptions, threads?: number): Promise<OnnxTrainer> {
-    const params = new Map(parameterShapes(config).map(({ name }) => [name, Float32Array.from(weights.get(name) ?? [])]));
-    return new OnnxTrainer(await OnnxLlama.create(config, threads), params, { eps: 1e-8, ...adam });
+  /**
+   * A trainer over copies of `weights`; with `lora`, a trainer of copies of `adapters` on the frozen `weights`
+   * (used as they are).
+   */
+  static async create(
+    config: LlamaConfig,
+    weights: ReadonlyMap<string, Float32Array>,
+    adam: AdamWOptions,
+    threads?: number,
+    lora?: { config: LoraConfig; adapters: ReadonlyMap<string, Float32Array> },
+  ): Promise<OnnxTrainer> {
+    const onnx = await OnnxLlama.create(config, threads, lora?.config);
+    const source = lora ? lora.adapters : weights;
+    const params = new Map(onnx.trainable.map(({ name }) => [name, Float32Array.from(source.get(name) ?? [])]));
+    return new OnnxTrainer(onnx, params, { eps: 1e-8, ...adam }, lora ? weights : new Map());
+  }
+
+  /** Values of optimizer state held: the two AdamW moments of every trainable parameter. */
+  get optimizerStateSize(): number {
+    let n = 0;
+    for (const m of this.m.values()) n += m.length;
+    for (const v of this.v.values()) n += v.length;
+    return n;
   }
 
   get threads(): number {
@@ -49,7 +76,7 @@ export class OnnxTrainer {
 
   /** Forward and backward of one micro-batch; its gradients are added to the ones summed since the last update. */
   async accumulate(batch: HostBatch): Promise<{ loss: number; nll: Float32Array }> {
-    const { loss, nll, grads } = await this.onnx.step(this.params, batch);
+    const { loss, nll, grads } = await this.onnx.step(this.feeds, batch);
     for (const [name, g] of grads) {
       const sum = this.grads.get(name);
       if (!sum) this.grads.set(name, g);
@@ -59,7 +86,7 @@ export class OnnxTrainer {
   }
 
   score(batch: HostBatch): Promise<{ nll: Float32Array; hits: Uint8Array }> {
-    return this.onnx.score(this.params, batch);
+    return this.onnx.score(this.feeds, batch);
   }
 
   /**
