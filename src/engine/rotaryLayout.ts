@@ -7,7 +7,8 @@
  * (convert_hf_to_gguf.py permutes q/k for it). Rotating a permuted head by the permuted rule is the same
  * function, so a model is loaded into the engine's layout by permuting, within each head, the rows of the q
  * and k projections, their biases (Qwen2) and the per-head q/k norm gains (Qwen3; the RMS over a head does not
- * depend on the order of its elements), and saved back by the inverse permutation.
+ * depend on the order of its elements), and saved back by the inverse permutation. A LoRA adapter's B of q
+ * and k ([out, r], ./lora.ts) follows its weight's rows; its A (input side) does not move.
  */
 import { architectureOf, headDimOf, type LlamaConfig } from './config.js';
 
@@ -38,7 +39,9 @@ function permuteRows(data: Float32Array, headDim: number, rowLength: number, dir
 }
 
 /** How a named parameter's rows follow the rotary layout: its row length, or undefined when it does not. */
-function rotaryRowLength(name: string, config: LlamaConfig): number | undefined {
+function rotaryRowLength(name: string, config: LlamaConfig, length: number): number | undefined {
+  const loraB = /\.self_attn\.([qk])_proj\.lora_B\.weight$|\.attn_([qk])\.weight\.lora_b$/.exec(name);
+  if (loraB) return length / ((loraB[1] ?? loraB[2]) === 'q' ? config.nHeads : config.nKvHeads) / headDimOf(config);
   if (/\.self_attn\.[qk]_proj\.weight$/.test(name) || /\.attn_[qk]\.weight$/.test(name)) return config.dim;
   if (/\.self_attn\.[qk]_proj\.bias$/.test(name) || /\.attn_[qk]\.bias$/.test(name)) return 1;
   if (/\.self_attn\.[qk]_norm\.weight$/.test(name) || /\.attn_[qk]_norm\.weight$/.test(name)) return 1;
@@ -56,7 +59,7 @@ export function convertRotaryLayout(
   const hd = headDimOf(config);
   return new Map(
     [...weights].map(([name, data]) => {
-      const row = rotaryRowLength(name, config);
+      const row = rotaryRowLength(name, config, data.length);
       return [name, row === undefined ? data : permuteRows(data, hd, row, to === 'interleaved' ? 'toInterleaved' : 'toHalf')];
     }),
   );
