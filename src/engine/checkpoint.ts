@@ -7,6 +7,11 @@
  *                            pretrained base's own tokenizer files (apprentice.tokenizer = "hf")
  *   generation_config.json   bos / eos / pad ids
  *
+ * A LoRA run's checkpoint keeps no weights of its own: adapter_config.json + adapter_model.safetensors (the
+ * PEFT adapter, ./loraFiles.ts) instead of model.safetensors, and config.json's apprentice.lora names the base
+ * (its path and the digest of its weights, checked on load). Loading it merges the adapter into the base, so
+ * every reader (builtin:, generate, export) gets the fine-tuned model.
+ *
  * The engine rotates interleaved pairs where Hugging Face rotates halves: ./rotaryLayout.ts converts the q/k rows
  * (and their biases and norms) on save and load, so transformers computes what the engine computes.
  */
@@ -15,7 +20,10 @@ import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { parameterShapes, parseHfConfig, toHfConfigFields, type LlamaConfig } from './config.js';
 import { writeSafetensors, type SafetensorsTensor } from './formats/safetensors.js';
-import { readHfWeights, WEIGHTS_FILE } from './hfWeights.js';
+import { loadBaseModel } from './base.js';
+import { readHfWeights, weightsDigest, WEIGHTS_FILE } from './hfWeights.js';
+import { mergeLora, type LoraConfig } from './lora.js';
+import { readPeftAdapter, writePeftAdapter } from './loraFiles.js';
 import { convertRotaryLayout } from './rotaryLayout.js';
 import { tokenizerFiles, loadTextTokenizer } from './tokenizers/files.js';
 import type { TextTokenizer } from './tokenizers/textTokenizer.js';
@@ -31,6 +39,18 @@ export interface Checkpoint {
   tokenizer: TextTokenizer;
   /** The "apprentice" section of config.json: how the model was made. */
   info: Record<string, unknown>;
+  /** A LoRA run's adapter (then `weights` are the base's with it merged). */
+  lora?: LoraCheckpoint;
+}
+
+export interface LoraCheckpoint {
+  config: LoraConfig;
+  /** Engine layout (./lora.ts names). */
+  adapters: Map<string, Float32Array>;
+  /** The base model's folder (absolute). */
+  base: string;
+  /** weightsDigest of the base. */
+  baseDigest: string;
 }
 
 export function toHfConfig(config: LlamaConfig, tokenizer: TextTokenizer, info: Record<string, unknown>): Record<string, unknown> {
@@ -73,6 +93,37 @@ export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promi
   await atomically(CONFIG_JSON, (p) => writeFile(p, json(toHfConfig(config, tokenizer, info))));
 }
 
+/** Writes a LoRA run's checkpoint: the PEFT adapter, the tokenizer files, config.json naming the base. */
+export async function saveLoraCheckpoint(dir: string, checkpoint: Omit<Checkpoint, 'weights' | 'lora'> & { lora: LoraCheckpoint }): Promise<void> {
+  const { config, tokenizer, info, lora } = checkpoint;
+  await mkdir(dir, { recursive: true });
+  await writePeftAdapter(dir, config, lora.config, lora.adapters, lora.base);
+  for (const file of tokenizerFiles(tokenizer)) {
+    await writeFile(join(dir, `.${file.name}.tmp`), file.text, 'utf8');
+    await rename(join(dir, `.${file.name}.tmp`), join(dir, file.name));
+  }
+  const loraInfo = { ...lora.config, base: lora.base, baseDigest: lora.baseDigest };
+  await writeFile(join(dir, `.${CONFIG_JSON}.tmp`), JSON.stringify(toHfConfig(config, tokenizer, { ...info, lora: loraInfo }), null, 2) + '\n');
+  await rename(join(dir, `.${CONFIG_JSON}.tmp`), join(dir, CONFIG_JSON));
+}
+
+/** The adapter of a LoRA checkpoint and its base's weights with it merged; the base must be the one it was trained on. */
+async function loadLora(dir: string, config: LlamaConfig, info: Record<string, unknown>, configPath: string): Promise<{ weights: Map<string, Float32Array>; lora: LoraCheckpoint }> {
+  const recorded = info.lora as { base?: unknown; baseDigest?: unknown };
+  if (typeof recorded.base !== 'string') throw new InputError('expected the path of the base model', { file: configPath, field: 'apprentice.lora.base' });
+  if (typeof recorded.baseDigest !== 'string') throw new InputError("expected the digest of the base model's weights", { file: configPath, field: 'apprentice.lora.baseDigest' });
+  const { lora, adapters } = await readPeftAdapter(dir, config);
+  const digest = weightsDigest(recorded.base);
+  if (digest === undefined) {
+    throw new InputError(`the base model this LoRA adapter was trained on is not at ${recorded.base} (no weights there)`, { file: configPath, field: 'apprentice.lora.base' });
+  }
+  if (digest !== recorded.baseDigest) {
+    throw new InputError(`the base model at ${recorded.base} has other weights than the one this LoRA adapter was trained on`, { file: configPath, field: 'apprentice.lora.baseDigest' });
+  }
+  const base = await loadBaseModel(recorded.base);
+  return { weights: mergeLora(base.weights, adapters, config, lora), lora: { config: lora, adapters, base: recorded.base, baseDigest: digest } };
+}
+
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const configPath = join(dir, CONFIG_JSON);
   let text: string;
@@ -96,6 +147,10 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
       file: configPath,
       field: 'vocab_size',
     });
+  }
+  if (info.lora && typeof info.lora === 'object') {
+    const { weights, lora } = await loadLora(dir, config, info, configPath);
+    return { config, weights, tokenizer, info, lora };
   }
   const weights = convertRotaryLayout(await readHfWeights(dir, config), config, 'half', 'interleaved');
   return { config, weights, tokenizer, info };

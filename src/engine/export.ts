@@ -3,6 +3,10 @@
  *   gguf    one GGUF for llama.cpp / Ollama / node-llama-cpp, with the tokenizer and its chat template
  *   ollama  a folder with that GGUF and a Modelfile in the student's prompt format (formats/ollamaModelfile.ts)
  *   hf      a Hugging Face folder: config.json, the weights, the tokenizer files (no training state)
+ * A LoRA run's checkpoint loads with its adapter merged into the base, so these three write the merged model;
+ * its adapter alone goes as
+ *   peft       adapter_config.json + adapter_model.safetensors (PEFT loads it onto the base)
+ *   lora-gguf  a llama.cpp LoRA adapter GGUF, for the base's GGUF (llama.cpp --lora, node-llama-cpp's lora)
  * The engine's rotary layout is llama.cpp's, so Q and K go as they are.
  */
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
@@ -13,7 +17,8 @@ import { parsePromptFormat } from './tokenizers/promptFormat.js';
 import { tokenizerFiles } from './tokenizers/files.js';
 import type { GgmlTensorType } from './formats/gguf.js';
 import { writeLlamaGguf } from './formats/llamaGguf.js';
-import { loadCheckpoint, type Checkpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint, type LoraCheckpoint } from './checkpoint.js';
+import { writeLoraGguf, writePeftAdapter } from './loraFiles.js';
 
 export interface ExportGgufOptions {
   dtype?: 'f32' | 'f16' | 'q8_0';
@@ -70,6 +75,12 @@ const HF_MODEL_FILES = /^(config\.json|model\.safetensors|model-\d+-of-\d+\.safe
 export async function exportHf(dir: string, outDir: string): Promise<{ path: string; files: string[] }> {
   if (resolve(dir) === resolve(outDir)) throw new InputError('the output folder is the checkpoint itself', { field: 'out' });
   const checkpoint = await loadCheckpoint(dir); // checks the folder is a loadable checkpoint
+  if (checkpoint.lora) {
+    // The merged model, a plain checkpoint: its config no longer points at the base.
+    const { lora, ...info } = checkpoint.info;
+    await saveCheckpoint(outDir, { ...checkpoint, info: { ...info, mergedLora: lora } });
+    return { path: outDir, files: (await readdir(outDir)).filter((f) => !f.startsWith('.')).sort() };
+  }
   await mkdir(outDir, { recursive: true });
   const files: string[] = [];
   for (const name of await readdir(dir)) {
@@ -82,4 +93,29 @@ export async function exportHf(dir: string, outDir: string): Promise<{ path: str
     files.push(file.name);
   }
   return { path: outDir, files: files.sort() };
+}
+
+async function loraOf(dir: string): Promise<{ checkpoint: Checkpoint; lora: LoraCheckpoint }> {
+  const checkpoint = await loadCheckpoint(dir);
+  if (!checkpoint.lora) throw new InputError('not a LoRA run: there is no adapter to export (--format gguf, ollama or hf write the model)', { file: dir, field: 'format' });
+  return { checkpoint, lora: checkpoint.lora };
+}
+
+/** `<outDir>` as a PEFT adapter folder: adapter_config.json (base_model_name_or_path: the base's folder) + adapter_model.safetensors. */
+export async function exportPeft(dir: string, outDir: string): Promise<{ path: string; files: string[]; parameters: number }> {
+  if (resolve(dir) === resolve(outDir)) throw new InputError('the output folder is the checkpoint itself', { field: 'out' });
+  const { checkpoint, lora } = await loraOf(dir);
+  await writePeftAdapter(outDir, checkpoint.config, lora.config, lora.adapters, lora.base);
+  return { path: outDir, files: ['adapter_config.json', 'adapter_model.safetensors'], parameters: adapterSize(lora) };
+}
+
+/** A llama.cpp LoRA adapter GGUF (F32) for the base's own GGUF. */
+export async function exportLoraGguf(dir: string, outPath: string): Promise<{ path: string; parameters: number; base: string }> {
+  const { checkpoint, lora } = await loraOf(dir);
+  await writeLoraGguf(outPath, checkpoint.config, lora.config, lora.adapters, basename(resolve(dir)));
+  return { path: outPath, parameters: adapterSize(lora), base: lora.base };
+}
+
+function adapterSize(lora: LoraCheckpoint): number {
+  return [...lora.adapters.values()].reduce((n, a) => n + a.length, 0);
 }

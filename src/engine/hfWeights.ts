@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { parameterShapes, type LlamaConfig } from './config.js';
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora.js';
 import { readSafetensors, type SafetensorsTensor } from './formats/safetensors.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -77,7 +78,8 @@ export async function readHfWeights(dir: string, config: LlamaConfig): Promise<M
 /**
  * SHA-256 of a model folder's weights (model.safetensors, or the index and its shards in order): the one
  * fingerprint of a checkpoint's weights that run identities and caches use. Read in chunks, so files past
- * Node's 2 GiB readFile limit work. Undefined when there are no weights.
+ * Node's 2 GiB readFile limit work. A LoRA run's checkpoint (no weights of its own) is its config.json, which
+ * names the base and its digest, and its adapter files. Undefined when there are no weights.
  */
 export function weightsDigest(dir: string): string | undefined {
   const hash = createHash('sha256');
@@ -87,6 +89,7 @@ export function weightsDigest(dir: string): string | undefined {
     const map = (JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {};
     files = [indexPath, ...[...new Set(Object.values(map))].sort().map((f) => join(dir, f))];
   } else if (existsSync(join(dir, WEIGHTS_FILE))) files = [join(dir, WEIGHTS_FILE)];
+  else if (existsSync(join(dir, ADAPTER_WEIGHTS))) files = ['config.json', ADAPTER_CONFIG, ADAPTER_WEIGHTS].map((f) => join(dir, f));
   else return undefined;
   const chunk = Buffer.alloc(1 << 24);
   for (const file of files) {

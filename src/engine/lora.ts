@@ -14,6 +14,10 @@ import { InputError } from '../util/errors.js';
 import { createRng } from '../util/random.js';
 import { parameterShapes, type LlamaConfig } from './config.js';
 
+/** A PEFT adapter folder's files (./loraFiles.ts). */
+export const ADAPTER_CONFIG = 'adapter_config.json';
+export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
+
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 

@@ -12,6 +12,10 @@
  *   5. state     the last weights, AdamW moments and counters in <out>/training/, so a killed run resumes
  *                exactly where it stopped (the data order is a function of the seed and the step)
  *
+ * LoRA (`lora`, with a `base`): the base's weights stay frozen and only the adapters of ./lora.ts train (their
+ * gradients alone, their AdamW moments alone); the checkpoint is the adapter and a reference to the base with
+ * the digest of its weights (./checkpoint.ts), and the resumable state holds the adapters.
+ *
  * The parts live in ./training/: batches.ts (data order, loss weights, padding, validation), init.ts (warm
  * start and base), state.ts (the resumable state), and the engines behind one interface (stepEngine.ts):
  * onnxEngine.ts (default) and tfjsEngine.ts.
@@ -33,9 +37,11 @@ import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { initBackend } from './backend.js';
-import { loadCheckpoint, saveCheckpoint, TOKENIZER_JSON } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint, saveLoraCheckpoint, TOKENIZER_JSON } from './checkpoint.js';
+import { countLoraParameters, initialLoraWeights, loraConfig, type LoraConfig } from './lora.js';
+import { trainableShapes } from './onnx/llama.js';
 import { TrainingDivergedError } from './trainErrors.js';
-import { configForSize, countParameters, initialWeights, LlamaModel, MODEL_SIZES, parameterShapes, type LlamaConfig, type ModelSize } from './model.js';
+import { configForSize, countParameters, initialWeights, LlamaModel, MODEL_SIZES, type LlamaConfig, type ModelSize } from './model.js';
 import { Tokenizer, trainTokenizer } from './tokenizer.js';
 import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type TrainBackend } from './trainChoices.js';
 import { encodeExample, tokenizerCorpus, type EncodedExample, type TrainingExample } from './trainingData.js';
@@ -120,6 +126,12 @@ export interface TrainOptions {
    * base's)) is the training sequence length. Its contents are part of the run identity.
    */
   base?: string;
+  /**
+   * Fine-tune the base with LoRA instead of all of its weights (onnx backend): adapters of `rank` on the
+   * `targets` (default every projection: q, k, v, o, gate, up, down), scaled by alpha / rank (alpha default
+   * rank), with `dropout` on their input (default 0). Part of the run identity.
+   */
+  lora?: { rank: number; alpha?: number; dropout?: number; targets?: readonly string[] };
   /** Default 'onnx' (see TrainBackend). */
   backend?: TrainBackend;
   /**
@@ -138,13 +150,17 @@ export interface TrainOptions {
 }
 
 export type TrainEvent =
-  | { type: 'start'; step: number; steps: number; parameters: number; trainExamples: number; validationExamples: number; truncated: number }
-  | { type: 'step'; step: number; steps: number; loss: number; learningRate: number; gradNorm: number; tokensPerSecond: number; elapsedSeconds: number }
+  | { type: 'start'; step: number; steps: number; parameters: number; trainableParameters: number; trainExamples: number; validationExamples: number; truncated: number }
+  | { type: 'step'; step: number; steps: number; loss: number; learningRate: number; gradNorm: number; tokensPerSecond: number; elapsedSeconds: number; peakMemoryBytes: number }
   | { type: 'eval'; step: number; validationLoss: number; validationAccuracy: number; improved: boolean; byTask: Record<string, number> };
 
 export interface TrainResult {
   outDir: string;
   parameters: number;
+  /** The parameters that trained: all of them, or with LoRA the adapters'. */
+  trainableParameters: number;
+  /** Peak resident memory of this process so far (RSS high-water mark). */
+  peakMemoryBytes: number;
   config: LlamaConfig;
   steps: number;
   /** Weighted completion loss over the last evaluation interval. */
@@ -199,8 +215,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (options.base !== undefined && options.initFrom !== undefined) {
     throw new InputError('give either a base to fine-tune or a checkpoint to warm-start from, not both', { field: 'base' });
   }
+  const lora = options.lora ? loraConfig(options.lora) : undefined;
+  if (lora && options.base === undefined) throw new InputError('LoRA fine-tunes a pretrained base: give --base', { field: 'loraRank' });
+  if (lora && backend !== 'onnx') throw new InputError('LoRA trains on the onnx backend only', { field: 'backend' });
   const initDir = options.base ?? options.initFrom;
   const init = initDir === undefined ? undefined : await loadInit(initDir, options.outDir, options.base !== undefined ? 'base' : 'initFrom');
+  if (lora && init?.checkpoint.lora) {
+    throw new InputError('this base is itself a LoRA run: export it merged (apprentice export --format hf) and fine-tune that folder', { field: 'base', file: options.base });
+  }
   const contextLength = options.contextLength ?? (options.base !== undefined ? Math.min(256, init!.checkpoint.config.contextLength) : init?.checkpoint.config.contextLength ?? 256);
   const format: PromptFormat = options.promptFormat ?? (!init
     ? RAW_FORMAT
@@ -221,6 +243,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(format.type === 'raw' ? {} : { promptFormat: format }),
       ...(groupSize === 1 ? {} : { groupSize }),
       ...(options.selectOnTask === undefined ? {} : { selectOnTask: options.selectOnTask }),
+      ...(lora ? { lora } : {}),
     }),
   );
   const stateDir = join(options.outDir, STATE_DIR);
@@ -247,14 +270,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const config: LlamaConfig = init
     ? initConfig(init.checkpoint, options, contextLength, options.base !== undefined)
     : { ...configForSize(size, tokenizer.vocabSize, contextLength), ...options.model, vocabSize: tokenizer.vocabSize, contextLength };
-  const weights = state
+  // The trainable parameters: every weight, or with LoRA the adapters on the frozen base.
+  const trainable = state
     ? await readSavedWeights(stateDir, state)
+    : lora
+    ? initialLoraWeights(config, lora, seed)
     : init
     ? init.checkpoint.weights
     : initialWeights(config, seed);
   const adam = { beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.95, weightDecay: options.weightDecay ?? 0.1 };
-  const engine = backend === 'onnx' ? await onnxEngine(config, weights, adam, options.threads) : await tfjsEngine(config, weights, adam);
-  if (state) await restoreMoments(stateDir, state, engine, parameterShapes(config).map((p) => p.name));
+  const engine = lora
+    ? await onnxEngine(config, init!.checkpoint.weights, adam, options.threads, { config: lora, adapters: trainable })
+    : backend === 'onnx'
+    ? await onnxEngine(config, trainable, adam, options.threads)
+    : await tfjsEngine(config, trainable, adam);
+  const trainableNames = trainableShapes(config, lora);
+  if (state) await restoreMoments(stateDir, state, engine, trainableNames.map((p) => p.name));
   state ??= {
     identity, step: 0, bestStep: 0, bestValidationLoss: null, bestValidationAccuracy: null,
     evalsWithoutImprovement: 0, stoppedEarly: false, history: [],
@@ -269,12 +300,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 
   const saveBest = async (): Promise<void> => {
-    await saveCheckpoint(options.outDir, { config, weights: engine.weights(), tokenizer, info: { ...info, step: state!.step, validationLoss: state!.bestValidationLoss } });
+    const best = { config, tokenizer, info: { ...info, step: state!.step, validationLoss: state!.bestValidationLoss } };
+    if (lora) await saveLoraCheckpoint(options.outDir, { ...best, lora: loraCheckpoint(lora, engine.weights(), options.base!, init!.weightsDigest) });
+    else await saveCheckpoint(options.outDir, { ...best, weights: engine.weights() });
   };
-  const saveState = (): Promise<void> => writeState(stateDir, state!, engine, parameterShapes(config));
+  const saveState = (): Promise<void> => writeState(stateDir, state!, engine, trainableNames);
+  const trainableParameters = lora ? countLoraParameters(config, lora) : countParameters(config);
 
   options.onEvent?.({
-    type: 'start', step: state.step, steps, parameters: countParameters(config), trainExamples: trainSet.length,
+    type: 'start', step: state.step, steps, parameters: countParameters(config), trainableParameters, trainExamples: trainSet.length,
     validationExamples: validationSet.length, truncated: trainSet.filter((e) => e.truncated).length,
   });
 
@@ -296,7 +330,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let loss = 0;
       for (let start = 0; start < examples.length; start += microBatchSize) {
         const batch = makeBatch(examples.slice(start, start + microBatchSize), tokenizer.padId, tokenWeights.slice(start, start + microBatchSize), contextLength);
-        const result = await engine.accumulate(batch);
+        const result = await engine.accumulate(lora && lora.dropout > 0 ? { ...batch, dropoutSeed: dropoutSeed(seed, step, start) } : batch);
         if (!Number.isFinite(result.loss)) throw new TrainingDivergedError(step + 1, `the loss is ${result.loss}`, state.bestStep);
         loss += result.loss;
         intervalTasks.add(batch, result.nll);
@@ -308,7 +342,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       intervalLoss += loss;
       intervalSteps += 1;
       const elapsedSeconds = (performance.now() - started) / 1000;
-      options.onEvent?.({ type: 'step', step: state.step, steps, loss, learningRate, gradNorm, tokensPerSecond: positions / elapsedSeconds, elapsedSeconds });
+      options.onEvent?.({ type: 'step', step: state.step, steps, loss, learningRate, gradNorm, tokensPerSecond: positions / elapsedSeconds, elapsedSeconds, peakMemoryBytes: peakMemoryBytes() });
 
       // 4. Evaluate.
       if (state.step % evalEvery === 0 || state.step === steps) {
@@ -357,6 +391,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   return {
     outDir: options.outDir,
     parameters: countParameters(config),
+    trainableParameters,
+    peakMemoryBytes: peakMemoryBytes(),
     config,
     steps: state.step,
     trainLoss: lastTrainLoss,
@@ -369,6 +405,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     validationLossByTask: best?.validationLossByTask ?? {},
     resumedFrom,
   };
+}
+
+/** The peak resident set size of this process (the kernel's high-water mark), in bytes. */
+export function peakMemoryBytes(): number {
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+/** The dropout seed of a micro-batch: a function of the run's seed, the step and the micro-batch, so resuming replays it. */
+function dropoutSeed(seed: number, step: number, start: number): number {
+  return Number.parseInt(sha256Hex(`lora-dropout:${seed}:${step}:${start}`).slice(0, 12), 16);
+}
+
+function loraCheckpoint(lora: LoraConfig, adapters: Map<string, Float32Array>, base: string, baseDigest: string | undefined) {
+  if (baseDigest === undefined) throw new InputError('the base has no weights file to fingerprint', { field: 'base', file: base });
+  return { config: lora, adapters, base: resolve(base), baseDigest };
 }
 
 /** Loads a finished checkpoint as a model (for scoring with tfjs, e.g. in tests and the bench). */

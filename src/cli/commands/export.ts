@@ -6,9 +6,14 @@ import { withExamples } from '../help.js';
 import { addOptions, option, parseOptions } from '../options.js';
 
 const exportOptions = {
-  format: option('--format <format>', 'gguf (one file), ollama (folder: GGUF + Modelfile) or hf (Hugging Face folder)', z.enum(['gguf', 'ollama', 'hf']), { default: 'gguf' }),
+  format: option(
+    '--format <format>',
+    'gguf (one file), ollama (folder: GGUF + Modelfile) or hf (Hugging Face folder); a LoRA run\'s adapter alone: peft (PEFT folder) or lora-gguf (llama.cpp adapter)',
+    z.enum(['gguf', 'ollama', 'hf', 'peft', 'lora-gguf']),
+    { default: 'gguf' },
+  ),
   dtype: option('--dtype <type>', 'GGUF matrix storage: f32 (exact), f16 (half the size) or q8_0 (about a quarter)', z.enum(['f32', 'f16', 'q8_0']), { default: 'f32' }),
-  out: { ...common.out, flags: '--out <path>', help: 'the .gguf file (gguf) or the folder (ollama, hf) to write' },
+  out: { ...common.out, flags: '--out <path>', help: 'the .gguf file (gguf, lora-gguf) or the folder (ollama, hf, peft) to write' },
   json: { ...outputOptions.json, help: 'print one JSON object' },
 };
 
@@ -21,12 +26,23 @@ export function registerExport(program: Command): void {
     'apprentice export runs/student --out student.gguf --dtype f16',
     'apprentice export runs/student --format ollama --out ollama/student',
     'apprentice export runs/student --format hf --out hf/student',
+    'apprentice export runs/lora --format lora-gguf --out lora.gguf',
   ]).action(async (dir: string, raw: Record<string, unknown>) => {
     const options = parseOptions(exportOptions, raw);
     const engine = await import('../../engine/export.js');
     const say = (result: Record<string, unknown>, text: string): void => {
       process.stdout.write(options.json ? JSON.stringify({ ...result, format: options.format }) + '\n' : text + '\n');
     };
+    if (options.format === 'peft') {
+      const result = await engine.exportPeft(dir, options.out);
+      say(result, `wrote ${result.path} (${result.files.join(', ')}; ${result.parameters.toLocaleString('en-US')} adapter parameters)`);
+      return;
+    }
+    if (options.format === 'lora-gguf') {
+      const result = await engine.exportLoraGguf(dir, options.out);
+      say(result, `wrote ${result.path} (${result.parameters.toLocaleString('en-US')} adapter parameters, f32; load it with the GGUF of ${result.base})`);
+      return;
+    }
     if (options.format === 'hf') {
       const result = await engine.exportHf(dir, options.out);
       say(result, `wrote ${result.path} (${result.files.join(', ')})`);

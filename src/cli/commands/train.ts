@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
 import type { TrainEvent } from '../../engine/train.js';
+import { LORA_TARGETS } from '../../engine/lora.js';
 import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS } from '../../engine/trainChoices.js';
 import { holdOut, readTrainingExamples } from '../../engine/trainingData.js';
 import { InputError } from '../../util/errors.js';
@@ -35,6 +36,14 @@ const trainOptions = {
     '--base <dir>',
     'fine-tune a pretrained model: its Hugging Face folder (config.json, safetensors, tokenizer.json); keeps its architecture, tokenizer and chat template',
     z.string().min(1).optional(),
+  ),
+  loraRank: option('--lora-rank <r>', 'fine-tune the --base with LoRA adapters of this rank (its weights stay frozen) instead of all of its weights', positiveInt.optional()),
+  loraAlpha: option('--lora-alpha <alpha>', 'LoRA scaling numerator: the update is (alpha / rank) B A (default: the rank)', positiveNumber.optional()),
+  loraDropout: option('--lora-dropout <p>', "dropout on the adapters' input while training", z.coerce.number().min(0).lt(1).optional()),
+  loraTargets: option(
+    '--lora-targets <list>',
+    `comma-separated projections to adapt, of ${LORA_TARGETS.join(',')} (default: all)`,
+    z.string().transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean)).pipe(z.array(z.enum(LORA_TARGETS)).min(1)).optional(),
   ),
   steps: option('--steps <n>', 'optimizer steps', positiveInt, { required: true }),
   out: { ...common.out, help: 'checkpoint folder (config.json, model.safetensors, tokenizer.json; the resumable state in training/)' },
@@ -81,10 +90,13 @@ export function registerTrain(program: Command): void {
   withExamples(addOptions(command, trainOptions), [
     'apprentice train --data train.jsonl --steps 300 --out runs/student',
     'apprentice train --data train.jsonl --steps 300 --out runs/student --resume',
+    'apprentice train --base models/SmolLM2-135M-Instruct --lora-rank 16 --lora-alpha 32 --data train.jsonl --steps 200 --out runs/lora',
   ])
     .action(async (raw: Record<string, unknown>) => {
       const options = parseOptions(trainOptions, raw);
       if (options.promptFormat === 'raw' && options.system !== undefined) throw new InputError('--system needs --prompt-format chat', { field: 'system' });
+      const loraFlags = [options.loraAlpha, options.loraDropout, options.loraTargets].some((v) => v !== undefined);
+      if (loraFlags && options.loraRank === undefined) throw new InputError('--lora-alpha, --lora-dropout and --lora-targets need --lora-rank', { field: 'loraRank' });
       const all = await readTrainingExamples(options.data);
       const split = options.validation
         ? { train: all, validation: await readTrainingExamples(options.validation) }
@@ -116,6 +128,9 @@ export function registerTrain(program: Command): void {
         restart: options.restart,
         initFrom: options.initFrom,
         base: options.base,
+        ...(options.loraRank !== undefined
+          ? { lora: { rank: options.loraRank, alpha: options.loraAlpha, dropout: options.loraDropout, targets: options.loraTargets } }
+          : {}),
         ...(options.promptFormat || options.system !== undefined
           ? { promptFormat: options.promptFormat === 'raw' ? { type: 'raw' as const } : { type: 'chat' as const, ...(options.system !== undefined ? { system: options.system } : {}) } }
           : {}),
@@ -130,6 +145,8 @@ export function registerTrain(program: Command): void {
       const summary = {
         out: result.outDir,
         parameters: result.parameters,
+        trainableParameters: result.trainableParameters,
+        peakMemoryBytes: result.peakMemoryBytes,
         steps: result.steps,
         trainLoss: result.trainLoss,
         validationLoss: result.validationLoss,
@@ -150,11 +167,12 @@ export function registerTrain(program: Command): void {
       process.stdout.write(
         [
           `checkpoint        ${result.outDir}`,
-          `parameters        ${result.parameters.toLocaleString('en-US')}`,
+          `parameters        ${result.parameters.toLocaleString('en-US')}${result.trainableParameters !== result.parameters ? ` (${result.trainableParameters.toLocaleString('en-US')} trained: LoRA)` : ''}`,
           `steps             ${result.steps}${result.stoppedEarly ? ' (stopped early)' : ''}; best at step ${result.bestStep}`,
           `train loss        ${f(result.trainLoss)}`,
           `validation loss   ${f(result.validationLoss)}  (next-token accuracy ${result.validationAccuracy === null ? '—' : (100 * result.validationAccuracy).toFixed(1) + '%'})`,
           `tokens/s          ${Math.round(result.tokensPerSecond).toLocaleString('en-US')}`,
+          `peak memory       ${(result.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB (resident)`,
         ].join('\n') + '\n',
       );
     });
@@ -174,7 +192,7 @@ function trainProgress(enabled: boolean): { onEvent: (event: TrainEvent) => void
     if (!enabled) return;
     if (event.type === 'start') {
       process.stderr.write(
-        `train: ${event.parameters.toLocaleString('en-US')} parameters, ${event.trainExamples} training / ${event.validationExamples} validation examples` +
+        `train: ${event.parameters.toLocaleString('en-US')} parameters${event.trainableParameters !== event.parameters ? ` (${event.trainableParameters.toLocaleString('en-US')} trained: LoRA)` : ''}, ${event.trainExamples} training / ${event.validationExamples} validation examples` +
           `${event.truncated ? `, ${event.truncated} cut to fit the context` : ''}` +
           `${event.step ? `; resuming the interrupted run at step ${event.step} (its state is in the --out folder; --restart starts over)` : ''}\n`,
       );

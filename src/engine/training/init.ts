@@ -14,7 +14,7 @@ import { weightsDigest } from '../hfWeights.js';
 import type { TrainOptions } from '../train.js';
 
 /** The checkpoint a warm start begins from, and a fingerprint of its weights and tokenizer (for the run identity). */
-export async function loadInit(dir: string, outDir: string, field: 'base' | 'initFrom'): Promise<{ checkpoint: Checkpoint; fingerprint: string }> {
+export async function loadInit(dir: string, outDir: string, field: 'base' | 'initFrom'): Promise<{ checkpoint: Checkpoint; fingerprint: string; weightsDigest: string | undefined }> {
   if (resolve(dir) === resolve(outDir)) {
     throw new InputError('a run cannot start from the checkpoint it writes; choose another --out', { field, file: dir });
   }
@@ -25,14 +25,15 @@ export async function loadInit(dir: string, outDir: string, field: 'base' | 'ini
     );
   }
   const checkpoint = await loadCheckpoint(dir);
+  const digest = weightsDigest(dir);
   const fingerprint = sha256Hex(
     canonicalJson({
-      weights: weightsDigest(dir),
+      weights: digest,
       tokenizer: createHash('sha256').update(await readFile(join(dir, TOKENIZER_JSON))).digest('hex'),
       config: checkpoint.config,
     }),
   );
-  return { checkpoint, fingerprint };
+  return { checkpoint, fingerprint, weightsDigest: digest };
 }
 
 /**

@@ -10,7 +10,7 @@ export interface StepEngine {
   /** Clips the summed gradients' global norm (0 = off), one AdamW step (step from 1), clears them; the norm before clipping. */
   update(learningRate: number, step: number, clipNorm: number): number;
   score(batch: Batch): Promise<Scores>;
-  /** Current weights (Hugging Face names, parameterShapes order). */
+  /** Current trainable weights (Hugging Face names, parameterShapes order; with LoRA the adapters). */
   weights(): Map<string, Float32Array>;
   /** AdamW moments of a parameter. */
   moments(name: string): { m: Float32Array; v: Float32Array };
