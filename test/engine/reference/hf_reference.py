@@ -4,8 +4,12 @@ Qwen2ForCausalLM and Qwen3ForCausalLM written from transformers' modelling code 
 to q/k as stored, no permutation; Llama 3 rope scaling as _compute_llama3_parameters; q/k/v biases for
 Qwen2; per-head RMSNorm on q and k before the rotation for Qwen3), in float64 with PyTorch autograd.
 
-usage: python3 hf_reference.py <jobs.json>, jobs = [[model folder, input.json, output.json], ...]
+usage: python3 hf_reference.py <jobs.json>, jobs = [[model folder, input.json, output.json(, adapter folder)], ...]
 (one process for every job: importing torch is the slow part)
+With a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors, tensors as PEFT names them),
+the base weights are frozen and each adapted weight becomes W + (lora_alpha / r) B A, as PEFT computes it
+without dropout (merged or not, the same function); the gradients are then the adapter tensors', by the
+adapter file's names.
 input:  {"tokens": [[...], ...], "targets": [[...], ...], "weights": [[...], ...]}
 output: {"logits": [B*T*V floats], "loss": sum(nll * weight), "grads": {name: [floats], ...}}
 """
@@ -130,13 +134,36 @@ def forward(cfg, w, tokens):
     return x @ head.T
 
 
-def run(folder, input_path, output_path):
+def apply_lora(w, adapter_folder):
+    """Returns the weights with the adapter applied and the trainable adapter tensors (by their file names)."""
+    acfg = json.load(open(os.path.join(adapter_folder, "adapter_config.json")))
+    assert acfg["peft_type"] == "LORA" and not acfg.get("use_rslora") and not acfg.get("use_dora")
+    scale = acfg["lora_alpha"] / acfg["r"]
+    lora = read_safetensors(os.path.join(adapter_folder, "adapter_model.safetensors"))
+    for t in lora.values():
+        t.requires_grad_(True)
+    effective = dict(w)
+    prefix = "base_model.model."
+    for name, a in lora.items():
+        if ".lora_A.weight" not in name:
+            continue
+        b = lora[name.replace(".lora_A.", ".lora_B.")]
+        target = name[len(prefix):].replace(".lora_A.weight", ".weight")
+        effective[target] = w[target] + scale * (b @ a)
+    return effective, lora
+
+
+def run(folder, input_path, output_path, adapter_folder=None):
     cfg = json.load(open(os.path.join(folder, "config.json")))
     w = read_weights(folder)
     if cfg.get("tie_word_embeddings"):
         w.pop("lm_head.weight", None)
-    for t in w.values():
-        t.requires_grad_(True)
+    trainable = w
+    if adapter_folder is not None:
+        w, trainable = apply_lora(w, adapter_folder)
+    else:
+        for t in w.values():
+            t.requires_grad_(True)
     batch = json.load(open(input_path))
     tokens = torch.tensor(batch["tokens"], dtype=torch.long)
     targets = torch.tensor(batch["targets"], dtype=torch.long).reshape(-1)
@@ -149,7 +176,7 @@ def run(folder, input_path, output_path):
     out = {
         "logits": flat.detach().reshape(-1).tolist(),
         "loss": loss.item(),
-        "grads": {name: t.grad.reshape(-1).tolist() for name, t in w.items() if t.grad is not None},
+        "grads": {name: t.grad.reshape(-1).tolist() for name, t in trainable.items() if t.grad is not None},
     }
     json.dump(out, open(output_path, "w"))
 
