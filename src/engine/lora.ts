@@ -39,7 +39,8 @@ export interface LoraConfig {
  * A checked LoRA setting. Defaults: alpha = rank (scale 1, as PEFT's r = lora_alpha = 8), no dropout, every linear
  * layer of the blocks adapted (as QLoRA recommends; PEFT's own default for Llama is q and v only).
  */
-export function loraConfig(options: { rank: number; alpha?: number; dropout?: number; targets?: readonly string[] }, field = 'lora'): LoraConfig {
+export function loraConfig(options: { rank: number; alpha?: number; dropout?: number; targets?: readonly string[] }): LoraConfig {
+  const field = 'lora';
   const { rank } = options;
   if (!Number.isInteger(rank) || rank < 1) throw new InputError(`the LoRA rank must be a positive integer, got ${rank}`, { field: `${field}Rank` });
   const alpha = options.alpha ?? rank;
@@ -94,6 +95,11 @@ export function loraShapes(config: LlamaConfig, lora: LoraConfig): Array<{ name:
     { name: m.a, shape: [lora.rank, m.in] },
     { name: m.b, shape: [m.out, lora.rank] },
   ]);
+}
+
+/** The parameters a training step computes gradients of: every weight, or with LoRA the adapters alone. */
+export function trainableShapes(config: LlamaConfig, lora?: LoraConfig): Array<{ name: string; shape: number[] }> {
+  return lora ? loraShapes(config, lora) : parameterShapes(config);
 }
 
 export function countLoraParameters(config: LlamaConfig, lora: LoraConfig): number {

@@ -86,7 +86,12 @@ export async function readPeftAdapter(dir: string, config: LlamaConfig): Promise
     if (!target) throw new InputError(`unsupported target module ${JSON.stringify(m)}`, { file, field: 'target_modules' });
     return target;
   });
-  const lora = loraConfig({ rank: Number(json.r), alpha: Number(json.lora_alpha), dropout: Number(json.lora_dropout ?? 0), targets }, 'adapter_config.');
+  let lora: LoraConfig;
+  try {
+    lora = loraConfig({ rank: Number(json.r), alpha: Number(json.lora_alpha), dropout: Number(json.lora_dropout ?? 0), targets });
+  } catch (error) {
+    throw new InputError((error as Error).message, { file, field: 'r, lora_alpha, lora_dropout, target_modules' });
+  }
   const weightsFile = join(dir, ADAPTER_WEIGHTS);
   const { tensors } = await readSafetensors(weightsFile);
   const hf = new Map<string, Float32Array>();

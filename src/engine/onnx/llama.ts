@@ -30,7 +30,7 @@
  * over the group inside their products; measured 1-2% faster than broadcasting a group axis).
  */
 import { hasQkNorm, hasQkvBias, headDimOf, inverseFrequencies, parameterShapes, type LlamaConfig } from '../config.js';
-import { loraModules, loraScale, loraShapes, type LoraConfig, type LoraModule, type LoraTarget } from '../lora.js';
+import { loraModules, loraScale, loraShapes, trainableShapes, type LoraConfig, type LoraModule, type LoraTarget } from '../lora.js';
 import { ELEM, Graph } from './graph.js';
 
 /** cos and sin per position and pair, each value twice (for x[2i] and x[2i+1]): [T, headDim] each. */
@@ -95,7 +95,8 @@ class LlamaGraph {
   private readonly sinQBack: string;
   private readonly mask: string;
   private readonly lora: LoraConfig | undefined;
-  private readonly modules = new Map<string, LoraModule>();
+  /** The adapted modules by `${layer}.${target}`, with their number (the dropout masks' salt). */
+  private readonly modules = new Map<string, { module: LoraModule; salt: number }>();
   private readonly dropoutKey: string | undefined;
 
   constructor(readonly config: LlamaConfig, name: string, options: GraphOptions = {}) {
@@ -107,7 +108,7 @@ class LlamaGraph {
     this.lora = options.lora;
     if (this.lora) {
       for (const { name: p, shape } of loraShapes(config, this.lora)) this.g.input(p, 'float32', shape);
-      for (const m of loraModules(config, this.lora)) this.modules.set(`${m.layer}.${m.target}`, m);
+      loraModules(config, this.lora).forEach((module, salt) => this.modules.set(`${module.layer}.${module.target}`, { module, salt }));
       if (options.training && this.lora.dropout > 0) {
         this.dropoutKey = this.g.op('Cast', [this.g.input('dropout_seed', 'int64', [])], { to: ELEM.uint64 });
       }
@@ -166,9 +167,10 @@ class LlamaGraph {
   private project(x: string, layer: number, target: LoraTarget, weight: string, bias?: string): { y: string; lora?: LoraSaved } {
     const g = this.g;
     const y = g.gemm(x, weight, 0, 1, bias);
-    const module = this.modules.get(`${layer}.${target}`);
-    if (!module || !this.lora) return { y };
-    const mask = this.dropoutKey === undefined ? undefined : this.dropoutMask(x, [...this.modules.keys()].indexOf(`${layer}.${target}`));
+    const adapted = this.modules.get(`${layer}.${target}`);
+    if (!adapted || !this.lora) return { y };
+    const { module, salt } = adapted;
+    const mask = this.dropoutKey === undefined ? undefined : this.dropoutMask(x, salt);
     const xd = mask === undefined ? x : g.mul(x, mask);
     const scale = loraScale(this.lora);
     const xa = g.gemm(xd, module.a, 0, 1);
@@ -406,9 +408,4 @@ export function forwardGraph(config: LlamaConfig, lora?: LoraConfig): Uint8Array
   g.output('nll', m.nll(fwd.logits).nll, 'float32', ['N']);
   g.output('argmax', g.reshape(g.op('ArgMax', [fwd.logits], { axis: 1, keepdims: 0 }), g.ints([-1])), 'int64', ['N']);
   return g.encode();
-}
-
-/** The parameters a training step computes gradients of: every weight, or with LoRA the adapters alone. */
-export function trainableShapes(config: LlamaConfig, lora?: LoraConfig): Array<{ name: string; shape: number[] }> {
-  return lora ? loraShapes(config, lora) : parameterShapes(config);
 }

@@ -7,8 +7,8 @@
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { headDimOf, parameterShapes, type LlamaConfig } from '../config.js';
-import { loraShapes, type LoraConfig } from '../lora.js';
-import { causalMask, forwardGraph, logitsGraph, rotaryTables, trainableShapes, trainingGraph } from './llama.js';
+import { loraShapes, trainableShapes, type LoraConfig } from '../lora.js';
+import { causalMask, forwardGraph, logitsGraph, rotaryTables, trainingGraph } from './llama.js';
 
 /** Threads for ORT's intra-op pool: the option, else env APPRENTICE_THREADS, else the available cores. */
 export function onnxThreads(threads?: number): number {
