@@ -11,7 +11,16 @@ import { InputError } from '../../util/errors.js';
 import { loadCheckpoint, TOKENIZER_JSON, type Checkpoint } from '../checkpoint.js';
 import { configForSize, type LlamaConfig } from '../config.js';
 import { weightsDigest } from '../hfWeights.js';
-import type { TrainOptions } from '../train.js';
+import type { ModelSize } from '../sizes.js';
+
+/** What of the run's options the architecture of a warm start is checked against (see ../train.ts's TrainOptions). */
+export interface ArchitectureRequest {
+  size?: ModelSize;
+  model?: Partial<Omit<LlamaConfig, 'vocabSize'>>;
+  vocabSize?: number;
+  base?: string;
+  initFrom?: string;
+}
 
 /** The checkpoint a warm start begins from, and a fingerprint of its weights and tokenizer (for the run identity). */
 export async function loadInit(dir: string, outDir: string, field: 'base' | 'initFrom'): Promise<{ checkpoint: Checkpoint; fingerprint: string; weightsDigest: string | undefined }> {
@@ -40,7 +49,7 @@ export async function loadInit(dir: string, outDir: string, field: 'base' | 'ini
  * The architecture of a warm start: the checkpoint's; what the options ask for (size, model overrides, context
  * length, vocabulary) must be the same, or an InputError names each difference.
  */
-export function initConfig(checkpoint: Checkpoint, options: TrainOptions, contextLength: number, isBase: boolean): LlamaConfig {
+export function initConfig(checkpoint: Checkpoint, options: ArchitectureRequest, contextLength: number, isBase: boolean): LlamaConfig {
   const have = checkpoint.config;
   if (isBase) {
     // A base keeps its architecture; the sequence length may be shorter than its context.
