@@ -39,18 +39,28 @@ import type { Answerer } from './answer.js';
 import { ApiError, toApiError } from './errors.js';
 import { registerChatRoute } from './routes/chat.js';
 import { registerCompletionsRoute } from './routes/completions.js';
-import type { CaptureSink } from './routes/context.js';
+import type { CaptureSink, RouteContext } from './routes/context.js';
 import { registerEmbeddingsRoute } from './routes/embeddings.js';
 import type { RequestRouter } from './target.js';
 
 export type { Answerer, ServedAnswer } from './answer.js';
 export type { CaptureSink, Exchange } from './routes/context.js';
 
+/** More models a server answers by id beside its own (the fine-tuned students of `serve --fine-tuning`). */
+export interface ModelCatalog {
+  list(): Array<{ id: string; created: number; owned_by: string }>;
+  /** The model, or undefined when the catalog does not serve this id. */
+  resolve(id: string): Promise<LanguageModel> | undefined;
+}
+
 export interface ApiServerOptions {
-  /** The wrapped model every request goes to (from ModelHub.model). */
-  model: LanguageModel;
+  /** The wrapped model requests go to (from ModelHub.model); optional with a catalog. */
+  model?: LanguageModel;
   /** The model id clients use and /v1/models lists. */
-  name: string;
+  name?: string;
+  catalog?: ModelCatalog;
+  /** Adds routes (the fine-tuning API) before the server listens. */
+  extend?: (app: FastifyInstance) => Promise<void>;
   /** Largest request body in bytes. Default 16 MiB. */
   bodyLimit?: number;
   /** Rewrites each generation request before `model` sees it (default: as is). */
@@ -66,7 +76,7 @@ export interface ApiServerOptions {
 }
 
 export async function createApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
-  const { model, name } = options;
+  const { model, name, catalog } = options;
   const created = Math.floor(Date.now() / 1000);
   const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024 });
   addAccessControl(app, {
@@ -85,35 +95,46 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     void reply.status(404).send(error.body());
   });
 
-  const checkModel = (requested: string) => {
-    if (requested !== name && requested !== model.spec) {
-      throw new ApiError(404, `The model \`${requested}\` does not exist. This server serves \`${name}\`.`, {
-        param: 'model',
-        code: 'model_not_found',
-      });
-    }
+  const modelsJson = () => [
+    ...(model && name ? [{ id: name, object: 'model', created, owned_by: 'apprentice' }] : []),
+    ...(catalog?.list() ?? []).map((entry) => ({ ...entry, object: 'model' })),
+  ];
+  const notFound = (requested: string) => {
+    const ids = modelsJson().map((m) => `\`${m.id}\``);
+    return new ApiError(404, `The model \`${requested}\` does not exist. This server serves ${ids.length ? ids.join(', ') : 'no model yet'}.`, {
+      param: 'model',
+      code: 'model_not_found',
+    });
   };
-
-  const modelJson = () => ({ id: name, object: 'model', created, owned_by: 'apprentice' });
-  app.get('/v1/models', async () => ({ object: 'list', data: [modelJson()] }));
+  app.get('/v1/models', async () => ({ object: 'list', data: modelsJson() }));
   app.get('/v1/models/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    checkModel(request.params.id);
-    return modelJson();
+    const requested = request.params.id;
+    const found = modelsJson().find((m) => m.id === requested || (model && name && requested === model.spec && m.id === name));
+    if (!found) throw notFound(requested);
+    return found;
   });
-  app.get('/health', async () => ({ status: 'ok', model: name, version: VERSION }));
+  app.get('/health', async () => ({ status: 'ok', model: name ?? null, version: VERSION }));
 
-  const context = {
-    model,
-    name,
-    route: options.route ?? (async (request) => ({ request })),
+  const identity: RequestRouter = async (request) => ({ request });
+  const context: RouteContext = {
+    // Without a served model (a fine-tuning server) these two are unset, and servedFor never returns this context.
+    model: model!,
+    name: name!,
+    route: options.route ?? identity,
     routed: options.route !== undefined,
     answerer: options.answerer,
     capture: options.capture,
-    checkModel,
-  } satisfies Parameters<typeof registerChatRoute>[1];
+    async servedFor(requested) {
+      if (model && name && (requested === name || requested === model.spec)) return context;
+      const fromCatalog = catalog?.resolve(requested);
+      if (!fromCatalog) throw notFound(requested);
+      return { ...context, model: await fromCatalog, name: requested, route: identity, routed: false, answerer: undefined };
+    },
+  };
   registerChatRoute(app, context);
   registerCompletionsRoute(app, context);
   registerEmbeddingsRoute(app, context);
+  await options.extend?.(app);
   return app;
 }
 

@@ -11,6 +11,7 @@ import { InputError } from '../../util/errors.js';
 import { common } from '../commonOptions.js';
 import { withExamples } from '../help.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
+import { fineTuningServeOptions, startFineTuning } from '../fineTuning/serveFineTuning.js';
 import { serverKeyFor, untilInterrupted } from '../listening.js';
 import { addOptions, option, parseOptions } from '../options.js';
 import { positiveInt } from '../validate.js';
@@ -42,6 +43,7 @@ const serveOptions = {
     default: 'logprob',
   }),
   samples: option('--samples <k>', 'with --signal agreement: samples that vote', positiveInt, { default: '5' }),
+  ...fineTuningServeOptions,
   ...modelLayerOptions,
 };
 
@@ -49,15 +51,17 @@ export function registerServe(program: Command): void {
   const command = program
     .command('serve')
     .description('serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models)')
-    .argument('[model]', 'a .gguf file, a built-in checkpoint folder, a built grimoire set folder (with --weak), or any model spec (gguf:..., openai:...@..., replay:...); none with --cascade');
+    .argument('[model]', 'a .gguf file, a built-in checkpoint folder, a built grimoire set folder (with --weak), or any model spec (gguf:..., openai:...@..., replay:...); none with --cascade, optional with --fine-tuning');
   withExamples(addOptions(command, serveOptions), [
     'apprentice serve student.gguf --port 8080',
     'apprentice serve openai:gpt-4o-mini --store runs/capture',
     'apprentice serve --cascade --student builtin:runs/student --teacher openai:gpt-4o-mini --threshold 0.62 --store runs/capture',
     'apprentice serve runs/grimoires/SST2 --weak gguf:phi-2.gguf',
+    'apprentice serve --fine-tuning --base qwen=models/Qwen2.5-0.5B-Instruct --port 8080',
   ]).action(async (target: string | undefined, raw: Record<string, unknown>) => {
     const options = parseOptions(serveOptions, raw);
     const serverKey = serverKeyFor(options.host, options.serverKey, 'use this model');
+    if (target === undefined && !options.cascade && options.fineTuning) return serveFineTuningOnly(options, serverKey);
     const served = servedTarget(target, options);
     const hub = await createHub(options);
     const [{ startApiServer }, { grimoireRouter }, { cascadeAnswerer }, { captureTo }] = await Promise.all([
@@ -67,6 +71,7 @@ export function registerServe(program: Command): void {
       import('../../server/capture/index.js'),
     ]);
     const capture = options.store ? captureTo(options.store) : undefined;
+    let closeFineTuning: (() => Promise<void>) | undefined;
     try {
       const model = await hub.model(served.spec); // load now, so a bad file fails before listening
       const teacher = served.teacher ? await hub.model(served.teacher) : undefined;
@@ -76,7 +81,10 @@ export function registerServe(program: Command): void {
         ? cascadeAnswerer({ student: model, teacher, threshold: options.threshold, signal: options.signal, samples: options.samples })
         : undefined;
       const name = options.name ?? served.name;
+      const fineTuning = options.fineTuning ? await startFineTuning(options, hub) : undefined;
+      closeFineTuning = fineTuning?.close;
       const server = await startApiServer({
+        ...fineTuning?.serverOptions,
         model,
         name,
         host: options.host,
@@ -102,7 +110,12 @@ export function registerServe(program: Command): void {
       );
     } finally {
       capture?.close();
-      await hub.close();
+      // The hub first: it holds the fine-tuned models, whose native library needs the signal listener the service holds.
+      try {
+        await hub.close();
+      } finally {
+        await closeFineTuning?.();
+      }
     }
   });
 }
@@ -131,4 +144,23 @@ async function loadGrimoireSet(dir: string, dataset: string | undefined, hub: Mo
   const [{ loadDataset }, { GrimoireSet }] = await Promise.all([import('../../data/load.js'), import('../../grimoire/index.js')]);
   const task = dataset ? (await loadDataset(dataset)).task : undefined;
   return GrimoireSet.load(dir, { models: hub, ...(task ? { task } : {}) });
+}
+
+/** `serve --fine-tuning` without a model: the fine-tuning API and the models it trains. */
+async function serveFineTuningOnly(options: ReturnType<typeof parseOptions<typeof serveOptions>>, serverKey: string | undefined): Promise<void> {
+  const hub = await createHub(options);
+  const fineTuning = await startFineTuning(options, hub);
+  try {
+    const { startApiServer } = await import('../../server/app.js');
+    const server = await startApiServer({ host: options.host, port: options.port, serverKey, ...fineTuning.serverOptions });
+    process.stdout.write(`serving the fine-tuning API (bases: tiny, small, base${options.base?.length ? ', ' + options.base.map((b) => b.split('=')[0]).join(', ') : ''}) at ${server.url}/v1\n`);
+    await untilInterrupted();
+    await server.close();
+  } finally {
+    try {
+      await hub.close();
+    } finally {
+      await fineTuning.close();
+    }
+  }
 }

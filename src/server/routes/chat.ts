@@ -19,10 +19,10 @@ import { chatCompletionSchema, type ChatCompletionBody } from '../schemas.js';
 import { sendEventStream, streamChunks } from '../sse.js';
 import type { RouteContext } from './context.js';
 
-export function registerChatRoute(app: FastifyInstance, context: RouteContext): void {
+export function registerChatRoute(app: FastifyInstance, shared: RouteContext): void {
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = parseBody(chatCompletionSchema, request.body);
-    context.checkModel(body.model);
+    const context = await shared.servedFor(body.model);
     if (body.store && !context.capture) {
       throw new ApiError(400, 'store: true, but this server stores nothing (start it with --store <dir>)', { param: 'store' });
     }

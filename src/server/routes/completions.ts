@@ -14,10 +14,10 @@ import type { RouteContext } from './context.js';
 /** OpenAI's default max_tokens for /v1/completions. */
 const COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
 
-export function registerCompletionsRoute(app: FastifyInstance, context: RouteContext): void {
+export function registerCompletionsRoute(app: FastifyInstance, shared: RouteContext): void {
   app.post('/v1/completions', async (request, reply) => {
     const body = parseBody(completionSchema, request.body);
-    context.checkModel(body.model);
+    const context = await shared.servedFor(body.model);
     const prompts = typeof body.prompt === 'string' ? [body.prompt] : body.prompt;
     if (body.stream && prompts.length > 1) throw new ApiError(400, 'only one prompt can be streamed by this server', { param: 'prompt' });
     if (context.routed && prompts.length > 1) throw new ApiError(400, 'this server answers one prompt per request', { param: 'prompt' });

@@ -25,6 +25,9 @@ export interface RouteContext {
   routed: boolean;
   answerer?: Answerer;
   capture?: CaptureSink;
-  /** 404 unless the client asked for the served model. */
-  checkModel(requested: string): void;
+  /**
+   * The context of the model the client asked for: the served model, or one of the server's catalog (a
+   * fine-tuned student, answered as it is: no router, no answerer); a 404 for any other.
+   */
+  servedFor(requested: string): Promise<RouteContext>;
 }

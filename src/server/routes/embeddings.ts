@@ -9,10 +9,10 @@ import { parseBody } from '../openaiShapes.js';
 import { embeddingSchema } from '../schemas.js';
 import type { RouteContext } from './context.js';
 
-export function registerEmbeddingsRoute(app: FastifyInstance, context: RouteContext): void {
+export function registerEmbeddingsRoute(app: FastifyInstance, shared: RouteContext): void {
   app.post('/v1/embeddings', async (request, reply) => {
     const body = parseBody(embeddingSchema, request.body);
-    context.checkModel(body.model);
+    const context = await shared.servedFor(body.model);
     if (!context.model.capabilities.embed) {
       throw new ApiError(400, `${context.name} does not make embeddings`, { param: 'model', code: 'unsupported' });
     }
