@@ -1,0 +1,104 @@
+/**
+ * The local fine-tuning API driven by the unmodified `openai` SDK on loopback: upload, create, poll to
+ * succeeded, chat with the ft: model, events and checkpoints, cancel, and OpenAI-shaped refusals.
+ */
+import OpenAI, { toFile } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chatTrainingJsonl, COLOURS, pollUntilDone, startFineTuningServer, tempDir, type FineTuningTestServer } from './support.js';
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let running: FineTuningTestServer;
+let client: OpenAI;
+
+beforeAll(async () => {
+  dir = await tempDir();
+  running = await startFineTuningServer(dir.path);
+  client = new OpenAI({ baseURL: running.baseURL, apiKey: 'unused', maxRetries: 0 });
+});
+afterAll(async () => {
+  await running?.close();
+  await dir?.remove();
+});
+
+describe('the fine-tuning API with the openai SDK', () => {
+  it('uploads, trains to succeeded, serves the ft: model, lists events and checkpoints', async () => {
+    const file = await client.files.create({ file: await toFile(Buffer.from(chatTrainingJsonl()), 'train.jsonl'), purpose: 'fine-tune' });
+    expect(file).toMatchObject({ object: 'file', purpose: 'fine-tune', filename: 'train.jsonl', status: 'processed' });
+    expect((await client.files.retrieve(file.id)).bytes).toBe(Buffer.byteLength(chatTrainingJsonl()));
+    expect(await (await client.files.content(file.id)).text()).toBe(chatTrainingJsonl());
+    expect((await client.files.list()).data.map((f) => f.id)).toContain(file.id);
+
+    const created = await client.fineTuning.jobs.create({
+      model: 'tiny',
+      training_file: file.id,
+      suffix: 'colours',
+      seed: 7,
+      method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 40, batch_size: 4, learning_rate_multiplier: 3 } } },
+    });
+    expect(created).toMatchObject({ object: 'fine_tuning.job', model: 'tiny', status: 'validating_files', seed: 7, fine_tuned_model: null });
+    const job = await pollUntilDone(() => client.fineTuning.jobs.retrieve(created.id));
+    expect(job.error).toBeNull();
+    expect(job.status).toBe('succeeded');
+    expect(job.fine_tuned_model).toBe(`ft:tiny:colours:${created.id.slice('ftjob-'.length)}`);
+    expect(job.trained_tokens).toBeGreaterThan(0);
+    expect(job.hyperparameters).toMatchObject({ n_epochs: 40, batch_size: 4, learning_rate_multiplier: 3 });
+
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).toEqual(expect.arrayContaining(['tiny', 'small', 'base', job.fine_tuned_model!]));
+    const chat = await client.chat.completions.create({
+      model: job.fine_tuned_model!,
+      messages: [
+        { role: 'system', content: 'Answer with one colour.' },
+        { role: 'user', content: 'What colour is thing 3?' },
+      ],
+      max_tokens: 8,
+      temperature: 0,
+    });
+    expect(chat.model).toBe(job.fine_tuned_model);
+        // The student learnt the task's answer format (one colour word, from the plain transcript it was trained on).
+    expect(chat.choices[0]!.message.content).toMatch(new RegExp(`^ (${COLOURS.join('|')})\\b`));
+
+    const events = await client.fineTuning.jobs.listEvents(job.id, { limit: 100 });
+    const messages = events.data.map((e) => e.message);
+    expect(messages[0]).toBe('The job has successfully completed'); // newest first, as OpenAI lists them
+    expect(messages).toContain(`New fine-tuned model created: ${job.fine_tuned_model}`);
+    expect(messages.some((m) => /^Step 120\/120: training loss=/.test(m))).toBe(true);
+    const checkpoints = await client.fineTuning.jobs.checkpoints.list(job.id);
+    expect(checkpoints.data.length).toBeGreaterThan(0);
+    expect(checkpoints.data[0]).toMatchObject({ object: 'fine_tuning.job.checkpoint', step_number: 120, fine_tuning_job_id: job.id });
+    expect(checkpoints.data[0]!.metrics.train_loss).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('cancels a queued or running job, and pages the job list', async () => {
+    const file = await client.files.create({ file: await toFile(Buffer.from(chatTrainingJsonl()), 'train.jsonl'), purpose: 'fine-tune' });
+    const long = await client.fineTuning.jobs.create({ model: 'tiny', training_file: file.id, hyperparameters: { n_epochs: 50, batch_size: 1 } });
+    const cancelled = await client.fineTuning.jobs.cancel(long.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect((await client.fineTuning.jobs.retrieve(long.id)).status).toBe('cancelled');
+    await expect(client.fineTuning.jobs.cancel(long.id)).rejects.toMatchObject({ status: 400 });
+
+    const first = await client.fineTuning.jobs.list({ limit: 1 });
+    expect(first.data.map((j) => j.id)).toEqual([long.id]);
+    expect(first.has_more).toBe(true);
+    const second = await client.fineTuning.jobs.list({ limit: 1, after: long.id });
+    expect(second.data).toHaveLength(1);
+    expect(second.data[0]!.id).not.toBe(long.id);
+  });
+
+  it('refuses a bad upload naming the line and field, and a bad job naming the parameter', async () => {
+    const bad = chatTrainingJsonl(2) + JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 5 }] }) + '\n';
+    const upload = client.files.create({ file: await toFile(Buffer.from(bad), 'bad.jsonl'), purpose: 'fine-tune' });
+    await expect(upload).rejects.toMatchObject({ status: 400, code: 'invalid_file_format', param: 'messages[1].content' });
+    await expect(upload).rejects.toThrow(/bad\.jsonl: line 3, field "messages\[1\]\.content": must be a string/);
+
+    const file = await client.files.create({ file: await toFile(Buffer.from(chatTrainingJsonl(2)), 'ok.jsonl'), purpose: 'fine-tune' });
+    await expect(client.fineTuning.jobs.create({ model: 'gpt-4o-mini', training_file: file.id })).rejects.toMatchObject({ status: 400, param: 'model' });
+    await expect(client.fineTuning.jobs.create({ model: 'tiny', training_file: 'file-nope' })).rejects.toMatchObject({ status: 404, code: 'file_not_found' });
+    await expect(
+      client.fineTuning.jobs.create({ model: 'tiny', training_file: file.id, method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 0 } } } }),
+    ).rejects.toMatchObject({ status: 400, param: 'method.supervised.hyperparameters.n_epochs' });
+    await expect(client.fineTuning.jobs.retrieve('ftjob-nope')).rejects.toMatchObject({ status: 404 });
+    await expect(client.files.delete(file.id)).resolves.toMatchObject({ id: file.id, deleted: true });
+    await expect(client.files.retrieve(file.id)).rejects.toMatchObject({ status: 404 });
+  });
+});
