@@ -5,14 +5,15 @@
  * killed continues from its last saved step and ends with the same weights. The worker ends itself when
  * its parent goes away, so a killed server leaves no training behind.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { loadCheckpoint } from '../engine/checkpoint.js';
 import { defaultPromptFormat } from '../engine/tokenizers/promptFormat.js';
 import { train, type TrainEvent, type TrainOptions } from '../engine/train.js';
 import { parseFineTuneFile } from './fileFormat.js';
+import { lockRunDir, RunFolderBusyError, type RunLock } from '../runs/lock.js';
+import { InputError } from '../util/errors.js';
 import { trainingRows, type TrainingRows } from './trainingRows.js';
 import type { TrainingPlan } from './types.js';
-import { InputError } from '../util/errors.js';
 
 export type WorkerMessage =
   | { type: 'train'; event: TrainEvent }
@@ -23,7 +24,32 @@ async function rowsOf(file: string, chatTemplate: boolean): Promise<TrainingRows
   return trainingRows(parseFineTuneFile(await readFile(file, 'utf8')), file, chatTemplate);
 }
 
+/**
+ * The job folder's lock: a worker of a killed server may still be ending when the restarted server starts the
+ * job again, so the new one waits for it (a few seconds at most) rather than write beside it.
+ */
+async function lockJobFolder(dir: string): Promise<RunLock> {
+  await mkdir(dir, { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return lockRunDir(dir);
+    } catch (error) {
+      if (!(error instanceof RunFolderBusyError) || attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 export async function runPlan(plan: TrainingPlan, send: (message: WorkerMessage) => void): Promise<void> {
+  const lock = await lockJobFolder(plan.outDir);
+  try {
+    await trainPlan(plan, send);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainPlan(plan: TrainingPlan, send: (message: WorkerMessage) => void): Promise<void> {
   const chatTemplate = 'dir' in plan.base ? defaultPromptFormat((await loadCheckpoint(plan.base.dir)).tokenizer).type === 'chat' : false;
   const training = await rowsOf(plan.trainFile, chatTemplate);
   const validation = plan.validationFile ? await rowsOf(plan.validationFile, chatTemplate) : { examples: [] };
