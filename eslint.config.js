@@ -11,7 +11,7 @@ const LAYERS = [
   ['util', 'version.ts'],
   ['data', 'models', 'embed', 'engine', 'runs'],
   ['eval'],
-  ['grimoire', 'distill', 'scaling', 'cascade'],
+  ['grimoire', 'distill', 'scaling', 'cascade', 'finetune'],
   ['report', 'server'],
   ['cli', 'index.ts'],
 ];
