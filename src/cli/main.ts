@@ -15,6 +15,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerDistill } from './commands/distill.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
+import { registerFinetune } from './commands/finetune.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerGrimoire } from './commands/grimoire.js';
 import { registerQuickstart } from './commands/quickstart.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerScale(program);
   registerTrain(program);
+  registerFinetune(program);
   registerExport(program);
   registerGrimoire(program);
   registerDistill(program);
