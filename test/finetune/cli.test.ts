@@ -1,0 +1,63 @@
+/**
+ * The commands as a user runs them (built CLI): `serve --fine-tuning` with no model, `finetune --on local`
+ * driving it to a fine-tuned model and resuming from its state file, and `finetune --export`.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { lastJson, runCli } from '../support/runCli.js';
+import { startListeningCli } from '../support/serveCli.js';
+import { chatTrainingJsonl, tempDir } from './support.js';
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+beforeEach(async () => {
+  dir = await tempDir();
+  await writeFile(join(dir.path, 'train.jsonl'), chatTrainingJsonl());
+});
+afterEach(() => dir.remove());
+
+describe('apprentice finetune', () => {
+  it('--on local trains on a serve --fine-tuning server, and run again resumes from its state file', async () => {
+    const serving = await startListeningCli(['serve', '--fine-tuning', '--fine-tuning-dir', join(dir.path, 'ft'), '--port', '0'], /at (http:\/\/127\.0\.0\.1:\d+\/v1)/);
+    try {
+      expect(serving.output).toMatch(/^serving the fine-tuning API \(bases: tiny, small, base\)/);
+      const args = ['finetune', '--on', 'local', '--url', serving.baseURL, '--data', join(dir.path, 'train.jsonl'), '--model', 'tiny',
+        '--suffix', 'cli', '--epochs', '2', '--poll-interval', '0.2', '--state', join(dir.path, 'state.json'), '--json'];
+      const first = await runCli(args);
+      expect(first.code, first.stderr).toBe(0);
+      const result = lastJson<{ jobId: string; fineTunedModel: string; modelSpec: string; trainedTokens: number }>(first);
+      expect(result.fineTunedModel).toBe(`ft:tiny:cli:${result.jobId.slice('ftjob-'.length)}`);
+      expect(result.modelSpec).toBe(`openai:${result.fineTunedModel}@${serving.baseURL}`);
+      expect(result.trainedTokens).toBeGreaterThan(0);
+      expect(first.stderr).toMatch(/uploading .*train\.jsonl to local\nsubmitting a fine-tuning job of tiny on local/);
+
+      const again = await runCli(args);
+      expect(again.code, again.stderr).toBe(0);
+      expect(lastJson<{ jobId: string }>(again).jobId).toBe(result.jobId);
+      expect(again.stderr).toMatch(/^resuming: polling job /);
+      expect(again.stderr).not.toMatch(/uploading|submitting/);
+    } finally {
+      const exit = await serving.stop();
+      expect(exit.code, exit.stderr).toBe(0);
+    }
+  }, 90_000);
+
+  it('--export axolotl writes the data and config, and needs one of --on or --export', async () => {
+    const out = join(dir.path, 'recipe');
+    const exported = await runCli(['finetune', '--export', 'axolotl', '--data', join(dir.path, 'train.jsonl'), '--model', 'Qwen/Qwen2.5-0.5B-Instruct', '--out', out]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout).toContain('axolotl train config.yml');
+    expect(parse(await readFile(join(out, 'config.yml'), 'utf8')).base_model).toBe('Qwen/Qwen2.5-0.5B-Instruct');
+    const neither = await runCli(['finetune', '--data', join(dir.path, 'train.jsonl'), '--model', 'tiny']);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('give either --on <engine> or --export <trainer>');
+  });
+
+  it('--on openai warns of the cut-off and needs OPENAI_API_KEY', async () => {
+    const run = await runCli(['finetune', '--on', 'openai', '--data', join(dir.path, 'train.jsonl'), '--model', 'gpt-4o-mini-2024-07-18'], { env: { OPENAI_API_KEY: '' } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('OpenAI stops accepting new fine-tuning jobs on 2027-01-06');
+    expect(run.stderr).toContain('set OPENAI_API_KEY to use openai');
+  });
+});
