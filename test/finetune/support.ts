@@ -31,11 +31,12 @@ export interface FineTuningTestServer {
   close(): Promise<void>;
 }
 
-export async function startFineTuningServer(dir: string): Promise<FineTuningTestServer> {
+export async function startFineTuningServer(dir: string, options: { serverKey?: string } = {}): Promise<FineTuningTestServer> {
   const hub = new ModelHub({ cachePath: ':memory:' });
   const service = new FineTuningService({ dir });
   service.start();
   const server = await startApiServer({
+    serverKey: options.serverKey,
     catalog: fineTunedModelCatalog(service, (spec) => hub.model(spec)),
     extend: (app) => registerFineTuningRoutes(app, service),
   });
