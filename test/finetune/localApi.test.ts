@@ -28,9 +28,11 @@ describe('the fine-tuning API with the openai SDK', () => {
     expect(await (await client.files.content(file.id)).text()).toBe(chatTrainingJsonl());
     expect((await client.files.list()).data.map((f) => f.id)).toContain(file.id);
 
+    const validation = await client.files.create({ file: await toFile(Buffer.from(chatTrainingJsonl(4)), 'valid.jsonl'), purpose: 'fine-tune' });
     const created = await client.fineTuning.jobs.create({
       model: 'tiny',
       training_file: file.id,
+      validation_file: validation.id,
       suffix: 'colours',
       seed: 7,
       method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 40, batch_size: 4, learning_rate_multiplier: 3 } } },
@@ -67,22 +69,28 @@ describe('the fine-tuning API with the openai SDK', () => {
     expect(checkpoints.data.length).toBeGreaterThan(0);
     expect(checkpoints.data[0]).toMatchObject({ object: 'fine_tuning.job.checkpoint', step_number: 120, fine_tuning_job_id: job.id });
     expect(checkpoints.data[0]!.metrics.train_loss).toBeGreaterThan(0);
+    expect(checkpoints.data[0]!.metrics.valid_loss).toBeGreaterThan(0);
+    expect(checkpoints.data[0]!.metrics.valid_mean_token_accuracy).toBeGreaterThanOrEqual(0);
   }, 60_000);
 
-  it('cancels a queued or running job, and pages the job list', async () => {
+  it('cancels a running job (its worker stops, the next job runs), and pages the job list', { timeout: 60_000 }, async () => {
     const file = await client.files.create({ file: await toFile(Buffer.from(chatTrainingJsonl()), 'train.jsonl'), purpose: 'fine-tune' });
+    // 600 steps: far longer than this test waits, unless cancelling stops the worker.
     const long = await client.fineTuning.jobs.create({ model: 'tiny', training_file: file.id, hyperparameters: { n_epochs: 50, batch_size: 1 } });
+    await pollUntilDone(async () => ({ status: (await client.fineTuning.jobs.retrieve(long.id)).status === 'running' ? 'succeeded' : 'waiting' }));
     const cancelled = await client.fineTuning.jobs.cancel(long.id);
     expect(cancelled.status).toBe('cancelled');
-    expect((await client.fineTuning.jobs.retrieve(long.id)).status).toBe('cancelled');
     await expect(client.fineTuning.jobs.cancel(long.id)).rejects.toMatchObject({ status: 400 });
+    const short = await client.fineTuning.jobs.create({ model: 'tiny', training_file: file.id, hyperparameters: { n_epochs: 1, batch_size: 4 } });
+    expect((await pollUntilDone(() => client.fineTuning.jobs.retrieve(short.id), 20_000)).status).toBe('succeeded');
+    expect((await client.fineTuning.jobs.retrieve(long.id)).status).toBe('cancelled');
+    expect((await client.fineTuning.jobs.listEvents(long.id)).data[0]!.message).toBe('Fine-tuning job cancelled');
 
     const first = await client.fineTuning.jobs.list({ limit: 1 });
-    expect(first.data.map((j) => j.id)).toEqual([long.id]);
+    expect(first.data.map((j) => j.id)).toEqual([short.id]);
     expect(first.has_more).toBe(true);
-    const second = await client.fineTuning.jobs.list({ limit: 1, after: long.id });
-    expect(second.data).toHaveLength(1);
-    expect(second.data[0]!.id).not.toBe(long.id);
+    const second = await client.fineTuning.jobs.list({ limit: 1, after: short.id });
+    expect(second.data.map((j) => j.id)).toEqual([long.id]);
   });
 
   it('refuses a bad upload naming the line and field, and a bad job naming the parameter', async () => {
