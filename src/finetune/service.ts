@@ -6,10 +6,11 @@
  * resume) and then the queued ones.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCheckpoint } from '../engine/checkpoint.js';
 import { isModelSize, type ModelSize } from '../engine/sizes.js';
-import { defaultPromptFormat } from '../engine/tokenizers/promptFormat.js';
+import { baseHasChatTemplate } from './baseFormat.js';
+import { InputError } from '../util/errors.js';
 import { FineTuneFileError, parseFineTuneFile } from './fileFormat.js';
 import { BASE_LEARNING_RATE, resolveHyperparameters } from './hyperparameters.js';
 import { hyperparametersPath, jobRequestSchema, requestedHyperparameters } from './jobRequest.js';
@@ -68,8 +69,9 @@ export class FineTuningService {
     this.store = new FineTuningStore(options.dir);
     this.bases = { ...options.bases };
     this.loraSupported = options.loraSupported ?? false;
-    for (const name of Object.keys(this.bases)) {
-      if (isModelSize(name)) throw new FineTuningRequestError(400, `the base name "${name}" is a built-in size; name it otherwise`, 'base');
+    for (const [name, path] of Object.entries(this.bases)) {
+      if (isModelSize(name)) throw new InputError(`the base name "${name}" is a built-in size; name it otherwise`, { field: 'base' });
+      if (!existsSync(path)) throw new InputError(`the base "${name}" does not exist`, { file: path, field: 'base' });
     }
   }
 
@@ -236,7 +238,7 @@ export class FineTuningService {
   private async hasChatTemplate(dir: string): Promise<boolean> {
     let known = this.chatTemplateOf.get(dir);
     if (!known) {
-      known = loadCheckpoint(dir).then((checkpoint) => defaultPromptFormat(checkpoint.tokenizer).type === 'chat');
+      known = baseHasChatTemplate(dir);
       this.chatTemplateOf.set(dir, known);
     }
     return known;
@@ -316,17 +318,24 @@ export class FineTuningService {
     const name = fineTunedModelName(job);
     let outcome: WorkerMessage | undefined;
     let lastLoss: number | undefined;
+    let startStep = 0;
     const logEvery = Math.max(1, Math.floor(plan.steps / 50));
     const onMessage = (message: WorkerMessage): void => {
+      if (this.active?.cancelled) return; // what a cancelled worker still sends is not the job's any more
       if (message.type !== 'train') {
         outcome = message;
         return;
       }
       const event = message.event;
-      if (event.type === 'start' && event.step > 0) this.event(job.id, 'info', `Resumed training at step ${event.step} of ${event.steps}`);
+      if (event.type === 'start') {
+        startStep = event.step;
+        if (event.step > 0) this.event(job.id, 'info', `Resumed training at step ${event.step} of ${event.steps}`);
+      }
       if (event.type === 'step') {
         lastLoss = event.loss;
         if (event.step % logEvery === 0 || event.step === event.steps) {
+          const secondsPerStep = event.elapsedSeconds / Math.max(1, event.step - startStep);
+          this.store.updateJob(job.id, { estimated_finish: nowSeconds() + Math.round((event.steps - event.step) * secondsPerStep) });
           this.event(job.id, 'info', `Step ${event.step}/${event.steps}: training loss=${event.loss.toFixed(4)}`, { step: event.step, train_loss: event.loss, total_steps: event.steps });
         }
         if (!plan.validationFile && (event.step % plan.evalEvery === 0 || event.step === event.steps)) {

@@ -7,9 +7,9 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { loadCheckpoint } from '../engine/checkpoint.js';
-import { defaultPromptFormat } from '../engine/tokenizers/promptFormat.js';
 import { train, type TrainEvent, type TrainOptions } from '../engine/train.js';
-import { parseFineTuneFile } from './fileFormat.js';
+import { baseHasChatTemplate } from './baseFormat.js';
+import { FineTuneFileError, parseFineTuneFile } from './fileFormat.js';
 import { lockRunDir, RunFolderBusyError, type RunLock } from '../runs/lock.js';
 import { InputError } from '../util/errors.js';
 import { trainingRows, type TrainingRows } from './trainingRows.js';
@@ -50,7 +50,7 @@ export async function runPlan(plan: TrainingPlan, send: (message: WorkerMessage)
 }
 
 async function trainPlan(plan: TrainingPlan, send: (message: WorkerMessage) => void): Promise<void> {
-  const chatTemplate = 'dir' in plan.base ? defaultPromptFormat((await loadCheckpoint(plan.base.dir)).tokenizer).type === 'chat' : false;
+  const chatTemplate = 'dir' in plan.base ? await baseHasChatTemplate(plan.base.dir) : false;
   const training = await rowsOf(plan.trainFile, chatTemplate);
   const validation = plan.validationFile ? await rowsOf(plan.validationFile, chatTemplate) : { examples: [] };
   const options: TrainOptions = {
@@ -88,7 +88,7 @@ if (isWorkerProcess) {
   const finish = (message: WorkerMessage) => process.send?.(message, undefined, {}, () => process.exit(0));
   process.once('message', (plan: TrainingPlan) => {
     runPlan(plan, (message) => (message.type === 'done' ? finish(message) : send(message))).catch((error: unknown) => {
-      const code = error instanceof InputError ? 'invalid_training_file' : 'training_failed';
+      const code = error instanceof FineTuneFileError ? 'invalid_training_file' : error instanceof InputError ? 'invalid_job' : 'training_failed';
       finish({ type: 'error', message: error instanceof Error ? error.message : String(error), code });
     });
   });
