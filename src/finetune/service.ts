@@ -250,7 +250,9 @@ export class FineTuningService {
     const baseDir = this.bases[job.model];
     let plan: TrainingPlan;
     try {
-      const chatTemplate = baseDir === undefined ? false : await this.hasChatTemplate(baseDir);
+      const chatTemplate = baseDir === undefined ? false : await this.hasChatTemplate(baseDir).catch((error: unknown) => {
+        throw new FineTuningRequestError(400, `the base ${job.model} cannot be read: ${error instanceof Error ? error.message : String(error)}`, 'model', 'invalid_base');
+      });
       const count = (fileId: string, param: string): number => {
         this.checkFile(fileId, param);
         try {

@@ -2,6 +2,8 @@
  * The local fine-tuning API driven by the unmodified `openai` SDK on loopback: upload, create, poll to
  * succeeded, chat with the ft: model, events and checkpoints, cancel, and OpenAI-shaped refusals.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatTrainingJsonl, COLOURS, pollUntilDone, startFineTuningServer, tempDir, type FineTuningTestServer } from './support.js';
@@ -12,7 +14,10 @@ let client: OpenAI;
 
 beforeAll(async () => {
   dir = await tempDir();
-  running = await startFineTuningServer(dir.path);
+  // A base whose folder is not a readable checkpoint: its jobs fail while validating.
+  await mkdir(join(dir.path, 'broken-base'));
+  await writeFile(join(dir.path, 'broken-base', 'config.json'), '{ not json');
+  running = await startFineTuningServer(join(dir.path, 'store'), { bases: { broken: join(dir.path, 'broken-base') } });
   client = new OpenAI({ baseURL: running.baseURL, apiKey: 'unused', maxRetries: 0 });
 });
 afterAll(async () => {
@@ -110,6 +115,15 @@ describe('the fine-tuning API with the openai SDK', () => {
       client.fineTuning.jobs.create({ model: 'tiny', training_file: file.id, method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 0 } } } }),
     ).rejects.toMatchObject({ status: 400, param: 'method.supervised.hyperparameters.n_epochs' });
     await expect(client.fineTuning.jobs.retrieve('ftjob-nope')).rejects.toMatchObject({ status: 404 });
+    await expect(client.fineTuning.jobs.create({ model: 'tiny', training_file: file.id, hyperparameters: { lora_rank: 8 } as never })).rejects.toMatchObject({
+      status: 400, param: 'hyperparameters.lora_rank', code: 'unsupported_parameter',
+    });
+
+    const failing = await client.fineTuning.jobs.create({ model: 'broken', training_file: file.id });
+    const failed = await pollUntilDone(() => client.fineTuning.jobs.retrieve(failing.id));
+    expect(failed).toMatchObject({ status: 'failed', fine_tuned_model: null, error: { code: 'invalid_base', param: 'model' } });
+    expect(failed.error!.message).toMatch(/^the base broken cannot be read: .*config\.json: invalid JSON/);
+    expect(failed.finished_at).toBeGreaterThan(0);
     await expect(client.files.delete(file.id)).resolves.toMatchObject({ id: file.id, deleted: true });
     await expect(client.files.retrieve(file.id)).rejects.toMatchObject({ status: 404 });
   });

@@ -31,9 +31,9 @@ export interface FineTuningTestServer {
   close(): Promise<void>;
 }
 
-export async function startFineTuningServer(dir: string, options: { serverKey?: string } = {}): Promise<FineTuningTestServer> {
+export async function startFineTuningServer(dir: string, options: { serverKey?: string; bases?: Record<string, string> } = {}): Promise<FineTuningTestServer> {
   const hub = new ModelHub({ cachePath: ':memory:' });
-  const service = new FineTuningService({ dir });
+  const service = new FineTuningService({ dir, bases: options.bases });
   service.start();
   const server = await startApiServer({
     serverKey: options.serverKey,
