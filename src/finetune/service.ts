@@ -63,6 +63,7 @@ export class FineTuningService {
   private readonly chatTemplateOf = new Map<string, Promise<boolean>>();
   private active?: { jobId: string; worker: WorkerHandle; cancelled: boolean };
   private loop?: Promise<void>;
+  private readonly validations = new Set<Promise<void>>();
   private closing = false;
 
   constructor(options: FineTuningServiceOptions) {
@@ -77,7 +78,7 @@ export class FineTuningService {
 
   /** Validates what was waiting and starts (or resumes) the next job. Call once after opening. */
   start(): void {
-    for (const job of this.store.jobsWithStatus(['validating_files'])) void this.validate(job.id);
+    for (const job of this.store.jobsWithStatus(['validating_files'])) this.startValidation(job.id);
     this.kick();
   }
 
@@ -85,7 +86,7 @@ export class FineTuningService {
   async close(): Promise<void> {
     this.closing = true;
     this.active?.worker.kill();
-    await this.loop;
+    await Promise.all([this.loop, ...this.validations]);
     this.store.close();
   }
 
@@ -178,7 +179,7 @@ export class FineTuningService {
     };
     this.store.addJob(job);
     this.event(id, 'info', `Validating training file: ${job.training_file}${job.validation_file ? ` and validation file: ${job.validation_file}` : ''}`);
-    void this.validate(id);
+    this.startValidation(id);
     return job;
   }
 
@@ -242,6 +243,11 @@ export class FineTuningService {
       this.chatTemplateOf.set(dir, known);
     }
     return known;
+  }
+
+  private startValidation(id: string): void {
+    const validation = this.validate(id).finally(() => this.validations.delete(validation));
+    this.validations.add(validation);
   }
 
   /** validating_files -> queued with its training plan, or failed naming the file, line and field. */

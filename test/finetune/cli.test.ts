@@ -24,9 +24,14 @@ describe('apprentice finetune', () => {
       expect(serving.output).toMatch(/^serving the fine-tuning API \(bases: tiny, small, base\)/);
       const args = ['finetune', '--on', 'local', '--url', serving.baseURL, '--data', join(dir.path, 'train.jsonl'), '--model', 'tiny',
         '--suffix', 'cli', '--epochs', '2', '--poll-interval', '0.2', '--state', join(dir.path, 'state.json'), '--json'];
-      const first = await runCli(args);
+      // Evaluated when done, through the model layer, into a run folder under the working directory's runs/.
+      await writeFile(join(dir.path, 'eval.jsonl'), '{"question": "What colour is thing 1?", "answer": "blue"}\n{"question": "What colour is thing 2?", "answer": "green"}\n');
+      const first = await runCli([...args, '--eval-dataset', `jsonl:${join(dir.path, 'eval.jsonl')}`], { cwd: dir.path });
       expect(first.code, first.stderr).toBe(0);
-      const result = lastJson<{ jobId: string; fineTunedModel: string; modelSpec: string; trainedTokens: number }>(first);
+      const result = lastJson<{ jobId: string; fineTunedModel: string; modelSpec: string; trainedTokens: number; evaluation: { scored: number; runDir: string } }>(first);
+      expect(result.evaluation.scored).toBe(2);
+      expect(result.evaluation.runDir.startsWith(join(dir.path, 'runs'))).toBe(true);
+      expect((await readFile(join(result.evaluation.runDir, 'records.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(2);
       expect(result.fineTunedModel).toBe(`ft:tiny:cli:${result.jobId.slice('ftjob-'.length)}`);
       expect(result.modelSpec).toBe(`openai:${result.fineTunedModel}@${serving.baseURL}`);
       expect(result.trainedTokens).toBeGreaterThan(0);
