@@ -16,10 +16,19 @@ import { chatTrainingJsonl, tempDir } from './support.js';
 
 const noSleep = async () => {};
 
-const CASES: Array<{ engine: Exclude<EngineName, 'local'>; model: string; running: string[]; done: string; failed: string; output: string }> = [
-  { engine: 'openai', model: 'gpt-4o-mini-2024-07-18', running: ['validating_files', 'queued', 'running'], done: 'succeeded', failed: 'failed', output: 'ft:gpt-4o-mini-2024-07-18:org::abc' },
-  { engine: 'together', model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference', running: ['pending', 'queued', 'running'], done: 'completed', failed: 'error', output: 'me/Meta-Llama-3.1-8B-Instruct-Reference-x' },
-  { engine: 'fireworks', model: 'accounts/fireworks/models/llama-v3p1-8b-instruct', running: ['JOB_STATE_CREATING', 'JOB_STATE_PENDING', 'JOB_STATE_RUNNING'], done: 'JOB_STATE_COMPLETED', failed: 'JOB_STATE_FAILED', output: 'accounts/acct/models/student' },
+const CASES: Array<{ engine: Exclude<EngineName, 'local'>; model: string; running: string[]; done: string; failed: string; output: string; submitted: Record<string, unknown> }> = [
+  {
+    engine: 'openai', model: 'gpt-4o-mini-2024-07-18', running: ['validating_files', 'queued', 'running'], done: 'succeeded', failed: 'failed', output: 'ft:gpt-4o-mini-2024-07-18:org::abc',
+    submitted: { training_file: 'file-1', validation_file: 'file-2', suffix: 'student', method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2 } } } },
+  },
+  {
+    engine: 'together', model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference', running: ['pending', 'queued', 'running'], done: 'completed', failed: 'error', output: 'me/Meta-Llama-3.1-8B-Instruct-Reference-x',
+    submitted: { training_file: 'file-1', validation_file: 'file-2', n_evals: 2, n_epochs: 2, lora: true, suffix: expect.stringMatching(/^student-apprentice-/) },
+  },
+  {
+    engine: 'fireworks', model: 'accounts/fireworks/models/llama-v3p1-8b-instruct', running: ['JOB_STATE_CREATING', 'JOB_STATE_PENDING', 'JOB_STATE_RUNNING'], done: 'JOB_STATE_COMPLETED', failed: 'JOB_STATE_FAILED', output: 'accounts/acct/models/student',
+    submitted: { dataset: expect.stringMatching(/^accounts\/acct\/datasets\/apprentice-train-/), evaluationDataset: expect.stringMatching(/^accounts\/acct\/datasets\/apprentice-valid-/), epochs: 2 },
+  },
 ];
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -46,14 +55,16 @@ function engineFor(name: EngineName, url: string) {
   });
 }
 
-describe.each(CASES)('$engine', ({ engine, model, running, done, failed, output }) => {
+describe.each(CASES)('$engine', ({ engine, model, running, done, failed, output, submitted }) => {
   it('uploads, submits once, polls through a rate limit to success, and resumes after a restart mid-poll', async () => {
+    const validation = join(dir.path, 'valid.jsonl');
+    await writeFile(validation, chatTrainingJsonl(3));
     fake = await startFakeEngine(engine, { statuses: [...running, done], outputModel: output });
     const { engine: hosted, baseUrl } = engineFor(engine, fake.url);
     const stateFile = join(dir.path, 'state.json');
     let polls = 0;
     const interrupted = runHostedJob({
-      engine: hosted, baseUrl, data, model, suffix: 'student', nEpochs: 2, stateFile,
+      engine: hosted, baseUrl, data, validation, model, suffix: 'student', nEpochs: 2, stateFile,
       // The command is interrupted (Ctrl-C, a crash) during its second wait between polls.
       sleep: async () => {
         polls += 1;
@@ -62,14 +73,15 @@ describe.each(CASES)('$engine', ({ engine, model, running, done, failed, output 
     });
     await expect(interrupted).rejects.toThrow('interrupted');
     expect(readState(stateFile)).toMatchObject({ engine, model, jobId: expect.any(String), status: { state: 'pending' } });
-    expect(fake.counts).toMatchObject({ uploads: 1, creates: 1 });
+    expect(fake.counts).toMatchObject({ uploads: 2, creates: 1 });
+    expect(fake.created[0]).toMatchObject({ ...submitted, ...(engine === 'fireworks' ? { baseModel: model } : { model }) });
 
     fake.rateLimitNext(1);
     const messages: string[] = [];
-    const result = await runHostedJob({ engine: hosted, baseUrl, data, model, suffix: 'student', nEpochs: 2, stateFile, sleep: noSleep, onProgress: (m) => messages.push(m) });
+    const result = await runHostedJob({ engine: hosted, baseUrl, data, validation, model, suffix: 'student', nEpochs: 2, stateFile, sleep: noSleep, onProgress: (m) => messages.push(m) });
     expect(result.resumed).toBe(true);
     expect(result.status).toMatchObject({ state: 'succeeded', providerStatus: done, model: output, error: null });
-    expect(fake.counts).toMatchObject({ uploads: 1, creates: 1, rateLimited: 1 });
+    expect(fake.counts).toMatchObject({ uploads: 2, creates: 1, rateLimited: 1 });
     expect(messages[0]).toMatch(/^resuming: polling job /);
     expect(hosted.modelSpec(output)).toMatch(/^openai:/);
   });

@@ -19,6 +19,8 @@ export interface HostedJobStatus {
 
 export interface SubmitOptions {
   fileRef: string;
+  /** The uploaded validation file, when there is one. */
+  validationRef?: string;
   model: string;
   suffix?: string;
   nEpochs?: number;

@@ -63,10 +63,11 @@ export function fireworksEngine(
       }
       return `accounts/${options.account}/datasets/${datasetId}`;
     },
-    async create({ fileRef, model, suffix, nEpochs, submission }) {
+    async create({ fileRef, validationRef, model, suffix, nEpochs, submission }) {
       const id = fireworksId(submission);
       const job = await http.request<FireworksJob>('POST', `${account}/supervisedFineTuningJobs?supervisedFineTuningJobId=${id}`, {
         dataset: fileRef,
+        ...(validationRef ? { evaluationDataset: validationRef } : {}),
         baseModel: model,
         displayName: suffix ?? id,
         ...(suffix ? { outputModel: `accounts/${options.account}/models/${fireworksId(`${suffix}-${id}`)}` } : {}),

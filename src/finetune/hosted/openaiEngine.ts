@@ -35,10 +35,11 @@ export function openaiEngine(http: HttpClient, options: { name: 'openai' | 'loca
       form.append('file', new Blob([new Uint8Array(content)], { type: 'application/jsonl' }), filename);
       return (await http.request<{ id: string }>('POST', '/files', form)).id;
     },
-    async create({ fileRef, model, suffix, nEpochs, submission }) {
+    async create({ fileRef, validationRef, model, suffix, nEpochs, submission }) {
       const job = await http.request<OpenAIJob>('POST', '/fine_tuning/jobs', {
         model,
         training_file: fileRef,
+        ...(validationRef ? { validation_file: validationRef } : {}),
         ...(suffix ? { suffix } : {}),
         metadata: { [SUBMISSION_METADATA_KEY]: submission },
         method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: nEpochs ?? 'auto' } } },

@@ -17,6 +17,8 @@ export interface HostedRunOptions {
   /** Identifies the engine's endpoint in the state file. */
   baseUrl: string;
   data: string;
+  /** Validation data in the same format, uploaded beside the training data. */
+  validation?: string;
   model: string;
   suffix?: string;
   nEpochs?: number;
@@ -40,17 +42,25 @@ export interface HostedRunResult {
 /** Epochs assumed for the cost estimate when the engine picks them ("auto"): OpenAI's default. */
 const ESTIMATE_EPOCHS = 3;
 
-export async function runHostedJob(options: HostedRunOptions): Promise<HostedRunResult> {
-  const progress = options.onProgress ?? (() => {});
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const content = await readFile(options.data);
+/** A fine-tuning file's bytes, validated as an upload is; errors name the file. */
+async function readValidated(file: string): Promise<Buffer> {
+  const content = await readFile(file);
   try {
     parseFineTuneFile(content.toString('utf8'));
   } catch (error) {
-    if (error instanceof InputError) throw new InputError(error.message, { file: options.data });
+    if (error instanceof InputError) throw new InputError(error.message, { file });
     throw error;
   }
-  const identity = { engine: options.engine.name, baseUrl: options.baseUrl, model: options.model, dataDigest: contentDigest(content) };
+  return content;
+}
+
+export async function runHostedJob(options: HostedRunOptions): Promise<HostedRunResult> {
+  const progress = options.onProgress ?? (() => {});
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const content = await readValidated(options.data);
+  const validation = options.validation ? await readValidated(options.validation) : undefined;
+  const dataDigest = validation ? contentDigest(`${contentDigest(content)} ${contentDigest(validation)}`) : contentDigest(content);
+  const identity = { engine: options.engine.name, baseUrl: options.baseUrl, model: options.model, dataDigest };
   const previous = readState(options.stateFile);
   if (previous) checkSameSubmission(options.stateFile, previous, identity);
   const state: HostedRunState = previous ?? { ...identity };
@@ -75,6 +85,11 @@ export async function runHostedJob(options: HostedRunOptions): Promise<HostedRun
     state.fileRef = await options.engine.upload(content, basename(options.data));
     writeState(options.stateFile, state);
   }
+  if (validation && !state.validationRef) {
+    progress(`uploading ${options.validation} to ${options.engine.name}`);
+    state.validationRef = await options.engine.upload(validation, basename(options.validation!));
+    writeState(options.stateFile, state);
+  }
   if (!state.jobId && state.submission) {
     // Interrupted after asking for the job and before recording it: look for it before submitting.
     state.jobId = await options.engine.find(state.submission);
@@ -86,6 +101,7 @@ export async function runHostedJob(options: HostedRunOptions): Promise<HostedRun
     progress(`submitting a fine-tuning job of ${options.model} on ${options.engine.name}`);
     state.jobId = await options.engine.create({
       fileRef: state.fileRef,
+      ...(state.validationRef ? { validationRef: state.validationRef } : {}),
       model: options.model,
       suffix: options.suffix,
       nEpochs: options.nEpochs,

@@ -16,6 +16,7 @@ export interface HostedRunState {
   /** sha256 of the training file. */
   dataDigest: string;
   fileRef?: string;
+  validationRef?: string;
   /** Written before the job is created (see SubmitOptions.submission). */
   submission?: string;
   jobId?: string;

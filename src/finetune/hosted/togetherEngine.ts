@@ -47,9 +47,11 @@ export function togetherEngine(http: HttpClient, options: { lora: boolean; infer
       form.append('file', new Blob([new Uint8Array(content)], { type: 'application/jsonl' }), filename);
       return (await http.request<{ id: string }>('POST', '/files/upload', form)).id;
     },
-    async create({ fileRef, model, suffix, nEpochs, submission }) {
+    async create({ fileRef, validationRef, model, suffix, nEpochs, submission }) {
       const job = await http.request<TogetherJob>('POST', '/fine-tunes', {
         training_file: fileRef,
+        // Together evaluates on the validation file n_evals times during training (default 0: never).
+        ...(validationRef ? { validation_file: validationRef, n_evals: nEpochs ?? 1 } : {}),
         model,
         suffix: suffixWith(suffix, submission),
         ...(nEpochs !== undefined ? { n_epochs: nEpochs } : {}),
