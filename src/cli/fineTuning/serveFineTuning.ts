@@ -44,11 +44,39 @@ export async function startFineTuning(options: { fineTuningDir: string; base?: s
   ]);
   const service = new FineTuningService({ dir: resolve(options.fineTuningDir), bases: parseBases(options.base) });
   service.start();
+  const releaseSignals = holdSignals();
   return {
     serverOptions: {
       catalog: fineTunedModelCatalog(service, (spec) => hub.model(spec)),
       extend: (app) => registerFineTuningRoutes(app, service),
     },
-    close: () => service.close(),
+    close: async () => {
+      try {
+        await service.close();
+      } finally {
+        releaseSignals();
+      }
+    },
+  };
+}
+
+/**
+ * Fine-tuned models are loaded (node-llama-cpp) while the server already waits for Ctrl-C. Observed: once the
+ * native library was loaded after the wait's signal listener, the process dies of the signal (exit 130,
+ * shutdown cut short) as soon as untilInterrupted removes its listener. So a listener stays until the
+ * fine-tuning service is closed: it leaves the first signal to untilInterrupted and ends the process on a
+ * second, as the default would.
+ */
+function holdSignals(): () => void {
+  let received = 0;
+  const onSignal = () => {
+    received += 1;
+    if (received > 1) process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   };
 }
