@@ -129,7 +129,7 @@ function servedTarget(
     for (const field of ['student', 'teacher'] as const) {
       if (options[field]) throw new InputError(`--${field} is only for --cascade`, { field });
     }
-    if (!target) throw new InputError('give the model to serve (or --cascade with --student and --teacher)', { field: 'model' });
+    if (!target) throw new InputError('give the model to serve (or --cascade with --student and --teacher, or --fine-tuning)', { field: 'model' });
     return resolveServeTarget(target, { weak: options.weak });
   }
   if (target) throw new InputError('with --cascade, give the models as --student and --teacher, not as an argument', { field: 'model' });
