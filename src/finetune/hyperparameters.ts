@@ -6,7 +6,8 @@
  *   stays under 25,000 (at least 1 epoch).
  * - batch_size auto: about 0.2% of the examples, between 1 and 256.
  * - learning_rate_multiplier auto: 1. The engine's base learning rate is 1e-3 for a student trained from
- *   scratch (a built-in size) and 1e-4 for a pretrained base; the multiplier scales it.
+ *   scratch (a built-in size), 1e-4 for a pretrained base trained whole and 2e-4 for LoRA adapters on one;
+ *   the multiplier scales it.
  * - steps = ceil(examples x epochs / batch size); the engine samples each step's batch with the job's seed.
  */
 import type { Hyperparameters } from './types.js';
@@ -16,7 +17,7 @@ const MAX_TARGET_EXAMPLES = 25_000;
 const DEFAULT_EPOCHS = 3;
 const MAX_AUTO_EPOCHS = 25;
 
-export const BASE_LEARNING_RATE = { scratch: 1e-3, pretrained: 1e-4 } as const;
+export const BASE_LEARNING_RATE = { scratch: 1e-3, pretrained: 1e-4, lora: 2e-4 } as const;
 
 export interface ResolvedHyperparameters {
   nEpochs: number;

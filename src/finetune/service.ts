@@ -38,11 +38,6 @@ export interface FineTuningServiceOptions {
   dir: string;
   /** Pretrained bases by name: a student checkpoint or Hugging Face folder. */
   bases?: Record<string, string>;
-  /**
-   * LoRA hyperparameters are refused (naming the field) unless the engine can train adapters; the job API
-   * accepts them as an extension so clients need no change when it can.
-   */
-  loraSupported?: boolean;
 }
 
 const BUILT_IN_BASES: readonly ModelSize[] = ['tiny', 'small', 'base'];
@@ -59,7 +54,6 @@ function newId(prefix: string): string {
 export class FineTuningService {
   readonly store: FineTuningStore;
   private readonly bases: Record<string, string>;
-  private readonly loraSupported: boolean;
   private readonly chatTemplateOf = new Map<string, Promise<boolean>>();
   private active?: { jobId: string; worker: WorkerHandle; cancelled: boolean };
   private loop?: Promise<void>;
@@ -69,7 +63,6 @@ export class FineTuningService {
   constructor(options: FineTuningServiceOptions) {
     this.store = new FineTuningStore(options.dir);
     this.bases = { ...options.bases };
-    this.loraSupported = options.loraSupported ?? false;
     for (const [name, path] of Object.entries(this.bases)) {
       if (isModelSize(name)) throw new InputError(`the base name "${name}" is a built-in size; name it otherwise`, { field: 'base' });
       if (!existsSync(path)) throw new InputError(`the base "${name}" does not exist`, { file: path, field: 'base' });
@@ -150,9 +143,17 @@ export class FineTuningService {
     this.file(request.training_file);
     if (request.validation_file) this.checkFile(request.validation_file, 'validation_file');
     const hyperparameters = requestedHyperparameters(request);
-    if ((hyperparameters.lora_rank !== undefined || hyperparameters.lora_alpha !== undefined) && !this.loraSupported) {
-      const field = hyperparameters.lora_rank !== undefined ? 'lora_rank' : 'lora_alpha';
-      throw new FineTuningRequestError(400, `${field}: this server's engine does not train LoRA adapters yet`, `${hyperparametersPath(request)}.${field}`, 'unsupported_parameter');
+    // LoRA (the extension): adapters on a pretrained base; a built-in size is a new student, trained whole.
+    if (hyperparameters.lora_alpha !== undefined && hyperparameters.lora_rank === undefined) {
+      throw new FineTuningRequestError(400, 'lora_alpha needs lora_rank', `${hyperparametersPath(request)}.lora_alpha`, 'invalid_value');
+    }
+    if (hyperparameters.lora_rank !== undefined && isModelSize(request.model)) {
+      throw new FineTuningRequestError(
+        400,
+        `lora_rank: LoRA fine-tunes a pretrained base (${Object.keys(this.bases).join(', ') || 'none given: serve --base <name>=<folder>'}); the built-in size ${request.model} trains all its weights`,
+        `${hyperparametersPath(request)}.lora_rank`,
+        'unsupported_parameter',
+      );
     }
     const id = newId('ftjob');
     const job: FineTuningJob = {
@@ -278,7 +279,12 @@ export class FineTuningService {
         validationFile: job.validation_file ? this.store.filePath(job.validation_file) : null,
         steps: resolved.steps,
         batchSize: resolved.batchSize,
-        learningRate: (baseDir === undefined ? BASE_LEARNING_RATE.scratch : BASE_LEARNING_RATE.pretrained) * resolved.learningRateMultiplier,
+        learningRate:
+          (baseDir === undefined ? BASE_LEARNING_RATE.scratch : job.hyperparameters.lora_rank !== undefined ? BASE_LEARNING_RATE.lora : BASE_LEARNING_RATE.pretrained) *
+          resolved.learningRateMultiplier,
+        ...(job.hyperparameters.lora_rank !== undefined
+          ? { lora: { rank: job.hyperparameters.lora_rank, ...(job.hyperparameters.lora_alpha !== undefined ? { alpha: job.hyperparameters.lora_alpha } : {}) } }
+          : {}),
         evalEvery: Math.max(1, Math.round(resolved.steps / 10)),
         seed: job.seed,
         nEpochs: resolved.nEpochs,

@@ -20,7 +20,7 @@ export interface Hyperparameters {
   n_epochs: number | 'auto';
   batch_size: number | 'auto';
   learning_rate_multiplier: number | 'auto';
-  /** LoRA extension (Apprentice): rank of the adapters; only when the engine trains LoRA. */
+  /** LoRA extension (Apprentice): rank (and alpha) of adapters on a pretrained base, whose weights stay frozen. */
   lora_rank?: number;
   lora_alpha?: number;
 }

@@ -62,6 +62,7 @@ async function trainPlan(plan: TrainingPlan, send: (message: WorkerMessage) => v
     steps: plan.steps,
     batchSize: plan.batchSize,
     learningRate: plan.learningRate,
+    ...(plan.lora ? { lora: plan.lora } : {}),
     evalEvery: plan.evalEvery,
     seed: plan.seed,
     info: { fineTuningJob: plan },

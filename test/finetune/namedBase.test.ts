@@ -1,6 +1,6 @@
 /**
  * A pretrained base named at start (`serve --fine-tuning --base <name>=<folder>`): listed as a base, fine-tuned
- * in all its weights by a job (the pretrained learning rate), its ft: model served.
+ * in all its weights by a job (the pretrained learning rate) or with LoRA adapters, its ft: models served.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -53,6 +53,24 @@ describe('a named pretrained base', () => {
     const trained = await loadCheckpoint(join(dir.path, 'store', 'jobs', job.id, 'model'));
     expect(trained.config.architecture).toBe('qwen3');
     expect(trained.info).toMatchObject({ base, learningRate: 1e-4 });
+    const chat = await client.chat.completions.create({ model: job.fine_tuned_model!, messages: [{ role: 'user', content: 'What colour is thing 1?' }], max_tokens: 2, temperature: 0 });
+    expect(chat.choices[0]!.message.role).toBe('assistant');
+  }, 60_000);
+
+  it('trains LoRA adapters on it with lora_rank (the extension), served merged', async () => {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const file = await client.files.create({ file: await toFile(Buffer.from(chatTrainingJsonl()), 'train.jsonl'), purpose: 'fine-tune' });
+    const created = await client.fineTuning.jobs.create({
+      model: 'qwen', training_file: file.id, seed: 1, suffix: 'lora',
+      method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2, batch_size: 4, lora_rank: 4, lora_alpha: 8 } as never } },
+    });
+    const job = await pollUntilDone(() => client.fineTuning.jobs.retrieve(created.id));
+    expect(job.error).toBeNull();
+    expect(job.status).toBe('succeeded');
+    expect(job.hyperparameters).toMatchObject({ lora_rank: 4, lora_alpha: 8 });
+    const trained = await loadCheckpoint(join(dir.path, 'store', 'jobs', job.id, 'model'));
+    expect(trained.lora?.config).toMatchObject({ rank: 4, alpha: 8 });
+    expect(trained.info).toMatchObject({ learningRate: 2e-4 });
     const chat = await client.chat.completions.create({ model: job.fine_tuned_model!, messages: [{ role: 'user', content: 'What colour is thing 1?' }], max_tokens: 2, temperature: 0 });
     expect(chat.choices[0]!.message.role).toBe('assistant');
   }, 60_000);
