@@ -21,7 +21,7 @@ export { text };
 
 /** Folders never searched for runs. */
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
-const MAX_DEPTH = 8;
+export const MAX_DEPTH = 8;
 
 export interface LoadedRun {
   dir: string;
@@ -123,8 +123,11 @@ export class RunStore {
     return findRunFiles(this.root);
   }
 
-  /** Every run under the root, most recently changed first; unreadable folders are skipped. */
-  list(dirs: readonly string[] = this.find().runs): RunListing[] {
+  /**
+   * Every run under the root, most recently changed first; unreadable folders are skipped. Between runs the
+   * event loop gets a turn, so that listing many large runs does not hold up other requests.
+   */
+  async list(dirs: readonly string[] = this.find().runs): Promise<RunListing[]> {
     const listings: RunListing[] = [];
     for (const dir of dirs) {
       try {
@@ -132,6 +135,7 @@ export class RunStore {
       } catch {
         // A folder being written or not a run after all: it is simply not listed.
       }
+      await new Promise((resolveTurn) => setImmediate(resolveTurn));
     }
     return listings.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt) || a.id.localeCompare(b.id));
   }
