@@ -10,6 +10,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
+import { refuseOversizedInputs } from '../eval/inputSize.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import type { Dataset, Example } from '../data/types.js';
 import { createEmbedder, ensureFitted } from '../embed/index.js';
@@ -77,6 +78,8 @@ export async function buildGrimoires(config: BuildConfig, hub: ModelHub, options
   }
   const train = dataset.splits.train ?? [];
   if (!train.length) throw new InputError('the dataset has no train examples to sample from', { field: 'dataset' });
+  // Train examples go to the strong model as samples, and to the weak one when it judges which are hard.
+  for (const model of [config.strong, ...(config.weak ? [config.weak] : [])]) refuseOversizedInputs(train, config.dataset, model);
   const pool: LabelledPool = { examples: train, labels: task.answer.labels };
   const notes: string[] = [];
 
