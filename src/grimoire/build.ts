@@ -17,6 +17,7 @@ import { createEmbedder, ensureFitted } from '../embed/index.js';
 import type { ModelHub } from '../models/hub.js';
 import { ModelError } from '../models/errors.js';
 import { InputError } from '../util/errors.js';
+import { redactSecrets } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { answerWithContext, DEFAULT_ANSWER_SETTINGS, type AnswerSettings } from './answer.js';
 import { writeGrimoire, writeManifest } from './artifact.js';
@@ -227,15 +228,17 @@ async function zeroShotCorrectness(
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'zero-shot-correctness.json'),
-    JSON.stringify(
-      {
-        weakModel: config.weak,
-        easy: [...correct].filter(([, ok]) => ok).map(([id]) => id),
-        hard: [...correct].filter(([, ok]) => !ok).map(([id]) => id),
-        failed: records.filter((r) => r.error).map((r) => ({ id: r.id, error: r.error })),
-      },
-      null,
-      2,
+    redactSecrets(
+      JSON.stringify(
+        {
+          weakModel: config.weak,
+          easy: [...correct].filter(([, ok]) => ok).map(([id]) => id),
+          hard: [...correct].filter(([, ok]) => !ok).map(([id]) => id),
+          failed: records.filter((r) => r.error).map((r) => ({ id: r.id, error: r.error })),
+        },
+        null,
+        2,
+      ),
     ) + '\n',
   );
   return { correct, summary: { weakModel: config.weak!, judged: correct.size, hard, errors, costUsd } };
