@@ -32,6 +32,18 @@ async function upstream(answer: FakeOpenAIServerOptions['answer']): Promise<Fake
 const keyOf = (body: { model?: string; messages?: unknown }) => JSON.stringify([body.model, body.messages]);
 
 /**
+ * The distinct calls an uninterrupted run makes: `makeArgs(dir, url)` run once in a fresh folder against a fresh
+ * upstream answering the same way.
+ */
+async function referenceCalls(answer: FakeOpenAIServerOptions['answer'], makeArgs: (dir: string, url: string) => string[]): Promise<number> {
+  const server = await upstream(answer);
+  const dir = newDir();
+  const result = await runCli(makeArgs(dir, server.url), { env: { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(dir, 'cache.sqlite') } });
+  expect(result.code, result.stderr).toBe(0);
+  return new Set(server.requests.map((request) => keyOf(request.body))).size;
+}
+
+/**
  * Runs `args` KILLS times, each killed once the upstream has received a seeded number of further calls, then
  * once to the end; returns the last run's output and the call counts.
  */
@@ -96,15 +108,17 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
 
   it('grimoire build', async () => {
     const strong = (prompt: string) => (prompt.includes('Restate this skill book') ? '1. Praise means good.' : 'Rule 1: look for praise.');
-    const server = await upstream((prompt) => (prompt.startsWith('You are an expert in') ? weakModel(prompt) : strong(prompt)));
+    const answer = (prompt: string) => (prompt.startsWith('You are an expert in') ? weakModel(prompt) : strong(prompt));
     const toy = writeToyTask({ train: 60, test: 4 });
-    const args = [
-      'grimoire', 'build', '--dataset', toy.dataset, '--strong', `openai:strong@${server.url}`, '--weak', `openai:weak@${server.url}`,
+    const makeArgs = (dir: string, url: string) => [
+      'grimoire', 'build', '--dataset', toy.dataset, '--strong', `openai:strong@${url}`, '--weak', `openai:weak@${url}`,
       '--samplers', 'random,zero,hard', '--k', '2', '--hard-ratios', '1', '--hard-pool', '30', '--validation-size', '6', '--embedder', 'builtin',
-      '--concurrency', String(CONCURRENCY), '--out', join(toy.root, 'set'), '--json',
+      '--concurrency', String(CONCURRENCY), '--out', join(dir, 'set'), '--json',
     ];
-    const outcome = await killedAndResumed(server, args, { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(toy.root, 'cache.sqlite') }, 3, 36);
-    expectBounded(outcome, 36); // 30 weak judgements, then 3 pairs of grimoires
+    const distinct = await referenceCalls(answer, makeArgs);
+    const server = await upstream(answer);
+    const outcome = await killedAndResumed(server, makeArgs(toy.root, server.url), { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(toy.root, 'cache.sqlite') }, 3, distinct);
+    expectBounded(outcome, distinct);
     expect(lastJson<{ grimoires: unknown[] }>(outcome.last).grimoires).toHaveLength(6);
   }, 300_000);
 
@@ -121,20 +135,22 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
   }, 300_000);
 
   it('scale run', async () => {
-    const server = await upstream(() => 'The answer is 3.');
+    const answer = () => 'The answer is 3.';
     const dir = newDir();
     mkdirSync(join(dir, 'add'));
     for (const split of ['train', 'test']) {
       const rows = Array.from({ length: 15 }, (_, i) => ({ question: `Ann has ${i} pens and buys ${i + 1} more (${split}). How many?`, answer: String(2 * i + 1) }));
       writeFileSync(join(dir, 'add', `${split}.jsonl`), jsonLines(rows));
     }
-    const args = [
-      'scale', 'run', '--models', `openai:small@${server.url}=1e8,openai:large@${server.url}=1e9`, '--dataset', `jsonl:${join(dir, 'add')}`,
+    const makeArgs = (folder: string, url: string) => [
+      'scale', 'run', '--models', `openai:small@${url}=1e8,openai:large@${url}=1e9`, '--dataset', `jsonl:${join(dir, 'add')}`,
       '--input-field', 'question', '--label-field', 'answer', '--answer-type', 'number', '--prompting', 'direct',
-      '--concurrency', String(CONCURRENCY), '--out', join(dir, 'out'), '--json',
+      '--concurrency', String(CONCURRENCY), '--out', join(folder, 'out'), '--json',
     ];
-    const outcome = await killedAndResumed(server, args, { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(dir, 'cache.sqlite') }, 5, 30);
-    expectBounded(outcome, 30);
+    const distinct = await referenceCalls(answer, makeArgs); // 15 examples per model, and each model's capability probe
+    const server = await upstream(answer);
+    const outcome = await killedAndResumed(server, makeArgs(dir, server.url), { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(dir, 'cache.sqlite') }, 5, distinct);
+    expectBounded(outcome, distinct);
     const printed = lastJson<{ evaluations: { n: number; errors: number; missing: number }[] }>(outcome.last);
     expect(printed.evaluations.map((evaluation) => [evaluation.n, evaluation.errors, evaluation.missing])).toEqual([[15, 0, 0], [15, 0, 0]]);
   }, 300_000);
