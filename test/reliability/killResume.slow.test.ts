@@ -5,7 +5,7 @@
  * most --concurrency calls per kill are made again (the calls in flight), counted at the upstream. The users'
  * default, a cache file, is on.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/util/random.js';
@@ -29,7 +29,9 @@ async function upstream(answer: FakeOpenAIServerOptions['answer']): Promise<Fake
   return server;
 }
 
-const keyOf = (body: { model?: string; messages?: unknown }) => JSON.stringify([body.model, body.messages]);
+/** What identifies a call: its path and everything in the request that changes the answer. */
+const keyOf = (request: { path: string; body: { model?: string; messages?: unknown; prompt?: unknown; max_tokens?: unknown; logprobs?: unknown; echo?: unknown } }) =>
+  JSON.stringify([request.path, request.body.model, request.body.messages ?? request.body.prompt, request.body.max_tokens, request.body.logprobs, request.body.echo]);
 
 /**
  * The distinct calls an uninterrupted run makes: `makeArgs(dir, url)` run once in a fresh folder against a fresh
@@ -40,7 +42,7 @@ async function referenceCalls(answer: FakeOpenAIServerOptions['answer'], makeArg
   const dir = newDir();
   const result = await runCli(makeArgs(dir, server.url), { env: { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(dir, 'cache.sqlite') } });
   expect(result.code, result.stderr).toBe(0);
-  return new Set(server.requests.map((request) => keyOf(request.body))).size;
+  return new Set(server.requests.map((request) => keyOf(request))).size;
 }
 
 /**
@@ -68,7 +70,7 @@ async function killedAndResumed(server: FakeOpenAIServer, args: string[], env: N
   }
   const last = await runCli(args, { env });
   expect(last.code, last.stderr).toBe(0);
-  const keys = new Set(server.requests.map((request) => keyOf(request.body)));
+  const keys = new Set(server.requests.map((request) => keyOf(request)));
   return { last, kills, calls: server.requests.length, distinct: keys.size };
 }
 
@@ -154,4 +156,47 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
     const printed = lastJson<{ evaluations: { n: number; errors: number; missing: number }[] }>(outcome.last);
     expect(printed.evaluations.map((evaluation) => [evaluation.n, evaluation.errors, evaluation.missing])).toEqual([[15, 0, 0], [15, 0, 0]]);
   }, 300_000);
+
+  it('train: each rerun continues from the last saved state, and the run ends with every step done', async () => {
+    const dir = newDir();
+    writeFileSync(join(dir, 'train.jsonl'), jsonLines(Array.from({ length: 64 }, (_, i) => ({ prompt: `Q: ${i} plus 1?`, completion: ` ${i + 1}` }))));
+    const out = join(dir, 'model');
+    const args = ['train', '--data', join(dir, 'train.jsonl'), '--size', 'tiny', '--steps', '60', '--eval-every', '5', '--batch-size', '4', '--out', out, '--json'];
+    const stateFile = join(out, 'training', 'state.json');
+    const savedStep = () => {
+      try {
+        return (JSON.parse(readFileSync(stateFile, 'utf8')) as { step: number }).step;
+      } catch {
+        return 0; // not written yet, or being written
+      }
+    };
+    const random = createRng(6);
+    let kills = 0;
+    for (let i = 0; i < KILLS; i++) {
+      const target = savedStep() + 5 * (1 + Math.floor(random.next() * 3));
+      if (target >= 60) break;
+      const killed = await runCli(args, {
+        onSpawn: (child) => {
+          const timer = setInterval(() => {
+            if (savedStep() >= target) {
+              clearInterval(timer);
+              child.kill('SIGKILL');
+            }
+          }, 20);
+          child.on('exit', () => clearInterval(timer));
+        },
+      });
+      if (killed.code !== null) break; // finished before the kill
+      kills += 1;
+      const saved = savedStep();
+      expect(saved).toBeGreaterThanOrEqual(target);
+      if (i === KILLS - 1 || saved + 5 >= 60) {
+        const last = await runCli(args);
+        expect(last.code, last.stderr).toBe(0);
+        expect(lastJson(last)).toMatchObject({ steps: 60, resumedFrom: saved });
+        break;
+      }
+    }
+    expect(kills).toBeGreaterThan(0);
+  }, 600_000);
 });
