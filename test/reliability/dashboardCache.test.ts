@@ -81,6 +81,14 @@ describe('the dashboard answer cache', () => {
     expect(changed.headers.etag).not.toBe(etag);
   });
 
+  it('bounds the work of one comparison', async () => {
+    const root = newDir();
+    const get = dashboard(root);
+    const response = await get(`/api/compare?${Array.from({ length: 21 }, (_, i) => `id=run-${i}`).join('&')}`);
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('compare at most 20 runs');
+  });
+
   it('a run removed after it was shown is a 404, not the kept answer', async () => {
     const root = newDir();
     runFolder(root, 'run-a', [true]);

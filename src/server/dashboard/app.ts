@@ -52,6 +52,9 @@ export interface DashboardOptions {
   cache?: AnswerCacheOptions;
 }
 
+/** Runs one comparison may hold: the work of a request stays bounded. */
+const MAX_COMPARED = 20;
+
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
 export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
@@ -160,6 +163,7 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
   app.get('/api/compare', async (request, reply) => {
     const ids = queryIds(request.query);
     if (ids.length < 2) return badRequest(reply, 'give two runs or more: ?id=<run A>&id=<run B>');
+    if (ids.length > MAX_COMPARED) return badRequest(reply, `compare at most ${MAX_COMPARED} runs at once (${ids.length} given)`);
     return cached(request, reply, `compare?${ids.join('\0')}`, () => filesStamp(ids.map((id) => runDirOf(root, id))), async () => {
       const runs = ids.map((id) => store.load(id));
       const [first, ...others] = runs;
