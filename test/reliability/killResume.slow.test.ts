@@ -5,7 +5,7 @@
  * most --concurrency calls per kill are made again (the calls in flight), counted at the upstream. The users'
  * default, a cache file, is on.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/util/random.js';
@@ -198,5 +198,67 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
       }
     }
     expect(kills).toBeGreaterThan(0);
+  }, 600_000);
+
+  it('distill run: cells finished before a kill are never redone; the rerun finishes the sweep', async () => {
+    const server = await upstream(() => 'We add them. The answer is 12.');
+    const dir = newDir();
+    const dataset = 'synthetic:easy,seed=2,train=8,validation=0,test=2';
+    const annotated = await runCli(
+      ['distill', 'annotate', '--dataset', dataset, '--teacher', `openai:t@${server.url}`, '--out', join(dir, 'ann'), '--splits', 'train,test', '--json', '--no-progress'],
+      { env: { OPENAI_API_KEY: 'x' } },
+    );
+    expect(annotated.code, annotated.stderr).toBe(0);
+    const out = join(dir, 'run');
+    const args = [
+      'distill', 'run', '--dataset', dataset, '--annotations', join(dir, 'ann'), '--methods', 'standard-ft,step-by-step', '--fractions', '0.5,1',
+      '--seeds', '1', '--student', 'tiny', '--steps', '2', '--batch-size', '2', '--context', '192', '--test-limit', '1', '--validation-fraction', '0.25',
+      '--out', out, '--json', '--no-progress',
+    ];
+    const results = () => {
+      const found: Record<string, number> = {};
+      const walk = (folder: string) => {
+        let names: string[] = [];
+        try {
+          names = readdirSync(folder);
+        } catch {
+          return;
+        }
+        for (const name of names) {
+          const path = join(folder, name);
+          if (name === 'result.json') found[path] = statSync(path).mtimeMs;
+          else if (statSync(path).isDirectory()) walk(path);
+        }
+      };
+      walk(join(out, 'cells'));
+      return found;
+    };
+    let kills = 0;
+    for (let i = 0; i < 2; i++) {
+      const before = Object.keys(results()).length;
+      const killed = await runCli(args, {
+        onSpawn: (child) => {
+          const timer = setInterval(() => {
+            if (Object.keys(results()).length > before) {
+              clearInterval(timer);
+              child.kill('SIGKILL');
+            }
+          }, 20);
+          child.on('exit', () => clearInterval(timer));
+        },
+      });
+      if (killed.code !== null) break;
+      kills += 1;
+    }
+    expect(kills).toBeGreaterThan(0);
+    const finished = results();
+    const last = await runCli(args);
+    expect(last.code, last.stderr).toBe(0);
+    const cells = lastJson<{ cells: { skipped?: string | null }[] }>(last).cells;
+    const after = results();
+    // Every cell of the sweep (the methods asked for and the baselines they are compared with) has its result.
+    expect(cells.length).toBeGreaterThanOrEqual(4);
+    expect(Object.keys(after)).toHaveLength(cells.length);
+    for (const [file, mtime] of Object.entries(finished)) expect(after[file], file).toBe(mtime);
   }, 600_000);
 });
