@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import YAML from 'yaml';
+import YAML, { LineCounter } from 'yaml';
 import { InputError } from '../util/errors.js';
 import { declaredSpec } from './options.js';
 
@@ -24,38 +24,61 @@ export function addConfigOption(program: Command): void {
 }
 
 function applyConfigFile(command: Command, path: string): void {
-  const values = readConfig(path);
+  const { values, lineOf } = readConfig(path);
   const known = new Map(command.options.map((option) => [option.attributeName(), option]));
   for (const [rawKey, value] of Object.entries(values)) {
     const key = rawKey.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     const option = known.get(key);
     if (!option) {
-      throw new InputError(`unknown option "${rawKey}" for "${command.name()}"`, { file: path, field: rawKey });
+      throw new InputError(`unknown option "${rawKey}" for "${command.name()}"`, { file: path, line: lineOf(rawKey), field: rawKey });
     }
     const source = command.getOptionValueSource(key);
     if (source === 'cli' || source === 'env') continue;
-    const list = option.variadic || declaredSpec(command, key)?.repeatable;
-    command.setOptionValueWithSource(key, list ? asList(value) : normalise(value), 'config');
+    const spec = declaredSpec(command, key);
+    const list = option.variadic || spec?.repeatable;
+    const given = list ? asList(value) : normalise(value);
+    // Checked here, where the file and line are known (the command checks its options again, naming flags).
+    const checked = spec?.schema.safeParse(given);
+    if (checked && !checked.success) {
+      throw new InputError(checked.error.issues.map((issue) => issue.message).join('; '), { file: path, line: lineOf(rawKey), field: rawKey });
+    }
+    command.setOptionValueWithSource(key, given, 'config');
   }
 }
 
-function readConfig(path: string): Record<string, unknown> {
+/** The file's mapping, and the line of each top-level key (undefined for JSON files). */
+function readConfig(path: string): { values: Record<string, unknown>; lineOf: (key: string) => number | undefined } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
     throw new InputError('cannot read config file', { file: path });
   }
+  const json = path.endsWith('.json');
   let parsed: unknown;
+  const lines = new LineCounter();
+  let document: YAML.Document.Parsed | undefined;
   try {
-    parsed = path.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+    if (json) parsed = JSON.parse(text);
+    else {
+      document = YAML.parseDocument(text, { lineCounter: lines });
+      if (document.errors.length) throw document.errors[0];
+      parsed = document.toJS();
+    }
   } catch (error) {
-    throw new InputError(`invalid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`, { file: path });
+    throw new InputError(`invalid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`, { file: path });
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InputError('a config file must hold a mapping of option names to values', { file: path });
   }
-  return parsed as Record<string, unknown>;
+  const lineOf = (key: string): number | undefined => {
+    const contents = document?.contents;
+    if (!YAML.isMap(contents)) return undefined;
+    const pair = contents.items.find((item) => YAML.isScalar(item.key) && item.key.value === key);
+    const offset = YAML.isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+    return offset === undefined ? undefined : lines.linePos(offset).line;
+  };
+  return { values: parsed as Record<string, unknown>, lineOf };
 }
 
 /** A variadic (`--scores a.csv b.csv`) or repeatable (`--generic a --generic b`) option takes a list, or one value. */

@@ -114,7 +114,7 @@ export async function prepareAnnotation(config: AnnotateConfig, method: 'live' |
       throw new InputError(`split "${split}" not found; available: ${Object.keys(dataset.splits).join(', ')}`, { field: 'splits' });
     }
     const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
-    refuseOversizedInputs(examples, config.dataset);
+    refuseOversizedInputs(examples, config.dataset, config.teacher);
     // The same prompts and sampling make the same annotation, whichever path (live or batch) runs it.
     const identity = {
       dataset: dataset.source,

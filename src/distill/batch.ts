@@ -115,7 +115,7 @@ export async function annotateBatch(config: AnnotateConfig, options: BatchOption
       for (const fileId of [entry.outputFileId, entry.errorFileId]) {
         if (!fileId) continue;
         const text = await call(async () => (await client.files.content(fileId)).text(), `downloading file ${fileId}`);
-        writeFileSync(join(dir, `${fileId}.jsonl`), text);
+        writeFileSync(join(dir, `${fileId}.jsonl`), redactSecrets(text));
         for (const line of text.split('\n')) {
           if (!line.trim()) continue;
           const record = recordFromLine(line, byCustomId, job, task, spec.model, options.pricer, `${fileId}.jsonl`);

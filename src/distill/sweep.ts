@@ -35,6 +35,7 @@ import type { AnnotationRecord } from './annotation.js';
 import { buildTrainingData, evaluationDemos, type BuildOptions, type CotFormat, type TrainingRow } from './builders.js';
 import { answerOnlyPrompt, cotPrompt, inferencePrompt, STUDENT_STOPS, type StudentDemo, type StudentItem } from './studentFormat.js';
 import type { SweepMethod } from './methods.js';
+import { redactSecrets } from '../util/redact.js';
 import { CELL_ANSWERS_FILE, CELL_FILE, CELL_RESULT_FILE, cellDir, type CellResult, type SweepPoint } from './sweepResults.js';
 
 export { isSweepMethod, methodLabel, SWEEP_METHODS, type SweepMethod } from './methods.js';
@@ -221,7 +222,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     // Its interval is recomputed from its answers, so a sweep resumed across versions reports one kind.
     return finished.skipped ? finished : { ...finished, ...accuracyOf(finished.correctFlags) };
   }
-  writeFileSync(cellFile, JSON.stringify({ identity, parts, method, fraction, seed, student: config.student, build: built.report }, null, 2) + '\n');
+  writeFileSync(cellFile, redactSecrets(JSON.stringify({ identity, parts, method, fraction, seed, student: config.student, build: built.report }, null, 2)) + '\n');
   if (built.rows.length === 0 || validation.rows.length === 0) {
     const skipped = Object.entries(built.rows.length === 0 ? built.report.skipped : validation.report.skipped)
       .filter(([, count]) => count > 0)
@@ -232,7 +233,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
       invalid: 0, training: { parameters: 0, steps: 0, bestStep: 0, validationLoss: null, trainSeconds: 0, tokensPerSecond: 0, validationLossByTask: {} },
       evalSeconds: 0, skipped: `no usable ${built.rows.length === 0 ? 'training' : 'validation'} rows (${skipped || 'no inputs'})`, correctFlags: [],
     };
-    writeFileSync(resultFile, JSON.stringify(result) + '\n');
+    writeFileSync(resultFile, redactSecrets(JSON.stringify(result)) + '\n');
     return result;
   }
   writeJsonl(join(dir, 'train.jsonl'), built.rows);
@@ -300,7 +301,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     evalSeconds: (performance.now() - evalStarted) / 1000,
     correctFlags: flags,
   };
-  writeFileSync(resultFile, JSON.stringify(result) + '\n');
+  writeFileSync(resultFile, redactSecrets(JSON.stringify(result)) + '\n');
   return result;
 }
 

@@ -13,6 +13,7 @@ import type { ExampleRecord } from '../eval/records.js';
 import type { ResultContract } from '../runs/resultContract.js';
 import { checkFile, parseChecked, type Checked } from '../util/checkedJson.js';
 import { VERSION } from '../version.js';
+import { redactSecrets } from '../util/redact.js';
 import type { BuildReport } from './builders.js';
 import type { ChanceLevel } from './chance.js';
 import type { MethodComparison } from './comparisons.js';
@@ -227,7 +228,7 @@ export function writeSweepResults(out: string, input: SweepResultsInput): string
     ...(typeof input.settings.annotations === 'string' ? { teacherDirs: teacherDirs ?? teacherDirsOf(out, input.settings) } : {}),
     report: { ...Object.fromEntries(Object.entries(SWEEP_REPORT_FILES).map(([key, name]) => [key, join(out, name)])), results: file },
   };
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(file, redactSecrets(JSON.stringify(results, null, 2)) + '\n');
   return file;
 }
 

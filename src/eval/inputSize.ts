@@ -1,24 +1,31 @@
 /**
- * A pre-flight check on the examples a run will send: one whose input is larger than any model's
- * context window can only fail (or, worse, be paid for as a huge prompt), so the run is refused
- * before any call, naming the example. A local model's own context is checked by its provider.
+ * A pre-flight check on the examples a run will send: one whose input alone is larger than the model's
+ * context can only fail (or, worse, be paid for as a huge prompt), so the run is refused before any call,
+ * naming the example. The model's context is its documented one when the model layer knows it, else a
+ * bound above any current model's (models/contextWindow.ts). A local model's own context is checked by its
+ * provider.
  */
 import type { Example } from '../data/types.js';
+import { contextWindowOf, DEFAULT_CONTEXT_TOKENS } from '../models/contextWindow.js';
 import { InputError } from '../util/errors.js';
 
-/** Above the largest context window of current models (about 2M tokens), with the layer's chars/4 estimate. */
-export const MAX_INPUT_TOKENS = 2_000_000;
+/** The layer's chars/4 token estimate. */
 const CHARS_PER_TOKEN = 4;
 
-export function refuseOversizedInputs(examples: readonly Example[], dataset: string, maxTokens = MAX_INPUT_TOKENS): void {
+/**
+ * Refuses the first example whose input cannot fit in `model`'s context (no model: the default bound).
+ * `dataset` and `field` name where the examples come from in the message.
+ */
+export function refuseOversizedInputs(examples: readonly Example[], dataset: string, model?: string, field = 'dataset'): void {
+  const context = model ? contextWindowOf(model) : { tokens: DEFAULT_CONTEXT_TOKENS, known: false };
   for (const example of examples) {
     const tokens = Math.ceil(example.input.length / CHARS_PER_TOKEN);
-    if (tokens > maxTokens) {
-      throw new InputError(
-        `example ${example.index} (id ${example.id}) of ${dataset} is about ${tokens.toLocaleString('en-US')} tokens ` +
-          `(${(example.input.length / 1e6).toFixed(1)} M characters), more than any model's context (${maxTokens.toLocaleString('en-US')}); shorten or remove it`,
-        { field: 'dataset' },
-      );
-    }
+    if (tokens <= context.tokens) continue;
+    const limit = context.known ? `${model}'s context (${context.tokens.toLocaleString('en-US')} tokens)` : `any model's context (${context.tokens.toLocaleString('en-US')})`;
+    throw new InputError(
+      `example ${example.index} (id ${example.id}) of ${dataset} is about ${tokens.toLocaleString('en-US')} tokens ` +
+        `(${(example.input.length / 1e6).toFixed(1)} M characters), more than ${limit}; shorten or remove it`,
+      { field },
+    );
   }
 }

@@ -77,7 +77,7 @@ export async function runEvalJob(
     });
   }
   const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
-  refuseOversizedInputs(examples, config.dataset);
+  refuseOversizedInputs(examples, config.dataset, config.model);
   const demosFor = await demoProvider(dataset, config, hub);
   const predictions = config.predictions ? readPredictions(config.predictions, examples) : undefined;
 

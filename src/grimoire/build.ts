@@ -10,12 +10,14 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
+import { refuseOversizedInputs } from '../eval/inputSize.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import type { Dataset, Example } from '../data/types.js';
 import { createEmbedder, ensureFitted } from '../embed/index.js';
 import type { ModelHub } from '../models/hub.js';
 import { ModelError } from '../models/errors.js';
 import { InputError } from '../util/errors.js';
+import { redactSecrets } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { answerWithContext, DEFAULT_ANSWER_SETTINGS, type AnswerSettings } from './answer.js';
 import { writeGrimoire, writeManifest } from './artifact.js';
@@ -77,6 +79,8 @@ export async function buildGrimoires(config: BuildConfig, hub: ModelHub, options
   }
   const train = dataset.splits.train ?? [];
   if (!train.length) throw new InputError('the dataset has no train examples to sample from', { field: 'dataset' });
+  // Train examples go to the strong model as samples, and to the weak one when it judges which are hard.
+  for (const model of [config.strong, ...(config.weak ? [config.weak] : [])]) refuseOversizedInputs(train, config.dataset, model);
   const pool: LabelledPool = { examples: train, labels: task.answer.labels };
   const notes: string[] = [];
 
@@ -224,15 +228,17 @@ async function zeroShotCorrectness(
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'zero-shot-correctness.json'),
-    JSON.stringify(
-      {
-        weakModel: config.weak,
-        easy: [...correct].filter(([, ok]) => ok).map(([id]) => id),
-        hard: [...correct].filter(([, ok]) => !ok).map(([id]) => id),
-        failed: records.filter((r) => r.error).map((r) => ({ id: r.id, error: r.error })),
-      },
-      null,
-      2,
+    redactSecrets(
+      JSON.stringify(
+        {
+          weakModel: config.weak,
+          easy: [...correct].filter(([, ok]) => ok).map(([id]) => id),
+          hard: [...correct].filter(([, ok]) => !ok).map(([id]) => id),
+          failed: records.filter((r) => r.error).map((r) => ({ id: r.id, error: r.error })),
+        },
+        null,
+        2,
+      ),
     ) + '\n',
   );
   return { correct, summary: { weakModel: config.weak!, judged: correct.size, hard, errors, costUsd } };

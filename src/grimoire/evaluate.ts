@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
+import { refuseOversizedInputs } from '../eval/inputSize.js';
 import type { Dataset, Example } from '../data/types.js';
 import { createEmbedder, ensureFitted } from '../embed/index.js';
 import { DemoIndex, selectDemos } from '../eval/demos.js';
@@ -90,6 +91,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
   if (!pool) throw new InputError(`split "${config.split}" not found; available: ${Object.keys(loaded.splits).join(', ')}`, { field: 'split' });
   const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
   if (!examples.length) throw new InputError(`no examples to evaluate in split "${config.split}"`, { field: 'split' });
+  refuseOversizedInputs(needsValidation ? [...examples, ...validation] : examples, config.dataset, config.weak);
 
   const templates = loadTemplates(config.templateDir);
   const settings: AnswerSettings = { ...DEFAULT_ANSWER_SETTINGS, ...config.answer, templates };

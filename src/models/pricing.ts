@@ -9,6 +9,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../util/errors.js';
 import type { Price, PriceTable } from './core/descriptor.js';
+import { CompiledModelTable } from './modelTable.js';
 import { PROVIDERS, providerNamed } from './registry.js';
 import type { TokenUsage } from './types.js';
 
@@ -67,25 +68,17 @@ export function parsePriceTable(value: unknown, file?: string): PriceTable {
   return table;
 }
 
-interface CompiledEntry {
-  pattern: RegExp;
-  /** Literal characters in the key: the more, the more specific the match. */
-  specificity: number;
-  exact: boolean;
-  price: Price;
-}
-
 const FREE: Price = { input: 0, output: 0 };
 
 export class Pricer {
-  private readonly tables: CompiledEntry[][];
+  private readonly tables: CompiledModelTable<Price>[];
   private readonly resolved = new Map<string, Price | undefined>();
   private readonly warned = new Set<string>();
   private readonly warn: (message: string) => void;
 
   /** `overrides` take precedence over the built-in table; `warn` reports unknown hosted models once each. */
   constructor(overrides: PriceTable = {}, options: { warn?: (message: string) => void; defaults?: PriceTable } = {}) {
-    this.tables = [compile(overrides), compile(options.defaults ?? DEFAULT_PRICES)];
+    this.tables = [new CompiledModelTable(overrides), new CompiledModelTable(options.defaults ?? DEFAULT_PRICES)];
     this.warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
   }
 
@@ -93,8 +86,8 @@ export class Pricer {
   priceFor(provider: string, model: string): Price | undefined {
     const id = `${provider}:${model}`;
     if (this.resolved.has(id)) return this.resolved.get(id);
-    let price = lookup(this.tables[0] ?? [], [model, id]);
-    if (!price) price = isFreeProvider(provider) ? FREE : lookup(this.tables[1] ?? [], [model, id]);
+    let price = this.tables[0]?.lookup([model, id]);
+    if (!price) price = isFreeProvider(provider) ? FREE : this.tables[1]?.lookup([model, id]);
     this.resolved.set(id, price);
     return price;
   }
@@ -126,36 +119,4 @@ export class Pricer {
 
 export function costOf(price: Price, promptTokens: number, completionTokens: number): number {
   return (promptTokens * price.input + completionTokens * price.output) / 1_000_000;
-}
-
-function compile(table: PriceTable): CompiledEntry[] {
-  return Object.entries(table).map(([key, price]) => ({
-    pattern: globToRegExp(key),
-    specificity: key.replace(/[*?]/g, '').length,
-    exact: !/[*?]/.test(key),
-    price,
-  }));
-}
-
-function lookup(entries: CompiledEntry[], names: string[]): Price | undefined {
-  let best: CompiledEntry | undefined;
-  for (const entry of entries) {
-    if (!names.some((name) => entry.pattern.test(name))) continue;
-    if (
-      !best ||
-      (entry.exact && !best.exact) ||
-      (entry.exact === best.exact && entry.specificity > best.specificity)
-    ) {
-      best = entry;
-    }
-  }
-  return best?.price;
-}
-
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .split('')
-    .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${body}$`, 'i');
 }

@@ -1,5 +1,6 @@
 /** The table and plot of accuracy against validation loss (src/scaling/lossAxis.ts) for `scale family`. */
 import { writeFile } from 'node:fs/promises';
+import { redactSecrets } from '../util/redact.js';
 import { join } from 'node:path';
 import type { LossPoint } from '../scaling/lossAxis.js';
 import { renderChartSvg, seriesLinesSpec } from './charts.js';
@@ -27,7 +28,7 @@ export async function writeAccuracyByLoss(out: string, points: readonly LossPoin
     rows: [...points],
   };
   const files = { svg: join(out, 'accuracy-vs-loss.svg'), markdown: join(out, 'accuracy-vs-loss.md') };
-  await writeFile(files.svg, svg);
-  await writeFile(files.markdown, `# Accuracy against validation loss\n\n${tableMarkdown(table)}\n\n![accuracy against validation loss](accuracy-vs-loss.svg)\n`);
+  await writeFile(files.svg, redactSecrets(svg));
+  await writeFile(files.markdown, redactSecrets(`# Accuracy against validation loss\n\n${tableMarkdown(table)}\n\n![accuracy against validation loss](accuracy-vs-loss.svg)\n`));
   return files;
 }

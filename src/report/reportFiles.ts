@@ -39,6 +39,6 @@ export interface WrittenChartReport extends WrittenReportFiles {
 export function writeReportWithChart(outDir: string, report: { html: string; markdown: string; svg: string }, svgName: string): WrittenChartReport {
   const written = writeReportFiles(outDir, report);
   const svgPath = join(resolve(outDir), svgName);
-  writeFileSync(svgPath, report.svg);
+  writeFileSync(svgPath, redactSecrets(report.svg));
   return { ...written, svgPath };
 }

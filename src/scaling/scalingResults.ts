@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { ResultContract } from '../runs/resultContract.js';
 import { checkFile, type Checked } from '../util/checkedJson.js';
 import { InputError } from '../util/errors.js';
+import { redactSecrets } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import type { TaskAnalysis } from './analyzeScaling.js';
 import { formatAnalysisMarkdown } from './formatAnalysis.js';
@@ -59,10 +60,10 @@ export async function writeScalingResults(
 ): Promise<{ analysisJson: string; analysisMarkdown: string }> {
   await mkdir(out, { recursive: true });
   const files = { analysisJson: join(out, SCALING_FILES.analysis), analysisMarkdown: join(out, SCALING_FILES.analysisMarkdown) };
-  await writeFile(files.analysisJson, JSON.stringify(input.analyses, null, 2) + '\n');
-  await writeFile(files.analysisMarkdown, formatAnalysisMarkdown(input.analyses, input.source));
+  await writeFile(files.analysisJson, redactSecrets(JSON.stringify(input.analyses, null, 2)) + '\n');
+  await writeFile(files.analysisMarkdown, redactSecrets(formatAnalysisMarkdown(input.analyses, input.source)));
   const meta = { kind: SCALING_META_KIND, version: VERSION, source: input.source, title: input.title ?? null, configuration: input.configuration ?? null };
-  await writeFile(join(out, SCALING_FILES.meta), JSON.stringify(meta, null, 2) + '\n');
+  await writeFile(join(out, SCALING_FILES.meta), redactSecrets(JSON.stringify(meta, null, 2)) + '\n');
   return files;
 }
 
@@ -74,7 +75,7 @@ export async function writeScaleRunResults(
   const scores = { csv: join(out, SCALING_FILES.scoresCsv), json: join(out, SCALING_FILES.scoresJson) };
   await writeScoreRows(scores.csv, run.rows);
   await writeScoreRows(scores.json, run.rows);
-  await writeFile(join(out, SCALING_FILES.evaluations), JSON.stringify({ models: run.models, evaluations: run.evaluations, notes: run.notes }, null, 2) + '\n');
+  await writeFile(join(out, SCALING_FILES.evaluations), redactSecrets(JSON.stringify({ models: run.models, evaluations: run.evaluations, notes: run.notes }, null, 2)) + '\n');
   return scores;
 }
 

@@ -22,6 +22,13 @@ describe('dashboard and symbolic links', () => {
   mkdirSync(join(root, 'mixed'));
   writeFileSync(join(root, 'mixed', 'config.json'), JSON.stringify({ identity: {} }));
   symlinkSync(join(outside, 'private.jsonl'), join(root, 'mixed', 'records.jsonl'));
+  // Folders of the other kinds whose results file is a link to a file outside.
+  writeFileSync(join(outside, 'private.json'), JSON.stringify({ note: 'PRIVATE-OUTSIDE-TEXT' }));
+  for (const [name, file] of [['grimoire-eval', 'summary.json'], ['sweep', 'results.json'], ['scaling', 'analysis.json']] as const) {
+    mkdirSync(join(root, name));
+    if (name === 'grimoire-eval') writeFileSync(join(root, name, 'config.json'), JSON.stringify({ command: 'grimoire eval', identity: {} }));
+    symlinkSync(join(outside, 'private.json'), join(root, name, file));
+  }
   const app = buildDashboardApp({ runsDir: root, uiDir: root });
   afterAll(async () => {
     await app.close();
@@ -48,5 +55,20 @@ describe('dashboard and symbolic links', () => {
   it('lists no linked run and compares none', async () => {
     expect((await get('/api/runs')).body).not.toContain('linked-run');
     expect((await get('/api/compare?id=own-run&id=linked-run')).body).not.toContain('PRIVATE-OUTSIDE-TEXT');
+  });
+
+  it('shows no grimoire evaluation, sweep or scaling analysis read through a link to a file outside', async () => {
+    for (const url of ['/api/runs', '/api/scaling', '/api/grimoire?id=grimoire-eval', '/api/distill?id=sweep']) {
+      const response = await get(url);
+      expect(response.body, url).not.toContain('PRIVATE-OUTSIDE-TEXT');
+    }
+    expect((await get('/api/grimoire?id=grimoire-eval')).statusCode).toBe(404);
+    expect((await get('/api/distill?id=sweep')).statusCode).toBe(404);
+    expect((await get('/api/runs')).body).not.toContain('grimoire-eval');
+  });
+
+  it('refuses a cell id whose sweep folder would be above the root', async () => {
+    const response = await get('/api/distill/cell?id=own-run');
+    expect(response.statusCode).toBe(404);
   });
 });

@@ -62,6 +62,11 @@ export interface ProviderDescriptor<S extends ParsedSpec = ParsedSpec> {
   readonly pricing: 'free' | 'price table';
   /** Built-in prices of its hosted models (part of pricing.ts's DEFAULT_PRICES, checked as of DEFAULT_PRICES_AS_OF). */
   readonly prices?: PriceTable;
+  /**
+   * Context windows (tokens) of its hosted models, by name or glob, as the provider documents them (checked as
+   * of pricing.ts's DEFAULT_PRICES_AS_OF); a run refuses an input that cannot fit (models/contextWindow.ts).
+   */
+  readonly contextWindows?: Record<string, number>;
   /** Whether `--record` records its calls (a replay's answers already are recordings). */
   readonly recorded: boolean;
   /** Whether it runs in-process and decodes `--local-parallel` sequences together. */

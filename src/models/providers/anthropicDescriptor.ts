@@ -25,6 +25,9 @@ const PRICES: PriceTable = {
   'claude-3-haiku*': { input: 0.25, output: 1.25 },
 };
 
+/** Tokens of context, as Anthropic documents them (the 1M-token beta of some models is opt-in, so not assumed). */
+const CONTEXT_WINDOWS: Record<string, number> = { 'claude-*': 200_000 };
+
 export const anthropicDescriptor: ProviderDescriptor<AnthropicSpec> = {
   name: 'anthropic',
   usage: 'anthropic:<model>',
@@ -43,6 +46,7 @@ export const anthropicDescriptor: ProviderDescriptor<AnthropicSpec> = {
   },
   pricing: 'price table',
   prices: PRICES,
+  contextWindows: CONTEXT_WINDOWS,
   recorded: true,
   localParallel: false,
   servedName: (spec) => spec.model,

@@ -45,6 +45,25 @@ const PRICES: PriceTable = {
   'text-embedding-ada-002': { input: 0.1, output: 0 },
 };
 
+/** Tokens of context (prompt + answer), as OpenAI documents them. */
+const CONTEXT_WINDOWS: Record<string, number> = {
+  'gpt-5*': 400_000,
+  'gpt-4.1*': 1_047_576,
+  'gpt-4o*': 128_000,
+  'gpt-4-turbo*': 128_000,
+  'gpt-4': 8_192,
+  'gpt-4-0613': 8_192,
+  'gpt-3.5-turbo*': 16_385,
+  'gpt-3.5-turbo-instruct*': 4_096,
+  'davinci-002': 16_384,
+  'babbage-002': 16_384,
+  'o1*': 200_000,
+  'o1-mini*': 128_000,
+  'o3*': 200_000,
+  'o4-mini*': 200_000,
+  'text-embedding-*': 8_191,
+};
+
 export const openaiDescriptor: ProviderDescriptor<OpenAISpec> = {
   name: 'openai',
   usage: 'openai:<model>[@<baseURL>]',
@@ -69,6 +88,7 @@ export const openaiDescriptor: ProviderDescriptor<OpenAISpec> = {
   },
   pricing: 'price table',
   prices: PRICES,
+  contextWindows: CONTEXT_WINDOWS,
   recorded: true,
   localParallel: false,
   servedName: (spec) => spec.model,

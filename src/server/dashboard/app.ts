@@ -9,9 +9,14 @@
  *   GET /api/grimoire?id=<root id>      a `grimoire eval` root: methods, validation choice, routing
  *   GET /api/distill?id=<sweep id>      a distillation sweep's results.json: points, cells, teacher
  *   GET /api/distill/cell?id=<cell id>  one sweep cell's test answers as example rows
+ *
+ * Every answer is computed once per state of the files it reads (answerCache.ts: keyed by route and ids,
+ * stamped with the files' modification times and sizes, sent gzipped to clients that accept it, with an ETag),
+ * so many visitors of the same runs cost one computation, and the folder walk runs at most once a second.
  */
-import { resolve } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { dirname, resolve } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { sweepDirOfCell } from '../../distill/sweepResults.js';
 import { compareRuns } from '../../eval/compare.js';
 import { InputError } from '../../util/errors.js';
 import { addAccessControl, isLoopbackHost, LOOPBACK_HOSTS } from '../access.js';
@@ -21,7 +26,9 @@ import { cellDetail, loadSweepListing, sweepDetail } from './distillSweep.js';
 import { grimoireEvalDetail, loadGrimoireEval } from './grimoireEval.js';
 import { withGroups } from './groups.js';
 import { distillCharts, grimoireCharts } from './pipelineCharts.js';
-import { RunStore, summaryView } from './runs.js';
+import { AnswerCache, filesStamp, type AnswerCacheOptions } from './answerCache.js';
+import { HttpError } from './httpError.js';
+import { folderOf, MAX_DEPTH, runDirOf, RunStore, summaryView, type FoundFiles } from './runs.js';
 import { loadScalingSource } from './scaling.js';
 import { defaultUiDir, readStatic } from './static.js';
 
@@ -41,7 +48,12 @@ export interface DashboardOptions {
   allowedHosts?: readonly string[] | null;
   /** Key every request must carry (`--server-key`): a bearer token, or `?key=` once in a browser. */
   serverKey?: string;
+  /** How computed answers are kept (answerCache.ts); tests shorten `recheckMs`. */
+  cache?: AnswerCacheOptions;
 }
+
+/** Runs one comparison may hold: the work of a request stays bounded. */
+const MAX_COMPARED = 20;
 
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
@@ -49,6 +61,28 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
   const root = resolve(options.runsDir);
   const uiDir = options.uiDir ?? defaultUiDir();
   const store = new RunStore(root, options.seed ?? 0);
+  const cache = new AnswerCache(options.cache);
+  const recheckMs = options.cache?.recheckMs ?? 1000;
+  let walked: { at: number; found: FoundFiles } | null = null;
+  /** The folder walk, done again at most every `recheckMs`. */
+  const find = (): FoundFiles => {
+    if (!walked || Date.now() - walked.at >= recheckMs) walked = { at: Date.now(), found: store.find() };
+    return walked.found;
+  };
+  /** Sends the answer under `key` from the cache (see answerCache.ts), gzipped when the client accepts it. */
+  const cached = async (request: FastifyRequest, reply: FastifyReply, key: string, stamp: () => Promise<string>, compute: () => Promise<unknown>) => {
+    const answer = await cache.get(key, stamp, compute);
+    reply.header('etag', answer.etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding').type('application/json; charset=utf-8');
+    if (request.headers['if-none-match'] === answer.etag) return reply.code(304).send();
+    if (/\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(answer.gzip);
+    return reply.send(answer.json);
+  };
+  /** A folder of the root named by an id, or a 404. */
+  const folder = (id: string, what: string): string => {
+    const dir = folderOf(root, id);
+    if (!dir) throw new HttpError(404, `no ${what} "${id}" under ${root}`);
+    return dir;
+  };
   const allowedHosts = options.allowedHosts === undefined ? LOOPBACK_HOSTS : options.allowedHosts;
   const app = Fastify({ logger: false });
 
@@ -61,63 +95,115 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
     return reply.code(500).send({ error: { message: (error as Error).message } });
   });
 
-  app.get('/api/runs', async () => {
-    const found = store.find();
-    const grimoireEvals = found.grimoireEvals.map((dir) => loadGrimoireEval(root, dir).listing);
-    const distillSweeps = found.sweeps.flatMap((dir) => loadSweepListing(root, dir) ?? []);
-    const response: RunsResponse = { root, runs: withGroups(store.list(found.runs), grimoireEvals, distillSweeps), grimoireEvals, distillSweeps };
-    return response;
+  app.get('/api/runs', async (request, reply) => {
+    let found = find();
+    return cached(
+      request,
+      reply,
+      'runs',
+      async () => {
+        found = find();
+        const folders = [...found.runs, ...found.grimoireEvals, ...found.sweeps];
+        return `${folders.join('\n')}\n${await filesStamp(folders)}`;
+      },
+      async () => {
+        const grimoireEvals = found.grimoireEvals.map((dir) => loadGrimoireEval(root, dir).listing);
+        const distillSweeps = found.sweeps.flatMap((dir) => loadSweepListing(root, dir) ?? []);
+        const response: RunsResponse = { root, runs: withGroups(await store.list(found.runs), grimoireEvals, distillSweeps), grimoireEvals, distillSweeps };
+        return response;
+      },
+    );
   });
 
-  /** A route that shows one folder, given as ?id=<folder id> (`what` names it in the 400 answer). */
-  const byId = <T>(path: string, what: string, show: (id: string) => Promise<T> | T) =>
+  /** A route that shows one folder, given as ?id=<folder id> (`what` names it in the 400 answer), stamped by `stamp`. */
+  const byId = (path: string, what: string, stamp: (id: string) => Promise<string>, show: (id: string) => Promise<unknown>) =>
     app.get(path, async (request, reply) => {
       const id = queryIds(request.query)[0];
-      return id ? show(id) : badRequest(reply, `give ${what} with ?id=<folder id>`);
+      if (!id) return badRequest(reply, `give ${what} with ?id=<folder id>`);
+      return cached(request, reply, `${path}?${id}`, () => stamp(id), () => show(id));
     });
-  byId('/api/grimoire', 'the grimoire evaluation', async (id): Promise<GrimoireEvalDetail> => {
-    const detail = grimoireEvalDetail(root, id);
-    return { ...detail, charts: await grimoireCharts(detail) };
-  });
-  byId('/api/distill', 'the distillation sweep', async (id): Promise<DistillSweepDetail> => {
-    const detail = sweepDetail(root, id);
-    return { ...detail, charts: await distillCharts(detail) };
-  });
-  byId('/api/distill/cell', 'the sweep cell', (id) => cellDetail(root, id));
-
-  byId('/api/run', 'the run', async (id): Promise<RunDetail> => {
-    const run = store.load(id);
-    return { run: run.listing, summary: summaryView(run.summary), config: run.config, charts: await runCharts(run), examples: run.rows };
-  });
+  byId(
+    '/api/grimoire',
+    'the grimoire evaluation',
+    (id) => filesStamp([folder(id, 'grimoire evaluation')], MAX_DEPTH),
+    async (id): Promise<GrimoireEvalDetail> => {
+      const detail = grimoireEvalDetail(root, id);
+      return { ...detail, charts: await grimoireCharts(detail) };
+    },
+  );
+  byId(
+    '/api/distill',
+    'the distillation sweep',
+    // results.json, and the cells' folders (whether each holds its test answers)
+    (id) => filesStamp([folder(id, 'distillation sweep')], 3),
+    async (id): Promise<DistillSweepDetail> => {
+      const detail = sweepDetail(root, id);
+      return { ...detail, charts: await distillCharts(detail) };
+    },
+  );
+  byId(
+    '/api/distill/cell',
+    'the sweep cell',
+    (id) => {
+      const dir = folder(id, 'distillation cell');
+      return filesStamp([dir, sweepDirOfCell(dir)]);
+    },
+    async (id) => cellDetail(root, id),
+  );
+  byId(
+    '/api/run',
+    'the run',
+    (id) => filesStamp([runDirOf(root, id)]),
+    async (id): Promise<RunDetail> => {
+      const run = store.load(id);
+      return { run: run.listing, summary: summaryView(run.summary), config: run.config, charts: await runCharts(run), examples: run.rows };
+    },
+  );
 
   app.get('/api/compare', async (request, reply) => {
     const ids = queryIds(request.query);
     if (ids.length < 2) return badRequest(reply, 'give two runs or more: ?id=<run A>&id=<run B>');
-    const runs = ids.map((id) => store.load(id));
-    const [first, ...others] = runs;
-    const comparisons: PairedComparisonView[] = others.map((other) => {
-      const base = { a: first!.listing.id, b: other.listing.id };
-      try {
-        const result = compareRuns(first!.dir, other.dir, options.seed ?? 0);
-        return { ...base, paired: result.paired, unpaired: result.unpaired, accuracyA: result.accuracyA, accuracyB: result.accuracyB, difference: result.difference, mcnemar: result.mcnemar, problem: null };
-      } catch (error) {
-        return { ...base, paired: 0, unpaired: 0, accuracyA: null, accuracyB: null, difference: null, mcnemar: null, problem: (error as Error).message };
-      }
+    if (ids.length > MAX_COMPARED) return badRequest(reply, `compare at most ${MAX_COMPARED} runs at once (${ids.length} given)`);
+    return cached(request, reply, `compare?${ids.join('\0')}`, () => filesStamp(ids.map((id) => runDirOf(root, id))), async () => {
+      const runs = ids.map((id) => store.load(id));
+      const [first, ...others] = runs;
+      const comparisons: PairedComparisonView[] = others.map((other) => {
+        const base = { a: first!.listing.id, b: other.listing.id };
+        try {
+          const result = compareRuns(first!.dir, other.dir, options.seed ?? 0);
+          return { ...base, paired: result.paired, unpaired: result.unpaired, accuracyA: result.accuracyA, accuracyB: result.accuracyB, difference: result.difference, mcnemar: result.mcnemar, problem: null };
+        } catch (error) {
+          return { ...base, paired: 0, unpaired: 0, accuracyA: null, accuracyB: null, difference: null, mcnemar: null, problem: (error as Error).message };
+        }
+      });
+      const listings = runs.map((run) => run.listing);
+      const response: CompareResponse = { runs: listings, comparisons, charts: await compareCharts(listings, comparisons) };
+      return response;
     });
-    const listings = runs.map((run) => run.listing);
-    const response: CompareResponse = { runs: listings, comparisons, charts: await compareCharts(listings, comparisons) };
-    return response;
   });
 
-  app.get('/api/scaling', async () => {
-    const found = store.find();
-    const sources = await Promise.all([
-      ...found.analyses.map((file) => loadScalingSource(file, 'analysis', root)),
-      ...found.scoreRows.map((file) => loadScalingSource(file, 'scores', root)),
-      ...(options.scoreFiles ?? []).map((file) => loadScalingSource(resolve(file), 'scores', root)),
-    ]);
-    const response: ScalingResponse = { sources };
-    return response;
+  app.get('/api/scaling', async (request, reply) => {
+    let found = find();
+    const scoreFiles = (options.scoreFiles ?? []).map((file) => resolve(file));
+    return cached(
+      request,
+      reply,
+      'scaling',
+      async () => {
+        found = find();
+        // An analysis is read with the files beside it; score rows are read alone.
+        return filesStamp([...found.analyses.map((file) => dirname(file)), ...found.scoreRows, ...scoreFiles]);
+      },
+      async () => {
+        const sources = await Promise.all([
+          ...found.analyses.map((file) => loadScalingSource(file, 'analysis', root)),
+          ...found.scoreRows.map((file) => loadScalingSource(file, 'scores', root)),
+          ...scoreFiles.map((file) => loadScalingSource(file, 'scores', root)),
+        ]);
+        const response: ScalingResponse = { sources };
+        return response;
+      },
+    );
   });
 
   app.get('/api/*', async (_request, reply) => reply.code(404).send({ error: { message: 'no such API route' } }));

@@ -5,7 +5,7 @@
  * sweep and is not listed.
  */
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { methodLabel } from '../../distill/methods.js';
 import {
   CELL_ANSWERS_FILE,
@@ -123,8 +123,9 @@ export function sweepDetail(root: string, id: string): Omit<DistillSweepDetail, 
 export function cellDetail(root: string, id: string): DistillCellDetail {
   const dir = folderOf(root, id);
   const answers = dir && readCellAnswers(dir);
-  if (!dir || !answers) throw new HttpError(404, `no distillation cell with test answers "${id}" under ${root}`);
-  const sweepDir = sweepDirOfCell(dir);
+  // The sweep's folder holds the cell three levels down; it too must be inside the root, without links out.
+  const sweepDir = dir && folderOf(root, relative(resolve(root), sweepDirOfCell(dir)));
+  if (!dir || !sweepDir || !answers) throw new HttpError(404, `no distillation cell with test answers "${id}" under ${root}`);
   const results = readResults(sweepDir);
   const checkedCell = checkCellResult(dir);
   if (!checkedCell.ok) throw new HttpError(422, `${id}: ${checkedCell.problem}`);

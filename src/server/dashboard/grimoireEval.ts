@@ -106,7 +106,7 @@ export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval 
 
 /** The detail of the root with this id: 404 when there is none, 404/422 when summary.json is missing or malformed. */
 export function grimoireEvalDetail(root: string, id: string): Omit<GrimoireEvalDetail, 'charts'> {
-  const dir = folderOf(root, id);
+  const dir = folderOf(root, id, 2); // the root and its method runs (single/<grimoire>)
   if (!dir || !GRIMOIRE_EVAL.detect(dir)) throw new HttpError(404, `no grimoire evaluation "${id}" under ${root}`);
   const loaded = loadGrimoireEval(root, dir);
   if (!loaded.detail) throw new HttpError(existsSync(join(dir, SUMMARY_FILE)) ? 422 : 404, `grimoire evaluation "${id}": ${loaded.listing.problem}`);

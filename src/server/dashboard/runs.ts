@@ -21,7 +21,7 @@ export { text };
 
 /** Folders never searched for runs. */
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
-const MAX_DEPTH = 8;
+export const MAX_DEPTH = 8;
 
 export interface LoadedRun {
   dir: string;
@@ -55,7 +55,8 @@ export function findRunFiles(root: string): FoundFiles {
     } catch {
       return;
     }
-    const kind = detectResult(dir)?.kind;
+    // A folder holding a link out of the root is not shown: its files would be read from outside.
+    const kind = entries.some((entry) => entry.isSymbolicLink() && !isInside(root, join(dir, entry.name))) ? undefined : detectResult(dir)?.kind;
     if (kind === 'eval') found.runs.push(dir);
     else if (kind === 'grimoire') found.grimoireEvals.push(dir);
     else if (kind === 'distill') found.sweeps.push(dir);
@@ -77,13 +78,31 @@ export function runIdOf(root: string, dir: string): string {
   return rel === '' ? '.' : rel.split(sep).join('/');
 }
 
-/** The folder of an id (a folder relative to the root), or null when it would leave the root, by its path or through a symbolic link. */
-export function folderOf(root: string, id: string): string | null {
+/**
+ * The folder of an id (a folder relative to the root), or null when it would leave the root, by its path or
+ * through a symbolic link, or when it (or a folder `depth` levels under it) holds a link out of the root.
+ */
+export function folderOf(root: string, id: string, depth = 0): string | null {
   const base = resolve(root);
   const dir = resolve(base, id);
   const rel = relative(base, dir);
   if (rel.startsWith('..') || isAbsolute(rel) || id.includes('\0')) return null;
-  return isInside(base, dir) ? dir : null;
+  return isInside(base, dir) && !linksOutside(base, dir, depth) ? dir : null;
+}
+
+/** Whether `dir`, or a folder up to `depth` levels under it, holds a symbolic link leading out of `root`. */
+export function linksOutside(root: string, dir: string, depth: number): boolean {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  return entries.some((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) return !isInside(root, path);
+    return depth > 0 && entry.isDirectory() && linksOutside(root, path, depth - 1);
+  });
 }
 
 /** Whether `path`, with symbolic links resolved, is under `root` (a missing path is judged by its name). */
@@ -123,8 +142,11 @@ export class RunStore {
     return findRunFiles(this.root);
   }
 
-  /** Every run under the root, most recently changed first; unreadable folders are skipped. */
-  list(dirs: readonly string[] = this.find().runs): RunListing[] {
+  /**
+   * Every run under the root, most recently changed first; unreadable folders are skipped. Between runs the
+   * event loop gets a turn, so that listing many large runs does not hold up other requests.
+   */
+  async list(dirs: readonly string[] = this.find().runs): Promise<RunListing[]> {
     const listings: RunListing[] = [];
     for (const dir of dirs) {
       try {
@@ -132,6 +154,7 @@ export class RunStore {
       } catch {
         // A folder being written or not a run after all: it is simply not listed.
       }
+      await new Promise((resolveTurn) => setImmediate(resolveTurn));
     }
     return listings.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt) || a.id.localeCompare(b.id));
   }
