@@ -78,7 +78,7 @@ export function ggufConfig(gguf: ParsedGguf, file: string): LlamaConfig {
   const num = (key: string, fallback?: number): number => {
     const v = value(`${arch}.${key}`) ?? fallback;
     if (typeof v !== 'number' || !(v > 0)) throw new InputError(`expected a positive number, got ${String(v)}`, { file, field: `${arch}.${key}` });
-    return v;
+    return shortestFloat32(v);
   };
   const embedding = gguf.tensors.find((t) => t.name === 'token_embd.weight');
   if (!embedding) throw new InputError('tensor token_embd.weight is missing', { file });
@@ -123,13 +123,30 @@ export function ggufConfig(gguf: ParsedGguf, file: string): LlamaConfig {
   return config;
 }
 
+/** GGUF stores these as float32: 1e-6 comes back as 9.99999997e-7; give the shortest decimal with the same float32. */
+function shortestFloat32(value: number): number {
+  for (let digits = 1; digits < 17; digits++) {
+    const candidate = Number(value.toPrecision(digits));
+    if (Math.fround(candidate) === Math.fround(value)) return candidate;
+  }
+  return value;
+}
+
 export async function loadGgufModel(file: string): Promise<BaseModel> {
-  let gguf: ParsedGguf;
+  return ggufModel(await readGgufFile(file), file);
+}
+
+/** Reads a GGUF file (metadata and tensors); a malformed file is an InputError naming it. */
+export async function readGgufFile(file: string): Promise<ParsedGguf> {
   try {
-    gguf = await readGguf(file);
+    return await readGguf(file);
   } catch (error) {
     throw new InputError((error as Error).message, { file });
   }
+}
+
+/** The model a parsed GGUF holds (its tokenizer is read by ./formats/tokenizerFromGguf.ts). */
+export function ggufModel(gguf: ParsedGguf, file: string): BaseModel {
   const config = ggufConfig(gguf, file);
   const byHfName = new Map(gguf.tensors.map((t) => [hfNameOf(t.name) ?? t.name, t]));
   const stored = new Map<string, Float32Array>();

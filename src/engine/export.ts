@@ -32,8 +32,9 @@ export async function writeCheckpointGguf(checkpoint: Checkpoint, outPath: strin
     name,
     tensorType: (options.dtype ?? 'f32') as GgmlTensorType,
     rotary: 'interleaved',
-    // Training sequences start with <|bos|>: llama.cpp prepends it to prompts too.
-    addBos: true,
+    // llama.cpp prepends BOS to a prompt exactly when training did: always for the engine's BPE, as the
+    // tokenizer says for a base model's.
+    addBos: checkpoint.tokenizer.addsBos,
   });
 }
 

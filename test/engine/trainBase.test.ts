@@ -54,8 +54,8 @@ describe('fine-tuning a pretrained base', () => {
     expect(await tokenizerJson('whole')).toEqual(await tokenizerJson('qwen3-base'));
   });
 
-  it('refuses a GGUF base, size overrides, and a base with a warm start', async () => {
-    await expect(train(options('gguf', { base: join(dir, 'x.gguf') }))).rejects.toThrow(/GGUF base is not supported yet/);
+  it('refuses a missing base, size overrides, and a base with a warm start', async () => {
+    await expect(train(options('gguf', { base: join(dir, 'x.gguf') }))).rejects.toThrow(/x\.gguf.*not a checkpoint folder/);
     await expect(train(options('sized', { size: 'tiny' }))).rejects.toThrow(InputError);
     await expect(train(options('both', { initFrom: join(dir, 'whole') }))).rejects.toThrow(/not both/);
   });

@@ -33,8 +33,8 @@ const trainOptions = {
     z.string().min(1).optional(),
   ),
   base: option(
-    '--base <dir>',
-    'fine-tune a pretrained model: its Hugging Face folder (config.json, safetensors, tokenizer.json); keeps its architecture, tokenizer and chat template',
+    '--base <dir|file.gguf>',
+    'fine-tune a pretrained model: its Hugging Face folder (config.json, safetensors, tokenizer.json) or a GGUF file; keeps its architecture, tokenizer and chat template',
     z.string().min(1).optional(),
   ),
   loraRank: option('--lora-rank <r>', 'fine-tune the --base with LoRA adapters of this rank (its weights stay frozen) instead of all of its weights', positiveInt.optional()),

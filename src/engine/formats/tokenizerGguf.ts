@@ -39,11 +39,15 @@ const KNOWN_PRE_HASHES: Readonly<Record<string, string>> = {
   '3ce83efda5659b07b1ad37ca97ca5797ea4285d9b9ab0dc679e4a720c9da7454': 'gpt-2', // GPT-2
 };
 
-/** The pre-tokenizer regexes of tokenizer.json that llama.cpp implements under a type name. */
-const KNOWN_SPLIT_REGEXES: Readonly<Record<string, string>> = {
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": 'llama-bpe',
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+": 'qwen2',
+/** The pre-tokenizer regex of tokenizer.json's Split for each type llama.cpp implements under that name. */
+export const PRE_TOKENIZER_SPLIT_REGEX: Readonly<Record<'llama-bpe' | 'qwen2', string>> = {
+  'llama-bpe': "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+  qwen2: "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
 };
+
+const KNOWN_SPLIT_REGEXES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(PRE_TOKENIZER_SPLIT_REGEX).map(([type, regex]) => [regex, type]),
+);
 
 export interface TokenizerGgufOptions {
   /** The model's vocabulary size (rows of the embedding); at least the tokenizer's. */

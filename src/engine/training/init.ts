@@ -10,6 +10,7 @@ import { canonicalJson, sha256Hex } from '../../util/canonicalJson.js';
 import { InputError } from '../../util/errors.js';
 import { loadCheckpoint, TOKENIZER_JSON, type Checkpoint } from '../checkpoint.js';
 import { configForSize, type LlamaConfig } from '../config.js';
+import { fileDigest, isGgufBase, loadGgufCheckpoint } from '../ggufBase.js';
 import { weightsDigest } from '../hfWeights.js';
 import type { ModelSize } from '../sizes.js';
 
@@ -27,11 +28,10 @@ export async function loadInit(dir: string, outDir: string, field: 'base' | 'ini
   if (resolve(dir) === resolve(outDir)) {
     throw new InputError('a run cannot start from the checkpoint it writes; choose another --out', { field, file: dir });
   }
-  if (field === 'base' && /\.gguf$/i.test(dir)) {
-    throw new InputError(
-      "fine-tuning a GGUF base is not supported yet (its tokenizer would have to be rebuilt from the GGUF metadata); give the model's Hugging Face folder",
-      { field, file: dir },
-    );
+  if (field === 'base' && (await isGgufBase(dir))) {
+    const checkpoint = await loadGgufCheckpoint(dir);
+    const digest = await fileDigest(dir);
+    return { checkpoint, fingerprint: sha256Hex(canonicalJson({ gguf: digest, config: checkpoint.config })), weightsDigest: digest };
   }
   const checkpoint = await loadCheckpoint(dir);
   const digest = weightsDigest(dir);

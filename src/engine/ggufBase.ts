@@ -1,0 +1,41 @@
+/**
+ * A GGUF file (what Ollama and LM Studio keep on disk, with or without a .gguf name) as a base to fine-tune:
+ * its weights and architecture (./base.ts) and its tokenizer rebuilt from the metadata
+ * (./formats/tokenizerFromGguf.ts), as the Checkpoint a run starts from.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { InputError } from '../util/errors.js';
+import { ggufModel, readGgufFile } from './base.js';
+import type { Checkpoint } from './checkpoint.js';
+import { tokenizerFromGguf } from './formats/tokenizerFromGguf.js';
+
+/** Whether a base path is a file (a GGUF) rather than a Hugging Face folder. */
+export async function isGgufBase(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export async function loadGgufCheckpoint(file: string): Promise<Checkpoint> {
+  const gguf = await readGgufFile(file);
+  const { config, weights } = ggufModel(gguf, file);
+  const tokenizer = tokenizerFromGguf(gguf, file);
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw new InputError(`the tokenizer has ${tokenizer.vocabSize} tokens, more than the ${config.vocabSize} rows of token_embd.weight`, {
+      file,
+      field: 'tokenizer.ggml.tokens',
+    });
+  }
+  return { config, weights, tokenizer, info: {} };
+}
+
+/** sha256 of the whole file: weights, architecture and tokenizer are all in it. */
+export async function fileDigest(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 24 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
