@@ -1,0 +1,133 @@
+/**
+ * Full fine-tuning speed at the exact shapes of real pretrained students, against PyTorch CPU in the same run.
+ *
+ *   smollm2-135m   SmolLM2-135M: llama, 30 layers, dim 576, 9 heads / 3 kv heads, ffn 1536, vocab 49,152, tied
+ *   qwen2.5-0.5b   Qwen2.5-0.5B: qwen2 (q/k/v biases), 24 layers, dim 896, 14 / 2 heads, ffn 4864, vocab 151,936, tied
+ *
+ * Random weights, random tokens, T = 256 (--batch sequences per step, default 2). Ours: one training step as
+ * train() takes it with the onnx backend (src/engine/onnx/trainer.ts: the forward + backward graph run by ONNX
+ * Runtime, then global-norm clipping and AdamW over every weight), in a child process. PyTorch
+ * (bench/engine/torch_pretrained.py): the same model (Hugging Face semantics), shapes, batch, loss, clipping
+ * and AdamW, with the same thread count, right after. Each is timed over --steps steps after one warm-up step;
+ * the row prints tokens/s per wall and per CPU second, the ratio ours / PyTorch, and both processes' peak
+ * resident memory.
+ *
+ *   npx tsx bench/engine/pretrained.ts [--shapes smollm2-135m,qwen2.5-0.5b] [--batch 2] [--steps 2] [--threads 2]
+ *                                      [--no-torch]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { countParameters, initialWeights } from '../../src/engine/model.js';
+import type { LlamaConfig } from '../../src/engine/config.js';
+import { OnnxTrainer } from '../../src/engine/onnx/trainer.js';
+
+const SHAPES: Record<string, LlamaConfig> = {
+  'smollm2-135m': {
+    architecture: 'llama', vocabSize: 49152, dim: 576, nLayers: 30, nHeads: 9, nKvHeads: 3, hiddenDim: 1536,
+    normEps: 1e-5, ropeTheta: 100000, contextLength: 8192, tiedEmbeddings: true,
+  },
+  'qwen2.5-0.5b': {
+    architecture: 'qwen2', vocabSize: 151936, dim: 896, nLayers: 24, nHeads: 14, nKvHeads: 2, hiddenDim: 4864,
+    normEps: 1e-6, ropeTheta: 1000000, contextLength: 32768, tiedEmbeddings: true,
+  },
+};
+const T = 256;
+
+const { values } = parseArgs({
+  options: {
+    shapes: { type: 'string', default: Object.keys(SHAPES).join(',') },
+    batch: { type: 'string', default: '2' },
+    steps: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '2' },
+    'no-torch': { type: 'boolean', default: false },
+    measure: { type: 'string' },
+  },
+});
+const B = Number(values.batch);
+const steps = Number(values.steps);
+const threads = Number(values.threads);
+const here = dirname(fileURLToPath(import.meta.url));
+// Debian's python3-torch is installed for the system interpreter (a pyenv python3 on PATH would not see it).
+const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
+interface Measurement {
+  tokensPerSecond: number;
+  tokensPerCpuSecond: number;
+  secondsPerStep: number;
+  parameters: number;
+  peakMiB: number;
+}
+
+/** Child process: `steps` training steps at one shape after a warm-up step. */
+async function measure(shape: string): Promise<void> {
+  const config = SHAPES[shape];
+  if (!config) throw new Error(`unknown shape ${shape}`);
+  const trainer = await OnnxTrainer.create(config, initialWeights(config, 0), { beta1: 0.9, beta2: 0.95, weightDecay: 0.1 }, threads);
+  let seed = 12345;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const tokens = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
+  const targets = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
+  const batch = { B, T, tokens, targets, weights: new Float32Array(B * T).fill(1 / (B * T)) };
+  const step = async (n: number): Promise<void> => {
+    await trainer.accumulate(batch);
+    trainer.update(1e-4, n, 1);
+  };
+  await step(1);
+  const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  const [t0, c0] = [performance.now(), cpu()];
+  for (let s = 0; s < steps; s++) await step(s + 2);
+  const [seconds, cpuSeconds] = [(performance.now() - t0) / 1000, cpu() - c0];
+  await trainer.release();
+  const result: Measurement = {
+    tokensPerSecond: (steps * B * T) / seconds, tokensPerCpuSecond: (steps * B * T) / cpuSeconds, secondsPerStep: seconds / steps,
+    parameters: countParameters(config), peakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+function lastJson<T>(out: string): T {
+  return JSON.parse(out.trim().split('\n').pop() as string) as T;
+}
+
+function ours(shape: string): Measurement {
+  return lastJson(execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', shape, '--batch', String(B), '--steps', String(steps), '--threads', String(threads)], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
+  }));
+}
+
+function torch(config: LlamaConfig): { tokens_per_second: number; tokens_per_cpu_second: number; seconds_per_step: number; parameters: number; threads: number; peak_mib: number; torch: string } {
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  return lastJson(execFileSync(python, [join(here, 'torch_pretrained.py'), JSON.stringify(config), String(B), String(T), String(steps), String(threads)], { encoding: 'utf8', env }));
+}
+
+async function main(): Promise<void> {
+  if (values.measure) return measure(values.measure);
+  for (const shape of values.shapes.split(',')) {
+    const config = SHAPES[shape];
+    if (!config) throw new Error(`unknown shape ${shape} (known: ${Object.keys(SHAPES).join(', ')})`);
+    const load = (): string => (existsSync('/proc/loadavg') ? execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ') : '?');
+    const row: Record<string, unknown> = { shape, T, batch: B, steps, threads, loadBefore: load() };
+    const m = ours(shape);
+    Object.assign(row, {
+      parameters: m.parameters, tokensPerSecond: Math.round(m.tokensPerSecond), tokensPerCpuSecond: Math.round(m.tokensPerCpuSecond),
+      secondsPerStep: Number(m.secondsPerStep.toFixed(2)), peakMiB: m.peakMiB,
+    });
+    if (!values['no-torch']) {
+      row.loadBeforeTorch = load();
+      const t = torch(config);
+      if (t.parameters !== m.parameters) throw new Error(`PyTorch's model has ${t.parameters} parameters, ours ${m.parameters}`);
+      Object.assign(row, {
+        torchTokensPerSecond: Math.round(t.tokens_per_second), torchTokensPerCpuSecond: Math.round(t.tokens_per_cpu_second),
+        torchSecondsPerStep: Number(t.seconds_per_step.toFixed(2)), torchPeakMiB: Math.round(t.peak_mib), torchThreads: t.threads, torch: t.torch,
+        ratio: Number((m.tokensPerSecond / t.tokens_per_second).toFixed(3)), cpuRatio: Number((m.tokensPerCpuSecond / t.tokens_per_cpu_second).toFixed(3)),
+      });
+    }
+    row.loadAfter = load();
+    console.log(JSON.stringify(row));
+  }
+}
+
+await main();
