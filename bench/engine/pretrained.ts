@@ -59,6 +59,8 @@ interface Measurement {
   secondsPerStep: number;
   parameters: number;
   peakMiB: number;
+  /** Share of the step spent in the ONNX Runtime graph run (the rest: the optimizer in JS). */
+  graphShare: number;
 }
 
 /** Child process: `steps` training steps at one shape after a warm-up step. */
@@ -71,11 +73,20 @@ async function measure(shape: string): Promise<void> {
   const tokens = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
   const targets = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
   const batch = { B, T, tokens, targets, weights: new Float32Array(B * T).fill(1 / (B * T)) };
+  // Where a step's time goes: the graph run (ONNX Runtime: forward + backward, with the feeds and fetches)
+  // against the optimizer in JS (gradient norm, clipping, AdamW over every weight).
+  let graphSeconds = 0;
+  let optimizerSeconds = 0;
   const step = async (n: number): Promise<void> => {
+    const t = performance.now();
     await trainer.accumulate(batch);
+    const u = performance.now();
     trainer.update(1e-4, n, 1);
+    graphSeconds += (u - t) / 1000;
+    optimizerSeconds += (performance.now() - u) / 1000;
   };
   await step(1);
+  [graphSeconds, optimizerSeconds] = [0, 0];
   const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
   const [t0, c0] = [performance.now(), cpu()];
   for (let s = 0; s < steps; s++) await step(s + 2);
@@ -84,6 +95,7 @@ async function measure(shape: string): Promise<void> {
   const result: Measurement = {
     tokensPerSecond: (steps * B * T) / seconds, tokensPerCpuSecond: (steps * B * T) / cpuSeconds, secondsPerStep: seconds / steps,
     parameters: countParameters(config), peakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    graphShare: graphSeconds / (graphSeconds + optimizerSeconds),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
 }
@@ -113,7 +125,7 @@ async function main(): Promise<void> {
     const m = ours(shape);
     Object.assign(row, {
       parameters: m.parameters, tokensPerSecond: Math.round(m.tokensPerSecond), tokensPerCpuSecond: Math.round(m.tokensPerCpuSecond),
-      secondsPerStep: Number(m.secondsPerStep.toFixed(2)), peakMiB: m.peakMiB,
+      secondsPerStep: Number(m.secondsPerStep.toFixed(2)), graphShare: Number(m.graphShare.toFixed(3)), peakMiB: m.peakMiB,
     });
     if (!values['no-torch']) {
       row.loadBeforeTorch = load();
