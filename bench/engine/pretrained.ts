@@ -127,6 +127,7 @@ async function main(): Promise<void> {
       parameters: m.parameters, tokensPerSecond: Math.round(m.tokensPerSecond), tokensPerCpuSecond: Math.round(m.tokensPerCpuSecond),
       secondsPerStep: Number(m.secondsPerStep.toFixed(2)), graphShare: Number(m.graphShare.toFixed(3)), peakMiB: m.peakMiB,
     });
+    console.error(`ours: ${JSON.stringify(row)}`); // kept if the PyTorch run is cut short
     if (!values['no-torch']) {
       row.loadBeforeTorch = load();
       const t = torch(config);
