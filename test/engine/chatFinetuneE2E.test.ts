@@ -95,7 +95,7 @@ describe('chat fine-tune of a pretrained-layout student, to an exported GGUF', (
     expect(summary.steps).toBe(STEPS);
     expect(summary.resumedFrom).toBeGreaterThanOrEqual(EVAL_EVERY);
     expect(summary.resumedFrom).toBeLessThan(STEPS);
-    for (const file of ['model.safetensors', 'training/model.safetensors', 'training/optimizer.safetensors']) {
+    for (const file of ['model.safetensors', `training/model-${STEPS}.safetensors`, `training/optimizer-${STEPS}.safetensors`]) {
       expect((await readFile(join(killed, file))).equals(await readFile(join(whole(), file))), file).toBe(true);
     }
   }, 300_000);
