@@ -333,8 +333,6 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
       // The evaluation ended by itself (a grammar that allows nothing more ends at end of sequence): not max tokens.
       if (finishReason === 'length' && generated.length < maxTokens) finishReason = 'stop';
     }
-    // node-llama-cpp ends the iteration itself at an end-of-generation token without yielding it.
-    if (finishReason === 'length' && generated.length < maxTokens) finishReason = 'stop';
     const completion: Completion = { text: cut >= 0 ? text.slice(0, cut) : text, finishReason };
     if (onText) {
       text = completion.text;
