@@ -126,7 +126,7 @@ describe.each(CASES)('$tokenizer tokenizer: the HF folder against its exported G
     for (const text of CORPUS) expect(trained.tokenizer.encode(text, { parseSpecial: true })).toEqual(hf.tokenizer.encode(text, { parseSpecial: true }));
     const tokenizerConfig = JSON.parse(await readFile(join(dir, `${name}-from-gguf`, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
     expect(tokenizerConfig.chat_template).toBe(hf.tokenizer.chatTemplate);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe("the engine's own BPE through a GGUF", () => {
