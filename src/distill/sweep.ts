@@ -245,6 +245,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   // checkpoint chosen on the label task's validation loss: the label is what the student answers with.
   const paired = isStepByStep(method);
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const options: TrainOptions = {
     train: toExamples(built.rows, join(dir, 'train.jsonl')),
     validation: toExamples(validation.rows, join(dir, 'validation.jsonl')),
@@ -273,7 +274,9 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     },
   });
   const trainSeconds = (performance.now() - started) / 1000;
+  const cpuSeconds = cpuSecondsSince(cpuStarted);
   const evalStarted = performance.now();
+  const evalCpuStarted = process.cpuUsage();
   const demos = usesDemos(method) ? evaluationDemos(config.task, config.train, STUDENT_SHOTS, seed) : undefined;
   const records = await evaluateStudent(hub, studentDir, method, config.task, config.test, s.maxTokens, cellAnswers(dir, identity), config.concurrency, demos);
   const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
@@ -296,12 +299,20 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
       trainSeconds,
       tokensPerSecond: trained.tokensPerSecond,
       validationLossByTask: trained.validationLossByTask,
+      cpuSeconds,
     },
     evalSeconds: (performance.now() - evalStarted) / 1000,
+    evalCpuSeconds: cpuSecondsSince(evalCpuStarted),
     correctFlags: flags,
   };
   writeFileSync(resultFile, JSON.stringify(result) + '\n');
   return result;
+}
+
+/** User + system CPU seconds of this process (every thread) since `start`. */
+export function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 /** Pools a method × fraction over seeds. */
@@ -347,7 +358,7 @@ export async function runSweep(config: SweepConfig, hub: ModelHub): Promise<Swee
         else if (!finished) {
           log(
             `  -> accuracy ${formatPercent(cell.accuracy)} [${formatPercent(cell.ci95[0])}, ${formatPercent(cell.ci95[1])}] ` +
-              `(${cell.inputs} inputs, ${cell.rows} rows; train ${cell.training.trainSeconds.toFixed(0)} s, eval ${cell.evalSeconds.toFixed(0)} s)`,
+              `(${cell.inputs} inputs, ${cell.rows} rows; train ${cell.training.trainSeconds.toFixed(0)} s wall, ${(cell.training.cpuSeconds ?? 0).toFixed(0)} s CPU; eval ${cell.evalSeconds.toFixed(0)} s wall, ${(cell.evalCpuSeconds ?? 0).toFixed(0)} s CPU)`,
           );
         }
         cells.push(cell);

@@ -72,8 +72,12 @@ export interface CellResult {
     trainSeconds: number;
     tokensPerSecond: number;
     validationLossByTask: Record<string, number>;
+    /** CPU seconds of the process while training (all threads); absent in results of earlier versions. */
+    cpuSeconds?: number;
   };
   evalSeconds: number;
+  /** CPU seconds of the process while answering the test; absent in results of earlier versions. */
+  evalCpuSeconds?: number;
   /** Why no student was trained (no usable training rows); such a cell has no accuracy and is left out of the points. */
   skipped?: string;
   /** Per test example, in test order: 1 correct, 0 not (for pooled CIs over seeds). */
@@ -141,8 +145,10 @@ const cellSchema = z.object({
     validationLoss: num,
     trainSeconds: z.number(),
     tokensPerSecond: z.number(),
+    cpuSeconds: z.number().optional(),
   }),
   evalSeconds: z.number(),
+  evalCpuSeconds: z.number().optional(),
   skipped: z.string().optional(),
 });
 const estimate = z.object({ n: z.number(), accuracy: num, ci95: ci });
