@@ -21,7 +21,6 @@ import type { Example, TaskDefinition } from '../data/types.js';
 import type { ModelSize } from '../engine/model.js';
 import { train, type LossNormalization, type TrainOptions } from '../engine/train.js';
 import type { TrainingExample } from '../engine/trainingData.js';
-import { answerRecord } from '../eval/evaluators.js';
 import type { ExampleRecord } from '../eval/records.js';
 import { runExamples } from '../eval/runner.js';
 import { seedExampleBootstrap } from '../eval/seedBootstrap.js';
@@ -32,13 +31,14 @@ import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { formatPercent } from '../util/numberFormat.js';
 import type { AnnotationRecord } from './annotation.js';
-import { buildTrainingData, evaluationDemos, type BuildOptions, type CotFormat, type TrainingRow } from './builders.js';
-import { answerOnlyPrompt, cotPrompt, inferencePrompt, STUDENT_STOPS, type StudentDemo, type StudentItem } from './studentFormat.js';
+import { buildTrainingData, demoPool, type BuildOptions, type CotFormat, type TrainingRow } from './builders.js';
+import { isStepByStep, STUDENT_SHOTS, studentCard, studentEvaluator, usesDemos, writeStudentCard, type StudentCard } from './studentCard.js';
 import type { SweepMethod } from './methods.js';
 import { CELL_ANSWERS_FILE, CELL_FILE, CELL_RESULT_FILE, cellDir, type CellResult, type SweepPoint } from './sweepResults.js';
 
 export { isSweepMethod, methodLabel, SWEEP_METHODS, type SweepMethod } from './methods.js';
 export { cellDir, type CellResult, type SweepPoint } from './sweepResults.js';
+export { isStepByStep, STUDENT_SHOTS, studentPrompt, usesDemos, writesChain } from './studentCard.js';
 
 export interface StudentSettings {
   size: ModelSize;
@@ -91,29 +91,6 @@ function methodBuild(method: SweepMethod): Pick<BuildOptions, 'method' | 'mix' |
   return { method: method as BuildOptions['method'] };
 }
 
-export function isStepByStep(method: SweepMethod): boolean {
-  return method === 'step-by-step' || method === 'step-by-step-gold';
-}
-
-/** Students trained with in-context demonstrations are evaluated with them (the Fu et al. mixture has in-context rows). */
-export function usesDemos(method: SweepMethod): boolean {
-  return method === 'cot' || method === 'cot-in-context-cot' || method === 'cot-in-context-answer';
-}
-
-/** Demonstrations per in-context prompt, in training and evaluation alike (builders' default). */
-export const STUDENT_SHOTS = 4;
-
-/** The raw prompt a trained student is evaluated with; `demos` for a student trained in context. */
-export function studentPrompt(method: SweepMethod, task: TaskDefinition, item: StudentItem, demos: StudentDemo[] = []): string {
-  if (method === 'cot-zero-shot-answer' || method === 'cot-in-context-answer') return answerOnlyPrompt(task.answer, item, demos);
-  if (method.startsWith('cot')) return cotPrompt(task.answer, item, demos);
-  return inferencePrompt(isStepByStep(method) ? 'step-by-step' : (method as 'standard-ft' | 'standard-distill'), task.answer, item);
-}
-
-export function writesChain(method: SweepMethod): boolean {
-  return method === 'cot' || method.endsWith('-cot');
-}
-
 function toExamples(rows: readonly TrainingRow[], file: string): TrainingExample[] {
   return rows.map((row, i) => ({
     prompt: row.prompt,
@@ -129,33 +106,23 @@ function writeJsonl(path: string, rows: readonly unknown[]): void {
 }
 
 /**
- * Evaluates one student on examples through the model layer and the example runner: one record appended per
- * example to `answers` as it lands (a restart answers only what is missing or failed), answers extracted and
- * scored as everywhere. A prompt the student cannot take (longer than its context) is a question it cannot
- * answer: invalid, so wrong. Any other failed call is recorded as an error, never scored: the evaluation then
- * throws, and running again retries only the failed examples.
+ * Evaluates one student on examples through the model layer and the example runner, as its card says (the
+ * prompt, demonstrations, stops and token limit of its method; studentCard.ts): one record appended per example
+ * to `answers` as it lands (a restart answers only what is missing or failed), answers extracted and scored as
+ * everywhere. A failed call is recorded as an error, never scored: the evaluation then throws, and running again
+ * retries only the failed examples.
  */
 export async function evaluateStudent(
   hub: ModelHub,
   checkpoint: string,
-  method: SweepMethod,
+  card: StudentCard,
   task: TaskDefinition,
   examples: readonly Example[],
-  maxTokens: StudentSettings['maxTokens'],
   answers: RunDirHandle<ExampleRecord>,
   concurrency = 1,
-  demosFor?: (index: number) => StudentDemo[],
 ): Promise<ExampleRecord[]> {
   const model = await hub.model(`builtin:${checkpoint}`);
-  const evaluate = async (example: Example): Promise<ExampleRecord> => {
-    const item = example.choices ? { input: example.input, choices: example.choices } : { input: example.input };
-    const prompt = studentPrompt(method, task, item, demosFor?.(example.index) ?? []);
-    const call = { prompt, maxTokens: writesChain(method) ? maxTokens.cot : maxTokens.answer, temperature: 0, stop: STUDENT_STOPS };
-    const record = await answerRecord(model, task, example, call);
-    if (record.error?.kind !== 'bad_request') return record;
-    const { error, ...rest } = record;
-    return { ...rest, output: '', extracted: null, valid: false, correct: false, invalidReason: error.message };
-  };
+  const evaluate = studentEvaluator(model, task, card);
   const { records } = await runExamples({ examples: [...examples], evaluate, runDir: answers, concurrency, showProgress: false });
   const failed = records.filter((record) => record.error);
   if (failed.length) {
@@ -277,8 +244,10 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   const cpuSeconds = cpuSecondsSince(cpuStarted);
   const evalStarted = performance.now();
   const evalCpuStarted = process.cpuUsage();
-  const demos = usesDemos(method) ? evaluationDemos(config.task, config.train, STUDENT_SHOTS, seed) : undefined;
-  const records = await evaluateStudent(hub, studentDir, method, config.task, config.test, s.maxTokens, cellAnswers(dir, identity), config.concurrency, demos);
+  // Written beside the checkpoint: `apprentice eval --model builtin:<student>` asks it the same way.
+  const card = studentCard(method, s.maxTokens, usesDemos(method) ? { pool: demoPool(config.task, config.train), seed } : undefined);
+  writeStudentCard(studentDir, card);
+  const records = await evaluateStudent(hub, studentDir, card, config.task, config.test, cellAnswers(dir, identity), config.concurrency);
   const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
   const { accuracy, ci95 } = accuracyOf(flags);
   const result: CellResult = {

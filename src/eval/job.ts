@@ -28,6 +28,8 @@ import type { PromptStyle } from './prompts.js';
 import type { ExampleRecord } from './records.js';
 import { runExamples } from './runner.js';
 import { summarizeRecords, type RunSummary } from './summary.js';
+import { STUDENT_CARD_FILE, studentCardOfModel, studentEvaluator } from '../distill/studentCard.js';
+import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 
 export interface EvalJobConfig {
   dataset: string;
@@ -56,6 +58,12 @@ export interface EvalJobConfig {
   runsRoot: string;
   /** A regular expression for final-answer statements the built-in markers do not cover (--answer-pattern). */
   answerPattern?: string;
+  /**
+   * 'auto': a distilled student (`builtin:<dir>` with a student-prompt.json, distill/studentCard.ts) is asked as
+   * its sweep asked it — its method's raw prompt, demonstrations, stops and token limit — instead of `style`,
+   * `shots`, `maxTokens` and `temperature`. Default 'off'.
+   */
+  studentPrompt?: 'auto' | 'off';
 }
 
 export interface EvalJobResult {
@@ -78,7 +86,9 @@ export async function runEvalJob(
   }
   const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
   refuseOversizedInputs(examples, config.dataset);
-  const demosFor = await demoProvider(dataset, config, hub);
+  const card = config.studentPrompt === 'auto' && config.model && !config.predictions ? studentCardOfModel(config.model) : null;
+  if (card && options.showProgress) process.stderr.write(`${config.model}: a distilled student (${card.method}), asked with its own prompt (${STUDENT_CARD_FILE}); --prompt asks it otherwise\n`);
+  const demosFor = card ? async () => [] : await demoProvider(dataset, config, hub);
   const predictions = config.predictions ? readPredictions(config.predictions, examples) : undefined;
 
   const identity = {
@@ -101,6 +111,7 @@ export async function runEvalJob(
     targetLogprob: config.targetLogprob,
     seed: config.seed,
     ...(config.answerPattern ? { answerPattern: config.answerPattern } : {}),
+    ...(card ? { studentPrompt: sha256Hex(canonicalJson(card)).slice(0, 16) } : {}),
   };
   const dir =
     config.runDir ??
@@ -113,7 +124,9 @@ export async function runEvalJob(
   try {
     const evaluateOne = predictions
       ? predictionsEvaluator(dataset.task, predictions.outputs, config.style, demosFor, finalAnswerPattern)
-      : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
+      : card
+        ? studentEvaluator(await hub.model(config.model!), dataset.task, card, finalAnswerPattern ? { answerPattern: finalAnswerPattern } : {})
+        : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
     // Once the budget refuses a call, no new example is started; the rest stay missing until a rerun.
     let budgetReached = false;
     const evaluate = async (example: Example) => {
