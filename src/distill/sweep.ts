@@ -32,9 +32,10 @@ import { InputError } from '../util/errors.js';
 import { formatPercent } from '../util/numberFormat.js';
 import type { AnnotationRecord } from './annotation.js';
 import { buildTrainingData, demoPool, type BuildOptions, type CotFormat, type TrainingRow } from './builders.js';
+import { selectionIdentity, selectOnHeldOutTasks, type CellSelection, type CheckpointSelection } from './heldOutSelection.js';
 import { isStepByStep, STUDENT_SHOTS, studentCard, studentEvaluator, usesDemos, writeStudentCard, type StudentCard } from './studentCard.js';
 import type { SweepMethod } from './methods.js';
-import { CELL_ANSWERS_FILE, CELL_FILE, CELL_RESULT_FILE, cellDir, type CellResult, type SweepPoint } from './sweepResults.js';
+import { CELL_ANSWERS_FILE, CELL_FILE, CELL_RESULT_FILE, cellDir, selectedOnLabel, type CellResult, type SweepPoint } from './sweepResults.js';
 
 export { isSweepMethod, methodLabel, SWEEP_METHODS, type SweepMethod } from './methods.js';
 export { cellDir, type CellResult, type SweepPoint } from './sweepResults.js';
@@ -74,6 +75,11 @@ export interface SweepConfig {
    * Single-task methods train with the engine's default either way.
    */
   lossNormalization?: LossNormalization;
+  /**
+   * How each student's checkpoint is chosen: by validation loss (the default; step-by-step: the label task's), or
+   * by accuracy on held-out tasks (Fu et al. 2023; heldOutSelection.ts).
+   */
+  selection?: CheckpointSelection;
   /** Test answers in flight per student (the model layer caps it at what the engine decodes together). Default 1. */
   concurrency?: number;
   log?: (line: string) => void;
@@ -166,7 +172,11 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   // Digested per part, so a refused cell can say which input changed.
   const parts = Object.fromEntries(
     Object.entries({
-      settings: { ...config.identity, method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, lossNormalization: lossNormalizationOf(config, method) },
+      settings: {
+        ...config.identity, method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, lossNormalization: lossNormalizationOf(config, method),
+        // Absent for validation-loss selection, so cells of earlier versions keep their identity.
+        ...(config.selection?.on === 'held-out-tasks' ? { selection: selectionIdentity(config.selection) } : {}),
+      },
       train: built.rows,
       validation: validation.rows,
       test: config.test.map((e) => [e.index, e.input, e.target]),
@@ -211,6 +221,8 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   // methods (so the label task gets as many updates, on as many inputs, as standard fine-tuning), and the
   // checkpoint chosen on the label task's validation loss: the label is what the student answers with.
   const paired = isStepByStep(method);
+  const heldOut = config.selection?.on === 'held-out-tasks' ? config.selection.tasks : null;
+  const snapshotDir = join(dir, 'snapshots');
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const options: TrainOptions = {
@@ -221,6 +233,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     steps: s.steps,
     batchSize: paired ? 2 * s.batchSize : s.batchSize,
     ...(paired ? { groupSize: 2, selectOnTask: 'label' } : {}),
+    ...(heldOut ? { snapshotDir } : {}),
     learningRate: s.learningRate,
     contextLength: s.contextLength,
     ...(s.evalEvery ? { evalEvery: s.evalEvery } : {}),
@@ -247,7 +260,14 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   // Written beside the checkpoint: `apprentice eval --model builtin:<student>` asks it the same way.
   const card = studentCard(method, s.maxTokens, usesDemos(method) ? { pool: demoPool(config.task, config.train), seed } : undefined);
   writeStudentCard(studentDir, card);
-  const records = await evaluateStudent(hub, studentDir, card, config.task, config.test, cellAnswers(dir, identity), config.concurrency);
+  const selection: CellSelection = heldOut
+    ? await selectOnHeldOutTasks((checkpoint, asked, task, examples, answers) => evaluateStudent(hub, checkpoint, asked, task, examples, answers, config.concurrency), dir, snapshotDir, card, heldOut)
+    : { on: paired ? 'label-task validation loss' : 'validation loss', step: trained.bestStep, checkpoint: studentDir };
+  if (heldOut) {
+    writeStudentCard(selection.checkpoint, card);
+    log(`  ${method} f=${fraction} seed=${seed}: checkpoint of step ${selection.step} chosen on held-out tasks (${selection.byStep!.map((e) => `${e.step}: ${formatPercent(e.accuracy)}`).join(', ')})`);
+  }
+  const records = await evaluateStudent(hub, selection.checkpoint, card, config.task, config.test, cellAnswers(dir, identity), config.concurrency);
   const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
   const { accuracy, ci95 } = accuracyOf(flags);
   const result: CellResult = {
@@ -272,6 +292,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     },
     evalSeconds: (performance.now() - evalStarted) / 1000,
     evalCpuSeconds: cpuSecondsSince(evalCpuStarted),
+    selection,
     correctFlags: flags,
   };
   writeFileSync(resultFile, JSON.stringify(result) + '\n');
@@ -307,6 +328,7 @@ export function sweepPoints(cells: readonly CellResult[]): SweepPoint[] {
       accuracy,
       ci95,
       perSeed: group.map((cell) => cell.accuracy),
+      ...(first.selection ? { selectedOn: selectedOnLabel(first.selection) } : {}),
     };
   });
 }

@@ -8,7 +8,7 @@ import { contentDigest, datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { decodeUtf8 } from '../data/readers.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
-import type { Dataset, Example } from '../data/types.js';
+import type { Dataset, Example, TaskDefinition } from '../data/types.js';
 import { createEmbedder } from '../embed/index.js';
 import { DemoIndex, selectDemos } from './demos.js';
 import { refuseOversizedInputs } from './inputSize.js';
@@ -26,10 +26,10 @@ import {
 } from './evaluators.js';
 import type { PromptStyle } from './prompts.js';
 import type { ExampleRecord } from './records.js';
-import { runExamples } from './runner.js';
+import { runExamples, type ExampleEvaluator } from './runner.js';
 import { summarizeRecords, type RunSummary } from './summary.js';
-import { STUDENT_CARD_FILE, studentCardOfModel, studentEvaluator } from '../distill/studentCard.js';
-import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
+import type { LanguageModel } from '../models/types.js';
+import type { ReadOptions } from './extract/index.js';
 
 export interface EvalJobConfig {
   dataset: string;
@@ -59,11 +59,11 @@ export interface EvalJobConfig {
   /** A regular expression for final-answer statements the built-in markers do not cover (--answer-pattern). */
   answerPattern?: string;
   /**
-   * 'auto': a distilled student (`builtin:<dir>` with a student-prompt.json, distill/studentCard.ts) is asked as
-   * its sweep asked it — its method's raw prompt, demonstrations, stops and token limit — instead of `style`,
-   * `shots`, `maxTokens` and `temperature`. Default 'off'.
+   * A model asked its own way instead of `style`, `shots`, `maxTokens` and `temperature` (a distilled student: its
+   * method's raw prompt, demonstrations, stops and token limit; distill/studentCard.ts). `identity` is folded into
+   * the run's identity; `describe` is said on stderr with progress.
    */
-  studentPrompt?: 'auto' | 'off';
+  ownPrompt?: { identity: string; describe: string; evaluator: (model: LanguageModel, task: TaskDefinition, read: ReadOptions) => ExampleEvaluator };
 }
 
 export interface EvalJobResult {
@@ -86,9 +86,9 @@ export async function runEvalJob(
   }
   const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
   refuseOversizedInputs(examples, config.dataset);
-  const card = config.studentPrompt === 'auto' && config.model && !config.predictions ? studentCardOfModel(config.model) : null;
-  if (card && options.showProgress) process.stderr.write(`${config.model}: a distilled student (${card.method}), asked with its own prompt (${STUDENT_CARD_FILE}); --prompt asks it otherwise\n`);
-  const demosFor = card ? async () => [] : await demoProvider(dataset, config, hub);
+  const own = config.model && !config.predictions ? config.ownPrompt : undefined;
+  if (own && options.showProgress) process.stderr.write(`${config.model}: ${own.describe}\n`);
+  const demosFor = own ? async () => [] : await demoProvider(dataset, config, hub);
   const predictions = config.predictions ? readPredictions(config.predictions, examples) : undefined;
 
   const identity = {
@@ -111,7 +111,7 @@ export async function runEvalJob(
     targetLogprob: config.targetLogprob,
     seed: config.seed,
     ...(config.answerPattern ? { answerPattern: config.answerPattern } : {}),
-    ...(card ? { studentPrompt: sha256Hex(canonicalJson(card)).slice(0, 16) } : {}),
+    ...(own ? { ownPrompt: own.identity } : {}),
   };
   const dir =
     config.runDir ??
@@ -124,8 +124,8 @@ export async function runEvalJob(
   try {
     const evaluateOne = predictions
       ? predictionsEvaluator(dataset.task, predictions.outputs, config.style, demosFor, finalAnswerPattern)
-      : card
-        ? studentEvaluator(await hub.model(config.model!), dataset.task, card, finalAnswerPattern ? { answerPattern: finalAnswerPattern } : {})
+      : own
+        ? own.evaluator(await hub.model(config.model!), dataset.task, finalAnswerPattern ? { answerPattern: finalAnswerPattern } : {})
         : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
     // Once the budget refuses a call, no new example is started; the rest stay missing until a rerun.
     let budgetReached = false;
