@@ -245,12 +245,23 @@ function drawFormat(mix: [CotFormat, number][], rng: Rng): CotFormat {
  * the seed and the question's index, so every student of a seed sees the same demonstrations.
  */
 export function evaluationDemos(task: TaskDefinition, records: readonly AnnotationRecord[], shots: number, seed: number): (index: number) => StudentDemo[] {
+  const pool = demoPool(task, records);
+  return (index) => drawEvaluationDemos(pool, shots, seed, index);
+}
+
+/** The demonstrations an in-context student's evaluation draws from: each training input's first chain reaching gold. */
+export function demoPool(task: TaskDefinition, records: readonly AnnotationRecord[]): StudentDemo[] {
   const pool: StudentDemo[] = [];
   for (const record of records) {
     const chain = goodChains(record, task).find((c) => c.rationale.trim());
     if (chain) pool.push({ ...itemOf(record), label: chainLabel(task, record, chain), rationale: chain.rationale.trim() });
   }
-  return (index) => sampleIndices(pool.length, Math.min(shots, pool.length), createRng(`demos:${seed}:${index}`)).map((i) => pool[i]!);
+  return pool;
+}
+
+/** `shots` demonstrations of the pool for the question with this index, drawn with the seed and the index. */
+export function drawEvaluationDemos(pool: readonly StudentDemo[], shots: number, seed: number, index: number): StudentDemo[] {
+  return sampleIndices(pool.length, Math.min(shots, pool.length), createRng(`demos:${seed}:${index}`)).map((i) => pool[i]!);
 }
 
 /** A seeded share of the inputs, kept in file order. The same seed nests: a smaller fraction is a subset. */

@@ -16,6 +16,7 @@ import { InputError } from '../util/errors.js';
 import type { AnnotationRecord } from './annotation.js';
 import { chanceLevel } from './chance.js';
 import { genericAbility } from './generic.js';
+import { loadHeldOutTasks, type CheckpointSelection } from './heldOutSelection.js';
 import { goldRecords } from './goldRecords.js';
 import type { AnnotationStats } from './stats.js';
 import { readAnnotations } from './store.js';
@@ -47,6 +48,11 @@ export interface ExperimentConfig {
   genericLimit?: number;
   /** Step-by-step students' loss normalisation (default 'task'). */
   lossNormalization?: LossNormalization;
+  /** Checkpoint selection: validation loss (default) or accuracy on these held-out tasks' validation questions (Fu et al.). */
+  selectOn?: 'validation-loss' | 'held-out-tasks';
+  heldOut?: { name: string; dataset: string }[];
+  /** Validation questions per held-out task (default 50). */
+  heldOutLimit?: number;
   out: string;
   log?: (line: string) => void;
 }
@@ -110,6 +116,10 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
     log(`validation: ${validation.length} of the annotated ${config.split} inputs held out (seed ${config.seed}); ${records.length} left for training`);
   }
 
+  if (config.heldOut?.length && config.selectOn !== 'held-out-tasks') throw new InputError('held-out tasks choose checkpoints only with --select-on held-out-tasks', { field: 'held-out' });
+  const selection: CheckpointSelection =
+    config.selectOn === 'held-out-tasks' ? { on: 'held-out-tasks', tasks: await loadHeldOutTasks(config.heldOut ?? [], config.heldOutLimit ?? 50) } : { on: 'validation-loss' };
+  if (selection.on === 'held-out-tasks') log(`checkpoints chosen on held-out tasks: ${selection.tasks.map((t) => `${t.name} (${t.dataset}, ${t.examples.length} validation questions)`).join(', ')}`);
   const hub = new ModelHub({ cachePath: 'none' });
   try {
     const sweep = await runSweep(
@@ -127,6 +137,7 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
         out,
         identity: { dataset: dataset.source, annotations: config.annotations ? resolve(config.annotations) : null, split: config.split },
         ...(config.lossNormalization ? { lossNormalization: config.lossNormalization } : {}),
+        selection,
         log,
       },
       hub,

@@ -7,8 +7,10 @@
  *           out-of-task problems (gold answers, answer-only) — it stands in for a pretrained model;
  *   after   that same checkpoint, warm-started (engine `initFrom`: its weights and tokenizer, a fresh
  *           optimizer) and trained a short while (`specializeSteps`, default a quarter of the students' steps)
- *           on the in-task training data of the sweep's largest fraction for one method (`specializeMethod`,
- *           default the first method trained there), selected on that method's in-task validation.
+ *           on the in-task training data of the sweep's largest fraction for one method (`specializeMethod`;
+ *           default the data the sweep is about: its first chain-of-thought method when it has one — a CoT sweep
+ *           specializes on CoT rows —, else its first method trained there), selected on that method's in-task
+ *           validation, and asked as that method's students are (its student card: prompt, demonstrations).
  *
  *   <out>/generalist/               the before checkpoint (generalist.json once finished)
  *   <out>/generalist-specialized/   the after checkpoint (specialized.json once finished)
@@ -24,10 +26,12 @@ import { buildTrainingData } from './builders.js';
 import { goldRecords } from './goldRecords.js';
 import type { TrainingRow } from './builders.js';
 import { accuracyOf, evaluateStudent, lossNormalizationOf, methodLabel, type CellResult, type StudentSettings, type SweepMethod } from './sweep.js';
+import { readStudentCard, studentCard, writesChain, type StudentCard } from './studentCard.js';
 import type { GenericRow, GenericSection } from './sweepResults.js';
 import { formatPercent } from '../util/numberFormat.js';
 import type { ExampleRecord } from '../eval/records.js';
 import { openRunDir, runIdFor } from '../runs/runDir.js';
+import { InputError } from '../util/errors.js';
 
 export interface GenericConfig {
   task: TaskDefinition;
@@ -46,7 +50,7 @@ export interface GenericConfig {
   seed: number;
   /** The sweep's students: the data of the largest fraction at `seed` is what the generalist is specialised on. */
   cells: readonly CellResult[];
-  /** The method whose training data specialises the generalist (default: the first trained at the largest fraction). */
+  /** The method whose training data specialises the generalist (default: `specializationCell`'s choice). */
   specializeMethod?: SweepMethod;
   /** Optimizer steps of the specialisation (default max(1, round(student steps / 4))). */
   specializeSteps?: number;
@@ -93,28 +97,26 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
     });
     writeFileSync(finished, JSON.stringify({ trainExamples: trainRows.length, sets: sets.map((set) => set.dataset) }) + '\n');
   }
-  const score = async (dir: string, method: SweepMethod): Promise<GenericRow['scores']> => {
+  const score = async (dir: string, card: StudentCard): Promise<GenericRow['scores']> => {
     const scores: GenericRow['scores'] = {};
     for (const set of sets) {
       // Resumable like a cell's test answers: generic-answers/<model>/<set>-<hash of what was asked>/.
-      const identity = { model: basename(dir), method, dataset: set.dataset, examples: set.test.map((e) => [e.index, e.input, e.target]) };
+      const identity = { model: basename(dir), method: card.method, dataset: set.dataset, examples: set.test.map((e) => [e.index, e.input, e.target]), ...(card.demos ? { demos: card.demos } : {}) };
       const answers = openRunDir<ExampleRecord>(join(config.out, 'generic-answers', basename(dir), runIdFor(set.name, identity)), {
         identity,
         resolved: { command: 'distill generic ability', set: set.name },
       });
-      const records = await evaluateStudent(hub, dir, method, config.task, set.test, s.maxTokens, answers);
+      const records = await evaluateStudent(hub, dir, card, config.task, set.test, answers);
       const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
       scores[set.name] = { n: flags.length, ...accuracyOf(flags) };
     }
     return scores;
   };
   const rows: GenericRow[] = [
-    { model: 'generalist (standard fine-tuning on in-task + out-of-task problems)', role: 'before', scores: await score(generalistDir, 'standard-ft') },
+    { model: 'generalist (standard fine-tuning on in-task + out-of-task problems)', role: 'before', scores: await score(generalistDir, studentCard('standard-ft', s.maxTokens)) },
   ];
-  const trained = config.cells.filter((c) => !c.skipped && c.seed === config.seed);
-  const full = Math.max(...trained.map((c) => c.fraction));
-  const atFull = trained.filter((c) => c.fraction === full);
-  const cell = config.specializeMethod ? atFull.find((c) => c.method === config.specializeMethod) : atFull[0];
+  const cell = specializationCell(config.cells, config.seed, config.specializeMethod);
+  const full = cell?.fraction;
   let specialized: string | undefined;
   if (cell) {
     const specializedDir = join(config.out, 'generalist-specialized');
@@ -122,7 +124,12 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
     const trainData = readRows(join(cell.dir, 'train.jsonl'));
     const label = methodLabel(cell.method);
     const done = join(specializedDir, 'specialized.json');
-    if (!existsSync(done)) {
+    if (existsSync(done)) {
+      const previous = JSON.parse(readFileSync(done, 'utf8')) as { method?: string; fraction?: number };
+      if (previous.method !== cell.method || previous.fraction !== full) {
+        throw new InputError(`the generalist was specialised on ${previous.method ?? 'other'} data of fraction ${previous.fraction ?? '?'} here, this run specialises it on ${cell.method} data of fraction ${full}; use another --out or delete the folder`, { file: done });
+      }
+    } else {
       log(`  specialising the generalist: ${trainData.length} ${label} rows of fraction ${full} (in-task only), ${steps} steps`);
       await train({
         train: trainData,
@@ -140,18 +147,22 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
       writeFileSync(done, JSON.stringify({ method: cell.method, fraction: full, rows: trainData.length, steps }) + '\n');
     }
     specialized = `${label} data of fraction ${full} (${cell.inputs} in-task inputs, ${trainData.length} rows), ${steps} steps`;
+    // Asked as the sweep's students of that method are (an in-context student with the same demonstrations).
+    const card = readStudentCard(join(cell.dir, 'student')) ?? studentCard(cell.method, s.maxTokens);
     rows.push({
       model: `the same generalist, specialised on ${specialized}`,
       role: 'after',
-      scores: await score(specializedDir, cell.method),
+      scores: await score(specializedDir, card),
     });
   }
   const pct = (v: number) => formatPercent(v, 0);
   for (const row of rows) log(`  ${row.model}: ${Object.entries(row.scores).map(([name, v]) => `${name} ${pct(v.accuracy)}`).join(', ')}`);
+  const outOfTask = sets.filter((set) => !set.inTask);
   return {
     sets: sets.map(({ name, dataset, inTask }) => ({ name, dataset, inTask })),
     rows,
     note:
+      `Out-of-task sets: ${outOfTask.map((set) => `${set.name} (${set.dataset}; ${set.test.length} test problems, ${set.train.length} in the generalist's training)`).join('; ')}. ` +
       'One model before and after specialization. Before: a generalist of the students\' size and training steps whose data mixes ' +
       'the in-task pool with out-of-task problems (gold answers) — it stands in for a pretrained model. After: that same checkpoint ' +
       (specialized
@@ -159,6 +170,20 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
         : `specialised on the in-task data — not done here: no ${config.specializeMethod ?? ''} student was trained at the largest fraction. `.replace('  ', ' ')) +
       'Each answers with the prompt it was trained on.',
   };
+}
+
+/**
+ * The student whose training data specialises the generalist: at the largest fraction trained at `seed`, the
+ * named method's, else the sweep's first chain-of-thought method's (a CoT sweep is about CoT rows), else the
+ * first method's.
+ */
+export function specializationCell(cells: readonly CellResult[], seed: number, method?: string): CellResult | undefined {
+  const trained = cells.filter((c) => !c.skipped && c.seed === seed);
+  if (trained.length === 0) return undefined;
+  const full = Math.max(...trained.map((c) => c.fraction));
+  const atFull = trained.filter((c) => c.fraction === full);
+  if (method) return atFull.find((c) => c.method === method);
+  return atFull.find((c) => c.method.startsWith('cot') && writesChain(c.method)) ?? atFull.find((c) => c.method.startsWith('cot')) ?? atFull[0];
 }
 
 /** A cell's train.jsonl / validation.jsonl (builder rows) as engine examples. */

@@ -38,7 +38,7 @@ import { writeManifest } from './store.js';
 import { simulatedAnnotations, simulatedTeacherName } from './simulatedTeacher.js';
 import { cotPrompt, STUDENT_STOPS } from './studentFormat.js';
 import { genericAbility } from './generic.js';
-import { accuracyOf, runSweep, type StudentSettings, type SweepMethod, type SweepResult } from './sweep.js';
+import { accuracyOf, cpuSecondsSince, runSweep, type StudentSettings, type SweepMethod, type SweepResult } from './sweep.js';
 import type { GenericSection, TeacherAccuracy } from './sweepResults.js';
 import { concludeSweep } from './verdict.js';
 
@@ -66,15 +66,17 @@ const EASY = 'steps=1-2,digits=1,distractors=0';
 
 const QUICKSTART_METHODS: SweepMethod[] = ['standard-ft', 'cot-zero-shot-cot', 'step-by-step-gold', 'standard-distill', 'step-by-step'];
 
-/** The default run (about 6 minutes on 2 cores with the onnx engine) and a smoke test (seconds; its numbers mean nothing). */
+/** The default run (under 5 minutes on 2 idle cores with the onnx engine) and a smoke test (seconds; its numbers mean nothing). */
 export const QUICKSTART_SCALES: Record<'default' | 'tiny', QuickstartScale> = {
   default: {
     dataset: `synthetic:${EASY},seed=0,train=460,validation=60,test=200`,
     goldSize: 0,
     teacher: { simulatedErrorRate: 0.1, size: 'tiny', steps: 0, learningRate: 0 },
-    // A CoT student needs ~600 steps on ~400 chains to learn to write them (measured in issue 22: +17 points over
-    // standard fine-tuning at 400 inputs); one fraction and three seeds keep five methods within the budget.
-    student: { size: 'tiny', steps: 600, batchSize: 16, learningRate: 3e-3, contextLength: 160, maxTokens: { answer: 6, cot: 80 } },
+    // The budget (<= 5 minutes on 2 idle cores) is spent on three seeds of five methods at one fraction: 450 steps a
+    // student (measured: CoT +9.0 points [+2.3, +15.7] over standard fine-tuning; 600 steps gave +16.5 but 5 min 49 s,
+    // and batches of 12 at 600 steps lost the effect, docs/distill.md). Step-by-step students cost ~4x a one-task
+    // student per step (two rows per input, label rows padded to the rationale's length).
+    student: { size: 'tiny', steps: 450, batchSize: 16, learningRate: 3e-3, contextLength: 160, maxTokens: { answer: 6, cot: 80 } },
     fractions: [1],
     seeds: [0, 1, 2],
     methods: QUICKSTART_METHODS,
@@ -107,6 +109,8 @@ export interface QuickstartOptions {
 export interface QuickstartResult {
   out: string;
   wallSeconds: number;
+  /** CPU seconds of the process over the run (every thread): what the run costs, whatever else the machine runs. */
+  cpuSeconds: number;
   /** dir: the trained teacher's checkpoint, null for a simulated teacher. */
   teacher: { name: string; dir: string | null; test: TeacherAccuracy; pool: TeacherAccuracy; trainSeconds: number };
   sweep: SweepResult;
@@ -204,6 +208,7 @@ function simulatedTeacher(
 
 export async function runQuickstart(options: QuickstartOptions): Promise<QuickstartResult> {
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const log = options.log ?? (() => {});
   const scale = options.scale;
   const out = resolve(options.out);
@@ -336,6 +341,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
 
     // 6. Report.
     const wallSeconds = (performance.now() - started) / 1000;
+    const cpuSeconds = cpuSecondsSince(cpuStarted);
     const report = concludeSweep(out, {
       title: 'Apprentice quickstart: distillation on synthetic arithmetic',
       dataset: dataset.source,
@@ -362,12 +368,14 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         alpha: 0.5,
         stepByStepLossNormalization: options.lossNormalization ?? 'task',
         generic: scale.generic,
+        cpuSeconds,
       },
     });
     log(`results: ${report.results} [${elapsed()}]`);
     return {
       out,
       wallSeconds,
+      cpuSeconds,
       teacher: { name: teacherName, dir: teacherDir, test: teacherOnTest, pool: teacherOnPool, trainSeconds: teacherSeconds },
       sweep,
       generic,

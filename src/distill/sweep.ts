@@ -21,7 +21,6 @@ import type { Example, TaskDefinition } from '../data/types.js';
 import type { ModelSize } from '../engine/model.js';
 import { train, type LossNormalization, type TrainOptions } from '../engine/train.js';
 import type { TrainingExample } from '../engine/trainingData.js';
-import { answerRecord } from '../eval/evaluators.js';
 import type { ExampleRecord } from '../eval/records.js';
 import { runExamples } from '../eval/runner.js';
 import { seedExampleBootstrap } from '../eval/seedBootstrap.js';
@@ -32,14 +31,16 @@ import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { formatPercent } from '../util/numberFormat.js';
 import type { AnnotationRecord } from './annotation.js';
-import { buildTrainingData, evaluationDemos, type BuildOptions, type CotFormat, type TrainingRow } from './builders.js';
-import { answerOnlyPrompt, cotPrompt, inferencePrompt, STUDENT_STOPS, type StudentDemo, type StudentItem } from './studentFormat.js';
+import { buildTrainingData, demoPool, type BuildOptions, type CotFormat, type TrainingRow } from './builders.js';
+import { selectionIdentity, selectOnHeldOutTasks, type CellSelection, type CheckpointSelection } from './heldOutSelection.js';
+import { isStepByStep, STUDENT_SHOTS, studentCard, studentEvaluator, usesDemos, writeStudentCard, type StudentCard } from './studentCard.js';
 import type { SweepMethod } from './methods.js';
 import { redactSecrets } from '../util/redact.js';
-import { CELL_ANSWERS_FILE, CELL_FILE, CELL_RESULT_FILE, cellDir, type CellResult, type SweepPoint } from './sweepResults.js';
+import { CELL_ANSWERS_FILE, CELL_FILE, CELL_RESULT_FILE, cellDir, selectedOnLabel, type CellResult, type SweepPoint } from './sweepResults.js';
 
 export { isSweepMethod, methodLabel, SWEEP_METHODS, type SweepMethod } from './methods.js';
 export { cellDir, type CellResult, type SweepPoint } from './sweepResults.js';
+export { isStepByStep, STUDENT_SHOTS, studentPrompt, usesDemos, writesChain } from './studentCard.js';
 
 export interface StudentSettings {
   size: ModelSize;
@@ -75,6 +76,11 @@ export interface SweepConfig {
    * Single-task methods train with the engine's default either way.
    */
   lossNormalization?: LossNormalization;
+  /**
+   * How each student's checkpoint is chosen: by validation loss (the default; step-by-step: the label task's), or
+   * by accuracy on held-out tasks (Fu et al. 2023; heldOutSelection.ts).
+   */
+  selection?: CheckpointSelection;
   /** Test answers in flight per student (the model layer caps it at what the engine decodes together). Default 1. */
   concurrency?: number;
   log?: (line: string) => void;
@@ -92,29 +98,6 @@ function methodBuild(method: SweepMethod): Pick<BuildOptions, 'method' | 'mix' |
   return { method: method as BuildOptions['method'] };
 }
 
-export function isStepByStep(method: SweepMethod): boolean {
-  return method === 'step-by-step' || method === 'step-by-step-gold';
-}
-
-/** Students trained with in-context demonstrations are evaluated with them (the Fu et al. mixture has in-context rows). */
-export function usesDemos(method: SweepMethod): boolean {
-  return method === 'cot' || method === 'cot-in-context-cot' || method === 'cot-in-context-answer';
-}
-
-/** Demonstrations per in-context prompt, in training and evaluation alike (builders' default). */
-export const STUDENT_SHOTS = 4;
-
-/** The raw prompt a trained student is evaluated with; `demos` for a student trained in context. */
-export function studentPrompt(method: SweepMethod, task: TaskDefinition, item: StudentItem, demos: StudentDemo[] = []): string {
-  if (method === 'cot-zero-shot-answer' || method === 'cot-in-context-answer') return answerOnlyPrompt(task.answer, item, demos);
-  if (method.startsWith('cot')) return cotPrompt(task.answer, item, demos);
-  return inferencePrompt(isStepByStep(method) ? 'step-by-step' : (method as 'standard-ft' | 'standard-distill'), task.answer, item);
-}
-
-export function writesChain(method: SweepMethod): boolean {
-  return method === 'cot' || method.endsWith('-cot');
-}
-
 function toExamples(rows: readonly TrainingRow[], file: string): TrainingExample[] {
   return rows.map((row, i) => ({
     prompt: row.prompt,
@@ -130,33 +113,23 @@ function writeJsonl(path: string, rows: readonly unknown[]): void {
 }
 
 /**
- * Evaluates one student on examples through the model layer and the example runner: one record appended per
- * example to `answers` as it lands (a restart answers only what is missing or failed), answers extracted and
- * scored as everywhere. A prompt the student cannot take (longer than its context) is a question it cannot
- * answer: invalid, so wrong. Any other failed call is recorded as an error, never scored: the evaluation then
- * throws, and running again retries only the failed examples.
+ * Evaluates one student on examples through the model layer and the example runner, as its card says (the
+ * prompt, demonstrations, stops and token limit of its method; studentCard.ts): one record appended per example
+ * to `answers` as it lands (a restart answers only what is missing or failed), answers extracted and scored as
+ * everywhere. A failed call is recorded as an error, never scored: the evaluation then throws, and running again
+ * retries only the failed examples.
  */
 export async function evaluateStudent(
   hub: ModelHub,
   checkpoint: string,
-  method: SweepMethod,
+  card: StudentCard,
   task: TaskDefinition,
   examples: readonly Example[],
-  maxTokens: StudentSettings['maxTokens'],
   answers: RunDirHandle<ExampleRecord>,
   concurrency = 1,
-  demosFor?: (index: number) => StudentDemo[],
 ): Promise<ExampleRecord[]> {
   const model = await hub.model(`builtin:${checkpoint}`);
-  const evaluate = async (example: Example): Promise<ExampleRecord> => {
-    const item = example.choices ? { input: example.input, choices: example.choices } : { input: example.input };
-    const prompt = studentPrompt(method, task, item, demosFor?.(example.index) ?? []);
-    const call = { prompt, maxTokens: writesChain(method) ? maxTokens.cot : maxTokens.answer, temperature: 0, stop: STUDENT_STOPS };
-    const record = await answerRecord(model, task, example, call);
-    if (record.error?.kind !== 'bad_request') return record;
-    const { error, ...rest } = record;
-    return { ...rest, output: '', extracted: null, valid: false, correct: false, invalidReason: error.message };
-  };
+  const evaluate = studentEvaluator(model, task, card);
   const { records } = await runExamples({ examples: [...examples], evaluate, runDir: answers, concurrency, showProgress: false });
   const failed = records.filter((record) => record.error);
   if (failed.length) {
@@ -200,7 +173,11 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   // Digested per part, so a refused cell can say which input changed.
   const parts = Object.fromEntries(
     Object.entries({
-      settings: { ...config.identity, method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, lossNormalization: lossNormalizationOf(config, method) },
+      settings: {
+        ...config.identity, method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, lossNormalization: lossNormalizationOf(config, method),
+        // Absent for validation-loss selection, so cells of earlier versions keep their identity.
+        ...(config.selection?.on === 'held-out-tasks' ? { selection: selectionIdentity(config.selection) } : {}),
+      },
       train: built.rows,
       validation: validation.rows,
       test: config.test.map((e) => [e.index, e.input, e.target]),
@@ -245,7 +222,10 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   // methods (so the label task gets as many updates, on as many inputs, as standard fine-tuning), and the
   // checkpoint chosen on the label task's validation loss: the label is what the student answers with.
   const paired = isStepByStep(method);
+  const heldOut = config.selection?.on === 'held-out-tasks' ? config.selection.tasks : null;
+  const snapshotDir = join(dir, 'snapshots');
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const options: TrainOptions = {
     train: toExamples(built.rows, join(dir, 'train.jsonl')),
     validation: toExamples(validation.rows, join(dir, 'validation.jsonl')),
@@ -254,6 +234,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     steps: s.steps,
     batchSize: paired ? 2 * s.batchSize : s.batchSize,
     ...(paired ? { groupSize: 2, selectOnTask: 'label' } : {}),
+    ...(heldOut ? { snapshotDir } : {}),
     learningRate: s.learningRate,
     contextLength: s.contextLength,
     ...(s.evalEvery ? { evalEvery: s.evalEvery } : {}),
@@ -274,9 +255,20 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     },
   });
   const trainSeconds = (performance.now() - started) / 1000;
+  const cpuSeconds = cpuSecondsSince(cpuStarted);
   const evalStarted = performance.now();
-  const demos = usesDemos(method) ? evaluationDemos(config.task, config.train, STUDENT_SHOTS, seed) : undefined;
-  const records = await evaluateStudent(hub, studentDir, method, config.task, config.test, s.maxTokens, cellAnswers(dir, identity), config.concurrency, demos);
+  const evalCpuStarted = process.cpuUsage();
+  // Written beside the checkpoint: `apprentice eval --model builtin:<student>` asks it the same way.
+  const card = studentCard(method, s.maxTokens, usesDemos(method) ? { pool: demoPool(config.task, config.train), seed } : undefined);
+  writeStudentCard(studentDir, card);
+  const selection: CellSelection = heldOut
+    ? await selectOnHeldOutTasks((checkpoint, asked, task, examples, answers) => evaluateStudent(hub, checkpoint, asked, task, examples, answers, config.concurrency), dir, snapshotDir, card, heldOut)
+    : { on: paired ? 'label-task validation loss' : 'validation loss', step: trained.bestStep, checkpoint: studentDir };
+  if (heldOut) {
+    writeStudentCard(selection.checkpoint, card);
+    log(`  ${method} f=${fraction} seed=${seed}: checkpoint of step ${selection.step} chosen on held-out tasks (${selection.byStep!.map((e) => `${e.step}: ${formatPercent(e.accuracy)}`).join(', ')})`);
+  }
+  const records = await evaluateStudent(hub, selection.checkpoint, card, config.task, config.test, cellAnswers(dir, identity), config.concurrency);
   const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
   const { accuracy, ci95 } = accuracyOf(flags);
   const result: CellResult = {
@@ -297,12 +289,21 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
       trainSeconds,
       tokensPerSecond: trained.tokensPerSecond,
       validationLossByTask: trained.validationLossByTask,
+      cpuSeconds,
     },
     evalSeconds: (performance.now() - evalStarted) / 1000,
+    evalCpuSeconds: cpuSecondsSince(evalCpuStarted),
+    selection,
     correctFlags: flags,
   };
   writeFileSync(resultFile, redactSecrets(JSON.stringify(result)) + '\n');
   return result;
+}
+
+/** User + system CPU seconds of this process (every thread) since `start`. */
+export function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 /** Pools a method × fraction over seeds. */
@@ -328,6 +329,7 @@ export function sweepPoints(cells: readonly CellResult[]): SweepPoint[] {
       accuracy,
       ci95,
       perSeed: group.map((cell) => cell.accuracy),
+      ...(first.selection ? { selectedOn: selectedOnLabel(first.selection) } : {}),
     };
   });
 }
@@ -348,7 +350,7 @@ export async function runSweep(config: SweepConfig, hub: ModelHub): Promise<Swee
         else if (!finished) {
           log(
             `  -> accuracy ${formatPercent(cell.accuracy)} [${formatPercent(cell.ci95[0])}, ${formatPercent(cell.ci95[1])}] ` +
-              `(${cell.inputs} inputs, ${cell.rows} rows; train ${cell.training.trainSeconds.toFixed(0)} s, eval ${cell.evalSeconds.toFixed(0)} s)`,
+              `(${cell.inputs} inputs, ${cell.rows} rows; train ${cell.training.trainSeconds.toFixed(0)} s wall, ${(cell.training.cpuSeconds ?? 0).toFixed(0)} s CPU; eval ${cell.evalSeconds.toFixed(0)} s wall, ${(cell.evalCpuSeconds ?? 0).toFixed(0)} s CPU)`,
           );
         }
         cells.push(cell);

@@ -17,6 +17,7 @@ import { redactSecrets } from '../util/redact.js';
 import type { BuildReport } from './builders.js';
 import type { ChanceLevel } from './chance.js';
 import type { MethodComparison } from './comparisons.js';
+import type { CellSelection } from './heldOutSelection.js';
 import type { SweepMethod } from './methods.js';
 
 export const DISTILL_RESULTS_FILE = 'results.json';
@@ -73,8 +74,14 @@ export interface CellResult {
     trainSeconds: number;
     tokensPerSecond: number;
     validationLossByTask: Record<string, number>;
+    /** CPU seconds of the process while training (all threads); absent in results of earlier versions. */
+    cpuSeconds?: number;
   };
   evalSeconds: number;
+  /** CPU seconds of the process while answering the test (and, with held-out selection, choosing the checkpoint); absent in results of earlier versions. */
+  evalCpuSeconds?: number;
+  /** How the tested checkpoint was chosen; absent in results of earlier versions (validation loss). */
+  selection?: CellSelection;
   /** Why no student was trained (no usable training rows); such a cell has no accuracy and is left out of the points. */
   skipped?: string;
   /** Per test example, in test order: 1 correct, 0 not (for pooled CIs over seeds). */
@@ -92,6 +99,8 @@ export interface SweepPoint {
   /** 95% bootstrap interval over seeds and test examples together (seedExampleBootstrap). */
   ci95: [number, number];
   perSeed: number[];
+  /** How its students' checkpoints were chosen (CellSelection.on); absent in results of earlier versions. */
+  selectedOn?: string;
 }
 
 /** A cell as results.json and the cell's result.json hold it (its per-example flags are in test.jsonl). */
@@ -142,8 +151,11 @@ const cellSchema = z.object({
     validationLoss: num,
     trainSeconds: z.number(),
     tokensPerSecond: z.number(),
+    cpuSeconds: z.number().optional(),
   }),
   evalSeconds: z.number(),
+  evalCpuSeconds: z.number().optional(),
+  selection: z.object({ on: z.string(), step: z.number(), checkpoint: z.string(), tasks: z.array(z.string()).optional() }).optional(),
   skipped: z.string().optional(),
 });
 const estimate = z.object({ n: z.number(), accuracy: num, ci95: ci });
@@ -185,6 +197,11 @@ export function parseSweepResults(text: string): Checked<SweepResults> {
 /** A cell folder's result.json, checked. */
 export function checkCellResult(cell: string): Checked<StoredCellResult> {
   return checkFile(cellSchema, join(cell, CELL_RESULT_FILE), 'a cell result');
+}
+
+/** How a checkpoint was chosen, for tables: "validation loss", "accuracy on held-out tasks (two steps, three steps)". */
+export function selectedOnLabel(selection: Pick<CellSelection, 'on' | 'tasks'>): string {
+  return selection.tasks ? `${selection.on} (${selection.tasks.join(', ')})` : selection.on;
 }
 
 export function cellDir(out: string, method: string, fraction: number, seed: number): string {

@@ -96,6 +96,11 @@ export interface TrainOptions {
   clipNorm?: number;
   /** Steps between validations (and state saves). Default max(1, steps / 10). */
   evalEvery?: number;
+  /**
+   * Also save the weights of every evaluated step as a checkpoint folder `<snapshotDir>/step-<n>/`, for choosing
+   * among them by another criterion than the validation loss (e.g. accuracy on held-out tasks). Default: none.
+   */
+  snapshotDir?: string;
   /** Stop after this many validations without improvement (default: never). */
   patience?: number;
   /** A validation loss counts as an improvement only if it beats the best by more than this. Default 0. */
@@ -368,6 +373,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (improved) {
           state.bestStep = state.step;
           await saveBest();
+        }
+        if (options.snapshotDir !== undefined) {
+          await saveCheckpoint(join(options.snapshotDir, `step-${state.step}`), { config, weights: engine.weights(), tokenizer, info: { ...info, step: state.step } });
         }
         state.history.push(record);
         intervalLoss = 0;

@@ -8,7 +8,7 @@ import { contentDigest, datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { decodeUtf8 } from '../data/readers.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
-import type { Dataset, Example } from '../data/types.js';
+import type { Dataset, Example, TaskDefinition } from '../data/types.js';
 import { createEmbedder } from '../embed/index.js';
 import { DemoIndex, selectDemos } from './demos.js';
 import { refuseOversizedInputs } from './inputSize.js';
@@ -26,8 +26,10 @@ import {
 } from './evaluators.js';
 import type { PromptStyle } from './prompts.js';
 import type { ExampleRecord } from './records.js';
-import { runExamples } from './runner.js';
+import { runExamples, type ExampleEvaluator } from './runner.js';
 import { summarizeRecords, type RunSummary } from './summary.js';
+import type { LanguageModel } from '../models/types.js';
+import type { ReadOptions } from './extract/index.js';
 
 export interface EvalJobConfig {
   dataset: string;
@@ -56,6 +58,12 @@ export interface EvalJobConfig {
   runsRoot: string;
   /** A regular expression for final-answer statements the built-in markers do not cover (--answer-pattern). */
   answerPattern?: string;
+  /**
+   * A model asked its own way instead of `style`, `shots`, `maxTokens` and `temperature` (a distilled student: its
+   * method's raw prompt, demonstrations, stops and token limit; distill/studentCard.ts). `identity` is folded into
+   * the run's identity; `describe` is said on stderr with progress.
+   */
+  ownPrompt?: { identity: string; describe: string; evaluator: (model: LanguageModel, task: TaskDefinition, read: ReadOptions) => ExampleEvaluator };
 }
 
 export interface EvalJobResult {
@@ -78,7 +86,9 @@ export async function runEvalJob(
   }
   const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
   refuseOversizedInputs(examples, config.dataset, config.model);
-  const demosFor = await demoProvider(dataset, config, hub);
+  const own = config.model && !config.predictions ? config.ownPrompt : undefined;
+  if (own && options.showProgress) process.stderr.write(`${config.model}: ${own.describe}\n`);
+  const demosFor = own ? async () => [] : await demoProvider(dataset, config, hub);
   const predictions = config.predictions ? readPredictions(config.predictions, examples) : undefined;
 
   const identity = {
@@ -101,6 +111,7 @@ export async function runEvalJob(
     targetLogprob: config.targetLogprob,
     seed: config.seed,
     ...(config.answerPattern ? { answerPattern: config.answerPattern } : {}),
+    ...(own ? { ownPrompt: own.identity } : {}),
   };
   const dir =
     config.runDir ??
@@ -113,7 +124,9 @@ export async function runEvalJob(
   try {
     const evaluateOne = predictions
       ? predictionsEvaluator(dataset.task, predictions.outputs, config.style, demosFor, finalAnswerPattern)
-      : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
+      : own
+        ? own.evaluator(await hub.model(config.model!), dataset.task, finalAnswerPattern ? { answerPattern: finalAnswerPattern } : {})
+        : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
     // Once the budget refuses a call, no new example is started; the rest stay missing until a rerun.
     let budgetReached = false;
     const evaluate = async (example: Example) => {

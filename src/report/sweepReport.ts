@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cellDir, readCellAnswers, SWEEP_REPORT_FILES, teacherDirsOf, DISTILL_SWEEP, type GenericRow, type StoredCellResult, type SweepPoint, type SweepResults, type TeacherAccuracy } from '../distill/sweepResults.js';
+import { cellDir, readCellAnswers, selectedOnLabel, SWEEP_REPORT_FILES, teacherDirsOf, DISTILL_SWEEP, type GenericRow, type StoredCellResult, type SweepPoint, type SweepResults, type TeacherAccuracy } from '../distill/sweepResults.js';
 import { chanceLabel } from '../distill/chance.js';
 import { aboveChance } from '../distill/findings.js';
 import { methodLabel } from '../distill/methods.js';
@@ -131,6 +131,7 @@ export async function buildSweepReport(root: string, input: SweepResults, option
       { header: 'seeds', align: 'right', cell: (p) => String(p.seeds.length) },
       { header: 'accuracy [95% bootstrap CI]', align: 'right', cell: (p) => estimateCell(p.accuracy, p.ci95) },
       { header: 'per seed', align: 'right', cell: (p) => p.perSeed.map((a) => formatPercent(a)).join(', ') },
+      { header: 'checkpoint selected on', cell: (p) => p.selectedOn ?? 'validation loss' },
       ...(chance
         ? [{ header: `above chance (${formatPercent(chance.accuracy)})?`, cell: (p: SweepPoint) => (aboveChance(p, chance) === false ? 'no: not above chance' : 'yes') }]
         : []),
@@ -153,7 +154,8 @@ export async function buildSweepReport(root: string, input: SweepResults, option
       { header: 'seed', align: 'right', cell: (c) => String(c.seed) },
       { header: 'inputs / rows', align: 'right', cell: (c) => `${c.inputs} / ${c.rows}` },
       { header: 'parameters', align: 'right', cell: (c) => c.training.parameters.toLocaleString('en-US') },
-      { header: 'best step', align: 'right', cell: (c) => `${c.training.bestStep} / ${c.training.steps}` },
+      { header: 'selected step', align: 'right', cell: (c) => `${c.selection?.step ?? c.training.bestStep} / ${c.training.steps}` },
+      { header: 'selected on', cell: (c) => (c.selection ? selectedOnLabel(c.selection) : 'validation loss') },
       { header: 'validation loss', align: 'right', cell: (c) => (c.training.validationLoss === null ? '—' : c.training.validationLoss.toFixed(3)) },
       { header: 'accuracy [95% Wilson CI]', align: 'right', cell: (c) => (c.skipped ? `not trained: ${c.skipped}` : estimateCell(c.accuracy, c.ci95)) },
       { header: 'invalid', align: 'right', cell: (c) => String(c.invalid) },

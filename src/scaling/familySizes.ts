@@ -1,7 +1,8 @@
 /**
  * The sizes of a `scale family`: a named engine size (tiny, small, base) or a custom `<dim>x<layers>` (e.g.
  * 96x3), so a family can have the five or more sizes a shape verdict needs (verdict.ts). Custom sizes keep the
- * tiny size's vocabulary, head width 16 (at least 2 heads, half as many key/value heads) and a feed-forward
+ * tiny size's vocabulary, head width 16 (at least 2 heads, half as many key/value heads when the count is even, else
+ * as many) and a feed-forward
  * width of 2.75 × dim rounded to 8, as the named sizes do. Training steps can grow with size (`stepsFor`).
  */
 import { MODEL_SIZES, isModelSize, type ModelSize } from '../engine/sizes.js';
@@ -25,7 +26,9 @@ export function parseFamilySize(text: string): FamilySize {
   if (dim < 16 || dim % 16 !== 0 || dim > 1024) throw new InputError(`size "${name}": dim must be a multiple of 16 from 16 to 1024`, { field: 'sizes' });
   if (nLayers < 1 || nLayers > 24) throw new InputError(`size "${name}": layers must be from 1 to 24`, { field: 'sizes' });
   const nHeads = Math.max(2, dim / 16);
-  return { name, size: 'tiny', model: { dim, nLayers, nHeads, nKvHeads: nHeads / 2, hiddenDim: Math.round((2.75 * dim) / 8) * 8 } };
+  // Half as many key/value heads, which must divide the heads: an odd head count (48: 3 heads) keeps one per head.
+  const nKvHeads = nHeads % 2 === 0 ? nHeads / 2 : nHeads;
+  return { name, size: 'tiny', model: { dim, nLayers, nHeads, nKvHeads, hiddenDim: Math.round((2.75 * dim) / 8) * 8 } };
 }
 
 /** Parameters at the size's vocabulary (tied embeddings), the same count the engine reports. */

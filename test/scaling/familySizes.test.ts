@@ -12,6 +12,12 @@ describe('scale family sizes', () => {
   it('takes named sizes and <dim>x<layers>, so a family can have five or more sizes', () => {
     expect(parseFamilySize('small')).toEqual({ name: 'small', size: 'small' });
     expect(parseFamilySize('96x3')).toEqual({ name: '96x3', size: 'tiny', model: { dim: 96, nLayers: 3, nHeads: 6, nKvHeads: 3, hiddenDim: 264 } });
+    // 48 = 3 heads of 16: key/value heads must divide the heads, so an odd count keeps one per head.
+    expect(parseFamilySize('48x2').model).toMatchObject({ nHeads: 3, nKvHeads: 3 });
+    for (const size of ['16x1', '32x1', '48x2', '64x2', '80x2', '96x3', '112x3']) {
+      const { nHeads, nKvHeads } = parseFamilySize(size).model!;
+      expect(Number.isInteger(nKvHeads) && nHeads % nKvHeads === 0, size).toBe(true);
+    }
     expect(() => parseFamilySize('huge')).toThrow(/neither/);
     expect(() => parseFamilySize('100x2')).toThrow(/multiple of 16/);
   });

@@ -143,6 +143,19 @@ const runOptions = {
   ),
   genericTrain: option('--generic-train <n>', 'out-of-task training examples per set for the generalist', nonNegativeInt, { default: '200' }),
   genericLimit: option('--generic-limit <n>', 'at most N test examples per out-of-task set', positiveInt.optional()),
+  selectOn: option(
+    '--select-on <how>',
+    "each student's checkpoint: validation-loss (in-task validation; step-by-step: the label task's) | held-out-tasks (highest accuracy on --held-out tasks' validation questions, Fu et al. 2023)",
+    z.enum(['validation-loss', 'held-out-tasks']),
+    { default: 'validation-loss' },
+  ),
+  heldOut: option(
+    '--held-out <name=dataset>',
+    'with --select-on held-out-tasks: a task the students never train on, whose validation split chooses the checkpoint (repeatable)',
+    z.array(z.string()).optional(),
+    { repeatable: true },
+  ),
+  heldOutLimit: option('--held-out-limit <n>', 'validation questions per held-out task', positiveInt, { default: '50' }),
   lossNormalization: option(
     '--loss-normalization <how>',
     "step-by-step: task (each task's loss averaged over its own tokens, then mixed by alpha, as the paper) | token (one pool of tokens)",
@@ -343,6 +356,9 @@ export function registerDistill(program: Command): void {
       genericTrainPerSet: options.genericTrain,
       genericLimit: options.genericLimit,
       lossNormalization: options.lossNormalization,
+      selectOn: options.selectOn,
+      heldOut: parseGeneric(options.heldOut),
+      heldOutLimit: options.heldOutLimit,
       out: options.out,
       ...(log ? { log } : {}),
     }));

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import type { EvalJobConfig } from '../../eval/job.js';
 import type { RunSummary } from '../../eval/summary.js';
 import { common, outputOptions, runFolderOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
@@ -18,7 +19,11 @@ const evalOptions = {
   seed: { ...common.seed, help: 'seed for sampling, demos, splits and bootstrap' },
   model: option('--model <spec>', 'openai:<model>[@<baseURL>] | anthropic:<model> | gguf:<file> | builtin:<checkpoint dir> | replay:<file|dir>', z.string().optional()),
   predictions: option('--predictions <file>', 'score a JSONL of {index, output} instead of calling a model', z.string().optional()),
-  prompt: option('--prompt <style>', 'zero-shot | few-shot | cot | zero-shot-cot', z.enum(['zero-shot', 'few-shot', 'cot', 'zero-shot-cot']), { default: 'zero-shot' }),
+  prompt: option(
+    '--prompt <style>',
+    'zero-shot | few-shot | cot | zero-shot-cot (default zero-shot; a distilled student, builtin:<student dir>, is asked with its own prompt unless --prompt is given)',
+    z.enum(['zero-shot', 'few-shot', 'cot', 'zero-shot-cot']).optional(),
+  ),
   shots: { ...common.shots, help: 'demonstrations for few-shot and cot (default 4)', schema: nonNegativeInt.optional(), default: undefined },
   demos: option('--demos <how>', 'random | nearest (k nearest neighbours of the question)', z.enum(['random', 'nearest']), { default: 'random' }),
   demoSplit: common.demoSplit,
@@ -37,6 +42,19 @@ const evalOptions = {
   ...modelLayerOptions,
 };
 
+/** The own prompt of a `builtin:<student dir>` that carries a distilled student's card (distill/studentCard.ts). */
+async function studentPromptOf(model: string): Promise<EvalJobConfig['ownPrompt']> {
+  const { STUDENT_CARD_FILE, studentCardOfModel, studentEvaluator } = await import('../../distill/studentCard.js');
+  const card = studentCardOfModel(model);
+  if (!card) return undefined;
+  const { canonicalJson, sha256Hex } = await import('../../util/canonicalJson.js');
+  return {
+    identity: sha256Hex(canonicalJson(card)).slice(0, 16),
+    describe: `a distilled student (${card.method}), asked with its own prompt (${STUDENT_CARD_FILE}); --prompt asks it otherwise`,
+    evaluator: (languageModel, task, read) => studentEvaluator(languageModel, task, card, read),
+  };
+}
+
 export function registerEval(program: Command): void {
   const command = program.command('eval').description('evaluate a model, or existing predictions, on a dataset split');
   withExamples(addOptions(command, evalOptions), [
@@ -46,6 +64,8 @@ export function registerEval(program: Command): void {
   ]).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(evalOptions, raw);
     const { runEvalJob } = await import('../../eval/job.js');
+    // A distilled student is asked as its sweep asked it, unless --prompt says otherwise.
+    const ownPrompt = options.prompt === undefined && options.model && !options.predictions ? await studentPromptOf(options.model) : undefined;
     const hub = await createHub(options);
     try {
       const { summary } = await runEvalJob(
@@ -58,7 +78,8 @@ export function registerEval(program: Command): void {
           seed: options.seed,
           model: options.model,
           predictions: options.predictions,
-          style: options.prompt,
+          style: options.prompt ?? 'zero-shot',
+          ...(ownPrompt ? { ownPrompt } : {}),
           shots: options.shots ?? (options.prompt === 'few-shot' || options.prompt === 'cot' ? 4 : 0),
           demoSelection: options.demos,
           demoSplit: options.demoSplit,

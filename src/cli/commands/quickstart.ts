@@ -44,15 +44,16 @@ export function registerQuickstart(program: Command): void {
       }
       const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
       const { QUICKSTART_SCALES, runQuickstart } = await import('../../distill/quickstart.js');
-      const result = await withSweepReport(await runQuickstart({ out: options.out, scale: QUICKSTART_SCALES[options.scale], scaleName: options.scale, ...(log ? { log } : {}) }));
+      const finished = await runQuickstart({ out: options.out, scale: QUICKSTART_SCALES[options.scale], scaleName: options.scale, ...(log ? { log } : {}) });
+      const result = await withSweepReport(finished);
       if (options.json) {
-        process.stdout.write(JSON.stringify(sweepSummaryJson(result, { scale: options.scale })) + '\n');
+        process.stdout.write(JSON.stringify(sweepSummaryJson(result, { scale: options.scale, cpuSeconds: finished.cpuSeconds })) + '\n');
         return;
       }
       const test = result.teacher.test;
       const lines = [
         ...(options.scale === 'tiny' ? ['SMOKE TEST (--scale tiny): a few training steps on a few examples; the numbers below show that the pipeline runs, not what distillation does.', ''] : []),
-        `Distillation on synthetic arithmetic (${result.sweep.cells[0]?.n ?? 0} test problems), ${result.wallSeconds.toFixed(0)} s (measured; finished stages of an earlier run are kept, not redone):`,
+        `Distillation on synthetic arithmetic (${result.sweep.cells[0]?.n ?? 0} test problems): ${wallTime(result.wallSeconds)} wall time, ${finished.cpuSeconds.toFixed(0)} s CPU (measured; finished stages of an earlier run are kept, not redone):`,
         '',
         ...sweepTableLines(result, [
           `${result.teacher.name.padEnd(26)} ${''.padStart(8)} ${String(test.n).padStart(7)}  ${formatPercent(test.accuracy)}${test.ci95 ? ` [${formatPercent(test.ci95[0])}, ${formatPercent(test.ci95[1])}]` : ''}`,
@@ -60,6 +61,12 @@ export function registerQuickstart(program: Command): void {
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });
+}
+
+/** "4 min 28 s" (or "12 s"). */
+function wallTime(seconds: number): string {
+  const whole = Math.round(seconds);
+  return whole < 60 ? `${whole} s` : `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }
 
 async function palmExample(options: { runs: string; json?: boolean; progress: boolean }): Promise<void> {
