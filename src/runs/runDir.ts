@@ -192,8 +192,10 @@ export function readRecords<T extends IndexedRecord>(path: string): Map<number, 
 /**
  * `readRecords` as a stream, with the same rules (a last line cut short is skipped, a bad line elsewhere is an
  * error naming it): each line's record in file order, so a later line for an index replaces an earlier one.
+ * No file: no records.
  */
 export async function* streamRecords<T extends IndexedRecord>(path: string): AsyncGenerator<T> {
+  if (!existsSync(path)) return;
   for await (const { line, text, terminated } of readLines(path)) {
     if (!text.trim()) continue;
     let record: T;
