@@ -7,6 +7,7 @@ import { extname } from 'node:path';
 import { parse as parseCsvText } from 'csv-parse/sync';
 import { InputError } from '../util/errors.js';
 import { isObject } from '../util/isObject.js';
+import { readLines } from './lineStream.js';
 
 export type RecordFormat = 'json' | 'jsonl' | 'csv';
 
@@ -147,20 +148,33 @@ export function parseJsonLines(text: string, file: string): SourceRecord[] {
   const records: SourceRecord[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const content = (lines[i] as string).trim();
-    if (!content) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(content);
-    } catch (error) {
-      throw new InputError(`invalid JSON: ${(error as Error).message}`, { file, line: i + 1 });
-    }
-    if (!isObject(value)) {
-      throw new InputError(`expected a JSON object, got ${describeJson(value)}`, { file, line: i + 1 });
-    }
-    records.push({ line: i + 1, position: records.length, data: value });
+    const data = parseJsonLine(lines[i] as string, file, i + 1);
+    if (data) records.push({ line: i + 1, position: records.length, data });
   }
   return records;
+}
+
+/** The same records as `parseJsonLines`, read from the file as a stream (the file is never held whole). */
+export async function* streamJsonLines(file: string): AsyncGenerator<SourceRecord> {
+  let position = 0;
+  for await (const { line, text } of readLines(file)) {
+    const data = parseJsonLine(text, file, line);
+    if (data) yield { line, position: position++, data };
+  }
+}
+
+/** One line of a JSON-lines file: its object, or undefined when the line is blank. */
+function parseJsonLine(text: string, file: string, line: number): Record<string, unknown> | undefined {
+  const content = text.trim();
+  if (!content) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(content);
+  } catch (error) {
+    throw new InputError(`invalid JSON: ${(error as Error).message}`, { file, line });
+  }
+  if (!isObject(value)) throw new InputError(`expected a JSON object, got ${describeJson(value)}`, { file, line });
+  return value;
 }
 
 /** CSV with a header row naming the fields; quoted fields may hold commas, quotes and newlines. */

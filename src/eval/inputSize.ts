@@ -17,15 +17,21 @@ const CHARS_PER_TOKEN = 4;
  * `dataset` and `field` name where the examples come from in the message.
  */
 export function refuseOversizedInputs(examples: readonly Example[], dataset: string, model?: string, field = 'dataset'): void {
+  const refuseOversized = oversizedInputCheck(dataset, model, field);
+  for (const example of examples) refuseOversized(example);
+}
+
+/** The same check one example at a time, for a split read as a stream. */
+export function oversizedInputCheck(dataset: string, model?: string, field = 'dataset'): (example: Example) => void {
   const context = model ? contextWindowOf(model) : { tokens: DEFAULT_CONTEXT_TOKENS, known: false };
-  for (const example of examples) {
+  return (example) => {
     const tokens = Math.ceil(example.input.length / CHARS_PER_TOKEN);
-    if (tokens <= context.tokens) continue;
+    if (tokens <= context.tokens) return;
     const limit = context.known ? `${model}'s context (${context.tokens.toLocaleString('en-US')} tokens)` : `any model's context (${context.tokens.toLocaleString('en-US')})`;
     throw new InputError(
       `example ${example.index} (id ${example.id}) of ${dataset} is about ${tokens.toLocaleString('en-US')} tokens ` +
         `(${(example.input.length / 1e6).toFixed(1)} M characters), more than ${limit}; shorten or remove it`,
       { field },
     );
-  }
+  };
 }

@@ -8,10 +8,11 @@ import { contentDigest, datasetDigest } from '../data/digest.js';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { decodeUtf8 } from '../data/readers.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
+import { openStreamingSplit, type StreamingSplit } from '../data/streamingSplit.js';
 import type { Dataset, Example, TaskDefinition } from '../data/types.js';
 import { createEmbedder } from '../embed/index.js';
 import { DemoIndex, selectDemos } from './demos.js';
-import { refuseOversizedInputs } from './inputSize.js';
+import { oversizedInputCheck, refuseOversizedInputs } from './inputSize.js';
 import type { ModelHub } from '../models/hub.js';
 import { openRunDir, runIdFor, SUMMARY_FILE } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
@@ -26,7 +27,7 @@ import {
 } from './evaluators.js';
 import type { PromptStyle } from './prompts.js';
 import type { ExampleRecord } from './records.js';
-import { runExamples, type ExampleEvaluator } from './runner.js';
+import { runExampleStream, runExamples, type ExampleEvaluator } from './runner.js';
 import { summarizeRecords, type RunSummary } from './summary.js';
 import type { LanguageModel } from '../models/types.js';
 import type { ReadOptions } from './extract/index.js';
@@ -68,15 +69,29 @@ export interface EvalJobConfig {
 
 export interface EvalJobResult {
   summary: RunSummary & { runDir: string; resumed: boolean; task: string; split: string; model: string | null };
+  /** In example order; empty when the job ran with `keepRecords: false` and streamed (read records.jsonl instead). */
   records: ExampleRecord[];
 }
 
-export async function runEvalJob(
-  config: EvalJobConfig,
-  hub: ModelHub,
-  options: { showProgress?: boolean } = {},
-): Promise<EvalJobResult> {
+export interface EvalJobOptions {
+  showProgress?: boolean;
+  /**
+   * false: the caller needs only the summary, so a single-file `jsonl:` split is evaluated as a stream (memory
+   * bounded whatever its size) and `records` comes back empty; they are in the run folder's records.jsonl.
+   */
+  keepRecords?: boolean;
+}
+
+export async function runEvalJob(config: EvalJobConfig, hub: ModelHub, options: EvalJobOptions = {}): Promise<EvalJobResult> {
   const finalAnswerPattern = answerPatternOption(config.answerPattern);
+  if (options.keepRecords === false && canStream(config)) {
+    const limit = config.limit ?? Number.POSITIVE_INFINITY;
+    const refuseOversized = oversizedInputCheck(config.dataset, config.model);
+    const split = await openStreamingSplit(config.dataset, config.datasetOptions, config.split, (example) => {
+      if (example.index < limit) refuseOversized(example);
+    });
+    if (split) return runStreamingEvalJob(config, hub, split, { ...options, finalAnswerPattern });
+  }
   const dataset = withValidation(await loadDataset(config.dataset, config.datasetOptions), config);
   const pool = dataset.splits[config.split];
   if (!pool) {
@@ -91,28 +106,7 @@ export async function runEvalJob(
   const demosFor = own ? async () => [] : await demoProvider(dataset, config, hub);
   const predictions = config.predictions ? readPredictions(config.predictions, examples) : undefined;
 
-  const identity = {
-    dataset: config.dataset,
-    datasetContent: datasetDigest(dataset),
-    datasetOptions: config.datasetOptions,
-    split: config.split,
-    examples: examples.map((example) => example.index),
-    model: config.model ?? null,
-    predictions: config.predictions ?? null,
-    predictionsContent: predictions?.digest ?? null,
-    style: config.style,
-    shots: config.shots,
-    demoSelection: config.demoSelection,
-    demoSplit: config.demoSplit,
-    embedder: config.shots > 0 && config.demoSelection === 'nearest' ? config.embedder : null,
-    scoring: config.scoring,
-    maxTokens: config.maxTokens,
-    temperature: config.temperature,
-    targetLogprob: config.targetLogprob,
-    seed: config.seed,
-    ...(config.answerPattern ? { answerPattern: config.answerPattern } : {}),
-    ...(own ? { ownPrompt: own.identity } : {}),
-  };
+  const identity = runIdentity(config, datasetDigest(dataset), examples.map((example) => example.index), predictions?.digest ?? null);
   const dir =
     config.runDir ??
     join(config.runsRoot, runIdFor(`eval-${dataset.task.name}-${config.model ?? 'predictions'}`, identity));
@@ -126,20 +120,13 @@ export async function runEvalJob(
       ? predictionsEvaluator(dataset.task, predictions.outputs, config.style, demosFor, finalAnswerPattern)
       : own
         ? own.evaluator(await hub.model(config.model!), dataset.task, finalAnswerPattern ? { answerPattern: finalAnswerPattern } : {})
-        : await modelEvaluator({ ...config, finalAnswerPattern }, dataset, hub, demosFor);
-    // Once the budget refuses a call, no new example is started; the rest stay missing until a rerun.
-    let budgetReached = false;
-    const evaluate = async (example: Example) => {
-      const record = await evaluateOne(example);
-      if (record.error?.kind === 'budget') budgetReached = true;
-      return record;
-    };
-
+        : await modelEvaluator({ ...config, finalAnswerPattern }, dataset.task, hub, demosFor);
+    const { evaluate, shouldStop } = stoppingAtBudget(evaluateOne);
     const { records } = await runExamples({
       examples,
       evaluate,
       runDir,
-      shouldStop: () => budgetReached,
+      shouldStop,
       concurrency: config.concurrency,
       progressLabel: `eval ${dataset.task.name}`,
       showProgress: options.showProgress,
@@ -159,12 +146,105 @@ export async function runEvalJob(
   }
 }
 
-async function modelEvaluator(config: EvalJobConfig & { finalAnswerPattern?: RegExp }, dataset: Dataset, hub: ModelHub, demosFor: DemoProvider) {
+/**
+ * Streamed only when nothing needs another split or the whole split at once (demonstrations, a sample, predictions, a
+ * held-out validation) and the model is asked the ordinary way (a student's own prompt may carry demonstrations).
+ */
+function canStream(config: EvalJobConfig): boolean {
+  const needsDemos = config.shots > 0 && (config.style === 'few-shot' || config.style === 'cot');
+  const holdsOutValidation = config.split === 'train' && config.demoSplit === 'validation';
+  const plainLimit = config.limit === undefined || (Number.isInteger(config.limit) && config.limit >= 0);
+  return !needsDemos && !holdsOutValidation && plainLimit && config.sample === undefined && !config.predictions && !config.ownPrompt;
+}
+
+/** The evaluation of a single-file split read as a stream: same identity, folder, records and summary as the whole-file path. */
+async function runStreamingEvalJob(
+  config: EvalJobConfig,
+  hub: ModelHub,
+  split: StreamingSplit,
+  options: EvalJobOptions & { finalAnswerPattern?: RegExp },
+): Promise<EvalJobResult> {
+  const total = Math.min(split.size, config.limit ?? split.size);
+  const identity = runIdentity(config, split.digest, Array.from({ length: total }, (_, index) => index), null);
+  const dir = config.runDir ?? join(config.runsRoot, runIdFor(`eval-${split.task.name}-${config.model ?? 'predictions'}`, identity));
+  const runDir = openRunDir<ExampleRecord>(dir, {
+    identity,
+    resolved: { command: 'eval', version: VERSION, task: split.task, source: split.source, config },
+    streamExisting: true,
+  });
+  try {
+    const evaluateOne = await modelEvaluator({ ...config, finalAnswerPattern: options.finalAnswerPattern }, split.task, hub, async () => []);
+    const { evaluate, shouldStop } = stoppingAtBudget(evaluateOne);
+    const { columns } = await runExampleStream({
+      examples: split.examples(total),
+      total,
+      evaluate,
+      runDir,
+      shouldStop,
+      concurrency: config.concurrency,
+      progressLabel: `eval ${split.task.name}`,
+      showProgress: options.showProgress,
+    });
+    const summary = {
+      ...columns.summary(total, config.seed),
+      runDir: runDir.dir,
+      resumed: runDir.resumed,
+      task: split.task.name,
+      split: config.split,
+      model: config.model ? redactSecrets(config.model) : null,
+    };
+    runDir.writeJson(SUMMARY_FILE, summary);
+    return { summary, records: [] };
+  } finally {
+    runDir.release();
+  }
+}
+
+/** Once the budget refuses a call, no new example is started; the rest stay missing until a rerun. */
+function stoppingAtBudget(evaluateOne: (example: Example) => Promise<ExampleRecord>) {
+  let budgetReached = false;
+  return {
+    evaluate: async (example: Example) => {
+      const record = await evaluateOne(example);
+      if (record.error?.kind === 'budget') budgetReached = true;
+      return record;
+    },
+    shouldStop: () => budgetReached,
+  };
+}
+
+/** Everything that changes an evaluation's result; a run folder resumes only with the same. */
+function runIdentity(config: EvalJobConfig, datasetContent: string, examples: number[], predictionsContent: string | null) {
+  return {
+    dataset: config.dataset,
+    datasetContent,
+    datasetOptions: config.datasetOptions,
+    split: config.split,
+    examples,
+    model: config.model ?? null,
+    predictions: config.predictions ?? null,
+    predictionsContent,
+    style: config.style,
+    shots: config.shots,
+    demoSelection: config.demoSelection,
+    demoSplit: config.demoSplit,
+    embedder: config.shots > 0 && config.demoSelection === 'nearest' ? config.embedder : null,
+    scoring: config.scoring,
+    maxTokens: config.maxTokens,
+    temperature: config.temperature,
+    targetLogprob: config.targetLogprob,
+    seed: config.seed,
+    ...(config.answerPattern ? { answerPattern: config.answerPattern } : {}),
+    ...(config.model && !config.predictions && config.ownPrompt ? { ownPrompt: config.ownPrompt.identity } : {}),
+  };
+}
+
+async function modelEvaluator(config: EvalJobConfig & { finalAnswerPattern?: RegExp }, task: TaskDefinition, hub: ModelHub, demosFor: DemoProvider) {
   if (!config.model) throw new InputError('either --model or --predictions is required', { field: 'model' });
   const model = await hub.model(config.model);
   return config.scoring === 'logprob'
-    ? logprobChoiceEvaluator(model, dataset.task, config.style, demosFor)
-    : generationEvaluator(model, dataset.task, config, demosFor);
+    ? logprobChoiceEvaluator(model, task, config.style, demosFor)
+    : generationEvaluator(model, task, config, demosFor);
 }
 
 /** The dataset as an evaluation sees it: a validation split held out of train (seeded) when one is needed and missing. */

@@ -8,8 +8,9 @@
 import pLimit from 'p-limit';
 import type { Example } from '../data/types.js';
 import { createProgress } from '../util/progress.js';
-import type { RunDirHandle } from '../runs/runDir.js';
+import { type RunDirHandle, streamRecords } from '../runs/runDir.js';
 import type { ExampleRecord } from './records.js';
+import { SummaryColumns } from './summaryColumns.js';
 
 export type ExampleEvaluator = (example: Example) => Promise<ExampleRecord>;
 
@@ -74,6 +75,78 @@ export async function runExamples(options: RunExamplesOptions): Promise<RunExamp
     return record ? [record] : [];
   });
   return { records: ordered, evaluatedNow: todo.length, reused };
+}
+
+export interface RunExampleStreamOptions extends Omit<RunExamplesOptions, 'examples'> {
+  /** Examples with indices 0..total-1, in order, read as they are needed. */
+  examples: AsyncIterable<Example>;
+  total: number;
+}
+
+/**
+ * `runExamples` over a stream, for evaluations too large to hold: earlier records are read from the run folder
+ * as a stream (opened with `streamExisting`) and nothing is kept per example but a few numbers for the summary
+ * and what resuming needs (a state byte and a hash of the id), so memory does not grow with the records' text.
+ * At most `concurrency` examples are read ahead of the finished ones. The same resume rules: an earlier record
+ * is kept when it is the last for its index, did not fail, and answered the same id.
+ */
+export async function runExampleStream(options: RunExampleStreamOptions): Promise<{ columns: SummaryColumns; evaluatedNow: number; reused: number }> {
+  const { runDir, total } = options;
+  const columns = new SummaryColumns(total);
+  const earlierId = new Int32Array(total);
+  for await (const record of streamRecords<ExampleRecord>(runDir.recordsPath)) {
+    if (record.index < 0 || record.index >= total) continue;
+    if (record.error) columns.clear(record.index);
+    else {
+      columns.set(record.index, record);
+      earlierId[record.index] = idHash(record.id);
+    }
+  }
+
+  let reused = 0;
+  for (let index = 0; index < total; index++) if (columns.has(index)) reused++;
+  const progress = createProgress({ label: options.progressLabel ?? 'eval', total, initial: reused, enabled: options.showProgress ?? true });
+  let costUsd = 0;
+  let errors = 0;
+  let evaluatedNow = 0;
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  try {
+    for await (const example of options.examples) {
+      if (columns.has(example.index)) {
+        if (earlierId[example.index] === idHash(example.id)) continue;
+        columns.clear(example.index);
+        reused--;
+      }
+      if (failure !== undefined || options.shouldStop?.()) break;
+      const task = (async () => {
+        const record = await options.evaluate(example);
+        runDir.append(record);
+        columns.set(example.index, record);
+        costUsd += record.costUsd;
+        if (record.error) errors += 1;
+        progress.tick({ costUsd, errors });
+      })().catch((error: unknown) => {
+        failure ??= error;
+      });
+      evaluatedNow++;
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+      if (inFlight.size >= Math.max(1, options.concurrency)) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    progress.stop();
+  }
+  if (failure !== undefined) throw failure;
+  return { columns, evaluatedNow, reused };
+}
+
+/** 32-bit FNV-1a of an id: enough to tell a record of another example at the same index (the dataset digest is in the identity). */
+function idHash(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return hash | 0;
 }
 
 function sumCost(records: Iterable<ExampleRecord>): number {

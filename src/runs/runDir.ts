@@ -4,8 +4,23 @@
  * Opening an existing folder with the same identity resumes it; a different identity is refused,
  * so two different experiments never mix their records.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { readLines } from '../data/lineStream.js';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { redactSecrets } from '../util/redact.js';
@@ -24,8 +39,10 @@ export interface RunDirHandle<T extends IndexedRecord> {
   readonly dir: string;
   /** True when the folder already held records of this run. */
   readonly resumed: boolean;
-  /** Records found on disk, by example index (the last line for an index wins). */
+  /** Records found on disk, by example index (the last line for an index wins); empty when opened with `streamExisting`. */
   readonly existing: ReadonlyMap<number, T>;
+  /** The records file, for reading earlier records as a stream (`streamRecords`). */
+  readonly recordsPath: string;
   append(record: T): void;
   writeJson(name: string, value: unknown): void;
   /**
@@ -43,6 +60,8 @@ export interface OpenRunDirOptions {
   /** File names when a pipeline's layout names them otherwise (a distillation cell: cell.json, test.jsonl). */
   configFile?: string;
   recordsFile?: string;
+  /** Leave earlier records on disk (`existing` stays empty): the caller reads them with `streamRecords`. */
+  streamExisting?: boolean;
 }
 
 /** `<prefix>-<12 hex of the identity hash>`, with the prefix made safe for a folder name. */
@@ -84,13 +103,15 @@ function openLocked<T extends IndexedRecord>(dir: string, options: OpenRunDirOpt
   } else {
     writeFileSync(configPath, redactSecrets(JSON.stringify({ identity: options.identity, ...asObject(options.resolved) }, null, 2)) + '\n');
   }
-  const existing = existsSync(recordsPath) ? readRecords<T>(recordsPath) : new Map<number, T>();
+  const existing = existsSync(recordsPath) && !options.streamExisting ? readRecords<T>(recordsPath) : new Map<number, T>();
+  const resumed = options.streamExisting ? existsSync(recordsPath) && statSync(recordsPath).size > 0 : existing.size > 0;
   dropUnfinishedLastLine(recordsPath);
   if (created) createdNow.set(dir, lock);
   return {
     dir,
-    resumed: existing.size > 0,
+    resumed,
     existing,
+    recordsPath,
     append(record) {
       appendFileSync(recordsPath, redactSecrets(JSON.stringify(record)) + '\n');
     },
@@ -168,12 +189,49 @@ export function readRecords<T extends IndexedRecord>(path: string): Map<number, 
   return records;
 }
 
-/** So the next append starts on a line of its own after a kill mid-write. */
+/**
+ * `readRecords` as a stream, with the same rules (a last line cut short is skipped, a bad line elsewhere is an
+ * error naming it): each line's record in file order, so a later line for an index replaces an earlier one.
+ * No file: no records.
+ */
+export async function* streamRecords<T extends IndexedRecord>(path: string): AsyncGenerator<T> {
+  if (!existsSync(path)) return;
+  for await (const { line, text, terminated } of readLines(path)) {
+    if (!text.trim()) continue;
+    let record: T;
+    try {
+      record = JSON.parse(text) as T;
+    } catch (error) {
+      if (!terminated) return;
+      throw new InputError(`invalid JSON: ${(error as Error).message}`, { file: path, line });
+    }
+    if (!Number.isInteger(record?.index)) throw new InputError('missing or non-integer', { file: path, line, field: 'index' });
+    yield record;
+  }
+}
+
+/** So the next append starts on a line of its own after a kill mid-write. Reads only the file's tail. */
 function dropUnfinishedLastLine(path: string): void {
   if (!existsSync(path)) return;
-  const text = readFileSync(path, 'utf8');
-  if (!text || text.endsWith('\n')) return;
-  writeFileSync(path, text.slice(0, text.lastIndexOf('\n') + 1));
+  const fd = openSync(path, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    const block = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - block.length);
+      const read = readSync(fd, block, 0, end - start, start);
+      const newline = block.subarray(0, read).lastIndexOf(0x0a);
+      if (newline >= 0) {
+        if (start + newline + 1 < size) ftruncateSync(fd, start + newline + 1);
+        return;
+      }
+      end = start;
+    }
+    if (size > 0) ftruncateSync(fd, 0);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

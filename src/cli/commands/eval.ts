@@ -95,7 +95,7 @@ export function registerEval(program: Command): void {
           answerPattern: options.answerPattern,
         },
         hub,
-        { showProgress: options.progress },
+        { showProgress: options.progress, keepRecords: false },
       );
       printSummary(summary, options.json ?? false);
       if (summary.errors > 0) {

@@ -14,11 +14,6 @@ import { type AnswerKind, ANSWER_KINDS, buildExamples, type DatasetOptions, find
 export async function loadGenericDataset(kind: RecordFormat, path: string, options: DatasetOptions): Promise<Dataset> {
   const target = resolve(path);
   const answerKind = chooseAnswerKind(options);
-  if (answerKind === 'multiple_choice' && !options.choicesField) {
-    throw new InputError('--answer-type multiple_choice needs --choices-field (the field holding the options)', {
-      field: 'choices-field',
-    });
-  }
 
   let info;
   try {
@@ -43,16 +38,22 @@ export async function loadGenericDataset(kind: RecordFormat, path: string, optio
   }
 
   const answer = answerTypeFor(answerKind, options, splits);
+  const task = genericTask(answer, options, basename(target, info.isDirectory() ? '' : extname(target)));
+  return { task, splits, source: `${kind}:${target}` };
+}
+
+/** The task of a json:/jsonl:/csv: dataset once its answer type is known; `name` is the default task name. */
+export function genericTask(answer: AnswerType, options: DatasetOptions, name: string): TaskDefinition {
   const task: TaskDefinition = {
-    name: options.taskName ?? basename(target, info.isDirectory() ? '' : extname(target)),
+    name: options.taskName ?? name,
     description: options.taskDescription ?? defaultDescription(answer),
     answer,
   };
   if (options.inputTemplate !== undefined) task.inputTemplate = unescapeTemplate(options.inputTemplate);
-  return { task, splits, source: `${kind}:${target}` };
+  return task;
 }
 
-function chooseAnswerKind(options: DatasetOptions): AnswerKind {
+export function chooseAnswerKind(options: DatasetOptions): AnswerKind {
   // An empty list is a mistake (`--labels ""`, an unset shell variable), not a request for free text.
   if (options.labels && !options.labels.length) {
     throw new InputError('the label list is empty; give the labels (e.g. --labels negative,positive) or leave the option out', { field: 'labels' });
@@ -61,6 +62,11 @@ function chooseAnswerKind(options: DatasetOptions): AnswerKind {
   if (!ANSWER_KINDS.includes(kind)) {
     throw new InputError(`unknown answer type "${String(kind)}"; expected one of: ${ANSWER_KINDS.join(', ')}`, {
       field: 'answer-type',
+    });
+  }
+  if (kind === 'multiple_choice' && !options.choicesField) {
+    throw new InputError('--answer-type multiple_choice needs --choices-field (the field holding the options)', {
+      field: 'choices-field',
     });
   }
   return kind;

@@ -78,11 +78,16 @@ export function buildExamples(
       });
     }
     seen.set(id, record.line);
-    const example: Example = { index, id, input: mapped.input, target: mapped.target, raw: record.data };
-    if (mapped.choices) example.choices = mapped.choices;
-    if (mapped.rationale !== undefined) example.rationale = mapped.rationale;
-    return example;
+    return exampleFrom(index, id, record, mapped);
   });
+}
+
+/** One example: the mapped fields of a source record at `index` of its split. */
+export function exampleFrom(index: number, id: string, record: SourceRecord, mapped: MappedRecord): Example {
+  const example: Example = { index, id, input: mapped.input, target: mapped.target, raw: record.data };
+  if (mapped.choices) example.choices = mapped.choices;
+  if (mapped.rationale !== undefined) example.rationale = mapped.rationale;
+  return example;
 }
 
 /** Built-in layouts fix their own fields; a field flag given with one is a mistake worth naming. */

@@ -1,0 +1,50 @@
+/**
+ * A file read line by line without holding it: chunks are split on newlines and each line is decoded as
+ * strict UTF-8 (a bad byte is an error naming the line, never a silent replacement). A leading BOM is dropped.
+ */
+import { createReadStream } from 'node:fs';
+import { InputError } from '../util/errors.js';
+
+export interface FileLine {
+  /** 1-based line number. */
+  line: number;
+  text: string;
+  /** False only for a last line with no newline after it (e.g. cut short by a kill mid-write). */
+  terminated: boolean;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export async function* readLines(file: string): AsyncGenerator<FileLine> {
+  let pending: Buffer = Buffer.alloc(0);
+  let line = 0;
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const buffer = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      let start = 0;
+      for (let end = buffer.indexOf(0x0a, start); end >= 0; end = buffer.indexOf(0x0a, start)) {
+        line++;
+        yield { line, text: decodeLine(buffer.subarray(start, end), file, line), terminated: true };
+        start = end + 1;
+      }
+      pending = Buffer.from(buffer.subarray(start));
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('file not found', { file });
+    throw error;
+  } finally {
+    stream.destroy();
+  }
+  if (pending.length) yield { line: line + 1, text: decodeLine(pending, file, line + 1), terminated: false };
+}
+
+function decodeLine(bytes: Buffer, file: string, line: number): string {
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw new InputError('not valid UTF-8; save the file as UTF-8', { file, line });
+  }
+  return line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

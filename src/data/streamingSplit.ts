@@ -1,0 +1,103 @@
+/**
+ * A `jsonl:` dataset that is one file, read as a stream: the evaluation path over a million examples never
+ * holds the file, its records or its examples whole. The file is read in passes (labels when the data names
+ * them, then validation, count and content digest, then the examples themselves), each pass with the same
+ * mapping, checks and errors as `loadDataset`, and the digest equal to `datasetDigest` of the loaded dataset,
+ * so a run folder resumes whichever path wrote it. Directories (several splits) are not streamed.
+ */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
+import { canonicalJson } from '../util/canonicalJson.js';
+import { InputError } from '../util/errors.js';
+import { chooseAnswerKind, genericTask } from './adapters/generic.js';
+import { type DatasetOptions, exampleFrom } from './adapters/shared.js';
+import { createRecordMapper, type RecordMapper } from './fields.js';
+import { parseDatasetSpec } from './load.js';
+import { type SourceRecord, streamJsonLines } from './readers.js';
+import type { AnswerType, Example, TaskDefinition } from './types.js';
+
+export interface StreamingSplit {
+  task: TaskDefinition;
+  /** As `Dataset.source`. */
+  source: string;
+  split: string;
+  /** Examples in the file. */
+  size: number;
+  /** Equal to `datasetDigest` of the same file loaded whole. */
+  digest: string;
+  /** The first `limit` examples (all by default) in file order, read from the file again. */
+  examples(limit?: number): AsyncGenerator<Example>;
+}
+
+/**
+ * The split as a stream when `spec` is a single `jsonl:` file (or a bare .jsonl/.ndjson path) and `split` is
+ * the split that file becomes; undefined otherwise (the caller loads the dataset whole).
+ */
+export async function openStreamingSplit(
+  spec: string,
+  options: DatasetOptions,
+  split: string,
+  /** Sees every example during the validation pass, before any is evaluated (e.g. a pre-flight size check). */
+  inspect?: (example: Example) => void,
+): Promise<StreamingSplit | undefined> {
+  const { kind, path } = parseDatasetSpec(spec);
+  if (kind !== 'jsonl' || split !== (options.splitName ?? 'test')) return undefined;
+  const file = resolve(path);
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+
+  const answerKind = chooseAnswerKind(options);
+  const first = await firstRecord(file);
+  if (!first) throw new InputError('no records', { file });
+  const map = createRecordMapper(options, { file, answer: answerKind, firstRecord: first });
+  const answer: AnswerType =
+    answerKind === 'label'
+      ? { kind: 'label', labels: options.labels?.length ? options.labels : await labelsInFile(file, map) }
+      : ({ kind: answerKind } as AnswerType);
+  const task = genericTask(answer, options, basename(file, extname(file)));
+
+  const examples = (limit = Number.POSITIVE_INFINITY) => streamExamples(file, split, map, limit, options.idField);
+  const hash = createHash('sha256');
+  hash.update(canonicalJson(task));
+  hash.update(`\n#${split}\n`);
+  let size = 0;
+  for await (const example of examples()) {
+    inspect?.(example);
+    hash.update(canonicalJson(example) + '\n');
+    size++;
+  }
+  return { task, source: `jsonl:${file}`, split, size, digest: hash.digest('hex').slice(0, 16), examples };
+}
+
+async function firstRecord(file: string): Promise<SourceRecord | undefined> {
+  for await (const record of streamJsonLines(file)) return record;
+  return undefined;
+}
+
+/** A label task without `--labels` takes its labels from the data, in order of first appearance. */
+async function labelsInFile(file: string, map: RecordMapper): Promise<string[]> {
+  const labels = new Set<string>();
+  for await (const record of streamJsonLines(file)) labels.add(map(record).target);
+  return [...labels];
+}
+
+/**
+ * Examples as `buildExamples` makes them. Ids are checked for duplicates as they come; only ids read from the
+ * data (`--id-field`) are remembered for that, since generated ids (`<split>-<index>`) are unique by construction.
+ */
+async function* streamExamples(file: string, split: string, map: RecordMapper, limit: number, idField?: string): AsyncGenerator<Example> {
+  const seen = new Map<string, number>();
+  for await (const record of streamJsonLines(file)) {
+    if (record.position >= limit) return;
+    const mapped = map(record);
+    if (mapped.id !== undefined) {
+      const earlier = seen.get(mapped.id);
+      if (earlier !== undefined) {
+        throw new InputError(`duplicate id "${mapped.id}" (first seen on line ${earlier})`, { file, line: record.line, field: idField });
+      }
+      seen.set(mapped.id, record.line);
+    }
+    yield exampleFrom(record.position, mapped.id ?? `${split}-${record.position}`, record, mapped);
+  }
+}

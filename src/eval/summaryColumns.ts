@@ -1,0 +1,178 @@
+/**
+ * A run's summary computed incrementally: each record is reduced to a few numbers kept in typed columns by
+ * slot (its position in the evaluation), so a million records cost tens of megabytes instead of their text.
+ * Setting a slot again replaces it (the last record for an example wins, as in records.jsonl); the summary is
+ * read in slot order, which is what makes it equal, bit for bit, to the whole-array computation.
+ */
+import { bootstrapCI, wilsonInterval } from './stats.js';
+import type { ExampleRecord } from './records.js';
+import type { RunSummary } from './summary.js';
+
+const PRESENT = 1;
+const ERROR = 2;
+const SCORED = 4;
+const CORRECT = 8;
+const INVALID = 16;
+const CACHED = 32;
+const CUT = 64;
+
+export class SummaryColumns {
+  private readonly flags: Uint8Array;
+  private readonly errorKind: Uint16Array;
+  private readonly errorKinds: string[] = [];
+  private readonly promptTokens: Float64Array;
+  private readonly completionTokens: Float64Array;
+  private readonly costUsd: Float64Array;
+  private readonly latencyMs: Float64Array;
+  /** Smooth metric name -> value per slot (NaN: none). */
+  private readonly metrics = new Map<string, Float64Array>();
+
+  constructor(readonly slots: number) {
+    this.flags = new Uint8Array(slots);
+    this.errorKind = new Uint16Array(slots);
+    this.promptTokens = new Float64Array(slots);
+    this.completionTokens = new Float64Array(slots);
+    this.costUsd = new Float64Array(slots);
+    this.latencyMs = new Float64Array(slots);
+  }
+
+  set(slot: number, record: ExampleRecord): void {
+    this.clear(slot);
+    const scored = !record.error && record.correct !== null;
+    let flags = PRESENT;
+    if (record.error) {
+      flags |= ERROR;
+      this.errorKind[slot] = this.kindId(record.error.kind);
+    }
+    if (scored) flags |= SCORED;
+    if (scored && record.correct) flags |= CORRECT;
+    if (!record.valid) flags |= INVALID;
+    if (record.cached) flags |= CACHED;
+    if (record.cutAt !== undefined) flags |= CUT;
+    this.flags[slot] = flags;
+    this.promptTokens[slot] = record.usage.promptTokens;
+    this.completionTokens[slot] = record.usage.completionTokens;
+    this.costUsd[slot] = record.costUsd;
+    this.latencyMs[slot] = record.latencyMs;
+    if (!scored) return;
+    for (const [name, value] of Object.entries(record.scores ?? {})) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      this.metricColumn(name)[slot] = value;
+    }
+  }
+
+  /** The slot holds no record (its example is missing, or will be evaluated again). */
+  clear(slot: number): void {
+    if (!this.flags[slot]) return;
+    this.flags[slot] = 0;
+    for (const column of this.metrics.values()) column[slot] = Number.NaN;
+  }
+
+  has(slot: number): boolean {
+    return this.flags[slot] !== 0;
+  }
+
+  /** The summary of an evaluation of `total` examples (examples without a record are missing). */
+  summary(total: number, seed = 0): RunSummary {
+    let present = 0;
+    let scored = 0;
+    let correct = 0;
+    let invalid = 0;
+    let cutOutputs = 0;
+    let errors = 0;
+    let cachedCalls = 0;
+    let costUsd = 0;
+    let promptTokens = 0;
+    let completionTokens = 0;
+    const errorCounts = new Map<number, number>();
+    const latencies: number[] = [];
+    for (let slot = 0; slot < this.slots; slot++) {
+      const flags = this.flags[slot] as number;
+      if (!flags) continue;
+      present++;
+      if (flags & SCORED) {
+        scored++;
+        if (flags & CORRECT) correct++;
+        if (flags & INVALID) invalid++;
+      }
+      if (flags & CUT) cutOutputs++;
+      if (flags & ERROR) {
+        errors++;
+        const kind = this.errorKind[slot] as number;
+        errorCounts.set(kind, (errorCounts.get(kind) ?? 0) + 1);
+      }
+      if (flags & CACHED) cachedCalls++;
+      costUsd += this.costUsd[slot] as number;
+      promptTokens += this.promptTokens[slot] as number;
+      completionTokens += this.completionTokens[slot] as number;
+      // Latency is the calls' own: not a cache hit's, a failure's, or an example scored from a predictions file (no call, 0 ms).
+      const latency = this.latencyMs[slot] as number;
+      if (!(flags & (CACHED | ERROR)) && latency > 0) latencies.push(latency);
+    }
+    latencies.sort((a, b) => a - b);
+    const errorsByKind: Record<string, number> = {};
+    for (const [kind, count] of errorCounts) errorsByKind[this.errorKinds[kind] as string] = count;
+    return {
+      n: total,
+      scored,
+      correct,
+      accuracy: scored ? correct / scored : null,
+      ci95: scored ? wilsonInterval(correct, scored) : null,
+      invalid,
+      cutOutputs,
+      errors,
+      errorsByKind,
+      missing: total - present,
+      usage: { promptTokens, completionTokens, costUsd },
+      costPerExampleUsd: scored ? costUsd / scored : null,
+      costPerCorrectUsd: correct ? costUsd / correct : null,
+      cachedCalls,
+      latencyMs: {
+        mean: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : null,
+        p50: quantile(latencies, 0.5),
+        p95: quantile(latencies, 0.95),
+      },
+      metrics: this.smoothMetrics(seed),
+    };
+  }
+
+  private smoothMetrics(seed: number): RunSummary['metrics'] {
+    // Named in the order they first appear in slot order, as the whole-array computation does.
+    const columns = [...this.metrics]
+      .map(([name, column]) => ({ name, column, first: column.findIndex((value) => !Number.isNaN(value)) }))
+      .filter(({ first }) => first >= 0)
+      .sort((a, b) => a.first - b.first);
+    const metrics: RunSummary['metrics'] = {};
+    for (const { name, column } of columns) {
+      const values = [...column].filter((value) => !Number.isNaN(value));
+      metrics[name] = {
+        mean: values.reduce((a, b) => a + b, 0) / values.length,
+        ci95: bootstrapCI(values, { seed }) as [number, number],
+        n: values.length,
+      };
+    }
+    return metrics;
+  }
+
+  private metricColumn(name: string): Float64Array {
+    let column = this.metrics.get(name);
+    if (!column) {
+      column = new Float64Array(this.slots).fill(Number.NaN);
+      this.metrics.set(name, column);
+    }
+    return column;
+  }
+
+  private kindId(kind: string): number {
+    const known = this.errorKinds.indexOf(kind);
+    if (known >= 0) return known;
+    this.errorKinds.push(kind);
+    return this.errorKinds.length - 1;
+  }
+}
+
+function quantile(sorted: number[], q: number): number | null {
+  if (!sorted.length) return null;
+  const position = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[position] ?? null;
+}
