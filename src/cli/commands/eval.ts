@@ -1,5 +1,4 @@
 /** `apprentice eval`: evaluate a model (or existing predictions) on a dataset split. */
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { RunSummary } from '../../eval/summary.js';
@@ -7,7 +6,7 @@ import { common, outputOptions, runFolderOptions, subsetOptions } from '../commo
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { withExamples } from '../help.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { addOptions, configFrom, option, parseOptions } from '../options.js';
 import { nonNegativeInt } from '../validate.js';
 import { formatSummaryTable } from '../format.js';
 
@@ -16,19 +15,20 @@ const evalOptions = {
   limit: { ...subsetOptions.limit, help: 'the first N examples of the split, in file order' },
   sample: { ...subsetOptions.sample, help: 'a seeded random subset of N examples (see --seed)' },
   seed: { ...common.seed, help: 'seed for sampling, demos, splits and bootstrap' },
-  model: option('--model <spec>', 'openai:<model>[@<baseURL>] | anthropic:<model> | gguf:<file> | builtin:<checkpoint dir> | replay:<file|dir>', z.string().optional()),
-  predictions: option('--predictions <file>', 'score a JSONL of {index, output} instead of calling a model', z.string().optional()),
-  prompt: option('--prompt <style>', 'zero-shot | few-shot | cot | zero-shot-cot', z.enum(['zero-shot', 'few-shot', 'cot', 'zero-shot-cot']), { default: 'zero-shot' }),
+  model: option('--model <spec>', 'openai:<model>[@<baseURL>] | anthropic:<model> | gguf:<file> | builtin:<checkpoint dir> | replay:<file|dir>', z.string().optional(), { to: 'model' }),
+  predictions: option('--predictions <file>', 'score a JSONL of {index, output} instead of calling a model', z.string().optional(), { to: 'predictions' }),
+  prompt: option('--prompt <style>', 'zero-shot | few-shot | cot | zero-shot-cot', z.enum(['zero-shot', 'few-shot', 'cot', 'zero-shot-cot']), { default: 'zero-shot', to: 'style' }),
   shots: { ...common.shots, help: 'demonstrations for few-shot and cot (default 4)', schema: nonNegativeInt.optional(), default: undefined },
-  demos: option('--demos <how>', 'random | nearest (k nearest neighbours of the question)', z.enum(['random', 'nearest']), { default: 'random' }),
+  demos: option('--demos <how>', 'random | nearest (k nearest neighbours of the question)', z.enum(['random', 'nearest']), { default: 'random', to: 'demoSelection' }),
   demoSplit: common.demoSplit,
   embedder: common.embedder,
   scoring: option('--scoring <how>', 'generate (extract the answer from text) | logprob (rank options by log-probability)', z.enum(['generate', 'logprob']), {
     default: 'generate',
+    to: 'scoring',
   }),
   maxTokens: common.maxTokens,
   temperature: common.temperature,
-  targetLogprob: option('--target-logprob', 'also record log P(gold answer | prompt) per example', z.boolean().optional()),
+  targetLogprob: option('--target-logprob', 'also record log P(gold answer | prompt) per example', z.boolean().default(false), { to: 'targetLogprob' }),
   validationFraction: common.validationFraction,
   answerPattern: common.answerPattern,
   ...runFolderOptions,
@@ -50,28 +50,9 @@ export function registerEval(program: Command): void {
     try {
       const { summary } = await runEvalJob(
         {
-          dataset: options.dataset,
+          ...configFrom(evalOptions, options),
           datasetOptions: datasetOptionsFrom(options),
-          split: options.split,
-          limit: options.limit,
-          sample: options.sample,
-          seed: options.seed,
-          model: options.model,
-          predictions: options.predictions,
-          style: options.prompt,
           shots: options.shots ?? (options.prompt === 'few-shot' || options.prompt === 'cot' ? 4 : 0),
-          demoSelection: options.demos,
-          demoSplit: options.demoSplit,
-          embedder: options.embedder,
-          scoring: options.scoring,
-          maxTokens: options.maxTokens,
-          temperature: options.temperature,
-          targetLogprob: options.targetLogprob ?? false,
-          validationFraction: options.validationFraction,
-          concurrency: options.concurrency,
-          runDir: options.runDir,
-          runsRoot: resolve(options.runs),
-          answerPattern: options.answerPattern,
         },
         hub,
         { showProgress: options.progress },

@@ -1,6 +1,6 @@
 /** `apprentice scale`: how task scores change with model size (emergence, BIG-bench statistics). */
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { analyzeScaling } from '../../scaling/analyzeScaling.js';
@@ -14,9 +14,9 @@ import { common, outputOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { withExamples } from '../help.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { addOptions, configFrom, option, parseOptions } from '../options.js';
 import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
-import { commaList, nonNegativeInt, positiveInt, positiveNumber } from '../validate.js';
+import { absolutePath, commaList, nonNegativeInt, positiveInt, positiveNumber } from '../validate.js';
 
 const analyzeOptions = {
   json: { ...outputOptions.json, help: 'print one JSON array instead of tables' },
@@ -85,9 +85,14 @@ export const scaleRunOptions = {
     '--prompting <list>',
     `comma-separated: ${PROMPTINGS.join(', ')} (direct = zero-shot answer only; cot = few-shot chain of thought)`,
     promptingList,
-    { default: 'direct,cot,zero-shot-cot' },
+    { default: 'direct,cot,zero-shot-cot', to: 'prompting' },
   ),
-  out: { ...common.out, help: 'output folder: scores.csv, scores.json, evaluations.json, analysis.*, scaling.svg, report.html, report.md, runs/' },
+  out: {
+    ...common.out,
+    help: 'output folder: scores.csv, scores.json, evaluations.json, analysis.*, scaling.svg, report.html, report.md, runs/',
+    schema: absolutePath,
+    to: 'outDir' as const,
+  },
   split: common.split,
   ...subsetOptions,
   seed: common.seed,
@@ -95,15 +100,18 @@ export const scaleRunOptions = {
   demoSplit: common.demoSplit,
   maxTokens: { ...common.maxTokens, help: 'maximum tokens per completion (answer-only promptings use at most 64)' },
   validationFraction: common.validationFraction,
-  logprobMetrics: option('--no-logprob-metrics', 'skip multiple-choice grade and log P(target) even for models that give log-probs', z.boolean()),
+  logprobMetrics: option('--no-logprob-metrics', 'skip multiple-choice grade and log P(target) even for models that give log-probs', z.boolean(), {
+    to: 'logprobMetrics',
+  }),
   json: { ...outputOptions.json, help: 'print one JSON object (rows, analysis, evaluations, files) instead of tables' },
   progress: outputOptions.progress,
   ...datasetOptions,
   // --dataset may be given more than once.
   dataset: {
     ...datasetOptions.dataset,
-    schema: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    schema: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((value) => (Array.isArray(value) ? value : [value])),
     repeatable: true,
+    to: 'datasets' as const,
   },
   ...modelLayerOptions,
 };
@@ -117,34 +125,15 @@ function registerScaleRun(scale: Command): void {
     'apprentice scale run --models openai:gpt-4o-mini=8B,openai:gpt-4o=200B --dataset svamp:data/svamp --dataset gsm8k:data/gsm8k --out runs/scale',
   ]).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(scaleRunOptions, raw);
-    const datasets = Array.isArray(options.dataset) ? options.dataset : [options.dataset];
     const [{ parseModelsOption, resolveFamily }, { runScale }] = await Promise.all([import('../../scaling/modelFamily.js'), import('../../scaling/scaleRun.js')]);
     const models = await resolveFamily(parseModelsOption(options.models));
     const hub = await createHub(options);
-    const out = resolve(options.out);
     try {
       const result = await runScale(
-        {
-          models,
-          datasets,
-          datasetOptions: datasetOptionsFrom(options),
-          prompting: options.prompting,
-          split: options.split,
-          limit: options.limit,
-          sample: options.sample,
-          seed: options.seed,
-          shots: options.shots,
-          demoSplit: options.demoSplit,
-          maxTokens: options.maxTokens,
-          validationFraction: options.validationFraction,
-          concurrency: options.concurrency,
-          logprobMetrics: options.logprobMetrics,
-          outDir: out,
-          showProgress: options.progress && !options.json,
-        },
+        { ...configFrom(scaleRunOptions, options), models, datasetOptions: datasetOptionsFrom(options), showProgress: options.progress && !options.json },
         hub,
       );
-      await reportScaleRun(out, result, models, options.json ?? false);
+      await reportScaleRun(options.out, result, models, options.json ?? false);
     } finally {
       await hub.close();
     }
@@ -189,36 +178,41 @@ const familyOptions = {
     commaList.pipe(
       z.array(z.string().refine((s) => isModelSize(s) || /^\d+x\d+$/.test(s), { message: `sizes are ${Object.keys(MODEL_SIZES).join(', ')} or <dim>x<layers>` })).min(1),
     ),
-    { default: 'tiny,small' },
+    { default: 'tiny,small', to: 'sizes' },
   ),
   difficulties: option(
     '--difficulties <list>',
     'arithmetic steps per problem, one task per level',
     commaList.pipe(z.array(z.string().regex(/^[1-8]$/, 'each difficulty is a number of steps from 1 to 8').transform(Number)).min(1)),
-    { default: '1,2,3' },
+    { default: '1,2,3', to: 'difficulties' },
   ),
-  digits: option('--digits <n>', 'digits of the numbers in the problems', z.coerce.number().int().min(1).max(4), { default: '1' }),
-  train: option('--train <n>', 'training problems per level', positiveInt, { default: '400' }),
-  test: option('--test <n>', 'test problems per level', positiveInt, { default: '50' }),
-  validation: option('--validation <n>', 'validation problems per level (validation loss while training)', nonNegativeInt, { default: '20' }),
-  steps: option('--steps <n>', 'optimizer steps of the smallest size', positiveInt, { default: '300' }),
+  digits: option('--digits <n>', 'digits of the numbers in the problems', z.coerce.number().int().min(1).max(4), { default: '1', to: 'digits' }),
+  train: option('--train <n>', 'training problems per level', positiveInt, { default: '400', to: 'trainPerLevel' }),
+  test: option('--test <n>', 'test problems per level', positiveInt, { default: '50', to: 'testPerLevel' }),
+  validation: option('--validation <n>', 'validation problems per level (validation loss while training)', nonNegativeInt, {
+    default: '20',
+    to: 'validationPerLevel',
+  }),
+  steps: option('--steps <n>', 'optimizer steps of the smallest size', positiveInt, { default: '300', to: 'optimizerSteps' }),
   stepsExponent: option(
     '--steps-exponent <e>',
     'steps grow as (parameters / smallest\'s)^e: 0 = every size the same, 1 = fixed tokens per parameter',
     z.coerce.number().min(0).max(2),
-    { default: '0' },
+    { default: '0', to: 'stepsExponent' },
   ),
-  batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16' }),
-  lr: option('--lr <rate>', 'peak learning rate', positiveNumber, { default: '0.002' }),
-  context: option('--context <tokens>', 'sequence length of the students', positiveInt, { default: '384' }),
+  batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16', to: 'batchSize' }),
+  lr: option('--lr <rate>', 'peak learning rate', positiveNumber, { default: '0.002', to: 'learningRate' }),
+  context: option('--context <tokens>', 'sequence length of the students', positiveInt, { default: '384', to: 'contextLength' }),
   shots: { ...common.shots, help: 'demonstrations in few-shot chain-of-thought prompts (training and evaluation)', default: '1' },
   prompting: { ...scaleRunOptions.prompting, help: `comma-separated: ${PROMPTINGS.join(', ')}` },
   seed: { ...common.seed, help: 'seed of the problems, the initialisation and the data order' },
-  maxTokens: { ...common.maxTokens, default: '160' },
-  out: { ...common.out, help: 'output folder: models/<size>/ checkpoints, then everything `scale run` writes' },
+  // the recipe (recorded in family.json) is what the options fill in; the evaluation settings are not part of it
+  maxTokens: { ...common.maxTokens, default: '160', to: undefined },
+  out: { ...common.out, help: 'output folder: models/<size>/ checkpoints, then everything `scale run` writes', schema: absolutePath, to: 'outDir' as const },
   json: { ...outputOptions.json, help: 'print one JSON object' },
   progress: outputOptions.progress,
   ...modelLayerOptions,
+  concurrency: { ...modelLayerOptions.concurrency, to: undefined },
 };
 
 function registerScaleFamily(scale: Command): void {
@@ -230,24 +224,8 @@ function registerScaleFamily(scale: Command): void {
     'apprentice scale family --sizes tiny,small --difficulties 1,2,3,4 --steps 600 --out runs/family',
   ]).action(async (raw: Record<string, unknown>) => {
     const options = parseOptions(familyOptions, raw);
-    const out = resolve(options.out);
-    const recipe = {
-      sizes: options.sizes,
-      stepsExponent: options.stepsExponent,
-      difficulties: options.difficulties,
-      digits: options.digits,
-      trainPerLevel: options.train,
-      testPerLevel: options.test,
-      validationPerLevel: options.validation,
-      prompting: options.prompting,
-      shots: options.shots,
-      optimizerSteps: options.steps,
-      batchSize: options.batchSize,
-      learningRate: options.lr,
-      contextLength: options.context,
-      seed: options.seed,
-      outDir: out,
-    };
+    const { out } = options;
+    const recipe = configFrom(familyOptions, options);
     const [{ familyDatasets, trainFamily }, { resolveFamily }, { runScale }] = await Promise.all([
       import('../../scaling/family.js'),
       import('../../scaling/modelFamily.js'),
