@@ -18,6 +18,7 @@ import { InputError } from '../../util/errors.js';
 import { common, outputOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { withExamples } from '../help.js';
+import { defineCommand } from '../command.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
 import { addOptions, configFrom, option, parseOptions } from '../options.js';
 import { commaList, nonNegativeInt, nonNegativeNumber, positiveInt, unescapeCliText } from '../validate.js';
@@ -195,16 +196,18 @@ export function registerDistill(program: Command): void {
     'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --out runs/sweep',
   ]);
 
-  const importCommand = distill
-    .command('import')
-    .description('import precomputed teacher outputs (<split>_CoT_<k>.json) as annotations, with parse rate and teacher accuracy per split');
-  withExamples(addOptions(importCommand, importOptions), [
-    'apprentice distill import --dataset svamp:data/svamp --teacher-outputs recorded/palm-svamp --out runs/annotations/svamp',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(importOptions, raw);
-    const { importTeacherOutputs } = await import('../../distill/importTeacher.js');
-    const result = await importTeacherOutputs({ ...configFrom(importOptions, options), datasetOptions: datasetOptionsFrom(options) });
-    printResult({ out: result.out, teacher: result.teacher, method: 'import', dataset: result.manifest.dataset, splits: result.splits }, options.json);
+  defineCommand(distill, {
+    name: 'import',
+    description: 'import precomputed teacher outputs (<split>_CoT_<k>.json) as annotations, with parse rate and teacher accuracy per split',
+    options: importOptions,
+    examples: [
+      'apprentice distill import --dataset svamp:data/svamp --teacher-outputs recorded/palm-svamp --out runs/annotations/svamp',
+    ],
+    action: async (options) => {
+      const { importTeacherOutputs } = await import('../../distill/importTeacher.js');
+      const result = await importTeacherOutputs({ ...configFrom(importOptions, options), datasetOptions: datasetOptionsFrom(options) });
+      printResult({ out: result.out, teacher: result.teacher, method: 'import', dataset: result.manifest.dataset, splits: result.splits }, options.json);
+    },
   });
 
   const fromStoreCommand = distill
@@ -233,88 +236,95 @@ export function registerDistill(program: Command): void {
       printResult({ out: result.out, teacher: result.manifest.teacher, method: 'from-store', dataset: result.manifest.dataset, splits: result.splits }, options.json);
     });
 
-  const annotateCommand = distill
-    .command('annotate')
-    .description('annotate inputs with a teacher: few-shot chain of thought, optional self-consistency, live or through the OpenAI Batch API');
-  withExamples(addOptions(annotateCommand, annotateOptions), [
-    'apprentice distill annotate --dataset svamp:data/svamp --teacher openai:gpt-4o-mini --out runs/annotations/svamp',
-    'apprentice distill annotate --dataset svamp:data/svamp --teacher openai:gpt-4o-mini --samples 5 --batch-api --out runs/annotations/svamp-sc',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(annotateOptions, raw);
-    const config = { ...configFrom(annotateOptions, options), datasetOptions: datasetOptionsFrom(options) };
-    let result: AnnotateResult;
-    if (options.batchApi) {
-      const [{ annotateBatch }, { loadPriceTable, Pricer }] = await Promise.all([import('../../distill/batch.js'), import('../../models/pricing.js')]);
-      result = await annotateBatch(config, {
-        pricer: new Pricer(options.prices ? loadPriceTable(options.prices) : {}),
-        apiKey: options.apiKey,
-        pollSeconds: options.pollSeconds,
-        wait: options.wait,
-        budgetUsd: options.budget,
-      });
-    } else {
-      const hub = await createHub(options);
-      try {
-        const { annotateLive } = await import('../../distill/annotate.js');
-        result = await annotateLive(config, hub);
-      } finally {
-        await hub.close();
+  defineCommand(distill, {
+    name: 'annotate',
+    description: 'annotate inputs with a teacher: few-shot chain of thought, optional self-consistency, live or through the OpenAI Batch API',
+    options: annotateOptions,
+    examples: [
+      'apprentice distill annotate --dataset svamp:data/svamp --teacher openai:gpt-4o-mini --out runs/annotations/svamp',
+      'apprentice distill annotate --dataset svamp:data/svamp --teacher openai:gpt-4o-mini --samples 5 --batch-api --out runs/annotations/svamp-sc',
+    ],
+    action: async (options) => {
+      const config = { ...configFrom(annotateOptions, options), datasetOptions: datasetOptionsFrom(options) };
+      let result: AnnotateResult;
+      if (options.batchApi) {
+        const [{ annotateBatch }, { loadPriceTable, Pricer }] = await Promise.all([import('../../distill/batch.js'), import('../../models/pricing.js')]);
+        result = await annotateBatch(config, {
+          pricer: new Pricer(options.prices ? loadPriceTable(options.prices) : {}),
+          apiKey: options.apiKey,
+          pollSeconds: options.pollSeconds,
+          wait: options.wait,
+          budgetUsd: options.budget,
+        });
+      } else {
+        const hub = await createHub(options);
+        try {
+          const { annotateLive } = await import('../../distill/annotate.js');
+          result = await annotateLive(config, hub);
+        } finally {
+          await hub.close();
+        }
       }
-    }
-    printResult({ out: result.out, teacher: result.teacher, method: result.method, dataset: result.manifest.dataset, splits: result.splits, ...(result.pending ? { pending: result.pending } : {}) }, options.json);
-    if (result.pending?.length) {
-      process.stderr.write(`batch(es) ${result.pending.join(', ')} still running; run the same command again to collect them.\n`);
-      return;
-    }
-    const errors = Object.values(result.splits).reduce((sum, stats) => sum + stats.errors, 0);
-    const missing = Object.values(result.splits).reduce((sum, stats) => sum + stats.missing, 0);
-    if (errors + missing > 0) {
-      process.stderr.write(
-        `${errors} input(s) failed and ${missing} were not run; they are not annotated. Run the same command again to retry only them.\n`,
-      );
-      process.exitCode = 3;
-    }
+      printResult({ out: result.out, teacher: result.teacher, method: result.method, dataset: result.manifest.dataset, splits: result.splits, ...(result.pending ? { pending: result.pending } : {}) }, options.json);
+      if (result.pending?.length) {
+        process.stderr.write(`batch(es) ${result.pending.join(', ')} still running; run the same command again to collect them.\n`);
+        return;
+      }
+      const errors = Object.values(result.splits).reduce((sum, stats) => sum + stats.errors, 0);
+      const missing = Object.values(result.splits).reduce((sum, stats) => sum + stats.missing, 0);
+      if (errors + missing > 0) {
+        process.stderr.write(
+          `${errors} input(s) failed and ${missing} were not run; they are not annotated. Run the same command again to retry only them.\n`,
+        );
+        process.exitCode = 3;
+      }
+    },
   });
 
-  const runCommand = distill
-    .command('run')
-    .description('sweep methods × training-data fractions × seeds: train students with the built-in engine, select on validation, test, report with 95% CIs and a data-efficiency plot');
-  withExamples(addOptions(runCommand, runOptions), [
-    'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --out runs/sweep',
-    'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --methods step-by-step --fractions 0.5,1 --seeds 3 --out runs/sweep',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(runOptions, raw);
-    const methods = options.methods.map((method) => {
-      if (!isSweepMethod(method)) throw new InputError(`unknown method "${method}"; methods: ${SWEEP_METHODS.join(', ')}`, { field: 'methods' });
-      return method as SweepMethod;
-    });
-    const size = options.student ?? options.size ?? 'small';
-    if (!isModelSize(size)) throw new InputError(`unknown size "${size}"; sizes: ${Object.keys(MODEL_SIZES).join(', ')}`, { field: 'student' });
-    const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
-    const { runDistillExperiment } = await import('../../distill/experiment.js');
-    const config = configFrom(runOptions, options);
-    const result = await withSweepReport(await runDistillExperiment({
-      ...config,
-      datasetOptions: datasetOptionsFrom(options),
-      methods: expandStepByStep(methods, options.stepByStepLabels),
-      fractions: parseFractions(options.fractions),
-      seeds: parseSeeds(options.seeds),
-      student: { size: size as ModelSize, ...config.student },
-      generic: parseGeneric(options.generic),
-      ...(log ? { log } : {}),
-    }));
-    if (options.json) {
-      process.stdout.write(JSON.stringify(sweepSummaryJson(result)) + '\n');
-      return;
-    }
-    const lines = sweepTableLines(result, result.teacher.map((t) => `${t.label}: ${formatPercent(t.accuracy)} (n = ${t.n})`));
-    process.stdout.write(lines.join('\n') + '\n');
+  defineCommand(distill, {
+    name: 'run',
+    description: 'sweep methods × training-data fractions × seeds: train students with the built-in engine, select on validation, test, report with 95% CIs and a data-efficiency plot',
+    options: runOptions,
+    examples: [
+      'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --out runs/sweep',
+      'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --methods step-by-step --fractions 0.5,1 --seeds 3 --out runs/sweep',
+    ],
+    action: async (options) => {
+      const methods = options.methods.map((method) => {
+        if (!isSweepMethod(method)) throw new InputError(`unknown method "${method}"; methods: ${SWEEP_METHODS.join(', ')}`, { field: 'methods' });
+        return method as SweepMethod;
+      });
+      const size = options.student ?? options.size ?? 'small';
+      if (!isModelSize(size)) throw new InputError(`unknown size "${size}"; sizes: ${Object.keys(MODEL_SIZES).join(', ')}`, { field: 'student' });
+      const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
+      const { runDistillExperiment } = await import('../../distill/experiment.js');
+      const config = configFrom(runOptions, options);
+      const result = await withSweepReport(await runDistillExperiment({
+        ...config,
+        datasetOptions: datasetOptionsFrom(options),
+        methods: expandStepByStep(methods, options.stepByStepLabels),
+        fractions: parseFractions(options.fractions),
+        seeds: parseSeeds(options.seeds),
+        student: { size: size as ModelSize, ...config.student },
+        generic: parseGeneric(options.generic),
+        ...(log ? { log } : {}),
+      }));
+      if (options.json) {
+        process.stdout.write(JSON.stringify(sweepSummaryJson(result)) + '\n');
+        return;
+      }
+      const lines = sweepTableLines(result, result.teacher.map((t) => `${t.label}: ${formatPercent(t.accuracy)} (n = ${t.n})`));
+      process.stdout.write(lines.join('\n') + '\n');
+    },
   });
 
-  const addBuildOptions = (command: Command, defaultFormat: ExportFormat, examples: string[]) =>
-    withExamples(addOptions(command, { ...buildOptions, format: { ...buildOptions.format, default: defaultFormat } }), examples)
-      .action(async (raw: Record<string, unknown>) => {
-        const options = parseOptions(buildOptions, raw);
+  const defineBuild = (name: string, description: string, defaultFormat: ExportFormat, examples: string[]) =>
+    defineCommand(distill, {
+      name,
+      description,
+      options: { ...buildOptions, format: { ...buildOptions.format, default: defaultFormat } },
+      examples,
+      action: async (options) => {
         const { readAnnotations } = await import('../../distill/store.js');
         const annotations = readAnnotations(options.annotations);
         const records = annotations.splits[options.split];
@@ -336,15 +346,18 @@ export function registerDistill(program: Command): void {
         const report = { out, format: options.format, ...built.report };
         if (options.json) process.stdout.write(JSON.stringify(report) + '\n');
         else process.stdout.write(`wrote ${built.report.rows} rows from ${built.report.used} of ${built.report.inputs} inputs to ${out}\n`);
-      });
+      },
+    });
 
-  addBuildOptions(
-    distill.command('build').description('training data for `apprentice train --data`: JSONL of {prompt, completion, weight?, task?}'),
+  defineBuild(
+    'build',
+    'training data for `apprentice train --data`: JSONL of {prompt, completion, weight?, task?}',
     'apprentice',
     ['apprentice distill build --annotations runs/annotations/svamp --method step-by-step --out train.jsonl'],
   );
-  addBuildOptions(
-    distill.command('export').description('training data for external trainers: OpenAI chat fine-tuning JSONL or Hugging Face prompt/completion JSONL'),
+  defineBuild(
+    'export',
+    'training data for external trainers: OpenAI chat fine-tuning JSONL or Hugging Face prompt/completion JSONL',
     'hf',
     ['apprentice distill export --annotations runs/annotations/svamp --method cot --format openai --out finetune.jsonl'],
   );

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import type { RunSummary } from '../../eval/summary.js';
 import { common, outputOptions, runFolderOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
-import { withExamples } from '../help.js';
+import { defineCommand } from '../command.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { addOptions, configFrom, option, parseOptions } from '../options.js';
+import { configFrom, option } from '../options.js';
 import { nonNegativeInt } from '../validate.js';
 import { formatSummaryTable } from '../format.js';
 
@@ -38,40 +38,44 @@ const evalOptions = {
 };
 
 export function registerEval(program: Command): void {
-  const command = program.command('eval').description('evaluate a model, or existing predictions, on a dataset split');
-  withExamples(addOptions(command, evalOptions), [
-    'apprentice eval --dataset svamp:data/svamp --model openai:gpt-4o-mini --prompt cot --limit 50',
-    'apprentice eval --dataset jsonl:reviews.jsonl --labels negative,positive --predictions predictions.jsonl --json',
-    'apprentice eval --config eval.yaml',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(evalOptions, raw);
-    const { runEvalJob } = await import('../../eval/job.js');
-    const hub = await createHub(options);
-    try {
-      const { summary } = await runEvalJob(
-        {
-          ...configFrom(evalOptions, options),
-          datasetOptions: datasetOptionsFrom(options),
-          shots: options.shots ?? (options.prompt === 'few-shot' || options.prompt === 'cot' ? 4 : 0),
-        },
-        hub,
-        { showProgress: options.progress },
-      );
-      printSummary(summary, options.json ?? false);
-      if (summary.errors > 0) {
-        process.stderr.write(
-          `${summary.errors} example(s) failed (${Object.entries(summary.errorsByKind).map(([k, v]) => `${k}: ${v}`).join(', ')}); ` +
-            'they are not scored. Run the same command again to retry only them.\n',
+  defineCommand(program, {
+    name: 'eval',
+    description: 'evaluate a model, or existing predictions, on a dataset split',
+    options: evalOptions,
+    examples: [
+      'apprentice eval --dataset svamp:data/svamp --model openai:gpt-4o-mini --prompt cot --limit 50',
+      'apprentice eval --dataset jsonl:reviews.jsonl --labels negative,positive --predictions predictions.jsonl --json',
+      'apprentice eval --config eval.yaml',
+    ],
+    action: async (options) => {
+      const { runEvalJob } = await import('../../eval/job.js');
+      const hub = await createHub(options);
+      try {
+        const { summary } = await runEvalJob(
+          {
+            ...configFrom(evalOptions, options),
+            datasetOptions: datasetOptionsFrom(options),
+            shots: options.shots ?? (options.prompt === 'few-shot' || options.prompt === 'cot' ? 4 : 0),
+          },
+          hub,
+          { showProgress: options.progress },
         );
-        process.exitCode = 3;
+        printSummary(summary, options.json ?? false);
+        if (summary.errors > 0) {
+          process.stderr.write(
+            `${summary.errors} example(s) failed (${Object.entries(summary.errorsByKind).map(([k, v]) => `${k}: ${v}`).join(', ')}); ` +
+              'they are not scored. Run the same command again to retry only them.\n',
+          );
+          process.exitCode = 3;
+        }
+        if (summary.missing > 0) {
+          process.stderr.write(`${summary.missing} example(s) were not run (the budget was reached). Run again with a larger --budget to finish.\n`);
+          process.exitCode = 3;
+        }
+      } finally {
+        await hub.close();
       }
-      if (summary.missing > 0) {
-        process.stderr.write(`${summary.missing} example(s) were not run (the budget was reached). Run again with a larger --budget to finish.\n`);
-        process.exitCode = 3;
-      }
-    } finally {
-      await hub.close();
-    }
+    },
   });
 }
 

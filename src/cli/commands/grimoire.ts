@@ -10,8 +10,9 @@ import { common, outputOptions, runFolderOptions, subsetOptions } from '../commo
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { percent } from '../format.js';
 import { withExamples } from '../help.js';
+import { defineCommand } from '../command.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { addOptions, configFrom, option, parseOptions } from '../options.js';
+import { configFrom, option } from '../options.js';
 import { absolutePath, commaList, nonNegativeInt, positiveInt } from '../validate.js';
 
 const samplerList = commaList.pipe(z.array(z.enum(SAMPLER_NAMES as [SamplerName, ...SamplerName[]])).min(1));
@@ -92,99 +93,104 @@ export function registerGrimoire(program: Command): void {
     'apprentice grimoire eval --dataset grimoire:data/SST2 --weak gguf:phi-2.gguf --grimoires runs/grimoires/SST2',
   ]);
 
-  const build = grimoire
-    .command('build')
-    .description('choose representative samples and have the strong model write a profound and a simple grimoire per sample set');
-  withExamples(addOptions(build, buildOptions), [
-    'apprentice grimoire build --dataset grimoire:data/SST2 --strong openai:gpt-4o --weak gguf:phi-2.gguf --out runs/grimoires/SST2',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(buildOptions, raw);
-    const { buildGrimoires } = await import('../../grimoire/build.js');
-    const hub = await createHub(options);
-    try {
-      const result = await buildGrimoires(
-        { ...configFrom(buildOptions, options), datasetOptions: datasetOptionsFrom(options) },
-        hub,
-        { log: (line) => process.stderr.write(`${line}\n`) },
-      );
-      const summary = {
-        dir: result.dir,
-        task: result.manifest.task,
-        grimoires: result.grimoires.map((g) => ({ id: g.id, sampler: g.sampler.name, variant: g.variant, samples: g.samples.length, usage: g.usage })),
-        failures: result.manifest.failures,
-        usage: result.manifest.usage,
-        hardness: result.hardness,
-        validation: result.manifest.validationIds?.length ?? 0,
-        notes: result.notes,
-      };
-      if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
-      else {
-        for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
-        process.stdout.write(
-          `${result.grimoires.length} grimoire(s) for ${summary.task} in ${result.dir}` +
-            ` (${summary.usage.promptTokens}+${summary.usage.completionTokens} tokens, $${summary.usage.costUsd.toFixed(4)})\n`,
+  defineCommand(grimoire, {
+    name: 'build',
+    description: 'choose representative samples and have the strong model write a profound and a simple grimoire per sample set',
+    options: buildOptions,
+    examples: [
+      'apprentice grimoire build --dataset grimoire:data/SST2 --strong openai:gpt-4o --weak gguf:phi-2.gguf --out runs/grimoires/SST2',
+    ],
+    action: async (options) => {
+      const { buildGrimoires } = await import('../../grimoire/build.js');
+      const hub = await createHub(options);
+      try {
+        const result = await buildGrimoires(
+          { ...configFrom(buildOptions, options), datasetOptions: datasetOptionsFrom(options) },
+          hub,
+          { log: (line) => process.stderr.write(`${line}\n`) },
         );
+        const summary = {
+          dir: result.dir,
+          task: result.manifest.task,
+          grimoires: result.grimoires.map((g) => ({ id: g.id, sampler: g.sampler.name, variant: g.variant, samples: g.samples.length, usage: g.usage })),
+          failures: result.manifest.failures,
+          usage: result.manifest.usage,
+          hardness: result.hardness,
+          validation: result.manifest.validationIds?.length ?? 0,
+          notes: result.notes,
+        };
+        if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else {
+          for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
+          process.stdout.write(
+            `${result.grimoires.length} grimoire(s) for ${summary.task} in ${result.dir}` +
+              ` (${summary.usage.promptTokens}+${summary.usage.completionTokens} tokens, $${summary.usage.costUsd.toFixed(4)})\n`,
+          );
+        }
+        if (result.manifest.failures.length) {
+          process.stderr.write(`${result.manifest.failures.length} grimoire(s) failed and were not written; run the same command again to retry them.\n`);
+          process.exitCode = 3;
+        }
+      } finally {
+        await hub.close();
       }
-      if (result.manifest.failures.length) {
-        process.stderr.write(`${result.manifest.failures.length} grimoire(s) failed and were not written; run the same command again to retry them.\n`);
-        process.exitCode = 3;
-      }
-    } finally {
-      await hub.close();
-    }
+    },
   });
 
-  const evaluate = grimoire
-    .command('eval')
-    .description('evaluate a weak model with a grimoire set: zero-shot, few-shot, each grimoire, best single, similarity and ranker routing');
-  withExamples(addOptions(evaluate, evalOptions), [
-    'apprentice grimoire eval --dataset grimoire:data/SST2 --weak gguf:phi-2.gguf --grimoires runs/grimoires/SST2 --limit 200',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(evalOptions, raw);
-    const [{ evaluateGrimoires }, { writeGrimoireReport }, { answerPatternOption }] = await Promise.all([
-      import('../../grimoire/evaluate.js'),
-      import('../../report/grimoireReport.js'),
-      import('../../eval/extract/index.js'),
-    ]);
-    const hub = await createHub(options);
-    try {
-      const config = configFrom(evalOptions, options);
-      const result = await evaluateGrimoires(
-        {
-          ...config,
-          datasetOptions: datasetOptionsFrom(options),
-          answer: { ...config.answer, answerPattern: answerPatternOption(options.answerPattern) },
-          log: (line) => process.stderr.write(`${line}\n`),
-        },
-        hub,
-      );
-      const report = await writeGrimoireReport(result.runDir);
-      process.stderr.write(`report: ${report.htmlPath}\n`);
-      process.stdout.write((options.json ? JSON.stringify({ ...result, report: { html: report.htmlPath, markdown: report.markdownPath } }) : formatTable(result)) + '\n');
-      if (result.errors > 0) {
-        const onValidation = result.validationErrors ? ` (${result.validationErrors} on validation)` : '';
-        process.stderr.write(`${result.errors} answer(s) failed${onValidation} and are not scored; run the same command again to retry only them.\n`);
-        process.exitCode = 3;
+  defineCommand(grimoire, {
+    name: 'eval',
+    description: 'evaluate a weak model with a grimoire set: zero-shot, few-shot, each grimoire, best single, similarity and ranker routing',
+    options: evalOptions,
+    examples: [
+      'apprentice grimoire eval --dataset grimoire:data/SST2 --weak gguf:phi-2.gguf --grimoires runs/grimoires/SST2 --limit 200',
+    ],
+    action: async (options) => {
+      const [{ evaluateGrimoires }, { writeGrimoireReport }, { answerPatternOption }] = await Promise.all([
+        import('../../grimoire/evaluate.js'),
+        import('../../report/grimoireReport.js'),
+        import('../../eval/extract/index.js'),
+      ]);
+      const hub = await createHub(options);
+      try {
+        const config = configFrom(evalOptions, options);
+        const result = await evaluateGrimoires(
+          {
+            ...config,
+            datasetOptions: datasetOptionsFrom(options),
+            answer: { ...config.answer, answerPattern: answerPatternOption(options.answerPattern) },
+            log: (line) => process.stderr.write(`${line}\n`),
+          },
+          hub,
+        );
+        const report = await writeGrimoireReport(result.runDir);
+        process.stderr.write(`report: ${report.htmlPath}\n`);
+        process.stdout.write((options.json ? JSON.stringify({ ...result, report: { html: report.htmlPath, markdown: report.markdownPath } }) : formatTable(result)) + '\n');
+        if (result.errors > 0) {
+          const onValidation = result.validationErrors ? ` (${result.validationErrors} on validation)` : '';
+          process.stderr.write(`${result.errors} answer(s) failed${onValidation} and are not scored; run the same command again to retry only them.\n`);
+          process.exitCode = 3;
+        }
+      } finally {
+        await hub.close();
       }
-    } finally {
-      await hub.close();
-    }
+    },
   });
 
-  const importCommand = grimoire
-    .command('import')
-    .description("read grimoires in the Grimoire paper's release format into a grimoire set")
-    .argument('<dir>', 'folder of grimoire_<task>_<strong>_<sampler>-<k>-shot[...]-per-class.json files');
-  withExamples(addOptions(importCommand, importOptions), ['apprentice grimoire import recorded/grimoires --task SST5 --out runs/grimoires/SST5'])
-    .action(async (dir: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(importOptions, raw);
+  defineCommand(grimoire, {
+    name: 'import',
+    description: "read grimoires in the Grimoire paper's release format into a grimoire set",
+    arguments: [['<dir>', 'folder of grimoire_<task>_<strong>_<sampler>-<k>-shot[...]-per-class.json files']],
+    options: importOptions,
+    examples: ['apprentice grimoire import recorded/grimoires --task SST5 --out runs/grimoires/SST5'],
+    action: async (options, dir: string) => {
       const { importRecordedGrimoires } = await import('../../grimoire/import.js');
       const { out } = options;
       const result = importRecordedGrimoires(dir, configFrom(importOptions, options));
       const summary = { dir: out, task: result.manifest.task, grimoires: result.grimoires.map((g) => g.id), skipped: result.skipped };
       if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
       else process.stdout.write(`imported ${result.grimoires.length} grimoire(s) for ${summary.task} into ${out}\n`);
-    });
+    },
+  });
 }
 
 /** The paper's Table 1 for one task: one line per method. */

@@ -13,8 +13,9 @@ import { writeScoreRows } from '../../scaling/writeScoreRows.js';
 import { common, outputOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { withExamples } from '../help.js';
+import { defineCommand } from '../command.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { addOptions, configFrom, option, parseOptions } from '../options.js';
+import { configFrom, option } from '../options.js';
 import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
 import { absolutePath, commaList, nonNegativeInt, positiveInt, positiveNumber } from '../validate.js';
 
@@ -37,13 +38,13 @@ export function registerScale(program: Command): void {
   const scale = program.command('scale').description('how scores change with model size: normalized scores, linearity, breakthroughness');
   withExamples(scale, ['apprentice scale analyze scores.csv', 'apprentice scale family --out runs/family']);
 
-  const analyze = scale
-    .command('analyze')
-    .description('per task and metric: normalized scores by model size, BIG-bench linearity and breakthroughness, a verdict')
-    .argument('<file>', 'CSV/JSON/JSONL rows of model, params, task, metric, score (optional: random, max, labels, n, cut_outputs, ci_low, ci_high, params_estimated)');
-  withExamples(addOptions(analyze, analyzeOptions), ['apprentice scale analyze scores.csv', 'apprentice scale analyze scores.csv --out reports/scaling --json'])
-    .action(async (file: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(analyzeOptions, raw);
+  defineCommand(scale, {
+    name: 'analyze',
+    description: 'per task and metric: normalized scores by model size, BIG-bench linearity and breakthroughness, a verdict',
+    arguments: [['<file>', 'CSV/JSON/JSONL rows of model, params, task, metric, score (optional: random, max, labels, n, cut_outputs, ci_low, ci_high, params_estimated)']],
+    options: analyzeOptions,
+    examples: ['apprentice scale analyze scores.csv', 'apprentice scale analyze scores.csv --out reports/scaling --json'],
+    action: async (options, file: string) => {
       const { readScoreRows } = await import('../../scaling/readScoreRows.js');
       const analyses = analyzeScaling(await readScoreRows(file));
       if (options.out) {
@@ -52,21 +53,23 @@ export function registerScale(program: Command): void {
         await writeScalingReport(options.out);
       }
       process.stdout.write((options.json ? JSON.stringify(analyses) : formatAnalysisTable(analyses)) + '\n');
-    });
+    },
+  });
 
-  const importCorrectness = scale
-    .command('import-grimoire-correctness')
-    .description("turn the Grimoire paper's recorded zero-shot correctness (keep_hard_<TASK>_<MODEL>.json) into score rows")
-    .argument('<dir>', 'the zero-shot-correctness folder');
-  withExamples(addOptions(importCorrectness, importOptions), ['apprentice scale import-grimoire-correctness recorded/zero-shot-correctness --out scores.csv'])
-    .action(async (dir: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(importOptions, raw);
+  defineCommand(scale, {
+    name: 'import-grimoire-correctness',
+    description: "turn the Grimoire paper's recorded zero-shot correctness (keep_hard_<TASK>_<MODEL>.json) into score rows",
+    arguments: [['<dir>', 'the zero-shot-correctness folder']],
+    options: importOptions,
+    examples: ['apprentice scale import-grimoire-correctness recorded/zero-shot-correctness --out scores.csv'],
+    action: async (options, dir: string) => {
       const rows = await importGrimoireCorrectness(dir, options.tasks ? { tasksFile: options.tasks } : {});
       await writeScoreRows(options.out, rows);
       const tasks = new Set(rows.map((row) => row.task)).size;
       const models = new Set(rows.map((row) => row.model)).size;
       process.stderr.write(`wrote ${rows.length} rows (${tasks} tasks × ${models} models) to ${options.out}\n`);
-    });
+    },
+  });
 
   registerScaleRun(scale);
   registerScaleFamily(scale);
@@ -117,26 +120,28 @@ export const scaleRunOptions = {
 };
 
 function registerScaleRun(scale: Command): void {
-  const command = scale
-    .command('run')
-    .description('evaluate a family of models of different sizes on tasks under direct and chain-of-thought prompting; write score rows and the analysis');
-  withExamples(addOptions(command, scaleRunOptions), [
-    'apprentice scale run --models gguf:qwen-0.5b.gguf,gguf:qwen-1.5b.gguf --dataset gsm8k:data/gsm8k --limit 100 --out runs/scale',
-    'apprentice scale run --models openai:gpt-4o-mini=8B,openai:gpt-4o=200B --dataset svamp:data/svamp --dataset gsm8k:data/gsm8k --out runs/scale',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(scaleRunOptions, raw);
-    const [{ parseModelsOption, resolveFamily }, { runScale }] = await Promise.all([import('../../scaling/modelFamily.js'), import('../../scaling/scaleRun.js')]);
-    const models = await resolveFamily(parseModelsOption(options.models));
-    const hub = await createHub(options);
-    try {
-      const result = await runScale(
-        { ...configFrom(scaleRunOptions, options), models, datasetOptions: datasetOptionsFrom(options), showProgress: options.progress && !options.json },
-        hub,
-      );
-      await reportScaleRun(options.out, result, models, options.json ?? false);
-    } finally {
-      await hub.close();
-    }
+  defineCommand(scale, {
+    name: 'run',
+    description: 'evaluate a family of models of different sizes on tasks under direct and chain-of-thought prompting; write score rows and the analysis',
+    options: scaleRunOptions,
+    examples: [
+      'apprentice scale run --models gguf:qwen-0.5b.gguf,gguf:qwen-1.5b.gguf --dataset gsm8k:data/gsm8k --limit 100 --out runs/scale',
+      'apprentice scale run --models openai:gpt-4o-mini=8B,openai:gpt-4o=200B --dataset svamp:data/svamp --dataset gsm8k:data/gsm8k --out runs/scale',
+    ],
+    action: async (options) => {
+      const [{ parseModelsOption, resolveFamily }, { runScale }] = await Promise.all([import('../../scaling/modelFamily.js'), import('../../scaling/scaleRun.js')]);
+      const models = await resolveFamily(parseModelsOption(options.models));
+      const hub = await createHub(options);
+      try {
+        const result = await runScale(
+          { ...configFrom(scaleRunOptions, options), models, datasetOptions: datasetOptionsFrom(options), showProgress: options.progress && !options.json },
+          hub,
+        );
+        await reportScaleRun(options.out, result, models, options.json ?? false);
+      } finally {
+        await hub.close();
+      }
+    },
   });
 }
 
@@ -216,63 +221,65 @@ const familyOptions = {
 };
 
 function registerScaleFamily(scale: Command): void {
-  const command = scale
-    .command('family')
-    .description('train built-in students of several sizes on the synthetic multi-step arithmetic family, then `scale run` them');
-  withExamples(addOptions(command, familyOptions), [
-    'apprentice scale family --out runs/family',
-    'apprentice scale family --sizes tiny,small --difficulties 1,2,3,4 --steps 600 --out runs/family',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(familyOptions, raw);
-    const { out } = options;
-    const recipe = configFrom(familyOptions, options);
-    const [{ familyDatasets, trainFamily }, { resolveFamily }, { runScale }] = await Promise.all([
-      import('../../scaling/family.js'),
-      import('../../scaling/modelFamily.js'),
-      import('../../scaling/scaleRun.js'),
-    ]);
-    let last = 0;
-    const students = await trainFamily({
-      ...recipe,
-      onEvent: (size, event) => {
-        if (!options.progress || options.json) return;
-        if (event.type === 'start') process.stderr.write(`family: training ${size} (${event.parameters.toLocaleString('en-US')} parameters, ${event.trainExamples} examples)\n`);
-        else if (event.type === 'step' && (Date.now() - last > 5000 || event.step === event.steps)) {
-          last = Date.now();
-          process.stderr.write(`family: ${size} step ${event.step}/${event.steps} loss ${event.loss.toFixed(3)} ${Math.round(event.tokensPerSecond)} tokens/s\n`);
-        }
-      },
-    });
-    const models = await resolveFamily(students.map((student) => ({ spec: `builtin:${student.dir}` })));
-    const hub = await createHub(options);
-    try {
-      const result = await runScale(
-        {
-          models,
-          datasets: familyDatasets(recipe),
-          datasetOptions: {},
-          prompting: options.prompting,
-          split: 'test',
-          seed: options.seed,
-          shots: options.shots,
-          demoSplit: 'train',
-          maxTokens: options.maxTokens,
-          validationFraction: 0.1,
-          concurrency: options.concurrency,
-          logprobMetrics: true,
-          outDir: out,
-          showProgress: options.progress && !options.json,
+  defineCommand(scale, {
+    name: 'family',
+    description: 'train built-in students of several sizes on the synthetic multi-step arithmetic family, then `scale run` them',
+    options: familyOptions,
+    examples: [
+      'apprentice scale family --out runs/family',
+      'apprentice scale family --sizes tiny,small --difficulties 1,2,3,4 --steps 600 --out runs/family',
+    ],
+    action: async (options) => {
+      const { out } = options;
+      const recipe = configFrom(familyOptions, options);
+      const [{ familyDatasets, trainFamily }, { resolveFamily }, { runScale }] = await Promise.all([
+        import('../../scaling/family.js'),
+        import('../../scaling/modelFamily.js'),
+        import('../../scaling/scaleRun.js'),
+      ]);
+      let last = 0;
+      const students = await trainFamily({
+        ...recipe,
+        onEvent: (size, event) => {
+          if (!options.progress || options.json) return;
+          if (event.type === 'start') process.stderr.write(`family: training ${size} (${event.parameters.toLocaleString('en-US')} parameters, ${event.trainExamples} examples)\n`);
+          else if (event.type === 'step' && (Date.now() - last > 5000 || event.step === event.steps)) {
+            last = Date.now();
+            process.stderr.write(`family: ${size} step ${event.step}/${event.steps} loss ${event.loss.toFixed(3)} ${Math.round(event.tokensPerSecond)} tokens/s\n`);
+          }
         },
-        hub,
-      );
-      const [{ accuracyByLoss }, { writeAccuracyByLoss }] = await Promise.all([import('../../scaling/lossAxis.js'), import('../../report/accuracyByLoss.js')]);
-      const byLoss = accuracyByLoss(students, result.rows);
-      const lossFiles = byLoss.length ? await writeAccuracyByLoss(out, byLoss) : null;
-      await writeFile(join(out, 'family.json'), JSON.stringify({ recipe, students, accuracyByLoss: byLoss }, null, 2) + '\n');
-      if (lossFiles && !options.json) process.stderr.write(`family: accuracy against validation loss (Du et al. 2024): ${lossFiles.markdown}, ${lossFiles.svg}\n`);
-      await reportScaleRun(out, result, models, options.json ?? false, { students });
-    } finally {
-      await hub.close();
-    }
+      });
+      const models = await resolveFamily(students.map((student) => ({ spec: `builtin:${student.dir}` })));
+      const hub = await createHub(options);
+      try {
+        const result = await runScale(
+          {
+            models,
+            datasets: familyDatasets(recipe),
+            datasetOptions: {},
+            prompting: options.prompting,
+            split: 'test',
+            seed: options.seed,
+            shots: options.shots,
+            demoSplit: 'train',
+            maxTokens: options.maxTokens,
+            validationFraction: 0.1,
+            concurrency: options.concurrency,
+            logprobMetrics: true,
+            outDir: out,
+            showProgress: options.progress && !options.json,
+          },
+          hub,
+        );
+        const [{ accuracyByLoss }, { writeAccuracyByLoss }] = await Promise.all([import('../../scaling/lossAxis.js'), import('../../report/accuracyByLoss.js')]);
+        const byLoss = accuracyByLoss(students, result.rows);
+        const lossFiles = byLoss.length ? await writeAccuracyByLoss(out, byLoss) : null;
+        await writeFile(join(out, 'family.json'), JSON.stringify({ recipe, students, accuracyByLoss: byLoss }, null, 2) + '\n');
+        if (lossFiles && !options.json) process.stderr.write(`family: accuracy against validation loss (Du et al. 2024): ${lossFiles.markdown}, ${lossFiles.svg}\n`);
+        await reportScaleRun(out, result, models, options.json ?? false, { students });
+      } finally {
+        await hub.close();
+      }
+    },
   });
 }

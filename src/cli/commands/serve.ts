@@ -9,10 +9,10 @@ import type { ModelHub } from '../../models/hub.js';
 import { resolveServeTarget } from '../../server/target.js';
 import { InputError } from '../../util/errors.js';
 import { common } from '../commonOptions.js';
-import { withExamples } from '../help.js';
+import { defineCommand } from '../command.js';
 import { createHub, modelLayerOptions } from '../modelOptions.js';
 import { serverKeyFor, untilInterrupted } from '../listening.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { option } from '../options.js';
 import { positiveInt } from '../validate.js';
 import { CONFIDENCE_SIGNALS } from '../../cascade/confidence.js';
 
@@ -46,64 +46,66 @@ const serveOptions = {
 };
 
 export function registerServe(program: Command): void {
-  const command = program
-    .command('serve')
-    .description('serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models)')
-    .argument('[model]', 'a .gguf file, a built-in checkpoint folder, a built grimoire set folder (with --weak), or any model spec (gguf:..., openai:...@..., replay:...); none with --cascade');
-  withExamples(addOptions(command, serveOptions), [
-    'apprentice serve student.gguf --port 8080',
-    'apprentice serve openai:gpt-4o-mini --store runs/capture',
-    'apprentice serve --cascade --student builtin:runs/student --teacher openai:gpt-4o-mini --threshold 0.62 --store runs/capture',
-    'apprentice serve runs/grimoires/SST2 --weak gguf:phi-2.gguf',
-  ]).action(async (target: string | undefined, raw: Record<string, unknown>) => {
-    const options = parseOptions(serveOptions, raw);
-    const serverKey = serverKeyFor(options.host, options.serverKey, 'use this model');
-    const served = servedTarget(target, options);
-    const hub = await createHub(options);
-    const [{ startApiServer }, { grimoireRouter }, { cascadeAnswerer }, { captureTo }] = await Promise.all([
-      import('../../server/app.js'),
-      import('../../server/grimoire.js'),
-      import('../../server/cascade.js'),
-      import('../../server/capture/index.js'),
-    ]);
-    const capture = options.store ? captureTo(options.store) : undefined;
-    try {
-      const model = await hub.model(served.spec); // load now, so a bad file fails before listening
-      const teacher = served.teacher ? await hub.model(served.teacher) : undefined;
-      if (options.dataset && !served.grimoireSet) throw new InputError('--dataset is only for a grimoire set folder', { field: 'dataset' });
-      const set = served.grimoireSet ? await loadGrimoireSet(served.grimoireSet, options.dataset, hub) : undefined;
-      const answerer = teacher
-        ? cascadeAnswerer({ student: model, teacher, threshold: options.threshold, signal: options.signal, samples: options.samples })
-        : undefined;
-      const name = options.name ?? served.name;
-      const server = await startApiServer({
-        model,
-        name,
-        host: options.host,
-        port: options.port,
-        serverKey,
-        route: set ? grimoireRouter(set) : undefined,
-        answerer,
-        capture: capture?.sink,
-      });
-      const what = set
-        ? `${served.spec} with ${set.grimoires.length} grimoires of ${served.grimoireSet}, chosen by ${set.ranker ? 'the saved ranker' : 'similarity'}`
-        : teacher
-          ? `cascade: ${served.spec} first, ${served.teacher} when its ${options.signal} confidence is below ${options.threshold}`
-          : served.spec;
-      const streaming = model.generateStream && !teacher ? '' : ' (no token streaming: streamed answers come whole)';
-      process.stdout.write(`serving ${name} (${what}) at ${server.url}/v1${streaming}${capture ? `, storing exchanges in ${capture.store.path}` : ''}\n`);
-      await untilInterrupted();
-      await server.close();
-      const usage = hub.usage.snapshot().overall;
-      process.stdout.write(
-        `served ${usage.calls} calls (${usage.cached} from the cache, ${usage.errors} failed): ` +
-          `${usage.promptTokens} prompt + ${usage.completionTokens} completion tokens, $${usage.costUsd.toFixed(4)}\n`,
-      );
-    } finally {
-      capture?.close();
-      await hub.close();
-    }
+  defineCommand(program, {
+    name: 'serve',
+    description: 'serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models)',
+    arguments: [['[model]', 'a .gguf file, a built-in checkpoint folder, a built grimoire set folder (with --weak), or any model spec (gguf:..., openai:...@..., replay:...); none with --cascade']],
+    options: serveOptions,
+    examples: [
+      'apprentice serve student.gguf --port 8080',
+      'apprentice serve openai:gpt-4o-mini --store runs/capture',
+      'apprentice serve --cascade --student builtin:runs/student --teacher openai:gpt-4o-mini --threshold 0.62 --store runs/capture',
+      'apprentice serve runs/grimoires/SST2 --weak gguf:phi-2.gguf',
+    ],
+    action: async (options, target: string | undefined) => {
+      const serverKey = serverKeyFor(options.host, options.serverKey, 'use this model');
+      const served = servedTarget(target, options);
+      const hub = await createHub(options);
+      const [{ startApiServer }, { grimoireRouter }, { cascadeAnswerer }, { captureTo }] = await Promise.all([
+        import('../../server/app.js'),
+        import('../../server/grimoire.js'),
+        import('../../server/cascade.js'),
+        import('../../server/capture/index.js'),
+      ]);
+      const capture = options.store ? captureTo(options.store) : undefined;
+      try {
+        const model = await hub.model(served.spec); // load now, so a bad file fails before listening
+        const teacher = served.teacher ? await hub.model(served.teacher) : undefined;
+        if (options.dataset && !served.grimoireSet) throw new InputError('--dataset is only for a grimoire set folder', { field: 'dataset' });
+        const set = served.grimoireSet ? await loadGrimoireSet(served.grimoireSet, options.dataset, hub) : undefined;
+        const answerer = teacher
+          ? cascadeAnswerer({ student: model, teacher, threshold: options.threshold, signal: options.signal, samples: options.samples })
+          : undefined;
+        const name = options.name ?? served.name;
+        const server = await startApiServer({
+          model,
+          name,
+          host: options.host,
+          port: options.port,
+          serverKey,
+          route: set ? grimoireRouter(set) : undefined,
+          answerer,
+          capture: capture?.sink,
+        });
+        const what = set
+          ? `${served.spec} with ${set.grimoires.length} grimoires of ${served.grimoireSet}, chosen by ${set.ranker ? 'the saved ranker' : 'similarity'}`
+          : teacher
+            ? `cascade: ${served.spec} first, ${served.teacher} when its ${options.signal} confidence is below ${options.threshold}`
+            : served.spec;
+        const streaming = model.generateStream && !teacher ? '' : ' (no token streaming: streamed answers come whole)';
+        process.stdout.write(`serving ${name} (${what}) at ${server.url}/v1${streaming}${capture ? `, storing exchanges in ${capture.store.path}` : ''}\n`);
+        await untilInterrupted();
+        await server.close();
+        const usage = hub.usage.snapshot().overall;
+        process.stdout.write(
+          `served ${usage.calls} calls (${usage.cached} from the cache, ${usage.errors} failed): ` +
+            `${usage.promptTokens} prompt + ${usage.completionTokens} completion tokens, $${usage.costUsd.toFixed(4)}\n`,
+        );
+      } finally {
+        capture?.close();
+        await hub.close();
+      }
+    },
   });
 }
 

@@ -10,8 +10,8 @@ import { holdOut, readTrainingExamples } from '../../engine/trainingData.js';
 import { InputError } from '../../util/errors.js';
 import { createProgress, type Progress } from '../../util/progress.js';
 import { common, outputOptions } from '../commonOptions.js';
-import { withExamples } from '../help.js';
-import { addOptions, configFrom, option, parseOptions } from '../options.js';
+import { defineCommand } from '../command.js';
+import { configFrom, option } from '../options.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from '../validate.js';
 
 const trainOptions = {
@@ -104,16 +104,16 @@ const trainOptions = {
 };
 
 export function registerTrain(program: Command): void {
-  const command = program
-    .command('train')
-    .description('train a small Llama-style student on your CPU with the built-in engine (ONNX Runtime or tfjs)');
-  withExamples(addOptions(command, trainOptions), [
-    'apprentice train --data train.jsonl --steps 300 --out runs/student',
-    'apprentice train --data train.jsonl --steps 300 --out runs/student --resume',
-    'apprentice train --base models/SmolLM2-135M-Instruct --lora-rank 16 --lora-alpha 32 --data train.jsonl --steps 200 --out runs/lora',
-  ])
-    .action(async (raw: Record<string, unknown>) => {
-      const options = parseOptions(trainOptions, raw);
+  defineCommand(program, {
+    name: 'train',
+    description: 'train a small Llama-style student on your CPU with the built-in engine (ONNX Runtime or tfjs)',
+    options: trainOptions,
+    examples: [
+      'apprentice train --data train.jsonl --steps 300 --out runs/student',
+      'apprentice train --data train.jsonl --steps 300 --out runs/student --resume',
+      'apprentice train --base models/SmolLM2-135M-Instruct --lora-rank 16 --lora-alpha 32 --data train.jsonl --steps 200 --out runs/lora',
+    ],
+    action: async (options) => {
       if (options.promptFormat === 'raw' && options.system !== undefined) throw new InputError('--system needs --prompt-format chat', { field: 'system' });
       const loraFlags = [options.loraAlpha, options.loraDropout, options.loraTargets].some((v) => v !== undefined);
       if (loraFlags && options.loraRank === undefined) throw new InputError('--lora-alpha, --lora-dropout and --lora-targets need --lora-rank', { field: 'loraRank' });
@@ -175,7 +175,8 @@ export function registerTrain(program: Command): void {
           `peak memory       ${(result.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB (resident)`,
         ].join('\n') + '\n',
       );
-    });
+    },
+  });
 }
 
 /**
