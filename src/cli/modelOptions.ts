@@ -40,3 +40,13 @@ export async function createHub(settings: ModelLayerSettings): Promise<ModelHub>
     apiKey: settings.apiKey,
   });
 }
+
+/** Runs `use` with a hub for these settings, and closes the hub afterwards whatever happens. */
+export async function withHub<T>(settings: ModelLayerSettings, use: (hub: ModelHub) => Promise<T>): Promise<T> {
+  const hub = await createHub(settings);
+  try {
+    return await use(hub);
+  } finally {
+    await hub.close();
+  }
+}

@@ -19,7 +19,7 @@ import { common, outputOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { withExamples } from '../help.js';
 import { defineCommand } from '../command.js';
-import { createHub, modelLayerOptions } from '../modelOptions.js';
+import { modelLayerOptions, withHub } from '../modelOptions.js';
 import { addOptions, configFrom, option, parseOptions } from '../options.js';
 import { commaList, nonNegativeInt, nonNegativeNumber, positiveInt, unescapeCliText } from '../validate.js';
 
@@ -257,13 +257,8 @@ export function registerDistill(program: Command): void {
           budgetUsd: options.budget,
         });
       } else {
-        const hub = await createHub(options);
-        try {
-          const { annotateLive } = await import('../../distill/annotate.js');
-          result = await annotateLive(config, hub);
-        } finally {
-          await hub.close();
-        }
+        const { annotateLive } = await import('../../distill/annotate.js');
+        result = await withHub(options, (hub) => annotateLive(config, hub));
       }
       printResult({ out: result.out, teacher: result.teacher, method: result.method, dataset: result.manifest.dataset, splits: result.splits, ...(result.pending ? { pending: result.pending } : {}) }, options.json);
       if (result.pending?.length) {

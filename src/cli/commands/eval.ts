@@ -5,7 +5,7 @@ import type { RunSummary } from '../../eval/summary.js';
 import { common, outputOptions, runFolderOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { defineCommand } from '../command.js';
-import { createHub, modelLayerOptions } from '../modelOptions.js';
+import { modelLayerOptions, withHub } from '../modelOptions.js';
 import { configFrom, option } from '../options.js';
 import { nonNegativeInt } from '../validate.js';
 import { formatSummaryTable } from '../format.js';
@@ -49,8 +49,7 @@ export function registerEval(program: Command): void {
     ],
     action: async (options) => {
       const { runEvalJob } = await import('../../eval/job.js');
-      const hub = await createHub(options);
-      try {
+      await withHub(options, async (hub) => {
         const { summary } = await runEvalJob(
           {
             ...configFrom(evalOptions, options),
@@ -72,9 +71,7 @@ export function registerEval(program: Command): void {
           process.stderr.write(`${summary.missing} example(s) were not run (the budget was reached). Run again with a larger --budget to finish.\n`);
           process.exitCode = 3;
         }
-      } finally {
-        await hub.close();
-      }
+      });
     },
   });
 }

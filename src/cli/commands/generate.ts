@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { common, outputOptions } from '../commonOptions.js';
 import { defineCommand } from '../command.js';
-import { createHub, modelLayerOptions } from '../modelOptions.js';
+import { modelLayerOptions, withHub } from '../modelOptions.js';
 import { option } from '../options.js';
 import { unescapeCliText } from '../validate.js';
 import { InputError } from '../../util/errors.js';
@@ -31,8 +31,7 @@ export function registerGenerate(program: Command): void {
       'apprentice generate --model builtin:students/svamp --raw --prompt "Question: 2 + 3\\nAnswer:"',
     ],
     action: async (options) => {
-      const hub = await createHub(options);
-      try {
+      await withHub(options, async (hub) => {
         const model = await hub.model(options.model);
         const messages = [
           ...(options.system ? [{ role: 'system' as const, content: unescapeCliText(options.system) }] : []),
@@ -47,9 +46,7 @@ export function registerGenerate(program: Command): void {
         });
         if (options.json) process.stdout.write(JSON.stringify(response, null, 2) + '\n');
         else process.stdout.write((response.completions[0]?.text ?? '') + '\n');
-      } finally {
-        await hub.close();
-      }
+      });
     },
   });
 }

@@ -11,7 +11,7 @@ import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { percent } from '../format.js';
 import { withExamples } from '../help.js';
 import { defineCommand } from '../command.js';
-import { createHub, modelLayerOptions } from '../modelOptions.js';
+import { modelLayerOptions, withHub } from '../modelOptions.js';
 import { configFrom, option } from '../options.js';
 import { absolutePath, commaList, nonNegativeInt, positiveInt } from '../validate.js';
 
@@ -102,8 +102,7 @@ export function registerGrimoire(program: Command): void {
     ],
     action: async (options) => {
       const { buildGrimoires } = await import('../../grimoire/build.js');
-      const hub = await createHub(options);
-      try {
+      await withHub(options, async (hub) => {
         const result = await buildGrimoires(
           { ...configFrom(buildOptions, options), datasetOptions: datasetOptionsFrom(options) },
           hub,
@@ -131,9 +130,7 @@ export function registerGrimoire(program: Command): void {
           process.stderr.write(`${result.manifest.failures.length} grimoire(s) failed and were not written; run the same command again to retry them.\n`);
           process.exitCode = 3;
         }
-      } finally {
-        await hub.close();
-      }
+      });
     },
   });
 
@@ -150,8 +147,7 @@ export function registerGrimoire(program: Command): void {
         import('../../report/grimoireReport.js'),
         import('../../eval/extract/index.js'),
       ]);
-      const hub = await createHub(options);
-      try {
+      await withHub(options, async (hub) => {
         const config = configFrom(evalOptions, options);
         const result = await evaluateGrimoires(
           {
@@ -170,9 +166,7 @@ export function registerGrimoire(program: Command): void {
           process.stderr.write(`${result.errors} answer(s) failed${onValidation} and are not scored; run the same command again to retry only them.\n`);
           process.exitCode = 3;
         }
-      } finally {
-        await hub.close();
-      }
+      });
     },
   });
 

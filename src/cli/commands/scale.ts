@@ -14,7 +14,7 @@ import { common, outputOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { withExamples } from '../help.js';
 import { defineCommand } from '../command.js';
-import { createHub, modelLayerOptions } from '../modelOptions.js';
+import { modelLayerOptions, withHub } from '../modelOptions.js';
 import { configFrom, option } from '../options.js';
 import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
 import { absolutePath, commaList, nonNegativeInt, positiveInt, positiveNumber } from '../validate.js';
@@ -131,16 +131,13 @@ function registerScaleRun(scale: Command): void {
     action: async (options) => {
       const [{ parseModelsOption, resolveFamily }, { runScale }] = await Promise.all([import('../../scaling/modelFamily.js'), import('../../scaling/scaleRun.js')]);
       const models = await resolveFamily(parseModelsOption(options.models));
-      const hub = await createHub(options);
-      try {
+      await withHub(options, async (hub) => {
         const result = await runScale(
           { ...configFrom(scaleRunOptions, options), models, datasetOptions: datasetOptionsFrom(options), showProgress: options.progress && !options.json },
           hub,
         );
         await reportScaleRun(options.out, result, models, options.json ?? false);
-      } finally {
-        await hub.close();
-      }
+      });
     },
   });
 }
@@ -250,8 +247,7 @@ function registerScaleFamily(scale: Command): void {
         },
       });
       const models = await resolveFamily(students.map((student) => ({ spec: `builtin:${student.dir}` })));
-      const hub = await createHub(options);
-      try {
+      await withHub(options, async (hub) => {
         const result = await runScale(
           {
             models,
@@ -277,9 +273,7 @@ function registerScaleFamily(scale: Command): void {
         await writeFile(join(out, 'family.json'), JSON.stringify({ recipe, students, accuracyByLoss: byLoss }, null, 2) + '\n');
         if (lossFiles && !options.json) process.stderr.write(`family: accuracy against validation loss (Du et al. 2024): ${lossFiles.markdown}, ${lossFiles.svg}\n`);
         await reportScaleRun(out, result, models, options.json ?? false, { students });
-      } finally {
-        await hub.close();
-      }
+      });
     },
   });
 }
