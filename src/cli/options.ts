@@ -21,6 +21,12 @@ export interface OptionSpec<S extends z.ZodType = z.ZodType> {
   readonly required?: boolean;
   /** Each use adds one value to a list (`--generic a --generic b`); a config file may give a list. */
   readonly repeatable?: boolean;
+  /**
+   * Where the value goes in the pipeline's config (see configFrom): a field name, or a dotted path into a
+   * nested settings object (`generation.maxTokens`). Options without one (output, the model layer's
+   * settings) are the command's own.
+   */
+  readonly to?: string;
 }
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
@@ -28,15 +34,18 @@ export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 /** The typed values of a record of specs, after parsing. */
 export type OptionValues<O extends OptionSpecs> = { [K in keyof O]: z.output<O[K]['schema']> };
 
-/** A spec; `option('--k <n>', 'samples per label', positiveInt, { default: '4' })`. */
-export function option<S extends z.ZodType>(
+/** A spec; `option('--k <n>', 'samples per label', positiveInt, { default: '4', to: 'k' })`. */
+export function option<S extends z.ZodType, T extends string = never>(
   flags: string,
   help: string,
   schema: S,
-  settings: Pick<OptionSpec, 'default' | 'required' | 'repeatable'> = {},
-): OptionSpec<S> {
-  return { flags, help, schema, ...settings };
+  settings: Pick<OptionSpec, 'default' | 'required' | 'repeatable'> & { readonly to?: T } = {},
+): OptionSpec<S> & Destination<T> {
+  return { flags, help, schema, ...settings } as OptionSpec<S> & Destination<T>;
 }
+
+/** A spec with a `to` keeps its path as a literal type, so configFrom can type the config it builds. */
+type Destination<T extends string> = [T] extends [never] ? unknown : { readonly to: T };
 
 const declared = new WeakMap<Command, Map<string, OptionSpec>>();
 
@@ -79,4 +88,35 @@ export function parseOptions<O extends OptionSpecs>(specs: O, raw: Record<string
     return `${[flag, ...rest].join('.')}: ${issue.message}`;
   });
   throw new InputError(messages.join('; '));
+}
+
+/** [path, value type] for every option of `O` that names where its value goes. */
+type Routed<O extends OptionSpecs> = {
+  [K in keyof O]: O[K] extends { readonly to: infer P extends string } ? [P, z.output<O[K]['schema']>] : never;
+}[keyof O];
+type Head<P> = P extends `${infer H}.${string}` ? H : P;
+type Rest<E, H extends string> = E extends [`${H}.${infer R}`, infer V] ? [R, V] : never;
+type Nest<E> = {
+  [H in Head<E extends [infer P, unknown] ? P : never> & string]: [Extract<E, [H, unknown]>] extends [never]
+    ? Nest<Rest<E, H>>
+    : Extract<E, [H, unknown]>[1];
+};
+
+/** The part of a pipeline's config the options of `O` fill in, shaped by their `to` paths. */
+export type ConfigFrom<O extends OptionSpecs> = Nest<Routed<O>>;
+
+/**
+ * The pipeline config the options fill in: each option with a `to` puts its parsed value there (also
+ * when it is undefined, as an unset optional flag is), so a command names only what it computes.
+ */
+export function configFrom<O extends OptionSpecs>(specs: O, values: OptionValues<O>): ConfigFrom<O> {
+  const config: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    if (spec.to === undefined) continue;
+    const path = spec.to.split('.');
+    let target = config;
+    for (const part of path.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
+    target[path[path.length - 1]!] = (values as Record<string, unknown>)[key];
+  }
+  return config as ConfigFrom<O>;
 }

@@ -1,4 +1,5 @@
 /** The zod checks option specs (./options.ts) share, and the escapes a shell user types. */
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 export const positiveInt = z.coerce.number().int().positive();
@@ -15,3 +16,6 @@ export const commaList = z
 export function unescapeCliText(text: string): string {
   return text.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
 }
+
+/** A path, made absolute against the working folder (run folders and output folders are handed on that way). */
+export const absolutePath = z.string().min(1).transform((path) => resolve(path));

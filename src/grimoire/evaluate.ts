@@ -18,21 +18,21 @@ import { holdOutValidation, selectExamples } from '../data/split.js';
 import { refuseOversizedInputs } from '../eval/inputSize.js';
 import type { Dataset, Example } from '../data/types.js';
 import { createEmbedder, ensureFitted } from '../embed/index.js';
+import type { Embedder } from '../embed/types.js';
 import { DemoIndex, selectDemos } from '../eval/demos.js';
 import type { ExampleRecord } from '../eval/records.js';
-import { runExamples } from '../eval/runner.js';
-import { summarizeRecords, type RunSummary } from '../eval/summary.js';
+import type { RunSummary } from '../eval/summary.js';
 import type { ModelHub } from '../models/hub.js';
 import { openRunDir, runIdFor, SUMMARY_FILE } from '../runs/runDir.js';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { formatPercent } from '../util/numberFormat.js';
 import { VERSION } from '../version.js';
-import { answerWithContext, DEFAULT_ANSWER_SETTINGS, type AnswerSettings } from './answer.js';
+import { DEFAULT_ANSWER_SETTINGS, type AnswerSettings } from './answer.js';
 import { GRIMOIRE_EVAL_KIND, methodRunName, validationRunName, type DemoKind, type GrimoireEvalResult, type MethodResult } from './evalResult.js';
 import { RANKER_FILE, readGrimoireSet } from './artifact.js';
-import type { PromptContext } from './prompt.js';
-import { embedGrimoires, GrimoireRanker, mostSimilar, type TrainSettings, type ValidationAnswer } from './ranker.js';
+import { embedGrimoires, GrimoireRanker, mostSimilar, type GrimoireSpace, type TrainSettings, type ValidationAnswer } from './ranker.js';
+import { hashText, MethodRuns, type MethodRun, type RoutedRecord } from './evaluateRuns.js';
 import { loadTemplates } from './templates.js';
 import type { EvalMethod, GrimoireArtifact } from './types.js';
 
@@ -68,46 +68,14 @@ export interface GrimoireEvalConfig {
   log?: (line: string) => void;
 }
 
-type RoutedRecord = ExampleRecord & { grimoire?: string };
-
 export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHub): Promise<GrimoireEvalResult> {
   const log = config.log ?? (() => {});
-  const methods = [...new Set(config.methods)];
-  if (!methods.length) throw new InputError('no methods to evaluate', { field: 'methods' });
-  const set = readGrimoireSet(resolve(config.grimoires));
-  const loaded = await loadDataset(config.dataset, config.datasetOptions ?? {});
-  const task = loaded.task;
-  if (task.answer.kind !== 'label') throw new InputError(`grimoires are for classification tasks; "${task.name}" is ${task.answer.kind}`, { field: 'dataset' });
-  if (set.manifest.task.toLowerCase() !== task.name.toLowerCase()) {
-    throw new InputError(`the grimoire set is for task "${set.manifest.task}", the dataset is "${task.name}"`, { field: 'grimoires' });
-  }
-  if (config.split === 'train') throw new InputError('grimoires are written from train; evaluate on test (or validation)', { field: 'split' });
-  const needsValidation = methods.includes('best-single') || methods.includes('ranker');
-  if (config.split === 'validation' && needsValidation) {
-    throw new InputError('best-single and ranker are chosen on validation, so they cannot be evaluated on it', { field: 'split' });
-  }
-  const { train, validation, source } = splitValidation(loaded, set.manifest.validationIds, config);
-  const pool = config.split === 'validation' ? validation : loaded.splits[config.split];
-  if (!pool) throw new InputError(`split "${config.split}" not found; available: ${Object.keys(loaded.splits).join(', ')}`, { field: 'split' });
-  const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
-  if (!examples.length) throw new InputError(`no examples to evaluate in split "${config.split}"`, { field: 'split' });
-  refuseOversizedInputs(needsValidation ? [...examples, ...validation] : examples, config.dataset, config.weak);
-
-  const templates = loadTemplates(config.templateDir);
-  const settings: AnswerSettings = { ...DEFAULT_ANSWER_SETTINGS, ...config.answer, templates };
+  const plan = await planEvaluation(config);
+  const { methods, set, task, examples, validation, settings } = plan;
   const grimoires = set.grimoires;
-  const common = {
-    dataset: config.dataset,
-    datasetContent: datasetDigest(loaded),
-    datasetOptions: config.datasetOptions ?? {},
-    weak: config.weak,
-    maxTokens: settings.maxTokens,
-    temperature: settings.temperature,
-    templates: sha256Hex(canonicalJson(templates)).slice(0, 16),
-    ...(settings.answerPattern ? { answerPattern: settings.answerPattern.source } : {}),
-  };
+  const identity = sharedIdentity(config, plan);
   const rootIdentity = {
-    ...common,
+    ...identity,
     kind: GRIMOIRE_EVAL_KIND,
     split: config.split,
     examples: examples.map((e) => e.index),
@@ -117,211 +85,293 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
   };
   const root = config.runDir ?? join(config.runsRoot, runIdFor(`grimoire-${task.name}-${config.weak}`, rootIdentity));
   const rootRun = openRunDir(root, { identity: rootIdentity, resolved: { command: 'grimoire eval', version: VERSION, config: { ...config, log: undefined } } });
-
   const weak = await hub.model(config.weak);
-  const memo = new Map<string, Promise<ExampleRecord>>();
-  const answerWith = (grimoire: GrimoireArtifact, example: Example, split: string) => {
-    const key = `${grimoire.id}\u0000${split}\u0000${example.index}`;
-    let record = memo.get(key);
-    if (!record) {
-      record = answerWithContext(weak, task, example, { kind: 'grimoire', text: grimoire.text }, settings);
-      memo.set(key, record);
-    }
-    return record;
-  };
+  const runs = new MethodRuns({ root, identity, weak, task, answer: settings, concurrency: config.concurrency, seed: config.seed, log });
 
-  const run = async (name: string, split: string, items: Example[], evaluate: (e: Example) => Promise<RoutedRecord>, identity: unknown) => {
-    const handle = openRunDir<RoutedRecord>(join(root, name), {
-      identity: { ...common, name, split, examples: items.map((e) => e.index), ...(identity as object) },
-      resolved: { command: 'grimoire eval', version: VERSION, method: name },
-    });
-    const { records } = await runExamples({ examples: items, evaluate, runDir: handle, concurrency: config.concurrency, showProgress: false });
-    const summary = summarizeRecords(records, items.length, config.seed);
-    handle.writeJson(SUMMARY_FILE, summary);
-    log(`${name}: ${summary.correct}/${summary.scored} correct${summary.errors ? `, ${summary.errors} failed` : ''}`);
-    return { records, summary, dir: handle.dir };
-  };
-  const grimoireRun = (g: GrimoireArtifact, split: string, items: Example[], name: string) => {
-    // Records already on disk (resumed) are fed back to the memo, so other methods reuse them.
-    const evaluate = (example: Example) => answerWith(g, example, split);
-    return run(name, split, items, evaluate, { grimoire: g.id, text: hashText(g.text) }).then((result) => {
-      for (const record of result.records) {
-        const key = `${g.id}\u0000${split}\u0000${record.index}`;
-        if (!memo.has(key) && !record.error) memo.set(key, Promise.resolve(record));
-      }
-      return result;
-    });
-  };
+  const chosen = plan.needsValidation ? await chooseOnValidation(runs, grimoires, validation, plan.validationSource, log) : NOT_CHOSEN;
+  const space = await embeddingSpace(config, plan, hub);
+  const ranker = methods.includes('ranker') && chosen.scored ? await trainRanker(config, plan, chosen.records, space, root) : undefined;
+  if (ranker) log(rankerLine(ranker.info));
+  const rows = await evaluateMethods(config, plan, runs, { bestSingle: chosen.bestSingle, selectionCostUsd: chosen.selectionCostUsd, space, ranker: ranker?.ranker });
 
-  // 1. Validation answers with every grimoire: best single and ranker training data.
-  let validationInfo: GrimoireEvalResult['validation'] = null;
-  let bestSingle: GrimoireArtifact | undefined;
-  let selectionCostUsd = 0;
-  let validationErrors = 0;
-  let validationScored = true;
-  const validationRecords = new Map<string, ExampleRecord[]>();
-  if (needsValidation) {
-    if (!validation.length) throw new InputError('no validation examples to choose a grimoire on', { field: 'validation-size' });
-    const results = await Promise.all(grimoires.map((g) => grimoireRun(g, 'validation', validation, validationRunName(g.id))));
-    const perGrimoire = grimoires.map((g, i) => {
-      validationRecords.set(g.id, results[i]!.records);
-      selectionCostUsd += results[i]!.summary.usage.costUsd;
-      validationErrors += results[i]!.summary.errors;
-      const { accuracy, scored, cutOutputs } = results[i]!.summary;
-      return { id: g.id, accuracy, scored, cutOutputs };
-    });
-    validationInfo = { n: validation.length, source, grimoires: perGrimoire };
-    validationScored = perGrimoire.some((entry) => entry.scored > 0);
-    let bestIndex = 0;
-    perGrimoire.forEach((entry, i) => {
-      if ((entry.accuracy ?? -1) > (perGrimoire[bestIndex]!.accuracy ?? -1)) bestIndex = i;
-    });
-    if (validationScored) {
-      bestSingle = grimoires[bestIndex];
-      log(`best single grimoire on validation: ${bestSingle!.id} (${formatPercent(perGrimoire[bestIndex]!.accuracy)})`);
-    } else {
-      log(`every validation answer failed (${validationErrors} calls): best-single and ranker are skipped; run the same command again to retry only the failures`);
-    }
-  }
-
-  // 2. The embedding space for similarity, the ranker and nearest demos: fitted on train + grimoires only.
-  const needsSpace = methods.includes('similarity') || methods.includes('ranker') || (methods.includes('few-shot') && config.fewShotDemos.includes('nearest'));
-  const embedder = needsSpace ? await createEmbedder(config.embedder, { models: hub }) : undefined;
-  if (embedder) ensureFitted(embedder, [...train.map((e) => e.input), ...grimoires.map((g) => g.text)]);
-  const space = embedder && (methods.includes('similarity') || methods.includes('ranker')) ? await embedGrimoires(embedder, grimoires) : undefined;
-  const questionVectors = space ? await space.embedder.embed(examples.map((e) => e.input)) : [];
-  const vectorOf = new Map(examples.map((e, i) => [e.index, questionVectors[i]!]));
-
-  // 3. The ranker, trained on validation only.
-  let ranker: GrimoireRanker | undefined;
-  let rankerInfo: GrimoireEvalResult['ranker'] = null;
-  if (methods.includes('ranker') && validationScored) {
-    const byIndex = new Map(grimoires.map((g) => [g.id, new Map((validationRecords.get(g.id) ?? []).map((r) => [r.index, r]))]));
-    const answers: ValidationAnswer[] = validation.map((example) => ({
-      id: example.id,
-      input: example.input,
-      correct: new Map(
-        grimoires.flatMap((g) => {
-          const record = byIndex.get(g.id)!.get(example.index);
-          // Failed calls are left out: they say nothing about the grimoire.
-          return record && !record.error && record.correct !== null ? [[g.id, record.correct] as const] : [];
-        }),
-      ),
-    }));
-    ranker = await GrimoireRanker.train({
-      task: task.name,
-      labelCount: task.answer.labels.length,
-      weakModel: config.weak,
-      space: space!,
-      answers,
-      settings: { seed: config.seed, ...config.ranker },
-    });
-    const file = join(root, RANKER_FILE);
-    writeFileSync(file, JSON.stringify(ranker.toJSON()) + '\n');
-    if (config.saveRanker) writeFileSync(join(set.dir, RANKER_FILE), JSON.stringify(ranker.toJSON()) + '\n');
-    rankerInfo = { file, validation: ranker.saved.validation };
-    const v = ranker.saved.validation;
-    log(`ranker: trained on ${v.fitQuestions} validation questions (best epoch ${v.bestEpoch}); on ${v.checkQuestions} held-back ones it routes to ${formatPercent(v.checkRoutedAccuracy)} vs best single ${formatPercent(v.checkBestSingleAccuracy)} (mode ${v.mode})`);
-  }
-
-  // 4. The methods on the evaluated split.
-  const rows: MethodResult[] = [];
-  const row = (base: Omit<MethodResult, keyof RunSummary | 'runDir' | 'costUsd' | 'costPerQuestionUsd'> & { method: EvalMethod }, result: { summary: RunSummary; dir: string; records: RoutedRecord[] }) => {
-    const s = result.summary;
-    rows.push({
-      ...base,
-      n: s.n,
-      scored: s.scored,
-      correct: s.correct,
-      accuracy: s.accuracy,
-      ci95: s.ci95,
-      invalid: s.invalid,
-      cutOutputs: s.cutOutputs,
-      errors: s.errors,
-      errorsByKind: s.errorsByKind,
-      costUsd: s.usage.costUsd,
-      costPerQuestionUsd: s.costPerExampleUsd,
-      costPerCorrectUsd: s.costPerCorrectUsd,
-      runDir: result.dir,
-    });
-  };
-  const split = config.split;
-  const context = (c: PromptContext) => (example: Example) => answerWithContext(weak, task, example, c, settings);
-
-  if (methods.includes('zero-shot')) {
-    row({ method: 'zero-shot' }, await run(methodRunName({ method: 'zero-shot' }), split, examples, context({ kind: 'zero-shot' }), { method: 'zero-shot' }));
-  }
-  if (methods.includes('few-shot')) {
-    for (const demos of config.fewShotDemos) {
-      let demosFor: (example: Example) => Promise<Example[]>;
-      if (demos === 'random') {
-        demosFor = (example) => selectDemos(train, example, config.shots, { strategy: 'random', seed: config.seed, balanced: true });
-      } else {
-        const index = await DemoIndex.build(train, embedder!);
-        demosFor = (example) => index.nearestTo(example, config.shots);
-      }
-      const evaluate = async (example: Example) =>
-        answerWithContext(weak, task, example, { kind: 'examples', examples: await demosFor(example) }, settings);
-      row(
-        { method: 'few-shot', demos },
-        await run(methodRunName({ method: 'few-shot', demos }), split, examples, evaluate, { shots: config.shots, demos, embedder: demos === 'nearest' ? config.embedder : null }),
-      );
-    }
-  }
-  if (methods.includes('single')) {
-    const results = await Promise.all(grimoires.map((g) => grimoireRun(g, split, examples, methodRunName({ method: 'single', grimoire: g.id }))));
-    results.forEach((result, i) => row({ method: 'single', grimoire: grimoires[i]!.id }, result));
-  }
-  if (methods.includes('best-single') && bestSingle) {
-    const chosen = bestSingle;
-    const evaluate = async (example: Example) => ({ ...(await answerWith(chosen, example, split)), grimoire: chosen.id });
-    row(
-      { method: 'best-single', grimoire: chosen.id, selectionCostUsd },
-      await run(methodRunName({ method: 'best-single' }), split, examples, evaluate, { grimoire: chosen.id, text: hashText(chosen.text), validation: validation.map((e) => e.id) }),
-    );
-  }
-  const routed = async (method: 'similarity' | 'ranker', pick: (example: Example) => GrimoireArtifact, identity: unknown, extra: Partial<MethodResult>) => {
-    const chosen: Record<string, number> = {};
-    const evaluate = async (example: Example) => {
-      const g = pick(example);
-      return { ...(await answerWith(g, example, split)), grimoire: g.id };
-    };
-    const result = await run(methodRunName({ method }), split, examples, evaluate, identity);
-    for (const record of result.records as RoutedRecord[]) if (record.grimoire) chosen[record.grimoire] = (chosen[record.grimoire] ?? 0) + 1;
-    row({ method, ...extra, chosen }, result);
-  };
-  if (methods.includes('similarity')) {
-    await routed('similarity', (example) => grimoires[mostSimilar(space!, vectorOf.get(example.index)!)]!, { embedder: embedder!.id }, {});
-  }
-  if (methods.includes('ranker') && ranker) {
-    const byId = new Map(grimoires.map((g) => [g.id, g]));
-    const trained = ranker;
-    await routed(
-      'ranker',
-      (example) => byId.get(trained.rankVector(vectorOf.get(example.index)!, example.input.length)[0]!.id)!,
-      { ranker: sha256Hex(canonicalJson(trained.saved.mlp)).slice(0, 16) },
-      { selectionCostUsd },
-    );
-  }
-
+  const bestSingle = chosen.bestSingle;
   const result: GrimoireEvalResult = {
     task: task.name,
-    split,
+    split: config.split,
     weak: config.weak,
     grimoireSet: set.dir,
     n: examples.length,
-    validation: validationInfo,
-    bestSingle: bestSingle ? { grimoire: bestSingle.id, validationAccuracy: validationInfo?.grimoires.find((g) => g.id === bestSingle!.id)?.accuracy ?? null } : null,
-    ranker: rankerInfo,
+    validation: chosen.info,
+    bestSingle: bestSingle ? { grimoire: bestSingle.id, validationAccuracy: chosen.info?.grimoires.find((g) => g.id === bestSingle.id)?.accuracy ?? null } : null,
+    ranker: ranker?.info ?? null,
     methods: rows,
     runDir: rootRun.dir,
-    errors: rows.reduce((sum, r) => sum + r.errors, 0) + validationErrors,
-    validationErrors,
+    errors: rows.reduce((sum, r) => sum + r.errors, 0) + chosen.errors,
+    validationErrors: chosen.errors,
   };
   mkdirSync(root, { recursive: true });
   rootRun.writeJson(SUMMARY_FILE, result);
   return result;
 }
+
+/** What an evaluation needs before any call: checked inputs, the examples, validation and the answer settings. */
+interface EvaluationPlan {
+  methods: EvalMethod[];
+  needsValidation: boolean;
+  set: ReturnType<typeof readGrimoireSet>;
+  dataset: Dataset;
+  task: Dataset['task'];
+  train: Example[];
+  validation: Example[];
+  validationSource: ValidationSource;
+  examples: Example[];
+  templates: ReturnType<typeof loadTemplates>;
+  settings: AnswerSettings;
+}
+
+async function planEvaluation(config: GrimoireEvalConfig): Promise<EvaluationPlan> {
+  const methods = [...new Set(config.methods)];
+  if (!methods.length) throw new InputError('no methods to evaluate', { field: 'methods' });
+  const set = readGrimoireSet(resolve(config.grimoires));
+  const dataset = await loadDataset(config.dataset, config.datasetOptions ?? {});
+  const task = dataset.task;
+  if (task.answer.kind !== 'label') throw new InputError(`grimoires are for classification tasks; "${task.name}" is ${task.answer.kind}`, { field: 'dataset' });
+  if (set.manifest.task.toLowerCase() !== task.name.toLowerCase()) {
+    throw new InputError(`the grimoire set is for task "${set.manifest.task}", the dataset is "${task.name}"`, { field: 'grimoires' });
+  }
+  if (config.split === 'train') throw new InputError('grimoires are written from train; evaluate on test (or validation)', { field: 'split' });
+  const needsValidation = methods.includes('best-single') || methods.includes('ranker');
+  if (config.split === 'validation' && needsValidation) {
+    throw new InputError('best-single and ranker are chosen on validation, so they cannot be evaluated on it', { field: 'split' });
+  }
+  const { train, validation, source } = splitValidation(dataset, set.manifest.validationIds, config);
+  const pool = config.split === 'validation' ? validation : dataset.splits[config.split];
+  if (!pool) throw new InputError(`split "${config.split}" not found; available: ${Object.keys(dataset.splits).join(', ')}`, { field: 'split' });
+  const examples = selectExamples(pool, { limit: config.limit, sample: config.sample, seed: config.seed });
+  if (!examples.length) throw new InputError(`no examples to evaluate in split "${config.split}"`, { field: 'split' });
+  refuseOversizedInputs(needsValidation ? [...examples, ...validation] : examples, config.dataset, config.weak);
+  const templates = loadTemplates(config.templateDir);
+  const settings: AnswerSettings = { ...DEFAULT_ANSWER_SETTINGS, ...config.answer, templates };
+  return { methods, needsValidation, set, dataset, task, train, validation, validationSource: source, examples, templates, settings };
+}
+
+/** What every run folder of the evaluation is identified by: the data, the weak model and how it is asked. */
+function sharedIdentity(config: GrimoireEvalConfig, plan: EvaluationPlan): Record<string, unknown> {
+  return {
+    dataset: config.dataset,
+    datasetContent: datasetDigest(plan.dataset),
+    datasetOptions: config.datasetOptions ?? {},
+    weak: config.weak,
+    maxTokens: plan.settings.maxTokens,
+    temperature: plan.settings.temperature,
+    templates: sha256Hex(canonicalJson(plan.templates)).slice(0, 16),
+    ...(plan.settings.answerPattern ? { answerPattern: plan.settings.answerPattern.source } : {}),
+  };
+}
+
+/** Every grimoire's answers on validation, and the best single grimoire chosen on them. */
+interface ValidationChoice {
+  info: GrimoireEvalResult['validation'];
+  bestSingle: GrimoireArtifact | undefined;
+  /** The validation answers' cost: what choosing cost. */
+  selectionCostUsd: number;
+  errors: number;
+  /** Some validation answer was scored (else nothing can be chosen). */
+  scored: boolean;
+  records: Map<string, ExampleRecord[]>;
+}
+
+const NOT_CHOSEN: ValidationChoice = { info: null, bestSingle: undefined, selectionCostUsd: 0, errors: 0, scored: true, records: new Map() };
+
+async function chooseOnValidation(
+  runs: MethodRuns,
+  grimoires: GrimoireArtifact[],
+  validation: Example[],
+  source: ValidationSource,
+  log: (line: string) => void,
+): Promise<ValidationChoice> {
+  if (!validation.length) throw new InputError('no validation examples to choose a grimoire on', { field: 'validation-size' });
+  const results = await Promise.all(grimoires.map((g) => runs.grimoireRun(g, 'validation', validation, validationRunName(g.id))));
+  const records = new Map(grimoires.map((g, i) => [g.id, results[i]!.records]));
+  const selectionCostUsd = results.reduce((sum, r) => sum + r.summary.usage.costUsd, 0);
+  const errors = results.reduce((sum, r) => sum + r.summary.errors, 0);
+  const perGrimoire = grimoires.map((g, i) => {
+    const { accuracy, scored, cutOutputs } = results[i]!.summary;
+    return { id: g.id, accuracy, scored, cutOutputs };
+  });
+  const info = { n: validation.length, source, grimoires: perGrimoire };
+  const scored = perGrimoire.some((entry) => entry.scored > 0);
+  if (!scored) {
+    log(`every validation answer failed (${errors} calls): best-single and ranker are skipped; run the same command again to retry only the failures`);
+    return { info, bestSingle: undefined, selectionCostUsd, errors, scored, records };
+  }
+  let bestIndex = 0;
+  perGrimoire.forEach((entry, i) => {
+    if ((entry.accuracy ?? -1) > (perGrimoire[bestIndex]!.accuracy ?? -1)) bestIndex = i;
+  });
+  const bestSingle = grimoires[bestIndex]!;
+  log(`best single grimoire on validation: ${bestSingle.id} (${formatPercent(perGrimoire[bestIndex]!.accuracy)})`);
+  return { info, bestSingle, selectionCostUsd, errors, scored, records };
+}
+
+/** The embedding space for similarity, the ranker and nearest demos, fitted on train and the grimoires only. */
+interface EmbeddingSpace {
+  embedder: Embedder | undefined;
+  grimoires: GrimoireSpace | undefined;
+  /** Each evaluated question's vector (when grimoires are embedded), by example index. */
+  vectorOf: Map<number, Float32Array>;
+}
+
+async function embeddingSpace(config: GrimoireEvalConfig, plan: EvaluationPlan, hub: ModelHub): Promise<EmbeddingSpace> {
+  const { methods, train, examples } = plan;
+  const grimoires = plan.set.grimoires;
+  const routes = methods.includes('similarity') || methods.includes('ranker');
+  const needsSpace = routes || (methods.includes('few-shot') && config.fewShotDemos.includes('nearest'));
+  const embedder = needsSpace ? await createEmbedder(config.embedder, { models: hub }) : undefined;
+  if (embedder) ensureFitted(embedder, [...train.map((e) => e.input), ...grimoires.map((g) => g.text)]);
+  const space = embedder && routes ? await embedGrimoires(embedder, grimoires) : undefined;
+  const questionVectors = space ? await space.embedder.embed(examples.map((e) => e.input)) : [];
+  return { embedder, grimoires: space, vectorOf: new Map(examples.map((e, i) => [e.index, questionVectors[i]!])) };
+}
+
+/** The learned ranker, trained on the validation answers only; written into the evaluation (and the set when asked). */
+async function trainRanker(
+  config: GrimoireEvalConfig,
+  plan: EvaluationPlan,
+  validationRecords: Map<string, ExampleRecord[]>,
+  space: EmbeddingSpace,
+  root: string,
+): Promise<{ ranker: GrimoireRanker; info: NonNullable<GrimoireEvalResult['ranker']> }> {
+  const { task, validation } = plan;
+  const grimoires = plan.set.grimoires;
+  const byIndex = new Map(grimoires.map((g) => [g.id, new Map((validationRecords.get(g.id) ?? []).map((r) => [r.index, r]))]));
+  const answers: ValidationAnswer[] = validation.map((example) => ({
+    id: example.id,
+    input: example.input,
+    correct: new Map(
+      grimoires.flatMap((g) => {
+        const record = byIndex.get(g.id)!.get(example.index);
+        // Failed calls are left out: they say nothing about the grimoire.
+        return record && !record.error && record.correct !== null ? [[g.id, record.correct] as const] : [];
+      }),
+    ),
+  }));
+  const ranker = await GrimoireRanker.train({
+    task: task.name,
+    labelCount: task.answer.kind === 'label' ? task.answer.labels.length : 0,
+    weakModel: config.weak,
+    space: space.grimoires!,
+    answers,
+    settings: { seed: config.seed, ...config.ranker },
+  });
+  const file = join(root, RANKER_FILE);
+  writeFileSync(file, JSON.stringify(ranker.toJSON()) + '\n');
+  if (config.saveRanker) writeFileSync(join(plan.set.dir, RANKER_FILE), JSON.stringify(ranker.toJSON()) + '\n');
+  return { ranker, info: { file, validation: ranker.saved.validation } };
+}
+
+function rankerLine(info: NonNullable<GrimoireEvalResult['ranker']>): string {
+  const v = info.validation;
+  return `ranker: trained on ${v.fitQuestions} validation questions (best epoch ${v.bestEpoch}); on ${v.checkQuestions} held-back ones it routes to ${formatPercent(v.checkRoutedAccuracy)} vs best single ${formatPercent(v.checkBestSingleAccuracy)} (mode ${v.mode})`;
+}
+
+interface Chosen {
+  bestSingle: GrimoireArtifact | undefined;
+  selectionCostUsd: number;
+  space: EmbeddingSpace;
+  ranker: GrimoireRanker | undefined;
+}
+
+type RowBase = Omit<MethodResult, keyof RunSummary | 'runDir' | 'costUsd' | 'costPerQuestionUsd'> & { method: EvalMethod };
+
+/** The methods on the evaluated split, one row each, in the paper's order. */
+async function evaluateMethods(config: GrimoireEvalConfig, plan: EvaluationPlan, runs: MethodRuns, chosen: Chosen): Promise<MethodResult[]> {
+  const { methods, examples } = plan;
+  const grimoires = plan.set.grimoires;
+  const split = config.split;
+  const rows: MethodResult[] = [];
+  if (methods.includes('zero-shot')) {
+    const evaluate = (example: Example) => runs.answerWithContext(example, { kind: 'zero-shot' });
+    rows.push(methodRow({ method: 'zero-shot' }, await runs.run(methodRunName({ method: 'zero-shot' }), split, examples, evaluate, { method: 'zero-shot' })));
+  }
+  if (methods.includes('few-shot')) {
+    for (const demos of config.fewShotDemos) rows.push(await fewShot(config, plan, runs, demos, chosen.space));
+  }
+  if (methods.includes('single')) {
+    const results = await Promise.all(grimoires.map((g) => runs.grimoireRun(g, split, examples, methodRunName({ method: 'single', grimoire: g.id }))));
+    results.forEach((result, i) => rows.push(methodRow({ method: 'single', grimoire: grimoires[i]!.id }, result)));
+  }
+  if (methods.includes('best-single') && chosen.bestSingle) {
+    const grimoire = chosen.bestSingle;
+    const identity = { grimoire: grimoire.id, text: hashText(grimoire.text), validation: plan.validation.map((e) => e.id) };
+    const result = await routedRun(runs, 'best-single', split, examples, () => grimoire, identity);
+    rows.push(methodRow({ method: 'best-single', grimoire: grimoire.id, selectionCostUsd: chosen.selectionCostUsd }, result));
+  }
+  const { vectorOf } = chosen.space;
+  if (methods.includes('similarity')) {
+    const space = chosen.space.grimoires!;
+    const result = await routedRun(runs, 'similarity', split, examples, (example) => grimoires[mostSimilar(space, vectorOf.get(example.index)!)]!, { embedder: chosen.space.embedder!.id });
+    rows.push(methodRow({ method: 'similarity', chosen: chosenCounts(result.records) }, result));
+  }
+  if (methods.includes('ranker') && chosen.ranker) {
+    const byId = new Map(grimoires.map((g) => [g.id, g]));
+    const ranker = chosen.ranker;
+    const pick = (example: Example) => byId.get(ranker.rankVector(vectorOf.get(example.index)!, example.input.length)[0]!.id)!;
+    const result = await routedRun(runs, 'ranker', split, examples, pick, { ranker: sha256Hex(canonicalJson(ranker.saved.mlp)).slice(0, 16) });
+    rows.push(methodRow({ method: 'ranker', selectionCostUsd: chosen.selectionCostUsd, chosen: chosenCounts(result.records) }, result));
+  }
+  return rows;
+}
+
+async function fewShot(config: GrimoireEvalConfig, plan: EvaluationPlan, runs: MethodRuns, demos: DemoKind, space: EmbeddingSpace): Promise<MethodResult> {
+  let demosFor: (example: Example) => Promise<Example[]>;
+  if (demos === 'random') {
+    demosFor = (example) => selectDemos(plan.train, example, config.shots, { strategy: 'random', seed: config.seed, balanced: true });
+  } else {
+    const index = await DemoIndex.build(plan.train, space.embedder!);
+    demosFor = (example) => index.nearestTo(example, config.shots);
+  }
+  const evaluate = async (example: Example) => runs.answerWithContext(example, { kind: 'examples', examples: await demosFor(example) });
+  const identity = { shots: config.shots, demos, embedder: demos === 'nearest' ? config.embedder : null };
+  return methodRow({ method: 'few-shot', demos }, await runs.run(methodRunName({ method: 'few-shot', demos }), config.split, plan.examples, evaluate, identity));
+}
+
+/** A method that answers each question with one grimoire it picks (shared with the other methods through the memo). */
+function routedRun(runs: MethodRuns, method: 'best-single' | 'similarity' | 'ranker', split: string, examples: Example[], pick: (example: Example) => GrimoireArtifact, identity: object): Promise<MethodRun> {
+  const evaluate = async (example: Example) => {
+    const grimoire = pick(example);
+    return { ...(await runs.answerWith(grimoire, example, split)), grimoire: grimoire.id };
+  };
+  return runs.run(methodRunName({ method }), split, examples, evaluate, identity);
+}
+
+function chosenCounts(records: RoutedRecord[]): Record<string, number> {
+  const chosen: Record<string, number> = {};
+  for (const record of records) if (record.grimoire) chosen[record.grimoire] = (chosen[record.grimoire] ?? 0) + 1;
+  return chosen;
+}
+
+function methodRow(base: RowBase, result: MethodRun): MethodResult {
+  const s = result.summary;
+  return {
+    ...base,
+    n: s.n,
+    scored: s.scored,
+    correct: s.correct,
+    accuracy: s.accuracy,
+    ci95: s.ci95,
+    invalid: s.invalid,
+    cutOutputs: s.cutOutputs,
+    errors: s.errors,
+    errorsByKind: s.errorsByKind,
+    costUsd: s.usage.costUsd,
+    costPerQuestionUsd: s.costPerExampleUsd,
+    costPerCorrectUsd: s.costPerCorrectUsd,
+    runDir: result.dir,
+  };
+}
+
+type ValidationSource = 'manifest' | 'dataset' | 'held-out';
 
 /**
  * Train minus validation, and validation: the build's held-out ids when the manifest has them
@@ -332,7 +382,7 @@ function splitValidation(
   dataset: Dataset,
   validationIds: string[] | null,
   config: GrimoireEvalConfig,
-): { train: Example[]; validation: Example[]; source: 'manifest' | 'dataset' | 'held-out' } {
+): { train: Example[]; validation: Example[]; source: ValidationSource } {
   const train = dataset.splits.train ?? [];
   if (validationIds) {
     const wanted = new Set(validationIds);
@@ -347,8 +397,4 @@ function splitValidation(
   if (size < 1) return { train, validation: [], source: 'held-out' };
   const held = holdOutValidation(dataset, { size, seed: config.seed });
   return { train: held.splits.train ?? [], validation: held.splits.validation ?? [], source: 'held-out' };
-}
-
-function hashText(text: string): string {
-  return sha256Hex(text).slice(0, 16);
 }

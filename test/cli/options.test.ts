@@ -7,12 +7,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { addConfigOption } from '../../src/cli/config.js';
 import { markRequiredOptionsInHelp, showUsageLineAfterErrors } from '../../src/cli/help.js';
 import { buildProgram } from '../../src/cli/main.js';
-import { addOptions, option, type OptionSpecs, type OptionValues, parseOptions } from '../../src/cli/options.js';
+import { addOptions, configFrom, option, type OptionSpecs, type OptionValues, parseOptions } from '../../src/cli/options.js';
 import { commaList, positiveInt } from '../../src/cli/validate.js';
 import { InputError } from '../../src/util/errors.js';
 
@@ -157,5 +157,28 @@ describe('apprentice --help and parse errors', () => {
     const leaf = group.commands[0]!.exitOverride().configureOutput({ writeErr: (s) => (stderr += s) });
     expect(() => leaf.parse(['--nope', 'd'], { from: 'user' })).toThrow(CommanderError);
     expect(stderr).toContain('usage: p g leaf [options] <dir>');
+  });
+});
+
+describe("an option's destination (to)", () => {
+  const routed = {
+    model: option('--model <spec>', 'the model', z.string().min(1), { required: true, to: 'weak' }),
+    maxTokens: option('--max-tokens <n>', 'longest answer', positiveInt, { default: '64', to: 'answer.maxTokens' }),
+    temperature: option('--temperature <t>', 'sampling', z.coerce.number(), { default: '0', to: 'answer.temperature' }),
+    labels: option('--labels <a,b>', 'label set', commaList.optional(), { to: 'labels' }),
+    progress: option('--no-progress', 'no progress output', z.boolean()),
+  };
+
+  it('puts each value at its path, nested by dots, unset optional ones as undefined, and leaves out options without one', async () => {
+    const config = configFrom(routed, await parse(routed, ['--model', 'replay:x', '--temperature', '0.5', '--no-progress']));
+    expect(config).toStrictEqual({ weak: 'replay:x', answer: { maxTokens: 64, temperature: 0.5 }, labels: undefined });
+    expectTypeOf(config).toEqualTypeOf<{ weak: string; answer: { maxTokens: number; temperature: number }; labels: string[] | undefined }>();
+  });
+
+  it('follows a spec spread with another destination, or none', async () => {
+    const changed = { ...routed, model: { ...routed.model, to: 'strong' as const }, labels: { ...routed.labels, to: undefined } };
+    const config = configFrom(changed, await parse(changed, ['--model', 'm', '--labels', 'a,b']));
+    expect(config).toStrictEqual({ strong: 'm', answer: { maxTokens: 64, temperature: 0 } });
+    expectTypeOf(config).toEqualTypeOf<{ strong: string; answer: { maxTokens: number; temperature: number } }>();
   });
 });

@@ -4,7 +4,7 @@
  * matter: no test example is used to choose, none is repeated, failed calls are errors, reruns
  * resume without new calls.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseGrimoireEvalResult } from '../../src/grimoire/evalResult.js';
@@ -93,6 +93,43 @@ describe('evaluateGrimoires', () => {
     expect(server.requests.length).toBe(before);
     expect(again.methods.map((m) => m.accuracy)).toEqual(result.methods.map((m) => m.accuracy));
     expect(existsSync(join(result.runDir, 'summary.json'))).toBe(true);
+  });
+
+  it('resumes by example: a run killed part-way asks only the questions it has no record for, even with an empty cache', async () => {
+    const { server, hub } = await setup();
+    const toy = writeToyTask({ train: 120, test: 20 });
+    const cfg = config(toy, `openai:weak@${server.url}`, { methods: ['zero-shot', 'single'], limit: 20 });
+    const result = await evaluateGrimoires(cfg, hub);
+    expect(result.methods.map((m) => m.n)).toEqual([20, 20, 20, 20]);
+
+    // As if the run had been killed: zero-shot kept its first 7 records, grimoire B none.
+    const recordsOf = (method: string, grimoire?: string) =>
+      join(result.methods.find((m) => m.method === method && m.grimoire === grimoire)!.runDir, 'records.jsonl');
+    const zeroShot = readFileSync(recordsOf('zero-shot'), 'utf8').trim().split('\n');
+    expect(zeroShot).toHaveLength(20);
+    const kept = zeroShot.slice(0, 7).map((line) => JSON.parse(line).index as number);
+    writeFileSync(recordsOf('zero-shot'), zeroShot.slice(0, 7).join('\n') + '\n');
+    writeFileSync(recordsOf('single', 'b'), '');
+
+    const fresh = (await setup()).hub; // an empty call cache: only the records on disk can spare a call
+    const before = server.requests.length;
+    const again = await evaluateGrimoires(cfg, fresh);
+    const asked = server.requests.slice(before).map((r) => String(r.body?.messages?.[0]?.content ?? ''));
+    const zeroShotAsked = asked.filter((prompt) => !prompt.includes('RULES-'));
+    expect(zeroShotAsked).toHaveLength(13);
+    const keptQuestions = new Set(
+      JSON.parse(readFileSync(join(toy.taskDir, 'test.json'), 'utf8'))
+        .filter((_: unknown, index: number) => kept.includes(index))
+        .map((r: { text: string }) => r.text),
+    );
+    expect(keptQuestions.size).toBe(7);
+    expect(zeroShotAsked.some((prompt) => keptQuestions.has(questionOf(prompt)))).toBe(false);
+    expect(asked.filter((prompt) => prompt.includes('RULES-B'))).toHaveLength(20);
+    expect(asked.filter((prompt) => prompt.includes('RULES-A') || prompt.includes('RULES-C'))).toEqual([]);
+    expect(again.methods.map((m) => [m.method, m.grimoire, m.n, m.correct, m.accuracy])).toEqual(
+      result.methods.map((m) => [m.method, m.grimoire, m.n, m.correct, m.accuracy]),
+    );
+    expect(readFileSync(recordsOf('zero-shot'), 'utf8').trim().split('\n')).toHaveLength(20);
   });
 
   it('failed calls are counted as errors, never as wrong answers', async () => {

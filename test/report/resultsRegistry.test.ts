@@ -1,8 +1,10 @@
 /**
- * One registry of results contracts for both readers: folders made by each pipeline (an eval run, a grimoire
- * evaluation and a quickstart sweep written by the real pipelines, a scaling folder written through its
- * contract) are recognised as the same kind by `apprentice report` and the dashboard, and both render each
- * one with the numbers its contract reads.
+ * One registry of results contracts for both readers: folders made by each pipeline (an eval run scored by the
+ * eval job from predictions, a grimoire evaluation and a quickstart sweep written by the real pipelines, a
+ * scaling folder whose analysis is written as `scale run` writes it) are recognised as the same kind by
+ * `apprentice report` and the dashboard, and both render each one with the numbers its contract reads.
+ * Every kind the registry lists must have such a folder, a report renderer and a dashboard page: a kind
+ * added without them fails to compile here (the records below are keyed by kind) and fails the first test.
  */
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,7 @@ import { EVAL_RUN } from '../../src/eval/runResult.js';
 import { GRIMOIRE_EVAL } from '../../src/grimoire/evalResult.js';
 import { formatEstimate } from '../../src/report/format.js';
 import { escapeHtml } from '../../src/report/html.js';
-import { detectResult, RESULTS } from '../../src/report/results.js';
+import { detectResult, RESULTS, type ResultKind } from '../../src/report/results.js';
 import { writeReport } from '../../src/report/writeReport.js';
 import { readResult } from '../../src/runs/resultContract.js';
 import { analyzeScaling } from '../../src/scaling/analyzeScaling.js';
@@ -23,6 +25,9 @@ import type { DistillSweepDetail, GrimoireEvalDetail, RunDetail, RunsResponse, S
 import { buildDashboardApp } from '../../src/server/dashboard/app.js';
 import { findRunFiles } from '../../src/server/dashboard/runs.js';
 import { makeDistillSweep, makeGrimoireEval } from '../ui/pipelineFixtures.js';
+import { writeToyTask } from '../grimoire/fixtures.js';
+import { runEvalJob } from '../../src/eval/job.js';
+import { ModelHub } from '../../src/models/hub.js';
 import { record, writeEvalRun } from './evalRunFixture.js';
 
 describe('the registry of results, read by the report and the dashboard alike', () => {
@@ -33,8 +38,7 @@ describe('the registry of results, read by the report and the dashboard alike', 
   beforeAll(async () => {
     root = join(mkdtempSync(join(tmpdir(), 'apprentice-results-registry-')), 'runs');
     mkdirSync(root, { recursive: true });
-    await Promise.all([makeGrimoireEval(root, 'grimoire', { real: false }), makeDistillSweep(root, 'sweep')]);
-    writeEvalRun([record(0), record(1, { extracted: '7', correct: false }), record(2)], { dir: dir('eval') });
+    await Promise.all([makeGrimoireEval(root, 'grimoire', { real: false }), makeDistillSweep(root, 'sweep'), scoreWithEvalJob(dir('eval'))]);
     // A scaling folder as `scale run` writes it: an evaluation run per model under runs/, then the rows' analysis.
     const evaluations: ScaleEvaluation[] = [['small', 1e8, 1], ['large', 1e9, 3]].map(([model, params, right], i) => {
       const runDir = writeEvalRun([0, 1, 2, 3].map((k) => (k < (right as number) ? record(k) : record(k, { extracted: '99', correct: false }))), {
@@ -62,8 +66,30 @@ describe('the registry of results, read by the report and the dashboard alike', 
     return { kind: written.kind, html: readFileSync(written.htmlPath, 'utf8') };
   };
 
-  it('registers one contract per kind of result, and the dashboard files each folder under the kind the registry detects', () => {
-    expect(RESULTS.map((entry) => entry.contract.kind).sort()).toEqual(['cascade', 'distill', 'eval', 'grimoire', 'scale']);
+  it('every kind in the registry has a folder made by its pipeline, a report renderer and a dashboard page', async () => {
+    expect(missingForKinds(RESULTS)).toEqual(KNOWN_GAPS);
+    for (const { contract } of RESULTS) {
+      const name = FOLDER_OF_KIND[contract.kind];
+      if (name === null) continue;
+      expect(detectResult(dir(name))?.kind, name).toBe(contract.kind);
+      const report = await reportOf(name);
+      expect(report.kind, name).toBe(contract.kind);
+      expect(report.html, name).toContain('<table');
+      await DASHBOARD_PAGE_OF_KIND[contract.kind]?.(name, get);
+    }
+  });
+
+  it('the completeness check names a kind added to the registry without a renderer, a folder or a dashboard page', () => {
+    const added = { contract: { ...SCALING, kind: 'finetune' as ResultKind }, writeReport: null };
+    expect(missingForKinds([...RESULTS, added])).toEqual([
+      ...KNOWN_GAPS,
+      'finetune: no report renderer',
+      'finetune: no folder made by its pipeline in this test',
+      'finetune: no dashboard page in this test',
+    ]);
+  });
+
+  it('the dashboard files each folder under the kind the registry detects', () => {
     expect(Object.fromEntries(['eval', 'grimoire', 'sweep', 'scaling'].map((name) => [name, detectResult(dir(name))?.kind]))).toEqual({
       eval: 'eval',
       grimoire: 'grimoire',
@@ -86,7 +112,7 @@ describe('the registry of results, read by the report and the dashboard alike', 
     expect(report.html).toContain(formatEstimate(run.summary.accuracy, run.summary.ci95));
     const detail = await get<RunDetail>('/api/run?id=eval');
     expect(detail.summary.accuracy).toEqual({ value: run.summary.accuracy, ci95: run.summary.ci95 });
-    expect(detail.examples.map((row) => row.status)).toEqual(run.records.map((r) => (r.correct ? 'correct' : 'wrong')));
+    expect(detail.examples.map((row) => row.status)).toEqual(run.records.map((r) => (!r.valid ? 'invalid' : r.correct ? 'correct' : 'wrong')));
   });
 
   it('a grimoire evaluation: the report and /api/grimoire show every method its contract reads', async () => {
@@ -126,3 +152,72 @@ describe('the registry of results, read by the report and the dashboard alike', 
     for (const evaluation of folder.evaluations ?? []) expect(report.html).toContain(formatEstimate(evaluation.accuracy, evaluation.ci95));
   });
 });
+
+/** Which folder of this test each kind's pipeline made (null: none yet, a known gap). */
+const FOLDER_OF_KIND: Record<ResultKind, string | null> = { eval: 'eval', grimoire: 'grimoire', distill: 'sweep', scale: 'scaling', cascade: null };
+
+/**
+ * What the registry's kinds lack today, named so the first test fails both when a new gap appears and when
+ * one is closed (then remove it here): cascade results (`cascade calibrate` / `eval`, #18) have a report
+ * renderer but no dashboard page yet, and no folder is made here by the cascade pipeline.
+ */
+const KNOWN_GAPS = ['cascade: no folder made by its pipeline in this test', 'cascade: no dashboard page in this test'];
+
+type Get = <T>(url: string) => Promise<T>;
+
+/** Each kind's dashboard page: its folder is listed and its page's API answers with what the folder holds. */
+const DASHBOARD_PAGE_OF_KIND: Record<ResultKind, ((name: string, get: Get) => Promise<void>) | null> = {
+  eval: async (name, get) => {
+    expect((await get<RunsResponse>('/api/runs')).runs.map((r) => r.id)).toContain(name);
+    expect((await get<RunDetail>(`/api/run?id=${name}`)).examples.length).toBeGreaterThan(0);
+  },
+  grimoire: async (name, get) => {
+    expect((await get<RunsResponse>('/api/runs')).grimoireEvals.map((r) => r.id)).toContain(name);
+    expect((await get<GrimoireEvalDetail>(`/api/grimoire?id=${name}`)).methods.length).toBeGreaterThan(0);
+  },
+  distill: async (name, get) => {
+    expect((await get<RunsResponse>('/api/runs')).distillSweeps.map((r) => r.id)).toContain(name);
+    expect((await get<DistillSweepDetail>(`/api/distill?id=${name}`)).cells.length).toBeGreaterThan(0);
+  },
+  scale: async (name, get) => {
+    const { sources } = await get<ScalingResponse>('/api/scaling');
+    expect(sources.find((s) => s.path === `${name}/analysis.json`)?.tasks.length).toBeGreaterThan(0);
+  },
+  cascade: null,
+};
+
+/**
+ * What a kind in `entries` lacks: a report renderer (evaluation runs have theirs in writeReport.ts, which
+ * reports them together), a folder made by its pipeline here, a dashboard page checked here.
+ */
+function missingForKinds(entries: readonly { contract: { kind: string }; writeReport: unknown }[]): string[] {
+  const folders: Record<string, string | null | undefined> = FOLDER_OF_KIND;
+  const pages: Record<string, unknown> = DASHBOARD_PAGE_OF_KIND;
+  return entries.flatMap(({ contract: { kind }, writeReport }) => [
+    ...(writeReport === null && kind !== 'eval' ? [`${kind}: no report renderer`] : []),
+    ...(folders[kind] == null ? [`${kind}: no folder made by its pipeline in this test`] : []),
+    ...(pages[kind] == null ? [`${kind}: no dashboard page in this test`] : []),
+  ]);
+}
+
+/** An evaluation run as `apprentice eval --predictions` writes it: the eval job scores recorded outputs of a toy task. */
+async function scoreWithEvalJob(runDir: string): Promise<void> {
+  const toy = writeToyTask({ train: 20, test: 6 });
+  const predictions = join(toy.root, 'predictions.jsonl');
+  const outputs = ['Answer: good', 'Answer: bad', 'Answer: bad', 'Answer: bad', 'no idea', 'Answer: good'];
+  writeFileSync(predictions, outputs.map((output, index) => JSON.stringify({ index, output })).join('\n') + '\n');
+  const hub = new ModelHub({ cachePath: 'none' });
+  try {
+    await runEvalJob(
+      {
+        dataset: toy.dataset, datasetOptions: {}, split: 'test', seed: 0, predictions, style: 'zero-shot', shots: 0,
+        demoSelection: 'random', demoSplit: 'train', embedder: 'builtin', scoring: 'generate', maxTokens: 16, temperature: 0,
+        targetLogprob: false, validationFraction: 0.1, concurrency: 2, runDir, runsRoot: join(runDir, '..'),
+      },
+      hub,
+      { showProgress: false },
+    );
+  } finally {
+    await hub.close();
+  }
+}

@@ -2,8 +2,7 @@
 import { Command } from 'commander';
 import { common, outputOptions } from '../commonOptions.js';
 import { percent } from '../format.js';
-import { withExamples } from '../help.js';
-import { addOptions, parseOptions } from '../options.js';
+import { defineCommand } from '../command.js';
 
 const compareOptions = {
   seed: { ...common.seed, help: 'bootstrap seed' },
@@ -11,14 +10,13 @@ const compareOptions = {
 };
 
 export function registerCompare(program: Command): void {
-  const command = program
-    .command('compare')
-    .description('paired comparison of two runs on the same examples (McNemar and paired bootstrap)')
-    .argument('<runA>', 'run folder A')
-    .argument('<runB>', 'run folder B');
-  withExamples(addOptions(command, compareOptions), ['apprentice compare runs/zero-shot runs/cot', 'apprentice compare runs/a runs/b --seed 1 --json'])
-    .action(async (runA: string, runB: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(compareOptions, raw);
+  defineCommand(program, {
+    name: 'compare',
+    description: 'paired comparison of two runs on the same examples (McNemar and paired bootstrap)',
+    arguments: [['<runA>', 'run folder A'], ['<runB>', 'run folder B']],
+    options: compareOptions,
+    examples: ['apprentice compare runs/zero-shot runs/cot', 'apprentice compare runs/a runs/b --seed 1 --json'],
+    action: async (options, runA: string, runB: string) => {
       const { compareRuns } = await import('../../eval/compare.js');
       const result = compareRuns(runA, runB, options.seed);
       if (options.json) {
@@ -38,5 +36,6 @@ export function registerCompare(program: Command): void {
         );
       }
       process.stdout.write(lines.join('\n') + '\n');
-    });
+    },
+  });
 }

@@ -18,14 +18,15 @@ import { InputError } from '../../util/errors.js';
 import { common, outputOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { withExamples } from '../help.js';
-import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { defineCommand } from '../command.js';
+import { modelLayerOptions, withHub } from '../modelOptions.js';
+import { addOptions, configFrom, option, parseOptions } from '../options.js';
 import { commaList, nonNegativeInt, nonNegativeNumber, positiveInt, unescapeCliText } from '../validate.js';
 
 const importOptions = {
-  teacherOutputs: option('--teacher-outputs <dir>', 'folder of <split>_CoT_<k>.json arrays of completions, in input order', z.string().min(1), { required: true }),
+  teacherOutputs: option('--teacher-outputs <dir>', 'folder of <split>_CoT_<k>.json arrays of completions, in input order', z.string().min(1), { required: true, to: 'teacherOutputs' }),
   out: { ...common.out, help: 'annotations folder to write' },
-  teacher: option('--teacher <name>', 'name recorded for the teacher (default: import:<folder name>)', z.string().optional()),
+  teacher: option('--teacher <name>', 'name recorded for the teacher (default: import:<folder name>)', z.string().optional(), { to: 'teacher' }),
   answerPattern: common.answerPattern,
   json: outputOptions.json,
   ...datasetOptions,
@@ -57,10 +58,10 @@ function whereFilter(values: string[]): Record<string, string> {
 }
 
 const annotateOptions = {
-  teacher: option('--teacher <spec>', 'teacher model spec, e.g. openai:gpt-4o-mini', z.string().min(1), { required: true }),
+  teacher: option('--teacher <spec>', 'teacher model spec, e.g. openai:gpt-4o-mini', z.string().min(1), { required: true, to: 'teacher' }),
   out: { ...common.out, help: 'annotations folder (rerun the same command to resume)' },
-  splits: option('--splits <a,b>', 'splits to annotate (validation is held out of train when absent)', commaList, { default: 'train' }),
-  samples: option('--samples <n>', 'chains per input; more than one is self-consistency (majority vote)', positiveInt, { default: '1' }),
+  splits: option('--splits <a,b>', 'splits to annotate (validation is held out of train when absent)', commaList, { default: 'train', to: 'splits' }),
+  samples: option('--samples <n>', 'chains per input; more than one is self-consistency (majority vote)', positiveInt, { default: '1', to: 'samples' }),
   temperature: {
     ...common.temperature,
     help: 'sampling temperature (default 0 for one sample, 0.7 for several)',
@@ -68,7 +69,7 @@ const annotateOptions = {
     default: undefined,
   },
   maxTokens: { ...common.maxTokens, help: 'maximum tokens per chain' },
-  demos: option('--demos <file>', 'JSON/JSONL of {input, rationale, answer, choices?} demonstrations (default: built-in template)', z.string().optional()),
+  demos: option('--demos <file>', 'JSON/JSONL of {input, rationale, answer, choices?} demonstrations (default: built-in template)', z.string().optional(), { to: 'demos' }),
   shots: { ...common.shots, help: 'use at most k demonstrations', schema: nonNegativeInt.optional(), default: undefined },
   limit: { ...subsetOptions.limit, help: 'the first N examples of each split' },
   sample: { ...subsetOptions.sample, help: 'a seeded random N examples of each split' },
@@ -79,21 +80,22 @@ const annotateOptions = {
   wait: option('--no-wait', 'Batch API: submit and return; run the same command again to collect', z.boolean()),
   answerPattern: common.answerPattern,
   ...outputOptions,
+  progress: { ...outputOptions.progress, to: 'showProgress' as const },
   ...datasetOptions,
   ...modelLayerOptions,
 };
 
 const buildOptions = {
   annotations: option('--annotations <dir>', 'annotations folder (from distill import or distill annotate)', z.string().min(1), { required: true }),
-  method: option('--method <m>', METHODS.join(' | '), z.enum(METHODS), { required: true }),
-  out: { ...common.out, flags: '--out <file>', help: 'JSONL file to write' },
-  split: { ...common.split, help: 'annotated split to build from', default: 'train' },
-  alpha: option('--alpha <a>', 'step-by-step: weight of the label task (the rationale task gets 1 - alpha)', z.coerce.number().min(0).max(1), { default: '0.5' }),
-  filter: option('--filter <how>', 'none | gold (keep only teacher answers that match gold)', z.enum(['none', 'gold']), { default: 'none' }),
-  chains: option('--chains <which>', 'cot: all (every chain reaching gold) | one', z.enum(['one', 'all']), { default: 'all' }),
+  method: option('--method <m>', METHODS.join(' | '), z.enum(METHODS), { required: true, to: 'method' }),
+  out: { ...common.out, flags: '--out <file>', help: 'JSONL file to write', to: undefined },
+  split: { ...common.split, help: 'annotated split to build from', default: 'train', to: undefined },
+  alpha: option('--alpha <a>', 'step-by-step: weight of the label task (the rationale task gets 1 - alpha)', z.coerce.number().min(0).max(1), { default: '0.5', to: 'alpha' }),
+  filter: option('--filter <how>', 'none | gold (keep only teacher answers that match gold)', z.enum(['none', 'gold']), { default: 'none', to: 'filter' }),
+  chains: option('--chains <which>', 'cot: all (every chain reaching gold) | one', z.enum(['one', 'all']), { default: 'all', to: 'chains' }),
   mix: option('--mix <f=w,...>', `cot: share of each format (${COT_FORMATS.join(', ')}); default all equal`, z.string().optional()),
   shots: { ...common.shots, help: 'cot in-context formats: demonstrations per prompt' },
-  fraction: option('--fraction <f>', 'share of the inputs to use, seeded (nested across fractions)', z.coerce.number().gt(0).max(1), { default: '1' }),
+  fraction: option('--fraction <f>', 'share of the inputs to use, seeded (nested across fractions)', z.coerce.number().gt(0).max(1), { default: '1', to: 'fraction' }),
   seed: { ...common.seed, help: 'seed for the fraction, the format mix and demos' },
   format: option('--format <f>', EXPORT_FORMATS.join(' | '), z.enum(EXPORT_FORMATS)),
   system: option('--system <text>', 'openai format: a system message before every example', z.string().transform(unescapeCliText).optional()),
@@ -105,6 +107,7 @@ const runOptions = {
     '--annotations <dir>',
     'annotations folder (from distill import or distill annotate); only standard-ft runs without one',
     z.string().optional(),
+    { to: 'annotations' },
   ),
   methods: option('--methods <a,b>', `methods: ${SWEEP_METHODS.join(', ')}`, commaList, { default: 'standard-ft,standard-distill,step-by-step' }),
   fractions: option('--fractions <f,g>', 'shares of the training inputs (nested for a seed)', commaList, { default: '0.125,0.25,0.5,1' }),
@@ -117,19 +120,19 @@ const runOptions = {
   seeds: option('--seeds <n|a,b>', 'number of seeds (0..n-1) or a list of seeds; intervals and verdicts come from a bootstrap over seeds and examples', z.string().min(1), { default: '3' }),
   student: option('--student <size>', `student size: ${Object.keys(MODEL_SIZES).join(', ')} (default small)`, z.string().optional()),
   size: option('--size <size>', 'same as --student', z.string().optional()),
-  steps: option('--steps <n>', 'optimizer steps per student', positiveInt, { default: '300' }),
-  batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16' }),
-  lr: option('--lr <rate>', 'peak learning rate', z.coerce.number().positive(), { default: '0.001' }),
-  context: option('--context <tokens>', 'sequence length', positiveInt, { default: '256' }),
-  evalEvery: option('--eval-every <steps>', 'steps between validations (checkpoint selection); default steps / 10', positiveInt.optional()),
-  maxTokens: { ...common.maxTokens, help: 'tokens a student may write for an answer', default: '16' },
-  cotMaxTokens: option('--cot-max-tokens <n>', 'tokens a CoT-specialized student may write', positiveInt, { default: '256' }),
+  steps: option('--steps <n>', 'optimizer steps per student', positiveInt, { default: '300', to: 'student.steps' }),
+  batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16', to: 'student.batchSize' }),
+  lr: option('--lr <rate>', 'peak learning rate', z.coerce.number().positive(), { default: '0.001', to: 'student.learningRate' }),
+  context: option('--context <tokens>', 'sequence length', positiveInt, { default: '256', to: 'student.contextLength' }),
+  evalEvery: option('--eval-every <steps>', 'steps between validations (checkpoint selection); default steps / 10', positiveInt.optional(), { to: 'student.evalEvery' }),
+  maxTokens: { ...common.maxTokens, help: 'tokens a student may write for an answer', default: '16', to: 'student.maxTokens.answer' as const },
+  cotMaxTokens: option('--cot-max-tokens <n>', 'tokens a CoT-specialized student may write', positiveInt, { default: '256', to: 'student.maxTokens.cot' }),
   alpha: { ...buildOptions.alpha, help: 'step-by-step: weight of the label task' },
   filter: buildOptions.filter,
   split: { ...common.split, help: 'annotated split the students learn from', default: 'train' },
-  testSplit: option('--test-split <name>', 'dataset split the students are tested on', z.string(), { default: 'test' }),
-  testLimit: option('--test-limit <n>', 'the first N test examples', positiveInt.optional()),
-  testSample: option('--test-sample <n>', 'a seeded random N test examples', positiveInt.optional()),
+  testSplit: option('--test-split <name>', 'dataset split the students are tested on', z.string(), { default: 'test', to: 'testSplit' }),
+  testLimit: option('--test-limit <n>', 'the first N test examples', positiveInt.optional(), { to: 'testLimit' }),
+  testSample: option('--test-sample <n>', 'a seeded random N test examples', positiveInt.optional(), { to: 'testSample' }),
   validationFraction: {
     ...common.validationFraction,
     help: 'share of the training inputs held out for validation when the annotations have no validation split',
@@ -141,13 +144,13 @@ const runOptions = {
     z.array(z.string()).optional(),
     { repeatable: true },
   ),
-  genericTrain: option('--generic-train <n>', 'out-of-task training examples per set for the generalist', nonNegativeInt, { default: '200' }),
-  genericLimit: option('--generic-limit <n>', 'at most N test examples per out-of-task set', positiveInt.optional()),
+  genericTrain: option('--generic-train <n>', 'out-of-task training examples per set for the generalist', nonNegativeInt, { default: '200', to: 'genericTrainPerSet' }),
+  genericLimit: option('--generic-limit <n>', 'at most N test examples per out-of-task set', positiveInt.optional(), { to: 'genericLimit' }),
   selectOn: option(
     '--select-on <how>',
     "each student's checkpoint: validation-loss (in-task validation; step-by-step: the label task's) | held-out-tasks (highest accuracy on --held-out tasks' validation questions, Fu et al. 2023)",
     z.enum(['validation-loss', 'held-out-tasks']),
-    { default: 'validation-loss' },
+    { default: 'validation-loss', to: 'selectOn' },
   ),
   heldOut: option(
     '--held-out <name=dataset>',
@@ -155,12 +158,12 @@ const runOptions = {
     z.array(z.string()).optional(),
     { repeatable: true },
   ),
-  heldOutLimit: option('--held-out-limit <n>', 'validation questions per held-out task', positiveInt, { default: '50' }),
+  heldOutLimit: option('--held-out-limit <n>', 'validation questions per held-out task', positiveInt, { default: '50', to: 'heldOutLimit' }),
   lossNormalization: option(
     '--loss-normalization <how>',
     "step-by-step: task (each task's loss averaged over its own tokens, then mixed by alpha, as the paper) | token (one pool of tokens)",
     z.enum(['token', 'task']),
-    { default: 'task' },
+    { default: 'task', to: 'lossNormalization' },
   ),
   out: { ...common.out, help: 'experiment folder (rerun the same command to resume: finished cells are kept)' },
   ...outputOptions,
@@ -206,23 +209,18 @@ export function registerDistill(program: Command): void {
     'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --out runs/sweep',
   ]);
 
-  const importCommand = distill
-    .command('import')
-    .description('import precomputed teacher outputs (<split>_CoT_<k>.json) as annotations, with parse rate and teacher accuracy per split');
-  withExamples(addOptions(importCommand, importOptions), [
-    'apprentice distill import --dataset svamp:data/svamp --teacher-outputs recorded/palm-svamp --out runs/annotations/svamp',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(importOptions, raw);
-    const { importTeacherOutputs } = await import('../../distill/importTeacher.js');
-    const result = await importTeacherOutputs({
-      dataset: options.dataset,
-      datasetOptions: datasetOptionsFrom(options),
-      teacherOutputs: options.teacherOutputs,
-      out: options.out,
-      teacher: options.teacher,
-      answerPattern: options.answerPattern,
-    });
-    printResult({ out: result.out, teacher: result.teacher, method: 'import', dataset: result.manifest.dataset, splits: result.splits }, options.json);
+  defineCommand(distill, {
+    name: 'import',
+    description: 'import precomputed teacher outputs (<split>_CoT_<k>.json) as annotations, with parse rate and teacher accuracy per split',
+    options: importOptions,
+    examples: [
+      'apprentice distill import --dataset svamp:data/svamp --teacher-outputs recorded/palm-svamp --out runs/annotations/svamp',
+    ],
+    action: async (options) => {
+      const { importTeacherOutputs } = await import('../../distill/importTeacher.js');
+      const result = await importTeacherOutputs({ ...configFrom(importOptions, options), datasetOptions: datasetOptionsFrom(options) });
+      printResult({ out: result.out, teacher: result.teacher, method: 'import', dataset: result.manifest.dataset, splits: result.splits }, options.json);
+    },
   });
 
   const fromStoreCommand = distill
@@ -251,129 +249,91 @@ export function registerDistill(program: Command): void {
       printResult({ out: result.out, teacher: result.manifest.teacher, method: 'from-store', dataset: result.manifest.dataset, splits: result.splits }, options.json);
     });
 
-  const annotateCommand = distill
-    .command('annotate')
-    .description('annotate inputs with a teacher: few-shot chain of thought, optional self-consistency, live or through the OpenAI Batch API');
-  withExamples(addOptions(annotateCommand, annotateOptions), [
-    'apprentice distill annotate --dataset svamp:data/svamp --teacher openai:gpt-4o-mini --out runs/annotations/svamp',
-    'apprentice distill annotate --dataset svamp:data/svamp --teacher openai:gpt-4o-mini --samples 5 --batch-api --out runs/annotations/svamp-sc',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(annotateOptions, raw);
-    const config = {
-      dataset: options.dataset,
-      datasetOptions: datasetOptionsFrom(options),
-      splits: options.splits,
-      limit: options.limit,
-      sample: options.sample,
-      seed: options.seed,
-      teacher: options.teacher,
-      samples: options.samples,
-      temperature: options.temperature,
-      maxTokens: options.maxTokens,
-      demos: options.demos,
-      shots: options.shots,
-      concurrency: options.concurrency,
-      validationFraction: options.validationFraction,
-      out: options.out,
-      showProgress: options.progress,
-      answerPattern: options.answerPattern,
-    };
-    let result: AnnotateResult;
-    if (options.batchApi) {
-      const [{ annotateBatch }, { loadPriceTable, Pricer }] = await Promise.all([import('../../distill/batch.js'), import('../../models/pricing.js')]);
-      result = await annotateBatch(config, {
-        pricer: new Pricer(options.prices ? loadPriceTable(options.prices) : {}),
-        apiKey: options.apiKey,
-        pollSeconds: options.pollSeconds,
-        wait: options.wait,
-        budgetUsd: options.budget,
-      });
-    } else {
-      const hub = await createHub(options);
-      try {
+  defineCommand(distill, {
+    name: 'annotate',
+    description: 'annotate inputs with a teacher: few-shot chain of thought, optional self-consistency, live or through the OpenAI Batch API',
+    options: annotateOptions,
+    examples: [
+      'apprentice distill annotate --dataset svamp:data/svamp --teacher openai:gpt-4o-mini --out runs/annotations/svamp',
+      'apprentice distill annotate --dataset svamp:data/svamp --teacher openai:gpt-4o-mini --samples 5 --batch-api --out runs/annotations/svamp-sc',
+    ],
+    action: async (options) => {
+      const config = { ...configFrom(annotateOptions, options), datasetOptions: datasetOptionsFrom(options) };
+      let result: AnnotateResult;
+      if (options.batchApi) {
+        const [{ annotateBatch }, { loadPriceTable, Pricer }] = await Promise.all([import('../../distill/batch.js'), import('../../models/pricing.js')]);
+        result = await annotateBatch(config, {
+          pricer: new Pricer(options.prices ? loadPriceTable(options.prices) : {}),
+          apiKey: options.apiKey,
+          pollSeconds: options.pollSeconds,
+          wait: options.wait,
+          budgetUsd: options.budget,
+        });
+      } else {
         const { annotateLive } = await import('../../distill/annotate.js');
-        result = await annotateLive(config, hub);
-      } finally {
-        await hub.close();
+        result = await withHub(options, (hub) => annotateLive(config, hub));
       }
-    }
-    printResult({ out: result.out, teacher: result.teacher, method: result.method, dataset: result.manifest.dataset, splits: result.splits, ...(result.pending ? { pending: result.pending } : {}) }, options.json);
-    if (result.pending?.length) {
-      process.stderr.write(`batch(es) ${result.pending.join(', ')} still running; run the same command again to collect them.\n`);
-      return;
-    }
-    const errors = Object.values(result.splits).reduce((sum, stats) => sum + stats.errors, 0);
-    const missing = Object.values(result.splits).reduce((sum, stats) => sum + stats.missing, 0);
-    if (errors + missing > 0) {
-      process.stderr.write(
-        `${errors} input(s) failed and ${missing} were not run; they are not annotated. Run the same command again to retry only them.\n`,
-      );
-      process.exitCode = 3;
-    }
+      printResult({ out: result.out, teacher: result.teacher, method: result.method, dataset: result.manifest.dataset, splits: result.splits, ...(result.pending ? { pending: result.pending } : {}) }, options.json);
+      if (result.pending?.length) {
+        process.stderr.write(`batch(es) ${result.pending.join(', ')} still running; run the same command again to collect them.\n`);
+        return;
+      }
+      const errors = Object.values(result.splits).reduce((sum, stats) => sum + stats.errors, 0);
+      const missing = Object.values(result.splits).reduce((sum, stats) => sum + stats.missing, 0);
+      if (errors + missing > 0) {
+        process.stderr.write(
+          `${errors} input(s) failed and ${missing} were not run; they are not annotated. Run the same command again to retry only them.\n`,
+        );
+        process.exitCode = 3;
+      }
+    },
   });
 
-  const runCommand = distill
-    .command('run')
-    .description('sweep methods × training-data fractions × seeds: train students with the built-in engine, select on validation, test, report with 95% CIs and a data-efficiency plot');
-  withExamples(addOptions(runCommand, runOptions), [
-    'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --out runs/sweep',
-    'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --methods step-by-step --fractions 0.5,1 --seeds 3 --out runs/sweep',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(runOptions, raw);
-    const methods = options.methods.map((method) => {
-      if (!isSweepMethod(method)) throw new InputError(`unknown method "${method}"; methods: ${SWEEP_METHODS.join(', ')}`, { field: 'methods' });
-      return method as SweepMethod;
-    });
-    const size = options.student ?? options.size ?? 'small';
-    if (!isModelSize(size)) throw new InputError(`unknown size "${size}"; sizes: ${Object.keys(MODEL_SIZES).join(', ')}`, { field: 'student' });
-    const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
-    const { runDistillExperiment } = await import('../../distill/experiment.js');
-    const result = await withSweepReport(await runDistillExperiment({
-      dataset: options.dataset,
-      datasetOptions: datasetOptionsFrom(options),
-      ...(options.annotations ? { annotations: options.annotations } : {}),
-      split: options.split,
-      testSplit: options.testSplit,
-      testLimit: options.testLimit,
-      testSample: options.testSample,
-      methods: expandStepByStep(methods, options.stepByStepLabels),
-      fractions: parseFractions(options.fractions),
-      seeds: parseSeeds(options.seeds),
-      alpha: options.alpha,
-      filter: options.filter,
-      validationFraction: options.validationFraction,
-      seed: options.seed,
-      student: {
-        size: size as ModelSize,
-        steps: options.steps,
-        batchSize: options.batchSize,
-        learningRate: options.lr,
-        contextLength: options.context,
-        ...(options.evalEvery ? { evalEvery: options.evalEvery } : {}),
-        maxTokens: { answer: options.maxTokens, cot: options.cotMaxTokens },
-      },
-      generic: parseGeneric(options.generic),
-      genericTrainPerSet: options.genericTrain,
-      genericLimit: options.genericLimit,
-      lossNormalization: options.lossNormalization,
-      selectOn: options.selectOn,
-      heldOut: parseGeneric(options.heldOut),
-      heldOutLimit: options.heldOutLimit,
-      out: options.out,
-      ...(log ? { log } : {}),
-    }));
-    if (options.json) {
-      process.stdout.write(JSON.stringify(sweepSummaryJson(result)) + '\n');
-      return;
-    }
-    const lines = sweepTableLines(result, result.teacher.map((t) => `${t.label}: ${formatPercent(t.accuracy)} (n = ${t.n})`));
-    process.stdout.write(lines.join('\n') + '\n');
+  defineCommand(distill, {
+    name: 'run',
+    description: 'sweep methods × training-data fractions × seeds: train students with the built-in engine, select on validation, test, report with 95% CIs and a data-efficiency plot',
+    options: runOptions,
+    examples: [
+      'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --out runs/sweep',
+      'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --methods step-by-step --fractions 0.5,1 --seeds 3 --out runs/sweep',
+    ],
+    action: async (options) => {
+      const methods = options.methods.map((method) => {
+        if (!isSweepMethod(method)) throw new InputError(`unknown method "${method}"; methods: ${SWEEP_METHODS.join(', ')}`, { field: 'methods' });
+        return method as SweepMethod;
+      });
+      const size = options.student ?? options.size ?? 'small';
+      if (!isModelSize(size)) throw new InputError(`unknown size "${size}"; sizes: ${Object.keys(MODEL_SIZES).join(', ')}`, { field: 'student' });
+      const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
+      const { runDistillExperiment } = await import('../../distill/experiment.js');
+      const config = configFrom(runOptions, options);
+      const result = await withSweepReport(await runDistillExperiment({
+        ...config,
+        datasetOptions: datasetOptionsFrom(options),
+        methods: expandStepByStep(methods, options.stepByStepLabels),
+        fractions: parseFractions(options.fractions),
+        seeds: parseSeeds(options.seeds),
+        student: { size: size as ModelSize, ...config.student },
+        generic: parseGeneric(options.generic),
+        heldOut: parseGeneric(options.heldOut),
+        ...(log ? { log } : {}),
+      }));
+      if (options.json) {
+        process.stdout.write(JSON.stringify(sweepSummaryJson(result)) + '\n');
+        return;
+      }
+      const lines = sweepTableLines(result, result.teacher.map((t) => `${t.label}: ${formatPercent(t.accuracy)} (n = ${t.n})`));
+      process.stdout.write(lines.join('\n') + '\n');
+    },
   });
 
-  const addBuildOptions = (command: Command, defaultFormat: ExportFormat, examples: string[]) =>
-    withExamples(addOptions(command, { ...buildOptions, format: { ...buildOptions.format, default: defaultFormat } }), examples)
-      .action(async (raw: Record<string, unknown>) => {
-        const options = parseOptions(buildOptions, raw);
+  const defineBuild = (name: string, description: string, defaultFormat: ExportFormat, examples: string[]) =>
+    defineCommand(distill, {
+      name,
+      description,
+      options: { ...buildOptions, format: { ...buildOptions.format, default: defaultFormat } },
+      examples,
+      action: async (options) => {
         const { readAnnotations } = await import('../../distill/store.js');
         const annotations = readAnnotations(options.annotations);
         const records = annotations.splits[options.split];
@@ -384,14 +344,8 @@ export function registerDistill(program: Command): void {
           );
         }
         const built: BuildResult = buildTrainingData(annotations.manifest.task, records, {
-          method: options.method,
-          alpha: options.alpha,
-          filter: options.filter,
-          chains: options.chains,
+          ...configFrom(buildOptions, options),
           ...(options.mix ? { mix: parseMix(options.mix) } : {}),
-          shots: options.shots,
-          fraction: options.fraction,
-          seed: options.seed,
         });
         const { lines, warnings } = exportLines(built.rows, options.format, { system: options.system });
         for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -401,15 +355,18 @@ export function registerDistill(program: Command): void {
         const report = { out, format: options.format, ...built.report };
         if (options.json) process.stdout.write(JSON.stringify(report) + '\n');
         else process.stdout.write(`wrote ${built.report.rows} rows from ${built.report.used} of ${built.report.inputs} inputs to ${out}\n`);
-      });
+      },
+    });
 
-  addBuildOptions(
-    distill.command('build').description('training data for `apprentice train --data`: JSONL of {prompt, completion, weight?, task?}'),
+  defineBuild(
+    'build',
+    'training data for `apprentice train --data`: JSONL of {prompt, completion, weight?, task?}',
     'apprentice',
     ['apprentice distill build --annotations runs/annotations/svamp --method step-by-step --out train.jsonl'],
   );
-  addBuildOptions(
-    distill.command('export').description('training data for external trainers: OpenAI chat fine-tuning JSONL or Hugging Face prompt/completion JSONL'),
+  defineBuild(
+    'export',
+    'training data for external trainers: OpenAI chat fine-tuning JSONL or Hugging Face prompt/completion JSONL',
     'hf',
     ['apprentice distill export --annotations runs/annotations/svamp --method cot --format openai --out finetune.jsonl'],
   );

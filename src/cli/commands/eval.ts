@@ -1,14 +1,13 @@
 /** `apprentice eval`: evaluate a model (or existing predictions) on a dataset split. */
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { EvalJobConfig } from '../../eval/job.js';
 import type { RunSummary } from '../../eval/summary.js';
 import { common, outputOptions, runFolderOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
-import { withExamples } from '../help.js';
-import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { defineCommand } from '../command.js';
+import { modelLayerOptions, withHub } from '../modelOptions.js';
+import { configFrom, option } from '../options.js';
 import { nonNegativeInt } from '../validate.js';
 import { formatSummaryTable } from '../format.js';
 
@@ -17,23 +16,24 @@ const evalOptions = {
   limit: { ...subsetOptions.limit, help: 'the first N examples of the split, in file order' },
   sample: { ...subsetOptions.sample, help: 'a seeded random subset of N examples (see --seed)' },
   seed: { ...common.seed, help: 'seed for sampling, demos, splits and bootstrap' },
-  model: option('--model <spec>', 'openai:<model>[@<baseURL>] | anthropic:<model> | gguf:<file> | builtin:<checkpoint dir> | replay:<file|dir>', z.string().optional()),
-  predictions: option('--predictions <file>', 'score a JSONL of {index, output} instead of calling a model', z.string().optional()),
+  model: option('--model <spec>', 'openai:<model>[@<baseURL>] | anthropic:<model> | gguf:<file> | builtin:<checkpoint dir> | replay:<file|dir>', z.string().optional(), { to: 'model' }),
+  predictions: option('--predictions <file>', 'score a JSONL of {index, output} instead of calling a model', z.string().optional(), { to: 'predictions' }),
   prompt: option(
     '--prompt <style>',
     'zero-shot | few-shot | cot | zero-shot-cot (default zero-shot; a distilled student, builtin:<student dir>, is asked with its own prompt unless --prompt is given)',
     z.enum(['zero-shot', 'few-shot', 'cot', 'zero-shot-cot']).optional(),
   ),
   shots: { ...common.shots, help: 'demonstrations for few-shot and cot (default 4)', schema: nonNegativeInt.optional(), default: undefined },
-  demos: option('--demos <how>', 'random | nearest (k nearest neighbours of the question)', z.enum(['random', 'nearest']), { default: 'random' }),
+  demos: option('--demos <how>', 'random | nearest (k nearest neighbours of the question)', z.enum(['random', 'nearest']), { default: 'random', to: 'demoSelection' }),
   demoSplit: common.demoSplit,
   embedder: common.embedder,
   scoring: option('--scoring <how>', 'generate (extract the answer from text) | logprob (rank options by log-probability)', z.enum(['generate', 'logprob']), {
     default: 'generate',
+    to: 'scoring',
   }),
   maxTokens: common.maxTokens,
   temperature: common.temperature,
-  targetLogprob: option('--target-logprob', 'also record log P(gold answer | prompt) per example', z.boolean().optional()),
+  targetLogprob: option('--target-logprob', 'also record log P(gold answer | prompt) per example', z.boolean().default(false), { to: 'targetLogprob' }),
   validationFraction: common.validationFraction,
   answerPattern: common.answerPattern,
   ...runFolderOptions,
@@ -56,62 +56,45 @@ async function studentPromptOf(model: string): Promise<EvalJobConfig['ownPrompt'
 }
 
 export function registerEval(program: Command): void {
-  const command = program.command('eval').description('evaluate a model, or existing predictions, on a dataset split');
-  withExamples(addOptions(command, evalOptions), [
-    'apprentice eval --dataset svamp:data/svamp --model openai:gpt-4o-mini --prompt cot --limit 50',
-    'apprentice eval --dataset jsonl:reviews.jsonl --labels negative,positive --predictions predictions.jsonl --json',
-    'apprentice eval --config eval.yaml',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(evalOptions, raw);
-    const { runEvalJob } = await import('../../eval/job.js');
-    // A distilled student is asked as its sweep asked it, unless --prompt says otherwise.
-    const ownPrompt = options.prompt === undefined && options.model && !options.predictions ? await studentPromptOf(options.model) : undefined;
-    const hub = await createHub(options);
-    try {
-      const { summary } = await runEvalJob(
-        {
-          dataset: options.dataset,
-          datasetOptions: datasetOptionsFrom(options),
-          split: options.split,
-          limit: options.limit,
-          sample: options.sample,
-          seed: options.seed,
-          model: options.model,
-          predictions: options.predictions,
-          style: options.prompt ?? 'zero-shot',
-          ...(ownPrompt ? { ownPrompt } : {}),
-          shots: options.shots ?? (options.prompt === 'few-shot' || options.prompt === 'cot' ? 4 : 0),
-          demoSelection: options.demos,
-          demoSplit: options.demoSplit,
-          embedder: options.embedder,
-          scoring: options.scoring,
-          maxTokens: options.maxTokens,
-          temperature: options.temperature,
-          targetLogprob: options.targetLogprob ?? false,
-          validationFraction: options.validationFraction,
-          concurrency: options.concurrency,
-          runDir: options.runDir,
-          runsRoot: resolve(options.runs),
-          answerPattern: options.answerPattern,
-        },
-        hub,
-        { showProgress: options.progress, keepRecords: false },
-      );
-      printSummary(summary, options.json ?? false);
-      if (summary.errors > 0) {
-        process.stderr.write(
-          `${summary.errors} example(s) failed (${Object.entries(summary.errorsByKind).map(([k, v]) => `${k}: ${v}`).join(', ')}); ` +
-            'they are not scored. Run the same command again to retry only them.\n',
+  defineCommand(program, {
+    name: 'eval',
+    description: 'evaluate a model, or existing predictions, on a dataset split',
+    options: evalOptions,
+    examples: [
+      'apprentice eval --dataset svamp:data/svamp --model openai:gpt-4o-mini --prompt cot --limit 50',
+      'apprentice eval --dataset jsonl:reviews.jsonl --labels negative,positive --predictions predictions.jsonl --json',
+      'apprentice eval --config eval.yaml',
+    ],
+    action: async (options) => {
+      const { runEvalJob } = await import('../../eval/job.js');
+      // A distilled student is asked as its sweep asked it, unless --prompt says otherwise.
+      const ownPrompt = options.prompt === undefined && options.model && !options.predictions ? await studentPromptOf(options.model) : undefined;
+      await withHub(options, async (hub) => {
+        const { summary } = await runEvalJob(
+          {
+            ...configFrom(evalOptions, options),
+            style: options.prompt ?? 'zero-shot',
+            ...(ownPrompt ? { ownPrompt } : {}),
+            datasetOptions: datasetOptionsFrom(options),
+            shots: options.shots ?? (options.prompt === 'few-shot' || options.prompt === 'cot' ? 4 : 0),
+          },
+          hub,
+          { showProgress: options.progress, keepRecords: false },
         );
-        process.exitCode = 3;
-      }
-      if (summary.missing > 0) {
-        process.stderr.write(`${summary.missing} example(s) were not run (the budget was reached). Run again with a larger --budget to finish.\n`);
-        process.exitCode = 3;
-      }
-    } finally {
-      await hub.close();
-    }
+        printSummary(summary, options.json ?? false);
+        if (summary.errors > 0) {
+          process.stderr.write(
+            `${summary.errors} example(s) failed (${Object.entries(summary.errorsByKind).map(([k, v]) => `${k}: ${v}`).join(', ')}); ` +
+              'they are not scored. Run the same command again to retry only them.\n',
+          );
+          process.exitCode = 3;
+        }
+        if (summary.missing > 0) {
+          process.stderr.write(`${summary.missing} example(s) were not run (the budget was reached). Run again with a larger --budget to finish.\n`);
+          process.exitCode = 3;
+        }
+      });
+    },
   });
 }
 

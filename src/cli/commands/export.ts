@@ -2,8 +2,8 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { common, outputOptions } from '../commonOptions.js';
-import { withExamples } from '../help.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { defineCommand } from '../command.js';
+import { option } from '../options.js';
 
 const exportOptions = {
   format: option(
@@ -18,41 +18,43 @@ const exportOptions = {
 };
 
 export function registerExport(program: Command): void {
-  const command = program
-    .command('export')
-    .description('write a student checkpoint folder (from apprentice train) as a GGUF file, an Ollama folder or a Hugging Face folder')
-    .argument('<dir>', 'the checkpoint folder');
-  withExamples(addOptions(command, exportOptions), [
-    'apprentice export runs/student --out student.gguf --dtype f16',
-    'apprentice export runs/student --format ollama --out ollama/student',
-    'apprentice export runs/student --format hf --out hf/student',
-    'apprentice export runs/lora --format lora-gguf --out lora.gguf',
-  ]).action(async (dir: string, raw: Record<string, unknown>) => {
-    const options = parseOptions(exportOptions, raw);
-    const engine = await import('../../engine/export.js');
-    const say = (result: Record<string, unknown>, text: string): void => {
-      process.stdout.write(options.json ? JSON.stringify({ ...result, format: options.format }) + '\n' : text + '\n');
-    };
-    if (options.format === 'peft') {
-      const result = await engine.exportPeft(dir, options.out);
-      say(result, `wrote ${result.path} (${result.files.join(', ')}; ${result.parameters.toLocaleString('en-US')} adapter parameters)`);
-      return;
-    }
-    if (options.format === 'lora-gguf') {
-      const result = await engine.exportLoraGguf(dir, options.out);
-      say(result, `wrote ${result.path} (${result.parameters.toLocaleString('en-US')} adapter parameters, f32; load it with the GGUF of ${result.base})`);
-      return;
-    }
-    if (options.format === 'hf') {
-      const result = await engine.exportHf(dir, options.out);
-      say(result, `wrote ${result.path} (${result.files.join(', ')})`);
-      return;
-    }
-    const result = options.format === 'ollama'
-      ? await engine.exportOllama(dir, options.out, { dtype: options.dtype })
-      : await engine.exportGguf(dir, options.out, { dtype: options.dtype });
-    const what = `${result.parameters.toLocaleString('en-US')} parameters, ${options.dtype}`;
-    const modelfile = 'modelfile' in result ? `; ${result.modelfile}: ollama create <name> -f ${result.modelfile}` : '';
-    say({ ...result, dtype: options.dtype }, `wrote ${result.path} (${what})${modelfile}`);
+  defineCommand(program, {
+    name: 'export',
+    description: 'write a student checkpoint folder (from apprentice train) as a GGUF file, an Ollama folder or a Hugging Face folder',
+    arguments: [['<dir>', 'the checkpoint folder']],
+    options: exportOptions,
+    examples: [
+      'apprentice export runs/student --out student.gguf --dtype f16',
+      'apprentice export runs/student --format ollama --out ollama/student',
+      'apprentice export runs/student --format hf --out hf/student',
+      'apprentice export runs/lora --format lora-gguf --out lora.gguf',
+    ],
+    action: async (options, dir: string) => {
+      const engine = await import('../../engine/export.js');
+      const say = (result: Record<string, unknown>, text: string): void => {
+        process.stdout.write(options.json ? JSON.stringify({ ...result, format: options.format }) + '\n' : text + '\n');
+      };
+      if (options.format === 'peft') {
+        const result = await engine.exportPeft(dir, options.out);
+        say(result, `wrote ${result.path} (${result.files.join(', ')}; ${result.parameters.toLocaleString('en-US')} adapter parameters)`);
+        return;
+      }
+      if (options.format === 'lora-gguf') {
+        const result = await engine.exportLoraGguf(dir, options.out);
+        say(result, `wrote ${result.path} (${result.parameters.toLocaleString('en-US')} adapter parameters, f32; load it with the GGUF of ${result.base})`);
+        return;
+      }
+      if (options.format === 'hf') {
+        const result = await engine.exportHf(dir, options.out);
+        say(result, `wrote ${result.path} (${result.files.join(', ')})`);
+        return;
+      }
+      const result = options.format === 'ollama'
+        ? await engine.exportOllama(dir, options.out, { dtype: options.dtype })
+        : await engine.exportGguf(dir, options.out, { dtype: options.dtype });
+      const what = `${result.parameters.toLocaleString('en-US')} parameters, ${options.dtype}`;
+      const modelfile = 'modelfile' in result ? `; ${result.modelfile}: ollama create <name> -f ${result.modelfile}` : '';
+      say({ ...result, dtype: options.dtype }, `wrote ${result.path} (${what})${modelfile}`);
+    },
   });
 }

@@ -2,9 +2,9 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { common, outputOptions } from '../commonOptions.js';
-import { withExamples } from '../help.js';
-import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { defineCommand } from '../command.js';
+import { modelLayerOptions, withHub } from '../modelOptions.js';
+import { option } from '../options.js';
 import { unescapeCliText } from '../validate.js';
 import { InputError } from '../../util/errors.js';
 
@@ -21,31 +21,32 @@ const generateOptions = {
 };
 
 export function registerGenerate(program: Command): void {
-  const command = program.command('generate').description('print one completion (greedy at temperature 0) from any model');
-  withExamples(addOptions(command, generateOptions), [
-    'apprentice generate --model openai:gpt-4o-mini --prompt "What is 17 * 23?"',
-    'apprentice generate --model gguf:student.gguf --prompt "Q: 2 + 3\\nA:" --max-tokens 16',
-    'apprentice generate --model builtin:students/svamp --raw --prompt "Question: 2 + 3\\nAnswer:"',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(generateOptions, raw);
-    const hub = await createHub(options);
-    try {
-      const model = await hub.model(options.model);
-      const messages = [
-        ...(options.system ? [{ role: 'system' as const, content: unescapeCliText(options.system) }] : []),
-        { role: 'user' as const, content: unescapeCliText(options.prompt) },
-      ];
-      if (options.raw && options.system) throw new InputError('--raw sends the prompt as it is: leave out --system', { field: 'system' });
-      const response = await model.generate({
-        ...(options.raw ? { prompt: unescapeCliText(options.prompt), raw: true } : { messages }),
-        maxTokens: options.maxTokens,
-        temperature: options.temperature,
-        ...(options.stop ? { stop: [unescapeCliText(options.stop)] } : {}),
+  defineCommand(program, {
+    name: 'generate',
+    description: 'print one completion (greedy at temperature 0) from any model',
+    options: generateOptions,
+    examples: [
+      'apprentice generate --model openai:gpt-4o-mini --prompt "What is 17 * 23?"',
+      'apprentice generate --model gguf:student.gguf --prompt "Q: 2 + 3\\nA:" --max-tokens 16',
+      'apprentice generate --model builtin:students/svamp --raw --prompt "Question: 2 + 3\\nAnswer:"',
+    ],
+    action: async (options) => {
+      await withHub(options, async (hub) => {
+        const model = await hub.model(options.model);
+        const messages = [
+          ...(options.system ? [{ role: 'system' as const, content: unescapeCliText(options.system) }] : []),
+          { role: 'user' as const, content: unescapeCliText(options.prompt) },
+        ];
+        if (options.raw && options.system) throw new InputError('--raw sends the prompt as it is: leave out --system', { field: 'system' });
+        const response = await model.generate({
+          ...(options.raw ? { prompt: unescapeCliText(options.prompt), raw: true } : { messages }),
+          maxTokens: options.maxTokens,
+          temperature: options.temperature,
+          ...(options.stop ? { stop: [unescapeCliText(options.stop)] } : {}),
+        });
+        if (options.json) process.stdout.write(JSON.stringify(response, null, 2) + '\n');
+        else process.stdout.write((response.completions[0]?.text ?? '') + '\n');
       });
-      if (options.json) process.stdout.write(JSON.stringify(response, null, 2) + '\n');
-      else process.stdout.write((response.completions[0]?.text ?? '') + '\n');
-    } finally {
-      await hub.close();
-    }
+    },
   });
 }

@@ -2,7 +2,6 @@
  * `apprentice grimoire build | eval | import`: a strong model writes skill books (grimoires) from
  * representative samples, a weak model reads the right one per question (Grimoire / SLEICL).
  */
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { GrimoireEvalResult } from '../../grimoire/evaluate.js';
@@ -11,57 +10,67 @@ import { common, outputOptions, runFolderOptions, subsetOptions } from '../commo
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { percent } from '../format.js';
 import { withExamples } from '../help.js';
-import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { addOptions, option, parseOptions } from '../options.js';
-import { commaList, nonNegativeInt, positiveInt } from '../validate.js';
+import { defineCommand } from '../command.js';
+import { modelLayerOptions, withHub } from '../modelOptions.js';
+import { configFrom, option } from '../options.js';
+import { absolutePath, commaList, nonNegativeInt, positiveInt } from '../validate.js';
 
 const samplerList = commaList.pipe(z.array(z.enum(SAMPLER_NAMES as [SamplerName, ...SamplerName[]])).min(1));
 const methodList = commaList.pipe(z.array(z.enum(EVAL_METHODS)).min(1));
 const ratioList = commaList.transform((list) => list.map(Number)).pipe(z.array(z.number().min(0).max(1)).min(1));
 
 const buildOptions = {
-  strong: option('--strong <spec>', 'the model that writes the grimoires', z.string().min(1), { required: true }),
-  weak: option('--weak <spec>', 'the model that will read them (needed by the hard-sample sampler)', z.string().optional()),
+  strong: option('--strong <spec>', 'the model that writes the grimoires', z.string().min(1), { required: true, to: 'strong' }),
+  weak: option('--weak <spec>', 'the model that will read them (needed by the hard-sample sampler)', z.string().optional(), { to: 'weak' }),
   embedder: { ...common.embedder, help: 'embedder for the cluster samplers: builtin or a model spec' },
-  samplers: option('--samplers <list>', `comma list of ${SAMPLER_NAMES.join(', ')}`, samplerList, { default: SAMPLER_NAMES.join(',') }),
-  k: option('--k <n>', 'samples per label', positiveInt, { default: '4' }),
-  hardRatios: option('--hard-ratios <list>', 'shares of hard samples for the hard sampler', ratioList, { default: '0.5,1.0' }),
-  hardPool: option('--hard-pool <n>', 'train examples the weak model answers zero-shot to find hard ones', positiveInt, { default: '500' }),
+  samplers: option('--samplers <list>', `comma list of ${SAMPLER_NAMES.join(', ')}`, samplerList, { default: SAMPLER_NAMES.join(','), to: 'samplers' }),
+  k: option('--k <n>', 'samples per label', positiveInt, { default: '4', to: 'k' }),
+  hardRatios: option('--hard-ratios <list>', 'shares of hard samples for the hard sampler', ratioList, { default: '0.5,1.0', to: 'hardRatios' }),
+  hardPool: option('--hard-pool <n>', 'train examples the weak model answers zero-shot to find hard ones', positiveInt, { default: '500', to: 'hardPoolSize' }),
   validationSize: option(
     '--validation-size <n>',
     'train examples held out (stratified) as validation before sampling; 0 for none',
     nonNegativeInt,
-    { default: '200' },
+    { default: '200', to: 'validationSize' },
   ),
   seed: { ...common.seed, help: 'seed for validation, samplers and clustering' },
-  out: { ...common.out, help: 'folder for the grimoire set' },
-  maxTokens: { ...common.maxTokens, help: 'longest grimoire, in tokens', default: '1024' },
-  temperature: { ...common.temperature, help: 'strong-model temperature' },
-  templates: option('--templates <dir>', 'folder of prompt templates (default: the packaged templates/grimoire)', z.string().optional()),
+  out: { ...common.out, help: 'folder for the grimoire set', schema: absolutePath },
+  maxTokens: { ...common.maxTokens, help: 'longest grimoire, in tokens', default: '1024', to: 'generation.maxTokens' as const },
+  temperature: { ...common.temperature, help: 'strong-model temperature', to: 'generation.temperature' as const },
+  templates: option('--templates <dir>', 'folder of prompt templates (default: the packaged templates/grimoire)', absolutePath.optional(), {
+    to: 'templateDir',
+  }),
   json: { ...outputOptions.json, help: 'print one JSON object' },
   ...datasetOptions,
   ...modelLayerOptions,
 };
 
 const evalOptions = {
-  weak: option('--weak <spec>', 'the model that reads the grimoires', z.string().min(1), { required: true }),
-  grimoires: option('--grimoires <dir>', 'a grimoire set folder (from build or import)', z.string().min(1), { required: true }),
+  weak: option('--weak <spec>', 'the model that reads the grimoires', z.string().min(1), { required: true, to: 'weak' }),
+  grimoires: option('--grimoires <dir>', 'a grimoire set folder (from build or import)', absolutePath, {
+    required: true,
+    to: 'grimoires',
+  }),
   split: common.split,
   ...subsetOptions,
   seed: { ...common.seed, help: 'seed for validation, demos, ranker and bootstrap' },
-  methods: option('--methods <list>', `comma list of ${EVAL_METHODS.join(', ')}`, methodList, { default: EVAL_METHODS.join(',') }),
+  methods: option('--methods <list>', `comma list of ${EVAL_METHODS.join(', ')}`, methodList, { default: EVAL_METHODS.join(','), to: 'methods' }),
   shots: { ...common.shots, help: 'demonstrations for few-shot', schema: positiveInt },
   demos: option('--demos <list>', 'few-shot demo selection: random, nearest', commaList.pipe(z.array(z.enum(['random', 'nearest'])).min(1)), {
     default: 'random,nearest',
+    to: 'fewShotDemos',
   }),
   embedder: { ...common.embedder, help: 'embedder for similarity, the ranker and nearest demos' },
-  validationSize: option('--validation-size <n>', 'validation held out of train when the set names none', positiveInt, { default: '200' }),
-  maxTokens: { ...common.maxTokens, help: 'longest weak-model answer', default: '64' },
-  temperature: { ...common.temperature, help: 'weak-model temperature' },
-  templates: option('--templates <dir>', 'folder of prompt templates', z.string().optional()),
-  saveRanker: option('--save-ranker', 'also write the trained ranker into the grimoire set folder (for the library API)', z.boolean().optional()),
-  answerPattern: common.answerPattern,
-  runDir: { ...runFolderOptions.runDir, help: 'parent run folder (default: runs/<id derived from the arguments>)' },
+  validationSize: option('--validation-size <n>', 'validation held out of train when the set names none', positiveInt, { default: '200', to: 'validationSize' }),
+  maxTokens: { ...common.maxTokens, help: 'longest weak-model answer', default: '64', to: 'answer.maxTokens' as const },
+  temperature: { ...common.temperature, help: 'weak-model temperature', to: 'answer.temperature' as const },
+  templates: option('--templates <dir>', 'folder of prompt templates', absolutePath.optional(), { to: 'templateDir' }),
+  saveRanker: option('--save-ranker', 'also write the trained ranker into the grimoire set folder (for the library API)', z.boolean().default(false), {
+    to: 'saveRanker',
+  }),
+  // compiled into a RegExp when the command runs (with the extractor, which is loaded only then)
+  answerPattern: { ...common.answerPattern, to: undefined },
+  runDir: { ...runFolderOptions.runDir, help: 'parent run folder (default: runs/<id derived from the arguments>)', schema: absolutePath.optional() },
   runs: { ...runFolderOptions.runs, help: 'where run folders go' },
   json: { ...outputOptions.json, help: 'print one JSON object' },
   ...datasetOptions,
@@ -69,9 +78,9 @@ const evalOptions = {
 };
 
 const importOptions = {
-  task: option('--task <name>', 'task name as in the file names, e.g. SST5', z.string().min(1), { required: true }),
-  out: { ...common.out, help: 'folder for the grimoire set' },
-  hardFor: option('--hard-for <weak>', 'keep only hard-sample grimoires made for this weak model (e.g. PHI2)', z.string().optional()),
+  task: option('--task <name>', 'task name as in the file names, e.g. SST5', z.string().min(1), { required: true, to: 'task' }),
+  out: { ...common.out, help: 'folder for the grimoire set', schema: absolutePath },
+  hardFor: option('--hard-for <weak>', 'keep only hard-sample grimoires made for this weak model (e.g. PHI2)', z.string().optional(), { to: 'hardFor' }),
   json: { ...outputOptions.json, help: 'print one JSON object' },
 };
 
@@ -84,130 +93,98 @@ export function registerGrimoire(program: Command): void {
     'apprentice grimoire eval --dataset grimoire:data/SST2 --weak gguf:phi-2.gguf --grimoires runs/grimoires/SST2',
   ]);
 
-  const build = grimoire
-    .command('build')
-    .description('choose representative samples and have the strong model write a profound and a simple grimoire per sample set');
-  withExamples(addOptions(build, buildOptions), [
-    'apprentice grimoire build --dataset grimoire:data/SST2 --strong openai:gpt-4o --weak gguf:phi-2.gguf --out runs/grimoires/SST2',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(buildOptions, raw);
-    const { buildGrimoires } = await import('../../grimoire/build.js');
-    const hub = await createHub(options);
-    try {
-      const result = await buildGrimoires(
-        {
-          dataset: options.dataset,
-          datasetOptions: datasetOptionsFrom(options),
-          strong: options.strong,
-          weak: options.weak,
-          embedder: options.embedder,
-          samplers: options.samplers,
-          k: options.k,
-          hardRatios: options.hardRatios,
-          seed: options.seed,
-          validationSize: options.validationSize,
-          hardPoolSize: options.hardPool,
-          out: resolve(options.out),
-          generation: { maxTokens: options.maxTokens, temperature: options.temperature },
-          templateDir: options.templates ? resolve(options.templates) : undefined,
-          concurrency: options.concurrency,
-        },
-        hub,
-        { log: (line) => process.stderr.write(`${line}\n`) },
-      );
-      const summary = {
-        dir: result.dir,
-        task: result.manifest.task,
-        grimoires: result.grimoires.map((g) => ({ id: g.id, sampler: g.sampler.name, variant: g.variant, samples: g.samples.length, usage: g.usage })),
-        failures: result.manifest.failures,
-        usage: result.manifest.usage,
-        hardness: result.hardness,
-        validation: result.manifest.validationIds?.length ?? 0,
-        notes: result.notes,
-      };
-      if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
-      else {
-        for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
-        process.stdout.write(
-          `${result.grimoires.length} grimoire(s) for ${summary.task} in ${result.dir}` +
-            ` (${summary.usage.promptTokens}+${summary.usage.completionTokens} tokens, $${summary.usage.costUsd.toFixed(4)})\n`,
+  defineCommand(grimoire, {
+    name: 'build',
+    description: 'choose representative samples and have the strong model write a profound and a simple grimoire per sample set',
+    options: buildOptions,
+    examples: [
+      'apprentice grimoire build --dataset grimoire:data/SST2 --strong openai:gpt-4o --weak gguf:phi-2.gguf --out runs/grimoires/SST2',
+    ],
+    action: async (options) => {
+      const { buildGrimoires } = await import('../../grimoire/build.js');
+      await withHub(options, async (hub) => {
+        const result = await buildGrimoires(
+          { ...configFrom(buildOptions, options), datasetOptions: datasetOptionsFrom(options) },
+          hub,
+          { log: (line) => process.stderr.write(`${line}\n`) },
         );
-      }
-      if (result.manifest.failures.length) {
-        process.stderr.write(`${result.manifest.failures.length} grimoire(s) failed and were not written; run the same command again to retry them.\n`);
-        process.exitCode = 3;
-      }
-    } finally {
-      await hub.close();
-    }
+        const summary = {
+          dir: result.dir,
+          task: result.manifest.task,
+          grimoires: result.grimoires.map((g) => ({ id: g.id, sampler: g.sampler.name, variant: g.variant, samples: g.samples.length, usage: g.usage })),
+          failures: result.manifest.failures,
+          usage: result.manifest.usage,
+          hardness: result.hardness,
+          validation: result.manifest.validationIds?.length ?? 0,
+          notes: result.notes,
+        };
+        if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else {
+          for (const note of result.notes) process.stderr.write(`note: ${note}\n`);
+          process.stdout.write(
+            `${result.grimoires.length} grimoire(s) for ${summary.task} in ${result.dir}` +
+              ` (${summary.usage.promptTokens}+${summary.usage.completionTokens} tokens, $${summary.usage.costUsd.toFixed(4)})\n`,
+          );
+        }
+        if (result.manifest.failures.length) {
+          process.stderr.write(`${result.manifest.failures.length} grimoire(s) failed and were not written; run the same command again to retry them.\n`);
+          process.exitCode = 3;
+        }
+      });
+    },
   });
 
-  const evaluate = grimoire
-    .command('eval')
-    .description('evaluate a weak model with a grimoire set: zero-shot, few-shot, each grimoire, best single, similarity and ranker routing');
-  withExamples(addOptions(evaluate, evalOptions), [
-    'apprentice grimoire eval --dataset grimoire:data/SST2 --weak gguf:phi-2.gguf --grimoires runs/grimoires/SST2 --limit 200',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(evalOptions, raw);
-    const [{ evaluateGrimoires }, { writeGrimoireReport }, { answerPatternOption }] = await Promise.all([
-      import('../../grimoire/evaluate.js'),
-      import('../../report/grimoireReport.js'),
-      import('../../eval/extract/index.js'),
-    ]);
-    const hub = await createHub(options);
-    try {
-      const result = await evaluateGrimoires(
-        {
-          dataset: options.dataset,
-          datasetOptions: datasetOptionsFrom(options),
-          weak: options.weak,
-          grimoires: resolve(options.grimoires),
-          split: options.split,
-          limit: options.limit,
-          sample: options.sample,
-          seed: options.seed,
-          methods: options.methods,
-          shots: options.shots,
-          fewShotDemos: options.demos,
-          embedder: options.embedder,
-          validationSize: options.validationSize,
-          answer: { maxTokens: options.maxTokens, temperature: options.temperature, answerPattern: answerPatternOption(options.answerPattern) },
-          templateDir: options.templates ? resolve(options.templates) : undefined,
-          concurrency: options.concurrency,
-          runsRoot: resolve(options.runs),
-          runDir: options.runDir ? resolve(options.runDir) : undefined,
-          saveRanker: options.saveRanker ?? false,
-          log: (line) => process.stderr.write(`${line}\n`),
-        },
-        hub,
-      );
-      const report = await writeGrimoireReport(result.runDir);
-      process.stderr.write(`report: ${report.htmlPath}\n`);
-      process.stdout.write((options.json ? JSON.stringify({ ...result, report: { html: report.htmlPath, markdown: report.markdownPath } }) : formatTable(result)) + '\n');
-      if (result.errors > 0) {
-        const onValidation = result.validationErrors ? ` (${result.validationErrors} on validation)` : '';
-        process.stderr.write(`${result.errors} answer(s) failed${onValidation} and are not scored; run the same command again to retry only them.\n`);
-        process.exitCode = 3;
-      }
-    } finally {
-      await hub.close();
-    }
+  defineCommand(grimoire, {
+    name: 'eval',
+    description: 'evaluate a weak model with a grimoire set: zero-shot, few-shot, each grimoire, best single, similarity and ranker routing',
+    options: evalOptions,
+    examples: [
+      'apprentice grimoire eval --dataset grimoire:data/SST2 --weak gguf:phi-2.gguf --grimoires runs/grimoires/SST2 --limit 200',
+    ],
+    action: async (options) => {
+      const [{ evaluateGrimoires }, { writeGrimoireReport }, { answerPatternOption }] = await Promise.all([
+        import('../../grimoire/evaluate.js'),
+        import('../../report/grimoireReport.js'),
+        import('../../eval/extract/index.js'),
+      ]);
+      await withHub(options, async (hub) => {
+        const config = configFrom(evalOptions, options);
+        const result = await evaluateGrimoires(
+          {
+            ...config,
+            datasetOptions: datasetOptionsFrom(options),
+            answer: { ...config.answer, answerPattern: answerPatternOption(options.answerPattern) },
+            log: (line) => process.stderr.write(`${line}\n`),
+          },
+          hub,
+        );
+        const report = await writeGrimoireReport(result.runDir);
+        process.stderr.write(`report: ${report.htmlPath}\n`);
+        process.stdout.write((options.json ? JSON.stringify({ ...result, report: { html: report.htmlPath, markdown: report.markdownPath } }) : formatTable(result)) + '\n');
+        if (result.errors > 0) {
+          const onValidation = result.validationErrors ? ` (${result.validationErrors} on validation)` : '';
+          process.stderr.write(`${result.errors} answer(s) failed${onValidation} and are not scored; run the same command again to retry only them.\n`);
+          process.exitCode = 3;
+        }
+      });
+    },
   });
 
-  const importCommand = grimoire
-    .command('import')
-    .description("read grimoires in the Grimoire paper's release format into a grimoire set")
-    .argument('<dir>', 'folder of grimoire_<task>_<strong>_<sampler>-<k>-shot[...]-per-class.json files');
-  withExamples(addOptions(importCommand, importOptions), ['apprentice grimoire import recorded/grimoires --task SST5 --out runs/grimoires/SST5'])
-    .action(async (dir: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(importOptions, raw);
+  defineCommand(grimoire, {
+    name: 'import',
+    description: "read grimoires in the Grimoire paper's release format into a grimoire set",
+    arguments: [['<dir>', 'folder of grimoire_<task>_<strong>_<sampler>-<k>-shot[...]-per-class.json files']],
+    options: importOptions,
+    examples: ['apprentice grimoire import recorded/grimoires --task SST5 --out runs/grimoires/SST5'],
+    action: async (options, dir: string) => {
       const { importRecordedGrimoires } = await import('../../grimoire/import.js');
-      const out = resolve(options.out);
-      const result = importRecordedGrimoires(dir, { task: options.task, out, hardFor: options.hardFor });
+      const { out } = options;
+      const result = importRecordedGrimoires(dir, configFrom(importOptions, options));
       const summary = { dir: out, task: result.manifest.task, grimoires: result.grimoires.map((g) => g.id), skipped: result.skipped };
       if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
       else process.stdout.write(`imported ${result.grimoires.length} grimoire(s) for ${summary.task} into ${out}\n`);
-    });
+    },
+  });
 }
 
 /** The paper's Table 1 for one task: one line per method. */

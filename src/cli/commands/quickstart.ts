@@ -16,8 +16,8 @@ import { formatPercent } from '../../report/format.js';
 import { sweepSummaryJson, sweepTableLines, withSweepReport } from '../sweepOutput.js';
 import { formatSummaryTable } from '../format.js';
 import { common, outputOptions, runFolderOptions } from '../commonOptions.js';
-import { withExamples } from '../help.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { defineCommand } from '../command.js';
+import { option } from '../options.js';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../../../examples/svamp-palm/', import.meta.url));
 
@@ -30,14 +30,13 @@ const quickstartOptions = {
 };
 
 export function registerQuickstart(program: Command): void {
-  const command = program
-    .command('quickstart')
-    .description(
+  defineCommand(program, {
+    name: 'quickstart',
+    description:
       'offline main job: a simulated teacher (10% errors) annotates a pool, students are distilled (standard fine-tuning, a CoT student, step-by-step with gold and with teacher labels, standard distillation) over three seeds, and a report says what was found, with intervals',
-    );
-  withExamples(addOptions(command, quickstartOptions), ['apprentice quickstart', 'apprentice quickstart --scale tiny --json', 'apprentice quickstart --example palm-svamp'])
-    .action(async (raw: Record<string, unknown>) => {
-      const options = parseOptions(quickstartOptions, raw);
+    options: quickstartOptions,
+    examples: ['apprentice quickstart', 'apprentice quickstart --scale tiny --json', 'apprentice quickstart --example palm-svamp'],
+    action: async (options) => {
       if (options.example === 'palm-svamp') {
         await palmExample(options);
         return;
@@ -60,7 +59,8 @@ export function registerQuickstart(program: Command): void {
         ]),
       ];
       process.stdout.write(lines.join('\n') + '\n');
-    });
+    },
+  });
 }
 
 /** "4 min 28 s" (or "12 s"). */

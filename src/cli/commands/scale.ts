@@ -1,6 +1,6 @@
 /** `apprentice scale`: how task scores change with model size (emergence, BIG-bench statistics). */
 import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { analyzeScaling } from '../../scaling/analyzeScaling.js';
@@ -13,10 +13,11 @@ import { writeScoreRows } from '../../scaling/writeScoreRows.js';
 import { common, outputOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { withExamples } from '../help.js';
-import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { defineCommand } from '../command.js';
+import { modelLayerOptions, withHub } from '../modelOptions.js';
+import { configFrom, option } from '../options.js';
 import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
-import { commaList, nonNegativeInt, positiveInt, positiveNumber } from '../validate.js';
+import { absolutePath, commaList, nonNegativeInt, positiveInt, positiveNumber } from '../validate.js';
 
 const analyzeOptions = {
   json: { ...outputOptions.json, help: 'print one JSON array instead of tables' },
@@ -37,13 +38,13 @@ export function registerScale(program: Command): void {
   const scale = program.command('scale').description('how scores change with model size: normalized scores, linearity, breakthroughness');
   withExamples(scale, ['apprentice scale analyze scores.csv', 'apprentice scale family --out runs/family']);
 
-  const analyze = scale
-    .command('analyze')
-    .description('per task and metric: normalized scores by model size, BIG-bench linearity and breakthroughness, a verdict')
-    .argument('<file>', 'CSV/JSON/JSONL rows of model, params, task, metric, score (optional: random, max, labels, n, cut_outputs, ci_low, ci_high, params_estimated)');
-  withExamples(addOptions(analyze, analyzeOptions), ['apprentice scale analyze scores.csv', 'apprentice scale analyze scores.csv --out reports/scaling --json'])
-    .action(async (file: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(analyzeOptions, raw);
+  defineCommand(scale, {
+    name: 'analyze',
+    description: 'per task and metric: normalized scores by model size, BIG-bench linearity and breakthroughness, a verdict',
+    arguments: [['<file>', 'CSV/JSON/JSONL rows of model, params, task, metric, score (optional: random, max, labels, n, cut_outputs, ci_low, ci_high, params_estimated)']],
+    options: analyzeOptions,
+    examples: ['apprentice scale analyze scores.csv', 'apprentice scale analyze scores.csv --out reports/scaling --json'],
+    action: async (options, file: string) => {
       const { readScoreRows } = await import('../../scaling/readScoreRows.js');
       const analyses = analyzeScaling(await readScoreRows(file));
       if (options.out) {
@@ -52,21 +53,23 @@ export function registerScale(program: Command): void {
         await writeScalingReport(options.out);
       }
       process.stdout.write((options.json ? JSON.stringify(analyses) : formatAnalysisTable(analyses)) + '\n');
-    });
+    },
+  });
 
-  const importCorrectness = scale
-    .command('import-grimoire-correctness')
-    .description("turn the Grimoire paper's recorded zero-shot correctness (keep_hard_<TASK>_<MODEL>.json) into score rows")
-    .argument('<dir>', 'the zero-shot-correctness folder');
-  withExamples(addOptions(importCorrectness, importOptions), ['apprentice scale import-grimoire-correctness recorded/zero-shot-correctness --out scores.csv'])
-    .action(async (dir: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(importOptions, raw);
+  defineCommand(scale, {
+    name: 'import-grimoire-correctness',
+    description: "turn the Grimoire paper's recorded zero-shot correctness (keep_hard_<TASK>_<MODEL>.json) into score rows",
+    arguments: [['<dir>', 'the zero-shot-correctness folder']],
+    options: importOptions,
+    examples: ['apprentice scale import-grimoire-correctness recorded/zero-shot-correctness --out scores.csv'],
+    action: async (options, dir: string) => {
       const rows = await importGrimoireCorrectness(dir, options.tasks ? { tasksFile: options.tasks } : {});
       await writeScoreRows(options.out, rows);
       const tasks = new Set(rows.map((row) => row.task)).size;
       const models = new Set(rows.map((row) => row.model)).size;
       process.stderr.write(`wrote ${rows.length} rows (${tasks} tasks × ${models} models) to ${options.out}\n`);
-    });
+    },
+  });
 
   registerScaleRun(scale);
   registerScaleFamily(scale);
@@ -85,9 +88,14 @@ export const scaleRunOptions = {
     '--prompting <list>',
     `comma-separated: ${PROMPTINGS.join(', ')} (direct = zero-shot answer only; cot = few-shot chain of thought)`,
     promptingList,
-    { default: 'direct,cot,zero-shot-cot' },
+    { default: 'direct,cot,zero-shot-cot', to: 'prompting' },
   ),
-  out: { ...common.out, help: 'output folder: scores.csv, scores.json, evaluations.json, analysis.*, scaling.svg, report.html, report.md, runs/' },
+  out: {
+    ...common.out,
+    help: 'output folder: scores.csv, scores.json, evaluations.json, analysis.*, scaling.svg, report.html, report.md, runs/',
+    schema: absolutePath,
+    to: 'outDir' as const,
+  },
   split: common.split,
   ...subsetOptions,
   seed: common.seed,
@@ -95,59 +103,42 @@ export const scaleRunOptions = {
   demoSplit: common.demoSplit,
   maxTokens: { ...common.maxTokens, help: 'maximum tokens per completion (answer-only promptings use at most 64)' },
   validationFraction: common.validationFraction,
-  logprobMetrics: option('--no-logprob-metrics', 'skip multiple-choice grade and log P(target) even for models that give log-probs', z.boolean()),
+  logprobMetrics: option('--no-logprob-metrics', 'skip multiple-choice grade and log P(target) even for models that give log-probs', z.boolean(), {
+    to: 'logprobMetrics',
+  }),
   json: { ...outputOptions.json, help: 'print one JSON object (rows, analysis, evaluations, files) instead of tables' },
   progress: outputOptions.progress,
   ...datasetOptions,
   // --dataset may be given more than once.
   dataset: {
     ...datasetOptions.dataset,
-    schema: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    schema: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((value) => (Array.isArray(value) ? value : [value])),
     repeatable: true,
+    to: 'datasets' as const,
   },
   ...modelLayerOptions,
 };
 
 function registerScaleRun(scale: Command): void {
-  const command = scale
-    .command('run')
-    .description('evaluate a family of models of different sizes on tasks under direct and chain-of-thought prompting; write score rows and the analysis');
-  withExamples(addOptions(command, scaleRunOptions), [
-    'apprentice scale run --models gguf:qwen-0.5b.gguf,gguf:qwen-1.5b.gguf --dataset gsm8k:data/gsm8k --limit 100 --out runs/scale',
-    'apprentice scale run --models openai:gpt-4o-mini=8B,openai:gpt-4o=200B --dataset svamp:data/svamp --dataset gsm8k:data/gsm8k --out runs/scale',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(scaleRunOptions, raw);
-    const datasets = Array.isArray(options.dataset) ? options.dataset : [options.dataset];
-    const [{ parseModelsOption, resolveFamily }, { runScale }] = await Promise.all([import('../../scaling/modelFamily.js'), import('../../scaling/scaleRun.js')]);
-    const models = await resolveFamily(parseModelsOption(options.models));
-    const hub = await createHub(options);
-    const out = resolve(options.out);
-    try {
-      const result = await runScale(
-        {
-          models,
-          datasets,
-          datasetOptions: datasetOptionsFrom(options),
-          prompting: options.prompting,
-          split: options.split,
-          limit: options.limit,
-          sample: options.sample,
-          seed: options.seed,
-          shots: options.shots,
-          demoSplit: options.demoSplit,
-          maxTokens: options.maxTokens,
-          validationFraction: options.validationFraction,
-          concurrency: options.concurrency,
-          logprobMetrics: options.logprobMetrics,
-          outDir: out,
-          showProgress: options.progress && !options.json,
-        },
-        hub,
-      );
-      await reportScaleRun(out, result, models, options.json ?? false);
-    } finally {
-      await hub.close();
-    }
+  defineCommand(scale, {
+    name: 'run',
+    description: 'evaluate a family of models of different sizes on tasks under direct and chain-of-thought prompting; write score rows and the analysis',
+    options: scaleRunOptions,
+    examples: [
+      'apprentice scale run --models gguf:qwen-0.5b.gguf,gguf:qwen-1.5b.gguf --dataset gsm8k:data/gsm8k --limit 100 --out runs/scale',
+      'apprentice scale run --models openai:gpt-4o-mini=8B,openai:gpt-4o=200B --dataset svamp:data/svamp --dataset gsm8k:data/gsm8k --out runs/scale',
+    ],
+    action: async (options) => {
+      const [{ parseModelsOption, resolveFamily }, { runScale }] = await Promise.all([import('../../scaling/modelFamily.js'), import('../../scaling/scaleRun.js')]);
+      const models = await resolveFamily(parseModelsOption(options.models));
+      await withHub(options, async (hub) => {
+        const result = await runScale(
+          { ...configFrom(scaleRunOptions, options), models, datasetOptions: datasetOptionsFrom(options), showProgress: options.progress && !options.json },
+          hub,
+        );
+        await reportScaleRun(options.out, result, models, options.json ?? false);
+      });
+    },
   });
 }
 
@@ -189,112 +180,100 @@ const familyOptions = {
     commaList.pipe(
       z.array(z.string().refine((s) => isModelSize(s) || /^\d+x\d+$/.test(s), { message: `sizes are ${Object.keys(MODEL_SIZES).join(', ')} or <dim>x<layers>` })).min(1),
     ),
-    { default: 'tiny,small' },
+    { default: 'tiny,small', to: 'sizes' },
   ),
   difficulties: option(
     '--difficulties <list>',
     'arithmetic steps per problem, one task per level',
     commaList.pipe(z.array(z.string().regex(/^[1-8]$/, 'each difficulty is a number of steps from 1 to 8').transform(Number)).min(1)),
-    { default: '1,2,3' },
+    { default: '1,2,3', to: 'difficulties' },
   ),
-  digits: option('--digits <n>', 'digits of the numbers in the problems', z.coerce.number().int().min(1).max(4), { default: '1' }),
-  train: option('--train <n>', 'training problems per level', positiveInt, { default: '400' }),
-  test: option('--test <n>', 'test problems per level', positiveInt, { default: '50' }),
-  validation: option('--validation <n>', 'validation problems per level (validation loss while training)', nonNegativeInt, { default: '20' }),
-  steps: option('--steps <n>', 'optimizer steps of the smallest size', positiveInt, { default: '300' }),
+  digits: option('--digits <n>', 'digits of the numbers in the problems', z.coerce.number().int().min(1).max(4), { default: '1', to: 'digits' }),
+  train: option('--train <n>', 'training problems per level', positiveInt, { default: '400', to: 'trainPerLevel' }),
+  test: option('--test <n>', 'test problems per level', positiveInt, { default: '50', to: 'testPerLevel' }),
+  validation: option('--validation <n>', 'validation problems per level (validation loss while training)', nonNegativeInt, {
+    default: '20',
+    to: 'validationPerLevel',
+  }),
+  steps: option('--steps <n>', 'optimizer steps of the smallest size', positiveInt, { default: '300', to: 'optimizerSteps' }),
   stepsExponent: option(
     '--steps-exponent <e>',
     'steps grow as (parameters / smallest\'s)^e: 0 = every size the same, 1 = fixed tokens per parameter',
     z.coerce.number().min(0).max(2),
-    { default: '0' },
+    { default: '0', to: 'stepsExponent' },
   ),
-  batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16' }),
-  lr: option('--lr <rate>', 'peak learning rate', positiveNumber, { default: '0.002' }),
-  context: option('--context <tokens>', 'sequence length of the students', positiveInt, { default: '384' }),
+  batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16', to: 'batchSize' }),
+  lr: option('--lr <rate>', 'peak learning rate', positiveNumber, { default: '0.002', to: 'learningRate' }),
+  context: option('--context <tokens>', 'sequence length of the students', positiveInt, { default: '384', to: 'contextLength' }),
   shots: { ...common.shots, help: 'demonstrations in few-shot chain-of-thought prompts (training and evaluation)', default: '1' },
   prompting: { ...scaleRunOptions.prompting, help: `comma-separated: ${PROMPTINGS.join(', ')}` },
   seed: { ...common.seed, help: 'seed of the problems, the initialisation and the data order' },
-  maxTokens: { ...common.maxTokens, default: '160' },
-  out: { ...common.out, help: 'output folder: models/<size>/ checkpoints, then everything `scale run` writes' },
+  // the recipe (recorded in family.json) is what the options fill in; the evaluation settings are not part of it
+  maxTokens: { ...common.maxTokens, default: '160', to: undefined },
+  out: { ...common.out, help: 'output folder: models/<size>/ checkpoints, then everything `scale run` writes', schema: absolutePath, to: 'outDir' as const },
   json: { ...outputOptions.json, help: 'print one JSON object' },
   progress: outputOptions.progress,
   ...modelLayerOptions,
+  concurrency: { ...modelLayerOptions.concurrency, to: undefined },
 };
 
 function registerScaleFamily(scale: Command): void {
-  const command = scale
-    .command('family')
-    .description('train built-in students of several sizes on the synthetic multi-step arithmetic family, then `scale run` them');
-  withExamples(addOptions(command, familyOptions), [
-    'apprentice scale family --out runs/family',
-    'apprentice scale family --sizes tiny,small --difficulties 1,2,3,4 --steps 600 --out runs/family',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(familyOptions, raw);
-    const out = resolve(options.out);
-    const recipe = {
-      sizes: options.sizes,
-      stepsExponent: options.stepsExponent,
-      difficulties: options.difficulties,
-      digits: options.digits,
-      trainPerLevel: options.train,
-      testPerLevel: options.test,
-      validationPerLevel: options.validation,
-      prompting: options.prompting,
-      shots: options.shots,
-      optimizerSteps: options.steps,
-      batchSize: options.batchSize,
-      learningRate: options.lr,
-      contextLength: options.context,
-      seed: options.seed,
-      outDir: out,
-    };
-    const [{ familyDatasets, trainFamily }, { resolveFamily }, { runScale }] = await Promise.all([
-      import('../../scaling/family.js'),
-      import('../../scaling/modelFamily.js'),
-      import('../../scaling/scaleRun.js'),
-    ]);
-    let last = 0;
-    const students = await trainFamily({
-      ...recipe,
-      onEvent: (size, event) => {
-        if (!options.progress || options.json) return;
-        if (event.type === 'start') process.stderr.write(`family: training ${size} (${event.parameters.toLocaleString('en-US')} parameters, ${event.trainExamples} examples)\n`);
-        else if (event.type === 'step' && (Date.now() - last > 5000 || event.step === event.steps)) {
-          last = Date.now();
-          process.stderr.write(`family: ${size} step ${event.step}/${event.steps} loss ${event.loss.toFixed(3)} ${Math.round(event.tokensPerSecond)} tokens/s\n`);
-        }
-      },
-    });
-    const models = await resolveFamily(students.map((student) => ({ spec: `builtin:${student.dir}` })));
-    const hub = await createHub(options);
-    try {
-      const result = await runScale(
-        {
-          models,
-          datasets: familyDatasets(recipe),
-          datasetOptions: {},
-          prompting: options.prompting,
-          split: 'test',
-          seed: options.seed,
-          shots: options.shots,
-          demoSplit: 'train',
-          maxTokens: options.maxTokens,
-          validationFraction: 0.1,
-          concurrency: options.concurrency,
-          logprobMetrics: true,
-          outDir: out,
-          showProgress: options.progress && !options.json,
+  defineCommand(scale, {
+    name: 'family',
+    description: 'train built-in students of several sizes on the synthetic multi-step arithmetic family, then `scale run` them',
+    options: familyOptions,
+    examples: [
+      'apprentice scale family --out runs/family',
+      'apprentice scale family --sizes tiny,small --difficulties 1,2,3,4 --steps 600 --out runs/family',
+    ],
+    action: async (options) => {
+      const { out } = options;
+      const recipe = configFrom(familyOptions, options);
+      const [{ familyDatasets, trainFamily }, { resolveFamily }, { runScale }] = await Promise.all([
+        import('../../scaling/family.js'),
+        import('../../scaling/modelFamily.js'),
+        import('../../scaling/scaleRun.js'),
+      ]);
+      let last = 0;
+      const students = await trainFamily({
+        ...recipe,
+        onEvent: (size, event) => {
+          if (!options.progress || options.json) return;
+          if (event.type === 'start') process.stderr.write(`family: training ${size} (${event.parameters.toLocaleString('en-US')} parameters, ${event.trainExamples} examples)\n`);
+          else if (event.type === 'step' && (Date.now() - last > 5000 || event.step === event.steps)) {
+            last = Date.now();
+            process.stderr.write(`family: ${size} step ${event.step}/${event.steps} loss ${event.loss.toFixed(3)} ${Math.round(event.tokensPerSecond)} tokens/s\n`);
+          }
         },
-        hub,
-      );
-      const [{ accuracyByLoss }, { writeAccuracyByLoss }] = await Promise.all([import('../../scaling/lossAxis.js'), import('../../report/accuracyByLoss.js')]);
-      const byLoss = accuracyByLoss(students, result.rows);
-      const lossFiles = byLoss.length ? await writeAccuracyByLoss(out, byLoss) : null;
-      await writeFile(join(out, 'family.json'), JSON.stringify({ recipe, students, accuracyByLoss: byLoss }, null, 2) + '\n');
-      if (lossFiles && !options.json) process.stderr.write(`family: accuracy against validation loss (Du et al. 2024): ${lossFiles.markdown}, ${lossFiles.svg}\n`);
-      await reportScaleRun(out, result, models, options.json ?? false, { students });
-    } finally {
-      await hub.close();
-    }
+      });
+      const models = await resolveFamily(students.map((student) => ({ spec: `builtin:${student.dir}` })));
+      await withHub(options, async (hub) => {
+        const result = await runScale(
+          {
+            models,
+            datasets: familyDatasets(recipe),
+            datasetOptions: {},
+            prompting: options.prompting,
+            split: 'test',
+            seed: options.seed,
+            shots: options.shots,
+            demoSplit: 'train',
+            maxTokens: options.maxTokens,
+            validationFraction: 0.1,
+            concurrency: options.concurrency,
+            logprobMetrics: true,
+            outDir: out,
+            showProgress: options.progress && !options.json,
+          },
+          hub,
+        );
+        const [{ accuracyByLoss }, { writeAccuracyByLoss }] = await Promise.all([import('../../scaling/lossAxis.js'), import('../../report/accuracyByLoss.js')]);
+        const byLoss = accuracyByLoss(students, result.rows);
+        const lossFiles = byLoss.length ? await writeAccuracyByLoss(out, byLoss) : null;
+        await writeFile(join(out, 'family.json'), JSON.stringify({ recipe, students, accuracyByLoss: byLoss }, null, 2) + '\n');
+        if (lossFiles && !options.json) process.stderr.write(`family: accuracy against validation loss (Du et al. 2024): ${lossFiles.markdown}, ${lossFiles.svg}\n`);
+        await reportScaleRun(out, result, models, options.json ?? false, { students });
+      });
+    },
   });
 }

@@ -10,8 +10,8 @@ import { holdOut, readTrainingExamples } from '../../engine/trainingData.js';
 import { InputError } from '../../util/errors.js';
 import { createProgress, type Progress } from '../../util/progress.js';
 import { common, outputOptions } from '../commonOptions.js';
-import { withExamples } from '../help.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { defineCommand } from '../command.js';
+import { configFrom, option } from '../options.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from '../validate.js';
 
 const trainOptions = {
@@ -21,6 +21,7 @@ const trainOptions = {
     ...common.validationFraction,
     help: 'share of --data held out for validation when --validation is not given',
     schema: z.coerce.number().min(0).max(0.5),
+    to: undefined,
   },
   size: option(
     '--size <name>',
@@ -31,11 +32,13 @@ const trainOptions = {
     '--init-from <dir>',
     'warm start: begin from the weights and tokenizer of this checkpoint (same architecture; fresh optimizer and schedule)',
     z.string().min(1).optional(),
+    { to: 'initFrom' },
   ),
   base: option(
     '--base <dir|file.gguf>',
     'fine-tune a pretrained model: its Hugging Face folder (config.json, safetensors, tokenizer.json) or a GGUF file; keeps its architecture, tokenizer and chat template',
     z.string().min(1).optional(),
+    { to: 'base' },
   ),
   loraRank: option('--lora-rank <r>', 'fine-tune the --base with LoRA adapters of this rank (its weights stay frozen) instead of all of its weights', positiveInt.optional()),
   loraAlpha: option('--lora-alpha <alpha>', 'LoRA scaling numerator: the update is (alpha / rank) B A (default: the rank)', positiveNumber.optional()),
@@ -45,35 +48,52 @@ const trainOptions = {
     `comma-separated projections to adapt, of ${LORA_TARGETS.join(',')} (default: all)`,
     z.string().transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean)).pipe(z.array(z.enum(LORA_TARGETS)).min(1)).optional(),
   ),
-  steps: option('--steps <n>', 'optimizer steps', positiveInt, { required: true }),
-  out: { ...common.out, help: 'checkpoint folder (config.json, model.safetensors, tokenizer.json; the resumable state in training/)' },
-  batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16' }),
-  microBatch: option('--micro-batch <n>', 'examples per forward/backward pass (gradient accumulation; lowers memory)', positiveInt.optional()),
+  steps: option('--steps <n>', 'optimizer steps', positiveInt, { required: true, to: 'steps' }),
+  out: {
+    ...common.out,
+    help: 'checkpoint folder (config.json, model.safetensors, tokenizer.json; the resumable state in training/)',
+    to: 'outDir' as const,
+  },
+  batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16', to: 'batchSize' }),
+  microBatch: option('--micro-batch <n>', 'examples per forward/backward pass (gradient accumulation; lowers memory)', positiveInt.optional(), {
+    to: 'microBatchSize',
+  }),
   lossNormalization: option(
     '--loss-normalization <mode>',
     "token: weighted mean over all completion tokens of the batch; task: per-task token means mixed by the weights (distilling step by step: alpha L_label + (1 - alpha) L_rationale)",
     z.enum(LOSS_NORMALIZATIONS as ['token', 'task']),
-    { default: 'token' },
+    { default: 'token', to: 'lossNormalization' },
   ),
-  lr: option('--lr <rate>', 'peak learning rate (AdamW)', positiveNumber, { default: '0.001' }),
-  minLr: option('--min-lr <rate>', 'learning rate at the end of the cosine decay (default lr / 10)', nonNegativeNumber.optional()),
-  warmup: option('--warmup <steps>', 'linear warmup steps (default min(100, steps / 10))', nonNegativeInt.optional()),
-  weightDecay: option('--weight-decay <w>', 'AdamW decoupled weight decay on matrices', nonNegativeNumber, { default: '0.1' }),
-  clip: option('--clip <norm>', 'clip the global gradient norm (0 = off)', nonNegativeNumber, { default: '1' }),
+  lr: option('--lr <rate>', 'peak learning rate (AdamW)', positiveNumber, { default: '0.001', to: 'learningRate' }),
+  minLr: option('--min-lr <rate>', 'learning rate at the end of the cosine decay (default lr / 10)', nonNegativeNumber.optional(), { to: 'minLearningRate' }),
+  warmup: option('--warmup <steps>', 'linear warmup steps (default min(100, steps / 10))', nonNegativeInt.optional(), { to: 'warmupSteps' }),
+  weightDecay: option('--weight-decay <w>', 'AdamW decoupled weight decay on matrices', nonNegativeNumber, { default: '0.1', to: 'weightDecay' }),
+  clip: option('--clip <norm>', 'clip the global gradient norm (0 = off)', nonNegativeNumber, { default: '1', to: 'clipNorm' }),
   context: option(
     '--context <tokens>',
     "sequence length; longer examples lose the start of their prompt (default 256; with --init-from, the checkpoint's)",
     positiveInt.optional(),
+    { to: 'contextLength' },
   ),
-  vocabSize: option('--vocab-size <n>', "tokenizer vocabulary (default: the size's; with --init-from, the checkpoint's tokenizer is reused)", positiveInt.optional()),
-  evalEvery: option('--eval-every <steps>', 'steps between validations and state saves (default steps / 10)', positiveInt.optional()),
-  patience: option('--patience <n>', 'stop after n validations without improvement', positiveInt.optional()),
-  minDelta: option('--min-delta <loss>', 'smallest validation-loss drop that counts as an improvement', nonNegativeNumber.optional(), { default: '0' }),
+  vocabSize: option(
+    '--vocab-size <n>',
+    "tokenizer vocabulary (default: the size's; with --init-from, the checkpoint's tokenizer is reused)",
+    positiveInt.optional(),
+    { to: 'vocabSize' },
+  ),
+  evalEvery: option('--eval-every <steps>', 'steps between validations and state saves (default steps / 10)', positiveInt.optional(), { to: 'evalEvery' }),
+  patience: option('--patience <n>', 'stop after n validations without improvement', positiveInt.optional(), { to: 'patience' }),
+  minDelta: option('--min-delta <loss>', 'smallest validation-loss drop that counts as an improvement', nonNegativeNumber.optional(), {
+    default: '0',
+    to: 'minDelta',
+  }),
   seed: { ...common.seed, help: 'seed for initialisation, data order and the validation hold-out', schema: z.coerce.number().int() },
-  backend: option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels) or tfjs (WebAssembly)", z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']), { default: 'onnx' }),
-  threads: option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)', positiveInt.optional()),
+  backend: option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels) or tfjs (WebAssembly)", z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']), { default: 'onnx', to: 'backend' }),
+  threads: option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)', positiveInt.optional(), {
+    to: 'threads',
+  }),
   resume: option('--resume', "continue the interrupted run in --out (the default whenever the same run's state is there)", z.boolean().optional()),
-  restart: option('--restart', "discard the run's state in --out and start over", z.boolean().optional()),
+  restart: option('--restart', "discard the run's state in --out and start over", z.boolean().optional(), { to: 'restart' }),
   promptFormat: option(
     '--prompt-format <format>',
     "raw ([bos] prompt completion eos) or chat (the base tokenizer's chat template); default: the source's, else raw",
@@ -84,16 +104,16 @@ const trainOptions = {
 };
 
 export function registerTrain(program: Command): void {
-  const command = program
-    .command('train')
-    .description('train a small Llama-style student on your CPU with the built-in engine (ONNX Runtime or tfjs)');
-  withExamples(addOptions(command, trainOptions), [
-    'apprentice train --data train.jsonl --steps 300 --out runs/student',
-    'apprentice train --data train.jsonl --steps 300 --out runs/student --resume',
-    'apprentice train --base models/SmolLM2-135M-Instruct --lora-rank 16 --lora-alpha 32 --data train.jsonl --steps 200 --out runs/lora',
-  ])
-    .action(async (raw: Record<string, unknown>) => {
-      const options = parseOptions(trainOptions, raw);
+  defineCommand(program, {
+    name: 'train',
+    description: 'train a small Llama-style student on your CPU with the built-in engine (ONNX Runtime or tfjs)',
+    options: trainOptions,
+    examples: [
+      'apprentice train --data train.jsonl --steps 300 --out runs/student',
+      'apprentice train --data train.jsonl --steps 300 --out runs/student --resume',
+      'apprentice train --base models/SmolLM2-135M-Instruct --lora-rank 16 --lora-alpha 32 --data train.jsonl --steps 200 --out runs/lora',
+    ],
+    action: async (options) => {
       if (options.promptFormat === 'raw' && options.system !== undefined) throw new InputError('--system needs --prompt-format chat', { field: 'system' });
       const loraFlags = [options.loraAlpha, options.loraDropout, options.loraTargets].some((v) => v !== undefined);
       if (loraFlags && options.loraRank === undefined) throw new InputError('--lora-alpha, --lora-dropout and --lora-targets need --lora-rank', { field: 'loraRank' });
@@ -104,30 +124,10 @@ export function registerTrain(program: Command): void {
       const { train } = await import('../../engine/train.js');
       const progress = trainProgress(options.json !== true);
       const result = await train({
+        ...configFrom(trainOptions, options),
         train: split.train,
         validation: split.validation,
-        outDir: options.out,
         size: options.size as keyof typeof MODEL_SIZES | undefined,
-        steps: options.steps,
-        batchSize: options.batchSize,
-        microBatchSize: options.microBatch,
-        lossNormalization: options.lossNormalization,
-        learningRate: options.lr,
-        minLearningRate: options.minLr,
-        warmupSteps: options.warmup,
-        weightDecay: options.weightDecay,
-        clipNorm: options.clip,
-        contextLength: options.context,
-        vocabSize: options.vocabSize,
-        evalEvery: options.evalEvery,
-        patience: options.patience,
-        minDelta: options.minDelta,
-        seed: options.seed,
-        backend: options.backend,
-        threads: options.threads,
-        restart: options.restart,
-        initFrom: options.initFrom,
-        base: options.base,
         ...(options.loraRank !== undefined
           ? { lora: { rank: options.loraRank, alpha: options.loraAlpha, dropout: options.loraDropout, targets: options.loraTargets } }
           : {}),
@@ -175,7 +175,8 @@ export function registerTrain(program: Command): void {
           `peak memory       ${(result.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB (resident)`,
         ].join('\n') + '\n',
       );
-    });
+    },
+  });
 }
 
 /**

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { InputError } from '../../util/errors.js';
 import { serverKeyFor, untilInterrupted } from '../listening.js';
 import { common, runFolderOptions } from '../commonOptions.js';
-import { withExamples } from '../help.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { defineCommand } from '../command.js';
+import { option } from '../options.js';
 
 const uiOptions = {
   runs: {
@@ -26,12 +26,12 @@ const uiOptions = {
 };
 
 export function registerUi(program: Command): void {
-  const command = program
-    .command('ui')
-    .description('a local web dashboard: runs, per-example tables, paired comparisons, grimoire evaluations, distillation sweeps, scaling plots');
-  withExamples(addOptions(command, uiOptions), ['apprentice ui', 'apprentice ui --runs experiments --port 0 --scores scores.csv'])
-    .action(async (raw: Record<string, unknown>) => {
-      const options = parseOptions(uiOptions, raw);
+  defineCommand(program, {
+    name: 'ui',
+    description: 'a local web dashboard: runs, per-example tables, paired comparisons, grimoire evaluations, distillation sweeps, scaling plots',
+    options: uiOptions,
+    examples: ['apprentice ui', 'apprentice ui --runs experiments --port 0 --scores scores.csv'],
+    action: async (options) => {
       const serverKey = serverKeyFor(options.host, options.serverKey, 'read these runs');
       if (!existsSync(options.runs)) throw new InputError('no such folder', { file: options.runs, field: 'runs' });
       const { startDashboard } = await import('../../server/dashboard/app.js');
@@ -40,5 +40,6 @@ export function registerUi(program: Command): void {
       if (serverKey) process.stdout.write(`open it once as ${server.url}/?key=<your --server-key> (a cookie keeps it)\n`);
       await untilInterrupted();
       await server.close();
-    });
+    },
+  });
 }

@@ -5,9 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { createRecordMapper } from '../fields.js';
-import { readRecordFile } from '../readers.js';
-import type { Dataset, Example } from '../types.js';
-import { buildExamples, type DatasetOptions, findSplitFiles, prefixedSplitNames, rejectFieldOptions } from './shared.js';
+import type { Dataset } from '../types.js';
+import { builtinDataset, type DatasetOptions, findSplitFiles, prefixedSplitNames, readSplitExamples, rejectFieldOptions } from './shared.js';
 
 export async function loadCqa(path: string, options: DatasetOptions): Promise<Dataset> {
   rejectFieldOptions('cqa', options);
@@ -20,20 +19,10 @@ export async function loadCqa(path: string, options: DatasetOptions): Promise<Da
     rationaleField: 'abstractive_explanation',
     idField: 'id',
   };
-  const splits: Record<string, Example[]> = {};
-  for (const [split, file] of Object.entries(files)) {
-    const records = await readRecordFile(file, 'json');
-    const map = createRecordMapper(fields, { file, answer: 'multiple_choice' });
-    splits[split] = buildExamples(split, records, map, { file, idField: 'id' });
-  }
-  return {
-    task: {
-      name: options.taskName ?? 'cqa',
-      description: options.taskDescription ?? 'Answer the commonsense question by choosing one of the options.',
-      taskType: 'commonsense question answering',
-      answer: { kind: 'multiple_choice' },
-    },
-    splits,
-    source: `cqa:${dir}`,
-  };
+  const splits = await readSplitExamples(files, (file) => createRecordMapper(fields, { file, answer: 'multiple_choice' }), 'id');
+  return builtinDataset('cqa', dir, splits, {
+    description: 'Answer the commonsense question by choosing one of the options.',
+    taskType: 'commonsense question answering',
+    answer: { kind: 'multiple_choice' },
+  }, options);
 }

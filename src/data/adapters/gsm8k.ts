@@ -6,34 +6,25 @@
 import { resolve } from 'node:path';
 import { InputError } from '../../util/errors.js';
 import { createRecordMapper, type MappedRecord, type RecordMapper } from '../fields.js';
-import { readRecordFile } from '../readers.js';
-import type { Dataset, Example } from '../types.js';
-import { buildExamples, type DatasetOptions, findSplitFiles, prefixedSplitNames, rejectFieldOptions } from './shared.js';
+import type { Dataset } from '../types.js';
+import { builtinDataset, type DatasetOptions, findSplitFiles, prefixedSplitNames, readSplitExamples, rejectFieldOptions } from './shared.js';
 
 export async function loadGsm8k(path: string, options: DatasetOptions): Promise<Dataset> {
   rejectFieldOptions('gsm8k', options);
   const dir = resolve(path);
   const files = await findSplitFiles(dir, prefixedSplitNames('', ['.jsonl', '.json']));
-  const splits: Record<string, Example[]> = {};
-  for (const [split, file] of Object.entries(files)) {
-    const records = await readRecordFile(file, 'json');
+  const splits = await readSplitExamples(files, (file) => {
     const text: RecordMapper = createRecordMapper({ inputField: 'question', labelField: 'answer' }, { file, answer: 'free_text' });
-    const map = (record: Parameters<RecordMapper>[0]): MappedRecord => {
+    return (record): MappedRecord => {
       const { input, target } = text(record);
       return { input, ...splitGsm8kAnswer(target, { file, line: record.line, field: 'answer' }) };
     };
-    splits[split] = buildExamples(split, records, map, { file });
-  }
-  return {
-    task: {
-      name: options.taskName ?? 'gsm8k',
-      description: options.taskDescription ?? 'Solve the grade-school math word problem. Give the final answer as a number.',
-      taskType: 'math word problems',
-      answer: { kind: 'number' },
-    },
-    splits,
-    source: `gsm8k:${dir}`,
-  };
+  });
+  return builtinDataset('gsm8k', dir, splits, {
+    description: 'Solve the grade-school math word problem. Give the final answer as a number.',
+    taskType: 'math word problems',
+    answer: { kind: 'number' },
+  }, options);
 }
 
 /** `reasoning ... #### 1,080` -> target `1080`, rationale = reasoning without `<<...>>`. */

@@ -3,8 +3,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../util/errors.js';
 import type { FieldOptions, MappedRecord } from '../fields.js';
-import type { SourceRecord } from '../readers.js';
-import type { AnswerType, Dataset, Example } from '../types.js';
+import { readRecordFile, type SourceRecord } from '../readers.js';
+import type { AnswerType, Dataset, Example, TaskDefinition } from '../types.js';
 
 export type AnswerKind = AnswerType['kind'];
 export const ANSWER_KINDS: readonly AnswerKind[] = ['label', 'number', 'expression', 'multiple_choice', 'free_text'];
@@ -121,4 +121,34 @@ export function prefixedSplitNames(prefix: string, extensions: string[]): SplitF
       words.flatMap((word) => extensions.map((extension) => `${prefix}${word}${extension}`)),
     ]),
   );
+}
+
+/** Each split file read as JSON records and mapped to Examples by the mapper made for that file. */
+export async function readSplitExamples(
+  files: Record<string, string>,
+  mapperFor: (file: string) => (record: SourceRecord) => MappedRecord,
+  idField?: string,
+): Promise<Record<string, Example[]>> {
+  const splits: Record<string, Example[]> = {};
+  for (const [split, file] of Object.entries(files)) {
+    const records = await readRecordFile(file, 'json');
+    splits[split] = buildExamples(split, records, mapperFor(file), { file, ...(idField ? { idField } : {}) });
+  }
+  return splits;
+}
+
+/** A built-in layout's dataset (`<kind>:<dir>`), its task named after its kind unless `--task-name` says otherwise. */
+export function builtinDataset(
+  kind: string,
+  dir: string,
+  splits: Record<string, Example[]>,
+  task: Omit<TaskDefinition, 'name'>,
+  options: DatasetOptions,
+): Dataset {
+  return { task: builtinTask({ name: kind, ...task }, options), splits, source: `${kind}:${dir}` };
+}
+
+/** A built-in layout's task, with the name and description `--task-name` / `--task-description` give instead. */
+export function builtinTask(task: TaskDefinition, options: DatasetOptions): TaskDefinition {
+  return { ...task, name: options.taskName ?? task.name, description: options.taskDescription ?? task.description };
 }

@@ -5,28 +5,17 @@
  */
 import { resolve } from 'node:path';
 import { createRecordMapper } from '../fields.js';
-import { readRecordFile } from '../readers.js';
-import type { Dataset, Example } from '../types.js';
-import { buildExamples, type DatasetOptions, findSplitFiles, prefixedSplitNames, rejectFieldOptions } from './shared.js';
+import type { Dataset } from '../types.js';
+import { builtinDataset, type DatasetOptions, findSplitFiles, prefixedSplitNames, readSplitExamples, rejectFieldOptions } from './shared.js';
 
 export async function loadSvamp(path: string, options: DatasetOptions): Promise<Dataset> {
   rejectFieldOptions('svamp', options);
   const dir = resolve(path);
   const files = await findSplitFiles(dir, prefixedSplitNames('svamp_', ['.json', '.jsonl']));
-  const splits: Record<string, Example[]> = {};
-  for (const [split, file] of Object.entries(files)) {
-    const records = await readRecordFile(file, 'json');
-    const map = createRecordMapper({ inputField: 'input', labelField: 'label' }, { file, answer: 'expression' });
-    splits[split] = buildExamples(split, records, map, { file });
-  }
-  return {
-    task: {
-      name: options.taskName ?? 'svamp',
-      description: options.taskDescription ?? 'Solve the math word problem. Give the final answer as a number.',
-      taskType: 'math word problems',
-      answer: { kind: 'expression' },
-    },
-    splits,
-    source: `svamp:${dir}`,
-  };
+  const splits = await readSplitExamples(files, (file) => createRecordMapper({ inputField: 'input', labelField: 'label' }, { file, answer: 'expression' }));
+  return builtinDataset('svamp', dir, splits, {
+    description: 'Solve the math word problem. Give the final answer as a number.',
+    taskType: 'math word problems',
+    answer: { kind: 'expression' },
+  }, options);
 }

@@ -3,7 +3,7 @@
  * ./arithmetic.ts), usable wherever a dataset is. Needs no file and no network.
  */
 import { InputError } from '../../util/errors.js';
-import { type DatasetOptions, rejectFieldOptions } from '../adapters/shared.js';
+import { builtinTask, type DatasetOptions, rejectFieldOptions } from '../adapters/shared.js';
 import type { Dataset } from '../types.js';
 import { generateSplits } from './arithmetic.js';
 import { formatSyntheticSpec, parseSyntheticSpec } from './spec.js';
@@ -23,12 +23,15 @@ export async function loadSynthetic(path: string, options: DatasetOptions): Prom
   }
   const source = `synthetic:${formatSyntheticSpec(spec)}`;
   return {
-    task: {
-      name: options.taskName ?? 'synthetic-arithmetic',
-      description: options.taskDescription ?? 'Solve the math word problem. Give the final answer as a number.',
-      taskType: 'math word problems',
-      answer: { kind: 'number' },
-    },
+    task: builtinTask(
+      {
+        name: 'synthetic-arithmetic',
+        description: 'Solve the math word problem. Give the final answer as a number.',
+        taskType: 'math word problems',
+        answer: { kind: 'number' },
+      },
+      options,
+    ),
     // Empty splits (e.g. validation=0) are left out, so callers hold one out of train as usual.
     splits: Object.fromEntries(Object.entries(splits).filter(([, examples]) => examples.length > 0)),
     source,
