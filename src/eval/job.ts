@@ -14,7 +14,7 @@ import { createEmbedder } from '../embed/index.js';
 import { DemoIndex, selectDemos } from './demos.js';
 import { oversizedInputCheck, refuseOversizedInputs } from './inputSize.js';
 import type { ModelHub } from '../models/hub.js';
-import { openRunDir, runIdFor, SUMMARY_FILE } from '../runs/runDir.js';
+import { openRunDir, runIdFor, SUMMARY_FILE, type RunDirHandle } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
 import { answerPatternOption } from './extract/index.js';
 import { redactSecrets } from '../util/redact.js';
@@ -107,9 +107,7 @@ export async function runEvalJob(config: EvalJobConfig, hub: ModelHub, options: 
   const predictions = config.predictions ? readPredictions(config.predictions, examples) : undefined;
 
   const identity = runIdentity(config, datasetDigest(dataset), examples.map((example) => example.index), predictions?.digest ?? null);
-  const dir =
-    config.runDir ??
-    join(config.runsRoot, runIdFor(`eval-${dataset.task.name}-${config.model ?? 'predictions'}`, identity));
+  const dir = evalRunFolder(config, dataset.task.name, identity);
   const runDir = openRunDir<ExampleRecord>(dir, {
     identity,
     resolved: { command: 'eval', version: VERSION, task: dataset.task, source: dataset.source, config },
@@ -131,16 +129,7 @@ export async function runEvalJob(config: EvalJobConfig, hub: ModelHub, options: 
       progressLabel: `eval ${dataset.task.name}`,
       showProgress: options.showProgress,
     });
-    const summary = {
-      ...summarizeRecords(records, examples.length, config.seed),
-      runDir: runDir.dir,
-      resumed: runDir.resumed,
-      task: dataset.task.name,
-      split: config.split,
-      model: config.model ? redactSecrets(config.model) : null,
-    };
-    runDir.writeJson(SUMMARY_FILE, summary);
-    return { summary, records };
+    return { summary: writeSummary(runDir, summarizeRecords(records, examples.length, config.seed), config, dataset.task.name), records };
   } finally {
     runDir.release();
   }
@@ -166,7 +155,7 @@ async function runStreamingEvalJob(
 ): Promise<EvalJobResult> {
   const total = Math.min(split.size, config.limit ?? split.size);
   const identity = runIdentity(config, split.digest, Array.from({ length: total }, (_, index) => index), null);
-  const dir = config.runDir ?? join(config.runsRoot, runIdFor(`eval-${split.task.name}-${config.model ?? 'predictions'}`, identity));
+  const dir = evalRunFolder(config, split.task.name, identity);
   const runDir = openRunDir<ExampleRecord>(dir, {
     identity,
     resolved: { command: 'eval', version: VERSION, task: split.task, source: split.source, config },
@@ -185,19 +174,29 @@ async function runStreamingEvalJob(
       progressLabel: `eval ${split.task.name}`,
       showProgress: options.showProgress,
     });
-    const summary = {
-      ...columns.summary(total, config.seed),
-      runDir: runDir.dir,
-      resumed: runDir.resumed,
-      task: split.task.name,
-      split: config.split,
-      model: config.model ? redactSecrets(config.model) : null,
-    };
-    runDir.writeJson(SUMMARY_FILE, summary);
-    return { summary, records: [] };
+    return { summary: writeSummary(runDir, columns.summary(total, config.seed), config, split.task.name), records: [] };
   } finally {
     runDir.release();
   }
+}
+
+/** --run-dir, or a folder under the runs root named by the task and the model and identified by `identity`. */
+function evalRunFolder(config: EvalJobConfig, taskName: string, identity: object): string {
+  return config.runDir ?? join(config.runsRoot, runIdFor(`eval-${taskName}-${config.model ?? 'predictions'}`, identity));
+}
+
+/** The run's summary.json: its counts and what was evaluated (both evaluation paths write the same). */
+function writeSummary(runDir: RunDirHandle<ExampleRecord>, counts: RunSummary, config: EvalJobConfig, taskName: string): EvalJobResult['summary'] {
+  const summary = {
+    ...counts,
+    runDir: runDir.dir,
+    resumed: runDir.resumed,
+    task: taskName,
+    split: config.split,
+    model: config.model ? redactSecrets(config.model) : null,
+  };
+  runDir.writeJson(SUMMARY_FILE, summary);
+  return summary;
 }
 
 /** Once the budget refuses a call, no new example is started; the rest stay missing until a rerun. */
