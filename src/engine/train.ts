@@ -37,6 +37,7 @@ import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { initBackend } from './backend.js';
+import { defaultTrainBackend } from './trainBackendDefault.js';
 import { loadCheckpoint, saveCheckpoint, saveLoraCheckpoint, TOKENIZER_JSON } from './checkpoint.js';
 import { countLoraParameters, initialLoraWeights, loraConfig, trainableShapes, type LoraConfig } from './lora.js';
 import { TrainingDivergedError } from './trainErrors.js';
@@ -136,7 +137,7 @@ export interface TrainOptions {
    * rank), with `dropout` on their input (default 0). Part of the run identity.
    */
   lora?: { rank: number; alpha?: number; dropout?: number; targets?: readonly string[] };
-  /** Default 'onnx' (see TrainBackend). */
+  /** Default 'onnx' when onnxruntime-node is installed, else 'tfjs' (see TrainBackend). */
   backend?: TrainBackend;
   /**
    * Threads of the onnx backend's kernels (default: env APPRENTICE_THREADS, else os.availableParallelism()).
@@ -190,7 +191,7 @@ export function learningRateAt(step: number, total: number, peak: number, floor:
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const backend = options.backend ?? 'onnx';
+  const backend = options.backend ?? (await defaultTrainBackend());
   if (!TRAIN_BACKENDS.includes(backend)) {
     throw new InputError(`the backend must be one of ${TRAIN_BACKENDS.join(', ')}`, { field: 'backend' });
   }

@@ -70,7 +70,7 @@ const trainOptions = {
   patience: option('--patience <n>', 'stop after n validations without improvement', positiveInt.optional()),
   minDelta: option('--min-delta <loss>', 'smallest validation-loss drop that counts as an improvement', nonNegativeNumber.optional(), { default: '0' }),
   seed: { ...common.seed, help: 'seed for initialisation, data order and the validation hold-out', schema: z.coerce.number().int() },
-  backend: option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels) or tfjs (WebAssembly)", z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']), { default: 'onnx' }),
+  backend: option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels; the default when onnxruntime-node is installed) or tfjs (WebAssembly)", z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']).optional()),
   threads: option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)', positiveInt.optional()),
   resume: option('--resume', "continue the interrupted run in --out (the default whenever the same run's state is there)", z.boolean().optional()),
   restart: option('--restart', "discard the run's state in --out and start over", z.boolean().optional()),
