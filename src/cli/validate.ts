@@ -15,3 +15,17 @@ export const commaList = z
 export function unescapeCliText(text: string): string {
   return text.replace(/\\n/g, '\n').replace(/\\t/g, '\t');
 }
+
+/** A share typed as a fraction or a percentage: "0.8" or "80%" -> 0.8. */
+export const share = z
+  .string()
+  .or(z.number())
+  .transform((value, context) => {
+    const text = String(value).trim();
+    const parsed = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+    if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1 || text === '') {
+      context.addIssue({ code: 'custom', message: `expected a fraction between 0 and 1 or a percentage (0.8 or 80%), got "${text}"` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
