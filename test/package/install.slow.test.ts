@@ -12,7 +12,8 @@ const SUBPATHS = ['apprentice', 'apprentice/models', 'apprentice/eval', 'apprent
 
 describe('the packed package', () => {
   const folders: string[] = [];
-  afterAll(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  // node_modules is about 1 GB: removing it takes longer than the default hook timeout on a busy machine.
+  afterAll(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })), 600_000);
 
   it('installs offline with no flag, runs `npx apprentice quickstart --scale tiny` and imports every entry', async () => {
     const tarball = await packTarball();
