@@ -11,6 +11,7 @@ import { redactSecrets } from '../util/redact.js';
 import { VERSION } from '../version.js';
 import { GATE_FAILED_EXIT } from './ciOutput.js';
 import { addConfigOption } from './config.js';
+import { reportInterruptions } from './interrupt.js';
 import { markRequiredOptionsInHelp, showUsageLineAfterErrors, withExamples } from './help.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDistill } from './commands/distill.js';
@@ -59,8 +60,14 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Commands that serve until stopped; they handle SIGINT themselves (./listening.ts). */
+const SERVERS = new Set(['serve', 'ui']);
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  program.hook('preAction', (_program, command) => {
+    if (!SERVERS.has(command.name())) reportInterruptions(argv);
+  });
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
