@@ -55,6 +55,8 @@ export interface EvalJobConfig {
   validationFraction: number;
   concurrency: number;
   runDir?: string;
+  /** A human name for the run folder: `<runsRoot>/<name>-<12 hex of the identity>`; the identity is unaffected. */
+  name?: string;
   runsRoot: string;
   /** A regular expression for final-answer statements the built-in markers do not cover (--answer-pattern). */
   answerPattern?: string;
@@ -115,7 +117,7 @@ export async function runEvalJob(
   };
   const dir =
     config.runDir ??
-    join(config.runsRoot, runIdFor(`eval-${dataset.task.name}-${config.model ?? 'predictions'}`, identity));
+    join(config.runsRoot, runIdFor(config.name ?? `eval-${dataset.task.name}-${config.model ?? 'predictions'}`, identity));
   const runDir = openRunDir<ExampleRecord>(dir, {
     identity,
     resolved: { command: 'eval', version: VERSION, task: dataset.task, source: dataset.source, config },

@@ -96,6 +96,7 @@ export function registerEval(program: Command): void {
           validationFraction: options.validationFraction,
           concurrency: options.concurrency,
           runDir: options.runDir,
+          name: options.name,
           runsRoot: resolve(options.runs),
           answerPattern: options.answerPattern,
         },
