@@ -222,7 +222,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const lora = options.lora ? loraConfig(options.lora) : undefined;
   if (lora && options.base === undefined) throw new InputError('LoRA fine-tunes a pretrained base: give --base', { field: 'loraRank' });
-  if (lora && backend !== 'onnx') throw new InputError('LoRA trains on the onnx backend only', { field: 'backend' });
+  if (lora && backend !== 'onnx') {
+    const why = options.backend ? '' : ', and ONNX Runtime is not installed (npm install onnxruntime-node@1.30.0 --onnxruntime-node-install=skip)';
+    throw new InputError(`LoRA trains on the onnx backend only${why}`, { field: 'backend' });
+  }
   const initDir = options.base ?? options.initFrom;
   const init = initDir === undefined ? undefined : await loadInit(initDir, options.outDir, options.base !== undefined ? 'base' : 'initFrom');
   if (lora && init?.checkpoint.lora) {
