@@ -13,7 +13,7 @@ const LAYERS = [
   ['eval'],
   ['grimoire', 'distill', 'scaling', 'cascade', 'finetune'],
   ['report', 'server'],
-  ['cli', 'index.ts'],
+  ['cli', 'api', 'index.ts'],
 ];
 
 /** One no-restricted-paths zone per layer: its folders may not import from any folder of a higher layer. */

@@ -19,6 +19,7 @@ export const outputOptions = {
 export const runFolderOptions = {
   runDir: option('--run-dir <dir>', 'run folder (default: runs/<id derived from the arguments>)', z.string().optional(), { to: 'runDir' }),
   runs: option('--runs <dir>', 'parent folder for run folders', z.string().transform((path) => resolve(path)), { default: 'runs', to: 'runsRoot' }),
+  name: option('--name <name>', 'a human name for the run folder: <runs>/<name>-<id> (what identifies the run is unchanged)', z.string().min(1).optional(), { to: 'name' }),
 };
 
 /** Which examples of a split are used. */

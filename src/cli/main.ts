@@ -9,7 +9,9 @@ import { InputError } from '../util/errors.js';
 import { fileSystemInputError } from '../util/fileErrors.js';
 import { redactSecrets } from '../util/redact.js';
 import { VERSION } from '../version.js';
+import { GATE_FAILED_EXIT } from './ciOutput.js';
 import { addConfigOption } from './config.js';
+import { reportInterruptions } from './interrupt.js';
 import { markRequiredOptionsInHelp, showUsageLineAfterErrors, withExamples } from './help.js';
 import { registerCompare } from './commands/compare.js';
 import { registerDistill } from './commands/distill.js';
@@ -26,8 +28,11 @@ import { registerCascade } from './commands/cascade.js';
 import { registerServe } from './commands/serve.js';
 import { registerUi } from './commands/ui.js';
 
-/** Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 finished with failed model calls. */
-export const EXIT = { ok: 0, failure: 1, input: 2, callErrors: 3, trainingDiverged: 4 } as const;
+/**
+ * Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 finished with failed model calls, 4 training diverged,
+ * 5 a CI gate failed (eval --fail-under, compare --fail-on-regression).
+ */
+export const EXIT = { ok: 0, failure: 1, input: 2, callErrors: 3, trainingDiverged: 4, gateFailed: GATE_FAILED_EXIT } as const;
 
 export function buildProgram(): Command {
   const program = new Command('apprentice')
@@ -55,8 +60,14 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Commands that serve until stopped; they handle SIGINT themselves (./listening.ts). */
+const SERVERS = new Set(['serve', 'ui']);
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  program.hook('preAction', (_program, command) => {
+    if (!SERVERS.has(command.name())) reportInterruptions(argv);
+  });
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

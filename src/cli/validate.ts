@@ -19,3 +19,17 @@ export function unescapeCliText(text: string): string {
 
 /** A path, made absolute against the working folder (run folders and output folders are handed on that way). */
 export const absolutePath = z.string().min(1).transform((path) => resolve(path));
+
+/** A share typed as a fraction or a percentage: "0.8" or "80%" -> 0.8. */
+export const share = z
+  .string()
+  .or(z.number())
+  .transform((value, context) => {
+    const text = String(value).trim();
+    const parsed = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+    if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1 || text === '') {
+      context.addIssue({ code: 'custom', message: `expected a fraction between 0 and 1 or a percentage (0.8 or 80%), got "${text}"` });
+      return z.NEVER;
+    }
+    return parsed;
+  });

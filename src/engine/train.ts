@@ -37,6 +37,7 @@ import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { initBackend } from './backend.js';
+import { defaultTrainBackend } from './trainBackendDefault.js';
 import { loadCheckpoint, saveCheckpoint, saveLoraCheckpoint, TOKENIZER_JSON } from './checkpoint.js';
 import { countLoraParameters, initialLoraWeights, loraConfig, trainableShapes, type LoraConfig } from './lora.js';
 import { TrainingDivergedError } from './trainErrors.js';
@@ -136,7 +137,7 @@ export interface TrainOptions {
    * rank), with `dropout` on their input (default 0). Part of the run identity.
    */
   lora?: { rank: number; alpha?: number; dropout?: number; targets?: readonly string[] };
-  /** Default 'onnx' (see TrainBackend). */
+  /** Default 'onnx' when onnxruntime-node is installed, else 'tfjs' (see TrainBackend). */
   backend?: TrainBackend;
   /**
    * Threads of the onnx backend's kernels (default: env APPRENTICE_THREADS, else os.availableParallelism()).
@@ -190,7 +191,7 @@ export function learningRateAt(step: number, total: number, peak: number, floor:
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const backend = options.backend ?? 'onnx';
+  const backend = options.backend ?? (await defaultTrainBackend());
   if (!TRAIN_BACKENDS.includes(backend)) {
     throw new InputError(`the backend must be one of ${TRAIN_BACKENDS.join(', ')}`, { field: 'backend' });
   }
@@ -221,7 +222,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const lora = options.lora ? loraConfig(options.lora) : undefined;
   if (lora && options.base === undefined) throw new InputError('LoRA fine-tunes a pretrained base: give --base', { field: 'loraRank' });
-  if (lora && backend !== 'onnx') throw new InputError('LoRA trains on the onnx backend only', { field: 'backend' });
+  if (lora && backend !== 'onnx') {
+    const why = options.backend ? '' : ', and ONNX Runtime is not installed (npm install onnxruntime-node@1.30.0 --onnxruntime-node-install=skip)';
+    throw new InputError(`LoRA trains on the onnx backend only${why}`, { field: 'backend' });
+  }
   const initDir = options.base ?? options.initFrom;
   const init = initDir === undefined ? undefined : await loadInit(initDir, options.outDir, options.base !== undefined ? 'base' : 'initFrom');
   if (lora && init?.checkpoint.lora) {

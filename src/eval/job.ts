@@ -56,6 +56,8 @@ export interface EvalJobConfig {
   validationFraction: number;
   concurrency: number;
   runDir?: string;
+  /** A human name for the run folder: `<runsRoot>/<name>-<12 hex of the identity>`; the identity is unaffected. */
+  name?: string;
   runsRoot: string;
   /** A regular expression for final-answer statements the built-in markers do not cover (--answer-pattern). */
   answerPattern?: string;
@@ -182,7 +184,7 @@ async function runStreamingEvalJob(
 
 /** --run-dir, or a folder under the runs root named by the task and the model and identified by `identity`. */
 function evalRunFolder(config: EvalJobConfig, taskName: string, identity: object): string {
-  return config.runDir ?? join(config.runsRoot, runIdFor(`eval-${taskName}-${config.model ?? 'predictions'}`, identity));
+  return config.runDir ?? join(config.runsRoot, runIdFor(config.name ?? `eval-${taskName}-${config.model ?? 'predictions'}`, identity));
 }
 
 /** The run's summary.json: its counts and what was evaluated (both evaluation paths write the same). */

@@ -3,7 +3,8 @@
  * students): an example evaluator over examples with bounded concurrency, appending each finished record (with
  * its usage and cost) to the run folder as it lands, so a killed run loses nothing and a restart only does what
  * is left, matched by example index and id. Examples whose call failed are recorded as errors, never scored, and
- * tried again on resume (failures are never cached).
+ * tried again on resume (failures are never cached). A fatal failure (a wrong key, an unknown model) is recorded
+ * and stops the run at once: nothing new is started and the provider's message is thrown.
  */
 import pLimit from 'p-limit';
 import type { Example } from '../data/types.js';
@@ -11,6 +12,7 @@ import { createProgress } from '../util/progress.js';
 import { type RunDirHandle, streamRecords } from '../runs/runDir.js';
 import type { ExampleRecord } from './records.js';
 import { SummaryColumns } from './summaryColumns.js';
+import { FATAL_KINDS, ModelError, type ModelErrorKind } from '../models/errors.js';
 
 export type ExampleEvaluator = (example: Example) => Promise<ExampleRecord>;
 
@@ -52,17 +54,19 @@ export async function runExamples(options: RunExamplesOptions): Promise<RunExamp
   });
   let costUsd = sumCost(records.values());
   let errors = 0;
+  let fatal: ExampleRecord['error'];
   const limit = pLimit(Math.max(1, options.concurrency));
   try {
     await Promise.all(
       todo.map((example) =>
         limit(async () => {
-          if (options.shouldStop?.()) return;
+          if (fatal || options.shouldStop?.()) return;
           const record = await options.evaluate(example);
           runDir.append(record);
           records.set(example.index, record);
           costUsd += record.costUsd;
           if (record.error) errors += 1;
+          if (record.error && FATAL_KINDS.has(record.error.kind)) fatal ??= record.error;
           progress.tick({ costUsd, errors });
         }),
       ),
@@ -70,6 +74,7 @@ export async function runExamples(options: RunExamplesOptions): Promise<RunExamp
   } finally {
     progress.stop();
   }
+  if (fatal) throw fatalRunError(fatal, runDir.dir);
   const ordered = examples.flatMap((example) => {
     const record = records.get(example.index);
     return record ? [record] : [];
@@ -111,6 +116,7 @@ export async function runExampleStream(options: RunExampleStreamOptions): Promis
   let evaluatedNow = 0;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
+  let fatal: ExampleRecord['error'];
   try {
     for await (const example of options.examples) {
       if (columns.has(example.index)) {
@@ -118,13 +124,14 @@ export async function runExampleStream(options: RunExampleStreamOptions): Promis
         columns.clear(example.index);
         reused--;
       }
-      if (failure !== undefined || options.shouldStop?.()) break;
+      if (failure !== undefined || fatal || options.shouldStop?.()) break;
       const task = (async () => {
         const record = await options.evaluate(example);
         runDir.append(record);
         columns.set(example.index, record);
         costUsd += record.costUsd;
         if (record.error) errors += 1;
+        if (record.error && FATAL_KINDS.has(record.error.kind)) fatal ??= record.error;
         progress.tick({ costUsd, errors });
       })().catch((error: unknown) => {
         failure ??= error;
@@ -139,7 +146,15 @@ export async function runExampleStream(options: RunExampleStreamOptions): Promis
     progress.stop();
   }
   if (failure !== undefined) throw failure;
+  if (fatal) throw fatalRunError(fatal, runDir.dir);
   return { columns, evaluatedNow, reused };
+}
+
+function fatalRunError(fatal: NonNullable<ExampleRecord['error']>, dir: string): ModelError {
+  return new ModelError(
+    fatal.kind as ModelErrorKind,
+    `${fatal.message}\nThe run stopped at the first ${fatal.kind} failure (no other call can succeed); the finished records are in ${dir}. Fix it and run the same command again to resume.`,
+  );
 }
 
 /** 32-bit FNV-1a of an id: enough to tell a record of another example at the same index (the dataset digest is in the identity). */

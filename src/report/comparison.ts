@@ -8,7 +8,7 @@ import { InputError } from '../util/errors.js';
 import type { EvalRun } from './evalRun.js';
 import { exampleStatus, STATUS_LABEL, type ExampleStatus } from '../eval/records.js';
 import { exampleAnchor } from './examples.js';
-import { formatDifference, formatPercent, formatPValue } from './format.js';
+import { formatDifference, formatPercent, formatPStatement, formatPValue } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { tableHtml, type Table } from './table.js';
 
@@ -58,7 +58,7 @@ export function comparisonTable(comparisons: readonly Comparison[], ref: (run: E
       {
         header: 'McNemar (only A / only B right, p)',
         align: 'right',
-        cell: (c) => (c.result?.mcnemar ? `${c.result.mcnemar.onlyA} / ${c.result.mcnemar.onlyB}, p=${formatPValue(c.result.mcnemar.pValue)}` : null),
+        cell: (c) => (c.result?.mcnemar ? `${c.result.mcnemar.onlyA} / ${c.result.mcnemar.onlyB}, ${formatPStatement(c.result.mcnemar.pValue)}` : null),
       },
     ],
   };

@@ -4,6 +4,7 @@
  * totals and every example. Rendered as one self-contained HTML page and a Markdown summary
  * whose links point into the HTML page.
  */
+import { resolve } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { estimateBarsSpec, renderChartSvg } from './charts.js';
@@ -18,10 +19,13 @@ import { escapeMarkdown, markdownLink, truncate } from './markdown.js';
 import { chartFigure, factsHtml, jsonDetails, renderPage, type PageSection } from './page.js';
 import { REPORT_HTML, writeReportFiles, type ReportOptions, type WrittenReportFiles } from './reportFiles.js';
 import { estimateCell, tableHtml, tableMarkdown, type Table } from './table.js';
+import { relativePath, relativeSpec, relativizePaths } from './relativePaths.js';
 
 export interface EvalReportOptions extends ReportOptions {
   /** Examples listed per run in the Markdown summary (the HTML has them all). Default 50. */
   markdownExamples?: number;
+  /** The folder the report is written in: paths are shown relative to it. Default: the current folder. */
+  baseDir?: string;
 }
 
 export interface EvalReport {
@@ -81,14 +85,14 @@ function metricsTable(runs: readonly EvalRun[]): Table<string> | undefined {
   };
 }
 
-function runFacts(run: EvalRun): Array<[string, string]> {
+function runFacts(run: EvalRun, baseDir: string): Array<[string, string]> {
   const s = run.summary;
   const identity = run.config.identity ?? {};
   const errorKinds = Object.entries(s.errorsByKind).map(([kind, count]) => `${kind} ${count}`).join(', ');
   return [
-    ['folder', run.dir],
-    ['dataset', `${identity.dataset ?? '?'} (split ${run.split})`],
-    ['model', run.model ?? (identity.predictions ? `predictions file ${identity.predictions}` : '—')],
+    ['folder', relativePath(run.dir, baseDir)],
+    ['dataset', `${relativeSpec(String(identity.dataset ?? '?'), baseDir)} (split ${run.split})`],
+    ['model', run.model ? relativeSpec(run.model, baseDir) : identity.predictions ? `predictions file ${relativeSpec(String(identity.predictions), baseDir)}` : '—'],
     ['prompt', `${identity.style ?? '?'}${identity.shots ? `, ${identity.shots} demonstrations` : ''}${identity.scoring ? `, scoring ${identity.scoring}` : ''}`],
     ['examples', `${s.n} (scored ${s.scored}, invalid ${s.invalid}, errors ${s.errors}${errorKinds ? ` [${errorKinds}]` : ''}, not run ${s.missing})`],
     ['accuracy', `${formatEstimate(s.accuracy, s.ci95)} (${s.correct}/${s.scored})`],
@@ -120,6 +124,7 @@ function titleOf(runs: readonly EvalRun[], options: EvalReportOptions): string {
 export async function buildEvalReport(runs: readonly EvalRun[], options: EvalReportOptions = {}): Promise<EvalReport> {
   if (!runs.length) throw new InputError('a report needs at least one run folder');
   const title = titleOf(runs, options);
+  const baseDir = resolve(options.baseDir ?? '.');
   const generatedAt = (options.generatedAt ?? new Date()).toISOString();
   const generator = `apprentice ${VERSION}`;
   const htmlHref = options.htmlHref ?? REPORT_HTML;
@@ -166,8 +171,8 @@ ${disagreementsHtml(comparisons, ref, (run) => `run ${runs.indexOf(run) + 1}`)}`
     sections.push({
       id: runAnchor(i),
       title: `${i + 1}. ${run.label}`,
-      body: html`${factsHtml(runFacts(run))}
-${jsonDetails('resolved configuration (config.json)', run.config)}
+      body: html`${factsHtml(runFacts(run, baseDir))}
+${jsonDetails('resolved configuration (config.json)', relativizePaths(run.config, baseDir))}
 <h3>Examples</h3>
 ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord), runKey(i)) : html`<p class="muted">no records yet</p>`}`,
     });
@@ -198,7 +203,7 @@ ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord
   const limit = options.markdownExamples ?? 50;
   runs.forEach((run, i) => {
     md.push('', `## ${escapeMarkdown(`${i + 1}. ${run.label}`)}`, '');
-    for (const [key, value] of runFacts(run)) md.push(`- **${escapeMarkdown(key)}**: ${escapeMarkdown(value)}`);
+    for (const [key, value] of runFacts(run, baseDir)) md.push(`- **${escapeMarkdown(key)}**: ${escapeMarkdown(value)}`);
     const notCorrect = run.records.filter((record) => exampleStatus(record) !== 'correct');
     if (!notCorrect.length) return;
     const shown = notCorrect.slice(0, limit);
@@ -236,6 +241,7 @@ export async function writeEvalReport(
 ): Promise<WrittenReport> {
   if (!dirs.length) throw new InputError('a report needs at least one run folder');
   const runs = loadEvalRuns(dirs);
-  const written = writeReportFiles(options.outDir ?? runs[0]!.dir, await buildEvalReport(runs, options));
+  const outDir = options.outDir ?? runs[0]!.dir;
+  const written = writeReportFiles(outDir, await buildEvalReport(runs, { ...options, baseDir: resolve(outDir) }));
   return { ...written, runs };
 }

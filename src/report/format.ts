@@ -1,7 +1,7 @@
 /** Number formats shared by the HTML and Markdown renderings of reports. */
 import { formatValue, type ValueFormat } from '../util/numberFormat.js';
 
-export { formatDecimal, formatEstimate, formatPercent, formatValue, type ValueFormat } from '../util/numberFormat.js';
+export { formatDecimal, formatEstimate, formatPercent, formatPStatement, formatPValue, formatValue, type ValueFormat } from '../util/numberFormat.js';
 
 /** Dollars with enough digits to show small per-call costs. */
 export function formatUsd(value: number | null | undefined): string {
@@ -13,11 +13,6 @@ export function formatUsd(value: number | null | undefined): string {
 
 export function formatInt(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '—' : Math.round(value).toLocaleString('en-US');
-}
-
-export function formatPValue(p: number | null | undefined): string {
-  if (p === null || p === undefined || !Number.isFinite(p)) return '—';
-  return p < 0.0001 ? '<0.0001' : p.toFixed(4);
 }
 
 /** A signed difference with its CI, e.g. "+4.5% [-1.0%, +10.0%]". */

@@ -28,6 +28,13 @@ export interface RunLock {
 
 /** Folders this process holds, with how many holders each. */
 const held = new Map<string, number>();
+/** Every folder this process has locked, in order: what an interrupted command names as saved. */
+const written = new Set<string>();
+
+/** The run folders this process has written (locked), first first. */
+export function runFoldersWritten(): string[] {
+  return [...written];
+}
 let exitHookInstalled = false;
 
 export class RunFolderBusyError extends InputError {
@@ -64,6 +71,7 @@ export function lockRunDir(dir: string): RunLock {
     rmSync(path, { force: true }); // stale: its process is gone (or the file was never completely written)
   }
   held.set(path, 1);
+  written.add(dir);
   installExitHook();
   return lockHandle(path);
 }

@@ -52,6 +52,7 @@ const STATUS_BY_KIND: Record<ModelErrorKind, { status: number; type: string }> =
   network: { status: 502, type: 'upstream_error' },
   bad_response: { status: 502, type: 'upstream_error' },
   auth: { status: 502, type: 'upstream_error' },
+  not_found: { status: 502, type: 'upstream_error' },
   timeout: { status: 504, type: 'timeout' },
 };
 

@@ -28,3 +28,18 @@ export function formatEstimate(
   if (!ci95 || value === null || value === undefined) return point;
   return `${point} [${formatValue(ci95[0], format)}, ${formatValue(ci95[1], format)}]`;
 }
+
+/** The smallest p-value printed as a number; anything below reads "p < 0.0001". */
+const P_FLOOR = 0.0001;
+
+/** A p-value as a table cell: "0.0312", "< 0.0001". */
+export function formatPValue(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '—';
+  return p < P_FLOOR ? `< ${P_FLOOR}` : p.toFixed(4);
+}
+
+/** A p-value in a sentence: "p = 0.0312", "p < 0.0001". */
+export function formatPStatement(p: number | null | undefined): string {
+  const value = formatPValue(p);
+  return value.startsWith('<') ? `p ${value}` : `p = ${value}`;
+}

@@ -178,7 +178,7 @@ describe('OpenAI provider: failures', () => {
     ['401', { kind: 'status', status: 401, message: 'Incorrect API key' }, { kind: 'auth', status: 401 }],
     ['403', { kind: 'status', status: 403 }, { kind: 'auth', status: 403 }],
     ['400', { kind: 'status', status: 400, message: 'bad stop' }, { kind: 'bad_request', status: 400 }],
-    ['404', { kind: 'status', status: 404, message: 'model not found' }, { kind: 'bad_request', status: 404 }],
+    ['404', { kind: 'status', status: 404, message: 'model not found' }, { kind: 'not_found', status: 404 }],
     ['non-JSON body', { kind: 'malformed' }, { kind: 'bad_response' }],
     ['JSON without choices', { kind: 'missing_fields' }, { kind: 'bad_response' }],
     ['connection reset', { kind: 'reset' }, { kind: 'network' }],

@@ -103,7 +103,7 @@ describe('evaluation report of several runs', () => {
     expect(html).toContain('2 examples where exactly one of run 1 and run 2 is right');
     expect(html).toContain('href="#run2-ex-1"');
     expect(html).toContain('href="#run1-ex-0"');
-    expect(html).toContain('1 / 1, p=1.0000');
+    expect(html).toContain('1 / 1, p = 1.0000');
     // Run 3 has other gold answers: reported as not comparable rather than failing the report.
     expect(html).toContain('not on the same examples');
     expect(markdown).toContain('## Paired comparison');

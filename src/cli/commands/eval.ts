@@ -2,13 +2,15 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { EvalJobConfig } from '../../eval/job.js';
+import type { ExampleRecord } from '../../eval/records.js';
 import type { RunSummary } from '../../eval/summary.js';
 import { common, outputOptions, runFolderOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { defineCommand } from '../command.js';
 import { modelLayerOptions, withHub } from '../modelOptions.js';
 import { configFrom, option } from '../options.js';
-import { nonNegativeInt } from '../validate.js';
+import { nonNegativeInt, share } from '../validate.js';
+import { junitOption, reportGate, writeJUnit } from '../ciOutput.js';
 import { formatSummaryTable } from '../format.js';
 
 const evalOptions = {
@@ -36,6 +38,8 @@ const evalOptions = {
   targetLogprob: option('--target-logprob', 'also record log P(gold answer | prompt) per example', z.boolean().default(false), { to: 'targetLogprob' }),
   validationFraction: common.validationFraction,
   answerPattern: common.answerPattern,
+  failUnder: option('--fail-under <accuracy>', 'CI gate: exit 5 when the accuracy is below this (0.8 or 80%)', share.optional()),
+  junit: junitOption,
   ...runFolderOptions,
   ...outputOptions,
   ...datasetOptions,
@@ -64,6 +68,7 @@ export function registerEval(program: Command): void {
       'apprentice eval --dataset svamp:data/svamp --model openai:gpt-4o-mini --prompt cot --limit 50',
       'apprentice eval --dataset jsonl:reviews.jsonl --labels negative,positive --predictions predictions.jsonl --json',
       'apprentice eval --config eval.yaml',
+      'apprentice eval --dataset jsonl:reviews.jsonl --labels negative,positive --predictions predictions.jsonl --fail-under 80% --junit eval.xml',
     ],
     action: async (options) => {
       const { runEvalJob } = await import('../../eval/job.js');
@@ -93,6 +98,7 @@ export function registerEval(program: Command): void {
           process.stderr.write(`${summary.missing} example(s) were not run (the budget was reached). Run again with a larger --budget to finish.\n`);
           process.exitCode = 3;
         }
+        await applyCiOutputs(summary, options.failUnder, options.junit);
       });
     },
   });
@@ -101,4 +107,24 @@ export function registerEval(program: Command): void {
 function printSummary(summary: RunSummary & { runDir: string }, json: boolean): void {
   if (json) process.stdout.write(JSON.stringify(summary) + '\n');
   else process.stdout.write(formatSummaryTable(summary) + '\n');
+}
+
+async function applyCiOutputs(summary: RunSummary & { runDir: string; task: string; split: string }, failUnder: number | undefined, junit: string | undefined): Promise<void> {
+  if (failUnder === undefined && junit === undefined) return;
+  const { accuracyGate } = await import('../../eval/gates.js');
+  const gate = failUnder === undefined ? undefined : accuracyGate(summary, failUnder);
+  if (gate) reportGate(gate);
+  if (junit === undefined) return;
+  const { exampleCases, gateCase } = await import('../../report/junit.js');
+  const { readRecords, RECORDS_FILE } = await import('../../runs/runDir.js');
+  const { join } = await import('node:path');
+  const className = `${summary.task}.${summary.split}`;
+  const records = [...readRecords<ExampleRecord>(join(summary.runDir, RECORDS_FILE)).values()];
+  await writeJUnit(junit, [
+    {
+      name: `apprentice eval ${summary.task} (${summary.split})`,
+      cases: [...exampleCases(records, className), ...(gate ? [gateCase(gate, className)] : [])],
+      properties: { runDir: summary.runDir, accuracy: summary.accuracy ?? 'none', scored: summary.scored },
+    },
+  ]);
 }

@@ -88,7 +88,12 @@ const trainOptions = {
     to: 'minDelta',
   }),
   seed: { ...common.seed, help: 'seed for initialisation, data order and the validation hold-out', schema: z.coerce.number().int() },
-  backend: option('--backend <name>', "onnx (ONNX Runtime's native CPU kernels) or tfjs (WebAssembly)", z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']), { default: 'onnx', to: 'backend' }),
+  backend: option(
+    '--backend <name>',
+    "onnx (ONNX Runtime's native CPU kernels; the default when onnxruntime-node is installed) or tfjs (WebAssembly)",
+    z.enum(TRAIN_BACKENDS as ['onnx', 'tfjs']).optional(),
+    { to: 'backend' },
+  ),
   threads: option('--threads <n>', 'threads of the onnx backend (default: env APPRENTICE_THREADS, else the available cores)', positiveInt.optional(), {
     to: 'threads',
   }),

@@ -10,7 +10,8 @@ export type ModelErrorKind =
   | 'network' // connection refused/reset, after retries
   | 'bad_response' // malformed body or missing fields
   | 'bad_request' // 4xx other than 429: not retried
-  | 'auth' // 401/403: not retried
+  | 'auth' // 401/403: not retried; stops an evaluation at once
+  | 'not_found' // 404 (an unknown model, or an endpoint the server lacks): not retried; stops an evaluation at once
   | 'budget' // refused before sending: the budget would be exceeded
   | 'replay_miss' // replay provider has no recording for this request
   | 'unsupported' // the provider cannot do this kind of call
@@ -24,6 +25,12 @@ export const RETRYABLE_KINDS: ReadonlySet<ModelErrorKind> = new Set([
   'network',
   'bad_response',
 ]);
+
+/**
+ * Kinds that no later call can escape (a wrong key, a model that does not exist): an evaluation stops at the
+ * first one, with the provider's message, instead of paying for, or waiting on, every other example.
+ */
+export const FATAL_KINDS: ReadonlySet<string> = new Set<ModelErrorKind>(['auth', 'not_found']);
 
 export class ModelError extends Error {
   readonly kind: ModelErrorKind;
@@ -45,6 +52,10 @@ export class ModelError extends Error {
 
   get retryable(): boolean {
     return RETRYABLE_KINDS.has(this.kind);
+  }
+
+  get fatal(): boolean {
+    return FATAL_KINDS.has(this.kind);
   }
 }
 

@@ -51,6 +51,7 @@ export function fromStatus(
   const retryAfterSeconds = headers ? parseRetryAfter(headers) : undefined;
   if (status === 429) return new ModelError('rate_limit', text, { status, retryAfterSeconds, cause });
   if (status === 401 || status === 403) return new ModelError('auth', text, { status, cause });
+  if (status === 404) return new ModelError('not_found', text, { status, cause });
   if (status === 408) return new ModelError('timeout', text, { status, retryAfterSeconds, cause });
   // 529 is Anthropic's "overloaded".
   if (status === 409 || status >= 500) return new ModelError('server', text, { status, retryAfterSeconds, cause });

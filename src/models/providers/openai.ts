@@ -279,7 +279,7 @@ function isTopToken(top: unknown, token: string, logprob: number): boolean {
 }
 
 function asUnsupportedLogprob(error: unknown, where: string): unknown {
-  if (!isModelError(error) || error.kind !== 'bad_request' || ![400, 404, 405, 422, 501].includes(error.status ?? 0)) {
+  if (!isModelError(error) || (error.kind !== 'bad_request' && error.kind !== 'not_found') || ![400, 404, 405, 422, 501].includes(error.status ?? 0)) {
     return error;
   }
   return new ModelError(

@@ -1,0 +1,27 @@
+/**
+ * `apprentice/engine`: the built-in engine. Train a Llama-style student on the CPU from scratch or from
+ * a pretrained base, load checkpoints, and export them as GGUF, an Ollama model or a Hugging Face folder.
+ * Importing this entry loads the training code (tfjs, ONNX Runtime when installed) only when called.
+ *
+ * ```ts
+ * import { train, exportGguf } from 'apprentice/engine';
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  train,
+  loadModel,
+  TRAIN_BACKENDS,
+  LOSS_NORMALIZATIONS,
+  TrainingDivergedError,
+  type TrainBackend,
+  type TrainEvent,
+  type TrainOptions,
+  type TrainResult,
+  type LossNormalization,
+} from '../engine/train.js';
+export { readTrainingExamples, type TrainingExample } from '../engine/trainingData.js';
+export { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../engine/checkpoint.js';
+export { loadBaseModel, type BaseModel } from '../engine/base.js';
+export { exportGguf, exportOllama, exportHf, type ExportGgufOptions } from '../engine/export.js';

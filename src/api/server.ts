@@ -1,0 +1,13 @@
+/**
+ * `apprentice/server`: the OpenAI-compatible HTTP server over any model spec or a grimoire set in front of
+ * a weak model.
+ *
+ * ```ts
+ * import { startApiServer, resolveServeTarget } from 'apprentice/server';
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { createApiServer, startApiServer, type ApiServerOptions, type RunningServer } from '../server/app.js';
+export { resolveServeTarget, isGrimoireSetDir, type ServeTarget } from '../server/target.js';
+export { ApiError, type OpenAIErrorBody } from '../server/errors.js';
