@@ -9,8 +9,8 @@
  * endpoint): there is no cache, and `--budget` is checked against a worst-case estimate before
  * submitting. Cost is the price table's, times the Batch API's discount.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import type { Example } from '../data/types.js';
 import { ModelError, type ModelErrorKind } from '../models/errors.js';
@@ -20,12 +20,13 @@ import type { TokenUsage } from '../models/types.js';
 import { InputError } from '../util/errors.js';
 import { annotationFromOutputs, type AnnotationRecord, failedAnnotation } from './annotation.js';
 import { type AnnotateConfig, type AnnotateResult, finishAnnotation, prepareAnnotation, type SplitJob } from './annotate.js';
+import { OPENAI_BATCH_LIMITS, requestIds, saveAndReadLines, writeRequestFiles } from './batchFiles.js';
 import { redactSecrets } from '../util/redact.js';
 
 /** OpenAI bills Batch API tokens at half the synchronous price. */
 export const BATCH_DISCOUNT = 0.5;
 /** OpenAI's limit on requests per batch. */
-export const MAX_REQUESTS_PER_BATCH = 50_000;
+export const MAX_REQUESTS_PER_BATCH = OPENAI_BATCH_LIMITS.maxRequests;
 const ENDPOINT = '/v1/chat/completions';
 const TERMINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
@@ -38,6 +39,8 @@ export interface BatchOptions {
   /** false: submit and return; run the same command later to collect. Default true. */
   wait?: boolean;
   maxRequestsPerBatch?: number;
+  /** Bytes per batch input file. Default OpenAI's 200 MB (counted as 200,000,000). */
+  maxBytesPerBatch?: number;
   budgetUsd?: number;
   sleep?: (ms: number) => Promise<void>;
   /** Progress lines (submitted, status changes, ingested). Default stderr. */
@@ -114,16 +117,18 @@ export async function annotateBatch(config: AnnotateConfig, options: BatchOption
       let ingested = 0;
       for (const fileId of [entry.outputFileId, entry.errorFileId]) {
         if (!fileId) continue;
-        const text = await call(async () => (await client.files.content(fileId)).text(), `downloading file ${fileId}`);
-        writeFileSync(join(dir, `${fileId}.jsonl`), redactSecrets(text));
-        for (const line of text.split('\n')) {
-          if (!line.trim()) continue;
-          const record = recordFromLine(line, byCustomId, job, task, spec.model, options.pricer, `${fileId}.jsonl`);
-          if (!record) continue;
-          job.runDir.append(record);
-          current.set(record.index, record);
-          ingested++;
-        }
+        // Streamed: an output file of 50,000 long answers is never one string.
+        await call(async () => {
+          const response = await client.files.content(fileId);
+          for await (const line of saveAndReadLines(response.body, join(dir, `${fileId}.jsonl`), redactSecrets)) {
+            if (!line.trim()) continue;
+            const record = recordFromLine(line, byCustomId, job, task, spec.model, options.pricer, `${fileId}.jsonl`);
+            if (!record) continue;
+            job.runDir.append(record);
+            current.set(record.index, record);
+            ingested++;
+          }
+        }, `downloading file ${fileId}`);
       }
       entry.ingested = true;
       save();
@@ -136,31 +141,45 @@ export async function annotateBatch(config: AnnotateConfig, options: BatchOption
 
     for (const entry of state.batches.filter((b) => !b.ingested)) await collect(entry);
 
-    const open = state.batches.filter((b) => !b.ingested);
+    // Inputs in a submitted batch not yet ingested are not asked again: a run stopped part-way through
+    // submitting, or run again with --no-wait, submits only the rest.
+    const inFlight = new Set<string>();
+    for (const entry of state.batches.filter((b) => !b.ingested)) {
+      for await (const id of requestIds(requestsFileOf(entry, dir))) inFlight.add(id);
+    }
     const todo = job.examples.filter((example) => {
       const record = current.get(example.index);
-      return !record || record.error;
+      return (!record || record.error) && !inFlight.has(customId(job.split, example));
     });
-    if (open.length === 0 && todo.length > 0) {
-      const chunk = options.maxRequestsPerBatch ?? MAX_REQUESTS_PER_BATCH;
-      const lines = todo.map((example) => requestLine(job, example, spec.model));
-      checkBudget(lines, spec.model, options);
-      for (let start = 0; start < lines.length; start += chunk) {
-        const part = lines.slice(start, start + chunk);
-        const requestsFile = join(dir, `requests-${state.batches.length}.jsonl`);
-        writeFileSync(requestsFile, part.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    if (todo.length > 0) {
+      const first = state.batches.length;
+      const worstCase = { promptChars: 0, completionTokens: 0 };
+      const lines = function* () {
+        for (const example of todo) {
+          const line = requestLine(job, example, spec.model);
+          worstCase.promptChars += (line.body.messages as { content: string }[]).reduce((sum, m) => sum + m.content.length, 0);
+          worstCase.completionTokens += (line.body.max_tokens as number) * (line.body.n as number);
+          yield line;
+        }
+      };
+      const files = writeRequestFiles(lines(), (n) => join(dir, `requests-${first + n}.jsonl`), {
+        maxRequests: options.maxRequestsPerBatch ?? OPENAI_BATCH_LIMITS.maxRequests,
+        maxBytes: options.maxBytesPerBatch ?? OPENAI_BATCH_LIMITS.maxBytes,
+      });
+      checkBudget(worstCase, todo.length, spec.model, options);
+      for (const part of files) {
         const file = await call(
-          async () => client.files.create({ file: await toFile(readFileSync(requestsFile), 'requests.jsonl'), purpose: 'batch' }),
+          async () => client.files.create({ file: await toFile(createReadStream(part.path), 'requests.jsonl'), purpose: 'batch' }),
           'uploading the requests file',
         );
         const batch = await call(
           () => client.batches.create({ input_file_id: file.id, endpoint: ENDPOINT, completion_window: '24h', metadata: { split: job.split } }),
           'creating the batch',
         );
-        const entry: BatchEntry = { id: batch.id, inputFileId: file.id, requestsFile, requests: part.length, status: batch.status, ingested: false };
+        const entry: BatchEntry = { id: batch.id, inputFileId: file.id, requestsFile: part.path, requests: part.requests, status: batch.status, ingested: false };
         state.batches.push(entry);
         save();
-        log(`batch ${batch.id} (${job.split}): submitted ${part.length} requests`);
+        log(`batch ${batch.id} (${job.split}): submitted ${part.requests} requests (${(part.bytes / 1e6).toFixed(1)} MB)`);
       }
       for (const entry of state.batches.filter((b) => !b.ingested)) await collect(entry);
     }
@@ -172,6 +191,17 @@ export async function annotateBatch(config: AnnotateConfig, options: BatchOption
   }
   const { splits, manifest } = finishAnnotation(config, prepared, 'batch', records);
   return { out: resolve(config.out), teacher: config.teacher, method: 'batch', splits, manifest, ...(pending.length ? { pending } : {}) };
+}
+
+/** The requests file of a batch entry; state written before the folder moved still finds it beside state.json. */
+function requestsFileOf(entry: BatchEntry, dir: string): string {
+  if (existsSync(entry.requestsFile)) return entry.requestsFile;
+  const beside = join(dir, basename(entry.requestsFile));
+  if (existsSync(beside)) return beside;
+  throw new InputError(`the requests file of submitted batch ${entry.id} is missing (${entry.requestsFile}); it is needed to know which inputs that batch covers`, {
+    file: join(dir, 'state.json'),
+    field: 'requestsFile',
+  });
 }
 
 function customId(split: string, example: Example): string {
@@ -238,20 +268,13 @@ function recordFromLine(
 }
 
 /** Worst case: every prompt once (about 4 characters a token) and max_tokens for every sample. */
-function checkBudget(lines: BatchRequestLine[], model: string, options: BatchOptions): void {
+function checkBudget(worstCase: { promptChars: number; completionTokens: number }, requests: number, model: string, options: BatchOptions): void {
   if (options.budgetUsd === undefined) return;
   const price = options.pricer.priceOrWarn('openai', model);
-  let promptTokens = 0;
-  let completionTokens = 0;
-  for (const line of lines) {
-    const messages = line.body.messages as { content: string }[];
-    promptTokens += Math.ceil(messages.reduce((sum, m) => sum + m.content.length, 0) / 4);
-    completionTokens += (line.body.max_tokens as number) * (line.body.n as number);
-  }
-  const worst = costOf(price, promptTokens, completionTokens) * BATCH_DISCOUNT;
+  const worst = costOf(price, Math.ceil(worstCase.promptChars / 4), worstCase.completionTokens) * BATCH_DISCOUNT;
   if (worst > options.budgetUsd) {
     throw new InputError(
-      `the batch could cost up to $${worst.toFixed(4)} (${lines.length} requests, worst case), more than --budget $${options.budgetUsd}; ` +
+      `the batch could cost up to $${worst.toFixed(4)} (${requests} requests, worst case), more than --budget $${options.budgetUsd}; ` +
         'raise the budget or annotate fewer inputs (--limit / --sample)',
       { field: 'budget' },
     );

@@ -44,7 +44,18 @@ export function kmeansSamples(pool: LabelledPool, vectors: readonly Float32Array
   });
 }
 
-/** HCS: average-linkage agglomerative clustering on cosine distance, cut into k clusters, per label. */
+/**
+ * Average-linkage clustering costs O(n²) memory and about O(n³) time in ml-hclust, so a label with more
+ * distinct members than this is clustered on a seeded sample of this many; every member then joins the
+ * sampled cluster whose mean it is closest to in cosine (the sample's clusters are the tree's cut, the
+ * assignment is one pass), so 100,000 examples take seconds.
+ */
+export const HIERARCHICAL_SAMPLE_SIZE = 500;
+
+/**
+ * HCS: average-linkage agglomerative clustering on cosine distance, cut into k clusters, per label
+ * (on a seeded sample of HIERARCHICAL_SAMPLE_SIZE members when the label has more).
+ */
 export function hierarchicalSamples(
   pool: LabelledPool,
   vectors: readonly Float32Array[],
@@ -52,15 +63,52 @@ export function hierarchicalSamples(
   seed: number,
 ): SampleSet {
   checkVectors(pool, vectors);
-  return clusterSamples(pool, vectors, { name: 'hierarchical', k, seed }, (members, groups) => {
-    const distances = members.map((i) => members.map((j) => Math.max(0, 1 - dot(vectors[i]!, vectors[j]!))));
-    const tree = agnes(distances, { method: 'average', isDistanceMatrix: true }).group(groups);
-    const assignment = new Array<number>(members.length).fill(-1);
-    tree.children.forEach((child, c) => {
-      for (const leaf of child.indices()) assignment[leaf] = c;
-    });
-    return assignment;
+  return clusterSamples(pool, vectors, { name: 'hierarchical', k, seed }, (members, groups, rng) => {
+    if (members.length <= HIERARCHICAL_SAMPLE_SIZE) return averageLinkage(members, groups, vectors);
+    const sampled = sampleIndices(members.length, HIERARCHICAL_SAMPLE_SIZE, rng).sort((a, b) => a - b);
+    const sampleAssignment = averageLinkage(sampled.map((p) => members[p]!), groups, vectors);
+    const means = clusterMeans(sampled.map((p) => members[p]!), sampleAssignment, groups, vectors);
+    return members.map((i) => nearestMean(vectors[i]!, means));
   });
+}
+
+function averageLinkage(members: number[], groups: number, vectors: readonly Float32Array[]): number[] {
+  const distances = members.map((i) => members.map((j) => Math.max(0, 1 - dot(vectors[i]!, vectors[j]!))));
+  const tree = agnes(distances, { method: 'average', isDistanceMatrix: true }).group(groups);
+  const assignment = new Array<number>(members.length).fill(-1);
+  tree.children.forEach((child, c) => {
+    for (const leaf of child.indices()) assignment[leaf] = c;
+  });
+  return assignment;
+}
+
+/** Unit-length mean direction of each cluster (a zero vector for an empty one). */
+function clusterMeans(members: number[], assignment: number[], groups: number, vectors: readonly Float32Array[]): Float64Array[] {
+  const dims = vectors[members[0]!]!.length;
+  const means = Array.from({ length: groups }, () => new Float64Array(dims));
+  members.forEach((i, m) => {
+    const mean = means[assignment[m]!]!;
+    const v = vectors[i]!;
+    for (let d = 0; d < dims; d++) mean[d]! += v[d]!;
+  });
+  for (const mean of means) {
+    const length = Math.sqrt(mean.reduce((s, x) => s + x * x, 0)) || 1;
+    for (let d = 0; d < dims; d++) mean[d]! /= length;
+  }
+  return means;
+}
+
+function nearestMean(vector: Float32Array, means: Float64Array[]): number {
+  let best = 0;
+  let bestScore = -Infinity;
+  means.forEach((mean, c) => {
+    const score = dot(vector, mean);
+    if (score > bestScore) {
+      best = c;
+      bestScore = score;
+    }
+  });
+  return best;
 }
 
 /** RSS: k seeded random examples per label. */
