@@ -21,6 +21,8 @@ export interface FakeBatchServerOptions {
   expireAfter?: number;
   /** Reject batch creation as a failed batch with this message (validation failure). */
   failBatch?: string;
+  /** Refuse the nth batch creation (1-based) with a 400 and this message, as if the run stopped there. */
+  refuseCreate?: (nth: number) => string | undefined;
 }
 
 export interface FakeFile {
@@ -116,6 +118,8 @@ export async function startFakeBatchServer(options: FakeBatchServerOptions = {})
       if (!input) return error(400, `no file ${String(request.input_file_id)}`);
       if (request.endpoint !== '/v1/chat/completions') return error(400, `unsupported endpoint ${String(request.endpoint)}`);
       if (request.completion_window !== '24h') return error(400, 'completion_window must be 24h');
+      const refused = options.refuseCreate?.(batches.size + 1);
+      if (refused) return error(400, refused);
       const lines = input.content.split('\n').filter((line) => line.trim());
       const batch: FakeBatch = {
         id: nextId('batch'),
