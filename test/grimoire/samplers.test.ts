@@ -3,6 +3,7 @@ import type { Example } from '../../src/data/types.js';
 import { normalize } from '../../src/embed/vector.js';
 import {
   hardSamples,
+  HIERARCHICAL_SAMPLE_SIZE,
   hierarchicalSamples,
   kmeansSamples,
   randomSamples,
@@ -89,6 +90,57 @@ describe('KCS and HCS cluster samplers', () => {
       expect(set.notes.join('\n')).toMatch(/non-empty cluster/);
     });
   }
+});
+
+describe('HCS above the sample size: clustered on a sample, every member assigned to the nearest cluster', () => {
+  /**
+   * One label, planted clusters of very different sizes around orthogonal directions with noise in every
+   * dimension, so members are all distinct. Returns which planted cluster each example came from.
+   */
+  function planted(sizes: number[], seed: number): { pool: LabelledPool; vectors: Float32Array[]; clusterOf: Map<string, number> } {
+    const rng = createRng(seed);
+    const dims = 16;
+    const examples: Example[] = [];
+    const vectors: Float32Array[] = [];
+    const clusterOf = new Map<string, number>();
+    sizes.forEach((size, c) => {
+      for (let m = 0; m < size; m++) {
+        const v = Array.from({ length: dims }, () => (rng.next() - 0.5) * 0.3);
+        v[c * 3] = 1;
+        const i = examples.length;
+        examples.push(example(i, 'a'));
+        vectors.push(normalize(v));
+        clusterOf.set(`train-${i}`, c);
+      }
+    });
+    return { pool: { examples, labels: ['a'] }, vectors, clusterOf };
+  }
+
+  it('recovers planted clusters of unequal size: one representative from each, for two seeds', () => {
+    // 3,000 members, six times the sample; the smallest cluster is 2% of the label (about 10 sampled members).
+    const sizes = [1800, 700, 440, 60];
+    expect(sizes.reduce((a, b) => a + b)).toBeGreaterThan(HIERARCHICAL_SAMPLE_SIZE * 5);
+    for (const seed of [1, 2]) {
+      const { pool, vectors, clusterOf } = planted(sizes, seed);
+      const set = hierarchicalSamples(pool, vectors, 4, seed);
+      expect(set.notes).toEqual([]);
+      expect(set.samples.map((s) => clusterOf.get(s.id)).sort()).toEqual([0, 1, 2, 3]);
+      if (seed === 1) expect(hierarchicalSamples(pool, vectors, 4, seed).samples).toEqual(set.samples);
+    }
+  });
+
+  it('each representative is central in its planted cluster (closer to its mean than most members)', () => {
+    const { pool, vectors, clusterOf } = planted([900, 900], 5);
+    const set = hierarchicalSamples(pool, vectors, 2, 5);
+    for (const sample of set.samples) {
+      const cluster = clusterOf.get(sample.id)!;
+      const members = pool.examples.filter((e) => clusterOf.get(e.id) === cluster).map((e) => vectors[e.index]!);
+      const mean = normalize(members.reduce((sum, v) => sum.map((x, d) => x + v[d]!), new Array<number>(16).fill(0)));
+      const cosines = members.map((v) => v.reduce((s, x, d) => s + x * mean[d]!, 0)).sort((a, b) => b - a);
+      const mine = vectors[Number(sample.id.slice('train-'.length))]!.reduce((s, x, d) => s + x * mean[d]!, 0);
+      expect(mine).toBeGreaterThanOrEqual(cosines[Math.floor(members.length * 0.05)]!);
+    }
+  });
 });
 
 describe('RSS random sampler', () => {
