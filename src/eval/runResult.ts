@@ -98,6 +98,14 @@ export function readEvalRun(dir: string, options: { seed?: number } = {}): EvalR
     raw,
     records,
     summary: summarizeRecords(records, Math.max(planned, records.length), seed),
+    ...runFolderNames(config),
+  };
+}
+
+/** The task, split and model a run folder names in its configuration. */
+export function runFolderNames(config: EvalRunConfig): Pick<EvalRunFolder, 'task' | 'split' | 'model'> {
+  const identity = config.identity ?? {};
+  return {
     task: text(config.task?.name) ?? text(identity.dataset) ?? text(identity.task) ?? '?',
     split: text(identity.split) ?? '?',
     model: text(identity.model) ?? text(identity.weak) ?? text(identity.teacher),
@@ -120,7 +128,7 @@ export function readRecordsLeniently(file: string, adapt: (raw: RawRecord) => Ra
   return { raw, records: raw.map(asExampleRecord) };
 }
 
-function asExampleRecord(raw: RawRecord): ExampleRecord {
+export function asExampleRecord(raw: RawRecord): ExampleRecord {
   const usage = isObject(raw.usage) ? raw.usage : {};
   const error = isObject(raw.error) ? { kind: text(raw.error.kind) ?? 'unknown', message: text(raw.error.message) ?? '' } : undefined;
   const { reasoning, invalidReason, scores, error: _error, ...rest } = raw;

@@ -42,23 +42,50 @@ const CACHED = 32;
 const CUT = 64;
 
 export class SummaryColumns {
-  private readonly flags: Uint8Array;
-  private readonly errorKind: Uint16Array;
+  private flags: Uint8Array;
+  private errorKind: Uint16Array;
   private readonly errorKinds: string[] = [];
-  private readonly promptTokens: Float64Array;
-  private readonly completionTokens: Float64Array;
-  private readonly costUsd: Float64Array;
-  private readonly latencyMs: Float64Array;
+  private promptTokens: Float64Array;
+  private completionTokens: Float64Array;
+  private costUsd: Float64Array;
+  private latencyMs: Float64Array;
   /** Smooth metric name -> value per slot (NaN: none). */
   private readonly metrics = new Map<string, Float64Array>();
 
-  constructor(readonly slots: number) {
-    this.flags = new Uint8Array(slots);
-    this.errorKind = new Uint16Array(slots);
-    this.promptTokens = new Float64Array(slots);
-    this.completionTokens = new Float64Array(slots);
-    this.costUsd = new Float64Array(slots);
-    this.latencyMs = new Float64Array(slots);
+  constructor(private capacity: number) {
+    this.flags = new Uint8Array(capacity);
+    this.errorKind = new Uint16Array(capacity);
+    this.promptTokens = new Float64Array(capacity);
+    this.completionTokens = new Float64Array(capacity);
+    this.costUsd = new Float64Array(capacity);
+    this.latencyMs = new Float64Array(capacity);
+  }
+
+  get slots(): number {
+    return this.capacity;
+  }
+
+  /** Room for at least `slots` slots (capacity doubles, so filling n slots one by one copies O(n) in all). */
+  ensureSlots(slots: number): void {
+    if (slots <= this.capacity) return;
+    const capacity = Math.max(slots, this.capacity * 2, 1024);
+    const grow = <T extends Uint8Array | Uint16Array | Float64Array>(old: T, make: (n: number) => T): T => {
+      const next = make(capacity);
+      next.set(old);
+      return next;
+    };
+    this.flags = grow(this.flags, (n) => new Uint8Array(n));
+    this.errorKind = grow(this.errorKind, (n) => new Uint16Array(n));
+    this.promptTokens = grow(this.promptTokens, (n) => new Float64Array(n));
+    this.completionTokens = grow(this.completionTokens, (n) => new Float64Array(n));
+    this.costUsd = grow(this.costUsd, (n) => new Float64Array(n));
+    this.latencyMs = grow(this.latencyMs, (n) => new Float64Array(n));
+    for (const [name, column] of this.metrics) {
+      const next = new Float64Array(capacity).fill(Number.NaN);
+      next.set(column);
+      this.metrics.set(name, next);
+    }
+    this.capacity = capacity;
   }
 
   set(slot: number, record: ExampleRecord): void {

@@ -12,7 +12,7 @@ import { compareAgainst, comparisonTable, disagreementsHtml, type RunRef } from 
 import { exampleStatus, STATUS_LABEL } from '../eval/records.js';
 import { exampleAnchor, examplesSectionHtml, exampleViewFromRecord } from './examples.js';
 import type { EvalRun } from './evalRun.js';
-import { loadEvalRuns } from './evalRun.js';
+import { loadEvalRunsStreamed } from './evalRun.js';
 import { formatEstimate, formatInt, formatUsd } from './format.js';
 import { anchorId, html } from './html.js';
 import { escapeMarkdown, markdownLink, truncate } from './markdown.js';
@@ -26,6 +26,11 @@ export interface EvalReportOptions extends ReportOptions {
   markdownExamples?: number;
   /** The folder the report is written in: paths are shown relative to it. Default: the current folder. */
   baseDir?: string;
+}
+
+/** Records kept per run for the drill-down (writeEvalReport). Default REPORT_RECORDS_KEPT. */
+export interface EvalReportReadOptions {
+  keepRecords?: number;
 }
 
 export interface EvalReport {
@@ -174,6 +179,7 @@ ${disagreementsHtml(comparisons, ref, (run) => `run ${runs.indexOf(run) + 1}`)}`
       body: html`${factsHtml(runFacts(run, baseDir))}
 ${jsonDetails('resolved configuration (config.json)', relativizePaths(run.config, baseDir))}
 <h3>Examples</h3>
+${partialNote(run)}
 ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord), runKey(i)) : html`<p class="muted">no records yet</p>`}`,
     });
   });
@@ -205,11 +211,13 @@ ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord
     md.push('', `## ${escapeMarkdown(`${i + 1}. ${run.label}`)}`, '');
     for (const [key, value] of runFacts(run, baseDir)) md.push(`- **${escapeMarkdown(key)}**: ${escapeMarkdown(value)}`);
     const notCorrect = run.records.filter((record) => exampleStatus(record) !== 'correct');
+    // A run read as a stream holds only its first records; the count of the rest comes from the summary.
+    const notCorrectTotal = run.recordsTotal === undefined ? notCorrect.length : run.recordsTotal - run.summary.correct;
     if (!notCorrect.length) return;
     const shown = notCorrect.slice(0, limit);
     md.push(
       '',
-      `### Examples not answered correctly (${shown.length < notCorrect.length ? `first ${shown.length} of ` : ''}${notCorrect.length})`,
+      `### Examples not answered correctly (${shown.length < notCorrectTotal ? `first ${shown.length} of ` : ''}${notCorrectTotal})`,
       '',
       tableMarkdown(
         {
@@ -234,13 +242,22 @@ export interface WrittenReport extends WrittenReportFiles {
   runs: EvalRun[];
 }
 
-/** Reads the run folders and writes report.html and report.md into `outDir` (default: the first run's folder). */
+/** When a run was read as a stream and holds only its first records, says so above its examples. */
+function partialNote(run: EvalRun) {
+  if (run.recordsTotal === undefined || run.recordsTotal <= run.records.length) return '';
+  return html`<p class="muted">The first ${formatInt(run.records.length)} of ${formatInt(run.recordsTotal)} examples (by index); every record is in records.jsonl, and the tables above count them all.</p>`;
+}
+
+/**
+ * Reads the run folders as streams (the summary from every record, the first `keepRecords` records of each kept
+ * for the drill-down) and writes report.html and report.md into `outDir` (default: the first run's folder).
+ */
 export async function writeEvalReport(
   dirs: readonly string[],
-  options: EvalReportOptions & { outDir?: string } = {},
+  options: EvalReportOptions & EvalReportReadOptions & { outDir?: string } = {},
 ): Promise<WrittenReport> {
   if (!dirs.length) throw new InputError('a report needs at least one run folder');
-  const runs = loadEvalRuns(dirs);
+  const runs = await loadEvalRunsStreamed(dirs, options.keepRecords === undefined ? {} : { keep: options.keepRecords });
   const outDir = options.outDir ?? runs[0]!.dir;
   const written = writeReportFiles(outDir, await buildEvalReport(runs, { ...options, baseDir: resolve(outDir) }));
   return { ...written, runs };
