@@ -3,7 +3,7 @@
  * paired bootstrap of the accuracy difference. Only examples both runs scored are compared.
  */
 import { join } from 'node:path';
-import { readRecords, RECORDS_FILE } from '../runs/runDir.js';
+import { readRecords, RECORDS_FILE, streamRecords } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
 import type { ExampleRecord } from './records.js';
 import { mcnemar, pairedBootstrap } from './stats.js';
@@ -35,17 +35,43 @@ export function compareRuns(dirA: string, dirB: string, seed = 0): RunComparison
     pairs.push([recordA, recordB]);
   }
   const unpaired = a.size + b.size - 2 * pairs.length;
-  if (!pairs.length) {
+  return comparePaired(dirA, dirB, pairs.map(([x]) => x.correct === true), pairs.map(([, y]) => y.correct === true), unpaired, seed);
+}
+
+/**
+ * compareRuns with both records files read as streams: per example a state byte and a hash of its gold answer,
+ * in the order the examples first appear in the file (the order compareRuns pairs them in, so the result,
+ * bootstrap included, is the same), never the records.
+ */
+export async function compareRunsStreamed(dirA: string, dirB: string, seed = 0): Promise<RunComparison> {
+  const a = await scoredOutcomes(dirA);
+  const b = await scoredOutcomes(dirB);
+  const correctA: boolean[] = [];
+  const correctB: boolean[] = [];
+  for (const index of a.order) {
+    const stateA = a.state[index]!;
+    const stateB = index < b.state.length ? b.state[index]! : ABSENT;
+    if (stateA < WRONG || stateB < WRONG) continue;
+    if (a.goldHash[index] !== b.goldHash[index]) {
+      const [goldA, goldB] = await Promise.all([goldOf(dirA, index), goldOf(dirB, index)]);
+      throw new InputError(`example ${index} has gold "${goldA}" in one run and "${goldB}" in the other: these runs are not on the same examples`);
+    }
+    correctA.push(stateA === CORRECT);
+    correctB.push(stateB === CORRECT);
+  }
+  return comparePaired(dirA, dirB, correctA, correctB, a.scored + b.scored - 2 * correctA.length, seed);
+}
+
+function comparePaired(dirA: string, dirB: string, correctA: boolean[], correctB: boolean[], unpaired: number, seed: number): RunComparison {
+  if (!correctA.length) {
     return { runA: dirA, runB: dirB, paired: 0, accuracyA: null, accuracyB: null, difference: null, mcnemar: null, unpaired };
   }
-  const correctA = pairs.map(([x]) => x.correct === true);
-  const correctB = pairs.map(([, y]) => y.correct === true);
   const test = mcnemar(correctA, correctB);
   const bootstrap = pairedBootstrap(correctA.map(Number), correctB.map(Number), { seed });
   return {
     runA: dirA,
     runB: dirB,
-    paired: pairs.length,
+    paired: correctA.length,
     accuracyA: mean(correctA.map(Number)),
     accuracyB: mean(correctB.map(Number)),
     difference: { mean: bootstrap.meanDiff, ci95: bootstrap.ci95, pValue: bootstrap.pValue },
@@ -58,6 +84,69 @@ function loadScored(dir: string): Map<number, ExampleRecord> {
   const records = readRecords<ExampleRecord>(join(dir, RECORDS_FILE));
   if (!records.size) throw new InputError('no records found', { file: join(dir, RECORDS_FILE) });
   return new Map([...records].filter(([, record]) => !record.error && record.correct !== null));
+}
+
+const ABSENT = 0;
+const UNSCORED = 1;
+const WRONG = 2;
+const CORRECT = 3;
+
+interface ScoredOutcomes {
+  /** By example index: ABSENT, UNSCORED (a failed call or no score), WRONG or CORRECT, from the last record. */
+  state: Uint8Array;
+  goldHash: Uint32Array;
+  /** Example indices in the order they first appear in the file. */
+  order: Int32Array;
+  scored: number;
+}
+
+async function scoredOutcomes(dir: string): Promise<ScoredOutcomes> {
+  const file = join(dir, RECORDS_FILE);
+  let state = new Uint8Array(1024);
+  let goldHash = new Uint32Array(1024);
+  let order = new Int32Array(1024);
+  let seen = 0;
+  for await (const record of streamRecords<ExampleRecord>(file)) {
+    const index = record.index;
+    if (index < 0) throw new InputError('a negative example index', { file, field: 'index' });
+    if (index >= state.length) {
+      const size = Math.max(index + 1, state.length * 2);
+      state = grown(state, new Uint8Array(size));
+      goldHash = grown(goldHash, new Uint32Array(size));
+    }
+    if (state[index] === ABSENT) {
+      if (seen === order.length) order = grown(order, new Int32Array(order.length * 2));
+      order[seen++] = index;
+    }
+    state[index] = record.error || record.correct === null || record.correct === undefined ? UNSCORED : record.correct ? CORRECT : WRONG;
+    goldHash[index] = fnv1a(String(record.gold));
+  }
+  if (!seen) throw new InputError('no records found', { file });
+  let scored = 0;
+  for (let i = 0; i < seen; i++) if (state[order[i]!]! >= WRONG) scored++;
+  return { state, goldHash, order: order.subarray(0, seen), scored };
+}
+
+function grown<T extends Uint8Array | Uint32Array | Int32Array>(old: T, next: T): T {
+  next.set(old);
+  return next;
+}
+
+/** 32-bit FNV-1a of a string's UTF-16 code units (two different golds pass as equal only on a hash collision). */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The gold answer of one example (the last record for it), for an error message. */
+async function goldOf(dir: string, index: number): Promise<string> {
+  let gold = '';
+  for await (const record of streamRecords<ExampleRecord>(join(dir, RECORDS_FILE))) if (record.index === index) gold = String(record.gold);
+  return gold;
 }
 
 function mean(values: number[]): number {

@@ -3,7 +3,7 @@
  * (paired-bootstrap difference with its CI, McNemar) and, per pair, the examples where exactly one
  * run is right, linked to both runs' examples. Used by the evaluation and grimoire reports.
  */
-import { compareRuns, type RunComparison } from '../eval/compare.js';
+import { compareRuns, compareRunsStreamed, type RunComparison } from '../eval/compare.js';
 import { InputError } from '../util/errors.js';
 import type { EvalRun } from './evalRun.js';
 import { exampleStatus, STATUS_LABEL, type ExampleStatus } from '../eval/records.js';
@@ -32,10 +32,28 @@ export function compareAgainst(baseline: EvalRun, others: readonly EvalRun[], se
     try {
       return { baseline, other, result: compareRuns(baseline.dir, other.dir, seed) };
     } catch (error) {
-      if (error instanceof InputError) return { baseline, other, problem: error.message };
-      throw error;
+      return { baseline, other, problem: problemOf(error) };
     }
   });
+}
+
+/** compareAgainst with the records read as streams (eval/compare.ts compareRunsStreamed): the same results. */
+export async function compareAgainstStreamed(baseline: EvalRun, others: readonly EvalRun[], seed: number): Promise<Comparison[]> {
+  const comparisons: Comparison[] = [];
+  for (const other of others) {
+    try {
+      comparisons.push({ baseline, other, result: await compareRunsStreamed(baseline.dir, other.dir, seed) });
+    } catch (error) {
+      comparisons.push({ baseline, other, problem: problemOf(error) });
+    }
+  }
+  return comparisons;
+}
+
+/** Runs that cannot be compared (bad input) are reported as such; anything else is a bug and is thrown. */
+function problemOf(error: unknown): string {
+  if (error instanceof InputError) return error.message;
+  throw error;
 }
 
 export function comparisonTable(comparisons: readonly Comparison[], ref: (run: EvalRun) => RunRef, id = 'comparison-table'): Table<Comparison> {
@@ -102,6 +120,9 @@ export function disagreementsHtml(comparisons: readonly Comparison[], ref: (run:
     .filter((c) => c.result)
     .map((c) => {
       const table = disagreementTable(c, ref);
-      return html`<details><summary>${table.rows.length} examples where exactly one of ${name(c.baseline)} and ${name(c.other)} is right</summary>${tableHtml(table)}</details>`;
+      // Runs read as streams hold only their first records: the list covers those (the counts above cover all).
+      const partial = [c.baseline, c.other].some((run) => run.recordsTotal !== undefined && run.recordsTotal > run.records.length);
+      const among = partial ? ` among the first ${Math.min(c.baseline.records.length, c.other.records.length)} examples` : '';
+      return html`<details><summary>${table.rows.length} examples${among} where exactly one of ${name(c.baseline)} and ${name(c.other)} is right</summary>${tableHtml(table)}</details>`;
     })}`;
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareRuns, compareRunsStreamed } from '../../src/eval/compare.js';
 import { readEvalRun } from '../../src/eval/runResult.js';
 import { readEvalRunStreamed } from '../../src/eval/runStream.js';
 
@@ -108,5 +109,21 @@ describe('report streams a run larger than a small heap', () => {
     expect(streamed.recordsTotal).toBe(59);
     expect(streamed.records.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(streamed.records).toEqual(whole.records.slice(0, 10));
+  });
+
+  it('a comparison read as streams equals compareRuns, bootstrap included; a different gold is still refused by name', async () => {
+    const a = join(root, 'cmp-a');
+    const b = join(root, 'cmp-b');
+    const c = join(root, 'cmp-c');
+    // Interleaved order, a replaced line, an error and a missing example, so pairing order and filtering matter.
+    const order = [5, 3, 0, 1, 2, 4, 9, 8, 7, 6, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+    writeRun(a, [...order.map((i) => record(i)), record(3, { correct: false }), record(7, { error: { kind: 'server', message: 'x' }, correct: null })], 20);
+    writeRun(b, order.filter((i) => i !== 12).map((i) => record(i, { correct: i % 3 !== 0 })), 20);
+    writeRun(c, order.map((i) => record(i, i === 8 ? { gold: 'no' } : {})), 20);
+    const whole = compareRuns(a, b, 4);
+    expect(whole.paired).toBe(18);
+    expect(await compareRunsStreamed(a, b, 4)).toEqual(whole);
+    expect(await compareRunsStreamed(b, a, 9)).toEqual(compareRuns(b, a, 9));
+    await expect(compareRunsStreamed(a, c)).rejects.toThrow('example 8 has gold "yes" in one run and "no" in the other');
   });
 });
