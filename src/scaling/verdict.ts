@@ -20,6 +20,9 @@
  *   a trend     (smooth, emergent, inverse) needs the change between the two extreme models — from the one at the
  *               smaller size to the one at the larger, y[later] − y[earlier], signed like I(y) — to have a 95%
  *               interval that excludes 0; a rise the measurements do not resolve is no trend at all.
+ *               It also needs the best model to be above chance beyond the noise (its normalized score's 95% interval
+ *               above 0): a curve that rises from below chance to chance, or to a point its interval does not
+ *               separate from chance, shows no ability at any size.
  *   emergent    needs the 5th percentile of B over the draws at or above EMERGENT_FACTOR × (n − 1).
  *   smooth      needs the 95th percentile of B below it.
  *   flat        is kept as said: it claims no trend.
@@ -58,6 +61,8 @@ export function scalingVerdict(normalized: readonly number[], statistics: Scalin
 export interface CurveIntervals {
   /** y[later] − y[earlier] of the two extreme models of the point curve (signed like I), its estimate and 95% interval. */
   change: { from: number; to: number; estimate: number; ci95: [number, number] };
+  /** The best size's normalized score (0 = chance): its position, estimate and 95% interval. */
+  best: { at: number; estimate: number; ci95: [number, number] };
   breakthroughness: { ci95: [number, number]; lower5: number; upper95: number };
   linearity: { ci95: [number, number] };
   draws: number;
@@ -66,10 +71,12 @@ export interface CurveIntervals {
 export function curveIntervals(y: readonly number[], bootstrap: CurveBootstrap): CurveIntervals {
   const [earlier, later] = extremePositions(y);
   const changes = bootstrap.curves.map((curve) => (curve[later] as number) - (curve[earlier] as number));
+  const best = y.indexOf(Math.max(...y));
   const breakthroughness = bootstrap.statistics.map((s) => s.breakthroughness);
   const { lower, upper } = oneSidedBounds95(breakthroughness);
   return {
     change: { from: earlier, to: later, estimate: (y[later] as number) - (y[earlier] as number), ci95: interval95(changes) },
+    best: { at: best, estimate: y[best] as number, ci95: interval95(bootstrap.curves.map((curve) => curve[best] as number)) },
     breakthroughness: { ci95: interval95(breakthroughness), lower5: lower, upper95: upper },
     linearity: { ci95: interval95(bootstrap.statistics.map((s) => s.linearity)) },
     draws: bootstrap.draws,
@@ -84,6 +91,13 @@ export function verdictWithIntervals(point: Verdict, sizes: number, intervals: C
     return {
       verdict: 'inconclusive',
       reason: `the change between the extreme sizes, ${signed(intervals.change.estimate)} points, has a 95% interval [${signed(low)}, ${signed(high)}] that includes 0`,
+    };
+  }
+  const [bestLow, bestHigh] = intervals.best.ci95;
+  if (bestLow <= 0) {
+    return {
+      verdict: 'inconclusive',
+      reason: `the best size scores ${signed(intervals.best.estimate)} points against chance, with a 95% interval [${signed(bestLow)}, ${signed(bestHigh)}] that reaches chance`,
     };
   }
   if (point === 'inverse') return { verdict: point, reason: null };

@@ -58,6 +58,16 @@ describe('verdicts checked against a bootstrap of the curve', () => {
     expect(analysis.notes.join('\n')).toMatch(/not emergent: breakthroughness runs from .* on both sides of the emergent threshold 8/);
   });
 
+  it('inconclusive when the rise is real but the best size is not above chance beyond the noise', () => {
+    // Chance 22.5% (a constant guess), 40 problems a size: 0% → 32.5% is a resolved change, but 32.5% [20.1, 48.0]
+    // is not separated from 22.5%.
+    const rows = family([0, 0.05, 0.1, 0.2, 0.325], 40).map((row) => ({ ...row, random: 0.225 }));
+    const [analysis] = analyzeScaling(rows);
+    expect(analysis!.intervals!.change.ci95[0]).toBeGreaterThan(0);
+    expect(analysis!.verdict).toBe('inconclusive');
+    expect(analysis!.notes.join('\n')).toMatch(/the best size scores \+12\.9 points against chance, with a 95% interval \[.*\] that reaches chance/);
+  });
+
   it('the same curve is smooth with many examples and inconclusive with few', () => {
     // Point B = 7.16, just under the threshold 8: 5,000 examples a size pin it there, 100 do not.
     expect(analyze([0.1, 0.1, 0.15, 0.3, 0.9], 5000).verdict).toBe('smooth');
