@@ -38,6 +38,7 @@ import { writeManifest } from './store.js';
 import { simulatedAnnotations, simulatedTeacherName } from './simulatedTeacher.js';
 import { cotPrompt, STUDENT_STOPS } from './studentFormat.js';
 import { genericAbility } from './generic.js';
+import { StageClock, type StageTime } from './stageTimes.js';
 import { accuracyOf, cpuSecondsSince, runSweep, type StudentSettings, type SweepMethod, type SweepResult } from './sweep.js';
 import type { GenericSection, TeacherAccuracy } from './sweepResults.js';
 import { concludeSweep } from './verdict.js';
@@ -111,6 +112,8 @@ export interface QuickstartResult {
   wallSeconds: number;
   /** CPU seconds of the process over the run (every thread): what the run costs, whatever else the machine runs. */
   cpuSeconds: number;
+  /** The same per stage (data and teacher, students, generic ability, report). */
+  stages: StageTime[];
   /** dir: the trained teacher's checkpoint, null for a simulated teacher. */
   teacher: { name: string; dir: string | null; test: TeacherAccuracy; pool: TeacherAccuracy; trainSeconds: number };
   sweep: SweepResult;
@@ -118,6 +121,17 @@ export interface QuickstartResult {
   generic: GenericSection | null;
   /** results.json (the report is rendered from it by report/sweepReport.ts) and the verdict it holds. */
   report: { results: string; verdict: string[] };
+}
+
+/** The teacher's annotations and how good it is, simulated or trained. */
+interface TeacherRun {
+  poolRecords: AnnotationRecord[];
+  validationRecords: AnnotationRecord[];
+  teacherDir: string | null;
+  teacherSeconds: number;
+  teacherName: string;
+  teacherOnTest: TeacherAccuracy;
+  teacherOnPool: TeacherAccuracy;
 }
 
 /** Teacher chains for examples through the model layer, appended to an annotations split folder (resumable). */
@@ -214,9 +228,10 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+  const clock = new StageClock();
 
   // 1. Data.
-  const dataset: Dataset = await loadDataset(scale.dataset, {});
+  const dataset: Dataset = await clock.measure('data', () => loadDataset(scale.dataset, {}));
   const task = dataset.task;
   const trainSplit = dataset.splits.train ?? [];
   const gold = trainSplit.slice(0, scale.goldSize);
@@ -292,15 +307,14 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
 
     // 2-3. Teacher and annotation: simulated (the gold chains with a stated error rate), or trained on the gold set.
     const simulated = scale.teacher.simulatedErrorRate;
-    const teacherRun =
-      simulated !== undefined
-        ? simulatedTeacher(task, dataset.source, pool, validation, test, simulated, out, log)
-        : await trainedTeacher();
+    const teacherRun = await clock.measure(simulated !== undefined ? 'simulated teacher annotations' : 'teacher training and annotations', () =>
+      simulated !== undefined ? Promise.resolve<TeacherRun>(simulatedTeacher(task, dataset.source, pool, validation, test, simulated, out, log)) : trainedTeacher(),
+    );
     const { poolRecords, validationRecords, teacherOnTest, teacherOnPool, teacherDir, teacherName, teacherSeconds } = teacherRun;
     log(`  ${teacherName}: test ${(100 * (teacherOnTest.accuracy ?? 0)).toFixed(1)}%, pool labels ${(100 * (teacherOnPool.accuracy ?? 0)).toFixed(1)}% correct [${elapsed()}]`);
 
     // 4. Students.
-    const sweep = await runSweep(
+    const sweep = await clock.measure(`students (${scale.methods.length} methods × ${scale.seeds.length} seeds × ${scale.fractions.length} fractions)`, () => runSweep(
       {
         task,
         train: poolRecords,
@@ -318,12 +332,12 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         log,
       },
       hub,
-    );
+    ));
 
     // 5. Generic ability: a generalist (in-task + out-of-task problems, gold answers), before and after specialising it
     //    (warm start) on the in-task data of fraction 1.
     // No out-of-task sets: no generic-ability section (a reduced run).
-    const generic = scale.generic.length === 0 ? null : await genericAbility(hub, {
+    const generic = scale.generic.length === 0 ? null : await clock.measure('generic-ability check', () => genericAbility(hub, {
       task,
       out,
       inTask: { dataset: dataset.source, test },
@@ -336,7 +350,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       cells: sweep.cells,
       ...(options.lossNormalization ? { lossNormalization: options.lossNormalization } : {}),
       log,
-    });
+    }));
     if (generic) log(`generic ability: a generalist before and after specialization, on ${scale.generic.length} out-of-task test set(s) [${elapsed()}]`);
 
     // 6. Report.
@@ -369,6 +383,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         stepByStepLossNormalization: options.lossNormalization ?? 'task',
         generic: scale.generic,
         cpuSeconds,
+        cpuStages: clock.stages(),
       },
     });
     log(`results: ${report.results} [${elapsed()}]`);
@@ -376,6 +391,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       out,
       wallSeconds,
       cpuSeconds,
+      stages: clock.stages(),
       teacher: { name: teacherName, dir: teacherDir, test: teacherOnTest, pool: teacherOnPool, trainSeconds: teacherSeconds },
       sweep,
       generic,

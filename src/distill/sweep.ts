@@ -349,7 +349,7 @@ export async function runSweep(config: SweepConfig, hub: ModelHub): Promise<Swee
         if (cell.skipped) log(`  -> not trained: ${cell.skipped}`);
         else if (!finished) {
           log(
-            `  -> accuracy ${formatPercent(cell.accuracy)} [${formatPercent(cell.ci95[0])}, ${formatPercent(cell.ci95[1])}] ` +
+            `  -> accuracy ${formatPercent(cell.accuracy)} [95% Wilson CI ${formatPercent(cell.ci95[0])}, ${formatPercent(cell.ci95[1])}] ` +
               `(${cell.inputs} inputs, ${cell.rows} rows; train ${cell.training.trainSeconds.toFixed(0)} s wall, ${(cell.training.cpuSeconds ?? 0).toFixed(0)} s CPU; eval ${cell.evalSeconds.toFixed(0)} s wall, ${(cell.evalCpuSeconds ?? 0).toFixed(0)} s CPU)`,
           );
         }

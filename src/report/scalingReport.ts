@@ -197,6 +197,12 @@ export async function writeScalingReport(dir: string, options: ReportOptions & {
 
 const fixed = (value: number | null, digits = 2) => (value === null || !Number.isFinite(value) ? null : value.toFixed(digits));
 
+/** Analyses written before intervals existed have none: the value alone. */
+const withInterval = (value: number | null, ci: [number, number] | undefined) => {
+  const text = fixed(value);
+  return text !== null && ci ? `${text} [${fixed(ci[0])}, ${fixed(ci[1])}]` : text;
+};
+
 function summaryTable(analyses: readonly TaskAnalysis[]): Table<TaskAnalysis> {
   return {
     columns: [
@@ -204,8 +210,8 @@ function summaryTable(analyses: readonly TaskAnalysis[]): Table<TaskAnalysis> {
       { header: 'metric', cell: (a) => a.metric },
       { header: 'models', cell: (a) => a.scores.length },
       { header: 'normalized, smallest → largest', cell: (a) => a.scores.map((s) => s.normalized.toFixed(1)).join(' → ') },
-      { header: 'linearity', align: 'right', cell: (a) => fixed(a.linearity) },
-      { header: 'breakthroughness', align: 'right', cell: (a) => fixed(a.breakthroughness) },
+      { header: 'linearity [95% CI]', align: 'right', cell: (a) => withInterval(a.linearity, a.intervals?.linearity.ci95) },
+      { header: 'breakthroughness [95% CI]', align: 'right', cell: (a) => withInterval(a.breakthroughness, a.intervals?.breakthroughness.ci95) },
       { header: 'verdict', cell: (a) => a.verdict },
     ],
     rows: analyses,

@@ -1,9 +1,10 @@
 /** Per task and metric: normalized scores ordered by scale, BIG-bench's two statistics, a verdict. */
+import { bootstrapCurve } from './curveBootstrap.js';
 import { baselineOf, normalizedScore, type Baseline } from './normalize.js';
 import { scaleCurve } from './scaleCurve.js';
 import { scalingStatistics, type ScalingStatistics } from './scalingStatistics.js';
 import type { ScoreRow } from './scoreRow.js';
-import { MIN_SIZES_FOR_SHAPE, scalingVerdict, shapeVerdictPossible, type Verdict } from './verdict.js';
+import { curveIntervals, MIN_SIZES_FOR_SHAPE, scalingVerdict, shapeVerdictPossible, verdictWithIntervals, type CurveIntervals, type Verdict } from './verdict.js';
 
 export interface ScoredModel {
   model: string;
@@ -11,6 +12,8 @@ export interface ScoredModel {
   paramsEstimated: boolean;
   score: number;
   normalized: number;
+  /** Examples the score was measured on, when the row says. */
+  n?: number;
   ci95: [number, number] | null;
 }
 
@@ -24,6 +27,11 @@ export interface TaskAnalysis {
   linearity: number | null;
   breakthroughness: number | null;
   verdict: Verdict | null;
+  /**
+   * The bootstrap of the curve over each model's stated uncertainty (verdict.ts, curveBootstrap.ts); null when a row
+   * gives neither an interval nor n, and then the verdict reads the point estimates alone (a note says so).
+   */
+  intervals: CurveIntervals | null;
   /** Why a statistic is missing, capped or approximate. */
   notes: string[];
 }
@@ -53,6 +61,7 @@ function analyzeGroup(rows: ScoreRow[]): TaskAnalysis {
       paramsEstimated: row.paramsEstimated ?? false,
       score: row.score,
       normalized: normalizedScore(row.score, baseline),
+      ...(row.n !== undefined ? { n: row.n } : {}),
       ci95: row.ciLow !== undefined && row.ciHigh !== undefined ? ([row.ciLow, row.ciHigh] as [number, number]) : null,
     }))
     .sort((a, b) => a.params - b.params || a.model.localeCompare(b.model));
@@ -72,7 +81,7 @@ function analyzeGroup(rows: ScoreRow[]): TaskAnalysis {
   const result = { task: first.task, metric: first.metric, baseline, scores, notes };
   if (!outcome.ok) {
     notes.push(`no linearity/breakthroughness: ${outcome.reason}`);
-    return { ...result, improvement: null, linearity: null, breakthroughness: null, verdict: null };
+    return { ...result, improvement: null, linearity: null, breakthroughness: null, verdict: null, intervals: null };
   }
   const statistics: ScalingStatistics = outcome.statistics;
   if (statistics.breakthroughnessCapped) {
@@ -86,12 +95,22 @@ function analyzeGroup(rows: ScoreRow[]): TaskAnalysis {
     );
     verdict = null;
   }
+  const bootstrap = bootstrapCurve(scores, baseline);
+  const intervals = bootstrap ? curveIntervals(y, bootstrap) : null;
+  if (verdict && intervals) {
+    const checked = verdictWithIntervals(verdict, y.length, intervals);
+    if (checked.reason) notes.push(`inconclusive, not ${verdict}: ${checked.reason}`);
+    verdict = checked.verdict;
+  } else if (verdict && verdict !== 'flat') {
+    notes.push(`${verdict} from the point estimates alone: the rows give no interval (ci_low, ci_high) or n, so the verdict is not checked against the noise`);
+  }
   return {
     ...result,
     improvement: statistics.improvement,
     linearity: statistics.linearity,
     breakthroughness: statistics.breakthroughness,
     verdict,
+    intervals,
   };
 }
 

@@ -9,6 +9,7 @@ export function formatParams(params: number, estimated = false): string {
 }
 
 const fixed = (value: number | null, digits = 2) => (value === null ? '—' : value.toFixed(digits));
+const withInterval = (value: number | null, ci: [number, number] | undefined) => fixed(value) + (ci ? ` [${fixed(ci[0])}, ${fixed(ci[1])}]` : '');
 
 /** One line per model: model, size, raw score (CI), normalized; then the statistics and verdict. */
 export function formatAnalysisTable(analyses: readonly TaskAnalysis[]): string {
@@ -22,7 +23,8 @@ export function formatAnalysisTable(analyses: readonly TaskAnalysis[]): string {
     ]);
     const table = alignColumns([['model', 'params', 'score [95% CI]', 'normalized'], ...cells]);
     const summary =
-      `linearity ${fixed(analysis.linearity)}   breakthroughness ${fixed(analysis.breakthroughness)}   ` +
+      `linearity ${withInterval(analysis.linearity, analysis.intervals?.linearity.ci95)}   ` +
+      `breakthroughness ${withInterval(analysis.breakthroughness, analysis.intervals?.breakthroughness.ci95)}   ` +
       `verdict ${analysis.verdict ?? '—'}`;
     return [header, ...table.map((line) => `  ${line}`), `  ${summary}`, ...analysis.notes.map((note) => `  note: ${note}`)].join('\n');
   });
@@ -36,12 +38,15 @@ export function formatAnalysisMarkdown(analyses: readonly TaskAnalysis[], source
     '',
     `Source: \`${source}\`. Normalized score = 100 × (score − random) / (max − random); linearity and`,
     'breakthroughness as in BIG-bench (Srivastava et al. 2022, Appendix B; the linearity formula is unverified, see',
-    'docs/scaling.md, which also gives the verdict rules).',
+    'docs/scaling.md, which also gives the verdict rules). Intervals: 95%, a bootstrap over each model\'s stated',
+    'uncertainty (its 95% interval or n); a verdict the intervals do not support is `inconclusive`.',
     '',
     '| task | metric | models | linearity | breakthroughness | verdict |',
     '| --- | --- | --- | --- | --- | --- |',
     ...analyses.map(
-      (a) => `| ${a.task} | ${a.metric} | ${a.scores.length} | ${fixed(a.linearity)} | ${fixed(a.breakthroughness)} | ${a.verdict ?? '—'} |`,
+      (a) =>
+        `| ${a.task} | ${a.metric} | ${a.scores.length} | ${withInterval(a.linearity, a.intervals?.linearity.ci95)} | ` +
+        `${withInterval(a.breakthroughness, a.intervals?.breakthroughness.ci95)} | ${a.verdict ?? '—'} |`,
     ),
   ];
   for (const a of analyses) {

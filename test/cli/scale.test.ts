@@ -19,7 +19,7 @@ describe.skipIf(!existsSync(CORRECTNESS))('apprentice scale (needs ../shared/dat
     expect(tasks.map((t) => t.task).sort()).toEqual(['AgNews', 'QNLI', 'RTE', 'SST5', 'Subj', 'TREC']);
     for (const task of tasks) {
       expect(task.scores).toHaveLength(5);
-      expect(['smooth', 'emergent', 'flat', 'inverse']).toContain(task.verdict);
+      expect(['smooth', 'emergent', 'flat', 'inverse', 'inconclusive']).toContain(task.verdict);
     }
   });
 

@@ -65,13 +65,15 @@ describe.skipIf(!existsSync(REAL_DIR))('real recorded Grimoire zero-shot correct
     const gpt = byTask.AgNews?.scores.at(-1);
     expect(gpt).toMatchObject({ model: 'gpt-3.5-turbo', score: 0.842 });
     expect(gpt?.normalized).toBeCloseTo(78.93, 2);
-    // What the data shows (docs/scaling.md): steady gains on five tasks, none concentrated enough
-    // in one step to count as emergent; Subj is below chance for every model.
+    // What the data shows (docs/scaling.md): steady gains on five tasks, none concentrated enough in one step to
+    // count as emergent; on QNLI and SST5 breakthroughness's interval reaches both sides of the emergent threshold
+    // (one large step: Phi-2 → Baichuan on QNLI, 13B → 70B on SST5), so their shape is not settled; Subj is below
+    // chance for every model.
     expect(Object.fromEntries(analyses.map((a) => [a.task, a.verdict]))).toEqual({
       AgNews: 'smooth',
-      QNLI: 'smooth',
+      QNLI: 'inconclusive',
       RTE: 'smooth',
-      SST5: 'smooth',
+      SST5: 'inconclusive',
       Subj: 'flat',
       TREC: 'smooth',
     });

@@ -42,31 +42,33 @@ export function registerQuickstart(program: Command): void {
         return;
       }
       const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
-      const { QUICKSTART_SCALES, runQuickstart } = await import('../../distill/quickstart.js');
+      const [{ QUICKSTART_SCALES, runQuickstart }, { computeLines, formatDuration, idleWallRange, StageClock }] = await Promise.all([
+        import('../../distill/quickstart.js'),
+        import('../../distill/stageTimes.js'),
+      ]);
       const finished = await runQuickstart({ out: options.out, scale: QUICKSTART_SCALES[options.scale], scaleName: options.scale, ...(log ? { log } : {}) });
-      const result = await withSweepReport(finished);
+      const reportClock = new StageClock();
+      const result = await reportClock.measure('report (html, markdown, chart)', () => withSweepReport(finished));
+      const stages = [...finished.stages, ...reportClock.stages()];
+      const total = { cpuSeconds: stages.reduce((sum, s) => sum + s.cpuSeconds, 0), wallSeconds: stages.reduce((sum, s) => sum + s.wallSeconds, 0) };
       if (options.json) {
-        process.stdout.write(JSON.stringify(sweepSummaryJson(result, { scale: options.scale, cpuSeconds: finished.cpuSeconds })) + '\n');
+        const compute = { cpuSeconds: total.cpuSeconds, stages, idleTwoCores: { ...idleWallRange(total.cpuSeconds, 2), measured: false } };
+        process.stdout.write(JSON.stringify(sweepSummaryJson(result, { scale: options.scale, cpuSeconds: finished.cpuSeconds, compute })) + '\n');
         return;
       }
       const test = result.teacher.test;
       const lines = [
         ...(options.scale === 'tiny' ? ['SMOKE TEST (--scale tiny): a few training steps on a few examples; the numbers below show that the pipeline runs, not what distillation does.', ''] : []),
-        `Distillation on synthetic arithmetic (${result.sweep.cells[0]?.n ?? 0} test problems): ${wallTime(result.wallSeconds)} wall time, ${finished.cpuSeconds.toFixed(0)} s CPU (measured; finished stages of an earlier run are kept, not redone):`,
+        `Distillation on synthetic arithmetic (${result.sweep.cells[0]?.n ?? 0} test problems): ${formatDuration(total.wallSeconds)} wall time here, ${total.cpuSeconds.toFixed(0)} s CPU (measured; finished stages of an earlier run are kept, not redone):`,
         '',
         ...sweepTableLines(result, [
           `${result.teacher.name.padEnd(26)} ${''.padStart(8)} ${String(test.n).padStart(7)}  ${formatPercent(test.accuracy)}${test.ci95 ? ` [${formatPercent(test.ci95[0])}, ${formatPercent(test.ci95[1])}]` : ''}`,
         ]),
       ];
+      lines.push('', ...computeLines(stages, total));
       process.stdout.write(lines.join('\n') + '\n');
     },
   });
-}
-
-/** "4 min 28 s" (or "12 s"). */
-function wallTime(seconds: number): string {
-  const whole = Math.round(seconds);
-  return whole < 60 ? `${whole} s` : `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }
 
 async function palmExample(options: { runs: string; json?: boolean; progress: boolean }): Promise<void> {
