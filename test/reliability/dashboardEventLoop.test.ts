@@ -21,9 +21,12 @@ afterEach(async () => {
 });
 
 const BIG = 100_000;
-/** Bounds on a loaded 2-core machine; computed in the server's thread, the big run's answer blocks for seconds. */
-const MAX_LOOP_DELAY_MS = 250;
-const MAX_SMALL_REQUEST_MS = 500;
+/**
+ * Bounds that hold on a 2-core machine shared by ~20 busy threads (measured there: delay max 98-232 ms, slowest other
+ * request 190-476 ms); computed in the server's thread, the big run's answer blocked the loop for 6.6 s there.
+ */
+const MAX_LOOP_DELAY_MS = 400;
+const MAX_SMALL_REQUEST_MS = 1000;
 
 function writeRun(root: string, name: string, n: number): void {
   const dir = join(root, name);

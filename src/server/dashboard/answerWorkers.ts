@@ -63,7 +63,6 @@ class AnswerWorkers {
 
   private start(): Slot {
     const slot: Slot = { worker: startWorkerThread(), pending: new Map() };
-    slot.worker.unref(); // a dashboard is kept alive by its server, not by the workers
     slot.worker.on('message', (reply: AnswerReply) => {
       const pending = slot.pending.get(reply.id);
       if (!pending) return;
@@ -79,6 +78,8 @@ class AnswerWorkers {
     };
     slot.worker.on('error', (error) => stopped(error.message));
     slot.worker.on('exit', (code) => stopped(`exit code ${code}`));
+    // A dashboard is kept alive by its server, not by the workers (after the listeners: adding one refs the port).
+    slot.worker.unref();
     this.slots.push(slot);
     return slot;
   }
