@@ -247,6 +247,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   const trained = await train({
     ...options,
     onEvent: (event) => {
+      if (event.type === 'start' && event.step > 0) log(`  ${method} f=${fraction} seed=${seed}: training resumed at step ${event.step} of ${event.steps}`);
       if (event.type !== 'step') return;
       const now = Date.now();
       if (now - lastLog < 10_000 && event.step !== event.steps) return;

@@ -6,6 +6,7 @@
  * default, a cache file, is on.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/util/random.js';
@@ -73,6 +74,8 @@ async function killedAndResumed(server: FakeOpenAIServer, args: string[], env: N
   const keys = new Set(server.requests.map((request) => keyOf(request)));
   return { last, kills, calls: server.requests.length, distinct: keys.size };
 }
+
+const fileDigest = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 function expectBounded(outcome: { kills: number; calls: number; distinct: number }, distinct: number): void {
   expect(outcome.kills).toBeGreaterThan(0);
@@ -157,11 +160,12 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
     expect(printed.evaluations.map((evaluation) => [evaluation.n, evaluation.errors, evaluation.missing])).toEqual([[15, 0, 0], [15, 0, 0]]);
   }, 300_000);
 
-  it('train: each rerun continues from the last saved state, and the run ends with every step done', async () => {
+  it('train: each rerun continues from the last saved state, and ends on the weights of an uninterrupted run, bit for bit', async () => {
     const dir = newDir();
     writeFileSync(join(dir, 'train.jsonl'), jsonLines(Array.from({ length: 64 }, (_, i) => ({ prompt: `Q: ${i} plus 1?`, completion: ` ${i + 1}` }))));
+    const argsFor = (folder: string) => ['train', '--data', join(dir, 'train.jsonl'), '--size', 'tiny', '--steps', '60', '--eval-every', '5', '--batch-size', '4', '--out', folder, '--json'];
     const out = join(dir, 'model');
-    const args = ['train', '--data', join(dir, 'train.jsonl'), '--size', 'tiny', '--steps', '60', '--eval-every', '5', '--batch-size', '4', '--out', out, '--json'];
+    const args = argsFor(out);
     const stateFile = join(out, 'training', 'state.json');
     const savedStep = () => {
       try {
@@ -172,6 +176,7 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
     };
     const random = createRng(6);
     let kills = 0;
+    let finished = false;
     for (let i = 0; i < KILLS; i++) {
       const target = savedStep() + 5 * (1 + Math.floor(random.next() * 3));
       if (target >= 60) break;
@@ -186,79 +191,203 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
           child.on('exit', () => clearInterval(timer));
         },
       });
-      if (killed.code !== null) break; // finished before the kill
-      kills += 1;
-      const saved = savedStep();
-      expect(saved).toBeGreaterThanOrEqual(target);
-      if (i === KILLS - 1 || saved + 5 >= 60) {
-        const last = await runCli(args);
-        expect(last.code, last.stderr).toBe(0);
-        expect(lastJson(last)).toMatchObject({ steps: 60, resumedFrom: saved });
+      if (killed.code !== null) {
+        expect(killed.code, killed.stderr).toBe(0); // finished before the kill
+        finished = true;
         break;
       }
+      kills += 1;
+      expect(savedStep()).toBeGreaterThanOrEqual(target);
     }
     expect(kills).toBeGreaterThan(0);
-  }, 600_000);
+    if (!finished) {
+      const saved = savedStep();
+      const last = await runCli(args);
+      expect(last.code, last.stderr).toBe(0);
+      expect(lastJson(last)).toMatchObject({ steps: 60, resumedFrom: saved });
+    }
+    const whole = join(dir, 'whole');
+    const uninterrupted = await runCli(argsFor(whole));
+    expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
+    expect(lastJson(uninterrupted)).toMatchObject({ steps: 60, resumedFrom: 0 });
+    // The selected checkpoint, and the last step's weights and AdamW moments.
+    for (const file of ['model.safetensors', 'training/model-60.safetensors', 'training/optimizer-60.safetensors']) {
+      expect(fileDigest(join(out, file)), file).toBe(fileDigest(join(whole, file)));
+    }
+  }, 900_000);
 
-  it('distill run: cells finished before a kill are never redone; the rerun finishes the sweep', async () => {
+  it('distill run (the sweep): killed in training, in testing and between students; nothing done is lost, the numbers are the uninterrupted run\'s', async () => {
     const server = await upstream(() => 'We add them. The answer is 12.');
     const dir = newDir();
-    const dataset = 'synthetic:easy,seed=2,train=8,validation=0,test=2';
+    const dataset = 'synthetic:easy,seed=2,train=12,validation=0,test=6';
     const annotated = await runCli(
       ['distill', 'annotate', '--dataset', dataset, '--teacher', `openai:t@${server.url}`, '--out', join(dir, 'ann'), '--splits', 'train,test', '--json', '--no-progress'],
       { env: { OPENAI_API_KEY: 'x' } },
     );
     expect(annotated.code, annotated.stderr).toBe(0);
-    const out = join(dir, 'run');
-    const args = [
-      'distill', 'run', '--dataset', dataset, '--annotations', join(dir, 'ann'), '--methods', 'standard-ft,step-by-step', '--fractions', '0.5,1',
-      '--seeds', '1', '--student', 'tiny', '--steps', '2', '--batch-size', '2', '--context', '192', '--test-limit', '1', '--validation-fraction', '0.25',
-      '--out', out, '--json', '--no-progress',
+    const argsFor = (out: string) => [
+      'distill', 'run', '--dataset', dataset, '--annotations', join(dir, 'ann'), '--methods', 'standard-ft,standard-distill', '--fractions', '0.5,1',
+      '--seeds', '1', '--student', 'tiny', '--steps', '6', '--eval-every', '2', '--batch-size', '2', '--context', '192', '--test-limit', '6',
+      '--validation-fraction', '0.25', '--out', out, '--json',
     ];
-    const results = () => {
-      const found: Record<string, number> = {};
-      const walk = (folder: string) => {
-        let names: string[] = [];
-        try {
-          names = readdirSync(folder);
-        } catch {
-          return;
-        }
-        for (const name of names) {
-          const path = join(folder, name);
-          if (name === 'result.json') found[path] = statSync(path).mtimeMs;
-          else if (statSync(path).isDirectory()) walk(path);
-        }
+    const out = join(dir, 'run');
+    const args = argsFor(out);
+
+    // Each kind of moment once, in a seeded order: a student's training state saved, test answers written, a student finished.
+    const random = createRng(7);
+    const moments = (['training', 'testing', 'between students'] as const)
+      .map((moment) => ({ moment, order: random.next() }))
+      .sort((a, b) => a.order - b.order)
+      .map(({ moment }) => moment);
+    const killedAt: string[] = [];
+    let atKill: Map<string, CellFiles> | null = null;
+    let finished = false;
+    for (const moment of moments) {
+      const before = sweepFiles(out);
+      const answersAhead = 1 + Math.floor(random.next() * 4);
+      const due = (): boolean => {
+        const now = sweepFiles(out);
+        const open = [...now.entries()].filter(([, cell]) => cell.result === null);
+        if (moment === 'between students') return countResults(now) > countResults(before);
+        if (moment === 'training') return open.some(([cell, files]) => files.savedStep > (before.get(cell)?.savedStep ?? 0) && files.savedStep < 6);
+        return open.some(([cell, files]) => files.answers.length >= (before.get(cell)?.answers.length ?? 0) + answersAhead);
       };
-      walk(join(out, 'cells'));
-      return found;
-    };
-    let kills = 0;
-    for (let i = 0; i < 2; i++) {
-      const before = Object.keys(results()).length;
-      const killed = await runCli(args, {
+      const run = await runCli(args, {
         onSpawn: (child) => {
           const timer = setInterval(() => {
-            if (Object.keys(results()).length > before) {
+            if (due()) {
               clearInterval(timer);
               child.kill('SIGKILL');
             }
-          }, 20);
+          }, 10);
           child.on('exit', () => clearInterval(timer));
         },
       });
-      if (killed.code !== null) break;
-      kills += 1;
+      if (atKill) expectKept(atKill, sweepFiles(out), run.stderr);
+      if (run.code !== null) {
+        expect(run.code, run.stderr).toBe(0); // the sweep ended before this moment came
+        finished = true;
+        break;
+      }
+      killedAt.push(moment);
+      atKill = sweepFiles(out);
     }
-    expect(kills).toBeGreaterThan(0);
-    const finished = results();
-    const last = await runCli(args);
+    expect(killedAt.length).toBeGreaterThanOrEqual(2);
+    if (!finished) {
+      const rerun = await runCli(args);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expectKept(atKill!, sweepFiles(out), rerun.stderr);
+    }
+    const last = await runCli(args); // everything finished: read back, nothing trained or asked again
     expect(last.code, last.stderr).toBe(0);
-    const cells = lastJson<{ cells: { skipped?: string | null }[] }>(last).cells;
-    const after = results();
-    // Every cell of the sweep (the methods asked for and the baselines they are compared with) has its result.
-    expect(cells.length).toBeGreaterThanOrEqual(4);
-    expect(Object.keys(after)).toHaveLength(cells.length);
-    for (const [file, mtime] of Object.entries(finished)) expect(after[file], file).toBe(mtime);
-  }, 600_000);
+    expect(last.stderr).not.toMatch(/training resumed|step \d+\/6/);
+
+    const whole = join(dir, 'whole');
+    const uninterrupted = await runCli(argsFor(whole));
+    expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
+    expect(sweepNumbers(lastJson(last))).toEqual(sweepNumbers(lastJson(uninterrupted)));
+    const killedFiles = sweepFiles(out);
+    const wholeFiles = sweepFiles(whole);
+    expect([...killedFiles.keys()].map(cellName)).toEqual([...wholeFiles.keys()].map(cellName));
+    expect(killedFiles.size).toBe(4);
+    for (const [cell, files] of killedFiles) {
+      const reference = [...wholeFiles.entries()].find(([other]) => cellName(other) === cellName(cell))![1];
+      expect(files.answers.length, cell).toBe(6); // one answer per test example
+      expect(files.answers.map(answerNumbers).sort(), cell).toEqual(reference.answers.map(answerNumbers).sort());
+      expect(files.weights, cell).toBe(reference.weights); // the student's checkpoint, bit for bit
+    }
+  }, 1_500_000);
 });
+
+/**
+ * The run after a kill went on from what the killed run left: finished students kept as they were, test answers
+ * kept (so each example is answered once in the end, and only the answer in flight at the kill, at most
+ * --concurrency of them, was asked again), and training from its last saved step.
+ */
+function expectKept(atKill: Map<string, CellFiles>, now: Map<string, CellFiles>, stderr: string): void {
+  for (const [cell, files] of atKill) {
+    const later = now.get(cell)!;
+    if (files.result !== null) {
+      expect(later.result, cell).toBe(files.result);
+      expect(later.resultMtime, cell).toBe(files.resultMtime);
+    }
+    for (const answer of files.answers) expect(later.answers, cell).toContain(answer);
+    if (files.result === null && files.savedStep > 0 && files.savedStep < 6) expect(stderr).toContain(`${cellName(cell)}: training resumed at step ${files.savedStep} of 6`);
+  }
+}
+
+interface CellFiles {
+  result: string | null;
+  resultMtime: number | null;
+  /** Complete lines of test.jsonl. */
+  answers: string[];
+  /** The step of the student's saved training state (0: none). */
+  savedStep: number;
+  /** sha256 of the student's checkpoint weights, when written. */
+  weights: string | null;
+}
+
+const readOrNull = (file: string): string | null => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+/** What a sweep folder holds, per cell folder (cells/<method>/f<fraction>-s<seed>), read as a bystander would. */
+function sweepFiles(out: string): Map<string, CellFiles> {
+  const cells = new Map<string, CellFiles>();
+  const list = (folder: string) => {
+    try {
+      return readdirSync(folder).sort();
+    } catch {
+      return [];
+    }
+  };
+  for (const method of list(join(out, 'cells'))) {
+    for (const name of list(join(out, 'cells', method))) {
+      const cell = join(out, 'cells', method, name);
+      const result = readOrNull(join(cell, 'result.json'));
+      let savedStep = 0;
+      try {
+        savedStep = (JSON.parse(readFileSync(join(cell, 'student', 'training', 'state.json'), 'utf8')) as { step: number }).step;
+      } catch {
+        // not written yet, being replaced, or removed once the student is finished
+      }
+      const answers = (readOrNull(join(cell, 'test.jsonl')) ?? '').split('\n');
+      answers.pop(); // the text after the last newline: empty, or a line being written
+      const weights = readOrNull(join(cell, 'student', 'model.safetensors')) === null ? null : fileDigest(join(cell, 'student', 'model.safetensors'));
+      cells.set(cell, { result, resultMtime: result === null ? null : statSync(join(cell, 'result.json')).mtimeMs, answers, savedStep, weights });
+    }
+  }
+  return cells;
+}
+
+const countResults = (cells: Map<string, CellFiles>) => [...cells.values()].filter((cell) => cell.result !== null).length;
+
+/** "standard-ft f=0.5 seed=0", as the sweep's log names a cell. */
+function cellName(cell: string): string {
+  const [method, name] = cell.split('/').slice(-2) as [string, string];
+  const match = /^f(.+)-s(\d+)$/.exec(name)!;
+  return `${method} f=${match[1]} seed=${match[2]}`;
+}
+
+/** A test answer without what depends on the clock. */
+function answerNumbers(line: string): string {
+  const { index, output, extracted, correct, valid } = JSON.parse(line) as Record<string, unknown>;
+  return JSON.stringify({ index, output, extracted, correct, valid });
+}
+
+/** The sweep's results without what depends on the clock or the folder. */
+function sweepNumbers(printed: unknown) {
+  const { points, cells, verdict } = printed as { points: unknown[]; cells: Array<Record<string, unknown> & { training: Record<string, unknown> }>; verdict: string[] };
+  return {
+    points,
+    verdict,
+    cells: cells.map(({ method, fraction, seed, inputs, rows, n, correct, accuracy, ci95, invalid, skipped, training }) => ({
+      method, fraction, seed, inputs, rows, n, correct, accuracy, ci95, invalid, skipped,
+      training: { parameters: training.parameters, steps: training.steps, bestStep: training.bestStep, validationLoss: training.validationLoss, byTask: training.validationLossByTask },
+    })),
+  };
+}

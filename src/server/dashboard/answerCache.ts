@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { gzip as gzipCallback, gzipSync } from 'node:zlib';
 import pLimit, { type LimitFunction } from 'p-limit';
 
 const gzip = promisify(gzipCallback);
@@ -25,6 +25,19 @@ export interface CachedAnswer {
   /** A strong validator of the answer's content, for If-None-Match. */
   etag: string;
 }
+
+/** An answer already serialized (by a worker thread: answerWorkers.ts): the cache keeps it as it is. */
+export class PreparedAnswer {
+  constructor(readonly answer: CachedAnswer) {}
+}
+
+/** An answer serialized at once, in the calling thread (a worker's). */
+export function prepareAnswer(value: unknown): CachedAnswer {
+  const json = Buffer.from(JSON.stringify(value));
+  return { json, gzip: gzipSync(json), etag: etagOf(json) };
+}
+
+const etagOf = (json: Buffer): string => `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
 
 export interface AnswerCacheOptions {
   /** Total bytes of kept answers (JSON + gzip); default 256 MiB. */
@@ -72,7 +85,8 @@ export class AnswerCache {
   }
 
   /**
-   * The answer under `key`: the kept one while `stamp()` is what it was, else `compute()`'s, serialized.
+   * The answer under `key`: the kept one while `stamp()` is what it was, else `compute()`'s, serialized (here, or
+   * already, when it is a PreparedAnswer).
    * A failed computation is not kept (and a folder whose stamp cannot be taken drops what was kept).
    */
   async get(key: string, stamp: () => Promise<string>, compute: () => Promise<unknown>): Promise<CachedAnswer> {
@@ -152,9 +166,11 @@ export class AnswerCache {
   }
 
   private async serialize(compute: () => Promise<unknown>): Promise<CachedAnswer> {
-    const json = Buffer.from(JSON.stringify(await compute()));
+    const value = await compute();
     this.computed += 1;
-    return { json, gzip: await gzip(json), etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"` };
+    if (value instanceof PreparedAnswer) return value.answer;
+    const json = Buffer.from(JSON.stringify(value));
+    return { json, gzip: await gzip(json), etag: etagOf(json) };
   }
 
   private remove(key: string): void {

@@ -13,23 +13,19 @@
  * Every answer is computed once per state of the files it reads (answerCache.ts: keyed by route and ids,
  * stamped with the files' modification times and sizes, sent gzipped to clients that accept it, with an ETag),
  * so many visitors of the same runs cost one computation, and the folder walk runs at most once a second.
+ * Answers are computed and serialized in worker threads (answers.ts, answerWorkers.ts), so a large run's first
+ * answer does not hold up the other requests.
  */
 import { dirname, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { sweepDirOfCell } from '../../distill/sweepResults.js';
-import { compareRuns } from '../../eval/compare.js';
 import { InputError } from '../../util/errors.js';
 import { addAccessControl, isLoopbackHost, LOOPBACK_HOSTS } from '../access.js';
-import type { CompareResponse, DistillSweepDetail, GrimoireEvalDetail, PairedComparisonView, RunDetail, RunsResponse, ScalingResponse } from './api.js';
-import { compareCharts, runCharts } from './charts.js';
-import { cellDetail, loadSweepListing, sweepDetail } from './distillSweep.js';
-import { grimoireEvalDetail, loadGrimoireEval } from './grimoireEval.js';
-import { withGroups } from './groups.js';
-import { distillCharts, grimoireCharts } from './pipelineCharts.js';
 import { AnswerCache, filesStamp, type AnswerCacheOptions } from './answerCache.js';
+import type { AnswerRequest } from './answers.js';
+import { answerWorkers } from './answerWorkers.js';
 import { HttpError } from './httpError.js';
-import { folderOf, MAX_DEPTH, runDirOf, RunStore, summaryView, type FoundFiles } from './runs.js';
-import { loadScalingSource } from './scaling.js';
+import { findRunFiles, folderOf, MAX_DEPTH, runDirOf, type FoundFiles } from './runs.js';
 import { defaultUiDir, readStatic } from './static.js';
 
 export interface DashboardOptions {
@@ -60,13 +56,14 @@ const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-
 export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
   const root = resolve(options.runsDir);
   const uiDir = options.uiDir ?? defaultUiDir();
-  const store = new RunStore(root, options.seed ?? 0);
   const cache = new AnswerCache(options.cache);
+  const answerFolder = { root, seed: options.seed ?? 0 };
+  const answer = (request: AnswerRequest) => answerWorkers.answer(answerFolder, request);
   const recheckMs = options.cache?.recheckMs ?? 1000;
   let walked: { at: number; found: FoundFiles } | null = null;
   /** The folder walk, done again at most every `recheckMs`. */
   const find = (): FoundFiles => {
-    if (!walked || Date.now() - walked.at >= recheckMs) walked = { at: Date.now(), found: store.find() };
+    if (!walked || Date.now() - walked.at >= recheckMs) walked = { at: Date.now(), found: findRunFiles(root) };
     return walked.found;
   };
   /** Sends the answer under `key` from the cache (see answerCache.ts), gzipped when the client accepts it. */
@@ -85,6 +82,7 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
   };
   const allowedHosts = options.allowedHosts === undefined ? LOOPBACK_HOSTS : options.allowedHosts;
   const app = Fastify({ logger: false });
+  app.addHook('onClose', async () => answerWorkers.forget(answerFolder));
 
   addAccessControl(app, { allowedHosts, serverKey: options.serverKey, browserLogin: true, errorBody: (message) => ({ error: { message } }) });
 
@@ -106,12 +104,7 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
         const folders = [...found.runs, ...found.grimoireEvals, ...found.sweeps];
         return `${folders.join('\n')}\n${await filesStamp(folders)}`;
       },
-      async () => {
-        const grimoireEvals = found.grimoireEvals.map((dir) => loadGrimoireEval(root, dir).listing);
-        const distillSweeps = found.sweeps.flatMap((dir) => loadSweepListing(root, dir) ?? []);
-        const response: RunsResponse = { root, runs: withGroups(await store.list(found.runs), grimoireEvals, distillSweeps), grimoireEvals, distillSweeps };
-        return response;
-      },
+      () => answer({ route: 'runs', found }),
     );
   });
 
@@ -122,24 +115,13 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
       if (!id) return badRequest(reply, `give ${what} with ?id=<folder id>`);
       return cached(request, reply, `${path}?${id}`, () => stamp(id), () => show(id));
     });
-  byId(
-    '/api/grimoire',
-    'the grimoire evaluation',
-    (id) => filesStamp([folder(id, 'grimoire evaluation')], MAX_DEPTH),
-    async (id): Promise<GrimoireEvalDetail> => {
-      const detail = grimoireEvalDetail(root, id);
-      return { ...detail, charts: await grimoireCharts(detail) };
-    },
-  );
+  byId('/api/grimoire', 'the grimoire evaluation', (id) => filesStamp([folder(id, 'grimoire evaluation')], MAX_DEPTH), (id) => answer({ route: 'grimoire', id }));
   byId(
     '/api/distill',
     'the distillation sweep',
     // results.json, and the cells' folders (whether each holds its test answers)
     (id) => filesStamp([folder(id, 'distillation sweep')], 3),
-    async (id): Promise<DistillSweepDetail> => {
-      const detail = sweepDetail(root, id);
-      return { ...detail, charts: await distillCharts(detail) };
-    },
+    (id) => answer({ route: 'distill', id }),
   );
   byId(
     '/api/distill/cell',
@@ -148,38 +130,15 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
       const dir = folder(id, 'distillation cell');
       return filesStamp([dir, sweepDirOfCell(dir)]);
     },
-    async (id) => cellDetail(root, id),
+    (id) => answer({ route: 'distill/cell', id }),
   );
-  byId(
-    '/api/run',
-    'the run',
-    (id) => filesStamp([runDirOf(root, id)]),
-    async (id): Promise<RunDetail> => {
-      const run = store.load(id);
-      return { run: run.listing, summary: summaryView(run.summary), config: run.config, charts: await runCharts(run), examples: run.rows };
-    },
-  );
+  byId('/api/run', 'the run', (id) => filesStamp([runDirOf(root, id)]), (id) => answer({ route: 'run', id }));
 
   app.get('/api/compare', async (request, reply) => {
     const ids = queryIds(request.query);
     if (ids.length < 2) return badRequest(reply, 'give two runs or more: ?id=<run A>&id=<run B>');
     if (ids.length > MAX_COMPARED) return badRequest(reply, `compare at most ${MAX_COMPARED} runs at once (${ids.length} given)`);
-    return cached(request, reply, `compare?${ids.join('\0')}`, () => filesStamp(ids.map((id) => runDirOf(root, id))), async () => {
-      const runs = ids.map((id) => store.load(id));
-      const [first, ...others] = runs;
-      const comparisons: PairedComparisonView[] = others.map((other) => {
-        const base = { a: first!.listing.id, b: other.listing.id };
-        try {
-          const result = compareRuns(first!.dir, other.dir, options.seed ?? 0);
-          return { ...base, paired: result.paired, unpaired: result.unpaired, accuracyA: result.accuracyA, accuracyB: result.accuracyB, difference: result.difference, mcnemar: result.mcnemar, problem: null };
-        } catch (error) {
-          return { ...base, paired: 0, unpaired: 0, accuracyA: null, accuracyB: null, difference: null, mcnemar: null, problem: (error as Error).message };
-        }
-      });
-      const listings = runs.map((run) => run.listing);
-      const response: CompareResponse = { runs: listings, comparisons, charts: await compareCharts(listings, comparisons) };
-      return response;
-    });
+    return cached(request, reply, `compare?${ids.join('\0')}`, () => filesStamp(ids.map((id) => runDirOf(root, id))), () => answer({ route: 'compare', ids }));
   });
 
   app.get('/api/scaling', async (request, reply) => {
@@ -194,15 +153,7 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
         // An analysis is read with the files beside it; score rows are read alone.
         return filesStamp([...found.analyses.map((file) => dirname(file)), ...found.scoreRows, ...scoreFiles]);
       },
-      async () => {
-        const sources = await Promise.all([
-          ...found.analyses.map((file) => loadScalingSource(file, 'analysis', root)),
-          ...found.scoreRows.map((file) => loadScalingSource(file, 'scores', root)),
-          ...scoreFiles.map((file) => loadScalingSource(file, 'scores', root)),
-        ]);
-        const response: ScalingResponse = { sources };
-        return response;
-      },
+      () => answer({ route: 'scaling', found, scoreFiles }),
     );
   });
 

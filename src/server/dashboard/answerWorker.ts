@@ -1,0 +1,53 @@
+/**
+ * The dashboard's answer worker, run in a worker thread (answerWorkers.ts starts it): it computes an answer
+ * (answers.ts), serializes it (JSON, gzip, ETag) and sends the bytes back, so that the server's event loop
+ * never spends the seconds a large run's first answer takes. It serves every dashboard of the process, each
+ * runs folder with its own loaded runs, kept here until that dashboard closes.
+ */
+import { parentPort } from 'node:worker_threads';
+import { InputError } from '../../util/errors.js';
+import { prepareAnswer } from './answerCache.js';
+import { answerContext, computeAnswer, type AnswerContext, type AnswerRequest } from './answers.js';
+
+/** The runs folder an answer is computed over. */
+export interface AnswerFolder {
+  root: string;
+  seed: number;
+}
+
+export type AnswerJob = { id: number; folder: AnswerFolder; request: AnswerRequest } | { forget: AnswerFolder };
+
+export type AnswerReply =
+  | { id: number; json: Uint8Array; gzip: Uint8Array; etag: string }
+  | { id: number; error: { message: string; input: boolean; statusCode: number | null } };
+
+/** `bytes` in an ArrayBuffer of its own, which can be transferred (a Buffer may be a slice of a shared pool). */
+function ownBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
+
+const folderKey = ({ root, seed }: AnswerFolder) => `${seed}\u0000${root}`;
+
+if (parentPort) {
+  const port = parentPort;
+  const contexts = new Map<string, AnswerContext>();
+  port.on('message', async (job: AnswerJob) => {
+    if ('forget' in job) {
+      contexts.delete(folderKey(job.forget)); // its dashboard closed: the runs it loaded are let go
+      return;
+    }
+    const { id, folder, request } = job;
+    let context = contexts.get(folderKey(folder));
+    if (!context) contexts.set(folderKey(folder), (context = answerContext(folder.root, folder.seed)));
+    let reply: AnswerReply;
+    try {
+      const answer = prepareAnswer(await computeAnswer(context, request));
+      reply = { id, json: ownBytes(answer.json), gzip: ownBytes(answer.gzip), etag: answer.etag };
+    } catch (error) {
+      const statusCode = (error as { statusCode?: unknown }).statusCode;
+      reply = { id, error: { message: (error as Error).message, input: error instanceof InputError, statusCode: typeof statusCode === 'number' ? statusCode : null } };
+    }
+    const transfer = 'json' in reply ? [reply.json.buffer as ArrayBuffer, reply.gzip.buffer as ArrayBuffer] : [];
+    port.postMessage(reply, transfer);
+  });
+}
