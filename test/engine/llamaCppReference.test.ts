@@ -6,53 +6,35 @@
  * The next-token log-probabilities agree within 1e-3 at every position and greedy decoding gives the same tokens.
  * (The vocabulary is the engine's BPE padded to the model's: token ids go in directly.)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getLlama, LlamaLogLevel, type Llama, type Token } from 'node-llama-cpp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Token } from 'node-llama-cpp';
+import { describe, expect, it } from 'vitest';
 import { loadBaseModel } from '../../src/engine/base.js';
 import { writeLlamaGguf } from '../../src/engine/formats/llamaGguf.js';
 import { OnnxLlama } from '../../src/engine/onnx/session.js';
-import { trainTokenizer } from '../../src/engine/tokenizer.js';
 import { createRng } from '../../src/util/random.js';
 import { REDUCED_MODELS, writeHfModel } from '../support/hfModels.js';
+import { F32_CONTEXT, referenceTokenizer, useLlamaCppWorkspace } from '../support/llamaCppWorkspace.js';
 import { logSoftmax } from '../support/tinyGguf.js';
 
-process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
-
-let dir: string;
-let llama: Llama;
-const measured: string[] = [];
-const tokenizer = trainTokenizer(['the quick brown fox jumps over the lazy dog 0123456789 '.repeat(20)], { vocabSize: 300, minFrequency: 2 });
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'apprentice-llamacpp-ref-'));
-  llama = await getLlama({ build: 'never', gpu: false, logLevel: LlamaLogLevel.error });
-});
-
-afterAll(async () => {
-  console.log(`engine vs llama.cpp (max |log-probability diff|):\n${measured.join('\n')}`);
-  await rm(dir, { recursive: true, force: true });
-});
+const workspace = useLlamaCppWorkspace('apprentice-llamacpp-ref-', 'engine vs llama.cpp (max |log-probability diff|)');
+const tokenizer = referenceTokenizer();
 
 describe('the engine against llama.cpp on its exported GGUF', () => {
   for (const model of REDUCED_MODELS) {
     it(`${model.name}: next-token log-probabilities and greedy tokens`, async () => {
-      const folder = join(dir, model.name);
+      const folder = join(workspace.dir, model.name);
       await writeHfModel(folder, model);
       const base = await loadBaseModel(folder);
       const { config } = base;
-      const ggufPath = join(dir, `${model.name}.gguf`);
+      const ggufPath = join(workspace.dir, `${model.name}.gguf`);
       await writeLlamaGguf(ggufPath, { config, weights: base.weights, tokenizer, rotary: 'interleaved', addBos: false });
 
       const rng = createRng(`llama.cpp:${model.name}`);
       const ids = Array.from({ length: 20 }, () => Math.floor(rng.next() * config.vocabSize));
       const onnx = await OnnxLlama.create(config, 1);
-      const native = await llama.loadModel({ modelPath: ggufPath });
-      const context = await native.createContext({
-        contextSize: 64, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
-      });
+      const native = await workspace.llama.loadModel({ modelPath: ggufPath });
+      const context = await native.createContext(F32_CONTEXT);
       try {
         const V = config.vocabSize;
         const ask = { generateNext: { probabilities: true, options: { temperature: 0 } } } as const;
@@ -67,7 +49,7 @@ describe('the engine against llama.cpp on its exported GGUF', () => {
           for (const [token, p] of probabilities ?? []) if (p > 1e-30) maxDiff = Math.max(maxDiff, Math.abs(Math.log(p) - expected[token]!));
         });
         expect(maxDiff).toBeLessThanOrEqual(1e-3);
-        measured.push(`  ${model.name}: ${maxDiff.toExponential(2)}`);
+        workspace.measured.push(`  ${model.name}: ${maxDiff.toExponential(2)}`);
 
         // Greedy: 8 more tokens, llama.cpp through its KV cache, the engine re-running the whole sequence.
         const argmax = (row: ArrayLike<number>) => {

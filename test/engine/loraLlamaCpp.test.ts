@@ -6,37 +6,21 @@
  * llama (interleaved, q/k B rows as the engine keeps them) and qwen2 (rotate-half, B rows permuted; q/k/v
  * biases), and qwen3 (per-head q/k norms).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type Token } from 'node-llama-cpp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LlamaContext, Token } from 'node-llama-cpp';
+import { describe, expect, it } from 'vitest';
 import { loadBaseModel } from '../../src/engine/base.js';
 import { writeLlamaGguf } from '../../src/engine/formats/llamaGguf.js';
 import { initialLoraWeights, loraConfig, loraShapes, mergeLora } from '../../src/engine/lora.js';
 import { writeLoraGguf } from '../../src/engine/loraFiles.js';
 import { OnnxLlama } from '../../src/engine/onnx/session.js';
-import { trainTokenizer } from '../../src/engine/tokenizer.js';
 import { createRng } from '../../src/util/random.js';
 import { REDUCED_MODELS, writeHfModel } from '../support/hfModels.js';
+import { F32_CONTEXT, referenceTokenizer, useLlamaCppWorkspace } from '../support/llamaCppWorkspace.js';
 import { logSoftmax } from '../support/tinyGguf.js';
 
-process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
-
-let dir: string;
-let llama: Llama;
-const measured: string[] = [];
-const tokenizer = trainTokenizer(['the quick brown fox jumps over the lazy dog 0123456789 '.repeat(20)], { vocabSize: 300, minFrequency: 2 });
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'apprentice-lora-llamacpp-'));
-  llama = await getLlama({ build: 'never', gpu: false, logLevel: LlamaLogLevel.error });
-});
-
-afterAll(async () => {
-  console.log(`llama.cpp base + LoRA GGUF vs merged GGUF and the engine (max |log-probability diff|):\n${measured.join('\n')}`);
-  await rm(dir, { recursive: true, force: true });
-});
+const workspace = useLlamaCppWorkspace('apprentice-lora-llamacpp-', 'llama.cpp base + LoRA GGUF vs merged GGUF and the engine (max |log-probability diff|)');
+const tokenizer = referenceTokenizer();
 
 /** Log-probabilities [position][token] of `ids` from a context. */
 async function logProbabilities(context: LlamaContext, ids: number[], V: number): Promise<Float64Array[]> {
@@ -60,7 +44,7 @@ function maxDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
 describe('the llama.cpp LoRA GGUF on the base GGUF', () => {
   for (const name of ['SmolLM2-135M', 'Qwen2.5-0.5B', 'Qwen3-0.6B']) {
     it(`${name}: gives the merged model's log-probabilities`, async () => {
-      const folder = join(dir, name);
+      const folder = join(workspace.dir, name);
       await writeHfModel(folder, REDUCED_MODELS.find((m) => m.name === name)!);
       const base = await loadBaseModel(folder);
       const { config } = base;
@@ -69,19 +53,18 @@ describe('the llama.cpp LoRA GGUF on the base GGUF', () => {
       const adapters = initialLoraWeights(config, lora, 3);
       for (const { name: n } of loraShapes(config, lora)) if (n.includes('lora_B')) adapters.set(n, adapters.get(n)!.map(() => (rng.next() - 0.5) * 0.3));
       const merged = mergeLora(base.weights, adapters, config, lora);
-      const paths = { base: join(dir, `${name}.gguf`), merged: join(dir, `${name}-merged.gguf`), adapter: join(dir, `${name}-lora.gguf`) };
+      const paths = { base: join(workspace.dir, `${name}.gguf`), merged: join(workspace.dir, `${name}-merged.gguf`), adapter: join(workspace.dir, `${name}-lora.gguf`) };
       await writeLlamaGguf(paths.base, { config, weights: base.weights, tokenizer, rotary: 'interleaved', addBos: false });
       await writeLlamaGguf(paths.merged, { config, weights: merged, tokenizer, rotary: 'interleaved', addBos: false });
       await writeLoraGguf(paths.adapter, config, lora, adapters, name);
 
       const ids = Array.from({ length: 20 }, () => Math.floor(rng.next() * config.vocabSize));
       const V = config.vocabSize;
-      const contextOptions = { contextSize: 64, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' } as const;
-      const baseModel = await llama.loadModel({ modelPath: paths.base });
-      const mergedModel = await llama.loadModel({ modelPath: paths.merged });
-      const withAdapter = await baseModel.createContext({ ...contextOptions, lora: { adapters: [{ filePath: paths.adapter }] } });
-      const plainBase = await baseModel.createContext(contextOptions);
-      const mergedContext = await mergedModel.createContext(contextOptions);
+      const baseModel = await workspace.llama.loadModel({ modelPath: paths.base });
+      const mergedModel = await workspace.llama.loadModel({ modelPath: paths.merged });
+      const withAdapter = await baseModel.createContext({ ...F32_CONTEXT, lora: { adapters: [{ filePath: paths.adapter }] } });
+      const plainBase = await baseModel.createContext(F32_CONTEXT);
+      const mergedContext = await mergedModel.createContext(F32_CONTEXT);
       const onnx = await OnnxLlama.create(config, 1, lora);
       try {
         const adapted = await logProbabilities(withAdapter, ids, V);
@@ -94,7 +77,7 @@ describe('the llama.cpp LoRA GGUF on the base GGUF', () => {
         expect(vsEngine).toBeLessThanOrEqual(1e-3);
         // The adapter matters: without it the base is far from the merged model (so the check is not vacuous).
         expect(adapterEffect).toBeGreaterThan(0.05);
-        measured.push(`  ${name}: vs merged GGUF ${vsMerged.toExponential(2)}, vs engine ${vsEngine.toExponential(2)} (base without the adapter: ${adapterEffect.toFixed(3)})`);
+        workspace.measured.push(`  ${name}: vs merged GGUF ${vsMerged.toExponential(2)}, vs engine ${vsEngine.toExponential(2)} (base without the adapter: ${adapterEffect.toFixed(3)})`);
       } finally {
         await Promise.all([withAdapter.dispose(), plainBase.dispose(), mergedContext.dispose()]);
         await Promise.all([baseModel.dispose(), mergedModel.dispose()]);

@@ -6,13 +6,9 @@ import { ModelHub } from '../../src/models/hub.js';
 import { createGgufModel } from '../../src/models/providers/gguf.js';
 import type { LanguageModel } from '../../src/models/types.js';
 import { InputError } from '../../src/util/errors.js';
-import { logSoftmax, referenceForward, writeTinyGguf, type TinyModel } from '../support/tinyGguf.js';
+import { logSoftmax, referenceForward, TINY_CHAT_TEMPLATE, writeTinyGguf, type TinyModel } from '../support/tinyGguf.js';
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
-
-const CHAT_TEMPLATE =
-  "{% for m in messages %}<|bos|>{{ m['role'] }}\n{{ m['content'] }}<|eos|>{% endfor %}" +
-  "{% if add_generation_prompt %}<|bos|>assistant\n{% endif %}";
 
 let tiny: TinyModel;
 let provider: LanguageModel;
@@ -20,7 +16,7 @@ let llama: Llama;
 let direct: LlamaModel;
 
 beforeAll(async () => {
-  tiny = await writeTinyGguf({ seed: 42, chatTemplate: CHAT_TEMPLATE });
+  tiny = await writeTinyGguf({ seed: 42, chatTemplate: TINY_CHAT_TEMPLATE });
   // F32 KV cache: llama.cpp then computes in F32 throughout, so it can be compared with the reference closely.
   provider = await createGgufModel({ spec: `gguf:${tiny.path}`, path: tiny.path, kvCacheType: 'F32' });
   llama = await getLlama({ build: 'never', gpu: false, logLevel: LlamaLogLevel.error });

@@ -4,36 +4,20 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelHub } from '../../src/models/hub.js';
+import type { ModelHub } from '../../src/models/hub.js';
 import type { LanguageModel } from '../../src/models/types.js';
-import { startApiServer, type RunningServer } from '../../src/server/index.js';
-import { writeTinyGguf, type TinyModel } from '../support/tinyGguf.js';
+import type { RunningServer } from '../../src/server/index.js';
+import { serveTinyGguf, type ServedTinyGguf } from '../support/servedTinyGguf.js';
 
-process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
-
-const CHAT_TEMPLATE =
-  "{% for m in messages %}<|bos|>{{ m['role'] }}\n{{ m['content'] }}<|eos|>{% endfor %}" +
-  "{% if add_generation_prompt %}<|bos|>assistant\n{% endif %}";
-
-let tiny: TinyModel;
-let hub: ModelHub;
-let model: LanguageModel;
-let server: RunningServer;
-let client: OpenAI;
+let served: ServedTinyGguf;
+let hub: ModelHub, model: LanguageModel, server: RunningServer, client: OpenAI;
 
 beforeAll(async () => {
-  tiny = await writeTinyGguf({ seed: 42, chatTemplate: CHAT_TEMPLATE });
-  hub = new ModelHub({ cachePath: ':memory:', concurrency: 4 });
-  model = await hub.model(`gguf:${tiny.path}`);
-  server = await startApiServer({ model, name: 'tiny', port: 0 });
-  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 30_000 });
+  served = await serveTinyGguf({ seed: 42, hub: { concurrency: 4 }, clientTimeoutMs: 30_000 });
+  ({ hub, model, server, client } = served);
 }, 60_000);
 
-afterAll(async () => {
-  await server?.close();
-  await hub?.close();
-  await tiny?.cleanup();
-});
+afterAll(() => served?.close());
 
 const MESSAGES = [
   { role: 'system' as const, content: 'You count apples.' },

@@ -18,6 +18,11 @@ export const TINY_TEXT = [
   'héllo wörld, café naïve — 数学 问题',
 ];
 
+/** A chat template in the tiny tokenizer's special tokens (the tests' `chatTemplate`). */
+export const TINY_CHAT_TEMPLATE =
+  "{% for m in messages %}<|bos|>{{ m['role'] }}\n{{ m['content'] }}<|eos|>{% endfor %}" +
+  "{% if add_generation_prompt %}<|bos|>assistant\n{% endif %}";
+
 export interface TinyModel {
   path: string;
   dir: string;
