@@ -22,6 +22,7 @@ import { registerGenerate } from './commands/generate.js';
 import { registerGrimoire } from './commands/grimoire.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerReport } from './commands/report.js';
+import { registerRun } from './commands/run.js';
 import { registerScale } from './commands/scale.js';
 import { registerTrain } from './commands/train.js';
 import { registerCascade } from './commands/cascade.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   withExamples(program, ['apprentice quickstart --scale tiny', 'apprentice eval --help']);
   registerQuickstart(program);
   registerEval(program);
+  registerRun(program, buildProgram);
   registerCompare(program);
   registerGenerate(program);
   registerScale(program);

@@ -63,6 +63,8 @@ export interface GrimoireEvalConfig {
   concurrency: number;
   runsRoot: string;
   runDir?: string;
+  /** A human name for the run folder: `<runsRoot>/<name>-<12 hex of the identity>`; the identity is unaffected. */
+  name?: string;
   /** Also write the trained ranker into the grimoire set folder, for the library API. */
   saveRanker?: boolean;
   log?: (line: string) => void;
@@ -83,7 +85,7 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
     validation: validation.map((e) => e.id),
     seed: config.seed,
   };
-  const root = config.runDir ?? join(config.runsRoot, runIdFor(`grimoire-${task.name}-${config.weak}`, rootIdentity));
+  const root = config.runDir ?? join(config.runsRoot, runIdFor(config.name ?? `grimoire-${task.name}-${config.weak}`, rootIdentity));
   const rootRun = openRunDir(root, { identity: rootIdentity, resolved: { command: 'grimoire eval', version: VERSION, config: { ...config, log: undefined } } });
   const weak = await hub.model(config.weak);
   const runs = new MethodRuns({ root, identity, weak, task, answer: settings, concurrency: config.concurrency, seed: config.seed, log });

@@ -9,6 +9,7 @@
 import { basename, resolve } from 'node:path';
 import type { ExampleRecord } from '../eval/records.js';
 import { GRIMOIRE_EVAL, methodLabel, type GrimoireEvalConfig, type GrimoireEvalResult, type MethodResult } from '../grimoire/evalResult.js';
+import { validationHeadline } from '../grimoire/headline.js';
 import { readResult } from '../runs/resultContract.js';
 import { VERSION } from '../version.js';
 import { estimateBarsSpec, renderChartSvg } from './charts.js';
@@ -129,6 +130,19 @@ function selectionLines(folder: GrimoireEvalReportInput): string[] {
   return lines;
 }
 
+/** The headline: the method validation chose and its test accuracy; the other rows are descriptive. */
+function headlineLine(folder: GrimoireEvalReportInput): string {
+  const { result } = folder;
+  const headline = validationHeadline(result);
+  const others = `The other ${result.methods.length - (headline ? 1 : 0)} rows are descriptive: the highest of them on ${result.split} was picked on ${result.split} and overstates what to expect.`;
+  if (!headline) return `Headline: none. No method was chosen on validation (neither best-single nor the ranker was evaluated). ${others}`;
+  const m = headline.method;
+  return (
+    `Headline, chosen on validation: ${methodLabel(m)}, ${formatEstimate(m.accuracy, m.ci95)} on ${result.split} (${m.correct}/${m.scored}). ` +
+    `Validation chose it: ${headline.why}; the ${result.split} split played no part in the choice. ${others}`
+  );
+}
+
 interface RoutingRow {
   method: string;
   grimoire: string;
@@ -223,12 +237,14 @@ export async function buildGrimoireReport(folder: GrimoireEvalReportInput, optio
   const validation = validationTable(folder);
   const routing = routingRows(folder.methods);
   const selection = selectionLines(folder);
+  const headline = headlineLine(folder);
 
   const sections: PageSection[] = [
     {
       id: 'results',
       title: 'Results',
-      body: html`${tableHtml(results)}
+      body: html`<p id="headline"><strong>${headline}</strong></p>
+${tableHtml(results)}
 <ul>${totalLines.map((line) => html`<li>${line}</li>`)}</ul>
 ${chart ? chartFigure(chart, 'Accuracy per method; whiskers are 95% Wilson confidence intervals. Invalid answers count as wrong; failed calls are not scored.') : html`<p class="muted">no method has a scored example</p>`}`,
     },
@@ -290,6 +306,8 @@ ${jsonDetails('resolved configuration (config.json)', folder.config, true)}`,
     `Written by ${escapeMarkdown(writtenBy)}; report generated ${generatedAt} by ${escapeMarkdown(generator)}. Every example, the chart and the full configuration: ${markdownLink(htmlHref, htmlHref)}.`,
     '',
     '## Results',
+    '',
+    `**${escapeMarkdown(headline)}**`,
     '',
     tableMarkdown(results, { linkBase: htmlHref }),
     '',

@@ -4,7 +4,7 @@
  * Run `npx tsc -p tsconfig.build.json` first: the CLI runs from dist.
  */
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
 import { lastJson, PROJECT_ROOT, runCli } from '../support/runCli.js';
@@ -61,12 +61,13 @@ describe('apprentice grimoire', () => {
 
     const evaluated = await runCli(
       ['grimoire', 'eval', '--dataset', toy.dataset, '--weak', model, '--grimoires', out, '--split', 'test', '--limit', '30',
-        '--methods', 'zero-shot,few-shot,single,best-single,similarity,ranker', '--json', '--runs', join(toy.root, 'runs'), '--save-ranker'],
+        '--methods', 'zero-shot,few-shot,single,best-single,similarity,ranker', '--json', '--runs', join(toy.root, 'runs'), '--save-ranker', '--name', 'toy ranker'],
       { env },
     );
     expect(evaluated.code, evaluated.stderr).toBe(0);
-    const result = lastJson<{ methods: MethodRow[]; validation: { n: number; source: string }; bestSingle: { grimoire: string } }>(evaluated);
+    const result = lastJson<{ methods: MethodRow[]; validation: { n: number; source: string }; bestSingle: { grimoire: string }; runDir: string }>(evaluated);
     expect(result.validation).toMatchObject({ n: 40, source: 'manifest' });
+    expect(basename(result.runDir)).toMatch(/^toy-ranker-[0-9a-f]{12}$/);
     const kinds = result.methods.map((m) => m.method);
     expect(kinds.filter((k) => k === 'single')).toHaveLength(12);
     for (const method of ['zero-shot', 'few-shot', 'best-single', 'similarity', 'ranker']) expect(kinds).toContain(method);
@@ -79,16 +80,22 @@ describe('apprentice grimoire', () => {
     const single = (id: string) => result.methods.find((m) => m.method === 'single' && m.grimoire === id)!;
     expect(result.methods.find((m) => m.method === 'best-single')!.accuracy).toBe(single(result.bestSingle.grimoire).accuracy);
     expect(existsSync(join(out, 'ranker.json'))).toBe(true);
+    // The headline is chosen on validation (best single or ranker), not the highest on test.
+    const { headline } = lastJson<{ headline: { method: string; accuracy: number; why: string } }>(evaluated);
+    expect(['best-single', 'ranker']).toContain(headline.method);
+    expect(headline.accuracy).toBe(result.methods.find((m) => m.method === headline.method)!.accuracy);
+    expect(headline.why).toMatch(/validation/);
 
     // The table form, and a resumed rerun that asks the server nothing new.
     const before = server.requests.length;
     const table = await runCli(
-      ['grimoire', 'eval', '--dataset', toy.dataset, '--weak', model, '--grimoires', out, '--limit', '30', '--runs', join(toy.root, 'runs')],
+      ['grimoire', 'eval', '--dataset', toy.dataset, '--weak', model, '--grimoires', out, '--limit', '30', '--runs', join(toy.root, 'runs'), '--name', 'toy ranker'],
       { env: { ...env, APPRENTICE_CACHE: 'none' } },
     );
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/method\s+grimoire\s+n\s+accuracy\s+95% CI/);
     expect(table.stdout).toMatch(/best-single\s+\S+\s+30\s+/);
+    expect(table.stdout).toMatch(/headline \(chosen on validation, never on test\): (best single grimoire|SLEICL, learned ranker)/);
     expect(server.requests.length).toBe(before);
   });
 

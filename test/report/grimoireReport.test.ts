@@ -11,6 +11,7 @@ import { ModelHub } from '../../src/models/hub.js';
 import { formatEstimate } from '../../src/report/format.js';
 import { escapeMarkdown } from '../../src/report/markdown.js';
 import { methodLabel } from '../../src/grimoire/evalResult.js';
+import { validationHeadline } from '../../src/grimoire/headline.js';
 import { buildGrimoireReport, loadGrimoireEval, writeGrimoireReport } from '../../src/report/grimoireReport.js';
 import { detectRunKind } from '../../src/report/runKind.js';
 import { VERSION } from '../../src/version.js';
@@ -43,6 +44,16 @@ afterAll(async () => {
 });
 
 describe('grimoire eval report', () => {
+  it('leads with the method chosen on validation and its test accuracy, and says the other rows are descriptive', async () => {
+    const { html, markdown } = await buildGrimoireReport(loadGrimoireEval(result.runDir));
+    const chosen = validationHeadline(result)!.method;
+    const line = `Headline, chosen on validation: ${methodLabel(chosen)}, ${formatEstimate(chosen.accuracy, chosen.ci95)} on test (${chosen.correct}/${chosen.scored}).`;
+    expect(markdown).toContain(escapeMarkdown(line));
+    expect(html).toContain('id="headline"');
+    expect(markdown).toContain('the test split played no part in the choice');
+    expect(markdown).toContain(`The other ${result.methods.length - 1} rows are descriptive`);
+  });
+
   it('is recognised as a grimoire eval root, and each method folder as an evaluation run', () => {
     expect(detectRunKind(result.runDir)).toBe('grimoire');
     expect(detectRunKind(result.methods[0]!.runDir)).toBe('eval');

@@ -10,6 +10,8 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QuickstartResult } from '../../src/distill/quickstart.js';
 import type { GrimoireEvalResult } from '../../src/grimoire/evaluate.js';
+import { methodLabel } from '../../src/grimoire/evalResult.js';
+import { validationHeadline } from '../../src/grimoire/headline.js';
 import type { DistillCellDetail, DistillSweepDetail, GrimoireEvalDetail, RunsResponse } from '../../src/server/dashboard/api.js';
 import { buildDashboardApp } from '../../src/server/dashboard/app.js';
 import { makeDistillSweep, makeGrimoireEval } from '../ui/pipelineFixtures.js';
@@ -54,6 +56,10 @@ describe('dashboard API over grimoire evaluations and distillation sweeps', () =
     const selection = grimoire.methods.find((m) => m.method === 'best-single')!.selectionCostUsd!;
     expect(selection).toBeGreaterThan(0);
     expect(evals['grimoire-eval']?.costUsd).toBeCloseTo(grimoire.methods.reduce((sum, m) => sum + m.costUsd, 0) + selection, 12);
+    // The headline is the method chosen on validation, with its test accuracy (never the highest on test).
+    const chosen = validationHeadline(grimoire)!.method;
+    expect(['best-single', 'ranker']).toContain(chosen.method);
+    expect(evals['grimoire-eval']?.headline).toMatchObject({ label: methodLabel(chosen), accuracy: { value: chosen.accuracy }, why: expect.stringContaining('validation') });
     expect(evals.unfinished?.problem).toContain('no summary.json yet');
     expect(evals['wrong-shape']?.problem).toMatch(/^summary.json is not a grimoire evaluation result \(\w+: .*expected/);
     expect(evals['not-json']?.problem).toContain('not a grimoire evaluation result');

@@ -13,7 +13,7 @@ import { nonNegativeInt, share } from '../validate.js';
 import { junitOption, reportGate, writeJUnit } from '../ciOutput.js';
 import { formatSummaryTable } from '../format.js';
 
-const evalOptions = {
+export const evalOptions = {
   split: { ...common.split, help: 'split to evaluate (validation is held out of train when absent)' },
   limit: { ...subsetOptions.limit, help: 'the first N examples of the split, in file order' },
   sample: { ...subsetOptions.sample, help: 'a seeded random subset of N examples (see --seed)' },

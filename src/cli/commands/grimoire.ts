@@ -5,6 +5,8 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { GrimoireEvalResult } from '../../grimoire/evaluate.js';
+import { methodLabel } from '../../grimoire/evalResult.js';
+import { validationHeadline } from '../../grimoire/headline.js';
 import { EVAL_METHODS, SAMPLER_NAMES, type SamplerName } from '../../grimoire/types.js';
 import { common, outputOptions, runFolderOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
@@ -72,6 +74,7 @@ const evalOptions = {
   answerPattern: { ...common.answerPattern, to: undefined },
   runDir: { ...runFolderOptions.runDir, help: 'parent run folder (default: runs/<id derived from the arguments>)', schema: absolutePath.optional() },
   runs: { ...runFolderOptions.runs, help: 'where run folders go' },
+  name: runFolderOptions.name,
   json: { ...outputOptions.json, help: 'print one JSON object' },
   ...datasetOptions,
   ...modelLayerOptions,
@@ -160,7 +163,7 @@ export function registerGrimoire(program: Command): void {
         );
         const report = await writeGrimoireReport(result.runDir);
         process.stderr.write(`report: ${report.htmlPath}\n`);
-        process.stdout.write((options.json ? JSON.stringify({ ...result, report: { html: report.htmlPath, markdown: report.markdownPath } }) : formatTable(result)) + '\n');
+        process.stdout.write((options.json ? JSON.stringify({ ...result, headline: headlineJson(result), report: { html: report.htmlPath, markdown: report.markdownPath } }) : formatTable(result)) + '\n');
         if (result.errors > 0) {
           const onValidation = result.validationErrors ? ` (${result.validationErrors} on validation)` : '';
           process.stderr.write(`${result.errors} answer(s) failed${onValidation} and are not scored; run the same command again to retry only them.\n`);
@@ -188,6 +191,14 @@ export function registerGrimoire(program: Command): void {
 }
 
 /** The paper's Table 1 for one task: one line per method. */
+/** The headline for --json: the method chosen on validation (see grimoire/headline.ts), or null. */
+function headlineJson(result: GrimoireEvalResult): { method: string; grimoire: string | null; accuracy: number | null; ci95: [number, number] | null; why: string } | null {
+  const headline = validationHeadline(result);
+  if (!headline) return null;
+  const { method, grimoire, accuracy, ci95 } = headline.method;
+  return { method, grimoire: grimoire ?? null, accuracy, ci95, why: headline.why };
+}
+
 export function formatTable(result: GrimoireEvalResult): string {
   const header = ['method', 'grimoire', 'n', 'accuracy', '95% CI', 'invalid', 'cut', 'errors', 'cost', '$/question', '$/correct'];
   const money = (value: number | null | undefined, digits: number) => (value === null || value === undefined ? '—' : `$${value.toFixed(digits)}`);
@@ -218,6 +229,13 @@ export function formatTable(result: GrimoireEvalResult): string {
     out.push(`ranker (${result.ranker.file}): on ${v.checkQuestions} held-back validation questions routes to ${percent(v.checkRoutedAccuracy)} vs best single ${percent(v.checkBestSingleAccuracy)}; AUC ${v.checkAuc?.toFixed(3) ?? '—'}` +
         (v.mode === 'prior' ? '; it routed worse than one grimoire there, so it ranks by validation accuracy' : ''));
   }
+  const headline = validationHeadline(result);
+  out.push(
+    headline
+      ? `headline (chosen on validation, never on ${result.split}): ${methodLabel(headline.method)}, ${percent(headline.method.accuracy)} ` +
+          `[${percent(headline.method.ci95?.[0])}, ${percent(headline.method.ci95?.[1])}] on ${result.split}; ${headline.why}`
+      : 'headline: none (no method was chosen on validation: evaluate best-single or ranker)',
+  );
   out.push(`run folder: ${result.runDir}`);
   return out.join('\n');
 }

@@ -166,8 +166,8 @@ export interface GrimoireEvalListing {
   /** Examples each method was evaluated on. */
   n: number;
   methods: number;
-  /** The method with the highest test accuracy (descriptive only: nothing is chosen on test). */
-  highest: { label: string; accuracy: Estimate } | null;
+  /** The headline: the method chosen on validation (grimoire/headline.ts) with its test accuracy; never the highest on test. */
+  headline: { label: string; accuracy: Estimate; why: string } | null;
   invalid: number;
   errors: number;
   costUsd: number;

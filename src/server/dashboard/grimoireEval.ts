@@ -11,6 +11,7 @@ import { GRIMOIRE_EVAL, methodLabel, methodRunName, type GrimoireEvalFolder, typ
 import { CONFIG_FILE, SUMMARY_FILE } from '../../runs/runDir.js';
 import { isObject } from '../../util/isObject.js';
 import type { GrimoireEvalDetail, GrimoireEvalListing, GrimoireMethodView } from './api.js';
+import { validationHeadline } from '../../grimoire/headline.js';
 import { HttpError } from './httpError.js';
 import { folderOf, isRunDir, runIdOf } from './runs.js';
 
@@ -32,7 +33,7 @@ export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval 
     weak: text(identity.weak),
     n: Array.isArray(identity.examples) ? identity.examples.length : 0,
     methods: 0,
-    highest: null,
+    headline: null,
     invalid: 0,
     errors: 0,
     costUsd: 0,
@@ -46,8 +47,8 @@ export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval 
   const folder = checked.value;
   const summary = folder.result;
   const methods = folder.methods.map((method) => methodView(root, folder, method));
-  const scored = methods.filter((method) => method.accuracy !== null);
-  const highest = scored.reduce<GrimoireMethodView | null>((best, m) => (best && (best.accuracy?.value ?? 0) >= (m.accuracy?.value ?? 0) ? best : m), null);
+  const chosen = validationHeadline(summary);
+  const headlineView = chosen ? methods[summary.methods.indexOf(chosen.method)] : undefined;
   const listing: GrimoireEvalListing = {
     ...base,
     task: summary.task,
@@ -55,7 +56,7 @@ export function loadGrimoireEval(root: string, dir: string): LoadedGrimoireEval 
     weak: summary.weak,
     n: summary.n,
     methods: methods.length,
-    highest: highest?.accuracy ? { label: highest.label, accuracy: highest.accuracy } : null,
+    headline: chosen && headlineView?.accuracy ? { label: headlineView.label, accuracy: headlineView.accuracy, why: chosen.why } : null,
     invalid: methods.reduce((sum, m) => sum + m.invalid, 0),
     errors: methods.reduce((sum, m) => sum + m.errors, 0),
     // best-single and the ranker share one set of validation answers: its cost counts once.

@@ -32,7 +32,7 @@ function GrimoireEval({ detail }: { detail: GrimoireEvalDetail }) {
       </p>
       <div className="metrics">
         <Metric label="methods" value={int(ev.methods)} />
-        <Metric label="highest test accuracy" value={ev.highest ? estimate(ev.highest.accuracy) : '—'} hint={ev.highest?.label} testId="metric-highest" />
+        <Metric label="headline (chosen on validation)" value={ev.headline ? estimate(ev.headline.accuracy) : '—'} hint={ev.headline ? `${ev.headline.label}: ${ev.headline.why}` : 'no method was chosen on validation'} testId="metric-headline" />
         <Metric label="best single grimoire (validation)" value={detail.bestSingle?.grimoire ?? '—'} hint={detail.bestSingle ? `${percent(detail.bestSingle.validationAccuracy)} on validation` : 'not evaluated'} />
         <Metric label="invalid / failed" value={`${int(ev.invalid)} / ${int(ev.errors)}`} hint="over all methods" />
         <Metric label="cost" value={usd(ev.costUsd)} hint="test answers and validation selection" />

@@ -39,7 +39,7 @@ const ENTRY_SORT: SortAccessors<Entry, Column> = {
   task: (e) => (e.type === 'run' ? e.run.task : e.type === 'grimoire' ? e.group.task : e.group.dataset),
   model: (e) => (e.type === 'run' ? e.run.model : e.type === 'grimoire' ? e.group.weak : e.group.teacherName),
   examples: (e) => (e.type === 'run' ? e.run.records : e.type === 'grimoire' ? e.group.n : e.group.testSize),
-  accuracy: (e) => (e.type === 'run' ? e.run.accuracy?.value : e.type === 'grimoire' ? e.group.highest?.accuracy.value : null),
+  accuracy: (e) => (e.type === 'run' ? e.run.accuracy?.value : e.type === 'grimoire' ? e.group.headline?.accuracy.value : null),
   invalid: (e) => (e.type === 'run' ? e.run.invalid : e.type === 'grimoire' ? e.group.invalid : null),
   errors: (e) => (e.type === 'run' ? e.run.errors : e.type === 'grimoire' ? e.group.errors : null),
   cost: (e) => (e.type === 'run' ? e.run.costUsd : e.type === 'grimoire' ? e.group.costUsd : null),
@@ -197,7 +197,7 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
           <a href={href.grimoire(g.id)}>{g.task ?? g.id}{g.weak ? ` · ${g.weak}` : ''}</a>
           <div className="muted small">
             {g.id}
-            {g.problem ? <span className="problem"> · {g.problem}</span> : ` · ${g.methods} methods${g.highest ? ` · highest on test: ${g.highest.label}` : ''}`}
+            {g.problem ? <span className="problem"> · {g.problem}</span> : ` · ${g.methods} methods${g.headline ? ` · chosen on validation: ${g.headline.label}` : ''}`}
           </div>
         </td>
         <td>grimoire eval</td>
@@ -207,7 +207,7 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
         </td>
         <td>{g.weak ?? '—'}</td>
         <td className="num">{int(g.n)}</td>
-        <td>{g.highest ? <span title={`highest: ${g.highest.label}`}>{estimate(g.highest.accuracy)} <span className="muted small">(highest)</span></span> : '—'}</td>
+        <td>{g.headline ? <span title={`chosen on validation: ${g.headline.label}`}>{estimate(g.headline.accuracy)} <span className="muted small">(chosen on validation)</span></span> : '—'}</td>
         <td className="num">{int(g.invalid)}</td>
         <td className={`num${g.errors ? ' warn' : ''}`}>{int(g.errors)}</td>
         <td className="num">{usd(g.costUsd)}</td>

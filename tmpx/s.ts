@@ -1,0 +1,2 @@
+import { projectJsonSchema } from '../src/cli/project/schema.js';
+console.log(JSON.stringify(projectJsonSchema(), null, 2));
