@@ -165,8 +165,8 @@ describe('unsupported GGUF tokenizers', () => {
     expect((error as Error).message).toMatch(message);
   };
 
-  it('names the field: SentencePiece and other tokenizer models, unknown pre-tokenizers, no tokenizer, bad ids', () => {
-    refused((g) => g.metadata.set('tokenizer.ggml.model', ggufValue.string('llama')), 'tokenizer.ggml.model', /"llama" is not supported/);
+  it('names the field: other tokenizer models (t5, bert), unknown pre-tokenizers, no tokenizer, bad ids', () => {
+    refused((g) => g.metadata.set('tokenizer.ggml.model', ggufValue.string('t5')), 'tokenizer.ggml.model', /"t5" is not supported/);
     refused((g) => g.metadata.set('tokenizer.ggml.model', ggufValue.string('bert')), 'tokenizer.ggml.model', /"bert" is not supported/);
     refused((g) => g.metadata.set('tokenizer.ggml.pre', ggufValue.string('deepseek-llm')), 'tokenizer.ggml.pre', /"deepseek-llm" is not supported/);
     refused((g) => g.metadata.delete('tokenizer.ggml.model'), 'tokenizer.ggml.model', /no tokenizer/);
