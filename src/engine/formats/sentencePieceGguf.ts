@@ -82,3 +82,50 @@ function extractMerges(tokens: readonly string[], types: readonly number[], scor
   merges.sort((a, b) => b.score - a.score); // Array.prototype.sort is stable, as Python's sorted is
   return merges.map(({ left, right }) => `${left} ${right}`); // pieces hold no spaces (they are "▁")
 }
+
+export type PieceKind = 'normal' | 'unknown' | 'control' | 'userDefined' | 'unused';
+
+/**
+ * The reverse, for export: the scores and types of a byte_fallback BPE's pieces. A piece a merge makes scores
+ * minus the rank of the first merge making it (so SentencePiece's highest-score-first merging follows the
+ * BPE's ranks, and extracting merges from the scores gives them back); other pieces score below every merge.
+ * The space prefix is the normalizer's Prepend("▁") (legacy Llama 2 files) or Metaspace's prepend scheme.
+ */
+export function sentencePieceScores(
+  pieces: readonly string[],
+  kindOf: (id: number) => PieceKind,
+  merges: readonly string[],
+  options: { normalizer: unknown; preTokenizer: unknown; file: string },
+): { scores: number[]; tokenTypes: number[]; addSpacePrefix: boolean } {
+  const firstRank = new Map<string, number>();
+  merges.forEach((merge, rank) => {
+    const piece = merge.replace(' ', '');
+    if (!firstRank.has(piece)) firstRank.set(piece, rank);
+  });
+  const scores: number[] = [];
+  const tokenTypes: number[] = [];
+  pieces.forEach((piece, id) => {
+    const kind = kindOf(id);
+    const isByte = kind === 'normal' && /^<0x[0-9A-F]{2}>$/.test(piece);
+    tokenTypes.push(isByte ? GGUF_TOKEN_TYPE.byte : GGUF_TOKEN_TYPE[kind]);
+    const rank = firstRank.get(piece);
+    scores.push(kind !== 'normal' || isByte ? 0 : rank !== undefined ? -rank : -(merges.length + id));
+  });
+  return { scores, tokenTypes, addSpacePrefix: spacePrefix(options.normalizer, options.preTokenizer, options.file) };
+}
+
+function spacePrefix(normalizer: unknown, preTokenizer: unknown, file: string): boolean {
+  const steps = (value: unknown, key: string): Json[] => {
+    if (!value || typeof value !== 'object') return [];
+    const v = value as Json;
+    return Array.isArray(v[key]) ? (v[key] as Json[]) : [v];
+  };
+  const normalizers = steps(normalizer, 'normalizers');
+  const metaspace = steps(preTokenizer, 'pretokenizers').find((p) => p.type === 'Metaspace');
+  if (metaspace) return metaspace.prepend_scheme !== undefined ? metaspace.prepend_scheme !== 'never' : metaspace.add_prefix_space !== false;
+  const replacesSpaces = normalizers.some((n) => n.type === 'Replace' && (n.pattern as Json | undefined)?.String === ' ' && n.content === SPACE);
+  if (!replacesSpaces) {
+    throw new InputError('a byte_fallback BPE without spaces as "▁" (a Replace normalizer or a Metaspace pre-tokenizer) is not a SentencePiece tokenizer llama.cpp implements', { file, field: 'normalizer' });
+  }
+  return normalizers.some((n) => n.type === 'Prepend' && n.prepend === SPACE);
+}

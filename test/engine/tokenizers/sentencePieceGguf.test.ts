@@ -5,15 +5,16 @@
  * id, as SentencePiece's BPE trainer assigns them, and -1e9 for the runs of "▁" Meta added by hand, which the
  * real tokenizer.json's merges put last; byte pieces typed byte; <unk> unknown; <s>, </s> control).
  * The rebuilt tokenizer has the real tokenizer.json's merges, and gives its ids and llama.cpp's
- * (node-llama-cpp on the same GGUF) on a varied corpus.
+ * (node-llama-cpp on the same GGUF) on a varied corpus. The other way, the real tokenizer.json exported to a
+ * GGUF ("llama", scores from the merge ranks) tokenizes in llama.cpp as it does, and reads back to its merges.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeGguf, gguf, parseGguf, type GgufValue, type ParsedGguf } from '../../../src/engine/formats/gguf.js';
-import { llamaToGguf, type LlamaConfig } from '../../../src/engine/formats/llamaGguf.js';
+import { encodeGguf, gguf, parseGguf, readGguf, type GgufValue, type ParsedGguf } from '../../../src/engine/formats/gguf.js';
+import { llamaToGguf, writeLlamaGguf, type LlamaConfig } from '../../../src/engine/formats/llamaGguf.js';
 import { tokenizerFilesFromGguf, tokenizerFromGguf } from '../../../src/engine/formats/tokenizerFromGguf.js';
 import { GGUF_TOKEN_TYPE, trainTokenizer } from '../../../src/engine/tokenizer.js';
 import { loadHfTokenizer, type HfTokenizer } from '../../../src/engine/tokenizers/hfTokenizer.js';
@@ -107,5 +108,36 @@ describe('a SentencePiece GGUF tokenizer rebuilt from its pieces and scores', ()
     metadata.delete('tokenizer.ggml.scores');
     expect(() => tokenizerFilesFromGguf({ ...parsed, metadata }, 'm.gguf')).toThrow(InputError);
     expect(() => tokenizerFilesFromGguf({ ...parsed, metadata }, 'm.gguf')).toThrow(/tokenizer\.ggml\.scores.*needs its scores/);
+  });
+});
+
+describe('the real Llama 2 tokenizer.json exported to a GGUF', () => {
+  let path: string;
+  let native: LlamaModel;
+  beforeAll(async () => {
+    const config: LlamaConfig = { vocabSize: 32000, dim: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, hiddenDim: 16, normEps: 1e-5, ropeTheta: 10000, contextLength: 256, tiedEmbeddings: true };
+    path = join(dir, 'llama2-exported.gguf');
+    await writeLlamaGguf(path, { config, weights: tinyWeights(config, 5), tokenizer: real, name: 'llama2' });
+    native = await llama.loadModel({ modelPath: path, vocabOnly: true });
+  }, 120_000);
+  afterAll(() => native?.dispose());
+
+  it('writes a "llama" vocabulary llama.cpp tokenizes as the tokenizer.json does', async () => {
+    const back = await readGguf(path);
+    expect(back.metadata.get('tokenizer.ggml.model')?.value).toBe('llama');
+    expect(back.metadata.get('tokenizer.ggml.add_space_prefix')?.value).toBe(true);
+    expect(Number(native.tokens.bos)).toBe(real.bosId);
+    for (const text of SPM_CORPUS) {
+      expect(native.tokenize(text, false).map(Number), JSON.stringify(text)).toEqual(real.encode(text));
+      expect(native.detokenize(real.encode(text) as never[], false), JSON.stringify(text)).toBe(real.decode(real.encode(text)));
+    }
+  });
+
+  it('reads back to the same merges and ids', async () => {
+    const back = await readGguf(path);
+    const json = tokenizerFilesFromGguf(back, path).tokenizerJson as { model: { merges: string[] } };
+    expect(json.model.merges).toEqual(realJson.model.merges.map((m) => (typeof m === 'string' ? m : m.join(' '))));
+    const rebuilt = tokenizerFromGguf(back, path);
+    for (const text of SPM_CORPUS) expect(rebuilt.encode(text, { parseSpecial: true })).toEqual(real.encode(text, { parseSpecial: true }));
   });
 });
