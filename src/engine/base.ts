@@ -9,6 +9,7 @@ import { InputError } from '../util/errors.js';
 import { ARCHITECTURES, checkConfig, parameterShapes, parseHfConfig, type Architecture, type LlamaConfig } from './config.js';
 import { plainValue, readGguf, type ParsedGguf } from './formats/gguf.js';
 import { hfNameOf } from './formats/llamaGguf.js';
+import { llama3ScalingFromRopeFreqs, shortestFloat32 } from './formats/ropeFreqs.js';
 import { assertFinite, readHfWeights } from './hfWeights.js';
 import { convertRotaryLayout, ggufRotaryLayout } from './rotaryLayout.js';
 
@@ -95,12 +96,6 @@ export function ggufConfig(gguf: ParsedGguf, file: string): LlamaConfig {
   if (scaling !== undefined && scaling !== 'none') {
     throw new InputError(`rope scaling ${JSON.stringify(scaling)} is not supported`, { file, field: `${arch}.rope.scaling.type` });
   }
-  if (gguf.tensors.some((t) => t.name === 'rope_freqs.weight')) {
-    throw new InputError(
-      "rope_freqs.weight (Llama 3 rope scaling) cannot be read back into the scaling's parameters; load the model's Hugging Face folder instead",
-      { file },
-    );
-  }
   const config: LlamaConfig = {
     architecture: arch,
     vocabSize: embedding.shape[0] as number,
@@ -115,21 +110,17 @@ export function ggufConfig(gguf: ParsedGguf, file: string): LlamaConfig {
     contextLength: int('context_length', 2048),
     tiedEmbeddings: !gguf.tensors.some((t) => t.name === 'output.weight'),
   };
+  const ropeFreqs = gguf.tensors.find((t) => t.name === 'rope_freqs.weight');
+  if (ropeFreqs) {
+    if (!ropeFreqs.data) throw new InputError(`tensor rope_freqs.weight is ${GGML_TYPE_NAMES[ropeFreqs.typeId] ?? `ggml type ${ropeFreqs.typeId}`}, expected F32`, { file });
+    config.ropeScaling = llama3ScalingFromRopeFreqs(ropeFreqs.data, config, file);
+  }
   try {
     checkConfig(config);
   } catch (error) {
     throw new InputError((error as Error).message, { file });
   }
   return config;
-}
-
-/** GGUF stores these as float32: 1e-6 comes back as 9.99999997e-7; give the shortest decimal with the same float32. */
-function shortestFloat32(value: number): number {
-  for (let digits = 1; digits < 17; digits++) {
-    const candidate = Number(value.toPrecision(digits));
-    if (Math.fround(candidate) === Math.fround(value)) return candidate;
-  }
-  return value;
 }
 
 export async function loadGgufModel(file: string): Promise<BaseModel> {

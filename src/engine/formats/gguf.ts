@@ -510,7 +510,7 @@ export interface ParsedGguf {
 class ByteReader {
   pos = 0;
   private readonly view: DataView;
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }) // keep a leading U+FEFF: it is a token of SentencePiece vocabularies;
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -3,9 +3,11 @@
  * reverse of ./tokenizerGguf.ts, so a base given as a GGUF trains with an HfTokenizer that tokenizes exactly as
  * the base's Hugging Face folder does (and a checkpoint trained from it carries ordinary tokenizer files).
  *
- *   tokenizer.ggml.model "gpt2"   byte-level BPE; any other kind ("llama" SentencePiece, "bert", "t5", ...)
- *                                 is an error naming the field
- *   tokenizer.ggml.pre            the pre-tokenizer, as the base's tokenizer.json writes it:
+ *   tokenizer.ggml.model "gpt2"   byte-level BPE
+ *                        "llama"  SentencePiece BPE with byte fallback (Llama 2, TinyLlama): ./sentencePieceGguf.ts
+ *                                 rebuilds it from the pieces' scores and types; any other kind ("bert",
+ *                                 "t5", ...) is an error naming the field
+ *   tokenizer.ggml.pre            (gpt2 only) the pre-tokenizer, as the base's tokenizer.json writes it:
  *                                   llama-bpe  Split(Llama 3 regex) + ByteLevel, ignore_merges (Llama 3.x)
  *                                   qwen2      NFC normalizer, Split(Qwen regex) + ByteLevel (Qwen2/2.5/3)
  *                                   smollm     Digits(individual) + ByteLevel(regex) (SmolLM/SmolLM2)
@@ -27,6 +29,7 @@ import { InputError } from '../../util/errors.js';
 import { GGUF_TOKEN_TYPE } from '../tokenizer.js';
 import { HfTokenizer, type HfTokenizerFiles } from '../tokenizers/hfTokenizer.js';
 import { plainValue, type ParsedGguf } from './gguf.js';
+import { sentencePieceParts } from './sentencePieceGguf.js';
 import { PRE_TOKENIZER_SPLIT_REGEX } from './tokenizerGguf.js';
 
 type Json = Record<string, unknown>;
@@ -45,14 +48,15 @@ export function tokenizerFilesFromGguf(gguf: ParsedGguf, file: string): HfTokeni
   const value = (key: string): unknown => plainValue(gguf.metadata.get(key));
   const model = value('tokenizer.ggml.model');
   if (model === undefined) throw new InputError('the GGUF has no tokenizer (tokenizer.ggml.model is missing)', { file, field: 'tokenizer.ggml.model' });
-  if (model !== 'gpt2') {
+  if (model !== 'gpt2' && model !== 'llama') {
     throw new InputError(
-      `tokenizer ${JSON.stringify(model)} is not supported for training (only "gpt2", byte-level BPE: Llama 3, Qwen2/2.5/3, SmolLM2, GPT-2); give the model's Hugging Face folder instead`,
+      `tokenizer ${JSON.stringify(model)} is not supported for training (only "gpt2", byte-level BPE: Llama 3, Qwen2/2.5/3, SmolLM2, GPT-2, and "llama", SentencePiece BPE: Llama 2, TinyLlama); give the model's Hugging Face folder instead`,
       { file, field: 'tokenizer.ggml.model' },
     );
   }
+  const sentencePiece = model === 'llama';
   const pre = value('tokenizer.ggml.pre') ?? 'default';
-  if (!SUPPORTED_PRE.includes(pre as PreType)) {
+  if (!sentencePiece && !SUPPORTED_PRE.includes(pre as PreType)) {
     throw new InputError(`pre-tokenizer ${JSON.stringify(pre)} is not supported (supported: ${SUPPORTED_PRE.join(', ')})`, { file, field: 'tokenizer.ggml.pre' });
   }
   const tokens = stringArray(value('tokenizer.ggml.tokens'), file, 'tokenizer.ggml.tokens');
@@ -66,11 +70,11 @@ export function tokenizerFilesFromGguf(gguf: ParsedGguf, file: string): HfTokeni
   const addedTokens: Json[] = [];
   tokens.forEach((text, id) => {
     const type = types[id] as number;
-    if (type === GGUF_TOKEN_TYPE.normal) vocab[text] = id;
+    if (type === GGUF_TOKEN_TYPE.normal || (sentencePiece && type === GGUF_TOKEN_TYPE.byte)) vocab[text] = id;
     else if (type === GGUF_TOKEN_TYPE.control || type === GGUF_TOKEN_TYPE.unknown || type === GGUF_TOKEN_TYPE.userDefined) {
       addedTokens.push({ id, content: text, single_word: false, lstrip: false, rstrip: false, normalized: false, special: type !== GGUF_TOKEN_TYPE.userDefined });
     } else if (type !== GGUF_TOKEN_TYPE.unused) {
-      throw new InputError(`token ${id} (${JSON.stringify(text)}) has type ${type}, which a byte-level BPE does not use`, { file, field: 'tokenizer.ggml.token_type' });
+      throw new InputError(`token ${id} (${JSON.stringify(text)}) has type ${type}, which a ${sentencePiece ? 'SentencePiece' : 'byte-level'} BPE does not use`, { file, field: 'tokenizer.ggml.token_type' });
     }
   });
 
@@ -101,19 +105,35 @@ export function tokenizerFilesFromGguf(gguf: ParsedGguf, file: string): HfTokeni
   if (chatTemplate !== undefined && typeof chatTemplate !== 'string') throw new InputError('expected a string', { file, field: 'tokenizer.chat_template' });
   const name = (id: number | undefined): string | null => (id === undefined ? null : (tokens[id] as string));
 
+  const post = postProcessor(addBos ? { id: bosId as number, text: name(bosId) as string } : undefined, addEos ? { id: eosId, text: name(eosId) as string } : undefined);
+  const parts = sentencePiece
+    ? {
+        ...sentencePieceParts(tokens, types, optionalNumberArray(value('tokenizer.ggml.scores'), file, 'tokenizer.ggml.scores'), {
+          unkToken: name(unkId),
+          addSpacePrefix: flag('add_space_prefix', true),
+          file,
+        }),
+        pre_tokenizer: null,
+      }
+    : {
+        normalizer: pre === 'qwen2' ? { type: 'NFC' } : null,
+        pre_tokenizer: preTokenizer(pre as PreType),
+        decoder: { ...BYTE_LEVEL },
+        model: {
+          type: 'BPE', dropout: null, unk_token: name(unkId), continuing_subword_prefix: null, end_of_word_suffix: null,
+          fuse_unk: false, byte_fallback: false, ignore_merges: pre === 'llama-bpe', vocab, merges,
+        },
+      };
   const tokenizerJson: Json = {
     version: '1.0',
     truncation: null,
     padding: null,
     added_tokens: addedTokens,
-    normalizer: pre === 'qwen2' ? { type: 'NFC' } : null,
-    pre_tokenizer: preTokenizer(pre as PreType),
-    post_processor: postProcessor(addBos ? { id: bosId as number, text: name(bosId) as string } : undefined, addEos ? { id: eosId, text: name(eosId) as string } : undefined),
-    decoder: { ...BYTE_LEVEL },
-    model: {
-      type: 'BPE', dropout: null, unk_token: name(unkId), continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: pre === 'llama-bpe', vocab, merges,
-    },
+    normalizer: parts.normalizer,
+    pre_tokenizer: parts.pre_tokenizer,
+    post_processor: sentencePiece && !post.single ? null : post,
+    decoder: parts.decoder,
+    model: parts.model,
   };
   const tokenizerConfig: Json = {
     tokenizer_class: 'PreTrainedTokenizerFast',
@@ -160,6 +180,10 @@ function postProcessor(bos: { id: number; text: string } | undefined, eos: { id:
 function stringArray(value: unknown, file: string, field: string): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new InputError('expected an array of strings', { file, field });
   return value as string[];
+}
+
+function optionalNumberArray(value: unknown, file: string, field: string): number[] | undefined {
+  return value === undefined ? undefined : numberArray(value, file, field);
 }
 
 function numberArray(value: unknown, file: string, field: string): number[] {

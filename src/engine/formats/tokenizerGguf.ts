@@ -16,8 +16,8 @@
  *   tokenizer.ggml.add_bos_token / add_eos_token
  *   tokenizer.chat_template       the chat template, if any
  *
- * SentencePiece-style tokenizers (tokenizer.ggml.model "llama": byte_fallback BPE with Metaspace, e.g.
- * TinyLlama) are not written yet: that is an error naming the field.
+ * A SentencePiece-style tokenizer (byte_fallback BPE, spaces as "▁": Llama 2, TinyLlama) is written as
+ * tokenizer.ggml.model "llama" instead (./sentencePieceGguf.ts): pieces, scores, types, add_space_prefix.
  */
 import { createHash } from 'node:crypto';
 import { InputError } from '../../util/errors.js';
@@ -25,6 +25,7 @@ import { GGUF_TOKEN_TYPE, Tokenizer } from '../tokenizer.js';
 import { HfTokenizer } from '../tokenizers/hfTokenizer.js';
 import type { TextTokenizer } from '../tokenizers/textTokenizer.js';
 import { gguf, type GgufValue } from './gguf.js';
+import { sentencePieceScores } from './sentencePieceGguf.js';
 
 /** convert_hf_to_gguf.py's check text (get_vocab_base_pre's chktxt). */
 export const PRE_TOKENIZER_CHECK_TEXT =
@@ -63,14 +64,7 @@ export function tokenizerGgufMetadata(tokenizer: TextTokenizer, options: Tokeniz
   if (tokenizer.vocabSize > options.vocabSize) {
     throw new RangeError(`GGUF: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabSize is ${options.vocabSize}`);
   }
-  const vocab = tokenizer instanceof HfTokenizer ? hfVocab(tokenizer, options.vocabSize) : bpeVocab(tokenizer, options.vocabSize);
-  const metadata = new Map<string, GgufValue>([
-    ['tokenizer.ggml.model', gguf.string('gpt2')],
-    ['tokenizer.ggml.pre', gguf.string(vocab.pre)],
-    ['tokenizer.ggml.tokens', gguf.array('string', vocab.tokens)],
-    ['tokenizer.ggml.token_type', gguf.array('int32', vocab.tokenTypes)],
-    ['tokenizer.ggml.merges', gguf.array('string', vocab.merges)],
-  ]);
+  const metadata = tokenizer instanceof HfTokenizer && isSentencePiece(tokenizer) ? sentencePieceGgufVocab(tokenizer, options.vocabSize) : byteLevelMetadata(tokenizer, options.vocabSize);
   if (tokenizer.bosId !== undefined) metadata.set('tokenizer.ggml.bos_token_id', gguf.uint32(tokenizer.bosId));
   metadata.set('tokenizer.ggml.eos_token_id', gguf.uint32(tokenizer.eosId));
   const unkId = tokenizer instanceof HfTokenizer ? tokenizer.unkId : undefined;
@@ -81,6 +75,56 @@ export function tokenizerGgufMetadata(tokenizer: TextTokenizer, options: Tokeniz
   const chatTemplate = options.chatTemplate ?? tokenizer.chatTemplate;
   if (chatTemplate !== undefined) metadata.set('tokenizer.chat_template', gguf.string(chatTemplate));
   return metadata;
+}
+
+function byteLevelMetadata(tokenizer: TextTokenizer, vocabSize: number): Map<string, GgufValue> {
+  const vocab = tokenizer instanceof HfTokenizer ? hfVocab(tokenizer, vocabSize) : bpeVocab(tokenizer, vocabSize);
+  return new Map<string, GgufValue>([
+    ['tokenizer.ggml.model', gguf.string('gpt2')],
+    ['tokenizer.ggml.pre', gguf.string(vocab.pre)],
+    ['tokenizer.ggml.tokens', gguf.array('string', vocab.tokens)],
+    ['tokenizer.ggml.token_type', gguf.array('int32', vocab.tokenTypes)],
+    ['tokenizer.ggml.merges', gguf.array('string', vocab.merges)],
+  ]);
+}
+
+function isSentencePiece(tokenizer: HfTokenizer): boolean {
+  return (tokenizer.files.tokenizerJson.model as Record<string, unknown>).byte_fallback === true;
+}
+
+/** tokenizer.ggml.model "llama" metadata of a byte_fallback BPE tokenizer.json (see ./sentencePieceGguf.ts). */
+function sentencePieceGgufVocab(tokenizer: HfTokenizer, vocabSize: number): Map<string, GgufValue> {
+  const file = tokenizer.files.dir ? `${tokenizer.files.dir}/tokenizer.json` : 'tokenizer.json';
+  const json = tokenizer.files.tokenizerJson;
+  const model = json.model as Record<string, unknown>;
+  const pieces: string[] = [];
+  for (let id = 0; id < tokenizer.vocabSize; id++) pieces.push(tokenizer.hasToken(id) ? tokenizer.tokenText(id) : `[PAD${id}]`);
+  const { scores, tokenTypes, addSpacePrefix } = sentencePieceScores(
+    pieces,
+    (id) => (!tokenizer.hasToken(id) ? 'unused' : id === tokenizer.unkId ? 'unknown' : tokenizer.isSpecial(id) ? 'control' : tokenizer.isAdded(id) ? 'userDefined' : 'normal'),
+    mergeStrings(model.merges, file),
+    { normalizer: json.normalizer, preTokenizer: json.pre_tokenizer, file },
+  );
+  for (let id = pieces.length; id < vocabSize; id++) {
+    pieces.push(`[PAD${id}]`);
+    scores.push(0);
+    tokenTypes.push(GGUF_TOKEN_TYPE.unused);
+  }
+  return new Map<string, GgufValue>([
+    ['tokenizer.ggml.model', gguf.string('llama')],
+    ['tokenizer.ggml.tokens', gguf.array('string', pieces)],
+    ['tokenizer.ggml.scores', gguf.array('float32', scores)],
+    ['tokenizer.ggml.token_type', gguf.array('int32', tokenTypes)],
+    ['tokenizer.ggml.add_space_prefix', gguf.bool(addSpacePrefix)],
+  ]);
+}
+
+function mergeStrings(merges: unknown, file: string): string[] {
+  return (Array.isArray(merges) ? merges : []).map((merge: unknown, i) => {
+    if (typeof merge === 'string') return merge;
+    if (Array.isArray(merge) && merge.length === 2) return `${merge[0]} ${merge[1]}`;
+    throw new InputError('expected "left right" or ["left", "right"]', { file, field: `model.merges[${i}]` });
+  });
 }
 
 interface Vocab {
@@ -112,11 +156,8 @@ function hfVocab(tokenizer: HfTokenizer, vocabSize: number): Vocab {
   if (model.type !== 'BPE') {
     throw new InputError(`GGUF export supports byte-level BPE tokenizers; this one is ${JSON.stringify(model.type)}`, { file, field: 'model.type' });
   }
-  if (model.byte_fallback === true || !mentionsByteLevel(json.pre_tokenizer)) {
-    throw new InputError(
-      'GGUF export supports byte-level BPE (tokenizer.ggml.model "gpt2"); SentencePiece-style BPE (byte_fallback, Metaspace; "llama" in GGUF) is not written yet',
-      { file, field: model.byte_fallback === true ? 'model.byte_fallback' : 'pre_tokenizer' },
-    );
+  if (!mentionsByteLevel(json.pre_tokenizer)) {
+    throw new InputError('GGUF export supports byte-level BPE ("gpt2" in GGUF) and byte_fallback BPE ("llama"); this BPE is neither', { file, field: 'pre_tokenizer' });
   }
   const tokens: string[] = [];
   const tokenTypes: number[] = [];
@@ -131,11 +172,7 @@ function hfVocab(tokenizer: HfTokenizer, vocabSize: number): Vocab {
       tokenizer.isSpecial(id) ? GGUF_TOKEN_TYPE.control : tokenizer.isAdded(id) ? GGUF_TOKEN_TYPE.userDefined : GGUF_TOKEN_TYPE.normal,
     );
   }
-  const merges = (Array.isArray(model.merges) ? model.merges : []).map((merge: unknown, i) => {
-    if (typeof merge === 'string') return merge;
-    if (Array.isArray(merge) && merge.length === 2) return `${merge[0]} ${merge[1]}`;
-    throw new InputError('expected "left right" or ["left", "right"]', { file, field: `model.merges[${i}]` });
-  });
+  const merges = mergeStrings(model.merges, file);
   return padTo({ pre: preTokenizerType(tokenizer), tokens, tokenTypes, merges }, vocabSize, (id) => `[PAD${id}]`);
 }
 

@@ -318,13 +318,20 @@ class LlamaGraph {
     return { logProbs, targets, nll: g.reshape(g.neg(picked), g.ints([-1])) };
   }
 
-  /** The backward pass from dlogits [N, vocab]: one gradient per parameter name. */
-  backward(fwd: ReturnType<LlamaGraph['forward']>, dlogits: string): Map<string, string> {
+  /**
+   * The backward pass of loss = sum(rowWeights * nll): one gradient per parameter name. d loss / d logits is
+   * (softmax - onehot(target)) * weight, never formed: the head's products take the softmax `probs` [N, vocab]
+   * as it is, and the one-hot and the row weights act on [N, dim] operands (the output rows of the targets
+   * gathered, the weight as a row scale), vocab / dim times less elementwise work than on [N, vocab].
+   */
+  backward(fwd: ReturnType<LlamaGraph['forward']>, probs: string, rowWeights: string): Map<string, string> {
     const g = this.g;
-    const { dim, nLayers, nHeads, nKvHeads, vocabSize } = this.config;
+    const { nLayers, nHeads, nKvHeads } = this.config;
     const hd = this.hd;
     const grads = new Map<string, string>();
-    let dx = this.rmsNormBackward(g.gemm(dlogits, fwd.out), fwd.normF, grads);
+    const targets = g.reshape(this.targets, g.ints([-1, 1]));
+    const targetRows = g.op('Gather', [fwd.out, g.reshape(this.targets, g.ints([-1]))], { axis: 0 }); // [N, dim]
+    let dx = this.rmsNormBackward(g.mul(g.sub(g.gemm(probs, fwd.out), targetRows), rowWeights), fwd.normF, grads);
     for (let l = nLayers - 1; l >= 0; l--) {
       const p = `model.layers.${l}`;
       const s = fwd.layers[l] as LayerSaved;
@@ -364,14 +371,17 @@ class LlamaGraph {
       dx = g.add(dx, this.rmsNormBackward(dh as string, s.norm1, grads));
     }
     if (!this.fullFineTuning) return grads;
-    // Embedding: the rows of the looked-up tokens accumulate their gradients.
-    const dOut = g.gemm(dlogits, fwd.hf, 1, 0); // [vocab, dim]
-    const zeros = g.op('ConstantOfShape', [g.ints([vocabSize, dim])], {});
-    const dEmbed = g.op('ScatterND', [zeros, g.unsqueeze(fwd.flatTokens, [1]), dx], { reduction: 'add' });
-    if (this.config.tiedEmbeddings) grads.set('model.embed_tokens.weight', g.add(dEmbed, dOut));
-    else {
-      grads.set('model.embed_tokens.weight', dEmbed);
-      grads.set('lm_head.weight', dOut);
+    // The head: probs^T (w h) less each target's row of w h; the embedding: the rows of the looked-up tokens
+    // accumulate their gradients (into the head's for a tied one).
+    const weighted = g.mul(fwd.hf, rowWeights);
+    const dOut = g.gemm(probs, weighted, 1, 0); // [vocab, dim]
+    const tokens = g.unsqueeze(fwd.flatTokens, [1]);
+    if (this.config.tiedEmbeddings) {
+      grads.set('model.embed_tokens.weight', g.op('ScatterND', [dOut, g.concat([tokens, targets], 0), g.concat([dx, g.neg(weighted)], 0)], { reduction: 'add' }));
+    } else {
+      const zeros = g.op('ConstantOfShape', [g.ints([this.config.vocabSize, this.config.dim])], {});
+      grads.set('model.embed_tokens.weight', g.op('ScatterND', [zeros, tokens, dx], { reduction: 'add' }));
+      grads.set('lm_head.weight', g.op('ScatterND', [dOut, targets, g.neg(weighted)], { reduction: 'add' }));
     }
     return grads;
   }
@@ -383,12 +393,10 @@ export function trainingGraph(config: LlamaConfig, lora?: LoraConfig): Uint8Arra
   const g = m.g;
   const weights = g.reshape(g.input('weights', 'float32', ['B', 'T']), g.ints([-1, 1]));
   const fwd = m.forward();
-  const { logProbs, targets, nll } = m.nll(fwd.logits);
+  const { logProbs, nll } = m.nll(fwd.logits);
   g.output('loss', g.reduceSum(g.mul(nll, g.reshape(weights, g.ints([-1]))), [0], 0), 'float32', []);
   g.output('nll', nll, 'float32', ['N']);
-  // d loss / d logits = (softmax - onehot(target)) * weight.
-  const dlogits = g.op('ScatterElements', [g.mul(g.op('Exp', [logProbs]), weights), targets, g.neg(weights)], { axis: 1, reduction: 'add' });
-  const grads = m.backward(fwd, dlogits);
+  const grads = m.backward(fwd, g.op('Exp', [logProbs]), weights);
   for (const { name, shape } of trainableShapes(config, lora)) g.output(`grad.${name}`, grads.get(name) as string, 'float32', shape);
   return g.encode();
 }

@@ -10,7 +10,7 @@ import { canonicalJson, sha256Hex } from '../../util/canonicalJson.js';
 import { InputError } from '../../util/errors.js';
 import { loadCheckpoint, TOKENIZER_JSON, type Checkpoint } from '../checkpoint.js';
 import { configForSize, type LlamaConfig } from '../config.js';
-import { fileDigest, isGgufBase, loadGgufCheckpoint } from '../ggufBase.js';
+import { isGgufBase, loadGgufCheckpoint } from '../ggufBase.js';
 import { weightsDigest } from '../hfWeights.js';
 import type { ModelSize } from '../sizes.js';
 
@@ -30,7 +30,7 @@ export async function loadInit(dir: string, outDir: string, field: 'base' | 'ini
   }
   if (field === 'base' && (await isGgufBase(dir))) {
     const checkpoint = await loadGgufCheckpoint(dir);
-    const digest = await fileDigest(dir);
+    const digest = weightsDigest(dir)!;
     return { checkpoint, fingerprint: sha256Hex(canonicalJson({ gguf: digest, config: checkpoint.config })), weightsDigest: digest };
   }
   const checkpoint = await loadCheckpoint(dir);
