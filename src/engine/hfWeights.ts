@@ -5,7 +5,7 @@
  * lm_head, rotary caches) are ignored. Names and layout as stored (rotate-half q/k rows).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
@@ -79,13 +79,15 @@ export async function readHfWeights(dir: string, config: LlamaConfig): Promise<M
  * SHA-256 of a model folder's weights (model.safetensors, or the index and its shards in order): the one
  * fingerprint of a checkpoint's weights that run identities and caches use. Read in chunks, so files past
  * Node's 2 GiB readFile limit work. A LoRA run's checkpoint (no weights of its own) is its config.json, which
- * names the base and its digest, and its adapter files. Undefined when there are no weights.
+ * names the base and its digest, and its adapter files. A GGUF file (a base given as one) is the whole file.
+ * Undefined when there are no weights.
  */
 export function weightsDigest(dir: string): string | undefined {
   const hash = createHash('sha256');
   const indexPath = join(dir, WEIGHTS_INDEX_FILE);
   let files: string[];
-  if (existsSync(indexPath)) {
+  if (statSync(dir, { throwIfNoEntry: false })?.isFile()) files = [dir];
+  else if (existsSync(indexPath)) {
     const map = (JSON.parse(readFileSync(indexPath, 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {};
     files = [indexPath, ...[...new Set(Object.values(map))].sort().map((f) => join(dir, f))];
   } else if (existsSync(join(dir, WEIGHTS_FILE))) files = [join(dir, WEIGHTS_FILE)];

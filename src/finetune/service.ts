@@ -36,7 +36,7 @@ export class FineTuningRequestError extends Error {
 export interface FineTuningServiceOptions {
   /** The store folder (SQLite, files, job checkpoints). */
   dir: string;
-  /** Pretrained bases by name: a student checkpoint or Hugging Face folder. */
+  /** Pretrained bases by name: a student checkpoint or Hugging Face folder, or a GGUF file. */
   bases?: Record<string, string>;
 }
 
@@ -135,7 +135,7 @@ export class FineTuningService {
     if (!this.baseNames().includes(request.model)) {
       throw new FineTuningRequestError(
         400,
-        `Model ${request.model} is not available for fine-tuning on this server; the bases are ${this.baseNames().join(', ')} (add one with serve --base <name>=<folder>)`,
+        `Model ${request.model} is not available for fine-tuning on this server; the bases are ${this.baseNames().join(', ')} (add one with serve --base <name>=<folder or file.gguf>)`,
         'model',
         'model_not_available',
       );
@@ -150,7 +150,7 @@ export class FineTuningService {
     if (hyperparameters.lora_rank !== undefined && isModelSize(request.model)) {
       throw new FineTuningRequestError(
         400,
-        `lora_rank: LoRA fine-tunes a pretrained base (${Object.keys(this.bases).join(', ') || 'none given: serve --base <name>=<folder>'}); the built-in size ${request.model} trains all its weights`,
+        `lora_rank: LoRA fine-tunes a pretrained base (${Object.keys(this.bases).join(', ') || 'none given: serve --base <name>=<folder or file.gguf>'}); the built-in size ${request.model} trains all its weights`,
         `${hyperparametersPath(request)}.lora_rank`,
         'unsupported_parameter',
       );

@@ -72,7 +72,7 @@ export interface JobCheckpoint {
 export interface TrainingPlan {
   /** The engine's checkpoint folder of this job (the resumable state lives in its training/). */
   outDir: string;
-  /** Built-in size, or a pretrained base folder. */
+  /** Built-in size, or a pretrained base: a folder or a GGUF file (`dir` is its path either way). */
   base: { size: 'tiny' | 'small' | 'base' } | { dir: string };
   trainFile: string;
   validationFile: string | null;
