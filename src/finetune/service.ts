@@ -6,7 +6,7 @@
  * resume) and then the queued ones.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isModelSize, type ModelSize } from '../engine/sizes.js';
 import { baseHasChatTemplate } from './baseFormat.js';
@@ -16,7 +16,7 @@ import { BASE_LEARNING_RATE, resolveHyperparameters } from './hyperparameters.js
 import { hyperparametersPath, jobRequestSchema, requestedHyperparameters } from './jobRequest.js';
 import { FineTuningStore } from './store.js';
 import { trainingRows } from './trainingRows.js';
-import { TERMINAL_STATUSES, type FileObject, type FineTuningJob, type JobEvent, type TrainingPlan } from './types.js';
+import { KEPT_CHECKPOINTS, TERMINAL_STATUSES, type FileObject, type FineTuningJob, type JobCheckpoint, type JobEvent, type TrainingPlan } from './types.js';
 import type { WorkerMessage } from './worker.js';
 import { startWorker, type WorkerHandle } from './workerProcess.js';
 
@@ -204,14 +204,27 @@ export class FineTuningService {
     return cancelled;
   }
 
-  /** The checkpoint folder of a fine-tuned model, by its `ft:` name. */
+  /**
+   * The engine checkpoint folder of a model of a succeeded job, by its name: the fine-tuned model
+   * (`ft:...`) or one of its kept checkpoints (`ft:...:ckpt-step-<n>`).
+   */
   modelDir(name: string): string | undefined {
     const job = this.store.jobByModel(name);
-    return job?.status === 'succeeded' ? this.store.plan(job.id)?.outDir : undefined;
+    if (job) return job.status === 'succeeded' ? this.store.plan(job.id)?.outDir : undefined;
+    const checkpoint = this.store.checkpointByModel(name);
+    if (!checkpoint || this.store.job(checkpoint.fine_tuning_job_id)?.status !== 'succeeded') return undefined;
+    return this.checkpointDir(checkpoint);
   }
 
+  /** The fine-tuned models and the checkpoints with weights of succeeded jobs. */
   fineTunedModels(): Array<{ id: string; created: number }> {
-    return this.store.succeededJobs().map((job) => ({ id: job.fine_tuned_model!, created: job.finished_at ?? job.created_at }));
+    return this.store.succeededJobs().flatMap((job) => [
+      { id: job.fine_tuned_model!, created: job.finished_at ?? job.created_at },
+      ...this.store
+        .jobCheckpoints(job.id)
+        .filter((checkpoint) => this.checkpointDir(checkpoint) !== undefined)
+        .map((checkpoint) => ({ id: checkpoint.fine_tuned_model_checkpoint, created: checkpoint.created_at })),
+    ]);
   }
 
   // Internals.
@@ -286,6 +299,7 @@ export class FineTuningService {
           ? { lora: { rank: job.hyperparameters.lora_rank, ...(job.hyperparameters.lora_alpha !== undefined ? { alpha: job.hyperparameters.lora_alpha } : {}) } }
           : {}),
         evalEvery: Math.max(1, Math.round(resolved.steps / 10)),
+        snapshotDir: join(this.store.jobDir(id), 'checkpoints'),
         seed: job.seed,
         nEpochs: resolved.nEpochs,
       };
@@ -382,7 +396,28 @@ export class FineTuningService {
     }
   }
 
+  /** The folder of a checkpoint's weights, when they were kept and are complete (config.json is written last). */
+  private checkpointDir(checkpoint: JobCheckpoint): string | undefined {
+    const snapshotDir = this.store.plan(checkpoint.fine_tuning_job_id)?.snapshotDir;
+    if (snapshotDir === undefined) return undefined;
+    const dir = join(snapshotDir, `step-${checkpoint.step_number}`);
+    return existsSync(join(dir, 'config.json')) ? dir : undefined;
+  }
+
+  /**
+   * Records a checkpoint (the engine saves its weights at the same step, into the plan's snapshotDir) and
+   * forgets all but the newest KEPT_CHECKPOINTS, weights included, so a long job's disk use stays bounded.
+   */
   private checkpoint(jobId: string, name: string, step: number, metrics: Record<string, number>): void {
+    this.addCheckpoint(jobId, name, step, metrics);
+    const snapshotDir = this.store.plan(jobId)?.snapshotDir;
+    for (const old of this.store.jobCheckpoints(jobId).slice(KEPT_CHECKPOINTS)) {
+      this.store.deleteCheckpoint(old.id);
+      if (snapshotDir !== undefined) rmSync(join(snapshotDir, `step-${old.step_number}`), { recursive: true, force: true });
+    }
+  }
+
+  private addCheckpoint(jobId: string, name: string, step: number, metrics: Record<string, number>): void {
     this.store.addCheckpoint(jobId, {
       id: `ftckpt-${jobId.slice('ftjob-'.length)}-${step}`,
       object: 'fine_tuning.job.checkpoint',

@@ -2,7 +2,8 @@
  * A GGUF file as a named base (`serve --fine-tuning --base <name>=<file.gguf>`): the GGUF is written by the
  * project's own exporter from a Qwen3-layout folder (reduced, random weights) whose tokenizer has a chat
  * template; jobs through the unmodified openai SDK fine-tune it in all its weights and with LoRA, train the
- * chat lines through the template rebuilt from the GGUF's metadata, and their ft: models answer.
+ * chat lines through the template rebuilt from the GGUF's metadata, and their ft: models (and the LoRA job's
+ * checkpoints) answer.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -80,6 +81,13 @@ describe('a GGUF base', () => {
     expect(trained.info).toMatchObject({ learningRate: 2e-4, promptFormat: { type: 'chat', system: SYSTEM } });
     const chat = await client.chat.completions.create({ model: job.fine_tuned_model!, messages: [{ role: 'user', content: 'What colour is thing 1?' }], max_tokens: 2, temperature: 0 });
     expect(chat.choices[0]!.message.role).toBe('assistant');
+    // Its checkpoints (6 steps, one each) are adapters too: the newest three are kept and served merged.
+    const checkpoints = (await client.fineTuning.jobs.checkpoints.list(job.id)).data;
+    expect(checkpoints.map((c) => c.step_number)).toEqual([6, 5, 4]);
+    const atStep4 = await loadCheckpoint(join(dir.path, 'store', 'jobs', job.id, 'checkpoints', 'step-4'));
+    expect(atStep4.lora?.base).toBe(ggufPath);
+    const early = await client.chat.completions.create({ model: checkpoints[2]!.fine_tuned_model_checkpoint, messages: [{ role: 'user', content: 'What colour is thing 1?' }], max_tokens: 2, temperature: 0 });
+    expect(early.model).toBe(`${job.fine_tuned_model}:ckpt-step-4`);
   }, 120_000);
 
   it('fails a job whose chat lines the template cannot train (multi-turn), naming the line', async () => {
