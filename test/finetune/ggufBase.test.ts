@@ -5,19 +5,12 @@
  * chat lines through the template rebuilt from the GGUF's metadata, and their ft: models (and the LoRA job's
  * checkpoints) answer.
  */
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../src/engine/checkpoint.js';
-import { exportGguf } from '../../src/engine/export.js';
-import { trainTokenizer } from '../../src/engine/tokenizer.js';
-import { tokenizerFiles } from '../../src/engine/tokenizers/files.js';
-import { REDUCED_MODELS, writeHfModel } from '../support/hfModels.js';
-import { chatTrainingJsonl, pollUntilDone, startFineTuningServer, tempDir, type FineTuningTestServer } from './support.js';
+import { CHAT_TEMPLATE, chatTrainingJsonl, pollUntilDone, startFineTuningServer, tempDir, writeChatGgufBase, type FineTuningTestServer } from './support.js';
 
-/** A plain-text template: rows rendered through it differ from the transcript rows a template-less base gets. */
-const CHAT_TEMPLATE = '{% for m in messages %}<{{ m.role }}> {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}';
 const SYSTEM = 'Answer with one colour.';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -26,15 +19,7 @@ let ggufPath: string;
 
 beforeAll(async () => {
   dir = await tempDir();
-  const folder = join(dir.path, 'qwen3');
-  await writeHfModel(folder, { ...REDUCED_MODELS.find((m) => m.name === 'Qwen3-0.6B')!, dtype: 'F32' });
-  const tokenizer = trainTokenizer(chatTrainingJsonl().split('\n'), { vocabSize: 300, minFrequency: 2 });
-  for (const file of tokenizerFiles(tokenizer)) await writeFile(join(folder, file.name), file.text);
-  const configPath = join(folder, 'tokenizer_config.json');
-  const tokenizerConfig = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
-  await writeFile(configPath, JSON.stringify({ ...tokenizerConfig, chat_template: CHAT_TEMPLATE }));
-  ggufPath = join(dir.path, 'qwen3.gguf');
-  await exportGguf(folder, ggufPath, { dtype: 'f32' });
+  ggufPath = await writeChatGgufBase(dir.path);
   running = await startFineTuningServer(join(dir.path, 'store'), { bases: { 'qwen-gguf': ggufPath } });
 }, 60_000);
 afterAll(async () => {
