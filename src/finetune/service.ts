@@ -14,6 +14,7 @@ import { InputError } from '../util/errors.js';
 import { FineTuneFileError, parseFineTuneFile } from './fileFormat.js';
 import { BASE_LEARNING_RATE, resolveHyperparameters } from './hyperparameters.js';
 import { hyperparametersPath, jobRequestSchema, requestedHyperparameters } from './jobRequest.js';
+import { resultsCsv } from './resultsFile.js';
 import { FineTuningStore } from './store.js';
 import { trainingRows } from './trainingRows.js';
 import { KEPT_CHECKPOINTS, TERMINAL_STATUSES, type FileObject, type FineTuningJob, type JobCheckpoint, type JobEvent, type TrainingPlan } from './types.js';
@@ -49,6 +50,10 @@ function nowSeconds(): number {
 
 function newId(prefix: string): string {
   return `${prefix}-${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+function fileObject(filename: string, purpose: string, bytes: number): FileObject {
+  return { id: newId('file'), object: 'file', bytes, created_at: nowSeconds(), filename, purpose, status: 'processed', status_details: null, expires_at: null };
 }
 
 export class FineTuningService {
@@ -101,17 +106,7 @@ export class FineTuningService {
       }
       throw error;
     }
-    const file: FileObject = {
-      id: newId('file'),
-      object: 'file',
-      bytes: content.length,
-      created_at: nowSeconds(),
-      filename,
-      purpose,
-      status: 'processed',
-      status_details: null,
-      expires_at: null,
-    };
+    const file = fileObject(filename, purpose, content.length);
     this.store.addFile(file, content);
     return file;
   }
@@ -371,6 +366,12 @@ export class FineTuningService {
         }
       }
       if (event.type === 'eval') {
+        this.event(job.id, 'info', `Step ${event.step}/${plan.steps}: validation loss=${event.validationLoss.toFixed(4)}, validation mean token accuracy=${event.validationAccuracy.toFixed(4)}`, {
+          step: event.step,
+          valid_loss: event.validationLoss,
+          valid_mean_token_accuracy: event.validationAccuracy,
+          total_steps: plan.steps,
+        });
         this.checkpoint(job.id, name, event.step, {
           step: event.step,
           ...(lastLoss !== undefined ? { train_loss: lastLoss } : {}),
@@ -386,7 +387,8 @@ export class FineTuningService {
     this.active = undefined;
     if (this.closing || cancelled) return;
     if (outcome?.type === 'done') {
-      this.store.updateJob(job.id, { status: 'succeeded', fine_tuned_model: name, trained_tokens: outcome.trainedTokens, finished_at: nowSeconds() });
+      const results = this.addResultsFile(job.id);
+      this.store.updateJob(job.id, { status: 'succeeded', fine_tuned_model: name, trained_tokens: outcome.trainedTokens, finished_at: nowSeconds(), result_files: [results.id] });
       this.event(job.id, 'info', `New fine-tuned model created: ${name}`);
       this.event(job.id, 'info', 'The job has successfully completed');
     } else if (outcome?.type === 'error') {
@@ -394,6 +396,14 @@ export class FineTuningService {
     } else {
       this.fail(job.id, 'worker_exited', `the training worker ended unexpectedly (${exit.signal ?? `exit code ${exit.code}`})`, null);
     }
+  }
+
+  /** The job's metrics as OpenAI's results CSV, a file of purpose fine-tune-results. */
+  private addResultsFile(jobId: string): FileObject {
+    const content = Buffer.from(resultsCsv(this.store.jobEvents(jobId)));
+    const file = fileObject('step_metrics.csv', 'fine-tune-results', content.length);
+    this.store.addFile(file, content);
+    return file;
   }
 
   /** The folder of a checkpoint's weights, when they were kept and are complete (config.json is written last). */

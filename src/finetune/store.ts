@@ -58,8 +58,10 @@ export class FineTuningStore {
     return readFileSync(this.filePath(id));
   }
 
-  files(): FileObject[] {
-    return this.db.prepare<[], Row>('SELECT body FROM files ORDER BY seq DESC').all().map((row) => JSON.parse(row.body) as FileObject);
+  /** Newest first; only those of `purpose` when given. */
+  files(purpose?: string): FileObject[] {
+    const all = this.db.prepare<[], Row>('SELECT body FROM files ORDER BY seq DESC').all().map((row) => JSON.parse(row.body) as FileObject);
+    return purpose === undefined ? all : all.filter((file) => file.purpose === purpose);
   }
 
   deleteFile(id: string): boolean {
@@ -130,6 +132,14 @@ export class FineTuningStore {
 
   events(jobId: string, after: string | undefined, limit: number): { data: JobEvent[]; hasMore: boolean } {
     return this.page('events', jobId, after, limit, (body) => JSON.parse(body) as JobEvent);
+  }
+
+  /** Every event of a job, oldest first. */
+  jobEvents(jobId: string): JobEvent[] {
+    return this.db
+      .prepare<[string], Row>('SELECT body FROM events WHERE job_id = ? ORDER BY seq ASC')
+      .all(jobId)
+      .map((row) => JSON.parse(row.body) as JobEvent);
   }
 
   addCheckpoint(jobId: string, checkpoint: JobCheckpoint): void {

@@ -77,6 +77,16 @@ describe('the fine-tuning API with the openai SDK', () => {
     expect(checkpoints.data[0]!.metrics.train_loss).toBeGreaterThan(0);
     expect(checkpoints.data[0]!.metrics.valid_loss).toBeGreaterThan(0);
     expect(checkpoints.data[0]!.metrics.valid_mean_token_accuracy).toBeGreaterThanOrEqual(0);
+
+    // OpenAI's results file: the logged steps' metrics as CSV.
+    expect(job.result_files).toHaveLength(1);
+    expect(await client.files.retrieve(job.result_files[0]!)).toMatchObject({ purpose: 'fine-tune-results', filename: 'step_metrics.csv' });
+    const csv = (await (await client.files.content(job.result_files[0]!)).text()).trim().split('\n');
+    expect(csv[0]).toBe('step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy');
+    expect(csv[csv.length - 1]).toMatch(/^120,\d+\.\d+(e-\d+)?,,\d+\.\d+(e-\d+)?,[01](\.\d+)?$/);
+    expect(csv.length).toBeGreaterThan(40);
+    expect((await client.files.list({ purpose: 'fine-tune' })).data.map((f) => f.id)).not.toContain(job.result_files[0]);
+    expect((await client.files.list({ purpose: 'fine-tune-results' })).data.map((f) => f.id)).toEqual([job.result_files[0]]);
   }, 60_000);
 
   it('keeps the weights of the newest three checkpoints and serves them under their ckpt-step names', async () => {
