@@ -98,8 +98,9 @@ export interface TrainOptions {
   /** Steps between validations (and state saves). Default max(1, steps / 10). */
   evalEvery?: number;
   /**
-   * Also save the weights of every evaluated step as a checkpoint folder `<snapshotDir>/step-<n>/`, for choosing
-   * among them by another criterion than the validation loss (e.g. accuracy on held-out tasks). Default: none.
+   * Also save the weights of every evaluated step as a checkpoint folder `<snapshotDir>/step-<n>/` (with LoRA, the
+   * adapters, as the best checkpoint), for choosing among them by another criterion than the validation loss
+   * (e.g. accuracy on held-out tasks) or serving them (a fine-tuning job's checkpoints). Default: none.
    */
   snapshotDir?: string;
   /** Stop after this many validations without improvement (default: never). */
@@ -307,11 +308,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     promptFormat: format,
   };
 
-  const saveBest = async (): Promise<void> => {
-    const best = { config, tokenizer, info: { ...info, step: state!.step, validationLoss: state!.bestValidationLoss } };
-    if (lora) await saveLoraCheckpoint(options.outDir, { ...best, lora: loraCheckpoint(lora, engine.weights(), options.base!, init!.weightsDigest) });
-    else await saveCheckpoint(options.outDir, { ...best, weights: engine.weights() });
+  // The model as it is now: its weights, or with LoRA the adapters and a reference to the base.
+  const saveModel = async (dir: string, stepInfo: Record<string, unknown>): Promise<void> => {
+    const checkpoint = { config, tokenizer, info: { ...info, ...stepInfo } };
+    if (lora) await saveLoraCheckpoint(dir, { ...checkpoint, lora: loraCheckpoint(lora, engine.weights(), options.base!, init!.weightsDigest) });
+    else await saveCheckpoint(dir, { ...checkpoint, weights: engine.weights() });
   };
+  const saveBest = (): Promise<void> => saveModel(options.outDir, { step: state!.step, validationLoss: state!.bestValidationLoss });
   const saveState = (): Promise<void> => writeState(stateDir, state!, engine, trainableNames);
   const trainableParameters = lora ? countLoraParameters(config, lora) : countParameters(config);
 
@@ -379,7 +382,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           await saveBest();
         }
         if (options.snapshotDir !== undefined) {
-          await saveCheckpoint(join(options.snapshotDir, `step-${state.step}`), { config, weights: engine.weights(), tokenizer, info: { ...info, step: state.step } });
+          await saveModel(join(options.snapshotDir, `step-${state.step}`), { step: state.step });
         }
         state.history.push(record);
         intervalLoss = 0;

@@ -6,7 +6,7 @@
  * resume) and then the queued ones.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isModelSize, type ModelSize } from '../engine/sizes.js';
 import { baseHasChatTemplate } from './baseFormat.js';
@@ -14,9 +14,10 @@ import { InputError } from '../util/errors.js';
 import { FineTuneFileError, parseFineTuneFile } from './fileFormat.js';
 import { BASE_LEARNING_RATE, resolveHyperparameters } from './hyperparameters.js';
 import { hyperparametersPath, jobRequestSchema, requestedHyperparameters } from './jobRequest.js';
+import { resultsCsv } from './resultsFile.js';
 import { FineTuningStore } from './store.js';
 import { trainingRows } from './trainingRows.js';
-import { TERMINAL_STATUSES, type FileObject, type FineTuningJob, type JobEvent, type TrainingPlan } from './types.js';
+import { KEPT_CHECKPOINTS, TERMINAL_STATUSES, type FileObject, type FineTuningJob, type JobCheckpoint, type JobEvent, type TrainingPlan } from './types.js';
 import type { WorkerMessage } from './worker.js';
 import { startWorker, type WorkerHandle } from './workerProcess.js';
 
@@ -36,7 +37,7 @@ export class FineTuningRequestError extends Error {
 export interface FineTuningServiceOptions {
   /** The store folder (SQLite, files, job checkpoints). */
   dir: string;
-  /** Pretrained bases by name: a student checkpoint or Hugging Face folder. */
+  /** Pretrained bases by name: a student checkpoint or Hugging Face folder, or a GGUF file. */
   bases?: Record<string, string>;
 }
 
@@ -49,6 +50,10 @@ function nowSeconds(): number {
 
 function newId(prefix: string): string {
   return `${prefix}-${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+function fileObject(filename: string, purpose: string, bytes: number): FileObject {
+  return { id: newId('file'), object: 'file', bytes, created_at: nowSeconds(), filename, purpose, status: 'processed', status_details: null, expires_at: null };
 }
 
 export class FineTuningService {
@@ -101,17 +106,7 @@ export class FineTuningService {
       }
       throw error;
     }
-    const file: FileObject = {
-      id: newId('file'),
-      object: 'file',
-      bytes: content.length,
-      created_at: nowSeconds(),
-      filename,
-      purpose,
-      status: 'processed',
-      status_details: null,
-      expires_at: null,
-    };
+    const file = fileObject(filename, purpose, content.length);
     this.store.addFile(file, content);
     return file;
   }
@@ -135,7 +130,7 @@ export class FineTuningService {
     if (!this.baseNames().includes(request.model)) {
       throw new FineTuningRequestError(
         400,
-        `Model ${request.model} is not available for fine-tuning on this server; the bases are ${this.baseNames().join(', ')} (add one with serve --base <name>=<folder>)`,
+        `Model ${request.model} is not available for fine-tuning on this server; the bases are ${this.baseNames().join(', ')} (add one with serve --base <name>=<folder or file.gguf>)`,
         'model',
         'model_not_available',
       );
@@ -150,7 +145,7 @@ export class FineTuningService {
     if (hyperparameters.lora_rank !== undefined && isModelSize(request.model)) {
       throw new FineTuningRequestError(
         400,
-        `lora_rank: LoRA fine-tunes a pretrained base (${Object.keys(this.bases).join(', ') || 'none given: serve --base <name>=<folder>'}); the built-in size ${request.model} trains all its weights`,
+        `lora_rank: LoRA fine-tunes a pretrained base (${Object.keys(this.bases).join(', ') || 'none given: serve --base <name>=<folder or file.gguf>'}); the built-in size ${request.model} trains all its weights`,
         `${hyperparametersPath(request)}.lora_rank`,
         'unsupported_parameter',
       );
@@ -204,14 +199,27 @@ export class FineTuningService {
     return cancelled;
   }
 
-  /** The checkpoint folder of a fine-tuned model, by its `ft:` name. */
+  /**
+   * The engine checkpoint folder of a model of a succeeded job, by its name: the fine-tuned model
+   * (`ft:...`) or one of its kept checkpoints (`ft:...:ckpt-step-<n>`).
+   */
   modelDir(name: string): string | undefined {
     const job = this.store.jobByModel(name);
-    return job?.status === 'succeeded' ? this.store.plan(job.id)?.outDir : undefined;
+    if (job) return job.status === 'succeeded' ? this.store.plan(job.id)?.outDir : undefined;
+    const checkpoint = this.store.checkpointByModel(name);
+    if (!checkpoint || this.store.job(checkpoint.fine_tuning_job_id)?.status !== 'succeeded') return undefined;
+    return this.checkpointDir(checkpoint);
   }
 
+  /** The fine-tuned models and the checkpoints with weights of succeeded jobs. */
   fineTunedModels(): Array<{ id: string; created: number }> {
-    return this.store.succeededJobs().map((job) => ({ id: job.fine_tuned_model!, created: job.finished_at ?? job.created_at }));
+    return this.store.succeededJobs().flatMap((job) => [
+      { id: job.fine_tuned_model!, created: job.finished_at ?? job.created_at },
+      ...this.store
+        .jobCheckpoints(job.id)
+        .filter((checkpoint) => this.checkpointDir(checkpoint) !== undefined)
+        .map((checkpoint) => ({ id: checkpoint.fine_tuned_model_checkpoint, created: checkpoint.created_at })),
+    ]);
   }
 
   // Internals.
@@ -286,6 +294,7 @@ export class FineTuningService {
           ? { lora: { rank: job.hyperparameters.lora_rank, ...(job.hyperparameters.lora_alpha !== undefined ? { alpha: job.hyperparameters.lora_alpha } : {}) } }
           : {}),
         evalEvery: Math.max(1, Math.round(resolved.steps / 10)),
+        snapshotDir: join(this.store.jobDir(id), 'checkpoints'),
         seed: job.seed,
         nEpochs: resolved.nEpochs,
       };
@@ -357,6 +366,12 @@ export class FineTuningService {
         }
       }
       if (event.type === 'eval') {
+        this.event(job.id, 'info', `Step ${event.step}/${plan.steps}: validation loss=${event.validationLoss.toFixed(4)}, validation mean token accuracy=${event.validationAccuracy.toFixed(4)}`, {
+          step: event.step,
+          valid_loss: event.validationLoss,
+          valid_mean_token_accuracy: event.validationAccuracy,
+          total_steps: plan.steps,
+        });
         this.checkpoint(job.id, name, event.step, {
           step: event.step,
           ...(lastLoss !== undefined ? { train_loss: lastLoss } : {}),
@@ -372,7 +387,8 @@ export class FineTuningService {
     this.active = undefined;
     if (this.closing || cancelled) return;
     if (outcome?.type === 'done') {
-      this.store.updateJob(job.id, { status: 'succeeded', fine_tuned_model: name, trained_tokens: outcome.trainedTokens, finished_at: nowSeconds() });
+      const results = this.addResultsFile(job.id);
+      this.store.updateJob(job.id, { status: 'succeeded', fine_tuned_model: name, trained_tokens: outcome.trainedTokens, finished_at: nowSeconds(), result_files: [results.id] });
       this.event(job.id, 'info', `New fine-tuned model created: ${name}`);
       this.event(job.id, 'info', 'The job has successfully completed');
     } else if (outcome?.type === 'error') {
@@ -382,7 +398,36 @@ export class FineTuningService {
     }
   }
 
+  /** The job's metrics as OpenAI's results CSV, a file of purpose fine-tune-results. */
+  private addResultsFile(jobId: string): FileObject {
+    const content = Buffer.from(resultsCsv(this.store.jobEvents(jobId)));
+    const file = fileObject('step_metrics.csv', 'fine-tune-results', content.length);
+    this.store.addFile(file, content);
+    return file;
+  }
+
+  /** The folder of a checkpoint's weights, when they were kept and are complete (config.json is written last). */
+  private checkpointDir(checkpoint: JobCheckpoint): string | undefined {
+    const snapshotDir = this.store.plan(checkpoint.fine_tuning_job_id)?.snapshotDir;
+    if (snapshotDir === undefined) return undefined;
+    const dir = join(snapshotDir, `step-${checkpoint.step_number}`);
+    return existsSync(join(dir, 'config.json')) ? dir : undefined;
+  }
+
+  /**
+   * Records a checkpoint (the engine saves its weights at the same step, into the plan's snapshotDir) and
+   * forgets all but the newest KEPT_CHECKPOINTS, weights included, so a long job's disk use stays bounded.
+   */
   private checkpoint(jobId: string, name: string, step: number, metrics: Record<string, number>): void {
+    this.addCheckpoint(jobId, name, step, metrics);
+    const snapshotDir = this.store.plan(jobId)?.snapshotDir;
+    for (const old of this.store.jobCheckpoints(jobId).slice(KEPT_CHECKPOINTS)) {
+      this.store.deleteCheckpoint(old.id);
+      if (snapshotDir !== undefined) rmSync(join(snapshotDir, `step-${old.step_number}`), { recursive: true, force: true });
+    }
+  }
+
+  private addCheckpoint(jobId: string, name: string, step: number, metrics: Record<string, number>): void {
     this.store.addCheckpoint(jobId, {
       id: `ftckpt-${jobId.slice('ftjob-'.length)}-${step}`,
       object: 'fine_tuning.job.checkpoint',

@@ -2,7 +2,8 @@
  * Where the fine-tuning API keeps what it is given and what it does: one folder,
  *   <dir>/fine-tuning.sqlite   files, jobs (with their training plan), events, checkpoints
  *   <dir>/files/<file id>      the uploaded bytes
- *   <dir>/jobs/<job id>/       the job's engine checkpoint (and resumable state)
+ *   <dir>/jobs/<job id>/       the job's engine checkpoint (model/, with its resumable state) and the weights
+ *                              of its newest checkpoints (checkpoints/step-<n>/)
  * Every write is committed before the API answers, so a server killed at any point loses no file or job.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,8 +58,10 @@ export class FineTuningStore {
     return readFileSync(this.filePath(id));
   }
 
-  files(): FileObject[] {
-    return this.db.prepare<[], Row>('SELECT body FROM files ORDER BY seq DESC').all().map((row) => JSON.parse(row.body) as FileObject);
+  /** Newest first; only those of `purpose` when given. */
+  files(purpose?: string): FileObject[] {
+    const all = this.db.prepare<[], Row>('SELECT body FROM files ORDER BY seq DESC').all().map((row) => JSON.parse(row.body) as FileObject);
+    return purpose === undefined ? all : all.filter((file) => file.purpose === purpose);
   }
 
   deleteFile(id: string): boolean {
@@ -131,12 +134,40 @@ export class FineTuningStore {
     return this.page('events', jobId, after, limit, (body) => JSON.parse(body) as JobEvent);
   }
 
+  /** Every event of a job, oldest first. */
+  jobEvents(jobId: string): JobEvent[] {
+    return this.db
+      .prepare<[string], Row>('SELECT body FROM events WHERE job_id = ? ORDER BY seq ASC')
+      .all(jobId)
+      .map((row) => JSON.parse(row.body) as JobEvent);
+  }
+
   addCheckpoint(jobId: string, checkpoint: JobCheckpoint): void {
     this.db.prepare('INSERT OR IGNORE INTO checkpoints (id, job_id, body) VALUES (?, ?, ?)').run(checkpoint.id, jobId, JSON.stringify(checkpoint));
   }
 
   checkpoints(jobId: string, after: string | undefined, limit: number): { data: JobCheckpoint[]; hasMore: boolean } {
     return this.page('checkpoints', jobId, after, limit, (body) => JSON.parse(body) as JobCheckpoint);
+  }
+
+  /** Every checkpoint of a job, the newest step first. */
+  jobCheckpoints(jobId: string): JobCheckpoint[] {
+    return this.db
+      .prepare<[string], Row>('SELECT body FROM checkpoints WHERE job_id = ?')
+      .all(jobId)
+      .map((row) => JSON.parse(row.body) as JobCheckpoint)
+      .sort((a, b) => b.step_number - a.step_number);
+  }
+
+  checkpointByModel(name: string): JobCheckpoint | undefined {
+    const row = this.db
+      .prepare<[string], Row>("SELECT body FROM checkpoints WHERE json_extract(body, '$.fine_tuned_model_checkpoint') = ?")
+      .get(name);
+    return row ? (JSON.parse(row.body) as JobCheckpoint) : undefined;
+  }
+
+  deleteCheckpoint(id: string): void {
+    this.db.prepare('DELETE FROM checkpoints WHERE id = ?').run(id);
   }
 
   private page<T>(

@@ -72,7 +72,7 @@ export interface JobCheckpoint {
 export interface TrainingPlan {
   /** The engine's checkpoint folder of this job (the resumable state lives in its training/). */
   outDir: string;
-  /** Built-in size, or a pretrained base folder. */
+  /** Built-in size, or a pretrained base: a folder or a GGUF file (`dir` is its path either way). */
   base: { size: 'tiny' | 'small' | 'base' } | { dir: string };
   trainFile: string;
   validationFile: string | null;
@@ -83,7 +83,12 @@ export interface TrainingPlan {
   seed: number;
   nEpochs: number;
   lora?: { rank: number; alpha?: number };
+  /** Where the engine saves the model of every evaluated step (`step-<n>/`), served as the job's checkpoints. */
+  snapshotDir?: string;
 }
+
+/** How many checkpoints of a job keep their weights (and are listed and served), the newest ones, as OpenAI keeps three. */
+export const KEPT_CHECKPOINTS = 3;
 
 export interface Page<T> {
   object: 'list';

@@ -64,6 +64,7 @@ async function trainPlan(plan: TrainingPlan, send: (message: WorkerMessage) => v
     learningRate: plan.learningRate,
     ...(plan.lora ? { lora: plan.lora } : {}),
     evalEvery: plan.evalEvery,
+    ...(plan.snapshotDir ? { snapshotDir: plan.snapshotDir } : {}),
     seed: plan.seed,
     info: { fineTuningJob: plan },
     onEvent: (event) => send({ type: 'train', event }),

@@ -1,6 +1,7 @@
 /**
- * The commands as a user runs them (built CLI): `serve --fine-tuning` with no model, `finetune --on local`
- * driving it to a fine-tuned model and resuming from its state file, and `finetune --export`.
+ * The commands as a user runs them (built CLI): `serve --fine-tuning` with no model or with a GGUF base,
+ * `finetune --on local` driving it to a fine-tuned model and resuming from its state file, the budget check's
+ * warning on an unverified price, and `finetune --export`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lastJson, runCli } from '../support/runCli.js';
 import { startListeningCli } from '../support/serveCli.js';
-import { chatTrainingJsonl, tempDir } from './support.js';
+import { chatTrainingJsonl, tempDir, writeChatGgufBase } from './support.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 beforeEach(async () => {
@@ -47,6 +48,36 @@ describe('apprentice finetune', () => {
       expect(exit.code, exit.stderr).toBe(0);
     }
   }, 90_000);
+
+  it('serve --fine-tuning --base <name>=<file.gguf> offers the GGUF as a base, and finetune --on local fine-tunes it', async () => {
+    const gguf = await writeChatGgufBase(dir.path);
+    const serving = await startListeningCli(
+      ['serve', '--fine-tuning', '--base', `qwen=${gguf}`, '--fine-tuning-dir', join(dir.path, 'ft'), '--port', '0'],
+      /at (http:\/\/127\.0\.0\.1:\d+\/v1)/,
+    );
+    try {
+      expect(serving.output).toMatch(/^serving the fine-tuning API \(bases: tiny, small, base, qwen\)/);
+      const run = await runCli(['finetune', '--on', 'local', '--url', serving.baseURL, '--data', join(dir.path, 'train.jsonl'), '--model', 'qwen',
+        '--epochs', '1', '--poll-interval', '0.2', '--state', join(dir.path, 'state.json'), '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const result = lastJson<{ jobId: string; fineTunedModel: string }>(run);
+      expect(result.fineTunedModel).toBe(`ft:qwen::${result.jobId.slice('ftjob-'.length)}`);
+    } finally {
+      const exit = await serving.stop();
+      expect(exit.code, exit.stderr).toBe(0);
+    }
+  }, 120_000);
+
+  it('--budget warns when the rate of the price table is unverified, and refuses the job before uploading', async () => {
+    const run = await runCli(
+      ['finetune', '--on', 'together', '--url', 'http://127.0.0.1:9/v1', '--data', join(dir.path, 'train.jsonl'), '--model', 'Qwen/Qwen2.5-7B-Instruct', '--budget', '0.000001'],
+      { env: { TOGETHER_API_KEY: 'unused' } },
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("$0.48/M tokens for Qwen/Qwen2.5-7B-Instruct on together, a rate no stored copy of the provider's pricing page confirmed");
+    expect(run.stderr).toMatch(/over the budget of \$0\.000001/);
+    expect(run.stderr).not.toMatch(/uploading/);
+  });
 
   it('--export axolotl writes the data and config, and needs one of --on or --export', async () => {
     const out = join(dir.path, 'recipe');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/finetune/hosted/engines.js';
 import type { EngineName } from '../../src/finetune/hosted/engine.js';
-import { trainingPricePerMillion } from '../../src/finetune/hosted/prices.js';
+import { trainingPrice, trainingPricePerMillion } from '../../src/finetune/hosted/prices.js';
 import { runHostedJob } from '../../src/finetune/hosted/run.js';
 import { readState } from '../../src/finetune/hosted/state.js';
 import { startFakeEngine, type FakeEngine } from './fakeEngines.js';
@@ -132,5 +132,15 @@ describe('engine settings', () => {
     expect(trainingPricePerMillion('together', 'Qwen/Qwen2.5-7B-Instruct', { lora: false })).toBe(0.54);
     expect(trainingPricePerMillion('fireworks', 'accounts/fireworks/models/qwen2p5-72b-instruct')).toBe(3);
     expect(trainingPricePerMillion('fireworks', 'some-model')).toBeUndefined();
+  });
+
+  it('says which rates a stored copy of the provider page verified', () => {
+    expect(trainingPrice('fireworks', 'accounts/fireworks/models/llama-v3p1-8b-instruct')).toEqual({ perMillion: 0.5, verifiedOn: expect.stringMatching(/^https:\/\/fireworks\.ai\/pricing /) });
+    expect(trainingPrice('fireworks', 'accounts/fireworks/models/qwen2p5-72b-instruct')?.verifiedOn).toMatch(/fireworks\.ai\/pricing/);
+    // Mixtral 8x7B has its own row (its name would read as 7B).
+    expect(trainingPrice('fireworks', 'accounts/fireworks/models/mixtral-8x7b-instruct')?.perMillion).toBe(2);
+    expect(trainingPrice('fireworks', 'accounts/fireworks/models/llama-v3p1-405b-instruct')).toEqual({ perMillion: 10, verifiedOn: null });
+    expect(trainingPrice('openai', 'gpt-4o-mini-2024-07-18')?.verifiedOn).toBeNull();
+    expect(trainingPrice('together', 'Qwen/Qwen2.5-7B-Instruct')?.verifiedOn).toBeNull();
   });
 });

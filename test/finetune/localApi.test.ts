@@ -1,8 +1,9 @@
 /**
  * The local fine-tuning API driven by the unmodified `openai` SDK on loopback: upload, create, poll to
- * succeeded, chat with the ft: model, events and checkpoints, cancel, and OpenAI-shaped refusals.
+ * succeeded, chat with the ft: model, events and checkpoints (the newest three served), cancel, and
+ * OpenAI-shaped refusals.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +77,43 @@ describe('the fine-tuning API with the openai SDK', () => {
     expect(checkpoints.data[0]!.metrics.train_loss).toBeGreaterThan(0);
     expect(checkpoints.data[0]!.metrics.valid_loss).toBeGreaterThan(0);
     expect(checkpoints.data[0]!.metrics.valid_mean_token_accuracy).toBeGreaterThanOrEqual(0);
+
+    // OpenAI's results file: the logged steps' metrics as CSV.
+    expect(job.result_files).toHaveLength(1);
+    expect(await client.files.retrieve(job.result_files[0]!)).toMatchObject({ purpose: 'fine-tune-results', filename: 'step_metrics.csv' });
+    const csv = (await (await client.files.content(job.result_files[0]!)).text()).trim().split('\n');
+    expect(csv[0]).toBe('step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy');
+    expect(csv[csv.length - 1]).toMatch(/^120,\d+\.\d+(e-\d+)?,,\d+\.\d+(e-\d+)?,[01](\.\d+)?$/);
+    expect(csv.length).toBeGreaterThan(40);
+    expect((await client.files.list({ purpose: 'fine-tune' })).data.map((f) => f.id)).not.toContain(job.result_files[0]);
+    expect((await client.files.list({ purpose: 'fine-tune-results' })).data.map((f) => f.id)).toEqual([job.result_files[0]]);
+  }, 60_000);
+
+  it('keeps the weights of the newest three checkpoints and serves them under their ckpt-step names', async () => {
+    const file = await client.files.create({ file: await toFile(Buffer.from(chatTrainingJsonl()), 'train.jsonl'), purpose: 'fine-tune' });
+    // 30 steps, a checkpoint every 3: ten checkpoints, of which the last three keep their weights.
+    const created = await client.fineTuning.jobs.create({ model: 'tiny', training_file: file.id, seed: 3, hyperparameters: { n_epochs: 10, batch_size: 4 } });
+    const job = await pollUntilDone(() => client.fineTuning.jobs.retrieve(created.id));
+    expect(job.status).toBe('succeeded');
+    const checkpoints = (await client.fineTuning.jobs.checkpoints.list(job.id)).data;
+    expect(checkpoints.map((c) => c.step_number)).toEqual([30, 27, 24]);
+    for (const checkpoint of checkpoints) expect(checkpoint.fine_tuned_model_checkpoint).toBe(`${job.fine_tuned_model}:ckpt-step-${checkpoint.step_number}`);
+    expect((await readdir(join(dir.path, 'store', 'jobs', job.id, 'checkpoints'))).sort()).toEqual(['step-24', 'step-27', 'step-30']);
+
+    const models = (await client.models.list()).data.map((m) => m.id);
+    expect(models).toEqual(expect.arrayContaining(checkpoints.map((c) => c.fine_tuned_model_checkpoint)));
+    expect(models).not.toContain(`${job.fine_tuned_model}:ckpt-step-21`);
+    // Each checkpoint is the model as it was at its step: step 24's weights are not the final ones.
+    const weights = (step: number) => readFile(join(dir.path, 'store', 'jobs', job.id, 'checkpoints', `step-${step}`, 'model.safetensors'));
+    expect((await weights(24)).equals(await weights(30))).toBe(false);
+    expect((await weights(30)).equals(await readFile(join(dir.path, 'store', 'jobs', job.id, 'model', 'model.safetensors')))).toBe(true);
+
+    const ask = (model: string) =>
+      client.chat.completions.create({ model, messages: [{ role: 'user', content: 'What colour is thing 3?' }], max_tokens: 4, temperature: 0 });
+    const chat = await ask(`${job.fine_tuned_model}:ckpt-step-24`);
+    expect(chat.model).toBe(`${job.fine_tuned_model}:ckpt-step-24`);
+    expect(chat.choices[0]!.message.role).toBe('assistant');
+    await expect(ask(`${job.fine_tuned_model}:ckpt-step-21`)).rejects.toMatchObject({ status: 404 });
   }, 60_000);
 
   it('cancels a running job (its worker stops, the next job runs), and pages the job list', { timeout: 60_000 }, async () => {

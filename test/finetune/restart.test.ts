@@ -1,7 +1,7 @@
 /**
  * A server killed mid-job (SIGKILL, no chance to clean up) and started again on the same folder keeps its
- * files and jobs, resumes the job from its last saved step, and ends with the same weights as the same job
- * run without interruption.
+ * files and jobs, resumes the job from its last saved step, and ends with the same weights (and the same
+ * kept checkpoints) as the same job run without interruption.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -72,6 +72,15 @@ describe('a fine-tuning server restarted mid-job', () => {
       const digest = (id: string) => weightsDigest(join(dir.path, 'jobs', id, 'model'));
       expect(digest(job.id)).toBeDefined();
       expect(digest(job.id)).toBe(digest(uninterrupted.id));
+      // The resumed job kept its newest three checkpoints, with the uninterrupted job's weights at each step.
+      const steps = async (id: string) => (await second.client.fineTuning.jobs.checkpoints.list(id)).data.map((c) => c.step_number);
+      expect(await steps(job.id)).toEqual([150, 135, 120]);
+      expect(await steps(uninterrupted.id)).toEqual([150, 135, 120]);
+      for (const step of [120, 135, 150]) {
+        const at = (id: string) => weightsDigest(join(dir.path, 'jobs', id, 'checkpoints', `step-${step}`));
+        expect(at(job.id)).toBeDefined();
+        expect(at(job.id)).toBe(at(uninterrupted.id));
+      }
     } finally {
       await dir.remove();
     }

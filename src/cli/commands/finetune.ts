@@ -76,13 +76,19 @@ async function exportCommand(options: FinetuneOptions & { export: 'trl' | 'axolo
 }
 
 async function hostedCommand(options: FinetuneOptions & { on: 'openai' | 'together' | 'fireworks' | 'local' }): Promise<void> {
-  const [{ createEngine, OPENAI_FINE_TUNING_CUTOFF }, { runHostedJob }, { trainingPricePerMillion }] = await Promise.all([
+  const [{ createEngine, OPENAI_FINE_TUNING_CUTOFF }, { runHostedJob }, { trainingPrice }] = await Promise.all([
     import('../../finetune/hosted/engines.js'),
     import('../../finetune/hosted/run.js'),
     import('../../finetune/hosted/prices.js'),
   ]);
   if (options.on === 'openai') {
     process.stderr.write(`warning: OpenAI stops accepting new fine-tuning jobs on ${OPENAI_FINE_TUNING_CUTOFF}; --on together, fireworks or local take the same data\n`);
+  }
+  const tablePrice = options.pricePerMillion === undefined ? trainingPrice(options.on, options.model, { lora: !options.full }) : undefined;
+  if (options.budget !== undefined && tablePrice?.verifiedOn === null) {
+    process.stderr.write(
+      `warning: the budget check uses $${tablePrice.perMillion}/M tokens for ${options.model} on ${options.on}, a rate no stored copy of the provider's pricing page confirmed; check the page and give --price-per-million\n`,
+    );
   }
   const { engine, baseUrl, apiKey } = createEngine({ name: options.on, baseUrl: options.url, account: options.account, lora: !options.full });
   const stateFile = resolve(options.state ?? join('runs', 'finetune', `${options.on}-${basename(options.data).replace(/\.[^.]+$/, '')}-${options.model.replace(/[^A-Za-z0-9.-]+/g, '_')}.json`));
@@ -96,7 +102,7 @@ async function hostedCommand(options: FinetuneOptions & { on: 'openai' | 'togeth
     nEpochs: options.epochs,
     stateFile,
     budget: options.budget,
-    pricePerMillion: options.pricePerMillion ?? trainingPricePerMillion(options.on, options.model, { lora: !options.full }),
+    pricePerMillion: options.pricePerMillion ?? tablePrice?.perMillion,
     pollIntervalMs: options.pollInterval * 1000,
     onProgress: (message) => process.stderr.write(`${message}\n`),
   });

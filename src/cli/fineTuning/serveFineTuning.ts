@@ -13,8 +13,8 @@ import { option } from '../options.js';
 export const fineTuningServeOptions = {
   fineTuning: option('--fine-tuning', "also serve OpenAI's Files and fine-tuning API (/v1/files, /v1/fine_tuning/jobs); the model argument becomes optional", z.boolean().optional()),
   base: option(
-    '--base <name=folder>',
-    'with --fine-tuning: a pretrained base jobs may name as their model (a student or Hugging Face folder; repeatable); the built-in sizes tiny, small and base are always there',
+    '--base <name=path>',
+    'with --fine-tuning: a pretrained base jobs may name as their model (a student or Hugging Face folder, or a GGUF file; repeatable); the built-in sizes tiny, small and base are always there',
     z.array(z.string()).optional(),
     { repeatable: true },
   ),
@@ -25,7 +25,7 @@ export function parseBases(entries: readonly string[] | undefined): Record<strin
   const bases: Record<string, string> = {};
   for (const entry of entries ?? []) {
     const at = entry.indexOf('=');
-    if (at <= 0 || at === entry.length - 1) throw new InputError(`expected <name>=<folder>, got "${entry}"`, { field: 'base' });
+    if (at <= 0 || at === entry.length - 1) throw new InputError(`expected <name>=<folder or file.gguf>, got "${entry}"`, { field: 'base' });
     bases[entry.slice(0, at)] = resolve(entry.slice(at + 1));
   }
   return bases;

@@ -2,7 +2,7 @@
  * OpenAI's Files and fine-tuning routes over the local FineTuningService (src/finetune):
  *
  *   POST   /v1/files                                  multipart: file, purpose=fine-tune (validated)
- *   GET    /v1/files, /v1/files/:id, /v1/files/:id/content
+ *   GET    /v1/files?purpose=, /v1/files/:id, /v1/files/:id/content
  *   DELETE /v1/files/:id
  *   POST   /v1/fine_tuning/jobs                       GET /v1/fine_tuning/jobs?after=&limit=
  *   GET    /v1/fine_tuning/jobs/:id                   POST /v1/fine_tuning/jobs/:id/cancel
@@ -66,7 +66,7 @@ export async function registerFineTuningRoutes(app: FastifyInstance, service: Fi
       if (purpose === undefined) throw new ApiError(400, 'the "purpose" field is missing', { param: 'purpose', code: 'missing_required_parameter' });
       return service.uploadFile(upload.filename, purpose, upload.content);
     }));
-    scope.get('/v1/files', guard(async () => ({ object: 'list', data: service.store.files(), has_more: false })));
+    scope.get('/v1/files', guard(async (request: FastifyRequest<{ Querystring: { purpose?: string } }>) => ({ object: 'list', data: service.store.files(request.query.purpose), has_more: false })));
     scope.get('/v1/files/:id', guard(async (request: WithId) => service.file(request.params.id)));
     scope.get('/v1/files/:id/content', async (request: WithId, reply) => {
       try {
