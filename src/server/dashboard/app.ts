@@ -9,6 +9,7 @@
  *   GET /api/grimoire?id=<root id>      a `grimoire eval` root: methods, validation choice, routing
  *   GET /api/distill?id=<sweep id>      a distillation sweep's results.json: points, cells, teacher
  *   GET /api/distill/cell?id=<cell id>  one sweep cell's test answers as example rows
+ *   GET /api/cascade?id=<folder id>     a cascade calibration: the curve, the chosen threshold, held-out evaluations
  *
  * Every answer is computed once per state of the files it reads (answerCache.ts: keyed by route and ids,
  * stamped with the files' modification times and sizes, sent gzipped to clients that accept it, with an ETag),
@@ -20,8 +21,9 @@ import { sweepDirOfCell } from '../../distill/sweepResults.js';
 import { compareRuns } from '../../eval/compare.js';
 import { InputError } from '../../util/errors.js';
 import { addAccessControl, isLoopbackHost, LOOPBACK_HOSTS } from '../access.js';
-import type { CompareResponse, DistillSweepDetail, GrimoireEvalDetail, PairedComparisonView, RunDetail, RunsResponse, ScalingResponse } from './api.js';
+import type { CascadeDetail, CompareResponse, DistillSweepDetail, GrimoireEvalDetail, PairedComparisonView, RunDetail, RunsResponse, ScalingResponse } from './api.js';
 import { compareCharts, runCharts } from './charts.js';
+import { cascadeDetail, loadCascade } from './cascade.js';
 import { cellDetail, loadSweepListing, sweepDetail } from './distillSweep.js';
 import { grimoireEvalDetail, loadGrimoireEval } from './grimoireEval.js';
 import { withGroups } from './groups.js';
@@ -103,13 +105,14 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
       'runs',
       async () => {
         found = find();
-        const folders = [...found.runs, ...found.grimoireEvals, ...found.sweeps];
+        const folders = [...found.runs, ...found.grimoireEvals, ...found.sweeps, ...found.cascades];
         return `${folders.join('\n')}\n${await filesStamp(folders)}`;
       },
       async () => {
         const grimoireEvals = found.grimoireEvals.map((dir) => loadGrimoireEval(root, dir).listing);
         const distillSweeps = found.sweeps.flatMap((dir) => loadSweepListing(root, dir) ?? []);
-        const response: RunsResponse = { root, runs: withGroups(await store.list(found.runs), grimoireEvals, distillSweeps), grimoireEvals, distillSweeps };
+        const cascades = found.cascades.map((dir) => loadCascade(root, dir).listing);
+        const response: RunsResponse = { root, runs: withGroups(await store.list(found.runs), grimoireEvals, distillSweeps, cascades), grimoireEvals, distillSweeps, cascades };
         return response;
       },
     );
@@ -149,6 +152,13 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
       return filesStamp([dir, sweepDirOfCell(dir)]);
     },
     async (id) => cellDetail(root, id),
+  );
+  byId(
+    '/api/cascade',
+    'the cascade calibration',
+    // calibration.json and evaluation-<split>.json
+    (id) => filesStamp([folder(id, 'cascade calibration')]),
+    async (id): Promise<CascadeDetail> => cascadeDetail(root, id),
   );
   byId(
     '/api/run',
