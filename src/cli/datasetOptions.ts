@@ -5,7 +5,7 @@ import { option, type OptionValues } from './options.js';
 import { commaList, unescapeCliText } from './validate.js';
 
 export const datasetOptions = {
-  dataset: option('--dataset <kind:path>', 'grimoire:<task dir>, svamp:<dir>, cqa:<dir>, gsm8k:<dir>, or json:/jsonl:/csv:<file>', z.string().min(1), { required: true, to: 'dataset' }),
+  dataset: option('--dataset <kind:path>', 'grimoire:<task dir>, svamp:<dir>, cqa:<dir>, gsm8k:<dir>, captured:<distill from-store folder>, or json:/jsonl:/csv:<file>', z.string().min(1), { required: true, to: 'dataset' }),
   inputField: option('--input-field <name>', 'field holding the input text', z.string().optional()),
   labelField: option('--label-field <name>', 'field holding the gold answer', z.string().optional()),
   inputTemplate: option(

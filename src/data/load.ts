@@ -4,6 +4,7 @@
  * read through field mapping. A bare path with a known extension is read as that generic kind.
  */
 import { InputError } from '../util/errors.js';
+import { loadCapturedDataset } from './adapters/captured.js';
 import { loadCqa } from './adapters/cqa.js';
 import { loadGenericDataset } from './adapters/generic.js';
 import { loadGrimoireTask } from './adapters/grimoire.js';
@@ -22,6 +23,7 @@ const ADAPTERS = {
   cqa: loadCqa,
   gsm8k: loadGsm8k,
   synthetic: loadSynthetic,
+  captured: (path) => loadCapturedDataset(path),
   json: (path, options) => loadGenericDataset('json', path, options),
   jsonl: (path, options) => loadGenericDataset('jsonl', path, options),
   csv: (path, options) => loadGenericDataset('csv', path, options),

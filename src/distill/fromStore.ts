@@ -2,12 +2,16 @@
  * `distill from-store`: captured traffic (serve --store, runs/captureStore.ts) as an annotations folder the
  * builders, `distill run`, `train` and the fine-tuning API take. Each stored conversation is one record: its
  * messages (or prompt) as the record's prompt, the captured answers as the teacher's samples. Duplicates are
- * collapsed: the same conversation stored again adds only answers not seen yet. A held-out split
- * (`validation`) is kept apart by a seeded hash of the conversation, so a conversation never lands in both,
- * whichever order or filter the traffic is read with.
+ * collapsed: the same conversation stored again adds only answers not seen yet. Held-out splits
+ * (`validation`, and `test` that students are measured on) are kept apart by a seeded hash of the
+ * conversation, so a conversation never lands in two, whichever order or filter the traffic is read with.
+ * The folder also holds every conversation as a dataset (dataset.jsonl, data/adapters/captured.ts), which
+ * its manifest names with the digest of its content, so `distill run` tests on the `test` split.
  */
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Example, TaskDefinition } from '../data/types.js';
+import { CAPTURED_DATASET_FILE, CAPTURED_TASK, type CapturedExample, capturedDatasetSpec } from '../data/adapters/captured.js';
+import type { Example } from '../data/types.js';
 import type { ChatMessage } from '../models/types.js';
 import { CaptureStore, type ExchangeFilter, type StoredExchange } from '../runs/captureStore.js';
 import { openRunDir, SUMMARY_FILE } from '../runs/runDir.js';
@@ -18,12 +22,7 @@ import { type AnnotationRecord, annotationFromOutputs } from './annotation.js';
 import { annotationStats, type AnnotationStats } from './stats.js';
 import { type AnnotationManifest, writeManifest } from './store.js';
 
-export const CAPTURED_TASK: TaskDefinition = {
-  name: 'captured',
-  description: 'Answer the conversation as the captured model did.',
-  taskType: 'conversation',
-  answer: { kind: 'free_text' },
-};
+export { CAPTURED_TASK };
 
 export interface FromStoreConfig {
   store: string;
@@ -31,6 +30,8 @@ export interface FromStoreConfig {
   filter?: ExchangeFilter;
   /** Share of conversations held out as `validation`. Default 0.1. */
   heldOut?: number;
+  /** Share of conversations held out as `test` (in the dataset only, never annotated for training). Default 0.1. */
+  test?: number;
   /** Seed of the held-out hash. Default 0. */
   seed?: number;
 }
@@ -39,6 +40,8 @@ export interface FromStoreResult {
   out: string;
   exchanges: number;
   conversations: number;
+  /** Conversations in the dataset's test split (not annotated). */
+  testConversations: number;
   splits: Record<string, AnnotationStats>;
   manifest: AnnotationManifest;
 }
@@ -54,6 +57,8 @@ interface Conversation {
 export function fromStore(config: FromStoreConfig): FromStoreResult {
   const heldOut = config.heldOut ?? 0.1;
   if (!(heldOut >= 0 && heldOut < 1)) throw new InputError(`held-out share must be in [0, 1), got ${heldOut}`, { field: 'held-out' });
+  const test = config.test ?? 0.1;
+  if (!(test >= 0 && heldOut + test < 1)) throw new InputError(`test share must be at least 0 and leave conversations to train on (held-out + test < 1), got ${test}`, { field: 'test' });
   const seed = config.seed ?? 0;
   const store = CaptureStore.open(config.store);
   let exchanges: StoredExchange[];
@@ -63,19 +68,21 @@ export function fromStore(config: FromStoreConfig): FromStoreResult {
     store.close();
   }
   const conversations = collapse(exchanges, store.path);
-  const bySplit: Record<string, Conversation[]> = { train: [], validation: [] };
-  for (const conversation of conversations) bySplit[isHeldOut(conversation.key, seed, heldOut) ? 'validation' : 'train']!.push(conversation);
+  const bySplit: Record<SplitName, Conversation[]> = { train: [], validation: [], test: [] };
+  for (const conversation of conversations) bySplit[splitOf(conversation.key, seed, heldOut, test)].push(conversation);
 
   const identity = {
     method: 'from-store',
     store: resolve(config.store),
     filter: config.filter ?? {},
     heldOut,
+    ...(test ? { test } : {}),
     seed,
     content: sha256Hex(canonicalJson(conversations.map((c) => [c.key, c.outputs]))),
   };
   const splits: Record<string, AnnotationStats> = {};
-  for (const [split, items] of Object.entries(bySplit)) {
+  for (const split of ['train', 'validation'] as const) {
+    const items = bySplit[split];
     const runDir = openRunDir<AnnotationRecord>(join(config.out, split), {
       identity: { ...identity, split },
       resolved: { command: 'distill from-store', task: CAPTURED_TASK, store: config.store },
@@ -94,20 +101,62 @@ export function fromStore(config: FromStoreConfig): FromStoreResult {
       runDir.release();
     }
   }
+  const dataset = writeDataset(config.out, bySplit);
   const manifest = writeManifest(config.out, {
     task: CAPTURED_TASK,
-    dataset: `store:${config.store}`,
+    dataset,
     method: 'import',
     teacher: teacherOf(exchanges),
-    settings: { store: config.store, filter: config.filter ?? {}, heldOut, seed, exchanges: exchanges.length },
+    settings: { store: config.store, filter: config.filter ?? {}, heldOut, test, seed, exchanges: exchanges.length, testConversations: bySplit.test.length },
     splits,
   });
-  return { out: resolve(config.out), exchanges: exchanges.length, conversations: conversations.length, splits, manifest };
+  return { out: resolve(config.out), exchanges: exchanges.length, conversations: conversations.length, testConversations: bySplit.test.length, splits, manifest };
 }
 
-/** Seeded hash of the conversation, as a number in [0, 1): below `share` is held out. */
+type SplitName = 'train' | 'validation' | 'test';
+
+/** Seeded hash of the conversation, as a number in [0, 1). */
+function hashUnit(key: string, seed: number): number {
+  return parseInt(sha256Hex(`${seed}\u0000${key}`).slice(0, 12), 16) / 2 ** 48;
+}
+
+/** Below `share` is held out as validation. */
 export function isHeldOut(key: string, seed: number, share: number): boolean {
-  return parseInt(sha256Hex(`${seed}\u0000${key}`).slice(0, 12), 16) / 2 ** 48 < share;
+  return hashUnit(key, seed) < share;
+}
+
+/** [0, heldOut) is validation and [heldOut, heldOut + test) is test, so validation does not move when the test share changes. */
+export function splitOf(key: string, seed: number, heldOut: number, test: number): SplitName {
+  const unit = hashUnit(key, seed);
+  return unit < heldOut ? 'validation' : unit < heldOut + test ? 'test' : 'train';
+}
+
+/** dataset.jsonl: every conversation with its split and, as target, its first captured answer; returns its spec. */
+function writeDataset(out: string, bySplit: Record<SplitName, Conversation[]>): string {
+  const lines: string[] = [];
+  for (const [split, items] of Object.entries(bySplit)) {
+    for (const conversation of items) {
+      const line: CapturedExample = {
+        split,
+        id: idOf(conversation),
+        input: inputOfPrompt(conversation.prompt),
+        target: conversation.outputs[0] ?? '',
+        prompt: conversation.prompt,
+      };
+      lines.push(JSON.stringify(line));
+    }
+  }
+  const content = lines.length ? lines.join('\n') + '\n' : '';
+  writeFileSync(join(out, CAPTURED_DATASET_FILE), content);
+  return capturedDatasetSpec(out, content);
+}
+
+function idOf(conversation: Conversation): string {
+  return `conversation-${sha256Hex(conversation.key).slice(0, 12)}`;
+}
+
+function inputOfPrompt(prompt: ChatMessage[] | string): string {
+  return typeof prompt === 'string' ? prompt : inputOf(prompt);
 }
 
 function collapse(exchanges: StoredExchange[], file: string): Conversation[] {
@@ -157,8 +206,8 @@ function recordOf(conversation: Conversation, index: number, split: string): Ann
   const { prompt } = conversation;
   const example: Example = {
     index,
-    id: `conversation-${sha256Hex(conversation.key).slice(0, 12)}`,
-    input: typeof prompt === 'string' ? prompt : inputOf(prompt),
+    id: idOf(conversation),
+    input: inputOfPrompt(prompt),
     target: '',
     raw: {},
   };

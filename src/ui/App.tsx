@@ -1,3 +1,4 @@
+import { CascadePage } from './pages/CascadePage';
 import { CellPage } from './pages/CellPage';
 import { ComparePage } from './pages/ComparePage';
 import { DistillPage } from './pages/DistillPage';
@@ -32,6 +33,7 @@ export function App() {
         {route.page === 'grimoire' && <GrimoirePage key={route.id} id={route.id} />}
         {route.page === 'distill' && <DistillPage key={route.id} id={route.id} />}
         {route.page === 'cell' && <CellPage key={route.id} id={route.id} />}
+        {route.page === 'cascade' && <CascadePage key={route.id} id={route.id} />}
       </main>
     </>
   );

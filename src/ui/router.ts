@@ -1,6 +1,6 @@
 /**
  * Hash routes, so the server only ever serves one page: #/, #/run/<id>, #/compare/<id>,<id>..., #/scaling,
- * #/grimoire/<id>, #/distill/<id>, #/cell/<cell folder id>.
+ * #/grimoire/<id>, #/distill/<id>, #/cell/<cell folder id>, #/cascade/<id>.
  */
 import { useEffect, useState } from 'react';
 
@@ -11,14 +11,15 @@ export type Route =
   | { page: 'scaling' }
   | { page: 'grimoire'; id: string }
   | { page: 'distill'; id: string }
-  | { page: 'cell'; id: string };
+  | { page: 'cell'; id: string }
+  | { page: 'cascade'; id: string };
 
 export function parseRoute(hash: string): Route {
   const [page = '', rest = ''] = hash.replace(/^#\/?/, '').split(/\/(.*)/s);
   if (page === 'run' && rest) return { page: 'run', id: decodeURIComponent(rest) };
   if (page === 'compare') return { page: 'compare', ids: rest.split(',').filter(Boolean).map(decodeURIComponent) };
   if (page === 'scaling') return { page: 'scaling' };
-  if ((page === 'grimoire' || page === 'distill' || page === 'cell') && rest) return { page, id: decodeURIComponent(rest) };
+  if ((page === 'grimoire' || page === 'distill' || page === 'cell' || page === 'cascade') && rest) return { page, id: decodeURIComponent(rest) };
   return { page: 'runs' };
 }
 
@@ -30,6 +31,7 @@ export const href = {
   grimoire: (id: string) => `#/grimoire/${encodeURIComponent(id)}`,
   distill: (id: string) => `#/distill/${encodeURIComponent(id)}`,
   cell: (id: string) => `#/cell/${encodeURIComponent(id)}`,
+  cascade: (id: string) => `#/cascade/${encodeURIComponent(id)}`,
 };
 
 export function useRoute(): Route {

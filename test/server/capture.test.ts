@@ -75,7 +75,8 @@ describe('serve --store: capture, then distill from-store', () => {
     expect(stored.find((exchange) => exchange.streamed)?.response.choices).toBeDefined();
 
     const out = join(dir, 'annotations');
-    const result = fromStore({ store: join(dir, 'store'), out, filter: { where: { app: 'support' } }, heldOut: 0.5, seed: 3 });
+    // No test split: every conversation is annotated (test conversations live only in the folder's dataset).
+    const result = fromStore({ store: join(dir, 'store'), out, filter: { where: { app: 'support' } }, heldOut: 0.5, test: 0, seed: 3 });
     const annotations = readAnnotations(out);
     const records = Object.values(annotations.splits).flat();
     const chats = records.filter((record) => Array.isArray(record.prompt));

@@ -11,36 +11,43 @@ import { InputError } from '../../util/errors.js';
 import { formatPercent } from '../../report/format.js';
 import { common, outputOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
+import { defineCommand } from '../command.js';
 import { withExamples } from '../help.js';
-import { createHub, modelLayerOptions } from '../modelOptions.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { modelLayerOptions, withHub } from '../modelOptions.js';
+import { configFrom, option } from '../options.js';
 import { positiveInt } from '../validate.js';
 
 const share = z.coerce.number().min(0).max(1);
 
 const calibrateOptions = {
-  student: option('--student <spec>', 'the student model (answers first)', z.string().min(1), { required: true }),
-  teacher: option('--teacher <spec>', 'the teacher model (answers what the student is not sure of)', z.string().min(1), { required: true }),
+  student: option('--student <spec>', 'the student model (answers first)', z.string().min(1), { required: true, to: 'config.student' }),
+  teacher: option('--teacher <spec>', 'the teacher model (answers what the student is not sure of)', z.string().min(1), { required: true, to: 'config.teacher' }),
   split: { ...common.split, help: 'split the threshold is chosen on (never test)', default: 'validation' },
   targetAccuracy: option('--target-accuracy <a>', 'choose the cheapest threshold whose accuracy is at least a (0-1)', share.optional()),
   maxTeacherShare: option('--max-teacher-share <s>', 'or: the most accurate threshold sending at most this share of requests to the teacher', share.optional()),
-  signal: option('--signal <kind>', 'confidence signal: logprob (token log-probabilities) or agreement (k samples)', z.enum(CONFIDENCE_SIGNALS), { default: 'logprob' }),
-  samples: option('--samples <k>', 'with --signal agreement: samples that vote', positiveInt, { default: '5' }),
-  style: option('--style <style>', 'prompt style: zero-shot or cot', z.enum(['zero-shot', 'cot']), { default: 'zero-shot' }),
-  maxTokens: common.maxTokens,
-  limit: option('--limit <n>', 'the first N examples of the split', positiveInt.optional()),
-  seed: { ...common.seed, help: 'seed for the held-out validation split and the bootstrap' },
-  validationFraction: common.validationFraction,
+  signal: option('--signal <kind>', 'confidence signal: logprob (token log-probabilities) or agreement (k samples)', z.enum(CONFIDENCE_SIGNALS), {
+    default: 'logprob',
+    to: 'config.signal',
+  }),
+  samples: option('--samples <k>', 'with --signal agreement: samples that vote', positiveInt, { default: '5', to: 'config.samples' }),
+  style: option('--style <style>', 'prompt style: zero-shot or cot', z.enum(['zero-shot', 'cot']), { default: 'zero-shot', to: 'config.style' }),
+  maxTokens: { ...common.maxTokens, to: 'config.maxTokens' as const },
+  limit: option('--limit <n>', 'the first N examples of the split', positiveInt.optional(), { to: 'config.limit' }),
+  seed: { ...common.seed, help: 'seed for the held-out validation split and the bootstrap', to: 'config.seed' as const },
+  validationFraction: { ...common.validationFraction, to: 'config.validationFraction' as const },
   out: { ...common.out, help: 'calibration folder (rerun the same command to resume)' },
   ...outputOptions,
+  progress: { ...outputOptions.progress, to: 'showProgress' as const },
   ...datasetOptions,
+  dataset: { ...datasetOptions.dataset, to: 'config.dataset' as const },
   ...modelLayerOptions,
 };
 
 const evalOptions = {
-  calibration: option('--calibration <dir>', 'folder written by `cascade calibrate`', z.string().min(1), { required: true }),
+  calibration: option('--calibration <dir>', 'folder written by `cascade calibrate`', z.string().min(1), { required: true, to: 'calibrationDir' }),
   split: { ...common.split, help: 'held-out split to measure the chosen threshold on' },
   ...outputOptions,
+  progress: { ...outputOptions.progress, to: 'showProgress' as const },
   ...modelLayerOptions,
 };
 
@@ -51,45 +58,33 @@ export function registerCascade(program: Command): void {
     'apprentice cascade eval --calibration runs/cascade --split test',
   ]);
 
-  const calibrate = cascade
-    .command('calibrate')
-    .description('accuracy and teacher share at every threshold on validation (95% intervals); picks the cheapest threshold meeting the target');
-  withExamples(addOptions(calibrate, calibrateOptions), [
-    'apprentice cascade calibrate --student builtin:runs/student --teacher openai:gpt-4o-mini --dataset svamp:data/svamp --target-accuracy 0.8 --out runs/cascade',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(calibrateOptions, raw);
-    if ((options.targetAccuracy === undefined) === (options.maxTeacherShare === undefined)) {
-      throw new InputError('give one target: --target-accuracy <a> or --max-teacher-share <s>', { field: 'target-accuracy' });
-    }
-    const target = options.targetAccuracy !== undefined ? { accuracy: options.targetAccuracy } : { maxTeacherShare: options.maxTeacherShare! };
-    const [{ calibrateCascade, checkCalibrationSplit }, { writeCascadeReport }] = await Promise.all([
-      import('../../cascade/calibrate.js'),
-      import('../../report/cascadeReport.js'),
-    ]);
-    checkCalibrationSplit(options.split);
-    const hub = await createHub(options);
-    try {
-      const calibration = await calibrateCascade({
-        config: {
-          student: options.student,
-          teacher: options.teacher,
-          dataset: options.dataset,
-          datasetOptions: datasetOptionsFrom(options) as Record<string, unknown>,
-          style: options.style,
-          maxTokens: options.maxTokens,
-          signal: options.signal,
-          samples: options.samples,
-          ...(options.limit !== undefined ? { limit: options.limit } : {}),
-          seed: options.seed,
-          validationFraction: options.validationFraction,
-        },
-        split: options.split,
-        target,
-        out: options.out,
-        hub,
-        concurrency: options.concurrency,
-        showProgress: options.progress,
-      });
+  defineCommand(cascade, {
+    name: 'calibrate',
+    description: 'accuracy and teacher share at every threshold on validation (95% intervals); picks the cheapest threshold meeting the target',
+    options: calibrateOptions,
+    examples: [
+      'apprentice cascade calibrate --student builtin:runs/student --teacher openai:gpt-4o-mini --dataset svamp:data/svamp --target-accuracy 0.8 --out runs/cascade',
+    ],
+    action: async (options) => {
+      if ((options.targetAccuracy === undefined) === (options.maxTeacherShare === undefined)) {
+        throw new InputError('give one target: --target-accuracy <a> or --max-teacher-share <s>', { field: 'target-accuracy' });
+      }
+      const target = options.targetAccuracy !== undefined ? { accuracy: options.targetAccuracy } : { maxTeacherShare: options.maxTeacherShare! };
+      const [{ calibrateCascade, checkCalibrationSplit }, { writeCascadeReport }] = await Promise.all([
+        import('../../cascade/calibrate.js'),
+        import('../../report/cascadeReport.js'),
+      ]);
+      checkCalibrationSplit(options.split);
+      const routed = configFrom(calibrateOptions, options);
+      const calibration = await withHub(options, (hub) =>
+        calibrateCascade({
+          ...routed,
+          config: { ...routed.config, datasetOptions: datasetOptionsFrom(options) as Record<string, unknown> },
+          target,
+          hub,
+          concurrency: options.concurrency,
+        }),
+      );
       const report = await writeCascadeReport(options.out, { seed: options.seed });
       if (options.json) process.stdout.write(`${JSON.stringify(calibration, null, 2)}\n`);
       else {
@@ -103,18 +98,17 @@ export function registerCascade(program: Command): void {
         );
       }
       if (!calibration.chosen) process.exitCode = 1;
-    } finally {
-      await hub.close();
-    }
+    },
   });
 
-  const evaluate = cascade.command('eval').description('the calibrated threshold, unchanged, on a held-out split: teacher calls and cost saved, accuracy lost (paired test)');
-  withExamples(addOptions(evaluate, evalOptions), ['apprentice cascade eval --calibration runs/cascade --split test']).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(evalOptions, raw);
-    const [{ evaluateCascade }, { writeCascadeReport }] = await Promise.all([import('../../cascade/calibrate.js'), import('../../report/cascadeReport.js')]);
-    const hub = await createHub(options);
-    try {
-      const evaluation = await evaluateCascade({ calibrationDir: options.calibration, split: options.split, hub, concurrency: options.concurrency, showProgress: options.progress });
+  defineCommand(cascade, {
+    name: 'eval',
+    description: 'the calibrated threshold, unchanged, on a held-out split: teacher calls and cost saved, accuracy lost (paired test)',
+    options: evalOptions,
+    examples: ['apprentice cascade eval --calibration runs/cascade --split test'],
+    action: async (options) => {
+      const [{ evaluateCascade }, { writeCascadeReport }] = await Promise.all([import('../../cascade/calibrate.js'), import('../../report/cascadeReport.js')]);
+      const evaluation = await withHub(options, (hub) => evaluateCascade({ ...configFrom(evalOptions, options), hub, concurrency: options.concurrency }));
       const report = await writeCascadeReport(options.calibration);
       if (options.json) process.stdout.write(`${JSON.stringify(evaluation, null, 2)}\n`);
       else {
@@ -126,8 +120,6 @@ export function registerCascade(program: Command): void {
             `teacher calls saved ${formatPercent(evaluation.teacherCallsSaved)}\nreport: ${report.htmlPath}\n`,
         );
       }
-    } finally {
-      await hub.close();
-    }
+    },
   });
 }

@@ -20,7 +20,7 @@ import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
 import { withExamples } from '../help.js';
 import { defineCommand } from '../command.js';
 import { modelLayerOptions, withHub } from '../modelOptions.js';
-import { addOptions, configFrom, option, parseOptions } from '../options.js';
+import { configFrom, option } from '../options.js';
 import { commaList, nonNegativeInt, nonNegativeNumber, positiveInt, unescapeCliText } from '../validate.js';
 
 const importOptions = {
@@ -37,10 +37,17 @@ const fromStoreOptions = {
   where: option('--where <metadata.key=value>', 'only exchanges whose client metadata has this value (repeatable; all must match)', z.array(z.string()).optional(), {
     repeatable: true,
   }),
-  since: option('--since <iso>', 'only exchanges stored at or after this ISO 8601 date or time', z.string().min(1).optional()),
-  answeredBy: option('--answered-by <model>', "only exchanges a cascade answered this way: 'teacher' keeps the student's escalations", z.enum(['student', 'teacher']).optional()),
+  since: option('--since <iso>', 'only exchanges stored at or after this ISO 8601 date or time', z.string().min(1).optional(), { to: 'filter.since' }),
+  answeredBy: option('--answered-by <model>', "only exchanges a cascade answered this way: 'teacher' keeps the student's escalations", z.enum(['student', 'teacher']).optional(), {
+    to: 'filter.answeredBy',
+  }),
   heldOut: option('--held-out <share>', 'share of conversations held out as the validation split (by a seeded hash of the conversation)', nonNegativeNumber, {
     default: '0.1',
+    to: 'heldOut',
+  }),
+  test: option('--test <share>', 'share of conversations held out as the test split of the folder\'s dataset (distill run tests students on it; never annotated)', nonNegativeNumber, {
+    default: '0.1',
+    to: 'test',
   }),
   seed: { ...common.seed, help: 'seed of the held-out hash' },
   json: outputOptions.json,
@@ -168,7 +175,21 @@ const runOptions = {
   out: { ...common.out, help: 'experiment folder (rerun the same command to resume: finished cells are kept)' },
   ...outputOptions,
   ...datasetOptions,
+  dataset: {
+    ...datasetOptions.dataset,
+    help: `${datasetOptions.dataset.help} (default: the dataset the --annotations folder names, e.g. the captured: dataset of distill from-store)`,
+    schema: z.string().min(1).optional(),
+    required: false,
+  },
 };
+
+/** --dataset, or the dataset the annotations folder names (a from-store folder names its own conversations). */
+async function datasetOfRun(dataset: string | undefined, annotations: string | undefined): Promise<string> {
+  if (dataset !== undefined) return dataset;
+  if (annotations === undefined) throw new InputError('give --dataset <kind:path> (or --annotations <dir> whose manifest names its dataset)', { field: 'dataset' });
+  const { readManifest } = await import('../../distill/store.js');
+  return readManifest(annotations).dataset;
+}
 
 /** "2" -> seeds 0 and 1; "0,3" -> seeds 0 and 3. */
 function parseSeeds(text: string): number[] {
@@ -223,31 +244,32 @@ export function registerDistill(program: Command): void {
     },
   });
 
-  const fromStoreCommand = distill
-    .command('from-store')
-    .description('captured traffic (serve --store) as an annotations folder: duplicates collapsed, a seeded held-out split by conversation');
-  withExamples(addOptions(fromStoreCommand, fromStoreOptions), [
-    'apprentice distill from-store runs/capture --out runs/annotations/captured',
-    'apprentice distill from-store runs/capture --where metadata.app=support --since 2026-01-01 --out runs/annotations/support',
-  ])
-    .argument('<store>', 'folder given to serve --store (holds exchanges.sqlite)')
-    .action(async (store: string, raw: Record<string, unknown>) => {
-      const options = parseOptions(fromStoreOptions, raw);
+  defineCommand(distill, {
+    name: 'from-store',
+    description: 'captured traffic (serve --store) as an annotations folder: duplicates collapsed, seeded held-out validation and test splits by conversation',
+    arguments: [['<store>', 'folder given to serve --store (holds exchanges.sqlite)']],
+    options: fromStoreOptions,
+    examples: [
+      'apprentice distill from-store runs/capture --out runs/annotations/captured',
+      'apprentice distill from-store runs/capture --where metadata.app=support --since 2026-01-01 --out runs/annotations/support',
+    ],
+    action: async (options, store) => {
       const { fromStore } = await import('../../distill/fromStore.js');
+      const config = configFrom(fromStoreOptions, options);
       const result = fromStore({
-        store,
-        out: options.out,
+        ...config,
+        store: store!,
+        // Unset filters are left out: the filter is part of the folder's identity.
         filter: {
           where: whereFilter(options.where ?? []),
-          ...(options.since ? { since: options.since } : {}),
-          ...(options.answeredBy ? { answeredBy: options.answeredBy } : {}),
+          ...(config.filter.since ? { since: config.filter.since } : {}),
+          ...(config.filter.answeredBy ? { answeredBy: config.filter.answeredBy } : {}),
         },
-        heldOut: options.heldOut,
-        seed: options.seed,
       });
-      process.stdout.write(`${result.exchanges} stored exchanges, ${result.conversations} distinct conversations\n`);
+      process.stdout.write(`${result.exchanges} stored exchanges, ${result.conversations} distinct conversations (${result.testConversations} held out as test)\n`);
       printResult({ out: result.out, teacher: result.manifest.teacher, method: 'from-store', dataset: result.manifest.dataset, splits: result.splits }, options.json);
-    });
+    },
+  });
 
   defineCommand(distill, {
     name: 'annotate',
@@ -296,6 +318,7 @@ export function registerDistill(program: Command): void {
     examples: [
       'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --out runs/sweep',
       'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --methods step-by-step --fractions 0.5,1 --seeds 3 --out runs/sweep',
+      'apprentice distill run --annotations runs/annotations/captured --methods standard-distill --out runs/captured-sweep',
     ],
     action: async (options) => {
       const methods = options.methods.map((method) => {
@@ -309,6 +332,7 @@ export function registerDistill(program: Command): void {
       const config = configFrom(runOptions, options);
       const result = await withSweepReport(await runDistillExperiment({
         ...config,
+        dataset: await datasetOfRun(options.dataset, options.annotations),
         datasetOptions: datasetOptionsFrom(options),
         methods: expandStepByStep(methods, options.stepByStepLabels),
         fractions: parseFractions(options.fractions),

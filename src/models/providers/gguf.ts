@@ -276,7 +276,11 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
       );
     }
     const maxTokens = Math.min(request.maxTokens ?? DEFAULT_MAX_TOKENS, room);
-    const stops = (request.stop ?? []).filter((s) => s !== '');
+    const grammar = request.responseFormat ? await grammarFor(request.responseFormat) : undefined;
+    // A JSON grammar allows whitespace after the value; node-llama-cpp ends it at its trigger (four newlines)
+    // and trims it, as its own chat loop does, so a finished answer is 'stop' and does not run on to max tokens.
+    const grammarStops = (grammar?.stopGenerationTriggers ?? []).flatMap((trigger) => (Array.isArray(trigger) ? [] : [String(trigger)]));
+    const stops = [...(request.stop ?? []), ...grammarStops].filter((s) => s !== '');
     const temperature = request.temperature ?? 0;
     const greedy = temperature <= 0;
 
@@ -297,7 +301,6 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     const wantLogprobs = greedy && request.logprobs === true;
     const topCount = wantLogprobs ? (request.topLogprobs ?? 0) : 0;
     const tops: Array<Array<{ token: string; logprob: number }>> = [];
-    const grammar = request.responseFormat ? await grammarFor(request.responseFormat) : undefined;
     if (maxTokens > 0) {
       const iterator = seq.evaluateWithMetadata(
         promptTokens.slice(shared),
@@ -333,7 +336,8 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
       // The evaluation ended by itself (a grammar that allows nothing more ends at end of sequence): not max tokens.
       if (finishReason === 'length' && generated.length < maxTokens) finishReason = 'stop';
     }
-    const completion: Completion = { text: cut >= 0 ? text.slice(0, cut) : text, finishReason };
+    const kept = cut >= 0 ? text.slice(0, cut) : text;
+    const completion: Completion = { text: grammar?.trimWhitespaceSuffix ? kept.trimEnd() : kept, finishReason };
     if (onText) {
       text = completion.text;
       send(text.length);

@@ -4,7 +4,8 @@
  * return plain data. Nothing here writes to the runs folder.
  */
 import { compareRuns } from '../../eval/compare.js';
-import type { CompareResponse, DistillCellDetail, DistillSweepDetail, GrimoireEvalDetail, PairedComparisonView, RunDetail, RunsResponse, ScalingResponse } from './api.js';
+import type { CascadeDetail, CompareResponse, DistillCellDetail, DistillSweepDetail, GrimoireEvalDetail, PairedComparisonView, RunDetail, RunsResponse, ScalingResponse } from './api.js';
+import { cascadeDetail, loadCascade } from './cascade.js';
 import { compareCharts, runCharts } from './charts.js';
 import { cellDetail, loadSweepListing, sweepDetail } from './distillSweep.js';
 import { grimoireEvalDetail, loadGrimoireEval } from './grimoireEval.js';
@@ -20,6 +21,7 @@ export type AnswerRequest =
   | { route: 'grimoire'; id: string }
   | { route: 'distill'; id: string }
   | { route: 'distill/cell'; id: string }
+  | { route: 'cascade'; id: string }
   | { route: 'scaling'; found: FoundFiles; scoreFiles: string[] };
 
 /** The runs folder answers are computed over; `store` keeps loaded runs until their files change. */
@@ -40,7 +42,8 @@ export async function computeAnswer(context: AnswerContext, request: AnswerReque
       const { found } = request;
       const grimoireEvals = found.grimoireEvals.map((dir) => loadGrimoireEval(root, dir).listing);
       const distillSweeps = found.sweeps.flatMap((dir) => loadSweepListing(root, dir) ?? []);
-      const response: RunsResponse = { root, runs: withGroups(await store.list(found.runs), grimoireEvals, distillSweeps), grimoireEvals, distillSweeps };
+      const cascades = found.cascades.map((dir) => loadCascade(root, dir).listing);
+      const response: RunsResponse = { root, runs: withGroups(await store.list(found.runs), grimoireEvals, distillSweeps, cascades), grimoireEvals, distillSweeps, cascades };
       return response;
     }
     case 'run': {
@@ -62,6 +65,10 @@ export async function computeAnswer(context: AnswerContext, request: AnswerReque
     }
     case 'distill/cell': {
       const response: DistillCellDetail = cellDetail(root, request.id);
+      return response;
+    }
+    case 'cascade': {
+      const response: CascadeDetail = await cascadeDetail(root, request.id);
       return response;
     }
     case 'scaling': {

@@ -36,12 +36,12 @@ export interface RunListing extends ScoredCounts {
   /** Records written so far. */
   records: number;
   modifiedAt: string;
-  /** The grimoire evaluation or distillation sweep whose folder holds this run, if any. */
+  /** The grimoire evaluation, distillation sweep or cascade whose folder holds this run, if any. */
   group: GroupRef | null;
 }
 
 export interface GroupRef {
-  kind: 'grimoire' | 'distill';
+  kind: 'grimoire' | 'distill' | 'cascade';
   id: string;
 }
 
@@ -155,6 +155,7 @@ export interface RunsResponse {
   runs: RunListing[];
   grimoireEvals: GrimoireEvalListing[];
   distillSweeps: DistillSweepListing[];
+  cascades: CascadeListing[];
 }
 
 /** A `grimoire eval` root folder: config.json + summary.json (a GrimoireEvalResult), one run folder per method. */
@@ -292,4 +293,62 @@ export interface DistillCellDetail {
 
 export interface ApiError {
   error: { message: string };
+}
+
+/** A cascade calibration folder (`cascade calibrate`, then `cascade eval`): calibration.json and evaluation-<split>.json. */
+export interface CascadeListing {
+  id: string;
+  student: string;
+  teacher: string;
+  dataset: string;
+  /** The split the threshold was chosen on (never test). */
+  split: string;
+  examples: number;
+  /** How the student's confidence is measured: token log-probabilities or agreement of k samples. */
+  signal: string;
+  /** The target the threshold had to meet, in words. */
+  target: string;
+  /** The chosen point of the calibration curve (null: no threshold met the target). */
+  chosen: CascadePoint | null;
+  /** Splits the chosen threshold was measured on by `cascade eval`. */
+  evaluated: string[];
+  modifiedAt: string;
+  /** Why the folder cannot be shown (a file of another shape). */
+  problem: string | null;
+}
+
+/** The cascade at one threshold: accuracy and the share of requests sent to the teacher, each with its 95% Wilson interval. */
+export interface CascadePoint {
+  threshold: number;
+  accuracy: number;
+  accuracyCi95: [number, number];
+  teacherShare: number;
+  teacherShareCi95: [number, number];
+  costUsd: number;
+}
+
+export interface CascadeEvaluationView {
+  split: string;
+  threshold: number;
+  examples: number;
+  failed: number;
+  cascade: CascadePoint;
+  teacherOnly: { accuracy: Estimate; costUsd: number };
+  studentOnly: { accuracy: Estimate };
+  teacherCallsSaved: number;
+  costSavedUsd: number;
+  /** Teacher-only accuracy minus the cascade's: paired bootstrap 95% interval and McNemar's test. */
+  accuracyLost: { estimate: number; ci95: [number, number]; bootstrapP: number; mcnemarP: number };
+  targetMet: boolean | null;
+}
+
+export interface CascadeDetail {
+  cascade: CascadeListing;
+  failed: number;
+  teacherOnly: { accuracy: Estimate; costUsd: number };
+  studentOnly: CascadePoint;
+  curve: CascadePoint[];
+  evaluations: CascadeEvaluationView[];
+  charts: Chart[];
+  config: unknown;
 }

@@ -9,6 +9,7 @@
  *   GET /api/grimoire?id=<root id>      a `grimoire eval` root: methods, validation choice, routing
  *   GET /api/distill?id=<sweep id>      a distillation sweep's results.json: points, cells, teacher
  *   GET /api/distill/cell?id=<cell id>  one sweep cell's test answers as example rows
+ *   GET /api/cascade?id=<folder id>     a cascade calibration: the curve, the chosen threshold, held-out evaluations
  *
  * Every answer is computed once per state of the files it reads (answerCache.ts: keyed by route and ids,
  * stamped with the files' modification times and sizes, sent gzipped to clients that accept it, with an ETag),
@@ -101,7 +102,7 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
       'runs',
       async () => {
         found = find();
-        const folders = [...found.runs, ...found.grimoireEvals, ...found.sweeps];
+        const folders = [...found.runs, ...found.grimoireEvals, ...found.sweeps, ...found.cascades];
         return `${folders.join('\n')}\n${await filesStamp(folders)}`;
       },
       () => answer({ route: 'runs', found }),
@@ -131,6 +132,13 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
       return filesStamp([dir, sweepDirOfCell(dir)]);
     },
     (id) => answer({ route: 'distill/cell', id }),
+  );
+  byId(
+    '/api/cascade',
+    'the cascade calibration',
+    // calibration.json and evaluation-<split>.json
+    (id) => filesStamp([folder(id, 'cascade calibration')]),
+    (id) => answer({ route: 'cascade', id }),
   );
   byId('/api/run', 'the run', (id) => filesStamp([runDirOf(root, id)]), (id) => answer({ route: 'run', id }));
 

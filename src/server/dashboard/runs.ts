@@ -39,6 +39,8 @@ export interface FoundFiles {
   grimoireEvals: string[];
   /** Distillation sweep folders. */
   sweeps: string[];
+  /** Cascade calibration folders (`cascade calibrate`). */
+  cascades: string[];
   /** analysis.json files of scaling folders (`scale run`, `scale analyze --out`). */
   analyses: string[];
   /** Score-row files by their conventional names (scores.csv/json/jsonl, score-rows.*). */
@@ -47,7 +49,7 @@ export interface FoundFiles {
 
 /** Walks the root (not following symbolic links); each folder is what the registry recognises it as. */
 export function findRunFiles(root: string): FoundFiles {
-  const found: FoundFiles = { runs: [], grimoireEvals: [], sweeps: [], analyses: [], scoreRows: [] };
+  const found: FoundFiles = { runs: [], grimoireEvals: [], sweeps: [], cascades: [], analyses: [], scoreRows: [] };
   const walk = (dir: string, depth: number) => {
     let entries;
     try {
@@ -60,6 +62,7 @@ export function findRunFiles(root: string): FoundFiles {
     if (kind === 'eval') found.runs.push(dir);
     else if (kind === 'grimoire') found.grimoireEvals.push(dir);
     else if (kind === 'distill') found.sweeps.push(dir);
+    else if (kind === 'cascade') found.cascades.push(dir);
     else if (kind === 'scale') found.analyses.push(join(dir, SCALING_FILES.analysis));
     for (const entry of entries) if (entry.isFile() && SCORE_ROW_FILE.test(entry.name)) found.scoreRows.push(join(dir, entry.name));
     if (depth >= MAX_DEPTH) return;

@@ -1,9 +1,9 @@
-import { Fragment, useMemo, useState } from 'react';
-import type { DistillSweepListing, GrimoireEvalListing, RunListing, RunsResponse } from '../../server/dashboard/api';
+import { Fragment, useMemo, useState, type ReactNode } from 'react';
+import type { CascadeListing, DistillSweepListing, GrimoireEvalListing, RunListing, RunsResponse } from '../../server/dashboard/api';
 import { useApi } from '../api';
 import { SortHeader } from '../components/SortHeader';
 import { Load } from '../components/Status';
-import { estimate, int, usd } from '../format';
+import { estimate, int, percent, usd } from '../format';
 import { href } from '../router';
 import { sortRows, useSort, type SortAccessors } from '../sorting';
 
@@ -12,11 +12,12 @@ export function RunsPage() {
   return <Load loaded={loaded}>{(data) => <RunsTable data={data} />}</Load>;
 }
 
-/** A line of the table: a run on its own, or a grimoire evaluation / distillation sweep holding runs. */
+/** A line of the table: a run on its own, or a grimoire evaluation / distillation sweep / cascade holding runs. */
 type Entry =
   | { type: 'run'; run: RunListing }
   | { type: 'grimoire'; group: GrimoireEvalListing; members: RunListing[] }
-  | { type: 'distill'; group: DistillSweepListing; members: RunListing[] };
+  | { type: 'distill'; group: DistillSweepListing; members: RunListing[] }
+  | { type: 'cascade'; group: CascadeListing; members: RunListing[] };
 
 type Column = 'run' | 'kind' | 'task' | 'model' | 'examples' | 'accuracy' | 'invalid' | 'errors' | 'cost' | 'updated';
 
@@ -34,12 +35,12 @@ const RUN_SORT: SortAccessors<RunListing, Column> = {
 };
 
 const ENTRY_SORT: SortAccessors<Entry, Column> = {
-  run: (e) => (e.type === 'run' ? e.run.label : e.type === 'grimoire' ? `grimoire evaluation ${e.group.task ?? ''}` : e.group.title),
-  kind: (e) => (e.type === 'run' ? e.run.command : e.type === 'grimoire' ? 'grimoire eval' : 'distill sweep'),
+  run: (e) => (e.type === 'run' ? e.run.label : e.type === 'grimoire' ? `grimoire evaluation ${e.group.task ?? ''}` : e.type === 'cascade' ? `cascade ${e.group.student}` : e.group.title),
+  kind: (e) => (e.type === 'run' ? e.run.command : e.type === 'grimoire' ? 'grimoire eval' : e.type === 'cascade' ? 'cascade' : 'distill sweep'),
   task: (e) => (e.type === 'run' ? e.run.task : e.type === 'grimoire' ? e.group.task : e.group.dataset),
-  model: (e) => (e.type === 'run' ? e.run.model : e.type === 'grimoire' ? e.group.weak : e.group.teacherName),
-  examples: (e) => (e.type === 'run' ? e.run.records : e.type === 'grimoire' ? e.group.n : e.group.testSize),
-  accuracy: (e) => (e.type === 'run' ? e.run.accuracy?.value : e.type === 'grimoire' ? e.group.headline?.accuracy.value : null),
+  model: (e) => (e.type === 'run' ? e.run.model : e.type === 'grimoire' ? e.group.weak : e.type === 'cascade' ? e.group.student : e.group.teacherName),
+  examples: (e) => (e.type === 'run' ? e.run.records : e.type === 'grimoire' ? e.group.n : e.type === 'cascade' ? e.group.examples : e.group.testSize),
+  accuracy: (e) => (e.type === 'run' ? e.run.accuracy?.value : e.type === 'grimoire' ? e.group.headline?.accuracy.value : e.type === 'cascade' ? e.group.chosen?.accuracy : null),
   invalid: (e) => (e.type === 'run' ? e.run.invalid : e.type === 'grimoire' ? e.group.invalid : null),
   errors: (e) => (e.type === 'run' ? e.run.errors : e.type === 'grimoire' ? e.group.errors : null),
   cost: (e) => (e.type === 'run' ? e.run.costUsd : e.type === 'grimoire' ? e.group.costUsd : null),
@@ -50,16 +51,19 @@ const runText = (run: RunListing) => [run.id, run.label, run.command, run.task, 
 const groupText = (entry: Exclude<Entry, { type: 'run' }>) =>
   (entry.type === 'grimoire'
     ? ['grimoire evaluation', entry.group.id, entry.group.task, entry.group.weak, entry.group.split]
-    : ['distillation sweep', entry.group.id, entry.group.title, entry.group.dataset, entry.group.teacherName, ...entry.group.methods]
+    : entry.type === 'cascade'
+      ? ['cascade', entry.group.id, entry.group.student, entry.group.teacher, entry.group.dataset]
+      : ['distillation sweep', entry.group.id, entry.group.title, entry.group.dataset, entry.group.teacherName, ...entry.group.methods]
   )
     .join(' ')
     .toLowerCase();
 
 function entriesOf(data: RunsResponse): Entry[] {
-  const members = (kind: 'grimoire' | 'distill', id: string) => data.runs.filter((run) => run.group?.kind === kind && run.group.id === id);
+  const members = (kind: 'grimoire' | 'distill' | 'cascade', id: string) => data.runs.filter((run) => run.group?.kind === kind && run.group.id === id);
   return [
     ...data.grimoireEvals.map((group): Entry => ({ type: 'grimoire', group, members: members('grimoire', group.id) })),
     ...data.distillSweeps.map((group): Entry => ({ type: 'distill', group, members: members('distill', group.id) })),
+    ...data.cascades.map((group): Entry => ({ type: 'cascade', group, members: members('cascade', group.id) })),
     ...data.runs.filter((run) => !run.group).map((run): Entry => ({ type: 'run', run })),
   ];
 }
@@ -92,13 +96,17 @@ function RunsTable({ data }: { data: RunsResponse }) {
       return next;
     });
   const { runs, root } = data;
-  const groups = data.grimoireEvals.length + data.distillSweeps.length;
+  const groups = data.grimoireEvals.length + data.distillSweeps.length + data.cascades.length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   return (
     <section>
       <h1>Runs</h1>
       <p className="muted">
         {runs.length} run folder{runs.length === 1 ? '' : 's'} under <code>{root}</code>
-        {groups > 0 ? `, ${data.grimoireEvals.length} grimoire evaluation${data.grimoireEvals.length === 1 ? '' : 's'} and ${data.distillSweeps.length} distillation sweep${data.distillSweeps.length === 1 ? '' : 's'} (their runs are grouped under them)` : ''}. Tick two or more runs to compare them on the examples they share (the first ticked is the baseline); click a column header to sort.
+        {groups > 0
+          ? `, ${plural(data.grimoireEvals.length, 'grimoire evaluation')}, ${plural(data.distillSweeps.length, 'distillation sweep')} and ${plural(data.cascades.length, 'cascade')} (their runs are grouped under them)`
+          : ''}
+        . Tick two or more runs to compare them on the examples they share (the first ticked is the baseline); click a column header to sort.
       </p>
       <div className="toolbar">
         <input type="search" placeholder="Filter runs (task, model, folder…)" value={query} onChange={(event) => setQuery(event.target.value)} aria-label="filter runs" />
@@ -215,6 +223,7 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
       </tr>
     );
   }
+  if (entry.type === 'cascade') return <CascadeRow cascade={entry.group} expander={expander} />;
   const s = entry.group;
   return (
     <tr className="group-row" data-testid="distill-row">
@@ -235,6 +244,40 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
       <td className="num">—</td>
       <td className="num">—</td>
       <td className="muted small">{new Date(s.modifiedAt).toLocaleString()}</td>
+    </tr>
+  );
+}
+
+function CascadeRow({ cascade: c, expander }: { cascade: CascadeListing; expander: ReactNode }) {
+  return (
+    <tr className="group-row" data-testid="cascade-row">
+      <td>{expander}</td>
+      <td>
+        <span className="kind-tag">cascade</span>
+        <a href={href.cascade(c.id)}>
+          {c.student} → {c.teacher}
+        </a>
+        <div className="muted small">
+          {c.id}
+          {c.problem ? (
+            <span className="problem"> · {c.problem}</span>
+          ) : (
+            ` · ${c.chosen ? `threshold ${c.chosen.threshold.toFixed(4)}, teacher share ${percent(c.chosen.teacherShare)}` : 'no threshold meets the target'}${c.evaluated.length ? ` · evaluated on ${c.evaluated.join(', ')}` : ''}`
+          )}
+        </div>
+      </td>
+      <td>cascade</td>
+      <td>
+        {c.dataset}
+        <span className="muted"> · {c.split}</span>
+      </td>
+      <td>{c.student}</td>
+      <td className="num">{int(c.examples)}</td>
+      <td>{c.chosen ? estimate({ value: c.chosen.accuracy, ci95: c.chosen.accuracyCi95 }) : '—'}</td>
+      <td className="num">—</td>
+      <td className="num">—</td>
+      <td className="num">{c.chosen ? usd(c.chosen.costUsd) : '—'}</td>
+      <td className="muted small">{new Date(c.modifiedAt).toLocaleString()}</td>
     </tr>
   );
 }
