@@ -385,13 +385,18 @@ export class FineTuningService {
     const exit = await worker.exited;
     const cancelled = this.active.cancelled;
     this.active = undefined;
-    if (this.closing || cancelled) return;
-    if (outcome?.type === 'done') {
+    if (this.closing) return;
+    if (!cancelled && outcome?.type === 'done') {
       const results = this.addResultsFile(job.id);
       this.store.updateJob(job.id, { status: 'succeeded', fine_tuned_model: name, trained_tokens: outcome.trainedTokens, finished_at: nowSeconds(), result_files: [results.id] });
       this.event(job.id, 'info', `New fine-tuned model created: ${name}`);
       this.event(job.id, 'info', 'The job has successfully completed');
-    } else if (outcome?.type === 'error') {
+      return;
+    }
+    // The checkpoints of a cancelled or failed job are never served: their weights are not kept.
+    if (plan.snapshotDir !== undefined) rmSync(plan.snapshotDir, { recursive: true, force: true });
+    if (cancelled) return;
+    if (outcome?.type === 'error') {
       this.fail(job.id, outcome.code, outcome.message, outcome.code === 'invalid_training_file' ? 'training_file' : null);
     } else {
       this.fail(job.id, 'worker_exited', `the training worker ended unexpectedly (${exit.signal ?? `exit code ${exit.code}`})`, null);

@@ -3,6 +3,7 @@
  * succeeded, chat with the ft: model, events and checkpoints (the newest three served), cancel, and
  * OpenAI-shaped refusals.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
@@ -125,12 +126,16 @@ describe('the fine-tuning API with the openai SDK', () => {
       const job = await client.fineTuning.jobs.retrieve(long.id);
       return { status: job.status === 'running' && (job.estimated_finish ?? 0) > job.created_at ? 'succeeded' : 'waiting' };
     });
+    // With a checkpoint's weights on disk, which cancelling removes (a cancelled job's checkpoints are not served).
+    const firstCheckpoint = join(dir.path, 'store', 'jobs', long.id, 'checkpoints', 'step-60', 'config.json');
+    await pollUntilDone(async () => ({ status: existsSync(firstCheckpoint) ? 'succeeded' : 'waiting' }));
     const cancelled = await client.fineTuning.jobs.cancel(long.id);
     expect(cancelled.status).toBe('cancelled');
     await expect(client.fineTuning.jobs.cancel(long.id)).rejects.toMatchObject({ status: 400 });
     const short = await client.fineTuning.jobs.create({ model: 'tiny', training_file: file.id, hyperparameters: { n_epochs: 1, batch_size: 4 } });
     expect((await pollUntilDone(() => client.fineTuning.jobs.retrieve(short.id), 20_000)).status).toBe('succeeded');
     expect((await client.fineTuning.jobs.retrieve(long.id)).status).toBe('cancelled');
+    expect(existsSync(join(dir.path, 'store', 'jobs', long.id, 'checkpoints'))).toBe(false);
     expect((await client.fineTuning.jobs.listEvents(long.id)).data[0]!.message).toBe('Fine-tuning job cancelled');
 
     const first = await client.fineTuning.jobs.list({ limit: 1 });
