@@ -5,6 +5,7 @@
  * chat lines through the template rebuilt from the GGUF's metadata, and their ft: models (and the LoRA job's
  * checkpoints) answer.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,8 @@ let ggufPath: string;
 beforeAll(async () => {
   dir = await tempDir();
   ggufPath = await writeChatGgufBase(dir.path);
-  running = await startFineTuningServer(join(dir.path, 'store'), { bases: { 'qwen-gguf': ggufPath } });
+  await writeFile(join(dir.path, 'broken.gguf'), 'not a GGUF file');
+  running = await startFineTuningServer(join(dir.path, 'store'), { bases: { 'qwen-gguf': ggufPath, 'broken-gguf': join(dir.path, 'broken.gguf') } });
 }, 60_000);
 afterAll(async () => {
   await running?.close();
@@ -89,5 +91,14 @@ describe('a GGUF base', () => {
     expect(job.status).toBe('failed');
     expect(job.error).toMatchObject({ code: 'invalid_training_file', param: 'training_file' });
     expect(job.error?.message).toMatch(/line 3.*single-turn/);
+  }, 60_000);
+
+  it('fails a job on a file that is not a GGUF while validating, naming the base', async () => {
+    const client = new OpenAI({ baseURL: running.baseURL, apiKey: 'unused', maxRetries: 0 });
+    const file = await client.files.create({ file: await toFile(Buffer.from(chatTrainingJsonl(2)), 'train.jsonl'), purpose: 'fine-tune' });
+    const created = await client.fineTuning.jobs.create({ model: 'broken-gguf', training_file: file.id });
+    const job = await pollUntilDone(() => client.fineTuning.jobs.retrieve(created.id));
+    expect(job).toMatchObject({ status: 'failed', error: { code: 'invalid_base', param: 'model' } });
+    expect(job.error?.message).toMatch(/^the base broken-gguf cannot be read: .*broken\.gguf.*not a GGUF file \(bad magic\)/);
   }, 60_000);
 });
