@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../src/engine/checkpoint.js';
+import { readGguf } from '../../src/engine/formats/gguf.js';
+import { readGgufHeader } from '../../src/finetune/baseFormat.js';
 import { CHAT_TEMPLATE, chatTrainingJsonl, pollUntilDone, startFineTuningServer, tempDir, writeChatGgufBase, type FineTuningTestServer } from './support.js';
 
 const SYSTEM = 'Answer with one colour.';
@@ -37,6 +39,16 @@ async function fineTune(client: OpenAI, hyperparameters: Record<string, number>,
   });
   return pollUntilDone(() => client.fineTuning.jobs.retrieve(created.id));
 }
+
+describe("a GGUF base's header", () => {
+  it('is read from growing prefixes of the file, as the whole file parses it', async () => {
+    const whole = await readGguf(ggufPath, { readData: false });
+    const header = await readGgufHeader(ggufPath, 64);
+    expect(header.metadata).toEqual(whole.metadata);
+    expect(header.tensors.map((t) => [t.name, t.fileOffset])).toEqual(whole.tensors.map((t) => [t.name, t.fileOffset]));
+    await expect(readGgufHeader(join(dir.path, 'broken.gguf'), 4)).rejects.toThrow(/broken\.gguf.*bad magic/);
+  });
+});
 
 describe('a GGUF base', () => {
   it('is listed as a base, fine-tuned in all its weights through its chat template, and its ft: model answers', async () => {
