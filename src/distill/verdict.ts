@@ -28,7 +28,7 @@ export function verdictOf(
     lines.push(`At fraction ${fraction} (${Math.round(best.inputs)} training inputs for the best), ${methodLabel(best.method)} has the highest point estimate, ${formatEstimate(best.accuracy, best.ci95)}.`);
   }
   for (const t of teacher) {
-    if (t.accuracy !== null) lines.push(`The teacher: ${t.label}, ${formatEstimate(t.accuracy, t.ci95)} (n = ${t.n}).`);
+    if (t.accuracy !== null) lines.push(`The teacher: ${t.label}, ${formatEstimate(t.accuracy, t.ci95)} (95% Wilson CI, n = ${t.n}).`);
   }
   return lines;
 }

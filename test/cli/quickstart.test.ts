@@ -18,6 +18,7 @@ interface Printed {
   cells: { method: string; fraction: number; n: number; correct: number; accuracy: number; skipped?: string; inputs: number }[];
   generic: { sets: { name: string; inTask: boolean }[]; rows: { role: string; scores: Record<string, { n: number; accuracy: number }> }[] };
   verdict: string[];
+  compute: { cpuSeconds: number; stages: { stage: string; cpuSeconds: number; wallSeconds: number }[]; idleTwoCores: { atLeastSeconds: number; atMostSeconds: number; measured: boolean } };
   report: { html: string; markdown: string; results: string; svg: string };
 }
 
@@ -55,6 +56,16 @@ describe('apprentice quickstart --scale tiny', () => {
     expect(printed.generic.sets[0]).toMatchObject({ inTask: true });
     expect(printed.generic.rows[0]!.role).toBe('before');
     expect(printed.verdict.length).toBeGreaterThan(0);
+    // Compute per stage in CPU seconds; for an idle machine only the range they imply, marked as not measured.
+    expect(printed.compute.stages.map((s) => s.stage)).toEqual([
+      'data',
+      'simulated teacher annotations',
+      'students (5 methods × 1 seeds × 2 fractions)',
+      'generic-ability check',
+      'report (html, markdown, chart)',
+    ]);
+    expect(printed.compute.cpuSeconds).toBeCloseTo(printed.compute.stages.reduce((sum, s) => sum + s.cpuSeconds, 0), 9);
+    expect(printed.compute.idleTwoCores).toMatchObject({ atLeastSeconds: printed.compute.cpuSeconds / 2, atMostSeconds: printed.compute.cpuSeconds, measured: false });
 
     for (const file of Object.values(printed.report)) expect(existsSync(file)).toBe(true);
     const html = readFileSync(printed.report.html, 'utf8');

@@ -62,7 +62,7 @@ export function registerQuickstart(program: Command): void {
         `Distillation on synthetic arithmetic (${result.sweep.cells[0]?.n ?? 0} test problems): ${formatDuration(total.wallSeconds)} wall time here, ${total.cpuSeconds.toFixed(0)} s CPU (measured; finished stages of an earlier run are kept, not redone):`,
         '',
         ...sweepTableLines(result, [
-          `${result.teacher.name.padEnd(26)} ${''.padStart(8)} ${String(test.n).padStart(7)}  ${formatPercent(test.accuracy)}${test.ci95 ? ` [${formatPercent(test.ci95[0])}, ${formatPercent(test.ci95[1])}]` : ''}`,
+          `${result.teacher.name.padEnd(26)} ${''.padStart(8)} ${String(test.n).padStart(7)}  ${formatPercent(test.accuracy)}${test.ci95 ? ` [${formatPercent(test.ci95[0])}, ${formatPercent(test.ci95[1])}] (95% Wilson CI)` : ''}`,
         ]),
       ];
       lines.push('', ...computeLines(stages, total));
