@@ -37,7 +37,8 @@ fs.writeFileSync(`${dir}/data.jsonl`, jsonl.join("\n") + "\n");
 fs.writeFileSync(`${dir}/tests.csv`, csv.join("\n") + "\n");
 ' "$ROWS" "$WORK"
 
-npx --prefix "$ROOT" tsx "$ROOT/bench/support/latencyServer.ts" "$LATENCY" >"$WORK/server.url" 2>/dev/null &
+# node itself (not an npx wrapper), so the trap's kill stops the server.
+(cd "$ROOT" && exec node --import tsx "$ROOT/bench/support/latencyServer.ts" "$LATENCY") >"$WORK/server.url" 2>/dev/null &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 120); do [ -s "$WORK/server.url" ] && break; sleep 0.5; done

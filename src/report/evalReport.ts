@@ -177,7 +177,7 @@ ${disagreementsHtml(comparisons, ref, (run) => `run ${runs.indexOf(run) + 1}`)}`
       id: runAnchor(i),
       title: `${i + 1}. ${run.label}`,
       body: html`${factsHtml(runFacts(run, baseDir))}
-${jsonDetails('resolved configuration (config.json)', relativizePaths(run.config, baseDir))}
+${jsonDetails('resolved configuration (config.json)', relativizePaths(shownConfig(run.config), baseDir))}
 <h3>Examples</h3>
 ${partialNote(run)}
 ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord), runKey(i)) : html`<p class="muted">no records yet</p>`}`,
@@ -240,6 +240,15 @@ ${run.records.length ? examplesSectionHtml(run.records.map(exampleViewFromRecord
 
 export interface WrittenReport extends WrittenReportFiles {
   runs: EvalRun[];
+}
+
+/** Example indices listed in full up to this many; a longer list (a million for a run of a million) is summarised. */
+const SHOWN_EXAMPLE_INDICES = 100;
+
+function shownConfig(config: EvalRun['config']): Record<string, unknown> {
+  const examples = config.identity?.examples;
+  if (!Array.isArray(examples) || examples.length <= SHOWN_EXAMPLE_INDICES) return config;
+  return { ...config, identity: { ...config.identity, examples: `${formatInt(examples.length)} example indices (listed in config.json)` } };
 }
 
 /** When a run was read as a stream and holds only its first records, says so above its examples. */
