@@ -91,5 +91,12 @@ describe('captured traffic to a trained student through the CLI', () => {
     expect(edited.code).not.toBe(0);
     expect(edited.stderr).toMatch(/dataset\.jsonl.*changed since distill from-store wrote it/);
     expect(existsSync(join(dir, 'edited', 'results.json'))).toBe(false);
+
+    // A folder an older from-store wrote names its store, not a dataset: the error says what to do.
+    const manifestPath = join(annotations, 'manifest.json');
+    writeFileSync(manifestPath, readFileSync(manifestPath, 'utf8').replace(/"dataset": "[^"]*"/, `"dataset": "store:${store}"`));
+    const older = await runCli(['distill', 'run', '--annotations', annotations, '--out', join(dir, 'older'), '--no-progress'], { env });
+    expect(older.code).not.toBe(0);
+    expect(older.stderr).toMatch(/manifest\.json.*run distill from-store again, or give --dataset/);
   }, 300_000);
 });

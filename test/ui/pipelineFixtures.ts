@@ -81,7 +81,7 @@ export async function makeCascade(runsRoot: string, name = 'cascade'): Promise<{
     const config: CascadeRunConfig = {
       student: `openai:student@${standIns.student.url}`,
       teacher: `openai:teacher@${standIns.teacher.url}`,
-      dataset: writeSumsDataset(join(runsRoot, '..', `${name}-inputs`), { train: 5, validation: 60, test: 60 }),
+      dataset: writeSumsDataset(join(runsRoot, '..', `${name}-inputs`), { train: 5, validation: 40, test: 40 }),
       datasetOptions: { inputField: 'question', labelField: 'answer', answerType: 'number' },
       style: 'zero-shot',
       maxTokens: 32,

@@ -3,7 +3,7 @@
  * teacher live or through the OpenAI Batch API) and the training data built from them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { AnnotateResult } from '../../distill/annotate.js';
@@ -187,8 +187,16 @@ const runOptions = {
 async function datasetOfRun(dataset: string | undefined, annotations: string | undefined): Promise<string> {
   if (dataset !== undefined) return dataset;
   if (annotations === undefined) throw new InputError('give --dataset <kind:path> (or --annotations <dir> whose manifest names its dataset)', { field: 'dataset' });
-  const { readManifest } = await import('../../distill/store.js');
-  return readManifest(annotations).dataset;
+  const { readManifest, MANIFEST_FILE } = await import('../../distill/store.js');
+  const { dataset: named } = readManifest(annotations);
+  if (named.startsWith('store:')) {
+    // Folders from-store wrote before it kept its conversations as a dataset.
+    throw new InputError(`the folder names no dataset its students can be tested on (${named}); run distill from-store again, or give --dataset`, {
+      file: join(annotations, MANIFEST_FILE),
+      field: 'dataset',
+    });
+  }
+  return named;
 }
 
 /** "2" -> seeds 0 and 1; "0,3" -> seeds 0 and 3. */
