@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainTokenizer } from '../../src/engine/tokenizer.js';
 import { tokenizerFiles } from '../../src/engine/tokenizers/files.js';
 import { runCli } from '../support/runCli.js';
+import { exportGguf } from '../../src/engine/export.js';
 import { REDUCED_MODELS, writeHfModel } from '../support/hfModels.js';
 import { toyExamples } from './toy.js';
 
@@ -47,6 +48,22 @@ describe('apprentice train --lora-rank', () => {
     expect(gguf.stdout).toMatch(/adapter parameters/);
 
     const generated = await runCli(['generate', '--model', `builtin:${join(dir, 'run')}`, '--raw', '--prompt', 'Q: apple 3', '--max-tokens', '3']);
+    expect(generated.code, generated.stderr).toBe(0);
+  }, 300_000);
+
+  it('trains on a GGUF base, exports the adapter GGUF and the merged GGUF, and generates', async () => {
+    await exportGguf(join(dir, 'base'), join(dir, 'base.gguf'), { dtype: 'f32' });
+    const trained = await runCli(['train', '--base', join(dir, 'base.gguf'), '--lora-rank', '4', '--data', join(dir, 'train.jsonl'), '--steps', '2', '--batch-size', '4',
+      '--context', '32', '--threads', '1', '--out', join(dir, 'run-gguf'), '--json']);
+    expect(trained.code, trained.stderr).toBe(0);
+    const config = JSON.parse(await readFile(join(dir, 'run-gguf', 'config.json'), 'utf8')) as { apprentice: { lora: Record<string, unknown> } };
+    expect(config.apprentice.lora).toMatchObject({ rank: 4, base: join(dir, 'base.gguf') });
+    for (const [format, out] of [['lora-gguf', 'adapter-from-gguf.gguf'], ['gguf', 'merged-from-gguf.gguf']] as const) {
+      const exported = await runCli(['export', join(dir, 'run-gguf'), '--format', format, '--out', join(dir, out)]);
+      expect(exported.code, exported.stderr).toBe(0);
+      expect(existsSync(join(dir, out))).toBe(true);
+    }
+    const generated = await runCli(['generate', '--model', `builtin:${join(dir, 'run-gguf')}`, '--raw', '--prompt', 'Q: apple 3', '--max-tokens', '3']);
     expect(generated.code, generated.stderr).toBe(0);
   }, 300_000);
 

@@ -8,7 +8,7 @@
 import { appendFile, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getLlama, LlamaLogLevel, type LlamaContext, type Token } from 'node-llama-cpp';
+import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBaseModel } from '../../src/engine/base.js';
 import { loadCheckpoint } from '../../src/engine/checkpoint.js';
@@ -18,6 +18,8 @@ import { trainTokenizer } from '../../src/engine/tokenizer.js';
 import { tokenizerFiles } from '../../src/engine/tokenizers/files.js';
 import { train, type TrainOptions } from '../../src/engine/train.js';
 import { REDUCED_MODELS, writeHfModel } from '../support/hfModels.js';
+import { F32_CONTEXT } from '../support/llamaCppWorkspace.js';
+import { logProbabilities, maxDiff } from './llamaCppLogProbs.js';
 import { toyExamples } from './toy.js';
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
@@ -43,25 +45,6 @@ const options = (base: string, out: string): TrainOptions => ({
 });
 
 const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-/** Log-probabilities [position][token] of `ids` from a context. */
-async function logProbabilities(context: LlamaContext, ids: number[], V: number): Promise<Float64Array[]> {
-  const ask = { generateNext: { probabilities: true, options: { temperature: 0 } } } as const;
-  const outputs = await context.getSequence().controlledEvaluate(ids.map((t) => [t as Token, ask] as const) as never);
-  return outputs.map((output) => {
-    const row = new Float64Array(V).fill(-Infinity);
-    for (const [token, p] of output?.next.probabilities ?? []) row[token] = Math.log(p);
-    return row;
-  });
-}
-
-function maxDiff(a: Float64Array[], b: Float64Array[]): number {
-  let d = 0;
-  a.forEach((row, pos) => {
-    for (let v = 0; v < row.length; v++) if (Number.isFinite(row[v]) && Number.isFinite(b[pos]![v])) d = Math.max(d, Math.abs(row[v]! - b[pos]![v]!));
-  });
-  return d;
-}
 
 describe('LoRA on a GGUF base', () => {
   it('trains the same adapters as from the Hugging Face folder, and the checkpoint names the GGUF by digest', async () => {
@@ -96,7 +79,7 @@ describe('LoRA on a GGUF base', () => {
     const { config, tokenizer } = await loadCheckpoint(run);
     const V = config.vocabSize;
     const ids = tokenizer.encode(`${data[50]!.prompt}${data[50]!.completion}`).slice(0, 24);
-    const contextOptions = { contextSize: 64, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' } as const;
+    const contextOptions = F32_CONTEXT;
     const baseModel = await llama.loadModel({ modelPath: ggufBase() });
     const mergedModel = await llama.loadModel({ modelPath: merged });
     const withAdapter = await baseModel.createContext({ ...contextOptions, lora: { adapters: [{ filePath: adapter }] } });

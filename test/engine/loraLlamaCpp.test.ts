@@ -7,7 +7,6 @@
  * biases), and qwen3 (per-head q/k norms).
  */
 import { join } from 'node:path';
-import type { LlamaContext, Token } from 'node-llama-cpp';
 import { describe, expect, it } from 'vitest';
 import { loadBaseModel } from '../../src/engine/base.js';
 import { writeLlamaGguf } from '../../src/engine/formats/llamaGguf.js';
@@ -18,28 +17,10 @@ import { createRng } from '../../src/util/random.js';
 import { REDUCED_MODELS, writeHfModel } from '../support/hfModels.js';
 import { F32_CONTEXT, referenceTokenizer, useLlamaCppWorkspace } from '../support/llamaCppWorkspace.js';
 import { logSoftmax } from '../support/tinyGguf.js';
+import { logProbabilities, maxDiff } from './llamaCppLogProbs.js';
 
 const workspace = useLlamaCppWorkspace('apprentice-lora-llamacpp-', 'llama.cpp base + LoRA GGUF vs merged GGUF and the engine (max |log-probability diff|)');
 const tokenizer = referenceTokenizer();
-
-/** Log-probabilities [position][token] of `ids` from a context. */
-async function logProbabilities(context: LlamaContext, ids: number[], V: number): Promise<Float64Array[]> {
-  const ask = { generateNext: { probabilities: true, options: { temperature: 0 } } } as const;
-  const outputs = await context.getSequence().controlledEvaluate(ids.map((t) => [t as Token, ask] as const) as never);
-  return outputs.map((output) => {
-    const row = new Float64Array(V).fill(-Infinity);
-    for (const [token, p] of output?.next.probabilities ?? []) row[token] = Math.log(p);
-    return row;
-  });
-}
-
-function maxDiff(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
-  let d = 0;
-  a.forEach((row, pos) => {
-    for (let v = 0; v < row.length; v++) if (Number.isFinite(row[v]) && Number.isFinite(b[pos]![v])) d = Math.max(d, Math.abs(row[v]! - b[pos]![v]!));
-  });
-  return d;
-}
 
 describe('the llama.cpp LoRA GGUF on the base GGUF', () => {
   for (const name of ['SmolLM2-135M', 'Qwen2.5-0.5B', 'Qwen3-0.6B']) {
