@@ -148,16 +148,13 @@ function cpuSecondsOf(pid: number | undefined): number | null {
   }
 }
 
-let ticks: number | undefined;
+/** Clock ticks per second of /proc's times (asked each time: this module's top-level await runs before its later declarations). */
 function clockTicks(): number {
-  if (ticks === undefined) {
-    try {
-      ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      ticks = 100;
-    }
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
   }
-  return ticks;
 }
 
 /** GETs a URL and resolves with the status and the (compressed) body size once all of it has arrived. */
