@@ -4,6 +4,7 @@
  * never spends the seconds a large run's first answer takes. It serves every dashboard of the process, each
  * runs folder with its own loaded runs, kept here until that dashboard closes.
  */
+import { constants, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { InputError } from '../../util/errors.js';
 import { prepareAnswer } from './answerCache.js';
@@ -30,6 +31,15 @@ const folderKey = ({ root, seed }: AnswerFolder) => `${seed}\u0000${root}`;
 
 if (parentPort) {
   const port = parentPort;
+  if (process.platform === 'linux') {
+    // Below the serving thread (on Linux a priority is per thread): on a busy machine, answering requests from
+    // what is kept comes before computing new answers.
+    try {
+      setPriority(0, constants.priority.PRIORITY_BELOW_NORMAL);
+    } catch {
+      // not permitted: computed at the normal priority
+    }
+  }
   const contexts = new Map<string, AnswerContext>();
   port.on('message', async (job: AnswerJob) => {
     if ('forget' in job) {
