@@ -5,7 +5,7 @@
  * runs folder with its own loaded runs, kept here until that dashboard closes.
  */
 import { constants, setPriority } from 'node:os';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../../util/errors.js';
 import { prepareAnswer } from './answerCache.js';
 import { answerContext, computeAnswer, type AnswerContext, type AnswerRequest } from './answers.js';
@@ -29,7 +29,10 @@ function ownBytes(bytes: Uint8Array): Uint8Array {
 
 const folderKey = ({ root, seed }: AnswerFolder) => `${seed}\u0000${root}`;
 
-if (parentPort) {
+/** The workerData answerWorkers.ts starts this module with: only then does it take the thread's messages. */
+export const ANSWER_WORKER_FLAG = 'apprentice-dashboard-answer-worker';
+
+if (parentPort && workerData === ANSWER_WORKER_FLAG) {
   const port = parentPort;
   if (process.platform === 'linux') {
     // Below the serving thread (on Linux a priority is per thread): on a busy machine, answering requests from
