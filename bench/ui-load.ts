@@ -11,9 +11,11 @@
  * test (1,221, zero-shot and 4-shot) from ../shared/datasets: four runs, ~5,000 records, ~17 MB of records.jsonl.
  * --edit appends a record to one run every second while the load runs (a run being written), so cached
  * answers are invalidated and recomputed under load. A request slower than 30 s counts as failed; exit code 1
- * if any failed.
+ * if any failed. On Linux the dashboard process's CPU time (its worker threads included) is read from /proc per
+ * level: CPU ms per request, and requests per CPU second (what one core given to the dashboard would serve),
+ * figures that a machine loaded by other work changes less than latency.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, appendFileSync, readdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -66,12 +68,16 @@ async function main(): Promise<void> {
         `${editTarget ? ', one run appended to every second' : ''}; ${seconds} s per level`,
     );
     console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((n) => n.toFixed(1)).join(' ')} (1/5/15 min) at start`);
-    console.log('clients  requests  failed  req/s   p50 ms   p99 ms   /api/runs p99   /api/run p99');
+    console.log('clients  requests  failed  req/s   p50 ms   p99 ms   /api/runs p99   /api/run p99   CPU ms/req   req per CPU s');
     for (const clients of levels) {
+      const cpuBefore = cpuSecondsOf(dashboard.pid);
       const result = await level(url, runIds, clients, seconds);
+      const cpu = cpuBefore === null ? null : cpuSecondsOf(dashboard.pid)! - cpuBefore;
       anyFailed ||= result.failed > 0;
+      const perRequest = cpu === null || !result.requests ? '    n/a' : ms((1000 * cpu) / result.requests);
+      const perCpuSecond = cpu === null || cpu <= 0 ? 'n/a' : (result.requests / cpu).toFixed(0);
       console.log(
-        `${String(clients).padStart(7)}  ${String(result.requests).padStart(8)}  ${String(result.failed).padStart(6)}  ${result.throughput.toFixed(0).padStart(5)}  ${ms(result.p50)}  ${ms(result.p99)}  ${ms(result.p99ByRoute.runs).padStart(14)}  ${ms(result.p99ByRoute.run).padStart(13)}`,
+        `${String(clients).padStart(7)}  ${String(result.requests).padStart(8)}  ${String(result.failed).padStart(6)}  ${result.throughput.toFixed(0).padStart(5)}  ${ms(result.p50)}  ${ms(result.p99)}  ${ms(result.p99ByRoute.runs).padStart(14)}  ${ms(result.p99ByRoute.run).padStart(13)}  ${perRequest.padStart(11)}  ${perCpuSecond.padStart(14)}`,
       );
     }
     console.log(`load average at end: ${loadavg().map((n) => n.toFixed(1)).join(' ')}`);
@@ -127,7 +133,28 @@ function startDashboardProcess(runsDir: string) {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('exit', (code) => reject(new Error(`the dashboard exited (${code}):\n${output}`)));
   });
-  return { url, stop: () => child.kill('SIGTERM') };
+  return { url, pid: child.pid, stop: () => child.kill('SIGTERM') };
+}
+
+/** User + system CPU seconds of a process and all its threads so far (Linux /proc), or null where there is none. */
+function cpuSecondsOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
+/** Clock ticks per second of /proc's times (asked each time: this module's top-level await runs before its later declarations). */
+function clockTicks(): number {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
 }
 
 /** GETs a URL and resolves with the status and the (compressed) body size once all of it has arrived. */

@@ -4,7 +4,8 @@
  * never spends the seconds a large run's first answer takes. It serves every dashboard of the process, each
  * runs folder with its own loaded runs, kept here until that dashboard closes.
  */
-import { parentPort } from 'node:worker_threads';
+import { constants, setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../../util/errors.js';
 import { prepareAnswer } from './answerCache.js';
 import { answerContext, computeAnswer, type AnswerContext, type AnswerRequest } from './answers.js';
@@ -28,8 +29,20 @@ function ownBytes(bytes: Uint8Array): Uint8Array {
 
 const folderKey = ({ root, seed }: AnswerFolder) => `${seed}\u0000${root}`;
 
-if (parentPort) {
+/** The workerData answerWorkers.ts starts this module with: only then does it take the thread's messages. */
+export const ANSWER_WORKER_FLAG = 'apprentice-dashboard-answer-worker';
+
+if (parentPort && workerData === ANSWER_WORKER_FLAG) {
   const port = parentPort;
+  if (process.platform === 'linux') {
+    // Below the serving thread (on Linux a priority is per thread): on a busy machine, answering requests from
+    // what is kept comes before computing new answers.
+    try {
+      setPriority(0, constants.priority.PRIORITY_BELOW_NORMAL);
+    } catch {
+      // not permitted: computed at the normal priority
+    }
+  }
   const contexts = new Map<string, AnswerContext>();
   port.on('message', async (job: AnswerJob) => {
     if ('forget' in job) {

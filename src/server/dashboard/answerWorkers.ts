@@ -12,6 +12,9 @@ import { Worker } from 'node:worker_threads';
 import { InputError } from '../../util/errors.js';
 import { PreparedAnswer } from './answerCache.js';
 import type { AnswerFolder, AnswerJob, AnswerReply } from './answerWorker.js';
+
+/** answerWorker.ts's ANSWER_WORKER_FLAG (not imported: that module is loaded only in its threads). */
+const WORKER_DATA = 'apprentice-dashboard-answer-worker';
 import type { AnswerRequest } from './answers.js';
 import { HttpError } from './httpError.js';
 
@@ -90,10 +93,10 @@ export const answerWorkers = new AnswerWorkers();
 
 function startWorkerThread(): Worker {
   const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./answerWorker.js', self));
+  if (!self.endsWith('.ts')) return new Worker(new URL('./answerWorker.js', self), { workerData: WORKER_DATA });
   const tsx = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const module = new URL('./answerWorker.ts', self).href;
-  return new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(module)}); })`, { eval: true });
+  return new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(module)}); })`, { eval: true, workerData: WORKER_DATA });
 }
 
 function replyError(error: { message: string; input: boolean; statusCode: number | null }): Error {
