@@ -43,7 +43,11 @@ for (const entry of entries) {
       dtsRollup: { enabled: false },
       tsdocMetadata: { enabled: false },
       messages: {
-        extractorMessageReporting: { default: { logLevel: ExtractorLogLevel.None } },
+        // A public signature that references a type the entry does not export (ae-forgotten-export) fails the check.
+        extractorMessageReporting: {
+          default: { logLevel: ExtractorLogLevel.None },
+          'ae-forgotten-export': { logLevel: ExtractorLogLevel.Error, addToApiReportFile: false },
+        },
         compilerMessageReporting: { default: { logLevel: ExtractorLogLevel.Warning } },
         tsdocMessageReporting: { default: { logLevel: ExtractorLogLevel.None } },
       },
