@@ -43,7 +43,12 @@ for (const entry of entries) {
       dtsRollup: { enabled: false },
       tsdocMetadata: { enabled: false },
       messages: {
-        extractorMessageReporting: { default: { logLevel: ExtractorLogLevel.None } },
+        // A public signature that references a type the entry does not export (ae-forgotten-export) is marked
+        // in the report, so a new one shows up in the reviewed diff of api/*.md.
+        extractorMessageReporting: {
+          default: { logLevel: ExtractorLogLevel.None },
+          'ae-forgotten-export': { logLevel: ExtractorLogLevel.Warning, addToApiReportFile: true },
+        },
         compilerMessageReporting: { default: { logLevel: ExtractorLogLevel.Warning } },
         tsdocMessageReporting: { default: { logLevel: ExtractorLogLevel.None } },
       },

@@ -25,3 +25,10 @@ export { readTrainingExamples, type TrainingExample } from '../engine/trainingDa
 export { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../engine/checkpoint.js';
 export { loadBaseModel, type BaseModel } from '../engine/base.js';
 export { exportGguf, exportOllama, exportHf, type ExportGgufOptions } from '../engine/export.js';
+
+// Types the public signatures above reference, so users can name them (api-extractor: ae-forgotten-export).
+export type { LoraCheckpoint } from '../engine/checkpoint.js';
+export type { LlamaConfig } from '../engine/config.js';
+export type { LlamaModel, ModelSize } from '../engine/model.js';
+export type { PromptFormat } from '../engine/tokenizers/promptFormat.js';
+export type { TextTokenizer } from '../engine/tokenizers/textTokenizer.js';

@@ -29,3 +29,14 @@ export type {
   LogprobResponse,
   TokenUsage,
 } from '../models/types.js';
+
+// Types the public signatures above reference, so users can name them (api-extractor: ae-forgotten-export).
+export type { SpecOf } from '../models/core/descriptor.js';
+export type { FactoryTable, ProviderFactory } from '../models/hub.js';
+export type { BudgetLedger } from '../models/middleware/budget.js';
+export type { EndpointLimiter } from '../models/middleware/limiter.js';
+export type { UnsupportedSettingPolicy } from '../models/middleware/settings.js';
+export type { PriceTable, Pricer } from '../models/pricing.js';
+export type { PROVIDERS, ProviderName } from '../models/registry.js';
+export type { CallMeta, CallOptions, CallRecord, GenerateStreamEvent, ModelCapabilities, RequestSetting, Role, SamplingParams, TokenLogprob } from '../models/types.js';
+export type { UsageTracker } from '../models/usage.js';

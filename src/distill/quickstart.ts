@@ -144,11 +144,13 @@ async function annotateWithStudentTeacher(
   examples: readonly Example[],
   out: string,
   maxTokens: number,
+  teacherName: string,
 ): Promise<AnnotationRecord[]> {
   const runDir = openRunDir<AnnotationRecord>(join(out, split), {
     // The teacher by its weights, not its path: a moved quickstart folder resumes, a retrained teacher starts over.
     identity: { dataset, split, examples: examples.map((e) => e.index), teacher: weightsDigest(teacherDir), prompt: 'zero-shot-cot', maxTokens },
-    resolved: { command: 'quickstart (teacher annotation)', version: VERSION, task },
+    // modelName: what reports and the dashboard call the teacher (the identity holds a 64-hex weights digest).
+    resolved: { command: 'quickstart (teacher annotation)', version: VERSION, modelName: teacherName, task },
   });
   const model = await hub.model(`builtin:${teacherDir}`);
   const done = new Map(runDir.existing);
@@ -245,6 +247,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     const trainedTeacher = async () => {
       // 2. Teacher: trained on the gold rationales (zero-shot CoT format), selected on validation.
       const teacherDir = join(out, 'teacher');
+      const studentTeacherName = `quickstart teacher (${scale.teacher.size}, ${scale.teacher.steps} steps on gold rationales)`;
       const cot = (records: AnnotationRecord[]) => buildTrainingData(task, records, { method: 'cot', mix: { 'zero-shot-cot': 1 }, chains: 'one' }).rows;
       const teacherTrain = cot(goldRecords(gold, 'train'));
       const teacherValidation = cot(goldRecords(validation, 'validation'));
@@ -284,9 +287,9 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       const annotations = join(out, 'annotations');
       log(`teacher annotates ${pool.length} pool and ${validation.length} validation inputs, and answers ${test.length} test questions [${elapsed()}]`);
       const maxTokens = scale.student.maxTokens.cot;
-      const poolRecords = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'train', pool, annotations, maxTokens);
-      const validationRecords = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'validation', validation, annotations, maxTokens);
-      const teacherTest = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'test', test, join(out, 'teacher-test'), maxTokens);
+      const poolRecords = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'train', pool, annotations, maxTokens, studentTeacherName);
+      const validationRecords = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'validation', validation, annotations, maxTokens, studentTeacherName);
+      const teacherTest = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'test', test, join(out, 'teacher-test'), maxTokens, studentTeacherName);
       writeManifest(annotations, {
         task,
         dataset: dataset.source,

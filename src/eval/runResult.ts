@@ -108,7 +108,8 @@ export function runFolderNames(config: EvalRunConfig): Pick<EvalRunFolder, 'task
   return {
     task: text(config.task?.name) ?? text(identity.dataset) ?? text(identity.task) ?? '?',
     split: text(identity.split) ?? '?',
-    model: text(identity.model) ?? text(identity.weak) ?? text(identity.teacher),
+    // modelName: a human name a pipeline writes when the identity holds a digest (the quickstart's trained teacher).
+    model: text(config.modelName) ?? text(identity.model) ?? text(identity.weak) ?? text(identity.teacher),
   };
 }
 

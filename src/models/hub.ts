@@ -39,7 +39,8 @@ export type ProviderFactory<P extends ProviderName = ProviderName> = (
   context: ProviderContext,
 ) => LanguageModel | Promise<LanguageModel>;
 
-type FactoryTable = { [P in ProviderName]?: ProviderFactory<P> };
+/** Provider factories by provider name (ModelHubOptions.providers). */
+export type FactoryTable = { [P in ProviderName]?: ProviderFactory<P> };
 
 const registeredFactories: FactoryTable = {};
 

@@ -31,10 +31,42 @@ export interface EstimateBarsOptions {
 }
 
 /**
- * Shared chart configuration. Legend labels are never cut: vega's default labelLimit (160 px, measured
- * by a rough estimate when rendering headless) truncated series names such as "distilling step-by-step".
+ * Shared chart configuration. Legend and facet header labels are never cut: vega's default labelLimit
+ * (160 px, measured by a rough estimate when rendering headless) truncated series names such as
+ * "distilling step-by-step".
  */
-export const CHART_CONFIG = { legend: { labelLimit: 0 } } as const;
+export const CHART_CONFIG = { legend: { labelLimit: 0 }, header: { labelLimit: 0 } } as const;
+
+/** Characters per line of a wrapped axis label. */
+const LABEL_LINE = 44;
+
+/**
+ * A long label broken into lines at spaces, or after "-", "/", ":", "," inside a long word, so it is
+ * shown whole: cut to a width, labels that share a long prefix ("single grimoire: kmeans-4-profound-…")
+ * read the same (issue #19). The lines are joined by "\n"; the axis splits them (see WRAPPED_LABELS).
+ */
+export function wrapLabel(label: string, width = LABEL_LINE): string {
+  const pieces = label.split(/(?<=[\s\-/:,])/);
+  const lines: string[] = [];
+  let line = '';
+  for (const piece of pieces) {
+    if (line && (line + piece).trimEnd().length > width) {
+      lines.push(line.trimEnd());
+      line = '';
+    }
+    line += piece;
+    // A word longer than a line on its own is cut into line-sized parts.
+    while (line.length > width) {
+      lines.push(line.slice(0, width));
+      line = line.slice(width);
+    }
+  }
+  if (line.trim()) lines.push(line.trimEnd());
+  return lines.join('\n');
+}
+
+/** Axis labels drawn as one line per "\n" of a wrapLabel label, never cut. */
+const WRAPPED_LABELS = { labelLimit: 0, labelExpr: "split(datum.label, '\\n')" } as const;
 
 const D3_FORMAT: Record<ValueFormat, string> = { percent: '.1%', decimal: '.3f' };
 const AXIS_FORMAT: Record<ValueFormat, string> = { percent: '.0%', decimal: '~g' };
@@ -44,7 +76,7 @@ export function estimateBarsSpec(bars: readonly EstimateBar[], options: Estimate
   const format = options.format ?? 'percent';
   const values = bars.map((bar, order) => ({
     order,
-    label: bar.label,
+    label: wrapLabel(bar.label),
     value: bar.value,
     lo: bar.ci95?.[0] ?? bar.value,
     hi: bar.ci95?.[1] ?? bar.value,
@@ -58,13 +90,14 @@ export function estimateBarsSpec(bars: readonly EstimateBar[], options: Estimate
     axis: { format: AXIS_FORMAT[format] },
     ...(format === 'percent' ? { scale: { domain: [0, 1] } } : {}),
   };
-  const y = { field: 'label', type: 'nominal' as const, title: null, sort: null, axis: { labelLimit: 320 } };
+  const y = { field: 'label', type: 'nominal' as const, title: null, sort: null, axis: WRAPPED_LABELS };
+  const lines = Math.max(1, ...values.map((value) => value.label.split('\n').length));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: CHART_CONFIG,
     ...(options.title ? { title: options.title } : {}),
     width: options.width ?? 520,
-    height: { step: 30 },
+    height: { step: 18 + 12 * lines },
     data: { values },
     encoding: { y },
     layer: [

@@ -6,6 +6,7 @@
  * - ts: compiled with tsc against the built package's public entries (`apprentice/models`, …), unless
  *   annotated `<!-- doctest: fragment -->` (an excerpt with free names).
  * - json: parsed, unless it elides values with `...`.
+ * - yaml with an `evals:` key: a project file (apprentice.yaml) checked against its schema.
  * The README's quickstart itself runs in test/cli/quickstart.test.ts and test/package/install.slow.test.ts.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,7 +14,9 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { buildProgram } from '../../src/cli/main.js';
+import { projectSchema } from '../../src/cli/project/schema.js';
 import { apprenticeCommands, docBlocks, docFiles, type DocBlock } from '../support/docBlocks.js';
 import { PROJECT_ROOT } from '../support/runCli.js';
 
@@ -71,6 +74,15 @@ describe('doc tests', () => {
   it('every json block parses', () => {
     for (const block of blocks.filter((b) => b.language === 'json' && checked(b) && !/\.\.\.|…/.test(b.code))) {
       expect(() => JSON.parse(block.code), `${block.file}:${block.line}`).not.toThrow();
+    }
+  });
+
+  it('every yaml block that lists evals is a valid project file (apprentice.yaml)', () => {
+    const projects = blocks.filter((b) => b.language === 'yaml' && checked(b) && /^evals:/m.test(b.code));
+    expect(projects.length).toBeGreaterThanOrEqual(1);
+    for (const block of projects) {
+      const checkedProject = projectSchema.safeParse(YAML.parse(block.code));
+      expect(checkedProject.success ? '' : JSON.stringify(checkedProject.error.issues), `${block.file}:${block.line}`).toBe('');
     }
   });
 

@@ -240,7 +240,7 @@ function listingOf(id: string, dir: string, config: Record<string, unknown>, fol
 function labelOf(config: Record<string, unknown>, dir: string): string {
   const identity = isObject(config.identity) ? config.identity : {};
   const predictions = text(identity.predictions);
-  const source = text(identity.model) ?? text(identity.weak) ?? text(identity.teacher) ?? (predictions ? `predictions ${basename(predictions)}` : null);
+  const source = text(config.modelName) ?? text(identity.model) ?? text(identity.weak) ?? text(identity.teacher) ?? (predictions ? `predictions ${basename(predictions)}` : null);
   const parts = [source ?? basename(dir)];
   const style = text(identity.style);
   if (style) parts.push(typeof identity.shots === 'number' && identity.shots > 0 ? `${style} (${identity.shots}-shot)` : style);
