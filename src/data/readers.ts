@@ -56,6 +56,16 @@ export async function readText(file: string): Promise<string> {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** The parsed JSON of a text file (as readText reads it); an InputError names the file when it is not JSON. */
+export async function readJson(file: string): Promise<unknown> {
+  const text = await readText(file);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`invalid JSON: ${(error as Error).message}`, { file });
+  }
+}
+
 /** UTF-8 text, refusing bytes that are not UTF-8 (instead of silently replacing them) with the line and byte they are at. */
 export function decodeUtf8(bytes: Buffer, file: string): string {
   try {

@@ -8,7 +8,7 @@
  */
 import pLimit from 'p-limit';
 import type { Example } from '../data/types.js';
-import { createProgress } from '../util/progress.js';
+import { createProgress, type Progress } from '../util/progress.js';
 import { type RunDirHandle, streamRecords } from '../runs/runDir.js';
 import type { ExampleRecord } from './records.js';
 import { SummaryColumns } from './summaryColumns.js';
@@ -52,29 +52,23 @@ export async function runExamples(options: RunExamplesOptions): Promise<RunExamp
     initial: reused,
     enabled: options.showProgress ?? true,
   });
-  let costUsd = sumCost(records.values());
-  let errors = 0;
-  let fatal: ExampleRecord['error'];
+  const tally = new Tally(progress, sumCost(records.values()));
   const limit = pLimit(Math.max(1, options.concurrency));
   try {
     await Promise.all(
       todo.map((example) =>
         limit(async () => {
-          if (fatal || options.shouldStop?.()) return;
-          const record = await options.evaluate(example);
-          runDir.append(record);
+          if (tally.fatal || options.shouldStop?.()) return;
+          const record = await evaluateAndAppend(options, example);
           records.set(example.index, record);
-          costUsd += record.costUsd;
-          if (record.error) errors += 1;
-          if (record.error && FATAL_KINDS.has(record.error.kind)) fatal ??= record.error;
-          progress.tick({ costUsd, errors });
+          tally.add(record);
         }),
       ),
     );
   } finally {
     progress.stop();
   }
-  if (fatal) throw fatalRunError(fatal, runDir.dir);
+  if (tally.fatal) throw fatalRunError(tally.fatal, runDir.dir);
   const ordered = examples.flatMap((example) => {
     const record = records.get(example.index);
     return record ? [record] : [];
@@ -111,12 +105,10 @@ export async function runExampleStream(options: RunExampleStreamOptions): Promis
   let reused = 0;
   for (let index = 0; index < total; index++) if (columns.has(index)) reused++;
   const progress = createProgress({ label: options.progressLabel ?? 'eval', total, initial: reused, enabled: options.showProgress ?? true });
-  let costUsd = 0;
-  let errors = 0;
+  const tally = new Tally(progress, 0);
   let evaluatedNow = 0;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
-  let fatal: ExampleRecord['error'];
   try {
     for await (const example of options.examples) {
       if (columns.has(example.index)) {
@@ -124,15 +116,11 @@ export async function runExampleStream(options: RunExampleStreamOptions): Promis
         columns.clear(example.index);
         reused--;
       }
-      if (failure !== undefined || fatal || options.shouldStop?.()) break;
+      if (failure !== undefined || tally.fatal || options.shouldStop?.()) break;
       const task = (async () => {
-        const record = await options.evaluate(example);
-        runDir.append(record);
+        const record = await evaluateAndAppend(options, example);
         columns.set(example.index, record);
-        costUsd += record.costUsd;
-        if (record.error) errors += 1;
-        if (record.error && FATAL_KINDS.has(record.error.kind)) fatal ??= record.error;
-        progress.tick({ costUsd, errors });
+        tally.add(record);
       })().catch((error: unknown) => {
         failure ??= error;
       });
@@ -146,8 +134,35 @@ export async function runExampleStream(options: RunExampleStreamOptions): Promis
     progress.stop();
   }
   if (failure !== undefined) throw failure;
-  if (fatal) throw fatalRunError(fatal, runDir.dir);
+  if (tally.fatal) throw fatalRunError(tally.fatal, runDir.dir);
   return { columns, evaluatedNow, reused };
+}
+
+/** Evaluates one example and appends its record to the run folder as soon as it lands. */
+async function evaluateAndAppend(options: Pick<RunExamplesOptions, 'evaluate' | 'runDir'>, example: Example): Promise<ExampleRecord> {
+  const record = await options.evaluate(example);
+  options.runDir.append(record);
+  return record;
+}
+
+/** Cost and failures of the finished examples, shown on the progress bar; the first fatal failure stops the run. */
+class Tally {
+  private errors = 0;
+  fatal: ExampleRecord['error'];
+
+  constructor(
+    private readonly progress: Progress,
+    private costUsd: number,
+  ) {}
+
+  add(record: ExampleRecord): void {
+    this.costUsd += record.costUsd;
+    if (record.error) {
+      this.errors += 1;
+      if (FATAL_KINDS.has(record.error.kind)) this.fatal ??= record.error;
+    }
+    this.progress.tick({ costUsd: this.costUsd, errors: this.errors });
+  }
 }
 
 function fatalRunError(fatal: NonNullable<ExampleRecord['error']>, dir: string): ModelError {

@@ -3,13 +3,14 @@
  * carrying its provenance (writer, sampler, samples, tokens, cost). `grimoire build` and
  * `grimoire import` write it; `grimoire eval` and the library API read it.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../util/errors.js';
 import type { GrimoireArtifact, GrimoireManifest } from './types.js';
 import { SAMPLER_NAMES } from './types.js';
 import { redactSecrets } from '../util/redact.js';
+import { readTextFile } from '../util/fileErrors.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const RANKER_FILE = 'ranker.json';
@@ -117,12 +118,7 @@ export function readGrimoireSet(dir: string): GrimoireSetFiles {
 }
 
 export function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError('cannot read file', { file: path });
-  }
+  const text = readTextFile(path, 'file');
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -25,6 +25,7 @@ import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { redactSecrets } from '../util/redact.js';
 import { LOCK_FILE, lockRunDir, type RunLock } from './lock.js';
+import { readTextFile } from '../util/fileErrors.js';
 
 export const CONFIG_FILE = 'config.json';
 export const RECORDS_FILE = 'records.jsonl';
@@ -163,12 +164,7 @@ function checkFolderPath(dir: string): void {
  * writing it) is ignored, since that example simply runs again; a bad line elsewhere is an error.
  */
 export function readRecords<T extends IndexedRecord>(path: string): Map<number, T> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError('cannot read records', { file: path });
-  }
+  const text = readTextFile(path, 'records');
   const lines = text.split('\n');
   const records = new Map<number, T>();
   lines.forEach((line, i) => {

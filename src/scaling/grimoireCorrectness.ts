@@ -7,7 +7,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { readText } from '../data/readers.js';
+import { readJson } from '../data/readers.js';
 import { wilsonInterval } from '../eval/stats.js';
 import { InputError } from '../util/errors.js';
 import type { ScoreRow } from './scoreRow.js';
@@ -76,13 +76,7 @@ export async function importGrimoireCorrectness(dir: string, options: ImportOpti
 }
 
 async function readLabelCounts(tasksFile: string): Promise<Map<string, number>> {
-  const text = await readText(tasksFile);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`invalid JSON: ${(error as Error).message}`, { file: tasksFile });
-  }
+  const value = await readJson(tasksFile);
   if (!isObject(value)) throw new InputError('expected an object of tasks', { file: tasksFile });
   const counts = new Map<string, number>();
   for (const [task, entry] of Object.entries(value)) {
@@ -111,13 +105,7 @@ function parseFileName(name: string, labelCounts: Map<string, number>, file: str
 }
 
 async function readCorrectness(file: string): Promise<{ easy: number; hard: number }> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readText(file));
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(`invalid JSON: ${(error as Error).message}`, { file });
-  }
+  const value = await readJson(file);
   if (!isObject(value)) throw new InputError('expected an object {easy: [...], hard: [...]}', { file });
   for (const field of ['easy', 'hard'] as const) {
     if (!Array.isArray(value[field])) throw new InputError('expected a list of samples', { file, field });

@@ -4,13 +4,13 @@
  * state file when run again; or write the data and a ready recipe for TRL or Axolotl (`--export`).
  */
 import { basename, join, resolve } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../../util/errors.js';
 import { common } from '../commonOptions.js';
-import { withExamples } from '../help.js';
+import { defineCommand } from '../command.js';
 import { createHub } from '../modelOptions.js';
-import { addOptions, option, parseOptions } from '../options.js';
+import { option, type OptionValues } from '../options.js';
 import { nonNegativeNumber, positiveInt, positiveNumber } from '../validate.js';
 
 const finetuneOptions = {
@@ -39,22 +39,24 @@ const finetuneOptions = {
 };
 
 export function registerFinetune(program: Command): void {
-  const command = program
-    .command('finetune')
-    .description('fine-tune on a hosted engine (openai, together, fireworks) or a local `serve --fine-tuning` server, or export a TRL / Axolotl recipe');
-  withExamples(addOptions(command, finetuneOptions), [
-    'apprentice finetune --on together --data train.jsonl --model meta-llama/Meta-Llama-3.1-8B-Instruct-Reference --budget 5',
-    'apprentice finetune --on local --data train.jsonl --model tiny --eval-dataset grimoire:data/SST2',
-    'apprentice finetune --export trl --data train.jsonl --model Qwen/Qwen2.5-0.5B-Instruct --out recipes/qwen',
-  ]).action(async (raw: Record<string, unknown>) => {
-    const options = parseOptions(finetuneOptions, raw);
-    if ((options.on === undefined) === (options.export === undefined)) throw new InputError('give either --on <engine> or --export <trainer>', { field: 'on' });
-    if (options.export) return exportCommand(options as typeof options & { export: 'trl' | 'axolotl' });
-    return hostedCommand(options as typeof options & { on: 'openai' | 'together' | 'fireworks' | 'local' });
+  defineCommand(program, {
+    name: 'finetune',
+    description: 'fine-tune on a hosted engine (openai, together, fireworks) or a local `serve --fine-tuning` server, or export a TRL / Axolotl recipe',
+    options: finetuneOptions,
+    examples: [
+      'apprentice finetune --on together --data train.jsonl --model meta-llama/Meta-Llama-3.1-8B-Instruct-Reference --budget 5',
+      'apprentice finetune --on local --data train.jsonl --model tiny --eval-dataset grimoire:data/SST2',
+      'apprentice finetune --export trl --data train.jsonl --model Qwen/Qwen2.5-0.5B-Instruct --out recipes/qwen',
+    ],
+    action: async (options) => {
+      if ((options.on === undefined) === (options.export === undefined)) throw new InputError('give either --on <engine> or --export <trainer>', { field: 'on' });
+      if (options.export) return exportCommand(options as typeof options & { export: 'trl' | 'axolotl' });
+      return hostedCommand(options as typeof options & { on: 'openai' | 'together' | 'fireworks' | 'local' });
+    },
   });
 }
 
-type FinetuneOptions = ReturnType<typeof parseOptions<typeof finetuneOptions>>;
+type FinetuneOptions = OptionValues<typeof finetuneOptions>;
 
 async function exportCommand(options: FinetuneOptions & { export: 'trl' | 'axolotl' }): Promise<void> {
   if (!options.out) throw new InputError('--export needs --out <dir>', { field: 'out' });

@@ -6,7 +6,7 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../../util/errors.js';
 import { createRecordMapper } from '../fields.js';
-import { readRecordFile, readText } from '../readers.js';
+import { readJson, readRecordFile } from '../readers.js';
 import type { Dataset, Example } from '../types.js';
 import { buildExamples, type DatasetOptions, findSplitFiles, prefixedSplitNames, rejectFieldOptions } from './shared.js';
 import { existsSync } from 'node:fs';
@@ -54,13 +54,7 @@ async function readTaskEntry(dir: string): Promise<{ name: string; entry: Grimoi
   if (!file) {
     throw new InputError(`no tasks.json describing the task; looked in ${candidates.join(', ')}`, { file: dir });
   }
-  let all: unknown;
-  try {
-    all = JSON.parse(await readText(file));
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(`invalid JSON: ${(error as Error).message}`, { file });
-  }
+  const all = await readJson(file);
   if (!isObject(all)) throw new InputError('expected an object of tasks keyed by task name', { file });
   const wanted = basename(dir).toLowerCase();
   const name = Object.keys(all).find((key) => key.toLowerCase() === wanted);
