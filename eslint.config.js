@@ -20,7 +20,9 @@ const LAYERS = [
 const upwardImportZones = LAYERS.slice(0, -1).flatMap((layer, level) =>
   layer.map((name) => ({
     target: `./src/${name}`,
-    from: LAYERS.slice(level + 1).flat().map((higher) => `./src/${higher}`),
+    from: LAYERS.slice(level + 1)
+      .flat()
+      .map((higher) => `./src/${higher}`),
     message: `src/${name} is below these folders in ARCHITECTURE.md's layers; move the shared piece down instead of importing up.`,
   })),
 );

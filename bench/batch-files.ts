@@ -47,7 +47,13 @@ async function measure(approach: 'streamed' | 'whole', n: number, dir: string): 
     files = [];
     for (let start = 0; start < lines.length; start += OPENAI_BATCH_LIMITS.maxRequests) {
       const file = join(dir, `requests-${files.length}.jsonl`);
-      writeFileSync(file, lines.slice(start, start + OPENAI_BATCH_LIMITS.maxRequests).map((line) => JSON.stringify(line)).join('\n') + '\n');
+      writeFileSync(
+        file,
+        lines
+          .slice(start, start + OPENAI_BATCH_LIMITS.maxRequests)
+          .map((line) => JSON.stringify(line))
+          .join('\n') + '\n',
+      );
       files.push(file);
     }
   }
@@ -58,7 +64,17 @@ async function measure(approach: 'streamed' | 'whole', n: number, dir: string): 
   if (ids !== n) throw new Error(`read back ${ids} ids of ${n}`);
   const readSeconds = (performance.now() - t1) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  console.log(JSON.stringify({ approach, n, files: files.length, writeSeconds, readSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakMb: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({
+      approach,
+      n,
+      files: files.length,
+      writeSeconds,
+      readSeconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      peakMb: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 }
 
 if (process.argv[2] === '--child') {
@@ -72,13 +88,19 @@ if (process.argv[2] === '--child') {
       if (approach === 'whole' && n > wholeUpTo) continue;
       const dir = mkdtempSync(join(tmpdir(), 'apprentice-batch-files-'));
       try {
-        const out = execFileSync(process.execPath, [...process.execArgv, import.meta.filename, '--child', approach, String(n), dir, '--prompt-chars', String(promptChars)], {
-          encoding: 'utf8',
-          maxBuffer: 1 << 20,
-        });
+        const out = execFileSync(
+          process.execPath,
+          [...process.execArgv, import.meta.filename, '--child', approach, String(n), dir, '--prompt-chars', String(promptChars)],
+          {
+            encoding: 'utf8',
+            maxBuffer: 1 << 20,
+          },
+        );
         const row = JSON.parse(out.trim().split('\n').at(-1)!);
         rows.push(row);
-        console.log(`${approach} n=${n}: ${row.files} files, write ${row.writeSeconds.toFixed(1)} s, read back ${row.readSeconds.toFixed(1)} s, CPU ${row.cpuSeconds.toFixed(1)} s, peak RSS ${row.peakMb.toFixed(0)} MB`);
+        console.log(
+          `${approach} n=${n}: ${row.files} files, write ${row.writeSeconds.toFixed(1)} s, read back ${row.readSeconds.toFixed(1)} s, CPU ${row.cpuSeconds.toFixed(1)} s, peak RSS ${row.peakMb.toFixed(0)} MB`,
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -87,7 +109,9 @@ if (process.argv[2] === '--child') {
   console.log('\n| approach | inputs | files | write | read back (resume) | CPU | peak RSS | CPU per 10k inputs |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
-    console.log(`| ${row.approach} | ${row.n.toLocaleString('en-US')} | ${row.files} | ${row.writeSeconds.toFixed(1)} s | ${row.readSeconds.toFixed(1)} s | ` +
-      `${row.cpuSeconds.toFixed(1)} s | ${row.peakMb.toFixed(0)} MB | ${((row.cpuSeconds / row.n) * 1e4).toFixed(2)} s |`);
+    console.log(
+      `| ${row.approach} | ${row.n.toLocaleString('en-US')} | ${row.files} | ${row.writeSeconds.toFixed(1)} s | ${row.readSeconds.toFixed(1)} s | ` +
+        `${row.cpuSeconds.toFixed(1)} s | ${row.peakMb.toFixed(0)} MB | ${((row.cpuSeconds / row.n) * 1e4).toFixed(2)} s |`,
+    );
   }
 }

@@ -30,7 +30,8 @@ const concurrency = argument('--concurrency') ?? '64';
 async function writeDataset(file: string, n: number): Promise<void> {
   const out = createWriteStream(file);
   for (let i = 0; i < n; i++) {
-    const line = JSON.stringify({ text: `review ${i}: the service was fine and the food was ${i % 2 ? 'good' : 'bad'}`, label: i % 2 ? 'positive' : 'negative' }) + '\n';
+    const line =
+      JSON.stringify({ text: `review ${i}: the service was fine and the food was ${i % 2 ? 'good' : 'bad'}`, label: i % 2 ? 'positive' : 'negative' }) + '\n';
     if (!out.write(line)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
@@ -44,8 +45,27 @@ try {
     const dataset = join(dir, `data-${n}.jsonl`);
     await writeDataset(dataset, n);
     const node = [...(heapMb ? [`--max-old-space-size=${heapMb}`] : []), BIN];
-    const args = ['-f', '%M %U %S', process.execPath, ...node, 'eval', '--dataset', `jsonl:${dataset}`, '--labels', 'negative,positive',
-      '--model', `openai:m@${server.url}`, '--cache', 'none', '--runs', join(dir, 'runs'), '--concurrency', concurrency, '--no-progress', '--json'];
+    const args = [
+      '-f',
+      '%M %U %S',
+      process.execPath,
+      ...node,
+      'eval',
+      '--dataset',
+      `jsonl:${dataset}`,
+      '--labels',
+      'negative,positive',
+      '--model',
+      `openai:m@${server.url}`,
+      '--cache',
+      'none',
+      '--runs',
+      join(dir, 'runs'),
+      '--concurrency',
+      concurrency,
+      '--no-progress',
+      '--json',
+    ];
     const started = performance.now();
     const { stdout, stderr } = await run('/usr/bin/time', args, { maxBuffer: 1 << 26 });
     const seconds = (performance.now() - started) / 1000;
@@ -54,7 +74,9 @@ try {
     const [peakKb, user, system] = stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number];
     const cpuSeconds = user + system;
     rows.push({ n, seconds, perSecond: n / seconds, peakMb: peakKb / 1024, cpuSeconds });
-    console.log(`n=${n}: ${seconds.toFixed(1)} s, ${(n / seconds).toFixed(0)} examples/s, CPU ${cpuSeconds.toFixed(1)} s (${((cpuSeconds / n) * 1e6).toFixed(0)} µs per example), peak RSS ${(peakKb / 1024).toFixed(0)} MB`);
+    console.log(
+      `n=${n}: ${seconds.toFixed(1)} s, ${(n / seconds).toFixed(0)} examples/s, CPU ${cpuSeconds.toFixed(1)} s (${((cpuSeconds / n) * 1e6).toFixed(0)} µs per example), peak RSS ${(peakKb / 1024).toFixed(0)} MB`,
+    );
     rmSync(dataset);
     rmSync(join(dir, 'runs'), { recursive: true, force: true });
   }
@@ -68,7 +90,9 @@ if (base) {
   console.log('\n| examples | wall time | examples/s | CPU time | CPU per example | peak RSS | CPU vs smallest | memory vs smallest |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) {
-    console.log(`| ${row.n.toLocaleString('en-US')} | ${row.seconds.toFixed(1)} s | ${row.perSecond.toFixed(0)} | ${row.cpuSeconds.toFixed(1)} s | ${((row.cpuSeconds / row.n) * 1e6).toFixed(0)} µs | ${row.peakMb.toFixed(0)} MB | ` +
-      `${(row.cpuSeconds / base.cpuSeconds).toFixed(2)}x for ${(row.n / base.n).toFixed(0)}x examples | ${(row.peakMb / base.peakMb).toFixed(2)}x |`);
+    console.log(
+      `| ${row.n.toLocaleString('en-US')} | ${row.seconds.toFixed(1)} s | ${row.perSecond.toFixed(0)} | ${row.cpuSeconds.toFixed(1)} s | ${((row.cpuSeconds / row.n) * 1e6).toFixed(0)} µs | ${row.peakMb.toFixed(0)} MB | ` +
+        `${(row.cpuSeconds / base.cpuSeconds).toFixed(2)}x for ${(row.n / base.n).toFixed(0)}x examples | ${(row.peakMb / base.peakMb).toFixed(2)}x |`,
+    );
   }
 }

@@ -32,9 +32,7 @@ const CACHED_GOAL = 20_000;
 async function runAll(model: LanguageModel, count = calls, tag = 'Question'): Promise<number> {
   const started = performance.now();
   const answers = await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      model.generate({ messages: [{ role: 'user', content: `${tag} ${i}: what is ${i} + ${i}?` }], maxTokens: 16 }),
-    ),
+    Array.from({ length: count }, (_, i) => model.generate({ messages: [{ role: 'user', content: `${tag} ${i}: what is ${i} + ${i}?` }], maxTokens: 16 })),
   );
   const elapsed = performance.now() - started;
   const empty = answers.filter((answer) => answer.completions.length === 0).length;
@@ -58,7 +56,9 @@ async function main(): Promise<void> {
     const usage = hub.usage.snapshot().overall;
     console.log(`first pass:  ${calls} calls, concurrency ${concurrency}, server latency ${latencyMs} ms (after ${warmup} untimed warm-up calls)`);
     console.log(`  wall ${firstMs.toFixed(0)} ms, ideal ${idealMs.toFixed(0)} ms, ratio ${ratio.toFixed(3)} (goal <= ${RATIO_GOAL})`);
-    console.log(`  server saw ${server.requests.length - warmup} requests, max ${server.maxInFlight} in flight; errors ${usage.errors}, retries ${usage.retries}`);
+    console.log(
+      `  server saw ${server.requests.length - warmup} requests, max ${server.maxInFlight} in flight; errors ${usage.errors}, retries ${usage.retries}`,
+    );
 
     const secondMs = await runAll(model);
     const perSecond = calls / (secondMs / 1000);

@@ -21,7 +21,10 @@ const base = QUICKSTART_SCALES[scaleName];
 if (!base) throw new Error(`--scale: default or tiny, not ${values.scale}`);
 const scale: QuickstartScale = { ...base, ...(values.set ? (JSON.parse(values.set) as Partial<QuickstartScale>) : {}) };
 
-const load = () => loadavg().map((v) => v.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
 const loadBefore = load();
 const cpu = process.cpuUsage();
 const result = await runQuickstart({ out: values.out, scale, scaleName, log: (line) => process.stderr.write(line + '\n') });

@@ -19,7 +19,13 @@ function argument(name: string, fallback: string): string {
 
 function writeRun(dir: string, n: number, outputChars: number): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ command: 'eval', identity: { examples: Array.from({ length: n }, (_, i) => i), seed: 1, model: 'openai:m', split: 'test', style: 'cot' } }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      command: 'eval',
+      identity: { examples: Array.from({ length: n }, (_, i) => i), seed: 1, model: 'openai:m', split: 'test', style: 'cot' },
+    }),
+  );
   const filler = 'step by step, the numbers add up as follows. '.repeat(Math.ceil(outputChars / 46)).slice(0, outputChars);
   const fd = openSync(join(dir, 'records.jsonl'), 'w');
   let chunk: string[] = [];
@@ -27,10 +33,22 @@ function writeRun(dir: string, n: number, outputChars: number): void {
     // Pairs swapped (1, 0, 3, 2, ...): not in index order, as concurrent workers append.
     const i = (k ^ 1) < n ? k ^ 1 : k;
     const correct = i % 4 !== 0;
-    chunk.push(JSON.stringify({
-      index: i, id: `ex-${i}`, prompt: [{ role: 'user', content: `Question ${i}: how many?` }], output: `${filler} The answer is ${correct ? 7 : 8}.`,
-      extracted: correct ? '7' : '8', gold: '7', valid: true, correct, usage: { promptTokens: 40, completionTokens: 60 }, costUsd: 0.00002, latencyMs: 100 + (i % 50), cached: false,
-    }) + '\n');
+    chunk.push(
+      JSON.stringify({
+        index: i,
+        id: `ex-${i}`,
+        prompt: [{ role: 'user', content: `Question ${i}: how many?` }],
+        output: `${filler} The answer is ${correct ? 7 : 8}.`,
+        extracted: correct ? '7' : '8',
+        gold: '7',
+        valid: true,
+        correct,
+        usage: { promptTokens: 40, completionTokens: 60 },
+        costUsd: 0.00002,
+        latencyMs: 100 + (i % 50),
+        cached: false,
+      }) + '\n',
+    );
     if (chunk.length === 2000) {
       writeSync(fd, chunk.join(''));
       chunk = [];
@@ -47,7 +65,16 @@ if (process.argv[2] === '--child') {
   const written = await writeEvalReport([dir]);
   const cpu = process.cpuUsage(cpu0);
   const run = written.runs[0]!;
-  console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakMb: process.resourceUsage().maxRSS / 1024, scored: run.summary.scored, kept: run.records.length, htmlBytes: statSync(written.htmlPath).size }));
+  console.log(
+    JSON.stringify({
+      seconds: (performance.now() - t0) / 1000,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      peakMb: process.resourceUsage().maxRSS / 1024,
+      scored: run.summary.scored,
+      kept: run.records.length,
+      htmlBytes: statSync(written.htmlPath).size,
+    }),
+  );
 } else {
   const sizes = (process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : '10000,100000,1000000').split(',').map(Number);
   const heap = process.argv.includes('--heap') ? [`--max-old-space-size=${argument('--heap', '')}`] : [];
@@ -58,11 +85,23 @@ if (process.argv[2] === '--child') {
     try {
       writeRun(dir, n, outputChars);
       const fileMb = statSync(join(dir, 'records.jsonl')).size / 1e6;
-      const out = execFileSync(process.execPath, [...heap, ...process.execArgv, import.meta.filename, '--child', dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
-      const row = JSON.parse(out.trim().split('\n').at(-1)!) as { seconds: number; cpuSeconds: number; peakMb: number; scored: number; kept: number; htmlBytes: number };
+      const out = execFileSync(process.execPath, [...heap, ...process.execArgv, import.meta.filename, '--child', dir], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
+      const row = JSON.parse(out.trim().split('\n').at(-1)!) as {
+        seconds: number;
+        cpuSeconds: number;
+        peakMb: number;
+        scored: number;
+        kept: number;
+        htmlBytes: number;
+      };
       if (row.scored !== n) throw new Error(`size ${n}: ${row.scored} scored`);
       rows.push({ n, fileMb, ...row });
-      console.log(`n=${n}: records.jsonl ${fileMb.toFixed(0)} MB, report ${row.seconds.toFixed(1)} s, CPU ${row.cpuSeconds.toFixed(1)} s, peak RSS ${row.peakMb.toFixed(0)} MB, ${row.kept} records in the drill-down, report.html ${(row.htmlBytes / 1e6).toFixed(1)} MB`);
+      console.log(
+        `n=${n}: records.jsonl ${fileMb.toFixed(0)} MB, report ${row.seconds.toFixed(1)} s, CPU ${row.cpuSeconds.toFixed(1)} s, peak RSS ${row.peakMb.toFixed(0)} MB, ${row.kept} records in the drill-down, report.html ${(row.htmlBytes / 1e6).toFixed(1)} MB`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -72,8 +111,10 @@ if (process.argv[2] === '--child') {
     console.log('\n| records | records.jsonl | wall time | CPU time | peak RSS | CPU vs smallest | memory vs smallest |');
     console.log('|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of rows) {
-      console.log(`| ${row.n.toLocaleString('en-US')} | ${row.fileMb.toFixed(0)} MB | ${row.seconds.toFixed(1)} s | ${row.cpuSeconds.toFixed(1)} s | ${row.peakMb.toFixed(0)} MB | ` +
-        `${(row.cpuSeconds / base.cpuSeconds).toFixed(2)}x for ${(row.n / base.n).toFixed(0)}x records | ${(row.peakMb / base.peakMb).toFixed(2)}x |`);
+      console.log(
+        `| ${row.n.toLocaleString('en-US')} | ${row.fileMb.toFixed(0)} MB | ${row.seconds.toFixed(1)} s | ${row.cpuSeconds.toFixed(1)} s | ${row.peakMb.toFixed(0)} MB | ` +
+          `${(row.cpuSeconds / base.cpuSeconds).toFixed(2)}x for ${(row.n / base.n).toFixed(0)}x records | ${(row.peakMb / base.peakMb).toFixed(2)}x |`,
+      );
     }
   }
 }

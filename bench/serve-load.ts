@@ -92,7 +92,15 @@ async function level(url: string, clients: number) {
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { clients, requests: latencies.length, failed, seconds: elapsed, throughput: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    clients,
+    requests: latencies.length,
+    failed,
+    seconds: elapsed,
+    throughput: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 const upstream = await startFakeOpenAIServer({ latencyMs });

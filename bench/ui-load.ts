@@ -67,7 +67,11 @@ async function main(): Promise<void> {
       `dashboard at ${url} over ${runsDir}: ${runIds.length} runs, ${recordCount(runsDir).toLocaleString('en-US')} records` +
         `${editTarget ? ', one run appended to every second' : ''}; ${seconds} s per level`,
     );
-    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((n) => n.toFixed(1)).join(' ')} (1/5/15 min) at start`);
+    console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')} (1/5/15 min) at start`,
+    );
     console.log('clients  requests  failed  req/s   p50 ms   p99 ms   /api/runs p99   /api/run p99   CPU ms/req   req per CPU s');
     for (const clients of levels) {
       const cpuBefore = cpuSecondsOf(dashboard.pid);
@@ -80,7 +84,11 @@ async function main(): Promise<void> {
         `${String(clients).padStart(7)}  ${String(result.requests).padStart(8)}  ${String(result.failed).padStart(6)}  ${result.throughput.toFixed(0).padStart(5)}  ${ms(result.p50)}  ${ms(result.p99)}  ${ms(result.p99ByRoute.runs).padStart(14)}  ${ms(result.p99ByRoute.run).padStart(13)}  ${perRequest.padStart(11)}  ${perCpuSecond.padStart(14)}`,
       );
     }
-    console.log(`load average at end: ${loadavg().map((n) => n.toFixed(1)).join(' ')}`);
+    console.log(
+      `load average at end: ${loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')}`,
+    );
     if (editor) clearInterval(editor);
   } finally {
     dashboard.stop();
@@ -99,18 +107,38 @@ async function makeRunsFolder(dir: string): Promise<string> {
   const cqa = join(DATASETS, 'cqa');
   if (!existsSync(gsm8k) || !existsSync(cqa)) throw new Error(`no benchmark data under ${DATASETS} (give --runs <folder> instead)`);
   const upstream = await startFakeOpenAIServer({
-    answer: (question) => `Let me think step by step. First we add the numbers, then we divide. So the answer is (${'abcde'[question.length % 5]}) ${question.length % 97}.`,
+    answer: (question) =>
+      `Let me think step by step. First we add the numbers, then we divide. So the answer is (${'abcde'[question.length % 5]}) ${question.length % 97}.`,
   });
   const hub = new ModelHub({ cachePath: 'none', apiKey: 'not-needed' });
   const runsRoot = join(dir, 'runs');
   const base: EvalJobConfig = {
-    dataset: `gsm8k:${gsm8k}`, datasetOptions: {}, split: 'test', seed: 0, style: 'cot', shots: 4, demoSelection: 'random', demoSplit: 'train',
-    embedder: 'tfidf', scoring: 'generate', maxTokens: 256, temperature: 0, targetLogprob: false, validationFraction: 0.1, concurrency: 64,
-    runsRoot, model: `openai:teacher-model@${upstream.url}`,
+    dataset: `gsm8k:${gsm8k}`,
+    datasetOptions: {},
+    split: 'test',
+    seed: 0,
+    style: 'cot',
+    shots: 4,
+    demoSelection: 'random',
+    demoSplit: 'train',
+    embedder: 'tfidf',
+    scoring: 'generate',
+    maxTokens: 256,
+    temperature: 0,
+    targetLogprob: false,
+    validationFraction: 0.1,
+    concurrency: 64,
+    runsRoot,
+    model: `openai:teacher-model@${upstream.url}`,
   };
   const started = performance.now();
   try {
-    for (const config of [base, { ...base, dataset: `cqa:${cqa}` }, { ...base, dataset: `cqa:${cqa}`, style: 'zero-shot' as const, shots: 0 }, { ...base, seed: 1, shots: 2 }]) {
+    for (const config of [
+      base,
+      { ...base, dataset: `cqa:${cqa}` },
+      { ...base, dataset: `cqa:${cqa}`, style: 'zero-shot' as const, shots: 0 },
+      { ...base, seed: 1, shots: 2 },
+    ]) {
       await runEvalJob(config, hub);
     }
   } finally {

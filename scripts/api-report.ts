@@ -67,6 +67,8 @@ for (const entry of entries) {
   }
 }
 if (changed && !update) {
-  process.stderr.write(`The public API changed (${changed} entr${changed === 1 ? 'y' : 'ies'}). If intended: npm run build && npm run api -- --update, and commit api/.\n`);
+  process.stderr.write(
+    `The public API changed (${changed} entr${changed === 1 ? 'y' : 'ies'}). If intended: npm run build && npm run api -- --update, and commit api/.\n`,
+  );
   process.exitCode = 1;
 }

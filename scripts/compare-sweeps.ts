@@ -42,7 +42,9 @@ for (const group of [...new Set(first.map(key))].sort()) {
   if (!pairs.length) continue;
   console.log(`${group}: ${pairs.length} seeds paired`);
   for (const [a, b] of pairs) {
-    console.log(`  seed ${a.seed}: ${pct(a.accuracy)} (step ${a.selection?.step ?? a.training.bestStep}) → ${pct(b.accuracy)} (step ${b.selection?.step ?? b.training.bestStep})`);
+    console.log(
+      `  seed ${a.seed}: ${pct(a.accuracy)} (step ${a.selection?.step ?? a.training.bestStep}) → ${pct(b.accuracy)} (step ${b.selection?.step ?? b.training.bestStep})`,
+    );
   }
   const result = pairedSeedExampleBootstrap(
     pairs.map(([a]) => a.correctFlags),
@@ -50,5 +52,7 @@ for (const group of [...new Set(first.map(key))].sort()) {
     { seed: `compare-sweeps:${group}` },
   );
   const mean = (cells: CellResult[]) => cells.reduce((sum, cell) => sum + cell.accuracy, 0) / cells.length;
-  console.log(`  mean ${pct(mean(pairs.map(([a]) => a)))} → ${pct(mean(pairs.map(([, b]) => b)))}; second − first: ${formatPoints(result.meanDiff, result.ci95)}, p = ${result.pValue.toFixed(3)}`);
+  console.log(
+    `  mean ${pct(mean(pairs.map(([a]) => a)))} → ${pct(mean(pairs.map(([, b]) => b)))}; second − first: ${formatPoints(result.meanDiff, result.ci95)}, p = ${result.pValue.toFixed(3)}`,
+  );
 }

@@ -12,7 +12,11 @@ describe('the library entry', () => {
     const recording = join(dir, 'calls.jsonl');
     const request = { messages: [{ role: 'user' as const, content: 'What is 6 * 7?' }], maxTokens: 8 };
     writeRecording(recording, [
-      { kind: 'generate', request, response: { completions: [{ text: 'The answer is 42.', finishReason: 'stop' }], usage: { promptTokens: 7, completionTokens: 5 } } },
+      {
+        kind: 'generate',
+        request,
+        response: { completions: [{ text: 'The answer is 42.', finishReason: 'stop' }], usage: { promptTokens: 7, completionTokens: 5 } },
+      },
     ]);
     const hub = new apprentice.ModelHub({ cachePath: 'none' });
     const model = await hub.model(`replay:${recording}`);

@@ -65,7 +65,9 @@ function benchExamples(count: number): TrainingExample[] {
   return Array.from({ length: count }, (_, i) => ({
     prompt: '',
     completion: Array.from({ length: 1200 }, () => 'abcdefghijklmnopqrstuvwxyz '[Math.floor(rng.next() * 27)]).join(''),
-    weight: 1, task: 'bench', source: { file: 'bench', line: i + 1 },
+    weight: 1,
+    task: 'bench',
+    source: { file: 'bench', line: i + 1 },
   }));
 }
 
@@ -78,20 +80,37 @@ async function measureTraining(size: ModelSize, backend: TrainBackend): Promise<
     let last = 0;
     let warmCpu = 0;
     let lastCpu = 0;
-    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+    const cpu = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1e6;
+    };
     const result = await train({
-      train: benchExamples(64), validation: [], outDir: dir, size, contextLength: T, steps: steps + 1, batchSize: B,
-      evalEvery: 1000, seed: 0, vocabSize: MODEL_SIZES[size].vocabSize, backend,
+      train: benchExamples(64),
+      validation: [],
+      outDir: dir,
+      size,
+      contextLength: T,
+      steps: steps + 1,
+      batchSize: B,
+      evalEvery: 1000,
+      seed: 0,
+      vocabSize: MODEL_SIZES[size].vocabSize,
+      backend,
       onEvent: (e) => {
         if (e.type === 'step' && e.step === 1) [warm, warmCpu] = [e.elapsedSeconds, cpu()];
         if (e.type === 'step') [last, lastCpu] = [e.elapsedSeconds, cpu()];
       },
     });
-    process.stdout.write(JSON.stringify({
-      tokensPerSecond: (steps * B * T) / (last - warm), tokensPerCpuSecond: (steps * B * T) / (lastCpu - warmCpu), parameters: result.parameters, vocab: result.config.vocabSize,
-      threads: backend === 'tfjs' ? backendThreads() : Number(process.env.APPRENTICE_THREADS),
-      peakMiB: Math.round(backend === 'tfjs' ? heapMiB() : process.resourceUsage().maxRSS / 1024),
-    }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        tokensPerSecond: (steps * B * T) / (last - warm),
+        tokensPerCpuSecond: (steps * B * T) / (lastCpu - warmCpu),
+        parameters: result.parameters,
+        vocab: result.config.vocabSize,
+        threads: backend === 'tfjs' ? backendThreads() : Number(process.env.APPRENTICE_THREADS),
+        peakMiB: Math.round(backend === 'tfjs' ? heapMiB() : process.resourceUsage().maxRSS / 1024),
+      }) + '\n',
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -102,10 +121,20 @@ function lastJson<T>(out: string): T {
 }
 
 /** One measurement in a child process. peakMiB: the wasm heap (tfjs) or the process's peak RSS (onnx). */
-function ours(size: ModelSize, backend: TrainBackend, threads: number): { tokensPerSecond: number; tokensPerCpuSecond: number; parameters: number; vocab: number; threads: number; peakMiB: number } {
-  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', size, '--backend', backend, '--steps', String(steps)], {
-    encoding: 'utf8', env: { ...process.env, APPRENTICE_WASM_THREADS: String(threads), APPRENTICE_THREADS: String(threads) }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
+function ours(
+  size: ModelSize,
+  backend: TrainBackend,
+  threads: number,
+): { tokensPerSecond: number; tokensPerCpuSecond: number; parameters: number; vocab: number; threads: number; peakMiB: number } {
+  const out = execFileSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--measure', size, '--backend', backend, '--steps', String(steps)],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, APPRENTICE_WASM_THREADS: String(threads), APPRENTICE_THREADS: String(threads) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return lastJson(out);
 }
 
@@ -124,8 +153,11 @@ async function leakCheck(leakSteps: number, backend: TrainBackend): Promise<Reco
   try {
     const letters = 'abcdefghij';
     const examples: TrainingExample[] = Array.from({ length: 32 }, (_, i) => ({
-      prompt: letters[i % 10] as string, completion: Array.from({ length: 15 }, (_, t) => letters[(i * 31 + t * 7) % 10]).join(''),
-      weight: 1, task: i % 2 ? 'a' : 'b', source: { file: 'bench', line: i + 1 },
+      prompt: letters[i % 10] as string,
+      completion: Array.from({ length: 15 }, (_, t) => letters[(i * 31 + t * 7) % 10]).join(''),
+      weight: 1,
+      task: i % 2 ? 'a' : 'b',
+      source: { file: 'bench', line: i + 1 },
     }));
     const memory = (): number => (backend === 'tfjs' ? heapMiB() : Math.round(process.memoryUsage().rss / 2 ** 20));
     const tensors = (): number => (backend === 'tfjs' ? tf.memory().numTensors : 0);
@@ -134,8 +166,16 @@ async function leakCheck(leakSteps: number, backend: TrainBackend): Promise<Reco
     const MiBByStep: Record<number, number> = {};
     const tenth = Math.max(1, Math.floor(leakSteps / 10));
     await train({
-      train: examples, validation: examples.slice(0, 4), outDir: dir, size: 'tiny', contextLength: 16, steps: leakSteps,
-      batchSize: 4, evalEvery: Math.max(1, Math.floor(leakSteps / 4)), seed: 0, backend,
+      train: examples,
+      validation: examples.slice(0, 4),
+      outDir: dir,
+      size: 'tiny',
+      contextLength: 16,
+      steps: leakSteps,
+      batchSize: 4,
+      evalEvery: Math.max(1, Math.floor(leakSteps / 4)),
+      seed: 0,
+      backend,
       onEvent: (e) => {
         if (e.type === 'step' && e.step === 10) Object.assign(at10, { tensors: tensors(), MiB: memory() });
         if (e.type === 'step' && e.step % tenth === 0) MiBByStep[e.step] = memory();
@@ -146,8 +186,13 @@ async function leakCheck(leakSteps: number, backend: TrainBackend): Promise<Reco
     const leak = atEnd.tensors > at10.tensors || atEnd.MiB > (backend === 'tfjs' ? half : half * 1.1 + 16);
     const what = backend === 'tfjs' ? 'wasmHeapMiB' : 'rssMiB';
     return {
-      backend, leak: leak ? 'LEAK' : 'none', steps: leakSteps, ...(backend === 'tfjs' ? { tensorsAtStep10: at10.tensors, tensorsAtEnd: atEnd.tensors } : {}),
-      [`${what}AtStep10`]: at10.MiB, [`${what}AtEnd`]: atEnd.MiB, [`${what}ByStep`]: MiBByStep,
+      backend,
+      leak: leak ? 'LEAK' : 'none',
+      steps: leakSteps,
+      ...(backend === 'tfjs' ? { tensorsAtStep10: at10.tensors, tensorsAtEnd: atEnd.tensors } : {}),
+      [`${what}AtStep10`]: at10.MiB,
+      [`${what}AtEnd`]: atEnd.MiB,
+      [`${what}ByStep`]: MiBByStep,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -195,16 +240,21 @@ async function main(): Promise<void> {
           vocab = m.vocab;
           rates[key] = [m.tokensPerSecond, m.tokensPerCpuSecond];
           Object.assign(row, {
-            parameters: m.parameters, vocab, [`tokensPerSecond_${key}`]: Math.round(m.tokensPerSecond),
-            [`tokensPerCpuSecond_${key}`]: Math.round(m.tokensPerCpuSecond), [`peakMiB_${key}`]: m.peakMiB,
+            parameters: m.parameters,
+            vocab,
+            [`tokensPerSecond_${key}`]: Math.round(m.tokensPerSecond),
+            [`tokensPerCpuSecond_${key}`]: Math.round(m.tokensPerCpuSecond),
+            [`peakMiB_${key}`]: m.peakMiB,
           });
         }
       }
       if (values.torch) {
         const t = torch(size, vocab);
         Object.assign(row, {
-          torchTokensPerSecond: Math.round(t.tokens_per_second), torchTokensPerCpuSecond: Math.round(t.tokens_per_cpu_second),
-          torchThreads: t.threads, torchParameters: t.parameters,
+          torchTokensPerSecond: Math.round(t.tokens_per_second),
+          torchTokensPerCpuSecond: Math.round(t.tokens_per_cpu_second),
+          torchThreads: t.threads,
+          torchParameters: t.parameters,
         });
         for (const [key, [wall, cpu]] of Object.entries(rates)) {
           row[`ratio_${key}`] = Number((wall / t.tokens_per_second).toFixed(3));

@@ -37,16 +37,57 @@ const { values } = parseArgs({
 
 /** The real models' shapes (their config.json), tied embeddings as they ship. */
 const SHAPES: Record<string, LlamaConfig> = {
-  'smollm2-135m': { architecture: 'llama', vocabSize: 49152, dim: 576, nLayers: 30, nHeads: 9, nKvHeads: 3, hiddenDim: 1536, normEps: 1e-5, ropeTheta: 100000, contextLength: 8192, tiedEmbeddings: true },
-  'qwen2.5-0.5b': { architecture: 'qwen2', vocabSize: 151936, dim: 896, nLayers: 24, nHeads: 14, nKvHeads: 2, hiddenDim: 4864, normEps: 1e-6, ropeTheta: 1000000, contextLength: 32768, tiedEmbeddings: true },
+  'smollm2-135m': {
+    architecture: 'llama',
+    vocabSize: 49152,
+    dim: 576,
+    nLayers: 30,
+    nHeads: 9,
+    nKvHeads: 3,
+    hiddenDim: 1536,
+    normEps: 1e-5,
+    ropeTheta: 100000,
+    contextLength: 8192,
+    tiedEmbeddings: true,
+  },
+  'qwen2.5-0.5b': {
+    architecture: 'qwen2',
+    vocabSize: 151936,
+    dim: 896,
+    nLayers: 24,
+    nHeads: 14,
+    nKvHeads: 2,
+    hiddenDim: 4864,
+    normEps: 1e-6,
+    ropeTheta: 1000000,
+    contextLength: 32768,
+    tiedEmbeddings: true,
+  },
   'llama-3.2-1b': {
-    architecture: 'llama', vocabSize: 128256, dim: 2048, nLayers: 16, nHeads: 32, nKvHeads: 8, headDim: 64, hiddenDim: 8192, normEps: 1e-5, ropeTheta: 500000,
-    ropeScaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 8192 }, contextLength: 131072, tiedEmbeddings: true,
+    architecture: 'llama',
+    vocabSize: 128256,
+    dim: 2048,
+    nLayers: 16,
+    nHeads: 32,
+    nKvHeads: 8,
+    headDim: 64,
+    hiddenDim: 8192,
+    normEps: 1e-5,
+    ropeTheta: 500000,
+    ropeScaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 8192 },
+    contextLength: 131072,
+    tiedEmbeddings: true,
   },
 };
 
 const steps = Number(values.steps);
-const [B, T, rank, alpha, threads] = [values.batch, values.T, values.rank, values.alpha, values.threads].map(Number) as [number, number, number, number, number];
+const [B, T, rank, alpha, threads] = [values.batch, values.T, values.rank, values.alpha, values.threads].map(Number) as [
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 const here = dirname(fileURLToPath(import.meta.url));
 const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
@@ -54,12 +95,14 @@ const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 /** Small random weights, fast (an LCG: 1.2 billion values at 1B shapes). */
 function randomWeights(config: LlamaConfig): Map<string, Float32Array> {
   let state = 12345;
-  return new Map(parameterShapes(config).map(({ name, shape }) => {
-    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (shape.length === 1) data.fill(1);
-    else for (let i = 0; i < data.length; i++) data[i] = ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.04;
-    return [name, data];
-  }));
+  return new Map(
+    parameterShapes(config).map(({ name, shape }) => {
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      if (shape.length === 1) data.fill(1);
+      else for (let i = 0; i < data.length; i++) data[i] = ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.04;
+      return [name, data];
+    }),
+  );
 }
 
 /** Child process: one shape. */
@@ -68,11 +111,17 @@ async function measure(shape: string): Promise<void> {
   const lora = loraConfig({ rank, alpha });
   const base = randomWeights(config);
   const baseBytes = [...base.values()].reduce((n, w) => n + w.byteLength, 0);
-  const trainer = await OnnxTrainer.create(config, base, { beta1: 0.9, beta2: 0.95, weightDecay: 0.1 }, threads, { config: lora, adapters: initialLoraWeights(config, lora, 0) });
+  const trainer = await OnnxTrainer.create(config, base, { beta1: 0.9, beta2: 0.95, weightDecay: 0.1 }, threads, {
+    config: lora,
+    adapters: initialLoraWeights(config, lora, 0),
+  });
   const tokens = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % config.vocabSize);
   const targets = Int32Array.from({ length: B * T }, (_, i) => (i * 104729 + 1) % config.vocabSize);
   const batch = { B, T, tokens, targets, weights: new Float32Array(B * T).fill(1 / (B * T)) };
-  const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   const step = async (n: number) => {
     await trainer.accumulate(batch);
     trainer.update(1e-3, n, 1);
@@ -82,11 +131,20 @@ async function measure(shape: string): Promise<void> {
   for (let s = 0; s < steps; s++) await step(s + 2);
   const [seconds, cpuSeconds] = [(performance.now() - t0) / 1000, cpu() - c0];
   await trainer.release();
-  process.stdout.write(JSON.stringify({
-    shape, parameters: countParameters(config), trainable: countLoraParameters(config, lora), headDim: headDimOf(config),
-    tokensPerSecond: (steps * B * T) / seconds, tokensPerCpuSecond: (steps * B * T) / cpuSeconds, threads: trainer.threads,
-    baseWeightsMiB: mib(baseBytes), optimizerStateMiB: mib(trainer.optimizerStateSize * 4), peakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
-  }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      shape,
+      parameters: countParameters(config),
+      trainable: countLoraParameters(config, lora),
+      headDim: headDimOf(config),
+      tokensPerSecond: (steps * B * T) / seconds,
+      tokensPerCpuSecond: (steps * B * T) / cpuSeconds,
+      threads: trainer.threads,
+      baseWeightsMiB: mib(baseBytes),
+      optimizerStateMiB: mib(trainer.optimizerStateSize * 4),
+      peakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
+    }) + '\n',
+  );
 }
 
 function lastJson<R>(out: string): R {
@@ -97,20 +155,67 @@ function main(): void {
   for (const shape of values.shapes.split(',')) {
     if (!SHAPES[shape]) throw new Error(`unknown shape ${shape}; choose from ${Object.keys(SHAPES).join(', ')}`);
     const row: Record<string, unknown> = { shape, B, T, rank, alpha, steps };
-    const ours = lastJson<Record<string, number>>(execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', shape, '--steps', String(steps), '--batch', String(B), '--T', String(T), '--rank', String(rank), '--alpha', String(alpha), '--threads', String(threads)], {
-      encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
-    }));
-    Object.assign(row, { parameters: ours.parameters, trainable: ours.trainable, threads: ours.threads, tokensPerSecond: Math.round(ours.tokensPerSecond as number), tokensPerCpuSecond: Math.round(ours.tokensPerCpuSecond as number), peakRssMiB: ours.peakRssMiB, baseWeightsMiB: ours.baseWeightsMiB, optimizerStateMiB: ours.optimizerStateMiB });
+    const ours = lastJson<Record<string, number>>(
+      execFileSync(
+        process.execPath,
+        [
+          ...process.execArgv,
+          fileURLToPath(import.meta.url),
+          '--measure',
+          shape,
+          '--steps',
+          String(steps),
+          '--batch',
+          String(B),
+          '--T',
+          String(T),
+          '--rank',
+          String(rank),
+          '--alpha',
+          String(alpha),
+          '--threads',
+          String(threads),
+        ],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      ),
+    );
+    Object.assign(row, {
+      parameters: ours.parameters,
+      trainable: ours.trainable,
+      threads: ours.threads,
+      tokensPerSecond: Math.round(ours.tokensPerSecond as number),
+      tokensPerCpuSecond: Math.round(ours.tokensPerCpuSecond as number),
+      peakRssMiB: ours.peakRssMiB,
+      baseWeightsMiB: ours.baseWeightsMiB,
+      optimizerStateMiB: ours.optimizerStateMiB,
+    });
     if (values.torch) {
       const c = SHAPES[shape] as LlamaConfig;
-      const shapeJson = JSON.stringify({ vocab: c.vocabSize, dim: c.dim, n_layers: c.nLayers, n_heads: c.nHeads, n_kv_heads: c.nKvHeads, head_dim: headDimOf(c), hidden: c.hiddenDim });
-      const torch = lastJson<Record<string, number>>(execFileSync(python, [join(here, 'torch_lora.py'), shapeJson, String(steps), String(B), String(T), String(rank), String(alpha)], {
-        // Idle threads sleep, as ORT's do here (session.ts): spinning pools lose badly on a shared machine.
-        encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' },
-      }));
+      const shapeJson = JSON.stringify({
+        vocab: c.vocabSize,
+        dim: c.dim,
+        n_layers: c.nLayers,
+        n_heads: c.nHeads,
+        n_kv_heads: c.nKvHeads,
+        head_dim: headDimOf(c),
+        hidden: c.hiddenDim,
+      });
+      const torch = lastJson<Record<string, number>>(
+        execFileSync(python, [join(here, 'torch_lora.py'), shapeJson, String(steps), String(B), String(T), String(rank), String(alpha)], {
+          // Idle threads sleep, as ORT's do here (session.ts): spinning pools lose badly on a shared machine.
+          encoding: 'utf8',
+          env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' },
+        }),
+      );
       Object.assign(row, {
-        torchTokensPerSecond: Math.round(torch.tokens_per_second as number), torchTokensPerCpuSecond: Math.round(torch.tokens_per_cpu_second as number),
-        torchThreads: torch.threads, torchPeakRssMiB: torch.peak_mib, torchTrainable: torch.trainable,
+        torchTokensPerSecond: Math.round(torch.tokens_per_second as number),
+        torchTokensPerCpuSecond: Math.round(torch.tokens_per_cpu_second as number),
+        torchThreads: torch.threads,
+        torchPeakRssMiB: torch.peak_mib,
+        torchTrainable: torch.trainable,
         ratio: Number(((ours.tokensPerSecond as number) / (torch.tokens_per_second as number)).toFixed(2)),
         ratioPerCpuSecond: Number(((ours.tokensPerCpuSecond as number) / (torch.tokens_per_cpu_second as number)).toFixed(2)),
       });

@@ -26,12 +26,30 @@ import { OnnxTrainer } from '../../src/engine/onnx/trainer.js';
 
 const SHAPES: Record<string, LlamaConfig> = {
   'smollm2-135m': {
-    architecture: 'llama', vocabSize: 49152, dim: 576, nLayers: 30, nHeads: 9, nKvHeads: 3, hiddenDim: 1536,
-    normEps: 1e-5, ropeTheta: 100000, contextLength: 8192, tiedEmbeddings: true,
+    architecture: 'llama',
+    vocabSize: 49152,
+    dim: 576,
+    nLayers: 30,
+    nHeads: 9,
+    nKvHeads: 3,
+    hiddenDim: 1536,
+    normEps: 1e-5,
+    ropeTheta: 100000,
+    contextLength: 8192,
+    tiedEmbeddings: true,
   },
   'qwen2.5-0.5b': {
-    architecture: 'qwen2', vocabSize: 151936, dim: 896, nLayers: 24, nHeads: 14, nKvHeads: 2, hiddenDim: 4864,
-    normEps: 1e-6, ropeTheta: 1000000, contextLength: 32768, tiedEmbeddings: true,
+    architecture: 'qwen2',
+    vocabSize: 151936,
+    dim: 896,
+    nLayers: 24,
+    nHeads: 14,
+    nKvHeads: 2,
+    hiddenDim: 4864,
+    normEps: 1e-6,
+    ropeTheta: 1000000,
+    contextLength: 32768,
+    tiedEmbeddings: true,
   },
 };
 const T = 256;
@@ -69,7 +87,7 @@ async function measure(shape: string): Promise<void> {
   if (!config) throw new Error(`unknown shape ${shape}`);
   const trainer = await OnnxTrainer.create(config, initialWeights(config, 0), { beta1: 0.9, beta2: 0.95, weightDecay: 0.1 }, threads);
   let seed = 12345;
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const random = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const tokens = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
   const targets = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
   const batch = { B, T, tokens, targets, weights: new Float32Array(B * T).fill(1 / (B * T)) };
@@ -87,14 +105,20 @@ async function measure(shape: string): Promise<void> {
   };
   await step(1);
   [graphSeconds, optimizerSeconds] = [0, 0];
-  const cpu = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  const cpu = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   const [t0, c0] = [performance.now(), cpu()];
   for (let s = 0; s < steps; s++) await step(s + 2);
   const [seconds, cpuSeconds] = [(performance.now() - t0) / 1000, cpu() - c0];
   await trainer.release();
   const result: Measurement = {
-    tokensPerSecond: (steps * B * T) / seconds, tokensPerCpuSecond: (steps * B * T) / cpuSeconds, secondsPerStep: seconds / steps,
-    parameters: countParameters(config), peakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    tokensPerSecond: (steps * B * T) / seconds,
+    tokensPerCpuSecond: (steps * B * T) / cpuSeconds,
+    secondsPerStep: seconds / steps,
+    parameters: countParameters(config),
+    peakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     graphShare: graphSeconds / (graphSeconds + optimizerSeconds),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
@@ -105,14 +129,35 @@ function lastJson<T>(out: string): T {
 }
 
 function ours(shape: string): Measurement {
-  return lastJson(execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--measure', shape, '--batch', String(B), '--steps', String(steps), '--threads', String(threads)], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20,
-  }));
+  return lastJson(
+    execFileSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--measure', shape, '--batch', String(B), '--steps', String(steps), '--threads', String(threads)],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 20,
+      },
+    ),
+  );
 }
 
-function torch(config: LlamaConfig): { tokens_per_second: number; tokens_per_cpu_second: number; seconds_per_step: number; parameters: number; threads: number; peak_mib: number; torch: string } {
+function torch(config: LlamaConfig): {
+  tokens_per_second: number;
+  tokens_per_cpu_second: number;
+  seconds_per_step: number;
+  parameters: number;
+  threads: number;
+  peak_mib: number;
+  torch: string;
+} {
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  return lastJson(execFileSync(python, [join(here, 'torch_pretrained.py'), JSON.stringify(config), String(B), String(T), String(steps), String(threads)], { encoding: 'utf8', env }));
+  return lastJson(
+    execFileSync(python, [join(here, 'torch_pretrained.py'), JSON.stringify(config), String(B), String(T), String(steps), String(threads)], {
+      encoding: 'utf8',
+      env,
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -120,12 +165,17 @@ async function main(): Promise<void> {
   for (const shape of values.shapes.split(',')) {
     const config = SHAPES[shape];
     if (!config) throw new Error(`unknown shape ${shape} (known: ${Object.keys(SHAPES).join(', ')})`);
-    const load = (): string => (existsSync('/proc/loadavg') ? execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ') : '?');
+    const load = (): string =>
+      existsSync('/proc/loadavg') ? execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ') : '?';
     const row: Record<string, unknown> = { shape, T, batch: B, steps, threads, loadBefore: load() };
     const m = ours(shape);
     Object.assign(row, {
-      parameters: m.parameters, tokensPerSecond: Math.round(m.tokensPerSecond), tokensPerCpuSecond: Math.round(m.tokensPerCpuSecond),
-      secondsPerStep: Number(m.secondsPerStep.toFixed(2)), graphShare: Number(m.graphShare.toFixed(3)), peakMiB: m.peakMiB,
+      parameters: m.parameters,
+      tokensPerSecond: Math.round(m.tokensPerSecond),
+      tokensPerCpuSecond: Math.round(m.tokensPerCpuSecond),
+      secondsPerStep: Number(m.secondsPerStep.toFixed(2)),
+      graphShare: Number(m.graphShare.toFixed(3)),
+      peakMiB: m.peakMiB,
     });
     console.error(`ours: ${JSON.stringify(row)}`); // kept if the PyTorch run is cut short
     if (!values['no-torch']) {
@@ -133,9 +183,14 @@ async function main(): Promise<void> {
       const t = torch(config);
       if (t.parameters !== m.parameters) throw new Error(`PyTorch's model has ${t.parameters} parameters, ours ${m.parameters}`);
       Object.assign(row, {
-        torchTokensPerSecond: Math.round(t.tokens_per_second), torchTokensPerCpuSecond: Math.round(t.tokens_per_cpu_second),
-        torchSecondsPerStep: Number(t.seconds_per_step.toFixed(2)), torchPeakMiB: Math.round(t.peak_mib), torchThreads: t.threads, torch: t.torch,
-        ratio: Number((m.tokensPerSecond / t.tokens_per_second).toFixed(3)), cpuRatio: Number((m.tokensPerCpuSecond / t.tokens_per_cpu_second).toFixed(3)),
+        torchTokensPerSecond: Math.round(t.tokens_per_second),
+        torchTokensPerCpuSecond: Math.round(t.tokens_per_cpu_second),
+        torchSecondsPerStep: Number(t.seconds_per_step.toFixed(2)),
+        torchPeakMiB: Math.round(t.peak_mib),
+        torchThreads: t.threads,
+        torch: t.torch,
+        ratio: Number((m.tokensPerSecond / t.tokens_per_second).toFixed(3)),
+        cpuRatio: Number((m.tokensPerCpuSecond / t.tokens_per_cpu_second).toFixed(3)),
       });
     }
     row.loadAfter = load();

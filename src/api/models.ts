@@ -38,5 +38,15 @@ export type { EndpointLimiter } from '../models/middleware/limiter.js';
 export type { UnsupportedSettingPolicy } from '../models/middleware/settings.js';
 export type { PriceTable, Pricer } from '../models/pricing.js';
 export type { PROVIDERS, ProviderName } from '../models/registry.js';
-export type { CallMeta, CallOptions, CallRecord, GenerateStreamEvent, ModelCapabilities, RequestSetting, Role, SamplingParams, TokenLogprob } from '../models/types.js';
+export type {
+  CallMeta,
+  CallOptions,
+  CallRecord,
+  GenerateStreamEvent,
+  ModelCapabilities,
+  RequestSetting,
+  Role,
+  SamplingParams,
+  TokenLogprob,
+} from '../models/types.js';
 export type { UsageTracker } from '../models/usage.js';

@@ -210,7 +210,10 @@ export function cascadeEvaluator(student: LanguageModel, teacher: LanguageModel,
       logprob: (request, callOptions) => student.logprob(request, callOptions),
       embed: (request, callOptions) => student.embed(request, callOptions),
     };
-    const [studentRecord, teacherRecord] = await Promise.all([answerRecord(observed, task, example, call, read), answerRecord(teacher, task, example, call, read)]);
+    const [studentRecord, teacherRecord] = await Promise.all([
+      answerRecord(observed, task, example, call, read),
+      answerRecord(teacher, task, example, call, read),
+    ]);
     const { output, extracted, valid, correct, usage, costUsd, cached, error } = teacherRecord;
     return { ...studentRecord, confidence, teacher: { output, extracted, valid, correct, usage, costUsd, cached, ...(error ? { error } : {}) } };
   };

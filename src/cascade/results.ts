@@ -102,7 +102,9 @@ export function checkCascadeFolder(dir: string): Checked<CascadeFolder> {
   const calibration = checkFile<Calibration>(calibrationSchema, join(dir, CALIBRATION_FILE), 'a cascade calibration (`apprentice cascade calibrate`)');
   if (!calibration.ok) return calibration;
   const evaluations: CascadeEvaluation[] = [];
-  for (const name of readdirSync(dir).filter((file) => /^evaluation-.+\.json$/.test(file)).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((file) => /^evaluation-.+\.json$/.test(file))
+    .sort()) {
     const checked = checkFile<CascadeEvaluation>(evaluationSchema, join(dir, name), 'a cascade evaluation (`apprentice cascade eval`)');
     if (!checked.ok) return checked;
     evaluations.push(checked.value);

@@ -6,7 +6,11 @@ import type { GateOutcome } from '../eval/gates.js';
 import type { JUnitSuite } from '../report/junit.js';
 import { option } from './options.js';
 
-export const junitOption = option('--junit <file>', 'also write a JUnit XML report (one test case per example, and the gate) for CI', z.string().min(1).optional());
+export const junitOption = option(
+  '--junit <file>',
+  'also write a JUnit XML report (one test case per example, and the gate) for CI',
+  z.string().min(1).optional(),
+);
 
 /** Exit code when a CI gate fails (eval --fail-under, compare --fail-on-regression). */
 export const GATE_FAILED_EXIT = 5;

@@ -22,7 +22,10 @@ export interface CommandDefinition<O extends OptionSpecs, A extends readonly Arg
 }
 
 /** Adds the command under `parent`, with its options and examples in --help. */
-export function defineCommand<O extends OptionSpecs, const A extends readonly ArgumentSpec[] = []>(parent: Command, definition: CommandDefinition<O, A>): Command {
+export function defineCommand<O extends OptionSpecs, const A extends readonly ArgumentSpec[] = []>(
+  parent: Command,
+  definition: CommandDefinition<O, A>,
+): Command {
   const command = parent.command(definition.name).description(definition.description);
   for (const [name, help] of definition.arguments ?? []) command.argument(name, help);
   withExamples(addOptions(command, definition.options), definition.examples);

@@ -18,8 +18,15 @@ export const outputOptions = {
 /** Where an evaluation's run folder goes. */
 export const runFolderOptions = {
   runDir: option('--run-dir <dir>', 'run folder (default: runs/<id derived from the arguments>)', z.string().optional(), { to: 'runDir' }),
-  runs: option('--runs <dir>', 'parent folder for run folders', z.string().transform((path) => resolve(path)), { default: 'runs', to: 'runsRoot' }),
-  name: option('--name <name>', 'a human name for the run folder: <runs>/<name>-<id> (what identifies the run is unchanged)', z.string().min(1).optional(), { to: 'name' }),
+  runs: option(
+    '--runs <dir>',
+    'parent folder for run folders',
+    z.string().transform((path) => resolve(path)),
+    { default: 'runs', to: 'runsRoot' },
+  ),
+  name: option('--name <name>', 'a human name for the run folder: <runs>/<name>-<id> (what identifies the run is unchanged)', z.string().min(1).optional(), {
+    to: 'name',
+  }),
 };
 
 /** Which examples of a split are used. */
@@ -44,14 +51,14 @@ export const common = {
   shots: option('--shots <k>', 'demonstrations for few-shot and cot', nonNegativeInt, { default: '4', to: 'shots' }),
   demoSplit: option('--demo-split <name>', 'split the demonstrations come from', z.string(), { default: 'train', to: 'demoSplit' }),
   embedder: option('--embedder <spec>', 'embedder for nearest demos: builtin or a model spec', z.string(), { default: 'builtin', to: 'embedder' }),
-  validationFraction: option(
-    '--validation-fraction <f>',
-    'fraction of train held out as validation when needed',
-    z.coerce.number().gt(0).lt(1),
-    { default: '0.1', to: 'validationFraction' },
-  ),
+  validationFraction: option('--validation-fraction <f>', 'fraction of train held out as validation when needed', z.coerce.number().gt(0).lt(1), {
+    default: '0.1',
+    to: 'validationFraction',
+  }),
   port: option('--port <n>', 'port to listen on (0 picks a free one)', z.coerce.number().int().min(0).max(65535)),
-  host: option('--host <address>', 'address to bind; the default serves this machine only (any other needs --server-key)', z.string().min(1), { default: '127.0.0.1' }),
+  host: option('--host <address>', 'address to bind; the default serves this machine only (any other needs --server-key)', z.string().min(1), {
+    default: '127.0.0.1',
+  }),
   serverKey: option(
     '--server-key <token>',
     'key clients must send as "Authorization: Bearer <token>" (a browser: ?key=<token> once); default $APPRENTICE_SERVER_KEY; required off loopback',

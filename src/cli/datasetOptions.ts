@@ -5,7 +5,12 @@ import { option, type OptionValues } from './options.js';
 import { commaList, unescapeCliText } from './validate.js';
 
 export const datasetOptions = {
-  dataset: option('--dataset <kind:path>', 'grimoire:<task dir>, svamp:<dir>, cqa:<dir>, gsm8k:<dir>, captured:<distill from-store folder>, or json:/jsonl:/csv:<file>', z.string().min(1), { required: true, to: 'dataset' }),
+  dataset: option(
+    '--dataset <kind:path>',
+    'grimoire:<task dir>, svamp:<dir>, cqa:<dir>, gsm8k:<dir>, captured:<distill from-store folder>, or json:/jsonl:/csv:<file>',
+    z.string().min(1),
+    { required: true, to: 'dataset' },
+  ),
   inputField: option('--input-field <name>', 'field holding the input text', z.string().optional()),
   labelField: option('--label-field <name>', 'field holding the gold answer', z.string().optional()),
   inputTemplate: option(
@@ -23,7 +28,11 @@ export const datasetOptions = {
     z.enum(['label', 'number', 'expression', 'multiple_choice', 'free_text']).optional(),
   ),
   taskName: option('--task-name <name>', 'task name for a generic dataset', z.string().optional()),
-  taskDescription: option('--task-description <text>', 'what the model is asked to do, for a generic dataset', z.string().transform(unescapeCliText).optional()),
+  taskDescription: option(
+    '--task-description <text>',
+    'what the model is asked to do, for a generic dataset',
+    z.string().transform(unescapeCliText).optional(),
+  ),
 };
 
 /**

@@ -19,9 +19,7 @@ export function reportInterruptions(argv: readonly string[]): void {
 }
 
 export function interruptionMessage(argv: readonly string[], folders: readonly string[]): string {
-  const saved = folders.length
-    ? ['What finished is saved:', ...folders.map((dir) => `  ${displayPath(dir)}${recordCount(dir)}`)]
-    : ['Nothing was saved yet.'];
+  const saved = folders.length ? ['What finished is saved:', ...folders.map((dir) => `  ${displayPath(dir)}${recordCount(dir)}`)] : ['Nothing was saved yet.'];
   return ['', 'interrupted.', ...saved, 'Resume with the same command:', `  ${resumeCommand(argv)}`, ''].join('\n');
 }
 
@@ -42,6 +40,8 @@ function displayPath(dir: string): string {
 function recordCount(dir: string): string {
   const file = join(dir, 'records.jsonl');
   if (!existsSync(file)) return '';
-  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim()).length;
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim()).length;
   return ` (${lines} record${lines === 1 ? '' : 's'})`;
 }

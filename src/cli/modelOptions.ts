@@ -9,7 +9,11 @@ import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from '
 
 export const modelLayerOptions = {
   apiKey: option('--api-key <key>', 'API key for the provider (default: OPENAI_API_KEY / ANTHROPIC_API_KEY)', z.string().optional()),
-  cache: option('--cache <path|none>', 'SQLite call cache shared by all runs (default: $APPRENTICE_CACHE or ~/.cache/apprentice/cache.sqlite)', z.string().optional()),
+  cache: option(
+    '--cache <path|none>',
+    'SQLite call cache shared by all runs (default: $APPRENTICE_CACHE or ~/.cache/apprentice/cache.sqlite)',
+    z.string().optional(),
+  ),
   concurrency: option('--concurrency <n>', 'concurrent calls per provider endpoint', positiveInt, { default: '8', to: 'concurrency' }),
   parallel: option('--parallel <n>', 'calls a local model (gguf:, builtin:) decodes together in one batch', positiveInt, { default: '1' }),
   rpm: option('--rpm <n>', 'requests per minute per endpoint', positiveNumber.optional()),

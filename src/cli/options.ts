@@ -84,7 +84,7 @@ export function parseOptions<O extends OptionSpecs>(specs: O, raw: Record<string
   const messages = result.error.issues.map((issue) => {
     const [key, ...rest] = issue.path.map(String);
     const spec = key === undefined ? undefined : specs[key];
-    const flag = spec ? new Option(spec.flags).long ?? key : key ? `--${key}` : 'options';
+    const flag = spec ? (new Option(spec.flags).long ?? key) : key ? `--${key}` : 'options';
     return `${[flag, ...rest].join('.')}: ${issue.message}`;
   });
   throw new InputError(messages.join('; '));
@@ -97,9 +97,7 @@ type Routed<O extends OptionSpecs> = {
 type Head<P> = P extends `${infer H}.${string}` ? H : P;
 type Rest<E, H extends string> = E extends [`${H}.${infer R}`, infer V] ? [R, V] : never;
 type Nest<E> = {
-  [H in Head<E extends [infer P, unknown] ? P : never> & string]: [Extract<E, [H, unknown]>] extends [never]
-    ? Nest<Rest<E, H>>
-    : Extract<E, [H, unknown]>[1];
+  [H in Head<E extends [infer P, unknown] ? P : never> & string]: [Extract<E, [H, unknown]>] extends [never] ? Nest<Rest<E, H>> : Extract<E, [H, unknown]>[1];
 };
 
 /** The part of a pipeline's config the options of `O` fill in, shaped by their `to` paths. */

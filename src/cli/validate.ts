@@ -8,9 +8,12 @@ export const nonNegativeNumber = z.coerce.number().nonnegative();
 export const positiveNumber = z.coerce.number().positive();
 
 /** "a,b,c" (or a YAML list, joined by the config loader) -> ["a","b","c"]. */
-export const commaList = z
-  .string()
-  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean));
+export const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean),
+);
 
 /** Decodes the `\n` and `\t` escapes a shell user types in templates. */
 export function unescapeCliText(text: string): string {
@@ -18,7 +21,10 @@ export function unescapeCliText(text: string): string {
 }
 
 /** A path, made absolute against the working folder (run folders and output folders are handed on that way). */
-export const absolutePath = z.string().min(1).transform((path) => resolve(path));
+export const absolutePath = z
+  .string()
+  .min(1)
+  .transform((path) => resolve(path));
 
 /** A share typed as a fraction or a percentage: "0.8" or "80%" -> 0.8. */
 export const share = z

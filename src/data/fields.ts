@@ -41,10 +41,7 @@ export const DEFAULT_LABEL_FIELDS = ['label', 'answer', 'target', 'output'];
  * A mapper for the records of one file. Default field names are resolved once, from the first
  * record, so every record of the file is read the same way.
  */
-export function createRecordMapper(
-  options: FieldOptions,
-  context: { file: string; answer: AnswerType['kind']; firstRecord?: SourceRecord },
-): RecordMapper {
+export function createRecordMapper(options: FieldOptions, context: { file: string; answer: AnswerType['kind']; firstRecord?: SourceRecord }): RecordMapper {
   const { file, answer } = context;
   const template = options.inputTemplate === undefined ? undefined : unescapeTemplate(options.inputTemplate);
   if (template !== undefined) checkTemplate(template);
@@ -55,10 +52,7 @@ export function createRecordMapper(
 
   return (record) => {
     const where = { file, line: record.line };
-    const input =
-      template !== undefined
-        ? renderTemplate(template, record.data, where)
-        : requireText(record.data, inputField as string, where, 'input');
+    const input = template !== undefined ? renderTemplate(template, record.data, where) : requireText(record.data, inputField as string, where, 'input');
     if (!input.trim()) throw new InputError('empty input', { ...where, field: inputField ?? 'input template' });
 
     const choices = options.choicesField ? readChoices(record.data, options.choicesField, where) : undefined;
@@ -96,11 +90,7 @@ export function templateFields(template: string): string[] {
   return fields;
 }
 
-export function renderTemplate(
-  template: string,
-  data: Record<string, unknown>,
-  where: { file?: string; line?: number } = {},
-): string {
+export function renderTemplate(template: string, data: Record<string, unknown>, where: { file?: string; line?: number } = {}): string {
   return tokenizeTemplate(template)
     .map((part) => {
       if (part.field === undefined) return part.text;
@@ -119,11 +109,7 @@ export function renderTemplate(
  * (case-insensitively, returned in the list's spelling) or else be an integer index. Names win
  * over indices so that label sets like ["1","2","3"] read naturally.
  */
-export function resolveLabel(
-  value: unknown,
-  labels: readonly string[],
-  where: { file?: string; line?: number; field?: string } = {},
-): string {
+export function resolveLabel(value: unknown, labels: readonly string[], where: { file?: string; line?: number; field?: string } = {}): string {
   if (typeof value === 'number') return labelAtIndex(value, labels, where);
   const text = labelText(value, where);
   const wanted = text.toLowerCase();
@@ -137,10 +123,7 @@ function labelAtIndex(index: number, labels: readonly string[], where: object): 
   if (!Number.isInteger(index)) throw new InputError(`label ${index} is not an integer index or a label name`, where);
   const label = labels[index];
   if (index < 0 || label === undefined) {
-    throw new InputError(
-      `label index ${index} out of range: ${labels.length} labels (${labels.join(', ')}), valid indices 0..${labels.length - 1}`,
-      where,
-    );
+    throw new InputError(`label index ${index} out of range: ${labels.length} labels (${labels.join(', ')}), valid indices 0..${labels.length - 1}`, where);
   }
   return label;
 }
@@ -196,12 +179,7 @@ function readChoices(data: Record<string, unknown>, field: string, where: { file
   });
 }
 
-function requireText(
-  data: Record<string, unknown>,
-  field: string,
-  where: { file: string; line: number },
-  role: string,
-): string {
+function requireText(data: Record<string, unknown>, field: string, where: { file: string; line: number }, role: string): string {
   const value = ownField(data, field);
   if (value === undefined || value === null) throw new InputError(`missing ${role} field`, { ...where, field });
   return scalarText(value, { ...where, field });
@@ -213,20 +191,16 @@ function scalarText(value: unknown, where: object): string {
   throw new InputError(`expected text, got ${Array.isArray(value) ? 'a list' : typeof value}`, where);
 }
 
-function defaultField(
-  candidates: string[],
-  role: string,
-  context: { file: string; firstRecord?: SourceRecord },
-): string {
+function defaultField(candidates: string[], role: string, context: { file: string; firstRecord?: SourceRecord }): string {
   const first = context.firstRecord;
   if (!first) return candidates[0] as string;
   const found = candidates.find((name) => ownField(first.data, name) !== undefined);
   if (found) return found;
   const flag = role === 'input' ? '--input-field or --input-template' : '--label-field';
-  throw new InputError(
-    `no ${role} field: none of ${candidates.join(', ')} is present; pass ${flag} (fields: ${Object.keys(first.data).join(', ')})`,
-    { file: context.file, line: first.line },
-  );
+  throw new InputError(`no ${role} field: none of ${candidates.join(', ')} is present; pass ${flag} (fields: ${Object.keys(first.data).join(', ')})`, {
+    file: context.file,
+    line: first.line,
+  });
 }
 
 function checkTemplate(template: string): void {

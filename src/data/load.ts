@@ -50,10 +50,7 @@ export function parseDatasetSpec(spec: string): { kind: DatasetKind; path: strin
   }
   const format = formatFromExtension(spec.trim());
   if (format) return { kind: format, path: spec.trim() };
-  throw new InputError(
-    `cannot tell the kind of dataset "${spec}"; write <kind>:<path> with kind one of: ${DATASET_KINDS.join(', ')}`,
-    { field: 'dataset' },
-  );
+  throw new InputError(`cannot tell the kind of dataset "${spec}"; write <kind>:<path> with kind one of: ${DATASET_KINDS.join(', ')}`, { field: 'dataset' });
 }
 
 function isKind(kind: string): kind is DatasetKind {

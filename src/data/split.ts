@@ -31,8 +31,7 @@ export function holdOutValidation(dataset: Dataset, options: HoldOutOptions): Da
 
   const size = holdOutSize(pool.length, options);
   const rng = createRng(options.seed);
-  const groups =
-    dataset.task.answer.kind === 'label' ? groupPositionsBy(pool, (example) => example.target) : [pool.map((_, i) => i)];
+  const groups = dataset.task.answer.kind === 'label' ? groupPositionsBy(pool, (example) => example.target) : [pool.map((_, i) => i)];
   const quotas = proportionalQuotas(
     groups.map((group) => group.length),
     size,
@@ -145,9 +144,7 @@ export function proportionalQuotas(sizes: number[], total: number): number[] {
   const exact = sizes.map((size) => (all === 0 ? 0 : (size * total) / all));
   const quotas = exact.map(Math.floor);
   let left = total - quotas.reduce((sum, quota) => sum + quota, 0);
-  const order = exact
-    .map((value, g) => ({ g, remainder: value - Math.floor(value) }))
-    .sort((a, b) => b.remainder - a.remainder || a.g - b.g);
+  const order = exact.map((value, g) => ({ g, remainder: value - Math.floor(value) })).sort((a, b) => b.remainder - a.remainder || a.g - b.g);
   for (const { g } of order) {
     if (left === 0) break;
     if ((quotas[g] as number) < (sizes[g] as number)) {

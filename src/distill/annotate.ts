@@ -190,13 +190,20 @@ export async function annotateLive(config: AnnotateConfig, hub: ModelHub): Promi
           n: request.n,
         });
         const meta = response.meta;
-        return annotationFromOutputs(task, example, job.split, response.completions.map((completion) => completion.text), {
-          ...call,
-          usage: response.usage,
-          costUsd: meta?.costUsd ?? 0,
-          latencyMs: meta?.latencyMs ?? 0,
-          cached: meta?.cached ?? false,
-        }, job.read(example));
+        return annotationFromOutputs(
+          task,
+          example,
+          job.split,
+          response.completions.map((completion) => completion.text),
+          {
+            ...call,
+            usage: response.usage,
+            costUsd: meta?.costUsd ?? 0,
+            latencyMs: meta?.latencyMs ?? 0,
+            cached: meta?.cached ?? false,
+          },
+          job.read(example),
+        );
       } catch (error) {
         if (!isModelError(error)) throw error;
         if (error.kind === 'budget') budgetReached = true;

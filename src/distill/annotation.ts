@@ -147,12 +147,7 @@ export function exampleFields(example: Example, split: string): Pick<AnnotationR
 }
 
 /** A failed teacher call: counted as an error (retried on resume), never as a wrong label. */
-export function failedAnnotation(
-  example: Example,
-  split: string,
-  error: { kind: string; message: string },
-  call: CallCost,
-): AnnotationRecord {
+export function failedAnnotation(example: Example, split: string, error: { kind: string; message: string }, call: CallCost): AnnotationRecord {
   return {
     ...exampleFields(example, split),
     prompt: call.prompt,

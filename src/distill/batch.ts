@@ -176,7 +176,14 @@ export async function annotateBatch(config: AnnotateConfig, options: BatchOption
           () => client.batches.create({ input_file_id: file.id, endpoint: ENDPOINT, completion_window: '24h', metadata: { split: job.split } }),
           'creating the batch',
         );
-        const entry: BatchEntry = { id: batch.id, inputFileId: file.id, requestsFile: part.path, requests: part.requests, status: batch.status, ingested: false };
+        const entry: BatchEntry = {
+          id: batch.id,
+          inputFileId: file.id,
+          requestsFile: part.path,
+          requests: part.requests,
+          status: batch.status,
+          ingested: false,
+        };
         state.batches.push(entry);
         save();
         log(`batch ${batch.id} (${job.split}): submitted ${part.requests} requests (${(part.bytes / 1e6).toFixed(1)} MB)`);
@@ -198,10 +205,13 @@ function requestsFileOf(entry: BatchEntry, dir: string): string {
   if (existsSync(entry.requestsFile)) return entry.requestsFile;
   const beside = join(dir, basename(entry.requestsFile));
   if (existsSync(beside)) return beside;
-  throw new InputError(`the requests file of submitted batch ${entry.id} is missing (${entry.requestsFile}); it is needed to know which inputs that batch covers`, {
-    file: join(dir, 'state.json'),
-    field: 'requestsFile',
-  });
+  throw new InputError(
+    `the requests file of submitted batch ${entry.id} is missing (${entry.requestsFile}); it is needed to know which inputs that batch covers`,
+    {
+      file: join(dir, 'state.json'),
+      field: 'requestsFile',
+    },
+  );
 }
 
 function customId(split: string, example: Example): string {
@@ -233,7 +243,14 @@ function recordFromLine(
 ): AnnotationRecord | null {
   let row: {
     custom_id?: string;
-    response?: { status_code?: number; body?: { choices?: { index?: number; message?: { content?: string | null } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number }; error?: { message?: string } } } | null;
+    response?: {
+      status_code?: number;
+      body?: {
+        choices?: { index?: number; message?: { content?: string | null } }[];
+        usage?: { prompt_tokens?: number; completion_tokens?: number };
+        error?: { message?: string };
+      };
+    } | null;
     error?: { code?: string; message?: string } | null;
   };
   try {
@@ -249,7 +266,14 @@ function recordFromLine(
   if (status === 200 && Array.isArray(body?.choices) && body.choices.length > 0) {
     const usage: TokenUsage = { promptTokens: body.usage?.prompt_tokens ?? 0, completionTokens: body.usage?.completion_tokens ?? 0 };
     const outputs = [...body.choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((choice) => choice.message?.content ?? '');
-    return annotationFromOutputs(task, example, job.split, outputs, { ...call, usage, costUsd: pricer.cost('openai', model, usage) * BATCH_DISCOUNT }, job.read(example));
+    return annotationFromOutputs(
+      task,
+      example,
+      job.split,
+      outputs,
+      { ...call, usage, costUsd: pricer.cost('openai', model, usage) * BATCH_DISCOUNT },
+      job.read(example),
+    );
   }
   const kind: ModelErrorKind =
     status === undefined

@@ -21,15 +21,7 @@ import { InputError } from '../util/errors.js';
 import { createRng, sampleIndices, type Rng } from '../util/random.js';
 import { type AnnotationRecord, type ChainSample, goodChains } from './annotation.js';
 import { writtenLabel } from './parse.js';
-import {
-  answerOnlyPrompt,
-  cotCompletion,
-  cotPrompt,
-  labelTaskPrompt,
-  rationaleTaskPrompt,
-  type StudentDemo,
-  type StudentItem,
-} from './studentFormat.js';
+import { answerOnlyPrompt, cotCompletion, cotPrompt, labelTaskPrompt, rationaleTaskPrompt, type StudentDemo, type StudentItem } from './studentFormat.js';
 
 export interface TrainingRow {
   prompt: string;

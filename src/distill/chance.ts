@@ -22,7 +22,14 @@ export interface ChanceLevel {
 export function chanceLevel(task: TaskDefinition, train: readonly AnnotationRecord[], test: readonly Example[]): ChanceLevel | null {
   const trainExamples: Example[] = train
     .filter((record) => record.gold.trim())
-    .map((record) => ({ index: record.index, id: record.id, input: record.input, target: record.gold, raw: {}, ...(record.choices ? { choices: record.choices } : {}) }));
+    .map((record) => ({
+      index: record.index,
+      id: record.id,
+      input: record.input,
+      target: record.gold,
+      raw: {},
+      ...(record.choices ? { choices: record.choices } : {}),
+    }));
   const guess = constantGuess(task.answer, trainExamples, test);
   return guess ? { answer: guess.guess, accuracy: guess.accuracy, chosenOn: trainExamples.length, n: test.length } : null;
 }

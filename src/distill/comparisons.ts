@@ -52,8 +52,15 @@ export function methodComparisons(cells: readonly CellFlags[]): MethodComparison
     );
     const verdict = pairs.length < 2 ? 'one seed' : result.ci95[0] > 0 ? 'better' : result.ci95[1] < 0 ? 'worse' : 'unclear';
     out.push({
-      method, baseline, fraction, seeds: pairs.map(([seed]) => seed), n: result.examples,
-      difference: result.meanDiff, ci95: result.ci95, pValue: result.pValue, verdict,
+      method,
+      baseline,
+      fraction,
+      seeds: pairs.map(([seed]) => seed),
+      n: result.examples,
+      difference: result.meanDiff,
+      ci95: result.ci95,
+      pValue: result.pValue,
+      verdict,
     });
   }
   return out.sort((a, b) => a.fraction - b.fraction || a.method.localeCompare(b.method));

@@ -91,17 +91,24 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
     teacherName = annotations.manifest.teacher;
     const split = annotations.splits[config.split];
     if (!split?.length) {
-      throw new InputError(`no annotations for split "${config.split}"; annotated splits: ${Object.keys(annotations.splits).join(', ') || 'none'}`, { field: 'split' });
+      throw new InputError(`no annotations for split "${config.split}"; annotated splits: ${Object.keys(annotations.splits).join(', ') || 'none'}`, {
+        field: 'split',
+      });
     }
     records = split;
     validation = config.split !== 'validation' ? annotations.splits.validation : undefined;
-    for (const [name, stats] of Object.entries(annotations.manifest.splits).sort(([a], [b]) => (a === config.testSplit ? -1 : b === config.testSplit ? 1 : 0))) {
+    for (const [name, stats] of Object.entries(annotations.manifest.splits).sort(([a], [b]) =>
+      a === config.testSplit ? -1 : b === config.testSplit ? 1 : 0,
+    )) {
       const accuracy = statsAccuracy(`teacher labels on ${name} (${teacherName})`, stats);
       if (accuracy) teacher.push(accuracy);
     }
   } else {
     const needTeacher = config.methods.filter((method) => method !== 'standard-ft');
-    if (needTeacher.length) throw new InputError(`${needTeacher.join(', ')} ${needTeacher.length === 1 ? 'needs' : 'need'} teacher annotations: give --annotations <dir>`, { field: 'annotations' });
+    if (needTeacher.length)
+      throw new InputError(`${needTeacher.join(', ')} ${needTeacher.length === 1 ? 'needs' : 'need'} teacher annotations: give --annotations <dir>`, {
+        field: 'annotations',
+      });
     const train = dataset.splits[config.split];
     if (!train?.length) throw new InputError(`the dataset has no "${config.split}" split`, { field: 'split' });
     records = goldRecords(train, config.split);
@@ -116,10 +123,16 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
     log(`validation: ${validation.length} of the annotated ${config.split} inputs held out (seed ${config.seed}); ${records.length} left for training`);
   }
 
-  if (config.heldOut?.length && config.selectOn !== 'held-out-tasks') throw new InputError('held-out tasks choose checkpoints only with --select-on held-out-tasks', { field: 'held-out' });
+  if (config.heldOut?.length && config.selectOn !== 'held-out-tasks')
+    throw new InputError('held-out tasks choose checkpoints only with --select-on held-out-tasks', { field: 'held-out' });
   const selection: CheckpointSelection =
-    config.selectOn === 'held-out-tasks' ? { on: 'held-out-tasks', tasks: await loadHeldOutTasks(config.heldOut ?? [], config.heldOutLimit ?? 50) } : { on: 'validation-loss' };
-  if (selection.on === 'held-out-tasks') log(`checkpoints chosen on held-out tasks: ${selection.tasks.map((t) => `${t.name} (${t.dataset}, ${t.examples.length} validation questions)`).join(', ')}`);
+    config.selectOn === 'held-out-tasks'
+      ? { on: 'held-out-tasks', tasks: await loadHeldOutTasks(config.heldOut ?? [], config.heldOutLimit ?? 50) }
+      : { on: 'validation-loss' };
+  if (selection.on === 'held-out-tasks')
+    log(
+      `checkpoints chosen on held-out tasks: ${selection.tasks.map((t) => `${t.name} (${t.dataset}, ${t.examples.length} validation questions)`).join(', ')}`,
+    );
   const hub = new ModelHub({ cachePath: 'none' });
   try {
     const sweep = await runSweep(
@@ -150,7 +163,9 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
         task,
         out,
         inTask: { dataset: dataset.source, test },
-        trainPool: records.map((record) => byIndex.get(record.index) ?? { index: record.index, id: record.id, input: record.input, target: record.gold, raw: {} }),
+        trainPool: records.map(
+          (record) => byIndex.get(record.index) ?? { index: record.index, id: record.id, input: record.input, target: record.gold, raw: {} },
+        ),
         validation: validation.map((record) => ({ index: record.index, id: record.id, input: record.input, target: record.gold, raw: {} })),
         sets: config.generic,
         trainPerSet: config.genericTrainPerSet,

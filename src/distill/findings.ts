@@ -32,12 +32,15 @@ export function aboveChance(point: Pick<SweepPoint, 'ci95'>, chance: ChanceLevel
 export function findings(comparisons: readonly MethodComparison[], points: readonly SweepPoint[], chance: ChanceLevel | null | undefined): string[] {
   const lines = comparisons.map(comparisonSentence);
   if (chance) {
-    lines.push(`Chance level: always answering "${chance.answer}" (the most common answer of the ${chance.chosenOn} training inputs) scores ${formatPercent(chance.accuracy)} on the ${chance.n} test examples.`);
+    lines.push(
+      `Chance level: always answering "${chance.answer}" (the most common answer of the ${chance.chosenOn} training inputs) scores ${formatPercent(chance.accuracy)} on the ${chance.n} test examples.`,
+    );
     const below = points.filter((p) => aboveChance(p, chance) === false);
     if (below.length) {
       lines.push(
         `Not above chance (the 95% interval reaches ${formatPercent(chance.accuracy)}): ` +
-          below.map((p) => `${methodLabel(p.method)} at fraction ${p.fraction}, ${formatEstimate(p.accuracy, p.ci95)}`).join('; ') + '.',
+          below.map((p) => `${methodLabel(p.method)} at fraction ${p.fraction}, ${formatEstimate(p.accuracy, p.ci95)}`).join('; ') +
+          '.',
       );
     } else if (points.length) lines.push('Every result is above chance (its 95% interval lies above it).');
   }

@@ -58,7 +58,8 @@ export function fromStore(config: FromStoreConfig): FromStoreResult {
   const heldOut = config.heldOut ?? 0.1;
   if (!(heldOut >= 0 && heldOut < 1)) throw new InputError(`held-out share must be in [0, 1), got ${heldOut}`, { field: 'held-out' });
   const test = config.test ?? 0.1;
-  if (!(test >= 0 && heldOut + test < 1)) throw new InputError(`test share must be at least 0 and leave conversations to train on (held-out + test < 1), got ${test}`, { field: 'test' });
+  if (!(test >= 0 && heldOut + test < 1))
+    throw new InputError(`test share must be at least 0 and leave conversations to train on (held-out + test < 1), got ${test}`, { field: 'test' });
   const seed = config.seed ?? 0;
   const store = CaptureStore.open(config.store);
   let exchanges: StoredExchange[];
@@ -110,7 +111,14 @@ export function fromStore(config: FromStoreConfig): FromStoreResult {
     settings: { store: config.store, filter: config.filter ?? {}, heldOut, test, seed, exchanges: exchanges.length, testConversations: bySplit.test.length },
     splits,
   });
-  return { out: resolve(config.out), exchanges: exchanges.length, conversations: conversations.length, testConversations: bySplit.test.length, splits, manifest };
+  return {
+    out: resolve(config.out),
+    exchanges: exchanges.length,
+    conversations: conversations.length,
+    testConversations: bySplit.test.length,
+    splits,
+    manifest,
+  };
 }
 
 type SplitName = 'train' | 'validation' | 'test';
@@ -182,15 +190,27 @@ function conversationsOf(exchange: StoredExchange, file: string): Array<{ prompt
     const messages = Array.isArray(exchange.request.messages) ? exchange.request.messages : fail('the request has no messages');
     const prompt = messages.map((message: unknown): ChatMessage => {
       if (!isObject(message) || typeof message.role !== 'string') return fail('a message has no role');
-      const content = typeof message.content === 'string' ? message.content : Array.isArray(message.content) ? message.content.map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : '')).join('') : fail('a message has no content');
+      const content =
+        typeof message.content === 'string'
+          ? message.content
+          : Array.isArray(message.content)
+            ? message.content.map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : '')).join('')
+            : fail('a message has no content');
       const role = message.role === 'developer' ? 'system' : message.role;
       if (role !== 'system' && role !== 'user' && role !== 'assistant') return fail(`unknown role ${message.role}`);
       return { role, content };
     });
-    const outputs = choices.map((choice) => (isObject(choice.message) && typeof choice.message.content === 'string' ? choice.message.content : fail('a choice has no message content')));
+    const outputs = choices.map((choice) =>
+      isObject(choice.message) && typeof choice.message.content === 'string' ? choice.message.content : fail('a choice has no message content'),
+    );
     return [{ prompt, outputs }];
   }
-  const prompts = typeof exchange.request.prompt === 'string' ? [exchange.request.prompt] : Array.isArray(exchange.request.prompt) ? exchange.request.prompt.map(String) : fail('the request has no prompt');
+  const prompts =
+    typeof exchange.request.prompt === 'string'
+      ? [exchange.request.prompt]
+      : Array.isArray(exchange.request.prompt)
+        ? exchange.request.prompt.map(String)
+        : fail('the request has no prompt');
   const n = typeof exchange.request.n === 'number' ? exchange.request.n : 1;
   const echo = exchange.request.echo === true;
   return prompts.map((prompt, p) => ({

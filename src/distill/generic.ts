@@ -76,15 +76,31 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
     });
   }
   const generalistDir = join(config.out, 'generalist');
-  const trainRows = buildTrainingData(config.task, goldRecords([...config.trainPool, ...sets.flatMap((s) => s.train)], 'train'), { method: 'standard-ft' }).rows;
+  const trainRows = buildTrainingData(config.task, goldRecords([...config.trainPool, ...sets.flatMap((s) => s.train)], 'train'), {
+    method: 'standard-ft',
+  }).rows;
   const validationRows = buildTrainingData(config.task, goldRecords([...config.validation], 'validation'), { method: 'standard-ft' }).rows;
   const s = config.student;
   const finished = join(generalistDir, 'generalist.json');
   if (!existsSync(finished)) {
-    log(`  generalist: ${trainRows.length} training inputs (${config.trainPool.length} in-task, ${trainRows.length - config.trainPool.length} out-of-task), ${s.steps} steps`);
+    log(
+      `  generalist: ${trainRows.length} training inputs (${config.trainPool.length} in-task, ${trainRows.length - config.trainPool.length} out-of-task), ${s.steps} steps`,
+    );
     await train({
-      train: trainRows.map((row, i) => ({ prompt: row.prompt, completion: row.completion, weight: 1, task: 'label', source: { file: 'generalist', line: i + 1 } })),
-      validation: validationRows.map((row, i) => ({ prompt: row.prompt, completion: row.completion, weight: 1, task: 'label', source: { file: 'validation', line: i + 1 } })),
+      train: trainRows.map((row, i) => ({
+        prompt: row.prompt,
+        completion: row.completion,
+        weight: 1,
+        task: 'label',
+        source: { file: 'generalist', line: i + 1 },
+      })),
+      validation: validationRows.map((row, i) => ({
+        prompt: row.prompt,
+        completion: row.completion,
+        weight: 1,
+        task: 'label',
+        source: { file: 'validation', line: i + 1 },
+      })),
       outDir: generalistDir,
       size: s.size,
       steps: s.steps,
@@ -101,7 +117,13 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
     const scores: GenericRow['scores'] = {};
     for (const set of sets) {
       // Resumable like a cell's test answers: generic-answers/<model>/<set>-<hash of what was asked>/.
-      const identity = { model: basename(dir), method: card.method, dataset: set.dataset, examples: set.test.map((e) => [e.index, e.input, e.target]), ...(card.demos ? { demos: card.demos } : {}) };
+      const identity = {
+        model: basename(dir),
+        method: card.method,
+        dataset: set.dataset,
+        examples: set.test.map((e) => [e.index, e.input, e.target]),
+        ...(card.demos ? { demos: card.demos } : {}),
+      };
       const answers = openRunDir<ExampleRecord>(join(config.out, 'generic-answers', basename(dir), runIdFor(set.name, identity)), {
         identity,
         resolved: { command: 'distill generic ability', set: set.name },
@@ -113,7 +135,11 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
     return scores;
   };
   const rows: GenericRow[] = [
-    { model: 'generalist (standard fine-tuning on in-task + out-of-task problems)', role: 'before', scores: await score(generalistDir, studentCard('standard-ft', s.maxTokens)) },
+    {
+      model: 'generalist (standard fine-tuning on in-task + out-of-task problems)',
+      role: 'before',
+      scores: await score(generalistDir, studentCard('standard-ft', s.maxTokens)),
+    },
   ];
   const cell = specializationCell(config.cells, config.seed, config.specializeMethod);
   const full = cell?.fraction;
@@ -127,7 +153,10 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
     if (existsSync(done)) {
       const previous = JSON.parse(readFileSync(done, 'utf8')) as { method?: string; fraction?: number };
       if (previous.method !== cell.method || previous.fraction !== full) {
-        throw new InputError(`the generalist was specialised on ${previous.method ?? 'other'} data of fraction ${previous.fraction ?? '?'} here, this run specialises it on ${cell.method} data of fraction ${full}; use another --out or delete the folder`, { file: done });
+        throw new InputError(
+          `the generalist was specialised on ${previous.method ?? 'other'} data of fraction ${previous.fraction ?? '?'} here, this run specialises it on ${cell.method} data of fraction ${full}; use another --out or delete the folder`,
+          { file: done },
+        );
       }
     } else {
       log(`  specialising the generalist: ${trainData.length} ${label} rows of fraction ${full} (in-task only), ${steps} steps`);
@@ -156,18 +185,26 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
     });
   }
   const pct = (v: number) => formatPercent(v, 0);
-  for (const row of rows) log(`  ${row.model}: ${Object.entries(row.scores).map(([name, v]) => `${name} ${pct(v.accuracy)}`).join(', ')}`);
+  for (const row of rows)
+    log(
+      `  ${row.model}: ${Object.entries(row.scores)
+        .map(([name, v]) => `${name} ${pct(v.accuracy)}`)
+        .join(', ')}`,
+    );
   const outOfTask = sets.filter((set) => !set.inTask);
   return {
     sets: sets.map(({ name, dataset, inTask }) => ({ name, dataset, inTask })),
     rows,
     note:
       `Out-of-task sets: ${outOfTask.map((set) => `${set.name} (${set.dataset}; ${set.test.length} test problems, ${set.train.length} in the generalist's training)`).join('; ')}. ` +
-      'One model before and after specialization. Before: a generalist of the students\' size and training steps whose data mixes ' +
+      "One model before and after specialization. Before: a generalist of the students' size and training steps whose data mixes " +
       'the in-task pool with out-of-task problems (gold answers) — it stands in for a pretrained model. After: that same checkpoint ' +
       (specialized
         ? `warm-started (its weights and tokenizer, a fresh optimizer) and trained on the in-task ${specialized}. `
-        : `specialised on the in-task data — not done here: no ${config.specializeMethod ?? ''} student was trained at the largest fraction. `.replace('  ', ' ')) +
+        : `specialised on the in-task data — not done here: no ${config.specializeMethod ?? ''} student was trained at the largest fraction. `.replace(
+            '  ',
+            ' ',
+          )) +
       'Each answers with the prompt it was trained on.',
   };
 }
@@ -188,7 +225,9 @@ export function specializationCell(cells: readonly CellResult[], seed: number, m
 
 /** A cell's train.jsonl / validation.jsonl (builder rows) as engine examples. */
 function readRows(file: string): TrainingExample[] {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   return lines.map((line, i) => {
     const row = JSON.parse(line) as TrainingRow;
     return { prompt: row.prompt, completion: row.completion, weight: row.weight ?? 1, task: row.task ?? 'default', source: { file, line: i + 1 } };

@@ -59,7 +59,10 @@ export async function loadHeldOutTasks(sets: readonly { name: string; dataset: s
 /** What identifies the selection in a cell's settings: the tasks and their questions. */
 export function selectionIdentity(selection: CheckpointSelection | undefined): unknown {
   if (!selection || selection.on === 'validation-loss') return 'validation-loss';
-  return { on: selection.on, tasks: selection.tasks.map((t) => ({ name: t.name, dataset: t.dataset, examples: t.examples.map((e) => [e.index, e.input, e.target]) })) };
+  return {
+    on: selection.on,
+    tasks: selection.tasks.map((t) => ({ name: t.name, dataset: t.dataset, examples: t.examples.map((e) => [e.index, e.input, e.target]) })),
+  };
 }
 
 /** The snapshot steps of a training run, in order. */
@@ -71,7 +74,13 @@ export function snapshotSteps(snapshotDir: string): number[] {
     .sort((a, b) => a - b);
 }
 
-type Evaluate = (checkpoint: string, card: StudentCard, task: TaskDefinition, examples: readonly Example[], answers: RunDirHandle<ExampleRecord>) => Promise<ExampleRecord[]>;
+type Evaluate = (
+  checkpoint: string,
+  card: StudentCard,
+  task: TaskDefinition,
+  examples: readonly Example[],
+  answers: RunDirHandle<ExampleRecord>,
+) => Promise<ExampleRecord[]>;
 
 /** Asks every snapshot the held-out questions and returns the chosen step (highest mean accuracy; ties: the later). */
 export async function selectOnHeldOutTasks(

@@ -52,10 +52,9 @@ export function readTeacherOutputs(dir: string): TeacherOutputFiles {
     list.sort((a, b) => a.k - b.k);
     list.forEach(({ k, file }, position) => {
       if (k !== position) {
-        throw new InputError(
-          `${split} outputs must be numbered 0, 1, 2, ... without gaps; expected ${split}_CoT_${position}.json before ${basename(file)}`,
-          { file: dir },
-        );
+        throw new InputError(`${split} outputs must be numbered 0, 1, 2, ... without gaps; expected ${split}_CoT_${position}.json before ${basename(file)}`, {
+          file: dir,
+        });
       }
     });
     const outputs: string[] = [];
@@ -109,10 +108,9 @@ export async function importTeacherOutputs(config: ImportConfig): Promise<Import
   for (const [split, { files: paths, outputs }] of Object.entries(files)) {
     const examples = dataset.splits[split];
     if (!examples) {
-      throw new InputError(
-        `teacher outputs for split "${split}" but the dataset has no such split (it has ${Object.keys(dataset.splits).join(', ')})`,
-        { file: paths[0] },
-      );
+      throw new InputError(`teacher outputs for split "${split}" but the dataset has no such split (it has ${Object.keys(dataset.splits).join(', ')})`, {
+        file: paths[0],
+      });
     }
     if (outputs.length !== examples.length) {
       throw new InputError(

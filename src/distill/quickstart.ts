@@ -53,7 +53,14 @@ export interface QuickstartScale {
    * gold set), else a named size, optionally widened/deepened (engine architecture overrides), so it is larger than
    * the students, trained on the gold set.
    */
-  teacher: { simulatedErrorRate?: number; size: ModelSize; model?: Partial<Omit<LlamaConfig, 'vocabSize'>>; steps: number; batchSize?: number; learningRate: number };
+  teacher: {
+    simulatedErrorRate?: number;
+    size: ModelSize;
+    model?: Partial<Omit<LlamaConfig, 'vocabSize'>>;
+    steps: number;
+    batchSize?: number;
+    learningRate: number;
+  };
   student: StudentSettings;
   fractions: number[];
   seeds: number[];
@@ -199,7 +206,10 @@ function simulatedTeacher(
   const testRecords = simulatedAnnotations(task, test, 'test', errorRate, 0);
   // An ordinary annotations folder, as a live teacher leaves one: usable with `distill run --annotations`.
   const annotations = join(out, 'annotations');
-  for (const [split, records] of [['train', poolRecords], ['validation', validationRecords]] as const) {
+  for (const [split, records] of [
+    ['train', poolRecords],
+    ['validation', validationRecords],
+  ] as const) {
     const runDir = openRunDir<AnnotationRecord>(join(annotations, split), {
       identity: { dataset: source, split, teacher: teacherName },
       resolved: { command: 'quickstart (simulated teacher)', version: VERSION, task },
@@ -212,11 +222,15 @@ function simulatedTeacher(
     dataset: source,
     method: 'import',
     teacher: teacherName,
-    settings: { prompt: 'none: the dataset\'s gold chains, a stated share made wrong', maxTokens: 0, temperature: 0, samples: 1 },
+    settings: { prompt: "none: the dataset's gold chains, a stated share made wrong", maxTokens: 0, temperature: 0, samples: 1 },
     splits: { train: annotationStats(poolRecords, pool.length, task), validation: annotationStats(validationRecords, validation.length, task) },
   });
   return {
-    poolRecords, validationRecords, teacherDir: null, teacherSeconds: 0, teacherName,
+    poolRecords,
+    validationRecords,
+    teacherDir: null,
+    teacherSeconds: 0,
+    teacherName,
     teacherOnTest: teacherAccuracy(`${teacherName} on test`, testRecords),
     teacherOnPool: teacherAccuracy(`${teacherName}: labels on the pool`, poolRecords),
   };
@@ -240,7 +254,9 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
   const pool = trainSplit.slice(scale.goldSize);
   const validation = dataset.splits.validation ?? [];
   const test = dataset.splits.test ?? [];
-  log(`quickstart: ${task.name} (${dataset.source}): ${gold.length} gold-rationale examples, ${pool.length} unlabelled pool, ${validation.length} validation, ${test.length} test`);
+  log(
+    `quickstart: ${task.name} (${dataset.source}): ${gold.length} gold-rationale examples, ${pool.length} unlabelled pool, ${validation.length} validation, ${test.length} test`,
+  );
 
   const hub = new ModelHub({ cachePath: 'none' });
   try {
@@ -257,12 +273,26 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         teacherSeconds = (JSON.parse(readFileSync(teacherInfo, 'utf8')) as { trainSeconds: number }).trainSeconds;
         log(`teacher: trained earlier, kept (${teacherDir})`);
       } else {
-        log(`teacher: ${scale.teacher.size}${scale.teacher.model ? ` ${JSON.stringify(scale.teacher.model)}` : ''} model, ${scale.teacher.steps} steps on ${teacherTrain.length} gold rationales [${elapsed()}]`);
+        log(
+          `teacher: ${scale.teacher.size}${scale.teacher.model ? ` ${JSON.stringify(scale.teacher.model)}` : ''} model, ${scale.teacher.steps} steps on ${teacherTrain.length} gold rationales [${elapsed()}]`,
+        );
         const t0 = performance.now();
         let last = 0;
         await train({
-          train: teacherTrain.map((row, i) => ({ prompt: row.prompt, completion: row.completion, weight: 1, task: 'cot', source: { file: 'gold', line: i + 1 } })),
-          validation: teacherValidation.map((row, i) => ({ prompt: row.prompt, completion: row.completion, weight: 1, task: 'cot', source: { file: 'validation', line: i + 1 } })),
+          train: teacherTrain.map((row, i) => ({
+            prompt: row.prompt,
+            completion: row.completion,
+            weight: 1,
+            task: 'cot',
+            source: { file: 'gold', line: i + 1 },
+          })),
+          validation: teacherValidation.map((row, i) => ({
+            prompt: row.prompt,
+            completion: row.completion,
+            weight: 1,
+            task: 'cot',
+            source: { file: 'validation', line: i + 1 },
+          })),
           outDir: teacherDir,
           size: scale.teacher.size,
           ...(scale.teacher.model ? { model: scale.teacher.model } : {}),
@@ -288,8 +318,28 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
       log(`teacher annotates ${pool.length} pool and ${validation.length} validation inputs, and answers ${test.length} test questions [${elapsed()}]`);
       const maxTokens = scale.student.maxTokens.cot;
       const poolRecords = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'train', pool, annotations, maxTokens, studentTeacherName);
-      const validationRecords = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'validation', validation, annotations, maxTokens, studentTeacherName);
-      const teacherTest = await annotateWithStudentTeacher(hub, teacherDir, task, dataset.source, 'test', test, join(out, 'teacher-test'), maxTokens, studentTeacherName);
+      const validationRecords = await annotateWithStudentTeacher(
+        hub,
+        teacherDir,
+        task,
+        dataset.source,
+        'validation',
+        validation,
+        annotations,
+        maxTokens,
+        studentTeacherName,
+      );
+      const teacherTest = await annotateWithStudentTeacher(
+        hub,
+        teacherDir,
+        task,
+        dataset.source,
+        'test',
+        test,
+        join(out, 'teacher-test'),
+        maxTokens,
+        studentTeacherName,
+      );
       writeManifest(annotations, {
         task,
         dataset: dataset.source,
@@ -302,7 +352,11 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         },
       });
       return {
-        poolRecords, validationRecords, teacherDir, teacherSeconds, teacherName: `builtin:${teacherDir}`,
+        poolRecords,
+        validationRecords,
+        teacherDir,
+        teacherSeconds,
+        teacherName: `builtin:${teacherDir}`,
         teacherOnTest: teacherAccuracy('teacher on test (chain of thought)', teacherTest),
         teacherOnPool: teacherAccuracy('teacher labels on the pool', poolRecords),
       };
@@ -311,49 +365,60 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     // 2-3. Teacher and annotation: simulated (the gold chains with a stated error rate), or trained on the gold set.
     const simulated = scale.teacher.simulatedErrorRate;
     const teacherRun = await clock.measure(simulated !== undefined ? 'simulated teacher annotations' : 'teacher training and annotations', () =>
-      simulated !== undefined ? Promise.resolve<TeacherRun>(simulatedTeacher(task, dataset.source, pool, validation, test, simulated, out, log)) : trainedTeacher(),
+      simulated !== undefined
+        ? Promise.resolve<TeacherRun>(simulatedTeacher(task, dataset.source, pool, validation, test, simulated, out, log))
+        : trainedTeacher(),
     );
     const { poolRecords, validationRecords, teacherOnTest, teacherOnPool, teacherDir, teacherName, teacherSeconds } = teacherRun;
-    log(`  ${teacherName}: test ${(100 * (teacherOnTest.accuracy ?? 0)).toFixed(1)}%, pool labels ${(100 * (teacherOnPool.accuracy ?? 0)).toFixed(1)}% correct [${elapsed()}]`);
+    log(
+      `  ${teacherName}: test ${(100 * (teacherOnTest.accuracy ?? 0)).toFixed(1)}%, pool labels ${(100 * (teacherOnPool.accuracy ?? 0)).toFixed(1)}% correct [${elapsed()}]`,
+    );
 
     // 4. Students.
-    const sweep = await clock.measure(`students (${scale.methods.length} methods × ${scale.seeds.length} seeds × ${scale.fractions.length} fractions)`, () => runSweep(
-      {
-        task,
-        train: poolRecords,
-        validation: validationRecords,
-        test,
-        methods: scale.methods,
-        fractions: scale.fractions,
-        seeds: scale.seeds,
-        alpha: 0.5,
-        filter: 'none',
-        student: scale.student,
-        out,
-        identity: { dataset: dataset.source, teacher: 'quickstart', scale: options.scaleName },
-        ...(options.lossNormalization ? { lossNormalization: options.lossNormalization } : {}),
-        log,
-      },
-      hub,
-    ));
+    const sweep = await clock.measure(`students (${scale.methods.length} methods × ${scale.seeds.length} seeds × ${scale.fractions.length} fractions)`, () =>
+      runSweep(
+        {
+          task,
+          train: poolRecords,
+          validation: validationRecords,
+          test,
+          methods: scale.methods,
+          fractions: scale.fractions,
+          seeds: scale.seeds,
+          alpha: 0.5,
+          filter: 'none',
+          student: scale.student,
+          out,
+          identity: { dataset: dataset.source, teacher: 'quickstart', scale: options.scaleName },
+          ...(options.lossNormalization ? { lossNormalization: options.lossNormalization } : {}),
+          log,
+        },
+        hub,
+      ),
+    );
 
     // 5. Generic ability: a generalist (in-task + out-of-task problems, gold answers), before and after specialising it
     //    (warm start) on the in-task data of fraction 1.
     // No out-of-task sets: no generic-ability section (a reduced run).
-    const generic = scale.generic.length === 0 ? null : await clock.measure('generic-ability check', () => genericAbility(hub, {
-      task,
-      out,
-      inTask: { dataset: dataset.source, test },
-      trainPool: pool,
-      validation,
-      sets: scale.generic,
-      trainPerSet: scale.genericTrainPerSet,
-      student: scale.student,
-      seed: scale.seeds[0] ?? 0,
-      cells: sweep.cells,
-      ...(options.lossNormalization ? { lossNormalization: options.lossNormalization } : {}),
-      log,
-    }));
+    const generic =
+      scale.generic.length === 0
+        ? null
+        : await clock.measure('generic-ability check', () =>
+            genericAbility(hub, {
+              task,
+              out,
+              inTask: { dataset: dataset.source, test },
+              trainPool: pool,
+              validation,
+              sets: scale.generic,
+              trainPerSet: scale.genericTrainPerSet,
+              student: scale.student,
+              seed: scale.seeds[0] ?? 0,
+              cells: sweep.cells,
+              ...(options.lossNormalization ? { lossNormalization: options.lossNormalization } : {}),
+              log,
+            }),
+          );
     if (generic) log(`generic ability: a generalist before and after specialization, on ${scale.generic.length} out-of-task test set(s) [${elapsed()}]`);
 
     // 6. Report.
@@ -404,4 +469,3 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     await hub.close();
   }
 }
-

@@ -18,14 +18,16 @@ export function simulatedTeacherName(errorRate: number): string {
 }
 
 export function simulatedAnnotations(task: TaskDefinition, examples: readonly Example[], split: string, errorRate: number, seed: number): AnnotationRecord[] {
-  if (!(errorRate >= 0 && errorRate <= 1)) throw new InputError(`the simulated teacher's error rate must be in [0, 1], got ${errorRate}`, { field: 'errorRate' });
+  if (!(errorRate >= 0 && errorRate <= 1))
+    throw new InputError(`the simulated teacher's error rate must be in [0, 1], got ${errorRate}`, { field: 'errorRate' });
   const rng = createRng(`simulated-teacher:${split}:${seed}`);
   const wrong = new Set(sampleIndices(examples.length, Math.round(errorRate * examples.length), rng));
   return examples.map((example, i) => {
     const rationale = example.rationale?.trim() ?? '';
     if (!wrong.has(i)) return annotationFromOutputs(task, example, split, [cotCompletion(rationale, example.target).trim()]);
     const gold = Number(example.target);
-    if (!Number.isFinite(gold)) throw new InputError(`the simulated teacher needs numeric answers; example ${example.id} has "${example.target}"`, { field: 'target' });
+    if (!Number.isFinite(gold))
+      throw new InputError(`the simulated teacher needs numeric answers; example ${example.id} has "${example.target}"`, { field: 'target' });
     const delta = 1 + rng.int(3);
     const slip = gold - delta >= 0 && rng.next() < 0.5 ? gold - delta : gold + delta;
     const slipped = rationale.replace(/(\d+(?:\.\d+)?)(?!.*\d)/s, String(slip));

@@ -95,7 +95,12 @@ export function readStudentCard(studentDir: string): StudentCard | null {
  * context: the model layer's bad_request) is a question it cannot answer: invalid, so wrong. Other failures stay
  * error records (never scored).
  */
-export function studentEvaluator(model: LanguageModel, task: TaskDefinition, card: StudentCard, read: ReadOptions = {}): (example: Example) => Promise<ExampleRecord> {
+export function studentEvaluator(
+  model: LanguageModel,
+  task: TaskDefinition,
+  card: StudentCard,
+  read: ReadOptions = {},
+): (example: Example) => Promise<ExampleRecord> {
   return async (example) => {
     const item = example.choices ? { input: example.input, choices: example.choices } : { input: example.input };
     const demos = card.demos ? drawEvaluationDemos(card.demos.pool, card.demos.shots, card.demos.seed, example.index) : [];

@@ -134,7 +134,9 @@ export async function evaluateStudent(
   const failed = records.filter((record) => record.error);
   if (failed.length) {
     const first = failed[0]!.error!;
-    throw new ModelFailuresError(`${failed.length} of ${examples.length} student answers failed (first: ${first.kind}: ${first.message}); they are recorded in ${answers.dir} and run again on the next run`);
+    throw new ModelFailuresError(
+      `${failed.length} of ${examples.length} student answers failed (first: ${first.kind}: ${first.message}); they are recorded in ${answers.dir} and run again on the next run`,
+    );
   }
   return records;
 }
@@ -168,13 +170,34 @@ export function lossNormalizationOf(config: Pick<SweepConfig, 'lossNormalization
 export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepMethod, fraction: number, seed: number): Promise<CellResult> {
   const dir = cellDir(config.out, method, fraction, seed);
   const log = config.log ?? (() => {});
-  const built = buildTrainingData(config.task, config.train, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction, seed, shots: STUDENT_SHOTS });
-  const validation = buildTrainingData(config.task, config.validation, { ...methodBuild(method), alpha: config.alpha, filter: config.filter, fraction: 1, seed, shots: STUDENT_SHOTS });
+  const built = buildTrainingData(config.task, config.train, {
+    ...methodBuild(method),
+    alpha: config.alpha,
+    filter: config.filter,
+    fraction,
+    seed,
+    shots: STUDENT_SHOTS,
+  });
+  const validation = buildTrainingData(config.task, config.validation, {
+    ...methodBuild(method),
+    alpha: config.alpha,
+    filter: config.filter,
+    fraction: 1,
+    seed,
+    shots: STUDENT_SHOTS,
+  });
   // Digested per part, so a refused cell can say which input changed.
   const parts = Object.fromEntries(
     Object.entries({
       settings: {
-        ...config.identity, method, fraction, seed, alpha: config.alpha, filter: config.filter, student: config.student, lossNormalization: lossNormalizationOf(config, method),
+        ...config.identity,
+        method,
+        fraction,
+        seed,
+        alpha: config.alpha,
+        filter: config.filter,
+        student: config.student,
+        lossNormalization: lossNormalizationOf(config, method),
         // Absent for validation-loss selection, so cells of earlier versions keep their identity.
         ...(config.selection?.on === 'held-out-tasks' ? { selection: selectionIdentity(config.selection) } : {}),
       },
@@ -189,7 +212,12 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   if (existsSync(cellFile)) {
     const previous = JSON.parse(readFileSync(cellFile, 'utf8')) as { identity?: string; parts?: Record<string, string> };
     if (previous.identity !== identity) {
-      const changed = previous.parts ? Object.keys(parts).filter((part) => previous.parts![part] !== parts[part]).map((part) => `${part} changed`).join(', ') : 'other data or settings';
+      const changed = previous.parts
+        ? Object.keys(parts)
+            .filter((part) => previous.parts![part] !== parts[part])
+            .map((part) => `${part} changed`)
+            .join(', ')
+        : 'other data or settings';
       throw new InputError(`this cell was run with other inputs (${changed}); use another --out or delete the folder`, { file: cellFile });
     }
   }
@@ -199,16 +227,32 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     // Its interval is recomputed from its answers, so a sweep resumed across versions reports one kind.
     return finished.skipped ? finished : { ...finished, ...accuracyOf(finished.correctFlags) };
   }
-  writeFileSync(cellFile, redactSecrets(JSON.stringify({ identity, parts, method, fraction, seed, student: config.student, build: built.report }, null, 2)) + '\n');
+  writeFileSync(
+    cellFile,
+    redactSecrets(JSON.stringify({ identity, parts, method, fraction, seed, student: config.student, build: built.report }, null, 2)) + '\n',
+  );
   if (built.rows.length === 0 || validation.rows.length === 0) {
     const skipped = Object.entries(built.rows.length === 0 ? built.report.skipped : validation.report.skipped)
       .filter(([, count]) => count > 0)
       .map(([reason, count]) => `${count} ${reason}`)
       .join(', ');
     const result: CellResult = {
-      method, fraction, seed, dir, inputs: 0, rows: 0, build: built.report, n: config.test.length, correct: 0, accuracy: NaN, ci95: [NaN, NaN],
-      invalid: 0, training: { parameters: 0, steps: 0, bestStep: 0, validationLoss: null, trainSeconds: 0, tokensPerSecond: 0, validationLossByTask: {} },
-      evalSeconds: 0, skipped: `no usable ${built.rows.length === 0 ? 'training' : 'validation'} rows (${skipped || 'no inputs'})`, correctFlags: [],
+      method,
+      fraction,
+      seed,
+      dir,
+      inputs: 0,
+      rows: 0,
+      build: built.report,
+      n: config.test.length,
+      correct: 0,
+      accuracy: NaN,
+      ci95: [NaN, NaN],
+      invalid: 0,
+      training: { parameters: 0, steps: 0, bestStep: 0, validationLoss: null, trainSeconds: 0, tokensPerSecond: 0, validationLossByTask: {} },
+      evalSeconds: 0,
+      skipped: `no usable ${built.rows.length === 0 ? 'training' : 'validation'} rows (${skipped || 'no inputs'})`,
+      correctFlags: [],
     };
     writeFileSync(resultFile, redactSecrets(JSON.stringify(result)) + '\n');
     return result;
@@ -263,17 +307,28 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   const card = studentCard(method, s.maxTokens, usesDemos(method) ? { pool: demoPool(config.task, config.train), seed } : undefined);
   writeStudentCard(studentDir, card);
   const selection: CellSelection = heldOut
-    ? await selectOnHeldOutTasks((checkpoint, asked, task, examples, answers) => evaluateStudent(hub, checkpoint, asked, task, examples, answers, config.concurrency), dir, snapshotDir, card, heldOut)
+    ? await selectOnHeldOutTasks(
+        (checkpoint, asked, task, examples, answers) => evaluateStudent(hub, checkpoint, asked, task, examples, answers, config.concurrency),
+        dir,
+        snapshotDir,
+        card,
+        heldOut,
+      )
     : { on: paired ? 'label-task validation loss' : 'validation loss', step: trained.bestStep, checkpoint: studentDir };
   if (heldOut) {
     writeStudentCard(selection.checkpoint, card);
-    log(`  ${method} f=${fraction} seed=${seed}: checkpoint of step ${selection.step} chosen on held-out tasks (${selection.byStep!.map((e) => `${e.step}: ${formatPercent(e.accuracy)}`).join(', ')})`);
+    log(
+      `  ${method} f=${fraction} seed=${seed}: checkpoint of step ${selection.step} chosen on held-out tasks (${selection.byStep!.map((e) => `${e.step}: ${formatPercent(e.accuracy)}`).join(', ')})`,
+    );
   }
   const records = await evaluateStudent(hub, selection.checkpoint, card, config.task, config.test, cellAnswers(dir, identity), config.concurrency);
   const flags: number[] = records.map((r) => (r.correct ? 1 : 0));
   const { accuracy, ci95 } = accuracyOf(flags);
   const result: CellResult = {
-    method, fraction, seed, dir,
+    method,
+    fraction,
+    seed,
+    dir,
     inputs: built.report.used,
     rows: built.report.rows,
     build: built.report,
@@ -320,7 +375,10 @@ export function sweepPoints(cells: readonly CellResult[]): SweepPoint[] {
     // Cells read back from results.json have no flags: their pooled interval is that file's.
     const usable = group.every((cell) => cell.correctFlags.length === n && n > 0);
     const { mean: accuracy, ci95 } = usable
-      ? seedExampleBootstrap(group.map((cell) => cell.correctFlags), { seed: `${first.method}:${first.fraction}` })
+      ? seedExampleBootstrap(
+          group.map((cell) => cell.correctFlags),
+          { seed: `${first.method}:${first.fraction}` },
+        )
       : { mean: NaN, ci95: [NaN, NaN] as [number, number] };
     return {
       method: first.method,

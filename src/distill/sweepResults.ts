@@ -173,8 +173,15 @@ const resultsSchema = z.object({
   comparisons: z
     .array(
       z.object({
-        method: z.string(), baseline: z.string(), fraction: z.number(), seeds: z.array(z.number()), n: z.number(),
-        difference: z.number(), ci95: z.tuple([z.number(), z.number()]), pValue: z.number(), verdict: z.enum(['better', 'worse', 'unclear', 'one seed']),
+        method: z.string(),
+        baseline: z.string(),
+        fraction: z.number(),
+        seeds: z.array(z.number()),
+        n: z.number(),
+        difference: z.number(),
+        ci95: z.tuple([z.number(), z.number()]),
+        pValue: z.number(),
+        verdict: z.enum(['better', 'worse', 'unclear', 'one seed']),
       }),
     )
     .optional(),

@@ -25,7 +25,9 @@ export function verdictOf(
     const here = points.filter((p) => p.fraction === fraction);
     if (here.length === 0) continue;
     const best = here.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
-    lines.push(`At fraction ${fraction} (${Math.round(best.inputs)} training inputs for the best), ${methodLabel(best.method)} has the highest point estimate, ${formatEstimate(best.accuracy, best.ci95)}.`);
+    lines.push(
+      `At fraction ${fraction} (${Math.round(best.inputs)} training inputs for the best), ${methodLabel(best.method)} has the highest point estimate, ${formatEstimate(best.accuracy, best.ci95)}.`,
+    );
   }
   for (const t of teacher) {
     if (t.accuracy !== null) lines.push(`The teacher: ${t.label}, ${formatEstimate(t.accuracy, t.ci95)} (95% Wilson CI, n = ${t.n}).`);

@@ -43,10 +43,7 @@ export async function createEmbedder(spec: string, options: CreateEmbedderOption
 }
 
 /** Reloads what an embedder's toJSON() saved. */
-export async function loadEmbedder(
-  state: unknown,
-  options: CreateEmbedderOptions & { file?: string } = {},
-): Promise<Embedder> {
+export async function loadEmbedder(state: unknown, options: CreateEmbedderOptions & { file?: string } = {}): Promise<Embedder> {
   const kind = typeof state === 'object' && state !== null ? (state as { kind?: unknown }).kind : undefined;
   if (kind === 'tfidf-lsa') return TfidfLsaEmbedder.fromJSON(state, { file: options.file });
   if (kind === 'model') {

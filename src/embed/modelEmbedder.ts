@@ -63,17 +63,11 @@ export class ModelEmbedder implements Embedder {
     }
     return vectors.map((vector, i) => {
       if (!Array.isArray(vector) || vector.length === 0 || !vector.every(Number.isFinite)) {
-        throw new ModelError(
-          'bad_response',
-          `model "${this.model.spec}" returned an invalid vector for text ${i} of a batch`,
-        );
+        throw new ModelError('bad_response', `model "${this.model.spec}" returned an invalid vector for text ${i} of a batch`);
       }
       this.dimension ??= vector.length;
       if (vector.length !== this.dimension) {
-        throw new ModelError(
-          'bad_response',
-          `model "${this.model.spec}" returned vectors of different lengths (${this.dimension} and ${vector.length})`,
-        );
+        throw new ModelError('bad_response', `model "${this.model.spec}" returned vectors of different lengths (${this.dimension} and ${vector.length})`);
       }
       return normalize(vector);
     });

@@ -83,13 +83,7 @@ export function transpose(x: CsrMatrix): CsrMatrix {
  * out = row · m for a dense row (length `inner`) and m (inner × width), added into `out`
  * (length `width`).
  */
-export function denseRowTimesDense(
-  row: ArrayLike<number>,
-  m: Float64Array,
-  inner: number,
-  width: number,
-  out: Float64Array,
-): void {
+export function denseRowTimesDense(row: ArrayLike<number>, m: Float64Array, inner: number, width: number, out: Float64Array): void {
   let a = 0;
   for (; a + 3 < inner; a += 4) {
     const r0 = row[a]!;

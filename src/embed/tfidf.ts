@@ -88,10 +88,7 @@ export class TfidfLsaEmbedder implements FittableEmbedder {
     const features = corpus.map(extractFeatures);
     const { columnOf, documentFrequency, columns } = this.chooseVocabulary(features, corpus.length);
     if (columns === 0) {
-      throw new InputError(
-        `the corpus has no words to learn from (no letters or digits, or none in ${this.settings.minDf}+ texts)`,
-        { field: 'corpus' },
-      );
+      throw new InputError(`the corpus has no words to learn from (no letters or digits, or none in ${this.settings.minDf}+ texts)`, { field: 'corpus' });
     }
     const idf = new Float64Array(columns);
     for (let c = 0; c < columns; c++) idf[c] = Math.log((1 + corpus.length) / (1 + documentFrequency[c]!)) + 1;
@@ -153,8 +150,7 @@ export class TfidfLsaEmbedder implements FittableEmbedder {
     embedder.fit(state.corpus as string[]);
     const expected = state.fingerprint as number[];
     const actual = fingerprintOf(embedder.requireSpace());
-    const same =
-      actual.length === expected.length && actual.every((v, i) => Math.abs(v - expected[i]!) <= FINGERPRINT_TOLERANCE);
+    const same = actual.length === expected.length && actual.every((v, i) => Math.abs(v - expected[i]!) <= FINGERPRINT_TOLERANCE);
     if (!same) {
       throw new InputError(
         'the saved embedding space cannot be reproduced by this version of Apprentice (fingerprint mismatch); ' +
@@ -170,10 +166,7 @@ export class TfidfLsaEmbedder implements FittableEmbedder {
     return this.space;
   }
 
-  private chooseVocabulary(
-    features: FeatureCounts[],
-    corpusSize: number,
-  ): { columnOf: Int32Array; documentFrequency: Int32Array; columns: number } {
+  private chooseVocabulary(features: FeatureCounts[], corpusSize: number): { columnOf: Int32Array; documentFrequency: Int32Array; columns: number } {
     const { minDf: minDfSetting, maxFeatures } = this.settings;
     const minDf = minDfSetting === 'auto' ? (corpusSize >= AUTO_MIN_DF_CORPUS_SIZE ? 2 : 1) : minDfSetting;
     const frequency = new Int32Array(FEATURE_SPACE);

@@ -202,7 +202,10 @@ function registerWasmKernels(): void {
   });
   // Column splits and swaps of the last two axes, which the wasm kernels run at ~90M floats/s, as row copies
   // and a blocked transpose on the heap (several times faster); other cases go to the original kernels.
-  for (const [name, fast] of [['SplitV', splitLastAxis], ['Transpose', transposeLastTwo]] as const) {
+  for (const [name, fast] of [
+    ['SplitV', splitLastAxis],
+    ['Transpose', transposeLastTwo],
+  ] as const) {
     const original = tf.getKernel(name, 'wasm');
     if (!original) continue;
     tf.unregisterKernel(name, 'wasm');
@@ -220,7 +223,15 @@ function registerWasmKernels(): void {
     backendName: 'wasm',
     setupFunc: (backend) => {
       wasmBatchMatMul = (backend as WasmBackendInternals).wasm.cwrap('BatchMatMul', null, [
-        'number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number',
+        'number',
+        'array',
+        'number',
+        'number',
+        'array',
+        'number',
+        'number',
+        'number',
+        'number',
       ]);
     },
     kernelFunc: ({ inputs, backend }) => {
@@ -319,12 +330,7 @@ function transposeLastTwo({ inputs: { x }, backend, attrs }: KernelArgs<{ perm: 
 }
 
 /** [batch, m, k] x [batch, k, n] (either batch may be 1 and broadcast) as `batch` XNNPACK products. */
-function batchedMatMulKernel(
-  a: tf.TensorInfo,
-  b: tf.TensorInfo,
-  backend: WasmBackendInternals,
-  wasmBatchMatMul: (...args: unknown[]) => void,
-): tf.TensorInfo {
+function batchedMatMulKernel(a: tf.TensorInfo, b: tf.TensorInfo, backend: WasmBackendInternals, wasmBatchMatMul: (...args: unknown[]) => void): tf.TensorInfo {
   const [batchA, m, k] = a.shape as [number, number, number];
   const [batchB, k2, n] = b.shape as [number, number, number];
   if (k !== k2 || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
@@ -425,7 +431,14 @@ const linearWithGrad = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc
       // dx = dy @ W with W as stored ([out, in]): no transpose; dW = (x^T @ dy)^T.
       const dx = product(grad, sw);
       const dw = tf.transpose(product(transposedOf(sx), grad));
-      const dws = weights.length === 1 ? [dw] : tf.split(dw, weights.map((v) => v.shape[0] as number), 0);
+      const dws =
+        weights.length === 1
+          ? [dw]
+          : tf.split(
+              dw,
+              weights.map((v) => v.shape[0] as number),
+              0,
+            );
       return [dx, ...dws];
     },
   };

@@ -57,9 +57,28 @@ export async function loadHfModel(dir: string): Promise<BaseModel> {
 
 /** ggml type ids of tensor types the loader refuses, for the error message. */
 const GGML_TYPE_NAMES: Record<number, string> = {
-  2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K', 12: 'Q4_K', 13: 'Q5_K', 14: 'Q6_K',
-  15: 'Q8_K', 16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL', 21: 'IQ3_S', 22: 'IQ2_S',
-  23: 'IQ4_XS', 29: 'IQ1_M', 34: 'TQ1_0', 35: 'TQ2_0',
+  2: 'Q4_0',
+  3: 'Q4_1',
+  6: 'Q5_0',
+  7: 'Q5_1',
+  9: 'Q8_1',
+  10: 'Q2_K',
+  11: 'Q3_K',
+  12: 'Q4_K',
+  13: 'Q5_K',
+  14: 'Q6_K',
+  15: 'Q8_K',
+  16: 'IQ2_XXS',
+  17: 'IQ2_XS',
+  18: 'IQ3_XXS',
+  19: 'IQ1_S',
+  20: 'IQ4_NL',
+  21: 'IQ3_S',
+  22: 'IQ2_S',
+  23: 'IQ4_XS',
+  29: 'IQ1_M',
+  34: 'TQ1_0',
+  35: 'TQ2_0',
 };
 
 /** The config a GGUF's metadata describes (llama.cpp's keys for the llama, qwen2 and qwen3 architectures). */
@@ -67,13 +86,17 @@ export function ggufConfig(gguf: ParsedGguf, file: string): LlamaConfig {
   const value = (key: string): unknown => plainValue(gguf.metadata.get(key));
   const architecture = value('general.architecture');
   if (!ARCHITECTURES.includes(architecture as Architecture)) {
-    throw new InputError(`architecture ${JSON.stringify(architecture)} is not supported (supported: ${ARCHITECTURES.join(', ')})`, { file, field: 'general.architecture' });
+    throw new InputError(`architecture ${JSON.stringify(architecture)} is not supported (supported: ${ARCHITECTURES.join(', ')})`, {
+      file,
+      field: 'general.architecture',
+    });
   }
   const arch = architecture as Architecture;
   const int = (key: string, fallback?: number): number => {
     const v = value(`${arch}.${key}`) ?? fallback;
     const n = typeof v === 'bigint' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new InputError(`expected a positive integer, got ${String(v)}`, { file, field: `${arch}.${key}` });
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+      throw new InputError(`expected a positive integer, got ${String(v)}`, { file, field: `${arch}.${key}` });
     return n;
   };
   const num = (key: string, fallback?: number): number => {
@@ -112,7 +135,8 @@ export function ggufConfig(gguf: ParsedGguf, file: string): LlamaConfig {
   };
   const ropeFreqs = gguf.tensors.find((t) => t.name === 'rope_freqs.weight');
   if (ropeFreqs) {
-    if (!ropeFreqs.data) throw new InputError(`tensor rope_freqs.weight is ${GGML_TYPE_NAMES[ropeFreqs.typeId] ?? `ggml type ${ropeFreqs.typeId}`}, expected F32`, { file });
+    if (!ropeFreqs.data)
+      throw new InputError(`tensor rope_freqs.weight is ${GGML_TYPE_NAMES[ropeFreqs.typeId] ?? `ggml type ${ropeFreqs.typeId}`}, expected F32`, { file });
     config.ropeScaling = llama3ScalingFromRopeFreqs(ropeFreqs.data, config, file);
   }
   try {

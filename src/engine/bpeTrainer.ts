@@ -203,8 +203,7 @@ function mergePairInWord(word: Int32Array, left: number, right: number, merged: 
   return out === undefined ? word : Int32Array.from(out);
 }
 
-const bytesKey = (bytes: Uint8Array): string =>
-  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+const bytesKey = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 
 function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);

@@ -108,17 +108,29 @@ export async function saveLoraCheckpoint(dir: string, checkpoint: Omit<Checkpoin
 }
 
 /** The adapter of a LoRA checkpoint and its base's weights with it merged; the base must be the one it was trained on. */
-async function loadLora(dir: string, config: LlamaConfig, info: Record<string, unknown>, configPath: string): Promise<{ weights: Map<string, Float32Array>; lora: LoraCheckpoint }> {
+async function loadLora(
+  dir: string,
+  config: LlamaConfig,
+  info: Record<string, unknown>,
+  configPath: string,
+): Promise<{ weights: Map<string, Float32Array>; lora: LoraCheckpoint }> {
   const recorded = info.lora as { base?: unknown; baseDigest?: unknown };
   if (typeof recorded.base !== 'string') throw new InputError('expected the path of the base model', { file: configPath, field: 'apprentice.lora.base' });
-  if (typeof recorded.baseDigest !== 'string') throw new InputError("expected the digest of the base model's weights", { file: configPath, field: 'apprentice.lora.baseDigest' });
+  if (typeof recorded.baseDigest !== 'string')
+    throw new InputError("expected the digest of the base model's weights", { file: configPath, field: 'apprentice.lora.baseDigest' });
   const { lora, adapters } = await readPeftAdapter(dir, config);
   const digest = weightsDigest(recorded.base);
   if (digest === undefined) {
-    throw new InputError(`the base model this LoRA adapter was trained on is not at ${recorded.base} (no weights there)`, { file: configPath, field: 'apprentice.lora.base' });
+    throw new InputError(`the base model this LoRA adapter was trained on is not at ${recorded.base} (no weights there)`, {
+      file: configPath,
+      field: 'apprentice.lora.base',
+    });
   }
   if (digest !== recorded.baseDigest) {
-    throw new InputError(`the base model at ${recorded.base} has other weights than the one this LoRA adapter was trained on`, { file: configPath, field: 'apprentice.lora.baseDigest' });
+    throw new InputError(`the base model at ${recorded.base} has other weights than the one this LoRA adapter was trained on`, {
+      file: configPath,
+      field: 'apprentice.lora.baseDigest',
+    });
   }
   const base = await loadBaseModel(recorded.base);
   return { weights: mergeLora(base.weights, adapters, config, lora), lora: { config: lora, adapters, base: recorded.base, baseDigest: digest } };

@@ -126,7 +126,9 @@ export function checkConfig(config: LlamaConfig): void {
   if (!ARCHITECTURES.includes(architecture)) throw new RangeError(`model config: unknown architecture ${String(architecture)}`);
   const hd = headDimOf(config);
   if (!Number.isInteger(hd) || hd < 2 || hd % 2 !== 0) {
-    throw new RangeError(config.headDim === undefined ? 'model config: dim / nHeads (the head size) must be an even integer' : 'model config: headDim must be an even integer');
+    throw new RangeError(
+      config.headDim === undefined ? 'model config: dim / nHeads (the head size) must be an even integer' : 'model config: headDim must be an even integer',
+    );
   }
   if (config.nHeads % config.nKvHeads !== 0) throw new RangeError('model config: nHeads must be a multiple of nKvHeads');
   if (!(config.normEps > 0) || !(config.ropeTheta > 0)) throw new RangeError('model config: normEps and ropeTheta must be positive');
@@ -308,7 +310,13 @@ export function toHfConfigFields(config: LlamaConfig): Record<string, unknown> {
     rms_norm_eps: config.normEps,
     rope_theta: config.ropeTheta,
     rope_scaling: s
-      ? { rope_type: 'llama3', factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor, original_max_position_embeddings: s.originalContextLength }
+      ? {
+          rope_type: 'llama3',
+          factor: s.factor,
+          low_freq_factor: s.lowFreqFactor,
+          high_freq_factor: s.highFreqFactor,
+          original_max_position_embeddings: s.originalContextLength,
+        }
       : null,
     tie_word_embeddings: config.tiedEmbeddings,
     ...(architecture === 'qwen2' ? { use_sliding_window: false } : { attention_bias: false }),

@@ -98,7 +98,8 @@ export async function exportHf(dir: string, outDir: string): Promise<{ path: str
 
 async function loraOf(dir: string): Promise<{ checkpoint: Checkpoint; lora: LoraCheckpoint }> {
   const checkpoint = await loadCheckpoint(dir);
-  if (!checkpoint.lora) throw new InputError('not a LoRA run: there is no adapter to export (--format gguf, ollama or hf write the model)', { file: dir, field: 'format' });
+  if (!checkpoint.lora)
+    throw new InputError('not a LoRA run: there is no adapter to export (--format gguf, ollama or hf write the model)', { file: dir, field: 'format' });
   return { checkpoint, lora: checkpoint.lora };
 }
 

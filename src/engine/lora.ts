@@ -23,8 +23,13 @@ export type LoraTarget = (typeof LORA_TARGETS)[number];
 
 /** The module (PEFT's target_modules name, under model.layers.N.) of each target. */
 export const LORA_MODULES: Readonly<Record<LoraTarget, string>> = {
-  q: 'self_attn.q_proj', k: 'self_attn.k_proj', v: 'self_attn.v_proj', o: 'self_attn.o_proj',
-  gate: 'mlp.gate_proj', up: 'mlp.up_proj', down: 'mlp.down_proj',
+  q: 'self_attn.q_proj',
+  k: 'self_attn.k_proj',
+  v: 'self_attn.v_proj',
+  o: 'self_attn.o_proj',
+  gate: 'mlp.gate_proj',
+  up: 'mlp.up_proj',
+  down: 'mlp.down_proj',
 };
 
 export interface LoraConfig {
@@ -112,7 +117,10 @@ export function initialLoraWeights(config: LlamaConfig, lora: LoraConfig, seed: 
   const out = new Map<string, Float32Array>();
   for (const m of loraModules(config, lora)) {
     const bound = 1 / Math.sqrt(m.in);
-    out.set(m.a, Float32Array.from({ length: lora.rank * m.in }, () => (2 * rng.next() - 1) * bound));
+    out.set(
+      m.a,
+      Float32Array.from({ length: lora.rank * m.in }, () => (2 * rng.next() - 1) * bound),
+    );
     out.set(m.b, new Float32Array(m.out * lora.rank));
   }
   return out;

@@ -31,7 +31,7 @@ export function peftAdapterConfig(lora: LoraConfig, baseModel: string): Record<s
     r: lora.rank,
     lora_alpha: lora.alpha,
     lora_dropout: lora.dropout,
-    target_modules: lora.targets.map((t) => (LORA_MODULES[t].split('.')[1] as string)),
+    target_modules: lora.targets.map((t) => LORA_MODULES[t].split('.')[1] as string),
     bias: 'none',
     fan_in_fan_out: false,
     inference_mode: true,
@@ -121,7 +121,10 @@ export async function writeLoraGguf(
   const entries: Array<{ name: string; shape: number[] }> = [];
   for (const m of loraModules(config, lora)) {
     const base = ggufNameOf(m.weight) as string;
-    for (const [hf, suffix] of [[m.a, 'lora_a'], [m.b, 'lora_b']] as const) {
+    for (const [hf, suffix] of [
+      [m.a, 'lora_a'],
+      [m.b, 'lora_b'],
+    ] as const) {
       const data = adapters.get(hf);
       if (!data) throw new Error(`LoRA adapter ${hf} is missing`);
       named.set(`${base}.${suffix}`, data);
@@ -141,4 +144,3 @@ export async function writeLoraGguf(
   ]);
   await writeGguf(path, { metadata, tensors });
 }
-

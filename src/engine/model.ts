@@ -236,25 +236,26 @@ export function rmsNorm(x: tf.Tensor, gain: tf.Tensor, eps: number): tf.Tensor {
 
 const rmsNormByEps = new Map<number, (x: tf.Tensor, gain: tf.Tensor) => tf.Tensor>();
 
-const rmsNormWithGrad = (eps: number) => tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, gain, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  const d = x.shape[x.rank - 1] as number;
-  const r = tf.rsqrt(tf.add(tf.mul(tf.sum(tf.square(x), -1, true), 1 / d), eps));
-  const xn = tf.mul(x, r);
-  save([xn, r, gain]);
-  return {
-    value: tf.mul(xn, gain),
-    gradFunc: (dy, saved) => {
-      const [sxn, sr, sgain] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-      const g = dy as tf.Tensor;
-      const dxn = tf.mul(g, sgain);
-      const dot = tf.mul(tf.sum(tf.mul(dxn, sxn), -1, true), 1 / d);
-      const dx = tf.mul(tf.sub(dxn, tf.mul(sxn, dot)), sr);
-      const rows = [...Array(g.rank - 1).keys()];
-      return [dx, tf.sum(tf.mul(g, sxn), rows)];
-    },
-  };
-}) as (x: tf.Tensor, gain: tf.Tensor) => tf.Tensor;
+const rmsNormWithGrad = (eps: number) =>
+  tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, gain, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const d = x.shape[x.rank - 1] as number;
+    const r = tf.rsqrt(tf.add(tf.mul(tf.sum(tf.square(x), -1, true), 1 / d), eps));
+    const xn = tf.mul(x, r);
+    save([xn, r, gain]);
+    return {
+      value: tf.mul(xn, gain),
+      gradFunc: (dy, saved) => {
+        const [sxn, sr, sgain] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const g = dy as tf.Tensor;
+        const dxn = tf.mul(g, sgain);
+        const dot = tf.mul(tf.sum(tf.mul(dxn, sxn), -1, true), 1 / d);
+        const dx = tf.mul(tf.sub(dxn, tf.mul(sxn, dot)), sr);
+        const rows = [...Array(g.rank - 1).keys()];
+        return [dx, tf.sum(tf.mul(g, sxn), rows)];
+      },
+    };
+  }) as (x: tf.Tensor, gain: tf.Tensor) => tf.Tensor;
 
 /**
  * Per-row negative log-likelihood -log softmax(logits)[target] for logits [N, V] and int32 targets [N],

@@ -27,8 +27,7 @@ export const BYTE_TO_CHAR: readonly string[] = buildByteToChar();
 const CHAR_TO_BYTE: ReadonlyMap<string, number> = new Map(BYTE_TO_CHAR.map((ch, byte) => [ch, byte]));
 
 function buildByteToChar(): string[] {
-  const standsForItself = (b: number): boolean =>
-    (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+  const standsForItself = (b: number): boolean => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
   const chars: string[] = [];
   let next = 256;
   for (let b = 0; b < 256; b++) chars.push(String.fromCodePoint(standsForItself(b) ? b : next++));
@@ -73,8 +72,8 @@ const NUMBER = 3;
 const OTHER = 4;
 
 const UNICODE_WHITE_SPACE = new Set([
-  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006,
-  0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028,
+  0x2029, 0x202f, 0x205f, 0x3000,
 ]);
 
 /**
@@ -83,16 +82,56 @@ const UNICODE_WHITE_SPACE = new Set([
  * Node versions call them letters or numbers. Treating them as llama.cpp does keeps the two tokenizers equal.
  */
 const NEWER_LETTERS_AND_NUMBERS: ReadonlyArray<readonly [number, number]> = [
-  [0x88f, 0x88f], [0xc5c, 0xc5c], [0xcdc, 0xcdc], [0x1c89, 0x1c8a], [0xa7cb, 0xa7cf], [0xa7d2, 0xa7d2],
-  [0xa7d4, 0xa7d4], [0xa7da, 0xa7dc], [0xa7f1, 0xa7f1], [0x105c0, 0x105f3], [0x10940, 0x10959],
-  [0x10d40, 0x10d65], [0x10d6f, 0x10d85], [0x10ec2, 0x10ec7], [0x11380, 0x11389], [0x1138b, 0x1138b],
-  [0x1138e, 0x1138e], [0x11390, 0x113b5], [0x113b7, 0x113b7], [0x113d1, 0x113d1], [0x113d3, 0x113d3],
-  [0x116d0, 0x116e3], [0x11bc0, 0x11be0], [0x11bf0, 0x11bf9], [0x11db0, 0x11ddb], [0x11de0, 0x11de9],
-  [0x13460, 0x143fa], [0x16100, 0x1611d], [0x16130, 0x16139], [0x16d40, 0x16d6c], [0x16d70, 0x16d79],
-  [0x16ea0, 0x16eb8], [0x16ebb, 0x16ed3], [0x16ff2, 0x16ff6], [0x187f8, 0x187ff], [0x18cff, 0x18cff],
-  [0x18d09, 0x18d1e], [0x18d80, 0x18df2], [0x1ccf0, 0x1ccf9], [0x1e5d0, 0x1e5ed], [0x1e5f0, 0x1e5fa],
-  [0x1e6c0, 0x1e6de], [0x1e6e0, 0x1e6e2], [0x1e6e4, 0x1e6e5], [0x1e6e7, 0x1e6ed], [0x1e6f0, 0x1e6f4],
-  [0x1e6fe, 0x1e6ff], [0x2b73a, 0x2b73f], [0x2cea2, 0x2cead], [0x323b0, 0x33479],
+  [0x88f, 0x88f],
+  [0xc5c, 0xc5c],
+  [0xcdc, 0xcdc],
+  [0x1c89, 0x1c8a],
+  [0xa7cb, 0xa7cf],
+  [0xa7d2, 0xa7d2],
+  [0xa7d4, 0xa7d4],
+  [0xa7da, 0xa7dc],
+  [0xa7f1, 0xa7f1],
+  [0x105c0, 0x105f3],
+  [0x10940, 0x10959],
+  [0x10d40, 0x10d65],
+  [0x10d6f, 0x10d85],
+  [0x10ec2, 0x10ec7],
+  [0x11380, 0x11389],
+  [0x1138b, 0x1138b],
+  [0x1138e, 0x1138e],
+  [0x11390, 0x113b5],
+  [0x113b7, 0x113b7],
+  [0x113d1, 0x113d1],
+  [0x113d3, 0x113d3],
+  [0x116d0, 0x116e3],
+  [0x11bc0, 0x11be0],
+  [0x11bf0, 0x11bf9],
+  [0x11db0, 0x11ddb],
+  [0x11de0, 0x11de9],
+  [0x13460, 0x143fa],
+  [0x16100, 0x1611d],
+  [0x16130, 0x16139],
+  [0x16d40, 0x16d6c],
+  [0x16d70, 0x16d79],
+  [0x16ea0, 0x16eb8],
+  [0x16ebb, 0x16ed3],
+  [0x16ff2, 0x16ff6],
+  [0x187f8, 0x187ff],
+  [0x18cff, 0x18cff],
+  [0x18d09, 0x18d1e],
+  [0x18d80, 0x18df2],
+  [0x1ccf0, 0x1ccf9],
+  [0x1e5d0, 0x1e5ed],
+  [0x1e5f0, 0x1e5fa],
+  [0x1e6c0, 0x1e6de],
+  [0x1e6e0, 0x1e6e2],
+  [0x1e6e4, 0x1e6e5],
+  [0x1e6e7, 0x1e6ed],
+  [0x1e6f0, 0x1e6f4],
+  [0x1e6fe, 0x1e6ff],
+  [0x2b73a, 0x2b73f],
+  [0x2cea2, 0x2cead],
+  [0x323b0, 0x33479],
 ];
 
 const IS_LETTER = /^\p{L}$/u;
@@ -126,7 +165,7 @@ export function preTokenize(text: string): string[] {
   const s = toWellFormed(text);
   const cps: number[] = [];
   const starts: number[] = []; // UTF-16 offset of each code point, plus the end
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const cp = s.codePointAt(i) as number;
     cps.push(cp);
     starts.push(i);
@@ -222,10 +261,9 @@ export function trainTokenizer(texts: Iterable<string>, options: TrainTokenizerO
   }
   const maxNewSymbols = options.vocabSize - specials.length - 256;
   if (!Number.isInteger(options.vocabSize) || maxNewSymbols < 0) {
-    throw new InputError(
-      `must be an integer of at least ${specials.length + 256} (special tokens + 256 bytes), got ${options.vocabSize}`,
-      { field: 'vocabSize' },
-    );
+    throw new InputError(`must be an integer of at least ${specials.length + 256} (special tokens + 256 bytes), got ${options.vocabSize}`, {
+      field: 'vocabSize',
+    });
   }
 
   const specialOrder = matchOrder(new Map(specials.map((text, id) => [text, id])));
@@ -269,10 +307,7 @@ function matchOrder(specials: ReadonlyMap<string, number>): Array<readonly [stri
  * Cuts special tokens out of text as tokenizer_st_partition does: for each special token in match order,
  * every occurrence in the remaining text parts is replaced by its id. The parts between are tokenized apart.
  */
-function splitOnSpecialTokens(
-  text: string,
-  ordered: ReadonlyArray<readonly [string, number]>,
-): Array<string | number> {
+function splitOnSpecialTokens(text: string, ordered: ReadonlyArray<readonly [string, number]>): Array<string | number> {
   let parts: Array<string | number> = [text];
   for (const [special, id] of ordered) {
     const next: Array<string | number> = [];
@@ -328,8 +363,7 @@ interface MergeCandidate {
 }
 
 // Lowest rank first; equal ranks (the same pair twice) leftmost first, as in llama.cpp and GPT-2.
-const lowestRankFirst = (a: MergeCandidate, b: MergeCandidate): boolean =>
-  a.rank < b.rank || (a.rank === b.rank && a.left < b.left);
+const lowestRankFirst = (a: MergeCandidate, b: MergeCandidate): boolean => a.rank < b.rank || (a.rank === b.rank && a.left < b.left);
 
 export class Tokenizer implements TextTokenizer {
   readonly kind = 'bpe' as const;
@@ -368,8 +402,7 @@ export class Tokenizer implements TextTokenizer {
     this.specialIds = new Map();
     this.special = spec.tokens.map(() => false);
     for (const text of spec.specialTokens) {
-      const id =
-        this.ids.get(text) ?? fail(`special token ${JSON.stringify(text)} is not in the vocabulary`, 'specialTokens');
+      const id = this.ids.get(text) ?? fail(`special token ${JSON.stringify(text)} is not in the vocabulary`, 'specialTokens');
       this.special[id] = true;
       this.specialIds.set(text, id);
     }
@@ -547,9 +580,7 @@ export class Tokenizer implements TextTokenizer {
       truncation: null,
       padding: null,
       added_tokens: tokens.flatMap((content, id) =>
-        this.special[id]
-          ? [{ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }]
-          : [],
+        this.special[id] ? [{ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }] : [],
       ),
       normalizer: null,
       pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
@@ -579,9 +610,7 @@ export class Tokenizer implements TextTokenizer {
       add_bos_token: false,
       add_eos_token: false,
       clean_up_tokenization_spaces: false,
-      additional_special_tokens: this.spec.specialTokens.filter(
-        (t) => t !== this.spec.bos && t !== this.spec.eos && t !== this.spec.pad,
-      ),
+      additional_special_tokens: this.spec.specialTokens.filter((t) => t !== this.spec.bos && t !== this.spec.eos && t !== this.spec.pad),
     };
   }
 
@@ -603,10 +632,7 @@ export class Tokenizer implements TextTokenizer {
     return Tokenizer.fromHfTokenizerJson(json, { ...roles, file: path });
   }
 
-  static fromHfTokenizerJson(
-    json: unknown,
-    options: Partial<SpecialTokenRoles> & { file?: string } = {},
-  ): Tokenizer {
+  static fromHfTokenizerJson(json: unknown, options: Partial<SpecialTokenRoles> & { file?: string } = {}): Tokenizer {
     const file = options.file;
     const fail = (message: string, field: string): never => {
       throw new InputError(message, { file, field });

@@ -156,8 +156,27 @@ export interface TrainOptions {
 }
 
 export type TrainEvent =
-  | { type: 'start'; step: number; steps: number; parameters: number; trainableParameters: number; trainExamples: number; validationExamples: number; truncated: number }
-  | { type: 'step'; step: number; steps: number; loss: number; learningRate: number; gradNorm: number; tokensPerSecond: number; elapsedSeconds: number; peakMemoryBytes: number }
+  | {
+      type: 'start';
+      step: number;
+      steps: number;
+      parameters: number;
+      trainableParameters: number;
+      trainExamples: number;
+      validationExamples: number;
+      truncated: number;
+    }
+  | {
+      type: 'step';
+      step: number;
+      steps: number;
+      loss: number;
+      learningRate: number;
+      gradNorm: number;
+      tokensPerSecond: number;
+      elapsedSeconds: number;
+      peakMemoryBytes: number;
+    }
   | { type: 'eval'; step: number; validationLoss: number; validationAccuracy: number; improved: boolean; byTask: Record<string, number> };
 
 export interface TrainResult {
@@ -205,7 +224,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const groupSize = options.groupSize ?? 1;
   if (!Number.isInteger(groupSize) || groupSize < 1 || batchSize % groupSize !== 0 || options.train.length % groupSize !== 0) {
-    throw new InputError(`the group size ${groupSize} must divide the batch size ${batchSize} and the ${options.train.length} training examples`, { field: 'groupSize' });
+    throw new InputError(`the group size ${groupSize} must divide the batch size ${batchSize} and the ${options.train.length} training examples`, {
+      field: 'groupSize',
+    });
   }
   const lossNormalization = options.lossNormalization ?? 'token';
   if (!LOSS_NORMALIZATIONS.includes(lossNormalization)) {
@@ -230,21 +251,41 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const initDir = options.base ?? options.initFrom;
   const init = initDir === undefined ? undefined : await loadInit(initDir, options.outDir, options.base !== undefined ? 'base' : 'initFrom');
   if (lora && init?.checkpoint.lora) {
-    throw new InputError('this base is itself a LoRA run: export it merged (apprentice export --format hf) and fine-tune that folder', { field: 'base', file: options.base });
+    throw new InputError('this base is itself a LoRA run: export it merged (apprentice export --format hf) and fine-tune that folder', {
+      field: 'base',
+      file: options.base,
+    });
   }
-  const contextLength = options.contextLength ?? (options.base !== undefined ? Math.min(256, init!.checkpoint.config.contextLength) : init?.checkpoint.config.contextLength ?? 256);
-  const format: PromptFormat = options.promptFormat ?? (!init
-    ? RAW_FORMAT
-    : options.base !== undefined
-    ? defaultPromptFormat(init.checkpoint.tokenizer)
-    : parsePromptFormat(init.checkpoint.info.promptFormat, join(initDir!, 'config.json')));
+  const contextLength =
+    options.contextLength ??
+    (options.base !== undefined ? Math.min(256, init!.checkpoint.config.contextLength) : (init?.checkpoint.config.contextLength ?? 256));
+  const format: PromptFormat =
+    options.promptFormat ??
+    (!init
+      ? RAW_FORMAT
+      : options.base !== undefined
+        ? defaultPromptFormat(init.checkpoint.tokenizer)
+        : parsePromptFormat(init.checkpoint.info.promptFormat, join(initDir!, 'config.json')));
 
   const identity = sha256Hex(
     canonicalJson({
       train: options.train.map(({ prompt, completion, weight, task }) => [prompt, completion, weight, task]),
       validation: options.validation.map(({ prompt, completion, weight, task }) => [prompt, completion, weight, task]),
-      size: options.initFrom !== undefined && options.size === undefined ? 'checkpoint' : size, model: options.model, vocabSize: options.vocabSize, contextLength, steps, batchSize, peak, floor, warmup,
-      weightDecay: options.weightDecay, beta1: options.beta1, beta2: options.beta2, clipNorm, evalEvery, seed,
+      size: options.initFrom !== undefined && options.size === undefined ? 'checkpoint' : size,
+      model: options.model,
+      vocabSize: options.vocabSize,
+      contextLength,
+      steps,
+      batchSize,
+      peak,
+      floor,
+      warmup,
+      weightDecay: options.weightDecay,
+      beta1: options.beta1,
+      beta2: options.beta2,
+      clipNorm,
+      evalEvery,
+      seed,
       // Only when not the default, so runs started before the option existed still resume.
       ...(lossNormalization === 'token' ? {} : { lossNormalization }),
       ...(init && options.initFrom !== undefined ? { initFrom: init.fingerprint } : {}),
@@ -265,15 +306,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const tokenizer = init
     ? init.checkpoint.tokenizer
     : state
-    ? await Tokenizer.loadTokenizerJson(join(options.outDir, TOKENIZER_JSON))
-    : trainTokenizer(tokenizerCorpus(options.train), { vocabSize: options.vocabSize ?? MODEL_SIZES[size].vocabSize, minFrequency: 2 });
+      ? await Tokenizer.loadTokenizerJson(join(options.outDir, TOKENIZER_JSON))
+      : trainTokenizer(tokenizerCorpus(options.train), { vocabSize: options.vocabSize ?? MODEL_SIZES[size].vocabSize, minFrequency: 2 });
   // A trained BPE is saved now, so that a killed run resumes with it.
   if (!state && tokenizer instanceof Tokenizer) await tokenizer.saveTokenizerJson(join(options.outDir, TOKENIZER_JSON));
   checkPromptFormat(format, tokenizer);
   const trainSet = options.train.map((e) => encodeExample(e, tokenizer, contextLength, format));
-  const validationSet = options.validation
-    .slice(0, options.maxValidationExamples ?? 512)
-    .map((e) => encodeExample(e, tokenizer, contextLength, format));
+  const validationSet = options.validation.slice(0, options.maxValidationExamples ?? 512).map((e) => encodeExample(e, tokenizer, contextLength, format));
 
   // 2. Model (and optimizer).
   const config: LlamaConfig = init
@@ -283,26 +322,46 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const trainable = state
     ? await readSavedWeights(stateDir, state)
     : lora
-    ? initialLoraWeights(config, lora, seed)
-    : init
-    ? init.checkpoint.weights
-    : initialWeights(config, seed);
+      ? initialLoraWeights(config, lora, seed)
+      : init
+        ? init.checkpoint.weights
+        : initialWeights(config, seed);
   const adam = { beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.95, weightDecay: options.weightDecay ?? 0.1 };
   const engine = lora
     ? await onnxEngine(config, init!.checkpoint.weights, adam, options.threads, { config: lora, adapters: trainable })
     : backend === 'onnx'
-    ? await onnxEngine(config, trainable, adam, options.threads)
-    : await tfjsEngine(config, trainable, adam);
+      ? await onnxEngine(config, trainable, adam, options.threads)
+      : await tfjsEngine(config, trainable, adam);
   const trainableNames = trainableShapes(config, lora);
-  if (state) await restoreMoments(stateDir, state, engine, trainableNames.map((p) => p.name));
+  if (state)
+    await restoreMoments(
+      stateDir,
+      state,
+      engine,
+      trainableNames.map((p) => p.name),
+    );
   state ??= {
-    identity, step: 0, bestStep: 0, bestValidationLoss: null, bestValidationAccuracy: null,
-    evalsWithoutImprovement: 0, stoppedEarly: false, history: [],
+    identity,
+    step: 0,
+    bestStep: 0,
+    bestValidationLoss: null,
+    bestValidationAccuracy: null,
+    evalsWithoutImprovement: 0,
+    stoppedEarly: false,
+    history: [],
   };
   const resumedFrom = state.step;
   const info = {
-    ...options.info, engine: `apprentice ${VERSION} (${engine.description})`, size: init && !options.size ? (init.checkpoint.info.size ?? null) : size, seed, steps, batchSize, learningRate: peak,
-    trainExamples: trainSet.length, validationExamples: validationSet.length, lossNormalization,
+    ...options.info,
+    engine: `apprentice ${VERSION} (${engine.description})`,
+    size: init && !options.size ? (init.checkpoint.info.size ?? null) : size,
+    seed,
+    steps,
+    batchSize,
+    learningRate: peak,
+    trainExamples: trainSet.length,
+    validationExamples: validationSet.length,
+    lossNormalization,
     ...(options.initFrom !== undefined ? { initFrom: resolve(options.initFrom) } : {}),
     ...(options.base !== undefined ? { base: resolve(options.base) } : {}),
     promptFormat: format,
@@ -319,8 +378,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const trainableParameters = lora ? countLoraParameters(config, lora) : countParameters(config);
 
   options.onEvent?.({
-    type: 'start', step: state.step, steps, parameters: countParameters(config), trainableParameters, trainExamples: trainSet.length,
-    validationExamples: validationSet.length, truncated: trainSet.filter((e) => e.truncated).length,
+    type: 'start',
+    step: state.step,
+    steps,
+    parameters: countParameters(config),
+    trainableParameters,
+    trainExamples: trainSet.length,
+    validationExamples: validationSet.length,
+    truncated: trainSet.filter((e) => e.truncated).length,
   });
 
   // 3. Loop.
@@ -337,10 +402,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const learningRate = learningRateAt(step, steps, peak, floor, warmup);
       const indices = batchIndices(step, batchSize, trainSet.length, seed, groupSize);
       const examples = indices.map((i) => trainSet[i] as EncodedExample);
-      const tokenWeights = tokenLossWeights(examples.map((e) => ({ weight: e.weight, task: e.task, scoredTokens: scoredTokens(e) })), lossNormalization);
+      const tokenWeights = tokenLossWeights(
+        examples.map((e) => ({ weight: e.weight, task: e.task, scoredTokens: scoredTokens(e) })),
+        lossNormalization,
+      );
       let loss = 0;
       for (let start = 0; start < examples.length; start += microBatchSize) {
-        const batch = makeBatch(examples.slice(start, start + microBatchSize), tokenizer.padId, tokenWeights.slice(start, start + microBatchSize), contextLength);
+        const batch = makeBatch(
+          examples.slice(start, start + microBatchSize),
+          tokenizer.padId,
+          tokenWeights.slice(start, start + microBatchSize),
+          contextLength,
+        );
         const result = await engine.accumulate(lora && lora.dropout > 0 ? { ...batch, dropoutSeed: dropoutSeed(seed, step, start) } : batch);
         if (!Number.isFinite(result.loss)) throw new TrainingDivergedError(step + 1, `the loss is ${result.loss}`, state.bestStep);
         loss += result.loss;
@@ -353,7 +426,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       intervalLoss += loss;
       intervalSteps += 1;
       const elapsedSeconds = (performance.now() - started) / 1000;
-      options.onEvent?.({ type: 'step', step: state.step, steps, loss, learningRate, gradNorm, tokensPerSecond: positions / elapsedSeconds, elapsedSeconds, peakMemoryBytes: peakMemoryBytes() });
+      options.onEvent?.({
+        type: 'step',
+        step: state.step,
+        steps,
+        loss,
+        learningRate,
+        gradNorm,
+        tokensPerSecond: positions / elapsedSeconds,
+        elapsedSeconds,
+        peakMemoryBytes: peakMemoryBytes(),
+      });
 
       // 4. Evaluate.
       if (state.step % evalEvery === 0 || state.step === steps) {
@@ -374,7 +457,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             state.evalsWithoutImprovement += 1;
           }
           Object.assign(record, { validationLoss: result.loss, validationAccuracy: result.accuracy, validationLossByTask: result.byTask });
-          options.onEvent?.({ type: 'eval', step: state.step, validationLoss: result.loss, validationAccuracy: result.accuracy, improved, byTask: result.byTask });
+          options.onEvent?.({
+            type: 'eval',
+            step: state.step,
+            validationLoss: result.loss,
+            validationAccuracy: result.accuracy,
+            improved,
+            byTask: result.byTask,
+          });
           if (options.patience !== undefined && state.evalsWithoutImprovement >= options.patience) state.stoppedEarly = true;
         }
         if (improved) {

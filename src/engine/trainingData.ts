@@ -93,12 +93,7 @@ export function holdOut(
  * The row in the student's prompt format (raw: [bos] prompt completion eos; chat: the chat template, see
  * tokenizers/promptFormat.ts), at most contextLength + 1 tokens (the prompt is cut from the left).
  */
-export function encodeExample(
-  example: TrainingExample,
-  tokenizer: TextTokenizer,
-  contextLength: number,
-  format: PromptFormat = RAW_FORMAT,
-): EncodedExample {
+export function encodeExample(example: TrainingExample, tokenizer: TextTokenizer, contextLength: number, format: PromptFormat = RAW_FORMAT): EncodedExample {
   const encoded = encodeRow(format, tokenizer, example);
   let prompt = encoded.promptIds;
   let completion = encoded.completionIds;

@@ -30,12 +30,21 @@ export function compareRuns(dirA: string, dirB: string, seed = 0): RunComparison
     const recordB = b.get(index);
     if (!recordB) continue;
     if (recordA.gold !== recordB.gold) {
-      throw new InputError(`example ${index} has gold "${recordA.gold}" in one run and "${recordB.gold}" in the other: these runs are not on the same examples`);
+      throw new InputError(
+        `example ${index} has gold "${recordA.gold}" in one run and "${recordB.gold}" in the other: these runs are not on the same examples`,
+      );
     }
     pairs.push([recordA, recordB]);
   }
   const unpaired = a.size + b.size - 2 * pairs.length;
-  return comparePaired(dirA, dirB, pairs.map(([x]) => x.correct === true), pairs.map(([, y]) => y.correct === true), unpaired, seed);
+  return comparePaired(
+    dirA,
+    dirB,
+    pairs.map(([x]) => x.correct === true),
+    pairs.map(([, y]) => y.correct === true),
+    unpaired,
+    seed,
+  );
 }
 
 /**

@@ -40,12 +40,7 @@ export interface SelectDemosOptions {
   signal?: AbortSignal;
 }
 
-export async function selectDemos(
-  pool: readonly Example[],
-  query: Example,
-  k: number,
-  options: SelectDemosOptions,
-): Promise<Example[]> {
+export async function selectDemos(pool: readonly Example[], query: Example, k: number, options: SelectDemosOptions): Promise<Example[]> {
   validateK(k);
   const excluded = new Set(options.exclude ?? []);
   excluded.add(query.id);
@@ -145,12 +140,7 @@ export class DemoIndex {
   }
 
   /** Embeds the query's input and returns its k nearest neighbours (never the query itself), most similar LAST. */
-  async nearestTo(
-    query: Example,
-    k: number,
-    exclude?: Iterable<string>,
-    options: EmbedOptions = {},
-  ): Promise<Example[]> {
+  async nearestTo(query: Example, k: number, exclude?: Iterable<string>, options: EmbedOptions = {}): Promise<Example[]> {
     validateK(k);
     if (k === 0 || this.pool.length === 0) return [];
     const excluded = new Set(exclude ?? []);
@@ -185,8 +175,7 @@ export class DemoIndex {
 
   /** Throws unless `pool` holds the same examples (by id, in order) as the index. */
   assertBuiltOn(pool: readonly Example[]): void {
-    const same =
-      pool === this.pool || (pool.length === this.pool.length && pool.every((e, i) => e.id === this.pool[i]!.id));
+    const same = pool === this.pool || (pool.length === this.pool.length && pool.every((e, i) => e.id === this.pool[i]!.id));
     if (!same) throw new Error('the DemoIndex was built on a different pool than the one given');
   }
 }

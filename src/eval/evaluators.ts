@@ -45,12 +45,7 @@ class CallTally {
   }
 }
 
-export function generationEvaluator(
-  model: LanguageModel,
-  task: TaskDefinition,
-  settings: GenerationSettings,
-  demosFor: DemoProvider,
-): ExampleEvaluator {
+export function generationEvaluator(model: LanguageModel, task: TaskDefinition, settings: GenerationSettings, demosFor: DemoProvider): ExampleEvaluator {
   return async (example) => {
     const tally = new CallTally();
     const demos = await demosFor(example);
@@ -121,12 +116,7 @@ export async function answerRecord(
  * Multiple-choice grade (BIG-bench style): the answer is the option the model gives the highest
  * log-probability after the prompt. Works for multiple-choice tasks and label tasks.
  */
-export function logprobChoiceEvaluator(
-  model: LanguageModel,
-  task: TaskDefinition,
-  style: PromptStyle,
-  demosFor: DemoProvider,
-): ExampleEvaluator {
+export function logprobChoiceEvaluator(model: LanguageModel, task: TaskDefinition, style: PromptStyle, demosFor: DemoProvider): ExampleEvaluator {
   return async (example) => {
     const tally = new CallTally();
     const options = optionsOf(task, example);
@@ -190,7 +180,10 @@ function scoreOutput(
   if (task.answer.kind === 'number' || task.answer.kind === 'expression') {
     // Both sides in canonical form, so "7.0" and "7" are no edit apart.
     const target = extractAnswer(example.target, task.answer, example);
-    scores.editSimilarity = answerEditSimilarity(extraction.valid ? extraction.answer : null, target.valid && target.answer !== null ? target.answer : example.target);
+    scores.editSimilarity = answerEditSimilarity(
+      extraction.valid ? extraction.answer : null,
+      target.valid && target.answer !== null ? target.answer : example.target,
+    );
   }
   return {
     ...baseRecord(example, parts.prompt, parts.tally),

@@ -27,7 +27,9 @@ export function oversizedInputCheck(dataset: string, model?: string, field = 'da
   return (example) => {
     const tokens = Math.ceil(example.input.length / CHARS_PER_TOKEN);
     if (tokens <= context.tokens) return;
-    const limit = context.known ? `${model}'s context (${context.tokens.toLocaleString('en-US')} tokens)` : `any model's context (${context.tokens.toLocaleString('en-US')})`;
+    const limit = context.known
+      ? `${model}'s context (${context.tokens.toLocaleString('en-US')} tokens)`
+      : `any model's context (${context.tokens.toLocaleString('en-US')})`;
     throw new InputError(
       `example ${example.index} (id ${example.id}) of ${dataset} is about ${tokens.toLocaleString('en-US')} tokens ` +
         `(${(example.input.length / 1e6).toFixed(1)} M characters), more than ${limit}; shorten or remove it`,

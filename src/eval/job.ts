@@ -19,12 +19,7 @@ import { InputError } from '../util/errors.js';
 import { answerPatternOption } from './extract/index.js';
 import { redactSecrets } from '../util/redact.js';
 import { VERSION } from '../version.js';
-import {
-  type DemoProvider,
-  generationEvaluator,
-  logprobChoiceEvaluator,
-  predictionsEvaluator,
-} from './evaluators.js';
+import { type DemoProvider, generationEvaluator, logprobChoiceEvaluator, predictionsEvaluator } from './evaluators.js';
 import type { PromptStyle } from './prompts.js';
 import type { ExampleRecord } from './records.js';
 import { runExampleStream, runExamples, type ExampleEvaluator } from './runner.js';
@@ -108,7 +103,12 @@ export async function runEvalJob(config: EvalJobConfig, hub: ModelHub, options: 
   const demosFor = own ? async () => [] : await demoProvider(dataset, config, hub);
   const predictions = config.predictions ? readPredictions(config.predictions, examples) : undefined;
 
-  const identity = runIdentity(config, datasetDigest(dataset), examples.map((example) => example.index), predictions?.digest ?? null);
+  const identity = runIdentity(
+    config,
+    datasetDigest(dataset),
+    examples.map((example) => example.index),
+    predictions?.digest ?? null,
+  );
   const dir = evalRunFolder(config, dataset.task.name, identity);
   const runDir = openRunDir<ExampleRecord>(dir, {
     identity,
@@ -156,7 +156,12 @@ async function runStreamingEvalJob(
   options: EvalJobOptions & { finalAnswerPattern?: RegExp },
 ): Promise<EvalJobResult> {
   const total = Math.min(split.size, config.limit ?? split.size);
-  const identity = runIdentity(config, split.digest, Array.from({ length: total }, (_, index) => index), null);
+  const identity = runIdentity(
+    config,
+    split.digest,
+    Array.from({ length: total }, (_, index) => index),
+    null,
+  );
   const dir = evalRunFolder(config, split.task.name, identity);
   const runDir = openRunDir<ExampleRecord>(dir, {
     identity,
@@ -243,9 +248,7 @@ function runIdentity(config: EvalJobConfig, datasetContent: string, examples: nu
 async function modelEvaluator(config: EvalJobConfig & { finalAnswerPattern?: RegExp }, task: TaskDefinition, hub: ModelHub, demosFor: DemoProvider) {
   if (!config.model) throw new InputError('either --model or --predictions is required', { field: 'model' });
   const model = await hub.model(config.model);
-  return config.scoring === 'logprob'
-    ? logprobChoiceEvaluator(model, task, config.style, demosFor)
-    : generationEvaluator(model, task, config, demosFor);
+  return config.scoring === 'logprob' ? logprobChoiceEvaluator(model, task, config.style, demosFor) : generationEvaluator(model, task, config, demosFor);
 }
 
 /** The dataset as an evaluation sees it: a validation split held out of train (seeded) when one is needed and missing. */
@@ -268,8 +271,7 @@ async function demoProvider(dataset: Dataset, config: EvalJobConfig, hub: ModelH
     throw new InputError(`demo split "${config.demoSplit}" is missing or empty`, { field: 'demo-split' });
   }
   if (config.demoSelection === 'random') {
-    return async (example: Example) =>
-      selectDemos(pool, example, config.shots, { strategy: 'random', seed: config.seed });
+    return async (example: Example) => selectDemos(pool, example, config.shots, { strategy: 'random', seed: config.seed });
   }
   const embedder = await createEmbedder(config.embedder, { models: hub });
   const index = await DemoIndex.build(pool, embedder);
@@ -300,7 +302,11 @@ function readPredictions(path: string, examples: Example[]): { outputs: Map<numb
     if (typeof record.output !== 'string') throw new InputError('missing or not a string', { file: path, line: i + 1, field: 'output' });
     const firstLine = lineOf.get(record.index as number);
     if (firstLine !== undefined) {
-      throw new InputError(`index ${record.index} appears twice (first on line ${firstLine}); keep one prediction per example`, { file: path, line: i + 1, field: 'index' });
+      throw new InputError(`index ${record.index} appears twice (first on line ${firstLine}); keep one prediction per example`, {
+        file: path,
+        line: i + 1,
+        field: 'index',
+      });
     }
     lineOf.set(record.index as number, i + 1);
     outputs.set(record.index as number, record.output);

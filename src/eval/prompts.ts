@@ -28,10 +28,7 @@ export function buildPrompt(style: PromptStyle, task: TaskDefinition, example: E
   const shownDemos = style === 'zero-shot' || style === 'zero-shot-cot' ? [] : demos;
   const blocks = shownDemos.map((demo) => `${questionBlock(task, demo)}\nAnswer: ${demoAnswer(style, task, demo)}`);
   const question = questionBlock(task, example);
-  const user =
-    style === 'zero-shot-cot'
-      ? [...blocks, `${question}\nAnswer: ${STEP_BY_STEP}`]
-      : [...blocks, question, formatInstruction(style, task.answer)];
+  const user = style === 'zero-shot-cot' ? [...blocks, `${question}\nAnswer: ${STEP_BY_STEP}`] : [...blocks, question, formatInstruction(style, task.answer)];
   return {
     messages: [
       { role: 'system', content: systemText(task) },
@@ -45,12 +42,7 @@ export function buildPrompt(style: PromptStyle, task: TaskDefinition, example: E
  * Second stage of zero-shot CoT: the first stage's messages, the model's reasoning as its turn,
  * then the answer-type cue (Kojima et al.'s "Therefore, the answer (arabic numerals) is").
  */
-export function buildAnswerExtractionPrompt(
-  task: TaskDefinition,
-  example: Example,
-  firstMessages: ChatMessage[],
-  reasoning: string,
-): BuiltPrompt {
+export function buildAnswerExtractionPrompt(task: TaskDefinition, example: Example, firstMessages: ChatMessage[], reasoning: string): BuiltPrompt {
   const cue = answerCue(task.answer, example);
   return {
     messages: [
@@ -123,9 +115,7 @@ function formatInstruction(style: PromptStyle, answer: AnswerType): string {
         : 'Reply with one of the labels only, exactly as written, and nothing else.';
     case 'number':
     case 'expression':
-      return reason
-        ? 'Reason step by step, then finish with "The answer is <number>."'
-        : 'Reply with the final number only, and nothing else.';
+      return reason ? 'Reason step by step, then finish with "The answer is <number>."' : 'Reply with the final number only, and nothing else.';
     case 'multiple_choice':
       return reason
         ? 'Reason step by step, then finish with "The answer is (<letter>) <choice>."'

@@ -76,11 +76,7 @@ export interface PairedBootstrapResult {
  * bootstrap distribution to mean zero (the null) and counts resampled differences at least as far
  * from zero as the observed one (Berg-Kirkpatrick et al. 2012), with add-one so it is never 0.
  */
-export function pairedBootstrap(
-  a: readonly number[],
-  b: readonly number[],
-  options: BootstrapOptions,
-): PairedBootstrapResult {
+export function pairedBootstrap(a: readonly number[], b: readonly number[], options: BootstrapOptions): PairedBootstrapResult {
   assertPaired(a, b);
   if (!a.length) throw new RangeError('paired bootstrap of no pairs');
   const differences = a.map((value, i) => b[i]! - value);
@@ -207,8 +203,8 @@ function regularizedGammaQ(a: number, x: number): number {
 /** Lanczos approximation (g = 7, n = 9). */
 function lnGamma(z: number): number {
   const coefficients = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
   ];
   if (z < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * z))) - lnGamma(1 - z);
   const shifted = z - 1;

@@ -16,9 +16,7 @@ export interface ChatTurnLine {
   weight: 0 | 1;
 }
 
-export type FineTuneLine =
-  | { kind: 'chat'; line: number; messages: ChatTurnLine[] }
-  | { kind: 'completion'; line: number; prompt: string; completion: string };
+export type FineTuneLine = { kind: 'chat'; line: number; messages: ChatTurnLine[] } | { kind: 'completion'; line: number; prompt: string; completion: string };
 
 export class FineTuneFileError extends InputError {
   readonly param: string;

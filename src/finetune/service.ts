@@ -265,9 +265,17 @@ export class FineTuningService {
     const baseDir = this.bases[job.model];
     let plan: TrainingPlan;
     try {
-      const chatTemplate = baseDir === undefined ? false : await this.hasChatTemplate(baseDir).catch((error: unknown) => {
-        throw new FineTuningRequestError(400, `the base ${job.model} cannot be read: ${error instanceof Error ? error.message : String(error)}`, 'model', 'invalid_base');
-      });
+      const chatTemplate =
+        baseDir === undefined
+          ? false
+          : await this.hasChatTemplate(baseDir).catch((error: unknown) => {
+              throw new FineTuningRequestError(
+                400,
+                `the base ${job.model} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+                'model',
+                'invalid_base',
+              );
+            });
       const count = (fileId: string, param: string): number => {
         this.checkFile(fileId, param);
         try {
@@ -288,10 +296,15 @@ export class FineTuningService {
         steps: resolved.steps,
         batchSize: resolved.batchSize,
         learningRate:
-          (baseDir === undefined ? BASE_LEARNING_RATE.scratch : job.hyperparameters.lora_rank !== undefined ? BASE_LEARNING_RATE.lora : BASE_LEARNING_RATE.pretrained) *
-          resolved.learningRateMultiplier,
+          (baseDir === undefined
+            ? BASE_LEARNING_RATE.scratch
+            : job.hyperparameters.lora_rank !== undefined
+              ? BASE_LEARNING_RATE.lora
+              : BASE_LEARNING_RATE.pretrained) * resolved.learningRateMultiplier,
         ...(job.hyperparameters.lora_rank !== undefined
-          ? { lora: { rank: job.hyperparameters.lora_rank, ...(job.hyperparameters.lora_alpha !== undefined ? { alpha: job.hyperparameters.lora_alpha } : {}) } }
+          ? {
+              lora: { rank: job.hyperparameters.lora_rank, ...(job.hyperparameters.lora_alpha !== undefined ? { alpha: job.hyperparameters.lora_alpha } : {}) },
+            }
           : {}),
         evalEvery: Math.max(1, Math.round(resolved.steps / 10)),
         snapshotDir: join(this.store.jobDir(id), 'checkpoints'),
@@ -306,7 +319,11 @@ export class FineTuningService {
         learning_rate_multiplier: resolved.learningRateMultiplier,
       };
       this.store.updateJob(id, { status: 'queued', hyperparameters, method: { type: 'supervised', supervised: { hyperparameters } } }, plan);
-      this.event(id, 'info', `Files validated (${examples} training examples): ${resolved.steps} steps of ${resolved.batchSize} examples, moving job to queued state`);
+      this.event(
+        id,
+        'info',
+        `Files validated (${examples} training examples): ${resolved.steps} steps of ${resolved.batchSize} examples, moving job to queued state`,
+      );
     } catch (error) {
       if (error instanceof FineTuningRequestError) this.fail(id, error.code ?? 'invalid_training_file', error.message, error.param);
       else this.fail(id, 'invalid_training_file', error instanceof Error ? error.message : String(error), 'training_file');
@@ -359,19 +376,28 @@ export class FineTuningService {
         if (event.step % logEvery === 0 || event.step === event.steps) {
           const secondsPerStep = event.elapsedSeconds / Math.max(1, event.step - startStep);
           this.store.updateJob(job.id, { estimated_finish: nowSeconds() + Math.round((event.steps - event.step) * secondsPerStep) });
-          this.event(job.id, 'info', `Step ${event.step}/${event.steps}: training loss=${event.loss.toFixed(4)}`, { step: event.step, train_loss: event.loss, total_steps: event.steps });
+          this.event(job.id, 'info', `Step ${event.step}/${event.steps}: training loss=${event.loss.toFixed(4)}`, {
+            step: event.step,
+            train_loss: event.loss,
+            total_steps: event.steps,
+          });
         }
         if (!plan.validationFile && (event.step % plan.evalEvery === 0 || event.step === event.steps)) {
           this.checkpoint(job.id, name, event.step, { step: event.step, train_loss: event.loss });
         }
       }
       if (event.type === 'eval') {
-        this.event(job.id, 'info', `Step ${event.step}/${plan.steps}: validation loss=${event.validationLoss.toFixed(4)}, validation mean token accuracy=${event.validationAccuracy.toFixed(4)}`, {
-          step: event.step,
-          valid_loss: event.validationLoss,
-          valid_mean_token_accuracy: event.validationAccuracy,
-          total_steps: plan.steps,
-        });
+        this.event(
+          job.id,
+          'info',
+          `Step ${event.step}/${plan.steps}: validation loss=${event.validationLoss.toFixed(4)}, validation mean token accuracy=${event.validationAccuracy.toFixed(4)}`,
+          {
+            step: event.step,
+            valid_loss: event.validationLoss,
+            valid_mean_token_accuracy: event.validationAccuracy,
+            total_steps: plan.steps,
+          },
+        );
         this.checkpoint(job.id, name, event.step, {
           step: event.step,
           ...(lastLoss !== undefined ? { train_loss: lastLoss } : {}),
@@ -388,7 +414,13 @@ export class FineTuningService {
     if (this.closing) return;
     if (!cancelled && outcome?.type === 'done') {
       const results = this.addResultsFile(job.id);
-      this.store.updateJob(job.id, { status: 'succeeded', fine_tuned_model: name, trained_tokens: outcome.trainedTokens, finished_at: nowSeconds(), result_files: [results.id] });
+      this.store.updateJob(job.id, {
+        status: 'succeeded',
+        fine_tuned_model: name,
+        trained_tokens: outcome.trainedTokens,
+        finished_at: nowSeconds(),
+        result_files: [results.id],
+      });
       this.event(job.id, 'info', `New fine-tuned model created: ${name}`);
       this.event(job.id, 'info', 'The job has successfully completed');
       return;

@@ -60,7 +60,10 @@ export class FineTuningStore {
 
   /** Newest first; only those of `purpose` when given. */
   files(purpose?: string): FileObject[] {
-    const all = this.db.prepare<[], Row>('SELECT body FROM files ORDER BY seq DESC').all().map((row) => JSON.parse(row.body) as FileObject);
+    const all = this.db
+      .prepare<[], Row>('SELECT body FROM files ORDER BY seq DESC')
+      .all()
+      .map((row) => JSON.parse(row.body) as FileObject);
     return purpose === undefined ? all : all.filter((file) => file.purpose === purpose);
   }
 
@@ -160,9 +163,7 @@ export class FineTuningStore {
   }
 
   checkpointByModel(name: string): JobCheckpoint | undefined {
-    const row = this.db
-      .prepare<[string], Row>("SELECT body FROM checkpoints WHERE json_extract(body, '$.fine_tuned_model_checkpoint') = ?")
-      .get(name);
+    const row = this.db.prepare<[string], Row>("SELECT body FROM checkpoints WHERE json_extract(body, '$.fine_tuned_model_checkpoint') = ?").get(name);
     return row ? (JSON.parse(row.body) as JobCheckpoint) : undefined;
   }
 
@@ -188,9 +189,7 @@ export class FineTuningStore {
       values.push(after);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = this.db
-      .prepare<Array<string | number>, Row>(`SELECT body FROM ${table} ${where} ORDER BY seq DESC LIMIT ?`)
-      .all(...values, limit + 1);
+    const rows = this.db.prepare<Array<string | number>, Row>(`SELECT body FROM ${table} ${where} ORDER BY seq DESC LIMIT ?`).all(...values, limit + 1);
     return { data: rows.slice(0, limit).map((row) => parse(row.body)), hasMore: rows.length > limit };
   }
 }

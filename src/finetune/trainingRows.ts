@@ -25,7 +25,11 @@ export function trainingRows(lines: readonly FineTuneLine[], file: string, chatT
   let system: string | undefined;
   let systemLine: number | undefined;
   const row = (prompt: string, completion: string, line: number, weight = 1): TrainingExample => ({
-    prompt, completion, weight, task: DEFAULT_TASK, source: { file, line },
+    prompt,
+    completion,
+    weight,
+    task: DEFAULT_TASK,
+    source: { file, line },
   });
   for (const line of lines) {
     if (line.kind === 'completion') {
@@ -47,7 +51,11 @@ export function trainingRows(lines: readonly FineTuneLine[], file: string, chatT
     }
     const lineSystem = offset === 1 ? turns[0]!.content : undefined;
     if (examples.length > 0 && lineSystem !== system) {
-      throw new FineTuneFileError(`has another system prompt than line ${systemLine}: a base with a chat template trains with one`, line.line, 'messages[0].content');
+      throw new FineTuneFileError(
+        `has another system prompt than line ${systemLine}: a base with a chat template trains with one`,
+        line.line,
+        'messages[0].content',
+      );
     }
     system = lineSystem;
     systemLine = line.line;

@@ -22,15 +22,7 @@ import { VERSION } from '../version.js';
 import { answerWithContext, DEFAULT_ANSWER_SETTINGS, type AnswerSettings } from './answer.js';
 import { writeGrimoire, writeManifest } from './artifact.js';
 import { DEFAULT_GENERATION_SETTINGS, generateGrimoirePair, sampleSetId, type GenerationSettings } from './generate.js';
-import {
-  hardSamples,
-  hierarchicalSamples,
-  kmeansSamples,
-  randomSamples,
-  zeroSamples,
-  type LabelledPool,
-  type SampleSet,
-} from './samplers.js';
+import { hardSamples, hierarchicalSamples, kmeansSamples, randomSamples, zeroSamples, type LabelledPool, type SampleSet } from './samplers.js';
 import { loadTemplates } from './templates.js';
 import type { GrimoireArtifact, GrimoireManifest, ManifestFailure, SamplerName } from './types.js';
 
@@ -105,8 +97,10 @@ export async function buildGrimoires(config: BuildConfig, hub: ModelHub, options
       if (!config.weak) throw new InputError('the hard-sample sampler needs the weak model (--weak)', { field: 'weak' });
       const judged = await zeroShotCorrectness(hub, config, dataset, dir, templates);
       hardness = judged.summary;
-      log(`hard samples: ${judged.summary.hard} of ${judged.summary.judged} answered wrong zero-shot by ${config.weak}` +
-        (judged.summary.errors ? ` (${judged.summary.errors} failed calls left out)` : ''));
+      log(
+        `hard samples: ${judged.summary.hard} of ${judged.summary.judged} answered wrong zero-shot by ${config.weak}` +
+          (judged.summary.errors ? ` (${judged.summary.errors} failed calls left out)` : ''),
+      );
       for (const ratio of config.hardRatios) {
         sets.push(hardSamples(pool, { k: config.k, ratio, seed: config.seed, correct: judged.correct, weakModel: config.weak }));
       }
@@ -213,9 +207,7 @@ async function zeroShotCorrectness(
   const pool: Example[] = selectExamples(train, { sample: Math.min(config.hardPoolSize, train.length), seed: config.seed });
   const settings: AnswerSettings = { ...DEFAULT_ANSWER_SETTINGS, ...config.answer, templates };
   const limit = pLimit(Math.max(1, config.concurrency));
-  const records = await Promise.all(
-    pool.map((example) => limit(() => answerWithContext(weak, dataset.task, example, { kind: 'zero-shot' }, settings))),
-  );
+  const records = await Promise.all(pool.map((example) => limit(() => answerWithContext(weak, dataset.task, example, { kind: 'zero-shot' }, settings))));
   const correct = new Map<string, boolean>();
   let errors = 0;
   let costUsd = 0;

@@ -18,8 +18,7 @@ import type { EvalMethod } from './types.js';
 
 export type DemoKind = 'random' | 'nearest';
 
-export interface MethodResult
-  extends Pick<RunSummary, 'n' | 'scored' | 'correct' | 'accuracy' | 'ci95' | 'invalid' | 'errors' | 'errorsByKind'> {
+export interface MethodResult extends Pick<RunSummary, 'n' | 'scored' | 'correct' | 'accuracy' | 'ci95' | 'invalid' | 'errors' | 'errorsByKind'> {
   method: EvalMethod;
   /** Outputs that ran on into an invented next example and were cut before reading (absent in folders written before it was counted). */
   cutOutputs?: number;
@@ -119,7 +118,6 @@ void _writtenIsRead;
 export function parseGrimoireEvalResult(text: string): Checked<GrimoireEvalResult> {
   return parseChecked(resultSchema, text);
 }
-
 
 /** A method's name for people: `best single grimoire (kmeans-4-profound, chosen on validation)`. */
 export function methodLabel(method: Pick<MethodResult, 'method' | 'grimoire' | 'demos'>): string {

@@ -94,7 +94,12 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
   const space = await embeddingSpace(config, plan, hub);
   const ranker = methods.includes('ranker') && chosen.scored ? await trainRanker(config, plan, chosen.records, space, root) : undefined;
   if (ranker) log(rankerLine(ranker.info));
-  const rows = await evaluateMethods(config, plan, runs, { bestSingle: chosen.bestSingle, selectionCostUsd: chosen.selectionCostUsd, space, ranker: ranker?.ranker });
+  const rows = await evaluateMethods(config, plan, runs, {
+    bestSingle: chosen.bestSingle,
+    selectionCostUsd: chosen.selectionCostUsd,
+    space,
+    ranker: ranker?.ranker,
+  });
 
   const bestSingle = chosen.bestSingle;
   const result: GrimoireEvalResult = {
@@ -104,7 +109,9 @@ export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHu
     grimoireSet: set.dir,
     n: examples.length,
     validation: chosen.info,
-    bestSingle: bestSingle ? { grimoire: bestSingle.id, validationAccuracy: chosen.info?.grimoires.find((g) => g.id === bestSingle.id)?.accuracy ?? null } : null,
+    bestSingle: bestSingle
+      ? { grimoire: bestSingle.id, validationAccuracy: chosen.info?.grimoires.find((g) => g.id === bestSingle.id)?.accuracy ?? null }
+      : null,
     ranker: ranker?.info ?? null,
     methods: rows,
     runDir: rootRun.dir,
@@ -312,7 +319,9 @@ async function evaluateMethods(config: GrimoireEvalConfig, plan: EvaluationPlan,
   const { vectorOf } = chosen.space;
   if (methods.includes('similarity')) {
     const space = chosen.space.grimoires!;
-    const result = await routedRun(runs, 'similarity', split, examples, (example) => grimoires[mostSimilar(space, vectorOf.get(example.index)!)]!, { embedder: chosen.space.embedder!.id });
+    const result = await routedRun(runs, 'similarity', split, examples, (example) => grimoires[mostSimilar(space, vectorOf.get(example.index)!)]!, {
+      embedder: chosen.space.embedder!.id,
+    });
     rows.push(methodRow({ method: 'similarity', chosen: chosenCounts(result.records) }, result));
   }
   if (methods.includes('ranker') && chosen.ranker) {
@@ -335,11 +344,21 @@ async function fewShot(config: GrimoireEvalConfig, plan: EvaluationPlan, runs: M
   }
   const evaluate = async (example: Example) => runs.answerWithContext(example, { kind: 'examples', examples: await demosFor(example) });
   const identity = { shots: config.shots, demos, embedder: demos === 'nearest' ? config.embedder : null };
-  return methodRow({ method: 'few-shot', demos }, await runs.run(methodRunName({ method: 'few-shot', demos }), config.split, plan.examples, evaluate, identity));
+  return methodRow(
+    { method: 'few-shot', demos },
+    await runs.run(methodRunName({ method: 'few-shot', demos }), config.split, plan.examples, evaluate, identity),
+  );
 }
 
 /** A method that answers each question with one grimoire it picks (shared with the other methods through the memo). */
-function routedRun(runs: MethodRuns, method: 'best-single' | 'similarity' | 'ranker', split: string, examples: Example[], pick: (example: Example) => GrimoireArtifact, identity: object): Promise<MethodRun> {
+function routedRun(
+  runs: MethodRuns,
+  method: 'best-single' | 'similarity' | 'ranker',
+  split: string,
+  examples: Example[],
+  pick: (example: Example) => GrimoireArtifact,
+  identity: object,
+): Promise<MethodRun> {
   const evaluate = async (example: Example) => {
     const grimoire = pick(example);
     return { ...(await runs.answerWith(grimoire, example, split)), grimoire: grimoire.id };
@@ -390,7 +409,9 @@ function splitValidation(
     const wanted = new Set(validationIds);
     const validation = train.filter((e) => wanted.has(e.id));
     if (validation.length !== wanted.size) {
-      throw new InputError(`the grimoire set's manifest names ${wanted.size} validation ids but ${validation.length} are in this dataset's train split`, { field: 'grimoires' });
+      throw new InputError(`the grimoire set's manifest names ${wanted.size} validation ids but ${validation.length} are in this dataset's train split`, {
+        field: 'grimoires',
+      });
     }
     return { train: train.filter((e) => !wanted.has(e.id)), validation, source: 'manifest' };
   }

@@ -74,7 +74,10 @@ export class MethodRuns {
 
   /** Every item answered with one grimoire, in run folder `name`; its records (resumed ones too) feed the memo. */
   async grimoireRun(grimoire: GrimoireArtifact, split: string, items: Example[], name: string): Promise<MethodRun> {
-    const result = await this.run(name, split, items, (example) => this.answerWith(grimoire, example, split), { grimoire: grimoire.id, text: hashText(grimoire.text) });
+    const result = await this.run(name, split, items, (example) => this.answerWith(grimoire, example, split), {
+      grimoire: grimoire.id,
+      text: hashText(grimoire.text),
+    });
     for (const record of result.records) {
       const key = memoKey(grimoire, split, record.index);
       if (!this.memo.has(key) && !record.error) this.memo.set(key, Promise.resolve(record));

@@ -50,9 +50,7 @@ export async function generateGrimoirePair(
     description: task.description,
     labels: labelsOf(task).join(' / '),
   };
-  const examples = set.samples.length
-    ? `${templates['samples-header']}\n${formatExamples(set.samples)}`
-    : templates['no-samples'];
+  const examples = set.samples.length ? `${templates['samples-header']}\n${formatExamples(set.samples)}` : templates['no-samples'];
   const profoundPrompt = render(templates.profound, { ...values, examples }, 'profound');
   const profound = await ask(strong, profoundPrompt, settings);
   const header = templates['grimoire-header'];

@@ -17,7 +17,14 @@ export function validationHeadline(result: Pick<GrimoireEvalResult, 'methods' | 
   const row = (kind: MethodResult['method']) => result.methods.find((m) => m.method === kind);
   const ranker = row('ranker');
   const check = result.ranker?.validation;
-  if (ranker && check && check.mode !== 'prior' && check.checkRoutedAccuracy != null && check.checkBestSingleAccuracy != null && check.checkRoutedAccuracy > check.checkBestSingleAccuracy) {
+  if (
+    ranker &&
+    check &&
+    check.mode !== 'prior' &&
+    check.checkRoutedAccuracy != null &&
+    check.checkBestSingleAccuracy != null &&
+    check.checkRoutedAccuracy > check.checkBestSingleAccuracy
+  ) {
     return {
       method: ranker,
       why: `it routed ${check.checkQuestions ?? '?'} held-back validation questions to ${formatPercent(check.checkRoutedAccuracy)} accuracy, above the best single grimoire's ${formatPercent(check.checkBestSingleAccuracy)}`,

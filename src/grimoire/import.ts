@@ -47,7 +47,8 @@ export function parseRecordedName(file: string, task?: string): RecordedName | n
   const [, rawSampler, rawK, hardFor, ratio] = suffix as unknown as [string, string, string, string?, string?];
   const k = Number(rawK);
   const lower = rawSampler.toLowerCase();
-  const sampler: SamplerName = lower === 'k-means' ? 'kmeans' : lower === 'keep-hard' ? 'hard' : lower === 'random' && k === 0 ? 'zero' : (lower as SamplerName);
+  const sampler: SamplerName =
+    lower === 'k-means' ? 'kmeans' : lower === 'keep-hard' ? 'hard' : lower === 'random' && k === 0 ? 'zero' : (lower as SamplerName);
   if (sampler === 'hard' && (hardFor === undefined || ratio === undefined)) return null;
   return { task: split.task, strongModel: split.strongModel, sampler, k, ...(sampler === 'hard' ? { hardFor, hardRatio: Number(ratio) } : {}) };
 }
@@ -91,7 +92,9 @@ export function importRecordedGrimoires(dir: string, options: ImportOptions): Im
   const source = resolve(dir);
   let files: string[];
   try {
-    files = readdirSync(source).filter((file) => file.endsWith('.json')).sort();
+    files = readdirSync(source)
+      .filter((file) => file.endsWith('.json'))
+      .sort();
   } catch {
     throw new InputError('cannot list the folder of recorded grimoires', { file: source });
   }

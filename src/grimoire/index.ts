@@ -76,7 +76,10 @@ export class GrimoireSet {
   static async load(dir: string, options: LoadGrimoireSetOptions = {}): Promise<GrimoireSet> {
     const files = readGrimoireSet(dir);
     const task = options.task ?? files.manifest.definition;
-    if (!task) throw new InputError('this grimoire set does not record its task definition (imported sets do not): give the task, e.g. `--dataset <the task\'s data>`', { file: dir });
+    if (!task)
+      throw new InputError("this grimoire set does not record its task definition (imported sets do not): give the task, e.g. `--dataset <the task's data>`", {
+        file: dir,
+      });
     if (task.name.toLowerCase() !== files.manifest.task.toLowerCase()) {
       throw new InputError(`the grimoires were written for task "${files.manifest.task}", not "${task.name}"`, { file: dir, field: 'task' });
     }
@@ -90,7 +93,10 @@ export class GrimoireSet {
       if (missing.length) throw new InputError(`the ranker knows grimoires this set lacks: ${missing.join(', ')}`, { file: rankerFile });
     } else {
       const embedder = await createEmbedder(options.embedder ?? 'builtin', { models: options.models });
-      ensureFitted(embedder, files.grimoires.map((g) => g.text));
+      ensureFitted(
+        embedder,
+        files.grimoires.map((g) => g.text),
+      );
       space = await embedGrimoires(embedder, files.grimoires);
     }
     return new GrimoireSet({ ...files, task, ranker, space, templates: loadTemplates(options.templateDir) });
@@ -127,11 +133,17 @@ export class GrimoireSet {
   ): Promise<{ answer: string | null; output: string | null; record: ExampleRecord } & Choice> {
     const choice = await this.choose(question);
     const example: Example = { index: 0, id: 'question', input: question, target: '', raw: {} };
-    const record = await answerWithContext(model, this.task, example, { kind: 'grimoire', text: choice.grimoire.text }, {
-      ...DEFAULT_ANSWER_SETTINGS,
-      ...settings,
-      templates: this.templates,
-    });
+    const record = await answerWithContext(
+      model,
+      this.task,
+      example,
+      { kind: 'grimoire', text: choice.grimoire.text },
+      {
+        ...DEFAULT_ANSWER_SETTINGS,
+        ...settings,
+        templates: this.templates,
+      },
+    );
     // A library caller gets the failure as the model layer's own error type.
     if (record.error) throw new ModelError(record.error.kind as ModelErrorKind, record.error.message);
     return { ...choice, answer: record.extracted, output: record.output, record };

@@ -8,19 +8,12 @@ import type { ChatMessage } from '../models/types.js';
 import { loadTemplates, render, type Templates } from './templates.js';
 
 export type PromptContext =
-  | { kind: 'zero-shot' }
-  | { kind: 'examples'; examples: readonly Pick<Example, 'input' | 'target'>[] }
-  | { kind: 'grimoire'; text: string };
+  { kind: 'zero-shot' } | { kind: 'examples'; examples: readonly Pick<Example, 'input' | 'target'>[] } | { kind: 'grimoire'; text: string };
 
 /** A model that runs on usually invents the next example; stop there. */
 export const ANSWER_STOPS = ['\nQuestion:', '\nPlease answer:'];
 
-export function buildWeakPrompt(
-  task: TaskDefinition,
-  question: string,
-  context: PromptContext,
-  templates: Templates = loadTemplates(),
-): ChatMessage[] {
+export function buildWeakPrompt(task: TaskDefinition, question: string, context: PromptContext, templates: Templates = loadTemplates()): ChatMessage[] {
   return [
     {
       role: 'user',

@@ -56,18 +56,22 @@ export const HIERARCHICAL_SAMPLE_SIZE = 500;
  * HCS: average-linkage agglomerative clustering on cosine distance, cut into k clusters, per label
  * (on a seeded sample of HIERARCHICAL_SAMPLE_SIZE members when the label has more).
  */
-export function hierarchicalSamples(
-  pool: LabelledPool,
-  vectors: readonly Float32Array[],
-  k: number,
-  seed: number,
-): SampleSet {
+export function hierarchicalSamples(pool: LabelledPool, vectors: readonly Float32Array[], k: number, seed: number): SampleSet {
   checkVectors(pool, vectors);
   return clusterSamples(pool, vectors, { name: 'hierarchical', k, seed }, (members, groups, rng) => {
     if (members.length <= HIERARCHICAL_SAMPLE_SIZE) return averageLinkage(members, groups, vectors);
     const sampled = sampleIndices(members.length, HIERARCHICAL_SAMPLE_SIZE, rng).sort((a, b) => a - b);
-    const sampleAssignment = averageLinkage(sampled.map((p) => members[p]!), groups, vectors);
-    const means = clusterMeans(sampled.map((p) => members[p]!), sampleAssignment, groups, vectors);
+    const sampleAssignment = averageLinkage(
+      sampled.map((p) => members[p]!),
+      groups,
+      vectors,
+    );
+    const means = clusterMeans(
+      sampled.map((p) => members[p]!),
+      sampleAssignment,
+      groups,
+      vectors,
+    );
     return members.map((i) => nearestMean(vectors[i]!, means));
   });
 }

@@ -12,15 +12,7 @@ import { InputError } from '../util/errors.js';
 /** `templates/grimoire` of the package: two levels above this file in both src/ and dist/. */
 export const DEFAULT_TEMPLATE_DIR = fileURLToPath(new URL('../../templates/grimoire/', import.meta.url));
 
-export const TEMPLATE_NAMES = [
-  'profound',
-  'simple',
-  'answer',
-  'examples-header',
-  'grimoire-header',
-  'samples-header',
-  'no-samples',
-] as const;
+export const TEMPLATE_NAMES = ['profound', 'simple', 'answer', 'examples-header', 'grimoire-header', 'samples-header', 'no-samples'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export type Templates = Record<TemplateName, string>;
 

@@ -162,9 +162,7 @@ export class ModelHub {
     if (this.closed) return;
     this.closed = true;
     const models = await Promise.allSettled(this.models.values());
-    await Promise.allSettled(
-      models.map((result) => (result.status === 'fulfilled' ? result.value.close?.() : undefined)),
-    );
+    await Promise.allSettled(models.map((result) => (result.status === 'fulfilled' ? result.value.close?.() : undefined)));
     this.cache?.close();
     this.recorder?.close();
   }

@@ -9,9 +9,7 @@ import { PROVIDER_NAMES, PROVIDERS, providerNamed, type ModelSpec } from './regi
 export { PROVIDER_NAMES, type ModelSpec, type ProviderName } from './registry.js';
 
 /** One line per provider: how its spec is written, with examples. */
-export const VALID_SPEC_FORMS: readonly string[] = PROVIDERS.map(
-  (descriptor) => `${descriptor.usage.padEnd(29)}e.g. ${descriptor.examples.join(', ')}`,
-);
+export const VALID_SPEC_FORMS: readonly string[] = PROVIDERS.map((descriptor) => `${descriptor.usage.padEnd(29)}e.g. ${descriptor.examples.join(', ')}`);
 
 export function parseModelSpec(spec: string, field = 'model'): ModelSpec {
   const fail = (why: string): never => {

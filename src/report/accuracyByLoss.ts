@@ -16,7 +16,8 @@ export async function writeAccuracyByLoss(out: string, points: readonly LossPoin
     ),
   );
   const table: Table<LossPoint> = {
-    caption: 'Test accuracy against each model\'s validation loss (Du et al. 2024) as well as its parameters; losses compare only between sizes with the same tokenizer (custom <dim>x<layers> sizes share one).',
+    caption:
+      "Test accuracy against each model's validation loss (Du et al. 2024) as well as its parameters; losses compare only between sizes with the same tokenizer (custom <dim>x<layers> sizes share one).",
     columns: [
       { header: 'task', cell: (p) => p.task },
       { header: 'metric', cell: (p) => p.metric },
@@ -29,6 +30,9 @@ export async function writeAccuracyByLoss(out: string, points: readonly LossPoin
   };
   const files = { svg: join(out, 'accuracy-vs-loss.svg'), markdown: join(out, 'accuracy-vs-loss.md') };
   await writeFile(files.svg, redactSecrets(svg));
-  await writeFile(files.markdown, redactSecrets(`# Accuracy against validation loss\n\n${tableMarkdown(table)}\n\n![accuracy against validation loss](accuracy-vs-loss.svg)\n`));
+  await writeFile(
+    files.markdown,
+    redactSecrets(`# Accuracy against validation loss\n\n${tableMarkdown(table)}\n\n![accuracy against validation loss](accuracy-vs-loss.svg)\n`),
+  );
   return files;
 }

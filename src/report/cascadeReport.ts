@@ -22,12 +22,28 @@ export const CASCADE_SVG = 'cascade.svg';
 /** The curve's points for the chart: the cascade at every threshold, and the two single models. */
 export function cascadeChartPoints(folder: CascadeFolder): SeriesPoint[] {
   const { calibration } = folder;
-  const points: SeriesPoint[] = calibration.curve.map((point) => ({ series: `cascade (${calibration.split})`, x: point.teacherShare, y: point.accuracy, ci95: point.accuracyCi95 }));
+  const points: SeriesPoint[] = calibration.curve.map((point) => ({
+    series: `cascade (${calibration.split})`,
+    x: point.teacherShare,
+    y: point.accuracy,
+    ci95: point.accuracyCi95,
+  }));
   points.push({ series: 'teacher alone', x: 1, y: calibration.teacherOnly.accuracy, ci95: calibration.teacherOnly.accuracyCi95 });
-  points.push({ series: 'student alone', x: calibration.studentOnly.teacherShare, y: calibration.studentOnly.accuracy, ci95: calibration.studentOnly.accuracyCi95 });
-  if (calibration.chosen) points.push({ series: 'chosen threshold', x: calibration.chosen.teacherShare, y: calibration.chosen.accuracy, ci95: calibration.chosen.accuracyCi95 });
+  points.push({
+    series: 'student alone',
+    x: calibration.studentOnly.teacherShare,
+    y: calibration.studentOnly.accuracy,
+    ci95: calibration.studentOnly.accuracyCi95,
+  });
+  if (calibration.chosen)
+    points.push({ series: 'chosen threshold', x: calibration.chosen.teacherShare, y: calibration.chosen.accuracy, ci95: calibration.chosen.accuracyCi95 });
   for (const evaluation of folder.evaluations) {
-    points.push({ series: `chosen, on ${evaluation.split}`, x: evaluation.cascade.teacherShare, y: evaluation.cascade.accuracy, ci95: evaluation.cascade.accuracyCi95 });
+    points.push({
+      series: `chosen, on ${evaluation.split}`,
+      x: evaluation.cascade.teacherShare,
+      y: evaluation.cascade.accuracy,
+      ci95: evaluation.cascade.accuracyCi95,
+    });
   }
   return points;
 }
@@ -63,10 +79,18 @@ export async function writeCascadeReport(dir: string, options: ReportOptions & {
   const folder = readResult(CASCADE, dir);
   const { calibration } = folder;
   const svg = await renderChartSvg(
-    seriesLinesSpec(cascadeChartPoints(folder), { title: 'Cost-accuracy curve', xTitle: 'share of requests answered by the teacher', yTitle: 'accuracy', format: 'percent' }),
+    seriesLinesSpec(cascadeChartPoints(folder), {
+      title: 'Cost-accuracy curve',
+      xTitle: 'share of requests answered by the teacher',
+      yTitle: 'accuracy',
+      format: 'percent',
+    }),
   );
   const chosen = calibration.chosen;
-  const target = 'accuracy' in calibration.target ? `accuracy ≥ ${formatPercent(calibration.target.accuracy)}` : `teacher share ≤ ${formatPercent(calibration.target.maxTeacherShare)}`;
+  const target =
+    'accuracy' in calibration.target
+      ? `accuracy ≥ ${formatPercent(calibration.target.accuracy)}`
+      : `teacher share ≤ ${formatPercent(calibration.target.maxTeacherShare)}`;
   const facts: Array<readonly [string, string]> = [
     ['student', calibration.config.student],
     ['teacher', calibration.config.teacher],
@@ -74,20 +98,40 @@ export async function writeCascadeReport(dir: string, options: ReportOptions & {
     ['confidence signal', calibration.config.signal === 'agreement' ? `agreement of ${calibration.config.samples} samples` : 'token log-probabilities'],
     ['calibrated on', `${calibration.split} (${calibration.examples} examples, ${calibration.failed} failed)`],
     ['target', target],
-    ['chosen threshold', chosen ? `${chosen.threshold.toFixed(4)}: accuracy ${formatEstimate(chosen.accuracy, chosen.accuracyCi95)}, teacher share ${formatPercent(chosen.teacherShare)}` : 'none meets the target'],
+    [
+      'chosen threshold',
+      chosen
+        ? `${chosen.threshold.toFixed(4)}: accuracy ${formatEstimate(chosen.accuracy, chosen.accuracyCi95)}, teacher share ${formatPercent(chosen.teacherShare)}`
+        : 'none meets the target',
+    ],
     ['teacher alone', formatEstimate(calibration.teacherOnly.accuracy, calibration.teacherOnly.accuracyCi95)],
     ['student alone', formatEstimate(calibration.studentOnly.accuracy, calibration.studentOnly.accuracyCi95)],
   ];
   const curve = curveTable(calibration.curve, chosen?.threshold ?? null);
   const evaluations = evaluationTable(folder.evaluations);
   const sections: PageSection[] = [
-    { id: 'summary', title: 'Summary', body: html`${factsHtml(facts)}${chartFigure(svg, 'Accuracy against the share of requests sent to the teacher, with 95% intervals')}` },
-    { id: 'evaluations', title: 'Held-out evaluation', body: folder.evaluations.length ? tableHtml(evaluations) : html`<p class="muted">Not evaluated yet: run <code>apprentice cascade eval --calibration ${dir} --split test</code>.</p>` },
+    {
+      id: 'summary',
+      title: 'Summary',
+      body: html`${factsHtml(facts)}${chartFigure(svg, 'Accuracy against the share of requests sent to the teacher, with 95% intervals')}`,
+    },
+    {
+      id: 'evaluations',
+      title: 'Held-out evaluation',
+      body: folder.evaluations.length
+        ? tableHtml(evaluations)
+        : html`<p class="muted">Not evaluated yet: run <code>apprentice cascade eval --calibration ${dir} --split test</code>.</p>`,
+    },
     { id: 'curve', title: 'Every threshold', body: tableHtml(curve) },
     { id: 'configuration', title: 'Configuration', body: jsonDetails('calibration configuration', calibration.config) },
   ];
   const title = options.title ?? `Cascade: ${calibration.config.student} → ${calibration.config.teacher}`;
-  const page = renderPage({ title, subtitle: `apprentice ${VERSION} · ${(options.generatedAt ?? new Date()).toISOString()}`, sections, generator: `apprentice ${VERSION}` });
+  const page = renderPage({
+    title,
+    subtitle: `apprentice ${VERSION} · ${(options.generatedAt ?? new Date()).toISOString()}`,
+    sections,
+    generator: `apprentice ${VERSION}`,
+  });
   const markdown = [
     `# ${title}`,
     '',

@@ -70,7 +70,7 @@ export function comparisonTable(comparisons: readonly Comparison[], ref: (run: E
       {
         header: 'B − A [95% CI]',
         align: 'right',
-        cell: (c) => (c.result?.difference ? formatDifference(c.result.difference.mean, c.result.difference.ci95) : c.problem ?? '—'),
+        cell: (c) => (c.result?.difference ? formatDifference(c.result.difference.mean, c.result.difference.ci95) : (c.problem ?? '—')),
       },
       { header: 'bootstrap p', align: 'right', cell: (c) => formatPValue(c.result?.difference?.pValue) },
       {

@@ -83,7 +83,9 @@ function metricsTable(runs: readonly EvalRun[]): Table<string> | undefined {
         align: 'right' as const,
         cell: (name: string) => {
           const metric = run.summary.metrics[name];
-          return metric ? { ...estimateCell(metric.mean, metric.ci95, 'decimal'), text: `${formatEstimate(metric.mean, metric.ci95, 'decimal')} (n=${metric.n})` } : null;
+          return metric
+            ? { ...estimateCell(metric.mean, metric.ci95, 'decimal'), text: `${formatEstimate(metric.mean, metric.ci95, 'decimal')} (n=${metric.n})` }
+            : null;
         },
       })),
     ],
@@ -93,18 +95,31 @@ function metricsTable(runs: readonly EvalRun[]): Table<string> | undefined {
 function runFacts(run: EvalRun, baseDir: string): Array<[string, string]> {
   const s = run.summary;
   const identity = run.config.identity ?? {};
-  const errorKinds = Object.entries(s.errorsByKind).map(([kind, count]) => `${kind} ${count}`).join(', ');
+  const errorKinds = Object.entries(s.errorsByKind)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ');
   return [
     ['folder', relativePath(run.dir, baseDir)],
     ['dataset', `${relativeSpec(String(identity.dataset ?? '?'), baseDir)} (split ${run.split})`],
-    ['model', run.model ? relativeSpec(run.model, baseDir) : identity.predictions ? `predictions file ${relativeSpec(String(identity.predictions), baseDir)}` : '—'],
-    ['prompt', `${identity.style ?? '?'}${identity.shots ? `, ${identity.shots} demonstrations` : ''}${identity.scoring ? `, scoring ${identity.scoring}` : ''}`],
+    [
+      'model',
+      run.model ? relativeSpec(run.model, baseDir) : identity.predictions ? `predictions file ${relativeSpec(String(identity.predictions), baseDir)}` : '—',
+    ],
+    [
+      'prompt',
+      `${identity.style ?? '?'}${identity.shots ? `, ${identity.shots} demonstrations` : ''}${identity.scoring ? `, scoring ${identity.scoring}` : ''}`,
+    ],
     ['examples', `${s.n} (scored ${s.scored}, invalid ${s.invalid}, errors ${s.errors}${errorKinds ? ` [${errorKinds}]` : ''}, not run ${s.missing})`],
     ['accuracy', `${formatEstimate(s.accuracy, s.ci95)} (${s.correct}/${s.scored})`],
     ['tokens', `${formatInt(s.usage.promptTokens)} prompt + ${formatInt(s.usage.completionTokens)} completion`],
     ['cost', `${formatUsd(s.usage.costUsd)} (${formatUsd(s.costPerExampleUsd)} per scored example, ${formatUsd(s.costPerCorrectUsd)} per correct answer)`],
     ['cache', `${s.cachedCalls} of ${s.n - s.missing} examples answered from the cache`],
-    ['latency', s.latencyMs.mean === null ? '—' : `mean ${Math.round(s.latencyMs.mean)} ms, p50 ${Math.round(s.latencyMs.p50 ?? 0)} ms, p95 ${Math.round(s.latencyMs.p95 ?? 0)} ms`],
+    [
+      'latency',
+      s.latencyMs.mean === null
+        ? '—'
+        : `mean ${Math.round(s.latencyMs.mean)} ms, p50 ${Math.round(s.latencyMs.p50 ?? 0)} ms, p95 ${Math.round(s.latencyMs.p95 ?? 0)} ms`,
+    ],
     ['seed', String(identity.seed ?? '—')],
     ['written by', `apprentice ${run.config.version ?? '?'}`],
   ];

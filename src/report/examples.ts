@@ -11,7 +11,6 @@ import { anchorId, html, type SafeHtml } from './html.js';
 import { truncate } from './markdown.js';
 import { tableHtml, type Table } from './table.js';
 
-
 export interface ExampleField {
   label: string;
   value: string;
@@ -82,7 +81,11 @@ export function examplesTable(views: readonly ExampleView[], scope: string): Tab
       { header: 'result', cell: (view) => ({ text: STATUS_LABEL[view.status], className: view.status }) },
       { header: 'gold', cell: (view) => ({ text: truncate(view.gold, 60), title: view.gold }) },
       { header: 'extracted', cell: (view) => (view.extracted === null ? null : { text: truncate(view.extracted, 60), title: view.extracted }) },
-      { header: 'tokens', align: 'right', cell: (view) => (view.promptTokens === null || view.completionTokens === null ? null : formatInt(view.promptTokens + view.completionTokens)) },
+      {
+        header: 'tokens',
+        align: 'right',
+        cell: (view) => (view.promptTokens === null || view.completionTokens === null ? null : formatInt(view.promptTokens + view.completionTokens)),
+      },
       { header: 'cost', align: 'right', cell: (view) => formatUsd(view.costUsd) },
     ],
   };
@@ -106,9 +109,7 @@ export function exampleDetailsHtml(view: ExampleView, scope: string): SafeHtml {
     view.cached ? 'from cache' : undefined,
   ].filter((part): part is string => part !== undefined);
   const fields = (view.fields ?? []).map((field) =>
-    field.block
-      ? html`<dt>${field.label}</dt><dd><pre>${field.value}</pre></dd>`
-      : html`<dt>${field.label}</dt><dd>${field.value}</dd>`,
+    field.block ? html`<dt>${field.label}</dt><dd><pre>${field.value}</pre></dd>` : html`<dt>${field.label}</dt><dd>${field.value}</dd>`,
   );
   return html`<details class="example ${view.status}" id="${id}" data-status="${view.status}">
 <summary><a class="anchor" href="#${id}">#${view.index}</a> <span class="${view.status}">${STATUS_LABEL[view.status]}</span> · gold <code>${truncate(view.gold, 80)}</code> · extracted <code>${view.extracted === null ? '—' : truncate(view.extracted, 80)}</code>${view.id ? html` <span class="muted">${view.id}</span>` : ''}</summary>

@@ -115,7 +115,8 @@ function selectionLines(folder: GrimoireEvalReportInput): string[] {
   } else {
     lines.push('No method needed validation (no best single grimoire, no ranker).');
   }
-  if (result.bestSingle) lines.push(`Best single grimoire on validation: ${result.bestSingle.grimoire} (${formatPercent(result.bestSingle.validationAccuracy)}).`);
+  if (result.bestSingle)
+    lines.push(`Best single grimoire on validation: ${result.bestSingle.grimoire} (${formatPercent(result.bestSingle.validationAccuracy)}).`);
   if (result.ranker) {
     const v = result.ranker.validation;
     lines.push(
@@ -192,7 +193,11 @@ function exampleViews(m: MethodEntry): ExampleView[] {
   return m.run.records.map((record) => {
     const view = exampleViewFromRecord(record);
     const grimoire = grimoireOf(record, m.row);
-    const context = grimoire ? { label: 'grimoire used', value: grimoire } : m.row.demos ? { label: 'demonstrations', value: `${m.row.demos} (few-shot)` } : { label: 'context', value: 'none (zero-shot)' };
+    const context = grimoire
+      ? { label: 'grimoire used', value: grimoire }
+      : m.row.demos
+        ? { label: 'demonstrations', value: `${m.row.demos} (few-shot)` }
+        : { label: 'context', value: 'none (zero-shot)' };
     return { ...view, fields: [context, ...(view.fields ?? [])] };
   });
 }
@@ -218,7 +223,10 @@ export async function buildGrimoireReport(folder: GrimoireEvalReportInput, optio
   const scored = folder.methods.filter((m) => m.row.accuracy !== null);
   const chart = scored.length
     ? await renderChartSvg(
-        estimateBarsSpec(scored.map((m) => ({ label: m.name, value: m.row.accuracy!, ci95: m.row.ci95 })), { valueTitle: `${result.split} accuracy (95% Wilson CI)` }),
+        estimateBarsSpec(
+          scored.map((m) => ({ label: m.name, value: m.row.accuracy!, ci95: m.row.ci95 })),
+          { valueTitle: `${result.split} accuracy (95% Wilson CI)` },
+        ),
       )
     : undefined;
 
@@ -227,7 +235,13 @@ export async function buildGrimoireReport(folder: GrimoireEvalReportInput, optio
     const m = folder.methods.find((entry) => entry.run === run)!;
     return { text: m.name, href: `#${m.key}`, scope: m.key };
   };
-  const comparisons = baseline ? compareAgainst(baseline.run, folder.methods.filter((m) => m !== baseline).map((m) => m.run), options.seed ?? 0) : [];
+  const comparisons = baseline
+    ? compareAgainst(
+        baseline.run,
+        folder.methods.filter((m) => m !== baseline).map((m) => m.run),
+        options.seed ?? 0,
+      )
+    : [];
   const totals = totalsOf(folder);
   const totalLines = [
     totalsLine(`Evaluated methods on ${result.split}`, totals.test),
@@ -255,7 +269,11 @@ ${chart ? chartFigure(chart, 'Accuracy per method; whiskers are 95% Wilson confi
     },
   ];
   if (routing.length) {
-    sections.push({ id: 'routing', title: 'Routing', body: html`<p>How often each grimoire was chosen per question, and the accuracy on those questions.</p>${tableHtml(routingTable(routing))}` });
+    sections.push({
+      id: 'routing',
+      title: 'Routing',
+      body: html`<p>How often each grimoire was chosen per question, and the accuracy on those questions.</p>${tableHtml(routingTable(routing))}`,
+    });
   }
   sections.push({
     id: 'comparison',

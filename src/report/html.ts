@@ -57,7 +57,11 @@ export function joinHtml(parts: readonly HtmlValue[], separator: HtmlValue = '')
 /** An element id / URL fragment made only of [A-Za-z0-9_-] from arbitrary parts. */
 export function anchorId(...parts: Array<string | number>): string {
   return parts
-    .map((part) => String(part).replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, ''))
+    .map((part) =>
+      String(part)
+        .replace(/[^A-Za-z0-9_-]+/g, '-')
+        .replace(/^-+|-+$/g, ''),
+    )
     .filter((part) => part !== '')
     .join('-');
 }

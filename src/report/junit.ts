@@ -29,7 +29,9 @@ export function exampleCases(records: readonly ExampleRecord[], className: strin
       if (record.error) return { name, className, error: { message: `${record.error.kind}: ${record.error.message}` } };
       if (record.correct === null) return { name, className, skipped: 'not scored' };
       if (record.correct) return { name, className };
-      const message = record.valid ? `answered "${record.extracted ?? ''}", expected "${record.gold}"` : `no valid answer${record.invalidReason ? ` (${record.invalidReason})` : ''}, expected "${record.gold}"`;
+      const message = record.valid
+        ? `answered "${record.extracted ?? ''}", expected "${record.gold}"`
+        : `no valid answer${record.invalidReason ? ` (${record.invalidReason})` : ''}, expected "${record.gold}"`;
       return { name, className, failure: { message, details: record.output ?? '' } };
     });
 }
@@ -42,7 +44,10 @@ export function renderJUnit(suites: readonly JUnitSuite[]): string {
   const count = (suite: JUnitSuite, key: 'failure' | 'error' | 'skipped') => suite.cases.filter((c) => c[key] !== undefined).length;
   const total = (key: 'failure' | 'error' | 'skipped') => suites.reduce((sum, suite) => sum + count(suite, key), 0);
   const tests = suites.reduce((sum, suite) => sum + suite.cases.length, 0);
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="apprentice" tests="${tests}" failures="${total('failure')}" errors="${total('error')}" skipped="${total('skipped')}">`];
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="apprentice" tests="${tests}" failures="${total('failure')}" errors="${total('error')}" skipped="${total('skipped')}">`,
+  ];
   for (const suite of suites) {
     lines.push(
       `  <testsuite name="${xml(suite.name)}" tests="${suite.cases.length}" failures="${count(suite, 'failure')}" errors="${count(suite, 'error')}" skipped="${count(suite, 'skipped')}">`,
@@ -71,12 +76,14 @@ function renderCase(testCase: JUnitCase): string[] {
 
 /** Escapes text for an XML attribute or element, dropping characters XML 1.0 cannot hold. */
 function xml(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }

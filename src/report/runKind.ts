@@ -14,7 +14,9 @@ export type RunKind = ResultKind;
 export const RUN_KIND_LABEL = Object.fromEntries(RESULTS.map(({ contract }) => [contract.kind, contract.label])) as Record<RunKind, string>;
 
 const SHOWN: RunKind[] = ['eval', 'grimoire', 'distill', 'scale'];
-const EXPECTED = `expected ${SHOWN.map((kind) => RESULTS.find(({ contract }) => contract.kind === kind)!).map(({ contract }) => `${/^[aeiou]/.test(contract.label) ? 'an' : 'a'} ${contract.label} (${contract.expected})`).join(', ')}`;
+const EXPECTED = `expected ${SHOWN.map((kind) => RESULTS.find(({ contract }) => contract.kind === kind)!)
+  .map(({ contract }) => `${/^[aeiou]/.test(contract.label) ? 'an' : 'a'} ${contract.label} (${contract.expected})`)
+  .join(', ')}`;
 
 export function detectRunKind(dir: string): RunKind {
   const absolute = resolve(dir);

@@ -44,7 +44,14 @@ export interface FacetedLinesOptions {
 }
 
 /** Solid first, then patterns distinct at a glance. */
-const DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [1, 3]];
+const DASHES = [
+  [1, 0],
+  [6, 3],
+  [2, 2],
+  [8, 3, 2, 3],
+  [12, 4],
+  [1, 3],
+];
 
 export function facetedLinesSpec(points: readonly FacetPoint[], options: FacetedLinesOptions): ChartSpec {
   const values = points.map((point) => ({

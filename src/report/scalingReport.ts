@@ -62,7 +62,10 @@ export async function renderScalingSvg(analyses: readonly TaskAnalysis[]): Promi
   const present = (values: string[]) => [...new Set(values)];
   const series = present(points.map((point) => point.series));
   const dashes = present(points.map((point) => point.dash ?? ''));
-  const known = (order: readonly string[], values: string[]) => [...order.filter((v) => values.includes(v)), ...values.filter((v) => !order.includes(v)).sort()];
+  const known = (order: readonly string[], values: string[]) => [
+    ...order.filter((v) => values.includes(v)),
+    ...values.filter((v) => !order.includes(v)).sort(),
+  ];
   return renderChartSvg(
     facetedLinesSpec(points, {
       xTitle: 'log10(parameters)',
@@ -98,7 +101,11 @@ function loadEvaluations(dir: string, evaluations: readonly ScaleEvaluation[]): 
 const evaluationName = (e: ScaleEvaluation) => `${e.model} · ${e.task} · ${e.scoring === 'logprob' ? `${e.prompting}, log-prob ranking` : e.prompting}`;
 
 /** The pages of the report; evaluations' run folders are read for tokens, cost and examples. */
-export async function buildScalingReport(dir: string, input: ScalingFolder, options: ReportOptions = {}): Promise<{ html: string; markdown: string; svg: string }> {
+export async function buildScalingReport(
+  dir: string,
+  input: ScalingFolder,
+  options: ReportOptions = {},
+): Promise<{ html: string; markdown: string; svg: string }> {
   const svg = await renderScalingSvg(input.analyses);
   const title = options.title ?? input.title ?? 'Scaling report';
   const htmlHref = options.htmlHref ?? 'report.html';
@@ -139,15 +146,19 @@ export async function buildScalingReport(dir: string, input: ScalingFolder, opti
       id: 'answers',
       title: 'Every answer',
       body: html`${loaded.map(
-        (l) => html`<details id="${l.key}"><summary>${evaluationName(l.evaluation)}: accuracy ${formatEstimate(l.evaluation.accuracy, l.evaluation.ci95)}</summary>
-${l.run
-  ? html`${factsHtml([
-      ['folder', l.run.dir],
-      ['tokens', `${formatInt(l.run.summary.usage.promptTokens)} prompt + ${formatInt(l.run.summary.usage.completionTokens)} completion`],
-      ['cost', formatUsd(l.run.summary.usage.costUsd)],
-      ['written by', `apprentice ${l.run.config.version ?? '?'}`],
-    ])}${jsonDetails('resolved configuration (config.json)', l.run.config)}${examplesSectionHtml(l.run.records.map(exampleViewFromRecord), l.key)}`
-  : html`<p class="muted">run folder not found: ${l.evaluation.runDir}</p>`}</details>`,
+        (
+          l,
+        ) => html`<details id="${l.key}"><summary>${evaluationName(l.evaluation)}: accuracy ${formatEstimate(l.evaluation.accuracy, l.evaluation.ci95)}</summary>
+${
+  l.run
+    ? html`${factsHtml([
+        ['folder', l.run.dir],
+        ['tokens', `${formatInt(l.run.summary.usage.promptTokens)} prompt + ${formatInt(l.run.summary.usage.completionTokens)} completion`],
+        ['cost', formatUsd(l.run.summary.usage.costUsd)],
+        ['written by', `apprentice ${l.run.config.version ?? '?'}`],
+      ])}${jsonDetails('resolved configuration (config.json)', l.run.config)}${examplesSectionHtml(l.run.records.map(exampleViewFromRecord), l.key)}`
+    : html`<p class="muted">run folder not found: ${l.evaluation.runDir}</p>`
+}</details>`,
       )}`,
     });
   }
@@ -182,7 +193,9 @@ ${l.run
       tableMarkdown(scoresTable(analysis)),
       ...analysis.notes.map((note) => `- ${escapeMarkdown(note)}`),
     ]),
-    ...(loaded.length ? ['', '## Evaluations', '', tableMarkdown(evaluationsTbl, { linkBase: htmlHref }), ...(totalLine ? ['', escapeMarkdown(totalLine)] : [])] : []),
+    ...(loaded.length
+      ? ['', '## Evaluations', '', tableMarkdown(evaluationsTbl, { linkBase: htmlHref }), ...(totalLine ? ['', escapeMarkdown(totalLine)] : [])]
+      : []),
     ...(input.notes?.length ? ['', '## Notes', '', ...input.notes.map((note) => `- ${escapeMarkdown(note)}`)] : []),
   ];
   return { html: page, markdown: markdown.join('\n') + '\n', svg };

@@ -10,7 +10,19 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cellDir, readCellAnswers, selectedOnLabel, SWEEP_REPORT_FILES, teacherDirsOf, DISTILL_SWEEP, type GenericRow, type StoredCellResult, type SweepPoint, type SweepResults, type TeacherAccuracy } from '../distill/sweepResults.js';
+import {
+  cellDir,
+  readCellAnswers,
+  selectedOnLabel,
+  SWEEP_REPORT_FILES,
+  teacherDirsOf,
+  DISTILL_SWEEP,
+  type GenericRow,
+  type StoredCellResult,
+  type SweepPoint,
+  type SweepResults,
+  type TeacherAccuracy,
+} from '../distill/sweepResults.js';
 import { chanceLabel } from '../distill/chance.js';
 import { aboveChance } from '../distill/findings.js';
 import { methodLabel } from '../distill/methods.js';
@@ -133,7 +145,12 @@ export async function buildSweepReport(root: string, input: SweepResults, option
       { header: 'per seed', align: 'right', cell: (p) => p.perSeed.map((a) => formatPercent(a)).join(', ') },
       { header: 'checkpoint selected on', cell: (p) => p.selectedOn ?? 'validation loss' },
       ...(chance
-        ? [{ header: `above chance (${formatPercent(chance.accuracy)})?`, cell: (p: SweepPoint) => (aboveChance(p, chance) === false ? 'no: not above chance' : 'yes') }]
+        ? [
+            {
+              header: `above chance (${formatPercent(chance.accuracy)})?`,
+              cell: (p: SweepPoint) => (aboveChance(p, chance) === false ? 'no: not above chance' : 'yes'),
+            },
+          ]
         : []),
     ],
     rows: ordered,
@@ -164,23 +181,27 @@ export async function buildSweepReport(root: string, input: SweepResults, option
     ],
     rows: input.cells,
   };
-  const genericTable: Table<GenericRow> | undefined = input.generic ? {
-    caption: input.generic.note,
-    columns: [
-      { header: 'model', cell: (r) => r.model },
-      { header: 'specialization', cell: (r) => (r.role === 'before' ? 'before' : 'after') },
-      ...input.generic.sets.map((set) => ({
-        header: set.name,
-        align: 'right' as const,
-        cell: (r: GenericRow) => (r.scores[set.name] ? estimateCell(r.scores[set.name]!.accuracy, r.scores[set.name]!.ci95) : '—'),
-      })),
-    ],
-    rows: input.generic.rows,
-  } : undefined;
+  const genericTable: Table<GenericRow> | undefined = input.generic
+    ? {
+        caption: input.generic.note,
+        columns: [
+          { header: 'model', cell: (r) => r.model },
+          { header: 'specialization', cell: (r) => (r.role === 'before' ? 'before' : 'after') },
+          ...input.generic.sets.map((set) => ({
+            header: set.name,
+            align: 'right' as const,
+            cell: (r: GenericRow) => (r.scores[set.name] ? estimateCell(r.scores[set.name]!.accuracy, r.scores[set.name]!.ci95) : '—'),
+          })),
+        ],
+        rows: input.generic.rows,
+      }
+    : undefined;
   const answerBlocks = input.cells
     .filter((cell) => answers.get(cell))
     .map(
-      (cell) => html`<details id="${cellScope(cell)}"><summary>${cellName(cell)}: ${formatEstimate(cell.accuracy, cell.ci95)} (${cell.correct}/${cell.n})</summary>
+      (
+        cell,
+      ) => html`<details id="${cellScope(cell)}"><summary>${cellName(cell)}: ${formatEstimate(cell.accuracy, cell.ci95)} (${cell.correct}/${cell.n})</summary>
 ${examplesSectionHtml(answers.get(cell)!, cellScope(cell))}</details>`,
     );
 
@@ -192,7 +213,10 @@ ${examplesSectionHtml(answers.get(cell)!, cellScope(cell))}</details>`,
       body: joinHtml([
         tableHtml(resultsTable),
         tableHtml(teacherTable),
-        chartFigure(svg, 'Data efficiency: test accuracy against the share of the training data, one line per method, shaded 95% bootstrap CI over seeds and examples; the teacher and the chance level for reference.'),
+        chartFigure(
+          svg,
+          'Data efficiency: test accuracy against the share of the training data, one line per method, shaded 95% bootstrap CI over seeds and examples; the teacher and the chance level for reference.',
+        ),
       ]),
     },
     ...(genericTable ? [{ id: 'generic', title: 'Generic ability: before and after specialization', body: tableHtml(genericTable) }] : []),

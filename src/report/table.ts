@@ -92,10 +92,6 @@ export function tableMarkdown<Row>(table: Table<Row>, options: { linkBase?: stri
 }
 
 /** A cell showing an estimate with its 95% CI; the CI alone is the hover text. */
-export function estimateCell(
-  value: number | null | undefined,
-  ci95: readonly [number, number] | null | undefined,
-  format: ValueFormat = 'percent',
-): CellSpec {
+export function estimateCell(value: number | null | undefined, ci95: readonly [number, number] | null | undefined, format: ValueFormat = 'percent'): CellSpec {
   return { text: formatEstimate(value, ci95, format), title: '95% confidence interval in brackets' };
 }

@@ -24,7 +24,9 @@ export async function writeReport(dirs: readonly string[], options: ReportOption
     return { kind: 'eval', dirs: absolute, htmlPath: written.htmlPath, markdownPath: written.markdownPath };
   }
   if (dirs.length > 1) {
-    throw new InputError(`only evaluation runs can be compared in one report; this is a ${RUN_KIND_LABEL[kinds[other]!]}: report it on its own`, { file: absolute[other] });
+    throw new InputError(`only evaluation runs can be compared in one report; this is a ${RUN_KIND_LABEL[kinds[other]!]}: report it on its own`, {
+      file: absolute[other],
+    });
   }
   const kind = kinds[0]!;
   const written = await resultEntry(kind).writeReport!(absolute[0]!, options);

@@ -4,7 +4,15 @@ import { baselineOf, normalizedScore, type Baseline } from './normalize.js';
 import { scaleCurve } from './scaleCurve.js';
 import { scalingStatistics, type ScalingStatistics } from './scalingStatistics.js';
 import type { ScoreRow } from './scoreRow.js';
-import { curveIntervals, MIN_SIZES_FOR_SHAPE, scalingVerdict, shapeVerdictPossible, verdictWithIntervals, type CurveIntervals, type Verdict } from './verdict.js';
+import {
+  curveIntervals,
+  MIN_SIZES_FOR_SHAPE,
+  scalingVerdict,
+  shapeVerdictPossible,
+  verdictWithIntervals,
+  type CurveIntervals,
+  type Verdict,
+} from './verdict.js';
 
 export interface ScoredModel {
   model: string;
@@ -42,9 +50,7 @@ export function analyzeScaling(rows: readonly ScoreRow[]): TaskAnalysis[] {
     const key = JSON.stringify([row.task, row.metric]);
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
-  return [...groups.values()]
-    .map(analyzeGroup)
-    .sort((a, b) => a.task.localeCompare(b.task) || a.metric.localeCompare(b.metric));
+  return [...groups.values()].map(analyzeGroup).sort((a, b) => a.task.localeCompare(b.task) || a.metric.localeCompare(b.metric));
 }
 
 function analyzeGroup(rows: ScoreRow[]): TaskAnalysis {

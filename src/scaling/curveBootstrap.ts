@@ -58,7 +58,11 @@ export function scoreSampler(score: MeasuredScore, baseline: Pick<Baseline, 'max
 }
 
 /** The bootstrap of a task's curve; null when a model states no uncertainty or the curve has too few sizes. */
-export function bootstrapCurve(scores: readonly MeasuredScore[], baseline: Baseline, options: { draws?: number; seed?: number | string } = {}): CurveBootstrap | null {
+export function bootstrapCurve(
+  scores: readonly MeasuredScore[],
+  baseline: Baseline,
+  options: { draws?: number; seed?: number | string } = {},
+): CurveBootstrap | null {
   const samplers = scores.map((score) => scoreSampler(score, baseline));
   if (samplers.some((sampler) => sampler === null)) return null;
   const rng = createRng(options.seed ?? 'scaling-curve-bootstrap');
@@ -66,7 +70,9 @@ export function bootstrapCurve(scores: readonly MeasuredScore[], baseline: Basel
   const curves: number[][] = [];
   const statistics: ScalingStatistics[] = [];
   for (let draw = 0; draw < draws; draw++) {
-    const curve = scaleCurve(scores.map((score, i) => ({ model: score.model, params: score.params, normalized: normalizedScore(samplers[i]!(rng), baseline) })));
+    const curve = scaleCurve(
+      scores.map((score, i) => ({ model: score.model, params: score.params, normalized: normalizedScore(samplers[i]!(rng), baseline) })),
+    );
     const y = curve.map((point) => point.normalized);
     const outcome = scalingStatistics(y);
     if (!outcome.ok) return null;

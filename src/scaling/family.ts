@@ -63,7 +63,9 @@ export interface TrainedStudent {
 }
 
 /** One synthetic dataset spec per difficulty level (test first, so the test set never changes with train size). */
-export function familyDatasets(config: Pick<FamilyTrainingConfig, 'difficulties' | 'digits' | 'trainPerLevel' | 'testPerLevel' | 'validationPerLevel' | 'seed'>) {
+export function familyDatasets(
+  config: Pick<FamilyTrainingConfig, 'difficulties' | 'digits' | 'trainPerLevel' | 'testPerLevel' | 'validationPerLevel' | 'seed'>,
+) {
   return config.difficulties.map((steps) => ({
     spec: `synthetic:steps=${steps},digits=${config.digits},distractors=0,train=${config.trainPerLevel},validation=${config.validationPerLevel},test=${config.testPerLevel},seed=${config.seed}`,
     options: { taskName: `arithmetic ${steps}-step` },
@@ -126,7 +128,10 @@ export async function trainFamily(config: FamilyTrainingConfig): Promise<Trained
       seed: config.seed,
     };
     const recipeFile = join(dir, 'family-recipe.json');
-    const previous = await readFile(recipeFile, 'utf8').then((text) => JSON.parse(text) as { recipe: unknown; student: TrainedStudent }, () => null);
+    const previous = await readFile(recipeFile, 'utf8').then(
+      (text) => JSON.parse(text) as { recipe: unknown; student: TrainedStudent },
+      () => null,
+    );
     if (previous && canonicalJson(previous.recipe) === canonicalJson(recipe)) {
       students.push({ ...previous.student, dir, reused: true });
       continue;

@@ -2,7 +2,12 @@
 import type { TaskAnalysis } from './analyzeScaling.js';
 
 export function formatParams(params: number, estimated = false): string {
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'K'],
+  ];
   const [size, unit] = units.find(([size]) => params >= size) ?? [1, ''];
   const digits = params / size >= 100 || Number.isInteger(params / size) ? 0 : 1;
   return `${estimated ? '~' : ''}${(params / size).toFixed(digits)}${unit}`;
@@ -38,7 +43,7 @@ export function formatAnalysisMarkdown(analyses: readonly TaskAnalysis[], source
     '',
     `Source: \`${source}\`. Normalized score = 100 × (score − random) / (max − random); linearity and`,
     'breakthroughness as in BIG-bench (Srivastava et al. 2022, Appendix B; the linearity formula is unverified, see',
-    'docs/scaling.md, which also gives the verdict rules). Intervals: 95%, a bootstrap over each model\'s stated',
+    "docs/scaling.md, which also gives the verdict rules). Intervals: 95%, a bootstrap over each model's stated",
     'uncertainty (its 95% interval or n); a verdict the intervals do not support is `inconclusive`.',
     '',
     '| task | metric | models | linearity | breakthroughness | verdict |',
@@ -63,5 +68,10 @@ export function formatAnalysisMarkdown(analyses: readonly TaskAnalysis[], source
 
 function alignColumns(rows: string[][]): string[] {
   const widths = (rows[0] as string[]).map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] as number)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] as number))
+      .join('  ')
+      .trimEnd(),
+  );
 }

@@ -60,10 +60,13 @@ export async function resolveFamily(entries: readonly { spec: string; params?: n
       }
     }
     const name =
-      parsed.provider === 'gguf' ? basename(parsed.path, extname(parsed.path))
-      : parsed.provider === 'builtin' ? basename(parsed.dir.replace(/[\\/]+$/, ''))
-      : parsed.provider === 'openai' || parsed.provider === 'anthropic' ? parsed.model
-      : parsed.spec;
+      parsed.provider === 'gguf'
+        ? basename(parsed.path, extname(parsed.path))
+        : parsed.provider === 'builtin'
+          ? basename(parsed.dir.replace(/[\\/]+$/, ''))
+          : parsed.provider === 'openai' || parsed.provider === 'anthropic'
+            ? parsed.model
+            : parsed.spec;
     models.push({ spec: parsed.spec, name, params, paramsSource: source });
   }
   const specs = new Set<string>();

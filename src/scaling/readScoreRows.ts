@@ -17,7 +17,7 @@ const finite = z.preprocess(
 );
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(absent, schema.optional());
 const flag = z.preprocess(
-  (v) => (typeof v === 'string' ? { true: true, false: false, yes: true, no: false, '1': true, '0': false }[v.trim().toLowerCase()] ?? v : v),
+  (v) => (typeof v === 'string' ? ({ true: true, false: false, yes: true, no: false, '1': true, '0': false }[v.trim().toLowerCase()] ?? v) : v),
   z.boolean({ error: 'must be true or false' }),
 );
 
@@ -111,7 +111,11 @@ function checkBaselinesAgree(rows: ScoreRow[], records: SourceRecord[], file: st
       firstOf.set(key, { row, line });
       return;
     }
-    for (const [field, name] of [['random', 'random'], ['max', 'max'], ['labels', 'labels']] as const) {
+    for (const [field, name] of [
+      ['random', 'random'],
+      ['max', 'max'],
+      ['labels', 'labels'],
+    ] as const) {
       if (row[field] !== first.row[field]) {
         throw new InputError(
           `${name} is ${row[field] ?? 'absent'} but ${first.row[field] ?? 'absent'} on line ${first.line} for the same task "${row.task}" and metric "${row.metric}"`,

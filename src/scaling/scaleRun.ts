@@ -141,7 +141,9 @@ export async function runScale(config: ScaleRunConfig, hub: ModelHub): Promise<S
     if (guessed && guessed.accuracy > 0) {
       const { guess, accuracy } = guessed;
       const what = dataset.task.answer.kind === 'label' ? 'the majority training label, above 1/labels' : 'the most common training answer';
-      notes.push(`${task.name}: exact-match chance ${accuracy.toFixed(3)}, the accuracy of always answering "${guess}" (${what}); normalized scores use it as random`);
+      notes.push(
+        `${task.name}: exact-match chance ${accuracy.toFixed(3)}, the accuracy of always answering "${guess}" (${what}); normalized scores use it as random`,
+      );
     }
     const choiceTask = task.answer.kind === 'label' || task.answer.kind === 'multiple_choice';
 
@@ -247,7 +249,8 @@ function accuracyBaselineOf(
   const evaluated = selectExamples(dataset.splits[config.split] ?? [], config);
   if (answer.kind === 'label') {
     const majority = constantGuess(answer, dataset.splits.train ?? [], evaluated);
-    if (majority && majority.accuracy > 1 / answer.labels.length && majority.accuracy < 1) return { random: majority.accuracy, max: 1, constantGuess: majority };
+    if (majority && majority.accuracy > 1 / answer.labels.length && majority.accuracy < 1)
+      return { random: majority.accuracy, max: 1, constantGuess: majority };
     return { labels: answer.labels.length, max: 1 };
   }
   if (answer.kind === 'multiple_choice') {

@@ -75,7 +75,10 @@ export async function writeScaleRunResults(
   const scores = { csv: join(out, SCALING_FILES.scoresCsv), json: join(out, SCALING_FILES.scoresJson) };
   await writeScoreRows(scores.csv, run.rows);
   await writeScoreRows(scores.json, run.rows);
-  await writeFile(join(out, SCALING_FILES.evaluations), redactSecrets(JSON.stringify({ models: run.models, evaluations: run.evaluations, notes: run.notes }, null, 2)) + '\n');
+  await writeFile(
+    join(out, SCALING_FILES.evaluations),
+    redactSecrets(JSON.stringify({ models: run.models, evaluations: run.evaluations, notes: run.notes }, null, 2)) + '\n',
+  );
   return scores;
 }
 

@@ -48,7 +48,12 @@ export function addAccessControl(app: FastifyInstance, options: AccessOptions): 
     if (serverKey === undefined) return;
     if (!keyGiven) {
       reply.header('www-authenticate', 'Bearer');
-      return refuse(reply, 401, 'this server needs its key: send "Authorization: Bearer <key>"' + (options.browserLogin ? ' or open it once with ?key=<key>' : ''), 'invalid_api_key');
+      return refuse(
+        reply,
+        401,
+        'this server needs its key: send "Authorization: Bearer <key>"' + (options.browserLogin ? ' or open it once with ?key=<key>' : ''),
+        'invalid_api_key',
+      );
     }
     if (options.browserLogin && queryKey(request) !== undefined) {
       void reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(serverKey)}; HttpOnly; SameSite=Strict; Path=/`);

@@ -17,11 +17,7 @@ export class ApiError extends Error {
   /** Seconds, sent as Retry-After. */
   readonly retryAfterSeconds?: number;
 
-  constructor(
-    status: number,
-    message: string,
-    options: { type?: string; param?: string | null; code?: string | null; retryAfterSeconds?: number } = {},
-  ) {
+  constructor(status: number, message: string, options: { type?: string; param?: string | null; code?: string | null; retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;

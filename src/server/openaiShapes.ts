@@ -19,7 +19,9 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   const unknownKeys = issue.code === 'unrecognized_keys' ? (issue as { keys: string[] }).keys : [];
   const path = [...issue.path.map(String), ...unknownKeys.slice(0, 1)];
   const param = path.join('.');
-  const message = unknownKeys.length ? `unknown field ${unknownKeys.map((k) => `\`${k}\``).join(', ')}: not part of the OpenAI API this server speaks` : issue.message;
+  const message = unknownKeys.length
+    ? `unknown field ${unknownKeys.map((k) => `\`${k}\``).join(', ')}: not part of the OpenAI API this server speaks`
+    : issue.message;
   throw new ApiError(400, `${param ? `${param}: ` : ''}${message}`, { param: param || null, code: unknownKeys.length ? 'unknown_parameter' : 'invalid_value' });
 }
 

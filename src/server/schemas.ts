@@ -10,9 +10,17 @@ import { z } from 'zod';
 const stop = z.union([z.string(), z.array(z.string()).max(4)]).nullish();
 
 /** A field that must be absent (or null) because this server cannot honour it. */
-const refused = (why: string) => z.unknown().optional().refine((value) => value === undefined || value === null, { message: why });
+const refused = (why: string) =>
+  z
+    .unknown()
+    .optional()
+    .refine((value) => value === undefined || value === null, { message: why });
 /** A numeric setting only its neutral value of which can be honoured. */
-const neutralOnly = (neutral: number, why: string) => z.number().refine((value) => value === neutral, { message: why }).nullish();
+const neutralOnly = (neutral: number, why: string) =>
+  z
+    .number()
+    .refine((value) => value === neutral, { message: why })
+    .nullish();
 
 const common = {
   model: z.string().min(1),
@@ -116,7 +124,7 @@ export const embeddingSchema = z
       message: 'input must be a string or an array of strings (token arrays are not supported by this server)',
     }),
     encoding_format: z.enum(['float', 'base64']).nullish(),
-    dimensions: refused('dimensions is not supported by this server (vectors come in the model\'s own size)'),
+    dimensions: refused("dimensions is not supported by this server (vectors come in the model's own size)"),
     user: z.string().nullish(),
   })
   .strict();

@@ -12,7 +12,9 @@ export type SortAccessors<T, K extends string> = Record<K, (row: T) => SortValue
 export function useSort<K extends string>(initial: Sort<K> | null = null) {
   const [sort, setSort] = useState<Sort<K> | null>(initial);
   const toggle = (key: K) =>
-    setSort((current) => (current?.key === key ? { key, direction: current.direction === 'ascending' ? 'descending' : 'ascending' } : { key, direction: 'ascending' }));
+    setSort((current) =>
+      current?.key === key ? { key, direction: current.direction === 'ascending' ? 'descending' : 'ascending' } : { key, direction: 'ascending' },
+    );
   return { sort, toggle };
 }
 

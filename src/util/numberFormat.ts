@@ -19,11 +19,7 @@ export function formatValue(value: number | null | undefined, format: ValueForma
 }
 
 /** "78.0% [72.0%, 83.5%]": an estimate with its 95% confidence interval. */
-export function formatEstimate(
-  value: number | null | undefined,
-  ci95: readonly [number, number] | null | undefined,
-  format: ValueFormat = 'percent',
-): string {
+export function formatEstimate(value: number | null | undefined, ci95: readonly [number, number] | null | undefined, format: ValueFormat = 'percent'): string {
   const point = formatValue(value, format);
   if (!ci95 || value === null || value === undefined) return point;
   return `${point} [${formatValue(ci95[0], format)}, ${formatValue(ci95[1], format)}]`;

@@ -91,7 +91,7 @@ describe('cascade calibrate and eval', () => {
     const again = await writeReport([out], { outDir: join(dir, 'report-again') });
     expect(again.kind).toBe('cascade');
     expect(readFileSync(again.htmlPath, 'utf8')).toMatch(/Cost-accuracy curve|cascade\.svg|<svg/);
-   }, 180_000);
+  }, 180_000);
 
   it('never chooses the threshold on test: calibrating on test and evaluating on the calibration split are refused', async () => {
     await expect(calibrateCascade({ config, split: 'test', target: { accuracy: 0.9 }, out: join(dir, 'on-test'), hub })).rejects.toThrow(InputError);
@@ -99,7 +99,7 @@ describe('cascade calibrate and eval', () => {
     const out = join(dir, 'calibration-2');
     await calibrateCascade({ config: { ...config, limit: 40 }, split: 'validation', target: { maxTeacherShare: 0.5 }, out, hub });
     await expect(evaluateCascade({ calibrationDir: out, split: 'validation', hub })).rejects.toThrow(/another split/);
-   }, 120_000);
+  }, 120_000);
 
   it('picks by a teacher-share limit, and finds none when the target is out of reach', () => {
     const rows: CascadeRow[] = [

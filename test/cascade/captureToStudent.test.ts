@@ -53,21 +53,59 @@ describe('captured traffic to a trained student through the CLI', () => {
     expect(captured.code, captured.stderr).toBe(0);
     const manifest = JSON.parse(readFileSync(join(annotations, 'manifest.json'), 'utf8')) as { dataset: string };
     expect(manifest.dataset).toMatch(/^captured:.+#[0-9a-f]{16}$/);
-    const lines = readFileSync(join(annotations, 'dataset.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as DatasetLine);
+    const lines = readFileSync(join(annotations, 'dataset.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as DatasetLine);
     expect(lines).toHaveLength(40);
     const test = lines.filter((line) => line.split === 'test');
     expect(test.length).toBeGreaterThan(3);
-    for (const line of lines) expect(line.target).toBe(`The answer is ${line.input.match(/\d+/g)!.map(Number).reduce((a, b) => a + b)}.`);
+    for (const line of lines)
+      expect(line.target).toBe(
+        `The answer is ${line.input
+          .match(/\d+/g)!
+          .map(Number)
+          .reduce((a, b) => a + b)}.`,
+      );
     // Test conversations are in the dataset only: no annotation (nothing a student trains on) holds them.
-    const annotated = ['train', 'validation'].flatMap((split) => readFileSync(join(annotations, split, 'records.jsonl'), 'utf8').trim().split('\n'));
+    const annotated = ['train', 'validation'].flatMap((split) =>
+      readFileSync(join(annotations, split, 'records.jsonl'), 'utf8')
+        .trim()
+        .split('\n'),
+    );
     expect(annotated).toHaveLength(40 - test.length);
     for (const line of test) expect(annotated.some((record) => record.includes(JSON.stringify(line.input)))).toBe(false);
 
     const sweep = join(dir, 'sweep');
-    const run = await runCli([
-      'distill', 'run', '--annotations', annotations, '--methods', 'standard-distill', '--fractions', '1', '--seeds', '1',
-      '--student', 'tiny', '--steps', '4', '--batch-size', '8', '--context', '128', '--max-tokens', '8', '--out', sweep, '--json', '--no-progress',
-    ], { env });
+    const run = await runCli(
+      [
+        'distill',
+        'run',
+        '--annotations',
+        annotations,
+        '--methods',
+        'standard-distill',
+        '--fractions',
+        '1',
+        '--seeds',
+        '1',
+        '--student',
+        'tiny',
+        '--steps',
+        '4',
+        '--batch-size',
+        '8',
+        '--context',
+        '128',
+        '--max-tokens',
+        '8',
+        '--out',
+        sweep,
+        '--json',
+        '--no-progress',
+      ],
+      { env },
+    );
     expect(run.code, run.stderr).toBe(0);
     const summary = lastJson<{ cells: Array<{ method: string; accuracy: number; skipped?: boolean }> }>(run);
     expect(summary.cells.filter((cell) => !cell.skipped).map((cell) => cell.method)).toEqual(['standard-distill']);
@@ -79,7 +117,22 @@ describe('captured traffic to a trained student through the CLI', () => {
     expect(report.code, report.stderr).toBe(0);
     expect(readFileSync(lastJson<{ html: string }>(report).html, 'utf8')).toContain('captured');
 
-    const evaluated = await runCli(['eval', '--dataset', manifest.dataset, '--split', 'test', '--model', `builtin:${join(cell, 'student')}`, '--runs', join(dir, 'runs'), '--json', '--no-progress'], { env });
+    const evaluated = await runCli(
+      [
+        'eval',
+        '--dataset',
+        manifest.dataset,
+        '--split',
+        'test',
+        '--model',
+        `builtin:${join(cell, 'student')}`,
+        '--runs',
+        join(dir, 'runs'),
+        '--json',
+        '--no-progress',
+      ],
+      { env },
+    );
     expect(evaluated.code, evaluated.stderr).toBe(0);
     const scored = lastJson<{ n: number; accuracy: number }>(evaluated);
     expect(scored.n).toBe(test.length);
@@ -87,7 +140,10 @@ describe('captured traffic to a trained student through the CLI', () => {
 
     // A dataset file edited after from-store wrote it is refused, naming the file.
     writeFileSync(join(annotations, 'dataset.jsonl'), readFileSync(join(annotations, 'dataset.jsonl'), 'utf8').replace('The answer', 'An answer'));
-    const edited = await runCli(['distill', 'run', '--annotations', annotations, '--methods', 'standard-distill', '--out', join(dir, 'edited'), '--no-progress'], { env });
+    const edited = await runCli(
+      ['distill', 'run', '--annotations', annotations, '--methods', 'standard-distill', '--out', join(dir, 'edited'), '--no-progress'],
+      { env },
+    );
     expect(edited.code).not.toBe(0);
     expect(edited.stderr).toMatch(/dataset\.jsonl.*changed since distill from-store wrote it/);
     expect(existsSync(join(dir, 'edited', 'results.json'))).toBe(false);

@@ -34,7 +34,16 @@ describe('confidence signals', () => {
   });
 
   it('logprob: exp of the mean token log-probability; none without log-probabilities', () => {
-    expect(logprobConfidence({ text: 'ab', finishReason: 'stop', logprobs: [{ token: 'a', logprob: Math.log(0.5) }, { token: 'b', logprob: Math.log(0.125) }] })).toBeCloseTo(0.25, 10);
+    expect(
+      logprobConfidence({
+        text: 'ab',
+        finishReason: 'stop',
+        logprobs: [
+          { token: 'a', logprob: Math.log(0.5) },
+          { token: 'b', logprob: Math.log(0.125) },
+        ],
+      }),
+    ).toBeCloseTo(0.25, 10);
     expect(logprobConfidence({ text: 'ab', finishReason: 'stop' })).toBeNull();
   });
 

@@ -37,7 +37,12 @@ describe('the serve loop through the CLI', () => {
       for (const content of ['What is 2 + 3?', 'What is 4 + 5?', 'What is 2 + 3?']) {
         await client.chat.completions.create({ model: 'teacher', messages: [{ role: 'user', content }], temperature: 0, metadata: { app: 'math' } });
       }
-      await client.chat.completions.create({ model: 'teacher', messages: [{ role: 'user', content: 'What is 1 + 1?' }], temperature: 0, metadata: { app: 'other' } });
+      await client.chat.completions.create({
+        model: 'teacher',
+        messages: [{ role: 'user', content: 'What is 1 + 1?' }],
+        temperature: 0,
+        metadata: { app: 'other' },
+      });
     } finally {
       const exit = await serving.stop();
       expect(exit.code, exit.stderr).toBe(0);
@@ -46,22 +51,36 @@ describe('the serve loop through the CLI', () => {
     const result = await runCli(['distill', 'from-store', store, '--where', 'metadata.app=math', '--held-out', '0', '--out', out], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/3 stored exchanges, 2 distinct conversations/);
-    const records = readFileSync(join(out, 'train', 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { output: string; prompt: unknown });
+    const records = readFileSync(join(out, 'train', 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { output: string; prompt: unknown });
     expect(records.map((record) => record.output).sort()).toEqual(['The answer is 5.', 'The answer is 9.']);
     for (const name of readdirSync(store)) expect(readFileSync(join(store, name)).includes(UPSTREAM_KEY), name).toBe(false);
 
     const badWhere = await runCli(['distill', 'from-store', store, '--where', 'app=math', '--out', join(dir, 'bad')], { env });
     expect(badWhere.code).not.toBe(0);
     expect(badWhere.stderr).toMatch(/--where takes metadata\.<key>=<value>/);
-   }, 120_000);
+  }, 120_000);
 
   it('cascade calibrate (never on test), cascade eval, then serve --cascade with the chosen threshold', async () => {
     const dataset = writeSumsDataset(join(dir, 'sums'), { train: 5, validation: 80, test: 80 });
     const common = [
-      '--student', `openai:student@${standIns.student.url}`,
-      '--teacher', `openai:teacher@${standIns.teacher.url}`,
-      '--dataset', dataset, '--input-field', 'question', '--label-field', 'answer', '--answer-type', 'number',
-      '--target-accuracy', '0.85', '--no-progress',
+      '--student',
+      `openai:student@${standIns.student.url}`,
+      '--teacher',
+      `openai:teacher@${standIns.teacher.url}`,
+      '--dataset',
+      dataset,
+      '--input-field',
+      'question',
+      '--label-field',
+      'answer',
+      '--answer-type',
+      'number',
+      '--target-accuracy',
+      '0.85',
+      '--no-progress',
     ];
     const onTest = await runCli(['cascade', 'calibrate', ...common, '--split', 'test', '--out', join(dir, 'on-test')], { env });
     expect(onTest.code).not.toBe(0);
@@ -82,7 +101,17 @@ describe('the serve loop through the CLI', () => {
     expect(evaluated.stdout).toMatch(/teacher calls saved/);
 
     const serving = await startServeCli(
-      ['--cascade', '--student', `openai:student@${standIns.student.url}`, '--teacher', `openai:teacher@${standIns.teacher.url}`, '--threshold', threshold, '--port', '0'],
+      [
+        '--cascade',
+        '--student',
+        `openai:student@${standIns.student.url}`,
+        '--teacher',
+        `openai:teacher@${standIns.teacher.url}`,
+        '--threshold',
+        threshold,
+        '--port',
+        '0',
+      ],
       { env },
     );
     try {
@@ -91,7 +120,9 @@ describe('the serve loop through the CLI', () => {
       const a = 3;
       let b = 5;
       while (difficulty(a, b) !== 8) b++;
-      const { response } = await client.chat.completions.create({ model: 'cascade-student', messages: [{ role: 'user', content: `What is ${a} + ${b}?` }] }).withResponse();
+      const { response } = await client.chat.completions
+        .create({ model: 'cascade-student', messages: [{ role: 'user', content: `What is ${a} + ${b}?` }] })
+        .withResponse();
       expect(response.headers.get('x-apprentice-answered-by')).toBe('teacher');
     } finally {
       const exit = await serving.stop();

@@ -17,7 +17,9 @@ function evalPalm(runs: string, predictions: string, ...flags: string[]) {
 /** PaLM's answers with the first `count` replaced by a non-answer: a run that is clearly worse. */
 function degradedPredictions(dir: string, count: number): string {
   const lines = readFileSync(PALM, 'utf8').trim().split('\n');
-  const degraded = lines.map((line, i) => (i < count ? JSON.stringify({ index: (JSON.parse(line) as { index: number }).index, output: 'I do not know.' }) : line));
+  const degraded = lines.map((line, i) =>
+    i < count ? JSON.stringify({ index: (JSON.parse(line) as { index: number }).index, output: 'I do not know.' }) : line,
+  );
   const file = join(dir, 'degraded.jsonl');
   writeFileSync(file, degraded.join('\n') + '\n');
   return file;

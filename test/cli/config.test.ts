@@ -21,7 +21,11 @@ describe('--config', () => {
       command.commands.flatMap((sub) => (sub.commands.length ? leaves(sub) : [sub]));
     const commands = leaves(buildProgram());
     expect(commands.length).toBeGreaterThan(15);
-    for (const command of commands) expect(command.options.map((o) => o.long), command.name()).toContain('--config');
+    for (const command of commands)
+      expect(
+        command.options.map((o) => o.long),
+        command.name(),
+      ).toContain('--config');
   });
 
   it('gives eval its options from YAML (kebab- or camelCase keys, lists for comma lists); a flag given on the command line wins', async () => {
@@ -29,13 +33,26 @@ describe('--config', () => {
     const config = join(dir, 'run.yaml');
     writeFileSync(
       config,
-      [`dataset: jsonl:${dataset}`, 'input-field: text', 'labelField: label', 'labels: [negative, positive]', 'split: test',
-        `predictions: ${predictions}`, `runs: ${join(dir, 'runs')}`, 'limit: 3', 'json: true', 'progress: false'].join('\n') + '\n',
+      [
+        `dataset: jsonl:${dataset}`,
+        'input-field: text',
+        'labelField: label',
+        'labels: [negative, positive]',
+        'split: test',
+        `predictions: ${predictions}`,
+        `runs: ${join(dir, 'runs')}`,
+        'limit: 3',
+        'json: true',
+        'progress: false',
+      ].join('\n') + '\n',
     );
     const fromFile = await runCli(['eval', '--config', config]);
     expect(fromFile.code, fromFile.stderr).toBe(0);
     expect(lastJson(fromFile)).toMatchObject({ n: 3, scored: 3, correct: 2 });
-    for (const args of [['--config', config, '--limit', '2'], ['--limit', '2', '--config', config]]) {
+    for (const args of [
+      ['--config', config, '--limit', '2'],
+      ['--limit', '2', '--config', config],
+    ]) {
       const result = await runCli(['eval', ...args]);
       expect(result.code, result.stderr).toBe(0);
       expect(lastJson(result)).toMatchObject({ n: 2, scored: 2, correct: 1 });

@@ -43,7 +43,11 @@ afterEach(async () => {
 let gold: Map<string, string>;
 beforeAll(async () => {
   const dataset = await loadDataset(SYNTHETIC);
-  gold = new Map(Object.values(dataset.splits).flat().map((example) => [example.input, example.target]));
+  gold = new Map(
+    Object.values(dataset.splits)
+      .flat()
+      .map((example) => [example.input, example.target]),
+  );
 });
 
 function solve(prompt: string): string {
@@ -57,8 +61,15 @@ describe.skipIf(!haveShared)('distill import on the real PaLM 540B outputs (skip
   it('SVAMP: n, parsed, parseRate and teacherAccuracy per split', async () => {
     const out = join(temp(), 'svamp');
     const result = await runCli([
-      'distill', 'import', '--dataset', `svamp:${join(DATASETS, 'svamp')}`,
-      '--teacher-outputs', join(DATASETS, 'svamp', 'teacher-palm-540b'), '--out', out, '--json',
+      'distill',
+      'import',
+      '--dataset',
+      `svamp:${join(DATASETS, 'svamp')}`,
+      '--teacher-outputs',
+      join(DATASETS, 'svamp', 'teacher-palm-540b'),
+      '--out',
+      out,
+      '--json',
     ]);
     expect(result.code, result.stderr).toBe(0);
     const printed = lastJson<Printed>(result);
@@ -72,8 +83,15 @@ describe.skipIf(!haveShared)('distill import on the real PaLM 540B outputs (skip
   it('CommonsenseQA, then step-by-step data from it', async () => {
     const out = join(temp(), 'cqa');
     const result = await runCli([
-      'distill', 'import', '--dataset', `cqa:${join(DATASETS, 'cqa')}`,
-      '--teacher-outputs', join(DATASETS, 'cqa', 'teacher-palm-540b'), '--out', out, '--json',
+      'distill',
+      'import',
+      '--dataset',
+      `cqa:${join(DATASETS, 'cqa')}`,
+      '--teacher-outputs',
+      join(DATASETS, 'cqa', 'teacher-palm-540b'),
+      '--out',
+      out,
+      '--json',
     ]);
     expect(result.code, result.stderr).toBe(0);
     const printed = lastJson<Printed>(result);
@@ -85,7 +103,10 @@ describe.skipIf(!haveShared)('distill import on the real PaLM 540B outputs (skip
     expect(built.code, built.stderr).toBe(0);
     const report = lastJson<{ selected: number; rows: number; byTask: Record<string, number> }>(built);
     expect(report.selected).toBe(Math.round(9741 * 0.125));
-    const rows = readFileSync(data, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const rows = readFileSync(data, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(rows).toHaveLength(report.rows);
     expect(rows[0].prompt).toMatch(/^\[label\] Question: .*\nAnswer choices:\n\(a\) /s);
     expect(rows[0].completion).toMatch(/^ \([a-e]\) /);
@@ -99,8 +120,18 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     servers.push(server);
     const out = join(temp(), 'ann');
     const result = await runCli([
-      'distill', 'annotate', '--dataset', SYNTHETIC, '--teacher', `openai:t@${server.url}`, '--out', out,
-      '--splits', 'train,test', '--json', '--no-progress',
+      'distill',
+      'annotate',
+      '--dataset',
+      SYNTHETIC,
+      '--teacher',
+      `openai:t@${server.url}`,
+      '--out',
+      out,
+      '--splits',
+      'train,test',
+      '--json',
+      '--no-progress',
     ]);
     expect(result.code, result.stderr).toBe(0);
     const printed = lastJson<Printed>(result);
@@ -112,15 +143,31 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
       const file = join(temp(), `${method}.jsonl`);
       const built = await runCli(['distill', 'build', '--annotations', out, '--method', method, '--out', file, '--json']);
       expect(built.code, built.stderr).toBe(0);
-      const rows = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      const rows = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       expect(rows.length).toBeGreaterThan(0);
       for (const row of rows) expect(typeof row.prompt === 'string' && typeof row.completion === 'string').toBe(true);
     }
     // Chain-of-thought data: only answers matching gold, one chain each, all in one format.
     const cot = join(temp(), 'cot-zero-shot.jsonl');
     const builtCot = await runCli([
-      'distill', 'build', '--annotations', out, '--method', 'cot', '--filter', 'gold', '--chains', 'one',
-      '--mix', 'zero-shot-cot=1', '--out', cot, '--json',
+      'distill',
+      'build',
+      '--annotations',
+      out,
+      '--method',
+      'cot',
+      '--filter',
+      'gold',
+      '--chains',
+      'one',
+      '--mix',
+      'zero-shot-cot=1',
+      '--out',
+      cot,
+      '--json',
     ]);
     expect(builtCot.code, builtCot.stderr).toBe(0);
     expect(lastJson<{ rows: number; byTask: Record<string, number> }>(builtCot)).toMatchObject({ rows: 5, byTask: { 'zero-shot-cot': 5 } });
@@ -129,12 +176,38 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     expect(unknownFormat.stderr).toMatch(/unknown CoT format "few-shot"/);
 
     const openai = join(temp(), 'openai.jsonl');
-    const exported = await runCli(['distill', 'export', '--annotations', out, '--method', 'step-by-step', '--alpha', '0.7', '--format', 'openai', '--out', openai]);
+    const exported = await runCli([
+      'distill',
+      'export',
+      '--annotations',
+      out,
+      '--method',
+      'step-by-step',
+      '--alpha',
+      '0.7',
+      '--format',
+      'openai',
+      '--out',
+      openai,
+    ]);
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stderr).toContain('OpenAI fine-tuning weighs every example equally');
     expect(JSON.parse(readFileSync(openai, 'utf8').split('\n')[0]!).messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant']);
     const withSystem = join(temp(), 'openai-system.jsonl');
-    const systemExport = await runCli(['distill', 'export', '--annotations', out, '--method', 'standard-ft', '--format', 'openai', '--system', 'Answer briefly.', '--out', withSystem]);
+    const systemExport = await runCli([
+      'distill',
+      'export',
+      '--annotations',
+      out,
+      '--method',
+      'standard-ft',
+      '--format',
+      'openai',
+      '--system',
+      'Answer briefly.',
+      '--out',
+      withSystem,
+    ]);
     expect(systemExport.code, systemExport.stderr).toBe(0);
     expect(JSON.parse(readFileSync(withSystem, 'utf8').split('\n')[0]!).messages[0]).toEqual({ role: 'system', content: 'Answer briefly.' });
     const hf = join(temp(), 'hf.jsonl');
@@ -147,21 +220,83 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     servers.push(server);
     const ann = join(temp(), 'ann');
     const annotated = await runCli([
-      'distill', 'annotate', '--dataset', SYNTHETIC, '--teacher', `openai:t@${server.url}`, '--out', ann, '--splits', 'train,test', '--json', '--no-progress',
+      'distill',
+      'annotate',
+      '--dataset',
+      SYNTHETIC,
+      '--teacher',
+      `openai:t@${server.url}`,
+      '--out',
+      ann,
+      '--splits',
+      'train,test',
+      '--json',
+      '--no-progress',
     ]);
     expect(annotated.code, annotated.stderr).toBe(0);
     const out = join(temp(), 'run');
     const args = [
-      'distill', 'run', '--dataset', SYNTHETIC, '--annotations', ann, '--methods', 'standard-ft,standard-distill,step-by-step',
-      '--step-by-step-labels', 'teacher', '--fractions', '0.5,1', '--seeds', '1', '--student', 'tiny', '--steps', '2', '--batch-size', '2', '--context', '192',
-      '--generic', 'three steps=synthetic:steps=3,digits=1,distractors=0,seed=9,train=4,validation=0,test=2', '--generic-train', '4',
-      '--generic-limit', '1', '--test-limit', '1', '--validation-fraction', '0.34', '--out', out, '--json', '--no-progress',
+      'distill',
+      'run',
+      '--dataset',
+      SYNTHETIC,
+      '--annotations',
+      ann,
+      '--methods',
+      'standard-ft,standard-distill,step-by-step',
+      '--step-by-step-labels',
+      'teacher',
+      '--fractions',
+      '0.5,1',
+      '--seeds',
+      '1',
+      '--student',
+      'tiny',
+      '--steps',
+      '2',
+      '--batch-size',
+      '2',
+      '--context',
+      '192',
+      '--generic',
+      'three steps=synthetic:steps=3,digits=1,distractors=0,seed=9,train=4,validation=0,test=2',
+      '--generic-train',
+      '4',
+      '--generic-limit',
+      '1',
+      '--test-limit',
+      '1',
+      '--validation-fraction',
+      '0.34',
+      '--out',
+      out,
+      '--json',
+      '--no-progress',
     ];
     const result = await runCli(args);
     expect(result.code, result.stderr).toBe(0);
-    interface Point { method: string; fraction: number; accuracy: number; ci95: [number, number]; inputs: number }
-    interface Cell { method: string; fraction: number; n: number; correct: number; accuracy: number; inputs: number }
-    const printed = lastJson<{ points: Point[]; cells: Cell[]; teacher: { label: string; accuracy: number }[]; generic: { rows: { scores: Record<string, { n: number }> }[] }; report: Record<string, string> }>(result);
+    interface Point {
+      method: string;
+      fraction: number;
+      accuracy: number;
+      ci95: [number, number];
+      inputs: number;
+    }
+    interface Cell {
+      method: string;
+      fraction: number;
+      n: number;
+      correct: number;
+      accuracy: number;
+      inputs: number;
+    }
+    const printed = lastJson<{
+      points: Point[];
+      cells: Cell[];
+      teacher: { label: string; accuracy: number }[];
+      generic: { rows: { scores: Record<string, { n: number }> }[] };
+      report: Record<string, string>;
+    }>(result);
     expect(printed.cells).toHaveLength(6);
     expect(printed.points).toHaveLength(6);
     for (const cell of printed.cells) {
@@ -194,8 +329,26 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     });
     servers.push(server);
     const annotate = (out: string, ...extra: string[]) =>
-      runCli(['distill', 'annotate', '--dataset', SYNTHETIC, '--teacher', `openai:t@${server.url}`, '--out', out, '--splits', 'train', '--json', '--no-progress', ...extra]);
-    const records = (out: string) => readFileSync(join(out, 'train', 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      runCli([
+        'distill',
+        'annotate',
+        '--dataset',
+        SYNTHETIC,
+        '--teacher',
+        `openai:t@${server.url}`,
+        '--out',
+        out,
+        '--splits',
+        'train',
+        '--json',
+        '--no-progress',
+        ...extra,
+      ]);
+    const records = (out: string) =>
+      readFileSync(join(out, 'train', 'records.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
 
     const plain = join(temp(), 'plain');
     const withDefault = await annotate(plain);
@@ -228,8 +381,22 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     const server = await startFakeBatchServer({ answer: (prompt) => solve(prompt) });
     servers.push(server);
     const out = join(temp(), 'ann');
-    const args = ['distill', 'annotate', '--dataset', SYNTHETIC, '--teacher', `openai:t@${server.url}`, '--out', out,
-      '--samples', '3', '--batch-api', '--poll-seconds', '0', '--json'];
+    const args = [
+      'distill',
+      'annotate',
+      '--dataset',
+      SYNTHETIC,
+      '--teacher',
+      `openai:t@${server.url}`,
+      '--out',
+      out,
+      '--samples',
+      '3',
+      '--batch-api',
+      '--poll-seconds',
+      '0',
+      '--json',
+    ];
     const result = await runCli(args);
     expect(result.code, result.stderr).toBe(0);
     expect(lastJson<Printed>(result).splits.train).toMatchObject({ n: 6, parsed: 6, errors: 0 });
@@ -243,8 +410,22 @@ describe('distill annotate, build and export (loopback servers, built-in synthet
     const server = await startFakeBatchServer({ answer: (prompt) => solve(prompt), pollsToComplete: 2 });
     servers.push(server);
     const out = join(temp(), 'ann');
-    const args = ['distill', 'annotate', '--dataset', SYNTHETIC, '--teacher', `openai:t@${server.url}`, '--out', out,
-      '--splits', 'train', '--batch-api', '--poll-seconds', '0', '--json'];
+    const args = [
+      'distill',
+      'annotate',
+      '--dataset',
+      SYNTHETIC,
+      '--teacher',
+      `openai:t@${server.url}`,
+      '--out',
+      out,
+      '--splits',
+      'train',
+      '--batch-api',
+      '--poll-seconds',
+      '0',
+      '--json',
+    ];
     const submitted = await runCli([...args, '--no-wait']);
     expect(submitted.code, submitted.stderr).toBe(0);
     expect(submitted.stderr).toMatch(/batch\(es\) batch-1 still running/);

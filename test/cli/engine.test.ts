@@ -36,8 +36,24 @@ describe('apprentice train / export / eval builtin:', () => {
 
   it('train prints final train and validation loss, tokens/s and parameters as JSON', async () => {
     const result = await runCli([
-      'train', '--data', data, '--size', 'tiny', '--steps', '12', '--batch-size', '8', '--context', '256',
-      '--lr', '0.003', '--eval-every', '6', '--out', out, '--json',
+      'train',
+      '--data',
+      data,
+      '--size',
+      'tiny',
+      '--steps',
+      '12',
+      '--batch-size',
+      '8',
+      '--context',
+      '256',
+      '--lr',
+      '0.003',
+      '--eval-every',
+      '6',
+      '--out',
+      out,
+      '--json',
     ]);
     expect(result.code, result.stderr).toBe(0);
     const summary = lastJson<TrainSummary>(result);
@@ -56,8 +72,26 @@ describe('apprentice train / export / eval builtin:', () => {
   it('train --backend tfjs trains the same model on tfjs (to float rounding), and refuses an unknown backend', async () => {
     const tfjsOut = join(dir, 'student-tfjs');
     const result = await runCli([
-      'train', '--data', data, '--size', 'tiny', '--steps', '12', '--batch-size', '8', '--context', '256',
-      '--lr', '0.003', '--eval-every', '6', '--out', tfjsOut, '--backend', 'tfjs', '--json',
+      'train',
+      '--data',
+      data,
+      '--size',
+      'tiny',
+      '--steps',
+      '12',
+      '--batch-size',
+      '8',
+      '--context',
+      '256',
+      '--lr',
+      '0.003',
+      '--eval-every',
+      '6',
+      '--out',
+      tfjsOut,
+      '--backend',
+      'tfjs',
+      '--json',
     ]);
     expect(result.code, result.stderr).toBe(0);
     const onnx = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
@@ -72,9 +106,32 @@ describe('apprentice train / export / eval builtin:', () => {
   it('train passes on its options: vocabulary, loss normalisation, threads, early stopping, and --init-from', async () => {
     const tuned = join(dir, 'student-tuned');
     const result = await runCli([
-      'train', '--data', data, '--size', 'tiny', '--steps', '12', '--batch-size', '8', '--micro-batch', '4',
-      '--vocab-size', '300', '--loss-normalization', 'task', '--threads', '1', '--eval-every', '2',
-      '--patience', '1', '--min-delta', '100', '--out', tuned, '--json',
+      'train',
+      '--data',
+      data,
+      '--size',
+      'tiny',
+      '--steps',
+      '12',
+      '--batch-size',
+      '8',
+      '--micro-batch',
+      '4',
+      '--vocab-size',
+      '300',
+      '--loss-normalization',
+      'task',
+      '--threads',
+      '1',
+      '--eval-every',
+      '2',
+      '--patience',
+      '1',
+      '--min-delta',
+      '100',
+      '--out',
+      tuned,
+      '--json',
     ]);
     expect(result.code, result.stderr).toBe(0);
     // No validation drops by 100 nats: the first validation is the best, the next one stops the run.
@@ -95,8 +152,31 @@ describe('apprentice train / export / eval builtin:', () => {
 
   it('train --resume continues a killed run from its last saved step and ends where an uninterrupted run ends', async () => {
     const args = (out: string) => [
-      'train', '--data', data, '--size', 'tiny', '--steps', '40', '--batch-size', '8', '--eval-every', '5', '--threads', '1',
-      '--lr', '0.003', '--min-lr', '0.0005', '--warmup', '3', '--weight-decay', '0.05', '--clip', '0.5', '--out', out,
+      'train',
+      '--data',
+      data,
+      '--size',
+      'tiny',
+      '--steps',
+      '40',
+      '--batch-size',
+      '8',
+      '--eval-every',
+      '5',
+      '--threads',
+      '1',
+      '--lr',
+      '0.003',
+      '--min-lr',
+      '0.0005',
+      '--warmup',
+      '3',
+      '--weight-decay',
+      '0.05',
+      '--clip',
+      '0.5',
+      '--out',
+      out,
     ];
     const whole = await runCli([...args(join(dir, 'whole')), '--json']);
     expect(whole.code, whole.stderr).toBe(0);
@@ -159,10 +239,30 @@ describe('apprentice train / export / eval builtin:', () => {
     expect(lastJson<{ files: string[] }>(hf).files).toContain('model.safetensors');
 
     const test = join(dir, 'test.jsonl');
-    writeFileSync(test, toyExamples(6).map(({ prompt, completion }) => JSON.stringify({ q: prompt, a: completion.trim() })).join('\n') + '\n');
+    writeFileSync(
+      test,
+      toyExamples(6)
+        .map(({ prompt, completion }) => JSON.stringify({ q: prompt, a: completion.trim() }))
+        .join('\n') + '\n',
+    );
     const evaluated = await runCli([
-      'eval', '--dataset', `jsonl:${test}`, '--input-field', 'q', '--label-field', 'a', '--answer-type', 'free_text',
-      '--split', 'test', '--model', `builtin:${out}`, '--json', '--no-progress', '--runs', dir,
+      'eval',
+      '--dataset',
+      `jsonl:${test}`,
+      '--input-field',
+      'q',
+      '--label-field',
+      'a',
+      '--answer-type',
+      'free_text',
+      '--split',
+      'test',
+      '--model',
+      `builtin:${out}`,
+      '--json',
+      '--no-progress',
+      '--runs',
+      dir,
     ]);
     expect(evaluated.code, evaluated.stderr).toBe(0);
     expect(lastJson<{ n: number; errors: number }>(evaluated)).toMatchObject({ n: 6, errors: 0 });

@@ -40,8 +40,7 @@ async function serve(options: FakeOpenAIServerOptions): Promise<FakeOpenAIServer
 /** The fake model always says "positive", so its accuracy is the share of positive gold labels. */
 const sayPositive = () => 'Answer: positive';
 const tempDir = () => mkdtempSync(join(tmpdir(), 'apprentice-eval-'));
-const testRows = (limit: number) =>
-  (JSON.parse(readFileSync(join(SST5, 'test.json'), 'utf8')) as { text: string; ans_text: string }[]).slice(0, limit);
+const testRows = (limit: number) => (JSON.parse(readFileSync(join(SST5, 'test.json'), 'utf8')) as { text: string; ans_text: string }[]).slice(0, limit);
 const questionOf = (body: { messages: { role: string; content: string }[] }) => body.messages.at(-1)!.content;
 
 describe.skipIf(!existsSync(SST5))('apprentice eval against a loopback OpenAI server (needs ../shared/datasets)', () => {
@@ -49,8 +48,22 @@ describe.skipIf(!existsSync(SST5))('apprentice eval against a loopback OpenAI se
     const server = await serve({ latencyMs: 5, answer: sayPositive });
     const dir = tempDir();
     const result = await runCli(
-      ['eval', '--dataset', `grimoire:${SST5}`, '--split', 'test', '--limit', '200',
-        '--model', `openai:any@${server.url}`, '--concurrency', '16', '--json', '--runs', dir],
+      [
+        'eval',
+        '--dataset',
+        `grimoire:${SST5}`,
+        '--split',
+        'test',
+        '--limit',
+        '200',
+        '--model',
+        `openai:any@${server.url}`,
+        '--concurrency',
+        '16',
+        '--json',
+        '--runs',
+        dir,
+      ],
       { env: { APPRENTICE_CACHE: join(dir, 'cache.sqlite'), OPENAI_API_KEY: '' } },
     );
     expect(result.code, result.stderr).toBe(0);
@@ -71,8 +84,23 @@ describe.skipIf(!existsSync(SST5))('apprentice eval against a loopback OpenAI se
     const server = await serve({ latencyMs: 60, answer: sayPositive });
     const dir = tempDir();
     const runDir = join(dir, 'run');
-    const args = ['eval', '--dataset', `grimoire:${SST5}`, '--split', 'test', '--limit', '40',
-      '--model', `openai:any@${server.url}`, '--concurrency', '4', '--json', '--no-progress', '--run-dir', runDir];
+    const args = [
+      'eval',
+      '--dataset',
+      `grimoire:${SST5}`,
+      '--split',
+      'test',
+      '--limit',
+      '40',
+      '--model',
+      `openai:any@${server.url}`,
+      '--concurrency',
+      '4',
+      '--json',
+      '--no-progress',
+      '--run-dir',
+      runDir,
+    ];
     const env = { APPRENTICE_CACHE: join(dir, 'cache.sqlite') };
 
     const killed = await runCli(args, {
@@ -88,7 +116,10 @@ describe.skipIf(!existsSync(SST5))('apprentice eval against a loopback OpenAI se
     });
     expect(killed.code).toBeNull();
     const recordsPath = join(runDir, 'records.jsonl');
-    const doneBefore = readFileSync(recordsPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { index: number; prompt: { content: string }[] });
+    const doneBefore = readFileSync(recordsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { index: number; prompt: { content: string }[] });
     expect(doneBefore.length).toBeGreaterThan(0);
     expect(doneBefore.length).toBeLessThan(40);
     const answeredQuestions = new Set(doneBefore.map((record) => record.prompt.at(-1)!.content));
@@ -117,8 +148,23 @@ describe.skipIf(!existsSync(SST5))('apprentice eval against a loopback OpenAI se
       fault: (info) => (broken && questionOf(info.body).includes(firstQuestion) ? { kind: 'server' } : undefined),
     });
     const dir = tempDir();
-    const args = ['eval', '--dataset', `grimoire:${SST5}`, '--split', 'test', '--limit', '10',
-      '--model', `openai:any@${server.url}`, '--retries', '1', '--json', '--no-progress', '--runs', dir];
+    const args = [
+      'eval',
+      '--dataset',
+      `grimoire:${SST5}`,
+      '--split',
+      'test',
+      '--limit',
+      '10',
+      '--model',
+      `openai:any@${server.url}`,
+      '--retries',
+      '1',
+      '--json',
+      '--no-progress',
+      '--runs',
+      dir,
+    ];
     const env = { APPRENTICE_CACHE: join(dir, 'cache.sqlite') };
 
     const failed = await runCli(args, { env });
@@ -140,8 +186,24 @@ describe('apprentice eval: what is sent, from own data (loopback OpenAI server)'
   const rows = Array.from({ length: 8 }, (_, i) => ({ premise: `p${i} is here`, hypothesis: `h${i} holds`, label: i % 2 ? 'yes' : 'no' }));
   writeFileSync(pairs, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
   const args = (server: FakeOpenAIServer, dir: string, ...more: string[]) => [
-    'eval', '--dataset', `jsonl:${pairs}`, '--input-template', 'Premise: {premise}\\nHypothesis: {hypothesis}', '--label-field', 'label',
-    '--labels', 'no,yes', '--split', 'test', '--model', `openai:any@${server.url}`, '--runs', dir, '--json', '--no-progress', ...more,
+    'eval',
+    '--dataset',
+    `jsonl:${pairs}`,
+    '--input-template',
+    'Premise: {premise}\\nHypothesis: {hypothesis}',
+    '--label-field',
+    'label',
+    '--labels',
+    'no,yes',
+    '--split',
+    'test',
+    '--model',
+    `openai:any@${server.url}`,
+    '--runs',
+    dir,
+    '--json',
+    '--no-progress',
+    ...more,
   ];
 
   it('--input-template fills the question from several fields; --max-tokens reaches the request', async () => {
@@ -158,7 +220,9 @@ describe('apprentice eval: what is sent, from own data (loopback OpenAI server)'
     const indices = async (seed: string) => {
       const result = await runCli(args(server, tempDir(), '--sample', '5', '--seed', seed), { env: { OPENAI_API_KEY: '' } });
       expect(result.code, result.stderr).toBe(0);
-      const records = readFileSync(join(lastJson<Summary>(result).runDir, 'records.jsonl'), 'utf8').trim().split('\n');
+      const records = readFileSync(join(lastJson<Summary>(result).runDir, 'records.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
       return records.map((line) => (JSON.parse(line) as { index: number }).index).sort((a, b) => a - b);
     };
     const first = await indices('1');
@@ -174,19 +238,52 @@ describe('apprentice eval: what is sent, from own data (loopback OpenAI server)'
     const server = await serve({ answer: () => 'The answer is (b).' });
     const dir = tempDir();
     const file = join(dir, 'colours.jsonl');
-    const colours = [{ qid: 'c-7', q: 'Grass is?', opts: ['red', 'green', 'blue'], ans: 'green' }, { qid: 'c-9', q: 'Sky is?', opts: ['grey', 'pink', 'blue'], ans: 'blue' }];
+    const colours = [
+      { qid: 'c-7', q: 'Grass is?', opts: ['red', 'green', 'blue'], ans: 'green' },
+      { qid: 'c-9', q: 'Sky is?', opts: ['grey', 'pink', 'blue'], ans: 'blue' },
+    ];
     writeFileSync(file, colours.map((row) => JSON.stringify(row)).join('\n') + '\n');
     const result = await runCli(
-      ['eval', '--dataset', `jsonl:${file}`, '--input-field', 'q', '--label-field', 'ans', '--choices-field', 'opts', '--id-field', 'qid',
-        '--answer-type', 'multiple_choice', '--task-name', 'colours', '--task-description', 'Pick the colour.', '--split', 'test',
-        '--model', `openai:any@${server.url}`, '--runs', dir, '--json', '--no-progress'],
+      [
+        'eval',
+        '--dataset',
+        `jsonl:${file}`,
+        '--input-field',
+        'q',
+        '--label-field',
+        'ans',
+        '--choices-field',
+        'opts',
+        '--id-field',
+        'qid',
+        '--answer-type',
+        'multiple_choice',
+        '--task-name',
+        'colours',
+        '--task-description',
+        'Pick the colour.',
+        '--split',
+        'test',
+        '--model',
+        `openai:any@${server.url}`,
+        '--runs',
+        dir,
+        '--json',
+        '--no-progress',
+      ],
       { env: { OPENAI_API_KEY: '' } },
     );
     expect(result.code, result.stderr).toBe(0);
     const summary = lastJson<Summary & { task: string }>(result);
     expect(summary).toMatchObject({ task: 'colours', n: 2, correct: 1, invalid: 0 });
-    const records = readFileSync(join(summary.runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { id: string; extracted: string });
-    expect(records.map((r) => [r.id, r.extracted]).sort()).toEqual([['c-7', 'green'], ['c-9', 'pink']]);
+    const records = readFileSync(join(summary.runDir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; extracted: string });
+    expect(records.map((r) => [r.id, r.extracted]).sort()).toEqual([
+      ['c-7', 'green'],
+      ['c-9', 'pink'],
+    ]);
     const sent = JSON.stringify(server.requests.map((r) => r.body.messages));
     expect(sent).toContain('Pick the colour.');
     expect(sent).toMatch(/\(a\) red.*\(b\) green.*\(c\) blue/);

@@ -10,7 +10,16 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 
 /** Placeholders that name the same kind of value. */
-const SAME_KIND: Record<string, string> = { how: 'selection', list: 'selection', name: 'name', names: 'name', t: 'number', f: 'number', n: 'number', k: 'number' };
+const SAME_KIND: Record<string, string> = {
+  how: 'selection',
+  list: 'selection',
+  name: 'name',
+  names: 'name',
+  t: 'number',
+  f: 'number',
+  n: 'number',
+  k: 'number',
+};
 
 const AUDITED = ['--prompt', '--prompting', '--demos', '--demo-split', '--shots', '--validation', '--validation-size', '--validation-fraction'];
 
@@ -25,7 +34,9 @@ const KNOWN_CONFLICTS: Record<string, Record<string, string>> = {
 };
 
 function leafCommands(command: Command, path: string[] = []): [string, Command][] {
-  return command.commands.flatMap((sub) => (sub.commands.length ? leafCommands(sub, [...path, sub.name()]) : [[[...path, sub.name()].join(' '), sub] as [string, Command]]));
+  return command.commands.flatMap((sub) =>
+    sub.commands.length ? leafCommands(sub, [...path, sub.name()]) : [[[...path, sub.name()].join(' '), sub] as [string, Command]],
+  );
 }
 
 function kindOf(flags: string): string {

@@ -37,16 +37,36 @@ describe('apprentice with a gguf: model', () => {
     writeFileSync(train, rows(['the fox is quick', 'the dog is lazy', 'apples for Anna', 'pencils at the store', 'a train travels']));
     writeFileSync(test, rows(['the quick fox', 'a lazy dog', 'Tom has apples']));
     const result = await runCli([
-      'eval', '--dataset', `jsonl:${test}`, '--input-field', 'text', '--label-field', 'label', '--labels', 'no,yes',
-      '--split', 'test', '--model', `gguf:${tiny.path}`, '--scoring', 'logprob', '--target-logprob',
-      '--json', '--no-progress', '--runs', dir,
+      'eval',
+      '--dataset',
+      `jsonl:${test}`,
+      '--input-field',
+      'text',
+      '--label-field',
+      'label',
+      '--labels',
+      'no,yes',
+      '--split',
+      'test',
+      '--model',
+      `gguf:${tiny.path}`,
+      '--scoring',
+      'logprob',
+      '--target-logprob',
+      '--json',
+      '--no-progress',
+      '--runs',
+      dir,
     ]);
     expect(result.code, result.stderr).toBe(0);
     const summary = lastJson<{ n: number; scored: number; errors: number; runDir: string; metrics: Record<string, { n: number; mean: number }> }>(result);
     expect(summary).toMatchObject({ n: 3, scored: 3, errors: 0 });
     expect(summary.metrics.targetLogprob?.n).toBe(3);
     expect(summary.metrics.targetLogprob!.mean).toBeLessThan(0);
-    const records = readFileSync(join(summary.runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const records = readFileSync(join(summary.runDir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     for (const record of records) {
       expect(record.scores.optionLogprobs).toHaveLength(2);
       expect(record.extracted).toBe(record.scores.optionLogprobs[0] > record.scores.optionLogprobs[1] ? 'no' : 'yes');
@@ -55,12 +75,34 @@ describe('apprentice with a gguf: model', () => {
     // Batched over 3 llama.cpp sequences: the same answers and log-probabilities.
     const batchedDir = mkdtempSync(join(tmpdir(), 'apprentice-gguf-batched-'));
     const batched = await runCli([
-      'eval', '--dataset', `jsonl:${test}`, '--input-field', 'text', '--label-field', 'label', '--labels', 'no,yes',
-      '--split', 'test', '--model', `gguf:${tiny.path}`, '--scoring', 'logprob', '--target-logprob', '--parallel', '3',
-      '--json', '--no-progress', '--runs', batchedDir,
+      'eval',
+      '--dataset',
+      `jsonl:${test}`,
+      '--input-field',
+      'text',
+      '--label-field',
+      'label',
+      '--labels',
+      'no,yes',
+      '--split',
+      'test',
+      '--model',
+      `gguf:${tiny.path}`,
+      '--scoring',
+      'logprob',
+      '--target-logprob',
+      '--parallel',
+      '3',
+      '--json',
+      '--no-progress',
+      '--runs',
+      batchedDir,
     ]);
     expect(batched.code, batched.stderr).toBe(0);
-    const batchedRecords = readFileSync(join(lastJson<{ runDir: string }>(batched).runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const batchedRecords = readFileSync(join(lastJson<{ runDir: string }>(batched).runDir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     // Records are written as calls finish, so batched runs may write them in another order.
     const sequentialById = new Map(records.map((r) => [r.id, r]));
     expect(batchedRecords.map((r) => r.id).sort()).toEqual([...sequentialById.keys()].sort());
@@ -80,14 +122,39 @@ describe('apprentice with a gguf: model', () => {
     write('train.jsonl', trainTexts);
     write('test.jsonl', ['the quick fox jumps', 'Anna buys apples']);
     const result = await runCli([
-      'eval', '--dataset', `jsonl:${dir}`, '--input-field', 'text', '--label-field', 'label', '--labels', 'no,yes',
-      '--split', 'test', '--prompt', 'few-shot', '--shots', '2', '--demos', 'nearest', '--model', `gguf:${tiny.path}`,
-      '--max-tokens', '4', '--json', '--no-progress', '--runs', join(dir, 'runs'),
+      'eval',
+      '--dataset',
+      `jsonl:${dir}`,
+      '--input-field',
+      'text',
+      '--label-field',
+      'label',
+      '--labels',
+      'no,yes',
+      '--split',
+      'test',
+      '--prompt',
+      'few-shot',
+      '--shots',
+      '2',
+      '--demos',
+      'nearest',
+      '--model',
+      `gguf:${tiny.path}`,
+      '--max-tokens',
+      '4',
+      '--json',
+      '--no-progress',
+      '--runs',
+      join(dir, 'runs'),
     ]);
     expect(result.code, result.stderr).toBe(0);
     const summary = lastJson<{ n: number; errors: number; runDir: string }>(result);
     expect(summary).toMatchObject({ n: 2, errors: 0 });
-    const records = readFileSync(join(summary.runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const records = readFileSync(join(summary.runDir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const nearestDemo = { 0: 'the fox is quick', 1: 'apples for Anna' } as Record<number, string>;
     for (const record of records) {
       const prompt = record.prompt.map((m: { content: string }) => m.content).join('\n');

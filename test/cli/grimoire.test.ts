@@ -47,9 +47,29 @@ describe('apprentice grimoire', () => {
     const env = { APPRENTICE_CACHE: join(toy.root, 'cache.sqlite'), OPENAI_API_KEY: '' };
 
     const built = await runCli(
-      ['grimoire', 'build', '--dataset', toy.dataset, '--strong', model, '--weak', model, '--embedder', 'builtin',
-        '--samplers', 'kmeans,hierarchical,hard,random,zero', '--k', '3', '--validation-size', '40', '--hard-pool', '60',
-        '--out', out, '--json'],
+      [
+        'grimoire',
+        'build',
+        '--dataset',
+        toy.dataset,
+        '--strong',
+        model,
+        '--weak',
+        model,
+        '--embedder',
+        'builtin',
+        '--samplers',
+        'kmeans,hierarchical,hard,random,zero',
+        '--k',
+        '3',
+        '--validation-size',
+        '40',
+        '--hard-pool',
+        '60',
+        '--out',
+        out,
+        '--json',
+      ],
       { env },
     );
     expect(built.code, built.stderr).toBe(0);
@@ -60,8 +80,28 @@ describe('apprentice grimoire', () => {
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
 
     const evaluated = await runCli(
-      ['grimoire', 'eval', '--dataset', toy.dataset, '--weak', model, '--grimoires', out, '--split', 'test', '--limit', '30',
-        '--methods', 'zero-shot,few-shot,single,best-single,similarity,ranker', '--json', '--runs', join(toy.root, 'runs'), '--save-ranker', '--name', 'toy ranker'],
+      [
+        'grimoire',
+        'eval',
+        '--dataset',
+        toy.dataset,
+        '--weak',
+        model,
+        '--grimoires',
+        out,
+        '--split',
+        'test',
+        '--limit',
+        '30',
+        '--methods',
+        'zero-shot,few-shot,single,best-single,similarity,ranker',
+        '--json',
+        '--runs',
+        join(toy.root, 'runs'),
+        '--save-ranker',
+        '--name',
+        'toy ranker',
+      ],
       { env },
     );
     expect(evaluated.code, evaluated.stderr).toBe(0);
@@ -89,7 +129,22 @@ describe('apprentice grimoire', () => {
     // The table form, and a resumed rerun that asks the server nothing new.
     const before = server.requests.length;
     const table = await runCli(
-      ['grimoire', 'eval', '--dataset', toy.dataset, '--weak', model, '--grimoires', out, '--limit', '30', '--runs', join(toy.root, 'runs'), '--name', 'toy ranker'],
+      [
+        'grimoire',
+        'eval',
+        '--dataset',
+        toy.dataset,
+        '--weak',
+        model,
+        '--grimoires',
+        out,
+        '--limit',
+        '30',
+        '--runs',
+        join(toy.root, 'runs'),
+        '--name',
+        'toy ranker',
+      ],
       { env: { ...env, APPRENTICE_CACHE: 'none' } },
     );
     expect(table.code, table.stderr).toBe(0);
@@ -109,9 +164,33 @@ describe('apprentice grimoire', () => {
     writeFileSync(profound, `HOUSE STYLE: number every rule.\n${readFileSync(profound, 'utf8')}`);
     const model = `openai:m@${server.url}`;
     const built = await runCli(
-      ['grimoire', 'build', '--dataset', toy.dataset, '--strong', model, '--weak', model, '--embedder', 'builtin',
-        '--samplers', 'hard', '--hard-ratios', '1', '--k', '2', '--validation-size', '20', '--hard-pool', '40',
-        '--templates', templates, '--out', join(toy.root, 'set'), '--json'],
+      [
+        'grimoire',
+        'build',
+        '--dataset',
+        toy.dataset,
+        '--strong',
+        model,
+        '--weak',
+        model,
+        '--embedder',
+        'builtin',
+        '--samplers',
+        'hard',
+        '--hard-ratios',
+        '1',
+        '--k',
+        '2',
+        '--validation-size',
+        '20',
+        '--hard-pool',
+        '40',
+        '--templates',
+        templates,
+        '--out',
+        join(toy.root, 'set'),
+        '--json',
+      ],
       { env: { APPRENTICE_CACHE: 'none', OPENAI_API_KEY: '' } },
     );
     expect(built.code, built.stderr).toBe(0);
@@ -134,8 +213,27 @@ describe('apprentice grimoire', () => {
     const set = join(toy.root, 'set');
     writeToySet(set);
     const result = await runCli(
-      ['grimoire', 'eval', '--dataset', toy.dataset, '--weak', `openai:w@${server.url}`, '--grimoires', set, '--limit', '10',
-        '--methods', 'zero-shot,best-single', '--validation-size', '20', '--json', '--runs', join(toy.root, 'runs'), '--retries', '0'],
+      [
+        'grimoire',
+        'eval',
+        '--dataset',
+        toy.dataset,
+        '--weak',
+        `openai:w@${server.url}`,
+        '--grimoires',
+        set,
+        '--limit',
+        '10',
+        '--methods',
+        'zero-shot,best-single',
+        '--validation-size',
+        '20',
+        '--json',
+        '--runs',
+        join(toy.root, 'runs'),
+        '--retries',
+        '0',
+      ],
       { env: { APPRENTICE_CACHE: 'none', OPENAI_API_KEY: '' } },
     );
     expect(result.code, result.stderr).toBe(3);
@@ -149,7 +247,16 @@ describe('apprentice grimoire', () => {
 
   it('bad input exits 2 with a message naming the problem', async () => {
     const toy = writeToyTask();
-    const result = await runCli(['grimoire', 'eval', '--dataset', toy.dataset, '--weak', 'openai:x@http://127.0.0.1:9/v1', '--grimoires', join(toy.root, 'nothing')]);
+    const result = await runCli([
+      'grimoire',
+      'eval',
+      '--dataset',
+      toy.dataset,
+      '--weak',
+      'openai:x@http://127.0.0.1:9/v1',
+      '--grimoires',
+      join(toy.root, 'nothing'),
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/no manifest.json: not a grimoire set/);
     const badMethod = await runCli(['grimoire', 'eval', '--dataset', toy.dataset, '--weak', 'x', '--grimoires', 'y', '--methods', 'best']);
@@ -157,24 +264,46 @@ describe('apprentice grimoire', () => {
     expect(badMethod.stderr).toMatch(/--methods/);
   });
 
-  it.skipIf(!existsSync(RECORDED) || !existsSync(SST5))('imports the recorded GPT-4 grimoires for SST5 and evaluates them (needs ../shared/datasets)', async () => {
-    const server = await startFakeOpenAIServer({ thread: false, answer: () => 'Answer: positive' });
-    servers.push(server);
-    const toy = writeToyTask();
-    const out = join(toy.root, 'sst5');
-    const imported = await runCli(['grimoire', 'import', RECORDED, '--task', 'SST5', '--hard-for', 'PHI2', '--out', out, '--json']);
-    expect(imported.code, imported.stderr).toBe(0);
-    expect(lastJson<{ grimoires: string[] }>(imported).grimoires).toHaveLength(12);
+  it.skipIf(!existsSync(RECORDED) || !existsSync(SST5))(
+    'imports the recorded GPT-4 grimoires for SST5 and evaluates them (needs ../shared/datasets)',
+    async () => {
+      const server = await startFakeOpenAIServer({ thread: false, answer: () => 'Answer: positive' });
+      servers.push(server);
+      const toy = writeToyTask();
+      const out = join(toy.root, 'sst5');
+      const imported = await runCli(['grimoire', 'import', RECORDED, '--task', 'SST5', '--hard-for', 'PHI2', '--out', out, '--json']);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(lastJson<{ grimoires: string[] }>(imported).grimoires).toHaveLength(12);
 
-    const result = await runCli(
-      ['grimoire', 'eval', '--dataset', `grimoire:${SST5}`, '--weak', `openai:w@${server.url}`, '--grimoires', out,
-        '--limit', '20', '--methods', 'zero-shot,single,best-single', '--validation-size', '20', '--json', '--runs', join(toy.root, 'runs')],
-      { env: { APPRENTICE_CACHE: 'none', OPENAI_API_KEY: '' } },
-    );
-    expect(result.code, result.stderr).toBe(0);
-    const json = lastJson<{ methods: MethodRow[] }>(result);
-    const positives = (JSON.parse(readFileSync(join(SST5, 'test.json'), 'utf8')) as { ans_text: string }[]).slice(0, 20).filter((r) => r.ans_text === 'positive').length;
-    expect(json.methods).toHaveLength(1 + 12 + 1);
-    for (const row of json.methods) expect(row.accuracy).toBeCloseTo(positives / 20, 10);
-  });
+      const result = await runCli(
+        [
+          'grimoire',
+          'eval',
+          '--dataset',
+          `grimoire:${SST5}`,
+          '--weak',
+          `openai:w@${server.url}`,
+          '--grimoires',
+          out,
+          '--limit',
+          '20',
+          '--methods',
+          'zero-shot,single,best-single',
+          '--validation-size',
+          '20',
+          '--json',
+          '--runs',
+          join(toy.root, 'runs'),
+        ],
+        { env: { APPRENTICE_CACHE: 'none', OPENAI_API_KEY: '' } },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const json = lastJson<{ methods: MethodRow[] }>(result);
+      const positives = (JSON.parse(readFileSync(join(SST5, 'test.json'), 'utf8')) as { ans_text: string }[])
+        .slice(0, 20)
+        .filter((r) => r.ans_text === 'positive').length;
+      expect(json.methods).toHaveLength(1 + 12 + 1);
+      for (const row of json.methods) expect(row.accuracy).toBeCloseTo(positives / 20, 10);
+    },
+  );
 });

@@ -30,8 +30,23 @@ describe('Ctrl-C', () => {
     const rows = Array.from({ length: 30 }, (_, i) => JSON.stringify({ text: `review ${i}`, label: i % 2 }));
     writeFileSync(join(dir, 'reviews.jsonl'), rows.join('\n') + '\n');
     const args = [
-      'eval', '--dataset', `jsonl:${join(dir, 'reviews.jsonl')}`, '--input-field', 'text', '--label-field', 'label', '--labels', 'negative,positive',
-      '--model', `openai:fake@${server.url}`, '--concurrency', '1', '--runs', join(dir, 'runs'), '--no-progress', '--json',
+      'eval',
+      '--dataset',
+      `jsonl:${join(dir, 'reviews.jsonl')}`,
+      '--input-field',
+      'text',
+      '--label-field',
+      'label',
+      '--labels',
+      'negative,positive',
+      '--model',
+      `openai:fake@${server.url}`,
+      '--concurrency',
+      '1',
+      '--runs',
+      join(dir, 'runs'),
+      '--no-progress',
+      '--json',
     ];
     const interrupted = await runCli(args, {
       onSpawn: (child) => {
@@ -44,7 +59,9 @@ describe('Ctrl-C', () => {
       },
     });
     expect(interrupted.code).toBe(130);
-    expect(interrupted.stderr).toMatch(/interrupted\.\nWhat finished is saved:\n {2}\S+ \(\d+ records?\)\nResume with the same command:\n {2}apprentice eval --dataset/);
+    expect(interrupted.stderr).toMatch(
+      /interrupted\.\nWhat finished is saved:\n {2}\S+ \(\d+ records?\)\nResume with the same command:\n {2}apprentice eval --dataset/,
+    );
     const folder = interrupted.stderr.match(/saved:\n {2}(\S+) \(/)![1]!;
     expect(existsSync(join(folder, '.lock'))).toBe(false);
     const saved = readFileSync(join(folder, 'records.jsonl'), 'utf8').trim().split('\n').length;

@@ -45,7 +45,10 @@ describe('model-layer flags through the CLI', () => {
     expect(result.code, result.stderr).toBe(0);
     const request = server.requests.find((r) => JSON.stringify(r.body).includes('options check'));
     expect(request?.body).toMatchObject({
-      messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'options check' }],
+      messages: [
+        { role: 'system', content: 'Be terse.' },
+        { role: 'user', content: 'options check' },
+      ],
       stop: ['###'],
       max_tokens: 5,
       temperature: 0.5,
@@ -104,8 +107,25 @@ describe('model-layer flags through the CLI', () => {
     const sentNow = () => server.requests.length - before;
     let child: ChildProcess | undefined;
     const run = runCli(
-      ['eval', '--dataset', `jsonl:${data}`, '--input-field', 'text', '--label-field', 'label', '--split', 'test',
-        '--model', `openai:${flag.slice(2)}-model@${server.url}`, flag, value, '--runs', join(dir, 'runs'), '--json', '--no-progress'],
+      [
+        'eval',
+        '--dataset',
+        `jsonl:${data}`,
+        '--input-field',
+        'text',
+        '--label-field',
+        'label',
+        '--split',
+        'test',
+        '--model',
+        `openai:${flag.slice(2)}-model@${server.url}`,
+        flag,
+        value,
+        '--runs',
+        join(dir, 'runs'),
+        '--json',
+        '--no-progress',
+      ],
       { env: { OPENAI_API_KEY: '' }, onSpawn: (spawned) => (child = spawned) },
     );
     await expect.poll(sentNow, { timeout: 10_000 }).toBe(through);

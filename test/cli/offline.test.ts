@@ -62,8 +62,21 @@ describe('apprentice eval --predictions', () => {
     return { dir, file };
   };
   const baseArgs = (file: string, runs: string) => [
-    'eval', '--dataset', `jsonl:${file}`, '--input-field', 'text', '--label-field', 'label',
-    '--labels', 'negative,positive', '--split', 'test', '--runs', runs, '--json', '--no-progress',
+    'eval',
+    '--dataset',
+    `jsonl:${file}`,
+    '--input-field',
+    'text',
+    '--label-field',
+    'label',
+    '--labels',
+    'negative,positive',
+    '--split',
+    'test',
+    '--runs',
+    runs,
+    '--json',
+    '--no-progress',
   ];
 
   it('scores outputs from another system, counting an unparseable one as invalid', async () => {
@@ -82,14 +95,20 @@ describe('apprentice eval --predictions', () => {
   it('--answer-pattern reads a format nothing else covers, records it per example, and a bad pattern exits 2 naming the flag', async () => {
     const { dir, file } = dataset();
     const predictions = join(dir, 'predictions.jsonl');
-    writeFileSync(predictions, '{"index":0,"output":"label=>positive"}\n{"index":1,"output":"both positive and negative words; label=>negative"}\n{"index":2,"output":"label=>positive"}\n');
+    writeFileSync(
+      predictions,
+      '{"index":0,"output":"label=>positive"}\n{"index":1,"output":"both positive and negative words; label=>negative"}\n{"index":2,"output":"label=>positive"}\n',
+    );
     const plain = await runCli([...baseArgs(file, dir), '--predictions', predictions]);
     expect(lastJson<Summary>(plain)).toMatchObject({ correct: 2, invalid: 1 });
     const result = await runCli([...baseArgs(file, dir), '--predictions', predictions, '--answer-pattern', 'label=>(\\w+)']);
     expect(result.code, result.stderr).toBe(0);
     const summary = lastJson<Summary & { runDir: string }>(result);
     expect(summary).toMatchObject({ n: 3, correct: 3, invalid: 0 });
-    const records = readFileSync(join(summary.runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { answerPattern?: string });
+    const records = readFileSync(join(summary.runDir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { answerPattern?: string });
     expect(records.map((r) => r.answerPattern)).toEqual(['custom', 'custom', 'custom']);
     const bad = await runCli([...baseArgs(file, dir), '--predictions', predictions, '--answer-pattern', '(unclosed']);
     expect(bad.code).toBe(2);
@@ -140,16 +159,33 @@ describe('apprentice compare', () => {
     const predictions = join(runs, 'spoiled.jsonl');
     writeFileSync(predictions, spoiled.join('\n') + '\n');
     const b = await runCli([
-      'eval', '--dataset', `svamp:${example}`, '--split', 'test', '--predictions', predictions, '--runs', runs, '--json', '--no-progress',
+      'eval',
+      '--dataset',
+      `svamp:${example}`,
+      '--split',
+      'test',
+      '--predictions',
+      predictions,
+      '--runs',
+      runs,
+      '--json',
+      '--no-progress',
     ]);
     expect(b.code, b.stderr).toBe(0);
     const runB = lastJson<Summary>(b);
 
-    const records = readFileSync(join(quickstart.runDir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { index: number; correct: boolean });
+    const records = readFileSync(join(quickstart.runDir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { index: number; correct: boolean });
     const lost = records.filter((record) => record.index < 40 && record.correct).length;
     const compared = await runCli(['compare', quickstart.runDir, runB.runDir, '--json']);
     expect(compared.code, compared.stderr).toBe(0);
-    const result = lastJson<{ paired: number; mcnemar: { onlyA: number; onlyB: number; pValue: number }; difference: { mean: number; ci95: [number, number] } }>(compared);
+    const result = lastJson<{
+      paired: number;
+      mcnemar: { onlyA: number; onlyB: number; pValue: number };
+      difference: { mean: number; ci95: [number, number] };
+    }>(compared);
     expect(result.paired).toBe(200);
     expect(result.mcnemar).toMatchObject({ onlyA: lost, onlyB: 0 });
     expect(result.mcnemar.pValue).toBeLessThan(0.001);

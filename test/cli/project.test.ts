@@ -57,8 +57,14 @@ evals:
     const { file } = project(twoEvals);
     const result = await runCli(['run', '--config', file]);
     expect(result.code, result.stderr).toBe(5);
-    const summaries = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { n: number; runDir: string });
-    expect(summaries.map((s) => [basename(s.runDir).replace(/-[0-9a-f]{12}$/, ''), s.n])).toEqual([['lenient', 20], ['strict', 10]]);
+    const summaries = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { n: number; runDir: string });
+    expect(summaries.map((s) => [basename(s.runDir).replace(/-[0-9a-f]{12}$/, ''), s.n])).toEqual([
+      ['lenient', 20],
+      ['strict', 10],
+    ]);
     expect(result.stderr).toMatch(/lenient: ok\nstrict: gate failed \(exit 5\)/);
   });
 
@@ -75,9 +81,12 @@ evals:
     expect(unknown.stderr).toContain('evals: lenient, strict');
   });
 
-  it('a named dataset carries its reading options; the eval\'s own options win over them', async () => {
+  it("a named dataset carries its reading options; the eval's own options win over them", async () => {
     const { dir, file } = project('');
-    writeFileSync(join(dir, 'reviews.jsonl'), ['great film', 'dull and long', 'a joy'].map((text, i) => JSON.stringify({ text, label: i === 1 ? 0 : 1 })).join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'reviews.jsonl'),
+      ['great film', 'dull and long', 'a joy'].map((text, i) => JSON.stringify({ text, label: i === 1 ? 0 : 1 })).join('\n') + '\n',
+    );
     writeFileSync(join(dir, 'predictions.jsonl'), [0, 1, 2].map((index) => JSON.stringify({ index, output: 'positive' })).join('\n') + '\n');
     writeFileSync(
       file,
@@ -105,17 +114,36 @@ evals:
     );
     const result = await runCli(['run', '--config', file]);
     expect(result.code, result.stderr).toBe(0);
-    const [plain, swapped] = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { correct: number });
+    const [plain, swapped] = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { correct: number });
     expect(plain!.correct).toBe(2);
     expect(swapped!.correct).toBe(1);
   });
 
   it.each([
-    ['an unknown key', 'evals:\n  - name: a\n    dataset: svamp:$PALM\n    max-tokns: 3\n', /apprentice\.yaml:4, field "evals\[0\]\.max-tokns": unknown key "max-tokns"/],
+    [
+      'an unknown key',
+      'evals:\n  - name: a\n    dataset: svamp:$PALM\n    max-tokns: 3\n',
+      /apprentice\.yaml:4, field "evals\[0\]\.max-tokns": unknown key "max-tokns"/,
+    ],
     ['a bad default', 'defaults:\n  limit: -2\nevals:\n  - name: a\n    dataset: svamp:$PALM\n', /apprentice\.yaml:2, field "defaults\.limit"/],
-    ['a bad gate', 'evals:\n  - name: a\n    dataset: svamp:$PALM\n    fail-under: 120%\n', /apprentice\.yaml:4, field "evals\[0\]\.fail-under": expected a fraction/],
-    ['an unknown dataset name', 'evals:\n  - name: a\n    dataset: svampy\n', /apprentice\.yaml:3, field "evals\[0\]\.dataset": "svampy" is neither a dataset spec/],
-    ['two evals with one name', 'evals:\n  - name: a\n    dataset: svamp:$PALM\n  - name: a\n    dataset: svamp:$PALM\n', /apprentice\.yaml:4, field "evals\[1\]\.name": two evals are named "a"/],
+    [
+      'a bad gate',
+      'evals:\n  - name: a\n    dataset: svamp:$PALM\n    fail-under: 120%\n',
+      /apprentice\.yaml:4, field "evals\[0\]\.fail-under": expected a fraction/,
+    ],
+    [
+      'an unknown dataset name',
+      'evals:\n  - name: a\n    dataset: svampy\n',
+      /apprentice\.yaml:3, field "evals\[0\]\.dataset": "svampy" is neither a dataset spec/,
+    ],
+    [
+      'two evals with one name',
+      'evals:\n  - name: a\n    dataset: svamp:$PALM\n  - name: a\n    dataset: svamp:$PALM\n',
+      /apprentice\.yaml:4, field "evals\[1\]\.name": two evals are named "a"/,
+    ],
   ])('names file, line and field of %s', async (_what, text, message) => {
     const { file } = project(text);
     const result = await runCli(['run', '--config', file]);

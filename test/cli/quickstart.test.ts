@@ -18,7 +18,11 @@ interface Printed {
   cells: { method: string; fraction: number; n: number; correct: number; accuracy: number; skipped?: string; inputs: number }[];
   generic: { sets: { name: string; inTask: boolean }[]; rows: { role: string; scores: Record<string, { n: number; accuracy: number }> }[] };
   verdict: string[];
-  compute: { cpuSeconds: number; stages: { stage: string; cpuSeconds: number; wallSeconds: number }[]; idleTwoCores: { atLeastSeconds: number; atMostSeconds: number; measured: boolean } };
+  compute: {
+    cpuSeconds: number;
+    stages: { stage: string; cpuSeconds: number; wallSeconds: number }[];
+    idleTwoCores: { atLeastSeconds: number; atMostSeconds: number; measured: boolean };
+  };
   report: { html: string; markdown: string; results: string; svg: string };
 }
 
@@ -64,8 +68,15 @@ describe('apprentice quickstart --scale tiny', () => {
       'generic-ability check',
       'report (html, markdown, chart)',
     ]);
-    expect(printed.compute.cpuSeconds).toBeCloseTo(printed.compute.stages.reduce((sum, s) => sum + s.cpuSeconds, 0), 9);
-    expect(printed.compute.idleTwoCores).toMatchObject({ atLeastSeconds: printed.compute.cpuSeconds / 2, atMostSeconds: printed.compute.cpuSeconds, measured: false });
+    expect(printed.compute.cpuSeconds).toBeCloseTo(
+      printed.compute.stages.reduce((sum, s) => sum + s.cpuSeconds, 0),
+      9,
+    );
+    expect(printed.compute.idleTwoCores).toMatchObject({
+      atLeastSeconds: printed.compute.cpuSeconds / 2,
+      atMostSeconds: printed.compute.cpuSeconds,
+      measured: false,
+    });
 
     for (const file of Object.values(printed.report)) expect(existsSync(file)).toBe(true);
     const html = readFileSync(printed.report.html, 'utf8');

@@ -50,12 +50,34 @@ describe('apprentice report <dir> for every kind of run folder', () => {
     const set = join(toy.root, 'set');
     writeToySet(set);
     const evaluated = await runCli(
-      ['grimoire', 'eval', '--dataset', toy.dataset, '--weak', `openai:weak@${weakUrl}`, '--grimoires', set, '--limit', '16',
-        '--methods', 'zero-shot,single,best-single,similarity,ranker', '--validation-size', '30', '--runs', join(toy.root, 'runs'), '--json'],
+      [
+        'grimoire',
+        'eval',
+        '--dataset',
+        toy.dataset,
+        '--weak',
+        `openai:weak@${weakUrl}`,
+        '--grimoires',
+        set,
+        '--limit',
+        '16',
+        '--methods',
+        'zero-shot,single,best-single,similarity,ranker',
+        '--validation-size',
+        '30',
+        '--runs',
+        join(toy.root, 'runs'),
+        '--json',
+      ],
       { env },
     );
     expect(evaluated.code, evaluated.stderr).toBe(0);
-    const result = lastJson<{ runDir: string; methods: (Estimate & { method: string; chosen?: Record<string, number> })[]; bestSingle: { grimoire: string }; report: { html: string } }>(evaluated);
+    const result = lastJson<{
+      runDir: string;
+      methods: (Estimate & { method: string; chosen?: Record<string, number> })[];
+      bestSingle: { grimoire: string };
+      report: { html: string };
+    }>(evaluated);
     expect(result.report.html).toBe(join(result.runDir, 'report.html'));
     expect(existsSync(join(result.runDir, 'report.md'))).toBe(true);
 
@@ -75,10 +97,14 @@ describe('apprentice report <dir> for every kind of run folder', () => {
     expect((await report(join(result.runDir, 'zero-shot'), join(temp(), 'zero-shot'))).kind).toBe('eval');
   });
 
-  it('distill run: report <sweep> shows the results.json CIs, links to each student\'s answers and the teacher token totals', async () => {
+  it("distill run: report <sweep> shows the results.json CIs, links to each student's answers and the teacher token totals", async () => {
     const SYNTHETIC = 'synthetic:easy,seed=2,train=6,validation=0,test=3';
     const dataset = await loadDataset(SYNTHETIC);
-    const gold = new Map(Object.values(dataset.splits).flat().map((example) => [example.input, example.target]));
+    const gold = new Map(
+      Object.values(dataset.splits)
+        .flat()
+        .map((example) => [example.input, example.target]),
+    );
     const teacher = await startFakeOpenAIServer({
       thread: false,
       answer: (prompt) => `Step by step. The answer is ${gold.get(prompt.split('Question: ').pop()!.split('\n')[0]!)}.`,
@@ -86,26 +112,76 @@ describe('apprentice report <dir> for every kind of run folder', () => {
     servers.push(teacher);
     const root = temp();
     const ann = join(root, 'ann');
-    const annotated = await runCli(['distill', 'annotate', '--dataset', SYNTHETIC, '--teacher', `openai:t@${teacher.url}`, '--out', ann, '--splits', 'train,test', '--json', '--no-progress'], { env });
+    const annotated = await runCli(
+      [
+        'distill',
+        'annotate',
+        '--dataset',
+        SYNTHETIC,
+        '--teacher',
+        `openai:t@${teacher.url}`,
+        '--out',
+        ann,
+        '--splits',
+        'train,test',
+        '--json',
+        '--no-progress',
+      ],
+      { env },
+    );
     expect(annotated.code, annotated.stderr).toBe(0);
     const out = join(root, 'sweep');
     const ran = await runCli(
-      ['distill', 'run', '--dataset', SYNTHETIC, '--annotations', ann, '--methods', 'standard-ft,step-by-step', '--fractions', '1', '--seeds', '1',
-        '--student', 'tiny', '--steps', '2', '--batch-size', '2', '--context', '192', '--validation-fraction', '0.34', '--out', out, '--json', '--no-progress'],
+      [
+        'distill',
+        'run',
+        '--dataset',
+        SYNTHETIC,
+        '--annotations',
+        ann,
+        '--methods',
+        'standard-ft,step-by-step',
+        '--fractions',
+        '1',
+        '--seeds',
+        '1',
+        '--student',
+        'tiny',
+        '--steps',
+        '2',
+        '--batch-size',
+        '2',
+        '--context',
+        '192',
+        '--validation-fraction',
+        '0.34',
+        '--out',
+        out,
+        '--json',
+        '--no-progress',
+      ],
       { env },
     );
     expect(ran.code, ran.stderr).toBe(0);
 
     const { kind, html, markdown } = await report(out, join(root, 'again'));
     expect(kind).toBe('distill');
-    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { points: Estimate[]; cells: (Estimate & { method: string; n: number })[]; version: string };
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+      points: Estimate[];
+      cells: (Estimate & { method: string; n: number })[];
+      version: string;
+    };
     for (const entry of [...results.points, ...results.cells]) expect(html).toContain(formatEstimate(entry.accuracy, entry.ci95));
     for (const cell of results.cells) {
       expect(html).toContain(`href="#cell-${cell.method}-f1-s0"`);
       const answers = html.split(`data-examples="cell-${cell.method}-f1-s0-examples">`)[1]!.split('</div></details>')[0]!;
       expect(answers.match(/<details class="example/g)).toHaveLength(cell.n);
     }
-    const calls = readdirSync(ann).filter((split) => existsSync(join(ann, split, 'records.jsonl'))).flatMap((split) => [...readRecords<{ index: number; usage: { promptTokens: number; completionTokens: number } }>(join(ann, split, 'records.jsonl')).values()]);
+    const calls = readdirSync(ann)
+      .filter((split) => existsSync(join(ann, split, 'records.jsonl')))
+      .flatMap((split) => [
+        ...readRecords<{ index: number; usage: { promptTokens: number; completionTokens: number } }>(join(ann, split, 'records.jsonl')).values(),
+      ]);
     const prompt = calls.reduce((sum, r) => sum + r.usage.promptTokens, 0);
     expect(prompt).toBeGreaterThan(0);
     expect(html).toContain(`${formatInt(calls.length)} examples (0 from the cache), ${formatInt(prompt)} prompt + `);
@@ -119,17 +195,47 @@ describe('apprentice report <dir> for every kind of run folder', () => {
     const root = temp();
     const task = join(root, 'add');
     mkdirSync(task);
-    for (const [split, count] of [['train', 2], ['test', 6]] as const) {
-      const lines = Array.from({ length: count }, (_, i) => JSON.stringify({ question: `What is ${i} plus ${split.length}?`, answer: String(i + split.length) }));
+    for (const [split, count] of [
+      ['train', 2],
+      ['test', 6],
+    ] as const) {
+      const lines = Array.from({ length: count }, (_, i) =>
+        JSON.stringify({ question: `What is ${i} plus ${split.length}?`, answer: String(i + split.length) }),
+      );
       writeFileSync(join(task, `${split}.jsonl`), lines.join('\n') + '\n');
     }
     // Right on even numbers only.
-    const server = await startFakeOpenAIServer({ thread: false, answer: (prompt) => { const m = /What is (\d+) plus (\d+)\?/.exec(prompt.split('Question:').pop() ?? ''); return m ? String(Number(m[1]) % 2 ? 0 : Number(m[1]) + Number(m[2])) : '0'; } });
+    const server = await startFakeOpenAIServer({
+      thread: false,
+      answer: (prompt) => {
+        const m = /What is (\d+) plus (\d+)\?/.exec(prompt.split('Question:').pop() ?? '');
+        return m ? String(Number(m[1]) % 2 ? 0 : Number(m[1]) + Number(m[2])) : '0';
+      },
+    });
     servers.push(server);
     const out = join(root, 'out');
     const ran = await runCli(
-      ['scale', 'run', '--models', `openai:small@${server.origin}/v1=1e8,openai:large@${server.origin}/v1=1e9`, '--dataset', `jsonl:${task}`,
-        '--input-field', 'question', '--label-field', 'answer', '--answer-type', 'number', '--prompting', 'direct', '--no-logprob-metrics', '--out', out, '--json', '--no-progress'],
+      [
+        'scale',
+        'run',
+        '--models',
+        `openai:small@${server.origin}/v1=1e8,openai:large@${server.origin}/v1=1e9`,
+        '--dataset',
+        `jsonl:${task}`,
+        '--input-field',
+        'question',
+        '--label-field',
+        'answer',
+        '--answer-type',
+        'number',
+        '--prompting',
+        'direct',
+        '--no-logprob-metrics',
+        '--out',
+        out,
+        '--json',
+        '--no-progress',
+      ],
       { env },
     );
     expect(ran.code, ran.stderr).toBe(0);

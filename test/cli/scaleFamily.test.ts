@@ -16,24 +16,53 @@ interface Output {
 describe('apprentice scale family', () => {
   it('trains each size on the synthetic levels, evaluates direct and CoT, and reuses finished checkpoints', async () => {
     const out = mkdtempSync(join(tmpdir(), 'apprentice-scale-family-'));
-    const args = ['scale', 'family', '--sizes', 'tiny,small', '--difficulties', '1,2', '--train', '8', '--test', '3',
-      '--validation', '2', '--digits', '2', '--steps', '2', '--batch-size', '4', '--max-tokens', '24', '--out', out, '--json'];
+    const args = [
+      'scale',
+      'family',
+      '--sizes',
+      'tiny,small',
+      '--difficulties',
+      '1,2',
+      '--train',
+      '8',
+      '--test',
+      '3',
+      '--validation',
+      '2',
+      '--digits',
+      '2',
+      '--steps',
+      '2',
+      '--batch-size',
+      '4',
+      '--max-tokens',
+      '24',
+      '--out',
+      out,
+      '--json',
+    ];
     const result = await runCli(args);
     expect(result.code, result.stderr).toBe(0);
     const output = lastJson<Output>(result);
-    expect(output.students.map((s) => [s.size, s.reused])).toEqual([['tiny', false], ['small', false]]);
+    expect(output.students.map((s) => [s.size, s.reused])).toEqual([
+      ['tiny', false],
+      ['small', false],
+    ]);
     // Sizes come from the checkpoints' config.json and match what training reported.
-    expect(output.models.map((m) => [m.name, m.params, m.paramsSource])).toEqual(
-      output.students.map((s) => [s.size, s.parameters, 'checkpoint']),
-    );
+    expect(output.models.map((m) => [m.name, m.params, m.paramsSource])).toEqual(output.students.map((s) => [s.size, s.parameters, 'checkpoint']));
     // 2 sizes x 2 levels x 3 promptings, each on the 3 test problems; nothing failed.
     expect(output.evaluations).toHaveLength(12);
     for (const evaluation of output.evaluations) expect(evaluation).toMatchObject({ n: 3, scored: 3, errors: 0 });
     expect(new Set(output.rows.map((r) => r.task))).toEqual(new Set(['arithmetic 1-step', 'arithmetic 2-step']));
     expect(new Set(output.rows.map((r) => r.metric))).toEqual(
       new Set([
-        'accuracy (direct)', 'accuracy (cot)', 'accuracy (zero-shot-cot)', 'logP(target) (direct)',
-        'edit similarity (direct)', 'edit similarity (cot)', 'edit similarity (zero-shot-cot)',
+        'accuracy (direct)',
+        'accuracy (cot)',
+        'accuracy (zero-shot-cot)',
+        'logP(target) (direct)',
+        'edit similarity (direct)',
+        'edit similarity (cot)',
+        'edit similarity (zero-shot-cot)',
       ]),
     );
     // Accuracy against validation loss (Du et al. 2024), one point per size, task and accuracy metric.

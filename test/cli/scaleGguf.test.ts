@@ -57,15 +57,40 @@ describe('apprentice scale run on tiny GGUF models', () => {
   it('writes accuracy, multiple-choice grade and log P(target) rows for models that give log-probs', async () => {
     const out = join(root, 'out');
     const result = await runCli([
-      'scale', 'run', '--models', files.map((file) => `gguf:${file}`).join(',') + ',openai:given@http://127.0.0.1:9/v1=5e5',
-      '--dataset', `jsonl:${join(root, 'yesno')}`, '--input-field', 'text', '--label-field', 'label', '--answer-type', 'label',
-      '--task-description', 'Say yes or no.', '--prompting', 'direct,cot', '--max-tokens', '4', '--retries', '0', '--timeout', '2',
-      '--out', out, '--json',
+      'scale',
+      'run',
+      '--models',
+      files.map((file) => `gguf:${file}`).join(',') + ',openai:given@http://127.0.0.1:9/v1=5e5',
+      '--dataset',
+      `jsonl:${join(root, 'yesno')}`,
+      '--input-field',
+      'text',
+      '--label-field',
+      'label',
+      '--answer-type',
+      'label',
+      '--task-description',
+      'Say yes or no.',
+      '--prompting',
+      'direct,cot',
+      '--max-tokens',
+      '4',
+      '--retries',
+      '0',
+      '--timeout',
+      '2',
+      '--out',
+      out,
+      '--json',
     ]);
     // The third model's server does not exist: its calls fail, are counted as errors, and the exit code says so.
     expect(result.code, result.stderr).toBe(3);
     const output = lastJson<{ rows: Row[]; models: { name: string; params: number; paramsSource: string }[]; notes: string[] }>(result);
-    expect(output.models.map((m) => [m.name, m.paramsSource])).toEqual([['narrow', 'gguf'], ['wide', 'gguf'], ['given', 'given']]);
+    expect(output.models.map((m) => [m.name, m.paramsSource])).toEqual([
+      ['narrow', 'gguf'],
+      ['wide', 'gguf'],
+      ['given', 'given'],
+    ]);
     expect(output.models[0]!.params).toBeLessThan(output.models[1]!.params);
 
     for (const name of ['narrow', 'wide']) {

@@ -31,13 +31,19 @@ interface Output {
 function writeTask(dir: string, kind: 'add' | 'mixed'): Map<string, number> {
   const gold = new Map<string, number>();
   mkdirSync(dir, { recursive: true });
-  for (const [split, count, offset] of [['train', 6, 0], ['test', 20, 100]] as const) {
+  for (const [split, count, offset] of [
+    ['train', 6, 0],
+    ['test', 20, 100],
+  ] as const) {
     const lines: string[] = [];
     for (let i = 0; i < count; i++) {
       const a = 3 + ((i * 7 + offset) % 40);
       const b = 2 + ((i * 5 + offset) % 30);
       const c = 1 + (i % 3);
-      const question = kind === 'add' ? `Tom has ${a} apples and buys ${b} more. How many apples does Tom have?` : `Ann has ${a} pens, gets ${b} more and loses ${c}. How many pens does Ann have?`;
+      const question =
+        kind === 'add'
+          ? `Tom has ${a} apples and buys ${b} more. How many apples does Tom have?`
+          : `Ann has ${a} pens, gets ${b} more and loses ${c}. How many pens does Ann have?`;
       const answer = kind === 'add' ? a + b : a + b - c;
       const rationale = kind === 'add' ? `${a} + ${b} = ${answer}.` : `${a} + ${b} = ${a + b}. ${a + b} - ${c} = ${answer}.`;
       gold.set(question, answer);
@@ -109,10 +115,31 @@ describe('apprentice scale run against loopback OpenAI-compatible servers', () =
   });
 
   const args = (out: string) => [
-    'scale', 'run', '--models', models,
-    '--dataset', `jsonl:${join(root, 'add')}`, '--dataset', `jsonl:${join(root, 'mixed')}`,
-    '--input-field', 'question', '--label-field', 'answer', '--rationale-field', 'rationale', '--answer-type', 'number',
-    '--prompting', 'direct,cot,zero-shot-cot', '--shots', '2', '--concurrency', '1', '--out', out, '--json',
+    'scale',
+    'run',
+    '--models',
+    models,
+    '--dataset',
+    `jsonl:${join(root, 'add')}`,
+    '--dataset',
+    `jsonl:${join(root, 'mixed')}`,
+    '--input-field',
+    'question',
+    '--label-field',
+    'answer',
+    '--rationale-field',
+    'rationale',
+    '--answer-type',
+    'number',
+    '--prompting',
+    'direct,cot,zero-shot-cot',
+    '--shots',
+    '2',
+    '--concurrency',
+    '1',
+    '--out',
+    out,
+    '--json',
   ];
 
   it('evaluates every (model, task, prompting), writes score rows with baselines, the analysis and the report; a rerun resumes', async () => {
@@ -142,7 +169,9 @@ describe('apprentice scale run against loopback OpenAI-compatible servers', () =
     // the family's worst as floor.
     for (const task of ['add', 'mixed']) {
       expect(output.rows.find((r) => r.task === task && r.metric === 'accuracy (direct)')).toMatchObject({ random: 2 / 20, max: 1 });
-      expect(output.notes).toContainEqual(expect.stringContaining(`${task}: exact-match chance 0.100, the accuracy of always answering "${task === 'add' ? 35 : 34}"`));
+      expect(output.notes).toContainEqual(
+        expect.stringContaining(`${task}: exact-match chance 0.100, the accuracy of always answering "${task === 'add' ? 35 : 34}"`),
+      );
     }
     const logp = output.rows.filter((r) => r.metric === 'logP(target) (direct)');
     expect(logp).toHaveLength(6);
@@ -188,9 +217,29 @@ describe('apprentice scale run against loopback OpenAI-compatible servers', () =
     try {
       const out = join(root, 'broken');
       const result = await runCli(
-        ['scale', 'run', '--models', `${models},openai:broken@${broken.origin}/v1=1e11`, '--dataset', `jsonl:${join(root, 'add')}`,
-          '--input-field', 'question', '--label-field', 'answer', '--answer-type', 'number', '--prompting', 'direct',
-          '--retries', '0', '--concurrency', '1', '--out', out, '--json'],
+        [
+          'scale',
+          'run',
+          '--models',
+          `${models},openai:broken@${broken.origin}/v1=1e11`,
+          '--dataset',
+          `jsonl:${join(root, 'add')}`,
+          '--input-field',
+          'question',
+          '--label-field',
+          'answer',
+          '--answer-type',
+          'number',
+          '--prompting',
+          'direct',
+          '--retries',
+          '0',
+          '--concurrency',
+          '1',
+          '--out',
+          out,
+          '--json',
+        ],
         { env: { OPENAI_API_KEY: '' } },
       );
       expect(result.code, result.stderr).toBe(3);

@@ -23,14 +23,29 @@ export async function resolve(specifier, context, next) {
 `;
 
 function packagesLoadedBy(args: string[]): string[] {
-  const result = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(TRACE_HOOK)}`, join(PROJECT_ROOT, 'bin', 'apprentice.js'), ...args], {
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(TRACE_HOOK)}`, join(PROJECT_ROOT, 'bin', 'apprentice.js'), ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
   expect(result.status, result.stderr).toBe(0);
   return [...result.stderr.matchAll(/^package (\S+)$/gm)].map((m) => m[1]!);
 }
 
-const HEAVY = ['vega', 'vega-lite', '@tensorflow/tfjs-core', 'onnxruntime-node', 'node-llama-cpp', 'fastify', 'better-sqlite3', 'openai', '@anthropic-ai/sdk', 'ml-kmeans'];
+const HEAVY = [
+  'vega',
+  'vega-lite',
+  '@tensorflow/tfjs-core',
+  'onnxruntime-node',
+  'node-llama-cpp',
+  'fastify',
+  'better-sqlite3',
+  'openai',
+  '@anthropic-ai/sdk',
+  'ml-kmeans',
+];
 
 describe('apprentice start-up', () => {
   it('describes its commands and their options without loading the heavy packages', () => {
@@ -41,7 +56,7 @@ describe('apprentice start-up', () => {
     }
   });
 
-  it('loads a command\'s own packages when it runs (the trace sees them)', () => {
+  it("loads a command's own packages when it runs (the trace sees them)", () => {
     const dir = mkdtempSync(join(tmpdir(), 'apprentice-startup-'));
     const rows = join(dir, 'rows.csv');
     writeFileSync(rows, 'model,params,task,metric,score\na,1e8,t,acc,0.1\nb,1e9,t,acc,0.5\n');

@@ -30,7 +30,20 @@ function answers(file: string): Answer[] {
 }
 
 async function evalStudent(dataset: string, student: string, runs: string, extra: string[] = []) {
-  const result = await runCli(['eval', '--dataset', dataset, '--split', 'test', '--model', `builtin:${student}`, '--runs', runs, '--json', '--no-progress', ...extra]);
+  const result = await runCli([
+    'eval',
+    '--dataset',
+    dataset,
+    '--split',
+    'test',
+    '--model',
+    `builtin:${student}`,
+    '--runs',
+    runs,
+    '--json',
+    '--no-progress',
+    ...extra,
+  ]);
   expect(result.code, result.stderr).toBe(0);
   const summary = lastJson<{ accuracy: number; n: number; runDir: string }>(result);
   return { summary, records: answers(join(summary.runDir, 'records.jsonl')) };
@@ -77,8 +90,32 @@ describe('apprentice eval --model builtin:<student dir>', () => {
     // An in-context student (the Fu et al. mixture) on the quickstart's annotations: the same demonstrations.
     const sweep = join(root, 'cot');
     const run = await runCli([
-      'distill', 'run', '--dataset', dataset, '--annotations', join(out, 'annotations'), '--methods', 'cot', '--fractions', '1', '--seeds', '1',
-      '--student', 'tiny', '--steps', '4', '--batch-size', '8', '--context', '400', '--cot-max-tokens', '24', '--out', sweep, '--json', '--no-progress',
+      'distill',
+      'run',
+      '--dataset',
+      dataset,
+      '--annotations',
+      join(out, 'annotations'),
+      '--methods',
+      'cot',
+      '--fractions',
+      '1',
+      '--seeds',
+      '1',
+      '--student',
+      'tiny',
+      '--steps',
+      '4',
+      '--batch-size',
+      '8',
+      '--context',
+      '400',
+      '--cot-max-tokens',
+      '24',
+      '--out',
+      sweep,
+      '--json',
+      '--no-progress',
     ]);
     expect(run.code, run.stderr).toBe(0);
     const cotCell = join(sweep, 'cells', 'cot', 'f1-s0');

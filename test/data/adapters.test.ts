@@ -53,10 +53,14 @@ describe('gsm8k answers', () => {
   });
 
   it('reports an answer without a final number, with its line', async () => {
-    files.write('gsm/train.jsonl', jsonLines([{ question: 'q', answer: 'a\n#### 3' }, { question: 'q2', answer: 'no marker' }]));
-    expect((await loadError(`gsm8k:${files.dir}/gsm`)).message).toBe(
-      `${files.dir}/gsm/train.jsonl:2, field "answer": answer has no "#### <number>" ending`,
+    files.write(
+      'gsm/train.jsonl',
+      jsonLines([
+        { question: 'q', answer: 'a\n#### 3' },
+        { question: 'q2', answer: 'no marker' },
+      ]),
     );
+    expect((await loadError(`gsm8k:${files.dir}/gsm`)).message).toBe(`${files.dir}/gsm/train.jsonl:2, field "answer": answer has no "#### <number>" ending`);
   });
 });
 

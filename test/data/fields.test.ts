@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createRecordMapper,
-  renderTemplate,
-  resolveLabel,
-  templateFields,
-  unescapeTemplate,
-  type FieldOptions,
-} from '../../src/data/fields.js';
+import { createRecordMapper, renderTemplate, resolveLabel, templateFields, unescapeTemplate, type FieldOptions } from '../../src/data/fields.js';
 import type { SourceRecord } from '../../src/data/readers.js';
 import type { AnswerType } from '../../src/data/types.js';
 import { InputError } from '../../src/util/errors.js';
@@ -50,9 +43,7 @@ describe('input and label fields', () => {
     expect(errorOf(() => mapper(rec({ label: 'a' }, 9))).message).toBe(`${FILE}:9, field "text": missing input field`);
     expect(errorOf(() => mapper(rec({ text: 'a' }, 10))).message).toBe(`${FILE}:10, field "label": missing label`);
     expect(errorOf(() => mapper(rec({ text: 'a', label: '  ' }, 11))).message).toBe(`${FILE}:11, field "label": empty label`);
-    expect(errorOf(() => mapper(rec({ text: ['a'], label: 'b' }, 12))).message).toBe(
-      `${FILE}:12, field "text": expected text, got a list`,
-    );
+    expect(errorOf(() => mapper(rec({ text: ['a'], label: 'b' }, 12))).message).toBe(`${FILE}:12, field "text": expected text, got a list`);
   });
 
   it('never reads inherited properties as fields', () => {
@@ -157,8 +148,6 @@ describe('answers by type', () => {
     const options = { inputField: 'q', labelField: 'a' };
     expect(map(options, { q: 'x', a: '1,080' }, 'number').target).toBe('1080');
     expect(map(options, { q: 'x', a: -3.5 }, 'number').target).toBe('-3.5');
-    expect(errorOf(() => map(options, { q: 'x', a: 'twelve' }, 'number')).message).toBe(
-      `${FILE}:3, field "a": answer "twelve" is not a number`,
-    );
+    expect(errorOf(() => map(options, { q: 'x', a: 'twelve' }, 'number')).message).toBe(`${FILE}:3, field "a": answer "twelve" is not a number`);
   });
 });

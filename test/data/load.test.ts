@@ -90,7 +90,13 @@ describe('generic files', () => {
   });
 
   it('reads a directory of split files, each by its extension', async () => {
-    files.write('splits/train.jsonl', jsonLines([{ text: 'a', label: 'x' }, { text: 'b', label: 'y' }]));
+    files.write(
+      'splits/train.jsonl',
+      jsonLines([
+        { text: 'a', label: 'x' },
+        { text: 'b', label: 'y' },
+      ]),
+    );
     files.write('splits/dev.csv', 'text,label\nc,x\n');
     files.write('splits/test.json', JSON.stringify([{ text: 'd', label: 1 }], null, 2));
     files.write('splits/notes.txt', 'ignored');
@@ -113,18 +119,21 @@ describe('generic files', () => {
       `${outOfRange}:3, field "label": label index 5 out of range: 3 labels (entailment, neutral, contradiction), valid indices 0..2`,
     );
     const missing = files.write('missing.csv', 'text,gold\na,x\n,y\n');
-    expect((await loadError(`csv:${missing}`, { inputField: 'text', labelField: 'gold' })).message).toBe(
-      `${missing}:3, field "text": empty input`,
-    );
+    expect((await loadError(`csv:${missing}`, { inputField: 'text', labelField: 'gold' })).message).toBe(`${missing}:3, field "text": empty input`);
     const noField = files.write('no-field.jsonl', '{"text": "a", "label": "x"}\n{"label": "y"}\n');
     expect((await loadError(`jsonl:${noField}`)).message).toBe(`${noField}:2, field "text": missing input field`);
   });
 
   it('rejects duplicate ids, naming both lines', async () => {
-    const file = files.write('dup-ids.jsonl', jsonLines([{ id: 'a', text: 't', label: 'x' }, { id: 'b', text: 't', label: 'x' }, { id: 'a', text: 't', label: 'x' }]));
-    expect((await loadError(`jsonl:${file}`, { idField: 'id' })).message).toBe(
-      `${file}:3, field "id": duplicate id "a" (first seen on line 1)`,
+    const file = files.write(
+      'dup-ids.jsonl',
+      jsonLines([
+        { id: 'a', text: 't', label: 'x' },
+        { id: 'b', text: 't', label: 'x' },
+        { id: 'a', text: 't', label: 'x' },
+      ]),
     );
+    expect((await loadError(`jsonl:${file}`, { idField: 'id' })).message).toBe(`${file}:3, field "id": duplicate id "a" (first seen on line 1)`);
   });
 
   it('names a missing file, an empty file and a missing choices field', async () => {

@@ -41,9 +41,7 @@ describe('JSON arrays', () => {
   it('rejects a top-level object', async () => {
     const file = files.write('object.json', '{"a": 1,\n "b": 2}');
     const error = await readError(readRecordFile(file, 'json'));
-    expect(error.message).toBe(
-      `${file}: expected a JSON array of objects or one object per line, got a single JSON value`,
-    );
+    expect(error.message).toBe(`${file}: expected a JSON array of objects or one object per line, got a single JSON value`);
     const oneLine = files.write('one-line.json', '{"a": [1]}');
     // One object on one line is a valid one-record JSON-lines file.
     expect((await readRecordFile(oneLine, 'json')).map((r) => r.data)).toEqual([{ a: [1] }]);
@@ -95,10 +93,7 @@ describe('JSON lines', () => {
 
 describe('CSV', () => {
   it('handles quoted commas, doubled quotes, embedded newlines, blank lines and a BOM', async () => {
-    const file = files.write(
-      'data.csv',
-      '\uFEFFtext,label\n"hello, world",pos\n\n"she said ""hi""",neg\n"two\nlines",pos\nplain,neg\n',
-    );
+    const file = files.write('data.csv', '\uFEFFtext,label\n"hello, world",pos\n\n"she said ""hi""",neg\n"two\nlines",pos\nplain,neg\n');
     const records = await readRecordFile(file, 'csv');
     expect(records.map((r) => [r.line, r.data.text, r.data.label])).toEqual([
       [2, 'hello, world', 'pos'],
@@ -125,13 +120,9 @@ describe('CSV', () => {
 
   it('rejects duplicate and empty header names', async () => {
     const duplicate = files.write('dup.csv', 'text,text\na,b\n');
-    expect((await readError(readRecordFile(duplicate, 'csv'))).message).toBe(
-      `${duplicate}:1: CSV header: column name "text" appears twice`,
-    );
+    expect((await readError(readRecordFile(duplicate, 'csv'))).message).toBe(`${duplicate}:1: CSV header: column name "text" appears twice`);
     const empty = files.write('empty-header.csv', 'text,\na,b\n');
-    expect((await readError(readRecordFile(empty, 'csv'))).message).toBe(
-      `${empty}:1: CSV header: column 2 has no name`,
-    );
+    expect((await readError(readRecordFile(empty, 'csv'))).message).toBe(`${empty}:1: CSV header: column 2 has no name`);
   });
 });
 

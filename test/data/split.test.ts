@@ -59,7 +59,12 @@ describe('holdOutValidation', () => {
   it('does not stratify non-label tasks', () => {
     const dataset: Dataset = {
       task: { name: 'm', description: 'd', answer: { kind: 'number' } },
-      splits: { train: examples('train', Array.from({ length: 30 }, (_, i) => String(i % 2))) },
+      splits: {
+        train: examples(
+          'train',
+          Array.from({ length: 30 }, (_, i) => String(i % 2)),
+        ),
+      },
       source: 'test',
     };
     const carved = holdOutValidation(dataset, { size: 7, seed: 3 });
@@ -89,7 +94,10 @@ describe('holdOutValidation', () => {
 });
 
 describe('selectExamples', () => {
-  const pool = examples('test', Array.from({ length: 40 }, (_, i) => String(i)));
+  const pool = examples(
+    'test',
+    Array.from({ length: 40 }, (_, i) => String(i)),
+  );
 
   it('limit takes the first N in file order', () => {
     expect(ids(selectExamples(pool, { limit: 3 }))).toEqual(['test-0', 'test-1', 'test-2']);

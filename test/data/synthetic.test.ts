@@ -64,7 +64,9 @@ describe('synthetic arithmetic problems', () => {
     expect(a).toEqual(b);
     expect(a.task.answer).toEqual({ kind: 'number' });
     expect(a.source).toBe('synthetic:seed=9,steps=2-3,digits=2,distractors=0-1,train=300,validation=50,test=50');
-    const texts = Object.values(a.splits).flat().map((example) => example.input);
+    const texts = Object.values(a.splits)
+      .flat()
+      .map((example) => example.input);
     expect(new Set(texts).size).toBe(400);
 
     // Growing train leaves test as it was.

@@ -136,9 +136,17 @@ describe('annotation through the OpenAI Batch API (loopback fake of /v1/files an
     expect(server.log.filter((line) => line.startsWith('GET /v1/batches/')).length).toBe(2);
     const uploaded = server.files.get('file-1')!;
     expect(uploaded.purpose).toBe('batch');
-    const lines = uploaded.content.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = uploaded.content
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(8);
-    expect(lines[0]).toMatchObject({ custom_id: 'train:0', method: 'POST', url: '/v1/chat/completions', body: { model: 'teacher-model', n: 3, temperature: 0.7, max_tokens: 200 } });
+    expect(lines[0]).toMatchObject({
+      custom_id: 'train:0',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'teacher-model', n: 3, temperature: 0.7, max_tokens: 200 },
+    });
 
     expect(first.splits.train).toMatchObject({ n: 8, answered: 7, errors: 1, errorsByKind: { server: 1 }, samples: 21 });
     const { splits } = readAnnotations(out);

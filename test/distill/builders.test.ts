@@ -19,7 +19,9 @@ const ex = (index: number, input: string, target: string, choices?: string[]): E
 });
 
 const svampRecords = (): AnnotationRecord[] => [
-  annotationFromOutputs(SVAMP, ex(0, 'Tom has 3 apples and buys 4. How many?', '( 3.0 + 4.0 )'), 'train', ['He has 3 + 4 = 7. The answer is (3 + 4).\n\nQ: more']),
+  annotationFromOutputs(SVAMP, ex(0, 'Tom has 3 apples and buys 4. How many?', '( 3.0 + 4.0 )'), 'train', [
+    'He has 3 + 4 = 7. The answer is (3 + 4).\n\nQ: more',
+  ]),
   annotationFromOutputs(SVAMP, ex(1, 'Ann has 9 pens and loses 2. How many?', '( 9.0 - 2.0 )'), 'train', ['She has 9 + 2 = 11. The answer is (9 + 2).']),
   annotationFromOutputs(SVAMP, ex(2, 'Bo has 2 bags of 5 nuts. How many?', '( 2.0 * 5.0 )'), 'train', ['No idea.']),
   failedAnnotation(ex(3, 'Cy has 8 cups. How many?', '8'), 'train', { kind: 'server', message: '500' }, NO_CALL),
@@ -74,7 +76,9 @@ describe('training data builders: exact formats', () => {
 
   it('multiple choice: the options are in the prompt and the label is written "(b) zoo"', () => {
     const choices = ['park', 'zoo', 'bank'];
-    const record = annotationFromOutputs(CQA, ex(0, 'Where do lions live in a city?', 'zoo', choices), 'train', ['Cities keep lions in zoos. So the answer is (b) zoo.']);
+    const record = annotationFromOutputs(CQA, ex(0, 'Where do lions live in a city?', 'zoo', choices), 'train', [
+      'Cities keep lions in zoos. So the answer is (b) zoo.',
+    ]);
     const { rows } = buildTrainingData(CQA, [record], { method: 'step-by-step' });
     expect(rows[0]).toEqual({
       prompt: '[label] Question: Where do lions live in a city?\nAnswer choices:\n(a) park\n(b) zoo\n(c) bank\nAnswer:',

@@ -34,17 +34,50 @@ async function bothWays(rows: Record<string, unknown>[], outputs: string[], data
   const hub = new ModelHub({ cachePath: 'none', maxRetries: 0 });
   hubs.push(hub);
   const config: EvalJobConfig = {
-    dataset: `jsonl:${data}`, datasetOptions, split: 'test', seed: 0, predictions, style: 'zero-shot', shots: 0,
-    demoSelection: 'random', demoSplit: 'train', embedder: 'builtin', scoring: 'generate', maxTokens: 64, temperature: 0,
-    targetLogprob: false, validationFraction: 0.1, concurrency: 2, runsRoot: join(dir, 'runs'), ...(answerPattern ? { answerPattern } : {}),
+    dataset: `jsonl:${data}`,
+    datasetOptions,
+    split: 'test',
+    seed: 0,
+    predictions,
+    style: 'zero-shot',
+    shots: 0,
+    demoSelection: 'random',
+    demoSplit: 'train',
+    embedder: 'builtin',
+    scoring: 'generate',
+    maxTokens: 64,
+    temperature: 0,
+    targetLogprob: false,
+    validationFraction: 0.1,
+    concurrency: 2,
+    runsRoot: join(dir, 'runs'),
+    ...(answerPattern ? { answerPattern } : {}),
   };
   const evaluated = await runEvalJob(config, hub);
   const out = join(dir, 'annotations');
-  const imported = await importTeacherOutputs({ dataset: `jsonl:${data}`, datasetOptions, teacherOutputs: teacher, out, ...(answerPattern ? { answerPattern } : {}) });
+  const imported = await importTeacherOutputs({
+    dataset: `jsonl:${data}`,
+    datasetOptions,
+    teacherOutputs: teacher,
+    out,
+    ...(answerPattern ? { answerPattern } : {}),
+  });
   const annotations = readAnnotations(out).splits.test!;
   const byIndex = <T extends { index: number }>(records: T[]): T[] => [...records].sort((a, b) => a.index - b.index);
-  const fromEval = byIndex(evaluated.records).map((r) => ({ index: r.index, answer: r.extracted, valid: r.valid, pattern: r.answerPattern ?? null, cut: r.cutAt ?? null }));
-  const fromImport = byIndex(annotations).map((r) => ({ index: r.index, answer: r.extracted, valid: r.valid, pattern: r.answerPattern ?? null, cut: r.cutAt ?? null }));
+  const fromEval = byIndex(evaluated.records).map((r) => ({
+    index: r.index,
+    answer: r.extracted,
+    valid: r.valid,
+    pattern: r.answerPattern ?? null,
+    cut: r.cutAt ?? null,
+  }));
+  const fromImport = byIndex(annotations).map((r) => ({
+    index: r.index,
+    answer: r.extracted,
+    valid: r.valid,
+    pattern: r.answerPattern ?? null,
+    cut: r.cutAt ?? null,
+  }));
   return { fromEval, fromImport, summary: evaluated.summary, stats: imported.splits.test! };
 }
 
@@ -99,12 +132,20 @@ describe('eval --predictions and distill import read the same answers from the s
     const options: DatasetOptions = { inputField: 'question', labelField: 'answer', answerType: 'number' };
     const { fromEval, fromImport, stats } = await bothWays(rows, outputs, options);
     expect(fromImport).toEqual(fromEval);
-    expect(fromEval.map((r) => [r.answer, r.pattern])).toEqual([['18', 'A:'], ['28', 'A:'], ['15', 'A:']]);
+    expect(fromEval.map((r) => [r.answer, r.pattern])).toEqual([
+      ['18', 'A:'],
+      ['28', 'A:'],
+      ['15', 'A:'],
+    ]);
     expect(stats).toMatchObject({ parsed: 3, correct: 3, cutOutputs: 1 });
 
     const custom = ['Working... RESULT<18> checked 2 ways.', 'RESULT<28> from 4 rows', 'RESULT<14> after 5 given away'];
     const patterned = await bothWays(rows, custom, options, String.raw`RESULT<(\d+)>`);
     expect(patterned.fromImport).toEqual(patterned.fromEval);
-    expect(patterned.fromEval.map((r) => [r.answer, r.pattern])).toEqual([['18', 'custom'], ['28', 'custom'], ['14', 'custom']]);
+    expect(patterned.fromEval.map((r) => [r.answer, r.pattern])).toEqual([
+      ['18', 'custom'],
+      ['28', 'custom'],
+      ['14', 'custom'],
+    ]);
   });
 });

@@ -25,7 +25,13 @@ const HELD_OUT = 'synthetic:steps=2,digits=1,distractors=0,seed=7,train=4,valida
 
 describe('checkpoint selection on held-out tasks', () => {
   it('keeps the step with the highest mean accuracy over the held-out tasks, the later one on a tie', async () => {
-    const tasks = await loadHeldOutTasks([{ name: 'two steps', dataset: HELD_OUT }, { name: 'again', dataset: HELD_OUT }], 4);
+    const tasks = await loadHeldOutTasks(
+      [
+        { name: 'two steps', dataset: HELD_OUT },
+        { name: 'again', dataset: HELD_OUT },
+      ],
+      4,
+    );
     expect(tasks.map((t) => t.examples.length)).toEqual([4, 4]);
     const cell = mkdtempSync(join(tmpdir(), 'apprentice-selection-'));
     const snapshots = join(cell, 'snapshots');
@@ -44,7 +50,11 @@ describe('checkpoint selection on held-out tasks', () => {
     expect(chosen.on).toBe('accuracy on held-out tasks');
     expect(chosen.step).toBe(20);
     expect(chosen.checkpoint).toBe(join(snapshots, 'step-20'));
-    expect(chosen.byStep!.map((e) => [e.step, e.accuracy])).toEqual([[10, 0.25], [20, 0.625], [30, 0.25]]);
+    expect(chosen.byStep!.map((e) => [e.step, e.accuracy])).toEqual([
+      [10, 0.25],
+      [20, 0.625],
+      [30, 0.25],
+    ]);
     expect(chosen.tasks).toEqual(['two steps', 'again']);
 
     right['step-20'] = [1, 1];
@@ -54,7 +64,9 @@ describe('checkpoint selection on held-out tasks', () => {
   });
 
   it('never reads a test split: a held-out task without validation questions is refused', async () => {
-    await expect(loadHeldOutTasks([{ name: 'no validation', dataset: 'synthetic:steps=2,seed=7,train=4,validation=0,test=4' }], 4)).rejects.toThrow(/has no validation split/);
+    await expect(loadHeldOutTasks([{ name: 'no validation', dataset: 'synthetic:steps=2,seed=7,train=4,validation=0,test=4' }], 4)).rejects.toThrow(
+      /has no validation split/,
+    );
     await expect(loadHeldOutTasks([], 4)).rejects.toThrow(/at least one held-out task/);
   });
 

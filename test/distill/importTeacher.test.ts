@@ -57,7 +57,9 @@ describe('importing <split>_CoT_<k>.json teacher outputs', () => {
     expect(() => readTeacherOutputs(gap.teacher)).toThrow('expected train_CoT_1.json before train_CoT_2.json');
 
     const short = svampCopy(ROWS, { 'train_CoT_0.json': ['a', 'b'] });
-    const error = await importTeacherOutputs({ dataset: `svamp:${short.data}`, teacherOutputs: short.teacher, out: join(temp(), 'x') }).catch((e: unknown) => e);
+    const error = await importTeacherOutputs({ dataset: `svamp:${short.data}`, teacherOutputs: short.teacher, out: join(temp(), 'x') }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toContain('train_CoT_0.json hold 2 completions but the train split has 3 examples');
   });

@@ -99,7 +99,12 @@ describe('annotations from outputs', () => {
 
   it('a chain cut off mid-sentence without a final answer statement is not a label, even if it has numbers', () => {
     const record = annotationFromOutputs(GSM, example('19'), 'train', ['Ed had 19 more marbles than Doug.\nSo if Ed lost 4 of them, he would have']);
-    expect(record).toMatchObject({ valid: false, correct: false, extracted: null, invalidReason: expect.stringMatching(/no stated final answer, and it ends mid-sentence/) });
+    expect(record).toMatchObject({
+      valid: false,
+      correct: false,
+      extracted: null,
+      invalidReason: expect.stringMatching(/no stated final answer, and it ends mid-sentence/),
+    });
     const stats = annotationStats([record], 1, GSM);
     expect(stats).toMatchObject({ n: 1, answered: 1, parsed: 0, parseRate: 0, teacherAccuracy: 0 });
   });
@@ -115,9 +120,18 @@ describe.skipIf(!haveShared)('real answer forms in ../shared/datasets (skipped w
   it('GSM8K: every human solution parses to its #### answer with a rationale', () => {
     const rows = readLines(`${DATASETS}/gsm8k/test.jsonl`);
     const records = rows.map((row, index) =>
-      annotationFromOutputs(GSM, { index, id: String(index), input: String(row.question), target: String(Number(String(row.answer).split('####').pop()!.trim().replace(/,/g, ''))), raw: {} }, 'test', [
-        String(row.answer),
-      ]),
+      annotationFromOutputs(
+        GSM,
+        {
+          index,
+          id: String(index),
+          input: String(row.question),
+          target: String(Number(String(row.answer).split('####').pop()!.trim().replace(/,/g, ''))),
+          raw: {},
+        },
+        'test',
+        [String(row.answer)],
+      ),
     );
     const stats = annotationStats(records, rows.length, GSM);
     expect(stats).toMatchObject({ n: 1319, parsed: 1319, correct: 1319, teacherAccuracy: 1 });

@@ -48,7 +48,9 @@ describe('distilling step-by-step: the two settings of Hsieh et al.', () => {
     for (let i = 0; i < rows.length; i += 2) {
       expect(rows[i]!.task).toBe('label');
       expect(rows[i + 1]!.task).toBe('rationale');
-      expect(rows[i]!.prompt.replace('[label] ', '').replace(/\nAnswer:$/, '')).toBe(rows[i + 1]!.prompt.replace('[rationale] ', '').replace(/\nRationale:$/, ''));
+      expect(rows[i]!.prompt.replace('[label] ', '').replace(/\nAnswer:$/, '')).toBe(
+        rows[i + 1]!.prompt.replace('[rationale] ', '').replace(/\nRationale:$/, ''),
+      );
     }
   });
 
@@ -67,7 +69,12 @@ describe('distilling step-by-step: the two settings of Hsieh et al.', () => {
   });
 
   it('each setting is named as the paper names it and compared with its own baseline', () => {
-    expect(expandStepByStep(['standard-ft', 'standard-distill', 'step-by-step'], 'both')).toEqual(['standard-ft', 'standard-distill', 'step-by-step-gold', 'step-by-step']);
+    expect(expandStepByStep(['standard-ft', 'standard-distill', 'step-by-step'], 'both')).toEqual([
+      'standard-ft',
+      'standard-distill',
+      'step-by-step-gold',
+      'step-by-step',
+    ]);
     expect(expandStepByStep(['step-by-step'], 'gold')).toEqual(['step-by-step-gold']);
     expect(baselineOf('step-by-step-gold')).toBe('standard-ft');
     expect(baselineOf('step-by-step')).toBe('standard-distill');
@@ -90,8 +97,18 @@ describe('checkpoint selection on one task', () => {
     // Task "odd" and task "even" rows, paired two by two.
     const data: TrainingExample[] = toyExamples(64);
     const result = await train({
-      train: data.slice(0, 48), validation: data.slice(48), outDir: join(dir, 'select'), size: 'tiny', contextLength: 32,
-      steps: 12, batchSize: 8, groupSize: 2, learningRate: 3e-3, evalEvery: 2, seed: 3, selectOnTask: 'odd',
+      train: data.slice(0, 48),
+      validation: data.slice(48),
+      outDir: join(dir, 'select'),
+      size: 'tiny',
+      contextLength: 32,
+      steps: 12,
+      batchSize: 8,
+      groupSize: 2,
+      learningRate: 3e-3,
+      evalEvery: 2,
+      seed: 3,
+      selectOnTask: 'odd',
     });
     const state = JSON.parse(await readFile(join(dir, 'select', 'training', 'state.json'), 'utf8')) as {
       history: { step: number; validationLossByTask: Record<string, number> }[];
@@ -99,7 +116,9 @@ describe('checkpoint selection on one task', () => {
     const best = state.history.reduce((a, b) => (b.validationLossByTask.odd! < a.validationLossByTask.odd! ? b : a));
     expect(result.bestStep).toBe(best.step);
     expect(result.validationLoss).toBeCloseTo(best.validationLossByTask.odd!, 10);
-    await expect(train({ train: data.slice(0, 47), validation: [], outDir: join(dir, 'odd'), size: 'tiny', steps: 1, batchSize: 8, groupSize: 2 })).rejects.toThrow(/group size 2/);
+    await expect(
+      train({ train: data.slice(0, 47), validation: [], outDir: join(dir, 'odd'), size: 'tiny', steps: 1, batchSize: 8, groupSize: 2 }),
+    ).rejects.toThrow(/group size 2/);
   }, 120_000);
 });
 
@@ -118,7 +137,11 @@ describe('CoT specialization: the Fu et al. mixture', () => {
     expect(report.byTask).toEqual({ 'in-context-cot': 10, 'zero-shot-cot': 10, 'in-context-answer': 5, 'zero-shot-answer': 5 });
     for (let i = 0; i < problems.length; i++) {
       const mine = rows.filter((r) => r.prompt.endsWith(`Question: What is ${i} + ${i}?\nAnswer: Let's think step by step.`));
-      const chains = (format: string) => mine.filter((r) => r.task === format).map((r) => r.completion).sort();
+      const chains = (format: string) =>
+        mine
+          .filter((r) => r.task === format)
+          .map((r) => r.completion)
+          .sort();
       expect(chains('zero-shot-cot')).toEqual([` ${i} + ${i} = ${2 * i}. The answer is ${2 * i}.`, ` Twice ${i} is ${2 * i}. The answer is ${2 * i}.`].sort());
       expect(chains('in-context-cot')).toEqual(chains('zero-shot-cot'));
     }

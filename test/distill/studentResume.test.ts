@@ -26,7 +26,11 @@ async function sweep(config: SweepConfig) {
   }
 }
 
-const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ExampleRecord);
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as ExampleRecord);
 
 describe('student evaluation resumes by example', () => {
   it('keeps the answers already recorded, answers only the missing and failed examples, then finishes the cell', async () => {

@@ -88,7 +88,10 @@ describe('runSweep', () => {
       expect(cell.ci95[0]).toBeLessThanOrEqual(cell.accuracy);
       expect(cell.ci95[1]).toBeGreaterThanOrEqual(cell.accuracy);
       expect(existsSync(join(cell.dir, 'student', 'model.safetensors'))).toBe(true);
-      const tested = readFileSync(join(cell.dir, 'test.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { prompt: string; correct: boolean });
+      const tested = readFileSync(join(cell.dir, 'test.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { prompt: string; correct: boolean });
       expect(tested).toHaveLength(6);
       if (cell.method === 'step-by-step') expect(tested.every((r) => r.prompt.startsWith('[label] '))).toBe(true);
       expect(cell.training.bestStep).toBeGreaterThan(0);
@@ -158,21 +161,41 @@ describe('runSweep', () => {
       await hub3.close();
     }
     expect(generic.rows.map((r) => r.role)).toEqual(['before', 'after']);
-    expect(generic.rows[1]!.model).toMatch(/^the same generalist, specialised on distilling step-by-step \(teacher labels \+ teacher rationales\) data of fraction 1 \(24 in-task inputs, 48 rows\), 2 steps$/);
+    expect(generic.rows[1]!.model).toMatch(
+      /^the same generalist, specialised on distilling step-by-step \(teacher labels \+ teacher rationales\) data of fraction 1 \(24 in-task inputs, 48 rows\), 2 steps$/,
+    );
     for (const row of generic.rows) expect(Object.values(row.scores).map((v) => v.n)).toEqual([6, 4]);
     expect(generic.note).toMatch(/One model before and after specialization/);
-    const specialized = JSON.parse(readFileSync(join(out, 'generalist-specialized', 'config.json'), 'utf8')) as Record<string, unknown> & { apprentice: Record<string, unknown> };
-    const generalist = JSON.parse(readFileSync(join(out, 'generalist', 'config.json'), 'utf8')) as Record<string, unknown> & { apprentice: Record<string, unknown> };
-    expect(specialized.apprentice).toMatchObject({ initFrom: join(out, 'generalist'), method: 'step-by-step', fraction: 1, steps: 2, lossNormalization: 'task' });
+    const specialized = JSON.parse(readFileSync(join(out, 'generalist-specialized', 'config.json'), 'utf8')) as Record<string, unknown> & {
+      apprentice: Record<string, unknown>;
+    };
+    const generalist = JSON.parse(readFileSync(join(out, 'generalist', 'config.json'), 'utf8')) as Record<string, unknown> & {
+      apprentice: Record<string, unknown>;
+    };
+    expect(specialized.apprentice).toMatchObject({
+      initFrom: join(out, 'generalist'),
+      method: 'step-by-step',
+      fraction: 1,
+      steps: 2,
+      lossNormalization: 'task',
+    });
     expect({ ...specialized, apprentice: null }).toEqual({ ...generalist, apprentice: null });
     expect(readFileSync(join(out, 'generalist-specialized', 'tokenizer.json'), 'utf8')).toBe(readFileSync(join(out, 'generalist', 'tokenizer.json'), 'utf8'));
-    expect(readFileSync(join(out, 'generalist-specialized', 'model.safetensors')).equals(readFileSync(join(out, 'generalist', 'model.safetensors')))).toBe(false);
+    expect(readFileSync(join(out, 'generalist-specialized', 'model.safetensors')).equals(readFileSync(join(out, 'generalist', 'model.safetensors')))).toBe(
+      false,
+    );
   }, 240_000);
 });
 
 describe('verdictOf', () => {
   const point = (method: 'standard-ft' | 'standard-distill' | 'step-by-step', accuracy: number, ci95: [number, number]) => ({
-    method, fraction: 1, inputs: 100, seeds: [0, 1, 2], accuracy, ci95, perSeed: [accuracy],
+    method,
+    fraction: 1,
+    inputs: 100,
+    seeds: [0, 1, 2],
+    accuracy,
+    ci95,
+    perSeed: [accuracy],
   });
   const flags = (right: number, n = 50) => Array.from({ length: n }, (_, i) => (i < right ? 1 : 0));
   const cell = (method: 'standard-distill' | 'step-by-step', seed: number, right: number) =>
@@ -181,7 +204,9 @@ describe('verdictOf', () => {
   it('compares each method with its own baseline on seeds and examples, and says so in words', () => {
     const cells = [0, 1, 2].flatMap((seed) => [cell('standard-distill', seed, 10), cell('step-by-step', seed, 30)]);
     const lines = verdictOf([point('standard-distill', 0.2, [0.1, 0.3]), point('step-by-step', 0.6, [0.5, 0.7])], [], cells);
-    expect(lines[0]).toMatch(/^Distilling step-by-step \(teacher labels \+ teacher rationales\) against its baseline standard distillation, at fraction 1: \+40\.0 points \[.*\] \(3 seeds × 50 test examples, paired bootstrap over seeds and examples\): better/);
+    expect(lines[0]).toMatch(
+      /^Distilling step-by-step \(teacher labels \+ teacher rationales\) against its baseline standard distillation, at fraction 1: \+40\.0 points \[.*\] \(3 seeds × 50 test examples, paired bootstrap over seeds and examples\): better/,
+    );
   });
 
   it('one seed is no verdict, however large the difference', () => {

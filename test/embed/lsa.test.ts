@@ -6,9 +6,7 @@ import { denseRowTimesDense, sparseRowTimesDense, transpose, type CsrMatrix } fr
 
 function randomSparse(rows: number, cols: number, density: number, seed: number): number[][] {
   const rng = createRng(seed);
-  return Array.from({ length: rows }, () =>
-    Array.from({ length: cols }, () => (rng.next() < density ? rng.next() * 2 - 1 : 0)),
-  );
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => (rng.next() < density ? rng.next() * 2 - 1 : 0)));
 }
 
 function toCsr(dense: number[][]): CsrMatrix {

@@ -39,8 +39,20 @@ async function replayModel(batches: Array<{ texts: string[]; vectors: number[][]
 describe('ModelEmbedder', () => {
   it('sends texts in batches, in order, and normalises the vectors', async () => {
     const { model, calls } = await replayModel([
-      { texts: ['a', 'b'], vectors: [[3, 4], [0, 2]] },
-      { texts: ['c', 'd'], vectors: [[1, 0], [-5, 0]] },
+      {
+        texts: ['a', 'b'],
+        vectors: [
+          [3, 4],
+          [0, 2],
+        ],
+      },
+      {
+        texts: ['c', 'd'],
+        vectors: [
+          [1, 0],
+          [-5, 0],
+        ],
+      },
       { texts: ['e'], vectors: [[0, 0]] },
     ]);
     const embedder = createModelEmbedder(model, { batchSize: 2 });
@@ -72,7 +84,9 @@ describe('ModelEmbedder', () => {
 
   it('rejects answers with the wrong number of vectors or changing lengths', async () => {
     const short = await replayModel([{ texts: ['a', 'b'], vectors: [[1, 2]] }]);
-    const error = await createModelEmbedder(short.model).embed(['a', 'b']).catch((e: unknown) => e);
+    const error = await createModelEmbedder(short.model)
+      .embed(['a', 'b'])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
     expect(error).toMatchObject({ kind: 'bad_response', message: expect.stringMatching(/1 vectors for 2 texts/) });
 
@@ -80,9 +94,7 @@ describe('ModelEmbedder', () => {
       { texts: ['a'], vectors: [[1, 2]] },
       { texts: ['b'], vectors: [[1, 2, 3]] },
     ]);
-    await expect(createModelEmbedder(ragged.model, { batchSize: 1, concurrency: 1 }).embed(['a', 'b'])).rejects.toThrow(
-      /different lengths/,
-    );
+    await expect(createModelEmbedder(ragged.model, { batchSize: 1, concurrency: 1 }).embed(['a', 'b'])).rejects.toThrow(/different lengths/);
 
     const bad = await replayModel([{ texts: ['a'], vectors: [[]] }]);
     await expect(createModelEmbedder(bad.model).embed(['a'])).rejects.toMatchObject({ kind: 'bad_response' });
@@ -118,9 +130,7 @@ describe('createEmbedder and loadEmbedder', () => {
     const builtin = new TfidfLsaEmbedder({ dims: 3 });
     builtin.fit(['red apples and green pears', 'fast cars on open roads', 'green apples, red cars']);
     const reloaded = await loadEmbedder(JSON.parse(JSON.stringify(builtin.toJSON())));
-    expect((await reloaded.embed(['red cars'])).map((v) => Array.from(v))).toEqual(
-      (await builtin.embed(['red cars'])).map((v) => Array.from(v)),
-    );
+    expect((await reloaded.embed(['red cars'])).map((v) => Array.from(v))).toEqual((await builtin.embed(['red cars'])).map((v) => Array.from(v)));
 
     const { hub, spec } = await replayModel([{ texts: ['x'], vectors: [[0, 3]] }]);
     const model = await loadEmbedder({ kind: 'model', spec }, { models: hub });

@@ -13,8 +13,7 @@ interface AgNewsRow {
   text: string;
   ans_text: string;
 }
-const readAgNews = (split: 'train' | 'test'): AgNewsRow[] =>
-  JSON.parse(readFileSync(resolve(agNewsDir, `${split}.json`), 'utf8')) as AgNewsRow[];
+const readAgNews = (split: 'train' | 'test'): AgNewsRow[] => JSON.parse(readFileSync(resolve(agNewsDir, `${split}.json`), 'utf8')) as AgNewsRow[];
 
 const SMALL_CORPUS = [
   'The central bank raised interest rates to fight inflation.',
@@ -140,9 +139,7 @@ describe('TfidfLsaEmbedder save and load', () => {
     expect(() => TfidfLsaEmbedder.fromJSON(tampered, { file: 'ranker.json' })).toThrow(/ranker\.json.*fingerprint/);
     expect(() => TfidfLsaEmbedder.fromJSON({ ...state, kind: 'other' })).toThrow(/kind/);
     expect(() => TfidfLsaEmbedder.fromJSON({ ...state, corpus: [1, 2] })).toThrow(/corpus/);
-    expect(() => TfidfLsaEmbedder.fromJSON({ ...state, settings: { ...state.settings, dims: -4 } })).toThrow(
-      InputError,
-    );
+    expect(() => TfidfLsaEmbedder.fromJSON({ ...state, settings: { ...state.settings, dims: -4 } })).toThrow(InputError);
     expect(() => TfidfLsaEmbedder.fromJSON('nope')).toThrow(InputError);
   });
 
@@ -213,11 +210,7 @@ describe.skipIf(!existsSync(agNewsDir))('TfidfLsaEmbedder on AgNews', () => {
     const embedder = new TfidfLsaEmbedder();
     embedder.fit(train.map((row) => row.text));
     const triples: Array<[string, string, string]> = [
-      [
-        'Oil prices rise as supply fears grow',
-        'Crude oil prices climb on worries about supply',
-        'The Red Sox beat the Yankees in extra innings',
-      ],
+      ['Oil prices rise as supply fears grow', 'Crude oil prices climb on worries about supply', 'The Red Sox beat the Yankees in extra innings'],
       [
         'Microsoft releases a security patch for Windows',
         'Windows security update released by Microsoft',
@@ -228,11 +221,7 @@ describe.skipIf(!existsSync(agNewsDir))('TfidfLsaEmbedder on AgNews', () => {
         'Three touchdown passes from the quarterback sealed the victory',
         'Shares of the airline fell after weak quarterly profit',
       ],
-      [
-        'Rebels and government troops clash in Sudan',
-        'Fighting between Sudanese troops and rebels',
-        'Google unveils a new desktop search tool',
-      ],
+      ['Rebels and government troops clash in Sudan', 'Fighting between Sudanese troops and rebels', 'Google unveils a new desktop search tool'],
     ];
     for (const [text, paraphrase, unrelated] of triples) {
       const [a, b, c] = await embedder.embed([text, paraphrase, unrelated]);
@@ -244,9 +233,7 @@ describe.skipIf(!existsSync(agNewsDir))('TfidfLsaEmbedder on AgNews', () => {
 describe('TfidfLsaEmbedder vocabulary', () => {
   it('keeps single-text features when no feature is shared by two texts (minDf auto)', async () => {
     // One three-letter word per text, no letter used twice: no n-gram occurs in two texts.
-    const unrelated = Array.from({ length: 25 }, (_, i) =>
-      String.fromCharCode(0x4e00 + 3 * i, 0x4e01 + 3 * i, 0x4e02 + 3 * i),
-    );
+    const unrelated = Array.from({ length: 25 }, (_, i) => String.fromCharCode(0x4e00 + 3 * i, 0x4e01 + 3 * i, 0x4e02 + 3 * i));
     const embedder = new TfidfLsaEmbedder();
     embedder.fit(unrelated);
     const [v] = await embedder.embed([unrelated[4]!]);

@@ -26,10 +26,21 @@ const tokenizer = trainTokenizer(['abc def ghi '.repeat(10)], { vocabSize: 280, 
 
 describe('Hugging Face config.json', () => {
   it('reads the named models as their architecture', () => {
-    expect(parseHfConfig(REAL_CONFIGS['Qwen3-0.6B'], 'c.json')).toMatchObject({ architecture: 'qwen3', headDim: 128, dim: 1024, nHeads: 16, nKvHeads: 8, tiedEmbeddings: true, normEps: 1e-6, ropeTheta: 1000000 });
+    expect(parseHfConfig(REAL_CONFIGS['Qwen3-0.6B'], 'c.json')).toMatchObject({
+      architecture: 'qwen3',
+      headDim: 128,
+      dim: 1024,
+      nHeads: 16,
+      nKvHeads: 8,
+      tiedEmbeddings: true,
+      normEps: 1e-6,
+      ropeTheta: 1000000,
+    });
     expect(parseHfConfig(REAL_CONFIGS['Qwen2.5-0.5B'], 'c.json')).toMatchObject({ architecture: 'qwen2', headDim: 64, nKvHeads: 2 });
     expect(parseHfConfig(REAL_CONFIGS['Llama-3.2-1B'], 'c.json')).toMatchObject({
-      architecture: 'llama', headDim: 64, ropeTheta: 500000,
+      architecture: 'llama',
+      headDim: 64,
+      ropeTheta: 500000,
       ropeScaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 8192 },
     });
     expect(parseHfConfig(REAL_CONFIGS['TinyLlama-1.1B'], 'c.json')).toMatchObject({ tiedEmbeddings: false });
@@ -100,7 +111,7 @@ describe('a GGUF base', () => {
     });
   }
 
-  it('Q8_0 round trip is ggml\'s: per block of 32, scale max|x| / 127, values rounded', () => {
+  it("Q8_0 round trip is ggml's: per block of 32, scale max|x| / 127, values rounded", () => {
     const data = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i) * (i < 32 ? 1 : 100));
     const back = decodeQ8_0(new DataView(encodeQ8_0(data).buffer), 64);
     for (let i = 0; i < 64; i++) expect(Math.abs(back[i]! - data[i]!)).toBeLessThanOrEqual((i < 32 ? 1 : 100) / 127 / 2 + 1e-3);
@@ -139,14 +150,27 @@ describe('a GGUF base', () => {
     weights.get('model.layers.1.mlp.up_proj.weight')![5] = NaN;
     const { encodeSafetensors } = await import('../../src/engine/formats/safetensors.js');
     const { parameterShapes } = await import('../../src/engine/config.js');
-    await writeFile(join(folder, 'model.safetensors'), encodeSafetensors(new Map(parameterShapes(config).map(({ name, shape }) => [name, { shape, data: weights.get(name)! }]))));
-    await expect(loadBaseModel(folder)).rejects.toThrow(/model\.safetensors: tensor model\.layers\.1\.mlp\.up_proj\.weight holds a non-finite value \(NaN at index 5\)/);
+    await writeFile(
+      join(folder, 'model.safetensors'),
+      encodeSafetensors(new Map(parameterShapes(config).map(({ name, shape }) => [name, { shape, data: weights.get(name)! }]))),
+    );
+    await expect(loadBaseModel(folder)).rejects.toThrow(
+      /model\.safetensors: tensor model\.layers\.1\.mlp\.up_proj\.weight holds a non-finite value \(NaN at index 5\)/,
+    );
   });
 });
 
 describe("Llama 3 rope scaling read back from a GGUF's rope_freqs.weight", () => {
   const scaledConfig = (scaling: Record<string, unknown>, headDim = 64) =>
-    parseHfConfig({ ...reducedConfigJson(REDUCED_MODELS.find((m) => m.name === 'Llama-3.2-1B')!), head_dim: headDim, hidden_size: 4 * headDim, rope_scaling: { rope_type: 'llama3', ...scaling } }, 'c.json');
+    parseHfConfig(
+      {
+        ...reducedConfigJson(REDUCED_MODELS.find((m) => m.name === 'Llama-3.2-1B')!),
+        head_dim: headDim,
+        hidden_size: 4 * headDim,
+        rope_scaling: { rope_type: 'llama3', ...scaling },
+      },
+      'c.json',
+    );
   const withFactors = (config: LlamaConfig, factors: Float32Array) => {
     const file = llamaToGguf({ config, weights: randomHfWeights(config, 'rope'), tokenizer });
     const tensors = file.tensors.map((t) => (t.name === 'rope_freqs.weight' ? { ...t, shape: [factors.length], data: factors } : t));

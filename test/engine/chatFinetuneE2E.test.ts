@@ -38,8 +38,31 @@ let base: string;
 let data: string;
 const whole = () => join(dir, 'whole');
 const cliArgs = (out: string): string[] => [
-  'train', '--data', data, '--validation', data, '--base', base, '--steps', String(STEPS), '--batch-size', '3',
-  '--eval-every', String(EVAL_EVERY), '--lr', '0.01', '--warmup', '2', '--context', '48', '--seed', '1', '--threads', '1', '--out', out,
+  'train',
+  '--data',
+  data,
+  '--validation',
+  data,
+  '--base',
+  base,
+  '--steps',
+  String(STEPS),
+  '--batch-size',
+  '3',
+  '--eval-every',
+  String(EVAL_EVERY),
+  '--lr',
+  '0.01',
+  '--warmup',
+  '2',
+  '--context',
+  '48',
+  '--seed',
+  '1',
+  '--threads',
+  '1',
+  '--out',
+  out,
 ];
 
 beforeAll(async () => {
@@ -48,7 +71,8 @@ beforeAll(async () => {
   await writeHfModel(base, {
     name: 'Meta-Llama-3-8B',
     reduce: { hidden_size: 64, num_attention_heads: 4, num_key_value_heads: 1, intermediate_size: 128, num_hidden_layers: 2, vocab_size: 128256 },
-    dtype: 'BF16', shards: 1,
+    dtype: 'BF16',
+    shards: 1,
   });
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(REAL_TOKENIZERS.llama3, file), join(base, file));
   data = join(dir, 'chat.jsonl');
@@ -62,10 +86,25 @@ describe('chat fine-tune of a pretrained-layout student, to an exported GGUF', (
     // The library call the CLI arguments above map to (the CLI's defaults written out).
     const rows = await readTrainingExamples(data);
     const options: TrainOptions = {
-      train: rows, validation: rows,
-      outDir: whole(), base, steps: STEPS, batchSize: 3, evalEvery: EVAL_EVERY, learningRate: 0.01, warmupSteps: 2,
-      contextLength: 48, seed: 1, threads: 1, weightDecay: 0.1, clipNorm: 1, minDelta: 0, lossNormalization: 'token',
-      onEvent: (e) => { if (e.type === 'eval') evals.push(e.validationLoss); },
+      train: rows,
+      validation: rows,
+      outDir: whole(),
+      base,
+      steps: STEPS,
+      batchSize: 3,
+      evalEvery: EVAL_EVERY,
+      learningRate: 0.01,
+      warmupSteps: 2,
+      contextLength: 48,
+      seed: 1,
+      threads: 1,
+      weightDecay: 0.1,
+      clipNorm: 1,
+      minDelta: 0,
+      lossNormalization: 'token',
+      onEvent: (e) => {
+        if (e.type === 'eval') evals.push(e.validationLoss);
+      },
     };
     const result = await train(options);
     expect(evals).toHaveLength(STEPS / EVAL_EVERY);

@@ -44,9 +44,14 @@ describe('Ollama Modelfile', () => {
     const template = new ChatTemplate(CHATML);
     const render = (messages: Parameters<typeof renderPieces>[1], gen: boolean) => template.render(messages, { addGenerationPrompt: gen });
     const pieces = chatPieces((m, gen) => render(m, gen))!;
-    const conversation = [{ role: 'system' as const, content: 'x' }, { role: 'user' as const, content: 'y' }];
+    const conversation = [
+      { role: 'system' as const, content: 'x' },
+      { role: 'user' as const, content: 'y' },
+    ];
     expect(renderPieces(pieces, conversation)).toBe(render(conversation, true));
-    const odd = new ChatTemplate("{% for m in messages %}{% if m.content|length > 3 %}LONG{% endif %}{{ m.role + ':' + m.content + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant:' }}{% endif %}");
+    const odd = new ChatTemplate(
+      "{% for m in messages %}{% if m.content|length > 3 %}LONG{% endif %}{{ m.role + ':' + m.content + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant:' }}{% endif %}",
+    );
     expect(chatPieces((m, gen) => odd.render(m, { addGenerationPrompt: gen }))).toBeUndefined();
     const { text, templateFromJinja } = ollamaModelfile('m.gguf', { type: 'chat' }, chatTokenizer(odd.source));
     expect(templateFromJinja).toBe(false);
@@ -62,11 +67,21 @@ describe('export --format ollama | hf', () => {
     student = join(dir, 'student');
     const tokenizer = tinyTokenizer();
     const config: LlamaConfig = {
-      vocabSize: tokenizer.vocabSize, dim: 16, nLayers: 1, nHeads: 2, nKvHeads: 1, hiddenDim: 32,
-      normEps: 1e-5, ropeTheta: 10000, contextLength: 64, tiedEmbeddings: true,
+      vocabSize: tokenizer.vocabSize,
+      dim: 16,
+      nLayers: 1,
+      nHeads: 2,
+      nKvHeads: 1,
+      hiddenDim: 32,
+      normEps: 1e-5,
+      ropeTheta: 10000,
+      contextLength: 64,
+      tiedEmbeddings: true,
     };
     const random = seededRandom(3);
-    const weights = new Map(parameterShapes(config).map(({ name, shape }) => [name, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() - 0.5)]));
+    const weights = new Map(
+      parameterShapes(config).map(({ name, shape }) => [name, Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() - 0.5)]),
+    );
     await saveCheckpoint(student, { config, weights, tokenizer, info: { seed: 3 } });
     await mkdir(join(student, 'training'));
     await writeFile(join(student, 'training', 'state.json'), '{}');

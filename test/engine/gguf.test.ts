@@ -12,11 +12,7 @@ import {
   writeGguf,
   type GgufValue,
 } from '../../src/engine/formats/gguf.js';
-import {
-  llamaTensorShapes,
-  llamaToGguf,
-  type LlamaConfig,
-} from '../../src/engine/formats/llamaGguf.js';
+import { llamaTensorShapes, llamaToGguf, type LlamaConfig } from '../../src/engine/formats/llamaGguf.js';
 import { convertRotaryLayout } from '../../src/engine/rotaryLayout.js';
 import { tinyTokenizer, tinyWeights } from '../support/tinyGguf.js';
 
@@ -137,9 +133,7 @@ describe('GGUF writer and reader', () => {
     expect(() => encodeGguf({ metadata: { x: gguf.uint8(256) }, tensors: [] })).toThrow(/uint8/);
     expect(() => encodeGguf({ metadata: { x: gguf.int32(1.5) }, tensors: [] })).toThrow(/int32/);
     expect(() => encodeGguf({ metadata: { 'general.alignment': gguf.uint32(12) }, tensors: [] })).toThrow(/alignment/);
-    expect(() =>
-      encodeGguf({ metadata: {}, tensors: [{ name: 'a', shape: [2, 2], data: new Float32Array(3) }] }),
-    ).toThrow(/shape/);
+    expect(() => encodeGguf({ metadata: {}, tensors: [{ name: 'a', shape: [2, 2], data: new Float32Array(3) }] })).toThrow(/shape/);
     expect(() => parseGguf(new TextEncoder().encode('GGML'))).toThrow(/magic/);
     const truncated = encodeGguf({ metadata: ALL_TYPES, tensors: [] }).subarray(0, 100);
     expect(() => parseGguf(truncated)).toThrow(/end of file/);
@@ -244,7 +238,13 @@ describe('Llama GGUF export', () => {
     const toInterleaved = (name: string, data: Float32Array, headDim: number) =>
       convertRotaryLayout(new Map([[name, data]]), { ...config, headDim }, 'half', 'interleaved').get(name)!;
     expect(Array.from(toInterleaved('blk.0.attn_q.bias', w, 4))).toEqual([0, 2, 1, 3, 10, 12, 11, 13]);
-    expect(Array.from(convertRotaryLayout(new Map([['b.attn_k.bias', toInterleaved('blk.0.attn_q.bias', w, 4)]]), { ...config, headDim: 4 }, 'interleaved', 'half').get('b.attn_k.bias')!)).toEqual(Array.from(w));
+    expect(
+      Array.from(
+        convertRotaryLayout(new Map([['b.attn_k.bias', toInterleaved('blk.0.attn_q.bias', w, 4)]]), { ...config, headDim: 4 }, 'interleaved', 'half').get(
+          'b.attn_k.bias',
+        )!,
+      ),
+    ).toEqual(Array.from(w));
     const half = parseGguf(encodeGguf(llamaToGguf({ config, weights, tokenizer, rotary: 'half' })));
     const q = half.tensors.find((t) => t.name === 'blk.0.attn_q.weight')?.data;
     expect(Array.from(q ?? [])).toEqual(Array.from(toInterleaved('blk.0.attn_q.weight', weights.get('blk.0.attn_q.weight')!, 4)));

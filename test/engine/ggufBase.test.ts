@@ -26,17 +26,46 @@ import { TINY_TEXT, tinyTokenizer, tinyWeights } from '../support/tinyGguf.js';
 /** Real configs with their real vocabularies (the tokenizer's), reduced in width and depth. */
 const CASES: Array<{ tokenizer: string; files: string; model: ReducedModel; pre: string }> = [
   {
-    tokenizer: 'llama3', files: REAL_TOKENIZERS.llama3, pre: 'llama-bpe',
-    model: { name: 'Meta-Llama-3-8B', reduce: { hidden_size: 64, num_attention_heads: 4, num_key_value_heads: 1, intermediate_size: 96, num_hidden_layers: 1, vocab_size: 128256 }, dtype: 'BF16', shards: 1 },
+    tokenizer: 'llama3',
+    files: REAL_TOKENIZERS.llama3,
+    pre: 'llama-bpe',
+    model: {
+      name: 'Meta-Llama-3-8B',
+      reduce: { hidden_size: 64, num_attention_heads: 4, num_key_value_heads: 1, intermediate_size: 96, num_hidden_layers: 1, vocab_size: 128256 },
+      dtype: 'BF16',
+      shards: 1,
+    },
   },
   {
-    tokenizer: 'qwen3', files: REAL_TOKENIZERS.qwen3, pre: 'qwen2',
-    model: { name: 'Qwen3-0.6B', reduce: { hidden_size: 64, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 32, intermediate_size: 96, num_hidden_layers: 1, vocab_size: 151936 }, dtype: 'BF16', shards: 1 },
+    tokenizer: 'qwen3',
+    files: REAL_TOKENIZERS.qwen3,
+    pre: 'qwen2',
+    model: {
+      name: 'Qwen3-0.6B',
+      reduce: {
+        hidden_size: 64,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+        head_dim: 32,
+        intermediate_size: 96,
+        num_hidden_layers: 1,
+        vocab_size: 151936,
+      },
+      dtype: 'BF16',
+      shards: 1,
+    },
   },
   {
     // SentencePiece (tokenizer.ggml.model "llama"), no chat template: TinyLlama's structure with Llama 2's tokenizer.
-    tokenizer: 'llama2', files: LLAMA2_TOKENIZER, pre: 'sentencepiece',
-    model: { name: 'TinyLlama-1.1B', reduce: { hidden_size: 64, num_attention_heads: 8, num_key_value_heads: 1, intermediate_size: 96, num_hidden_layers: 1, vocab_size: 32000 }, dtype: 'F16', shards: 1 },
+    tokenizer: 'llama2',
+    files: LLAMA2_TOKENIZER,
+    pre: 'sentencepiece',
+    model: {
+      name: 'TinyLlama-1.1B',
+      reduce: { hidden_size: 64, num_attention_heads: 8, num_key_value_heads: 1, intermediate_size: 96, num_hidden_layers: 1, vocab_size: 32000 },
+      dtype: 'F16',
+      shards: 1,
+    },
   },
 ];
 
@@ -118,8 +147,19 @@ describe.each(CASES)('$tokenizer tokenizer: the HF folder against its exported G
   it('trains from the GGUF as from the folder: the same first loss, and a checkpoint with ordinary tokenizer files', async () => {
     const rows = CONVERSATION_ROWS.map((r, i) => ({ ...r, weight: 1, task: 'chat', source: { file: 'rows', line: i + 1 } }));
     const options = (base: string, out: string, losses: number[]): TrainOptions => ({
-      train: rows, validation: rows, outDir: join(dir, out), base, contextLength: 48, steps: 1, batchSize: 2, evalEvery: 1, seed: 1, threads: 1,
-      onEvent: (e) => { if (e.type === 'step') losses.push(e.loss); },
+      train: rows,
+      validation: rows,
+      outDir: join(dir, out),
+      base,
+      contextLength: 48,
+      steps: 1,
+      batchSize: 2,
+      evalEvery: 1,
+      seed: 1,
+      threads: 1,
+      onEvent: (e) => {
+        if (e.type === 'step') losses.push(e.loss);
+      },
     });
     const fromFolder: number[] = [];
     const fromFile: number[] = [];
@@ -138,7 +178,18 @@ describe.each(CASES)('$tokenizer tokenizer: the HF folder against its exported G
 describe("the engine's own BPE through a GGUF", () => {
   it('rebuilds as a gpt-2 byte-level BPE giving the same ids', () => {
     const bpe = tinyTokenizer();
-    const config = { vocabSize: bpe.vocabSize + 3, dim: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, hiddenDim: 16, normEps: 1e-5, ropeTheta: 10000, contextLength: 64, tiedEmbeddings: true };
+    const config = {
+      vocabSize: bpe.vocabSize + 3,
+      dim: 8,
+      nLayers: 1,
+      nHeads: 2,
+      nKvHeads: 1,
+      hiddenDim: 16,
+      normEps: 1e-5,
+      ropeTheta: 10000,
+      contextLength: 64,
+      tiedEmbeddings: true,
+    };
     const parsed = parseGguf(encodeLlamaGguf({ config, weights: tinyWeights(config, 3), tokenizer: bpe, name: 'bpe', addBos: true }));
     const rebuilt = tokenizerFromGguf(parsed, 'bpe.gguf');
     expect(rebuilt.vocabSize).toBe(bpe.vocabSize); // the three padding rows are dropped
@@ -153,7 +204,18 @@ describe("the engine's own BPE through a GGUF", () => {
 describe('unsupported GGUF tokenizers', () => {
   const bpeGguf = (): ParsedGguf => {
     const bpe = tinyTokenizer();
-    const config = { vocabSize: bpe.vocabSize, dim: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, hiddenDim: 16, normEps: 1e-5, ropeTheta: 10000, contextLength: 64, tiedEmbeddings: true };
+    const config = {
+      vocabSize: bpe.vocabSize,
+      dim: 8,
+      nLayers: 1,
+      nHeads: 2,
+      nKvHeads: 1,
+      hiddenDim: 16,
+      normEps: 1e-5,
+      ropeTheta: 10000,
+      contextLength: 64,
+      tiedEmbeddings: true,
+    };
     return parseGguf(encodeLlamaGguf({ config, weights: tinyWeights(config, 3), tokenizer: bpe, name: 'bpe' }));
   };
   const refused = (edit: (g: ParsedGguf) => void, field: string, message: RegExp) => {

@@ -37,74 +37,84 @@ function batchFor(vocabSize: number, seed: string): HostBatch {
 
 const rows = (a: ArrayLike<number>, B: number, T: number) => Array.from({ length: B }, (_, b) => Array.from(a).slice(b * T, (b + 1) * T));
 
-describe.skipIf(!hasTorch)(`the engine against a PyTorch reference of the Hugging Face models${hasTorch ? '' : ' (SKIPPED: python3-torch is not installed)'}`, () => {
-  let dir: string;
-  const measured: string[] = [];
-  // Every folder and batch first, then one PyTorch process for all of them.
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'apprentice-hfref-'));
-    const jobs: string[][] = [];
-    for (const model of REDUCED_MODELS) {
-      const folder = join(dir, model.name);
-      const { config } = await writeHfModel(folder, model);
-      const batch = batchFor(config.vocabSize, model.name);
-      const input = join(dir, `${model.name}.in.json`);
-      await writeFile(input, JSON.stringify({ tokens: rows(batch.tokens, batch.B, batch.T), targets: rows(batch.targets, batch.B, batch.T), weights: rows(batch.weights, batch.B, batch.T) }));
-      jobs.push([folder, input, join(dir, `${model.name}.out.json`)]);
-    }
-    await writeFile(join(dir, 'jobs.json'), JSON.stringify(jobs));
-    const run = spawnSync(PYTHON, [SCRIPT, join(dir, 'jobs.json')], { encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(`hf_reference.py failed: ${run.stderr}`);
-  }, 300_000);
-  afterAll(async () => {
-    console.log(`engine vs PyTorch (max |logit diff|, max relative gradient diff):\n${measured.join('\n')}`);
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  for (const model of REDUCED_MODELS) {
-    const json = model.name;
-    it(`${json} (${model.dtype}, ${model.shards === 1 ? 'one file' : `${model.shards} shards`}): logits, greedy tokens and gradients`, async () => {
-      const base = await loadBaseModel(join(dir, json));
-      const { config } = base;
-      const batch = batchFor(config.vocabSize, json);
-      const output = join(dir, `${json}.out.json`);
-      const reference = JSON.parse(await readFile(output, 'utf8')) as { logits: number[]; loss: number; grads: Record<string, number[]> };
-
-      const onnx = await OnnxLlama.create(config, 1);
-      try {
-        const logits = await onnx.logits(base.weights, batch.tokens, batch.B, batch.T);
-        const V = config.vocabSize;
-        let maxDiff = 0;
-        for (let i = 0; i < logits.length; i++) maxDiff = Math.max(maxDiff, Math.abs(logits[i]! - reference.logits[i]!));
-        expect(maxDiff).toBeLessThanOrEqual(1e-3);
-        const argmax = (a: ArrayLike<number>, row: number) => {
-          let best = 0;
-          for (let v = 1; v < V; v++) if (a[row * V + v]! > a[row * V + best]!) best = v;
-          return best;
-        };
-        const ours = Array.from({ length: batch.B * batch.T }, (_, r) => argmax(logits, r));
-        const theirs = Array.from({ length: batch.B * batch.T }, (_, r) => argmax(reference.logits, r));
-        expect(ours).toEqual(theirs);
-        // The logits must be far from uniform for the comparison to mean something.
-        expect(Math.max(...reference.logits) - Math.min(...reference.logits)).toBeGreaterThan(5);
-
-        const step = await onnx.step(base.weights, batch);
-        expect(Math.abs(step.loss - reference.loss) / reference.loss).toBeLessThan(1e-5);
-        const grads = convertRotaryLayout(step.grads, config, 'interleaved', 'half');
-        expect([...grads.keys()].sort()).toEqual(Object.keys(reference.grads).sort());
-        let worstGradient = 0;
-        for (const [name, g] of grads) {
-          const want = reference.grads[name]!;
-          const scale = Math.max(...want.map(Math.abs), 1e-3);
-          let diff = 0;
-          for (let i = 0; i < g.length; i++) diff = Math.max(diff, Math.abs(g[i]! - want[i]!));
-          expect(diff / scale, name).toBeLessThan(1e-3);
-          worstGradient = Math.max(worstGradient, diff / scale);
-        }
-        measured.push(`  ${json}: ${maxDiff.toExponential(2)}, ${worstGradient.toExponential(2)}`);
-      } finally {
-        await onnx.release();
+describe.skipIf(!hasTorch)(
+  `the engine against a PyTorch reference of the Hugging Face models${hasTorch ? '' : ' (SKIPPED: python3-torch is not installed)'}`,
+  () => {
+    let dir: string;
+    const measured: string[] = [];
+    // Every folder and batch first, then one PyTorch process for all of them.
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'apprentice-hfref-'));
+      const jobs: string[][] = [];
+      for (const model of REDUCED_MODELS) {
+        const folder = join(dir, model.name);
+        const { config } = await writeHfModel(folder, model);
+        const batch = batchFor(config.vocabSize, model.name);
+        const input = join(dir, `${model.name}.in.json`);
+        await writeFile(
+          input,
+          JSON.stringify({
+            tokens: rows(batch.tokens, batch.B, batch.T),
+            targets: rows(batch.targets, batch.B, batch.T),
+            weights: rows(batch.weights, batch.B, batch.T),
+          }),
+        );
+        jobs.push([folder, input, join(dir, `${model.name}.out.json`)]);
       }
+      await writeFile(join(dir, 'jobs.json'), JSON.stringify(jobs));
+      const run = spawnSync(PYTHON, [SCRIPT, join(dir, 'jobs.json')], { encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(`hf_reference.py failed: ${run.stderr}`);
+    }, 300_000);
+    afterAll(async () => {
+      console.log(`engine vs PyTorch (max |logit diff|, max relative gradient diff):\n${measured.join('\n')}`);
+      await rm(dir, { recursive: true, force: true });
     });
-  }
-});
+
+    for (const model of REDUCED_MODELS) {
+      const json = model.name;
+      it(`${json} (${model.dtype}, ${model.shards === 1 ? 'one file' : `${model.shards} shards`}): logits, greedy tokens and gradients`, async () => {
+        const base = await loadBaseModel(join(dir, json));
+        const { config } = base;
+        const batch = batchFor(config.vocabSize, json);
+        const output = join(dir, `${json}.out.json`);
+        const reference = JSON.parse(await readFile(output, 'utf8')) as { logits: number[]; loss: number; grads: Record<string, number[]> };
+
+        const onnx = await OnnxLlama.create(config, 1);
+        try {
+          const logits = await onnx.logits(base.weights, batch.tokens, batch.B, batch.T);
+          const V = config.vocabSize;
+          let maxDiff = 0;
+          for (let i = 0; i < logits.length; i++) maxDiff = Math.max(maxDiff, Math.abs(logits[i]! - reference.logits[i]!));
+          expect(maxDiff).toBeLessThanOrEqual(1e-3);
+          const argmax = (a: ArrayLike<number>, row: number) => {
+            let best = 0;
+            for (let v = 1; v < V; v++) if (a[row * V + v]! > a[row * V + best]!) best = v;
+            return best;
+          };
+          const ours = Array.from({ length: batch.B * batch.T }, (_, r) => argmax(logits, r));
+          const theirs = Array.from({ length: batch.B * batch.T }, (_, r) => argmax(reference.logits, r));
+          expect(ours).toEqual(theirs);
+          // The logits must be far from uniform for the comparison to mean something.
+          expect(Math.max(...reference.logits) - Math.min(...reference.logits)).toBeGreaterThan(5);
+
+          const step = await onnx.step(base.weights, batch);
+          expect(Math.abs(step.loss - reference.loss) / reference.loss).toBeLessThan(1e-5);
+          const grads = convertRotaryLayout(step.grads, config, 'interleaved', 'half');
+          expect([...grads.keys()].sort()).toEqual(Object.keys(reference.grads).sort());
+          let worstGradient = 0;
+          for (const [name, g] of grads) {
+            const want = reference.grads[name]!;
+            const scale = Math.max(...want.map(Math.abs), 1e-3);
+            let diff = 0;
+            for (let i = 0; i < g.length; i++) diff = Math.max(diff, Math.abs(g[i]! - want[i]!));
+            expect(diff / scale, name).toBeLessThan(1e-3);
+            worstGradient = Math.max(worstGradient, diff / scale);
+          }
+          measured.push(`  ${json}: ${maxDiff.toExponential(2)}, ${worstGradient.toExponential(2)}`);
+        } finally {
+          await onnx.release();
+        }
+      });
+    }
+  },
+);

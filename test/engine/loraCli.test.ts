@@ -20,8 +20,14 @@ let dir: string;
 const data = toyExamples(40);
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'apprentice-lora-cli-'));
-  await writeHfModel(join(dir, 'base'), REDUCED_MODELS.find((m) => m.name === 'Qwen2.5-0.5B')!);
-  const tokenizer = trainTokenizer(data.map((e) => `${e.prompt}${e.completion}`), { vocabSize: 300, minFrequency: 2 });
+  await writeHfModel(
+    join(dir, 'base'),
+    REDUCED_MODELS.find((m) => m.name === 'Qwen2.5-0.5B')!,
+  );
+  const tokenizer = trainTokenizer(
+    data.map((e) => `${e.prompt}${e.completion}`),
+    { vocabSize: 300, minFrequency: 2 },
+  );
   for (const file of tokenizerFiles(tokenizer)) await writeFile(join(dir, 'base', file.name), file.text);
   await writeFile(join(dir, 'train.jsonl'), data.map((e) => JSON.stringify({ prompt: e.prompt, completion: e.completion })).join('\n') + '\n');
 });
@@ -31,8 +37,32 @@ afterAll(async () => {
 
 describe('apprentice train --lora-rank', () => {
   it('trains adapters, prints their count and the peak memory, exports them and generates', async () => {
-    const trained = await runCli(['train', '--base', join(dir, 'base'), '--lora-rank', '4', '--lora-alpha', '8', '--lora-dropout', '0.05', '--lora-targets', 'q,v,down',
-      '--data', join(dir, 'train.jsonl'), '--steps', '4', '--batch-size', '4', '--context', '32', '--threads', '1', '--out', join(dir, 'run'), '--json']);
+    const trained = await runCli([
+      'train',
+      '--base',
+      join(dir, 'base'),
+      '--lora-rank',
+      '4',
+      '--lora-alpha',
+      '8',
+      '--lora-dropout',
+      '0.05',
+      '--lora-targets',
+      'q,v,down',
+      '--data',
+      join(dir, 'train.jsonl'),
+      '--steps',
+      '4',
+      '--batch-size',
+      '4',
+      '--context',
+      '32',
+      '--threads',
+      '1',
+      '--out',
+      join(dir, 'run'),
+      '--json',
+    ]);
     expect(trained.code, trained.stderr).toBe(0);
     const summary = JSON.parse(trained.stdout) as { parameters: number; trainableParameters: number; peakMemoryBytes: number };
     expect(summary.trainableParameters).toBeLessThan(summary.parameters / 10);
@@ -53,12 +83,33 @@ describe('apprentice train --lora-rank', () => {
 
   it('trains on a GGUF base, exports the adapter GGUF and the merged GGUF, and generates', async () => {
     await exportGguf(join(dir, 'base'), join(dir, 'base.gguf'), { dtype: 'f32' });
-    const trained = await runCli(['train', '--base', join(dir, 'base.gguf'), '--lora-rank', '4', '--data', join(dir, 'train.jsonl'), '--steps', '2', '--batch-size', '4',
-      '--context', '32', '--threads', '1', '--out', join(dir, 'run-gguf'), '--json']);
+    const trained = await runCli([
+      'train',
+      '--base',
+      join(dir, 'base.gguf'),
+      '--lora-rank',
+      '4',
+      '--data',
+      join(dir, 'train.jsonl'),
+      '--steps',
+      '2',
+      '--batch-size',
+      '4',
+      '--context',
+      '32',
+      '--threads',
+      '1',
+      '--out',
+      join(dir, 'run-gguf'),
+      '--json',
+    ]);
     expect(trained.code, trained.stderr).toBe(0);
     const config = JSON.parse(await readFile(join(dir, 'run-gguf', 'config.json'), 'utf8')) as { apprentice: { lora: Record<string, unknown> } };
     expect(config.apprentice.lora).toMatchObject({ rank: 4, base: join(dir, 'base.gguf') });
-    for (const [format, out] of [['lora-gguf', 'adapter-from-gguf.gguf'], ['gguf', 'merged-from-gguf.gguf']] as const) {
+    for (const [format, out] of [
+      ['lora-gguf', 'adapter-from-gguf.gguf'],
+      ['gguf', 'merged-from-gguf.gguf'],
+    ] as const) {
       const exported = await runCli(['export', join(dir, 'run-gguf'), '--format', format, '--out', join(dir, out)]);
       expect(exported.code, exported.stderr).toBe(0);
       expect(existsSync(join(dir, out))).toBe(true);
@@ -71,7 +122,21 @@ describe('apprentice train --lora-rank', () => {
     const noRank = await runCli(['train', '--lora-alpha', '3', '--data', join(dir, 'train.jsonl'), '--steps', '1', '--out', join(dir, 'x')]);
     expect(noRank.code).toBe(2);
     expect(noRank.stderr).toMatch(/need --lora-rank/);
-    const badTarget = await runCli(['train', '--base', join(dir, 'base'), '--lora-rank', '2', '--lora-targets', 'q,qkv', '--data', join(dir, 'train.jsonl'), '--steps', '1', '--out', join(dir, 'x')]);
+    const badTarget = await runCli([
+      'train',
+      '--base',
+      join(dir, 'base'),
+      '--lora-rank',
+      '2',
+      '--lora-targets',
+      'q,qkv',
+      '--data',
+      join(dir, 'train.jsonl'),
+      '--steps',
+      '1',
+      '--out',
+      join(dir, 'x'),
+    ]);
     expect(badTarget.code).toBe(2);
     expect(badTarget.stderr).toMatch(/--lora-targets/);
   }, 120_000);

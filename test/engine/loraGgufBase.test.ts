@@ -31,16 +31,31 @@ const ggufBase = () => join(dir, 'smollm2-base.gguf');
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'apprentice-lora-gguf-base-'));
-  await writeHfModel(folder(), REDUCED_MODELS.find((m) => m.name === 'SmolLM2-135M')!);
-  const tokenizer = trainTokenizer(data.map((e) => `${e.prompt}${e.completion}`), { vocabSize: 300, minFrequency: 2 });
+  await writeHfModel(
+    folder(),
+    REDUCED_MODELS.find((m) => m.name === 'SmolLM2-135M')!,
+  );
+  const tokenizer = trainTokenizer(
+    data.map((e) => `${e.prompt}${e.completion}`),
+    { vocabSize: 300, minFrequency: 2 },
+  );
   for (const file of tokenizerFiles(tokenizer)) await writeFile(join(folder(), file.name), file.text);
   await exportGguf(folder(), ggufBase(), { dtype: 'f32' });
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const options = (base: string, out: string): TrainOptions => ({
-  train: data.slice(0, 48), validation: data.slice(48), outDir: join(dir, out), base, contextLength: 32,
-  steps: 4, batchSize: 4, learningRate: 1e-2, evalEvery: 2, seed: 3, threads: 1,
+  train: data.slice(0, 48),
+  validation: data.slice(48),
+  outDir: join(dir, out),
+  base,
+  contextLength: 32,
+  steps: 4,
+  batchSize: 4,
+  learningRate: 1e-2,
+  evalEvery: 2,
+  seed: 3,
+  threads: 1,
   lora: { rank: 4, alpha: 8, dropout: 0.1, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] },
 });
 
@@ -50,8 +65,18 @@ describe('LoRA on a GGUF base', () => {
   it('trains the same adapters as from the Hugging Face folder, and the checkpoint names the GGUF by digest', async () => {
     const fromFolder: number[] = [];
     const fromGguf: number[] = [];
-    await train({ ...options(folder(), 'from-folder'), onEvent: (e) => { if (e.type === 'step') fromFolder.push(e.loss); } });
-    const result = await train({ ...options(ggufBase(), 'from-gguf'), onEvent: (e) => { if (e.type === 'step') fromGguf.push(e.loss); } });
+    await train({
+      ...options(folder(), 'from-folder'),
+      onEvent: (e) => {
+        if (e.type === 'step') fromFolder.push(e.loss);
+      },
+    });
+    const result = await train({
+      ...options(ggufBase(), 'from-gguf'),
+      onEvent: (e) => {
+        if (e.type === 'step') fromGguf.push(e.loss);
+      },
+    });
     expect(fromGguf).toHaveLength(4);
     expect(fromGguf).toEqual(fromFolder);
     expect(result.trainableParameters).toBeLessThan(result.parameters / 5);
@@ -90,7 +115,9 @@ describe('LoRA on a GGUF base', () => {
       const reference = await logProbabilities(mergedContext, ids, V);
       const unadapted = await logProbabilities(plain, ids, V);
       const [vsMerged, adapterEffect] = [maxDiff(adapted, reference), maxDiff(unadapted, reference)];
-      console.log(`LoRA GGUF on the base GGUF vs merged GGUF: max |log-probability diff| ${vsMerged.toExponential(2)} (without the adapter ${adapterEffect.toFixed(4)})`);
+      console.log(
+        `LoRA GGUF on the base GGUF vs merged GGUF: max |log-probability diff| ${vsMerged.toExponential(2)} (without the adapter ${adapterEffect.toFixed(4)})`,
+      );
       expect(vsMerged).toBeLessThanOrEqual(1e-3);
       // Four steps moved the model: without the adapter the base is measurably elsewhere.
       expect(adapterEffect).toBeGreaterThan(10 * vsMerged);

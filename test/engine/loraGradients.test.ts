@@ -34,7 +34,11 @@ function adaptersFor(config: LlamaConfig, lora: LoraConfig, seed: string): Map<s
   const rng = createRng(seed);
   const adapters = initialLoraWeights(config, lora, 1);
   for (const { name } of loraShapes(config, lora)) {
-    if (name.includes('lora_B')) adapters.set(name, adapters.get(name)!.map(() => (rng.next() - 0.5) * 0.4));
+    if (name.includes('lora_B'))
+      adapters.set(
+        name,
+        adapters.get(name)!.map(() => (rng.next() - 0.5) * 0.4),
+      );
   }
   return adapters;
 }
@@ -42,7 +46,11 @@ function adaptersFor(config: LlamaConfig, lora: LoraConfig, seed: string): Map<s
 const maxAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
 describe('LoRA gradients', () => {
-  for (const [model, dropout] of [['SmolLM2-135M', 0], ['Qwen2.5-0.5B', 0], ['Qwen3-0.6B', 0.3]] as const) {
+  for (const [model, dropout] of [
+    ['SmolLM2-135M', 0],
+    ['Qwen2.5-0.5B', 0],
+    ['Qwen3-0.6B', 0.3],
+  ] as const) {
     it(`match finite differences of the loss (${model}, dropout ${dropout})`, async () => {
       const config = configOf(model);
       const lora = loraConfig({ rank: 3, alpha: 6, dropout });
@@ -80,7 +88,11 @@ describe('LoRA gradients', () => {
     const feeds = new Map([...weights, ...adaptersFor(config, lora, 'dropout:adapters')]);
     const batch = batchFor(config, 'dropout');
     const onnx = await OnnxLlama.create(config, 1, lora);
-    const [a, b, c] = [await onnx.step(feeds, { ...batch, dropoutSeed: 7 }), await onnx.step(feeds, { ...batch, dropoutSeed: 7 }), await onnx.step(feeds, { ...batch, dropoutSeed: 8 })];
+    const [a, b, c] = [
+      await onnx.step(feeds, { ...batch, dropoutSeed: 7 }),
+      await onnx.step(feeds, { ...batch, dropoutSeed: 7 }),
+      await onnx.step(feeds, { ...batch, dropoutSeed: 8 }),
+    ];
     expect(a.loss).toBe(b.loss);
     expect(a.loss).not.toBe(c.loss);
     // Scoring has no dropout: the same as the training loss of a run without dropout.
@@ -118,7 +130,10 @@ describe('LoRA gradients', () => {
           }
         }
       }
-      for (const [name, want] of [[m.b, dB], [m.a, dA]] as const) {
+      for (const [name, want] of [
+        [m.b, dB],
+        [m.a, dA],
+      ] as const) {
         const got = l.grads.get(name)!;
         const scale = Math.max(maxAbs(want), 1e-6);
         expect(maxAbs(got.map((v, i) => v - want[i]!)) / scale, name).toBeLessThan(1e-3);
@@ -137,7 +152,10 @@ describe('LoRA gradients', () => {
     await session.release();
     const weights = randomHfWeights(config, 'frozen:base');
     const before = new Map([...weights].map(([n, w]) => [n, Float32Array.from(w)]));
-    const trainer = await OnnxTrainer.create(config, weights, { beta1: 0.9, beta2: 0.95, weightDecay: 0.1 }, 1, { config: lora, adapters: initialLoraWeights(config, lora, 0) });
+    const trainer = await OnnxTrainer.create(config, weights, { beta1: 0.9, beta2: 0.95, weightDecay: 0.1 }, 1, {
+      config: lora,
+      adapters: initialLoraWeights(config, lora, 0),
+    });
     expect(trainer.optimizerStateSize).toBe(2 * countLoraParameters(config, lora));
     expect([...trainer.params.keys()]).toEqual(loraShapes(config, lora).map((s) => s.name));
     const full = parameterShapes(config).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);

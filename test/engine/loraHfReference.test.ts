@@ -49,14 +49,29 @@ describe.skipIf(!hasTorch)(`the PEFT adapter against a PyTorch reference${hasTor
     const jobs: string[][] = [];
     for (const name of MODELS) {
       const folder = join(dir, name);
-      const { config } = await writeHfModel(folder, REDUCED_MODELS.find((m) => m.name === name)!);
+      const { config } = await writeHfModel(
+        folder,
+        REDUCED_MODELS.find((m) => m.name === name)!,
+      );
       const rng = createRng(`peft:${name}`);
       const adapters = initialLoraWeights(config, LORA, 9);
-      for (const { name: n } of loraShapes(config, LORA)) if (n.includes('lora_B')) adapters.set(n, adapters.get(n)!.map(() => (rng.next() - 0.5) * 0.3));
+      for (const { name: n } of loraShapes(config, LORA))
+        if (n.includes('lora_B'))
+          adapters.set(
+            n,
+            adapters.get(n)!.map(() => (rng.next() - 0.5) * 0.3),
+          );
       await writePeftAdapter(join(dir, `${name}-adapter`), config, LORA, adapters, folder);
       const batch = batchFor(config.vocabSize, name);
       const input = join(dir, `${name}.in.json`);
-      await writeFile(input, JSON.stringify({ tokens: rows(batch.tokens, batch.B, batch.T), targets: rows(batch.targets, batch.B, batch.T), weights: rows(batch.weights, batch.B, batch.T) }));
+      await writeFile(
+        input,
+        JSON.stringify({
+          tokens: rows(batch.tokens, batch.B, batch.T),
+          targets: rows(batch.targets, batch.B, batch.T),
+          weights: rows(batch.weights, batch.B, batch.T),
+        }),
+      );
       jobs.push([folder, input, join(dir, `${name}.out.json`), join(dir, `${name}-adapter`)]);
     }
     await writeFile(join(dir, 'jobs.json'), JSON.stringify(jobs));
@@ -75,7 +90,11 @@ describe.skipIf(!hasTorch)(`the PEFT adapter against a PyTorch reference${hasTor
       const { lora, adapters } = await readPeftAdapter(join(dir, `${name}-adapter`), config);
       expect(lora).toEqual(LORA);
       const batch = batchFor(config.vocabSize, name);
-      const reference = JSON.parse(await readFile(join(dir, `${name}.out.json`), 'utf8')) as { logits: number[]; loss: number; grads: Record<string, number[]> };
+      const reference = JSON.parse(await readFile(join(dir, `${name}.out.json`), 'utf8')) as {
+        logits: number[];
+        loss: number;
+        grads: Record<string, number[]>;
+      };
       const onnx = await OnnxLlama.create(config, 1, lora);
       try {
         const feeds = new Map([...base.weights, ...adapters]);

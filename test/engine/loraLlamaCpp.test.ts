@@ -26,15 +26,27 @@ describe('the llama.cpp LoRA GGUF on the base GGUF', () => {
   for (const name of ['SmolLM2-135M', 'Qwen2.5-0.5B', 'Qwen3-0.6B']) {
     it(`${name}: gives the merged model's log-probabilities`, async () => {
       const folder = join(workspace.dir, name);
-      await writeHfModel(folder, REDUCED_MODELS.find((m) => m.name === name)!);
+      await writeHfModel(
+        folder,
+        REDUCED_MODELS.find((m) => m.name === name)!,
+      );
       const base = await loadBaseModel(folder);
       const { config } = base;
       const lora = loraConfig({ rank: 4, alpha: 12, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] });
       const rng = createRng(`lora-llamacpp:${name}`);
       const adapters = initialLoraWeights(config, lora, 3);
-      for (const { name: n } of loraShapes(config, lora)) if (n.includes('lora_B')) adapters.set(n, adapters.get(n)!.map(() => (rng.next() - 0.5) * 0.3));
+      for (const { name: n } of loraShapes(config, lora))
+        if (n.includes('lora_B'))
+          adapters.set(
+            n,
+            adapters.get(n)!.map(() => (rng.next() - 0.5) * 0.3),
+          );
       const merged = mergeLora(base.weights, adapters, config, lora);
-      const paths = { base: join(workspace.dir, `${name}.gguf`), merged: join(workspace.dir, `${name}-merged.gguf`), adapter: join(workspace.dir, `${name}-lora.gguf`) };
+      const paths = {
+        base: join(workspace.dir, `${name}.gguf`),
+        merged: join(workspace.dir, `${name}-merged.gguf`),
+        adapter: join(workspace.dir, `${name}-lora.gguf`),
+      };
       await writeLlamaGguf(paths.base, { config, weights: base.weights, tokenizer, rotary: 'interleaved', addBos: false });
       await writeLlamaGguf(paths.merged, { config, weights: merged, tokenizer, rotary: 'interleaved', addBos: false });
       await writeLoraGguf(paths.adapter, config, lora, adapters, name);
@@ -58,7 +70,9 @@ describe('the llama.cpp LoRA GGUF on the base GGUF', () => {
         expect(vsEngine).toBeLessThanOrEqual(1e-3);
         // The adapter matters: without it the base is far from the merged model (so the check is not vacuous).
         expect(adapterEffect).toBeGreaterThan(0.05);
-        workspace.measured.push(`  ${name}: vs merged GGUF ${vsMerged.toExponential(2)}, vs engine ${vsEngine.toExponential(2)} (base without the adapter: ${adapterEffect.toFixed(3)})`);
+        workspace.measured.push(
+          `  ${name}: vs merged GGUF ${vsMerged.toExponential(2)}, vs engine ${vsEngine.toExponential(2)} (base without the adapter: ${adapterEffect.toFixed(3)})`,
+        );
       } finally {
         await Promise.all([withAdapter.dispose(), plainBase.dispose(), mergedContext.dispose()]);
         await Promise.all([baseModel.dispose(), mergedModel.dispose()]);

@@ -30,8 +30,14 @@ const data = toyExamples(120);
 const base = () => join(dir, 'smollm2-base');
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'apprentice-lora-train-'));
-  await writeHfModel(base(), REDUCED_MODELS.find((m) => m.name === 'SmolLM2-135M')!);
-  const tokenizer = trainTokenizer(data.map((e) => `${e.prompt}${e.completion}`), { vocabSize: 300, minFrequency: 2 });
+  await writeHfModel(
+    base(),
+    REDUCED_MODELS.find((m) => m.name === 'SmolLM2-135M')!,
+  );
+  const tokenizer = trainTokenizer(
+    data.map((e) => `${e.prompt}${e.completion}`),
+    { vocabSize: 300, minFrequency: 2 },
+  );
   for (const file of tokenizerFiles(tokenizer)) await writeFile(join(base(), file.name), file.text);
 });
 afterAll(async () => {
@@ -39,8 +45,18 @@ afterAll(async () => {
 });
 
 const options = (out: string, overrides: Partial<TrainOptions> = {}): TrainOptions => ({
-  train: data.slice(0, 100), validation: data.slice(100), outDir: join(dir, out), base: base(), contextLength: 32,
-  steps: 12, batchSize: 8, microBatchSize: 4, learningRate: 1e-2, evalEvery: 4, seed: 5, threads: 1,
+  train: data.slice(0, 100),
+  validation: data.slice(100),
+  outDir: join(dir, out),
+  base: base(),
+  contextLength: 32,
+  steps: 12,
+  batchSize: 8,
+  microBatchSize: 4,
+  learningRate: 1e-2,
+  evalEvery: 4,
+  seed: 5,
+  threads: 1,
   lora: { rank: 4, alpha: 8, dropout: 0.1, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] },
   ...overrides,
 });
@@ -48,7 +64,13 @@ const options = (out: string, overrides: Partial<TrainOptions> = {}): TrainOptio
 describe('LoRA fine-tuning runs', () => {
   it('lower the validation loss, keep only adapters in the state, and resume bit for bit', async () => {
     const evals: number[] = [];
-    const whole = await train(options('whole', { onEvent: (e) => { if (e.type === 'eval') evals.push(e.validationLoss); } }));
+    const whole = await train(
+      options('whole', {
+        onEvent: (e) => {
+          if (e.type === 'eval') evals.push(e.validationLoss);
+        },
+      }),
+    );
     expect(evals[evals.length - 1]!).toBeLessThan(evals[0]!);
     expect(whole.trainableParameters).toBeLessThan(whole.parameters / 5);
     expect(whole.peakMemoryBytes).toBeGreaterThan(10 * 2 ** 20);
@@ -62,7 +84,15 @@ describe('LoRA fine-tuning runs', () => {
     expect(saved.tensors.size).toBe(loraShapes(whole.config, { rank: 4, alpha: 8, dropout: 0.1, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }).length);
     expect(moments.tensors.size).toBe(2 * saved.tensors.size);
 
-    await expect(train(options('killed', { onEvent: (e) => { if (e.type === 'step' && e.step === 9) throw new Error('killed'); } }))).rejects.toThrow('killed');
+    await expect(
+      train(
+        options('killed', {
+          onEvent: (e) => {
+            if (e.type === 'step' && e.step === 9) throw new Error('killed');
+          },
+        }),
+      ),
+    ).rejects.toThrow('killed');
     const resumed = await train(options('killed'));
     expect(resumed.resumedFrom).toBe(8);
     const bytes = (run: string) => readFile(join(dir, run, 'adapter_model.safetensors'));
@@ -118,7 +148,14 @@ describe('LoRA fine-tuning runs', () => {
     const peft = await exportPeft(join(dir, 'whole'), join(dir, 'export-peft'));
     expect(peft.files).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
     const adapterConfig = JSON.parse(await readFile(join(dir, 'export-peft', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
-    expect(adapterConfig).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: 4, lora_alpha: 8, base_model_name_or_path: base(), target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] });
+    expect(adapterConfig).toMatchObject({
+      peft_type: 'LORA',
+      task_type: 'CAUSAL_LM',
+      r: 4,
+      lora_alpha: 8,
+      base_model_name_or_path: base(),
+      target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+    });
     const peftTensors = await readSafetensors(join(dir, 'export-peft', 'adapter_model.safetensors'));
     expect(peftTensors.tensors.get('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight')?.shape).toEqual([4, checkpoint.config.dim]);
     expect((await readPeftAdapter(join(dir, 'export-peft'), checkpoint.config)).adapters).toEqual(checkpoint.lora!.adapters);
@@ -142,7 +179,10 @@ describe('LoRA fine-tuning runs', () => {
       const prompt = data[3]!.prompt;
       const [a, b] = [await viaLora.generate({ prompt, maxTokens: 6 }), await viaMerged.generate({ prompt, maxTokens: 6 })];
       expect(a.completions[0]!.text).toBe(b.completions[0]!.text);
-      const [la, lb] = [await viaLora.logprob({ prompt, continuation: data[3]!.completion }), await viaMerged.logprob({ prompt, continuation: data[3]!.completion })];
+      const [la, lb] = [
+        await viaLora.logprob({ prompt, continuation: data[3]!.completion }),
+        await viaMerged.logprob({ prompt, continuation: data[3]!.completion }),
+      ];
       expect(Math.abs(la.logprob - lb.logprob)).toBeLessThan(1e-3);
     } finally {
       await viaLora.close?.();

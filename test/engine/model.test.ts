@@ -33,8 +33,17 @@ function hfName(gguf: string): string {
 
 function tinyConfig(overrides: Partial<LlamaConfig> = {}): LlamaConfig {
   return {
-    vocabSize: tinyTokenizer().vocabSize, dim: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, hiddenDim: 64,
-    normEps: 1e-5, ropeTheta: 10000, contextLength: 64, tiedEmbeddings: false, ...overrides,
+    vocabSize: tinyTokenizer().vocabSize,
+    dim: 32,
+    nLayers: 2,
+    nHeads: 4,
+    nKvHeads: 2,
+    hiddenDim: 64,
+    normEps: 1e-5,
+    ropeTheta: 10000,
+    contextLength: 64,
+    tiedEmbeddings: false,
+    ...overrides,
   };
 }
 
@@ -43,7 +52,11 @@ beforeAll(async () => {
 });
 
 describe('the tfjs Llama', () => {
-  for (const variant of [{ nKvHeads: 2, tiedEmbeddings: false }, { nKvHeads: 4, tiedEmbeddings: true }, { nKvHeads: 1, tiedEmbeddings: false }]) {
+  for (const variant of [
+    { nKvHeads: 2, tiedEmbeddings: false },
+    { nKvHeads: 4, tiedEmbeddings: true },
+    { nKvHeads: 1, tiedEmbeddings: false },
+  ]) {
     it(`computes the reference forward pass (kv heads ${variant.nKvHeads}, tied ${variant.tiedEmbeddings})`, () => {
       const config = tinyConfig(variant);
       const ggufWeights = tinyWeights(config, 7);
@@ -53,10 +66,12 @@ describe('the tfjs Llama', () => {
       const ref = referenceForward(config, ggufWeights, ids);
       let maxDiff = 0;
       let maxAbs = 0;
-      ref.logits.forEach((row, t) => row.forEach((v, i) => {
-        maxDiff = Math.max(maxDiff, Math.abs(v - (ours[t]?.[i] as number)));
-        maxAbs = Math.max(maxAbs, Math.abs(v));
-      }));
+      ref.logits.forEach((row, t) =>
+        row.forEach((v, i) => {
+          maxDiff = Math.max(maxDiff, Math.abs(v - (ours[t]?.[i] as number)));
+          maxAbs = Math.max(maxAbs, Math.abs(v));
+        }),
+      );
       expect(maxAbs).toBeGreaterThan(1);
       expect(maxDiff).toBeLessThan(1e-4 * Math.max(1, maxAbs));
       // A batch of two gives each row the same logits as alone.
@@ -78,13 +93,27 @@ describe('the tfjs Llama', () => {
     const model = LlamaModel.create(config, 3);
     // Larger weights than the init so that the loss is sensitive to every parameter.
     for (const v of model.params.values()) if (v.rank === 2) v.assign(tf.mul(v, 4));
-    const tokens = tf.tensor2d([[1, 5, 9, 5, 30, 2], [7, 7, 3, 39, 0, 11]], [2, 6], 'int32');
+    const tokens = tf.tensor2d(
+      [
+        [1, 5, 9, 5, 30, 2],
+        [7, 7, 3, 39, 0, 11],
+      ],
+      [2, 6],
+      'int32',
+    );
     const targets = tf.tensor1d([5, 9, 5, 30, 2, 1, 7, 3, 39, 0, 11, 4], 'int32');
     const lossOf = (): tf.Scalar => tf.mul(tf.sum(tokenNll(model.logits(tokens), targets)), 1 / 12) as tf.Scalar;
     const { grads } = tf.variableGrads(lossOf);
-    const names = ['model.embed_tokens.weight', 'model.layers.0.self_attn.q_proj.weight', 'model.layers.0.self_attn.k_proj.weight',
-      'model.layers.0.self_attn.v_proj.weight', 'model.layers.0.mlp.gate_proj.weight', 'model.layers.0.mlp.up_proj.weight',
-      'model.layers.0.mlp.down_proj.weight', 'model.norm.weight'];
+    const names = [
+      'model.embed_tokens.weight',
+      'model.layers.0.self_attn.q_proj.weight',
+      'model.layers.0.self_attn.k_proj.weight',
+      'model.layers.0.self_attn.v_proj.weight',
+      'model.layers.0.mlp.gate_proj.weight',
+      'model.layers.0.mlp.up_proj.weight',
+      'model.layers.0.mlp.down_proj.weight',
+      'model.norm.weight',
+    ];
     for (const name of names) {
       const v = model.params.get(name) as tf.Variable;
       const g = grads[v.name]?.dataSync() as Float32Array;
@@ -101,9 +130,7 @@ describe('the tfjs Llama', () => {
         };
         const numeric = (at(eps) - at(-eps)) / (2 * eps);
         v.assign(tf.tensor(base, v.shape));
-        expect(Math.abs(numeric - (g[i] as number)), `${name}[${i}] numeric ${numeric} analytic ${g[i]}`).toBeLessThan(
-          0.03 * Math.abs(g[i] as number) + 1e-3,
-        );
+        expect(Math.abs(numeric - (g[i] as number)), `${name}[${i}] numeric ${numeric} analytic ${g[i]}`).toBeLessThan(0.03 * Math.abs(g[i] as number) + 1e-3);
       }
     }
     tf.dispose([tokens, targets, ...Object.values(grads)]);
@@ -112,7 +139,11 @@ describe('the tfjs Llama', () => {
 
   it('runs stacked projections (linear + split) like separate x @ W^T, with the same gradients', () => {
     const x = tf.randomNormal([6, 5], 0, 1, 'float32', 4);
-    const ws = [[3, 5], [2, 5], [4, 5]].map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', 10 + i));
+    const ws = [
+      [3, 5],
+      [2, 5],
+      [4, 5],
+    ].map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', 10 + i));
     const close = (a: tf.Tensor, b: tf.Tensor) => expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-5);
     // A loss that weighs the pieces differently and leaves the last one unused (its gradient is zero).
     const ours = (...t: tf.Tensor[]) => {
@@ -161,7 +192,10 @@ describe('the tfjs Llama', () => {
 
 describe('checkpoints', () => {
   it('round-trips safetensors', () => {
-    const tensors = new Map([['a', { shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, -6.5]) }], ['b.c', { shape: [1], data: Float32Array.from([Math.PI]) }]]);
+    const tensors = new Map([
+      ['a', { shape: [2, 3], data: Float32Array.from([1, 2, 3, 4, 5, -6.5]) }],
+      ['b.c', { shape: [1], data: Float32Array.from([Math.PI]) }],
+    ]);
     const bytes = encodeSafetensors(tensors, { format: 'pt' });
     const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     expect((8 + headerLength) % 8).toBe(0);

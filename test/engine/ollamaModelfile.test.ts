@@ -26,7 +26,10 @@ if (!hasGo) console.warn('ollamaModelfile.test.ts: skipped, `go` is not installe
 
 const CONVERSATIONS: ChatTurn[][] = [
   [{ role: 'user', content: 'What is 2 + 2?' }],
-  [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Name a prime number.' }],
+  [
+    { role: 'system', content: 'You are terse.' },
+    { role: 'user', content: 'Name a prime number.' },
+  ],
   [
     { role: 'user', content: 'Hi' },
     { role: 'assistant', content: 'Hello! How can I help?' },
@@ -90,8 +93,16 @@ describe.runIf(hasGo).each(Object.keys(REAL_TOKENIZERS) as Array<keyof typeof RE
     student = join(dir, name);
     await writeHfModel(student, {
       name: name === 'llama3' ? 'Meta-Llama-3-8B' : 'Qwen3-0.6B',
-      reduce: { hidden_size: 8, num_attention_heads: 2, num_key_value_heads: 1, intermediate_size: 16, num_hidden_layers: 1, vocab_size: name === 'llama3' ? 128256 : 151936 },
-      dtype: 'F32', shards: 1,
+      reduce: {
+        hidden_size: 8,
+        num_attention_heads: 2,
+        num_key_value_heads: 1,
+        intermediate_size: 16,
+        num_hidden_layers: 1,
+        vocab_size: name === 'llama3' ? 128256 : 151936,
+      },
+      dtype: 'F32',
+      shards: 1,
     });
     for (const file of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join(REAL_TOKENIZERS[name], file), join(student, file));
     tokenizer = (await loadCheckpoint(student)).tokenizer as HfTokenizer;
@@ -115,15 +126,27 @@ describe.runIf(hasGo).each(Object.keys(REAL_TOKENIZERS) as Array<keyof typeof RE
     const template = chatTemplateOf(tokenizer);
     // Ollama puts the Modelfile's SYSTEM first when the conversation has no system message.
     const asOllamaSees = (c: ChatTurn[]) => (system !== undefined && c[0]?.role !== 'system' ? [{ role: 'system' as const, content: system }, ...c] : c);
-    const rendered = goRender(modelfile.template!, CONVERSATIONS.map((c) => ({ Messages: asOllamaSees(c).map((m) => ({ Role: m.role, Content: m.content })) })));
+    const rendered = goRender(
+      modelfile.template!,
+      CONVERSATIONS.map((c) => ({ Messages: asOllamaSees(c).map((m) => ({ Role: m.role, Content: m.content })) })),
+    );
     CONVERSATIONS.forEach((c, i) => {
       expect(bos + rendered[i], JSON.stringify(c)).toBe(template.render(asOllamaSees(c), { addGenerationPrompt: true }));
     });
 
     // The stop strings: eos, and the token that closes an assistant turn in this template.
-    const closed = template.render([{ role: 'user', content: 'u' }, { role: 'assistant', content: 'ANSWER' }], { addGenerationPrompt: false });
+    const closed = template.render(
+      [
+        { role: 'user', content: 'u' },
+        { role: 'assistant', content: 'ANSWER' },
+      ],
+      { addGenerationPrompt: false },
+    );
     const afterAnswer = closed.slice(closed.indexOf('ANSWER') + 'ANSWER'.length);
-    expect(modelfile.stops.some((stop) => afterAnswer.startsWith(stop)), `${JSON.stringify(afterAnswer)} begins with a stop of ${JSON.stringify(modelfile.stops)}`).toBe(true);
+    expect(
+      modelfile.stops.some((stop) => afterAnswer.startsWith(stop)),
+      `${JSON.stringify(afterAnswer)} begins with a stop of ${JSON.stringify(modelfile.stops)}`,
+    ).toBe(true);
     expect(modelfile.stops).toContain(tokenizer.tokenText(tokenizer.eosId));
     for (const stop of modelfile.stops) expect(tokenizer.isSpecial(tokenizer.tokenId(stop)!)).toBe(true);
   };
@@ -140,6 +163,11 @@ describe.runIf(hasGo).each(Object.keys(REAL_TOKENIZERS) as Array<keyof typeof RE
 describe.runIf(hasGo)('raw student', () => {
   it('TEMPLATE {{ .Prompt }} renders the prompt as it is', () => {
     const prompts = ['2 + 2 =', 'multi\nline {{ not a template }}'];
-    expect(goRender('{{ .Prompt }}', prompts.map((Prompt) => ({ Prompt })))).toEqual(prompts);
+    expect(
+      goRender(
+        '{{ .Prompt }}',
+        prompts.map((Prompt) => ({ Prompt })),
+      ),
+    ).toEqual(prompts);
   });
 });

@@ -51,7 +51,10 @@ function maxAbs(a: Float32Array): number {
 }
 
 describe('ONNX training graph', () => {
-  for (const [label, tied, nKvHeads] of [['tied head, grouped-query attention', true, 2], ['untied head, one kv head per query head', false, 4]] as const) {
+  for (const [label, tied, nKvHeads] of [
+    ['tied head, grouped-query attention', true, 2],
+    ['untied head, one kv head per query head', false, 4],
+  ] as const) {
     it(`gives tfjs's loss, per-token nll and gradients (${label})`, async () => {
       await initBackend();
       const config: LlamaConfig = { ...configForSize('tiny', 96, 16), dim: 32, hiddenDim: 48, nHeads: 4, nKvHeads, tiedEmbeddings: tied };

@@ -17,7 +17,13 @@ export const FEATURE_CONFIGS: Array<[string, LlamaConfig]> = [
   ['qwen3: q/k norms, headDim 10 != dim / heads, untied head', { ...base, architecture: 'qwen3', headDim: 10, tiedEmbeddings: false }],
   [
     'llama: llama3 rope scaling, untied head',
-    { ...base, architecture: 'llama', ropeTheta: 500000, tiedEmbeddings: false, ropeScaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 8 } },
+    {
+      ...base,
+      architecture: 'llama',
+      ropeTheta: 500000,
+      tiedEmbeddings: false,
+      ropeScaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 8 },
+    },
   ],
 ];
 
@@ -58,7 +64,10 @@ describe('ONNX training graph, pretrained features', () => {
           const analytic = g.reduce((s, gi, i) => s + gi * d[i]!, 0);
           const at = async (sign: number) => {
             const moved = new Map(weights);
-            moved.set(name, Float32Array.from(w, (v, i) => v + sign * eps * d[i]!));
+            moved.set(
+              name,
+              Float32Array.from(w, (v, i) => v + sign * eps * d[i]!),
+            );
             return (await onnx.step(moved, batch)).loss;
           };
           const numeric = ((await at(1)) - (await at(-1))) / (2 * eps);

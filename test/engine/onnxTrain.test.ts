@@ -25,14 +25,33 @@ afterAll(async () => {
 
 const data = toyExamples(120);
 const base = (out: string, overrides: Partial<TrainOptions> = {}): TrainOptions => ({
-  train: data.slice(0, 100), validation: data.slice(100), outDir: join(dir, out), size: 'tiny', contextLength: 32,
-  steps: 12, batchSize: 8, learningRate: 3e-3, evalEvery: 4, seed: 5, backend: 'onnx', ...overrides,
+  train: data.slice(0, 100),
+  validation: data.slice(100),
+  outDir: join(dir, out),
+  size: 'tiny',
+  contextLength: 32,
+  steps: 12,
+  batchSize: 8,
+  learningRate: 3e-3,
+  evalEvery: 4,
+  seed: 5,
+  backend: 'onnx',
+  ...overrides,
 });
 
 describe('train() on the onnx backend', () => {
   it('learns the toy task and records the backend', async () => {
     const evals: number[] = [];
-    const result = await train(base('learn', { steps: 40, evalEvery: 10, batchSize: 16, onEvent: (e) => { if (e.type === 'eval') evals.push(e.validationLoss); } }));
+    const result = await train(
+      base('learn', {
+        steps: 40,
+        evalEvery: 10,
+        batchSize: 16,
+        onEvent: (e) => {
+          if (e.type === 'eval') evals.push(e.validationLoss);
+        },
+      }),
+    );
     expect(evals).toHaveLength(4);
     expect(result.validationLoss).toBeLessThan(evals[0]! * 0.5);
     expect(result.tokensPerSecond).toBeGreaterThan(0);
@@ -43,7 +62,16 @@ describe('train() on the onnx backend', () => {
   it('resumes a killed run exactly (micro-batches, 2 threads): same final weights, bit for bit', async () => {
     const options = { microBatchSize: 4, threads: 2, lossNormalization: 'task' as const };
     await train(base('whole', options));
-    await expect(train(base('killed', { ...options, onEvent: (e) => { if (e.type === 'step' && e.step === 6) throw new Error('killed'); } }))).rejects.toThrow('killed');
+    await expect(
+      train(
+        base('killed', {
+          ...options,
+          onEvent: (e) => {
+            if (e.type === 'step' && e.step === 6) throw new Error('killed');
+          },
+        }),
+      ),
+    ).rejects.toThrow('killed');
     const resumed = await train(base('killed', { ...options, resume: true }));
     expect(resumed.resumedFrom).toBe(4);
     for (const file of ['model.safetensors', 'training/model-12.safetensors', 'training/optimizer-12.safetensors']) {
@@ -55,7 +83,18 @@ describe('train() on the onnx backend', () => {
     const losses = { onnx: [] as number[], tfjs: [] as number[] };
     const results = [];
     for (const backend of ['onnx', 'tfjs'] as const) {
-      results.push(await train(base(`same-${backend}`, { backend, steps: 6, evalEvery: 6, onEvent: (e) => { if (e.type === 'step') losses[backend].push(e.loss); } })));
+      results.push(
+        await train(
+          base(`same-${backend}`, {
+            backend,
+            steps: 6,
+            evalEvery: 6,
+            onEvent: (e) => {
+              if (e.type === 'step') losses[backend].push(e.loss);
+            },
+          }),
+        ),
+      );
     }
     expect(losses.onnx[0]).toBeCloseTo(losses.tfjs[0]!, 4);
     for (let i = 0; i < 6; i++) expect(Math.abs(losses.onnx[i]! - losses.tfjs[i]!)).toBeLessThan(2e-3);
@@ -73,18 +112,28 @@ describe('an onnx-trained checkpoint', () => {
     const onnx = await OnnxLlama.create(checkpoint.config, 1);
     const T = ids.length - 1;
     const { nll } = await onnx.score(checkpoint.weights, {
-      B: 1, T, tokens: Int32Array.from(ids.slice(0, -1)), targets: Int32Array.from(ids.slice(1)), weights: new Float32Array(T),
+      B: 1,
+      T,
+      tokens: Int32Array.from(ids.slice(0, -1)),
+      targets: Int32Array.from(ids.slice(1)),
+      weights: new Float32Array(T),
     });
     await onnx.release();
     const llama = await getLlama({ build: 'never', gpu: false, logLevel: LlamaLogLevel.error });
     const model = await llama.loadModel({ modelPath: path });
     const context = await model.createContext({
-      contextSize: 64, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
+      contextSize: 64,
+      threads: 1,
+      flashAttention: false,
+      experimentalKvCacheKeyType: 'F32',
+      experimentalKvCacheValueType: 'F32',
     });
     try {
-      const outputs = await context.getSequence().controlledEvaluate(
-        ids.slice(0, -1).map((t) => [t as Token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const) as never,
-      );
+      const outputs = await context
+        .getSequence()
+        .controlledEvaluate(
+          ids.slice(0, -1).map((t) => [t as Token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const) as never,
+        );
       let maxDiff = 0;
       outputs.forEach((output, pos) => {
         const p = output?.next.probabilities?.get(ids[pos + 1] as Token) as number;

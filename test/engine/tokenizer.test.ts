@@ -6,14 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { learnMerges } from '../../src/engine/bpeTrainer.js';
-import {
-  BYTE_TO_CHAR,
-  bytesToSymbols,
-  preTokenize,
-  symbolsToBytes,
-  Tokenizer,
-  trainTokenizer,
-} from '../../src/engine/tokenizer.js';
+import { BYTE_TO_CHAR, bytesToSymbols, preTokenize, symbolsToBytes, Tokenizer, trainTokenizer } from '../../src/engine/tokenizer.js';
 import { InputError } from '../../src/util/errors.js';
 
 const datasets = fileURLToPath(new URL('../../../shared/datasets', import.meta.url));
@@ -152,8 +145,7 @@ describe('preTokenize (llama.cpp gpt-2 pre-tokenizer)', () => {
 });
 
 describe('learnMerges', () => {
-  const words = (counts: Record<string, number>) =>
-    Object.entries(counts).map(([w, count]) => ({ bytes: new TextEncoder().encode(w), count }));
+  const words = (counts: Record<string, number>) => Object.entries(counts).map(([w, count]) => ({ bytes: new TextEncoder().encode(w), count }));
   const code = (ch: string): number => ch.charCodeAt(0);
 
   it('merges the most frequent pair first, updating counts after each merge', () => {
@@ -203,13 +195,7 @@ describe('trainTokenizer', () => {
     const tok = trainTokenizer(smallCorpus, { vocabSize: 300, specialTokens: ['[label]', '[rationale]'] });
     expect(tok.vocabSize).toBe(300);
     expect([tok.bosId, tok.eosId, tok.padId]).toEqual([0, 1, 2]);
-    expect([0, 1, 2, 3, 4].map((id) => tok.tokenText(id))).toEqual([
-      '<|bos|>',
-      '<|eos|>',
-      '<|pad|>',
-      '[label]',
-      '[rationale]',
-    ]);
+    expect([0, 1, 2, 3, 4].map((id) => tok.tokenText(id))).toEqual(['<|bos|>', '<|eos|>', '<|pad|>', '[label]', '[rationale]']);
     expect([0, 1, 2, 3, 4, 5].map((id) => tok.isSpecial(id))).toEqual([true, true, true, true, true, false]);
     for (let b = 0; b < 256; b++) expect(tok.tokenText(5 + b)).toBe(BYTE_TO_CHAR[b]);
     expect(tok.toSpec().merges).toHaveLength(300 - 5 - 256);
@@ -278,12 +264,7 @@ describe('Tokenizer encode / decode', () => {
     expect(tok.decode(plain)).toBe(text);
 
     const parsed = tok.encode(text, { parseSpecial: true });
-    expect(parsed.filter((id) => tok.isSpecial(id)).map((id) => tok.tokenText(id))).toEqual([
-      '<|bos|>',
-      '[label][x]',
-      '[label]',
-      '<|eos|>',
-    ]);
+    expect(parsed.filter((id) => tok.isSpecial(id)).map((id) => tok.tokenText(id))).toEqual(['<|bos|>', '[label][x]', '[label]', '<|eos|>']);
     expect(tok.decode(parsed)).toBe(text);
     expect(tok.decode(parsed, { skipSpecial: true })).toBe('Q  A ');
   });
@@ -403,9 +384,7 @@ describe('tokenizer.json', () => {
 describe.skipIf(!haveDatasets)('on real corpora (shared/datasets)', () => {
   const gsm8kTrain = haveDatasets ? jsonLines(join(datasets, 'gsm8k/train.jsonl')) : [];
   const gsm8kTest = haveDatasets ? jsonLines(join(datasets, 'gsm8k/test.jsonl')) : [];
-  const svamp = haveDatasets
-    ? [...jsonLines(join(datasets, 'svamp/svamp_train.json')), ...jsonLines(join(datasets, 'svamp/svamp_test.json'))]
-    : [];
+  const svamp = haveDatasets ? [...jsonLines(join(datasets, 'svamp/svamp_train.json')), ...jsonLines(join(datasets, 'svamp/svamp_test.json'))] : [];
   const corpus = gsm8kTrain.flatMap((row) => [row.question as string, row.answer as string]);
   let tok: Tokenizer;
 
@@ -418,10 +397,7 @@ describe.skipIf(!haveDatasets)('on real corpora (shared/datasets)', () => {
   });
 
   it('round-trips every line of GSM8K train and SVAMP losslessly', () => {
-    const lines = [
-      ...gsm8kTrain.flatMap((row) => [row.question as string, row.answer as string]),
-      ...svamp.map((row) => row.input as string),
-    ];
+    const lines = [...gsm8kTrain.flatMap((row) => [row.question as string, row.answer as string]), ...svamp.map((row) => row.input as string)];
     expect(lines.length).toBeGreaterThan(15_000);
     const failures = lines.filter((line) => tok.decode(tok.encode(line)) !== line);
     expect(failures).toEqual([]);
@@ -493,21 +469,27 @@ function vocabOnlyGguf(tok: Tokenizer): Buffer {
     ['llama.block_count', () => (u32(UINT32), u32(1))],
     ['llama.feed_forward_length', () => (u32(UINT32), u32(16))],
     ['llama.attention.head_count', () => (u32(UINT32), u32(2))],
-    ['llama.attention.layer_norm_rms_epsilon', () => {
-      u32(FLOAT32);
-      const b = Buffer.alloc(4);
-      b.writeFloatLE(1e-5);
-      parts.push(b);
-    }],
+    [
+      'llama.attention.layer_norm_rms_epsilon',
+      () => {
+        u32(FLOAT32);
+        const b = Buffer.alloc(4);
+        b.writeFloatLE(1e-5);
+        parts.push(b);
+      },
+    ],
     ['tokenizer.ggml.model', () => (u32(STRING), str(vocab.model))],
     ['tokenizer.ggml.pre', () => (u32(STRING), str(vocab.pre))],
     ['tokenizer.ggml.tokens', () => (u32(ARRAY), u32(STRING), u64(vocab.tokens.length), vocab.tokens.forEach(str))],
-    ['tokenizer.ggml.token_type', () => {
-      u32(ARRAY);
-      u32(INT32);
-      u64(vocab.tokenTypes.length);
-      vocab.tokenTypes.forEach((t) => u32(t));
-    }],
+    [
+      'tokenizer.ggml.token_type',
+      () => {
+        u32(ARRAY);
+        u32(INT32);
+        u64(vocab.tokenTypes.length);
+        vocab.tokenTypes.forEach((t) => u32(t));
+      },
+    ],
     ['tokenizer.ggml.merges', () => (u32(ARRAY), u32(STRING), u64(vocab.merges.length), vocab.merges.forEach(str))],
     ['tokenizer.ggml.bos_token_id', () => (u32(UINT32), u32(vocab.bosId))],
     ['tokenizer.ggml.eos_token_id', () => (u32(UINT32), u32(vocab.eosId))],

@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors } from '../../src/engine/formats/safetensors.js';
-import { batchIndices, evaluate, learningRateAt, loadModel, tokenLossWeights, train, TrainingDivergedError, type TrainOptions } from '../../src/engine/train.js';
+import {
+  batchIndices,
+  evaluate,
+  learningRateAt,
+  loadModel,
+  tokenLossWeights,
+  train,
+  TrainingDivergedError,
+  type TrainOptions,
+} from '../../src/engine/train.js';
 import { encodeExample, holdOut, readTrainingExamples, type TrainingExample } from '../../src/engine/trainingData.js';
 import { InputError } from '../../src/util/errors.js';
 import { toyExamples } from './toy.js';
@@ -18,8 +27,17 @@ afterAll(async () => {
 
 const data = toyExamples(120);
 const base = (out: string, overrides: Partial<TrainOptions> = {}): TrainOptions => ({
-  train: data.slice(0, 100), validation: data.slice(100), outDir: join(dir, out), size: 'tiny', contextLength: 32,
-  steps: 12, batchSize: 8, learningRate: 3e-3, evalEvery: 4, seed: 5, ...overrides,
+  train: data.slice(0, 100),
+  validation: data.slice(100),
+  outDir: join(dir, out),
+  size: 'tiny',
+  contextLength: 32,
+  steps: 12,
+  batchSize: 8,
+  learningRate: 3e-3,
+  evalEvery: 4,
+  seed: 5,
+  ...overrides,
 });
 
 describe('training', () => {
@@ -32,7 +50,16 @@ describe('training', () => {
 
   it('learns a toy task: the completion loss goes down and next-token accuracy goes up', async () => {
     const evals: Array<{ validationLoss: number; validationAccuracy: number }> = [];
-    const result = await train(base('learn', { steps: 40, evalEvery: 10, batchSize: 16, onEvent: (e) => { if (e.type === 'eval') evals.push(e); } }));
+    const result = await train(
+      base('learn', {
+        steps: 40,
+        evalEvery: 10,
+        batchSize: 16,
+        onEvent: (e) => {
+          if (e.type === 'eval') evals.push(e);
+        },
+      }),
+    );
     expect(evals).toHaveLength(4);
     expect(evals[0]!.validationLoss).toBeGreaterThan(3);
     expect(result.validationLoss).toBeLessThan(evals[0]!.validationLoss * 0.5);
@@ -47,7 +74,13 @@ describe('training', () => {
   it('resumes a killed run exactly where it stopped (same final weights, bit for bit)', async () => {
     await train(base('whole'));
     await expect(
-      train(base('killed', { onEvent: (e) => { if (e.type === 'step' && e.step === 9) throw new Error('killed'); } })),
+      train(
+        base('killed', {
+          onEvent: (e) => {
+            if (e.type === 'step' && e.step === 9) throw new Error('killed');
+          },
+        }),
+      ),
     ).rejects.toThrow('killed');
     // No resume flag: the same run's state is continued by default.
     const resumed = await train(base('killed'));
@@ -70,7 +103,9 @@ describe('training', () => {
     await train(base('garbage', { steps: 4, evalEvery: 4 }));
     const file = join(dir, 'garbage', 'training', 'state.json');
     await writeFile(file, '{"identity": "x", "step": ');
-    await expect(train(base('garbage', { steps: 4, evalEvery: 4 }))).rejects.toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the training state is not valid JSON`));
+    await expect(train(base('garbage', { steps: 4, evalEvery: 4 }))).rejects.toThrow(
+      new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the training state is not valid JSON`),
+    );
     await writeFile(file, JSON.stringify({ identity: 'x', step: 'three' }));
     await expect(train(base('garbage', { steps: 4, evalEvery: 4 }))).rejects.toThrow(/state\.json, field "step": expected a number/);
   });
@@ -118,7 +153,7 @@ describe('training', () => {
 });
 
 describe('warm start (initFrom)', () => {
-  it('starts from a checkpoint: the first step loss is the checkpoint\'s on that batch, and training lowers it', async () => {
+  it("starts from a checkpoint: the first step loss is the checkpoint's on that batch, and training lowers it", async () => {
     const source = await train(base('warm-source'));
     const { model, tokenizer } = await loadModel(join(dir, 'warm-source'));
     // The tokenizer is reused (a retrained one would differ on other data): the same file lands in the new run.
@@ -129,9 +164,18 @@ describe('warm start (initFrom)', () => {
     model.dispose();
     let first = NaN;
     const warm = await train({
-      train: other, validation: data.slice(100), outDir: join(dir, 'warm'), steps: 12, batchSize: 8, learningRate: 3e-3, evalEvery: 4, seed: 9,
+      train: other,
+      validation: data.slice(100),
+      outDir: join(dir, 'warm'),
+      steps: 12,
+      batchSize: 8,
+      learningRate: 3e-3,
+      evalEvery: 4,
+      seed: 9,
       initFrom: join(dir, 'warm-source'),
-      onEvent: (e) => { if (e.type === 'step' && e.step === 1) first = e.loss; },
+      onEvent: (e) => {
+        if (e.type === 'step' && e.step === 1) first = e.loss;
+      },
     });
     expect(first).toBeCloseTo(expected, 4);
     expect(warm.config).toEqual({ ...source.config, architecture: 'llama', headDim: source.config.dim / source.config.nHeads });
@@ -141,15 +185,30 @@ describe('warm start (initFrom)', () => {
     expect(config.apprentice.initFrom).toBe(join(dir, 'warm-source'));
     // A fresh start on the same data, steps and architecture ends behind the warm start.
     const fresh = await train({
-      train: other, validation: data.slice(100), outDir: join(dir, 'warm-fresh'), size: 'tiny', contextLength: 32, steps: 12, batchSize: 8,
-      learningRate: 3e-3, evalEvery: 4, seed: 9,
+      train: other,
+      validation: data.slice(100),
+      outDir: join(dir, 'warm-fresh'),
+      size: 'tiny',
+      contextLength: 32,
+      steps: 12,
+      batchSize: 8,
+      learningRate: 3e-3,
+      evalEvery: 4,
+      seed: 9,
     });
     expect(warm.validationLoss!).toBeLessThan(fresh.validationLoss!);
   });
 
   it('continues the warm start on the same batches it would have seen (resume), and the source is part of the identity', async () => {
     const options = base('warm-resume', { initFrom: join(dir, 'warm-source'), steps: 8 });
-    await expect(train({ ...options, onEvent: (e) => { if (e.type === 'step' && e.step === 5) throw new Error('killed'); } })).rejects.toThrow('killed');
+    await expect(
+      train({
+        ...options,
+        onEvent: (e) => {
+          if (e.type === 'step' && e.step === 5) throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
     const resumed = await train({ ...options, resume: true });
     expect(resumed.resumedFrom).toBe(4);
     const whole = await train({ ...options, outDir: join(dir, 'warm-whole') });
@@ -161,9 +220,15 @@ describe('warm start (initFrom)', () => {
 
   it('refuses a checkpoint of another architecture or tokenizer, naming the difference', async () => {
     const from = join(dir, 'warm-source');
-    await expect(train(base('warm-bad-size', { initFrom: from, size: 'small' }))).rejects.toThrow(/another architecture.*dim: the checkpoint has \d+, the options ask for \d+/);
-    await expect(train(base('warm-bad-dim', { initFrom: from, model: { nLayers: 7 } }))).rejects.toThrow(/nLayers: the checkpoint has \d+, the options ask for 7/);
-    await expect(train(base('warm-bad-ctx', { initFrom: from, contextLength: 64 }))).rejects.toThrow(/contextLength: the checkpoint has 32, the options ask for 64/);
+    await expect(train(base('warm-bad-size', { initFrom: from, size: 'small' }))).rejects.toThrow(
+      /another architecture.*dim: the checkpoint has \d+, the options ask for \d+/,
+    );
+    await expect(train(base('warm-bad-dim', { initFrom: from, model: { nLayers: 7 } }))).rejects.toThrow(
+      /nLayers: the checkpoint has \d+, the options ask for 7/,
+    );
+    await expect(train(base('warm-bad-ctx', { initFrom: from, contextLength: 64 }))).rejects.toThrow(
+      /contextLength: the checkpoint has 32, the options ask for 64/,
+    );
     await expect(train(base('warm-bad-vocab', { initFrom: from, vocabSize: 999 }))).rejects.toThrow(/vocabSize: .*reuses the tokenizer/);
     await expect(train(base('warm-no-dir', { initFrom: join(dir, 'nowhere') }))).rejects.toThrow(/not a checkpoint folder/);
     await expect(train(base('warm-source', { initFrom: from }))).rejects.toThrow(/cannot start from the checkpoint it writes/);
@@ -192,16 +257,33 @@ describe('two-task loss (distilling step by step)', () => {
     const alpha = 0.3;
     const rows: TrainingExample[] = toyExamples(12).flatMap((e, i) => [
       { ...e, completion: e.completion.split(' ').pop() as string, weight: alpha, task: 'label', source: { file: 'toy', line: 2 * i + 1 } },
-      { ...e, completion: `${e.completion} because the word reversed is${e.completion}`, weight: 1 - alpha, task: 'rationale', source: { file: 'toy', line: 2 * i + 2 } },
+      {
+        ...e,
+        completion: `${e.completion} because the word reversed is${e.completion}`,
+        weight: 1 - alpha,
+        task: 'rationale',
+        source: { file: 'toy', line: 2 * i + 2 },
+      },
     ]);
     for (const mode of ['task', 'token'] as const) {
       let first = NaN;
       // Learning rate ~0: the saved model is the model the first step's loss was computed with.
       const out = join(dir, `two-task-${mode}`);
       await train({
-        train: rows, validation: rows.slice(0, 2), outDir: out, size: 'tiny', contextLength: 64, steps: 1, batchSize: rows.length,
-        learningRate: 1e-12, minLearningRate: 1e-12, seed: 1, lossNormalization: mode,
-        onEvent: (e) => { if (e.type === 'step') first = e.loss; },
+        train: rows,
+        validation: rows.slice(0, 2),
+        outDir: out,
+        size: 'tiny',
+        contextLength: 64,
+        steps: 1,
+        batchSize: rows.length,
+        learningRate: 1e-12,
+        minLearningRate: 1e-12,
+        seed: 1,
+        lossNormalization: mode,
+        onEvent: (e) => {
+          if (e.type === 'step') first = e.loss;
+        },
       });
       const { model, tokenizer } = await loadModel(out);
       const encoded = rows.map((r) => encodeExample(r, tokenizer, 64));
@@ -209,9 +291,10 @@ describe('two-task loss (distilling step by step)', () => {
       const tokens = (task: string) => encoded.filter((e) => e.task === task).reduce((n, e) => n + e.ids.length - e.completionStart, 0);
       const [label, rationale] = [tokens('label'), tokens('rationale')];
       expect(rationale).toBeGreaterThan(3 * label);
-      const expected = mode === 'task'
-        ? alpha * byTask.label! + (1 - alpha) * byTask.rationale!
-        : (alpha * label * byTask.label! + (1 - alpha) * rationale * byTask.rationale!) / (label + rationale);
+      const expected =
+        mode === 'task'
+          ? alpha * byTask.label! + (1 - alpha) * byTask.rationale!
+          : (alpha * label * byTask.label! + (1 - alpha) * rationale * byTask.rationale!) / (label + rationale);
       expect(first).toBeCloseTo(expected, 3);
       model.dispose();
     }

@@ -22,7 +22,10 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'apprentice-base-train-'));
   const folder = join(dir, 'qwen3-base');
   await writeHfModel(folder, { ...REDUCED_MODELS.find((m) => m.name === 'Qwen3-0.6B')!, dtype: 'BF16' });
-  const tokenizer = trainTokenizer(data.map((e) => `${e.prompt}${e.completion}`), { vocabSize: 300, minFrequency: 2 });
+  const tokenizer = trainTokenizer(
+    data.map((e) => `${e.prompt}${e.completion}`),
+    { vocabSize: 300, minFrequency: 2 },
+  );
   for (const file of tokenizerFiles(tokenizer)) await writeFile(join(folder, file.name), file.text);
 });
 afterAll(async () => {
@@ -30,18 +33,40 @@ afterAll(async () => {
 });
 
 const options = (out: string, overrides: Partial<TrainOptions> = {}): TrainOptions => ({
-  train: data.slice(0, 100), validation: data.slice(100), outDir: join(dir, out), base: join(dir, 'qwen3-base'), contextLength: 32,
-  steps: 12, batchSize: 8, learningRate: 3e-3, evalEvery: 4, seed: 3, threads: 1, ...overrides,
+  train: data.slice(0, 100),
+  validation: data.slice(100),
+  outDir: join(dir, out),
+  base: join(dir, 'qwen3-base'),
+  contextLength: 32,
+  steps: 12,
+  batchSize: 8,
+  learningRate: 3e-3,
+  evalEvery: 4,
+  seed: 3,
+  threads: 1,
+  ...overrides,
 });
 
 describe('fine-tuning a pretrained base', () => {
   it('lowers the validation loss, resumes bit for bit and saves a Qwen3 folder with the base tokenizer', async () => {
     const evals: number[] = [];
-    const whole = await train(options('whole', { onEvent: (e) => { if (e.type === 'eval') evals.push(e.validationLoss); } }));
+    const whole = await train(
+      options('whole', {
+        onEvent: (e) => {
+          if (e.type === 'eval') evals.push(e.validationLoss);
+        },
+      }),
+    );
     expect(whole.config.architecture).toBe('qwen3');
     expect(evals[evals.length - 1]!).toBeLessThan(evals[0]!);
     await expect(
-      train(options('killed', { onEvent: (e) => { if (e.type === 'step' && e.step === 9) throw new Error('killed'); } })),
+      train(
+        options('killed', {
+          onEvent: (e) => {
+            if (e.type === 'step' && e.step === 9) throw new Error('killed');
+          },
+        }),
+      ),
     ).rejects.toThrow('killed');
     const resumed = await train(options('killed'));
     expect(resumed.resumedFrom).toBe(8);

@@ -16,9 +16,7 @@ const example = (id: string, input: string, target = 'x'): Example => ({
 });
 
 const LABELS = ['World', 'Sports', 'Business', 'Technology'];
-const pool: Example[] = Array.from({ length: 40 }, (_, i) =>
-  example(`train-${i}`, `text number ${i}`, LABELS[i % 4]!),
-);
+const pool: Example[] = Array.from({ length: 40 }, (_, i) => example(`train-${i}`, `text number ${i}`, LABELS[i % 4]!));
 const ids = (examples: Example[]) => examples.map((e) => e.id);
 
 describe('random demos', () => {
@@ -39,9 +37,7 @@ describe('random demos', () => {
     const perQuery = await Promise.all([q1, q2].map((q) => selectDemos(pool, q, 6, { strategy: 'random', seed: 3 })));
     expect(ids(perQuery[0]!)).not.toEqual(ids(perQuery[1]!));
 
-    const shared = await Promise.all(
-      [q1, q2].map((q) => selectDemos(pool, q, 6, { strategy: 'random', seed: 3, perQuery: false })),
-    );
+    const shared = await Promise.all([q1, q2].map((q) => selectDemos(pool, q, 6, { strategy: 'random', seed: 3, perQuery: false })));
     expect(ids(shared[0]!)).toEqual(ids(shared[1]!));
     // A query that is among the shared draw gets the next drawn example instead of itself.
     const inside = pool.find((e) => e.id === shared[0]![2]!.id)!;
@@ -79,9 +75,7 @@ describe('random demos', () => {
   it('rejects a bad k or strategy', async () => {
     await expect(selectDemos(pool, pool[0]!, -1, { strategy: 'random' })).rejects.toThrow(InputError);
     await expect(selectDemos(pool, pool[0]!, 1.5, { strategy: 'random' })).rejects.toThrow(/whole number/);
-    await expect(
-      selectDemos(pool, pool[0]!, 2, { strategy: 'closest' as unknown as 'random' }),
-    ).rejects.toThrow(/unknown demo strategy/);
+    await expect(selectDemos(pool, pool[0]!, 2, { strategy: 'closest' as unknown as 'random' })).rejects.toThrow(/unknown demo strategy/);
     await expect(selectDemos(pool, pool[0]!, 2, { strategy: 'nearest' })).rejects.toThrow(/embedder/);
   });
 });
@@ -135,12 +129,8 @@ describe('nearest demos', () => {
     expect(ids(viaIndex)).toEqual(ids(viaEmbedder));
     expect(viaIndex.map((d) => d.target)).toEqual(['Technology', 'Technology']);
 
-    await expect(selectDemos(NEWS.slice(1), query, 2, { strategy: 'nearest', index })).rejects.toThrow(
-      /different pool/,
-    );
-    await expect(selectDemos(NEWS, query, 2, { strategy: 'nearest', index, balanced: true })).rejects.toThrow(
-      /balanced/,
-    );
+    await expect(selectDemos(NEWS.slice(1), query, 2, { strategy: 'nearest', index })).rejects.toThrow(/different pool/);
+    await expect(selectDemos(NEWS, query, 2, { strategy: 'nearest', index, balanced: true })).rejects.toThrow(/balanced/);
   });
 });
 
@@ -151,9 +141,7 @@ describe.skipIf(!existsSync(agNewsDir))('nearest demos on AgNews', () => {
   it('mostly share the query label', async () => {
     type Row = { text: string; ans_text: string };
     const load = (split: string) =>
-      (JSON.parse(readFileSync(resolve(agNewsDir, `${split}.json`), 'utf8')) as Row[]).map((row, i) =>
-        example(`${split}-${i}`, row.text, row.ans_text),
-      );
+      (JSON.parse(readFileSync(resolve(agNewsDir, `${split}.json`), 'utf8')) as Row[]).map((row, i) => example(`${split}-${i}`, row.text, row.ans_text));
     const train = load('train');
     const test = load('test').slice(0, 100);
     const index = await DemoIndex.build(train, new TfidfLsaEmbedder());

@@ -38,7 +38,10 @@ describe('labels', () => {
   it('take the text after the last "Answer:", as the Grimoire paper scores', () => {
     expect(grade('Answer: positive\nAnswer: Positive.', SST5, 'positive').answer).toBe('positive');
     // Two different final answers are no answer, not a guess.
-    expect(grade('Answer: negative\nAnswer: positive', SST5, 'positive')).toMatchObject({ valid: false, reason: expect.stringMatching(/different final answers/) });
+    expect(grade('Answer: negative\nAnswer: positive', SST5, 'positive')).toMatchObject({
+      valid: false,
+      reason: expect.stringMatching(/different final answers/),
+    });
     expect(grade('The review is glowing.\nAnswer: Very Positive', SST5, 'very positive').correct).toBe(true);
   });
 

@@ -66,7 +66,7 @@ describe('run-on invented examples in the task layout are cut before reading', (
     expect(result.cutAt).toBeUndefined();
   });
 
-  it('a field opening the output is the model\'s own layout, not a run-on', () => {
+  it("a field opening the output is the model's own layout, not a run-on", () => {
     const output = 'Problem: pens in 3 packs of 6.\nSolution: 3 * 6 = 18.\nAnswer: 18\n\nProblem: 2 packs of 5.\nAnswer: 10';
     expect(read(QA, qaExample, output)).toMatchObject({ answer: '18', cutAt: 'Problem:' });
   });
@@ -95,7 +95,10 @@ describe('run-on invented examples in the task layout are cut before reading', (
       answer: 'positive',
       cutAt: '<|im_end|>',
     });
-    expect(read(SENTIMENT, reviewExample, 'Answer: positive\nUser: and this one? Terrible film.\nAssistant: negative')).toMatchObject({ answer: 'positive', cutAt: 'User:' });
+    expect(read(SENTIMENT, reviewExample, 'Answer: positive\nUser: and this one? Terrible film.\nAssistant: negative')).toMatchObject({
+      answer: 'positive',
+      cutAt: 'User:',
+    });
     expect(read(SENTIMENT, reviewExample, 'negative</s>positive')).toMatchObject({ answer: 'negative', cutAt: '</s>' });
   });
 });
@@ -129,8 +132,12 @@ describe('final-answer markers', () => {
   });
 
   it('the last stated answer wins over numbers and labels in the reasoning', () => {
-    expect(read(QA, qaExample, 'She first had 2 pens, then bought 3 packs of 6, 18 in all. With the 2 she had, 20.\nThe answer is 20.')).toMatchObject({ answer: '20' });
-    expect(read(SENTIMENT, reviewExample, 'Some might call the plot negative, but the review praises everything.\nAnswer: positive')).toMatchObject({ answer: 'positive' });
+    expect(read(QA, qaExample, 'She first had 2 pens, then bought 3 packs of 6, 18 in all. With the 2 she had, 20.\nThe answer is 20.')).toMatchObject({
+      answer: '20',
+    });
+    expect(read(SENTIMENT, reviewExample, 'Some might call the plot negative, but the review praises everything.\nAnswer: positive')).toMatchObject({
+      answer: 'positive',
+    });
     // Statements that agree are one answer.
     expect(read(QA, qaExample, 'The answer is 18.\n#### 18')).toMatchObject({ answer: '18', pattern: '####' });
   });
@@ -169,9 +176,15 @@ describe('labels that respect negation and pick the asserted label', () => {
   });
 
   it('hedges between two labels or options are invalid with the reason', () => {
-    expect(read(SENTIMENT, reviewExample, 'It could be positive or negative.')).toMatchObject({ valid: false, reason: expect.stringMatching(/several labels \(positive, negative\)/) });
+    expect(read(SENTIMENT, reviewExample, 'It could be positive or negative.')).toMatchObject({
+      valid: false,
+      reason: expect.stringMatching(/several labels \(positive, negative\)/),
+    });
     expect(read(NLI, nliExample, 'The answer is either neutral or contradiction.')).toMatchObject({ valid: false });
-    expect(read(CHOICE, mcExample, 'So the answer is either (a) desert or (b) river.')).toMatchObject({ valid: false, reason: expect.stringMatching(/several options/) });
+    expect(read(CHOICE, mcExample, 'So the answer is either (a) desert or (b) river.')).toMatchObject({
+      valid: false,
+      reason: expect.stringMatching(/several options/),
+    });
   });
 
   it('options: a ruled-out letter is not chosen', () => {
@@ -180,7 +193,10 @@ describe('labels that respect negation and pick the asserted label', () => {
   });
 
   it('unknown outputs are invalid with a reason, never mapped to a label', () => {
-    expect(read(SENTIMENT, reviewExample, 'I am not able to judge this text.')).toMatchObject({ valid: false, reason: expect.stringMatching(/none of the labels/) });
+    expect(read(SENTIMENT, reviewExample, 'I am not able to judge this text.')).toMatchObject({
+      valid: false,
+      reason: expect.stringMatching(/none of the labels/),
+    });
     expect(read(SENTIMENT, reviewExample, 'mixed')).toMatchObject({ valid: false });
     expect(read(CHOICE, mcExample, 'The answer is (f) ocean.')).toMatchObject({ valid: false, reason: expect.stringMatching(/\(f\) does not exist/) });
   });

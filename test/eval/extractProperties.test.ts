@@ -16,7 +16,14 @@ import { buildWeakPrompt, formatExamples } from '../../src/grimoire/prompt.js';
 import { createRng, type Rng } from '../../src/util/random.js';
 
 const WORDS = 'river stone quiet market lamp orange violin cloud harbor pencil garden winter copper meadow ladder candle'.split(' ');
-const TEMPLATES: (string | undefined)[] = [undefined, 'Premise: {a}\nHypothesis: {b}', 'Review: {a}', 'Q: {a}', 'Input: {a}\nContext: {b}', 'Sentence 1: {a}\nSentence 2: {b}'];
+const TEMPLATES: (string | undefined)[] = [
+  undefined,
+  'Premise: {a}\nHypothesis: {b}',
+  'Review: {a}',
+  'Q: {a}',
+  'Input: {a}\nContext: {b}',
+  'Sentence 1: {a}\nSentence 2: {b}',
+];
 
 const sentence = (rng: Rng, n = 6) => Array.from({ length: n }, () => WORDS[rng.int(WORDS.length)]).join(' ');
 const render = (template: string | undefined, rng: Rng) =>
@@ -85,7 +92,12 @@ function renderedDemoBlock(style: PromptStyle, c: Case): string {
 }
 
 function teacherDemoBlock(c: Case): string {
-  const demo = { input: c.invented.input, rationale: c.invented.rationale!, answer: c.invented.target, ...(c.invented.choices ? { choices: c.invented.choices } : {}) };
+  const demo = {
+    input: c.invented.input,
+    rationale: c.invented.rationale!,
+    answer: c.invented.target,
+    ...(c.invented.choices ? { choices: c.invented.choices } : {}),
+  };
   const user = teacherPrompt(c.task, c.example, [demo]).messages[1]!.content;
   return user.slice(0, user.indexOf(`\n\nQuestion: ${c.example.input}`));
 }
@@ -131,7 +143,10 @@ describe('a correct answer followed by an invented demonstration in the layout i
             const result = extractAnswer(output, c.task.answer, c.example, { layout });
             cases++;
             const ok = result.valid && isCorrect(result, c.canonical, c.task.answer, c.example);
-            if (!ok || result.cutAt === undefined) failures.push(`${kind}/${style}/${template}: ${JSON.stringify(output)} -> ${JSON.stringify(result.answer)} (${result.reason ?? ''}, cut ${result.cutAt})`);
+            if (!ok || result.cutAt === undefined)
+              failures.push(
+                `${kind}/${style}/${template}: ${JSON.stringify(output)} -> ${JSON.stringify(result.answer)} (${result.reason ?? ''}, cut ${result.cutAt})`,
+              );
           }
         }
       }
@@ -164,7 +179,10 @@ describe('every answer type reads a 1 MB output in bounded time', () => {
     `Thinking... ${fill('x ')}\nThe answer is 42.`,
   ];
   const tasks: { task: TaskDefinition; example: Example }[] = [
-    { task: { name: 'l', description: '', answer: { kind: 'label', labels: ['positive', 'negative', 'very positive'] } }, example: ex('Premise: river stone.', 'positive') },
+    {
+      task: { name: 'l', description: '', answer: { kind: 'label', labels: ['positive', 'negative', 'very positive'] } },
+      example: ex('Premise: river stone.', 'positive'),
+    },
     { task: { name: 'n', description: '', answer: { kind: 'number' } }, example: ex('q', '42') },
     { task: { name: 'e', description: '', answer: { kind: 'expression' } }, example: ex('q', '42') },
     { task: { name: 'm', description: '', answer: { kind: 'multiple_choice' } }, example: { ...ex('q', 'b'), choices: ['a', 'b', 'c'] } },

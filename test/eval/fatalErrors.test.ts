@@ -55,13 +55,31 @@ describe('fatal model errors', () => {
     const dir = newDir();
     writeManyReviews(dir);
     const result = await runCli([
-      'eval', '--dataset', `jsonl:${join(dir, 'reviews.jsonl')}`, '--input-field', 'text', '--label-field', 'label', '--labels', 'negative,positive',
-      '--model', `openai:gpt-4o-mini@${server.url}`, '--api-key', 'sk-wrong', '--concurrency', '1', '--runs', join(dir, 'runs'), '--no-progress',
+      'eval',
+      '--dataset',
+      `jsonl:${join(dir, 'reviews.jsonl')}`,
+      '--input-field',
+      'text',
+      '--label-field',
+      'label',
+      '--labels',
+      'negative,positive',
+      '--model',
+      `openai:gpt-4o-mini@${server.url}`,
+      '--api-key',
+      'sk-wrong',
+      '--concurrency',
+      '1',
+      '--runs',
+      join(dir, 'runs'),
+      '--no-progress',
     ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/error: model call failed \(auth\): .*Incorrect API key provided\./);
     expect(server.requests.length).toBe(1);
-    const records = readFileSync(result.stderr.match(/are in (\S+)\. Fix it/)![1]! + '/records.jsonl', 'utf8').trim().split('\n');
+    const records = readFileSync(result.stderr.match(/are in (\S+)\. Fix it/)![1]! + '/records.jsonl', 'utf8')
+      .trim()
+      .split('\n');
     expect(records).toHaveLength(1);
   });
 });

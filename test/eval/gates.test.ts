@@ -4,7 +4,10 @@ import { accuracyGate, regressionGate } from '../../src/eval/gates.js';
 describe('CI gates', () => {
   it('accuracy gate: passes at the threshold, fails below it and when nothing was scored', () => {
     expect(accuracyGate({ accuracy: 0.8, scored: 10 }, 0.8).passed).toBe(true);
-    expect(accuracyGate({ accuracy: 0.79, scored: 100 }, 0.8)).toMatchObject({ passed: false, message: 'accuracy 79.0% on 100 scored examples is below 80.0%' });
+    expect(accuracyGate({ accuracy: 0.79, scored: 100 }, 0.8)).toMatchObject({
+      passed: false,
+      message: 'accuracy 79.0% on 100 scored examples is below 80.0%',
+    });
     expect(accuracyGate({ accuracy: null, scored: 0 }, 0.1).passed).toBe(false);
   });
 

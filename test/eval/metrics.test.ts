@@ -82,9 +82,23 @@ describe('BLEU matches sacreBLEU', () => {
 describe('13a tokenisation', () => {
   it('splits punctuation but keeps numbers, apostrophes and hyphens in words', () => {
     expect(tokenize13a("It wasn't surprising.")).toEqual(['It', "wasn't", 'surprising', '.']);
-    expect(tokenize13a('It costs $1,234.50, (approx.) 3-4 well-known items!')).toEqual(
-      ['It', 'costs', '$', '1,234.50', ',', '(', 'approx', '.', ')', '3', '-', '4', 'well-known', 'items', '!'],
-    );
+    expect(tokenize13a('It costs $1,234.50, (approx.) 3-4 well-known items!')).toEqual([
+      'It',
+      'costs',
+      '$',
+      '1,234.50',
+      ',',
+      '(',
+      'approx',
+      '.',
+      ')',
+      '3',
+      '-',
+      '4',
+      'well-known',
+      'items',
+      '!',
+    ]);
     expect(tokenize13a('a &amp; b &quot;c&quot;')).toEqual(['a', '&', 'b', '"', 'c', '"']);
   });
 });

@@ -82,9 +82,7 @@ describe('chain-of-thought prompts', () => {
 
   it('give demo answers as the rationale followed by "The answer is <target>."', () => {
     const user = userText(buildPrompt('cot', SVAMP, ex('t', 'q', '1'), [rationaleDemo]).messages);
-    expect(user).toContain(
-      'Answer: Tom starts with 3 apples and gets 4 more, so 3 + 4 = 7. The answer is ( 3.0 + 4.0 ).',
-    );
+    expect(user).toContain('Answer: Tom starts with 3 apples and gets 4 more, so 3 + 4 = 7. The answer is ( 3.0 + 4.0 ).');
     expect(user.endsWith('Reason step by step, then finish with "The answer is <number>."')).toBe(true);
   });
 
@@ -110,12 +108,8 @@ describe('zero-shot chain of thought (two stages)', () => {
   });
 
   it('uses Kojima-style cues per answer type', () => {
-    expect(answerCue(SST5.answer, query)).toBe(
-      'Therefore, among the labels very positive, positive, neutral, negative, very negative, the answer is',
-    );
-    expect(answerCue(CQA.answer, ex('t', 'q', 'x', { choices: ['a', 'b', 'c', 'd', 'e'] }))).toBe(
-      'Therefore, among (a) through (e), the answer is',
-    );
+    expect(answerCue(SST5.answer, query)).toBe('Therefore, among the labels very positive, positive, neutral, negative, very negative, the answer is');
+    expect(answerCue(CQA.answer, ex('t', 'q', 'x', { choices: ['a', 'b', 'c', 'd', 'e'] }))).toBe('Therefore, among (a) through (e), the answer is');
     expect(answerCue({ kind: 'number' }, query)).toBe('Therefore, the answer (arabic numerals) is');
     expect(answerCue({ kind: 'free_text' }, query)).toBe('Therefore, the answer is');
   });

@@ -15,7 +15,9 @@ function annotationFolder(resolved: Record<string, unknown>): string {
 
 describe('run model names', () => {
   it('a written modelName is the model shown, not the 64-hex digest of the identity', () => {
-    const named = readEvalRun(annotationFolder({ command: 'quickstart (teacher annotation)', modelName: 'quickstart teacher (tiny, 450 steps on gold rationales)' }));
+    const named = readEvalRun(
+      annotationFolder({ command: 'quickstart (teacher annotation)', modelName: 'quickstart teacher (tiny, 450 steps on gold rationales)' }),
+    );
     expect(named.model).toBe('quickstart teacher (tiny, 450 steps on gold rationales)');
     expect(readEvalRun(annotationFolder({ command: 'quickstart (teacher annotation)' })).model).toBe('a'.repeat(64));
   });

@@ -38,11 +38,17 @@ describe('summarizeRecords', () => {
   });
 
   it('gives accuracy the Wilson interval, which keeps its width at 0% and 100%', () => {
-    const none = summarizeRecords(Array.from({ length: 40 }, (_, i) => record(i, { correct: false })), 40);
+    const none = summarizeRecords(
+      Array.from({ length: 40 }, (_, i) => record(i, { correct: false })),
+      40,
+    );
     expect(none.accuracy).toBe(0);
     expect(none.ci95).toEqual(wilsonInterval(0, 40));
     expect(none.ci95![1]).toBeGreaterThan(0.08);
-    const all = summarizeRecords(Array.from({ length: 40 }, (_, i) => record(i)), 40);
+    const all = summarizeRecords(
+      Array.from({ length: 40 }, (_, i) => record(i)),
+      40,
+    );
     expect(all.ci95![0]).toBeLessThan(0.92);
     expect(all.ci95![1]).toBe(1);
   });

@@ -39,7 +39,12 @@ describe("DSPy's OpenAI fine-tuning calls", () => {
   it('upload, create with top-level hyperparameters, poll status and events, read fine_tuned_model', async () => {
     const openai = new OpenAI({ baseURL: running.baseURL, apiKey: 'unused', maxRetries: 0 });
     // DSPy's _convert_data: each {prompt, completion} as a user and an assistant message.
-    const data = Array.from({ length: 8 }, (_, i) => ({ messages: [{ role: 'user', content: `${i} + 1 =` }, { role: 'assistant', content: String(i + 1) }] }));
+    const data = Array.from({ length: 8 }, (_, i) => ({
+      messages: [
+        { role: 'user', content: `${i} + 1 =` },
+        { role: 'assistant', content: String(i + 1) },
+      ],
+    }));
     const jsonl = data.map((line) => JSON.stringify(line)).join('\n') + '\n';
 
     const providerFile = await openai.files.create({ file: await toFile(Buffer.from(jsonl), 'openai_data.jsonl'), purpose: 'fine-tune' });

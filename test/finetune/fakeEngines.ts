@@ -53,7 +53,10 @@ export async function startFakeEngine(kind: 'openai' | 'together' | 'fireworks',
     if (rateLimits <= 0) return false;
     rateLimits -= 1;
     counts.rateLimited += 1;
-    void reply.code(429).header('retry-after', '0').send({ error: { message: 'rate limited' } });
+    void reply
+      .code(429)
+      .header('retry-after', '0')
+      .send({ error: { message: 'rate limited' } });
     return true;
   };
 
@@ -65,7 +68,8 @@ export async function startFakeEngine(kind: 'openai' | 'together' | 'fireworks',
       return { id: `file-${counts.uploads}`, object: 'file', filename, purpose: 'fine-tune', bytes: file.length };
     });
     app.post('/v1/fine_tuning/jobs', async (request: FastifyRequest<{ Body: Record<string, unknown> }>, reply) => {
-      if (typeof request.body.model !== 'string' || typeof request.body.training_file !== 'string') return reply.code(400).send({ error: { message: 'model and training_file required' } });
+      if (typeof request.body.model !== 'string' || typeof request.body.training_file !== 'string')
+        return reply.code(400).send({ error: { message: 'model and training_file required' } });
       counts.creates += 1;
       created.push(request.body);
       const job = { id: `ftjob-${counts.creates}`, metadata: request.body.metadata ?? null };
@@ -79,7 +83,9 @@ export async function startFakeEngine(kind: 'openai' | 'together' | 'fireworks',
       counts.statusCalls += 1;
       const status = statusNow();
       return {
-        ...jobs.get(request.params.id), object: 'fine_tuning.job', status,
+        ...jobs.get(request.params.id),
+        object: 'fine_tuning.job',
+        status,
         fine_tuned_model: status === 'succeeded' ? script.outputModel : null,
         trained_tokens: status === 'succeeded' ? 1234 : null,
         error: status === 'failed' ? { code: 'invalid_training_file', message: script.error ?? 'failed', param: null } : null,
@@ -95,7 +101,8 @@ export async function startFakeEngine(kind: 'openai' | 'together' | 'fireworks',
       return { id: `file-${counts.uploads}`, object: 'file', filename: fields.file_name, purpose: 'fine-tune', Processed: true, FileType: 'jsonl' };
     });
     app.post('/v1/fine-tunes', async (request: FastifyRequest<{ Body: Record<string, unknown> }>, reply) => {
-      if (typeof request.body.model !== 'string' || typeof request.body.training_file !== 'string') return reply.code(400).send({ error: 'model and training_file required' });
+      if (typeof request.body.model !== 'string' || typeof request.body.training_file !== 'string')
+        return reply.code(400).send({ error: 'model and training_file required' });
       counts.creates += 1;
       created.push(request.body);
       const job = { id: `ft-${counts.creates}`, suffix: request.body.suffix, model_output_name: `me/${request.body.model}-${request.body.suffix}` };
@@ -109,7 +116,9 @@ export async function startFakeEngine(kind: 'openai' | 'together' | 'fireworks',
       counts.statusCalls += 1;
       const status = statusNow();
       return {
-        ...jobs.get(request.params.id), status, token_count: 99,
+        ...jobs.get(request.params.id),
+        status,
+        token_count: 99,
         model_output_name: script.outputModel,
         events: status === 'error' ? [{ type: 'job_error', message: script.error ?? 'failed' }] : [],
       };
@@ -118,11 +127,15 @@ export async function startFakeEngine(kind: 'openai' | 'together' | 'fireworks',
 
   if (kind === 'fireworks') {
     const datasets = new Map<string, { state: string; polls: number }>();
-    app.post('/v1/accounts/:account/datasets', async (request: FastifyRequest<{ Body: { datasetId?: string; dataset?: { userUploaded?: object } } }>, reply) => {
-      if (!request.body.datasetId || !request.body.dataset?.userUploaded) return reply.code(400).send({ error: { message: 'datasetId and dataset.userUploaded required' } });
-      datasets.set(request.body.datasetId, { state: 'UPLOADING', polls: 0 });
-      return { name: `accounts/acct/datasets/${request.body.datasetId}`, state: 'UPLOADING' };
-    });
+    app.post(
+      '/v1/accounts/:account/datasets',
+      async (request: FastifyRequest<{ Body: { datasetId?: string; dataset?: { userUploaded?: object } } }>, reply) => {
+        if (!request.body.datasetId || !request.body.dataset?.userUploaded)
+          return reply.code(400).send({ error: { message: 'datasetId and dataset.userUploaded required' } });
+        datasets.set(request.body.datasetId, { state: 'UPLOADING', polls: 0 });
+        return { name: `accounts/acct/datasets/${request.body.datasetId}`, state: 'UPLOADING' };
+      },
+    );
     app.post('/v1/accounts/:account/datasets/:action', async (request: FastifyRequest<{ Params: { action: string } }>, reply) => {
       const [id, verb] = request.params.action.split(':');
       if (verb !== 'upload' || !datasets.has(id!)) return reply.code(404).send({ error: { message: 'no such dataset' } });
@@ -132,23 +145,34 @@ export async function startFakeEngine(kind: 'openai' | 'together' | 'fireworks',
       datasets.get(id!)!.state = 'READY';
       return {};
     });
-    app.get('/v1/accounts/:account/datasets/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => ({ state: datasets.get(request.params.id)?.state ?? 'STATE_UNSPECIFIED' }));
-    app.post('/v1/accounts/:account/supervisedFineTuningJobs', async (request: FastifyRequest<{ Body: Record<string, unknown>; Querystring: { supervisedFineTuningJobId?: string } }>, reply) => {
-      const id = request.query.supervisedFineTuningJobId ?? `job-${counts.creates + 1}`;
-      if (jobs.has(id)) return reply.code(409).send({ error: { message: 'already exists' } });
-      if (typeof request.body.dataset !== 'string' || typeof request.body.baseModel !== 'string') return reply.code(400).send({ error: { message: 'dataset and baseModel required' } });
-      counts.creates += 1;
-      created.push(request.body);
-      const job = { name: `accounts/acct/supervisedFineTuningJobs/${id}` };
-      jobs.set(id, job);
-      return { ...job, state: 'JOB_STATE_CREATING' };
-    });
+    app.get('/v1/accounts/:account/datasets/:id', async (request: FastifyRequest<{ Params: { id: string } }>) => ({
+      state: datasets.get(request.params.id)?.state ?? 'STATE_UNSPECIFIED',
+    }));
+    app.post(
+      '/v1/accounts/:account/supervisedFineTuningJobs',
+      async (request: FastifyRequest<{ Body: Record<string, unknown>; Querystring: { supervisedFineTuningJobId?: string } }>, reply) => {
+        const id = request.query.supervisedFineTuningJobId ?? `job-${counts.creates + 1}`;
+        if (jobs.has(id)) return reply.code(409).send({ error: { message: 'already exists' } });
+        if (typeof request.body.dataset !== 'string' || typeof request.body.baseModel !== 'string')
+          return reply.code(400).send({ error: { message: 'dataset and baseModel required' } });
+        counts.creates += 1;
+        created.push(request.body);
+        const job = { name: `accounts/acct/supervisedFineTuningJobs/${id}` };
+        jobs.set(id, job);
+        return { ...job, state: 'JOB_STATE_CREATING' };
+      },
+    );
     app.get('/v1/accounts/:account/supervisedFineTuningJobs/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
       if (limited(reply)) return reply;
       if (!jobs.has(request.params.id)) return reply.code(404).send({ error: { message: 'not found' } });
       counts.statusCalls += 1;
       const state = statusNow();
-      return { ...jobs.get(request.params.id), state, outputModel: script.outputModel, status: state === 'JOB_STATE_FAILED' ? { code: 'INTERNAL', message: script.error ?? 'failed' } : { code: 'OK' } };
+      return {
+        ...jobs.get(request.params.id),
+        state,
+        outputModel: script.outputModel,
+        status: state === 'JOB_STATE_FAILED' ? { code: 'INTERNAL', message: script.error ?? 'failed' } : { code: 'OK' },
+      };
     });
   }
 

@@ -34,7 +34,10 @@ afterAll(async () => {
 async function fineTune(client: OpenAI, hyperparameters: Record<string, number>, suffix: string) {
   const file = await client.files.create({ file: await toFile(Buffer.from(chatTrainingJsonl()), 'train.jsonl'), purpose: 'fine-tune' });
   const created = await client.fineTuning.jobs.create({
-    model: 'qwen-gguf', training_file: file.id, seed: 1, suffix,
+    model: 'qwen-gguf',
+    training_file: file.id,
+    seed: 1,
+    suffix,
     method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2, batch_size: 4, ...hyperparameters } as never } },
   });
   return pollUntilDone(() => client.fineTuning.jobs.retrieve(created.id));
@@ -64,7 +67,12 @@ describe('a GGUF base', () => {
     // The base's chat template, read from the GGUF, renders the rows (one system prompt for the file).
     expect(trained.info).toMatchObject({ base: ggufPath, learningRate: 1e-4, promptFormat: { type: 'chat', system: SYSTEM } });
     expect(trained.tokenizer.chatTemplate).toBe(CHAT_TEMPLATE);
-    const chat = await client.chat.completions.create({ model: job.fine_tuned_model!, messages: [{ role: 'user', content: 'What colour is thing 1?' }], max_tokens: 2, temperature: 0 });
+    const chat = await client.chat.completions.create({
+      model: job.fine_tuned_model!,
+      messages: [{ role: 'user', content: 'What colour is thing 1?' }],
+      max_tokens: 2,
+      temperature: 0,
+    });
     expect(chat.choices[0]!.message.role).toBe('assistant');
     expect(chat.model).toBe(job.fine_tuned_model);
   }, 120_000);
@@ -78,14 +86,24 @@ describe('a GGUF base', () => {
     expect(trained.lora?.config).toMatchObject({ rank: 4, alpha: 8 });
     expect(trained.lora?.base).toBe(ggufPath);
     expect(trained.info).toMatchObject({ learningRate: 2e-4, promptFormat: { type: 'chat', system: SYSTEM } });
-    const chat = await client.chat.completions.create({ model: job.fine_tuned_model!, messages: [{ role: 'user', content: 'What colour is thing 1?' }], max_tokens: 2, temperature: 0 });
+    const chat = await client.chat.completions.create({
+      model: job.fine_tuned_model!,
+      messages: [{ role: 'user', content: 'What colour is thing 1?' }],
+      max_tokens: 2,
+      temperature: 0,
+    });
     expect(chat.choices[0]!.message.role).toBe('assistant');
     // Its checkpoints (6 steps, one each) are adapters too: the newest three are kept and served merged.
     const checkpoints = (await client.fineTuning.jobs.checkpoints.list(job.id)).data;
     expect(checkpoints.map((c) => c.step_number)).toEqual([6, 5, 4]);
     const atStep4 = await loadCheckpoint(join(dir.path, 'store', 'jobs', job.id, 'checkpoints', 'step-4'));
     expect(atStep4.lora?.base).toBe(ggufPath);
-    const early = await client.chat.completions.create({ model: checkpoints[2]!.fine_tuned_model_checkpoint, messages: [{ role: 'user', content: 'What colour is thing 1?' }], max_tokens: 2, temperature: 0 });
+    const early = await client.chat.completions.create({
+      model: checkpoints[2]!.fine_tuned_model_checkpoint,
+      messages: [{ role: 'user', content: 'What colour is thing 1?' }],
+      max_tokens: 2,
+      temperature: 0,
+    });
     expect(early.model).toBe(`${job.fine_tuned_model}:ckpt-step-4`);
   }, 120_000);
 
@@ -93,8 +111,10 @@ describe('a GGUF base', () => {
     const client = new OpenAI({ baseURL: running.baseURL, apiKey: 'unused', maxRetries: 0 });
     const multiTurn = JSON.stringify({
       messages: [
-        { role: 'user', content: 'hi' }, { role: 'assistant', content: 'red' },
-        { role: 'user', content: 'and?' }, { role: 'assistant', content: 'blue' },
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'red' },
+        { role: 'user', content: 'and?' },
+        { role: 'assistant', content: 'blue' },
       ],
     });
     const file = await client.files.create({ file: await toFile(Buffer.from(`${chatTrainingJsonl(2)}${multiTurn}\n`), 'train.jsonl'), purpose: 'fine-tune' });

@@ -16,18 +16,57 @@ import { chatTrainingJsonl, tempDir } from './support.js';
 
 const noSleep = async () => {};
 
-const CASES: Array<{ engine: Exclude<EngineName, 'local'>; model: string; running: string[]; done: string; failed: string; output: string; submitted: Record<string, unknown> }> = [
+const CASES: Array<{
+  engine: Exclude<EngineName, 'local'>;
+  model: string;
+  running: string[];
+  done: string;
+  failed: string;
+  output: string;
+  submitted: Record<string, unknown>;
+}> = [
   {
-    engine: 'openai', model: 'gpt-4o-mini-2024-07-18', running: ['validating_files', 'queued', 'running'], done: 'succeeded', failed: 'failed', output: 'ft:gpt-4o-mini-2024-07-18:org::abc',
-    submitted: { training_file: 'file-1', validation_file: 'file-2', suffix: 'student', method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2 } } } },
+    engine: 'openai',
+    model: 'gpt-4o-mini-2024-07-18',
+    running: ['validating_files', 'queued', 'running'],
+    done: 'succeeded',
+    failed: 'failed',
+    output: 'ft:gpt-4o-mini-2024-07-18:org::abc',
+    submitted: {
+      training_file: 'file-1',
+      validation_file: 'file-2',
+      suffix: 'student',
+      method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2 } } },
+    },
   },
   {
-    engine: 'together', model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference', running: ['pending', 'queued', 'running'], done: 'completed', failed: 'error', output: 'me/Meta-Llama-3.1-8B-Instruct-Reference-x',
-    submitted: { training_file: 'file-1', validation_file: 'file-2', n_evals: 2, n_epochs: 2, lora: true, suffix: expect.stringMatching(/^student-apprentice-/) },
+    engine: 'together',
+    model: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference',
+    running: ['pending', 'queued', 'running'],
+    done: 'completed',
+    failed: 'error',
+    output: 'me/Meta-Llama-3.1-8B-Instruct-Reference-x',
+    submitted: {
+      training_file: 'file-1',
+      validation_file: 'file-2',
+      n_evals: 2,
+      n_epochs: 2,
+      lora: true,
+      suffix: expect.stringMatching(/^student-apprentice-/),
+    },
   },
   {
-    engine: 'fireworks', model: 'accounts/fireworks/models/llama-v3p1-8b-instruct', running: ['JOB_STATE_CREATING', 'JOB_STATE_PENDING', 'JOB_STATE_RUNNING'], done: 'JOB_STATE_COMPLETED', failed: 'JOB_STATE_FAILED', output: 'accounts/acct/models/student',
-    submitted: { dataset: expect.stringMatching(/^accounts\/acct\/datasets\/apprentice-train-/), evaluationDataset: expect.stringMatching(/^accounts\/acct\/datasets\/apprentice-valid-/), epochs: 2 },
+    engine: 'fireworks',
+    model: 'accounts/fireworks/models/llama-v3p1-8b-instruct',
+    running: ['JOB_STATE_CREATING', 'JOB_STATE_PENDING', 'JOB_STATE_RUNNING'],
+    done: 'JOB_STATE_COMPLETED',
+    failed: 'JOB_STATE_FAILED',
+    output: 'accounts/acct/models/student',
+    submitted: {
+      dataset: expect.stringMatching(/^accounts\/acct\/datasets\/apprentice-train-/),
+      evaluationDataset: expect.stringMatching(/^accounts\/acct\/datasets\/apprentice-valid-/),
+      epochs: 2,
+    },
   },
 ];
 
@@ -64,7 +103,14 @@ describe.each(CASES)('$engine', ({ engine, model, running, done, failed, output,
     const stateFile = join(dir.path, 'state.json');
     let polls = 0;
     const interrupted = runHostedJob({
-      engine: hosted, baseUrl, data, validation, model, suffix: 'student', nEpochs: 2, stateFile,
+      engine: hosted,
+      baseUrl,
+      data,
+      validation,
+      model,
+      suffix: 'student',
+      nEpochs: 2,
+      stateFile,
       // The command is interrupted (Ctrl-C, a crash) during its second wait between polls.
       sleep: async () => {
         polls += 1;
@@ -78,7 +124,18 @@ describe.each(CASES)('$engine', ({ engine, model, running, done, failed, output,
 
     fake.rateLimitNext(1);
     const messages: string[] = [];
-    const result = await runHostedJob({ engine: hosted, baseUrl, data, validation, model, suffix: 'student', nEpochs: 2, stateFile, sleep: noSleep, onProgress: (m) => messages.push(m) });
+    const result = await runHostedJob({
+      engine: hosted,
+      baseUrl,
+      data,
+      validation,
+      model,
+      suffix: 'student',
+      nEpochs: 2,
+      stateFile,
+      sleep: noSleep,
+      onProgress: (m) => messages.push(m),
+    });
     expect(result.resumed).toBe(true);
     expect(result.status).toMatchObject({ state: 'succeeded', providerStatus: done, model: output, error: null });
     expect(fake.counts).toMatchObject({ uploads: 2, creates: 1, rateLimited: 1 });
@@ -86,7 +143,7 @@ describe.each(CASES)('$engine', ({ engine, model, running, done, failed, output,
     expect(hosted.modelSpec(output)).toMatch(/^openai:/);
   });
 
-  it('reports a failed job with the engine\'s error', async () => {
+  it("reports a failed job with the engine's error", async () => {
     fake = await startFakeEngine(engine, { statuses: [running[0]!, failed], error: 'the data has too few examples', outputModel: output });
     const { engine: hosted, baseUrl } = engineFor(engine, fake.url);
     const result = await runHostedJob({ engine: hosted, baseUrl, data, model, stateFile: join(dir.path, 'state.json'), sleep: noSleep });
@@ -101,7 +158,10 @@ describe.each(CASES)('$engine', ({ engine, model, running, done, failed, output,
     const jobId = await hosted.create({ fileRef: 'file-x', model, suffix: 'student', submission: 'apprentice-0123456789ab' });
     const { contentDigest } = await import('../../src/data/digest.js');
     const { readFile } = await import('node:fs/promises');
-    await writeFile(stateFile, JSON.stringify({ engine, baseUrl, model, dataDigest: contentDigest(await readFile(data)), fileRef: 'file-x', submission: 'apprentice-0123456789ab' }));
+    await writeFile(
+      stateFile,
+      JSON.stringify({ engine, baseUrl, model, dataDigest: contentDigest(await readFile(data)), fileRef: 'file-x', submission: 'apprentice-0123456789ab' }),
+    );
     const result = await runHostedJob({ engine: hosted, baseUrl, data, model, stateFile, sleep: noSleep });
     expect(result.jobId).toBe(jobId);
     expect(fake.counts.creates).toBe(1);
@@ -113,7 +173,17 @@ describe.each(CASES)('$engine', ({ engine, model, running, done, failed, output,
     const price = trainingPricePerMillion(engine, model);
     expect(price).toBeGreaterThan(0);
     await expect(
-      runHostedJob({ engine: hosted, baseUrl, data, model, nEpochs: 3, stateFile: join(dir.path, 'state.json'), budget: 1e-6, pricePerMillion: price, sleep: noSleep }),
+      runHostedJob({
+        engine: hosted,
+        baseUrl,
+        data,
+        model,
+        nEpochs: 3,
+        stateFile: join(dir.path, 'state.json'),
+        budget: 1e-6,
+        pricePerMillion: price,
+        sleep: noSleep,
+      }),
     ).rejects.toThrow(/over the budget of \$0\.000001/);
     expect(fake.counts.uploads).toBe(0);
   });
@@ -135,7 +205,10 @@ describe('engine settings', () => {
   });
 
   it('says which rates a stored copy of the provider page verified', () => {
-    expect(trainingPrice('fireworks', 'accounts/fireworks/models/llama-v3p1-8b-instruct')).toEqual({ perMillion: 0.5, verifiedOn: expect.stringMatching(/^https:\/\/fireworks\.ai\/pricing /) });
+    expect(trainingPrice('fireworks', 'accounts/fireworks/models/llama-v3p1-8b-instruct')).toEqual({
+      perMillion: 0.5,
+      verifiedOn: expect.stringMatching(/^https:\/\/fireworks\.ai\/pricing /),
+    });
     expect(trainingPrice('fireworks', 'accounts/fireworks/models/qwen2p5-72b-instruct')?.verifiedOn).toMatch(/fireworks\.ai\/pricing/);
     // Mixtral 8x7B has its own row (its name would read as 7B).
     expect(trainingPrice('fireworks', 'accounts/fireworks/models/mixtral-8x7b-instruct')?.perMillion).toBe(2);

@@ -64,7 +64,7 @@ describe('the fine-tuning API with the openai SDK', () => {
       temperature: 0,
     });
     expect(chat.model).toBe(job.fine_tuned_model);
-        // The student learnt the task's answer format (one colour word, from the plain transcript it was trained on).
+    // The student learnt the task's answer format (one colour word, from the plain transcript it was trained on).
     expect(chat.choices[0]!.message.content).toMatch(new RegExp(`^ (${COLOURS.join('|')})\\b`));
 
     const events = await client.fineTuning.jobs.listEvents(job.id, { limit: 100 });
@@ -146,7 +146,15 @@ describe('the fine-tuning API with the openai SDK', () => {
   });
 
   it('refuses a bad upload naming the line and field, and a bad job naming the parameter', async () => {
-    const bad = chatTrainingJsonl(2) + JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 5 }] }) + '\n';
+    const bad =
+      chatTrainingJsonl(2) +
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 5 },
+        ],
+      }) +
+      '\n';
     const upload = client.files.create({ file: await toFile(Buffer.from(bad), 'bad.jsonl'), purpose: 'fine-tune' });
     await expect(upload).rejects.toMatchObject({ status: 400, code: 'invalid_file_format', param: 'messages[1].content' });
     await expect(upload).rejects.toThrow(/bad\.jsonl: line 3, field "messages\[1\]\.content": must be a string/);
@@ -155,11 +163,17 @@ describe('the fine-tuning API with the openai SDK', () => {
     await expect(client.fineTuning.jobs.create({ model: 'gpt-4o-mini', training_file: file.id })).rejects.toMatchObject({ status: 400, param: 'model' });
     await expect(client.fineTuning.jobs.create({ model: 'tiny', training_file: 'file-nope' })).rejects.toMatchObject({ status: 404, code: 'file_not_found' });
     await expect(
-      client.fineTuning.jobs.create({ model: 'tiny', training_file: file.id, method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 0 } } } }),
+      client.fineTuning.jobs.create({
+        model: 'tiny',
+        training_file: file.id,
+        method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 0 } } },
+      }),
     ).rejects.toMatchObject({ status: 400, param: 'method.supervised.hyperparameters.n_epochs' });
     await expect(client.fineTuning.jobs.retrieve('ftjob-nope')).rejects.toMatchObject({ status: 404 });
     await expect(client.fineTuning.jobs.create({ model: 'tiny', training_file: file.id, hyperparameters: { lora_rank: 8 } as never })).rejects.toMatchObject({
-      status: 400, param: 'hyperparameters.lora_rank', code: 'unsupported_parameter',
+      status: 400,
+      param: 'hyperparameters.lora_rank',
+      code: 'unsupported_parameter',
     });
 
     const failing = await client.fineTuning.jobs.create({ model: 'broken', training_file: file.id });

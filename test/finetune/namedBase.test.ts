@@ -32,7 +32,10 @@ beforeAll(async () => {
   hub = new ModelHub({ cachePath: ':memory:' });
   service = new FineTuningService({ dir: join(dir.path, 'store'), bases: { qwen: base } });
   service.start();
-  server = await startApiServer({ catalog: fineTunedModelCatalog(service, (spec) => hub.model(spec)), extend: (app) => registerFineTuningRoutes(app, service) });
+  server = await startApiServer({
+    catalog: fineTunedModelCatalog(service, (spec) => hub.model(spec)),
+    extend: (app) => registerFineTuningRoutes(app, service),
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -53,7 +56,12 @@ describe('a named pretrained base', () => {
     const trained = await loadCheckpoint(join(dir.path, 'store', 'jobs', job.id, 'model'));
     expect(trained.config.architecture).toBe('qwen3');
     expect(trained.info).toMatchObject({ base, learningRate: 1e-4 });
-    const chat = await client.chat.completions.create({ model: job.fine_tuned_model!, messages: [{ role: 'user', content: 'What colour is thing 1?' }], max_tokens: 2, temperature: 0 });
+    const chat = await client.chat.completions.create({
+      model: job.fine_tuned_model!,
+      messages: [{ role: 'user', content: 'What colour is thing 1?' }],
+      max_tokens: 2,
+      temperature: 0,
+    });
     expect(chat.choices[0]!.message.role).toBe('assistant');
   }, 60_000);
 
@@ -61,7 +69,10 @@ describe('a named pretrained base', () => {
     const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const file = await client.files.create({ file: await toFile(Buffer.from(chatTrainingJsonl()), 'train.jsonl'), purpose: 'fine-tune' });
     const created = await client.fineTuning.jobs.create({
-      model: 'qwen', training_file: file.id, seed: 1, suffix: 'lora',
+      model: 'qwen',
+      training_file: file.id,
+      seed: 1,
+      suffix: 'lora',
       method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2, batch_size: 4, lora_rank: 4, lora_alpha: 8 } as never } },
     });
     const job = await pollUntilDone(() => client.fineTuning.jobs.retrieve(created.id));
@@ -71,7 +82,12 @@ describe('a named pretrained base', () => {
     const trained = await loadCheckpoint(join(dir.path, 'store', 'jobs', job.id, 'model'));
     expect(trained.lora?.config).toMatchObject({ rank: 4, alpha: 8 });
     expect(trained.info).toMatchObject({ learningRate: 2e-4 });
-    const chat = await client.chat.completions.create({ model: job.fine_tuned_model!, messages: [{ role: 'user', content: 'What colour is thing 1?' }], max_tokens: 2, temperature: 0 });
+    const chat = await client.chat.completions.create({
+      model: job.fine_tuned_model!,
+      messages: [{ role: 'user', content: 'What colour is thing 1?' }],
+      max_tokens: 2,
+      temperature: 0,
+    });
     expect(chat.choices[0]!.message.role).toBe('assistant');
   }, 60_000);
 });

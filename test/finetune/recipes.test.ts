@@ -14,8 +14,15 @@ beforeEach(async () => {
   await writeFile(join(dir.path, 'train.jsonl'), chatTrainingJsonl());
   await writeFile(join(dir.path, 'valid.jsonl'), chatTrainingJsonl(3));
   base = {
-    format: 'trl', data: join(dir.path, 'train.jsonl'), out: join(dir.path, 'out'), baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
-    epochs: 2, batchSize: 16, sequenceLength: 1024, loraRank: 8, seed: 3,
+    format: 'trl',
+    data: join(dir.path, 'train.jsonl'),
+    out: join(dir.path, 'out'),
+    baseModel: 'Qwen/Qwen2.5-0.5B-Instruct',
+    epochs: 2,
+    batchSize: 16,
+    sequenceLength: 1024,
+    loraRank: 8,
+    seed: 3,
   };
 });
 afterEach(() => dir.remove());
@@ -40,8 +47,14 @@ describe('TRL recipe', () => {
       data: { train: 'data/train.jsonl', validation: 'data/validation.jsonl' },
       lora: { r: 8, alpha: 16, dropout: 0.05 },
       training: expect.objectContaining({
-        output_dir: 'outputs', num_train_epochs: 2, learning_rate: 2e-4, per_device_train_batch_size: 4,
-        gradient_accumulation_steps: 4, max_length: 1024, seed: 3, eval_strategy: 'epoch',
+        output_dir: 'outputs',
+        num_train_epochs: 2,
+        learning_rate: 2e-4,
+        per_device_train_batch_size: 4,
+        gradient_accumulation_steps: 4,
+        max_length: 1024,
+        seed: 3,
+        eval_strategy: 'epoch',
       }),
     });
     expect(config.training).not.toHaveProperty('completion_only_loss'); // chat data: the assistant turns, through the chat template
@@ -70,8 +83,16 @@ describe('Axolotl recipe', () => {
       base_model: 'Qwen/Qwen2.5-0.5B-Instruct',
       datasets: [{ path: 'data/train.jsonl', type: 'chat_template', field_messages: 'messages', roles_to_train: ['assistant'] }],
       val_set_size: 0,
-      adapter: 'lora', lora_r: 8, lora_alpha: 16, lora_target_linear: true,
-      micro_batch_size: 4, gradient_accumulation_steps: 4, num_epochs: 2, sequence_len: 1024, seed: 3, output_dir: 'outputs',
+      adapter: 'lora',
+      lora_r: 8,
+      lora_alpha: 16,
+      lora_target_linear: true,
+      micro_batch_size: 4,
+      gradient_accumulation_steps: 4,
+      num_epochs: 2,
+      sequence_len: 1024,
+      seed: 3,
+      output_dir: 'outputs',
     });
     expect(result.commands).toEqual(['pip install axolotl', 'axolotl preprocess config.yml', 'axolotl train config.yml']);
   });
@@ -80,7 +101,12 @@ describe('Axolotl recipe', () => {
     await writeFile(base.data, '{"prompt": "2+2=", "completion": "4"}\n');
     await exportRecipe({ ...base, format: 'axolotl', loraRank: null });
     const config = parse(await readFile(join(base.out, 'config.yml'), 'utf8'));
-    expect(config.datasets[0].type).toEqual({ field_instruction: 'prompt', field_output: 'completion', format: '{instruction}', no_input_format: '{instruction}' });
+    expect(config.datasets[0].type).toEqual({
+      field_instruction: 'prompt',
+      field_output: 'completion',
+      format: '{instruction}',
+      no_input_format: '{instruction}',
+    });
     expect(config).not.toHaveProperty('adapter');
   });
 

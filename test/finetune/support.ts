@@ -16,16 +16,18 @@ export const COLOURS = ['red', 'blue', 'green', 'yellow', 'black', 'white', 'pin
 
 /** Chat lines teaching "colour of <thing>?" -> "<colour>" (the same colour for each thing, so it is learnable). */
 export function chatTrainingJsonl(count = 12): string {
-  return Array.from({ length: count }, (_, i) => {
-    const colour = COLOURS[i % COLOURS.length]!;
-    return JSON.stringify({
-      messages: [
-        { role: 'system', content: 'Answer with one colour.' },
-        { role: 'user', content: `What colour is thing ${i}?` },
-        { role: 'assistant', content: colour },
-      ],
-    });
-  }).join('\n') + '\n';
+  return (
+    Array.from({ length: count }, (_, i) => {
+      const colour = COLOURS[i % COLOURS.length]!;
+      return JSON.stringify({
+        messages: [
+          { role: 'system', content: 'Answer with one colour.' },
+          { role: 'user', content: `What colour is thing ${i}?` },
+          { role: 'assistant', content: colour },
+        ],
+      });
+    }).join('\n') + '\n'
+  );
 }
 
 export interface FineTuningTestServer {

@@ -33,10 +33,20 @@ function config(toy: { dataset: string; root: string }, weak: string, extra: Par
   const set = join(toy.root, 'set');
   writeToySet(set);
   return {
-    dataset: toy.dataset, weak, grimoires: set, split: 'test', limit: 40, seed: 0,
+    dataset: toy.dataset,
+    weak,
+    grimoires: set,
+    split: 'test',
+    limit: 40,
+    seed: 0,
     methods: ['zero-shot', 'few-shot', 'single', 'best-single', 'similarity', 'ranker'],
-    shots: 4, fewShotDemos: ['random', 'nearest'], embedder: 'builtin', validationSize: 80,
-    concurrency: 8, runsRoot: join(toy.root, 'runs'), ...extra,
+    shots: 4,
+    fewShotDemos: ['random', 'nearest'],
+    embedder: 'builtin',
+    validationSize: 80,
+    concurrency: 8,
+    runsRoot: join(toy.root, 'runs'),
+    ...extra,
   };
 }
 
@@ -48,11 +58,18 @@ describe('evaluateGrimoires', () => {
     const result = await evaluateGrimoires(config(toy, weak), hub);
 
     expect(result.methods.map((m) => [m.method, m.grimoire ?? m.demos ?? null])).toEqual([
-      ['zero-shot', null], ['few-shot', 'random'], ['few-shot', 'nearest'],
-      ['single', 'a'], ['single', 'b'], ['single', 'c'],
-      ['best-single', 'b'], ['similarity', null], ['ranker', null],
+      ['zero-shot', null],
+      ['few-shot', 'random'],
+      ['few-shot', 'nearest'],
+      ['single', 'a'],
+      ['single', 'b'],
+      ['single', 'c'],
+      ['best-single', 'b'],
+      ['similarity', null],
+      ['ranker', null],
     ]);
-    const by = (method: string, key?: string) => result.methods.find((m) => m.method === method && (key === undefined || m.grimoire === key || m.demos === key))!;
+    const by = (method: string, key?: string) =>
+      result.methods.find((m) => m.method === method && (key === undefined || m.grimoire === key || m.demos === key))!;
     for (const m of result.methods) {
       expect(m.n).toBe(40);
       expect(m.errors).toBe(0);
@@ -78,7 +95,11 @@ describe('evaluateGrimoires', () => {
     expect(reloaded.grimoireIds).toEqual(['a', 'b', 'c']);
 
     // Validation questions never include a test question; test questions are asked once per context.
-    const testQuestions = new Set(JSON.parse(readFileSync(join(toy.taskDir, 'test.json'), 'utf8')).slice(0, 40).map((r: { text: string }) => r.text));
+    const testQuestions = new Set(
+      JSON.parse(readFileSync(join(toy.taskDir, 'test.json'), 'utf8'))
+        .slice(0, 40)
+        .map((r: { text: string }) => r.text),
+    );
     const trainQuestions = new Set(JSON.parse(readFileSync(join(toy.taskDir, 'train.json'), 'utf8')).map((r: { text: string }) => r.text));
     const prompts = server.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body.messages[0].content as string);
     const testCalls = prompts.filter((p) => testQuestions.has(questionOf(p)));
@@ -157,13 +178,24 @@ describe('evaluateGrimoires', () => {
     };
     const { server, hub } = await setup({ answer: runOn });
     const toy = writeToyTask({ train: 120, test: 20 });
-    const result = await evaluateGrimoires(config(toy, `openai:weak@${server.url}`, { methods: ['zero-shot', 'single', 'best-single'], limit: 20, validationSize: 40 }), hub);
+    const result = await evaluateGrimoires(
+      config(toy, `openai:weak@${server.url}`, { methods: ['zero-shot', 'single', 'best-single'], limit: 20, validationSize: 40 }),
+      hub,
+    );
     expect(result.methods.map((m) => [m.method, m.grimoire ?? null, m.cutOutputs])).toEqual([
-      ['zero-shot', null, 0], ['single', 'a', 0], ['single', 'b', 0], ['single', 'c', 20], ['best-single', 'b', 0],
+      ['zero-shot', null, 0],
+      ['single', 'a', 0],
+      ['single', 'b', 0],
+      ['single', 'c', 20],
+      ['best-single', 'b', 0],
     ]);
     // C is read as its own answer ("Good"), never as the invented one.
     expect(result.methods.find((m) => m.grimoire === 'c')!.accuracy).toBe(0.5);
-    expect(result.validation!.grimoires.map((g) => [g.id, g.cutOutputs])).toEqual([['a', 0], ['b', 0], ['c', 40]]);
+    expect(result.validation!.grimoires.map((g) => [g.id, g.cutOutputs])).toEqual([
+      ['a', 0],
+      ['b', 0],
+      ['c', 40],
+    ]);
     const written = parseGrimoireEvalResult(readFileSync(join(result.runDir, 'summary.json'), 'utf8'));
     expect(written.ok && written.value.methods.find((m) => m.grimoire === 'c')!.cutOutputs).toBe(20);
   });

@@ -72,9 +72,18 @@ export function weakModel(prompt: string): string {
 
 function artifact(id: string, text: string, sampler: GrimoireArtifact['sampler']['name']): GrimoireArtifact {
   return {
-    format: 'apprentice.grimoire', version: 1, id, task: 'Toy', variant: 'profound', text,
-    sampler: { name: sampler, k: 4, seed: 0 }, samples: [], strongModel: 'test-writer', source: { kind: 'generated' },
-    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, cached: false }, createdAt: '1970-01-01T00:00:00.000Z',
+    format: 'apprentice.grimoire',
+    version: 1,
+    id,
+    task: 'Toy',
+    variant: 'profound',
+    text,
+    sampler: { name: sampler, k: 4, seed: 0 },
+    samples: [],
+    strongModel: 'test-writer',
+    source: { kind: 'generated' },
+    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, cached: false },
+    createdAt: '1970-01-01T00:00:00.000Z',
   };
 }
 
@@ -86,9 +95,21 @@ export function writeToySet(dir: string): void {
   ];
   for (const g of grimoires) writeGrimoire(dir, g);
   writeManifest(dir, {
-    format: 'apprentice.grimoire-set', version: 1, task: 'Toy', definition: null, dataset: null, strongModel: 'test-writer', weakModel: null,
-    embedder: null, seed: 0, k: 4, validationIds: null,
+    format: 'apprentice.grimoire-set',
+    version: 1,
+    task: 'Toy',
+    definition: null,
+    dataset: null,
+    strongModel: 'test-writer',
+    weakModel: null,
+    embedder: null,
+    seed: 0,
+    k: 4,
+    validationIds: null,
     grimoires: grimoires.map((g) => ({ id: g.id, file: `${g.id}.json`, variant: g.variant, sampler: g.sampler.name })),
-    failures: [], usage: { promptTokens: 0, completionTokens: 0, costUsd: 0 }, createdAt: '1970-01-01T00:00:00.000Z', provenance: {},
+    failures: [],
+    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0 },
+    createdAt: '1970-01-01T00:00:00.000Z',
+    provenance: {},
   });
 }

@@ -76,7 +76,13 @@ describe('generateGrimoirePair', () => {
     for (const sample of set.samples) expect(firstPrompt).toContain(`Question: ${sample.input}\nAnswer: ${sample.target}`);
     const secondPrompt = server.requests[1]!.body.messages[0].content as string;
     expect(secondPrompt).toContain('Rule 1: look for praise (4 examples seen).');
-    expect(pair.profound).toMatchObject({ id: 'random-2-profound', variant: 'profound', strongModel: strong, samples: set.samples, source: { kind: 'generated' } });
+    expect(pair.profound).toMatchObject({
+      id: 'random-2-profound',
+      variant: 'profound',
+      strongModel: strong,
+      samples: set.samples,
+      source: { kind: 'generated' },
+    });
     expect(pair.profound.text).toMatch(/^Here are the skills you need for the task.*\n\nRule 1: look for praise \(4 examples seen\)/s);
     expect(pair.simple!.text).toContain('3. Weigh the strongest word.');
     expect(pair.profound.usage.promptTokens).toBeGreaterThan(50);
@@ -102,12 +108,18 @@ describe('buildGrimoires', () => {
     const result = await buildGrimoires(config(toy, out, strong, weak), hub);
     const ids = result.grimoires.map((g) => g.id);
     expect(ids).toEqual([
-      'kmeans-3-profound', 'kmeans-3-simple',
-      'hierarchical-3-profound', 'hierarchical-3-simple',
-      'hard-3-0.5-profound', 'hard-3-0.5-simple',
-      'hard-3-1-profound', 'hard-3-1-simple',
-      'random-3-profound', 'random-3-simple',
-      'zero-profound', 'zero-simple',
+      'kmeans-3-profound',
+      'kmeans-3-simple',
+      'hierarchical-3-profound',
+      'hierarchical-3-simple',
+      'hard-3-0.5-profound',
+      'hard-3-0.5-simple',
+      'hard-3-1-profound',
+      'hard-3-1-simple',
+      'random-3-profound',
+      'random-3-simple',
+      'zero-profound',
+      'zero-simple',
     ]);
     expect(result.manifest.failures).toEqual([]);
     const validation = new Set(result.manifest.validationIds);

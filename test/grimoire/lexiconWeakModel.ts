@@ -47,7 +47,10 @@ function fromExamples(prompt: string, question: string): string | null {
   let bestOverlap = 0;
   const pairs = prompt.matchAll(/Question: (.*)\nAnswer: (.*)/g);
   for (const [, input, label] of pairs) {
-    const overlap = input!.toLowerCase().split(/\W+/).filter((w) => words.has(w)).length;
+    const overlap = input!
+      .toLowerCase()
+      .split(/\W+/)
+      .filter((w) => words.has(w)).length;
     if (overlap > bestOverlap) {
       best = label!.trim();
       bestOverlap = overlap;

@@ -7,9 +7,18 @@ import { createRng } from '../../src/util/random.js';
 
 function grimoire(id: string, text: string, sampler: GrimoireArtifact['sampler']['name']): GrimoireArtifact {
   return {
-    format: 'apprentice.grimoire', version: 1, id, task: 'Topic', variant: 'profound', text,
-    sampler: { name: sampler, k: 4, seed: 0 }, samples: [], strongModel: 'test', source: { kind: 'generated' },
-    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, cached: false }, createdAt: '1970-01-01T00:00:00.000Z',
+    format: 'apprentice.grimoire',
+    version: 1,
+    id,
+    task: 'Topic',
+    variant: 'profound',
+    text,
+    sampler: { name: sampler, k: 4, seed: 0 },
+    samples: [],
+    strongModel: 'test',
+    source: { kind: 'generated' },
+    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, cached: false },
+    createdAt: '1970-01-01T00:00:00.000Z',
   };
 }
 
@@ -102,7 +111,10 @@ describe('GrimoireRanker', () => {
     const answers = questions(40, 5).map((q, i) => ({
       id: q.id,
       input: q.input,
-      correct: new Map([['sports-book', i % 3 !== 0], ['markets-book', i % 3 === 0]]),
+      correct: new Map([
+        ['sports-book', i % 3 !== 0],
+        ['markets-book', i % 3 === 0],
+      ]),
     }));
     const ranker = await GrimoireRanker.train({ task: 'Topic', labelCount: 4, weakModel: 'weak', space: s, answers });
     const saved = JSON.parse(JSON.stringify(ranker.toJSON()));

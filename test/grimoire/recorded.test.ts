@@ -34,9 +34,20 @@ describe.skipIf(!existsSync(SST5))('SST5 with the recorded GPT-4 grimoires (need
     importRecordedGrimoires(join(SHARED, 'recorded', 'grimoires'), { task: 'SST5', hardFor: 'PHI2', out: set });
     result = await evaluateGrimoires(
       {
-        dataset: `grimoire:${SST5}`, weak: `openai:lexicon@${server.url}`, grimoires: set, split: 'test', limit: 100, seed: 0,
-        methods: ['zero-shot', 'few-shot', 'single', 'best-single', 'similarity', 'ranker'], shots: 5, fewShotDemos: ['random', 'nearest'],
-        embedder: 'builtin', validationSize: 100, concurrency: 16, runsRoot: join(out, 'runs'), saveRanker: true,
+        dataset: `grimoire:${SST5}`,
+        weak: `openai:lexicon@${server.url}`,
+        grimoires: set,
+        split: 'test',
+        limit: 100,
+        seed: 0,
+        methods: ['zero-shot', 'few-shot', 'single', 'best-single', 'similarity', 'ranker'],
+        shots: 5,
+        fewShotDemos: ['random', 'nearest'],
+        embedder: 'builtin',
+        validationSize: 100,
+        concurrency: 16,
+        runsRoot: join(out, 'runs'),
+        saveRanker: true,
       },
       hub,
     );

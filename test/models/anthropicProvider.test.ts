@@ -47,7 +47,13 @@ describe('Anthropic provider', () => {
     expect(request.path).toBe('/v1/messages');
     // SDK 1.x sends the key as a bearer token (older versions used x-api-key).
     expect(String(request.headers['x-api-key'] ?? request.headers.authorization)).toContain('sk-ant-test');
-    expect(request.body).toMatchObject({ model: 'claude-test', system: 'be brief\n\nand kind', max_tokens: DEFAULT_ANTHROPIC_MAX_TOKENS, temperature: 0.5, top_p: 0.9 });
+    expect(request.body).toMatchObject({
+      model: 'claude-test',
+      system: 'be brief\n\nand kind',
+      max_tokens: DEFAULT_ANTHROPIC_MAX_TOKENS,
+      temperature: 0.5,
+      top_p: 0.9,
+    });
     expect(request.body.messages).toEqual([
       { role: 'user', content: 'first' },
       { role: 'assistant', content: 'ok' },

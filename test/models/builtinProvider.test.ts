@@ -26,8 +26,17 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'apprentice-builtin-'));
   const data = toyExamples(120);
   await train({
-    train: data.slice(0, 100), validation: data.slice(100), outDir: join(dir, 'student'), size: 'tiny',
-    model: { nKvHeads: 2 }, contextLength: 128, steps: 40, batchSize: 16, learningRate: 3e-3, evalEvery: 20, seed: 1,
+    train: data.slice(0, 100),
+    validation: data.slice(100),
+    outDir: join(dir, 'student'),
+    size: 'tiny',
+    model: { nKvHeads: 2 },
+    contextLength: 128,
+    steps: 40,
+    batchSize: 16,
+    learningRate: 3e-3,
+    evalEvery: 20,
+    seed: 1,
   });
   ggufPath = join(dir, 'student.gguf');
   await exportGguf(join(dir, 'student'), ggufPath);
@@ -58,7 +67,7 @@ function ourGreedy(model: LlamaModel, ids: number[], count: number): number[] {
 }
 
 describe('a trained student exported to GGUF', () => {
-  it("is tokenized by llama.cpp exactly as by our tokenizer (with <|bos|> prepended)", () => {
+  it('is tokenized by llama.cpp exactly as by our tokenizer (with <|bos|> prepended)', () => {
     for (const text of [PROMPT, ' reggit 4', 'héllo wörld 42, café!', 'Q: apple 9\nA: elppa 0']) {
       expect(native.tokenize(text).map(Number), text).toEqual(ours.tokenizer.encode(text));
     }
@@ -68,13 +77,17 @@ describe('a trained student exported to GGUF', () => {
 
   it('gives the same next-token log-probabilities as the tfjs model (F32 KV cache, no flash attention)', async () => {
     const context = await native.createContext({
-      contextSize: 128, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
+      contextSize: 128,
+      threads: 1,
+      flashAttention: false,
+      experimentalKvCacheKeyType: 'F32',
+      experimentalKvCacheValueType: 'F32',
     });
     try {
       const ids = ours.tokenizer.encode('Q: lemon 5\nA: nomel 6 and héllo', { addBos: true });
-      const outputs = await context.getSequence().controlledEvaluate(
-        ids.map((t) => [t as Token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const) as never,
-      );
+      const outputs = await context
+        .getSequence()
+        .controlledEvaluate(ids.map((t) => [t as Token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const) as never);
       const logits = ours.model.logitsFor(ids);
       let maxDiff = 0;
       outputs.forEach((output, pos) => {
@@ -111,15 +124,15 @@ describe('a trained student exported to GGUF', () => {
 });
 
 /** Greedy 64 tokens from tfjs and from llama.cpp (token by token, through <|eos|>); expects them equal. */
-async function greedyBoth(
-  tfjsModel: { model: LlamaModel; tokenizer: Tokenizer },
-  nativeModel: NativeModel,
-  text: string,
-): Promise<number[]> {
+async function greedyBoth(tfjsModel: { model: LlamaModel; tokenizer: Tokenizer }, nativeModel: NativeModel, text: string): Promise<number[]> {
   const prompt = tfjsModel.tokenizer.encode(text, { addBos: true });
   const expected = ourGreedy(tfjsModel.model, prompt, 64);
   const context = await nativeModel.createContext({
-    contextSize: 128, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
+    contextSize: 128,
+    threads: 1,
+    flashAttention: false,
+    experimentalKvCacheKeyType: 'F32',
+    experimentalKvCacheValueType: 'F32',
   });
   try {
     const sequence = context.getSequence();
@@ -130,9 +143,7 @@ async function greedyBoth(
       return best;
     };
     const ask = { generateNext: { probabilities: true, options: { temperature: 0 } } } as const;
-    let outputs = await sequence.controlledEvaluate(
-      prompt.map((t, i) => (i === prompt.length - 1 ? ([t as Token, ask] as const) : (t as Token))) as never,
-    );
+    let outputs = await sequence.controlledEvaluate(prompt.map((t, i) => (i === prompt.length - 1 ? ([t as Token, ask] as const) : (t as Token))) as never);
     const got: number[] = [];
     while (got.length < 64) {
       got.push(next(outputs[outputs.length - 1]?.next.probabilities));
@@ -148,8 +159,14 @@ async function greedyBoth(
 /** GGUF tensor name (test/support/tinyGguf) -> Hugging Face name. */
 function hfName(gguf: string): string {
   const table: Record<string, string> = {
-    attn_norm: 'input_layernorm', attn_q: 'self_attn.q_proj', attn_k: 'self_attn.k_proj', attn_v: 'self_attn.v_proj',
-    attn_output: 'self_attn.o_proj', ffn_norm: 'post_attention_layernorm', ffn_gate: 'mlp.gate_proj', ffn_up: 'mlp.up_proj',
+    attn_norm: 'input_layernorm',
+    attn_q: 'self_attn.q_proj',
+    attn_k: 'self_attn.k_proj',
+    attn_v: 'self_attn.v_proj',
+    attn_output: 'self_attn.o_proj',
+    ffn_norm: 'post_attention_layernorm',
+    ffn_gate: 'mlp.gate_proj',
+    ffn_up: 'mlp.up_proj',
     ffn_down: 'mlp.down_proj',
   };
   if (gguf === 'token_embd.weight') return 'model.embed_tokens.weight';
@@ -185,7 +202,7 @@ describe('the builtin:<dir> provider', () => {
     }
   });
 
-  it('decodes concurrent calls together over the hub\'s localParallel sequences, with the one-at-a-time answers', async () => {
+  it("decodes concurrent calls together over the hub's localParallel sequences, with the one-at-a-time answers", async () => {
     const prompts = [PROMPT, `${PROMPT} a`, `${PROMPT} ab`, 'regit'];
     const single = new ModelHub({ cachePath: 'none' });
     const batched = new ModelHub({ cachePath: 'none', localParallel: 2 });

@@ -43,7 +43,11 @@ export function defaultAnswer(call: FakeCall): ModelResponse {
   }
   if (call.kind === 'logprob') {
     const request = call.request as LogprobRequest;
-    return { logprob: -request.continuation.length, tokenCount: request.continuation.length, usage: { promptTokens: 3, completionTokens: 0 } } satisfies LogprobResponse;
+    return {
+      logprob: -request.continuation.length,
+      tokenCount: request.continuation.length,
+      usage: { promptTokens: 3, completionTokens: 0 },
+    } satisfies LogprobResponse;
   }
   const request = call.request as EmbedRequest;
   return { vectors: request.texts.map((t) => [t.length, 1]), usage: { promptTokens: request.texts.length, completionTokens: 0 } } satisfies EmbedResponse;

@@ -41,7 +41,7 @@ describe('gguf provider on a tiny GGUF written by the project', () => {
     expect(provider.capabilities).toEqual({ generate: true, logprob: true, embed: true, nativeN: false });
   });
 
-  it("computes the same next-token distribution as a TypeScript reference forward pass", async () => {
+  it('computes the same next-token distribution as a TypeScript reference forward pass', async () => {
     const context = await direct.createContext({
       contextSize: 64,
       threads: 1,
@@ -51,9 +51,9 @@ describe('gguf provider on a tiny GGUF written by the project', () => {
     });
     try {
       const ids = tiny.tokenizer.encode('The answer is 42. héllo wörld');
-      const outputs = await context.getSequence().controlledEvaluate(
-        ids.map((t) => [t as Token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const) as never,
-      );
+      const outputs = await context
+        .getSequence()
+        .controlledEvaluate(ids.map((t) => [t as Token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const) as never);
       const ref = referenceForward(tiny.config, tiny.weights, ids);
       let maxDiff = 0;
       outputs.forEach((output, pos) => {
@@ -175,9 +175,7 @@ describe('gguf provider on a tiny GGUF written by the project', () => {
     expect(a.vectors.map((v) => v.length)).toEqual([tiny.config.dim, tiny.config.dim]);
     texts.forEach((text, i) => {
       const hidden = referenceForward(tiny.config, tiny.weights, tiny.tokenizer.encode(text)).hidden;
-      const mean = Array.from({ length: tiny.config.dim }, (_, d) =>
-        hidden.reduce((s, h) => s + (h[d] as number), 0) / hidden.length,
-      );
+      const mean = Array.from({ length: tiny.config.dim }, (_, d) => hidden.reduce((s, h) => s + (h[d] as number), 0) / hidden.length);
       // llama.cpp normalises embeddings (L2) or not depending on version; compare directions.
       const dot = mean.reduce((s, v, d) => s + v * (a.vectors[i]?.[d] as number), 0);
       const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));

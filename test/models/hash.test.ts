@@ -7,9 +7,7 @@ const base: GenerateRequest = { messages: [{ role: 'user', content: 'What is 2+2
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and drops undefined members', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: undefined } })).toBe(
-      '{"a":{"d":[1,{"z":1}]},"b":1}',
-    );
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined }], c: undefined } })).toBe('{"a":{"d":[1,{"z":1}]},"b":1}');
     expect(canonicalJson({ x: 1, y: 2 })).toBe(canonicalJson({ y: 2, x: 1 }));
   });
 

@@ -216,14 +216,12 @@ describe('backendOf', () => {
       identity: { provider: 'openai', model: 'gpt-4o', baseURL: 'https://api.openai.com/v1' },
       endpoint: 'openai https://api.openai.com/v1',
     });
-    expect(backendOf(parseModelSpec('openai:m'), { OPENAI_BASE_URL: 'http://localhost:8000/v1/' }).identity?.baseURL).toBe(
-      'http://localhost:8000/v1',
-    );
+    expect(backendOf(parseModelSpec('openai:m'), { OPENAI_BASE_URL: 'http://localhost:8000/v1/' }).identity?.baseURL).toBe('http://localhost:8000/v1');
     expect(backendOf(parseModelSpec('gguf:x.gguf'), {}).identity?.model).toMatch(/^\/.*x\.gguf$/);
     expect(backendOf(parseModelSpec('replay:calls.jsonl'), {}).identity).toBeUndefined();
   });
 
-  it('fingerprints local weights, so a retrained model does not reuse the old model\'s cached answers', () => {
+  it("fingerprints local weights, so a retrained model does not reuse the old model's cached answers", () => {
     const dir = mkdtempSync(join(tmpdir(), 'apprentice-weights-'));
     writeFileSync(join(dir, 'model.safetensors'), 'weights v1');
     const before = backendOf(parseModelSpec(`builtin:${dir}`), {}).identity?.weights;

@@ -45,10 +45,7 @@ describe('model layer against a real OpenAI-compatible server', () => {
   });
 
   it('pauses the whole endpoint after a 429 with Retry-After', async () => {
-    const { server, model } = await setup(
-      { fault: (info) => (info.index === 0 ? { kind: 'rate_limit', retryAfterMs: 400 } : undefined) },
-      { concurrency: 8 },
-    );
+    const { server, model } = await setup({ fault: (info) => (info.index === 0 ? { kind: 'rate_limit', retryAfterMs: 400 } : undefined) }, { concurrency: 8 });
     const first = model.generate(ask('first'));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const later = [model.generate(ask('second')), model.generate(ask('third'))];
@@ -62,10 +59,7 @@ describe('model layer against a real OpenAI-compatible server', () => {
   });
 
   it('times out a hanging request and retries it', async () => {
-    const { server, model } = await setup(
-      { fault: (info) => (info.index === 0 ? { kind: 'hang' } : undefined) },
-      { timeoutMs: 300, maxRetries: 2 },
-    );
+    const { server, model } = await setup({ fault: (info) => (info.index === 0 ? { kind: 'hang' } : undefined) }, { timeoutMs: 300, maxRetries: 2 });
     const answer = await model.generate(ask('slow'));
     expect(answer.meta?.attempts).toBe(2);
     expect(server.requests).toHaveLength(2);

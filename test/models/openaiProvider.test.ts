@@ -37,15 +37,25 @@ const ask = (content: string, extra: Partial<GenerateRequest> = {}): GenerateReq
 describe('OpenAI provider: generate', () => {
   it('sends the sampling parameters and reads text, finish reason and usage', async () => {
     const { server, model } = await setup();
-    const answer = await model.generate(
-      { messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello there' }], temperature: 0, topP: 0.9, maxTokens: 32, seed: 7 },
-    );
+    const answer = await model.generate({
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'hello there' },
+      ],
+      temperature: 0,
+      topP: 0.9,
+      maxTokens: 32,
+      seed: 7,
+    });
     expect(answer.completions).toEqual([{ text: 'echo: hello there', finishReason: 'stop' }]);
     expect(answer.usage).toEqual({ promptTokens: 4, completionTokens: 3 });
     const body = server.requests[0]!.body;
     expect(server.requests[0]!.path).toBe('/v1/chat/completions');
     expect(body).toMatchObject({ model: 'fake', temperature: 0, top_p: 0.9, max_tokens: 32, seed: 7 });
-    expect(body.messages).toEqual([{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello there' }]);
+    expect(body.messages).toEqual([
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'hello there' },
+    ]);
     expect(body).not.toHaveProperty('n');
     expect(body).not.toHaveProperty('stop');
     expect(body).not.toHaveProperty('logprobs');
@@ -65,11 +75,7 @@ describe('OpenAI provider: generate', () => {
     const answer = await model.generate(ask('pick', { n: 3, temperature: 0.8 }));
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]!.body.n).toBe(3);
-    expect(answer.completions.map((c) => c.text)).toEqual([
-      'echo: pick (sample 0)',
-      'echo: pick (sample 1)',
-      'echo: pick (sample 2)',
-    ]);
+    expect(answer.completions.map((c) => c.text)).toEqual(['echo: pick (sample 0)', 'echo: pick (sample 1)', 'echo: pick (sample 2)']);
     expect(answer.usage.completionTokens).toBe(12);
   });
 
@@ -86,9 +92,7 @@ describe('OpenAI provider: generate', () => {
     const { server, model } = await setup();
     const answer = await model.generate(ask('tell me', { logprobs: true }));
     expect(server.requests[0]!.body.logprobs).toBe(true);
-    expect(answer.completions[0]!.logprobs).toEqual(
-      ['echo:', ' tell', ' me'].map((token) => ({ token, logprob: fakeLogprob(token) })),
-    );
+    expect(answer.completions[0]!.logprobs).toEqual(['echo:', ' tell', ' me'].map((token) => ({ token, logprob: fakeLogprob(token) })));
     const plain = await model.generate(ask('tell me'));
     expect(plain.completions[0]!.logprobs).toBeUndefined();
   });
@@ -115,7 +119,10 @@ describe('OpenAI provider: logprob of a continuation (echo)', () => {
 
   it('renders chat messages as text and counts a token straddling the boundary', async () => {
     const { server, model } = await setup();
-    const messages = [{ role: 'system' as const, content: 'Answer yes or no.' }, { role: 'user' as const, content: 'Is it?' }];
+    const messages = [
+      { role: 'system' as const, content: 'Answer yes or no.' },
+      { role: 'user' as const, content: 'Is it?' },
+    ];
     const result = await model.logprob({ messages, continuation: 'yes' });
     expect(server.requests[0]!.body.prompt).toBe(`${renderMessages(messages)}yes`);
     expect(renderMessages(messages)).toBe('System: Answer yes or no.\n\nUser: Is it?\n\nAssistant: ');

@@ -33,7 +33,10 @@ describe('record middleware', () => {
     await model.embed({ texts: ['a', 'bb'] });
     writer.close();
 
-    const lines = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as RecordingEntry);
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as RecordingEntry);
     expect(lines.map((l) => l.kind)).toEqual(['generate', 'embed']);
     expect(lines[0]).toEqual({
       key: recordingKey('generate', ask('one')),
@@ -50,8 +53,17 @@ describe('replay provider', () => {
     const dir = tempDir();
     const file = join(dir, 'calls.jsonl');
     writeRecording(file, [
-      { kind: 'generate', request: ask('hello'), response: { completions: [{ text: 'hi', finishReason: 'stop' }], usage: { promptTokens: 1, completionTokens: 1 } }, spec: 'openai:gpt-4o' },
-      { kind: 'logprob', request: { prompt: 'The sky is', continuation: ' blue' }, response: { logprob: -0.5, tokenCount: 1, usage: { promptTokens: 4, completionTokens: 0 } } },
+      {
+        kind: 'generate',
+        request: ask('hello'),
+        response: { completions: [{ text: 'hi', finishReason: 'stop' }], usage: { promptTokens: 1, completionTokens: 1 } },
+        spec: 'openai:gpt-4o',
+      },
+      {
+        kind: 'logprob',
+        request: { prompt: 'The sky is', continuation: ' blue' },
+        response: { logprob: -0.5, tokenCount: 1, usage: { promptTokens: 4, completionTokens: 0 } },
+      },
     ]);
     const model = createReplayModel({ spec: `replay:${file}`, path: file });
     expect((await model.generate({ ...ask('hello'), n: 1, temperature: 0 })).completions[0]!.text).toBe('hi');
@@ -87,7 +99,10 @@ describe('replay provider', () => {
 
   it('reports a malformed recording line with file and line number', () => {
     const file = join(tempDir(), 'bad.jsonl');
-    writeFileSync(file, `${JSON.stringify({ kind: 'generate', request: {}, response: { completions: [], usage: { promptTokens: 0, completionTokens: 0 } } })}\n{oops\n`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ kind: 'generate', request: {}, response: { completions: [], usage: { promptTokens: 0, completionTokens: 0 } } })}\n{oops\n`,
+    );
     expect(() => createReplayModel({ spec: 'replay:x', path: file })).toThrow(InputError);
     expect(() => createReplayModel({ spec: 'replay:x', path: file })).toThrow(/bad\.jsonl:2/);
     expect(() => createReplayModel({ spec: 'replay:x', path: join(tempDir(), 'missing.jsonl') })).toThrow(/cannot read recordings/);

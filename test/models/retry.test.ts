@@ -59,7 +59,9 @@ describe('withRetry', () => {
       },
     });
     const { sleeps, sleep } = recordingSleep();
-    const error = await withRetry(inner, { sleep }).generate(request).catch((e: unknown) => e);
+    const error = await withRetry(inner, { sleep })
+      .generate(request)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'auth' });
     expect(attemptsMade(error)).toBe(1);
     expect(sleeps).toEqual([]);
@@ -72,7 +74,9 @@ describe('withRetry', () => {
       },
     });
     const { sleeps, sleep } = recordingSleep();
-    const error = await withRetry(inner, { sleep, maxRetries: 2 }).generate(request).catch((e: unknown) => e);
+    const error = await withRetry(inner, { sleep, maxRetries: 2 })
+      .generate(request)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
     expect((error as ModelError).message).toBe('HTTP 500 #2');
     expect(attemptsMade(error)).toBe(3);
@@ -124,7 +128,9 @@ describe('withTimeout', () => {
           });
         }),
     });
-    const error = await withTimeout(inner, { timeoutMs: 20 }).generate(request).catch((e: unknown) => e);
+    const error = await withTimeout(inner, { timeoutMs: 20 })
+      .generate(request)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
     expect(error).toMatchObject({ kind: 'timeout' });
     expect(seenReason).toBe(error);

@@ -40,8 +40,18 @@ describe('SequencePool', () => {
 
   it('gives a task the free item it scores highest, and takes an item back when its task throws', async () => {
     const pool = new SequencePool([1, 5, 3]);
-    expect(await pool.use(async (item) => item, (item) => item)).toBe(5);
-    expect(await pool.use(async (item) => item, (item) => -item)).toBe(1);
+    expect(
+      await pool.use(
+        async (item) => item,
+        (item) => item,
+      ),
+    ).toBe(5);
+    expect(
+      await pool.use(
+        async (item) => item,
+        (item) => -item,
+      ),
+    ).toBe(1);
     await expect(pool.use(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     const all = await Promise.all([1, 2, 3].map(() => pool.use(async (item) => item)));
     expect(all.sort()).toEqual([1, 3, 5]);

@@ -106,7 +106,13 @@ describe('typed finish reasons', () => {
   });
 
   it('reads answers stored before finish reasons were typed', () => {
-    const stored = { completions: [{ text: 'a', finishReason: 'stop' }, { text: 'b', finishReason: 'end_of_text' }], usage: { promptTokens: 1, completionTokens: 1 } } as unknown as GenerateResponse;
+    const stored = {
+      completions: [
+        { text: 'a', finishReason: 'stop' },
+        { text: 'b', finishReason: 'end_of_text' },
+      ],
+      usage: { promptTokens: 1, completionTokens: 1 },
+    } as unknown as GenerateResponse;
     expect(typedCompletions(stored).completions).toEqual([
       { text: 'a', finishReason: 'stop' },
       { text: 'b', finishReason: 'other', rawFinishReason: 'end_of_text' },

@@ -18,11 +18,30 @@ describe('UsageTracker', () => {
     tracker.record(call({}));
     tracker.record(call({ attempts: 3 }));
     tracker.record(call({ cached: true, costUsd: 0, attempts: 0 }));
-    tracker.record(call({ spec: 'anthropic:claude', usage: { promptTokens: 0, completionTokens: 0 }, costUsd: 0, attempts: 5, error: 'timeout: slow', errorKind: 'timeout' }));
-    tracker.record(call({ spec: 'anthropic:claude', usage: { promptTokens: 0, completionTokens: 0 }, costUsd: 0, attempts: 1, error: 'auth: no', errorKind: 'auth' }));
+    tracker.record(
+      call({
+        spec: 'anthropic:claude',
+        usage: { promptTokens: 0, completionTokens: 0 },
+        costUsd: 0,
+        attempts: 5,
+        error: 'timeout: slow',
+        errorKind: 'timeout',
+      }),
+    );
+    tracker.record(
+      call({ spec: 'anthropic:claude', usage: { promptTokens: 0, completionTokens: 0 }, costUsd: 0, attempts: 1, error: 'auth: no', errorKind: 'auth' }),
+    );
 
     const { overall, bySpec } = tracker.snapshot();
-    expect(overall).toMatchObject({ calls: 5, cached: 1, errors: 2, errorsByKind: { timeout: 1, auth: 1 }, promptTokens: 30, completionTokens: 15, retries: 6 });
+    expect(overall).toMatchObject({
+      calls: 5,
+      cached: 1,
+      errors: 2,
+      errorsByKind: { timeout: 1, auth: 1 },
+      promptTokens: 30,
+      completionTokens: 15,
+      retries: 6,
+    });
     expect(overall.costUsd).toBeCloseTo(0.002, 10);
     expect(bySpec['openai:gpt-4o-mini']).toMatchObject({ calls: 3, cached: 1, errors: 0, retries: 2 });
     expect(bySpec['anthropic:claude']).toMatchObject({ calls: 2, errors: 2, retries: 4 });

@@ -39,13 +39,34 @@ describe('eval streams a dataset larger than a small heap', () => {
   const evalCli = (extra: string[]) =>
     run(
       process.execPath,
-      ['--max-old-space-size=48', BIN, 'eval', '--dataset', `jsonl:${dataset}`, '--labels', 'negative,positive', '--model', `openai:m@${server.url}`,
-        '--cache', 'none', '--runs', join(dir, 'runs'), '--concurrency', '32', '--no-progress', '--json', ...extra],
+      [
+        '--max-old-space-size=48',
+        BIN,
+        'eval',
+        '--dataset',
+        `jsonl:${dataset}`,
+        '--labels',
+        'negative,positive',
+        '--model',
+        `openai:m@${server.url}`,
+        '--cache',
+        'none',
+        '--runs',
+        join(dir, 'runs'),
+        '--concurrency',
+        '32',
+        '--no-progress',
+        '--json',
+        ...extra,
+      ],
       { maxBuffer: 1 << 24, timeout: 55_000 },
     );
 
   it('the whole-file path runs out of memory in the same heap', async () => {
-    const failure = await evalCli(['--sample', String(EXAMPLES)]).then(() => undefined, (error: { code?: number; signal?: string; stderr?: string }) => error);
+    const failure = await evalCli(['--sample', String(EXAMPLES)]).then(
+      () => undefined,
+      (error: { code?: number; signal?: string; stderr?: string }) => error,
+    );
     expect(failure).toBeDefined();
     expect(`${failure?.signal ?? ''} ${failure?.stderr ?? ''}`).toMatch(/heap|SIGABRT/i);
     expect(server.answered()).toBe(0);

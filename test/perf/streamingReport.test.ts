@@ -41,7 +41,10 @@ function record(index: number, over: Record<string, unknown> = {}): Record<strin
 
 function writeRun(dir: string, records: Iterable<Record<string, unknown>>, examples: number): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ command: 'eval', identity: { examples: Array.from({ length: examples }, (_, i) => i), seed: 3, model: 'openai:m', split: 'test' } }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({ command: 'eval', identity: { examples: Array.from({ length: examples }, (_, i) => i), seed: 3, model: 'openai:m', split: 'test' } }),
+  );
   const fd = openSync(join(dir, 'records.jsonl'), 'w');
   let chunk: string[] = [];
   for (const line of records) {
@@ -62,10 +65,14 @@ describe('report streams a run larger than a small heap', () => {
     root = mkdtempSync(join(tmpdir(), 'apprentice-stream-report-'));
     big = join(root, 'big');
     // Written in an interleaved order, as concurrent workers append: the drill-down must still keep the lowest indices.
-    writeRun(big, (function* () {
-      for (let i = 0; i < RECORDS; i += 2) yield record(RECORDS - 1 - i - (i % 4 === 0 ? 0 : 1));
-      for (let i = 0; i < RECORDS; i += 2) yield record(i % 4 === 0 ? i + 1 : i);
-    })(), RECORDS);
+    writeRun(
+      big,
+      (function* () {
+        for (let i = 0; i < RECORDS; i += 2) yield record(RECORDS - 1 - i - (i % 4 === 0 ? 0 : 1));
+        for (let i = 0; i < RECORDS; i += 2) yield record(i % 4 === 0 ? i + 1 : i);
+      })(),
+      RECORDS,
+    );
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -73,14 +80,21 @@ describe('report streams a run larger than a small heap', () => {
     run(process.execPath, ['--max-old-space-size=48', '--import', 'tsx', CHILD, mode, big, String(keep)], { maxBuffer: 1 << 24, timeout: 110_000 });
 
   it('the whole-file way runs out of memory in the same heap', async () => {
-    const failure = await child('whole').then(() => undefined, (error: { signal?: string; stderr?: string }) => error);
+    const failure = await child('whole').then(
+      () => undefined,
+      (error: { signal?: string; stderr?: string }) => error,
+    );
     expect(failure).toBeDefined();
     expect(`${failure?.signal ?? ''} ${failure?.stderr ?? ''}`).toMatch(/heap|SIGABRT/i);
   }, 120_000);
 
   it('the streamed way reports every record and keeps the lowest indices for the drill-down', async () => {
     const { stdout } = await child('streamed');
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { summary: { n: number; scored: number; correct: number; missing: number }; kept: number; recordsTotal: number };
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      summary: { n: number; scored: number; correct: number; missing: number };
+      kept: number;
+      recordsTotal: number;
+    };
     expect(result.summary).toMatchObject({ n: RECORDS, scored: RECORDS, correct: RECORDS - RECORDS / 4, missing: 0 });
     expect(result).toMatchObject({ kept: 200, recordsTotal: RECORDS });
     const html = readFileSync(join(big, 'report.html'), 'utf8');
@@ -94,7 +108,7 @@ describe('report streams a run larger than a small heap', () => {
     const lines: Record<string, unknown>[] = [];
     for (let i = 59; i >= 0; i--) {
       if (i === 17) continue; // never run: missing
-      const over: Record<string, unknown> = { scores: { bleu: (i * 37) % 100 / 100, ...(i % 5 === 0 ? { rougeL: i / 60 } : {}) } };
+      const over: Record<string, unknown> = { scores: { bleu: ((i * 37) % 100) / 100, ...(i % 5 === 0 ? { rougeL: i / 60 } : {}) } };
       if (i % 9 === 0) Object.assign(over, { error: { kind: i % 2 ? 'server' : 'timeout', message: 'x' }, correct: null });
       if (i % 7 === 0) Object.assign(over, { valid: false, correct: false, invalidReason: 'no answer' });
       lines.push(record(i, over));
@@ -118,8 +132,16 @@ describe('report streams a run larger than a small heap', () => {
     // Interleaved order, a replaced line, an error and a missing example, so pairing order and filtering matter.
     const order = [5, 3, 0, 1, 2, 4, 9, 8, 7, 6, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
     writeRun(a, [...order.map((i) => record(i)), record(3, { correct: false }), record(7, { error: { kind: 'server', message: 'x' }, correct: null })], 20);
-    writeRun(b, order.filter((i) => i !== 12).map((i) => record(i, { correct: i % 3 !== 0 })), 20);
-    writeRun(c, order.map((i) => record(i, i === 8 ? { gold: 'no' } : {})), 20);
+    writeRun(
+      b,
+      order.filter((i) => i !== 12).map((i) => record(i, { correct: i % 3 !== 0 })),
+      20,
+    );
+    writeRun(
+      c,
+      order.map((i) => record(i, i === 8 ? { gold: 'no' } : {})),
+      20,
+    );
     const whole = compareRuns(a, b, 4);
     expect(whole.paired).toBe(18);
     expect(await compareRunsStreamed(a, b, 4)).toEqual(whole);

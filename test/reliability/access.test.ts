@@ -30,7 +30,12 @@ describe('serve: Host, Origin and key', () => {
 
   it('refuses a browser request from another origin, accepts same-origin and non-browser clients', async () => {
     const app = await serve();
-    const hostile = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { host: '127.0.0.1:8080', origin: 'https://evil.example' }, payload: chat });
+    const hostile = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { host: '127.0.0.1:8080', origin: 'https://evil.example' },
+      payload: chat,
+    });
     expect(hostile.statusCode).toBe(403);
     expect(hostile.json()).toMatchObject({ error: { code: 'origin_not_allowed' } });
     const nullOrigin = await app.inject({ method: 'GET', url: '/v1/models', headers: { host: '127.0.0.1:8080', origin: 'null' } });
@@ -48,14 +53,20 @@ describe('serve: Host, Origin and key', () => {
     expect(none.json()).toMatchObject({ error: { code: 'invalid_api_key' } });
     const wrong = await app.inject({ method: 'GET', url: '/v1/models', headers: { host: '10.0.0.5:8080', authorization: 'Bearer nope' } });
     expect(wrong.statusCode).toBe(401);
-    const right = await app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { host: '10.0.0.5:8080', authorization: `Bearer ${KEY}`, origin: 'https://my-chat.example' }, payload: chat });
+    const right = await app.inject({
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: { host: '10.0.0.5:8080', authorization: `Bearer ${KEY}`, origin: 'https://my-chat.example' },
+      payload: chat,
+    });
     expect(right.statusCode).toBe(200);
     await app.close();
   });
 });
 
 describe('ui: Origin and key', () => {
-  const dashboard = (serverKey?: string) => buildDashboardApp({ runsDir: mkdtempSync(join(tmpdir(), 'apprentice-access-')), uiDir: tmpdir(), ...(serverKey ? { serverKey, allowedHosts: null } : {}) });
+  const dashboard = (serverKey?: string) =>
+    buildDashboardApp({ runsDir: mkdtempSync(join(tmpdir(), 'apprentice-access-')), uiDir: tmpdir(), ...(serverKey ? { serverKey, allowedHosts: null } : {}) });
 
   it('refuses a request from another origin', async () => {
     const app = dashboard();

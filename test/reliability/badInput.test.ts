@@ -40,7 +40,10 @@ describe('bad input corpus', () => {
   it('invalid UTF-8 in a predictions file names the file and line', async () => {
     const dir = newDir();
     writeReviews(join(dir, 'reviews.jsonl'));
-    writeFileSync(join(dir, 'predictions.jsonl'), Buffer.concat([Buffer.from('{"index":0,"output":"positive"}\n{"index":1,"output":"n'), Buffer.from([0xff]), Buffer.from('"}\n')]));
+    writeFileSync(
+      join(dir, 'predictions.jsonl'),
+      Buffer.concat([Buffer.from('{"index":0,"output":"positive"}\n{"index":1,"output":"n'), Buffer.from([0xff]), Buffer.from('"}\n')]),
+    );
     await expect(evalWith(dir)).rejects.toThrow(`${join(dir, 'predictions.jsonl')}:2: not valid UTF-8`);
   });
 
@@ -53,7 +56,13 @@ describe('bad input corpus', () => {
 
   it('an example larger than any model context is refused before any call, naming it', async () => {
     const dir = newDir();
-    writeFileSync(join(dir, 'reviews.jsonl'), jsonLines([{ text: 'short', label: 1 }, { text: 'x'.repeat(9_000_000), label: 0 }]));
+    writeFileSync(
+      join(dir, 'reviews.jsonl'),
+      jsonLines([
+        { text: 'short', label: 1 },
+        { text: 'x'.repeat(9_000_000), label: 0 },
+      ]),
+    );
     writeFileSync(join(dir, 'predictions.jsonl'), '{"index":0,"output":"positive"}\n{"index":1,"output":"negative"}\n');
     const run = evalWith(dir);
     await expect(run).rejects.toThrow(InputError);

@@ -20,7 +20,10 @@ interface Case {
   message: (dir: string) => RegExp;
 }
 
-const GOOD = [{ text: 'great film', label: 1 }, { text: 'dull and long', label: 0 }];
+const GOOD = [
+  { text: 'great film', label: 1 },
+  { text: 'dull and long', label: 0 },
+];
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function dataset(dir: string, body: string | Buffer = jsonLines(GOOD), name = 'reviews.jsonl'): string {
@@ -35,8 +38,21 @@ function predictions(dir: string, body = '{"index":0,"output":"positive"}\n{"ind
 
 /** `eval` scoring a predictions file (no model call), with the dataset's fields given as flags. */
 const evalArgs = (dir: string, file: string, extra: string[] = []) => [
-  'eval', '--dataset', `jsonl:${file}`, '--input-field', 'text', '--label-field', 'label', '--labels', 'negative,positive',
-  '--predictions', predictions(dir), '--runs', join(dir, 'runs'), '--no-progress', ...extra,
+  'eval',
+  '--dataset',
+  `jsonl:${file}`,
+  '--input-field',
+  'text',
+  '--label-field',
+  'label',
+  '--labels',
+  'negative,positive',
+  '--predictions',
+  predictions(dir),
+  '--runs',
+  join(dir, 'runs'),
+  '--no-progress',
+  ...extra,
 ];
 
 const CASES: Case[] = [
@@ -72,7 +88,8 @@ const CASES: Case[] = [
   },
   {
     name: 'invalid UTF-8 in the dataset',
-    setup: (dir) => evalArgs(dir, dataset(dir, Buffer.concat([Buffer.from('{"text":"fine","label":1}\n{"text":"caf'), Buffer.from([0xe9]), Buffer.from('","label":0}\n')]))),
+    setup: (dir) =>
+      evalArgs(dir, dataset(dir, Buffer.concat([Buffer.from('{"text":"fine","label":1}\n{"text":"caf'), Buffer.from([0xe9]), Buffer.from('","label":0}\n')]))),
     code: 2,
     message: (dir) => new RegExp(`${escape(join(dir, 'reviews.jsonl'))}:2: not valid UTF-8`),
   },
@@ -171,12 +188,16 @@ const CASES: Case[] = [
 
 describe('the bad-input corpus through the command line', () => {
   for (const testCase of CASES) {
-    it(testCase.name, async () => {
-      const dir = newDir();
-      const result = await runCli(testCase.setup(dir));
-      expect(result.code, result.stderr).toBe(testCase.code);
-      expect(result.stderr).toMatch(testCase.message(dir));
-      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    }, 60_000);
+    it(
+      testCase.name,
+      async () => {
+        const dir = newDir();
+        const result = await runCli(testCase.setup(dir));
+        expect(result.code, result.stderr).toBe(testCase.code);
+        expect(result.stderr).toMatch(testCase.message(dir));
+        expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      },
+      60_000,
+    );
   }
 });

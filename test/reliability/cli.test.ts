@@ -23,8 +23,19 @@ function reviews(dir: string, n: number): string {
 }
 
 const evalArgs = (file: string, runs: string) => [
-  'eval', '--dataset', `jsonl:${file}`, '--input-field', 'text', '--label-field', 'label', '--labels', 'negative,positive',
-  '--runs', runs, '--json', '--no-progress',
+  'eval',
+  '--dataset',
+  `jsonl:${file}`,
+  '--input-field',
+  'text',
+  '--label-field',
+  'label',
+  '--labels',
+  'negative,positive',
+  '--runs',
+  runs,
+  '--json',
+  '--no-progress',
 ];
 
 describe('two identical commands at once', () => {
@@ -121,7 +132,21 @@ describe('bad paths and flags exit 2 with a message', () => {
   it('--labels ""', async () => {
     const dir = newDir();
     const file = reviews(dir, 2);
-    const result = await runCli(['eval', '--dataset', `jsonl:${file}`, '--input-field', 'text', '--label-field', 'label', '--labels', '', '--predictions', join(dir, 'p.jsonl'), '--runs', join(dir, 'runs')]);
+    const result = await runCli([
+      'eval',
+      '--dataset',
+      `jsonl:${file}`,
+      '--input-field',
+      'text',
+      '--label-field',
+      'label',
+      '--labels',
+      '',
+      '--predictions',
+      join(dir, 'p.jsonl'),
+      '--runs',
+      join(dir, 'runs'),
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('the label list is empty');
   });

@@ -45,7 +45,13 @@ describe('inputs larger than the model context are refused before any call, nami
 
   it('eval', async () => {
     const dir = newDir();
-    writeFileSync(join(dir, 'reviews.jsonl'), jsonLines([{ text: 'short', label: 1 }, { text: LONG, label: 0 }]));
+    writeFileSync(
+      join(dir, 'reviews.jsonl'),
+      jsonLines([
+        { text: 'short', label: 1 },
+        { text: LONG, label: 0 },
+      ]),
+    );
     await expect(withHub((hub) => runEvalJob(evalConfig(dir, { model: 'openai:gpt-4o-mini' }), hub))).rejects.toThrow(refusal);
     // The same example fits a model with a larger (or unknown) context: only the pre-flight check is skipped here.
     const predictions = join(dir, 'predictions.jsonl');
@@ -61,9 +67,18 @@ describe('inputs larger than the model context are refused before any call, nami
     rows[1]!.text = LONG;
     writeFileSync(testFile, JSON.stringify(rows));
     const config = {
-      dataset: toy.dataset, weak: 'openai:gpt-4o-mini', grimoires: join(toy.root, 'set'), split: 'test', seed: 0,
-      methods: ['zero-shot' as const], shots: 0, fewShotDemos: ['random' as const], embedder: 'builtin', validationSize: 10,
-      concurrency: 2, runsRoot: join(toy.root, 'runs'),
+      dataset: toy.dataset,
+      weak: 'openai:gpt-4o-mini',
+      grimoires: join(toy.root, 'set'),
+      split: 'test',
+      seed: 0,
+      methods: ['zero-shot' as const],
+      shots: 0,
+      fewShotDemos: ['random' as const],
+      embedder: 'builtin',
+      validationSize: 10,
+      concurrency: 2,
+      runsRoot: join(toy.root, 'runs'),
     };
     await expect(withHub((hub) => evaluateGrimoires(config, hub))).rejects.toThrow(refusal);
   });
@@ -75,9 +90,20 @@ describe('inputs larger than the model context are refused before any call, nami
     rows[7]!.text = LONG;
     writeFileSync(trainFile, JSON.stringify(rows));
     const config = {
-      dataset: toy.dataset, strong: 'openai:gpt-4o-mini', embedder: 'builtin', samplers: ['random' as const], k: 2, hardRatios: [],
-      seed: 0, validationSize: 4, hardPoolSize: 10, out: join(toy.root, 'set'), concurrency: 2,
+      dataset: toy.dataset,
+      strong: 'openai:gpt-4o-mini',
+      embedder: 'builtin',
+      samplers: ['random' as const],
+      k: 2,
+      hardRatios: [],
+      seed: 0,
+      validationSize: 4,
+      hardPoolSize: 10,
+      out: join(toy.root, 'set'),
+      concurrency: 2,
     };
-    await expect(withHub((hub) => buildGrimoires(config, hub))).rejects.toThrow(/example 7 \(id train-7\) .*more than openai:gpt-4o-mini's context \(128,000 tokens\)/);
+    await expect(withHub((hub) => buildGrimoires(config, hub))).rejects.toThrow(
+      /example 7 \(id train-7\) .*more than openai:gpt-4o-mini's context \(128,000 tokens\)/,
+    );
   });
 });

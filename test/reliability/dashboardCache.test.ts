@@ -62,7 +62,12 @@ describe('the dashboard answer cache', () => {
     const get = dashboard(root);
     expect((await get('/api/runs')).json<RunsResponse>().runs.map((run) => run.id)).toEqual(['run-a']);
     runFolder(root, 'run-b', [false]);
-    expect((await get('/api/runs')).json<RunsResponse>().runs.map((run) => run.id).sort()).toEqual(['run-a', 'run-b']);
+    expect(
+      (await get('/api/runs'))
+        .json<RunsResponse>()
+        .runs.map((run) => run.id)
+        .sort(),
+    ).toEqual(['run-a', 'run-b']);
   });
 
   it('answers gzip to a client that accepts it, and 304 to one that has the current version', async () => {
@@ -139,8 +144,22 @@ describe('AnswerCache', () => {
 
   it('does not keep a failed computation, and keeps no more than its byte bound', async () => {
     const cache = new AnswerCache({ recheckMs: 0, serveStale: false, maxBytes: 3_000 });
-    await expect(cache.get('bad', async () => 's', async () => Promise.reject(new Error('broken')))).rejects.toThrow('broken');
-    expect((await cache.get('bad', async () => 's', async () => 'fixed')).json.toString()).toBe('"fixed"');
+    await expect(
+      cache.get(
+        'bad',
+        async () => 's',
+        async () => Promise.reject(new Error('broken')),
+      ),
+    ).rejects.toThrow('broken');
+    expect(
+      (
+        await cache.get(
+          'bad',
+          async () => 's',
+          async () => 'fixed',
+        )
+      ).json.toString(),
+    ).toBe('"fixed"');
     let computations = 0;
     const big = async () => {
       computations += 1;

@@ -31,15 +31,28 @@ const MAX_SMALL_REQUEST_MS = 1000;
 function writeRun(root: string, name: string, n: number): void {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ command: 'eval', identity: { dataset: `jsonl:${name}.jsonl`, split: 'test', model: 'openai:m', style: 'zero-shot' } }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({ command: 'eval', identity: { dataset: `jsonl:${name}.jsonl`, split: 'test', model: 'openai:m', style: 'zero-shot' } }),
+  );
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
     const gold = i % 3 === 0 ? 'negative' : 'positive';
     const output = i % 4 === 0 ? 'negative' : 'positive';
     lines.push(
       JSON.stringify({
-        index: i, id: `ex-${i}`, prompt: [{ role: 'user', content: `Review ${i}: the film was ${i % 2 ? 'long but moving' : 'short and dull'}. Is this review positive or negative?` }],
-        output, extracted: output, gold, valid: true, correct: output === gold, usage: { promptTokens: 30, completionTokens: 1 }, costUsd: 0.00001, latencyMs: 100 + (i % 50), cached: false,
+        index: i,
+        id: `ex-${i}`,
+        prompt: [{ role: 'user', content: `Review ${i}: the film was ${i % 2 ? 'long but moving' : 'short and dull'}. Is this review positive or negative?` }],
+        output,
+        extracted: output,
+        gold,
+        valid: true,
+        correct: output === gold,
+        usage: { promptTokens: 30, completionTokens: 1 },
+        costUsd: 0.00001,
+        latencyMs: 100 + (i % 50),
+        cached: false,
       }),
     );
   }

@@ -8,7 +8,10 @@ import { buildDashboardApp } from '../../src/server/dashboard/app.js';
 function runFolder(dir: string, secret: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ identity: { dataset: 'x', split: 'test', examples: [0] }, command: 'eval' }));
-  writeFileSync(join(dir, 'records.jsonl'), JSON.stringify({ index: 0, id: 'a', input: secret, target: 'y', output: 'y', answer: 'y', correct: true, valid: true }) + '\n');
+  writeFileSync(
+    join(dir, 'records.jsonl'),
+    JSON.stringify({ index: 0, id: 'a', input: secret, target: 'y', output: 'y', answer: 'y', correct: true, valid: true }) + '\n',
+  );
 }
 
 describe('dashboard and symbolic links', () => {
@@ -24,7 +27,11 @@ describe('dashboard and symbolic links', () => {
   symlinkSync(join(outside, 'private.jsonl'), join(root, 'mixed', 'records.jsonl'));
   // Folders of the other kinds whose results file is a link to a file outside.
   writeFileSync(join(outside, 'private.json'), JSON.stringify({ note: 'PRIVATE-OUTSIDE-TEXT' }));
-  for (const [name, file] of [['grimoire-eval', 'summary.json'], ['sweep', 'results.json'], ['scaling', 'analysis.json']] as const) {
+  for (const [name, file] of [
+    ['grimoire-eval', 'summary.json'],
+    ['sweep', 'results.json'],
+    ['scaling', 'analysis.json'],
+  ] as const) {
     mkdirSync(join(root, name));
     if (name === 'grimoire-eval') writeFileSync(join(root, name, 'config.json'), JSON.stringify({ command: 'grimoire eval', identity: {} }));
     symlinkSync(join(outside, 'private.json'), join(root, name, file));

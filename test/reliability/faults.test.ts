@@ -43,7 +43,10 @@ function exactCounts(plan: FaultPlan, server: FakeOpenAIServer): FaultCounts {
   const counts = plan.expect(server.requests);
   expect(counts.mismatched, 'requests received a number of times other than planned').toEqual([]);
   expect(server.requests.length).toBe(counts.calls);
-  expect([...counts.answered.values()].every((answers) => answers <= 1), 'a request answered twice').toBe(true);
+  expect(
+    [...counts.answered.values()].every((answers) => answers <= 1),
+    'a request answered twice',
+  ).toBe(true);
   expect(counts.transient).toBeGreaterThan(0);
   expect(counts.errors).toBeGreaterThan(0);
   return counts;
@@ -77,9 +80,18 @@ describe('fault injection: exact counts over every model-calling pipeline', () =
     writeToySet(join(toy.root, 'set'));
     const result = await evaluateGrimoires(
       {
-        dataset: toy.dataset, weak: `openai:weak@${server.url}`, grimoires: join(toy.root, 'set'), split: 'test', seed: 0,
-        methods: ['zero-shot', 'single'], shots: 0, fewShotDemos: ['random'], embedder: 'builtin', validationSize: 10,
-        concurrency: 4, runsRoot: join(toy.root, 'runs'),
+        dataset: toy.dataset,
+        weak: `openai:weak@${server.url}`,
+        grimoires: join(toy.root, 'set'),
+        split: 'test',
+        seed: 0,
+        methods: ['zero-shot', 'single'],
+        shots: 0,
+        fewShotDemos: ['random'],
+        embedder: 'builtin',
+        validationSize: 10,
+        concurrency: 4,
+        runsRoot: join(toy.root, 'runs'),
       },
       hub,
     );
@@ -92,15 +104,26 @@ describe('fault injection: exact counts over every model-calling pipeline', () =
 
   it('grimoire build: failed strong-model calls are named failures, failed weak judgements are left out of the hard pool', async () => {
     const strongAnswer = (prompt: string) =>
-      prompt.includes('Restate this skill book') ? '1. Praise words mean good.\n2. Complaints mean bad.' : 'Rule 1: look for praise.\nHow to apply: find adjectives.';
+      prompt.includes('Restate this skill book')
+        ? '1. Praise words mean good.\n2. Complaints mean bad.'
+        : 'Rule 1: look for praise.\nHow to apply: find adjectives.';
     const answer = (prompt: string) => (prompt.startsWith('You are an expert in') ? weakModel(prompt) : strongAnswer(prompt));
     const { plan, server, hub } = await setup(2, answer);
     const toy = writeToyTask({ train: 80, test: 4 });
     const result = await buildGrimoires(
       {
-        dataset: toy.dataset, strong: `openai:strong@${server.url}`, weak: `openai:weak@${server.url}`, embedder: 'builtin',
-        samplers: ['kmeans', 'hierarchical', 'hard', 'random', 'zero'], k: 2, hardRatios: [0.5, 1], seed: 0, validationSize: 10,
-        hardPoolSize: 40, out: join(toy.root, 'set'), concurrency: 4,
+        dataset: toy.dataset,
+        strong: `openai:strong@${server.url}`,
+        weak: `openai:weak@${server.url}`,
+        embedder: 'builtin',
+        samplers: ['kmeans', 'hierarchical', 'hard', 'random', 'zero'],
+        k: 2,
+        hardRatios: [0.5, 1],
+        seed: 0,
+        validationSize: 10,
+        hardPoolSize: 40,
+        out: join(toy.root, 'set'),
+        concurrency: 4,
       },
       hub,
     );
@@ -125,8 +148,16 @@ describe('fault injection: exact counts over every model-calling pipeline', () =
     const out = join(newDir(), 'annotations');
     const result = await annotateLive(
       {
-        dataset: 'synthetic:easy,seed=3,train=40,validation=0,test=2', splits: ['train'], seed: 0, teacher: `openai:teacher@${server.url}`,
-        samples: 1, maxTokens: 64, concurrency: 4, validationFraction: 0.1, out, showProgress: false,
+        dataset: 'synthetic:easy,seed=3,train=40,validation=0,test=2',
+        splits: ['train'],
+        seed: 0,
+        teacher: `openai:teacher@${server.url}`,
+        samples: 1,
+        maxTokens: 64,
+        concurrency: 4,
+        validationFraction: 0.1,
+        out,
+        showProgress: false,
       },
       hub,
     );
@@ -140,7 +171,10 @@ describe('fault injection: exact counts over every model-calling pipeline', () =
     const dir = newDir();
     mkdirSync(join(dir, 'add'));
     for (const split of ['train', 'test']) {
-      const rows = Array.from({ length: 20 }, (_, i) => ({ input: `Question: Ann has ${i} pens and buys ${i + 1} more (${split}). How many?`, target: String(2 * i + 1) }));
+      const rows = Array.from({ length: 20 }, (_, i) => ({
+        input: `Question: Ann has ${i} pens and buys ${i + 1} more (${split}). How many?`,
+        target: String(2 * i + 1),
+      }));
       writeFileSync(join(dir, 'add', `${split}.jsonl`), jsonLines(rows));
     }
     const result = await runScale(
@@ -149,8 +183,18 @@ describe('fault injection: exact counts over every model-calling pipeline', () =
           { name: 'small', spec: `openai:small@${server.url}`, params: 1e8, paramsSource: 'given' },
           { name: 'large', spec: `openai:large@${server.url}`, params: 1e9, paramsSource: 'given' },
         ],
-        datasets: [`jsonl:${join(dir, 'add')}`], datasetOptions: {}, prompting: ['direct'], split: 'test', seed: 0, shots: 0, demoSplit: 'train',
-        maxTokens: 32, validationFraction: 0, concurrency: 4, logprobMetrics: false, outDir: join(dir, 'out'),
+        datasets: [`jsonl:${join(dir, 'add')}`],
+        datasetOptions: {},
+        prompting: ['direct'],
+        split: 'test',
+        seed: 0,
+        shots: 0,
+        demoSplit: 'train',
+        maxTokens: 32,
+        validationFraction: 0,
+        concurrency: 4,
+        logprobMetrics: false,
+        outDir: join(dir, 'out'),
       },
       hub,
     );
@@ -167,7 +211,12 @@ describe('fault injection: exact counts over every model-calling pipeline', () =
       const statuses = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
           app
-            .inject({ method: 'POST', url: '/v1/chat/completions', headers: { host: '127.0.0.1' }, payload: { model: 'proxy', messages: [{ role: 'user', content: `question ${i}` }], temperature: 0 } })
+            .inject({
+              method: 'POST',
+              url: '/v1/chat/completions',
+              headers: { host: '127.0.0.1' },
+              payload: { model: 'proxy', messages: [{ role: 'user', content: `question ${i}` }], temperature: 0 },
+            })
             .then((response) => response.statusCode),
         ),
       );

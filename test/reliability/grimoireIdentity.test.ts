@@ -19,9 +19,19 @@ describe('grimoire eval identity follows the dataset content', () => {
     const toy = writeToyTask({ train: 60, test: 10 });
     writeToySet(join(toy.root, 'set'));
     const config: GrimoireEvalConfig = {
-      dataset: toy.dataset, weak: `openai:weak@${server.url}`, grimoires: join(toy.root, 'set'), split: 'test', limit: 10, seed: 0,
-      methods: ['zero-shot'], shots: 0, fewShotDemos: ['random'], embedder: 'builtin', validationSize: 20,
-      concurrency: 4, runsRoot: join(toy.root, 'runs'),
+      dataset: toy.dataset,
+      weak: `openai:weak@${server.url}`,
+      grimoires: join(toy.root, 'set'),
+      split: 'test',
+      limit: 10,
+      seed: 0,
+      methods: ['zero-shot'],
+      shots: 0,
+      fewShotDemos: ['random'],
+      embedder: 'builtin',
+      validationSize: 20,
+      concurrency: 4,
+      runsRoot: join(toy.root, 'runs'),
     };
     const hub = new ModelHub({ cachePath: ':memory:', maxRetries: 0, warn: () => {} });
     try {

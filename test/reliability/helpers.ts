@@ -22,7 +22,13 @@ export const jsonLines = (rows: unknown[]): string => rows.map((row) => JSON.str
 /** Two labelled reviews; `flipped` swaps the gold labels (so yesterday's right answers are now wrong). */
 export function writeReviews(file: string, flipped = false): void {
   const [a, b] = flipped ? [0, 1] : [1, 0];
-  writeFileSync(file, jsonLines([{ text: 'great film', label: a }, { text: 'dull and long', label: b }]));
+  writeFileSync(
+    file,
+    jsonLines([
+      { text: 'great film', label: a },
+      { text: 'dull and long', label: b },
+    ]),
+  );
 }
 
 export function evalConfig(dir: string, overrides: Partial<EvalJobConfig> = {}): EvalJobConfig {

@@ -23,7 +23,7 @@ async function evalPredictions(dir: string, overrides: Parameters<typeof evalCon
   }
 }
 
-describe('eval identity follows the inputs\' content', () => {
+describe("eval identity follows the inputs' content", () => {
   it('an edited dataset is scored afresh: 0/2 after the gold flips, not the old 2/2', async () => {
     const dir = newDir();
     writeReviews(join(dir, 'reviews.jsonl'));
@@ -74,8 +74,15 @@ describe('distill annotate and import identity follows the dataset content', () 
     const config = {
       dataset: `jsonl:${file}`,
       datasetOptions: { inputField: 'q', labelField: 'a', answerType: 'number' as const },
-      splits: ['test'], seed: 0, teacher: 'openai:teacher', samples: 1, maxTokens: 64, concurrency: 1,
-      validationFraction: 0.1, out: join(dir, 'annotations'), showProgress: false,
+      splits: ['test'],
+      seed: 0,
+      teacher: 'openai:teacher',
+      samples: 1,
+      maxTokens: 64,
+      concurrency: 1,
+      validationFraction: 0.1,
+      out: join(dir, 'annotations'),
+      showProgress: false,
     };
     await prepareAnnotation(config, 'live');
     await prepareAnnotation(config, 'live'); // unchanged: resumes

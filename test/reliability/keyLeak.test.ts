@@ -83,8 +83,18 @@ describe('no key or URL password in anything a pipeline writes', () => {
     const toy = writeToyTask({ train: 40, test: 8 });
     const built = await buildGrimoires(
       {
-        dataset: toy.dataset, strong: `openai:strong@${url}`, weak: `openai:weak@${url}`, embedder: 'builtin', samplers: ['kmeans', 'random', 'zero', 'hard'],
-        k: 2, hardRatios: [1], seed: 0, validationSize: 6, hardPoolSize: 12, out: join(toy.root, 'built'), concurrency: 2,
+        dataset: toy.dataset,
+        strong: `openai:strong@${url}`,
+        weak: `openai:weak@${url}`,
+        embedder: 'builtin',
+        samplers: ['kmeans', 'random', 'zero', 'hard'],
+        k: 2,
+        hardRatios: [1],
+        seed: 0,
+        validationSize: 6,
+        hardPoolSize: 12,
+        out: join(toy.root, 'built'),
+        concurrency: 2,
       },
       hub,
     );
@@ -94,9 +104,18 @@ describe('no key or URL password in anything a pipeline writes', () => {
     writeToySet(join(toy.root, 'set'));
     await evaluateGrimoires(
       {
-        dataset: toy.dataset, weak: `openai:weak@${url}`, grimoires: join(toy.root, 'set'), split: 'test', seed: 0,
-        methods: ['zero-shot', 'single', 'best-single'], shots: 0, fewShotDemos: ['random'], embedder: 'builtin', validationSize: 6,
-        concurrency: 2, runsRoot: join(toy.root, 'runs'),
+        dataset: toy.dataset,
+        weak: `openai:weak@${url}`,
+        grimoires: join(toy.root, 'set'),
+        split: 'test',
+        seed: 0,
+        methods: ['zero-shot', 'single', 'best-single'],
+        shots: 0,
+        fewShotDemos: ['random'],
+        embedder: 'builtin',
+        validationSize: 6,
+        concurrency: 2,
+        runsRoot: join(toy.root, 'runs'),
       },
       hub,
     );
@@ -108,8 +127,16 @@ describe('no key or URL password in anything a pipeline writes', () => {
     const out = join(newDir(), 'annotations');
     const result = await annotateLive(
       {
-        dataset: 'synthetic:easy,seed=3,train=12,validation=0,test=2', splits: ['train'], seed: 0, teacher: `openai:teacher@${url}`,
-        samples: 1, maxTokens: 64, concurrency: 2, validationFraction: 0.1, out, showProgress: false,
+        dataset: 'synthetic:easy,seed=3,train=12,validation=0,test=2',
+        splits: ['train'],
+        seed: 0,
+        teacher: `openai:teacher@${url}`,
+        samples: 1,
+        maxTokens: 64,
+        concurrency: 2,
+        validationFraction: 0.1,
+        out,
+        showProgress: false,
       },
       hub,
     );
@@ -122,7 +149,10 @@ describe('no key or URL password in anything a pipeline writes', () => {
     const dir = newDir();
     mkdirSync(join(dir, 'add'));
     for (const split of ['train', 'test']) {
-      const rows = Array.from({ length: 8 }, (_, i) => ({ input: `Ann has ${i} pens and buys ${i + 1} more (${split}). How many?`, target: String(2 * i + 1) }));
+      const rows = Array.from({ length: 8 }, (_, i) => ({
+        input: `Ann has ${i} pens and buys ${i + 1} more (${split}). How many?`,
+        target: String(2 * i + 1),
+      }));
       writeFileSync(join(dir, 'add', `${split}.jsonl`), jsonLines(rows));
     }
     const config = {
@@ -130,15 +160,30 @@ describe('no key or URL password in anything a pipeline writes', () => {
         { name: 'small', spec: `openai:small@${url}`, params: 1e8, paramsSource: 'given' as const },
         { name: 'large', spec: `openai:large@${url}`, params: 1e9, paramsSource: 'given' as const },
       ],
-      datasets: [`jsonl:${join(dir, 'add')}`], datasetOptions: {}, prompting: ['direct' as const], split: 'test', seed: 0, shots: 0, demoSplit: 'train',
-      maxTokens: 32, validationFraction: 0, concurrency: 2, logprobMetrics: false, outDir: join(dir, 'out'),
+      datasets: [`jsonl:${join(dir, 'add')}`],
+      datasetOptions: {},
+      prompting: ['direct' as const],
+      split: 'test',
+      seed: 0,
+      shots: 0,
+      demoSplit: 'train',
+      maxTokens: 32,
+      validationFraction: 0,
+      concurrency: 2,
+      logprobMetrics: false,
+      outDir: join(dir, 'out'),
     };
     const result = await runScale(config, hub);
     expect(result.evaluations.some((evaluation) => evaluation.errors > 0)).toBe(true);
     // What `scale run` writes after the run (cli/commands/scale.ts reportScaleRun): rows, evaluations, analysis, report.
     const out = join(dir, 'out');
     const scores = await writeScaleRunResults(out, { rows: result.rows, evaluations: result.evaluations, notes: result.notes, models: config.models });
-    await writeScalingResults(out, { analyses: analyzeScaling(result.rows), source: scores.csv, title: 'Scaling run', configuration: { models: config.models } });
+    await writeScalingResults(out, {
+      analyses: analyzeScaling(result.rows),
+      source: scores.csv,
+      title: 'Scaling run',
+      configuration: { models: config.models },
+    });
     await writeScalingReport(out);
     expect(readdirSync(join(dir, 'out')).length).toBeGreaterThan(1);
     expectNoSecret(join(dir, 'out'));
@@ -154,8 +199,15 @@ describe('no key or URL password in anything a pipeline writes', () => {
     hubs.push(hub);
     const { cells } = await runSweep(
       {
-        task: dataset.task, train: goldRecords(dataset.splits.train!, 'train'), validation: goldRecords(dataset.splits.validation!, 'validation'),
-        test: dataset.splits.test!, methods: ['standard-ft'], fractions: [1], seeds: [0], alpha: 0.5, filter: 'none',
+        task: dataset.task,
+        train: goldRecords(dataset.splits.train!, 'train'),
+        validation: goldRecords(dataset.splits.validation!, 'validation'),
+        test: dataset.splits.test!,
+        methods: ['standard-ft'],
+        fractions: [1],
+        seeds: [0],
+        alpha: 0.5,
+        filter: 'none',
         student: { size: 'tiny', steps: 2, batchSize: 4, learningRate: 3e-3, contextLength: 96, maxTokens: { answer: 4, cot: 8 } },
         out,
         // What `distill run` puts in a cell's identity: the annotations' teacher, and here a key an error once echoed.
@@ -164,8 +216,14 @@ describe('no key or URL password in anything a pipeline writes', () => {
       hub,
     );
     concludeSweep(out, {
-      title: `distilled from ${teacher}`, dataset: spec, teacherName: teacher, teacher: [{ label: teacher, n: 4, accuracy: 1, ci95: [1, 1] }],
-      points: sweepPoints(cells), cells, testSize: 4, settings: { teacher },
+      title: `distilled from ${teacher}`,
+      dataset: spec,
+      teacherName: teacher,
+      teacher: [{ label: teacher, n: 4, accuracy: 1, ci95: [1, 1] }],
+      points: sweepPoints(cells),
+      cells,
+      testSize: 4,
+      settings: { teacher },
     });
     await writeSweepReport(out);
     expectNoSecret(out);

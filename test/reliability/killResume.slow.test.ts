@@ -31,8 +31,18 @@ async function upstream(answer: FakeOpenAIServerOptions['answer']): Promise<Fake
 }
 
 /** What identifies a call: its path and everything in the request that changes the answer. */
-const keyOf = (request: { path: string; body: { model?: string; messages?: unknown; prompt?: unknown; max_tokens?: unknown; logprobs?: unknown; echo?: unknown } }) =>
-  JSON.stringify([request.path, request.body.model, request.body.messages ?? request.body.prompt, request.body.max_tokens, request.body.logprobs, request.body.echo]);
+const keyOf = (request: {
+  path: string;
+  body: { model?: string; messages?: unknown; prompt?: unknown; max_tokens?: unknown; logprobs?: unknown; echo?: unknown };
+}) =>
+  JSON.stringify([
+    request.path,
+    request.body.model,
+    request.body.messages ?? request.body.prompt,
+    request.body.max_tokens,
+    request.body.logprobs,
+    request.body.echo,
+  ]);
 
 /**
  * The distinct calls an uninterrupted run makes: `makeArgs(dir, url)` run once in a fresh folder against a fresh
@@ -89,8 +99,23 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
     const dir = newDir();
     writeFileSync(join(dir, 'reviews.jsonl'), jsonLines(Array.from({ length: 30 }, (_, i) => ({ text: `review ${i}`, label: i % 2 }))));
     const args = [
-      'eval', '--dataset', `jsonl:${join(dir, 'reviews.jsonl')}`, '--input-field', 'text', '--label-field', 'label', '--labels', 'negative,positive',
-      '--model', `openai:fake@${server.url}`, '--concurrency', String(CONCURRENCY), '--runs', join(dir, 'runs'), '--json', '--no-progress',
+      'eval',
+      '--dataset',
+      `jsonl:${join(dir, 'reviews.jsonl')}`,
+      '--input-field',
+      'text',
+      '--label-field',
+      'label',
+      '--labels',
+      'negative,positive',
+      '--model',
+      `openai:fake@${server.url}`,
+      '--concurrency',
+      String(CONCURRENCY),
+      '--runs',
+      join(dir, 'runs'),
+      '--json',
+      '--no-progress',
     ];
     const outcome = await killedAndResumed(server, args, { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(dir, 'cache.sqlite') }, 1, 30);
     expectBounded(outcome, 30);
@@ -102,13 +127,33 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
     const toy = writeToyTask({ train: 40, test: 10 });
     writeToySet(join(toy.root, 'set'));
     const args = [
-      'grimoire', 'eval', '--dataset', toy.dataset, '--weak', `openai:weak@${server.url}`, '--grimoires', join(toy.root, 'set'), '--split', 'test',
-      '--methods', 'zero-shot,single', '--concurrency', String(CONCURRENCY), '--runs', join(toy.root, 'runs'), '--json',
+      'grimoire',
+      'eval',
+      '--dataset',
+      toy.dataset,
+      '--weak',
+      `openai:weak@${server.url}`,
+      '--grimoires',
+      join(toy.root, 'set'),
+      '--split',
+      'test',
+      '--methods',
+      'zero-shot,single',
+      '--concurrency',
+      String(CONCURRENCY),
+      '--runs',
+      join(toy.root, 'runs'),
+      '--json',
     ];
     const outcome = await killedAndResumed(server, args, { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(toy.root, 'cache.sqlite') }, 2, 40);
     expectBounded(outcome, 40);
     const printed = lastJson<{ methods: { n: number; errors: number }[] }>(outcome.last);
-    expect(printed.methods.map((method) => [method.n, method.errors])).toEqual([[10, 0], [10, 0], [10, 0], [10, 0]]);
+    expect(printed.methods.map((method) => [method.n, method.errors])).toEqual([
+      [10, 0],
+      [10, 0],
+      [10, 0],
+      [10, 0],
+    ]);
   }, 300_000);
 
   it('grimoire build', async () => {
@@ -116,13 +161,41 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
     const answer = (prompt: string) => (prompt.startsWith('You are an expert in') ? weakModel(prompt) : strong(prompt));
     const toy = writeToyTask({ train: 60, test: 4 });
     const makeArgs = (dir: string, url: string) => [
-      'grimoire', 'build', '--dataset', toy.dataset, '--strong', `openai:strong@${url}`, '--weak', `openai:weak@${url}`,
-      '--samplers', 'random,zero,hard', '--k', '2', '--hard-ratios', '1', '--hard-pool', '30', '--validation-size', '6', '--embedder', 'builtin',
-      '--concurrency', String(CONCURRENCY), '--out', join(dir, 'set'), '--json',
+      'grimoire',
+      'build',
+      '--dataset',
+      toy.dataset,
+      '--strong',
+      `openai:strong@${url}`,
+      '--weak',
+      `openai:weak@${url}`,
+      '--samplers',
+      'random,zero,hard',
+      '--k',
+      '2',
+      '--hard-ratios',
+      '1',
+      '--hard-pool',
+      '30',
+      '--validation-size',
+      '6',
+      '--embedder',
+      'builtin',
+      '--concurrency',
+      String(CONCURRENCY),
+      '--out',
+      join(dir, 'set'),
+      '--json',
     ];
     const distinct = await referenceCalls(answer, makeArgs);
     const server = await upstream(answer);
-    const outcome = await killedAndResumed(server, makeArgs(toy.root, server.url), { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(toy.root, 'cache.sqlite') }, 3, distinct);
+    const outcome = await killedAndResumed(
+      server,
+      makeArgs(toy.root, server.url),
+      { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(toy.root, 'cache.sqlite') },
+      3,
+      distinct,
+    );
     expectBounded(outcome, distinct);
     expect(lastJson<{ grimoires: unknown[] }>(outcome.last).grimoires).toHaveLength(6);
   }, 300_000);
@@ -131,8 +204,18 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
     const server = await upstream(() => 'We add them. The answer is 12.');
     const dir = newDir();
     const args = [
-      'distill', 'annotate', '--dataset', 'synthetic:easy,seed=3,train=30,validation=0,test=2', '--teacher', `openai:t@${server.url}`,
-      '--concurrency', String(CONCURRENCY), '--out', join(dir, 'annotations'), '--json', '--no-progress',
+      'distill',
+      'annotate',
+      '--dataset',
+      'synthetic:easy,seed=3,train=30,validation=0,test=2',
+      '--teacher',
+      `openai:t@${server.url}`,
+      '--concurrency',
+      String(CONCURRENCY),
+      '--out',
+      join(dir, 'annotations'),
+      '--json',
+      '--no-progress',
     ];
     const outcome = await killedAndResumed(server, args, { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(dir, 'cache.sqlite') }, 4, 30);
     expectBounded(outcome, 30);
@@ -144,26 +227,69 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
     const dir = newDir();
     mkdirSync(join(dir, 'add'));
     for (const split of ['train', 'test']) {
-      const rows = Array.from({ length: 15 }, (_, i) => ({ question: `Ann has ${i} pens and buys ${i + 1} more (${split}). How many?`, answer: String(2 * i + 1) }));
+      const rows = Array.from({ length: 15 }, (_, i) => ({
+        question: `Ann has ${i} pens and buys ${i + 1} more (${split}). How many?`,
+        answer: String(2 * i + 1),
+      }));
       writeFileSync(join(dir, 'add', `${split}.jsonl`), jsonLines(rows));
     }
     const makeArgs = (folder: string, url: string) => [
-      'scale', 'run', '--models', `openai:small@${url}=1e8,openai:large@${url}=1e9`, '--dataset', `jsonl:${join(dir, 'add')}`,
-      '--input-field', 'question', '--label-field', 'answer', '--answer-type', 'number', '--prompting', 'direct',
-      '--concurrency', String(CONCURRENCY), '--out', join(folder, 'out'), '--json',
+      'scale',
+      'run',
+      '--models',
+      `openai:small@${url}=1e8,openai:large@${url}=1e9`,
+      '--dataset',
+      `jsonl:${join(dir, 'add')}`,
+      '--input-field',
+      'question',
+      '--label-field',
+      'answer',
+      '--answer-type',
+      'number',
+      '--prompting',
+      'direct',
+      '--concurrency',
+      String(CONCURRENCY),
+      '--out',
+      join(folder, 'out'),
+      '--json',
     ];
     const distinct = await referenceCalls(answer, makeArgs); // 15 examples per model, and each model's capability probe
     const server = await upstream(answer);
-    const outcome = await killedAndResumed(server, makeArgs(dir, server.url), { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(dir, 'cache.sqlite') }, 5, distinct);
+    const outcome = await killedAndResumed(
+      server,
+      makeArgs(dir, server.url),
+      { OPENAI_API_KEY: 'x', APPRENTICE_CACHE: join(dir, 'cache.sqlite') },
+      5,
+      distinct,
+    );
     expectBounded(outcome, distinct);
     const printed = lastJson<{ evaluations: { n: number; errors: number; missing: number }[] }>(outcome.last);
-    expect(printed.evaluations.map((evaluation) => [evaluation.n, evaluation.errors, evaluation.missing])).toEqual([[15, 0, 0], [15, 0, 0]]);
+    expect(printed.evaluations.map((evaluation) => [evaluation.n, evaluation.errors, evaluation.missing])).toEqual([
+      [15, 0, 0],
+      [15, 0, 0],
+    ]);
   }, 300_000);
 
   it('train: each rerun continues from the last saved state, and ends on the weights of an uninterrupted run, bit for bit', async () => {
     const dir = newDir();
     writeFileSync(join(dir, 'train.jsonl'), jsonLines(Array.from({ length: 64 }, (_, i) => ({ prompt: `Q: ${i} plus 1?`, completion: ` ${i + 1}` }))));
-    const argsFor = (folder: string) => ['train', '--data', join(dir, 'train.jsonl'), '--size', 'tiny', '--steps', '60', '--eval-every', '5', '--batch-size', '4', '--out', folder, '--json'];
+    const argsFor = (folder: string) => [
+      'train',
+      '--data',
+      join(dir, 'train.jsonl'),
+      '--size',
+      'tiny',
+      '--steps',
+      '60',
+      '--eval-every',
+      '5',
+      '--batch-size',
+      '4',
+      '--out',
+      folder,
+      '--json',
+    ];
     const out = join(dir, 'model');
     const args = argsFor(out);
     const stateFile = join(out, 'training', 'state.json');
@@ -216,19 +342,58 @@ describe('kill -9 at seeded moments, then resume: nothing lost, at most --concur
     }
   }, 900_000);
 
-  it('distill run (the sweep): killed in training, in testing and between students; nothing done is lost, the numbers are the uninterrupted run\'s', async () => {
+  it("distill run (the sweep): killed in training, in testing and between students; nothing done is lost, the numbers are the uninterrupted run's", async () => {
     const server = await upstream(() => 'We add them. The answer is 12.');
     const dir = newDir();
     const dataset = 'synthetic:easy,seed=2,train=12,validation=0,test=6';
     const annotated = await runCli(
-      ['distill', 'annotate', '--dataset', dataset, '--teacher', `openai:t@${server.url}`, '--out', join(dir, 'ann'), '--splits', 'train,test', '--json', '--no-progress'],
+      [
+        'distill',
+        'annotate',
+        '--dataset',
+        dataset,
+        '--teacher',
+        `openai:t@${server.url}`,
+        '--out',
+        join(dir, 'ann'),
+        '--splits',
+        'train,test',
+        '--json',
+        '--no-progress',
+      ],
       { env: { OPENAI_API_KEY: 'x' } },
     );
     expect(annotated.code, annotated.stderr).toBe(0);
     const argsFor = (out: string) => [
-      'distill', 'run', '--dataset', dataset, '--annotations', join(dir, 'ann'), '--methods', 'standard-ft,standard-distill', '--fractions', '0.5,1',
-      '--seeds', '1', '--student', 'tiny', '--steps', '6', '--eval-every', '2', '--batch-size', '2', '--context', '192', '--test-limit', '6',
-      '--validation-fraction', '0.25', '--out', out, '--json',
+      'distill',
+      'run',
+      '--dataset',
+      dataset,
+      '--annotations',
+      join(dir, 'ann'),
+      '--methods',
+      'standard-ft,standard-distill',
+      '--fractions',
+      '0.5,1',
+      '--seeds',
+      '1',
+      '--student',
+      'tiny',
+      '--steps',
+      '6',
+      '--eval-every',
+      '2',
+      '--batch-size',
+      '2',
+      '--context',
+      '192',
+      '--test-limit',
+      '6',
+      '--validation-fraction',
+      '0.25',
+      '--out',
+      out,
+      '--json',
     ];
     const out = join(dir, 'run');
     const args = argsFor(out);
@@ -312,7 +477,8 @@ function expectKept(atKill: Map<string, CellFiles>, now: Map<string, CellFiles>,
       expect(later.resultMtime, cell).toBe(files.resultMtime);
     }
     for (const answer of files.answers) expect(later.answers, cell).toContain(answer);
-    if (files.result === null && files.savedStep > 0 && files.savedStep < 6) expect(stderr).toContain(`${cellName(cell)}: training resumed at step ${files.savedStep} of 6`);
+    if (files.result === null && files.savedStep > 0 && files.savedStep < 6)
+      expect(stderr).toContain(`${cellName(cell)}: training resumed at step ${files.savedStep} of 6`);
   }
 }
 
@@ -381,13 +547,33 @@ function answerNumbers(line: string): string {
 
 /** The sweep's results without what depends on the clock or the folder. */
 function sweepNumbers(printed: unknown) {
-  const { points, cells, verdict } = printed as { points: unknown[]; cells: Array<Record<string, unknown> & { training: Record<string, unknown> }>; verdict: string[] };
+  const { points, cells, verdict } = printed as {
+    points: unknown[];
+    cells: Array<Record<string, unknown> & { training: Record<string, unknown> }>;
+    verdict: string[];
+  };
   return {
     points,
     verdict,
     cells: cells.map(({ method, fraction, seed, inputs, rows, n, correct, accuracy, ci95, invalid, skipped, training }) => ({
-      method, fraction, seed, inputs, rows, n, correct, accuracy, ci95, invalid, skipped,
-      training: { parameters: training.parameters, steps: training.steps, bestStep: training.bestStep, validationLoss: training.validationLoss, byTask: training.validationLossByTask },
+      method,
+      fraction,
+      seed,
+      inputs,
+      rows,
+      n,
+      correct,
+      accuracy,
+      ci95,
+      invalid,
+      skipped,
+      training: {
+        parameters: training.parameters,
+        steps: training.steps,
+        bestStep: training.bestStep,
+        validationLoss: training.validationLoss,
+        byTask: training.validationLossByTask,
+      },
     })),
   };
 }

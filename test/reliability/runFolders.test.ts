@@ -95,9 +95,7 @@ describe('failed commands and bad run folder paths', () => {
     try {
       const run = runEvalJob(evalConfig(dir, { predictions: join(dir, 'predictions.jsonl') }), hub);
       await expect(run).rejects.toThrow(InputError);
-      await expect(runEvalJob(evalConfig(dir, { predictions: join(dir, 'predictions.jsonl') }), hub)).rejects.toThrow(
-        `${join(dir, 'runs')}: `,
-      );
+      await expect(runEvalJob(evalConfig(dir, { predictions: join(dir, 'predictions.jsonl') }), hub)).rejects.toThrow(`${join(dir, 'runs')}: `);
     } finally {
       await hub.close();
     }

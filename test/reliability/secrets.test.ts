@@ -46,7 +46,9 @@ describe('secrets are redacted in everything written', () => {
       `openai:m@https://${REDACTED}@host/v1 said bad key ${REDACTED}`,
     );
     expect(redactSecrets(JSON.stringify({ message: 'key "q\\uote"x1' }), ['"q\\uote"x1'])).toBe(JSON.stringify({ message: `key ${REDACTED}` }));
-    expect(redactSecrets('mail me at someone@example.org, see https://example.org/a@b', [])).toBe('mail me at someone@example.org, see https://example.org/a@b');
+    expect(redactSecrets('mail me at someone@example.org, see https://example.org/a@b', [])).toBe(
+      'mail me at someone@example.org, see https://example.org/a@b',
+    );
   });
 
   it('an upstream error echoing the key and a base URL with credentials leave no trace in the run folder or recording', async () => {

@@ -108,9 +108,7 @@ describe('charts rendered to SVG by vega', () => {
       { series: 'grimoire', x: params, y: 0.2 + 0.15 * i },
     ]);
     const warn = vi.spyOn(console, 'warn');
-    const svg = await renderChartSvg(
-      seriesLinesSpec(points, { xTitle: 'parameters', yTitle: 'accuracy', xScale: 'log', format: 'percent' }),
-    );
+    const svg = await renderChartSvg(seriesLinesSpec(points, { xTitle: 'parameters', yTitle: 'accuracy', xScale: 'log', format: 'percent' }));
     // vega-lite warns on stderr about specs it must correct; users would see those lines.
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();

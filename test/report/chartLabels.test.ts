@@ -23,7 +23,9 @@ const squash = (text: string) => text.replace(/\s+/g, '');
 describe('chart labels', () => {
   it('wrapLabel breaks at spaces or after - / : , and cuts only a word longer than a line', () => {
     expect(wrapLabel('zero-shot')).toBe('zero-shot');
-    expect(wrapLabel('single grimoire: kmeans-4-profound-sentiment-of-film-reviews-a', 30)).toBe('single grimoire: kmeans-4-\nprofound-sentiment-of-film-\nreviews-a');
+    expect(wrapLabel('single grimoire: kmeans-4-profound-sentiment-of-film-reviews-a', 30)).toBe(
+      'single grimoire: kmeans-4-\nprofound-sentiment-of-film-\nreviews-a',
+    );
     expect(wrapLabel('x'.repeat(25), 10)).toBe('xxxxxxxxxx\nxxxxxxxxxx\nxxxxx');
     for (const label of LABELS) expect(squash(wrapLabel(label).replace(/\n/g, ''))).toBe(squash(label));
   });

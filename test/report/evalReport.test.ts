@@ -17,12 +17,19 @@ function baselineRecords() {
     record(1, { extracted: '7', correct: false, output: EVIL_OUTPUT }),
     record(2, { prompt: [{ role: 'user', content: EVIL_PROMPT }] }),
     record(3, { extracted: null, valid: false, correct: false, invalidReason: 'no number in the output' }),
-    record(4, { output: null, extracted: null, valid: false, correct: null, error: { kind: 'timeout', message: 'no answer within 120000 ms' }, usage: { promptTokens: 0, completionTokens: 0 }, costUsd: 0 }),
+    record(4, {
+      output: null,
+      extracted: null,
+      valid: false,
+      correct: null,
+      error: { kind: 'timeout', message: 'no answer within 120000 ms' },
+      usage: { promptTokens: 0, completionTokens: 0 },
+      costUsd: 0,
+    }),
     record(5, { scores: { bleu: 0.5, rougeL: 0.25 } }),
     record(6, { scores: { bleu: 1, rougeL: 0.75 }, cached: true, costUsd: 0 }),
   ];
 }
-
 
 describe('evaluation report of one run', () => {
   const dir = writeEvalRun(baselineRecords(), { total: 8 });
@@ -82,7 +89,10 @@ describe('evaluation report of one run', () => {
       const cells = row.replace(/\\\|/g, '').split(' | ').length;
       expect(cells, row).toBeGreaterThan(1);
     }
-    const exampleRows = markdown.split('### Examples')[1]!.split('\n').filter((line) => line.startsWith('| '));
+    const exampleRows = markdown
+      .split('### Examples')[1]!
+      .split('\n')
+      .filter((line) => line.startsWith('| '));
     expect(new Set(exampleRows.map((row) => row.replace(/\\\|/g, '').split(' | ').length)).size).toBe(1);
   });
 });

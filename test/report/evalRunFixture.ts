@@ -27,10 +27,7 @@ export function record(index: number, overrides: Partial<ExampleRecord> = {}): E
   };
 }
 
-export function writeEvalRun(
-  records: ExampleRecord[],
-  options: { model?: string; style?: string; shots?: number; total?: number; dir?: string } = {},
-): string {
+export function writeEvalRun(records: ExampleRecord[], options: { model?: string; style?: string; shots?: number; total?: number; dir?: string } = {}): string {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'apprentice-report-run-'));
   const total = options.total ?? records.length;
   const identity = {

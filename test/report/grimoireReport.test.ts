@@ -31,9 +31,19 @@ beforeAll(async () => {
   writeToySet(set);
   result = await evaluateGrimoires(
     {
-      dataset: toy.dataset, weak: `openai:weak@${server.url}`, grimoires: set, split: 'test', limit: 24, seed: 3,
-      methods: ['zero-shot', 'few-shot', 'single', 'best-single', 'similarity', 'ranker'], shots: 2, fewShotDemos: ['random'],
-      embedder: 'builtin', validationSize: 40, concurrency: 8, runsRoot: join(toy.root, 'runs'),
+      dataset: toy.dataset,
+      weak: `openai:weak@${server.url}`,
+      grimoires: set,
+      split: 'test',
+      limit: 24,
+      seed: 3,
+      methods: ['zero-shot', 'few-shot', 'single', 'best-single', 'similarity', 'ranker'],
+      shots: 2,
+      fewShotDemos: ['random'],
+      embedder: 'builtin',
+      validationSize: 40,
+      concurrency: 8,
+      runsRoot: join(toy.root, 'runs'),
     },
     hub,
   );
@@ -96,7 +106,11 @@ describe('grimoire eval report', () => {
     const cutColumn = (markdown: string, tableHeader: string) => {
       const lines = markdown.split('\n');
       const start = lines.findIndex((line) => line.startsWith('|') && line.includes(tableHeader));
-      const cells = (line: string) => line.split('|').slice(1, -1).map((cell) => cell.trim());
+      const cells = (line: string) =>
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim());
       const at = cells(lines[start]!).indexOf(escapeMarkdown('cut (run-on)'));
       expect(at).toBeGreaterThan(0);
       const rows: string[] = [];

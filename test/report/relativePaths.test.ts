@@ -17,7 +17,19 @@ describe('reports show relative paths', () => {
   it('an evaluation report holds no absolute path of the machine that wrote it', async () => {
     const runs = mkdtempSync(join(tmpdir(), 'apprentice-rel-'));
     const example = join(PROJECT_ROOT, 'examples', 'svamp-palm');
-    const result = await runCli(['eval', '--dataset', `svamp:${example}`, '--predictions', join(example, 'palm-540b-cot.predictions.jsonl'), '--limit', '10', '--runs', runs, '--json', '--no-progress']);
+    const result = await runCli([
+      'eval',
+      '--dataset',
+      `svamp:${example}`,
+      '--predictions',
+      join(example, 'palm-540b-cot.predictions.jsonl'),
+      '--limit',
+      '10',
+      '--runs',
+      runs,
+      '--json',
+      '--no-progress',
+    ]);
     const { runDir } = lastJson<{ runDir: string }>(result);
     const report = await runCli(['report', runDir]);
     expect(report.code, report.stderr).toBe(0);

@@ -38,18 +38,54 @@ describe('the registry of results, read by the report and the dashboard alike', 
   beforeAll(async () => {
     root = join(mkdtempSync(join(tmpdir(), 'apprentice-results-registry-')), 'runs');
     mkdirSync(root, { recursive: true });
-    await Promise.all([makeGrimoireEval(root, 'grimoire', { real: false }), makeDistillSweep(root, 'sweep'), scoreWithEvalJob(dir('eval')), makeCascade(root, 'cascade')]);
+    await Promise.all([
+      makeGrimoireEval(root, 'grimoire', { real: false }),
+      makeDistillSweep(root, 'sweep'),
+      scoreWithEvalJob(dir('eval')),
+      makeCascade(root, 'cascade'),
+    ]);
     // A scaling folder as `scale run` writes it: an evaluation run per model under runs/, then the rows' analysis.
-    const evaluations: ScaleEvaluation[] = [['small', 1e8, 1], ['large', 1e9, 3]].map(([model, params, right], i) => {
-      const runDir = writeEvalRun([0, 1, 2, 3].map((k) => (k < (right as number) ? record(k) : record(k, { extracted: '99', correct: false }))), {
-        model: model as string,
-        dir: join(dir('scaling'), 'runs', `run-${i}`),
-      });
+    const evaluations: ScaleEvaluation[] = [
+      ['small', 1e8, 1],
+      ['large', 1e9, 3],
+    ].map(([model, params, right], i) => {
+      const runDir = writeEvalRun(
+        [0, 1, 2, 3].map((k) => (k < (right as number) ? record(k) : record(k, { extracted: '99', correct: false }))),
+        {
+          model: model as string,
+          dir: join(dir('scaling'), 'runs', `run-${i}`),
+        },
+      );
       const accuracy = (right as number) / 4;
-      return { model: model as string, spec: model as string, params: params as number, task: 'toy', dataset: 'jsonl:toy', prompting: 'direct', scoring: 'generate', runDir, n: 4, scored: 4, accuracy, ci95: [0, 1], invalid: 0, errors: 0, missing: 0, metrics: {} };
+      return {
+        model: model as string,
+        spec: model as string,
+        params: params as number,
+        task: 'toy',
+        dataset: 'jsonl:toy',
+        prompting: 'direct',
+        scoring: 'generate',
+        runDir,
+        n: 4,
+        scored: 4,
+        accuracy,
+        ci95: [0, 1],
+        invalid: 0,
+        errors: 0,
+        missing: 0,
+        metrics: {},
+      };
     });
     writeFileSync(join(dir('scaling'), 'evaluations.json'), JSON.stringify({ models: ['small', 'large'], evaluations, notes: [] }));
-    const rows = evaluations.map((e) => ({ model: e.model, params: e.params, task: e.task, metric: 'accuracy (direct)', score: e.accuracy!, random: 0, max: 1 }));
+    const rows = evaluations.map((e) => ({
+      model: e.model,
+      params: e.params,
+      task: e.task,
+      metric: 'accuracy (direct)',
+      score: e.accuracy!,
+      random: 0,
+      max: 1,
+    }));
     await writeScalingResults(dir('scaling'), { analyses: analyzeScaling(rows), source: 'scale run', title: 'Scaling run' });
     app = buildDashboardApp({ runsDir: root, uiDir: root });
   }, 240_000);
@@ -214,9 +250,24 @@ async function scoreWithEvalJob(runDir: string): Promise<void> {
   try {
     await runEvalJob(
       {
-        dataset: toy.dataset, datasetOptions: {}, split: 'test', seed: 0, predictions, style: 'zero-shot', shots: 0,
-        demoSelection: 'random', demoSplit: 'train', embedder: 'builtin', scoring: 'generate', maxTokens: 16, temperature: 0,
-        targetLogprob: false, validationFraction: 0.1, concurrency: 2, runDir, runsRoot: join(runDir, '..'),
+        dataset: toy.dataset,
+        datasetOptions: {},
+        split: 'test',
+        seed: 0,
+        predictions,
+        style: 'zero-shot',
+        shots: 0,
+        demoSelection: 'random',
+        demoSplit: 'train',
+        embedder: 'builtin',
+        scoring: 'generate',
+        maxTokens: 16,
+        temperature: 0,
+        targetLogprob: false,
+        validationFraction: 0.1,
+        concurrency: 2,
+        runDir,
+        runsRoot: join(runDir, '..'),
       },
       hub,
       { showProgress: false },

@@ -23,7 +23,9 @@ describe('detectRunKind', () => {
   it('tells an evaluation run, a grimoire eval root and its method runs, a distillation sweep and a scaling folder apart', () => {
     expect(detectRunKind(writeEvalRun([record(0)]))).toBe('eval');
     expect(detectRunKind(folder({ 'config.json': { identity: {}, command: 'grimoire eval', method: 'zero-shot' } }))).toBe('eval');
-    expect(detectRunKind(folder({ 'config.json': { identity: { kind: 'grimoire-eval' }, command: 'grimoire eval' }, 'summary.json': { methods: [] } }))).toBe('grimoire');
+    expect(detectRunKind(folder({ 'config.json': { identity: { kind: 'grimoire-eval' }, command: 'grimoire eval' }, 'summary.json': { methods: [] } }))).toBe(
+      'grimoire',
+    );
     expect(detectRunKind(folder({ 'results.json': { kind: 'apprentice-distill-results' }, 'cells/x': '' }))).toBe('distill');
     expect(detectRunKind(folder({ 'analysis.json': [], 'scaling.svg': '<svg/>' }))).toBe('scale');
   });
@@ -31,7 +33,9 @@ describe('detectRunKind', () => {
   it('names the folder and what was expected when nothing matches', () => {
     const empty = temp();
     expect(() => detectRunKind(empty)).toThrow(InputError);
-    expect(() => detectRunKind(empty)).toThrow(new RegExp(`${empty}.*not a run folder.*expected an evaluation run.*grimoire eval root.*distillation sweep.*scaling folder`));
+    expect(() => detectRunKind(empty)).toThrow(
+      new RegExp(`${empty}.*not a run folder.*expected an evaluation run.*grimoire eval root.*distillation sweep.*scaling folder`),
+    );
     const annotations = folder({ 'config.json': { identity: {}, command: 'distill annotate' } });
     expect(() => detectRunKind(annotations)).toThrow(/its config.json is from "distill annotate"/);
     expect(() => detectRunKind(join(empty, 'missing'))).toThrow(/no such folder/);

@@ -23,8 +23,22 @@ function evaluation(model: string, params: number, right: number, cutOutputs?: n
   const runDir = writeEvalRun(records, { model });
   const correct = records.filter((r) => r.correct).length;
   return {
-    model, spec: model, params, task: 'toy', dataset: 'jsonl:toy', prompting: 'direct', scoring: 'generate', runDir,
-    n: 4, scored: 4, accuracy: correct / 4, ci95: [Math.max(0, correct / 4 - 0.25), Math.min(1, correct / 4 + 0.25)], invalid: 0, errors: 0, missing: 0, metrics: {},
+    model,
+    spec: model,
+    params,
+    task: 'toy',
+    dataset: 'jsonl:toy',
+    prompting: 'direct',
+    scoring: 'generate',
+    runDir,
+    n: 4,
+    scored: 4,
+    accuracy: correct / 4,
+    ci95: [Math.max(0, correct / 4 - 0.25), Math.min(1, correct / 4 + 0.25)],
+    invalid: 0,
+    errors: 0,
+    missing: 0,
+    metrics: {},
     ...(cutOutputs === undefined ? {} : { cutOutputs }),
   };
 }
@@ -33,9 +47,22 @@ describe('scaling report', () => {
   it('shows each evaluation with its CI, tokens, cost and examples; report <dir> renders the same page', async () => {
     const out = mkdtempSync(join(tmpdir(), 'apprentice-scaling-report-'));
     const evaluations = [evaluation('small', 1e8, 1), evaluation('large', 1e9, 3)];
-    const rows = evaluations.map((e) => ({ model: e.model, params: e.params, task: e.task, metric: 'accuracy (direct)', score: e.accuracy!, random: 0, max: 1 }));
+    const rows = evaluations.map((e) => ({
+      model: e.model,
+      params: e.params,
+      task: e.task,
+      metric: 'accuracy (direct)',
+      score: e.accuracy!,
+      random: 0,
+      max: 1,
+    }));
     writeFileSync(join(out, 'evaluations.json'), JSON.stringify({ models: [{ name: 'small' }, { name: 'large' }], evaluations, notes: [] }));
-    await writeScalingResults(out, { analyses: analyzeScaling(rows), source: 'scale run', title: 'Scaling run', configuration: { models: ['small', 'large'] } });
+    await writeScalingResults(out, {
+      analyses: analyzeScaling(rows),
+      source: 'scale run',
+      title: 'Scaling run',
+      configuration: { models: ['small', 'large'] },
+    });
     const files = await writeScalingReport(out);
     expect(detectRunKind(out)).toBe('scale');
     const html = readFileSync(files.htmlPath, 'utf8');
@@ -58,13 +85,25 @@ describe('scaling report', () => {
   it('shows the outputs cut at a run-on example per evaluation, — for an evaluation written before they were counted', async () => {
     const out = mkdtempSync(join(tmpdir(), 'apprentice-scaling-cut-'));
     const evaluations = [evaluation('small', 1e8, 1, 3), evaluation('large', 1e9, 3)];
-    const rows = evaluations.map((e) => ({ model: e.model, params: e.params, task: e.task, metric: 'accuracy (direct)', score: e.accuracy!, random: 0, max: 1 }));
+    const rows = evaluations.map((e) => ({
+      model: e.model,
+      params: e.params,
+      task: e.task,
+      metric: 'accuracy (direct)',
+      score: e.accuracy!,
+      random: 0,
+      max: 1,
+    }));
     writeFileSync(join(out, 'evaluations.json'), JSON.stringify({ models: [], evaluations, notes: [] }));
     await writeScalingResults(out, { analyses: analyzeScaling(rows), source: 'scale run' });
     const markdown = readFileSync((await writeScalingReport(out)).markdownPath, 'utf8');
     const lines = markdown.split('\n');
     const header = lines.findIndex((line) => line.startsWith('|') && line.includes('scored / n'));
-    const cells = (line: string) => line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const cells = (line: string) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim());
     const at = cells(lines[header]!).indexOf(escapeMarkdown('cut (run-on)'));
     expect(at).toBeGreaterThan(0);
     expect([cells(lines[header + 2]!)[at], cells(lines[header + 3]!)[at]]).toEqual(['3', '—']);
@@ -72,7 +111,17 @@ describe('scaling report', () => {
 
   it('renders a scale analyze --out folder again with its source and version', async () => {
     const out = mkdtempSync(join(tmpdir(), 'apprentice-scaling-analyze-'));
-    const rows = [1e8, 1e9, 1e10].map((params, i) => ({ model: `m${i}`, params, task: 'toy', metric: 'accuracy', score: 0.2 + 0.3 * i, random: 0.25, max: 1, ciLow: 0.1 + 0.3 * i, ciHigh: 0.3 + 0.3 * i }));
+    const rows = [1e8, 1e9, 1e10].map((params, i) => ({
+      model: `m${i}`,
+      params,
+      task: 'toy',
+      metric: 'accuracy',
+      score: 0.2 + 0.3 * i,
+      random: 0.25,
+      max: 1,
+      ciLow: 0.1 + 0.3 * i,
+      ciHigh: 0.3 + 0.3 * i,
+    }));
     await writeScalingResults(out, { analyses: analyzeScaling(rows), source: 'rows.csv' });
     const files = await writeScalingReport(out);
     expect(detectRunKind(out)).toBe('scale');

@@ -45,10 +45,21 @@ function cell(out: string, method: CellResult['method'], fraction: number, right
   const flags = right.map(Number);
   const { accuracy, ci95 } = accuracyOf(flags);
   return {
-    method, fraction, seed: 0, dir, inputs: 8 * fraction, rows: 8 * fraction, build: { used: 8 * fraction, rows: 8 * fraction, skipped: {} } as unknown as CellResult['build'],
-    n: 4, correct: flags.reduce((a, b) => a + b, 0), accuracy, ci95, invalid: flags.filter((f) => !f).length,
+    method,
+    fraction,
+    seed: 0,
+    dir,
+    inputs: 8 * fraction,
+    rows: 8 * fraction,
+    build: { used: 8 * fraction, rows: 8 * fraction, skipped: {} } as unknown as CellResult['build'],
+    n: 4,
+    correct: flags.reduce((a, b) => a + b, 0),
+    accuracy,
+    ci95,
+    invalid: flags.filter((f) => !f).length,
     training: { parameters: 1000, steps: 2, bestStep: 2, validationLoss: 1.5, trainSeconds: 1, tokensPerSecond: 100, validationLossByTask: {} },
-    evalSeconds: 0.5, correctFlags: flags,
+    evalSeconds: 0.5,
+    correctFlags: flags,
   };
 }
 
@@ -69,8 +80,15 @@ describe('distillation sweep report', () => {
   it('links every student to its test answers and totals the teacher calls; report <dir> renders the same page', async () => {
     const { out, cells } = writeSweep();
     concludeSweep(out, {
-      title: 'Distillation: toy', dataset: 'toy', teacherName: 'openai:teacher', teacher: [{ label: 'teacher on test', n: 4, accuracy: 0.75, ci95: [0.25, 1] }],
-      points: sweepPoints(cells), cells, testSize: 4, settings: { methods: ['standard-ft', 'step-by-step'], student: 'tiny' }, wallSeconds: 12,
+      title: 'Distillation: toy',
+      dataset: 'toy',
+      teacherName: 'openai:teacher',
+      teacher: [{ label: 'teacher on test', n: 4, accuracy: 0.75, ci95: [0.25, 1] }],
+      points: sweepPoints(cells),
+      cells,
+      testSize: 4,
+      settings: { methods: ['standard-ft', 'step-by-step'], student: 'tiny' },
+      wallSeconds: 12,
     });
     const written = await writeSweepReport(out);
     expect(detectRunKind(out)).toBe('distill');

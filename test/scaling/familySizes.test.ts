@@ -42,7 +42,7 @@ describe('scale family sizes', () => {
 });
 
 describe('accuracy against validation loss', () => {
-  it('pairs each accuracy row with its model\'s validation loss and writes the table and plot', async () => {
+  it("pairs each accuracy row with its model's validation loss and writes the table and plot", async () => {
     const students = [
       { dir: '/x/models/32x1', parameters: 40_000, result: { validationLoss: 2.1 } },
       { dir: '/x/models/64x2', parameters: 120_000, result: { validationLoss: 1.4 } },
@@ -53,7 +53,10 @@ describe('accuracy against validation loss', () => {
       { model: '64x2', params: 120_000, task: 'arith 2-step', metric: 'logP(target) (direct)', score: -3 },
     ];
     const points = accuracyByLoss(students, rows);
-    expect(points.map((p) => [p.model, p.validationLoss, p.score])).toEqual([['32x1', 2.1, 0.1], ['64x2', 1.4, 0.5]]);
+    expect(points.map((p) => [p.model, p.validationLoss, p.score])).toEqual([
+      ['32x1', 2.1, 0.1],
+      ['64x2', 1.4, 0.5],
+    ]);
     const out = mkdtempSync(join(tmpdir(), 'apprentice-loss-axis-'));
     const files = await writeAccuracyByLoss(out, points);
     expect(readFileSync(files.svg, 'utf8')).toContain('<svg');

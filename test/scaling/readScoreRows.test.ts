@@ -34,7 +34,19 @@ describe('readScoreRows', () => {
 
   it('round-trips what writeScoreRows writes, in CSV and JSON', async () => {
     const rows = [
-      { model: 'x, "quoted"', params: 2.7e9, task: 'T', metric: 'zero-shot accuracy', score: 0.25, n: 4, cutOutputs: 3, ciLow: 0.05, ciHigh: 0.7, max: 1, labels: 2 },
+      {
+        model: 'x, "quoted"',
+        params: 2.7e9,
+        task: 'T',
+        metric: 'zero-shot accuracy',
+        score: 0.25,
+        n: 4,
+        cutOutputs: 3,
+        ciLow: 0.05,
+        ciHigh: 0.7,
+        max: 1,
+        labels: 2,
+      },
       { model: 'y', params: 175e9, paramsEstimated: true, task: 'T', metric: 'zero-shot accuracy', score: 0.75, n: 4, max: 1, labels: 2 },
     ];
     for (const name of ['rows.csv', 'rows.json']) {
@@ -54,7 +66,10 @@ describe('readScoreRows', () => {
     const missing = file('missing.json', '[\n  {"model": "A", "params": 7e9, "task": "t", "score": 0.5}\n]\n');
     expect(await inputError(missing)).toMatchObject({ file: missing, line: 2, field: 'metric' });
     expect((await inputError(missing)).message).toMatch(/is missing/);
-    const params = file('params.json', '[{"model": "A", "params": 7e9, "task": "t", "metric": "m", "score": 0.5},\n {"model": "B", "params": "seven", "task": "t", "metric": "m", "score": 0.5}]');
+    const params = file(
+      'params.json',
+      '[{"model": "A", "params": 7e9, "task": "t", "metric": "m", "score": 0.5},\n {"model": "B", "params": "seven", "task": "t", "metric": "m", "score": 0.5}]',
+    );
     expect(await inputError(params)).toMatchObject({ line: 2, field: 'params' });
     const negative = file('negative.jsonl', '{"model": "A", "params": -1, "task": "t", "metric": "m", "score": 0.5}\n');
     expect(await inputError(negative)).toMatchObject({ line: 1, field: 'params' });

@@ -20,7 +20,10 @@ afterEach(async () => {
 function writeTask(dir: string): Map<string, number> {
   const gold = new Map<string, number>();
   mkdirSync(dir, { recursive: true });
-  for (const [split, count] of [['train', 4], ['test', 6]] as const) {
+  for (const [split, count] of [
+    ['train', 4],
+    ['test', 6],
+  ] as const) {
     const lines = Array.from({ length: count }, (_, i) => {
       const a = 3 + i;
       const b = split === 'train' ? 10 : 20 + i;
@@ -52,8 +55,18 @@ describe('runScale', () => {
     const result = await runScale(
       {
         models: [{ name: 'm', spec: `openai:m@${server.origin}/v1`, params: 1e9, paramsSource: 'given' }],
-        datasets: [`jsonl:${join(root, 'add')}`], datasetOptions: {}, prompting: ['direct'], split: 'test', seed: 0,
-        shots: 0, demoSplit: 'train', maxTokens: 64, validationFraction: 0, concurrency: 2, logprobMetrics: false, outDir: join(root, 'out'),
+        datasets: [`jsonl:${join(root, 'add')}`],
+        datasetOptions: {},
+        prompting: ['direct'],
+        split: 'test',
+        seed: 0,
+        shots: 0,
+        demoSplit: 'train',
+        maxTokens: 64,
+        validationFraction: 0,
+        concurrency: 2,
+        logprobMetrics: false,
+        outDir: join(root, 'out'),
       },
       hub,
     );

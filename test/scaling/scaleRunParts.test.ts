@@ -36,14 +36,28 @@ describe('--models', () => {
     ]);
     expect(family.map((m) => m.name)).toEqual(['openai:m@http://a/v1', 'openai:m@http://b/v1', 'claude']);
     await expect(resolveFamily([{ spec: 'openai:m' }])).rejects.toThrow(/parameter count/);
-    await expect(resolveFamily([{ spec: 'openai:m', params: 1 }, { spec: 'openai:m', params: 2 }])).rejects.toThrow(/twice/);
+    await expect(
+      resolveFamily([
+        { spec: 'openai:m', params: 1 },
+        { spec: 'openai:m', params: 2 },
+      ]),
+    ).rejects.toThrow(/twice/);
   });
 
   it('counts a checkpoint from its config.json', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apprentice-ckpt-'));
     writeFileSync(
       join(dir, 'config.json'),
-      JSON.stringify({ model_type: 'llama', vocab_size: 10, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, tie_word_embeddings: true }),
+      JSON.stringify({
+        model_type: 'llama',
+        vocab_size: 10,
+        hidden_size: 8,
+        intermediate_size: 16,
+        num_hidden_layers: 1,
+        num_attention_heads: 2,
+        num_key_value_heads: 1,
+        tie_word_embeddings: true,
+      }),
     );
     // embeddings 10x8, per layer: 2 norms of 8, q 8x8, k 4x8, v 4x8, o 8x8, gate/up 16x8, down 8x16; final norm 8.
     expect(await checkpointParameterCount(dir)).toBe(80 + (16 + 64 + 32 + 32 + 64 + 3 * 128) + 8);

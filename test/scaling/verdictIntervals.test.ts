@@ -34,13 +34,15 @@ describe('verdicts checked against a bootstrap of the curve', () => {
     expect(analyze([0.3, 0.31, 0.29, 0.32, 0.3], 40).verdict).toBe('flat');
   });
 
-  it('inconclusive when the rise is within the noise: docs/scaling.md\'s 1-step direct row (40 problems a size)', () => {
+  it("inconclusive when the rise is within the noise: docs/scaling.md's 1-step direct row (40 problems a size)", () => {
     // Point estimates alone said smooth (range 10 points, B 5.66); the change from the smallest to the best model,
     // +10 points, has an interval that includes 0.
     const analysis = analyze([0.225, 0.225, 0.225, 0.325, 0.3], 40);
     expect(analysis.breakthroughness).toBeCloseTo(5.66, 2);
     expect(analysis.verdict).toBe('inconclusive');
-    expect(analysis.notes.join('\n')).toMatch(/inconclusive, not smooth: the change between the extreme sizes, \+10\.0 points, has a 95% interval \[.*\] that includes 0/);
+    expect(analysis.notes.join('\n')).toMatch(
+      /inconclusive, not smooth: the change between the extreme sizes, \+10\.0 points, has a 95% interval \[.*\] that includes 0/,
+    );
   });
 
   it('inconclusive when the fall is within the noise (20 examples a size)', () => {
@@ -81,8 +83,9 @@ describe('verdicts checked against a bootstrap of the curve', () => {
     expect(analysis.notes.join('\n')).toMatch(/smooth from the point estimates alone/);
   });
 
-  it('reads a row\'s 95% interval when it has one', () => {
-    const step = (halfWidth: number) => family([0.1, 0.1, 0.1, 0.1, 0.9]).map((row) => ({ ...row, ciLow: row.score - halfWidth, ciHigh: row.score + halfWidth }));
+  it("reads a row's 95% interval when it has one", () => {
+    const step = (halfWidth: number) =>
+      family([0.1, 0.1, 0.1, 0.1, 0.9]).map((row) => ({ ...row, ciLow: row.score - halfWidth, ciHigh: row.score + halfWidth }));
     expect(analyzeScaling(step(0.01))[0]!.verdict).toBe('emergent');
     // ±30 points on every size: the 80-point rise survives, the flat part's steps are as large as noise makes them.
     const [wide] = analyzeScaling(step(0.3));

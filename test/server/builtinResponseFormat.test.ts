@@ -25,8 +25,16 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'apprentice-builtin-json-'));
   const data = toyExamples(60);
   await train({
-    train: data.slice(0, 50), validation: data.slice(50), outDir: join(dir, 'student'), size: 'tiny',
-    contextLength: 128, steps: 6, batchSize: 8, learningRate: 3e-3, evalEvery: 6, seed: 1,
+    train: data.slice(0, 50),
+    validation: data.slice(50),
+    outDir: join(dir, 'student'),
+    size: 'tiny',
+    contextLength: 128,
+    steps: 6,
+    batchSize: 8,
+    learningRate: 3e-3,
+    evalEvery: 6,
+    seed: 1,
   });
   hub = new ModelHub({ cachePath: ':memory:', warn: () => {} });
   server = await startApiServer({ model: await hub.model(`builtin:${join(dir, 'student')}`), name: 'student', port: 0 });
@@ -43,7 +51,13 @@ const MESSAGES = [{ role: 'user' as const, content: 'Q: tiger 3' }];
 
 describe('response_format on a builtin: student', () => {
   it('answers JSON mode with a JSON object', async () => {
-    const completion = await client.chat.completions.create({ model: 'student', messages: MESSAGES, max_tokens: 60, temperature: 0, response_format: { type: 'json_object' } });
+    const completion = await client.chat.completions.create({
+      model: 'student',
+      messages: MESSAGES,
+      max_tokens: 60,
+      temperature: 0,
+      response_format: { type: 'json_object' },
+    });
     const choice = completion.choices[0]!;
     expect(choice.message.content!.trimStart().startsWith('{')).toBe(true);
     // A grammar-constrained answer cut at max tokens is a prefix of JSON; a finished one parses.
@@ -59,7 +73,10 @@ describe('response_format on a builtin: student', () => {
     };
     for (const stream of [false, true]) {
       const request = {
-        model: 'student', messages: MESSAGES, max_tokens: 60, temperature: 0,
+        model: 'student',
+        messages: MESSAGES,
+        max_tokens: 60,
+        temperature: 0,
         response_format: { type: 'json_schema' as const, json_schema: { name: 'reply', schema, strict: true } },
       };
       const completion = stream ? await client.chat.completions.stream(request).finalChatCompletion() : await client.chat.completions.create(request);
@@ -77,11 +94,16 @@ describe('response_format on a builtin: student', () => {
   it('refuses a schema the grammar compiler cannot take, naming the field', async () => {
     const error = await client.chat.completions
       .create({
-        model: 'student', messages: MESSAGES, max_tokens: 10,
+        model: 'student',
+        messages: MESSAGES,
+        max_tokens: 10,
         // oneOf must be a list: node-llama-cpp's schema-to-grammar conversion fails on it.
         response_format: { type: 'json_schema', json_schema: { name: 'bad', schema: { oneOf: 3 } } },
       })
-      .then(() => null, (caught: unknown) => caught);
+      .then(
+        () => null,
+        (caught: unknown) => caught,
+      );
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(400);
     expect((error as InstanceType<typeof OpenAI.APIError>).message).toMatch(/response_format\.json_schema/);

@@ -65,7 +65,13 @@ describe('serve --store: capture, then distill from-store', () => {
     await client.chat.completions.create({ model: 'teacher', messages: asked[0]!.messages, temperature: 0, metadata: support });
     await client.chat.completions.create({ model: 'teacher', messages: [{ role: 'user', content: 'unrelated' }], temperature: 0, metadata: { app: 'other' } });
     // The legacy completions API has no metadata field in the SDK's types; this server takes it there too.
-    const completion = await client.completions.create({ model: 'teacher', prompt: 'Once upon a time', max_tokens: 5, temperature: 0, metadata: support } as OpenAI.CompletionCreateParamsNonStreaming);
+    const completion = await client.completions.create({
+      model: 'teacher',
+      prompt: 'Once upon a time',
+      max_tokens: 5,
+      temperature: 0,
+      metadata: support,
+    } as OpenAI.CompletionCreateParamsNonStreaming);
 
     const store = CaptureStore.open(join(dir, 'store'));
     const stored = store.read();
@@ -110,7 +116,7 @@ describe('serve --store: capture, then distill from-store', () => {
     }
   });
 
-  it('serves a remote model\'s embeddings through its provider', async () => {
+  it("serves a remote model's embeddings through its provider", async () => {
     const { fakeEmbedding } = await import('../support/fakeOpenAIServer.js');
     const response = await client.embeddings.create({ model: 'teacher', input: ['alpha', 'beta'], encoding_format: 'float' });
     expect(response.data.map((item) => item.embedding)).toEqual([fakeEmbedding('alpha'), fakeEmbedding('beta')]);

@@ -36,7 +36,8 @@ describe('capture store', () => {
     store.add(exchange('other', { createdAt: '2026-03-02T00:00:00.000Z', metadata: { app: 'b' }, answeredBy: 'student' }));
     store.close();
     const read = CaptureStore.open(dir);
-    const contents = (filter: Parameters<CaptureStore['read']>[0]) => read.read(filter).map((e) => (e.request.messages as Array<{ content: string }>)[0]!.content);
+    const contents = (filter: Parameters<CaptureStore['read']>[0]) =>
+      read.read(filter).map((e) => (e.request.messages as Array<{ content: string }>)[0]!.content);
     expect(contents({})).toEqual(['old', 'new', 'other']);
     expect(contents({ where: { app: 'a' } })).toEqual(['old', 'new']);
     expect(contents({ where: { app: 'a', user: 'u1' } })).toEqual(['new']);

@@ -16,7 +16,10 @@ import type { DistillCellDetail, DistillSweepDetail, GrimoireEvalDetail, RunsRes
 import { buildDashboardApp } from '../../src/server/dashboard/app.js';
 import { makeDistillSweep, makeGrimoireEval } from '../ui/pipelineFixtures.js';
 
-const GRIMOIRE_CONFIG = { identity: { kind: 'grimoire-eval', dataset: 'grimoire:/x/Toy', split: 'test', weak: 'w', examples: [0, 1] }, command: 'grimoire eval' };
+const GRIMOIRE_CONFIG = {
+  identity: { kind: 'grimoire-eval', dataset: 'grimoire:/x/Toy', split: 'test', weak: 'w', examples: [0, 1] },
+  command: 'grimoire eval',
+};
 
 describe('dashboard API over grimoire evaluations and distillation sweeps', () => {
   let root: string;
@@ -59,13 +62,23 @@ describe('dashboard API over grimoire evaluations and distillation sweeps', () =
     // The headline is the method chosen on validation, with its test accuracy (never the highest on test).
     const chosen = validationHeadline(grimoire)!.method;
     expect(['best-single', 'ranker']).toContain(chosen.method);
-    expect(evals['grimoire-eval']?.headline).toMatchObject({ label: methodLabel(chosen), accuracy: { value: chosen.accuracy }, why: expect.stringContaining('validation') });
+    expect(evals['grimoire-eval']?.headline).toMatchObject({
+      label: methodLabel(chosen),
+      accuracy: { value: chosen.accuracy },
+      why: expect.stringContaining('validation'),
+    });
     expect(evals.unfinished?.problem).toContain('no summary.json yet');
     expect(evals['wrong-shape']?.problem).toMatch(/^summary.json is not a grimoire evaluation result \(\w+: .*expected/);
     expect(evals['not-json']?.problem).toContain('not a grimoire evaluation result');
 
     expect(body.distillSweeps.map((s) => s.id)).toEqual(['sweeps/qs']);
-    expect(body.distillSweeps[0]).toMatchObject({ cells: sweep.sweep.cells.length, testSize: 16, methods: ['standard-ft', 'cot-zero-shot-cot', 'step-by-step-gold', 'standard-distill', 'step-by-step'], fractions: [0.5, 1], seeds: [0] });
+    expect(body.distillSweeps[0]).toMatchObject({
+      cells: sweep.sweep.cells.length,
+      testSize: 16,
+      methods: ['standard-ft', 'cot-zero-shot-cot', 'step-by-step-gold', 'standard-distill', 'step-by-step'],
+      fractions: [0.5, 1],
+      seeds: [0],
+    });
 
     const groupOf = (id: string) => body.runs.find((run) => run.id === id)?.group;
     for (const method of grimoire.methods) expect(groupOf(idOf(method.runDir))).toEqual({ kind: 'grimoire', id: 'grimoire-eval' });
@@ -85,7 +98,11 @@ describe('dashboard API over grimoire evaluations and distillation sweeps', () =
     });
     expect(body.methods.find((m) => m.method === 'best-single')?.label).toBe(`best single grimoire (${grimoire.bestSingle!.grimoire}, chosen on validation)`);
     expect(body.bestSingle).toEqual(grimoire.bestSingle);
-    expect(body.validation?.grimoires.map((g) => [g.id, g.runId])).toEqual([['a', 'grimoire-eval/validation/a'], ['b', 'grimoire-eval/validation/b'], ['c', 'grimoire-eval/validation/c']]);
+    expect(body.validation?.grimoires.map((g) => [g.id, g.runId])).toEqual([
+      ['a', 'grimoire-eval/validation/a'],
+      ['b', 'grimoire-eval/validation/b'],
+      ['c', 'grimoire-eval/validation/c'],
+    ]);
     expect(body.ranker?.checkQuestions).toBe(grimoire.ranker!.validation.checkQuestions);
     for (const method of ['similarity', 'ranker']) {
       const routed = body.routing.methods.find((m) => m.key === method)!;
@@ -132,7 +149,14 @@ describe('dashboard API over grimoire evaluations and distillation sweeps', () =
     expect(body.cells).toHaveLength(sweep.sweep.cells.length);
     sweep.sweep.cells.forEach((cell, i) => {
       const view = body.cells[i]!;
-      expect(view).toMatchObject({ method: cell.method, fraction: cell.fraction, seed: cell.seed, inputs: cell.inputs, bestStep: cell.training.bestStep, skipped: cell.skipped ?? null });
+      expect(view).toMatchObject({
+        method: cell.method,
+        fraction: cell.fraction,
+        seed: cell.seed,
+        inputs: cell.inputs,
+        bestStep: cell.training.bestStep,
+        skipped: cell.skipped ?? null,
+      });
       if (cell.skipped) expect(view).toMatchObject({ id: null, accuracy: null });
       else expect(view).toMatchObject({ id: idOf(cell.dir), accuracy: { value: cell.accuracy, ci95: cell.ci95 } });
     });

@@ -24,9 +24,18 @@ import { writeToySet, writeToyTask } from '../grimoire/fixtures.js';
 
 function artifact(id: string, text: string, sampler: GrimoireArtifact['sampler']['name']): GrimoireArtifact {
   return {
-    format: 'apprentice.grimoire', version: 1, id, task: 'Toy', variant: 'profound', text,
-    sampler: { name: sampler, k: 4, seed: 0 }, samples: [], strongModel: 'test-writer', source: { kind: 'generated' },
-    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, cached: false }, createdAt: '1970-01-01T00:00:00.000Z',
+    format: 'apprentice.grimoire',
+    version: 1,
+    id,
+    task: 'Toy',
+    variant: 'profound',
+    text,
+    sampler: { name: sampler, k: 4, seed: 0 },
+    samples: [],
+    strongModel: 'test-writer',
+    source: { kind: 'generated' },
+    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, cached: false },
+    createdAt: '1970-01-01T00:00:00.000Z',
   };
 }
 
@@ -38,11 +47,27 @@ function writeSet(dir: string): void {
   ];
   for (const g of grimoires) writeGrimoire(dir, g);
   writeManifest(dir, {
-    format: 'apprentice.grimoire-set', version: 1, task: 'Toy',
-    definition: { name: 'Toy', taskType: 'sentiment analysis', description: 'Please classify the sentiment into good / bad.', answer: { kind: 'label', labels: ['good', 'bad'] } },
-    dataset: null, strongModel: 'test-writer', weakModel: null, embedder: 'builtin', seed: 0, k: 4, validationIds: null,
+    format: 'apprentice.grimoire-set',
+    version: 1,
+    task: 'Toy',
+    definition: {
+      name: 'Toy',
+      taskType: 'sentiment analysis',
+      description: 'Please classify the sentiment into good / bad.',
+      answer: { kind: 'label', labels: ['good', 'bad'] },
+    },
+    dataset: null,
+    strongModel: 'test-writer',
+    weakModel: null,
+    embedder: 'builtin',
+    seed: 0,
+    k: 4,
+    validationIds: null,
     grimoires: grimoires.map((g) => ({ id: g.id, file: `${g.id}.json`, variant: g.variant, sampler: g.sampler.name })),
-    failures: [], usage: { promptTokens: 0, completionTokens: 0, costUsd: 0 }, createdAt: '1970-01-01T00:00:00.000Z', provenance: {},
+    failures: [],
+    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0 },
+    createdAt: '1970-01-01T00:00:00.000Z',
+    provenance: {},
   });
 }
 
@@ -146,8 +171,7 @@ describe('serving a grimoire set in front of a weak model', () => {
   });
 
   it('answers concurrent questions each with its own grimoire', async () => {
-    const ask = (question: string) =>
-      client.chat.completions.create({ model: 'toy-set', messages: [{ role: 'user', content: question }], temperature: 0 });
+    const ask = (question: string) => client.chat.completions.create({ model: 'toy-set', messages: [{ role: 'user', content: question }], temperature: 0 });
     const answers = await Promise.all([FILM_QUESTION, MUSIC_QUESTION, `${FILM_QUESTION}!`, `${MUSIC_QUESTION}!`].map(ask));
     expect(answers.map((a) => a.choices[0]!.message.content)).toEqual([
       'Answer: good (films book)',
@@ -158,9 +182,7 @@ describe('serving a grimoire set in front of a weak model', () => {
   });
 
   it('routes /v1/completions too: the prompt is the question', async () => {
-    const { data, response } = await client.completions
-      .create({ model: 'toy-set', prompt: FILM_QUESTION, temperature: 0, max_tokens: 20 })
-      .withResponse();
+    const { data, response } = await client.completions.create({ model: 'toy-set', prompt: FILM_QUESTION, temperature: 0, max_tokens: 20 }).withResponse();
     expect(data.choices[0]!.text).toBe('Answer: good (films book)');
     expect(response.headers.get(GRIMOIRE_HEADER)).toBe('films');
   });
@@ -231,13 +253,25 @@ describe('a grimoire set with a saved ranker', () => {
     // Validation says the music book is always right and the films book never: the ranker prefers music everywhere.
     const { grimoires } = readGrimoireSet(dir);
     const embedder = await createEmbedder('builtin');
-    ensureFitted(embedder, grimoires.map((g) => g.text));
+    ensureFitted(
+      embedder,
+      grimoires.map((g) => g.text),
+    );
     const answers = Array.from({ length: 12 }, (_, i) => ({
       id: `v${i}`,
       input: i % 2 ? `${FILM_QUESTION} ${i}` : `${MUSIC_QUESTION} ${i}`,
-      correct: new Map([['films', false], ['music', true]]),
+      correct: new Map([
+        ['films', false],
+        ['music', true],
+      ]),
     }));
-    const ranker = await GrimoireRanker.train({ task: 'Toy', labelCount: 2, weakModel: 'weak-model', space: await embedGrimoires(embedder, grimoires), answers });
+    const ranker = await GrimoireRanker.train({
+      task: 'Toy',
+      labelCount: 2,
+      weakModel: 'weak-model',
+      space: await embedGrimoires(embedder, grimoires),
+      answers,
+    });
     writeFileSync(join(dir, 'ranker.json'), JSON.stringify(ranker.toJSON()));
     const ranked = await GrimoireSet.load(dir, { models: hub });
     expect(ranked.ranker).toBeDefined();

@@ -33,7 +33,14 @@ async function refusal(run: () => Promise<unknown>) {
 
 describe('serve: the whole OpenAI protocol through the unmodified SDK', () => {
   it('returns logprobs with top_logprobs on chat, the chosen token among the top ones, sorted', async () => {
-    const completion = await client.chat.completions.create({ model: 'tiny', messages: MESSAGES, max_tokens: 6, temperature: 0, logprobs: true, top_logprobs: 3 });
+    const completion = await client.chat.completions.create({
+      model: 'tiny',
+      messages: MESSAGES,
+      max_tokens: 6,
+      temperature: 0,
+      logprobs: true,
+      top_logprobs: 3,
+    });
     const choice = completion.choices[0]!;
     const content = choice.logprobs!.content!;
     expect(content.length).toBe(completion.usage!.completion_tokens);
@@ -73,7 +80,15 @@ describe('serve: the whole OpenAI protocol through the unmodified SDK', () => {
     expect(logprobs!.top_logprobs!.every((top) => Object.keys(top).length >= 1)).toBe(true);
     expect(logprobs!.text_offset![0]).toBe(0);
     const chunks = [];
-    for await (const chunk of await client.completions.create({ model: 'tiny', prompt: 'The quick brown fox', max_tokens: 5, temperature: 0, logprobs: 0, stream: true })) chunks.push(chunk);
+    for await (const chunk of await client.completions.create({
+      model: 'tiny',
+      prompt: 'The quick brown fox',
+      max_tokens: 5,
+      temperature: 0,
+      logprobs: 0,
+      stream: true,
+    }))
+      chunks.push(chunk);
     const streamed = chunks.find((chunk) => chunk.choices[0]?.logprobs)!.choices[0]!.logprobs!;
     expect(streamed.tokens).toEqual(logprobs!.tokens);
     expect(streamed.token_logprobs!.map((lp) => lp.toFixed(4))).toEqual(logprobs!.token_logprobs!.map((lp) => lp.toFixed(4)));
@@ -81,7 +96,11 @@ describe('serve: the whole OpenAI protocol through the unmodified SDK', () => {
 
   it('answers JSON mode with a JSON object and a JSON-schema-constrained answer that parses and matches', async () => {
     const jsonMode = await client.chat.completions.create({
-      model: 'tiny', messages: MESSAGES, max_tokens: 120, temperature: 0, response_format: { type: 'json_object' },
+      model: 'tiny',
+      messages: MESSAGES,
+      max_tokens: 120,
+      temperature: 0,
+      response_format: { type: 'json_object' },
     });
     if (jsonMode.choices[0]!.finish_reason === 'stop') expect(typeof JSON.parse(jsonMode.choices[0]!.message.content!)).toBe('object');
     expect(jsonMode.choices[0]!.message.content!.trimStart().startsWith('{')).toBe(true);
@@ -94,7 +113,11 @@ describe('serve: the whole OpenAI protocol through the unmodified SDK', () => {
     };
     for (const stream of [false, true]) {
       const request = {
-        model: 'tiny', messages: MESSAGES, max_tokens: 200, temperature: 0, seed: 1,
+        model: 'tiny',
+        messages: MESSAGES,
+        max_tokens: 200,
+        temperature: 0,
+        seed: 1,
         response_format: { type: 'json_schema' as const, json_schema: { name: 'reply', schema, strict: true } },
       };
       const content = stream
@@ -124,8 +147,14 @@ describe('serve: the whole OpenAI protocol through the unmodified SDK', () => {
   it("says 'stop' when the model ends its answer (end of sequence) before max tokens", async () => {
     // The grammar ends the answer once the JSON is complete: generation stops at end of sequence.
     const done = await client.chat.completions.create({
-      model: 'tiny', messages: MESSAGES, max_tokens: 200, temperature: 0,
-      response_format: { type: 'json_schema', json_schema: { name: 'b', schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false } } },
+      model: 'tiny',
+      messages: MESSAGES,
+      max_tokens: 200,
+      temperature: 0,
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'b', schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false } },
+      },
     });
     expect(done.choices[0]!.finish_reason).toBe('stop');
     expect(done.usage!.completion_tokens).toBeLessThan(200);

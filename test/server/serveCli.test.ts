@@ -36,7 +36,9 @@ describe('apprentice serve', () => {
       const oneByOne = [];
       for (const question of questions) oneByOne.push(await ask(question));
       expect(together.map((c) => c.choices[0]?.message.content)).toEqual(oneByOne.map((c) => c.choices[0]?.message.content));
-      await expect(client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 })).rejects.toMatchObject({ status: 404 });
+      await expect(client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 })).rejects.toMatchObject({
+        status: 404,
+      });
     } finally {
       const exit = await serving.stop();
       expect(exit.code, exit.stderr).toBe(0);

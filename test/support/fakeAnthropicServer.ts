@@ -33,11 +33,7 @@ function anthropicError(status: number, message: string): unknown {
 }
 
 const textOf = (content: unknown): string =>
-  typeof content === 'string'
-    ? content
-    : Array.isArray(content)
-      ? content.map((block) => (typeof block?.text === 'string' ? block.text : '')).join('')
-      : '';
+  typeof content === 'string' ? content : Array.isArray(content) ? content.map((block) => (typeof block?.text === 'string' ? block.text : '')).join('') : '';
 
 function messages(body: Record<string, unknown>) {
   const bad = (message: string) => ({ status: 400, body: anthropicError(400, message) });
@@ -53,9 +49,8 @@ function messages(body: Record<string, unknown>) {
   const full = `echo: ${textOf(lastUser?.content)}` + (system ? ` [system: ${system}]` : '');
   const stops = Array.isArray(body.stop_sequences) ? (body.stop_sequences as string[]) : [];
   const generated = fakeGenerate(full, stops, body.max_tokens);
-  const matched = generated.finishReason === 'stop' && generated.text.length < full.length
-    ? (stops.find((s) => full.startsWith(s, generated.text.length)) ?? null)
-    : null;
+  const matched =
+    generated.finishReason === 'stop' && generated.text.length < full.length ? (stops.find((s) => full.startsWith(s, generated.text.length)) ?? null) : null;
   let inputTokens = fakeTokenize(system).length;
   for (const message of body.messages) inputTokens += fakeTokenize(textOf(message.content)).length;
   return {

@@ -77,7 +77,10 @@ export async function startFakeBatchServer(options: FakeBatchServerOptions = {})
       void handle(req, path, Buffer.concat(chunks)).then(
         ({ status, body, raw }) => {
           const text = raw ?? JSON.stringify(body);
-          res.writeHead(status, { 'content-type': raw === undefined ? 'application/json' : 'application/octet-stream', 'content-length': Buffer.byteLength(text) });
+          res.writeHead(status, {
+            'content-type': raw === undefined ? 'application/json' : 'application/octet-stream',
+            'content-length': Buffer.byteLength(text),
+          });
           res.end(text);
         },
         (error: Error) => {
@@ -160,7 +163,10 @@ export async function startFakeBatchServer(options: FakeBatchServerOptions = {})
       batch.status = 'in_progress';
       return;
     }
-    const lines = files.get(batch.input_file_id)!.content.split('\n').filter((line) => line.trim());
+    const lines = files
+      .get(batch.input_file_id)!
+      .content.split('\n')
+      .filter((line) => line.trim());
     const answered = options.expireAfter === undefined ? lines : lines.slice(0, options.expireAfter);
     const outputs: string[] = [];
     const errors: string[] = [];

@@ -391,9 +391,7 @@ function completion(body: Record<string, unknown>): HttpAnswer {
     logprobs = {
       tokens,
       token_logprobs: tokens.map((token, i) => (echo && i === 0 ? null : fakeLogprob(token))),
-      top_logprobs: tokens.map((token, i) =>
-        echo && i === 0 ? null : fakeIsTop(token) ? { [token]: fakeLogprob(token) } : { ' the': -0.01 },
-      ),
+      top_logprobs: tokens.map((token, i) => (echo && i === 0 ? null : fakeIsTop(token) ? { [token]: fakeLogprob(token) } : { ' the': -0.01 })),
       text_offset: offsets,
     };
   }
@@ -466,18 +464,14 @@ export async function startFakeOpenAIServer(options: FakeOpenAIServerOptions = {
   return startInProcess(options);
 }
 
-async function startInProcess(
-  options: FakeOpenAIServerOptions,
-  hooks: Pick<FakeHttpServerOptions, 'admit' | 'onDone'> = {},
-): Promise<FakeOpenAIServer> {
+async function startInProcess(options: FakeOpenAIServerOptions, hooks: Pick<FakeHttpServerOptions, 'admit' | 'onDone'> = {}): Promise<FakeOpenAIServer> {
   const serveCompletions = options.completions ?? true;
   const server = await startFakeHttpServer({
     latencyMs: options.latencyMs,
     fault: options.fault,
     ...hooks,
     errorBody: openAIError,
-    missingFieldsBody: (path) =>
-      path.endsWith('/embeddings') ? { object: 'list', model: 'fake' } : { id: 'fake', object: 'chat.completion', created: 0 },
+    missingFieldsBody: (path) => (path.endsWith('/embeddings') ? { object: 'list', model: 'fake' } : { id: 'fake', object: 'chat.completion', created: 0 }),
     handle: (path, body) => {
       const request = (body ?? {}) as Record<string, unknown>;
       if (path === '/v1/chat/completions') return chatCompletion(request, options.answer);
@@ -507,8 +501,13 @@ function startInWorker(options: FakeOpenAIServerOptions): Promise<FakeOpenAIServ
     // A .ts module needs tsx's loader registered in the worker thread too.
     const self = import.meta.url;
     const source = self.endsWith('.ts')
-      ? `import(${JSON.stringify(pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href)})` +
-        `.then((api) => { api.register(); return import(${JSON.stringify(self)}); })`
+      ? `import(${JSON.stringify(
+          pathToFileURL(
+            createRequire(self)
+              .resolve('tsx/esm/api')
+              .replace(/\.cjs$/, '.mjs'),
+          ).href,
+        )})` + `.then((api) => { api.register(); return import(${JSON.stringify(self)}); })`
       : `import(${JSON.stringify(self)})`;
     worker = new Worker(source, {
       eval: true,

@@ -22,7 +22,8 @@ export const F32_CONTEXT = {
 } as const;
 
 /** A small BPE the exported GGUFs carry; token ids go into llama.cpp directly, so its merges do not matter. */
-export const referenceTokenizer = () => trainTokenizer(['the quick brown fox jumps over the lazy dog 0123456789 '.repeat(20)], { vocabSize: 300, minFrequency: 2 });
+export const referenceTokenizer = () =>
+  trainTokenizer(['the quick brown fox jumps over the lazy dog 0123456789 '.repeat(20)], { vocabSize: 300, minFrequency: 2 });
 
 export interface LlamaCppWorkspace {
   /** Set in beforeAll. */

@@ -18,7 +18,11 @@ export interface ServedTinyGguf {
   close(): Promise<void>;
 }
 
-export async function serveTinyGguf(options: { seed: number; hub: Pick<ModelHubOptions, 'concurrency' | 'warn'>; clientTimeoutMs: number }): Promise<ServedTinyGguf> {
+export async function serveTinyGguf(options: {
+  seed: number;
+  hub: Pick<ModelHubOptions, 'concurrency' | 'warn'>;
+  clientTimeoutMs: number;
+}): Promise<ServedTinyGguf> {
   const tiny = await writeTinyGguf({ seed: options.seed, chatTemplate: TINY_CHAT_TEMPLATE });
   const hub = new ModelHub({ cachePath: ':memory:', ...options.hub });
   let model: LanguageModel, server: RunningServer;

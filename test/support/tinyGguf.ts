@@ -20,8 +20,7 @@ export const TINY_TEXT = [
 
 /** A chat template in the tiny tokenizer's special tokens (the tests' `chatTemplate`). */
 export const TINY_CHAT_TEMPLATE =
-  "{% for m in messages %}<|bos|>{{ m['role'] }}\n{{ m['content'] }}<|eos|>{% endfor %}" +
-  "{% if add_generation_prompt %}<|bos|>assistant\n{% endif %}";
+  "{% for m in messages %}<|bos|>{{ m['role'] }}\n{{ m['content'] }}<|eos|>{% endfor %}" + '{% if add_generation_prompt %}<|bos|>assistant\n{% endif %}';
 
 export interface TinyModel {
   path: string;
@@ -64,10 +63,7 @@ function gaussian(random: () => number): number {
 }
 
 export function tinyTokenizer(): Tokenizer {
-  return trainTokenizer(
-    Array.from({ length: 5 }, () => TINY_TEXT).flat(),
-    { vocabSize: 320, minFrequency: 2 },
-  );
+  return trainTokenizer(Array.from({ length: 5 }, () => TINY_TEXT).flat(), { vocabSize: 320, minFrequency: 2 });
 }
 
 export function tinyWeights(config: LlamaConfig, seed: number): Map<string, Float32Array> {
@@ -162,11 +158,7 @@ export interface ReferenceOutput {
   hidden: Float64Array[];
 }
 
-export function referenceForward(
-  config: LlamaConfig,
-  weights: ReadonlyMap<string, Float32Array>,
-  tokens: readonly number[],
-): ReferenceOutput {
+export function referenceForward(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array>, tokens: readonly number[]): ReferenceOutput {
   const { dim, nLayers, nHeads, nKvHeads, hiddenDim, vocabSize, normEps, ropeTheta } = config;
   const headDim = dim / nHeads;
   const kvDim = nKvHeads * headDim;

@@ -37,14 +37,18 @@ describe('dashboard API', () => {
     mkdirSync(join(uiDir, 'assets'));
     writeFileSync(join(uiDir, 'assets', 'app-1.js'), 'console.log(1)');
     // A grimoire run: records carry the grimoire used; one failed call, one invalid answer.
-    const a = openRunDir(join(root, 'grimoire', 'test', 'routed'), { identity: { weak: 'tiny', split: 'test', examples: [0, 1, 2, 3, 4] }, resolved: { command: 'grimoire eval', method: 'test/routed' } });
+    const a = openRunDir(join(root, 'grimoire', 'test', 'routed'), {
+      identity: { weak: 'tiny', split: 'test', examples: [0, 1, 2, 3, 4] },
+      resolved: { command: 'grimoire eval', method: 'test/routed' },
+    });
     a.append(record(0, { grimoire: 'g-short' }));
     a.append(record(1, { grimoire: 'g-long', extracted: 'B', correct: false }));
     a.append(record(2, { grimoire: 'g-short', extracted: null, valid: false, correct: false, invalidReason: 'no label found' }));
     a.append(record(3, { grimoire: 'g-long', output: null, extracted: null, correct: null, error: { kind: 'timeout', message: 'took too long' } }));
     // Another pipeline's record with its own fields and none of the usage fields.
     const b = openRunDir(join(root, 'distill'), { identity: { teacher: 'big', examples: [0, 1, 2, 3] }, resolved: { command: 'distill annotate' } });
-    for (const index of [0, 1, 2, 3]) b.append({ index, gold: 'A', extracted: index === 0 ? 'B' : 'A', valid: true, correct: index !== 0, rationale: `because ${index}` } as never);
+    for (const index of [0, 1, 2, 3])
+      b.append({ index, gold: 'A', extracted: index === 0 ? 'B' : 'A', valid: true, correct: index !== 0, rationale: `because ${index}` } as never);
     // Not runs: a config without records, and a hidden folder.
     mkdirSync(join(root, 'empty'));
     writeFileSync(join(root, 'empty', 'config.json'), '{}');
@@ -88,7 +92,9 @@ describe('dashboard API', () => {
     expect(body.examples[2]?.fields).toContainEqual({ label: 'why invalid', value: 'no label found' });
     expect(body.examples[3]?.fields).toContainEqual({ label: 'error (timeout)', value: 'took too long' });
     const titles = body.charts.map((chart) => chart.title);
-    expect(titles).toEqual(expect.arrayContaining(['Accuracy (95% Wilson CI)', 'Outcomes (share of examples run)', 'Accuracy by grimoire used (95% Wilson CI)']));
+    expect(titles).toEqual(
+      expect.arrayContaining(['Accuracy (95% Wilson CI)', 'Outcomes (share of examples run)', 'Accuracy by grimoire used (95% Wilson CI)']),
+    );
     for (const chart of body.charts) expect(chart.svg).toMatch(/^<svg[\s\S]*<\/svg>$/);
 
     const distill = await get<RunDetail>('/api/run?id=distill');

@@ -49,8 +49,12 @@ describe.skipIf(!chromiumAvailable)('the cascade page in headless Chromium', () 
     await expect.poll(() => page.getByTestId('curve-table').locator('tbody tr').count(), { timeout: 20_000 }).toBe(calibration.curve.length);
     const chosen = calibration.chosen!;
     expect(await page.getByTestId('chosen-threshold').innerText()).toContain(chosen.threshold.toFixed(4));
-    expect(await page.getByTestId('teacher-share').innerText()).toContain(`${pct(chosen.teacherShare)} [${pct(chosen.teacherShareCi95[0])}, ${pct(chosen.teacherShareCi95[1])}]`);
-    expect(await page.getByTestId('chosen-row').innerText()).toContain(`${pct(chosen.accuracy)} [${pct(chosen.accuracyCi95[0])}, ${pct(chosen.accuracyCi95[1])}]`);
+    expect(await page.getByTestId('teacher-share').innerText()).toContain(
+      `${pct(chosen.teacherShare)} [${pct(chosen.teacherShareCi95[0])}, ${pct(chosen.teacherShareCi95[1])}]`,
+    );
+    expect(await page.getByTestId('chosen-row').innerText()).toContain(
+      `${pct(chosen.accuracy)} [${pct(chosen.accuracyCi95[0])}, ${pct(chosen.accuracyCi95[1])}]`,
+    );
     // The curve: the cascade's line with its interval band, and the points of the single models and the choice.
     expect(await page.locator('[data-testid=chart] svg g.mark-line path').count()).toBeGreaterThan(0);
     expect(await page.locator('[data-testid=chart] svg g.mark-area path').count()).toBeGreaterThan(0);

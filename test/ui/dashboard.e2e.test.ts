@@ -38,7 +38,11 @@ describe.skipIf(!chromiumAvailable)('apprentice ui in headless Chromium', () => 
   });
 
   const runId = (dir: string) => relative(runs.root, dir).split('\\').join('/');
-  const records = (dir: string) => readFileSync(join(dir, 'records.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record);
+  const records = (dir: string) =>
+    readFileSync(join(dir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record);
   const rows = () => page.getByTestId('example-row');
   const countText = () => page.getByTestId('example-count').innerText();
   const statusesShown = async () => Promise.all((await rows().all()).map((row) => row.getAttribute('data-status')));
@@ -114,7 +118,9 @@ describe.skipIf(!chromiumAvailable)('apprentice ui in headless Chromium', () => 
 
     await page.goto(`${url}/#/run/${encodeURIComponent(runId(runs.palm))}`);
     await page.getByTestId('example-search').fill('marbles');
-    const all = records(runs.palm).filter((r) => [...(r.prompt ?? []).map((m) => m.content), r.output, r.extracted, r.gold, r.id].join('\n').toLowerCase().includes('marbles'));
+    const all = records(runs.palm).filter((r) =>
+      [...(r.prompt ?? []).map((m) => m.content), r.output, r.extracted, r.gold, r.id].join('\n').toLowerCase().includes('marbles'),
+    );
     await expect.poll(countText, { timeout: 20_000 }).toBe(`${all.length} of 200 examples`);
     const indexHeader = page.locator('.examples-table th[data-column=index]');
     const shownIndices = async () => (await columnTexts(page, '[data-testid=example-row]', 0)).map(Number);

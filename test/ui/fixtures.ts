@@ -24,7 +24,19 @@ export async function makeDashboardRuns(): Promise<DashboardRuns> {
   const runs = join(root, 'runs');
   const example = join(PROJECT_ROOT, 'examples', 'svamp-palm');
   const recorded = join(example, 'palm-540b-cot.predictions.jsonl');
-  const evalArgs = (predictions: string, into: string) => ['eval', '--dataset', `svamp:${example}`, '--split', 'test', '--predictions', predictions, '--runs', into, '--json', '--no-progress'];
+  const evalArgs = (predictions: string, into: string) => [
+    'eval',
+    '--dataset',
+    `svamp:${example}`,
+    '--split',
+    'test',
+    '--predictions',
+    predictions,
+    '--runs',
+    into,
+    '--json',
+    '--no-progress',
+  ];
   const a = await runCli(evalArgs(recorded, runs));
   if (a.code !== 0) throw new Error(a.stderr);
   const palm = lastJson<{ runDir: string }>(a).runDir;

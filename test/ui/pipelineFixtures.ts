@@ -53,9 +53,20 @@ export async function makeGrimoireEval(runsRoot: string, name = 'grimoire-eval',
   const hub = new ModelHub({ cachePath: ':memory:', maxRetries: 0, warn: () => {}, prices: { weak: { input: 0.1, output: 0.4 } } });
   try {
     const config: GrimoireEvalConfig = {
-      dataset, weak: `openai:weak@${server.url}`, grimoires: set, split: 'test', limit: 40, seed: 0,
-      methods: ['zero-shot', 'few-shot', 'single', 'best-single', 'similarity', 'ranker'], shots: 4, fewShotDemos: ['random'],
-      embedder: 'builtin', validationSize: 40, concurrency: 16, runsRoot, runDir: join(runsRoot, name),
+      dataset,
+      weak: `openai:weak@${server.url}`,
+      grimoires: set,
+      split: 'test',
+      limit: 40,
+      seed: 0,
+      methods: ['zero-shot', 'few-shot', 'single', 'best-single', 'similarity', 'ranker'],
+      shots: 4,
+      fewShotDemos: ['random'],
+      embedder: 'builtin',
+      validationSize: 40,
+      concurrency: 16,
+      runsRoot,
+      runDir: join(runsRoot, name),
     };
     return { result: await evaluateGrimoires(config, hub), real };
   } finally {

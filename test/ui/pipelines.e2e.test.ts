@@ -120,7 +120,10 @@ describe.skipIf(!chromiumAvailable)('grimoire and distillation pages in headless
 
   it("shows a student's test answers as an examples table", async () => {
     const cell = sweep.sweep.cells.find((c) => !c.skipped)!;
-    const answers = readFileSync(join(cell.dir, 'test.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { gold: string; extracted: string | null });
+    const answers = readFileSync(join(cell.dir, 'test.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { gold: string; extracted: string | null });
     await page.goto(`${url}/#/cell/${encodeURIComponent(idOf(cell.dir))}`);
     await expect.poll(() => page.getByTestId('example-row').count(), { timeout: 20_000 }).toBe(cell.n);
     expect(await page.getByTestId('metric-accuracy').innerText()).toContain(pct(cell.accuracy));

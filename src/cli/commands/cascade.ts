@@ -21,7 +21,10 @@ const share = z.coerce.number().min(0).max(1);
 
 const calibrateOptions = {
   student: option('--student <spec>', 'the student model (answers first)', z.string().min(1), { required: true, to: 'config.student' }),
-  teacher: option('--teacher <spec>', 'the teacher model (answers what the student is not sure of)', z.string().min(1), { required: true, to: 'config.teacher' }),
+  teacher: option('--teacher <spec>', 'the teacher model (answers what the student is not sure of)', z.string().min(1), {
+    required: true,
+    to: 'config.teacher',
+  }),
   split: { ...common.split, help: 'split the threshold is chosen on (never test)', default: 'validation' },
   targetAccuracy: option('--target-accuracy <a>', 'choose the cheapest threshold whose accuracy is at least a (0-1)', share.optional()),
   maxTeacherShare: option('--max-teacher-share <s>', 'or: the most accurate threshold sending at most this share of requests to the teacher', share.optional()),

@@ -12,7 +12,11 @@ import { formatPStatement } from '../../util/numberFormat.js';
 const compareOptions = {
   seed: { ...common.seed, help: 'bootstrap seed' },
   json: { ...outputOptions.json, help: 'print JSON' },
-  failOnRegression: option('--fail-on-regression', 'CI gate: exit 5 when B is significantly worse than A (paired bootstrap, see --alpha)', z.boolean().optional()),
+  failOnRegression: option(
+    '--fail-on-regression',
+    'CI gate: exit 5 when B is significantly worse than A (paired bootstrap, see --alpha)',
+    z.boolean().optional(),
+  ),
   alpha: option('--alpha <p>', 'significance level of --fail-on-regression', z.coerce.number().gt(0).lt(1), { default: '0.05' }),
   junit: junitOption,
 };
@@ -21,7 +25,10 @@ export function registerCompare(program: Command): void {
   defineCommand(program, {
     name: 'compare',
     description: 'paired comparison of two runs on the same examples (McNemar and paired bootstrap)',
-    arguments: [['<runA>', 'run folder A'], ['<runB>', 'run folder B']],
+    arguments: [
+      ['<runA>', 'run folder A'],
+      ['<runB>', 'run folder B'],
+    ],
     options: compareOptions,
     examples: [
       'apprentice compare runs/zero-shot runs/cot',

@@ -24,7 +24,10 @@ import { configFrom, option } from '../options.js';
 import { commaList, nonNegativeInt, nonNegativeNumber, positiveInt, unescapeCliText } from '../validate.js';
 
 const importOptions = {
-  teacherOutputs: option('--teacher-outputs <dir>', 'folder of <split>_CoT_<k>.json arrays of completions, in input order', z.string().min(1), { required: true, to: 'teacherOutputs' }),
+  teacherOutputs: option('--teacher-outputs <dir>', 'folder of <split>_CoT_<k>.json arrays of completions, in input order', z.string().min(1), {
+    required: true,
+    to: 'teacherOutputs',
+  }),
   out: { ...common.out, help: 'annotations folder to write' },
   teacher: option('--teacher <name>', 'name recorded for the teacher (default: import:<folder name>)', z.string().optional(), { to: 'teacher' }),
   answerPattern: common.answerPattern,
@@ -34,21 +37,36 @@ const importOptions = {
 
 const fromStoreOptions = {
   out: { ...common.out, help: 'annotations folder to write' },
-  where: option('--where <metadata.key=value>', 'only exchanges whose client metadata has this value (repeatable; all must match)', z.array(z.string()).optional(), {
-    repeatable: true,
-  }),
+  where: option(
+    '--where <metadata.key=value>',
+    'only exchanges whose client metadata has this value (repeatable; all must match)',
+    z.array(z.string()).optional(),
+    {
+      repeatable: true,
+    },
+  ),
   since: option('--since <iso>', 'only exchanges stored at or after this ISO 8601 date or time', z.string().min(1).optional(), { to: 'filter.since' }),
-  answeredBy: option('--answered-by <model>', "only exchanges a cascade answered this way: 'teacher' keeps the student's escalations", z.enum(['student', 'teacher']).optional(), {
-    to: 'filter.answeredBy',
-  }),
+  answeredBy: option(
+    '--answered-by <model>',
+    "only exchanges a cascade answered this way: 'teacher' keeps the student's escalations",
+    z.enum(['student', 'teacher']).optional(),
+    {
+      to: 'filter.answeredBy',
+    },
+  ),
   heldOut: option('--held-out <share>', 'share of conversations held out as the validation split (by a seeded hash of the conversation)', nonNegativeNumber, {
     default: '0.1',
     to: 'heldOut',
   }),
-  test: option('--test <share>', 'share of conversations held out as the test split of the folder\'s dataset (distill run tests students on it; never annotated)', nonNegativeNumber, {
-    default: '0.1',
-    to: 'test',
-  }),
+  test: option(
+    '--test <share>',
+    "share of conversations held out as the test split of the folder's dataset (distill run tests students on it; never annotated)",
+    nonNegativeNumber,
+    {
+      default: '0.1',
+      to: 'test',
+    },
+  ),
   seed: { ...common.seed, help: 'seed of the held-out hash' },
   json: outputOptions.json,
 };
@@ -76,7 +94,9 @@ const annotateOptions = {
     default: undefined,
   },
   maxTokens: { ...common.maxTokens, help: 'maximum tokens per chain' },
-  demos: option('--demos <file>', 'JSON/JSONL of {input, rationale, answer, choices?} demonstrations (default: built-in template)', z.string().optional(), { to: 'demos' }),
+  demos: option('--demos <file>', 'JSON/JSONL of {input, rationale, answer, choices?} demonstrations (default: built-in template)', z.string().optional(), {
+    to: 'demos',
+  }),
   shots: { ...common.shots, help: 'use at most k demonstrations', schema: nonNegativeInt.optional(), default: undefined },
   limit: { ...subsetOptions.limit, help: 'the first N examples of each split' },
   sample: { ...subsetOptions.sample, help: 'a seeded random N examples of each split' },
@@ -97,12 +117,18 @@ const buildOptions = {
   method: option('--method <m>', METHODS.join(' | '), z.enum(METHODS), { required: true, to: 'method' }),
   out: { ...common.out, flags: '--out <file>', help: 'JSONL file to write', to: undefined },
   split: { ...common.split, help: 'annotated split to build from', default: 'train', to: undefined },
-  alpha: option('--alpha <a>', 'step-by-step: weight of the label task (the rationale task gets 1 - alpha)', z.coerce.number().min(0).max(1), { default: '0.5', to: 'alpha' }),
+  alpha: option('--alpha <a>', 'step-by-step: weight of the label task (the rationale task gets 1 - alpha)', z.coerce.number().min(0).max(1), {
+    default: '0.5',
+    to: 'alpha',
+  }),
   filter: option('--filter <how>', 'none | gold (keep only teacher answers that match gold)', z.enum(['none', 'gold']), { default: 'none', to: 'filter' }),
   chains: option('--chains <which>', 'cot: all (every chain reaching gold) | one', z.enum(['one', 'all']), { default: 'all', to: 'chains' }),
   mix: option('--mix <f=w,...>', `cot: share of each format (${COT_FORMATS.join(', ')}); default all equal`, z.string().optional()),
   shots: { ...common.shots, help: 'cot in-context formats: demonstrations per prompt' },
-  fraction: option('--fraction <f>', 'share of the inputs to use, seeded (nested across fractions)', z.coerce.number().gt(0).max(1), { default: '1', to: 'fraction' }),
+  fraction: option('--fraction <f>', 'share of the inputs to use, seeded (nested across fractions)', z.coerce.number().gt(0).max(1), {
+    default: '1',
+    to: 'fraction',
+  }),
   seed: { ...common.seed, help: 'seed for the fraction, the format mix and demos' },
   format: option('--format <f>', EXPORT_FORMATS.join(' | '), z.enum(EXPORT_FORMATS)),
   system: option('--system <text>', 'openai format: a system message before every example', z.string().transform(unescapeCliText).optional()),
@@ -120,18 +146,25 @@ const runOptions = {
   fractions: option('--fractions <f,g>', 'shares of the training inputs (nested for a seed)', commaList, { default: '0.125,0.25,0.5,1' }),
   stepByStepLabels: option(
     '--step-by-step-labels <which>',
-    'step-by-step (--labels names a dataset\'s label set): gold (gold labels + teacher rationales, against standard fine-tuning) | teacher (teacher labels + teacher rationales, against standard distillation) | both',
+    "step-by-step (--labels names a dataset's label set): gold (gold labels + teacher rationales, against standard fine-tuning) | teacher (teacher labels + teacher rationales, against standard distillation) | both",
     z.enum(LABEL_SETTINGS),
     { default: 'both' },
   ),
-  seeds: option('--seeds <n|a,b>', 'number of seeds (0..n-1) or a list of seeds; intervals and verdicts come from a bootstrap over seeds and examples', z.string().min(1), { default: '3' }),
+  seeds: option(
+    '--seeds <n|a,b>',
+    'number of seeds (0..n-1) or a list of seeds; intervals and verdicts come from a bootstrap over seeds and examples',
+    z.string().min(1),
+    { default: '3' },
+  ),
   student: option('--student <size>', `student size: ${Object.keys(MODEL_SIZES).join(', ')} (default small)`, z.string().optional()),
   size: option('--size <size>', 'same as --student', z.string().optional()),
   steps: option('--steps <n>', 'optimizer steps per student', positiveInt, { default: '300', to: 'student.steps' }),
   batchSize: option('--batch-size <n>', 'examples per optimizer step', positiveInt, { default: '16', to: 'student.batchSize' }),
   lr: option('--lr <rate>', 'peak learning rate', z.coerce.number().positive(), { default: '0.001', to: 'student.learningRate' }),
   context: option('--context <tokens>', 'sequence length', positiveInt, { default: '256', to: 'student.contextLength' }),
-  evalEvery: option('--eval-every <steps>', 'steps between validations (checkpoint selection); default steps / 10', positiveInt.optional(), { to: 'student.evalEvery' }),
+  evalEvery: option('--eval-every <steps>', 'steps between validations (checkpoint selection); default steps / 10', positiveInt.optional(), {
+    to: 'student.evalEvery',
+  }),
   maxTokens: { ...common.maxTokens, help: 'tokens a student may write for an answer', default: '16', to: 'student.maxTokens.answer' as const },
   cotMaxTokens: option('--cot-max-tokens <n>', 'tokens a CoT-specialized student may write', positiveInt, { default: '256', to: 'student.maxTokens.cot' }),
   alpha: { ...buildOptions.alpha, help: 'step-by-step: weight of the label task' },
@@ -145,13 +178,13 @@ const runOptions = {
     help: 'share of the training inputs held out for validation when the annotations have no validation split',
   },
   seed: { ...common.seed, help: 'seed of the held-out validation and the test sample' },
-  generic: option(
-    '--generic <name=dataset>',
-    'out-of-task dataset for the generic-ability comparison (repeatable)',
-    z.array(z.string()).optional(),
-    { repeatable: true },
-  ),
-  genericTrain: option('--generic-train <n>', 'out-of-task training examples per set for the generalist', nonNegativeInt, { default: '200', to: 'genericTrainPerSet' }),
+  generic: option('--generic <name=dataset>', 'out-of-task dataset for the generic-ability comparison (repeatable)', z.array(z.string()).optional(), {
+    repeatable: true,
+  }),
+  genericTrain: option('--generic-train <n>', 'out-of-task training examples per set for the generalist', nonNegativeInt, {
+    default: '200',
+    to: 'genericTrainPerSet',
+  }),
   genericLimit: option('--generic-limit <n>', 'at most N test examples per out-of-task set', positiveInt.optional(), { to: 'genericLimit' }),
   selectOn: option(
     '--select-on <how>',
@@ -186,7 +219,8 @@ const runOptions = {
 /** --dataset, or the dataset the annotations folder names (a from-store folder names its own conversations). */
 async function datasetOfRun(dataset: string | undefined, annotations: string | undefined): Promise<string> {
   if (dataset !== undefined) return dataset;
-  if (annotations === undefined) throw new InputError('give --dataset <kind:path> (or --annotations <dir> whose manifest names its dataset)', { field: 'dataset' });
+  if (annotations === undefined)
+    throw new InputError('give --dataset <kind:path> (or --annotations <dir> whose manifest names its dataset)', { field: 'dataset' });
   const { readManifest, MANIFEST_FILE } = await import('../../distill/store.js');
   const { dataset: named } = readManifest(annotations);
   if (named.startsWith('store:')) {
@@ -201,7 +235,10 @@ async function datasetOfRun(dataset: string | undefined, annotations: string | u
 
 /** "2" -> seeds 0 and 1; "0,3" -> seeds 0 and 3. */
 function parseSeeds(text: string): number[] {
-  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const numbers = parts.map(Number);
   if (!numbers.length || numbers.some((n) => !Number.isInteger(n) || n < 0)) {
     throw new InputError(`--seeds takes a count ("2") or a list ("0,3"), got "${text}"`, { field: 'seeds' });
@@ -242,9 +279,7 @@ export function registerDistill(program: Command): void {
     name: 'import',
     description: 'import precomputed teacher outputs (<split>_CoT_<k>.json) as annotations, with parse rate and teacher accuracy per split',
     options: importOptions,
-    examples: [
-      'apprentice distill import --dataset svamp:data/svamp --teacher-outputs recorded/palm-svamp --out runs/annotations/svamp',
-    ],
+    examples: ['apprentice distill import --dataset svamp:data/svamp --teacher-outputs recorded/palm-svamp --out runs/annotations/svamp'],
     action: async (options) => {
       const { importTeacherOutputs } = await import('../../distill/importTeacher.js');
       const result = await importTeacherOutputs({ ...configFrom(importOptions, options), datasetOptions: datasetOptionsFrom(options) });
@@ -274,8 +309,13 @@ export function registerDistill(program: Command): void {
           ...(config.filter.answeredBy ? { answeredBy: config.filter.answeredBy } : {}),
         },
       });
-      process.stdout.write(`${result.exchanges} stored exchanges, ${result.conversations} distinct conversations (${result.testConversations} held out as test)\n`);
-      printResult({ out: result.out, teacher: result.manifest.teacher, method: 'from-store', dataset: result.manifest.dataset, splits: result.splits }, options.json);
+      process.stdout.write(
+        `${result.exchanges} stored exchanges, ${result.conversations} distinct conversations (${result.testConversations} held out as test)\n`,
+      );
+      printResult(
+        { out: result.out, teacher: result.manifest.teacher, method: 'from-store', dataset: result.manifest.dataset, splits: result.splits },
+        options.json,
+      );
     },
   });
 
@@ -303,7 +343,17 @@ export function registerDistill(program: Command): void {
         const { annotateLive } = await import('../../distill/annotate.js');
         result = await withHub(options, (hub) => annotateLive(config, hub));
       }
-      printResult({ out: result.out, teacher: result.teacher, method: result.method, dataset: result.manifest.dataset, splits: result.splits, ...(result.pending ? { pending: result.pending } : {}) }, options.json);
+      printResult(
+        {
+          out: result.out,
+          teacher: result.teacher,
+          method: result.method,
+          dataset: result.manifest.dataset,
+          splits: result.splits,
+          ...(result.pending ? { pending: result.pending } : {}),
+        },
+        options.json,
+      );
       if (result.pending?.length) {
         process.stderr.write(`batch(es) ${result.pending.join(', ')} still running; run the same command again to collect them.\n`);
         return;
@@ -311,9 +361,7 @@ export function registerDistill(program: Command): void {
       const errors = Object.values(result.splits).reduce((sum, stats) => sum + stats.errors, 0);
       const missing = Object.values(result.splits).reduce((sum, stats) => sum + stats.missing, 0);
       if (errors + missing > 0) {
-        process.stderr.write(
-          `${errors} input(s) failed and ${missing} were not run; they are not annotated. Run the same command again to retry only them.\n`,
-        );
+        process.stderr.write(`${errors} input(s) failed and ${missing} were not run; they are not annotated. Run the same command again to retry only them.\n`);
         process.exitCode = 3;
       }
     },
@@ -321,7 +369,8 @@ export function registerDistill(program: Command): void {
 
   defineCommand(distill, {
     name: 'run',
-    description: 'sweep methods × training-data fractions × seeds: train students with the built-in engine, select on validation, test, report with 95% CIs and a data-efficiency plot',
+    description:
+      'sweep methods × training-data fractions × seeds: train students with the built-in engine, select on validation, test, report with 95% CIs and a data-efficiency plot',
     options: runOptions,
     examples: [
       'apprentice distill run --dataset svamp:data/svamp --annotations runs/annotations/svamp --out runs/sweep',
@@ -338,23 +387,28 @@ export function registerDistill(program: Command): void {
       const log = options.progress ? (line: string) => process.stderr.write(line + '\n') : undefined;
       const { runDistillExperiment } = await import('../../distill/experiment.js');
       const config = configFrom(runOptions, options);
-      const result = await withSweepReport(await runDistillExperiment({
-        ...config,
-        dataset: await datasetOfRun(options.dataset, options.annotations),
-        datasetOptions: datasetOptionsFrom(options),
-        methods: expandStepByStep(methods, options.stepByStepLabels),
-        fractions: parseFractions(options.fractions),
-        seeds: parseSeeds(options.seeds),
-        student: { size: size as ModelSize, ...config.student },
-        generic: parseGeneric(options.generic),
-        heldOut: parseGeneric(options.heldOut),
-        ...(log ? { log } : {}),
-      }));
+      const result = await withSweepReport(
+        await runDistillExperiment({
+          ...config,
+          dataset: await datasetOfRun(options.dataset, options.annotations),
+          datasetOptions: datasetOptionsFrom(options),
+          methods: expandStepByStep(methods, options.stepByStepLabels),
+          fractions: parseFractions(options.fractions),
+          seeds: parseSeeds(options.seeds),
+          student: { size: size as ModelSize, ...config.student },
+          generic: parseGeneric(options.generic),
+          heldOut: parseGeneric(options.heldOut),
+          ...(log ? { log } : {}),
+        }),
+      );
       if (options.json) {
         process.stdout.write(JSON.stringify(sweepSummaryJson(result)) + '\n');
         return;
       }
-      const lines = sweepTableLines(result, result.teacher.map((t) => `${t.label}: ${formatPercent(t.accuracy)} (n = ${t.n})`));
+      const lines = sweepTableLines(
+        result,
+        result.teacher.map((t) => `${t.label}: ${formatPercent(t.accuracy)} (n = ${t.n})`),
+      );
       process.stdout.write(lines.join('\n') + '\n');
     },
   });
@@ -370,10 +424,9 @@ export function registerDistill(program: Command): void {
         const annotations = readAnnotations(options.annotations);
         const records = annotations.splits[options.split];
         if (!records) {
-          throw new InputError(
-            `no annotations for split "${options.split}"; annotated splits: ${Object.keys(annotations.splits).join(', ') || 'none'}`,
-            { field: 'split' },
-          );
+          throw new InputError(`no annotations for split "${options.split}"; annotated splits: ${Object.keys(annotations.splits).join(', ') || 'none'}`, {
+            field: 'split',
+          });
         }
         const built: BuildResult = buildTrainingData(annotations.manifest.task, records, {
           ...configFrom(buildOptions, options),
@@ -390,24 +443,21 @@ export function registerDistill(program: Command): void {
       },
     });
 
-  defineBuild(
-    'build',
-    'training data for `apprentice train --data`: JSONL of {prompt, completion, weight?, task?}',
-    'apprentice',
-    ['apprentice distill build --annotations runs/annotations/svamp --method step-by-step --out train.jsonl'],
-  );
-  defineBuild(
-    'export',
-    'training data for external trainers: OpenAI chat fine-tuning JSONL or Hugging Face prompt/completion JSONL',
-    'hf',
-    ['apprentice distill export --annotations runs/annotations/svamp --method cot --format openai --out finetune.jsonl'],
-  );
+  defineBuild('build', 'training data for `apprentice train --data`: JSONL of {prompt, completion, weight?, task?}', 'apprentice', [
+    'apprentice distill build --annotations runs/annotations/svamp --method step-by-step --out train.jsonl',
+  ]);
+  defineBuild('export', 'training data for external trainers: OpenAI chat fine-tuning JSONL or Hugging Face prompt/completion JSONL', 'hf', [
+    'apprentice distill export --annotations runs/annotations/svamp --method cot --format openai --out finetune.jsonl',
+  ]);
 }
 
 /** "zero-shot-cot=2,in-context-cot=1" -> shares per format. */
 function parseMix(text: string): Partial<Record<CotFormat, number>> {
   const mix: Partial<Record<CotFormat, number>> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, share = '1'] = part.split('=').map((p) => p.trim());
     if (!COT_FORMATS.includes(name as CotFormat)) {
       throw new InputError(`unknown CoT format "${name}"; formats: ${COT_FORMATS.join(', ')}`, { field: 'mix' });

@@ -18,7 +18,12 @@ export const evalOptions = {
   limit: { ...subsetOptions.limit, help: 'the first N examples of the split, in file order' },
   sample: { ...subsetOptions.sample, help: 'a seeded random subset of N examples (see --seed)' },
   seed: { ...common.seed, help: 'seed for sampling, demos, splits and bootstrap' },
-  model: option('--model <spec>', 'openai:<model>[@<baseURL>] | anthropic:<model> | gguf:<file> | builtin:<checkpoint dir> | replay:<file|dir>', z.string().optional(), { to: 'model' }),
+  model: option(
+    '--model <spec>',
+    'openai:<model>[@<baseURL>] | anthropic:<model> | gguf:<file> | builtin:<checkpoint dir> | replay:<file|dir>',
+    z.string().optional(),
+    { to: 'model' },
+  ),
   predictions: option('--predictions <file>', 'score a JSONL of {index, output} instead of calling a model', z.string().optional(), { to: 'predictions' }),
   prompt: option(
     '--prompt <style>',
@@ -26,7 +31,10 @@ export const evalOptions = {
     z.enum(['zero-shot', 'few-shot', 'cot', 'zero-shot-cot']).optional(),
   ),
   shots: { ...common.shots, help: 'demonstrations for few-shot and cot (default 4)', schema: nonNegativeInt.optional(), default: undefined },
-  demos: option('--demos <how>', 'random | nearest (k nearest neighbours of the question)', z.enum(['random', 'nearest']), { default: 'random', to: 'demoSelection' }),
+  demos: option('--demos <how>', 'random | nearest (k nearest neighbours of the question)', z.enum(['random', 'nearest']), {
+    default: 'random',
+    to: 'demoSelection',
+  }),
   demoSplit: common.demoSplit,
   embedder: common.embedder,
   scoring: option('--scoring <how>', 'generate (extract the answer from text) | logprob (rank options by log-probability)', z.enum(['generate', 'logprob']), {
@@ -89,8 +97,9 @@ export function registerEval(program: Command): void {
         printSummary(summary, options.json ?? false);
         if (summary.errors > 0) {
           process.stderr.write(
-            `${summary.errors} example(s) failed (${Object.entries(summary.errorsByKind).map(([k, v]) => `${k}: ${v}`).join(', ')}); ` +
-              'they are not scored. Run the same command again to retry only them.\n',
+            `${summary.errors} example(s) failed (${Object.entries(summary.errorsByKind)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', ')}); ` + 'they are not scored. Run the same command again to retry only them.\n',
           );
           process.exitCode = 3;
         }
@@ -109,7 +118,11 @@ function printSummary(summary: RunSummary & { runDir: string }, json: boolean): 
   else process.stdout.write(formatSummaryTable(summary) + '\n');
 }
 
-async function applyCiOutputs(summary: RunSummary & { runDir: string; task: string; split: string }, failUnder: number | undefined, junit: string | undefined): Promise<void> {
+async function applyCiOutputs(
+  summary: RunSummary & { runDir: string; task: string; split: string },
+  failUnder: number | undefined,
+  junit: string | undefined,
+): Promise<void> {
   if (failUnder === undefined && junit === undefined) return;
   const { accuracyGate } = await import('../../eval/gates.js');
   const gate = failUnder === undefined ? undefined : accuracyGate(summary, failUnder);

@@ -8,11 +8,13 @@ import { option } from '../options.js';
 const exportOptions = {
   format: option(
     '--format <format>',
-    'gguf (one file), ollama (folder: GGUF + Modelfile) or hf (Hugging Face folder); a LoRA run\'s adapter alone: peft (PEFT folder) or lora-gguf (llama.cpp adapter)',
+    "gguf (one file), ollama (folder: GGUF + Modelfile) or hf (Hugging Face folder); a LoRA run's adapter alone: peft (PEFT folder) or lora-gguf (llama.cpp adapter)",
     z.enum(['gguf', 'ollama', 'hf', 'peft', 'lora-gguf']),
     { default: 'gguf' },
   ),
-  dtype: option('--dtype <type>', 'GGUF matrix storage: f32 (exact), f16 (half the size) or q8_0 (about a quarter)', z.enum(['f32', 'f16', 'q8_0']), { default: 'f32' }),
+  dtype: option('--dtype <type>', 'GGUF matrix storage: f32 (exact), f16 (half the size) or q8_0 (about a quarter)', z.enum(['f32', 'f16', 'q8_0']), {
+    default: 'f32',
+  }),
   out: { ...common.out, flags: '--out <path>', help: 'the .gguf file (gguf, lora-gguf) or the folder (ollama, hf, peft) to write' },
   json: { ...outputOptions.json, help: 'print one JSON object' },
 };
@@ -49,9 +51,10 @@ export function registerExport(program: Command): void {
         say(result, `wrote ${result.path} (${result.files.join(', ')})`);
         return;
       }
-      const result = options.format === 'ollama'
-        ? await engine.exportOllama(dir, options.out, { dtype: options.dtype })
-        : await engine.exportGguf(dir, options.out, { dtype: options.dtype });
+      const result =
+        options.format === 'ollama'
+          ? await engine.exportOllama(dir, options.out, { dtype: options.dtype })
+          : await engine.exportGguf(dir, options.out, { dtype: options.dtype });
       const what = `${result.parameters.toLocaleString('en-US')} parameters, ${options.dtype}`;
       const modelfile = 'modelfile' in result ? `; ${result.modelfile}: ollama create <name> -f ${result.modelfile}` : '';
       say({ ...result, dtype: options.dtype }, `wrote ${result.path} (${what})${modelfile}`);

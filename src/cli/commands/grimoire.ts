@@ -29,12 +29,10 @@ const buildOptions = {
   k: option('--k <n>', 'samples per label', positiveInt, { default: '4', to: 'k' }),
   hardRatios: option('--hard-ratios <list>', 'shares of hard samples for the hard sampler', ratioList, { default: '0.5,1.0', to: 'hardRatios' }),
   hardPool: option('--hard-pool <n>', 'train examples the weak model answers zero-shot to find hard ones', positiveInt, { default: '500', to: 'hardPoolSize' }),
-  validationSize: option(
-    '--validation-size <n>',
-    'train examples held out (stratified) as validation before sampling; 0 for none',
-    nonNegativeInt,
-    { default: '200', to: 'validationSize' },
-  ),
+  validationSize: option('--validation-size <n>', 'train examples held out (stratified) as validation before sampling; 0 for none', nonNegativeInt, {
+    default: '200',
+    to: 'validationSize',
+  }),
   seed: { ...common.seed, help: 'seed for validation, samplers and clustering' },
   out: { ...common.out, help: 'folder for the grimoire set', schema: absolutePath },
   maxTokens: { ...common.maxTokens, help: 'longest grimoire, in tokens', default: '1024', to: 'generation.maxTokens' as const },
@@ -63,7 +61,10 @@ const evalOptions = {
     to: 'fewShotDemos',
   }),
   embedder: { ...common.embedder, help: 'embedder for similarity, the ranker and nearest demos' },
-  validationSize: option('--validation-size <n>', 'validation held out of train when the set names none', positiveInt, { default: '200', to: 'validationSize' }),
+  validationSize: option('--validation-size <n>', 'validation held out of train when the set names none', positiveInt, {
+    default: '200',
+    to: 'validationSize',
+  }),
   maxTokens: { ...common.maxTokens, help: 'longest weak-model answer', default: '64', to: 'answer.maxTokens' as const },
   temperature: { ...common.temperature, help: 'weak-model temperature', to: 'answer.temperature' as const },
   templates: option('--templates <dir>', 'folder of prompt templates', absolutePath.optional(), { to: 'templateDir' }),
@@ -100,17 +101,13 @@ export function registerGrimoire(program: Command): void {
     name: 'build',
     description: 'choose representative samples and have the strong model write a profound and a simple grimoire per sample set',
     options: buildOptions,
-    examples: [
-      'apprentice grimoire build --dataset grimoire:data/SST2 --strong openai:gpt-4o --weak gguf:phi-2.gguf --out runs/grimoires/SST2',
-    ],
+    examples: ['apprentice grimoire build --dataset grimoire:data/SST2 --strong openai:gpt-4o --weak gguf:phi-2.gguf --out runs/grimoires/SST2'],
     action: async (options) => {
       const { buildGrimoires } = await import('../../grimoire/build.js');
       await withHub(options, async (hub) => {
-        const result = await buildGrimoires(
-          { ...configFrom(buildOptions, options), datasetOptions: datasetOptionsFrom(options) },
-          hub,
-          { log: (line) => process.stderr.write(`${line}\n`) },
-        );
+        const result = await buildGrimoires({ ...configFrom(buildOptions, options), datasetOptions: datasetOptionsFrom(options) }, hub, {
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
         const summary = {
           dir: result.dir,
           task: result.manifest.task,
@@ -141,9 +138,7 @@ export function registerGrimoire(program: Command): void {
     name: 'eval',
     description: 'evaluate a weak model with a grimoire set: zero-shot, few-shot, each grimoire, best single, similarity and ranker routing',
     options: evalOptions,
-    examples: [
-      'apprentice grimoire eval --dataset grimoire:data/SST2 --weak gguf:phi-2.gguf --grimoires runs/grimoires/SST2 --limit 200',
-    ],
+    examples: ['apprentice grimoire eval --dataset grimoire:data/SST2 --weak gguf:phi-2.gguf --grimoires runs/grimoires/SST2 --limit 200'],
     action: async (options) => {
       const [{ evaluateGrimoires }, { writeGrimoireReport }, { answerPatternOption }] = await Promise.all([
         import('../../grimoire/evaluate.js'),
@@ -163,7 +158,11 @@ export function registerGrimoire(program: Command): void {
         );
         const report = await writeGrimoireReport(result.runDir);
         process.stderr.write(`report: ${report.htmlPath}\n`);
-        process.stdout.write((options.json ? JSON.stringify({ ...result, headline: headlineJson(result), report: { html: report.htmlPath, markdown: report.markdownPath } }) : formatTable(result)) + '\n');
+        process.stdout.write(
+          (options.json
+            ? JSON.stringify({ ...result, headline: headlineJson(result), report: { html: report.htmlPath, markdown: report.markdownPath } })
+            : formatTable(result)) + '\n',
+        );
         if (result.errors > 0) {
           const onValidation = result.validationErrors ? ` (${result.validationErrors} on validation)` : '';
           process.stderr.write(`${result.errors} answer(s) failed${onValidation} and are not scored; run the same command again to retry only them.\n`);
@@ -192,7 +191,9 @@ export function registerGrimoire(program: Command): void {
 
 /** The paper's Table 1 for one task: one line per method. */
 /** The headline for --json: the method chosen on validation (see grimoire/headline.ts), or null. */
-function headlineJson(result: GrimoireEvalResult): { method: string; grimoire: string | null; accuracy: number | null; ci95: [number, number] | null; why: string } | null {
+function headlineJson(
+  result: GrimoireEvalResult,
+): { method: string; grimoire: string | null; accuracy: number | null; ci95: [number, number] | null; why: string } | null {
   const headline = validationHeadline(result);
   if (!headline) return null;
   const { method, grimoire, accuracy, ci95 } = headline.method;
@@ -216,18 +217,27 @@ export function formatTable(result: GrimoireEvalResult): string {
     money(m.costPerCorrectUsd, 6),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const render = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const render = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [
     `${result.task} (${result.split}, ${result.n} examples), weak model ${result.weak}, grimoires ${result.grimoireSet}`,
     render(header),
     render(widths.map((w) => '-'.repeat(w))),
     ...lines.map(render),
   ];
-  if (result.bestSingle) out.push(`best single chosen on ${result.validation?.n ?? 0} validation examples: ${result.bestSingle.grimoire} (${percent(result.bestSingle.validationAccuracy)})`);
+  if (result.bestSingle)
+    out.push(
+      `best single chosen on ${result.validation?.n ?? 0} validation examples: ${result.bestSingle.grimoire} (${percent(result.bestSingle.validationAccuracy)})`,
+    );
   if (result.ranker) {
     const v = result.ranker.validation;
-    out.push(`ranker (${result.ranker.file}): on ${v.checkQuestions} held-back validation questions routes to ${percent(v.checkRoutedAccuracy)} vs best single ${percent(v.checkBestSingleAccuracy)}; AUC ${v.checkAuc?.toFixed(3) ?? '—'}` +
-        (v.mode === 'prior' ? '; it routed worse than one grimoire there, so it ranks by validation accuracy' : ''));
+    out.push(
+      `ranker (${result.ranker.file}): on ${v.checkQuestions} held-back validation questions routes to ${percent(v.checkRoutedAccuracy)} vs best single ${percent(v.checkBestSingleAccuracy)}; AUC ${v.checkAuc?.toFixed(3) ?? '—'}` +
+        (v.mode === 'prior' ? '; it routed worse than one grimoire there, so it ranks by validation accuracy' : ''),
+    );
   }
   const headline = validationHeadline(result);
   out.push(

@@ -58,7 +58,12 @@ export function registerQuickstart(program: Command): void {
       }
       const test = result.teacher.test;
       const lines = [
-        ...(options.scale === 'tiny' ? ['SMOKE TEST (--scale tiny): a few training steps on a few examples; the numbers below show that the pipeline runs, not what distillation does.', ''] : []),
+        ...(options.scale === 'tiny'
+          ? [
+              'SMOKE TEST (--scale tiny): a few training steps on a few examples; the numbers below show that the pipeline runs, not what distillation does.',
+              '',
+            ]
+          : []),
         `Distillation on synthetic arithmetic (${result.sweep.cells[0]?.n ?? 0} test problems): ${formatDuration(total.wallSeconds)} wall time here, ${total.cpuSeconds.toFixed(0)} s CPU (measured; finished stages of an earlier run are kept, not redone):`,
         '',
         ...sweepTableLines(result, [

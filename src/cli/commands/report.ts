@@ -6,7 +6,13 @@ import { defineCommand } from '../command.js';
 import { configFrom, option } from '../options.js';
 
 const reportOptions = {
-  out: { ...common.out, help: 'where report.html and report.md go (default: the (first) folder)', schema: z.string().optional(), required: false, to: 'outDir' as const },
+  out: {
+    ...common.out,
+    help: 'where report.html and report.md go (default: the (first) folder)',
+    schema: z.string().optional(),
+    required: false,
+    to: 'outDir' as const,
+  },
   title: option('--title <text>', 'title of the report', z.string().optional(), { to: 'title' }),
   seed: { ...common.seed, help: 'bootstrap seed of the paired comparisons' },
   json: { ...outputOptions.json, help: 'print the written paths as JSON' },

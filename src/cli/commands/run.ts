@@ -12,7 +12,7 @@ import { PROJECT_FILE } from '../project/schema.js';
 const runOptions = {
   config: option('--config <file>', 'the project file: datasets, models, defaults and evals', z.string().min(1), { default: PROJECT_FILE }),
   only: option('--only <names>', 'run only these evals (comma-separated names)', commaList.optional()),
-  list: option('--list', 'print the evals\' names and stop', z.boolean().optional()),
+  list: option('--list', "print the evals' names and stop", z.boolean().optional()),
 };
 
 /** Each eval runs on a program of its own (`newProgram`), so no option value leaks from one eval into the next. */
@@ -30,7 +30,9 @@ export function registerRun(program: Command, newProgram: () => Command): void {
       }
       const unknown = (options.only ?? []).filter((name) => !evals.some((entry) => entry.name === name));
       if (unknown.length) {
-        throw new InputError(`--only: no eval named ${unknown.map((name) => `"${name}"`).join(', ')} in ${options.config} (evals: ${evals.map((entry) => entry.name).join(', ')})`);
+        throw new InputError(
+          `--only: no eval named ${unknown.map((name) => `"${name}"`).join(', ')} in ${options.config} (evals: ${evals.map((entry) => entry.name).join(', ')})`,
+        );
       }
       const chosen = options.only ? evals.filter((entry) => options.only!.includes(entry.name)) : evals;
       // Every chosen eval's options are checked before the first one runs.

@@ -41,14 +41,22 @@ export function registerScale(program: Command): void {
   defineCommand(scale, {
     name: 'analyze',
     description: 'per task and metric: normalized scores by model size, BIG-bench linearity and breakthroughness, a verdict',
-    arguments: [['<file>', 'CSV/JSON/JSONL rows of model, params, task, metric, score (optional: random, max, labels, n, cut_outputs, ci_low, ci_high, params_estimated)']],
+    arguments: [
+      [
+        '<file>',
+        'CSV/JSON/JSONL rows of model, params, task, metric, score (optional: random, max, labels, n, cut_outputs, ci_low, ci_high, params_estimated)',
+      ],
+    ],
     options: analyzeOptions,
     examples: ['apprentice scale analyze scores.csv', 'apprentice scale analyze scores.csv --out reports/scaling --json'],
     action: async (options, file: string) => {
       const { readScoreRows } = await import('../../scaling/readScoreRows.js');
       const analyses = analyzeScaling(await readScoreRows(file));
       if (options.out) {
-        const [{ writeScalingResults }, { writeScalingReport }] = await Promise.all([import('../../scaling/scalingResults.js'), import('../../report/scalingReport.js')]);
+        const [{ writeScalingResults }, { writeScalingReport }] = await Promise.all([
+          import('../../scaling/scalingResults.js'),
+          import('../../report/scalingReport.js'),
+        ]);
         await writeScalingResults(options.out, { analyses, source: file });
         await writeScalingReport(options.out);
       }
@@ -129,7 +137,10 @@ function registerScaleRun(scale: Command): void {
       'apprentice scale run --models openai:gpt-4o-mini=8B,openai:gpt-4o=200B --dataset svamp:data/svamp --dataset gsm8k:data/gsm8k --out runs/scale',
     ],
     action: async (options) => {
-      const [{ parseModelsOption, resolveFamily }, { runScale }] = await Promise.all([import('../../scaling/modelFamily.js'), import('../../scaling/scaleRun.js')]);
+      const [{ parseModelsOption, resolveFamily }, { runScale }] = await Promise.all([
+        import('../../scaling/modelFamily.js'),
+        import('../../scaling/scaleRun.js'),
+      ]);
       const models = await resolveFamily(parseModelsOption(options.models));
       await withHub(options, async (hub) => {
         const result = await runScale(
@@ -150,7 +161,10 @@ export async function reportScaleRun(
   json: boolean,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const [{ writeScaleRunResults, writeScalingResults }, { writeScalingReport }] = await Promise.all([import('../../scaling/scalingResults.js'), import('../../report/scalingReport.js')]);
+  const [{ writeScaleRunResults, writeScalingResults }, { writeScalingReport }] = await Promise.all([
+    import('../../scaling/scalingResults.js'),
+    import('../../report/scalingReport.js'),
+  ]);
   const scores = await writeScaleRunResults(out, { rows: result.rows, evaluations: result.evaluations, notes: result.notes, models });
   const analyses = analyzeScaling(result.rows);
   const written = await writeScalingResults(out, { analyses, source: scores.csv, title: 'Scaling run', configuration: { models, ...extra } });
@@ -160,7 +174,15 @@ export async function reportScaleRun(
   const missing = result.evaluations.reduce((sum, e) => sum + e.missing, 0);
   if (json) {
     process.stdout.write(
-      JSON.stringify({ ...extra, models, rows: result.rows, analysis: analyses, evaluations: result.evaluations, notes: result.notes, files: { ...files, scores } }) + '\n',
+      JSON.stringify({
+        ...extra,
+        models,
+        rows: result.rows,
+        analysis: analyses,
+        evaluations: result.evaluations,
+        notes: result.notes,
+        files: { ...files, scores },
+      }) + '\n',
     );
   } else {
     process.stdout.write(formatAnalysisTable(analyses) + '\n');
@@ -178,14 +200,27 @@ const familyOptions = {
     '--sizes <list>',
     `engine sizes: ${Object.keys(MODEL_SIZES).join(', ')}, or <dim>x<layers> (e.g. 32x1,48x2,64x2,96x3,128x4); a smooth/emergent verdict needs at least 4 sizes`,
     commaList.pipe(
-      z.array(z.string().refine((s) => isModelSize(s) || /^\d+x\d+$/.test(s), { message: `sizes are ${Object.keys(MODEL_SIZES).join(', ')} or <dim>x<layers>` })).min(1),
+      z
+        .array(
+          z.string().refine((s) => isModelSize(s) || /^\d+x\d+$/.test(s), { message: `sizes are ${Object.keys(MODEL_SIZES).join(', ')} or <dim>x<layers>` }),
+        )
+        .min(1),
     ),
     { default: 'tiny,small', to: 'sizes' },
   ),
   difficulties: option(
     '--difficulties <list>',
     'arithmetic steps per problem, one task per level',
-    commaList.pipe(z.array(z.string().regex(/^[1-8]$/, 'each difficulty is a number of steps from 1 to 8').transform(Number)).min(1)),
+    commaList.pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^[1-8]$/, 'each difficulty is a number of steps from 1 to 8')
+            .transform(Number),
+        )
+        .min(1),
+    ),
     { default: '1,2,3', to: 'difficulties' },
   ),
   digits: option('--digits <n>', 'digits of the numbers in the problems', z.coerce.number().int().min(1).max(4), { default: '1', to: 'digits' }),
@@ -198,7 +233,7 @@ const familyOptions = {
   steps: option('--steps <n>', 'optimizer steps of the smallest size', positiveInt, { default: '300', to: 'optimizerSteps' }),
   stepsExponent: option(
     '--steps-exponent <e>',
-    'steps grow as (parameters / smallest\'s)^e: 0 = every size the same, 1 = fixed tokens per parameter',
+    "steps grow as (parameters / smallest's)^e: 0 = every size the same, 1 = fixed tokens per parameter",
     z.coerce.number().min(0).max(2),
     { default: '0', to: 'stepsExponent' },
   ),
@@ -222,10 +257,7 @@ function registerScaleFamily(scale: Command): void {
     name: 'family',
     description: 'train built-in students of several sizes on the synthetic multi-step arithmetic family, then `scale run` them',
     options: familyOptions,
-    examples: [
-      'apprentice scale family --out runs/family',
-      'apprentice scale family --sizes tiny,small --difficulties 1,2,3,4 --steps 600 --out runs/family',
-    ],
+    examples: ['apprentice scale family --out runs/family', 'apprentice scale family --sizes tiny,small --difficulties 1,2,3,4 --steps 600 --out runs/family'],
     action: async (options) => {
       const { out } = options;
       const recipe = configFrom(familyOptions, options);
@@ -239,10 +271,13 @@ function registerScaleFamily(scale: Command): void {
         ...recipe,
         onEvent: (size, event) => {
           if (!options.progress || options.json) return;
-          if (event.type === 'start') process.stderr.write(`family: training ${size} (${event.parameters.toLocaleString('en-US')} parameters, ${event.trainExamples} examples)\n`);
+          if (event.type === 'start')
+            process.stderr.write(`family: training ${size} (${event.parameters.toLocaleString('en-US')} parameters, ${event.trainExamples} examples)\n`);
           else if (event.type === 'step' && (Date.now() - last > 5000 || event.step === event.steps)) {
             last = Date.now();
-            process.stderr.write(`family: ${size} step ${event.step}/${event.steps} loss ${event.loss.toFixed(3)} ${Math.round(event.tokensPerSecond)} tokens/s\n`);
+            process.stderr.write(
+              `family: ${size} step ${event.step}/${event.steps} loss ${event.loss.toFixed(3)} ${Math.round(event.tokensPerSecond)} tokens/s\n`,
+            );
           }
         },
       });
@@ -267,11 +302,15 @@ function registerScaleFamily(scale: Command): void {
           },
           hub,
         );
-        const [{ accuracyByLoss }, { writeAccuracyByLoss }] = await Promise.all([import('../../scaling/lossAxis.js'), import('../../report/accuracyByLoss.js')]);
+        const [{ accuracyByLoss }, { writeAccuracyByLoss }] = await Promise.all([
+          import('../../scaling/lossAxis.js'),
+          import('../../report/accuracyByLoss.js'),
+        ]);
         const byLoss = accuracyByLoss(students, result.rows);
         const lossFiles = byLoss.length ? await writeAccuracyByLoss(out, byLoss) : null;
         await writeFile(join(out, 'family.json'), JSON.stringify({ recipe, students, accuracyByLoss: byLoss }, null, 2) + '\n');
-        if (lossFiles && !options.json) process.stderr.write(`family: accuracy against validation loss (Du et al. 2024): ${lossFiles.markdown}, ${lossFiles.svg}\n`);
+        if (lossFiles && !options.json)
+          process.stderr.write(`family: accuracy against validation loss (Du et al. 2024): ${lossFiles.markdown}, ${lossFiles.svg}\n`);
         await reportScaleRun(out, result, models, options.json ?? false, { students });
       });
     },

@@ -32,18 +32,32 @@ const serveOptions = {
   host: { ...common.host, to: 'server.host' as const },
   serverKey: common.serverKey,
   name: option('--name <id>', 'model id clients use (default: the file or folder name, or the model name)', z.string().min(1).optional()),
-  store: option('--store <dir>', 'capture every exchange (request, response, client metadata; never keys) in <dir>/exchanges.sqlite', z.string().min(1).optional()),
+  store: option(
+    '--store <dir>',
+    'capture every exchange (request, response, client metadata; never keys) in <dir>/exchanges.sqlite',
+    z.string().min(1).optional(),
+  ),
   cascade: option('--cascade', 'serve a cascade: --student answers first, --teacher when the student is not confident enough', z.boolean().optional()),
   student: option('--student <spec>', 'with --cascade: the student model', z.string().min(1).optional()),
   teacher: option('--teacher <spec>', 'with --cascade: the teacher model', z.string().min(1).optional()),
-  threshold: option('--threshold <x>', 'with --cascade: the student answers when its confidence (0-1) is at least this (pick it with `cascade calibrate`)', z.coerce.number().min(0).max(1), {
-    default: '0.5',
-    to: 'cascade.threshold',
-  }),
-  signal: option('--signal <kind>', 'with --cascade: confidence signal, logprob (token log-probabilities) or agreement (k samples)', z.enum(CONFIDENCE_SIGNALS), {
-    default: 'logprob',
-    to: 'cascade.signal',
-  }),
+  threshold: option(
+    '--threshold <x>',
+    'with --cascade: the student answers when its confidence (0-1) is at least this (pick it with `cascade calibrate`)',
+    z.coerce.number().min(0).max(1),
+    {
+      default: '0.5',
+      to: 'cascade.threshold',
+    },
+  ),
+  signal: option(
+    '--signal <kind>',
+    'with --cascade: confidence signal, logprob (token log-probabilities) or agreement (k samples)',
+    z.enum(CONFIDENCE_SIGNALS),
+    {
+      default: 'logprob',
+      to: 'cascade.signal',
+    },
+  ),
   samples: option('--samples <k>', 'with --signal agreement: samples that vote', positiveInt, { default: '5', to: 'cascade.samples' }),
   ...fineTuningServeOptions,
   ...modelLayerOptions,
@@ -144,7 +158,8 @@ function servedTarget(
     return resolveServeTarget(target, { weak: options.weak });
   }
   if (target) throw new InputError('with --cascade, give the models as --student and --teacher, not as an argument', { field: 'model' });
-  if (!options.student || !options.teacher) throw new InputError('--cascade needs --student <spec> and --teacher <spec>', { field: options.student ? 'teacher' : 'student' });
+  if (!options.student || !options.teacher)
+    throw new InputError('--cascade needs --student <spec> and --teacher <spec>', { field: options.student ? 'teacher' : 'student' });
   const student = resolveServeTarget(options.student);
   const teacher = resolveServeTarget(options.teacher);
   return { spec: student.spec, name: `cascade-${student.name}`, teacher: teacher.spec };
@@ -164,7 +179,9 @@ async function serveFineTuningOnly(options: ServeOptions, serverKey: string | un
   try {
     const { startApiServer } = await import('../../server/app.js');
     const server = await startApiServer({ ...configFrom(serveOptions, options).server, serverKey, ...fineTuning.serverOptions });
-    process.stdout.write(`serving the fine-tuning API (bases: tiny, small, base${options.base?.length ? ', ' + options.base.map((b) => b.split('=')[0]).join(', ') : ''}) at ${server.url}/v1\n`);
+    process.stdout.write(
+      `serving the fine-tuning API (bases: tiny, small, base${options.base?.length ? ', ' + options.base.map((b) => b.split('=')[0]).join(', ') : ''}) at ${server.url}/v1\n`,
+    );
     await untilInterrupted();
     await server.close();
   } finally {

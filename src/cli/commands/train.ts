@@ -25,8 +25,13 @@ const trainOptions = {
   },
   size: option(
     '--size <name>',
-    `model size: ${Object.entries(MODEL_SIZES).map(([k, v]) => `${k} (dim ${v.dim}, ${v.nLayers} layers)`).join(', ')} (default small; with --init-from, the checkpoint's)`,
-    z.string().refine(isModelSize, { message: `must be one of ${Object.keys(MODEL_SIZES).join(', ')}` }).optional(),
+    `model size: ${Object.entries(MODEL_SIZES)
+      .map(([k, v]) => `${k} (dim ${v.dim}, ${v.nLayers} layers)`)
+      .join(', ')} (default small; with --init-from, the checkpoint's)`,
+    z
+      .string()
+      .refine(isModelSize, { message: `must be one of ${Object.keys(MODEL_SIZES).join(', ')}` })
+      .optional(),
   ),
   initFrom: option(
     '--init-from <dir>',
@@ -40,13 +45,26 @@ const trainOptions = {
     z.string().min(1).optional(),
     { to: 'base' },
   ),
-  loraRank: option('--lora-rank <r>', 'fine-tune the --base with LoRA adapters of this rank (its weights stay frozen) instead of all of its weights', positiveInt.optional()),
+  loraRank: option(
+    '--lora-rank <r>',
+    'fine-tune the --base with LoRA adapters of this rank (its weights stay frozen) instead of all of its weights',
+    positiveInt.optional(),
+  ),
   loraAlpha: option('--lora-alpha <alpha>', 'LoRA scaling numerator: the update is (alpha / rank) B A (default: the rank)', positiveNumber.optional()),
   loraDropout: option('--lora-dropout <p>', "dropout on the adapters' input while training", z.coerce.number().min(0).lt(1).optional()),
   loraTargets: option(
     '--lora-targets <list>',
     `comma-separated projections to adapt, of ${LORA_TARGETS.join(',')} (default: all)`,
-    z.string().transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean)).pipe(z.array(z.enum(LORA_TARGETS)).min(1)).optional(),
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(LORA_TARGETS)).min(1))
+      .optional(),
   ),
   steps: option('--steps <n>', 'optimizer steps', positiveInt, { required: true, to: 'steps' }),
   out: {
@@ -60,7 +78,7 @@ const trainOptions = {
   }),
   lossNormalization: option(
     '--loss-normalization <mode>',
-    "token: weighted mean over all completion tokens of the batch; task: per-task token means mixed by the weights (distilling step by step: alpha L_label + (1 - alpha) L_rationale)",
+    'token: weighted mean over all completion tokens of the batch; task: per-task token means mixed by the weights (distilling step by step: alpha L_label + (1 - alpha) L_rationale)',
     z.enum(LOSS_NORMALIZATIONS as ['token', 'task']),
     { default: 'token', to: 'lossNormalization' },
   ),
@@ -121,7 +139,8 @@ export function registerTrain(program: Command): void {
     action: async (options) => {
       if (options.promptFormat === 'raw' && options.system !== undefined) throw new InputError('--system needs --prompt-format chat', { field: 'system' });
       const loraFlags = [options.loraAlpha, options.loraDropout, options.loraTargets].some((v) => v !== undefined);
-      if (loraFlags && options.loraRank === undefined) throw new InputError('--lora-alpha, --lora-dropout and --lora-targets need --lora-rank', { field: 'loraRank' });
+      if (loraFlags && options.loraRank === undefined)
+        throw new InputError('--lora-alpha, --lora-dropout and --lora-targets need --lora-rank', { field: 'loraRank' });
       const all = await readTrainingExamples(options.data);
       const split = options.validation
         ? { train: all, validation: await readTrainingExamples(options.validation) }
@@ -137,7 +156,12 @@ export function registerTrain(program: Command): void {
           ? { lora: { rank: options.loraRank, alpha: options.loraAlpha, dropout: options.loraDropout, targets: options.loraTargets } }
           : {}),
         ...(options.promptFormat || options.system !== undefined
-          ? { promptFormat: options.promptFormat === 'raw' ? { type: 'raw' as const } : { type: 'chat' as const, ...(options.system !== undefined ? { system: options.system } : {}) } }
+          ? {
+              promptFormat:
+                options.promptFormat === 'raw'
+                  ? { type: 'raw' as const }
+                  : { type: 'chat' as const, ...(options.system !== undefined ? { system: options.system } : {}) },
+            }
           : {}),
         info: {
           data: resolve(options.data),

@@ -35,7 +35,14 @@ export function registerUi(program: Command): void {
       const serverKey = serverKeyFor(options.host, options.serverKey, 'read these runs');
       if (!existsSync(options.runs)) throw new InputError('no such folder', { file: options.runs, field: 'runs' });
       const { startDashboard } = await import('../../server/dashboard/app.js');
-      const server = await startDashboard({ runsDir: options.runs, host: options.host, port: options.port, scoreFiles: options.scores, seed: options.seed, serverKey });
+      const server = await startDashboard({
+        runsDir: options.runs,
+        host: options.host,
+        port: options.port,
+        scoreFiles: options.scores,
+        seed: options.seed,
+        serverKey,
+      });
       process.stdout.write(`dashboard of ${options.runs} at ${server.url}/\n`);
       if (serverKey) process.stdout.write(`open it once as ${server.url}/?key=<your --server-key> (a cookie keeps it)\n`);
       await untilInterrupted();

@@ -11,14 +11,23 @@ import { InputError } from '../../util/errors.js';
 import { option } from '../options.js';
 
 export const fineTuningServeOptions = {
-  fineTuning: option('--fine-tuning', "also serve OpenAI's Files and fine-tuning API (/v1/files, /v1/fine_tuning/jobs); the model argument becomes optional", z.boolean().optional()),
+  fineTuning: option(
+    '--fine-tuning',
+    "also serve OpenAI's Files and fine-tuning API (/v1/files, /v1/fine_tuning/jobs); the model argument becomes optional",
+    z.boolean().optional(),
+  ),
   base: option(
     '--base <name=path>',
     'with --fine-tuning: a pretrained base jobs may name as their model (a student or Hugging Face folder, or a GGUF file; repeatable); the built-in sizes tiny, small and base are always there',
     z.array(z.string()).optional(),
     { repeatable: true },
   ),
-  fineTuningDir: option('--fine-tuning-dir <dir>', 'with --fine-tuning: where files, jobs and fine-tuned models are kept (a restarted server resumes from it)', z.string().min(1), { default: 'runs/fine-tuning' }),
+  fineTuningDir: option(
+    '--fine-tuning-dir <dir>',
+    'with --fine-tuning: where files, jobs and fine-tuned models are kept (a restarted server resumes from it)',
+    z.string().min(1),
+    { default: 'runs/fine-tuning' },
+  ),
 };
 
 export function parseBases(entries: readonly string[] | undefined): Record<string, string> {

@@ -34,10 +34,18 @@ export function readProjectFile(path: string): ProjectEval[] {
   const names = new Set<string>();
   return project.evals.map((entry, index) => {
     if (names.has(entry.name)) {
-      throw new InputError(`two evals are named "${entry.name}"`, { file: file.path, line: file.lineOf(['evals', index, 'name']), field: `evals[${index}].name` });
+      throw new InputError(`two evals are named "${entry.name}"`, {
+        file: file.path,
+        line: file.lineOf(['evals', index, 'name']),
+        field: `evals[${index}].name`,
+      });
     }
     names.add(entry.name);
-    return { name: entry.name, values: evalValues(file, project, index), where: { file: file.path, line: file.lineOf(['evals', index]), field: `evals[${index}]` } };
+    return {
+      name: entry.name,
+      values: evalValues(file, project, index),
+      where: { file: file.path, line: file.lineOf(['evals', index]), field: `evals[${index}]` },
+    };
   });
 }
 

@@ -36,15 +36,14 @@ function projectOptions(specs: OptionSpecs, leaveOut: readonly string[]): Record
 /** Every eval option but `--name` (an eval's name names its run folder) and `--dataset`/`--model` (which may name entries). */
 const evalSettings = projectOptions(evalOptions, ['name', 'dataset', 'model']);
 
-const reference = (what: string) =>
-  z.string().min(1).describe(`a ${what} spec (kind:path) or the name of an entry under "${what}s"`);
+const reference = (what: string) => z.string().min(1).describe(`a ${what} spec (kind:path) or the name of an entry under "${what}s"`);
 
 const evalEntry = z
   .object({
     name: z
       .string()
       .regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only')
-      .describe('the eval\'s name: `apprentice run --only <name>` picks it, and its run folder is <runs>/<name>-<id>'),
+      .describe("the eval's name: `apprentice run --only <name>` picks it, and its run folder is <runs>/<name>-<id>"),
     dataset: reference('dataset').optional(),
     model: reference('model').optional(),
     ...evalSettings,

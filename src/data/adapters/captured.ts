@@ -42,7 +42,10 @@ export async function loadCapturedDataset(path: string): Promise<Dataset> {
   const text = await readText(file);
   const digest = contentDigest(text);
   if (expected !== undefined && expected !== digest) {
-    throw new InputError(`the file changed since distill from-store wrote it (digest ${digest}, the manifest names ${expected}); run distill from-store again`, { file });
+    throw new InputError(
+      `the file changed since distill from-store wrote it (digest ${digest}, the manifest names ${expected}); run distill from-store again`,
+      { file },
+    );
   }
   const splits: Record<string, Example[]> = {};
   for (const { line, data } of parseJsonLines(text, file)) {

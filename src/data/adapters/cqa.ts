@@ -20,9 +20,15 @@ export async function loadCqa(path: string, options: DatasetOptions): Promise<Da
     idField: 'id',
   };
   const splits = await readSplitExamples(files, (file) => createRecordMapper(fields, { file, answer: 'multiple_choice' }), 'id');
-  return builtinDataset('cqa', dir, splits, {
-    description: 'Answer the commonsense question by choosing one of the options.',
-    taskType: 'commonsense question answering',
-    answer: { kind: 'multiple_choice' },
-  }, options);
+  return builtinDataset(
+    'cqa',
+    dir,
+    splits,
+    {
+      description: 'Answer the commonsense question by choosing one of the options.',
+      taskType: 'commonsense question answering',
+      answer: { kind: 'multiple_choice' },
+    },
+    options,
+  );
 }

@@ -20,21 +20,27 @@ export async function loadGsm8k(path: string, options: DatasetOptions): Promise<
       return { input, ...splitGsm8kAnswer(target, { file, line: record.line, field: 'answer' }) };
     };
   });
-  return builtinDataset('gsm8k', dir, splits, {
-    description: 'Solve the grade-school math word problem. Give the final answer as a number.',
-    taskType: 'math word problems',
-    answer: { kind: 'number' },
-  }, options);
+  return builtinDataset(
+    'gsm8k',
+    dir,
+    splits,
+    {
+      description: 'Solve the grade-school math word problem. Give the final answer as a number.',
+      taskType: 'math word problems',
+      answer: { kind: 'number' },
+    },
+    options,
+  );
 }
 
 /** `reasoning ... #### 1,080` -> target `1080`, rationale = reasoning without `<<...>>`. */
-export function splitGsm8kAnswer(
-  answer: string,
-  where: { file?: string; line?: number; field?: string } = {},
-): { target: string; rationale: string } {
+export function splitGsm8kAnswer(answer: string, where: { file?: string; line?: number; field?: string } = {}): { target: string; rationale: string } {
   const marker = answer.lastIndexOf('####');
   if (marker === -1) throw new InputError('answer has no "#### <number>" ending', where);
-  const target = answer.slice(marker + 4).trim().replace(/,/g, '');
+  const target = answer
+    .slice(marker + 4)
+    .trim()
+    .replace(/,/g, '');
   if (!/^-?(\d+\.?\d*|\.\d+)$/.test(target)) {
     throw new InputError(`final answer "${answer.slice(marker + 4).trim()}" after #### is not a number`, where);
   }

@@ -116,10 +116,7 @@ export function rejectFieldOptions(kind: string, options: DatasetOptions): void 
 export function prefixedSplitNames(prefix: string, extensions: string[]): SplitFileNames {
   const stems: SplitFileNames = { train: ['train'], validation: ['validation', 'valid', 'val', 'dev'], test: ['test'] };
   return Object.fromEntries(
-    Object.entries(stems).map(([split, words]) => [
-      split,
-      words.flatMap((word) => extensions.map((extension) => `${prefix}${word}${extension}`)),
-    ]),
+    Object.entries(stems).map(([split, words]) => [split, words.flatMap((word) => extensions.map((extension) => `${prefix}${word}${extension}`))]),
   );
 }
 

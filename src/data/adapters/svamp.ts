@@ -13,9 +13,15 @@ export async function loadSvamp(path: string, options: DatasetOptions): Promise<
   const dir = resolve(path);
   const files = await findSplitFiles(dir, prefixedSplitNames('svamp_', ['.json', '.jsonl']));
   const splits = await readSplitExamples(files, (file) => createRecordMapper({ inputField: 'input', labelField: 'label' }, { file, answer: 'expression' }));
-  return builtinDataset('svamp', dir, splits, {
-    description: 'Solve the math word problem. Give the final answer as a number.',
-    taskType: 'math word problems',
-    answer: { kind: 'expression' },
-  }, options);
+  return builtinDataset(
+    'svamp',
+    dir,
+    splits,
+    {
+      description: 'Solve the math word problem. Give the final answer as a number.',
+      taskType: 'math word problems',
+      answer: { kind: 'expression' },
+    },
+    options,
+  );
 }

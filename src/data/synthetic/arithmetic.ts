@@ -184,9 +184,7 @@ export function generateProblem(rng: Rng, knobs: Pick<SyntheticSpec, 'steps' | '
 
   const sentences = story.map(({ text }, i) => {
     const afterDistractor = story[i - 1]?.distractor ?? false;
-    return text
-      .replaceAll(SUBJECT, afterDistractor ? who.name : S)
-      .replaceAll(POSSESSIVE, afterDistractor ? `${who.name}'s` : who.possessive);
+    return text.replaceAll(SUBJECT, afterDistractor ? who.name : S).replaceAll(POSSESSIVE, afterDistractor ? `${who.name}'s` : who.possessive);
   });
   sentences.push(`How many ${items} does ${who.name} have now?`);
   return {

@@ -308,13 +308,13 @@ function plan(file: GgufFile): { header: Buffer; tensors: PlannedTensor[]; align
     }
     const count = tensor.shape.reduce((a, b) => a * b, 1);
     if (tensor.shape.some((d) => !Number.isInteger(d) || d < 1) || count !== tensor.data.length) {
-      throw new Error(
-        `GGUF: tensor ${tensor.name} has shape [${tensor.shape.join(', ')}] but ${tensor.data.length} values`,
-      );
+      throw new Error(`GGUF: tensor ${tensor.name} has shape [${tensor.shape.join(', ')}] but ${tensor.data.length} values`);
     }
     offset = alignUp(offset, alignment);
     if (type === 'q8_0' && (tensor.shape[tensor.shape.length - 1] as number) % Q8_0_BLOCK !== 0) {
-      throw new Error(`GGUF: tensor ${tensor.name} has rows of ${String(tensor.shape[tensor.shape.length - 1])} values; Q8_0 needs a multiple of ${Q8_0_BLOCK}`);
+      throw new Error(
+        `GGUF: tensor ${tensor.name} has rows of ${String(tensor.shape[tensor.shape.length - 1])} values; Q8_0 needs a multiple of ${Q8_0_BLOCK}`,
+      );
     }
     const byteLength = tensorByteLength(type, count);
     tensors.push({ tensor, type, offset, byteLength });
@@ -510,7 +510,7 @@ export interface ParsedGguf {
 class ByteReader {
   pos = 0;
   private readonly view: DataView;
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }) // keep a leading U+FEFF: it is a token of SentencePiece vocabularies;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // keep a leading U+FEFF: it is a token of SentencePiece vocabularies;
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -545,10 +545,7 @@ class ByteReader {
   }
 }
 
-const TYPE_NAMES = Object.fromEntries(Object.entries(GGUF_VALUE_TYPE).map(([name, id]) => [id, name])) as Record<
-  number,
-  GgufValueTypeName
->;
+const TYPE_NAMES = Object.fromEntries(Object.entries(GGUF_VALUE_TYPE).map(([name, id]) => [id, name])) as Record<number, GgufValueTypeName>;
 
 function readScalar(r: ByteReader, type: GgufScalarType): number | bigint | boolean | string {
   switch (type) {
@@ -613,8 +610,7 @@ export function parseGguf(bytes: Uint8Array, options: { readData?: boolean } = {
     metadata.set(key, readValue(r, r.u32()));
   }
   const alignmentValue = metadata.get('general.alignment');
-  const alignment =
-    alignmentValue?.type === 'uint32' ? alignmentValue.value : GGUF_DEFAULT_ALIGNMENT;
+  const alignment = alignmentValue?.type === 'uint32' ? alignmentValue.value : GGUF_DEFAULT_ALIGNMENT;
   const infos: Array<Omit<GgufTensorInfo, 'fileOffset' | 'data'>> = [];
   for (let i = 0; i < tensorCount; i++) {
     const name = r.string();
@@ -633,7 +629,8 @@ export function parseGguf(bytes: Uint8Array, options: { readData?: boolean } = {
     let data: Float32Array | undefined;
     if (options.readData !== false && info.type !== undefined) {
       const count = info.dims.reduce((a, b) => a * b, 1);
-      if (info.type === 'q8_0' && (info.dims[0] as number) % Q8_0_BLOCK !== 0) throw new Error(`GGUF: Q8_0 tensor ${info.name} has rows of ${String(info.dims[0])} values`);
+      if (info.type === 'q8_0' && (info.dims[0] as number) % Q8_0_BLOCK !== 0)
+        throw new Error(`GGUF: Q8_0 tensor ${info.name} has rows of ${String(info.dims[0])} values`);
       const byteLength = tensorByteLength(info.type, count);
       if (fileOffset + byteLength > bytes.length) throw new Error(`GGUF: tensor ${info.name} runs past the end`);
       const view = new DataView(bytes.buffer, bytes.byteOffset + fileOffset, byteLength);

@@ -126,8 +126,7 @@ export function ropeFreqFactors(config: LlamaConfig): Float32Array | undefined {
 
 /** The weight of a GGUF tensor name, looked up under its GGUF or Hugging Face name. */
 function lookup(weights: LlamaWeights, ggufName: string): { data: Float32Array; name: string } | undefined {
-  const get = (name: string): Float32Array | undefined =>
-    weights instanceof Map ? weights.get(name) : (weights as Record<string, Float32Array>)[name];
+  const get = (name: string): Float32Array | undefined => (weights instanceof Map ? weights.get(name) : (weights as Record<string, Float32Array>)[name]);
   const direct = get(ggufName);
   if (direct) return { data: direct, name: ggufName };
   const hfName = hfNameOf(ggufName);

@@ -49,9 +49,28 @@ function cut(text: string, markers: readonly string[]): string[] | undefined {
 export function chatPieces(render: (messages: ChatTurn[], addGenerationPrompt: boolean) => string): ChatPieces | undefined {
   const [s, u1, a1, u2] = [M('s'), M('u1'), M('a1'), M('u2')];
   try {
-    const turns = cut(render([{ role: 'user', content: u1 }, { role: 'assistant', content: a1 }, { role: 'user', content: u2 }], true), [u1, a1, u2]);
+    const turns = cut(
+      render(
+        [
+          { role: 'user', content: u1 },
+          { role: 'assistant', content: a1 },
+          { role: 'user', content: u2 },
+        ],
+        true,
+      ),
+      [u1, a1, u2],
+    );
     const closed = cut(render([{ role: 'user', content: u1 }], false), [u1]);
-    const withSystem = cut(render([{ role: 'system', content: s }, { role: 'user', content: u1 }], true), [s, u1]);
+    const withSystem = cut(
+      render(
+        [
+          { role: 'system', content: s },
+          { role: 'user', content: u1 },
+        ],
+        true,
+      ),
+      [s, u1],
+    );
     if (!turns || !closed || !withSystem) return undefined;
     const [beforeU1, afterU1ToA1, afterA1ToU2, afterU2] = turns as [string, string, string, string];
     const userSuffix = closed[1] as string;
@@ -98,9 +117,21 @@ export function renderPieces(pieces: ChatPieces, messages: readonly ChatTurn[]):
 function reproduces(pieces: ChatPieces, render: (messages: ChatTurn[], addGenerationPrompt: boolean) => string): boolean {
   const conversations: ChatTurn[][] = [
     [{ role: 'user', content: 'What is 2 + 2?' }],
-    [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi there' }],
-    [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }, { role: 'user', content: 'Name a prime.' }],
-    [{ role: 'system', content: 'S' }, { role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }],
+    [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi there' },
+    ],
+    [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello.' },
+      { role: 'user', content: 'Name a prime.' },
+    ],
+    [
+      { role: 'system', content: 'S' },
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: 'b' },
+      { role: 'user', content: 'c' },
+    ],
   ];
   return conversations.every((c) => render(c, true) === renderPieces(pieces, c));
 }

@@ -12,7 +12,14 @@ import { inverseFrequencies, type Llama3RopeScaling, type LlamaConfig } from '..
 /** Relative tolerance: llama.cpp's converter computes the factors in another order of float64 operations. */
 const TOLERANCE = 1e-6;
 const CONTEXT_LENGTHS = [8192, 4096, 2048, 16384, 32768, 65536, 131072];
-const LOW_HIGH: Array<[number, number]> = [[1, 4], [1, 2], [1, 8], [2, 4], [2, 8], [0.5, 4]];
+const LOW_HIGH: Array<[number, number]> = [
+  [1, 4],
+  [1, 2],
+  [1, 8],
+  [2, 4],
+  [2, 8],
+  [0.5, 4],
+];
 
 /** The llama3 scaling whose factors are `factors` for `config` (without scaling), or an InputError naming the tensor. */
 export function llama3ScalingFromRopeFreqs(factors: Float32Array, config: LlamaConfig, file: string): Llama3RopeScaling {
@@ -33,7 +40,9 @@ export function llama3ScalingFromRopeFreqs(factors: Float32Array, config: LlamaC
   if (solved) tried.push(solved);
   const found = factor > 1 ? tried.find(reproduces) : undefined;
   if (!found) {
-    throw new InputError('rope_freqs.weight is not a Llama 3 rope scaling (no factor, low/high frequency factors and original context length reproduce it)', { file });
+    throw new InputError('rope_freqs.weight is not a Llama 3 rope scaling (no factor, low/high frequency factors and original context length reproduce it)', {
+      file,
+    });
   }
   return found;
 }

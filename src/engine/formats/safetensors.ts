@@ -22,10 +22,7 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-export function encodeSafetensors(
-  tensors: ReadonlyMap<string, SafetensorsTensor>,
-  metadata: Record<string, string> = {},
-): Uint8Array {
+export function encodeSafetensors(tensors: ReadonlyMap<string, SafetensorsTensor>, metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
@@ -119,11 +116,7 @@ function bf16ToFloat(b: number): number {
   return bf16Scratch.getFloat32(0);
 }
 
-export async function writeSafetensors(
-  path: string,
-  tensors: ReadonlyMap<string, SafetensorsTensor>,
-  metadata: Record<string, string> = {},
-): Promise<void> {
+export async function writeSafetensors(path: string, tensors: ReadonlyMap<string, SafetensorsTensor>, metadata: Record<string, string> = {}): Promise<void> {
   await writeFile(path, encodeSafetensors(tensors, metadata));
 }
 

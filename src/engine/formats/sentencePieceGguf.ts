@@ -34,7 +34,8 @@ export function sentencePieceParts(
   options: { unkToken: string | null; addSpacePrefix: boolean; file: string },
 ): SentencePieceParts {
   if (!scores) throw new InputError('a SentencePiece vocabulary needs its scores', { file: options.file, field: 'tokenizer.ggml.scores' });
-  if (scores.length !== tokens.length) throw new InputError(`${scores.length} scores for ${tokens.length} tokens`, { file: options.file, field: 'tokenizer.ggml.scores' });
+  if (scores.length !== tokens.length)
+    throw new InputError(`${scores.length} scores for ${tokens.length} tokens`, { file: options.file, field: 'tokenizer.ggml.scores' });
   const vocab: Record<string, number> = {};
   const inVocab = new Map<string, number>();
   tokens.forEach((text, id) => {
@@ -45,8 +46,16 @@ export function sentencePieceParts(
   });
   return {
     model: {
-      type: 'BPE', dropout: null, unk_token: options.unkToken, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: true, byte_fallback: true, ignore_merges: false, vocab, merges: extractMerges(tokens, types, scores, inVocab),
+      type: 'BPE',
+      dropout: null,
+      unk_token: options.unkToken,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: true,
+      ignore_merges: false,
+      vocab,
+      merges: extractMerges(tokens, types, scores, inVocab),
     },
     normalizer: {
       type: 'Sequence',
@@ -76,7 +85,9 @@ function extractMerges(tokens: readonly string[], types: readonly number[], scor
       const right = chars.slice(i).join('');
       if (inVocab.has(left) && inVocab.has(right)) local.push({ left, right, score: scores[id] as number });
     }
-    local.sort((a, b) => (inVocab.get(a.left) as number) - (inVocab.get(b.left) as number) || (inVocab.get(a.right) as number) - (inVocab.get(b.right) as number));
+    local.sort(
+      (a, b) => (inVocab.get(a.left) as number) - (inVocab.get(b.left) as number) || (inVocab.get(a.right) as number) - (inVocab.get(b.right) as number),
+    );
     merges.push(...local);
   });
   merges.sort((a, b) => b.score - a.score); // Array.prototype.sort is stable, as Python's sorted is
@@ -125,7 +136,10 @@ function spacePrefix(normalizer: unknown, preTokenizer: unknown, file: string): 
   if (metaspace) return metaspace.prepend_scheme !== undefined ? metaspace.prepend_scheme !== 'never' : metaspace.add_prefix_space !== false;
   const replacesSpaces = normalizers.some((n) => n.type === 'Replace' && (n.pattern as Json | undefined)?.String === ' ' && n.content === SPACE);
   if (!replacesSpaces) {
-    throw new InputError('a byte_fallback BPE without spaces as "▁" (a Replace normalizer or a Metaspace pre-tokenizer) is not a SentencePiece tokenizer llama.cpp implements', { file, field: 'normalizer' });
+    throw new InputError(
+      'a byte_fallback BPE without spaces as "▁" (a Replace normalizer or a Metaspace pre-tokenizer) is not a SentencePiece tokenizer llama.cpp implements',
+      { file, field: 'normalizer' },
+    );
   }
   return normalizers.some((n) => n.type === 'Prepend' && n.prepend === SPACE);
 }

@@ -57,7 +57,10 @@ export function tokenizerFilesFromGguf(gguf: ParsedGguf, file: string): HfTokeni
   const sentencePiece = model === 'llama';
   const pre = value('tokenizer.ggml.pre') ?? 'default';
   if (!sentencePiece && !SUPPORTED_PRE.includes(pre as PreType)) {
-    throw new InputError(`pre-tokenizer ${JSON.stringify(pre)} is not supported (supported: ${SUPPORTED_PRE.join(', ')})`, { file, field: 'tokenizer.ggml.pre' });
+    throw new InputError(`pre-tokenizer ${JSON.stringify(pre)} is not supported (supported: ${SUPPORTED_PRE.join(', ')})`, {
+      file,
+      field: 'tokenizer.ggml.pre',
+    });
   }
   const tokens = stringArray(value('tokenizer.ggml.tokens'), file, 'tokenizer.ggml.tokens');
   const types = numberArray(value('tokenizer.ggml.token_type') ?? tokens.map(() => GGUF_TOKEN_TYPE.normal), file, 'tokenizer.ggml.token_type');
@@ -72,9 +75,20 @@ export function tokenizerFilesFromGguf(gguf: ParsedGguf, file: string): HfTokeni
     const type = types[id] as number;
     if (type === GGUF_TOKEN_TYPE.normal || (sentencePiece && type === GGUF_TOKEN_TYPE.byte)) vocab[text] = id;
     else if (type === GGUF_TOKEN_TYPE.control || type === GGUF_TOKEN_TYPE.unknown || type === GGUF_TOKEN_TYPE.userDefined) {
-      addedTokens.push({ id, content: text, single_word: false, lstrip: false, rstrip: false, normalized: false, special: type !== GGUF_TOKEN_TYPE.userDefined });
+      addedTokens.push({
+        id,
+        content: text,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: type !== GGUF_TOKEN_TYPE.userDefined,
+      });
     } else if (type !== GGUF_TOKEN_TYPE.unused) {
-      throw new InputError(`token ${id} (${JSON.stringify(text)}) has type ${type}, which a ${sentencePiece ? 'SentencePiece' : 'byte-level'} BPE does not use`, { file, field: 'tokenizer.ggml.token_type' });
+      throw new InputError(
+        `token ${id} (${JSON.stringify(text)}) has type ${type}, which a ${sentencePiece ? 'SentencePiece' : 'byte-level'} BPE does not use`,
+        { file, field: 'tokenizer.ggml.token_type' },
+      );
     }
   });
 
@@ -105,7 +119,10 @@ export function tokenizerFilesFromGguf(gguf: ParsedGguf, file: string): HfTokeni
   if (chatTemplate !== undefined && typeof chatTemplate !== 'string') throw new InputError('expected a string', { file, field: 'tokenizer.chat_template' });
   const name = (id: number | undefined): string | null => (id === undefined ? null : (tokens[id] as string));
 
-  const post = postProcessor(addBos ? { id: bosId as number, text: name(bosId) as string } : undefined, addEos ? { id: eosId, text: name(eosId) as string } : undefined);
+  const post = postProcessor(
+    addBos ? { id: bosId as number, text: name(bosId) as string } : undefined,
+    addEos ? { id: eosId, text: name(eosId) as string } : undefined,
+  );
   const parts = sentencePiece
     ? {
         ...sentencePieceParts(tokens, types, optionalNumberArray(value('tokenizer.ggml.scores'), file, 'tokenizer.ggml.scores'), {
@@ -120,8 +137,16 @@ export function tokenizerFilesFromGguf(gguf: ParsedGguf, file: string): HfTokeni
         pre_tokenizer: preTokenizer(pre as PreType),
         decoder: { ...BYTE_LEVEL },
         model: {
-          type: 'BPE', dropout: null, unk_token: name(unkId), continuing_subword_prefix: null, end_of_word_suffix: null,
-          fuse_unk: false, byte_fallback: false, ignore_merges: pre === 'llama-bpe', vocab, merges,
+          type: 'BPE',
+          dropout: null,
+          unk_token: name(unkId),
+          continuing_subword_prefix: null,
+          end_of_word_suffix: null,
+          fuse_unk: false,
+          byte_fallback: false,
+          ignore_merges: pre === 'llama-bpe',
+          vocab,
+          merges,
         },
       };
   const tokenizerJson: Json = {

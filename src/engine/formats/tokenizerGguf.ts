@@ -29,7 +29,7 @@ import { sentencePieceScores } from './sentencePieceGguf.js';
 
 /** convert_hf_to_gguf.py's check text (get_vocab_base_pre's chktxt). */
 export const PRE_TOKENIZER_CHECK_TEXT =
-  '\n \n\n \n\n\n \t \t\t \t\n  \n   \n    \n     \n🚀 (normal) 😶\u200d🌫️ (multiple emojis concatenated) ✅ 🦙🦙 3 33 333 3333 33333 333333 3333333 33333333 3.3 3..3 3...3 កាន់តែពិសេសអាច😁 ?我想在apple工作1314151天～ ------======= нещо на Български \'\'\'\'\'\'```````""""......!!!!!!?????? I\'ve been \'told he\'s there, \'RE you sure? \'M not sure I\'ll make it, \'D you like some tea? We\'Ve a\'lL';
+  "\n \n\n \n\n\n \t \t\t \t\n  \n   \n    \n     \n🚀 (normal) 😶\u200d🌫️ (multiple emojis concatenated) ✅ 🦙🦙 3 33 333 3333 33333 333333 3333333 33333333 3.3 3..3 3...3 កាន់តែពិសេសអាច😁 ?我想在apple工作1314151天～ ------======= нещо на Български ''''''```````\"\"\"\"......!!!!!!?????? I've been 'told he's there, 'RE you sure? 'M not sure I'll make it, 'D you like some tea? We'Ve a'lL";
 
 /** sha256 of the check text's ids (as Python prints a list) -> pre-tokenizer type, for the supported families. */
 const KNOWN_PRE_HASHES: Readonly<Record<string, string>> = {
@@ -64,7 +64,10 @@ export function tokenizerGgufMetadata(tokenizer: TextTokenizer, options: Tokeniz
   if (tokenizer.vocabSize > options.vocabSize) {
     throw new RangeError(`GGUF: the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocabSize is ${options.vocabSize}`);
   }
-  const metadata = tokenizer instanceof HfTokenizer && isSentencePiece(tokenizer) ? sentencePieceGgufVocab(tokenizer, options.vocabSize) : byteLevelMetadata(tokenizer, options.vocabSize);
+  const metadata =
+    tokenizer instanceof HfTokenizer && isSentencePiece(tokenizer)
+      ? sentencePieceGgufVocab(tokenizer, options.vocabSize)
+      : byteLevelMetadata(tokenizer, options.vocabSize);
   if (tokenizer.bosId !== undefined) metadata.set('tokenizer.ggml.bos_token_id', gguf.uint32(tokenizer.bosId));
   metadata.set('tokenizer.ggml.eos_token_id', gguf.uint32(tokenizer.eosId));
   const unkId = tokenizer instanceof HfTokenizer ? tokenizer.unkId : undefined;
@@ -101,7 +104,16 @@ function sentencePieceGgufVocab(tokenizer: HfTokenizer, vocabSize: number): Map<
   for (let id = 0; id < tokenizer.vocabSize; id++) pieces.push(tokenizer.hasToken(id) ? tokenizer.tokenText(id) : `[PAD${id}]`);
   const { scores, tokenTypes, addSpacePrefix } = sentencePieceScores(
     pieces,
-    (id) => (!tokenizer.hasToken(id) ? 'unused' : id === tokenizer.unkId ? 'unknown' : tokenizer.isSpecial(id) ? 'control' : tokenizer.isAdded(id) ? 'userDefined' : 'normal'),
+    (id) =>
+      !tokenizer.hasToken(id)
+        ? 'unused'
+        : id === tokenizer.unkId
+          ? 'unknown'
+          : tokenizer.isSpecial(id)
+            ? 'control'
+            : tokenizer.isAdded(id)
+              ? 'userDefined'
+              : 'normal',
     mergeStrings(model.merges, file),
     { normalizer: json.normalizer, preTokenizer: json.pre_tokenizer, file },
   );
@@ -157,7 +169,10 @@ function hfVocab(tokenizer: HfTokenizer, vocabSize: number): Vocab {
     throw new InputError(`GGUF export supports byte-level BPE tokenizers; this one is ${JSON.stringify(model.type)}`, { file, field: 'model.type' });
   }
   if (!mentionsByteLevel(json.pre_tokenizer)) {
-    throw new InputError('GGUF export supports byte-level BPE ("gpt2" in GGUF) and byte_fallback BPE ("llama"); this BPE is neither', { file, field: 'pre_tokenizer' });
+    throw new InputError('GGUF export supports byte-level BPE ("gpt2" in GGUF) and byte_fallback BPE ("llama"); this BPE is neither', {
+      file,
+      field: 'pre_tokenizer',
+    });
   }
   const tokens: string[] = [];
   const tokenTypes: number[] = [];
@@ -168,9 +183,7 @@ function hfVocab(tokenizer: HfTokenizer, vocabSize: number): Vocab {
       continue;
     }
     tokens.push(tokenizer.tokenText(id));
-    tokenTypes.push(
-      tokenizer.isSpecial(id) ? GGUF_TOKEN_TYPE.control : tokenizer.isAdded(id) ? GGUF_TOKEN_TYPE.userDefined : GGUF_TOKEN_TYPE.normal,
-    );
+    tokenTypes.push(tokenizer.isSpecial(id) ? GGUF_TOKEN_TYPE.control : tokenizer.isAdded(id) ? GGUF_TOKEN_TYPE.userDefined : GGUF_TOKEN_TYPE.normal);
   }
   const merges = mergeStrings(model.merges, file);
   return padTo({ pre: preTokenizerType(tokenizer), tokens, tokenTypes, merges }, vocabSize, (id) => `[PAD${id}]`);
@@ -184,14 +197,18 @@ export function preTokenizerType(tokenizer: HfTokenizer): string {
   // tokenizer.json copied without that post-processor still matches with BOS put back.
   if (tokenizer.bosId !== undefined && ids[0] !== tokenizer.bosId) candidates.push([tokenizer.bosId, ...ids]);
   for (const candidate of candidates) {
-    const hash = createHash('sha256').update(`[${candidate.join(', ')}]`).digest('hex');
+    const hash = createHash('sha256')
+      .update(`[${candidate.join(', ')}]`)
+      .digest('hex');
     const known = KNOWN_PRE_HASHES[hash];
     if (known) return known;
   }
   const fromConfig = preTokenizerFromConfig(tokenizer.files.tokenizerJson.pre_tokenizer);
   if (fromConfig) return fromConfig;
   throw new InputError(
-    `the pre-tokenizer is not one llama.cpp implements for the supported models (llama-bpe, qwen2, smollm, gpt-2); check-text hash ${createHash('sha256').update(`[${ids.join(', ')}]`).digest('hex')}`,
+    `the pre-tokenizer is not one llama.cpp implements for the supported models (llama-bpe, qwen2, smollm, gpt-2); check-text hash ${createHash('sha256')
+      .update(`[${ids.join(', ')}]`)
+      .digest('hex')}`,
     { file: tokenizer.files.dir ? `${tokenizer.files.dir}/tokenizer.json` : 'tokenizer.json', field: 'pre_tokenizer' },
   );
 }

@@ -59,11 +59,12 @@ export class Graph {
     const known = this.constants.get(key);
     if (known) return known;
     const name = this.fresh('const');
-    const raw = type === 'float32'
-      ? new Float32Array(values as readonly number[])
-      : type === 'int64'
-      ? BigInt64Array.from([...values].map((v) => BigInt(v)))
-      : BigUint64Array.from([...values].map((v) => BigInt(v)));
+    const raw =
+      type === 'float32'
+        ? new Float32Array(values as readonly number[])
+        : type === 'int64'
+          ? BigInt64Array.from([...values].map((v) => BigInt(v)))
+          : BigUint64Array.from([...values].map((v) => BigInt(v)));
     this.initializers.push(onnx.TensorProto.create({ name, dims, dataType: ELEM[type], rawData: new Uint8Array(raw.buffer) }));
     this.constants.set(key, name);
     return name;
@@ -90,31 +91,64 @@ export class Graph {
   }
 
   // The ops the engine uses, by name.
-  add(a: string, b: string): string { return this.op('Add', [a, b]); }
-  sub(a: string, b: string): string { return this.op('Sub', [a, b]); }
-  mul(a: string, b: string): string { return this.op('Mul', [a, b]); }
-  neg(a: string): string { return this.op('Neg', [a]); }
+  add(a: string, b: string): string {
+    return this.op('Add', [a, b]);
+  }
+  sub(a: string, b: string): string {
+    return this.op('Sub', [a, b]);
+  }
+  mul(a: string, b: string): string {
+    return this.op('Mul', [a, b]);
+  }
+  neg(a: string): string {
+    return this.op('Neg', [a]);
+  }
   /** a @ b with numpy broadcasting of the batch axes. */
-  matmul(a: string, b: string): string { return this.op('MatMul', [a, b]); }
+  matmul(a: string, b: string): string {
+    return this.op('MatMul', [a, b]);
+  }
   /** 2-D product op(a) @ op(b) (+ c), op = transpose when asked. */
   gemm(a: string, b: string, transA = 0, transB = 0, c?: string): string {
     return this.op('Gemm', c === undefined ? [a, b] : [a, b, c], { transA, transB });
   }
-  reshape(x: string, shape: string): string { return this.op('Reshape', [x, shape]); }
-  transpose(x: string, perm: number[]): string { return this.op('Transpose', [x], { perm }); }
-  unsqueeze(x: string, axes: number[]): string { return this.op('Unsqueeze', [x, this.ints(axes)]); }
-  squeeze(x: string, axes: number[]): string { return this.op('Squeeze', [x, this.ints(axes)]); }
-  concat(values: string[], axis: number): string { return this.op('Concat', values, { axis }); }
-  split(x: string, sizes: number[], axis: number): string[] { return this.node('Split', [x, this.ints(sizes)], { axis }, sizes.length); }
-  reduceSum(x: string, axes: number[], keepdims = 1): string { return this.op('ReduceSum', [x, this.ints(axes)], { keepdims }); }
-  reduceMean(x: string, axes: number[], keepdims = 1): string { return this.op('ReduceMean', [x, this.ints(axes)], { keepdims }); }
+  reshape(x: string, shape: string): string {
+    return this.op('Reshape', [x, shape]);
+  }
+  transpose(x: string, perm: number[]): string {
+    return this.op('Transpose', [x], { perm });
+  }
+  unsqueeze(x: string, axes: number[]): string {
+    return this.op('Unsqueeze', [x, this.ints(axes)]);
+  }
+  squeeze(x: string, axes: number[]): string {
+    return this.op('Squeeze', [x, this.ints(axes)]);
+  }
+  concat(values: string[], axis: number): string {
+    return this.op('Concat', values, { axis });
+  }
+  split(x: string, sizes: number[], axis: number): string[] {
+    return this.node('Split', [x, this.ints(sizes)], { axis }, sizes.length);
+  }
+  reduceSum(x: string, axes: number[], keepdims = 1): string {
+    return this.op('ReduceSum', [x, this.ints(axes)], { keepdims });
+  }
+  reduceMean(x: string, axes: number[], keepdims = 1): string {
+    return this.op('ReduceMean', [x, this.ints(axes)], { keepdims });
+  }
 
   encode(): Uint8Array {
     const graph = onnx.GraphProto.create({
-      name: this.name, node: this.nodes, input: this.inputs, output: this.outputs, initializer: this.initializers,
+      name: this.name,
+      node: this.nodes,
+      input: this.inputs,
+      output: this.outputs,
+      initializer: this.initializers,
     });
     const model = onnx.ModelProto.create({
-      irVersion: 8, producerName: 'apprentice', opsetImport: [{ domain: '', version: OPSET }], graph,
+      irVersion: 8,
+      producerName: 'apprentice',
+      opsetImport: [{ domain: '', version: OPSET }],
+      graph,
     });
     return onnx.ModelProto.encode(model).finish();
   }

@@ -57,19 +57,41 @@ export function causalMask(T: number): Float32Array {
 }
 
 /** What the backward pass needs of one RMSNorm: normalised input and 1 / rms. */
-interface NormSaved { xn: string; r: string; gain: string }
+interface NormSaved {
+  xn: string;
+  r: string;
+  gain: string;
+}
 
 interface LayerSaved {
   /** Per-head q/k norms (qwen3). */
-  normQ?: NormSaved; normK?: NormSaved;
-  norm1: NormSaved; h: string; qg: string; k4: string; v4: string; p: string; merged: string;
-  norm2: NormSaved; h2: string; g: string; sg: string; silu: string; u: string; a: string;
+  normQ?: NormSaved;
+  normK?: NormSaved;
+  norm1: NormSaved;
+  h: string;
+  qg: string;
+  k4: string;
+  v4: string;
+  p: string;
+  merged: string;
+  norm2: NormSaved;
+  h2: string;
+  g: string;
+  sg: string;
+  silu: string;
+  u: string;
+  a: string;
   /** The adapted projections of this layer. */
   lora: Map<LoraTarget, LoraSaved>;
 }
 
 /** What the backward pass needs of one adapted projection: its (dropped-out) input, scaled x A^T, the mask. */
-interface LoraSaved { module: LoraModule; xd: string; u: string; mask?: string }
+interface LoraSaved {
+  module: LoraModule;
+  xd: string;
+  u: string;
+  mask?: string;
+}
 
 export interface GraphOptions {
   lora?: LoraConfig;
@@ -99,7 +121,11 @@ class LlamaGraph {
   private readonly modules = new Map<string, { module: LoraModule; salt: number }>();
   private readonly dropoutKey: string | undefined;
 
-  constructor(readonly config: LlamaConfig, name: string, options: GraphOptions = {}) {
+  constructor(
+    readonly config: LlamaConfig,
+    name: string,
+    options: GraphOptions = {},
+  ) {
     const { nHeads, nKvHeads } = config;
     this.g = new Graph(name);
     this.hd = headDimOf(config);
@@ -134,7 +160,13 @@ class LlamaGraph {
     const sin = g.unsqueeze(this.sin, [1]);
     const scale = g.scalar(1 / Math.sqrt(this.hd));
     // rot(x) = (-x[2i+1], x[2i]) = swap(x) * (-1, 1): the signs ride on the sin tables.
-    const signed = g.mul(sin, g.constant('float32', Array.from({ length: this.hd }, (_, i) => (i % 2 ? 1 : -1))));
+    const signed = g.mul(
+      sin,
+      g.constant(
+        'float32',
+        Array.from({ length: this.hd }, (_, i) => (i % 2 ? 1 : -1)),
+      ),
+    );
     [this.cos, this.sin, this.cosQ, this.sinQ] = [cos, signed, g.mul(cos, scale), g.mul(signed, scale)];
     [this.sinBack, this.sinQBack] = [g.neg(this.sin), g.neg(this.sinQ)];
   }
@@ -363,7 +395,11 @@ class LlamaGraph {
       const dq = g.reshape(dq4, g.ints([-1, nHeads * hd]));
       const dk = g.reshape(dk4r, g.ints([-1, nKvHeads * hd]));
       let dh: string | undefined;
-      for (const [w, d] of [['q', dq], ['k', dk], ['v', dv]] as const) {
+      for (const [w, d] of [
+        ['q', dq],
+        ['k', dk],
+        ['v', dv],
+      ] as const) {
         if (hasQkvBias(this.config) && this.fullFineTuning) grads.set(`${p}.self_attn.${w}_proj.bias`, g.reduceSum(d, [0], 0));
         // dh = dq Wq + dk Wk + dv Wv, summed in the products
         dh = this.projectBackward(d, s.h, `${p}.self_attn.${w}_proj.weight`, grads, s.lora.get(w), dh);
@@ -377,7 +413,10 @@ class LlamaGraph {
     const dOut = g.gemm(probs, weighted, 1, 0); // [vocab, dim]
     const tokens = g.unsqueeze(fwd.flatTokens, [1]);
     if (this.config.tiedEmbeddings) {
-      grads.set('model.embed_tokens.weight', g.op('ScatterND', [dOut, g.concat([tokens, targets], 0), g.concat([dx, g.neg(weighted)], 0)], { reduction: 'add' }));
+      grads.set(
+        'model.embed_tokens.weight',
+        g.op('ScatterND', [dOut, g.concat([tokens, targets], 0), g.concat([dx, g.neg(weighted)], 0)], { reduction: 'add' }),
+      );
     } else {
       const zeros = g.op('ConstantOfShape', [g.ints([this.config.vocabSize, this.config.dim])], {});
       grads.set('model.embed_tokens.weight', g.op('ScatterND', [zeros, tokens, dx], { reduction: 'add' }));

@@ -67,8 +67,16 @@ export class OnnxLlama {
     }
     const feeds: Record<string, ort.Tensor> = {
       ...tables,
-      tokens: new ort.Tensor('int64', BigInt64Array.from(batch.tokens, (v) => BigInt(v)), [B, T]),
-      targets: new ort.Tensor('int64', BigInt64Array.from(batch.targets, (v) => BigInt(v)), [B, T]),
+      tokens: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(batch.tokens, (v) => BigInt(v)),
+        [B, T],
+      ),
+      targets: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(batch.targets, (v) => BigInt(v)),
+        [B, T],
+      ),
     };
     for (const { name, shape } of this.shapes) {
       const data = params.get(name);
@@ -119,8 +127,12 @@ export class OnnxLlama {
  */
 function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
   return {
-    executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
-    graphOptimizationLevel: 'all', logSeverityLevel: 3,
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
     extra: { session: { intra_op: { allow_spinning: process.env.APPRENTICE_ORT_SPIN === '1' ? '1' : '0' } } },
   };
 }

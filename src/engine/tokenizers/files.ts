@@ -20,7 +20,10 @@ export function tokenizerFiles(tokenizer: TextTokenizer): Array<{ name: string; 
     return [
       { name: TOKENIZER_JSON, text: JSON.stringify(tokenizerJson) + '\n' },
       { name: TOKENIZER_CONFIG_JSON, text: json(tokenizerConfig) },
-      { name: GENERATION_CONFIG_JSON, text: json(generationConfig ?? { bos_token_id: tokenizer.bosId, eos_token_id: [...tokenizer.eosIds], pad_token_id: tokenizer.padId }) },
+      {
+        name: GENERATION_CONFIG_JSON,
+        text: json(generationConfig ?? { bos_token_id: tokenizer.bosId, eos_token_id: [...tokenizer.eosIds], pad_token_id: tokenizer.padId }),
+      },
     ];
   }
   if (!(tokenizer instanceof Tokenizer)) throw new TypeError('unknown tokenizer kind');
@@ -38,7 +41,10 @@ export async function writeTokenizerFiles(dir: string, tokenizer: TextTokenizer)
 /** Loads a folder's tokenizer of the given kind (the BPE's bos/eos/pad names come from tokenizer_config.json). */
 export async function loadTextTokenizer(dir: string, kind: 'bpe' | 'hf'): Promise<TextTokenizer> {
   if (kind === 'hf') return loadHfTokenizer(dir);
-  const config = await readFile(join(dir, TOKENIZER_CONFIG_JSON), 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}) as Record<string, unknown>);
+  const config = await readFile(join(dir, TOKENIZER_CONFIG_JSON), 'utf8').then(
+    (t) => JSON.parse(t) as Record<string, unknown>,
+    () => ({}) as Record<string, unknown>,
+  );
   const role = (key: string): Record<string, string> => (typeof config[`${key}_token`] === 'string' ? { [key]: config[`${key}_token`] as string } : {});
   return Tokenizer.loadTokenizerJson(join(dir, TOKENIZER_JSON), { ...role('bos'), ...role('eos'), ...role('pad') });
 }

@@ -74,7 +74,10 @@ export class HfTokenizer implements TextTokenizer {
     // The library is given the non-special added tokens only: special ones are matched here, and only with
     // parseSpecial (see encode), so one library instance serves both ways of encoding.
     const userDefined = new Set(this.addedTokens.filter((t) => !t.special).map((t) => t.id));
-    const libJson = { ...tokenizerJson, added_tokens: ((tokenizerJson.added_tokens as Json[] | undefined) ?? []).filter((t) => userDefined.has(t.id as number)) };
+    const libJson = {
+      ...tokenizerJson,
+      added_tokens: ((tokenizerJson.added_tokens as Json[] | undefined) ?? []).filter((t) => userDefined.has(t.id as number)),
+    };
     try {
       this.lib = new HfLibTokenizer(libJson, { ...tokenizerConfig, clean_up_tokenization_spaces: false });
     } catch (error) {

@@ -147,7 +147,12 @@ export function renderRequest(
     if (!request.messages?.length) return undefined;
     return { text: transcript(request.messages), parseSpecial: false, addBos: tokenizer.addsBos };
   }
-  const messages = request.messages && request.messages.length > 0 ? request.messages : request.prompt !== undefined ? [{ role: 'user' as const, content: request.prompt }] : undefined;
+  const messages =
+    request.messages && request.messages.length > 0
+      ? request.messages
+      : request.prompt !== undefined
+        ? [{ role: 'user' as const, content: request.prompt }]
+        : undefined;
   if (!messages) return undefined;
   const last = messages[messages.length - 1];
   const conversation = withSystem(format, messages);

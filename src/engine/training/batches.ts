@@ -124,7 +124,10 @@ export function* evaluation(
   contextLength: number,
 ): Generator<Batch, { loss: number; accuracy: number; byTask: Record<string, number> }, Scores> {
   // 'task': each token weighs w / (the task's scored tokens in the whole set), then the weighted mean.
-  const weights = tokenLossWeights(examples.map((e) => ({ weight: e.weight, task: e.task, scoredTokens: scoredTokens(e) })), lossNormalization);
+  const weights = tokenLossWeights(
+    examples.map((e) => ({ weight: e.weight, task: e.task, scoredTokens: scoredTokens(e) })),
+    lossNormalization,
+  );
   const scale = lossNormalization === 'task' ? weights : examples.map((e) => e.weight);
   let weighted = 0;
   let weightSum = 0;

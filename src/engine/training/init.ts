@@ -24,7 +24,11 @@ export interface ArchitectureRequest {
 }
 
 /** The checkpoint a warm start begins from, and a fingerprint of its weights and tokenizer (for the run identity). */
-export async function loadInit(dir: string, outDir: string, field: 'base' | 'initFrom'): Promise<{ checkpoint: Checkpoint; fingerprint: string; weightsDigest: string | undefined }> {
+export async function loadInit(
+  dir: string,
+  outDir: string,
+  field: 'base' | 'initFrom',
+): Promise<{ checkpoint: Checkpoint; fingerprint: string; weightsDigest: string | undefined }> {
   if (resolve(dir) === resolve(outDir)) {
     throw new InputError('a run cannot start from the checkpoint it writes; choose another --out', { field, file: dir });
   }
@@ -38,7 +42,9 @@ export async function loadInit(dir: string, outDir: string, field: 'base' | 'ini
   const fingerprint = sha256Hex(
     canonicalJson({
       weights: digest,
-      tokenizer: createHash('sha256').update(await readFile(join(dir, TOKENIZER_JSON))).digest('hex'),
+      tokenizer: createHash('sha256')
+        .update(await readFile(join(dir, TOKENIZER_JSON)))
+        .digest('hex'),
       config: checkpoint.config,
     }),
   );
@@ -53,9 +59,13 @@ export function initConfig(checkpoint: Checkpoint, options: ArchitectureRequest,
   const have = checkpoint.config;
   if (isBase) {
     // A base keeps its architecture; the sequence length may be shorter than its context.
-    if (options.size || options.model) throw new InputError('a base keeps its own architecture: drop --size and model overrides', { field: 'base', file: options.base });
+    if (options.size || options.model)
+      throw new InputError('a base keeps its own architecture: drop --size and model overrides', { field: 'base', file: options.base });
     if (contextLength > have.contextLength) {
-      throw new InputError(`the sequence length ${contextLength} is longer than the base's context (${have.contextLength})`, { field: 'context', file: options.base });
+      throw new InputError(`the sequence length ${contextLength} is longer than the base's context (${have.contextLength})`, {
+        field: 'context',
+        file: options.base,
+      });
     }
     return { ...have };
   }
@@ -70,7 +80,9 @@ export function initConfig(checkpoint: Checkpoint, options: ArchitectureRequest,
     differences.push(`${key}: the checkpoint has ${String(have[key])}, the options ask for ${String(value)}`);
   }
   if (options.vocabSize !== undefined && options.vocabSize !== checkpoint.tokenizer.vocabSize) {
-    differences.push(`vocabSize: the checkpoint's tokenizer has ${checkpoint.tokenizer.vocabSize} tokens, the options ask for ${options.vocabSize} (a warm start reuses the tokenizer)`);
+    differences.push(
+      `vocabSize: the checkpoint's tokenizer has ${checkpoint.tokenizer.vocabSize} tokens, the options ask for ${options.vocabSize} (a warm start reuses the tokenizer)`,
+    );
   }
   if (differences.length) {
     throw new InputError(

@@ -16,7 +16,9 @@ export async function onnxEngine(
     loaded = await Promise.all([import('../onnx/trainer.js'), import('onnxruntime-node')]);
   } catch (error) {
     // The package ships binaries for linux x64/arm64, macOS arm64 and windows x64/arm64; elsewhere tfjs still trains.
-    throw new Error(`the onnx training backend could not load ONNX Runtime (${error instanceof Error ? error.message : String(error)}); train with --backend tfjs`);
+    throw new Error(
+      `the onnx training backend could not load ONNX Runtime (${error instanceof Error ? error.message : String(error)}); train with --backend tfjs`,
+    );
   }
   const [{ OnnxTrainer }, ort] = loaded;
   const trainer = await OnnxTrainer.create(config, weights, adam, threads, lora);

@@ -40,17 +40,20 @@ export async function readState(stateDir: string, identity: string): Promise<Tra
   } catch (error) {
     throw new InputError(`the training state is not valid JSON (${(error as Error).message}); delete it or pass --restart to start over`, { file });
   }
-  const fields: Array<[keyof TrainState, string]> = [['identity', 'string'], ['step', 'number'], ['bestStep', 'number'], ['evalsWithoutImprovement', 'number'], ['stoppedEarly', 'boolean']];
+  const fields: Array<[keyof TrainState, string]> = [
+    ['identity', 'string'],
+    ['step', 'number'],
+    ['bestStep', 'number'],
+    ['evalsWithoutImprovement', 'number'],
+    ['stoppedEarly', 'boolean'],
+  ];
   if (!state || typeof state !== 'object') throw new InputError('the training state is not a JSON object; delete it or pass --restart to start over', { file });
   for (const [key, type] of fields) {
     if (typeof state[key] !== type) throw new InputError(`expected a ${type}; delete the file or pass --restart to start over`, { file, field: key });
   }
   if (!Array.isArray(state.history)) throw new InputError('expected an array; delete the file or pass --restart to start over', { file, field: 'history' });
   if (state.identity !== identity) {
-    throw new InputError(
-      'this folder holds a run with different data or options; use another --out, or --restart to discard it and start over',
-      { file },
-    );
+    throw new InputError('this folder holds a run with different data or options; use another --out, or --restart to discard it and start over', { file });
   }
   return state;
 }
@@ -69,7 +72,12 @@ export async function removeTrainingState(outDir: string): Promise<void> {
  * Saves the engine's parameters and moments with `state`: the tensors under step-numbered names, then
  * state.json (renamed into place) pointing at them, then the previous tensors go.
  */
-export async function writeState(stateDir: string, state: TrainState, engine: StepEngine, shapes: ReadonlyArray<{ name: string; shape: number[] }>): Promise<void> {
+export async function writeState(
+  stateDir: string,
+  state: TrainState,
+  engine: StepEngine,
+  shapes: ReadonlyArray<{ name: string; shape: number[] }>,
+): Promise<void> {
   const current = engine.weights();
   const weights = new Map<string, SafetensorsTensor>();
   const moments = new Map<string, SafetensorsTensor>();

@@ -7,15 +7,32 @@
 import { findPhrases, type PhraseHit } from './text.js';
 
 export type Assertion =
-  | { kind: 'asserted'; phrase: number }
-  | { kind: 'ambiguous'; phrases: number[] }
-  | { kind: 'denied'; phrases: number[] }
-  | { kind: 'none' };
+  { kind: 'asserted'; phrase: number } | { kind: 'ambiguous'; phrases: number[] } | { kind: 'denied'; phrases: number[] } | { kind: 'none' };
 
 /** Words that deny what follows them in the same clause (text in normal form: "isn't" is "isnt"). */
 const NEGATION = new Set([
-  'not', 'no', 'never', 'neither', 'nor', 'none', 'without', 'isnt', 'arent', 'wasnt', 'werent', 'doesnt', 'dont', 'didnt',
-  'cannot', 'cant', 'wont', 'shouldnt', 'wouldnt', 'couldnt', 'hardly', 'nothing',
+  'not',
+  'no',
+  'never',
+  'neither',
+  'nor',
+  'none',
+  'without',
+  'isnt',
+  'arent',
+  'wasnt',
+  'werent',
+  'doesnt',
+  'dont',
+  'didnt',
+  'cannot',
+  'cant',
+  'wont',
+  'shouldnt',
+  'wouldnt',
+  'couldnt',
+  'hardly',
+  'nothing',
 ]);
 const NEGATING_PHRASES = ['rather than', 'instead of', 'as opposed to', 'other than', 'far from', 'ruled out', 'rule out'];
 /** How many words before a phrase a negation still reaches. */

@@ -49,10 +49,7 @@ export function choiceMatches(extracted: string, target: string): boolean {
 function choiceAtStart(text: string, choices: string[], whole = false): Reading | null {
   const trimmed = text.trim().slice(0, 300);
   const letter =
-    /^\(([a-z])\)/i.exec(trimmed)?.[1] ??
-    /^([a-z])\)/i.exec(trimmed)?.[1] ??
-    /^([a-z])[.:]?$/i.exec(trimmed)?.[1] ??
-    /^([A-Z])[.:]\s/.exec(trimmed)?.[1];
+    /^\(([a-z])\)/i.exec(trimmed)?.[1] ?? /^([a-z])\)/i.exec(trimmed)?.[1] ?? /^([a-z])[.:]?$/i.exec(trimmed)?.[1] ?? /^([A-Z])[.:]\s/.exec(trimmed)?.[1];
   if (letter) {
     if (whole) {
       const rest = normalizeAnswerText(trimmed.replace(/^\(?[a-z][).:]?/i, ''));

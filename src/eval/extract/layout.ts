@@ -40,7 +40,8 @@ export const GENERIC_FIELDS = [
 const END_OF_TURN = /<\|(?:im_end|eot_id|endoftext|end|im_start|user|start_header_id)\|>|<\/s>|<end_of_turn>|<start_of_turn>|\[INST\]/;
 
 /** Field names that introduce the answer, never a new example. */
-const ANSWER_SIDE = /^(?:a|answer\b.*|final answer|the answer|explanation|rationale|reasoning|reason|solution|thought|thoughts|step\b.*|therefore|so|output|note)$/i;
+const ANSWER_SIDE =
+  /^(?:a|answer\b.*|final answer|the answer|explanation|rationale|reasoning|reason|solution|thought|thoughts|step\b.*|therefore|so|output|note)$/i;
 
 /** A field prefix at the start of a line: "Premise:", "**Review:**", "Question 3:", "### Input:". */
 const LINE_FIELD = /^[ \t>*_]{0,8}((?:#{1,4}[ \t]*)?[A-Za-z][A-Za-z0-9'()/ -]{0,30}?)(?:[ \t]*\d{1,3})?[ \t]*[*_]*[ \t]*:/gm;
@@ -85,11 +86,18 @@ function linePatterns(layout: AnswerLayout): { long: RegExp | null; short: RegEx
   let patterns = patternCache.get(key);
   if (!patterns) {
     const build = (names: string[], flags: string) =>
-      names.length
-        ? new RegExp(String.raw`^[ \t>*_]{0,8}(${names.map(escape).join('|')})(?:[ \t]*\d{1,3})?[ \t]*[*_]*[ \t]*:`, flags)
-        : null;
+      names.length ? new RegExp(String.raw`^[ \t>*_]{0,8}(${names.map(escape).join('|')})(?:[ \t]*\d{1,3})?[ \t]*[*_]*[ \t]*:`, flags) : null;
     const sorted = [...layout.fields].sort((a, b) => b.length - a.length);
-    patterns = { long: build(sorted.filter((f) => f.length > 1), 'gim'), short: build(sorted.filter((f) => f.length === 1), 'gm') };
+    patterns = {
+      long: build(
+        sorted.filter((f) => f.length > 1),
+        'gim',
+      ),
+      short: build(
+        sorted.filter((f) => f.length === 1),
+        'gm',
+      ),
+    };
     if (patternCache.size > 256) patternCache.clear();
     patternCache.set(key, patterns);
   }

@@ -12,8 +12,7 @@ import type { AnswerReader, Reading } from './types.js';
  * digits with optional comma-grouped thousands and decimals, optional "/denominator", optional %.
  * A sign right after a word, digit or ")" is an operator ("10-5"), not part of the number.
  */
-const NUMBER_SOURCE =
-  String.raw`(?<![\p{L}\p{N}.)\]])([-+\u2212]?)(?:[$\u00a3\u20ac]\s?)?([-+\u2212]?)((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|\.\d+)(?:\s?\/\s?(\d+(?:\.\d+)?))?\s?%?`;
+const NUMBER_SOURCE = String.raw`(?<![\p{L}\p{N}.)\]])([-+\u2212]?)(?:[$\u00a3\u20ac]\s?)?([-+\u2212]?)((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?|\.\d+)(?:\s?\/\s?(\d+(?:\.\d+)?))?\s?%?`;
 const FIRST_NUMBER = new RegExp(NUMBER_SOURCE, 'u');
 const ALL_NUMBERS = new RegExp(NUMBER_SOURCE, 'gu');
 /** A number that is all of the text, allowing up to three words of unit after it ("18 apples"). */

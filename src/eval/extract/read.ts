@@ -51,11 +51,14 @@ export function readAnswer(output: string, reader: AnswerReader, input: string, 
   const last = lastLine(body);
   if (last) {
     const reading = reader.bare(last.line);
-    if (reading && 'answer' in reading) return { answer: reading.answer, valid: true, pattern: 'last line', statement: { start: last.start, written: last.line.trim() }, ...context };
+    if (reading && 'answer' in reading)
+      return { answer: reading.answer, valid: true, pattern: 'last line', statement: { start: last.start, written: last.line.trim() }, ...context };
   }
   const singleLine = !body.trim().includes('\n') && body.length <= 300;
   if (!singleLine && !endsComplete(body)) {
-    const why = capped ? `the output is ${cutBody.length} characters (only the first and last ${READ_LIMIT / 2} are read)` : 'it ends mid-sentence (cut off at the token limit?)';
+    const why = capped
+      ? `the output is ${cutBody.length} characters (only the first and last ${READ_LIMIT / 2} are read)`
+      : 'it ends mid-sentence (cut off at the token limit?)';
     return { answer: null, valid: false, reason: `no stated final answer, and ${why}`, ...context };
   }
   const reading = reader.unstated(body);

@@ -71,7 +71,10 @@ export function bleuDetails(hypotheses: string[], references: string[][], option
     const hypTokens = split(hypothesis);
     const refTokens = refs.map(split);
     hypLength += hypTokens.length;
-    refLength += closestLength(hypTokens.length, refTokens.map((r) => r.length));
+    refLength += closestLength(
+      hypTokens.length,
+      refTokens.map((r) => r.length),
+    );
     const maxRefCounts = maxCounts(refTokens.map((tokens) => ngramCounts(tokens, maxOrder)));
     for (const [ngram, count] of ngramCounts(hypTokens, maxOrder)) {
       const order = ngram.split(' ').length;

@@ -12,9 +12,16 @@ const RULES: [RegExp, string][] = [
 ];
 
 export function tokenize13a(line: string): string[] {
-  let text = line.replace(/<skipped>/g, '').replace(/-\n/g, '').replace(/\n/g, ' ');
+  let text = line
+    .replace(/<skipped>/g, '')
+    .replace(/-\n/g, '')
+    .replace(/\n/g, ' ');
   if (text.includes('&')) {
-    text = text.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+    text = text
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, '&')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>');
   }
   text = ` ${text} `;
   for (const [pattern, replacement] of RULES) text = text.replace(pattern, replacement);

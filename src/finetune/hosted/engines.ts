@@ -62,7 +62,11 @@ export function createEngine(settings: EngineSettings): { engine: HostedEngine; 
     case 'fireworks': {
       const account = settings.account ?? env.FIREWORKS_ACCOUNT_ID;
       if (!account) throw new InputError('give the Fireworks account id (--account or FIREWORKS_ACCOUNT_ID)', { field: 'account' });
-      return { engine: fireworksEngine(http, { account, sleep: settings.sleep, datasetPollMs: settings.sleep ? 0 : undefined, inferenceUrl: settings.inferenceUrl }), baseUrl, apiKey };
+      return {
+        engine: fireworksEngine(http, { account, sleep: settings.sleep, datasetPollMs: settings.sleep ? 0 : undefined, inferenceUrl: settings.inferenceUrl }),
+        baseUrl,
+        apiKey,
+      };
     }
   }
 }

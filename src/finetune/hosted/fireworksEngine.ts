@@ -36,7 +36,13 @@ export const FIREWORKS_INFERENCE_URL = 'https://api.fireworks.ai/inference/v1';
 
 /** Fireworks resource ids: lower-case letters, digits and hyphens. */
 export function fireworksId(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'apprentice';
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'apprentice'
+  );
 }
 
 export function fireworksEngine(
@@ -50,7 +56,10 @@ export function fireworksEngine(
     name: 'fireworks',
     async upload(content, filename) {
       const datasetId = fireworksId(`apprentice-${filename.replace(/\.[^.]+$/, '')}-${Date.now().toString(36)}`);
-      const lines = content.toString('utf8').split('\n').filter((line) => line.trim()).length;
+      const lines = content
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.trim()).length;
       await http.request('POST', `${account}/datasets`, { datasetId, dataset: { userUploaded: {}, exampleCount: String(lines) } });
       const form = new FormData();
       form.append('file', new Blob([new Uint8Array(content)], { type: 'application/jsonl' }), filename);
@@ -90,7 +99,7 @@ export function fireworksEngine(
         state,
         providerStatus: job.state,
         model: job.outputModel ?? null,
-        error: state === 'failed' ? (job.status?.message || `the job ended in ${job.state}`) : null,
+        error: state === 'failed' ? job.status?.message || `the job ended in ${job.state}` : null,
         trainedTokens: null,
       };
     },

@@ -70,7 +70,9 @@ export async function runHostedJob(options: HostedRunOptions): Promise<HostedRun
   const estimatedCostUsd = options.pricePerMillion === undefined ? null : (tokens / 1e6) * options.pricePerMillion;
   if (options.budget !== undefined && !state.jobId) {
     if (estimatedCostUsd === null) {
-      throw new InputError(`no published training price is known for ${options.engine.name} ${options.model}; give --price-per-million to check --budget`, { field: 'budget' });
+      throw new InputError(`no published training price is known for ${options.engine.name} ${options.model}; give --price-per-million to check --budget`, {
+        field: 'budget',
+      });
     }
     if (estimatedCostUsd > options.budget) {
       throw new InputError(

@@ -18,13 +18,7 @@ export type ModelErrorKind =
   | 'aborted';
 
 /** Kinds worth retrying with backoff. */
-export const RETRYABLE_KINDS: ReadonlySet<ModelErrorKind> = new Set([
-  'rate_limit',
-  'server',
-  'timeout',
-  'network',
-  'bad_response',
-]);
+export const RETRYABLE_KINDS: ReadonlySet<ModelErrorKind> = new Set(['rate_limit', 'server', 'timeout', 'network', 'bad_response']);
 
 /**
  * Kinds that no later call can escape (a wrong key, a model that does not exist): an evaluation stops at the
@@ -38,11 +32,7 @@ export class ModelError extends Error {
   /** Seconds the server asked us to wait (Retry-After), if it said. */
   readonly retryAfterSeconds?: number;
 
-  constructor(
-    kind: ModelErrorKind,
-    message: string,
-    options: { status?: number; retryAfterSeconds?: number; cause?: unknown } = {},
-  ) {
+  constructor(kind: ModelErrorKind, message: string, options: { status?: number; retryAfterSeconds?: number; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ModelError';
     this.kind = kind;

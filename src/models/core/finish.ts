@@ -43,9 +43,7 @@ export function typedCompletions(response: GenerateResponse): GenerateResponse {
   return {
     ...response,
     completions: response.completions.map((completion) =>
-      FINISH_REASONS.has(completion.finishReason)
-        ? completion
-        : { ...completion, ...finishReasonFrom(completion.finishReason, OPENAI_FINISH_REASONS) },
+      FINISH_REASONS.has(completion.finishReason) ? completion : { ...completion, ...finishReasonFrom(completion.finishReason, OPENAI_FINISH_REASONS) },
     ),
   };
 }

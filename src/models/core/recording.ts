@@ -25,10 +25,7 @@ export interface RecordingEntry {
 const KINDS: ReadonlySet<string> = new Set(['generate', 'logprob', 'embed']);
 
 /** Writes recordings (replacing the file) in the format `--record` produces. */
-export function writeRecording(
-  path: string,
-  entries: Array<{ kind: CallKind; request: ModelRequest; response: ModelResponse; spec?: string }>,
-): void {
+export function writeRecording(path: string, entries: Array<{ kind: CallKind; request: ModelRequest; response: ModelResponse; spec?: string }>): void {
   const lines = entries.map((entry) => {
     return JSON.stringify(recordingEntry(entry.spec ?? 'programmatic', entry.kind, entry.request, entry.response)) + '\n';
   });

@@ -85,10 +85,7 @@ export class CallCache {
   readonly inFlight = new Map<string, Promise<ModelResponse>>();
 
   /** `path` may be `:memory:`. Parent directories are created. */
-  constructor(
-    path: string,
-    options: { busyTimeoutMs?: number; warn?: (message: string) => void; claimStaleMs?: number } = {},
-  ) {
+  constructor(path: string, options: { busyTimeoutMs?: number; warn?: (message: string) => void; claimStaleMs?: number } = {}) {
     this.path = path;
     this.claimStaleMs = options.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS;
     this.warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
@@ -107,9 +104,7 @@ export class CallCache {
       });
     }
     this.db = db!;
-    this.selectStatement = this.db.prepare<[string], Row>(
-      'SELECT spec, kind, response, cost_usd, created_at FROM calls WHERE key = ?',
-    );
+    this.selectStatement = this.db.prepare<[string], Row>('SELECT spec, kind, response, cost_usd, created_at FROM calls WHERE key = ?');
     this.insertStatement = this.db.prepare(
       `INSERT OR REPLACE INTO calls (key, spec, kind, response, prompt_tokens, completion_tokens, cost_usd, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -251,13 +246,16 @@ export class CallCache {
 
   private startHeartbeat(): void {
     if (this.heartbeat) return;
-    this.heartbeat = setInterval(() => {
-      try {
-        this.claimStatements.heartbeat.run(Date.now(), this.token);
-      } catch (error) {
-        this.warnClaimFailure(error);
-      }
-    }, Math.max(10, Math.floor(this.claimStaleMs / 3)));
+    this.heartbeat = setInterval(
+      () => {
+        try {
+          this.claimStatements.heartbeat.run(Date.now(), this.token);
+        } catch (error) {
+          this.warnClaimFailure(error);
+        }
+      },
+      Math.max(10, Math.floor(this.claimStaleMs / 3)),
+    );
     this.heartbeat.unref();
   }
 
@@ -269,10 +267,7 @@ export class CallCache {
   private warnClaimFailure(error: unknown): void {
     if (this.warnedClaimFailure) return;
     this.warnedClaimFailure = true;
-    this.warn(
-      `could not coordinate calls in flight through the call cache ${this.path}: ${(error as Error).message}; ` +
-        'a concurrent run may repeat a call',
-    );
+    this.warn(`could not coordinate calls in flight through the call cache ${this.path}: ${(error as Error).message}; ` + 'a concurrent run may repeat a call');
   }
 
   /** Number of stored calls (committed and queued). */

@@ -8,10 +8,7 @@ import type { LanguageModel } from '../types.js';
 import { attemptsMade } from './retry.js';
 import { wrapModel } from './wrap.js';
 
-export function withUsageTracking(
-  model: LanguageModel,
-  options: { tracker: UsageTracker; now?: () => number },
-): LanguageModel {
+export function withUsageTracking(model: LanguageModel, options: { tracker: UsageTracker; now?: () => number }): LanguageModel {
   const { tracker } = options;
   const now = options.now ?? (() => performance.now());
   return wrapModel(model, async (kind, request, callOptions, next) => {

@@ -17,10 +17,7 @@ export function withTimeout(model: LanguageModel, options: { timeoutMs?: number 
     const controller = new AbortController();
     const onOuterAbort = () => controller.abort(asAborted(outer?.reason));
     outer?.addEventListener('abort', onOuterAbort, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(new ModelError('timeout', `no answer from ${model.spec} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => controller.abort(new ModelError('timeout', `no answer from ${model.spec} within ${timeoutMs} ms`)), timeoutMs);
     const gaveUp = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
     });

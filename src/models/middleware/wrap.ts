@@ -32,12 +32,7 @@ import type {
 
 export type NextCall = (request: ModelRequest, options?: CallOptions) => Promise<ModelResponse>;
 
-export type CallHandler = (
-  kind: CallKind,
-  request: ModelRequest,
-  options: CallOptions | undefined,
-  next: NextCall,
-) => Promise<ModelResponse>;
+export type CallHandler = (kind: CallKind, request: ModelRequest, options: CallOptions | undefined, next: NextCall) => Promise<ModelResponse>;
 
 export function wrapModel(
   inner: LanguageModel,
@@ -55,9 +50,7 @@ export function wrapModel(
     generate: (request, options) => handler('generate', request, options, generate) as Promise<GenerateResponse>,
     logprob: (request, options) => handler('logprob', request, options, logprob) as Promise<LogprobResponse>,
     embed: (request, options) => handler('embed', request, options, embed) as Promise<EmbedResponse>,
-    ...(inner.generateStream
-      ? { generateStream: (request: GenerateRequest, options?: CallOptions) => streamThrough(inner, handler, request, options) }
-      : {}),
+    ...(inner.generateStream ? { generateStream: (request: GenerateRequest, options?: CallOptions) => streamThrough(inner, handler, request, options) } : {}),
     close: overrides.close ?? (inner.close ? () => inner.close!() : undefined),
   };
 }

@@ -15,13 +15,7 @@ import { InputError } from '../../util/errors.js';
 import { abortError, ModelError } from '../core/errors.js';
 import { ANTHROPIC_FINISH_REASONS, finishReasonFrom } from '../core/finish.js';
 import { type SdkErrorClasses, translateSdkError } from './httpErrors.js';
-import type {
-  CallOptions,
-  GenerateRequest,
-  GenerateResponse,
-  LanguageModel,
-  ModelCapabilities,
-} from '../types.js';
+import type { CallOptions, GenerateRequest, GenerateResponse, LanguageModel, ModelCapabilities } from '../types.js';
 import { isObject } from '../../util/isObject.js';
 
 export interface AnthropicModelOptions {
@@ -45,10 +39,7 @@ export function createAnthropicModel(options: AnthropicModelOptions): LanguageMo
   const env = options.env ?? process.env;
   const apiKey = options.apiKey || env.ANTHROPIC_API_KEY;
   if (!apiKey) {
-    throw new InputError(
-      `no Anthropic API key for "${options.spec}": set the ANTHROPIC_API_KEY environment variable (or pass an API key)`,
-      { field: 'model' },
-    );
+    throw new InputError(`no Anthropic API key for "${options.spec}": set the ANTHROPIC_API_KEY environment variable (or pass an API key)`, { field: 'model' });
   }
   const baseURL = options.baseURL ?? (env.ANTHROPIC_BASE_URL || undefined);
   const client = new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: SDK_TIMEOUT_MS });
@@ -70,9 +61,7 @@ export function createAnthropicModel(options: AnthropicModelOptions): LanguageMo
     const n = request.n ?? 1;
     if (n <= 1) return generateOne(request, callOptions?.signal);
     // Only reached when called outside the hub (whose fan-out middleware splits n > 1).
-    const parts = await Promise.all(
-      Array.from({ length: n }, () => generateOne({ ...request, n: 1 }, callOptions?.signal)),
-    );
+    const parts = await Promise.all(Array.from({ length: n }, () => generateOne({ ...request, n: 1 }, callOptions?.signal)));
     return {
       completions: parts.flatMap((part) => part.completions),
       usage: {
@@ -138,7 +127,6 @@ export function messagesBody(model: string, request: GenerateRequest): MessagesB
   return body;
 }
 
-
 export function parseMessageResponse(raw: unknown, where: string): GenerateResponse {
   const bad = (what: string) => {
     const shown = typeof raw === 'string' ? raw : JSON.stringify(raw);
@@ -162,8 +150,7 @@ export function parseMessageResponse(raw: unknown, where: string): GenerateRespo
   return {
     completions: [{ text: texts.join(''), ...finish }],
     usage: {
-      promptTokens:
-        count(usage.input_tokens) + count(usage.cache_read_input_tokens) + count(usage.cache_creation_input_tokens),
+      promptTokens: count(usage.input_tokens) + count(usage.cache_read_input_tokens) + count(usage.cache_creation_input_tokens),
       completionTokens: count(usage.output_tokens),
     },
   };

@@ -20,16 +20,7 @@
  */
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type {
-  ChatHistoryItem,
-  Llama,
-  LlamaContext,
-  LlamaContextSequence,
-  LlamaEmbeddingContext,
-  LlamaGrammar,
-  LlamaModel,
-  Token,
-} from 'node-llama-cpp';
+import type { ChatHistoryItem, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
 import { InputError } from '../../util/errors.js';
 import { ModelError } from '../core/errors.js';
 import { streamProduced } from '../core/stream.js';
@@ -270,10 +261,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
   ): Promise<{ completion: Completion; completionTokens: number }> => {
     const room = contextSize - promptTokens.length;
     if (room < 1) {
-      throw new ModelError(
-        'bad_request',
-        `the prompt is ${promptTokens.length} tokens, more than the context of ${contextSize} allows`,
-      );
+      throw new ModelError('bad_request', `the prompt is ${promptTokens.length} tokens, more than the context of ${contextSize} allows`);
     }
     const maxTokens = Math.min(request.maxTokens ?? DEFAULT_MAX_TOKENS, room);
     const grammar = request.responseFormat ? await grammarFor(request.responseFormat) : undefined;
@@ -346,12 +334,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     return { completion, completionTokens: generated.length };
   };
 
-  const tokenLogprobs = (
-    tokens: Token[],
-    probs: number[],
-    text: string,
-    tops?: Array<Array<{ token: string; logprob: number }>>,
-  ): TokenLogprob[] => {
+  const tokenLogprobs = (tokens: Token[], probs: number[], text: string, tops?: Array<Array<{ token: string; logprob: number }>>): TokenLogprob[] => {
     const out: TokenLogprob[] = [];
     let length = 0;
     for (let i = 0; i < tokens.length && length < text.length; i++) {
@@ -389,7 +372,10 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
               try {
                 return await llama.createGrammarForJsonSchema(format.schema as Parameters<Llama['createGrammarForJsonSchema']>[0]);
               } catch (error) {
-                throw new ModelError('bad_request', `response_format.json_schema: llama.cpp cannot turn this schema into a grammar (${(error as Error).message})`);
+                throw new ModelError(
+                  'bad_request',
+                  `response_format.json_schema: llama.cpp cannot turn this schema into a grammar (${(error as Error).message})`,
+                );
               }
             })();
       grammars.set(key, grammar);
@@ -398,11 +384,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     return grammar;
   };
 
-  const generate = async (
-    request: GenerateRequest,
-    signal?: AbortSignal,
-    onText?: (text: string) => void,
-  ): Promise<GenerateResponse> => {
+  const generate = async (request: GenerateRequest, signal?: AbortSignal, onText?: (text: string) => void): Promise<GenerateResponse> => {
     const promptTokens = tokenize(renderContext(request));
     const n = request.n ?? 1;
     const completions: Completion[] = [];
@@ -442,10 +424,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     }
     const tokenCount = jointTokens.length - start;
     if (jointTokens.length > contextSize) {
-      throw new ModelError(
-        'bad_request',
-        `context + continuation is ${jointTokens.length} tokens, more than the context of ${contextSize} allows`,
-      );
+      throw new ModelError('bad_request', `context + continuation is ${jointTokens.length} tokens, more than the context of ${contextSize} allows`);
     }
     if (tokenCount === 0) {
       return { logprob: 0, tokenCount: 0, isGreedy: true, usage: { promptTokens: jointTokens.length, completionTokens: 0 } };
@@ -454,11 +433,9 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     const { total, isGreedy } = await withSequence(jointTokens, async (seq) => {
       const shared = await alignCache(seq, jointTokens, start - 1);
       checkAborted(signal, 'logprob');
-      const input = jointTokens.slice(shared, jointTokens.length - 1).map((token, i) =>
-        shared + i >= start - 1
-          ? ([token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const)
-          : token,
-      );
+      const input = jointTokens
+        .slice(shared, jointTokens.length - 1)
+        .map((token, i) => (shared + i >= start - 1 ? ([token, { generateNext: { probabilities: true, options: { temperature: 0 } } }] as const) : token));
       const outputs = await seq.controlledEvaluate(input as Parameters<LlamaContextSequence['controlledEvaluate']>[0]);
       let sum = 0;
       let greedy = true;

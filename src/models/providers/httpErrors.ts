@@ -16,12 +16,7 @@ export interface SdkErrorClasses {
 }
 
 /** Any SDK/HTTP failure as a ModelError of the right kind. */
-export function translateSdkError(
-  sdk: SdkErrorClasses,
-  error: unknown,
-  signal: AbortSignal | undefined,
-  where: string,
-): ModelError {
+export function translateSdkError(sdk: SdkErrorClasses, error: unknown, signal: AbortSignal | undefined, where: string): ModelError {
   if (isModelError(error)) return error;
   if (signal?.aborted) return abortError(signal);
   if (error instanceof sdk.APIUserAbortError) return new ModelError('aborted', `${where}: aborted`, { cause: error });
@@ -39,13 +34,7 @@ export function translateSdkError(
 }
 
 /** Maps an HTTP status (and its Retry-After headers) to a ModelError. Shared by the HTTP providers. */
-export function fromStatus(
-  status: number | undefined,
-  headers: Headers | undefined,
-  message: string,
-  where: string,
-  cause?: unknown,
-): ModelError {
+export function fromStatus(status: number | undefined, headers: Headers | undefined, message: string, where: string, cause?: unknown): ModelError {
   const text = `${where}: ${message}`;
   if (status === undefined) return new ModelError('bad_response', text, { cause });
   const retryAfterSeconds = headers ? parseRetryAfter(headers) : undefined;
@@ -65,9 +54,7 @@ export function fromStatus(
  */
 export function parseRetryAfter(headers: Headers | Record<string, string | undefined>, now = Date.now()): number | undefined {
   const get = (name: string): string | undefined =>
-    headers instanceof Headers
-      ? (headers.get(name) ?? undefined)
-      : Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+    headers instanceof Headers ? (headers.get(name) ?? undefined) : Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
   const ms = get('retry-after-ms')?.trim();
   if (ms && /^\d+(\.\d+)?$/.test(ms)) return Number(ms) / 1000;
   const value = get('retry-after')?.trim();

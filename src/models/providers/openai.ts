@@ -114,10 +114,7 @@ export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
     const signal = callOptions?.signal;
     if (request.texts.length === 0) return { vectors: [], usage: { promptTokens: 0, completionTokens: 0 } };
     const raw: unknown = await call('embeddings', signal, () =>
-      client.embeddings.create(
-        { model: options.model, input: request.texts, encoding_format: 'float' },
-        { signal },
-      ),
+      client.embeddings.create({ model: options.model, input: request.texts, encoding_format: 'float' }, { signal }),
     );
     return parseEmbeddingResponse(raw, request.texts.length, where);
   };
@@ -153,7 +150,6 @@ export function renderMessages(messages: ChatMessage[]): string {
 // Response parsing: anything not of the expected shape is a bad_response, never an empty answer.
 
 type Json = Record<string, unknown>;
-
 
 function badResponse(where: string, what: string, raw: unknown): ModelError {
   const shown = typeof raw === 'string' ? raw : JSON.stringify(raw);
@@ -229,8 +225,7 @@ export function parseEchoResponse(raw: unknown, contextLength: number, prompt: s
   const unsupported = (why: string) =>
     new ModelError(
       'unsupported',
-      `${where} cannot score a continuation: ${why}. Log-probabilities need a server whose /completions endpoint ` +
-        'supports echo with logprobs (e.g. vLLM)',
+      `${where} cannot score a continuation: ${why}. Log-probabilities need a server whose /completions endpoint ` + 'supports echo with logprobs (e.g. vLLM)',
     );
   if (!isObject(raw)) throw badResponse(where, 'the response is not a JSON object', raw);
   const choice: unknown = Array.isArray(raw.choices) ? raw.choices[0] : undefined;

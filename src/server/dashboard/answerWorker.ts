@@ -19,8 +19,7 @@ export interface AnswerFolder {
 export type AnswerJob = { id: number; folder: AnswerFolder; request: AnswerRequest } | { forget: AnswerFolder };
 
 export type AnswerReply =
-  | { id: number; json: Uint8Array; gzip: Uint8Array; etag: string }
-  | { id: number; error: { message: string; input: boolean; statusCode: number | null } };
+  { id: number; json: Uint8Array; gzip: Uint8Array; etag: string } | { id: number; error: { message: string; input: boolean; statusCode: number | null } };
 
 /** `bytes` in an ArrayBuffer of its own, which can be transferred (a Buffer may be a slice of a shared pool). */
 function ownBytes(bytes: Uint8Array): Uint8Array {
@@ -58,7 +57,10 @@ if (parentPort && workerData === ANSWER_WORKER_FLAG) {
       reply = { id, json: ownBytes(answer.json), gzip: ownBytes(answer.gzip), etag: answer.etag };
     } catch (error) {
       const statusCode = (error as { statusCode?: unknown }).statusCode;
-      reply = { id, error: { message: (error as Error).message, input: error instanceof InputError, statusCode: typeof statusCode === 'number' ? statusCode : null } };
+      reply = {
+        id,
+        error: { message: (error as Error).message, input: error instanceof InputError, statusCode: typeof statusCode === 'number' ? statusCode : null },
+      };
     }
     const transfer = 'json' in reply ? [reply.json.buffer as ArrayBuffer, reply.gzip.buffer as ArrayBuffer] : [];
     port.postMessage(reply, transfer);

@@ -94,9 +94,16 @@ export const answerWorkers = new AnswerWorkers();
 function startWorkerThread(): Worker {
   const self = import.meta.url;
   if (!self.endsWith('.ts')) return new Worker(new URL('./answerWorker.js', self), { workerData: WORKER_DATA });
-  const tsx = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsx = pathToFileURL(
+    createRequire(self)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const module = new URL('./answerWorker.ts', self).href;
-  return new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(module)}); })`, { eval: true, workerData: WORKER_DATA });
+  return new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(module)}); })`, {
+    eval: true,
+    workerData: WORKER_DATA,
+  });
 }
 
 function replyError(error: { message: string; input: boolean; statusCode: number | null }): Error {

@@ -4,7 +4,17 @@
  * return plain data. Nothing here writes to the runs folder.
  */
 import { compareRuns } from '../../eval/compare.js';
-import type { CascadeDetail, CompareResponse, DistillCellDetail, DistillSweepDetail, GrimoireEvalDetail, PairedComparisonView, RunDetail, RunsResponse, ScalingResponse } from './api.js';
+import type {
+  CascadeDetail,
+  CompareResponse,
+  DistillCellDetail,
+  DistillSweepDetail,
+  GrimoireEvalDetail,
+  PairedComparisonView,
+  RunDetail,
+  RunsResponse,
+  ScalingResponse,
+} from './api.js';
 import { cascadeDetail, loadCascade } from './cascade.js';
 import { compareCharts, runCharts } from './charts.js';
 import { cellDetail, loadSweepListing, sweepDetail } from './distillSweep.js';
@@ -43,7 +53,13 @@ export async function computeAnswer(context: AnswerContext, request: AnswerReque
       const grimoireEvals = found.grimoireEvals.map((dir) => loadGrimoireEval(root, dir).listing);
       const distillSweeps = found.sweeps.flatMap((dir) => loadSweepListing(root, dir) ?? []);
       const cascades = found.cascades.map((dir) => loadCascade(root, dir).listing);
-      const response: RunsResponse = { root, runs: withGroups(await store.list(found.runs), grimoireEvals, distillSweeps, cascades), grimoireEvals, distillSweeps, cascades };
+      const response: RunsResponse = {
+        root,
+        runs: withGroups(await store.list(found.runs), grimoireEvals, distillSweeps, cascades),
+        grimoireEvals,
+        distillSweeps,
+        cascades,
+      };
       return response;
     }
     case 'run': {
@@ -92,7 +108,16 @@ async function compare({ store, seed }: AnswerContext, ids: readonly string[]): 
     const base = { a: first!.listing.id, b: other.listing.id };
     try {
       const result = compareRuns(first!.dir, other.dir, seed);
-      return { ...base, paired: result.paired, unpaired: result.unpaired, accuracyA: result.accuracyA, accuracyB: result.accuracyB, difference: result.difference, mcnemar: result.mcnemar, problem: null };
+      return {
+        ...base,
+        paired: result.paired,
+        unpaired: result.unpaired,
+        accuracyA: result.accuracyA,
+        accuracyB: result.accuracyB,
+        difference: result.difference,
+        mcnemar: result.mcnemar,
+        problem: null,
+      };
     } catch (error) {
       return { ...base, paired: 0, unpaired: 0, accuracyA: null, accuracyB: null, difference: null, mcnemar: null, problem: (error as Error).message };
     }

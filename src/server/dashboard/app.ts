@@ -114,9 +114,20 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
     app.get(path, async (request, reply) => {
       const id = queryIds(request.query)[0];
       if (!id) return badRequest(reply, `give ${what} with ?id=<folder id>`);
-      return cached(request, reply, `${path}?${id}`, () => stamp(id), () => show(id));
+      return cached(
+        request,
+        reply,
+        `${path}?${id}`,
+        () => stamp(id),
+        () => show(id),
+      );
     });
-  byId('/api/grimoire', 'the grimoire evaluation', (id) => filesStamp([folder(id, 'grimoire evaluation')], MAX_DEPTH), (id) => answer({ route: 'grimoire', id }));
+  byId(
+    '/api/grimoire',
+    'the grimoire evaluation',
+    (id) => filesStamp([folder(id, 'grimoire evaluation')], MAX_DEPTH),
+    (id) => answer({ route: 'grimoire', id }),
+  );
   byId(
     '/api/distill',
     'the distillation sweep',
@@ -140,13 +151,24 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
     (id) => filesStamp([folder(id, 'cascade calibration')]),
     (id) => answer({ route: 'cascade', id }),
   );
-  byId('/api/run', 'the run', (id) => filesStamp([runDirOf(root, id)]), (id) => answer({ route: 'run', id }));
+  byId(
+    '/api/run',
+    'the run',
+    (id) => filesStamp([runDirOf(root, id)]),
+    (id) => answer({ route: 'run', id }),
+  );
 
   app.get('/api/compare', async (request, reply) => {
     const ids = queryIds(request.query);
     if (ids.length < 2) return badRequest(reply, 'give two runs or more: ?id=<run A>&id=<run B>');
     if (ids.length > MAX_COMPARED) return badRequest(reply, `compare at most ${MAX_COMPARED} runs at once (${ids.length} given)`);
-    return cached(request, reply, `compare?${ids.join('\0')}`, () => filesStamp(ids.map((id) => runDirOf(root, id))), () => answer({ route: 'compare', ids }));
+    return cached(
+      request,
+      reply,
+      `compare?${ids.join('\0')}`,
+      () => filesStamp(ids.map((id) => runDirOf(root, id))),
+      () => answer({ route: 'compare', ids }),
+    );
   });
 
   app.get('/api/scaling', async (request, reply) => {

@@ -47,7 +47,10 @@ export function loadCascade(root: string, dir: string): LoadedCascade {
     split: calibration.split,
     examples: calibration.examples,
     signal: config.signal === 'agreement' ? `agreement of ${config.samples} samples` : 'token log-probabilities',
-    target: 'accuracy' in calibration.target ? `accuracy ≥ ${formatPercent(calibration.target.accuracy)}` : `teacher share ≤ ${formatPercent(calibration.target.maxTeacherShare)}`,
+    target:
+      'accuracy' in calibration.target
+        ? `accuracy ≥ ${formatPercent(calibration.target.accuracy)}`
+        : `teacher share ≤ ${formatPercent(calibration.target.maxTeacherShare)}`,
     chosen: calibration.chosen,
     evaluated: folder.evaluations.map((evaluation) => evaluation.split),
   };
@@ -56,7 +59,10 @@ export function loadCascade(root: string, dir: string): LoadedCascade {
     detail: {
       cascade: listing,
       failed: calibration.failed,
-      teacherOnly: { accuracy: { value: calibration.teacherOnly.accuracy, ci95: calibration.teacherOnly.accuracyCi95 }, costUsd: calibration.teacherOnly.costUsd },
+      teacherOnly: {
+        accuracy: { value: calibration.teacherOnly.accuracy, ci95: calibration.teacherOnly.accuracyCi95 },
+        costUsd: calibration.teacherOnly.costUsd,
+      },
       studentOnly: calibration.studentOnly,
       curve: calibration.curve,
       evaluations: folder.evaluations.map(evaluationView),
@@ -93,6 +99,15 @@ export async function cascadeDetail(root: string, id: string): Promise<CascadeDe
 
 /** The report's cost-accuracy curve (report/cascadeReport.ts): accuracy against teacher share, 95% intervals. */
 async function curveChart(folder: CascadeFolder): Promise<Chart> {
-  const spec = seriesLinesSpec(cascadeChartPoints(folder), { xTitle: 'share of requests answered by the teacher', yTitle: 'accuracy', format: 'percent', width: 560, height: 300 });
-  return { title: `Cost-accuracy curve on ${folder.calibration.split} (n = ${folder.calibration.examples}), 95% Wilson intervals`, svg: await renderChartSvg(spec) };
+  const spec = seriesLinesSpec(cascadeChartPoints(folder), {
+    xTitle: 'share of requests answered by the teacher',
+    yTitle: 'accuracy',
+    format: 'percent',
+    width: 560,
+    height: 300,
+  });
+  return {
+    title: `Cost-accuracy curve on ${folder.calibration.split} (n = ${folder.calibration.examples}), 95% Wilson intervals`,
+    svg: await renderChartSvg(spec),
+  };
 }

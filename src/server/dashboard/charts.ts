@@ -15,8 +15,9 @@ export async function runCharts(run: LoadedRun): Promise<Chart[]> {
     charts.push({ title: 'Accuracy (95% Wilson CI)', svg: await renderChartSvg(estimateBarsSpec(bars)) });
   }
   if (rows.length) {
-    const bars = STATUSES.map((status) => ({ label: status, value: rows.filter((row) => row.status === status).length / rows.length }))
-      .filter((bar) => bar.value > 0);
+    const bars = STATUSES.map((status) => ({ label: status, value: rows.filter((row) => row.status === status).length / rows.length })).filter(
+      (bar) => bar.value > 0,
+    );
     charts.push({ title: 'Outcomes (share of examples run)', svg: await renderChartSvg(estimateBarsSpec(bars, { valueTitle: 'share of examples' })) });
   }
   const metrics = Object.entries(summary.metrics);
@@ -33,7 +34,11 @@ export async function runCharts(run: LoadedRun): Promise<Chart[]> {
     byGrimoire.set(row.grimoire, entry);
   }
   if (byGrimoire.size) {
-    const bars = [...byGrimoire].map(([label, { correct, scored }]) => ({ label: `${label} (${scored})`, value: correct / scored, ci95: wilsonInterval(correct, scored) }));
+    const bars = [...byGrimoire].map(([label, { correct, scored }]) => ({
+      label: `${label} (${scored})`,
+      value: correct / scored,
+      ci95: wilsonInterval(correct, scored),
+    }));
     charts.push({ title: 'Accuracy by grimoire used (95% Wilson CI)', svg: await renderChartSvg(estimateBarsSpec(bars)) });
   }
   return charts;
@@ -65,10 +70,16 @@ export async function scalingCharts(tasks: readonly ScalingTaskView[]): Promise<
     task.scores.filter((score) => score.params > 0).map((score) => ({ series: `${task.task} · ${task.metric}`, x: score.params, y: score.normalized / 100 })),
   );
   const options = { xTitle: 'parameters', xScale: 'log' as const };
-  charts.push({ title: 'Normalized score vs model size', svg: await renderChartSvg(seriesLinesSpec(normalized, { ...options, yTitle: 'normalized score (0% = random, 100% = max)', format: 'percent' })) });
+  charts.push({
+    title: 'Normalized score vs model size',
+    svg: await renderChartSvg(seriesLinesSpec(normalized, { ...options, yTitle: 'normalized score (0% = random, 100% = max)', format: 'percent' })),
+  });
   for (const task of valid) {
     const points = task.scores.filter((score) => score.params > 0).map((score) => ({ series: task.metric, x: score.params, y: score.score, ci95: score.ci95 }));
-    charts.push({ title: `${task.task}: ${task.metric} vs model size`, svg: await renderChartSvg(seriesLinesSpec(points, { ...options, yTitle: task.metric, height: 220 })) });
+    charts.push({
+      title: `${task.task}: ${task.metric} vs model size`,
+      svg: await renderChartSvg(seriesLinesSpec(points, { ...options, yTitle: task.metric, height: 220 })),
+    });
   }
   return charts;
 }

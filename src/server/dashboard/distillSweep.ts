@@ -98,7 +98,9 @@ export function sweepDetail(root: string, id: string): Omit<DistillSweepDetail, 
     teacher: results.teacher.map((t) => ({ label: t.label, n: t.n, accuracy: estimate(t.accuracy, t.ci95) })),
     points: results.points.flatMap((p) => {
       const accuracy = estimate(p.accuracy, p.ci95);
-      return accuracy ? [{ method: p.method, label: methodLabel(p.method), fraction: p.fraction, inputs: p.inputs, seeds: p.seeds, accuracy, perSeed: p.perSeed }] : [];
+      return accuracy
+        ? [{ method: p.method, label: methodLabel(p.method), fraction: p.fraction, inputs: p.inputs, seeds: p.seeds, accuracy, perSeed: p.perSeed }]
+        : [];
     }),
     cells: results.cells.map((cell) => cellView(root, dir, cell)),
     generic: results.generic && {

@@ -20,7 +20,10 @@ export async function grimoireCharts(detail: Omit<GrimoireEvalDetail, 'charts'>)
     detail.routing.grimoires.map((g) => ({ label: `${m.key} · ${g}`, value: m.total ? (m.counts[g] ?? 0) / m.total : 0, group: m.key })),
   );
   if (routed.length) {
-    charts.push({ title: 'Grimoire chosen per question (share of test questions)', svg: await renderChartSvg(estimateBarsSpec(routed, { valueTitle: 'share of questions' })) });
+    charts.push({
+      title: 'Grimoire chosen per question (share of test questions)',
+      svg: await renderChartSvg(estimateBarsSpec(routed, { valueTitle: 'share of questions' })),
+    });
   }
   return charts;
 }
@@ -39,7 +42,10 @@ export async function distillCharts(detail: Omit<DistillSweepDetail, 'charts'>):
   }
   if (points.length) {
     const spec = seriesLinesSpec(points, { xTitle: 'fraction of the training data', yTitle: 'test accuracy', format: 'percent', width: 560, height: 300 });
-    charts.push({ title: `Data efficiency: test accuracy (n = ${detail.sweep.testSize}) against the share of training data, 95% CI bands`, svg: await renderChartSvg(spec) });
+    charts.push({
+      title: `Data efficiency: test accuracy (n = ${detail.sweep.testSize}) against the share of training data, 95% CI bands`,
+      svg: await renderChartSvg(spec),
+    });
   }
   if (detail.generic) {
     const bars: EstimateBar[] = detail.generic.rows.flatMap((row) =>

@@ -214,7 +214,13 @@ export function summaryView(summary: RunSummary): RunSummaryView {
   };
 }
 
-function listingOf(id: string, dir: string, config: Record<string, unknown>, folder: { task: string; split: string; model: string | null; records: unknown[]; summary: RunSummary }, modifiedAt: string): RunListing {
+function listingOf(
+  id: string,
+  dir: string,
+  config: Record<string, unknown>,
+  folder: { task: string; split: string; model: string | null; records: unknown[]; summary: RunSummary },
+  modifiedAt: string,
+): RunListing {
   const summary = folder.summary;
   return {
     id,
@@ -240,7 +246,12 @@ function listingOf(id: string, dir: string, config: Record<string, unknown>, fol
 function labelOf(config: Record<string, unknown>, dir: string): string {
   const identity = isObject(config.identity) ? config.identity : {};
   const predictions = text(identity.predictions);
-  const source = text(config.modelName) ?? text(identity.model) ?? text(identity.weak) ?? text(identity.teacher) ?? (predictions ? `predictions ${basename(predictions)}` : null);
+  const source =
+    text(config.modelName) ??
+    text(identity.model) ??
+    text(identity.weak) ??
+    text(identity.teacher) ??
+    (predictions ? `predictions ${basename(predictions)}` : null);
   const parts = [source ?? basename(dir)];
   const style = text(identity.style);
   if (style) parts.push(typeof identity.shots === 'number' && identity.shots > 0 ? `${style} (${identity.shots}-shot)` : style);
@@ -252,8 +263,23 @@ function labelOf(config: Record<string, unknown>, dir: string): string {
 
 /** Fields other pipelines write beside the example record's, shown as extra fields when present. */
 const KNOWN_FIELDS = new Set([
-  'index', 'id', 'prompt', 'output', 'reasoning', 'extracted', 'gold', 'valid', 'correct', 'invalidReason',
-  'error', 'usage', 'costUsd', 'latencyMs', 'cached', 'scores', 'grimoire',
+  'index',
+  'id',
+  'prompt',
+  'output',
+  'reasoning',
+  'extracted',
+  'gold',
+  'valid',
+  'correct',
+  'invalidReason',
+  'error',
+  'usage',
+  'costUsd',
+  'latencyMs',
+  'cached',
+  'scores',
+  'grimoire',
 ]);
 const MAX_FIELD_CHARS = 20_000;
 
@@ -271,7 +297,11 @@ function exampleRow(raw: Record<string, unknown>, record: ExampleRecord): Exampl
     fields.push({ label: name, value: shown.length > MAX_FIELD_CHARS ? `${shown.slice(0, MAX_FIELD_CHARS)}…` : shown });
   }
   const prompt: PromptMessage[] | string | null = Array.isArray(raw.prompt)
-    ? raw.prompt.map((message) => (isObject(message) ? { role: text(message.role) ?? '?', content: typeof message.content === 'string' ? message.content : JSON.stringify(message.content) } : { role: '?', content: String(message) }))
+    ? raw.prompt.map((message) =>
+        isObject(message)
+          ? { role: text(message.role) ?? '?', content: typeof message.content === 'string' ? message.content : JSON.stringify(message.content) }
+          : { role: '?', content: String(message) },
+      )
     : typeof raw.prompt === 'string'
       ? raw.prompt
       : null;

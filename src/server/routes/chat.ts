@@ -37,7 +37,13 @@ export function registerChatRoute(app: FastifyInstance, shared: RouteContext): v
     const base = { id, object: 'chat.completion.chunk', created, model: context.name, system_fingerprint: null };
     const whole = (answer: ServedAnswer) => chatResponseJson(context, body, id, created, answer, routed.fields);
     const capture = (answer: ServedAnswer, streamed: boolean) =>
-      context.capture?.({ endpoint: 'chat.completions', request: body as Record<string, unknown>, response: whole(answer), metadata: body.metadata ?? null, streamed });
+      context.capture?.({
+        endpoint: 'chat.completions',
+        request: body as Record<string, unknown>,
+        response: whole(answer),
+        metadata: body.metadata ?? null,
+        streamed,
+      });
 
     if (body.stream) {
       let answered: ServedAnswer | undefined;

@@ -121,15 +121,35 @@ export function ExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
       <table className="data examples-table">
         <thead>
           <tr>
-            <SortHeader column="index" sort={sort} onSort={onSort} className="num">#</SortHeader>
-            <SortHeader column="status" sort={sort} onSort={onSort}>result</SortHeader>
-            <SortHeader column="prompt" sort={sort} onSort={onSort}>prompt</SortHeader>
-            {hasGrimoire && <SortHeader column="grimoire" sort={sort} onSort={onSort}>grimoire</SortHeader>}
-            <SortHeader column="output" sort={sort} onSort={onSort}>raw output</SortHeader>
-            <SortHeader column="extracted" sort={sort} onSort={onSort}>extracted</SortHeader>
-            <SortHeader column="gold" sort={sort} onSort={onSort}>gold</SortHeader>
-            <SortHeader column="tokens" sort={sort} onSort={onSort} className="num">tokens</SortHeader>
-            <SortHeader column="cost" sort={sort} onSort={onSort} className="num">cost</SortHeader>
+            <SortHeader column="index" sort={sort} onSort={onSort} className="num">
+              #
+            </SortHeader>
+            <SortHeader column="status" sort={sort} onSort={onSort}>
+              result
+            </SortHeader>
+            <SortHeader column="prompt" sort={sort} onSort={onSort}>
+              prompt
+            </SortHeader>
+            {hasGrimoire && (
+              <SortHeader column="grimoire" sort={sort} onSort={onSort}>
+                grimoire
+              </SortHeader>
+            )}
+            <SortHeader column="output" sort={sort} onSort={onSort}>
+              raw output
+            </SortHeader>
+            <SortHeader column="extracted" sort={sort} onSort={onSort}>
+              extracted
+            </SortHeader>
+            <SortHeader column="gold" sort={sort} onSort={onSort}>
+              gold
+            </SortHeader>
+            <SortHeader column="tokens" sort={sort} onSort={onSort} className="num">
+              tokens
+            </SortHeader>
+            <SortHeader column="cost" sort={sort} onSort={onSort} className="num">
+              cost
+            </SortHeader>
           </tr>
         </thead>
         <tbody>

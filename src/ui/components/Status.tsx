@@ -10,7 +10,12 @@ export function StatusBadge({ status }: { status: ExampleStatus }) {
 /** Shows loading and errors, and the content once the data is there. */
 export function Load<T>({ loaded, children }: { loaded: Loaded<T>; children: (data: T) => ReactNode }) {
   if (loaded.state === 'loading') return <p className="muted">Loading…</p>;
-  if (loaded.state === 'error') return <p className="problem" role="alert">{loaded.message}</p>;
+  if (loaded.state === 'error')
+    return (
+      <p className="problem" role="alert">
+        {loaded.message}
+      </p>
+    );
   return <>{children(loaded.data)}</>;
 }
 

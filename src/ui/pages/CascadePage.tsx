@@ -68,7 +68,11 @@ function Cascade({ detail }: { detail: CascadeDetail }) {
         </thead>
         <tbody>
           {detail.curve.map((point) => (
-            <tr key={point.threshold} className={chosen?.threshold === point.threshold ? 'chosen' : undefined} data-testid={chosen?.threshold === point.threshold ? 'chosen-row' : undefined}>
+            <tr
+              key={point.threshold}
+              className={chosen?.threshold === point.threshold ? 'chosen' : undefined}
+              data-testid={chosen?.threshold === point.threshold ? 'chosen-row' : undefined}
+            >
               <td className="num">
                 {point.threshold.toFixed(4)}
                 {chosen?.threshold === point.threshold ? ' (chosen)' : ''}

@@ -21,11 +21,22 @@ function Cell({ detail }: { detail: DistillCellDetail }) {
       <h1>
         {cell.label} · fraction {cell.fraction} · seed {cell.seed}
       </h1>
-      <p className="muted">A student trained on {int(cell.inputs)} inputs ({int(cell.rows)} rows), its answers on the sweep's test examples.</p>
+      <p className="muted">
+        A student trained on {int(cell.inputs)} inputs ({int(cell.rows)} rows), its answers on the sweep's test examples.
+      </p>
       <div className="metrics">
-        <Metric label="test accuracy (95% CI)" value={estimate(summary.accuracy)} hint={`${int(summary.correct)} of ${int(summary.scored)} scored`} testId="metric-accuracy" />
+        <Metric
+          label="test accuracy (95% CI)"
+          value={estimate(summary.accuracy)}
+          hint={`${int(summary.correct)} of ${int(summary.scored)} scored`}
+          testId="metric-accuracy"
+        />
         <Metric label="invalid answers" value={int(summary.invalid)} hint="no answer found: counted as wrong" />
-        <Metric label="selected step" value={`${cell.bestStep} / ${cell.steps}`} hint={cell.validationLoss === null ? undefined : `validation loss ${cell.validationLoss.toFixed(3)}`} />
+        <Metric
+          label="selected step"
+          value={`${cell.bestStep} / ${cell.steps}`}
+          hint={cell.validationLoss === null ? undefined : `validation loss ${cell.validationLoss.toFixed(3)}`}
+        />
         <Metric label="parameters" value={int(cell.parameters)} hint={`${Math.round(cell.tokensPerSecond)} tokens/s training`} />
       </div>
       <h2>Test answers</h2>

@@ -54,7 +54,8 @@ function Comparison({ data }: { data: CompareResponse }) {
       </table>
       <h2>Paired test against run 1</h2>
       <p className="muted">
-        On the examples both runs scored: McNemar's test on the examples exactly one run got right, and a paired bootstrap of the accuracy difference (run k − run 1).
+        On the examples both runs scored: McNemar's test on the examples exactly one run got right, and a paired bootstrap of the accuracy difference (run k −
+        run 1).
       </p>
       <table className="data" data-testid="paired-table">
         <thead>
@@ -73,9 +74,7 @@ function Comparison({ data }: { data: CompareResponse }) {
         <tbody>
           {data.comparisons.map((comparison, i) => (
             <tr key={comparison.b} data-testid="paired-row">
-              <td>
-                1 vs {i + 2}
-              </td>
+              <td>1 vs {i + 2}</td>
               {comparison.problem ? (
                 <td colSpan={8} className="problem">
                   {comparison.problem}

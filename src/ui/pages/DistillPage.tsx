@@ -80,7 +80,10 @@ function Sweep({ detail }: { detail: DistillSweepDetail }) {
       </table>
       {detail.generic && <Generic generic={detail.generic} />}
       <h2>Every student</h2>
-      <p className="muted">One row per method × fraction × seed; the checkpoint is the step validation loss selected (validation is held out of train, never test). Open a student's test answers from its row.</p>
+      <p className="muted">
+        One row per method × fraction × seed; the checkpoint is the step validation loss selected (validation is held out of train, never test). Open a
+        student's test answers from its row.
+      </p>
       <CellsTable cells={detail.cells} />
       <details className="config">
         <summary>Settings (results.json)</summary>

@@ -32,8 +32,17 @@ function GrimoireEval({ detail }: { detail: GrimoireEvalDetail }) {
       </p>
       <div className="metrics">
         <Metric label="methods" value={int(ev.methods)} />
-        <Metric label="headline (chosen on validation)" value={ev.headline ? estimate(ev.headline.accuracy) : '—'} hint={ev.headline ? `${ev.headline.label}: ${ev.headline.why}` : 'no method was chosen on validation'} testId="metric-headline" />
-        <Metric label="best single grimoire (validation)" value={detail.bestSingle?.grimoire ?? '—'} hint={detail.bestSingle ? `${percent(detail.bestSingle.validationAccuracy)} on validation` : 'not evaluated'} />
+        <Metric
+          label="headline (chosen on validation)"
+          value={ev.headline ? estimate(ev.headline.accuracy) : '—'}
+          hint={ev.headline ? `${ev.headline.label}: ${ev.headline.why}` : 'no method was chosen on validation'}
+          testId="metric-headline"
+        />
+        <Metric
+          label="best single grimoire (validation)"
+          value={detail.bestSingle?.grimoire ?? '—'}
+          hint={detail.bestSingle ? `${percent(detail.bestSingle.validationAccuracy)} on validation` : 'not evaluated'}
+        />
         <Metric label="invalid / failed" value={`${int(ev.invalid)} / ${int(ev.errors)}`} hint="over all methods" />
         <Metric label="cost" value={usd(ev.costUsd)} hint="test answers and validation selection" />
       </div>
@@ -94,14 +103,30 @@ function MethodsTable({ methods }: { methods: GrimoireMethodView[] }) {
     <table className="data" data-testid="methods-table">
       <thead>
         <tr>
-          <SortHeader column="method" sort={sort} onSort={toggle}>method</SortHeader>
-          <SortHeader column="accuracy" sort={sort} onSort={toggle}>accuracy [95% CI]</SortHeader>
-          <SortHeader column="n" sort={sort} onSort={toggle} className="num">correct / scored (n)</SortHeader>
-          <SortHeader column="invalid" sort={sort} onSort={toggle} className="num">invalid</SortHeader>
-          <SortHeader column="errors" sort={sort} onSort={toggle} className="num">errors</SortHeader>
-          <SortHeader column="cost" sort={sort} onSort={toggle} className="num">cost</SortHeader>
-          <SortHeader column="perCorrect" sort={sort} onSort={toggle} className="num">per correct</SortHeader>
-          <SortHeader column="selection" sort={sort} onSort={toggle} className="num">selection cost</SortHeader>
+          <SortHeader column="method" sort={sort} onSort={toggle}>
+            method
+          </SortHeader>
+          <SortHeader column="accuracy" sort={sort} onSort={toggle}>
+            accuracy [95% CI]
+          </SortHeader>
+          <SortHeader column="n" sort={sort} onSort={toggle} className="num">
+            correct / scored (n)
+          </SortHeader>
+          <SortHeader column="invalid" sort={sort} onSort={toggle} className="num">
+            invalid
+          </SortHeader>
+          <SortHeader column="errors" sort={sort} onSort={toggle} className="num">
+            errors
+          </SortHeader>
+          <SortHeader column="cost" sort={sort} onSort={toggle} className="num">
+            cost
+          </SortHeader>
+          <SortHeader column="perCorrect" sort={sort} onSort={toggle} className="num">
+            per correct
+          </SortHeader>
+          <SortHeader column="selection" sort={sort} onSort={toggle} className="num">
+            selection cost
+          </SortHeader>
         </tr>
       </thead>
       <tbody>
@@ -134,7 +159,13 @@ function Validation({ detail }: { detail: GrimoireEvalDetail }) {
     <section className="block" data-testid="validation">
       <h2>What validation chose</h2>
       <p className="muted">
-        {int(validation.n)} validation questions ({validation.source === 'held-out' ? 'held out of train with the seed' : validation.source === 'manifest' ? 'held out by the grimoire build' : "the dataset's validation split"}), never test ones: the best single grimoire and the ranker are chosen on them.
+        {int(validation.n)} validation questions (
+        {validation.source === 'held-out'
+          ? 'held out of train with the seed'
+          : validation.source === 'manifest'
+            ? 'held out by the grimoire build'
+            : "the dataset's validation split"}
+        ), never test ones: the best single grimoire and the ranker are chosen on them.
       </p>
       {bestSingle && (
         <p>
@@ -143,7 +174,9 @@ function Validation({ detail }: { detail: GrimoireEvalDetail }) {
       )}
       {ranker && (
         <p data-testid="ranker">
-          Ranker: trained on {ranker.fitQuestions ?? '—'} validation questions, checked on {ranker.checkQuestions ?? '—'} held back (best epoch {ranker.bestEpoch ?? '—'}); on those it routes to {percent(ranker.checkRoutedAccuracy)} against {percent(ranker.checkBestSingleAccuracy)} for the best single grimoire on the fit part ({ranker.bestSingleOnFit ?? '—'}), so it ranks by{' '}
+          Ranker: trained on {ranker.fitQuestions ?? '—'} validation questions, checked on {ranker.checkQuestions ?? '—'} held back (best epoch{' '}
+          {ranker.bestEpoch ?? '—'}); on those it routes to {percent(ranker.checkRoutedAccuracy)} against {percent(ranker.checkBestSingleAccuracy)} for the best
+          single grimoire on the fit part ({ranker.bestSingleOnFit ?? '—'}), so it ranks by{' '}
           {ranker.mode === 'prior' ? 'validation accuracy (the scorer was not better)' : 'its trained scorer'}.
         </p>
       )}
@@ -178,7 +211,9 @@ function Routing({ detail }: { detail: GrimoireEvalDetail }) {
   return (
     <section className="block">
       <h2>Grimoire chosen per question</h2>
-      <p className="muted">How many test questions each routed method answered with each grimoire; a method's run page shows the grimoire used for every example.</p>
+      <p className="muted">
+        How many test questions each routed method answered with each grimoire; a method's run page shows the grimoire used for every example.
+      </p>
       <table className="data" data-testid="routing-table">
         <thead>
           <tr>

@@ -13,7 +13,9 @@ export function RunPage({ id }: { id: string }) {
 
 function Run({ detail }: { detail: RunDetail }) {
   const { run, summary } = detail;
-  const errorKinds = Object.entries(summary.errorsByKind).map(([kind, count]) => `${kind}: ${count}`).join(', ');
+  const errorKinds = Object.entries(summary.errorsByKind)
+    .map(([kind, count]) => `${kind}: ${count}`)
+    .join(', ');
   return (
     <section>
       <p className="crumbs">
@@ -27,13 +29,32 @@ function Run({ detail }: { detail: RunDetail }) {
         {run.model ? ` · model ${run.model}` : ''}
       </p>
       <div className="metrics">
-        <Metric label="accuracy (95% CI)" value={estimate(summary.accuracy)} hint={`${int(summary.correct)} of ${int(summary.scored)} scored`} testId="metric-accuracy" />
+        <Metric
+          label="accuracy (95% CI)"
+          value={estimate(summary.accuracy)}
+          hint={`${int(summary.correct)} of ${int(summary.scored)} scored`}
+          testId="metric-accuracy"
+        />
         <Metric label="invalid answers" value={int(summary.invalid)} hint="counted as wrong" />
         <Metric label="failed calls" value={int(summary.errors)} hint={errorKinds || 'not scored, retried on resume'} />
         {summary.missing > 0 && <Metric label="not run" value={int(summary.missing)} hint={`of ${int(summary.n)}`} />}
-        <Metric label="cost" value={usd(summary.costUsd)} hint={summary.costPerCorrectUsd !== null ? `${usd(summary.costPerCorrectUsd)} per correct` : undefined} />
-        <Metric label="tokens" value={int(summary.promptTokens + summary.completionTokens)} hint={`${int(summary.promptTokens)} prompt · ${int(summary.completionTokens)} completion`} />
-        {summary.latencyMs.p50 !== null && <Metric label="latency p50 / p95" value={`${Math.round(summary.latencyMs.p50)} ms`} hint={`${Math.round(summary.latencyMs.p95 ?? 0)} ms p95 · ${int(summary.cachedCalls)} cached`} />}
+        <Metric
+          label="cost"
+          value={usd(summary.costUsd)}
+          hint={summary.costPerCorrectUsd !== null ? `${usd(summary.costPerCorrectUsd)} per correct` : undefined}
+        />
+        <Metric
+          label="tokens"
+          value={int(summary.promptTokens + summary.completionTokens)}
+          hint={`${int(summary.promptTokens)} prompt · ${int(summary.completionTokens)} completion`}
+        />
+        {summary.latencyMs.p50 !== null && (
+          <Metric
+            label="latency p50 / p95"
+            value={`${Math.round(summary.latencyMs.p50)} ms`}
+            hint={`${Math.round(summary.latencyMs.p95 ?? 0)} ms p95 · ${int(summary.cachedCalls)} cached`}
+          />
+        )}
       </div>
       <Charts charts={detail.charts} />
       <h2>Examples</h2>

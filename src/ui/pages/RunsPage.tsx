@@ -35,12 +35,26 @@ const RUN_SORT: SortAccessors<RunListing, Column> = {
 };
 
 const ENTRY_SORT: SortAccessors<Entry, Column> = {
-  run: (e) => (e.type === 'run' ? e.run.label : e.type === 'grimoire' ? `grimoire evaluation ${e.group.task ?? ''}` : e.type === 'cascade' ? `cascade ${e.group.student}` : e.group.title),
+  run: (e) =>
+    e.type === 'run'
+      ? e.run.label
+      : e.type === 'grimoire'
+        ? `grimoire evaluation ${e.group.task ?? ''}`
+        : e.type === 'cascade'
+          ? `cascade ${e.group.student}`
+          : e.group.title,
   kind: (e) => (e.type === 'run' ? e.run.command : e.type === 'grimoire' ? 'grimoire eval' : e.type === 'cascade' ? 'cascade' : 'distill sweep'),
   task: (e) => (e.type === 'run' ? e.run.task : e.type === 'grimoire' ? e.group.task : e.group.dataset),
   model: (e) => (e.type === 'run' ? e.run.model : e.type === 'grimoire' ? e.group.weak : e.type === 'cascade' ? e.group.student : e.group.teacherName),
   examples: (e) => (e.type === 'run' ? e.run.records : e.type === 'grimoire' ? e.group.n : e.type === 'cascade' ? e.group.examples : e.group.testSize),
-  accuracy: (e) => (e.type === 'run' ? e.run.accuracy?.value : e.type === 'grimoire' ? e.group.headline?.accuracy.value : e.type === 'cascade' ? e.group.chosen?.accuracy : null),
+  accuracy: (e) =>
+    e.type === 'run'
+      ? e.run.accuracy?.value
+      : e.type === 'grimoire'
+        ? e.group.headline?.accuracy.value
+        : e.type === 'cascade'
+          ? e.group.chosen?.accuracy
+          : null,
   invalid: (e) => (e.type === 'run' ? e.run.invalid : e.type === 'grimoire' ? e.group.invalid : null),
   errors: (e) => (e.type === 'run' ? e.run.errors : e.type === 'grimoire' ? e.group.errors : null),
   cost: (e) => (e.type === 'run' ? e.run.costUsd : e.type === 'grimoire' ? e.group.costUsd : null),
@@ -109,7 +123,13 @@ function RunsTable({ data }: { data: RunsResponse }) {
         . Tick two or more runs to compare them on the examples they share (the first ticked is the baseline); click a column header to sort.
       </p>
       <div className="toolbar">
-        <input type="search" placeholder="Filter runs (task, model, folder…)" value={query} onChange={(event) => setQuery(event.target.value)} aria-label="filter runs" />
+        <input
+          type="search"
+          placeholder="Filter runs (task, model, folder…)"
+          value={query}
+          onChange={(event) => setQuery(event.target.value)}
+          aria-label="filter runs"
+        />
         <a
           className={`button${selected.length < 2 ? ' disabled' : ''}`}
           href={selected.length >= 2 ? href.compare(selected) : undefined}
@@ -120,22 +140,44 @@ function RunsTable({ data }: { data: RunsResponse }) {
         </a>
       </div>
       {entries.length === 0 ? (
-        <p className="empty">No runs yet: folders holding config.json and records.jsonl appear here (for example after <code>apprentice quickstart</code>).</p>
+        <p className="empty">
+          No runs yet: folders holding config.json and records.jsonl appear here (for example after <code>apprentice quickstart</code>).
+        </p>
       ) : (
         <table className="data runs">
           <thead>
             <tr>
               <th aria-label="select" />
-              <SortHeader column="run" sort={sort} onSort={onSort}>run</SortHeader>
-              <SortHeader column="kind" sort={sort} onSort={onSort}>kind</SortHeader>
-              <SortHeader column="task" sort={sort} onSort={onSort}>task</SortHeader>
-              <SortHeader column="model" sort={sort} onSort={onSort}>model</SortHeader>
-              <SortHeader column="examples" sort={sort} onSort={onSort} className="num">examples</SortHeader>
-              <SortHeader column="accuracy" sort={sort} onSort={onSort}>accuracy [95% CI]</SortHeader>
-              <SortHeader column="invalid" sort={sort} onSort={onSort} className="num">invalid</SortHeader>
-              <SortHeader column="errors" sort={sort} onSort={onSort} className="num">errors</SortHeader>
-              <SortHeader column="cost" sort={sort} onSort={onSort} className="num">cost</SortHeader>
-              <SortHeader column="updated" sort={sort} onSort={onSort}>updated</SortHeader>
+              <SortHeader column="run" sort={sort} onSort={onSort}>
+                run
+              </SortHeader>
+              <SortHeader column="kind" sort={sort} onSort={onSort}>
+                kind
+              </SortHeader>
+              <SortHeader column="task" sort={sort} onSort={onSort}>
+                task
+              </SortHeader>
+              <SortHeader column="model" sort={sort} onSort={onSort}>
+                model
+              </SortHeader>
+              <SortHeader column="examples" sort={sort} onSort={onSort} className="num">
+                examples
+              </SortHeader>
+              <SortHeader column="accuracy" sort={sort} onSort={onSort}>
+                accuracy [95% CI]
+              </SortHeader>
+              <SortHeader column="invalid" sort={sort} onSort={onSort} className="num">
+                invalid
+              </SortHeader>
+              <SortHeader column="errors" sort={sort} onSort={onSort} className="num">
+                errors
+              </SortHeader>
+              <SortHeader column="cost" sort={sort} onSort={onSort} className="num">
+                cost
+              </SortHeader>
+              <SortHeader column="updated" sort={sort} onSort={onSort}>
+                updated
+              </SortHeader>
             </tr>
           </thead>
           <tbody>
@@ -191,7 +233,13 @@ function RunRow({ run, selected, onToggle, member = false }: { run: RunListing; 
 function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run' }>; open: boolean; onOpen: () => void }) {
   const count = entry.members.length;
   const expander = count > 0 && (
-    <button type="button" className="expand" onClick={onOpen} aria-expanded={open} aria-label={`${open ? 'hide' : 'show'} the ${count} runs of ${entry.group.id}`}>
+    <button
+      type="button"
+      className="expand"
+      onClick={onOpen}
+      aria-expanded={open}
+      aria-label={`${open ? 'hide' : 'show'} the ${count} runs of ${entry.group.id}`}
+    >
       {open ? '▾' : '▸'} {count}
     </button>
   );
@@ -202,10 +250,17 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
         <td>{expander}</td>
         <td>
           <span className="kind-tag">grimoire evaluation</span>
-          <a href={href.grimoire(g.id)}>{g.task ?? g.id}{g.weak ? ` · ${g.weak}` : ''}</a>
+          <a href={href.grimoire(g.id)}>
+            {g.task ?? g.id}
+            {g.weak ? ` · ${g.weak}` : ''}
+          </a>
           <div className="muted small">
             {g.id}
-            {g.problem ? <span className="problem"> · {g.problem}</span> : ` · ${g.methods} methods${g.headline ? ` · chosen on validation: ${g.headline.label}` : ''}`}
+            {g.problem ? (
+              <span className="problem"> · {g.problem}</span>
+            ) : (
+              ` · ${g.methods} methods${g.headline ? ` · chosen on validation: ${g.headline.label}` : ''}`
+            )}
           </div>
         </td>
         <td>grimoire eval</td>
@@ -215,7 +270,15 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
         </td>
         <td>{g.weak ?? '—'}</td>
         <td className="num">{int(g.n)}</td>
-        <td>{g.headline ? <span title={`chosen on validation: ${g.headline.label}`}>{estimate(g.headline.accuracy)} <span className="muted small">(chosen on validation)</span></span> : '—'}</td>
+        <td>
+          {g.headline ? (
+            <span title={`chosen on validation: ${g.headline.label}`}>
+              {estimate(g.headline.accuracy)} <span className="muted small">(chosen on validation)</span>
+            </span>
+          ) : (
+            '—'
+          )}
+        </td>
         <td className="num">{int(g.invalid)}</td>
         <td className={`num${g.errors ? ' warn' : ''}`}>{int(g.errors)}</td>
         <td className="num">{usd(g.costUsd)}</td>
@@ -232,7 +295,8 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
         <span className="kind-tag">distillation sweep</span>
         <a href={href.distill(s.id)}>{s.title}</a>
         <div className="muted small">
-          {s.id} · {s.cells} students ({s.methods.length} methods × {s.fractions.length} fractions × {s.seeds.length} seeds){s.skipped ? `, ${s.skipped} not trained` : ''}
+          {s.id} · {s.cells} students ({s.methods.length} methods × {s.fractions.length} fractions × {s.seeds.length} seeds)
+          {s.skipped ? `, ${s.skipped} not trained` : ''}
         </div>
       </td>
       <td>distill sweep</td>

@@ -10,7 +10,8 @@ export function ScalingPage() {
     <section>
       <h1>Scaling</h1>
       <p className="muted">
-        Score against model size from <code>apprentice scale analyze --out</code> results (analysis.json) and score-row files (scores.csv/json/jsonl under the runs folder, or <code>--scores</code>).
+        Score against model size from <code>apprentice scale analyze --out</code> results (analysis.json) and score-row files (scores.csv/json/jsonl under the
+        runs folder, or <code>--scores</code>).
       </p>
       <Load loaded={loaded}>
         {({ sources }) =>
@@ -49,7 +50,9 @@ function Source({ source }: { source: ScalingSource }) {
                 <td>{task.task}</td>
                 <td>{task.metric}</td>
                 <td className="small">
-                  {task.scores.map((score) => `${score.model} (${params(score.params)}${score.paramsEstimated ? '?' : ''}): ${+score.score.toPrecision(3)}`).join(' · ')}
+                  {task.scores
+                    .map((score) => `${score.model} (${params(score.params)}${score.paramsEstimated ? '?' : ''}): ${+score.score.toPrecision(3)}`)
+                    .join(' · ')}
                   {task.notes.length > 0 && (
                     <ul className="notes">
                       {task.notes.map((note) => (

@@ -20,7 +20,6 @@ import { tinyWeights } from '../../support/tinyGguf.js';
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
 
-
 const CONVERSATIONS: ChatTurn[][] = [
   [{ role: 'user', content: 'What is 2 + 2?' }],
   [
@@ -52,8 +51,16 @@ describe.each(Object.entries(REAL_TOKENIZERS))('%s tokenizer, ours vs llama.cpp 
     ours = await loadHfTokenizer(modelsDir);
     // A tiny random model of the tokenizer's vocabulary: the tokenizer is what is under test.
     const config: LlamaConfig = {
-      vocabSize: ours.vocabSize, dim: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, hiddenDim: 16,
-      normEps: 1e-5, ropeTheta: 500000, contextLength: 256, tiedEmbeddings: true,
+      vocabSize: ours.vocabSize,
+      dim: 8,
+      nLayers: 1,
+      nHeads: 2,
+      nKvHeads: 1,
+      hiddenDim: 16,
+      normEps: 1e-5,
+      ropeTheta: 500000,
+      contextLength: 256,
+      tiedEmbeddings: true,
     };
     path = join(dir, `${name}.gguf`);
     await writeLlamaGguf(path, { config, weights: tinyWeights(config, 7), tokenizer: ours, name });
@@ -107,19 +114,26 @@ describe.each(Object.entries(REAL_TOKENIZERS))('%s tokenizer, ours vs llama.cpp 
     expect(modelfile.text).toContain(name === 'llama3' ? 'PARAMETER stop "<|eot_id|>"' : 'PARAMETER stop "<|im_end|>"');
   });
 
-  it.runIf(name === 'qwen3')('runs through the gguf provider with the prompt rendered as training renders it', async () => {
-    const model = await createGgufModel({
-      spec: `gguf:${path}`, path, contextSize: 128, kvCacheType: 'F32',
-      renderPrompt: (request) => renderRequest({ type: 'chat', system: 'Be brief.' }, ours, request),
-    });
-    try {
-      const response = await model.generate({ prompt: 'What is 2 + 2?', maxTokens: 3, temperature: 0 });
-      const expected = encodeRow({ type: 'chat', system: 'Be brief.' }, ours, { prompt: 'What is 2 + 2?', completion: 'x' }).promptIds;
-      expect(response.usage.promptTokens).toBe(expected.length);
-      const raw = await model.generate({ prompt: '<|im_start|>', raw: true, maxTokens: 1, temperature: 0 });
-      expect(raw.usage.promptTokens).toBe(ours.encode('<|im_start|>').length + (ours.addsBos ? 1 : 0));
-    } finally {
-      await model.close?.();
-    }
-  }, 120_000);
+  it.runIf(name === 'qwen3')(
+    'runs through the gguf provider with the prompt rendered as training renders it',
+    async () => {
+      const model = await createGgufModel({
+        spec: `gguf:${path}`,
+        path,
+        contextSize: 128,
+        kvCacheType: 'F32',
+        renderPrompt: (request) => renderRequest({ type: 'chat', system: 'Be brief.' }, ours, request),
+      });
+      try {
+        const response = await model.generate({ prompt: 'What is 2 + 2?', maxTokens: 3, temperature: 0 });
+        const expected = encodeRow({ type: 'chat', system: 'Be brief.' }, ours, { prompt: 'What is 2 + 2?', completion: 'x' }).promptIds;
+        expect(response.usage.promptTokens).toBe(expected.length);
+        const raw = await model.generate({ prompt: '<|im_start|>', raw: true, maxTokens: 1, temperature: 0 });
+        expect(raw.usage.promptTokens).toBe(ours.encode('<|im_start|>').length + (ours.addsBos ? 1 : 0));
+      } finally {
+        await model.close?.();
+      }
+    },
+    120_000,
+  );
 });

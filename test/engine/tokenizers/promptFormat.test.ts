@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { trainTokenizer } from '../../../src/engine/tokenizer.js';
 import { HfTokenizer } from '../../../src/engine/tokenizers/hfTokenizer.js';
-import {
-  ChatTemplate,
-  encodePrompt,
-  encodeRow,
-  parsePromptFormat,
-  renderRequest,
-  stopTokenIds,
-} from '../../../src/engine/tokenizers/promptFormat.js';
+import { ChatTemplate, encodePrompt, encodeRow, parsePromptFormat, renderRequest, stopTokenIds } from '../../../src/engine/tokenizers/promptFormat.js';
 import { encodeExample } from '../../../src/engine/trainingData.js';
 import { InputError } from '../../../src/util/errors.js';
 
-const CHATML = "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+const CHATML =
+  "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 /** A small HF tokenizer: the engine's BPE written as tokenizer.json, with a ChatML template. */
 function chatTokenizer(template = CHATML, config: Record<string, unknown> = {}): HfTokenizer {
@@ -47,7 +41,9 @@ describe('prompt formats', () => {
     const t = chatTokenizer();
     const format = { type: 'chat' as const, system: 'be brief' };
     const { promptIds, completionIds } = encodeRow(format, t, example);
-    expect(t.decode(promptIds)).toBe('<|bos|><|im_start|>system\nbe brief<|im_end|>\n<|im_start|>user\nwhat is two plus two?<|im_end|>\n<|im_start|>assistant\n');
+    expect(t.decode(promptIds)).toBe(
+      '<|bos|><|im_start|>system\nbe brief<|im_end|>\n<|im_start|>user\nwhat is two plus two?<|im_end|>\n<|im_start|>assistant\n',
+    );
     expect(promptIds[0]).toBe(t.bosId); // add_bos_token, and the template does not write it
     expect(t.decode(completionIds)).toBe(' four.<|im_end|>');
     expect(completionIds.at(-1)).toBe(t.tokenId('<|im_end|>'));
@@ -65,7 +61,11 @@ describe('prompt formats', () => {
     expect(viaMessages).toEqual(rendered);
     expect(renderRequest(format, t, { prompt: '<|im_start|>hi', raw: true })).toEqual({ text: '<|im_start|>hi', parseSpecial: false, addBos: t.addsBos });
     // A raw student gets the plain transcript for messages, never the chat template it was not trained on.
-    expect(renderRequest({ type: 'raw' }, t, { messages: [{ role: 'user', content: 'x' }] })).toEqual({ text: 'user: x\nassistant:', parseSpecial: false, addBos: t.addsBos });
+    expect(renderRequest({ type: 'raw' }, t, { messages: [{ role: 'user', content: 'x' }] })).toEqual({
+      text: 'user: x\nassistant:',
+      parseSpecial: false,
+      addBos: t.addsBos,
+    });
     expect(stopTokenIds(format, t)).toEqual([t.tokenId('<|im_end|>')]);
   });
 

@@ -25,7 +25,15 @@ import { tinyWeights } from '../../support/tinyGguf.js';
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
 
-const SPM_CORPUS = [...CORPUS, 'Hello<s>world</s> <unk>', ' leading space', 'trailing space ', 'double  space', '\u00e9t\u00e9 na\u00efve \u00c5ngstr\u00f6m', '\u{10348}\u{1F9EC} rare: \u2603\ufe0f'];
+const SPM_CORPUS = [
+  ...CORPUS,
+  'Hello<s>world</s> <unk>',
+  ' leading space',
+  'trailing space ',
+  'double  space',
+  '\u00e9t\u00e9 na\u00efve \u00c5ngstr\u00f6m',
+  '\u{10348}\u{1F9EC} rare: \u2603\ufe0f',
+];
 
 let dir: string;
 let llama: Llama;
@@ -38,7 +46,9 @@ let ggufPath: string;
 function sentencePieceMetadata(vocab: Record<string, number>): Map<string, GgufValue> {
   const tokens: string[] = [];
   for (const [text, id] of Object.entries(vocab)) tokens[id] = text;
-  const types = tokens.map((t, id) => (id === 0 ? GGUF_TOKEN_TYPE.unknown : id < 3 ? GGUF_TOKEN_TYPE.control : /^<0x[0-9A-F]{2}>$/.test(t) ? GGUF_TOKEN_TYPE.byte : GGUF_TOKEN_TYPE.normal));
+  const types = tokens.map((t, id) =>
+    id === 0 ? GGUF_TOKEN_TYPE.unknown : id < 3 ? GGUF_TOKEN_TYPE.control : /^<0x[0-9A-F]{2}>$/.test(t) ? GGUF_TOKEN_TYPE.byte : GGUF_TOKEN_TYPE.normal,
+  );
   const scores = tokens.map((t, id) => (types[id] !== GGUF_TOKEN_TYPE.normal ? 0 : /^\u2581{2,}$/.test(t) ? -1e9 : -(id - 259)));
   return new Map<string, GgufValue>([
     ['tokenizer.ggml.model', gguf.string('llama')],
@@ -59,7 +69,18 @@ beforeAll(async () => {
   real = await loadHfTokenizer(LLAMA2_TOKENIZER);
   realJson = JSON.parse(await readFile(join(LLAMA2_TOKENIZER, 'tokenizer.json'), 'utf8')) as typeof realJson;
   // A tiny model of Llama 2's vocabulary size, its tokenizer metadata replaced by the SentencePiece one.
-  const config: LlamaConfig = { vocabSize: 32000, dim: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, hiddenDim: 16, normEps: 1e-5, ropeTheta: 10000, contextLength: 256, tiedEmbeddings: true };
+  const config: LlamaConfig = {
+    vocabSize: 32000,
+    dim: 8,
+    nLayers: 1,
+    nHeads: 2,
+    nKvHeads: 1,
+    hiddenDim: 16,
+    normEps: 1e-5,
+    ropeTheta: 10000,
+    contextLength: 256,
+    tiedEmbeddings: true,
+  };
   const placeholder = trainTokenizer(['placeholder text '.repeat(4)], { vocabSize: 260, minFrequency: 2 });
   const file = llamaToGguf({ config, weights: tinyWeights(config, 3), tokenizer: placeholder });
   const metadata = new Map([...(file.metadata as Map<string, GgufValue>)].filter(([key]) => !key.startsWith('tokenizer.')));
@@ -81,7 +102,9 @@ describe('a SentencePiece GGUF tokenizer rebuilt from its pieces and scores', ()
   afterAll(() => native?.dispose());
 
   it("has the real tokenizer.json's vocabulary, merges in order, special tokens and BOS", () => {
-    const json = tokenizerFilesFromGguf(parsed, ggufPath).tokenizerJson as { model: { merges: string[]; vocab: Record<string, number>; byte_fallback: boolean } };
+    const json = tokenizerFilesFromGguf(parsed, ggufPath).tokenizerJson as {
+      model: { merges: string[]; vocab: Record<string, number>; byte_fallback: boolean };
+    };
     expect(json.model.byte_fallback).toBe(true);
     expect(json.model.vocab).toEqual(realJson.model.vocab);
     const merges = realJson.model.merges.map((m) => (typeof m === 'string' ? m : m.join(' ')));
@@ -115,7 +138,18 @@ describe('the real Llama 2 tokenizer.json exported to a GGUF', () => {
   let path: string;
   let native: LlamaModel;
   beforeAll(async () => {
-    const config: LlamaConfig = { vocabSize: 32000, dim: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, hiddenDim: 16, normEps: 1e-5, ropeTheta: 10000, contextLength: 256, tiedEmbeddings: true };
+    const config: LlamaConfig = {
+      vocabSize: 32000,
+      dim: 8,
+      nLayers: 1,
+      nHeads: 2,
+      nKvHeads: 1,
+      hiddenDim: 16,
+      normEps: 1e-5,
+      ropeTheta: 10000,
+      contextLength: 256,
+      tiedEmbeddings: true,
+    };
     path = join(dir, 'llama2-exported.gguf');
     await writeLlamaGguf(path, { config, weights: tinyWeights(config, 5), tokenizer: real, name: 'llama2' });
     native = await llama.loadModel({ modelPath: path, vocabOnly: true });

@@ -73,8 +73,16 @@ describe('GGUF tokenizer metadata', () => {
     it('tokenizes as llama.cpp with tokenizer.ggml.pre = "smollm"', async () => {
       const t = hfTokenizer(SMOLLM_PRE);
       const config: LlamaConfig = {
-        vocabSize: t.vocabSize, dim: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, hiddenDim: 16,
-        normEps: 1e-5, ropeTheta: 10000, contextLength: 64, tiedEmbeddings: true,
+        vocabSize: t.vocabSize,
+        dim: 8,
+        nLayers: 1,
+        nHeads: 2,
+        nKvHeads: 1,
+        hiddenDim: 16,
+        normEps: 1e-5,
+        ropeTheta: 10000,
+        contextLength: 64,
+        tiedEmbeddings: true,
       };
       const path = join(dir, 'smollm.gguf');
       await writeLlamaGguf(path, { config, weights: tinyWeights(config, 1), tokenizer: t });
