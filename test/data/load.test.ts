@@ -23,7 +23,7 @@ describe('dataset specs', () => {
 
   it('lists the kinds when the kind is unknown or missing', () => {
     const kinds = DATASET_KINDS.join(', ');
-    expect(kinds).toBe('grimoire, svamp, cqa, gsm8k, synthetic, json, jsonl, csv');
+    expect(kinds).toBe('grimoire, svamp, cqa, gsm8k, synthetic, captured, json, jsonl, csv');
     expect(() => parseDatasetSpec('parquet:/x')).toThrow(`unknown dataset kind "parquet"; kinds: ${kinds}`);
     expect(() => parseDatasetSpec('/data/x.txt')).toThrow(`write <kind>:<path> with kind one of: ${kinds}`);
     expect(() => parseDatasetSpec('json:')).toThrow('no path after "json:"');
