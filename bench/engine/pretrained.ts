@@ -23,40 +23,14 @@ import { parseArgs } from 'node:util';
 import { countParameters, initialWeights } from '../../src/engine/model.js';
 import type { LlamaConfig } from '../../src/engine/config.js';
 import { OnnxTrainer } from '../../src/engine/onnx/trainer.js';
+import { SHAPES } from './shapes.js';
 
-const SHAPES: Record<string, LlamaConfig> = {
-  'smollm2-135m': {
-    architecture: 'llama',
-    vocabSize: 49152,
-    dim: 576,
-    nLayers: 30,
-    nHeads: 9,
-    nKvHeads: 3,
-    hiddenDim: 1536,
-    normEps: 1e-5,
-    ropeTheta: 100000,
-    contextLength: 8192,
-    tiedEmbeddings: true,
-  },
-  'qwen2.5-0.5b': {
-    architecture: 'qwen2',
-    vocabSize: 151936,
-    dim: 896,
-    nLayers: 24,
-    nHeads: 14,
-    nKvHeads: 2,
-    hiddenDim: 4864,
-    normEps: 1e-6,
-    ropeTheta: 1000000,
-    contextLength: 32768,
-    tiedEmbeddings: true,
-  },
-};
 const T = 256;
 
 const { values } = parseArgs({
   options: {
-    shapes: { type: 'string', default: Object.keys(SHAPES).join(',') },
+    // llama-3.2-1b is for the LoRA bench: a full fine-tune at its shape does not fit here.
+    shapes: { type: 'string', default: 'smollm2-135m,qwen2.5-0.5b' },
     batch: { type: 'string', default: '2' },
     steps: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },

@@ -1,0 +1,46 @@
+/** The shapes of real pretrained students (their config.json), tied embeddings as they ship, for the engine benches. */
+import type { LlamaConfig } from '../../src/engine/config.js';
+
+export const SHAPES: Record<string, LlamaConfig> = {
+  'smollm2-135m': {
+    architecture: 'llama',
+    vocabSize: 49152,
+    dim: 576,
+    nLayers: 30,
+    nHeads: 9,
+    nKvHeads: 3,
+    hiddenDim: 1536,
+    normEps: 1e-5,
+    ropeTheta: 100000,
+    contextLength: 8192,
+    tiedEmbeddings: true,
+  },
+  'qwen2.5-0.5b': {
+    architecture: 'qwen2',
+    vocabSize: 151936,
+    dim: 896,
+    nLayers: 24,
+    nHeads: 14,
+    nKvHeads: 2,
+    hiddenDim: 4864,
+    normEps: 1e-6,
+    ropeTheta: 1000000,
+    contextLength: 32768,
+    tiedEmbeddings: true,
+  },
+  'llama-3.2-1b': {
+    architecture: 'llama',
+    vocabSize: 128256,
+    dim: 2048,
+    nLayers: 16,
+    nHeads: 32,
+    nKvHeads: 8,
+    headDim: 64,
+    hiddenDim: 8192,
+    normEps: 1e-5,
+    ropeTheta: 500000,
+    ropeScaling: { type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 8192 },
+    contextLength: 131072,
+    tiedEmbeddings: true,
+  },
+};
