@@ -8,21 +8,11 @@ export * from './api/models.js';
 export * from './api/eval.js';
 export { InputError } from './util/errors.js';
 
-export * as grimoire from './grimoire/index.js';
+export * as grimoire from './api/grimoire.js';
 export * as scaling from './scaling/index.js';
 export { VERSION } from './version.js';
 
-// Types the public signatures above reference, so users can name them (api-extractor: ae-forgotten-export).
-export type { ModelSource } from './embed/index.js';
-export type { AnswerSettings } from './grimoire/answer.js';
-export type { GrimoireSetFiles } from './grimoire/artifact.js';
-export type { DemoKind } from './grimoire/evalResult.js';
-export type { GeneratedPair, GenerationSettings } from './grimoire/generate.js';
-export type { ImportOptions, ImportResult, RecordedName } from './grimoire/import.js';
-export type { PromptContext } from './grimoire/prompt.js';
-export type { GrimoireSpace, SavedRanker, TrainSettings, ValidationAnswer } from './grimoire/ranker.js';
-export type { HardSampleOptions, LabelledPool, SampleSet } from './grimoire/samplers.js';
-export type { Templates } from './grimoire/templates.js';
-export type { GrimoireVariant, ManifestEntry, ManifestFailure, SampleRef, SamplerSettings } from './grimoire/types.js';
+// Types the scaling functions' signatures reference (the scaling lab has no entry of its own).
+export type { CurveIntervals } from './scaling/verdict.js';
 export type { GrimoireModel } from './scaling/grimoireCorrectness.js';
 export type { CurveInput } from './scaling/scaleCurve.js';

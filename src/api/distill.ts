@@ -15,15 +15,13 @@ export { runDistillExperiment, type ExperimentConfig, type ExperimentResult } fr
 export { annotateLive, type AnnotateConfig, type AnnotateResult } from '../distill/annotate.js';
 export { runSweep, SWEEP_METHODS, type SweepConfig, type SweepMethod, type SweepResult } from '../distill/sweep.js';
 
-// Types the public signatures above reference, so users can name them (api-extractor: ae-forgotten-export).
-export type { DatasetOptions } from '../data/load.js';
-export type { Example, TaskDefinition } from '../data/types.js';
-export type { AnnotationRecord } from '../distill/annotation.js';
-export type { CheckpointSelection } from '../distill/heldOutSelection.js';
+// Types the public signatures above reference, so users can name them. Distillation types live here only;
+// datasets are `apprentice/eval`'s, students' configs `apprentice/engine`'s, the model layer `apprentice/models`'s.
+export type { AnnotationRecord, ChainSample } from '../distill/annotation.js';
+export { METHODS as DISTILL_METHODS, type BuildReport, type Method as DistillMethod } from '../distill/builders.js';
+export type { CellSelection, CheckpointSelection, HeldOutTask } from '../distill/heldOutSelection.js';
+export type { StageTime } from '../distill/stageTimes.js';
 export type { AnnotationStats } from '../distill/stats.js';
 export type { AnnotationManifest } from '../distill/store.js';
 export type { StudentSettings } from '../distill/sweep.js';
-export type { CellResult, GenericSection, SweepPoint, TeacherAccuracy } from '../distill/sweepResults.js';
-export type { LlamaConfig, ModelSize } from '../engine/model.js';
-export type { LossNormalization } from '../engine/train.js';
-export type { ModelHub } from '../models/hub.js';
+export type { CellResult, GenericRow, GenericSection, SweepPoint, TeacherAccuracy } from '../distill/sweepResults.js';

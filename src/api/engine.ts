@@ -26,9 +26,11 @@ export { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../engine/check
 export { loadBaseModel, type BaseModel } from '../engine/base.js';
 export { exportGguf, exportOllama, exportHf, type ExportGgufOptions } from '../engine/export.js';
 
-// Types the public signatures above reference, so users can name them (api-extractor: ae-forgotten-export).
+// Types the public signatures above reference, so users can name them (engine types live here only).
 export type { LoraCheckpoint } from '../engine/checkpoint.js';
-export type { LlamaConfig } from '../engine/config.js';
-export type { LlamaModel, ModelSize } from '../engine/model.js';
+export type { Architecture, Llama3RopeScaling, LlamaConfig } from '../engine/config.js';
+export { LORA_TARGETS, type LoraConfig, type LoraTarget } from '../engine/lora.js';
+export type { LlamaModel } from '../engine/model.js';
+export { MODEL_SIZES, type ModelSize } from '../engine/sizes.js';
 export type { PromptFormat } from '../engine/tokenizers/promptFormat.js';
-export type { TextTokenizer } from '../engine/tokenizers/textTokenizer.js';
+export type { DecodeOptions, EncodeOptions, StreamingDecoder, TextTokenizer } from '../engine/tokenizers/textTokenizer.js';

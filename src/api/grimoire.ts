@@ -29,18 +29,23 @@ export {
   type SamplerName,
 } from '../grimoire/index.js';
 
-// Types the public signatures above reference, so users can name them (api-extractor: ae-forgotten-export).
-export type { DatasetOptions } from '../data/load.js';
-export type { TaskDefinition } from '../data/types.js';
-export type { ModelSource } from '../embed/index.js';
-export type { ExampleRecord } from '../eval/records.js';
-export type { RunSummary } from '../eval/summary.js';
+// Types the public signatures above reference, so users can name them. Grimoire types live here only;
+// datasets and evaluation are `apprentice/eval`'s, the model layer `apprentice/models`'s.
 export type { AnswerSettings } from '../grimoire/answer.js';
 export type { DemoKind } from '../grimoire/evalResult.js';
 export type { GenerationSettings } from '../grimoire/generate.js';
 export type { ImportOptions, ImportResult } from '../grimoire/import.js';
-export type { GrimoireRanker, TrainSettings } from '../grimoire/ranker.js';
+export type {
+  GrimoireFeatures,
+  GrimoireRanker,
+  GrimoireSpace,
+  MlpWeights,
+  RankerValidation,
+  SavedRanker,
+  TrainReport,
+  TrainSettings,
+  ValidationAnswer,
+} from '../grimoire/ranker.js';
 export type { SampleSet } from '../grimoire/samplers.js';
+export { TEMPLATE_NAMES, type TemplateName, type Templates } from '../grimoire/templates.js';
 export type { GrimoireVariant, ManifestEntry, ManifestFailure, SampleRef, SamplerSettings } from '../grimoire/types.js';
-export type { ModelHub } from '../models/hub.js';
-export type { ChatMessage, LanguageModel, TokenUsage } from '../models/types.js';

@@ -30,23 +30,32 @@ export type {
   TokenUsage,
 } from '../models/types.js';
 
-// Types the public signatures above reference, so users can name them (api-extractor: ae-forgotten-export).
-export type { SpecOf } from '../models/core/descriptor.js';
+// Types the public signatures above reference, so users can name them. The model layer's types live here
+// only; the other entries reference them (a user imports them from `apprentice/models`).
+export type { Backend, ParsedSpec, Price, ProviderContext, ProviderDescriptor, SpecOf, UnsupportedSetting } from '../models/core/descriptor.js';
 export type { FactoryTable, ProviderFactory } from '../models/hub.js';
 export type { BudgetLedger } from '../models/middleware/budget.js';
-export type { EndpointLimiter } from '../models/middleware/limiter.js';
+export type { Clock } from '../models/middleware/clock.js';
+export type { EndpointLimiter, EndpointLimits, Permit } from '../models/middleware/limiter.js';
 export type { UnsupportedSettingPolicy } from '../models/middleware/settings.js';
 export type { PriceTable, Pricer } from '../models/pricing.js';
+export type { AnthropicSpec } from '../models/providers/anthropicDescriptor.js';
+export type { BuiltinSpec } from '../models/providers/builtinDescriptor.js';
+export type { GgufSpec } from '../models/providers/ggufDescriptor.js';
+export type { OpenAISpec } from '../models/providers/openaiDescriptor.js';
+export type { ReplaySpec } from '../models/providers/replayDescriptor.js';
 export type { PROVIDERS, ProviderName } from '../models/registry.js';
 export type {
+  CallKind,
   CallMeta,
   CallOptions,
   CallRecord,
   GenerateStreamEvent,
   ModelCapabilities,
   RequestSetting,
+  ResponseFormat,
   Role,
   SamplingParams,
   TokenLogprob,
 } from '../models/types.js';
-export type { UsageTracker } from '../models/usage.js';
+export type { CallListener, TrackedCall, UsageSnapshot, UsageTotals, UsageTracker } from '../models/usage.js';

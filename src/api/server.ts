@@ -12,9 +12,8 @@ export { createApiServer, startApiServer, type ApiServerOptions, type RunningSer
 export { resolveServeTarget, isGrimoireSetDir, type ServeTarget } from '../server/target.js';
 export { ApiError, type OpenAIErrorBody } from '../server/errors.js';
 
-// Types the public signatures above reference, so users can name them (api-extractor: ae-forgotten-export).
-export type { LanguageModel } from '../models/types.js';
-export type { Answerer } from '../server/answer.js';
+// Types the public signatures above reference, so users can name them (server types live here only).
+export type { Answerer, ServedAnswer } from '../server/answer.js';
 export type { ModelCatalog } from '../server/app.js';
-export type { CaptureSink } from '../server/routes/context.js';
-export type { RequestRouter } from '../server/target.js';
+export type { CaptureSink, Exchange } from '../server/routes/context.js';
+export type { RequestRouter, RoutedRequest } from '../server/target.js';
