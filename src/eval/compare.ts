@@ -3,10 +3,10 @@
  * paired bootstrap of the accuracy difference. Only examples both runs scored are compared.
  */
 import { join } from 'node:path';
-import { readRecords, RECORDS_FILE, streamRecords } from '../runs/runDir.js';
+import { RECORDS_FILE, streamRecords } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
 import type { ExampleRecord } from './records.js';
-import { mcnemar, pairedBootstrap } from './stats.js';
+import { mcnemar, mean, pairedBootstrap } from './stats.js';
 
 export interface RunComparison {
   runA: string;
@@ -22,37 +22,12 @@ export interface RunComparison {
   unpaired: number;
 }
 
-export function compareRuns(dirA: string, dirB: string, seed = 0): RunComparison {
-  const a = loadScored(dirA);
-  const b = loadScored(dirB);
-  const pairs: [ExampleRecord, ExampleRecord][] = [];
-  for (const [index, recordA] of a) {
-    const recordB = b.get(index);
-    if (!recordB) continue;
-    if (recordA.gold !== recordB.gold) {
-      throw new InputError(
-        `example ${index} has gold "${recordA.gold}" in one run and "${recordB.gold}" in the other: these runs are not on the same examples`,
-      );
-    }
-    pairs.push([recordA, recordB]);
-  }
-  const unpaired = a.size + b.size - 2 * pairs.length;
-  return comparePaired(
-    dirA,
-    dirB,
-    pairs.map(([x]) => x.correct === true),
-    pairs.map(([, y]) => y.correct === true),
-    unpaired,
-    seed,
-  );
-}
-
 /**
- * compareRuns with both records files read as streams: per example a state byte and a hash of its gold answer,
- * in the order the examples first appear in the file (the order compareRuns pairs them in, so the result,
- * bootstrap included, is the same), never the records.
+ * Both records files are read as streams: per example a state byte (from its last record) and a hash of its gold
+ * answer, never the records. Pairs are taken in the order run A's examples first appear in its file, which fixes
+ * the bootstrap's resamples for a seed.
  */
-export async function compareRunsStreamed(dirA: string, dirB: string, seed = 0): Promise<RunComparison> {
+export async function compareRuns(dirA: string, dirB: string, seed = 0): Promise<RunComparison> {
   const a = await scoredOutcomes(dirA);
   const b = await scoredOutcomes(dirB);
   const correctA: boolean[] = [];
@@ -87,12 +62,6 @@ function comparePaired(dirA: string, dirB: string, correctA: boolean[], correctB
     mcnemar: { onlyA: test.b, onlyB: test.c, statistic: test.statistic, pValue: test.pValue },
     unpaired,
   };
-}
-
-function loadScored(dir: string): Map<number, ExampleRecord> {
-  const records = readRecords<ExampleRecord>(join(dir, RECORDS_FILE));
-  if (!records.size) throw new InputError('no records found', { file: join(dir, RECORDS_FILE) });
-  return new Map([...records].filter(([, record]) => !record.error && record.correct !== null));
 }
 
 const ABSENT = 0;
@@ -156,8 +125,4 @@ async function goldOf(dir: string, index: number): Promise<string> {
   let gold = '';
   for await (const record of streamRecords<ExampleRecord>(join(dir, RECORDS_FILE))) if (record.index === index) gold = String(record.gold);
   return gold;
-}
-
-function mean(values: number[]): number {
-  return values.reduce((s, v) => s + v, 0) / values.length;
 }

@@ -3,7 +3,7 @@
  * (paired-bootstrap difference with its CI, McNemar) and, per pair, the examples where exactly one
  * run is right, linked to both runs' examples. Used by the evaluation and grimoire reports.
  */
-import { compareRuns, compareRunsStreamed, type RunComparison } from '../eval/compare.js';
+import { compareRuns, type RunComparison } from '../eval/compare.js';
 import { InputError } from '../util/errors.js';
 import type { EvalRun } from './evalRun.js';
 import { exampleStatus, STATUS_LABEL, type ExampleStatus } from '../eval/records.js';
@@ -27,22 +27,12 @@ export interface RunRef {
   scope: string;
 }
 
-export function compareAgainst(baseline: EvalRun, others: readonly EvalRun[], seed: number): Comparison[] {
-  return others.map((other) => {
-    try {
-      return { baseline, other, result: compareRuns(baseline.dir, other.dir, seed) };
-    } catch (error) {
-      return { baseline, other, problem: problemOf(error) };
-    }
-  });
-}
-
-/** compareAgainst with the records read as streams (eval/compare.ts compareRunsStreamed): the same results. */
-export async function compareAgainstStreamed(baseline: EvalRun, others: readonly EvalRun[], seed: number): Promise<Comparison[]> {
+/** Each run compared with the baseline, one after the other (each comparison streams both records files). */
+export async function compareAgainst(baseline: EvalRun, others: readonly EvalRun[], seed: number): Promise<Comparison[]> {
   const comparisons: Comparison[] = [];
   for (const other of others) {
     try {
-      comparisons.push({ baseline, other, result: await compareRunsStreamed(baseline.dir, other.dir, seed) });
+      comparisons.push({ baseline, other, result: await compareRuns(baseline.dir, other.dir, seed) });
     } catch (error) {
       comparisons.push({ baseline, other, problem: problemOf(error) });
     }

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { estimateBarsSpec, renderChartSvg } from './charts.js';
-import { compareAgainstStreamed, comparisonTable, disagreementsHtml, type RunRef } from './comparison.js';
+import { compareAgainst, comparisonTable, disagreementsHtml, type RunRef } from './comparison.js';
 import { exampleStatus, STATUS_LABEL } from '../eval/records.js';
 import { exampleAnchor, examplesSectionHtml, exampleViewFromRecord } from './examples.js';
 import type { EvalRun } from './evalRun.js';
@@ -149,7 +149,7 @@ export async function buildEvalReport(runs: readonly EvalRun[], options: EvalRep
   const generator = `apprentice ${VERSION}`;
   const htmlHref = options.htmlHref ?? REPORT_HTML;
   const [baseline, ...others] = runs;
-  const comparisons = await compareAgainstStreamed(baseline!, others, options.seed ?? 0);
+  const comparisons = await compareAgainst(baseline!, others, options.seed ?? 0);
   const ref = (run: EvalRun): RunRef => {
     const i = runs.indexOf(run);
     return { text: `${i + 1}. ${run.label}`, href: `#${runAnchor(i)}`, scope: runKey(i) };

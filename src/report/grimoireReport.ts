@@ -236,7 +236,7 @@ export async function buildGrimoireReport(folder: GrimoireEvalReportInput, optio
     return { text: m.name, href: `#${m.key}`, scope: m.key };
   };
   const comparisons = baseline
-    ? compareAgainst(
+    ? await compareAgainst(
         baseline.run,
         folder.methods.filter((m) => m !== baseline).map((m) => m.run),
         options.seed ?? 0,

@@ -37,7 +37,7 @@ export function registerCompare(program: Command): void {
     ],
     action: async (options, runA: string, runB: string) => {
       const { compareRuns } = await import('../../eval/compare.js');
-      const result = compareRuns(runA, runB, options.seed);
+      const result = await compareRuns(runA, runB, options.seed);
       await applyCiOutputs(result, options.failOnRegression ?? false, options.alpha, options.junit);
       if (options.json) {
         process.stdout.write(JSON.stringify(result) + '\n');

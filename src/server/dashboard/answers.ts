@@ -104,24 +104,26 @@ export async function computeAnswer(context: AnswerContext, request: AnswerReque
 async function compare({ store, seed }: AnswerContext, ids: readonly string[]): Promise<CompareResponse> {
   const runs = ids.map((id) => store.load(id));
   const [first, ...others] = runs;
-  const comparisons: PairedComparisonView[] = others.map((other) => {
-    const base = { a: first!.listing.id, b: other.listing.id };
-    try {
-      const result = compareRuns(first!.dir, other.dir, seed);
-      return {
-        ...base,
-        paired: result.paired,
-        unpaired: result.unpaired,
-        accuracyA: result.accuracyA,
-        accuracyB: result.accuracyB,
-        difference: result.difference,
-        mcnemar: result.mcnemar,
-        problem: null,
-      };
-    } catch (error) {
-      return { ...base, paired: 0, unpaired: 0, accuracyA: null, accuracyB: null, difference: null, mcnemar: null, problem: (error as Error).message };
-    }
-  });
+  const comparisons: PairedComparisonView[] = await Promise.all(
+    others.map(async (other) => {
+      const base = { a: first!.listing.id, b: other.listing.id };
+      try {
+        const result = await compareRuns(first!.dir, other.dir, seed);
+        return {
+          ...base,
+          paired: result.paired,
+          unpaired: result.unpaired,
+          accuracyA: result.accuracyA,
+          accuracyB: result.accuracyB,
+          difference: result.difference,
+          mcnemar: result.mcnemar,
+          problem: null,
+        };
+      } catch (error) {
+        return { ...base, paired: 0, unpaired: 0, accuracyA: null, accuracyB: null, difference: null, mcnemar: null, problem: (error as Error).message };
+      }
+    }),
+  );
   const listings = runs.map((run) => run.listing);
   return { runs: listings, comparisons, charts: await compareCharts(listings, comparisons) };
 }
