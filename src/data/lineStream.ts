@@ -11,6 +11,9 @@ export interface FileLine {
   text: string;
   /** False only for a last line with no newline after it (e.g. cut short by a kill mid-write). */
   terminated: boolean;
+  /** Where the line starts in the file, in bytes, and its length in bytes (without the newline): to read it again alone. */
+  offset: number;
+  bytes: number;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -18,6 +21,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export async function* readLines(file: string): AsyncGenerator<FileLine> {
   let pending: Buffer = Buffer.alloc(0);
   let line = 0;
+  /** File offset of `pending`'s first byte. */
+  let position = 0;
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -25,9 +30,10 @@ export async function* readLines(file: string): AsyncGenerator<FileLine> {
       let start = 0;
       for (let end = buffer.indexOf(0x0a, start); end >= 0; end = buffer.indexOf(0x0a, start)) {
         line++;
-        yield { line, text: decodeLine(buffer.subarray(start, end), file, line), terminated: true };
+        yield { line, text: decodeLine(buffer.subarray(start, end), file, line), terminated: true, offset: position + start, bytes: end - start };
         start = end + 1;
       }
+      position += start;
       pending = Buffer.from(buffer.subarray(start));
     }
   } catch (error) {
@@ -36,7 +42,7 @@ export async function* readLines(file: string): AsyncGenerator<FileLine> {
   } finally {
     stream.destroy();
   }
-  if (pending.length) yield { line: line + 1, text: decodeLine(pending, file, line + 1), terminated: false };
+  if (pending.length) yield { line: line + 1, text: decodeLine(pending, file, line + 1), terminated: false, offset: position, bytes: pending.length };
 }
 
 function decodeLine(bytes: Buffer, file: string, line: number): string {

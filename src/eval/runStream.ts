@@ -5,7 +5,7 @@
  * whole, for a report's drill-down. Memory grows with the columns (tens of bytes per example), not the text.
  */
 import { join } from 'node:path';
-import { RECORDS_FILE, streamRecords } from '../runs/runDir.js';
+import { RECORDS_FILE, streamRecordLines } from '../runs/runDir.js';
 import type { ExampleRecord } from './records.js';
 import { asExampleRecord, readConfig, runFolderNames, type EvalRunFolder, type RawRecord } from './runResult.js';
 import { SummaryColumns } from './summaryColumns.js';
@@ -20,6 +20,8 @@ export interface StreamOptions {
   keep: number;
   /** Bootstrap seed when the run's identity holds none. */
   seed?: number;
+  /** Called with every record in file order and where its line is (a later line for an index replaces an earlier one). */
+  onRecord?: (raw: RawRecord, record: ExampleRecord, line: { offset: number; bytes: number }) => void;
 }
 
 export async function readEvalRunStreamed(dir: string, options: StreamOptions): Promise<StreamedEvalRunFolder> {
@@ -28,9 +30,10 @@ export async function readEvalRunStreamed(dir: string, options: StreamOptions): 
   const columns = new SummaryColumns(Array.isArray(identity.examples) ? identity.examples.length : 0);
   const kept = new LowestIndices(options.keep);
   let present = 0;
-  for await (const raw of streamRecords<RawRecord>(join(dir, RECORDS_FILE))) {
+  for await (const { record: raw, offset, bytes } of streamRecordLines<RawRecord>(join(dir, RECORDS_FILE))) {
     if (raw.index < 0) continue;
     const record = asExampleRecord(raw);
+    options.onRecord?.(raw, record, { offset, bytes });
     columns.ensureSlots(raw.index + 1);
     if (!columns.has(raw.index)) present++;
     columns.set(raw.index, record);

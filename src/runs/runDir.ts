@@ -191,8 +191,13 @@ export function readRecords<T extends IndexedRecord>(path: string): Map<number, 
  * No file: no records.
  */
 export async function* streamRecords<T extends IndexedRecord>(path: string): AsyncGenerator<T> {
+  for await (const { record } of streamRecordLines<T>(path)) yield record;
+}
+
+/** `streamRecords` with where each record's line is in the file (bytes), to read it again alone. */
+export async function* streamRecordLines<T extends IndexedRecord>(path: string): AsyncGenerator<{ record: T; offset: number; bytes: number }> {
   if (!existsSync(path)) return;
-  for await (const { line, text, terminated } of readLines(path)) {
+  for await (const { line, text, terminated, offset, bytes } of readLines(path)) {
     if (!text.trim()) continue;
     let record: T;
     try {
@@ -202,7 +207,7 @@ export async function* streamRecords<T extends IndexedRecord>(path: string): Asy
       throw new InputError(`invalid JSON: ${(error as Error).message}`, { file: path, line });
     }
     if (!Number.isInteger(record?.index)) throw new InputError('missing or non-integer', { file: path, line, field: 'index' });
-    yield record;
+    yield { record, offset, bytes };
   }
 }
 

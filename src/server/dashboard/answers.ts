@@ -9,6 +9,7 @@ import type {
   CompareResponse,
   DistillCellDetail,
   DistillSweepDetail,
+  ExamplesPage,
   GrimoireEvalDetail,
   PairedComparisonView,
   RunDetail,
@@ -22,17 +23,21 @@ import { grimoireEvalDetail, loadGrimoireEval } from './grimoireEval.js';
 import { withGroups } from './groups.js';
 import { distillCharts, grimoireCharts } from './pipelineCharts.js';
 import { RunStore, summaryView, type FoundFiles } from './runs.js';
+import { EXAMPLES_PAGE, INLINE_EXAMPLES, type ExampleQuery } from './exampleQuery.js';
 import { loadScalingSource } from './scaling.js';
 
 export type AnswerRequest =
   | { route: 'runs'; found: FoundFiles }
   | { route: 'run'; id: string }
+  | { route: 'run/examples'; id: string; query: ExampleQuery }
   | { route: 'compare'; ids: string[] }
   | { route: 'grimoire'; id: string }
   | { route: 'distill'; id: string }
   | { route: 'distill/cell'; id: string }
   | { route: 'cascade'; id: string }
   | { route: 'scaling'; found: FoundFiles; scoreFiles: string[] };
+
+const FIRST_PAGE: ExampleQuery = { filter: 'all', words: [], sort: 'index', descending: false, offset: 0, limit: EXAMPLES_PAGE };
 
 /** The runs folder answers are computed over; `store` keeps loaded runs until their files change. */
 export interface AnswerContext {
@@ -63,8 +68,21 @@ export async function computeAnswer(context: AnswerContext, request: AnswerReque
       return response;
     }
     case 'run': {
-      const run = store.load(request.id);
-      const response: RunDetail = { run: run.listing, summary: summaryView(run.summary), config: run.config, charts: await runCharts(run), examples: run.rows };
+      const run = await store.load(request.id);
+      const examplesTotal = run.examples.count;
+      const first = await run.examples.page({ ...FIRST_PAGE, limit: examplesTotal <= INLINE_EXAMPLES ? INLINE_EXAMPLES : EXAMPLES_PAGE });
+      const response: RunDetail = {
+        run: run.listing,
+        summary: summaryView(run.summary),
+        config: run.config,
+        charts: await runCharts(run),
+        examples: first.rows,
+        examplesTotal,
+      };
+      return response;
+    }
+    case 'run/examples': {
+      const response: ExamplesPage = await (await store.load(request.id)).examples.page(request.query);
       return response;
     }
     case 'compare':
@@ -102,7 +120,7 @@ export async function computeAnswer(context: AnswerContext, request: AnswerReque
 
 /** Every run after the first compared with the first, paired by example. */
 async function compare({ store, seed }: AnswerContext, ids: readonly string[]): Promise<CompareResponse> {
-  const runs = ids.map((id) => store.load(id));
+  const runs = await Promise.all(ids.map((id) => store.load(id)));
   const [first, ...others] = runs;
   const comparisons: PairedComparisonView[] = await Promise.all(
     others.map(async (other) => {

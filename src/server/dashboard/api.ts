@@ -93,7 +93,24 @@ export interface RunDetail {
   summary: RunSummaryView;
   config: unknown;
   charts: Chart[];
+  /**
+   * Every example's row when the run holds at most a few thousand records; otherwise the first page by example
+   * index, and the table asks GET /api/run/examples for the others (filtered, searched and sorted there).
+   */
   examples: ExampleRow[];
+  /** Examples with a record. */
+  examplesTotal: number;
+}
+
+/** A page of a run's examples (GET /api/run/examples). */
+export interface ExamplesPage {
+  /** Examples the filter and search select. */
+  total: number;
+  /** Position of the first row among them. */
+  offset: number;
+  /** Examples with a record. */
+  of: number;
+  rows: ExampleRow[];
 }
 
 export interface PairedComparisonView {

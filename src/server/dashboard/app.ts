@@ -3,7 +3,9 @@
  * app (dist/ui). Read-only: nothing here writes to the runs folder.
  *
  *   GET /api/runs                       every run folder under the root
- *   GET /api/run?id=<run id>            one run: summary, configuration, charts, every example
+ *   GET /api/run?id=<run id>            one run: summary, configuration, charts, its examples (the first page of a large run)
+ *   GET /api/run/examples?id=<run id>&offset=&limit=&filter=&q=&sort=&desc=1
+ *                                       a page of a run's examples, filtered, searched and sorted (read by offset)
  *   GET /api/compare?id=<a>&id=<b>...   paired comparisons of every run against the first
  *   GET /api/scaling                    analysis.json / score-row files with score-vs-size charts
  *   GET /api/grimoire?id=<root id>      a `grimoire eval` root: methods, validation choice, routing
@@ -24,6 +26,7 @@ import { InputError } from '../../util/errors.js';
 import { addAccessControl, isLoopbackHost, LOOPBACK_HOSTS } from '../access.js';
 import { AnswerCache, filesStamp, type AnswerCacheOptions } from './answerCache.js';
 import type { AnswerRequest } from './answers.js';
+import { EXAMPLE_FILTERS, EXAMPLE_SORT_KEYS, EXAMPLES_PAGE, isExampleFilter, searchWords, type ExampleQuery, type ExampleSortKey } from './exampleQuery.js';
 import { answerWorkers } from './answerWorkers.js';
 import { HttpError } from './httpError.js';
 import { findRunFiles, folderOf, MAX_DEPTH, runDirOf, type FoundFiles } from './runs.js';
@@ -158,6 +161,20 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
     (id) => answer({ route: 'run', id }),
   );
 
+  app.get('/api/run/examples', async (request, reply) => {
+    const id = queryIds(request.query)[0];
+    if (!id) return badRequest(reply, 'give the run with ?id=<run id>');
+    const query = examplesQuery(request.query as Record<string, unknown>);
+    if (typeof query === 'string') return badRequest(reply, query);
+    return cached(
+      request,
+      reply,
+      `/api/run/examples?${id}\0${JSON.stringify(query)}`,
+      () => filesStamp([runDirOf(root, id)]),
+      () => answer({ route: 'run/examples', id, query }),
+    );
+  });
+
   app.get('/api/compare', async (request, reply) => {
     const ids = queryIds(request.query);
     if (ids.length < 2) return badRequest(reply, 'give two runs or more: ?id=<run A>&id=<run B>');
@@ -229,6 +246,23 @@ function queryIds(query: unknown): string[] {
   const raw = (query as { id?: unknown } | undefined)?.id;
   const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
   return values.filter((value): value is string => typeof value === 'string' && value !== '');
+}
+
+/** Rows one page may hold: the work of a request stays bounded. */
+const MAX_PAGE = 500;
+
+/** The page asked for by /api/run/examples's query, or what is wrong with it. */
+function examplesQuery(query: Record<string, unknown>): ExampleQuery | string {
+  const one = (name: string): string | undefined => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
+  const offset = Number(one('offset') ?? 0);
+  const limit = Number(one('limit') ?? EXAMPLES_PAGE);
+  if (!Number.isInteger(offset) || offset < 0) return 'offset must be a whole number >= 0';
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) return `limit must be a whole number from 1 to ${MAX_PAGE}`;
+  const filter = one('filter') ?? 'all';
+  if (!isExampleFilter(filter)) return `filter must be one of ${EXAMPLE_FILTERS.join(', ')}`;
+  const sort = one('sort') ?? 'index';
+  if (!(EXAMPLE_SORT_KEYS as readonly string[]).includes(sort)) return `sort must be one of ${EXAMPLE_SORT_KEYS.join(', ')}`;
+  return { filter, words: searchWords(one('q') ?? ''), sort: sort as ExampleSortKey, descending: one('desc') === '1', offset, limit };
 }
 
 function badRequest(reply: FastifyReply, message: string) {

@@ -9,15 +9,15 @@ const STATUSES: ExampleStatus[] = ['correct', 'wrong', 'invalid', 'error', 'unsc
 /** Accuracy with its CI, the share of each outcome, smooth metrics, and accuracy per grimoire used. */
 export async function runCharts(run: LoadedRun): Promise<Chart[]> {
   const charts: Chart[] = [];
-  const { summary, rows } = run;
+  const { summary, examples } = run;
   if (summary.accuracy !== null) {
     const bars = [{ label: run.listing.label, value: summary.accuracy, ci95: summary.ci95 }];
     charts.push({ title: 'Accuracy (95% Wilson CI)', svg: await renderChartSvg(estimateBarsSpec(bars)) });
   }
-  if (rows.length) {
-    const bars = STATUSES.map((status) => ({ label: status, value: rows.filter((row) => row.status === status).length / rows.length })).filter(
-      (bar) => bar.value > 0,
-    );
+  const counts = examples.statusCounts();
+  const present = Object.values(counts).reduce((sum, count) => sum + count, 0);
+  if (present) {
+    const bars = STATUSES.map((status) => ({ label: status, value: (counts[status] ?? 0) / present })).filter((bar) => bar.value > 0);
     charts.push({ title: 'Outcomes (share of examples run)', svg: await renderChartSvg(estimateBarsSpec(bars, { valueTitle: 'share of examples' })) });
   }
   const metrics = Object.entries(summary.metrics);
@@ -25,14 +25,7 @@ export async function runCharts(run: LoadedRun): Promise<Chart[]> {
     const bars = metrics.map(([name, metric]) => ({ label: name, value: metric.mean, ci95: metric.ci95 }));
     charts.push({ title: 'Metrics (mean, 95% CI)', svg: await renderChartSvg(estimateBarsSpec(bars, { valueTitle: 'mean', format: 'decimal' })) });
   }
-  const byGrimoire = new Map<string, { correct: number; scored: number }>();
-  for (const row of rows) {
-    if (row.grimoire === null || row.correct === null || row.status === 'error') continue;
-    const entry = byGrimoire.get(row.grimoire) ?? { correct: 0, scored: 0 };
-    entry.scored += 1;
-    if (row.correct) entry.correct += 1;
-    byGrimoire.set(row.grimoire, entry);
-  }
+  const byGrimoire = examples.grimoireScores();
   if (byGrimoire.size) {
     const bars = [...byGrimoire].map(([label, { correct, scored }]) => ({
       label: `${label} (${scored})`,

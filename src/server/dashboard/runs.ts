@@ -3,12 +3,14 @@
  * results contracts (report/results.ts), the same one `apprentice report` uses. A run is any folder the
  * evaluation-run contract recognises (config.json + records.jsonl), whatever wrote it (eval, grimoire eval,
  * distill annotate...), read through that contract: records leniently as example records, the summary
- * recomputed from them. Loaded runs are cached until their files change.
+ * recomputed from them. A run is read as a stream, never held whole: its summary, and where each example's line
+ * is (runExamples.ts). Loaded runs are cached until their files change.
  */
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { exampleStatus, type ExampleRecord } from '../../eval/records.js';
-import { EVAL_RUN, readEvalRun, text, type RawRecord } from '../../eval/runResult.js';
+import { EVAL_RUN, text, type RawRecord } from '../../eval/runResult.js';
+import { readEvalRunStreamed } from '../../eval/runStream.js';
 import type { RunSummary } from '../../eval/summary.js';
 import { detectResult } from '../../report/results.js';
 import { CONFIG_FILE, RECORDS_FILE, SUMMARY_FILE } from '../../runs/runDir.js';
@@ -16,6 +18,7 @@ import { SCALING_FILES, SCORE_ROW_FILE } from '../../scaling/scalingResults.js';
 import { InputError } from '../../util/errors.js';
 import { isObject } from '../../util/isObject.js';
 import type { ExampleRow, PromptMessage, RunListing, RunSummaryView } from './api.js';
+import { RunExamples } from './runExamples.js';
 
 export { text };
 
@@ -27,9 +30,9 @@ export interface LoadedRun {
   dir: string;
   listing: RunListing;
   config: Record<string, unknown>;
-  records: ExampleRecord[];
-  rows: ExampleRow[];
   summary: RunSummary;
+  /** The examples, read again by page (runExamples.ts). */
+  examples: RunExamples;
 }
 
 export interface FoundFiles {
@@ -134,7 +137,8 @@ export function isRunDir(dir: string): boolean {
 }
 
 export class RunStore {
-  private readonly cache = new Map<string, { stamp: string; run: LoadedRun }>();
+  /** Runs loaded or being loaded (requests for a run being read wait for that reading). */
+  private readonly cache = new Map<string, { stamp: string; run: Promise<LoadedRun> }>();
 
   constructor(
     readonly root: string,
@@ -153,7 +157,7 @@ export class RunStore {
     const listings: RunListing[] = [];
     for (const dir of dirs) {
       try {
-        listings.push(this.loadDir(dir).listing);
+        listings.push((await this.loadDir(dir)).listing);
       } catch {
         // A folder being written or not a run after all: it is simply not listed.
       }
@@ -162,30 +166,32 @@ export class RunStore {
     return listings.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt) || a.id.localeCompare(b.id));
   }
 
-  load(id: string): LoadedRun {
+  load(id: string): Promise<LoadedRun> {
     return this.loadDir(runDirOf(this.root, id));
   }
 
-  private loadDir(dir: string): LoadedRun {
+  private loadDir(dir: string): Promise<LoadedRun> {
     const configStat = statSync(join(dir, CONFIG_FILE));
     const recordsPath = join(dir, RECORDS_FILE);
     const recordsStat = existsSync(recordsPath) ? statSync(recordsPath) : null;
     const stamp = `${configStat.mtimeMs}:${recordsStat?.mtimeMs}:${recordsStat?.size}`;
     const cached = this.cache.get(dir);
     if (cached?.stamp === stamp) return cached.run;
-    const folder = readEvalRun(dir, { seed: this.seed });
-    const config = folder.config as Record<string, unknown>;
     const modified = new Date(Math.max(configStat.mtimeMs, recordsStat?.mtimeMs ?? 0)).toISOString();
-    const run: LoadedRun = {
-      dir,
-      config,
-      records: folder.records,
-      rows: folder.raw.map((raw, i) => exampleRow(raw, folder.records[i]!)),
-      summary: folder.summary,
-      listing: listingOf(runIdOf(this.root, dir), dir, config, folder, modified),
-    };
-    this.cache.set(dir, { stamp, run });
+    const run = this.read(dir, modified);
+    const entry = { stamp, run };
+    this.cache.set(dir, entry);
+    run.catch(() => {
+      if (this.cache.get(dir) === entry) this.cache.delete(dir);
+    });
     return run;
+  }
+
+  private async read(dir: string, modified: string): Promise<LoadedRun> {
+    const examples = new RunExamples(join(dir, RECORDS_FILE), exampleRow);
+    const folder = await readEvalRunStreamed(dir, { keep: 0, seed: this.seed, onRecord: (raw, record, line) => examples.add(raw, record, line) });
+    const config = folder.config as Record<string, unknown>;
+    return { dir, config, summary: folder.summary, examples, listing: listingOf(runIdOf(this.root, dir), dir, config, folder, modified) };
   }
 }
 
@@ -218,7 +224,7 @@ function listingOf(
   id: string,
   dir: string,
   config: Record<string, unknown>,
-  folder: { task: string; split: string; model: string | null; records: unknown[]; summary: RunSummary },
+  folder: { task: string; split: string; model: string | null; recordsTotal: number; summary: RunSummary },
   modifiedAt: string,
 ): RunListing {
   const summary = folder.summary;
@@ -230,7 +236,7 @@ function listingOf(
     split: folder.split === '?' ? null : folder.split,
     model: folder.model,
     n: summary.n,
-    records: folder.records.length,
+    records: folder.recordsTotal,
     scored: summary.scored,
     correct: summary.correct,
     accuracy: summary.accuracy === null ? null : { value: summary.accuracy, ci95: summary.ci95 },
