@@ -34,7 +34,13 @@ export function translateSdkError(sdk: SdkErrorClasses, error: unknown, signal: 
 }
 
 /** Maps an HTTP status (and its Retry-After headers) to a ModelError. Shared by the HTTP providers. */
-export function fromStatus(status: number | undefined, headers: Headers | undefined, message: string, where: string, cause?: unknown): ModelError {
+export function fromStatus(
+  status: number | undefined,
+  headers: Headers | HeaderRecord | undefined,
+  message: string,
+  where: string,
+  cause?: unknown,
+): ModelError {
   const text = `${where}: ${message}`;
   if (status === undefined) return new ModelError('bad_response', text, { cause });
   const retryAfterSeconds = headers ? parseRetryAfter(headers) : undefined;
@@ -48,13 +54,19 @@ export function fromStatus(status: number | undefined, headers: Headers | undefi
   return new ModelError('bad_response', text, { status, cause });
 }
 
+/** Headers as a plain object (node:http's IncomingHttpHeaders is one). */
+export type HeaderRecord = Record<string, string | string[] | undefined>;
+
 /**
  * Seconds to wait from `retry-after-ms` (milliseconds) or `Retry-After` (seconds or an HTTP
  * date); undefined when neither is present or readable.
  */
-export function parseRetryAfter(headers: Headers | Record<string, string | undefined>, now = Date.now()): number | undefined {
-  const get = (name: string): string | undefined =>
-    headers instanceof Headers ? (headers.get(name) ?? undefined) : Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+export function parseRetryAfter(headers: Headers | HeaderRecord, now = Date.now()): number | undefined {
+  const get = (name: string): string | undefined => {
+    if (headers instanceof Headers) return headers.get(name) ?? undefined;
+    const value = Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+    return Array.isArray(value) ? value[0] : value;
+  };
   const ms = get('retry-after-ms')?.trim();
   if (ms && /^\d+(\.\d+)?$/.test(ms)) return Number(ms) / 1000;
   const value = get('retry-after')?.trim();

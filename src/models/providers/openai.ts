@@ -9,15 +9,18 @@
  *   when the server does not, the call fails with ModelError('unsupported'));
  * - embed: the embeddings endpoint.
  *
- * Retries, timeouts and concurrency belong to the middleware: the SDK client never retries and
- * never times out by itself, the caller's AbortSignal is passed to every request, and every
- * failure becomes a ModelError of the right kind (never an empty completion).
+ * Retries, timeouts and concurrency belong to the middleware: a call is one HTTP request, never
+ * retried and never timed out here, the caller's AbortSignal is passed to it, and every failure
+ * becomes a ModelError of the right kind (never an empty completion). Requests go over node:http(s)
+ * with pooled connections (jsonHttp.ts), not through the openai SDK, whose per-call machinery on top
+ * of fetch cost several times the CPU of the call itself; only the SDK's request types are used.
  */
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type OpenAI from 'openai';
 import { InputError } from '../../util/errors.js';
 import { abortError, isModelError, ModelError } from '../core/errors.js';
 import { finishReasonFrom, OPENAI_FINISH_REASONS } from '../core/finish.js';
-import { type SdkErrorClasses, translateSdkError } from './httpErrors.js';
+import { fromStatus } from './httpErrors.js';
+import { postJson, type JsonHttpAnswer } from './jsonHttp.js';
 import type {
   CallOptions,
   ChatMessage,
@@ -46,8 +49,8 @@ export interface OpenAIModelOptions {
 /** Key sent to servers that need none (local OpenAI-compatible servers). */
 export const PLACEHOLDER_API_KEY = 'not-needed';
 
-/** The SDK's own timeout, far beyond any middleware timeout (which is what really applies). */
-const SDK_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+/** The official API, when neither the spec nor OPENAI_BASE_URL names a server. */
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
   const env = options.env ?? process.env;
@@ -60,15 +63,29 @@ export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
       { field: 'model' },
     );
   }
-  const client = new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: SDK_TIMEOUT_MS });
+  const root = (baseURL ?? OPENAI_BASE_URL).replace(/\/+$/, '');
+  if (!URL.canParse(root)) throw new InputError(`"${options.spec}": ${root} is not a valid base URL`, { field: 'model' });
+  const headers: Record<string, string> = { authorization: `Bearer ${apiKey}` };
+  // The SDK sent these from the environment; a server that needs them still gets them.
+  if (env.OPENAI_ORG_ID) headers['openai-organization'] = env.OPENAI_ORG_ID;
+  if (env.OPENAI_PROJECT_ID) headers['openai-project'] = env.OPENAI_PROJECT_ID;
   const where = `${options.spec}`;
 
-  const call = async <T>(what: string, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> => {
+  const post = async (path: string, payload: object, what: string, signal: AbortSignal | undefined): Promise<unknown> => {
     if (signal?.aborted) throw abortError(signal);
+    const context = `${what} on ${where}`;
+    let answer: JsonHttpAnswer;
     try {
-      return await run();
+      answer = await postJson(new URL(root + path), JSON.stringify(payload), headers, signal);
     } catch (error) {
-      throw translateError(error, signal, `${what} on ${where}`);
+      throw transportError(error, signal, context);
+    }
+    if (answer.status < 200 || answer.status > 299) throw statusError(answer, context);
+    try {
+      return JSON.parse(answer.text) as unknown;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ModelError('bad_response', `${context}: the response is not valid JSON (${message})`, { cause: error });
     }
   };
 
@@ -91,7 +108,7 @@ export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
       const { name, schema, strict } = request.responseFormat;
       body.response_format = { type: 'json_schema', json_schema: { name, schema, ...(strict !== undefined ? { strict } : {}) } };
     }
-    const raw: unknown = await call('chat completion', signal, () => client.chat.completions.create(body, { signal }));
+    const raw = await post('/chat/completions', body, 'chat completion', signal);
     return parseChatResponse(raw, request, where);
   };
 
@@ -101,9 +118,8 @@ export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
     const prompt = context + request.continuation;
     let raw: unknown;
     try {
-      raw = await call('completion (echo) for logprob', signal, () =>
-        client.completions.create({ model: options.model, prompt, echo: true, logprobs: 1, max_tokens: 0 }, { signal }),
-      );
+      const body: OpenAI.Completions.CompletionCreateParamsNonStreaming = { model: options.model, prompt, echo: true, logprobs: 1, max_tokens: 0 };
+      raw = await post('/completions', body, 'completion (echo) for logprob', signal);
     } catch (error) {
       throw asUnsupportedLogprob(error, where);
     }
@@ -113,9 +129,8 @@ export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
   const embed = async (request: EmbedRequest, callOptions?: CallOptions): Promise<EmbedResponse> => {
     const signal = callOptions?.signal;
     if (request.texts.length === 0) return { vectors: [], usage: { promptTokens: 0, completionTokens: 0 } };
-    const raw: unknown = await call('embeddings', signal, () =>
-      client.embeddings.create({ model: options.model, input: request.texts, encoding_format: 'float' }, { signal }),
-    );
+    const body: OpenAI.Embeddings.EmbeddingCreateParams = { model: options.model, input: request.texts, encoding_format: 'float' };
+    const raw = await post('/embeddings', body, 'embeddings', signal);
     return parseEmbeddingResponse(raw, request.texts.length, where);
   };
 
@@ -304,8 +319,34 @@ export function parseEmbeddingResponse(raw: unknown, expected: number, where: st
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-const OPENAI_ERRORS: SdkErrorClasses = { APIUserAbortError, APIConnectionTimeoutError, APIConnectionError, APIError };
+/** A request that got no complete answer: aborted by the caller (with its reason), or a network failure. */
+export function transportError(error: unknown, signal: AbortSignal | undefined, where: string): ModelError {
+  if (isModelError(error)) return error;
+  if (signal?.aborted) return abortError(signal);
+  const message = error instanceof Error ? error.message : String(error);
+  return new ModelError('network', `${where}: connection error: ${message}`, { cause: error });
+}
 
-export function translateError(error: unknown, signal: AbortSignal | undefined, where: string): ModelError {
-  return translateSdkError(OPENAI_ERRORS, error, signal, where);
+/**
+ * A non-2xx answer as a ModelError, with the server's own message as the openai SDK worded it
+ * (`<status> <error.message>`), and Retry-After read for the limiter.
+ */
+export function statusError(answer: JsonHttpAnswer, where: string): ModelError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(answer.text);
+  } catch {
+    parsed = undefined;
+  }
+  const error = isObject(parsed) ? parsed.error : undefined;
+  const text = answer.text.trim();
+  let detail: string;
+  if (isObject(error) && error.message !== undefined) {
+    detail = typeof error.message === 'string' ? error.message : JSON.stringify(error.message);
+  } else if (error !== undefined) {
+    detail = JSON.stringify(error);
+  } else {
+    detail = text ? (text.length > 500 ? `${text.slice(0, 497)}...` : text) : 'status code (no body)';
+  }
+  return fromStatus(answer.status, answer.headers, `${answer.status} ${detail}`, where);
 }
