@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../util/errors.js';
-import { declaredSpec } from './options.js';
+import { declaredSpec, deprecatedAliasOf, warnDeprecated } from './options.js';
 
 /** One option value from a file, and where it was written. */
 export interface ConfigValue {
@@ -19,15 +19,25 @@ export function optionKey(written: string): string {
   return written.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Sets the values on `command` (source "config"); values given on the command line or by the environment win. */
-export function applyConfigValues(command: Command, values: readonly ConfigValue[]): void {
-  const known = new Map(command.options.map((option) => [option.attributeName(), option]));
+/**
+ * Where a value from a file ranks: a `--config` file ("config") gives way only to the command line and
+ * the environment; the project file's defaults ("project", applied before the command line is read) to
+ * anything given at all.
+ */
+export type FileSource = 'config' | 'project';
+
+/** Sets the values on `command`; values from a stronger source win (see FileSource). */
+export function applyConfigValues(command: Command, values: readonly ConfigValue[], fileSource: FileSource = 'config'): void {
+  const known = new Map(command.options.filter((option) => !option.hidden).map((option) => [option.attributeName(), option]));
   for (const { key: written, value, where } of values) {
-    const key = optionKey(written);
+    const renamed = deprecatedAliasOf(command, optionKey(written));
+    if (renamed) warnDeprecated(`"${written}"`, `"${kebabKey(renamed.attributeName())}"`, `${where.file}${where.line ? `:${where.line}` : ''}`);
+    const key = renamed?.attributeName() ?? optionKey(written);
     const option = known.get(key);
     if (!option) throw new InputError(`unknown option "${written}" for "${command.name()}"`, where);
     const source = command.getOptionValueSource(key);
     if (source === 'cli' || source === 'env') continue;
+    if (fileSource === 'project' && source !== undefined && source !== 'default') continue;
     const spec = declaredSpec(command, key);
     const list = option.variadic || spec?.repeatable;
     const given = list ? asList(value) : normalise(value);
@@ -36,8 +46,13 @@ export function applyConfigValues(command: Command, values: readonly ConfigValue
     if (checked && !checked.success) {
       throw new InputError(checked.error.issues.map((issue) => issue.message).join('; '), where);
     }
-    command.setOptionValueWithSource(key, given, 'config');
+    command.setOptionValueWithSource(key, given, fileSource);
   }
+}
+
+/** `maxTokens` -> `max-tokens`: files write options as their flags are spelled. */
+export function kebabKey(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 /** A variadic (`--scores a.csv b.csv`) or repeatable (`--generic a --generic b`) option takes a list, or one value. */

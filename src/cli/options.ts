@@ -5,6 +5,7 @@
  * is also its key in a `--config` file), add them to their commander command and parse their values with
  * the same record, so a flag, its check and its type cannot drift apart.
  */
+import type { EventEmitter } from 'node:events';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { InputError } from '../util/errors.js';
@@ -27,6 +28,11 @@ export interface OptionSpec<S extends z.ZodType = z.ZodType> {
    * settings) are the command's own.
    */
   readonly to?: string;
+  /**
+   * A former long flag of this option (`--prompt`), kept working for one release after a rename: hidden
+   * from --help, it sets this option and prints one line naming the new flag (a config-file key likewise).
+   */
+  readonly deprecatedAlias?: string;
 }
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
@@ -39,7 +45,7 @@ export function option<S extends z.ZodType, T extends string = never>(
   flags: string,
   help: string,
   schema: S,
-  settings: Pick<OptionSpec, 'default' | 'required' | 'repeatable'> & { readonly to?: T } = {},
+  settings: Pick<OptionSpec, 'default' | 'required' | 'repeatable' | 'deprecatedAlias'> & { readonly to?: T } = {},
 ): OptionSpec<S> & Destination<T> {
   return { flags, help, schema, ...settings } as OptionSpec<S> & Destination<T>;
 }
@@ -62,9 +68,38 @@ export function addOptions(command: Command, specs: OptionSpecs): Command {
     if (spec.repeatable) option.argParser(appendValue);
     command.addOption(option);
     known.set(key, spec);
+    if (spec.deprecatedAlias) addDeprecatedAlias(command, option, spec.deprecatedAlias);
   }
   declared.set(command, known);
   return command;
+}
+
+const aliases = new WeakMap<Command, Map<string, Option>>();
+
+/** The hidden `--old <value>` of `option`: each use is handed on to the option itself, as if it had been typed. */
+function addDeprecatedAlias(command: Command, option: Option, oldLong: string): void {
+  const alias = new Option(oldLong + option.flags.slice(option.flags.indexOf(option.long!) + option.long!.length)).hideHelp();
+  command.addOption(alias);
+  const known = aliases.get(command) ?? new Map<string, Option>();
+  known.set(alias.attributeName(), option);
+  aliases.set(command, known);
+  let warned = false;
+  command.on(`option:${alias.name()}`, (value: unknown) => {
+    if (!warned) warnDeprecated(oldLong, option.long!);
+    warned = true;
+    // Commander's Command is an EventEmitter (its typings leave emit out).
+    (command as unknown as EventEmitter).emit(`option:${option.name()}`, value);
+  });
+}
+
+/** The option a deprecated alias of `command` stands for (by the alias's attribute name: `prompt`). */
+export function deprecatedAliasOf(command: Command, key: string): Option | undefined {
+  return aliases.get(command)?.get(key);
+}
+
+/** One line on stderr: the old name still works this release, under its new name. */
+export function warnDeprecated(old: string, current: string, where?: string): void {
+  process.stderr.write(`warning: ${old}${where ? ` (${where})` : ''} is deprecated; use ${current} (the old name will be removed in the next release)\n`);
 }
 
 function appendValue(value: string, previous: unknown): string[] {

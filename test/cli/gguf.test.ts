@@ -133,7 +133,7 @@ describe('apprentice with a gguf: model', () => {
       'no,yes',
       '--split',
       'test',
-      '--prompt',
+      '--prompt-style',
       'few-shot',
       '--shots',
       '2',

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { z } from 'zod';
 import { addConfigOption } from '../../src/cli/config.js';
 import { markRequiredOptionsInHelp, showUsageLineAfterErrors } from '../../src/cli/help.js';
@@ -103,6 +103,66 @@ describe('an option declared once', () => {
   it('must be keyed by its own name, so the flag, the config key and the value cannot drift apart', () => {
     const wrong = { maxTokens: option('--max-token <n>', 'longest answer', positiveInt) };
     expect(() => addOptions(new Command('x'), wrong)).toThrow(/maxTokens.*--max-token <n>/);
+  });
+});
+
+describe('a renamed option (deprecatedAlias)', () => {
+  const renamed = {
+    promptStyle: option('--prompt-style <style>', 'prompt style', z.enum(['zero-shot', 'cot']).optional(), { deprecatedAlias: '--prompt' }),
+    scores: option('--scores <file...>', 'score files', z.array(z.string()).optional(), { deprecatedAlias: '--score-files' }),
+    generic: option('--generic <name=dataset>', 'repeatable', z.array(z.string()).optional(), { repeatable: true, deprecatedAlias: '--general' }),
+  };
+
+  /** Parses and returns the values with every line written to stderr. */
+  async function parseWarned(args: string[]): Promise<{ values: OptionValues<typeof renamed>; warnings: string[] }> {
+    const warnings: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      warnings.push(String(chunk));
+      return true;
+    });
+    try {
+      return { values: await parse(renamed, args), warnings };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('takes its old flag for one release: the value reaches the new option, with one line naming the new flag', async () => {
+    const { values, warnings } = await parseWarned(['--prompt', 'cot', '--score-files', 'a.csv', 'b.csv', '--general', 'x', '--general', 'y']);
+    expect(values).toEqual({ promptStyle: 'cot', scores: ['a.csv', 'b.csv'], generic: ['x', 'y'] });
+    expect(warnings).toEqual([
+      'warning: --prompt is deprecated; use --prompt-style (the old name will be removed in the next release)\n',
+      'warning: --score-files is deprecated; use --scores (the old name will be removed in the next release)\n',
+      'warning: --general is deprecated; use --generic (the old name will be removed in the next release)\n',
+    ]);
+    const current = await parseWarned(['--prompt-style', 'zero-shot']);
+    expect(current.values.promptStyle).toBe('zero-shot');
+    expect(current.warnings).toEqual([]);
+  });
+
+  it("checks the old flag's value as the new one, naming the new flag", async () => {
+    const error = await parseWarned(['--prompt', 'chain']).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^--prompt-style: /);
+  });
+
+  it('takes its old key in a config file, warning with the file and line; a flag on the command line still wins', async () => {
+    const file = configFile('old.yaml', 'scores: [a.csv]\nprompt: cot\n');
+    const { values, warnings } = await parseWarned(['--config', file]);
+    expect(values.promptStyle).toBe('cot');
+    expect(warnings.join('')).toContain(`warning: "prompt" (${file}:2) is deprecated; use "prompt-style"`);
+    expect((await parseWarned(['--prompt-style', 'zero-shot', '--config', file])).values.promptStyle).toBe('zero-shot');
+  });
+
+  it('is hidden from --help, and the "did you mean" hint offers the new name', async () => {
+    const program = new Command('t').exitOverride();
+    const run = program.command('run');
+    addOptions(run, renamed);
+    expect(helpOf(run)).toContain('--prompt-style');
+    expect(helpOf(run)).not.toMatch(/--prompt\b(?!-)/);
+    let stderr = '';
+    run.configureOutput({ writeErr: (s) => (stderr += s) });
+    await program.parseAsync(['run', '--prompt-styel', 'cot'], { from: 'user' }).catch(() => undefined);
+    expect(stderr).toContain('(Did you mean --prompt-style?)');
   });
 });
 

@@ -24,7 +24,8 @@ describe('the project file schema', () => {
   it('lists every eval option under its flag name, and accepts the example project', () => {
     const schema = JSON.parse(projectJsonSchemaText()) as { properties: { evals: { items: { properties: Record<string, { description?: string }> } } } };
     const evalKeys = schema.properties.evals.items.properties;
-    for (const key of ['name', 'dataset', 'model', 'prompt', 'max-tokens', 'fail-under', 'junit', 'runs', 'labels']) expect(evalKeys, key).toHaveProperty(key);
+    for (const key of ['name', 'dataset', 'model', 'prompt-style', 'max-tokens', 'fail-under', 'junit', 'runs', 'labels'])
+      expect(evalKeys, key).toHaveProperty(key);
     expect(evalKeys['max-tokens']!.description).toBe('maximum tokens per completion');
     const example = YAML.parse(readFileSync(join(PROJECT_ROOT, 'examples', 'apprentice.yaml'), 'utf8')) as unknown;
     expect(projectSchema.safeParse(example).success).toBe(true);

@@ -27,7 +27,7 @@ describe('apprentice scale family', () => {
       '8',
       '--test',
       '3',
-      '--validation',
+      '--validation-size',
       '2',
       '--digits',
       '2',

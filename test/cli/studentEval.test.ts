@@ -84,7 +84,7 @@ describe('apprentice eval --model builtin:<student dir>', () => {
 
     // Asked otherwise on purpose (--prompt), a step-by-step student gets the plain zero-shot prompt, not its [label] one.
     const sbs = join(out, 'cells', 'step-by-step-gold', 'f1-s0');
-    const plain = await evalStudent(dataset, join(sbs, 'student'), join(root, 'runs'), ['--prompt', 'zero-shot', '--max-tokens', '4', '--limit', '1']);
+    const plain = await evalStudent(dataset, join(sbs, 'student'), join(root, 'runs'), ['--prompt-style', 'zero-shot', '--max-tokens', '4', '--limit', '1']);
     expect(plain.records[0]!.prompt).not.toBe(answers(join(sbs, 'test.jsonl'))[0]!.prompt);
 
     // An in-context student (the Fu et al. mixture) on the quickstart's annotations: the same demonstrations.

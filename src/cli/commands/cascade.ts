@@ -33,7 +33,11 @@ const calibrateOptions = {
     to: 'config.signal',
   }),
   samples: option('--samples <k>', 'with --signal agreement: samples that vote', positiveInt, { default: '5', to: 'config.samples' }),
-  style: option('--style <style>', 'prompt style: zero-shot or cot', z.enum(['zero-shot', 'cot']), { default: 'zero-shot', to: 'config.style' }),
+  promptStyle: option('--prompt-style <style>', 'zero-shot | cot', z.enum(['zero-shot', 'cot']), {
+    default: 'zero-shot',
+    to: 'config.style',
+    deprecatedAlias: '--style',
+  }),
   maxTokens: { ...common.maxTokens, to: 'config.maxTokens' as const },
   limit: option('--limit <n>', 'the first N examples of the split', positiveInt.optional(), { to: 'config.limit' }),
   seed: { ...common.seed, help: 'seed for the held-out validation split and the bootstrap', to: 'config.seed' as const },

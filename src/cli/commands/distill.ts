@@ -94,9 +94,15 @@ const annotateOptions = {
     default: undefined,
   },
   maxTokens: { ...common.maxTokens, help: 'maximum tokens per chain' },
-  demos: option('--demos <file>', 'JSON/JSONL of {input, rationale, answer, choices?} demonstrations (default: built-in template)', z.string().optional(), {
-    to: 'demos',
-  }),
+  demosFile: option(
+    '--demos-file <file>',
+    'JSON/JSONL of {input, rationale, answer, choices?} demonstrations (default: built-in template)',
+    z.string().optional(),
+    {
+      to: 'demos',
+      deprecatedAlias: '--demos',
+    },
+  ),
   shots: { ...common.shots, help: 'use at most k demonstrations', schema: nonNegativeInt.optional(), default: undefined },
   limit: { ...subsetOptions.limit, help: 'the first N examples of each split' },
   sample: { ...subsetOptions.sample, help: 'a seeded random N examples of each split' },

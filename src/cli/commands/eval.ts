@@ -25,10 +25,11 @@ export const evalOptions = {
     { to: 'model' },
   ),
   predictions: option('--predictions <file>', 'score a JSONL of {index, output} instead of calling a model', z.string().optional(), { to: 'predictions' }),
-  prompt: option(
-    '--prompt <style>',
-    'zero-shot | few-shot | cot | zero-shot-cot (default zero-shot; a distilled student, builtin:<student dir>, is asked with its own prompt unless --prompt is given)',
+  promptStyle: option(
+    '--prompt-style <style>',
+    'zero-shot | few-shot | cot | zero-shot-cot (default zero-shot; a distilled student, builtin:<student dir>, is asked with its own prompt unless --prompt-style is given)',
     z.enum(['zero-shot', 'few-shot', 'cot', 'zero-shot-cot']).optional(),
+    { deprecatedAlias: '--prompt' },
   ),
   shots: { ...common.shots, help: 'demonstrations for few-shot and cot (default 4)', schema: nonNegativeInt.optional(), default: undefined },
   demos: option('--demos <how>', 'random | nearest (k nearest neighbours of the question)', z.enum(['random', 'nearest']), {
@@ -62,7 +63,7 @@ async function studentPromptOf(model: string): Promise<EvalJobConfig['ownPrompt'
   const { canonicalJson, sha256Hex } = await import('../../util/canonicalJson.js');
   return {
     identity: sha256Hex(canonicalJson(card)).slice(0, 16),
-    describe: `a distilled student (${card.method}), asked with its own prompt (${STUDENT_CARD_FILE}); --prompt asks it otherwise`,
+    describe: `a distilled student (${card.method}), asked with its own prompt (${STUDENT_CARD_FILE}); --prompt-style asks it otherwise`,
     evaluator: (languageModel, task, read) => studentEvaluator(languageModel, task, card, read),
   };
 }
@@ -73,23 +74,23 @@ export function registerEval(program: Command): void {
     description: 'evaluate a model, or existing predictions, on a dataset split',
     options: evalOptions,
     examples: [
-      'apprentice eval --dataset svamp:data/svamp --model openai:gpt-4o-mini --prompt cot --limit 50',
+      'apprentice eval --dataset svamp:data/svamp --model openai:gpt-4o-mini --prompt-style cot --limit 50',
       'apprentice eval --dataset jsonl:reviews.jsonl --labels negative,positive --predictions predictions.jsonl --json',
       'apprentice eval --config eval.yaml',
       'apprentice eval --dataset jsonl:reviews.jsonl --labels negative,positive --predictions predictions.jsonl --fail-under 80% --junit eval.xml',
     ],
     action: async (options) => {
       const { runEvalJob } = await import('../../eval/job.js');
-      // A distilled student is asked as its sweep asked it, unless --prompt says otherwise.
-      const ownPrompt = options.prompt === undefined && options.model && !options.predictions ? await studentPromptOf(options.model) : undefined;
+      // A distilled student is asked as its sweep asked it, unless --prompt-style says otherwise.
+      const ownPrompt = options.promptStyle === undefined && options.model && !options.predictions ? await studentPromptOf(options.model) : undefined;
       await withHub(options, async (hub) => {
         const { summary } = await runEvalJob(
           {
             ...configFrom(evalOptions, options),
-            style: options.prompt ?? 'zero-shot',
+            style: options.promptStyle ?? 'zero-shot',
             ...(ownPrompt ? { ownPrompt } : {}),
             datasetOptions: datasetOptionsFrom(options),
-            shots: options.shots ?? (options.prompt === 'few-shot' || options.prompt === 'cot' ? 4 : 0),
+            shots: options.shots ?? (options.promptStyle === 'few-shot' || options.promptStyle === 'cot' ? 4 : 0),
           },
           hub,
           { showProgress: options.progress, keepRecords: false },

@@ -226,9 +226,10 @@ const familyOptions = {
   digits: option('--digits <n>', 'digits of the numbers in the problems', z.coerce.number().int().min(1).max(4), { default: '1', to: 'digits' }),
   train: option('--train <n>', 'training problems per level', positiveInt, { default: '400', to: 'trainPerLevel' }),
   test: option('--test <n>', 'test problems per level', positiveInt, { default: '50', to: 'testPerLevel' }),
-  validation: option('--validation <n>', 'validation problems per level (validation loss while training)', nonNegativeInt, {
+  validationSize: option('--validation-size <n>', 'validation problems per level (validation loss while training)', nonNegativeInt, {
     default: '20',
     to: 'validationPerLevel',
+    deprecatedAlias: '--validation',
   }),
   steps: option('--steps <n>', 'optimizer steps of the smallest size', positiveInt, { default: '300', to: 'optimizerSteps' }),
   stepsExponent: option(

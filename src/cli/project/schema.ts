@@ -6,17 +6,13 @@
 import { Option } from 'commander';
 import { z } from 'zod';
 import { evalOptions } from '../commands/eval.js';
+import { kebabKey } from '../configValues.js';
 import { datasetOptions } from '../datasetOptions.js';
 import type { OptionSpecs } from '../options.js';
 
 export const PROJECT_FILE = 'apprentice.yaml';
 /** Where the generated JSON schema is checked in (and shipped), relative to the package root. */
 export const PROJECT_SCHEMA_FILE = 'schema/apprentice.schema.json';
-
-/** `maxTokens` -> `max-tokens`: the project file writes options as their flags are spelled. */
-export function kebabKey(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
 
 /** An option of a project file: as optional as a value can be (it may come from defaults), a list wherever a comma list is. */
 function projectValue(spec: OptionSpecs[string]): z.ZodType {
@@ -25,13 +21,27 @@ function projectValue(spec: OptionSpecs[string]): z.ZodType {
   return value.optional().describe(spec.help);
 }
 
+/** Each option under its flag's name, and under a deprecated former name (still read this release, with a warning). */
 function projectOptions(specs: OptionSpecs, leaveOut: readonly string[]): Record<string, z.ZodType> {
   return Object.fromEntries(
     Object.entries(specs)
       .filter(([key]) => !leaveOut.includes(key))
-      .map(([key, spec]) => [kebabKey(key), projectValue(spec)]),
+      .flatMap(([key, spec]) => [
+        [kebabKey(key), projectValue(spec)],
+        ...(spec.deprecatedAlias ? [[formerKey(spec.deprecatedAlias), projectValue(spec).describe(`deprecated: use "${kebabKey(key)}"`)]] : []),
+      ]),
   );
 }
+
+/** `--prompt` -> `prompt`. */
+function formerKey(deprecatedAlias: string): string {
+  return deprecatedAlias.replace(/^--/, '');
+}
+
+/** Former key -> current key, for the eval options that were renamed (`prompt` -> `prompt-style`). */
+export const RENAMED_KEYS: ReadonlyMap<string, string> = new Map(
+  Object.entries(evalOptions).flatMap(([key, spec]) => (spec.deprecatedAlias ? [[formerKey(spec.deprecatedAlias), kebabKey(key)] as const] : [])),
+);
 
 /** Every eval option but `--name` (an eval's name names its run folder) and `--dataset`/`--model` (which may name entries). */
 const evalSettings = projectOptions(evalOptions, ['name', 'dataset', 'model']);
