@@ -8,6 +8,7 @@ import { InputError } from '../util/errors.js';
 import type { ExampleRecord } from './records.js';
 import { mcnemar, pairedBootstrap } from './stats.js';
 
+/** Two runs compared on the examples both scored: accuracies, McNemar's test and the paired bootstrap. */
 export interface RunComparison {
   runA: string;
   runB: string;
@@ -22,6 +23,7 @@ export interface RunComparison {
   unpaired: number;
 }
 
+/** Compares two run folders on the examples both scored (McNemar's test and a paired bootstrap). */
 export function compareRuns(dirA: string, dirB: string, seed = 0): RunComparison {
   const a = loadScored(dirA);
   const b = loadScored(dirB);
