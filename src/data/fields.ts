@@ -6,6 +6,7 @@ import { InputError } from '../util/errors.js';
 import type { AnswerType } from './types.js';
 import type { SourceRecord } from './readers.js';
 
+/** Which fields of a generic dataset's records hold the input, the answer and the id. */
 export interface FieldOptions {
   /** Field holding the input text (ignored when `inputTemplate` is given). */
   inputField?: string;

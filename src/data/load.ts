@@ -32,6 +32,7 @@ const ADAPTERS = {
 export type DatasetKind = keyof typeof ADAPTERS;
 export const DATASET_KINDS = Object.keys(ADAPTERS) as DatasetKind[];
 
+/** Loads a dataset from a spec `<kind>:<path>` (see DATASET_KINDS). */
 export async function loadDataset(spec: string, options: DatasetOptions = {}): Promise<Dataset> {
   const { kind, path } = parseDatasetSpec(spec);
   return ADAPTERS[kind](path, options);

@@ -13,6 +13,7 @@ export type AnswerType =
   | { kind: 'multiple_choice' }
   | { kind: 'free_text' };
 
+/** A task as a model sees it: name, description, answer type and labels. */
 export interface TaskDefinition {
   /** Short name, e.g. `SST5`, `svamp`. */
   name: string;
@@ -25,6 +26,7 @@ export interface TaskDefinition {
   answer: AnswerType;
 }
 
+/** One example of a split: the input shown to the model and its gold target. */
 export interface Example {
   /** Position in its split's file order (0-based); stable identity for records and resumes. */
   index: number;
@@ -42,6 +44,7 @@ export interface Example {
   raw: Record<string, unknown>;
 }
 
+/** A loaded dataset: its task definition and its splits of examples. */
 export interface Dataset {
   task: TaskDefinition;
   /** Split name -> examples in file order. Typical names: train, validation, test. */

@@ -26,6 +26,7 @@ import { annotationStats, type AnnotationStats } from './stats.js';
 import { type AnnotationManifest, writeManifest } from './store.js';
 import { type DemoSet, readUserDemos, teacherPrompt, templateDemos } from './teacherPrompt.js';
 
+/** What {@link annotateLive} annotates and how: the dataset and splits, the teacher, samples per input and the output folder. */
 export interface AnnotateConfig {
   dataset: string;
   datasetOptions?: DatasetOptions;
@@ -72,6 +73,7 @@ export interface TeacherRequest {
   n: number;
 }
 
+/** What {@link annotateLive} wrote: the annotations folder, its manifest and per-split statistics. */
 export interface AnnotateResult {
   out: string;
   teacher: string;

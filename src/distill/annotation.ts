@@ -11,6 +11,7 @@ import { ZERO_USAGE } from '../eval/records.js';
 import type { ChatMessage, TokenUsage } from '../models/types.js';
 import { parseChain } from './parse.js';
 
+/** One teacher sample for an input: its output, the rationale and the answer read from it. */
 export interface ChainSample {
   output: string;
   rationale: string;
@@ -29,6 +30,7 @@ export interface ChainSample {
   invalidReason?: string;
 }
 
+/** One annotated input: the teacher's samples, its majority label and the rationale students learn from. */
 export interface AnnotationRecord extends ExampleRecord {
   split: string;
   input: string;

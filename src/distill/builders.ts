@@ -32,7 +32,9 @@ export interface TrainingRow {
   task?: string;
 }
 
+/** The ways a student's training rows are built: gold labels, teacher labels, step-by-step (label and rationale), chain of thought. */
 export const METHODS = ['standard-ft', 'standard-distill', 'step-by-step', 'cot'] as const;
+/** One of the ways a student's training rows are built (see the methods list). */
 export type Method = (typeof METHODS)[number];
 
 export const COT_FORMATS = ['zero-shot-answer', 'zero-shot-cot', 'in-context-answer', 'in-context-cot'] as const;
@@ -60,6 +62,7 @@ export interface BuildOptions {
   seed?: number;
 }
 
+/** How a student's training rows were built from the annotations: method, inputs used and rows dropped. */
 export interface BuildReport {
   method: Method;
   /** Inputs in the annotations split. */

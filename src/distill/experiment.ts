@@ -24,6 +24,7 @@ import { holdOutRecords, runSweep, type StudentSettings, type SweepMethod, type 
 import type { GenericSection, TeacherAccuracy } from './sweepResults.js';
 import { concludeSweep } from './verdict.js';
 
+/** What {@link runDistillExperiment} runs: the dataset and annotations, the methods, data fractions, seeds and students. */
 export interface ExperimentConfig {
   dataset: string;
   datasetOptions?: DatasetOptions;
@@ -57,6 +58,7 @@ export interface ExperimentConfig {
   log?: (line: string) => void;
 }
 
+/** What {@link runDistillExperiment} measured: teacher accuracy, the sweep and the generic-ability section. */
 export interface ExperimentResult {
   out: string;
   wallSeconds: number;
@@ -72,6 +74,7 @@ function statsAccuracy(label: string, stats: AnnotationStats | undefined): Teach
   return { label, n: stats.withGold, accuracy: stats.teacherAccuracy, ci95: stats.ci95 };
 }
 
+/** Runs a distillation experiment: trains students by each method and evaluates them against their baselines. */
 export async function runDistillExperiment(config: ExperimentConfig): Promise<ExperimentResult> {
   const started = performance.now();
   const log = config.log ?? (() => {});

@@ -14,6 +14,7 @@ export const SWEEP_METHODS = [
   'cot',
   ...COT_FORMATS.map((f) => `cot-${f}` as const),
 ] as const;
+/** One of the methods a sweep compares (see SWEEP_METHODS). */
 export type SweepMethod = (typeof SWEEP_METHODS)[number];
 
 export function isSweepMethod(name: string): name is SweepMethod {

@@ -43,6 +43,7 @@ import { accuracyOf, cpuSecondsSince, runSweep, type StudentSettings, type Sweep
 import type { GenericSection, TeacherAccuracy } from './sweepResults.js';
 import { concludeSweep } from './verdict.js';
 
+/** The sizes of a quickstart run: dataset, teacher data, student sizes and training steps (see QUICKSTART_SCALES). */
 export interface QuickstartScale {
   /** The in-task dataset spec (synthetic). */
   dataset: string;
@@ -105,6 +106,7 @@ export const QUICKSTART_SCALES: Record<'default' | 'tiny', QuickstartScale> = {
   },
 };
 
+/** Options of {@link runQuickstart}: output folder, scale and loss normalisation. */
 export interface QuickstartOptions {
   out: string;
   scale: QuickstartScale;
@@ -114,6 +116,7 @@ export interface QuickstartOptions {
   log?: (line: string) => void;
 }
 
+/** What {@link runQuickstart} did: the output folder, times per stage and the results. */
 export interface QuickstartResult {
   out: string;
   wallSeconds: number;
@@ -236,6 +239,7 @@ function simulatedTeacher(
   };
 }
 
+/** Runs the offline end-to-end quickstart: data and teacher, students by each method, and the report. */
 export async function runQuickstart(options: QuickstartOptions): Promise<QuickstartResult> {
   const started = performance.now();
   const cpuStarted = process.cpuUsage();

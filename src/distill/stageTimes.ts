@@ -7,6 +7,7 @@
  */
 import { cpuSecondsSince } from './sweep.js';
 
+/** CPU and wall time of one stage of a run. */
 export interface StageTime {
   stage: string;
   cpuSeconds: number;

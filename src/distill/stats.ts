@@ -8,6 +8,7 @@ import type { TaskDefinition } from '../data/types.js';
 import { summarizeRecords } from '../eval/summary.js';
 import { type AnnotationRecord, goodChains } from './annotation.js';
 
+/** Counts for one annotated split: examples, answered, usable, and the teacher's agreement with gold. */
 export interface AnnotationStats {
   /** Examples in the split. */
   n: number;

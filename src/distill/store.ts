@@ -21,6 +21,7 @@ import type { AnnotationStats } from './stats.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 
+/** The manifest.json of an annotations folder: the task, the dataset, the teacher and how its outputs were obtained. */
 export interface AnnotationManifest {
   kind: 'apprentice-annotations';
   version: string;

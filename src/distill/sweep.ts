@@ -42,6 +42,7 @@ export { isSweepMethod, methodLabel, SWEEP_METHODS, type SweepMethod } from './m
 export { cellDir, type CellResult, type SweepPoint } from './sweepResults.js';
 export { isStepByStep, STUDENT_SHOTS, studentPrompt, usesDemos, writesChain } from './studentCard.js';
 
+/** How each student of a sweep is trained: size, steps, batch size, learning rate and context length. */
 export interface StudentSettings {
   size: ModelSize;
   steps: number;
@@ -54,6 +55,7 @@ export interface StudentSettings {
   maxTokens: { answer: number; cot: number };
 }
 
+/** What {@link runSweep} trains: the task, the annotated pools, methods, data fractions, seeds and student settings. */
 export interface SweepConfig {
   task: TaskDefinition;
   /** Train pool: teacher annotations (gold rides along for standard fine-tuning) or gold records. */
@@ -86,6 +88,7 @@ export interface SweepConfig {
   log?: (line: string) => void;
 }
 
+/** What {@link runSweep} measured: every student, and the points per method and fraction. */
 export interface SweepResult {
   cells: CellResult[];
   points: SweepPoint[];
@@ -393,6 +396,7 @@ export function sweepPoints(cells: readonly CellResult[]): SweepPoint[] {
   });
 }
 
+/** Trains and evaluates a student for every method, data fraction and seed. */
 export async function runSweep(config: SweepConfig, hub: ModelHub): Promise<SweepResult> {
   const log = config.log ?? (() => {});
   const cells: CellResult[] = [];

@@ -29,6 +29,7 @@ export const CELL_ANSWERS_FILE = 'test.jsonl';
 /** The report files a sweep's folder gets (written by report/sweepReport.ts). */
 export const SWEEP_REPORT_FILES = { html: 'report.html', markdown: 'report.md', svg: 'data-efficiency.svg' } as const;
 
+/** The teacher's accuracy on one set, with its interval. */
 export interface TeacherAccuracy {
   /** What was measured, e.g. "teacher on test" or "teacher labels on the train pool". */
   label: string;
@@ -37,6 +38,7 @@ export interface TeacherAccuracy {
   ci95: [number, number] | null;
 }
 
+/** One model's accuracy on each generic-ability evaluation set, before or after specialisation. */
 export interface GenericRow {
   /** The model, e.g. "generalist (...)" before, "the same generalist, specialised on ..." after. */
   model: string;
@@ -45,6 +47,7 @@ export interface GenericRow {
   scores: Record<string, { n: number; accuracy: number; ci95: [number, number] }>;
 }
 
+/** How much general ability a student kept: generic evaluation sets scored before and after specialisation. */
 export interface GenericSection {
   /** Names of the evaluation sets, in-task first. */
   sets: { name: string; dataset: string; inTask: boolean }[];
@@ -52,6 +55,7 @@ export interface GenericSection {
   note: string;
 }
 
+/** One trained student of a sweep: method, data fraction and seed, with its validation and test scores. */
 export interface CellResult {
   method: SweepMethod;
   fraction: number;
@@ -88,6 +92,7 @@ export interface CellResult {
   correctFlags: number[];
 }
 
+/** One method at one data fraction, averaged over seeds. */
 export interface SweepPoint {
   method: SweepMethod;
   fraction: number;

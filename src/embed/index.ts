@@ -18,6 +18,7 @@ export interface ModelSource {
   model(spec: string): Promise<LanguageModel>;
 }
 
+/** Options of {@link createEmbedder}: the model hub for model specs and the built-in embedder's settings. */
 export interface CreateEmbedderOptions extends ModelEmbedderOptions {
   /** Needed for model specs. */
   models?: ModelSource;

@@ -14,6 +14,7 @@ export const DEFAULT_EMBED_BATCH_SIZE = 64;
 /** Batches in flight at once; the model layer's own limiter still applies per endpoint. */
 export const DEFAULT_EMBED_CONCURRENCY = 4;
 
+/** How a model-backed embedder batches its calls. */
 export interface ModelEmbedderOptions {
   batchSize?: number;
   concurrency?: number;

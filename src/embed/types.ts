@@ -7,6 +7,7 @@ export interface EmbedOptions {
   signal?: AbortSignal;
 }
 
+/** Turns texts into comparable vectors: the built-in TF-IDF/LSA embedder or a model's embeddings. */
 export interface Embedder {
   /** Identifies the vector space: equal ids mean comparable vectors. */
   readonly id: string;
@@ -19,6 +20,7 @@ export interface Embedder {
 /** The saved form of an embedder (`toJSON()`), reloaded with `loadEmbedder` (src/embed/index.ts). */
 export type EmbedderState = TfidfLsaState | ModelEmbedderState;
 
+/** Settings of the built-in TF-IDF/LSA embedder. */
 export interface TfidfLsaSettings {
   /** Components kept after the SVD (capped by corpus size and rank). */
   dims: number;
@@ -31,6 +33,7 @@ export interface TfidfLsaSettings {
   oversamples: number;
 }
 
+/** The saved form of a fitted TF-IDF/LSA embedder. */
 export interface TfidfLsaState {
   kind: 'tfidf-lsa';
   version: 1;
@@ -44,6 +47,7 @@ export interface TfidfLsaState {
   fingerprint: number[];
 }
 
+/** The saved form of a model-backed embedder: the model spec. */
 export interface ModelEmbedderState {
   kind: 'model';
   spec: string;

@@ -13,6 +13,7 @@ import { llama3ScalingFromRopeFreqs, shortestFloat32 } from './formats/ropeFreqs
 import { assertFinite, readHfWeights } from './hfWeights.js';
 import { convertRotaryLayout, ggufRotaryLayout } from './rotaryLayout.js';
 
+/** A pretrained model loaded by {@link loadBaseModel}: its config, weights and tokenizer. */
 export interface BaseModel {
   config: LlamaConfig;
   /** Hugging Face names, engine (interleaved) rotary layout, F32. */

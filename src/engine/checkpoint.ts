@@ -32,6 +32,7 @@ export const CONFIG_JSON = 'config.json';
 export { WEIGHTS_FILE } from './hfWeights.js';
 export const TOKENIZER_JSON = 'tokenizer.json';
 
+/** A trained model loaded from its folder: config, weights, tokenizer and how it was made. */
 export interface Checkpoint {
   config: LlamaConfig;
   /** Hugging Face names, engine (interleaved rotary) layout. */
@@ -43,6 +44,7 @@ export interface Checkpoint {
   lora?: LoraCheckpoint;
 }
 
+/** A LoRA checkpoint: the adapters, their config and the base model they apply to. */
 export interface LoraCheckpoint {
   config: LoraConfig;
   /** Engine layout (./lora.ts names). */
@@ -136,6 +138,7 @@ async function loadLora(
   return { weights: mergeLora(base.weights, adapters, config, lora), lora: { config: lora, adapters, base: recorded.base, baseDigest: digest } };
 }
 
+/** Loads a checkpoint folder written by {@link train}. */
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const configPath = join(dir, CONFIG_JSON);
   let text: string;

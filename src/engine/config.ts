@@ -14,6 +14,7 @@
 import { InputError } from '../util/errors.js';
 import { MODEL_SIZES, type ModelSize } from './sizes.js';
 
+/** The model families the engine builds and loads: Llama, Qwen2 and Qwen3. */
 export type Architecture = 'llama' | 'qwen2' | 'qwen3';
 export const ARCHITECTURES: readonly Architecture[] = ['llama', 'qwen2', 'qwen3'];
 
@@ -27,6 +28,7 @@ export interface Llama3RopeScaling {
   originalContextLength: number;
 }
 
+/** A model's shape: architecture, vocabulary, width, layers, heads and rotary settings. */
 export interface LlamaConfig {
   /** Default 'llama'. */
   architecture?: Architecture;

@@ -20,6 +20,7 @@ import { writeLlamaGguf } from './formats/llamaGguf.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type LoraCheckpoint } from './checkpoint.js';
 import { writeLoraGguf, writePeftAdapter } from './loraFiles.js';
 
+/** Options of {@link exportGguf}: the tensor type written. */
 export interface ExportGgufOptions {
   dtype?: 'f32' | 'f16' | 'q8_0';
 }

@@ -18,7 +18,9 @@ import { parameterShapes, type LlamaConfig } from './config.js';
 export const ADAPTER_CONFIG = 'adapter_config.json';
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 
+/** The projections a LoRA adapter can be put on. */
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+/** One projection a LoRA adapter can be put on. */
 export type LoraTarget = (typeof LORA_TARGETS)[number];
 
 /** The module (PEFT's target_modules name, under model.layers.N.) of each target. */
@@ -32,6 +34,7 @@ export const LORA_MODULES: Readonly<Record<LoraTarget, string>> = {
   down: 'mlp.down_proj',
 };
 
+/** A LoRA adapter's settings: rank, alpha, dropout and target projections. */
 export interface LoraConfig {
   rank: number;
   alpha: number;

@@ -42,6 +42,7 @@ export function initialWeights(config: LlamaConfig, seed: number): Map<string, F
   return weights;
 }
 
+/** The engine's Llama-style model on tfjs: its parameters and forward pass. */
 export class LlamaModel {
   private static serial = 0;
   readonly config: LlamaConfig;

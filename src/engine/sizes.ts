@@ -10,6 +10,7 @@ export const MODEL_SIZES = {
   base: { dim: 256, nLayers: 6, nHeads: 8, nKvHeads: 4, hiddenDim: 704, vocabSize: 2048 },
 } as const;
 
+/** The name of one of the engine's preset student sizes. */
 export type ModelSize = keyof typeof MODEL_SIZES;
 
 export function isModelSize(name: string): name is ModelSize {

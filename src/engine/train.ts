@@ -59,6 +59,7 @@ export { batchIndices, tokenLossWeights } from './training/batches.js';
 export { removeTrainingState } from './training/state.js';
 export { evaluate } from './training/tfjsEngine.js';
 
+/** What {@link train} trains: the data, the output folder, the model (size, base, LoRA) and the optimiser settings. */
 export interface TrainOptions {
   train: readonly TrainingExample[];
   validation: readonly TrainingExample[];
@@ -155,6 +156,7 @@ export interface TrainOptions {
   onEvent?: (event: TrainEvent) => void;
 }
 
+/** Progress of {@link train}: start, each step's loss, each evaluation, checkpoints and the end. */
 export type TrainEvent =
   | {
       type: 'start';
@@ -179,6 +181,7 @@ export type TrainEvent =
     }
   | { type: 'eval'; step: number; validationLoss: number; validationAccuracy: number; improved: boolean; byTask: Record<string, number> };
 
+/** What {@link train} produced: the checkpoint folder, parameter counts, losses and memory used. */
 export interface TrainResult {
   outDir: string;
   parameters: number;
@@ -210,6 +213,7 @@ export function learningRateAt(step: number, total: number, peak: number, floor:
   return floor + 0.5 * (peak - floor) * (1 + Math.cos(Math.PI * progress));
 }
 
+/** Trains a student on the CPU, from scratch or from a pretrained base (optionally with LoRA), into a checkpoint folder. */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const backend = options.backend ?? (await defaultTrainBackend());
   if (!TRAIN_BACKENDS.includes(backend)) {

@@ -2,6 +2,7 @@
 
 export type LossNormalization = 'token' | 'task';
 
+/** Every {@link LossNormalization}. */
 export const LOSS_NORMALIZATIONS: readonly LossNormalization[] = ['token', 'task'];
 
 /**
@@ -11,4 +12,5 @@ export const LOSS_NORMALIZATIONS: readonly LossNormalization[] = ['token', 'task
  */
 export type TrainBackend = 'onnx' | 'tfjs';
 
+/** Every {@link TrainBackend}. */
 export const TRAIN_BACKENDS: readonly TrainBackend[] = ['onnx', 'tfjs'];

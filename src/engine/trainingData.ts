@@ -11,6 +11,7 @@ import { createRng, shuffle } from '../util/random.js';
 import { encodeRow, RAW_FORMAT, type PromptFormat } from './tokenizers/promptFormat.js';
 import type { TextTokenizer } from './tokenizers/textTokenizer.js';
 
+/** One prompt/completion pair a student learns from, with its weight. */
 export interface TrainingExample {
   prompt: string;
   completion: string;
@@ -62,6 +63,7 @@ export function parseTrainingRecord(record: SourceRecord, file: string): Trainin
   return { prompt, completion, weight, task, source: { file, line } };
 }
 
+/** Reads prompt/completion training examples from a JSON lines or JSON file. */
 export async function readTrainingExamples(file: string): Promise<TrainingExample[]> {
   const format = formatFromExtension(file) ?? 'jsonl';
   if (format === 'csv') throw new InputError('training data must be JSON lines (.jsonl) or a JSON array (.json)', { file });

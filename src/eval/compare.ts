@@ -8,6 +8,7 @@ import { InputError } from '../util/errors.js';
 import type { ExampleRecord } from './records.js';
 import { mcnemar, mean, pairedBootstrap } from './stats.js';
 
+/** Two runs compared on the examples both scored: accuracies, McNemar's test and the paired bootstrap. */
 export interface RunComparison {
   runA: string;
   runB: string;

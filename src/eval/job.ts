@@ -27,6 +27,7 @@ import { summarizeRecords, type RunSummary } from './summary.js';
 import type { LanguageModel } from '../models/types.js';
 import type { ReadOptions } from './extract/index.js';
 
+/** What {@link runEvalJob} evaluates: dataset, split, model, prompt style, sampling and the runs folder. */
 export interface EvalJobConfig {
   dataset: string;
   datasetOptions: DatasetOptions;
@@ -64,12 +65,14 @@ export interface EvalJobConfig {
   ownPrompt?: { identity: string; describe: string; evaluator: (model: LanguageModel, task: TaskDefinition, read: ReadOptions) => ExampleEvaluator };
 }
 
+/** What {@link runEvalJob} returns: the run's summary (with its folder) and its records. */
 export interface EvalJobResult {
   summary: RunSummary & { runDir: string; resumed: boolean; task: string; split: string; model: string | null };
   /** In example order; empty when the job ran with `keepRecords: false` and streamed (read records.jsonl instead). */
   records: ExampleRecord[];
 }
 
+/** How {@link runEvalJob} runs: progress display and whether the records are kept in memory. */
 export interface EvalJobOptions {
   showProgress?: boolean;
   /**
@@ -79,6 +82,7 @@ export interface EvalJobOptions {
   keepRecords?: boolean;
 }
 
+/** Evaluates a model on a dataset split into a resumable run folder, and returns its summary and records. */
 export async function runEvalJob(config: EvalJobConfig, hub: ModelHub, options: EvalJobOptions = {}): Promise<EvalJobResult> {
   const finalAnswerPattern = answerPatternOption(config.answerPattern);
   if (options.keepRecords === false && canStream(config)) {

@@ -8,10 +8,13 @@ import type { AnswerType, Example, TaskDefinition } from '../data/types.js';
 import type { ChatMessage } from '../models/types.js';
 import { optionLetter } from './extract/choices.js';
 
+/** How an evaluation prompt asks: zero-shot, few-shot, chain of thought, or zero-shot chain of thought. */
 export type PromptStyle = 'zero-shot' | 'few-shot' | 'cot' | 'zero-shot-cot';
 
+/** Every {@link PromptStyle}. */
 export const PROMPT_STYLES: readonly PromptStyle[] = ['zero-shot', 'few-shot', 'cot', 'zero-shot-cot'];
 
+/** A prompt ready to send: the chat messages and the stop sequences that go with them. */
 export interface BuiltPrompt {
   messages: ChatMessage[];
   stop?: string[];
@@ -24,6 +27,7 @@ export const QUESTION_FIELDS = ['Question'];
 const NEXT_QUESTION_STOPS = ['\n\nQuestion:', '\nQuestion:'];
 const STEP_BY_STEP = "Let's think step by step.";
 
+/** Builds the evaluation prompt for one example in the given style, with demonstrations for few-shot styles. */
 export function buildPrompt(style: PromptStyle, task: TaskDefinition, example: Example, demos: Example[]): BuiltPrompt {
   const shownDemos = style === 'zero-shot' || style === 'zero-shot-cot' ? [] : demos;
   const blocks = shownDemos.map((demo) => `${questionBlock(task, demo)}\nAnswer: ${demoAnswer(style, task, demo)}`);

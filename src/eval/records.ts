@@ -1,6 +1,7 @@
 /** One line of a run's records.jsonl: everything needed to audit how one example was scored. */
 import type { ChatMessage, TokenUsage } from '../models/types.js';
 
+/** One line of a run's records.jsonl: what was sent, what came back, the answer read and whether it is correct. */
 export interface ExampleRecord {
   index: number;
   id: string;

@@ -14,6 +14,7 @@ import type { ExampleRecord } from './records.js';
 import { SummaryColumns } from './summaryColumns.js';
 import { FATAL_KINDS, ModelError, type ModelErrorKind } from '../models/errors.js';
 
+/** Evaluates one example into its record (prompt, output, extracted answer, correctness, usage). */
 export type ExampleEvaluator = (example: Example) => Promise<ExampleRecord>;
 
 export interface RunExamplesOptions {

@@ -5,6 +5,7 @@
  */
 import { createRng } from '../util/random.js';
 
+/** Options of the bootstrap intervals: seed, number of resamples and coverage. */
 export interface BootstrapOptions {
   seed: number | string;
   /** Default 2000. */
@@ -30,6 +31,7 @@ export function bootstrapCI(values: readonly number[], options: BootstrapOptions
   return percentileInterval(means, options.level ?? DEFAULT_LEVEL);
 }
 
+/** McNemar's test on paired right/wrong outcomes: the discordant counts, the statistic and the p-value. */
 export interface McNemarResult {
   /** Pairs where A is right and B wrong. */
   b: number;
@@ -63,6 +65,7 @@ export function mcnemar(a: readonly boolean[], b: readonly boolean[]): McNemarRe
   return { b: onlyA, c: onlyB, statistic, pValue: chiSquare1Survival(statistic), method: 'chi-square' };
 }
 
+/** A paired bootstrap of two runs on the same examples: the difference of means, its interval and p-value. */
 export interface PairedBootstrapResult {
   /** mean(b) - mean(a). */
   meanDiff: number;

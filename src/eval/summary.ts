@@ -9,6 +9,7 @@ import type { ExampleRecord } from './records.js';
 
 export type { RunSummary } from './summaryColumns.js';
 
+/** Computes a run's summary (accuracy with its interval, invalid answers, errors, usage) from its records. */
 export function summarizeRecords(records: ExampleRecord[], total: number, seed = 0): RunSummary {
   const columns = new SummaryColumns(records.length);
   records.forEach((record, slot) => columns.set(slot, record));

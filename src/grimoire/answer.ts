@@ -13,6 +13,7 @@ import type { LanguageModel } from '../models/types.js';
 import { ANSWER_STOPS, buildWeakPrompt, type PromptContext } from './prompt.js';
 import type { Templates } from './templates.js';
 
+/** How the weak model answers with a grimoire: token limit, temperature, templates and answer pattern. */
 export interface AnswerSettings {
   maxTokens: number;
   temperature: number;

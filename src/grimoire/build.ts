@@ -26,6 +26,7 @@ import { hardSamples, hierarchicalSamples, kmeansSamples, randomSamples, zeroSam
 import { loadTemplates } from './templates.js';
 import type { GrimoireArtifact, GrimoireManifest, ManifestFailure, SamplerName } from './types.js';
 
+/** What {@link buildGrimoires} builds: the dataset, the strong (and weak) model, samplers, variants and output folder. */
 export interface BuildConfig {
   dataset: string;
   datasetOptions?: DatasetOptions;
@@ -50,6 +51,7 @@ export interface BuildConfig {
   concurrency: number;
 }
 
+/** What {@link buildGrimoires} wrote: the set folder, its manifest, the grimoires and the samples they came from. */
 export interface BuildResult {
   dir: string;
   manifest: GrimoireManifest;
@@ -59,6 +61,7 @@ export interface BuildResult {
   hardness: { weakModel: string; judged: number; hard: number; errors: number; costUsd: number } | null;
 }
 
+/** Builds a grimoire set: samples examples, has the strong model write the grimoires and saves the set folder. */
 export async function buildGrimoires(config: BuildConfig, hub: ModelHub, options: { log?: (line: string) => void } = {}): Promise<BuildResult> {
   const log = options.log ?? (() => {});
   const templates = loadTemplates(config.templateDir);

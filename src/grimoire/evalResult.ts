@@ -16,8 +16,10 @@ import { isObject } from '../util/isObject.js';
 import type { GrimoireRanker } from './ranker.js';
 import type { EvalMethod } from './types.js';
 
+/** How few-shot demonstrations are picked for a baseline: at random or the nearest to the question. */
 export type DemoKind = 'random' | 'nearest';
 
+/** One method's numbers in a grimoire evaluation: accuracy with its interval, invalid answers and errors. */
 export interface MethodResult extends Pick<RunSummary, 'n' | 'scored' | 'correct' | 'accuracy' | 'ci95' | 'invalid' | 'errors' | 'errorsByKind'> {
   method: EvalMethod;
   /** Outputs that ran on into an invented next example and were cut before reading (absent in folders written before it was counted). */
@@ -35,6 +37,7 @@ export interface MethodResult extends Pick<RunSummary, 'n' | 'scored' | 'correct
   runDir: string;
 }
 
+/** What {@link evaluateGrimoires} measured: each method's accuracy and the headline chosen on validation. */
 export interface GrimoireEvalResult {
   task: string;
   split: string;

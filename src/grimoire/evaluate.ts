@@ -39,6 +39,7 @@ import type { EvalMethod, GrimoireArtifact } from './types.js';
 export { EVAL_METHODS, type EvalMethod } from './types.js';
 export type { DemoKind, GrimoireEvalResult, MethodResult } from './evalResult.js';
 
+/** What {@link evaluateGrimoires} evaluates: the dataset, the weak model, the grimoire set and the methods. */
 export interface GrimoireEvalConfig {
   dataset: string;
   datasetOptions?: DatasetOptions;
@@ -70,6 +71,7 @@ export interface GrimoireEvalConfig {
   log?: (line: string) => void;
 }
 
+/** Evaluates a grimoire set with a weak model against the baselines, into a run folder. */
 export async function evaluateGrimoires(config: GrimoireEvalConfig, hub: ModelHub): Promise<GrimoireEvalResult> {
   const log = config.log ?? (() => {});
   const plan = await planEvaluation(config);

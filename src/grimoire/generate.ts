@@ -13,6 +13,7 @@ import type { SampleSet } from './samplers.js';
 import { loadTemplates, render, type Templates } from './templates.js';
 import type { GrimoireArtifact, GrimoireVariant, SamplerSettings } from './types.js';
 
+/** How the strong model writes grimoires: token limit, temperature and templates. */
 export interface GenerationSettings {
   maxTokens: number;
   /** The paper used 0.01 with GPT-4; 0 (greedy) is the default here. */

@@ -72,6 +72,7 @@ export function recordedGrimoireId(name: RecordedName, variant: GrimoireVariant)
   return `${name.sampler}-${name.k}${hard}-${variant}`;
 }
 
+/** Options of {@link importRecordedGrimoires}: the task, the weak model and where to write the set. */
 export interface ImportOptions {
   /** Task name as in the file names (case-insensitive). */
   task: string;
@@ -82,12 +83,14 @@ export interface ImportOptions {
   now?: () => Date;
 }
 
+/** What {@link importRecordedGrimoires} read: the manifest, the grimoires and the files skipped. */
 export interface ImportResult {
   manifest: GrimoireManifest;
   grimoires: GrimoireArtifact[];
   skipped: string[];
 }
 
+/** Imports the Grimoire paper's recorded grimoire files as a grimoire set. */
 export function importRecordedGrimoires(dir: string, options: ImportOptions): ImportResult {
   const source = resolve(dir);
   let files: string[];

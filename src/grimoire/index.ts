@@ -27,6 +27,7 @@ import { embedGrimoires, GrimoireRanker, mostSimilar, type GrimoireSpace } from 
 import { loadTemplates, type Templates } from './templates.js';
 import type { GrimoireArtifact, GrimoireManifest } from './types.js';
 
+/** Options of {@link GrimoireSet.load}: models for embedders, the task, the ranker file and the embedder. */
 export interface LoadGrimoireSetOptions {
   /** For model-backed embedders. */
   models?: ModelSource;
@@ -39,6 +40,7 @@ export interface LoadGrimoireSetOptions {
   templateDir?: string;
 }
 
+/** The grimoire {@link GrimoireSet} picked for a question, by ranker or similarity, with every grimoire's score. */
 export interface Choice {
   grimoire: GrimoireArtifact;
   by: 'ranker' | 'similarity';
@@ -46,6 +48,7 @@ export interface Choice {
   ranking: { id: string; score: number }[];
 }
 
+/** A grimoire set folder, loaded: picks the grimoire for a question and builds or sends the weak model's prompt. */
 export class GrimoireSet {
   readonly dir: string;
   readonly manifest: GrimoireManifest;

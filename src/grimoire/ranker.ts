@@ -46,6 +46,7 @@ export function mostSimilar(space: GrimoireSpace, question: Float32Array): numbe
 // ---------------------------------------------------------------------------------------------
 // Features
 
+/** What the ranker knows about one grimoire: its embedding, its validation accuracy and descriptors. */
 export interface GrimoireFeatures {
   id: string;
   vector: number[];
@@ -89,6 +90,7 @@ export function pairFeatures(question: { vector: ArrayLike<number>; length: numb
 // ---------------------------------------------------------------------------------------------
 // The scorer: a one-hidden-layer MLP with standardised inputs
 
+/** The saved weights of the ranker's one-hidden-layer network and its input normalisation. */
 export interface MlpWeights {
   inputs: number;
   hidden: number;
@@ -183,6 +185,7 @@ export class Mlp {
   }
 }
 
+/** The ranker network's training settings. */
 export interface TrainSettings {
   hidden: number;
   epochs: number;
@@ -211,6 +214,7 @@ export interface Row {
   y: number;
 }
 
+/** How the ranker's training went: epochs, the best one and the losses. */
 export interface TrainReport {
   epochs: number;
   bestEpoch: number;
@@ -347,6 +351,7 @@ function gaussian(rng: Rng): number {
 // ---------------------------------------------------------------------------------------------
 // The ranker: features + scorer + the embedder that made the vectors
 
+/** A validation question and whether the weak model answered it correctly with each grimoire. */
 export interface ValidationAnswer {
   /** Validation example id. */
   id: string;
@@ -355,6 +360,7 @@ export interface ValidationAnswer {
   correct: ReadonlyMap<string, boolean>;
 }
 
+/** How the ranker did on held-out validation questions compared with a single best grimoire. */
 export interface RankerValidation extends TrainReport {
   fitQuestions: number;
   checkQuestions: number;
@@ -371,6 +377,7 @@ export interface RankerValidation extends TrainReport {
   mode: 'mlp' | 'prior';
 }
 
+/** The ranker.json file: the ranker's weights, features and validation. */
 export interface SavedRanker {
   format: 'apprentice.grimoire-ranker';
   version: 1;
@@ -385,6 +392,7 @@ export interface SavedRanker {
   validation: RankerValidation;
 }
 
+/** The learned ranker that predicts, per question, which grimoire makes the weak model answer correctly. */
 export class GrimoireRanker {
   readonly saved: SavedRanker;
   readonly embedder: Embedder;

@@ -21,6 +21,7 @@ import { InputError } from '../util/errors.js';
 import { createRng, sampleIndices, type Rng } from '../util/random.js';
 import type { SampleRef, SamplerSettings } from './types.js';
 
+/** The examples one sampler picked, with notes on shortfalls. */
 export interface SampleSet {
   sampler: SamplerSettings;
   samples: SampleRef[];

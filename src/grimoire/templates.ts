@@ -12,8 +12,11 @@ import { InputError } from '../util/errors.js';
 /** `templates/grimoire` of the package: two levels above this file in both src/ and dist/. */
 export const DEFAULT_TEMPLATE_DIR = fileURLToPath(new URL('../../templates/grimoire/', import.meta.url));
 
+/** The prompt templates a grimoire set uses, by name (files in the templates folder). */
 export const TEMPLATE_NAMES = ['profound', 'simple', 'answer', 'examples-header', 'grimoire-header', 'samples-header', 'no-samples'] as const;
+/** The name of one grimoire prompt template. */
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+/** The text of every grimoire prompt template, by name. */
 export type Templates = Record<TemplateName, string>;
 
 const loaded = new Map<string, Templates>();

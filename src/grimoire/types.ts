@@ -14,6 +14,7 @@ export const SAMPLER_NAMES: readonly SamplerName[] = ['kmeans', 'hierarchical', 
 /** Profound: rules, how to apply them, examples where needed. Simple: at most three rules. */
 export type GrimoireVariant = 'profound' | 'simple';
 
+/** A training example a grimoire was written from. */
 export interface SampleRef {
   /** Example id in the dataset (train split). */
   id: string;
@@ -23,6 +24,7 @@ export interface SampleRef {
   hard?: boolean;
 }
 
+/** How a grimoire's examples were sampled: sampler, examples per label, seed. */
 export interface SamplerSettings {
   name: SamplerName;
   /** Samples per label (0 for the zero-shot grimoire). */
@@ -34,6 +36,7 @@ export interface SamplerSettings {
   hardFor?: string;
 }
 
+/** One grimoire file of a set: the text the strong model wrote for the task, and how it was made (sampler, samples, variant). */
 export interface GrimoireArtifact {
   format: 'apprentice.grimoire';
   version: 1;
@@ -52,6 +55,7 @@ export interface GrimoireArtifact {
   createdAt: string;
 }
 
+/** One grimoire of a set's manifest: its id, file, variant and sampler. */
 export interface ManifestEntry {
   id: string;
   file: string;
@@ -59,12 +63,14 @@ export interface ManifestEntry {
   sampler: SamplerName;
 }
 
+/** A grimoire the build could not write, with the error. */
 export interface ManifestFailure {
   sampler: string;
   variant?: GrimoireVariant;
   error: { kind: string; message: string };
 }
 
+/** The manifest.json of a grimoire set: the task, how each grimoire was made, and the failures. */
 export interface GrimoireManifest {
   format: 'apprentice.grimoire-set';
   version: 1;
@@ -89,4 +95,5 @@ export interface GrimoireManifest {
 
 /** The methods `grimoire eval` compares. */
 export const EVAL_METHODS = ['zero-shot', 'few-shot', 'single', 'best-single', 'similarity', 'ranker'] as const;
+/** One way of answering that a grimoire evaluation compares: a baseline or a grimoire selection method. */
 export type EvalMethod = (typeof EVAL_METHODS)[number];

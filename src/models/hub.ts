@@ -49,6 +49,7 @@ export function registerProvider<P extends ProviderName>(name: P, factory: Provi
   (registeredFactories as Record<string, unknown>)[name] = factory;
 }
 
+/** Options of {@link ModelHub}: cache, limits, retries, budget, recording, prices and provider factories. */
 export interface ModelHubOptions {
   /** SQLite cache file, `:memory:`, or 'none'. Default: $APPRENTICE_CACHE or ~/.cache/apprentice/cache.sqlite. */
   cachePath?: string | 'none';
@@ -89,6 +90,7 @@ export interface ModelHubOptions {
 
 export const DEFAULT_CONCURRENCY = 8;
 
+/** The one entry point to models: turns a spec string into a model with caching, retries, limits, budget and accounting. */
 export class ModelHub {
   readonly usage = new UsageTracker();
   readonly pricer: Pricer;

@@ -70,6 +70,7 @@ export function parsePriceTable(value: unknown, file?: string): PriceTable {
 
 const FREE: Price = { input: 0, output: 0 };
 
+/** Prices calls from the built-in price table and the user's overrides. */
 export class Pricer {
   private readonly tables: CompiledModelTable<Price>[];
   private readonly resolved = new Map<string, Price | undefined>();

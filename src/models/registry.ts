@@ -15,6 +15,7 @@ export const PROVIDERS = [openaiDescriptor, anthropicDescriptor, ggufDescriptor,
 
 /** A parsed model spec: one variant per provider. */
 export type ModelSpec = SpecOf<(typeof PROVIDERS)[number]>;
+/** A provider's name, the prefix of a model spec (`openai`, `anthropic`, `gguf`, `replay`, `builtin`). */
 export type ProviderName = ModelSpec['provider'];
 
 export const PROVIDER_NAMES: readonly ProviderName[] = PROVIDERS.map((descriptor) => descriptor.name);

@@ -11,6 +11,7 @@ export { PROVIDER_NAMES, type ModelSpec, type ProviderName } from './registry.js
 /** One line per provider: how its spec is written, with examples. */
 export const VALID_SPEC_FORMS: readonly string[] = PROVIDERS.map((descriptor) => `${descriptor.usage.padEnd(29)}e.g. ${descriptor.examples.join(', ')}`);
 
+/** Parses a model spec string such as `openai:gpt-4o-mini`; throws an InputError listing the valid forms. */
 export function parseModelSpec(spec: string, field = 'model'): ModelSpec {
   const fail = (why: string): never => {
     throw new InputError(`invalid model spec "${spec}": ${why}. Valid forms:\n  ${VALID_SPEC_FORMS.join('\n  ')}`, {

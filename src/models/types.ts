@@ -6,6 +6,7 @@
 
 export type Role = 'system' | 'user' | 'assistant';
 
+/** One turn of a chat conversation. */
 export interface ChatMessage {
   role: Role;
   content: string;
@@ -51,11 +52,13 @@ export interface GenerateRequest extends SamplingParams {
   sampleIndex?: number;
 }
 
+/** Tokens a call used. */
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
 }
 
+/** One generated token with its log-probability (and the most likely alternatives when asked for). */
 export interface TokenLogprob {
   token: string;
   logprob: number;
@@ -74,6 +77,7 @@ export interface TokenLogprob {
  */
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'error' | 'other';
 
+/** One generated text with the reason it ended (and its token log-probabilities when asked for). */
 export interface Completion {
   text: string;
   finishReason: FinishReason;
@@ -109,6 +113,7 @@ export interface CallWarning {
   message: string;
 }
 
+/** The answer to a {@link GenerateRequest}: completions, tokens used and settings that were not honoured. */
 export interface GenerateResponse {
   completions: Completion[];
   usage: TokenUsage;
@@ -125,6 +130,7 @@ export interface LogprobRequest {
   continuation: string;
 }
 
+/** The answer to a {@link LogprobRequest}: the continuation's log-probability and token count. */
 export interface LogprobResponse {
   /** Sum of natural-log probabilities of the continuation's tokens. */
   logprob: number;
@@ -136,16 +142,19 @@ export interface LogprobResponse {
   meta?: CallMeta;
 }
 
+/** The texts to embed in one call. */
 export interface EmbedRequest {
   texts: string[];
 }
 
+/** One vector per text of an {@link EmbedRequest}, in order, with the tokens used. */
 export interface EmbedResponse {
   vectors: number[][];
   usage: TokenUsage;
   meta?: CallMeta;
 }
 
+/** What a model can do: generate, score log-probabilities, embed, and how. */
 export interface ModelCapabilities {
   generate: boolean;
   logprob: boolean;
@@ -194,6 +203,7 @@ export interface LanguageModel {
   close?(): Promise<void>;
 }
 
+/** The three kinds of model call: generation, log-probability scoring and embedding. */
 export type CallKind = 'generate' | 'logprob' | 'embed';
 
 export type ModelRequest = GenerateRequest | LogprobRequest | EmbedRequest;

@@ -9,6 +9,7 @@ export interface TrackedCall extends CallRecord {
   errorKind?: string;
 }
 
+/** Calls, cache hits, errors, tokens, cost and retries added up. */
 export interface UsageTotals {
   calls: number;
   cached: number;
@@ -21,17 +22,20 @@ export interface UsageTotals {
   retries: number;
 }
 
+/** Usage totals overall and per model spec. */
 export interface UsageSnapshot {
   overall: UsageTotals;
   bySpec: Record<string, UsageTotals>;
 }
 
+/** Called by a {@link UsageTracker} after every call it records. */
 export type CallListener = (record: TrackedCall) => void;
 
 export function emptyTotals(): UsageTotals {
   return { calls: 0, cached: 0, errors: 0, errorsByKind: {}, promptTokens: 0, completionTokens: 0, costUsd: 0, retries: 0 };
 }
 
+/** Adds up every call a hub makes (see {@link ModelHub.usage}). */
 export class UsageTracker {
   private readonly overall = emptyTotals();
   private readonly bySpec = new Map<string, UsageTotals>();

@@ -13,6 +13,7 @@ import { InputError } from '../util/errors.js';
 import type { ScoreRow } from './scoreRow.js';
 import { isObject } from '../util/isObject.js';
 
+/** A model of the Grimoire paper's results: name and parameter count. */
 export interface GrimoireModel {
   name: string;
   params: number;

@@ -53,6 +53,7 @@ export interface ModelCatalog {
   resolve(id: string): Promise<LanguageModel> | undefined;
 }
 
+/** What {@link createApiServer} serves: a model (or a catalog of models) and the access rules. */
 export interface ApiServerOptions {
   /** The wrapped model requests go to (from ModelHub.model); optional with a catalog. */
   model?: LanguageModel;
@@ -75,6 +76,7 @@ export interface ApiServerOptions {
   serverKey?: string;
 }
 
+/** Creates the OpenAI-compatible server (a Fastify app, not listening yet; see {@link startApiServer}). */
 export async function createApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const { model, name, catalog } = options;
   const created = Math.floor(Date.now() / 1000);
@@ -138,6 +140,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   return app;
 }
 
+/** A started server: its URL and port, and how to close it. */
 export interface RunningServer {
   app: FastifyInstance;
   /** e.g. http://127.0.0.1:8080 (append /v1 for OpenAI clients). */

@@ -5,10 +5,12 @@
 import { isModelError, type ModelErrorKind } from '../models/errors.js';
 import { InputError } from '../util/errors.js';
 
+/** The JSON body of an error answer, as OpenAI's API writes it. */
 export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
+/** An error the server answers with, in OpenAI's error shape and HTTP status. */
 export class ApiError extends Error {
   readonly status: number;
   readonly type: string;

@@ -15,6 +15,7 @@ import { parseModelSpec } from '../models/spec.js';
 import type { GenerateRequest } from '../models/types.js';
 import { InputError } from '../util/errors.js';
 
+/** What `serve` serves, resolved from its argument: a model spec, or a weak model with a grimoire set. */
 export interface ServeTarget {
   /** The model the hub loads: the target itself, or the weak model of a grimoire set. */
   spec: string;

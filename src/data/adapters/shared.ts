@@ -6,9 +6,11 @@ import type { FieldOptions, MappedRecord } from '../fields.js';
 import { readRecordFile, type SourceRecord } from '../readers.js';
 import type { AnswerType, Dataset, Example, TaskDefinition } from '../types.js';
 
+/** How a task's answers are compared: `label`, `number`, `expression`, `multiple_choice` or `free_text`. */
 export type AnswerKind = AnswerType['kind'];
 export const ANSWER_KINDS: readonly AnswerKind[] = ['label', 'number', 'expression', 'multiple_choice', 'free_text'];
 
+/** How {@link loadDataset} reads a generic file: fields, templates, answer type and labels. */
 export interface DatasetOptions extends FieldOptions {
   /** Generic datasets: how answers are compared (default `label` when `labels` is given, else `free_text`). */
   answerType?: AnswerKind;

@@ -18,6 +18,7 @@ import { Template } from '@huggingface/jinja';
 import { InputError } from '../../util/errors.js';
 import type { TextTokenizer } from './textTokenizer.js';
 
+/** How a student's prompt is written: raw text, or a chat turn in the model's template. */
 export type PromptFormat = { type: 'raw' } | { type: 'chat'; system?: string };
 
 export const RAW_FORMAT: PromptFormat = { type: 'raw' };

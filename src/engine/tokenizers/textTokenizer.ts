@@ -11,6 +11,7 @@ export interface EncodeOptions {
   parseSpecial?: boolean;
 }
 
+/** Options of {@link TextTokenizer.decode}. */
 export interface DecodeOptions {
   /** Leave special tokens out of the text. Default false (they appear as their text). */
   skipSpecial?: boolean;
@@ -23,6 +24,7 @@ export interface StreamingDecoder {
   flush(): string;
 }
 
+/** A student's tokenizer: the engine's own BPE or a base model's tokenizer.json. */
 export interface TextTokenizer {
   /** 'bpe': the engine's own tokenizer; 'hf': a base model's tokenizer.json. */
   readonly kind: 'bpe' | 'hf';

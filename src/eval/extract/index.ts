@@ -60,6 +60,7 @@ export function cutInventedContinuation(output: string): string {
   return cutRunOn(output, GENERIC_LAYOUT, '', () => -1).body.trimEnd();
 }
 
+/** Whether an extracted answer matches the gold target, compared as the task's answer type says. */
 export function isCorrect(extraction: Extraction, target: string, answer: AnswerType, _example: Example): boolean {
   if (!extraction.valid || extraction.answer === null) return false;
   const extracted = extraction.answer;

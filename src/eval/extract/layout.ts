@@ -10,6 +10,7 @@
  */
 import { normalizeAnswerText } from './text.js';
 
+/** The field names of a prompt's layout, used to cut an output that runs on into an invented next example. */
 export interface AnswerLayout {
   /** Field names that open a new example when they start a line ("Premise", "Q", "Question"...). */
   fields: string[];

@@ -19,6 +19,7 @@ import { emphasisStatements, firstStatementAt, markedStatements, type Statement 
 import { cappedText, endsComplete, lastLine, READ_LIMIT } from './text.js';
 import type { AnswerReader, Extraction } from './types.js';
 
+/** Options of {@link extractAnswer}: the prompt's layout and a user's answer pattern. */
 export interface ReadOptions {
   /** The prompt's layout, for run-on cutting (default: the generic field names). */
   layout?: AnswerLayout;

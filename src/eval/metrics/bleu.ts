@@ -5,8 +5,10 @@
  */
 import { tokenize13a } from './tokenize13a.js';
 
+/** BLEU smoothing methods, named as in sacreBLEU. */
 export type BleuSmoothing = 'exp' | 'none' | 'floor' | 'add-k';
 
+/** Options of {@link bleu} and {@link sentenceBleu}: smoothing and tokenization. */
 export interface BleuOptions {
   /** Default 'exp', sacreBLEU's default. */
   smooth?: BleuSmoothing;

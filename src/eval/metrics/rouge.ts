@@ -10,6 +10,7 @@ export interface RougeScore {
   f: number;
 }
 
+/** ROUGE-L (longest common subsequence) precision, recall and F of a hypothesis against a reference. */
 export function rougeL(hypothesis: string, reference: string): RougeScore {
   const hyp = rougeTokenize(hypothesis);
   const ref = rougeTokenize(reference);

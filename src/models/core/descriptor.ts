@@ -47,6 +47,7 @@ export interface UnsupportedSetting {
   reason: string;
 }
 
+/** Everything the model layer knows about a provider: its spec syntax, capabilities, prices and how to load it. */
 export interface ProviderDescriptor<S extends ParsedSpec = ParsedSpec> {
   /** The spec prefix before ':'. */
   readonly name: S['provider'];

@@ -26,6 +26,7 @@ export const RETRYABLE_KINDS: ReadonlySet<ModelErrorKind> = new Set(['rate_limit
  */
 export const FATAL_KINDS: ReadonlySet<string> = new Set<ModelErrorKind>(['auth', 'not_found']);
 
+/** The error every model call fails with, its `kind` saying why (auth, rate limit, timeout, budget…). */
 export class ModelError extends Error {
   readonly kind: ModelErrorKind;
   readonly status?: number;
@@ -61,6 +62,7 @@ export class UnsupportedSettingError extends ModelError {
   }
 }
 
+/** Whether `error` is a {@link ModelError}. */
 export function isModelError(error: unknown): error is ModelError {
   return error instanceof ModelError;
 }

@@ -14,6 +14,7 @@ import { systemClock, type Clock } from './clock.js';
 import { estimateCallTokens } from './tokens.js';
 import { wrapModel } from './wrap.js';
 
+/** The limits an {@link EndpointLimiter} enforces. */
 export interface EndpointLimits {
   /** Calls in flight at once (default unlimited). */
   concurrency?: number;
@@ -29,11 +30,13 @@ interface TokenEntry {
   tokens: number;
 }
 
+/** A slot taken from an {@link EndpointLimiter}, released when the call ends. */
 export interface Permit {
   /** Frees the slot; `actualTokens` replaces the estimate in the tokens-per-minute window. */
   release(actualTokens?: number): void;
 }
 
+/** Keeps one endpoint's calls within its concurrency and per-minute request and token limits. */
 export class EndpointLimiter {
   readonly limits: EndpointLimits;
   private readonly clock: Clock;

@@ -11,6 +11,7 @@ import { mergeWarnings } from '../core/samples.js';
 import type { CallWarning, GenerateRequest, GenerateResponse, LanguageModel } from '../types.js';
 import { wrapModel } from './wrap.js';
 
+/** What the hub does with a setting a provider cannot honour: warn and send without it, or refuse the call. */
 export type UnsupportedSettingPolicy = 'warn' | 'refuse';
 
 export interface SettingCheckOptions {

@@ -1,6 +1,7 @@
 /** `anthropic:<model>`: the Anthropic Messages API (implementation: anthropic.ts). */
 import { trimSlash, type PriceTable, type ProviderDescriptor, type UnsupportedSetting } from '../core/descriptor.js';
 
+/** A parsed `anthropic:<model>` spec. */
 export interface AnthropicSpec {
   provider: 'anthropic';
   spec: string;

@@ -4,6 +4,7 @@ import { weightsDigest } from '../../engine/hfWeights.js';
 import type { ProviderDescriptor } from '../core/descriptor.js';
 import { localUnsupportedSettings } from './ggufDescriptor.js';
 
+/** A parsed `builtin:<checkpoint folder>` spec: a student trained by the engine. */
 export interface BuiltinSpec {
   provider: 'builtin';
   spec: string;

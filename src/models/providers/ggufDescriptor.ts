@@ -4,6 +4,7 @@ import { basename, extname, resolve } from 'node:path';
 import type { ProviderDescriptor, UnsupportedSetting } from '../core/descriptor.js';
 import type { GenerateRequest } from '../types.js';
 
+/** A parsed `gguf:<file.gguf>` spec: a local model run by llama.cpp. */
 export interface GgufSpec {
   provider: 'gguf';
   spec: string;

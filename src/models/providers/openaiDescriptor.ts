@@ -1,6 +1,7 @@
 /** `openai:<model>[@<baseURL>]`: the OpenAI API or any OpenAI-compatible server (implementation: openai.ts). */
 import { isHttpUrl, trimSlash, type PriceTable, type ProviderDescriptor } from '../core/descriptor.js';
 
+/** A parsed `openai:<model>[@<baseURL>]` spec (OpenAI or any OpenAI-compatible server). */
 export interface OpenAISpec {
   provider: 'openai';
   spec: string;

@@ -2,6 +2,7 @@
 import { basename, extname, resolve } from 'node:path';
 import type { ProviderDescriptor } from '../core/descriptor.js';
 
+/** A parsed `replay:<recording.jsonl>` spec: answers replayed from recorded calls. */
 export interface ReplaySpec {
   provider: 'replay';
   spec: string;

@@ -15,6 +15,7 @@ export interface Exchange {
   streamed: boolean;
 }
 
+/** Receives every request/answer pair the server handled (`serve --store`). */
 export type CaptureSink = (exchange: Exchange) => void;
 
 export interface RouteContext {
