@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { RECORDS_FILE, streamRecords } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
+import { fnv1a } from '../util/fnv1a.js';
 import type { ExampleRecord } from './records.js';
 import { mcnemar, mean, pairedBootstrap } from './stats.js';
 
@@ -108,16 +109,6 @@ async function scoredOutcomes(dir: string): Promise<ScoredOutcomes> {
 function grown<T extends Uint8Array | Uint32Array | Int32Array>(old: T, next: T): T {
   next.set(old);
   return next;
-}
-
-/** 32-bit FNV-1a of a string's UTF-16 code units (two different golds pass as equal only on a hash collision). */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 /** The gold answer of one example (the last record for it), for an error message. */
