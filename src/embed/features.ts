@@ -4,6 +4,7 @@
  * lower-cased. Features are hashed (no vocabulary strings kept) into two disjoint blocks so
  * the word and character parts can be weighted and normalised separately.
  */
+import { FNV1A_OFFSET_BASIS, FNV1A_PRIME, fnv1a } from '../util/fnv1a.js';
 
 /** Bits of each block's hash space; word ids are in [0, 2^20), character ids in [2^20, 2^21). */
 export const BLOCK_BITS = 20;
@@ -14,8 +15,6 @@ const CHAR_BLOCK = 1 << BLOCK_BITS;
 const MIN_CHAR_GRAM = 3;
 const MAX_CHAR_GRAM = 5;
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 const UNIGRAM_SEED = 0x3c6ef372;
 const BIGRAM_SEED = 0x5be0cd19;
 const SPACE = 0x20;
@@ -46,7 +45,7 @@ export function extractFeatures(text: string): FeatureCounts {
   let previousWordHash = 0;
   for (let w = 0; w < words.length; w++) {
     const word = words[w]!;
-    const wordHash = fnv(word, FNV_OFFSET);
+    const wordHash = fnv1a(word);
     ids.push(mix(wordHash ^ UNIGRAM_SEED) & BLOCK_MASK);
     if (w > 0) ids.push(mix(Math.imul(previousWordHash, 0x9e3779b1) ^ wordHash ^ BIGRAM_SEED) & BLOCK_MASK);
     previousWordHash = wordHash;
@@ -62,19 +61,13 @@ function addCharGrams(word: string, ids: IdBuffer, padded: Int32Array): void {
   for (let i = 0; i < word.length; i++) padded[i + 1] = word.charCodeAt(i);
   padded[paddedLength - 1] = SPACE;
   for (let start = 0; start + MIN_CHAR_GRAM <= paddedLength; start++) {
-    let h = FNV_OFFSET;
+    let h = FNV1A_OFFSET_BASIS;
     const end = Math.min(paddedLength, start + MAX_CHAR_GRAM);
     for (let i = start; i < end; i++) {
-      h = Math.imul(h ^ padded[i]!, FNV_PRIME);
+      h = Math.imul(h ^ padded[i]!, FNV1A_PRIME);
       if (i - start + 1 >= MIN_CHAR_GRAM) ids.push(CHAR_BLOCK | (mix(h) & BLOCK_MASK));
     }
   }
-}
-
-function fnv(text: string, seed: number): number {
-  let h = seed;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
-  return h;
 }
 
 /** MurmurHash3's finaliser: spreads FNV's weak low bits before masking. */

@@ -5,6 +5,8 @@
 import { join } from 'node:path';
 import { RECORDS_FILE, streamRecords } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
+import { fnv1a } from '../util/fnv1a.js';
+import { grownLength, grownTo } from '../util/typedArrays.js';
 import type { ExampleRecord } from './records.js';
 import { mcnemar, mean, pairedBootstrap } from './stats.js';
 
@@ -89,12 +91,12 @@ async function scoredOutcomes(dir: string): Promise<ScoredOutcomes> {
     const index = record.index;
     if (index < 0) throw new InputError('a negative example index', { file, field: 'index' });
     if (index >= state.length) {
-      const size = Math.max(index + 1, state.length * 2);
-      state = grown(state, new Uint8Array(size));
-      goldHash = grown(goldHash, new Uint32Array(size));
+      const length = grownLength(state.length, index + 1);
+      state = grownTo(state, length);
+      goldHash = grownTo(goldHash, length);
     }
     if (state[index] === ABSENT) {
-      if (seen === order.length) order = grown(order, new Int32Array(order.length * 2));
+      if (seen === order.length) order = grownTo(order, grownLength(order.length, seen + 1));
       order[seen++] = index;
     }
     state[index] = record.error || record.correct === null || record.correct === undefined ? UNSCORED : record.correct ? CORRECT : WRONG;
@@ -104,21 +106,6 @@ async function scoredOutcomes(dir: string): Promise<ScoredOutcomes> {
   let scored = 0;
   for (let i = 0; i < seen; i++) if (state[order[i]!]! >= WRONG) scored++;
   return { state, goldHash, order: order.subarray(0, seen), scored };
-}
-
-function grown<T extends Uint8Array | Uint32Array | Int32Array>(old: T, next: T): T {
-  next.set(old);
-  return next;
-}
-
-/** 32-bit FNV-1a of a string's UTF-16 code units (two different golds pass as equal only on a hash collision). */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 /** The gold answer of one example (the last record for it), for an error message. */

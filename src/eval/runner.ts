@@ -8,6 +8,7 @@
  */
 import pLimit from 'p-limit';
 import type { Example } from '../data/types.js';
+import { fnv1a } from '../util/fnv1a.js';
 import { createProgress, type Progress } from '../util/progress.js';
 import { type RunDirHandle, streamRecords } from '../runs/runDir.js';
 import type { ExampleRecord } from './records.js';
@@ -93,13 +94,15 @@ export interface RunExampleStreamOptions extends Omit<RunExamplesOptions, 'examp
 export async function runExampleStream(options: RunExampleStreamOptions): Promise<{ columns: SummaryColumns; evaluatedNow: number; reused: number }> {
   const { runDir, total } = options;
   const columns = new SummaryColumns(total);
-  const earlierId = new Int32Array(total);
+  // 32-bit FNV-1a of each kept record's id: enough to tell a record of another example at the same index (the
+  // dataset digest is in the identity).
+  const earlierId = new Uint32Array(total);
   for await (const record of streamRecords<ExampleRecord>(runDir.recordsPath)) {
     if (record.index < 0 || record.index >= total) continue;
     if (record.error) columns.clear(record.index);
     else {
       columns.set(record.index, record);
-      earlierId[record.index] = idHash(record.id);
+      earlierId[record.index] = fnv1a(record.id);
     }
   }
 
@@ -113,7 +116,7 @@ export async function runExampleStream(options: RunExampleStreamOptions): Promis
   try {
     for await (const example of options.examples) {
       if (columns.has(example.index)) {
-        if (earlierId[example.index] === idHash(example.id)) continue;
+        if (earlierId[example.index] === fnv1a(example.id)) continue;
         columns.clear(example.index);
         reused--;
       }
@@ -171,13 +174,6 @@ function fatalRunError(fatal: NonNullable<ExampleRecord['error']>, dir: string):
     fatal.kind as ModelErrorKind,
     `${fatal.message}\nThe run stopped at the first ${fatal.kind} failure (no other call can succeed); the finished records are in ${dir}. Fix it and run the same command again to resume.`,
   );
-}
-
-/** 32-bit FNV-1a of an id: enough to tell a record of another example at the same index (the dataset digest is in the identity). */
-function idHash(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
-  return hash | 0;
 }
 
 function sumCost(records: Iterable<ExampleRecord>): number {

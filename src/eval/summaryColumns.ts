@@ -4,6 +4,7 @@
  * Setting a slot again replaces it (the last record for an example wins, as in records.jsonl); the summary is
  * read in slot order, which is what makes it equal, bit for bit, to the whole-array computation.
  */
+import { grownLength, grownTo } from '../util/typedArrays.js';
 import { bootstrapCI, wilsonInterval } from './stats.js';
 import type { ExampleRecord } from './records.js';
 
@@ -68,23 +69,14 @@ export class SummaryColumns {
   /** Room for at least `slots` slots (capacity doubles, so filling n slots one by one copies O(n) in all). */
   ensureSlots(slots: number): void {
     if (slots <= this.capacity) return;
-    const capacity = Math.max(slots, this.capacity * 2, 1024);
-    const grow = <T extends Uint8Array | Uint16Array | Float64Array>(old: T, make: (n: number) => T): T => {
-      const next = make(capacity);
-      next.set(old);
-      return next;
-    };
-    this.flags = grow(this.flags, (n) => new Uint8Array(n));
-    this.errorKind = grow(this.errorKind, (n) => new Uint16Array(n));
-    this.promptTokens = grow(this.promptTokens, (n) => new Float64Array(n));
-    this.completionTokens = grow(this.completionTokens, (n) => new Float64Array(n));
-    this.costUsd = grow(this.costUsd, (n) => new Float64Array(n));
-    this.latencyMs = grow(this.latencyMs, (n) => new Float64Array(n));
-    for (const [name, column] of this.metrics) {
-      const next = new Float64Array(capacity).fill(Number.NaN);
-      next.set(column);
-      this.metrics.set(name, next);
-    }
+    const capacity = grownLength(this.capacity, slots);
+    this.flags = grownTo(this.flags, capacity);
+    this.errorKind = grownTo(this.errorKind, capacity);
+    this.promptTokens = grownTo(this.promptTokens, capacity);
+    this.completionTokens = grownTo(this.completionTokens, capacity);
+    this.costUsd = grownTo(this.costUsd, capacity);
+    this.latencyMs = grownTo(this.latencyMs, capacity);
+    for (const [name, column] of this.metrics) this.metrics.set(name, grownTo(column, capacity, Number.NaN));
     this.capacity = capacity;
   }
 

@@ -4,6 +4,7 @@
  * seeded through splitmix32; only 32-bit integer arithmetic, so the same seed gives the same
  * stream on every platform and Node version. Math.random cannot be seeded.
  */
+import { fnv1a } from './fnv1a.js';
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -110,11 +111,7 @@ function seedToUint32(seed: number | string): number {
 }
 
 function hashText(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
+  let hash = fnv1a(text);
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x7feb352d);
   hash ^= hash >>> 15;
