@@ -1,13 +1,22 @@
-import { Fragment, useDeferredValue, useMemo, useState } from 'react';
-import type { ExampleRow, ExampleStatus, PromptMessage } from '../../server/dashboard/api';
+import { Fragment, useDeferredValue, useEffect, useMemo, useState } from 'react';
+import type { ExampleRow, ExamplesPage, ExampleStatus, PromptMessage } from '../../server/dashboard/api';
+import {
+  EXAMPLE_FILTERS,
+  EXAMPLE_SORT_KEYS,
+  EXAMPLES_PAGE,
+  searchText,
+  searchWords,
+  statusMatches,
+  type ExampleFilter,
+} from '../../server/dashboard/exampleQuery';
+import { fetchJson } from '../api';
 import { int, usd } from '../format';
-import { sortRows, useSort, type SortAccessors } from '../sorting';
+import { sortRows, useSort, type Sort, type SortAccessors } from '../sorting';
 import { SortHeader } from './SortHeader';
 import { STATUS_LABEL } from '../../eval/records';
 import { StatusBadge } from './Status';
 
-type Filter = 'all' | 'correct' | 'wrong' | 'invalid' | 'error' | 'unscored' | 'not-correct';
-const PAGE = 100;
+const PAGE = EXAMPLES_PAGE;
 
 type Column = 'index' | 'status' | 'prompt' | 'grimoire' | 'output' | 'extracted' | 'gold' | 'tokens' | 'cost';
 const STATUS_ORDER: Record<ExampleStatus, number> = { correct: 0, wrong: 1, invalid: 2, error: 3, unscored: 4 };
@@ -23,7 +32,7 @@ const SORT: SortAccessors<ExampleRow, Column> = {
   cost: (row) => row.costUsd,
 };
 
-const FILTER_LABEL: Record<Filter, string> = {
+const FILTER_LABEL: Record<ExampleFilter, string> = {
   all: 'all',
   'not-correct': 'not correct (wrong, invalid, error)',
   correct: STATUS_LABEL.correct,
@@ -33,29 +42,18 @@ const FILTER_LABEL: Record<Filter, string> = {
   unscored: STATUS_LABEL.unscored,
 };
 
-function matches(row: ExampleRow, filter: Filter): boolean {
-  if (filter === 'all') return true;
-  if (filter === 'not-correct') return row.status === 'wrong' || row.status === 'invalid' || row.status === 'error';
-  return row.status === filter;
+/**
+ * A run's examples: searched, filtered and sorted here when the run was sent whole; else (`run` given, more
+ * examples than rows sent) page by page by the server (GET /api/run/examples), sorted on the columns it sorts on.
+ */
+export function ExamplesTable({ rows, run }: { rows: readonly ExampleRow[]; run?: { id: string; total: number } }) {
+  if (run && run.total > rows.length) return <PagedExamplesTable first={rows} runId={run.id} total={run.total} />;
+  return <WholeExamplesTable rows={rows} />;
 }
 
-function promptText(prompt: ExampleRow['prompt']): string {
-  if (prompt === null) return '';
-  return typeof prompt === 'string' ? prompt : prompt.map((message) => message.content).join('\n');
-}
-
-/** Text searched by the search box: everything a row shows, expanded or not. */
-function searchText(row: ExampleRow): string {
-  return [row.index, row.id, promptText(row.prompt), row.grimoire, row.output, row.extracted, row.gold, ...row.fields.map((field) => field.value)]
-    .filter((part) => part !== null && part !== undefined)
-    .join('\n')
-    .toLowerCase();
-}
-
-export function ExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
-  const [filter, setFilter] = useState<Filter>('all');
+function WholeExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
+  const [filter, setFilter] = useState<ExampleFilter>('all');
   const [query, setQuery] = useState('');
-  const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
   const [limit, setLimit] = useState(PAGE);
   const { sort, toggle: onSort } = useSort<Column>();
   const deferredQuery = useDeferredValue(query);
@@ -66,128 +64,28 @@ export function ExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
     return result;
   }, [rows]);
   const filtered = useMemo(() => {
-    const words = deferredQuery.toLowerCase().split(/\s+/).filter(Boolean);
-    const kept = rows.filter((row) => matches(row, filter) && words.every((word) => texts.get(row.index)?.includes(word)));
+    const words = searchWords(deferredQuery);
+    const kept = rows.filter((row) => statusMatches(row.status, filter) && words.every((word) => texts.get(row.index)?.includes(word)));
     return sortRows(kept, sort, SORT);
   }, [rows, texts, filter, deferredQuery, sort]);
-  const hasGrimoire = rows.some((row) => row.grimoire !== null);
   const shown = filtered.slice(0, limit);
-  const toggle = (index: number) =>
-    setOpen((current) => {
-      const next = new Set(current);
-      if (next.has(index)) next.delete(index);
-      else next.add(index);
-      return next;
-    });
-  const filters: Filter[] = ['all', 'not-correct', 'correct', 'wrong', 'invalid', 'error', 'unscored'];
-  const columns = hasGrimoire ? 9 : 8;
-
   return (
     <div className="examples">
-      <div className="toolbar">
-        <input
-          type="search"
-          placeholder="Search prompts, outputs, answers…"
-          value={query}
-          onChange={(event) => {
-            setQuery(event.target.value);
-            setLimit(PAGE);
-          }}
-          aria-label="search examples"
-          data-testid="example-search"
-        />
-        <select
-          value={filter}
-          onChange={(event) => {
-            setFilter(event.target.value as Filter);
-            setLimit(PAGE);
-          }}
-          aria-label="filter by result"
-          data-testid="example-filter"
-        >
-          {filters
-            .filter((f) => f === 'all' || f === 'not-correct' || counts[f as ExampleStatus])
-            .map((f) => (
-              <option key={f} value={f}>
-                {FILTER_LABEL[f]}
-                {f !== 'all' && f !== 'not-correct' ? ` (${counts[f as ExampleStatus] ?? 0})` : ''}
-              </option>
-            ))}
-        </select>
-        <span className="muted" data-testid="example-count">
-          {int(filtered.length)} of {int(rows.length)} examples
-        </span>
-      </div>
-      <table className="data examples-table">
-        <thead>
-          <tr>
-            <SortHeader column="index" sort={sort} onSort={onSort} className="num">
-              #
-            </SortHeader>
-            <SortHeader column="status" sort={sort} onSort={onSort}>
-              result
-            </SortHeader>
-            <SortHeader column="prompt" sort={sort} onSort={onSort}>
-              prompt
-            </SortHeader>
-            {hasGrimoire && (
-              <SortHeader column="grimoire" sort={sort} onSort={onSort}>
-                grimoire
-              </SortHeader>
-            )}
-            <SortHeader column="output" sort={sort} onSort={onSort}>
-              raw output
-            </SortHeader>
-            <SortHeader column="extracted" sort={sort} onSort={onSort}>
-              extracted
-            </SortHeader>
-            <SortHeader column="gold" sort={sort} onSort={onSort}>
-              gold
-            </SortHeader>
-            <SortHeader column="tokens" sort={sort} onSort={onSort} className="num">
-              tokens
-            </SortHeader>
-            <SortHeader column="cost" sort={sort} onSort={onSort} className="num">
-              cost
-            </SortHeader>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((row) => {
-            const expanded = open.has(row.index);
-            return (
-              <Fragment key={row.index}>
-                <tr
-                  className={`example ${expanded ? 'expanded' : ''}`}
-                  data-testid="example-row"
-                  data-status={row.status}
-                  onClick={() => toggle(row.index)}
-                  aria-expanded={expanded}
-                >
-                  <td className="num">{row.index}</td>
-                  <td>
-                    <StatusBadge status={row.status} />
-                  </td>
-                  <td className="clip">{lastUserMessage(row.prompt)}</td>
-                  {hasGrimoire && <td className="clip short">{row.grimoire ?? '—'}</td>}
-                  <td className="clip">{row.output ?? '—'}</td>
-                  <td className="mono">{row.extracted ?? '—'}</td>
-                  <td className="mono">{row.gold ?? '—'}</td>
-                  <td className="num">{int(row.promptTokens + row.completionTokens)}</td>
-                  <td className="num">{usd(row.costUsd)}</td>
-                </tr>
-                {expanded && (
-                  <tr className="detail" data-testid="example-detail">
-                    <td colSpan={columns}>
-                      <ExampleDetail row={row} />
-                    </td>
-                  </tr>
-                )}
-              </Fragment>
-            );
-          })}
-        </tbody>
-      </table>
+      <Toolbar
+        query={query}
+        filter={filter}
+        counts={counts}
+        onQuery={(next) => {
+          setQuery(next);
+          setLimit(PAGE);
+        }}
+        onFilter={(next) => {
+          setFilter(next);
+          setLimit(PAGE);
+        }}
+        count={`${int(filtered.length)} of ${int(rows.length)} examples`}
+      />
+      <RowsTable rows={shown} hasGrimoire={rows.some((row) => row.grimoire !== null)} sort={sort} onSort={onSort} />
       {filtered.length > shown.length && (
         <button type="button" onClick={() => setLimit((n) => n + PAGE * 5)}>
           Show more ({int(filtered.length - shown.length)} left)
@@ -195,6 +93,214 @@ export function ExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
       )}
       {filtered.length === 0 && <p className="empty">No example matches.</p>}
     </div>
+  );
+}
+
+const SERVER_SORTED = new Set<string>(EXAMPLE_SORT_KEYS);
+
+/** The query of the page sent with the run: every example, unsorted. */
+const FIRST_KEY = JSON.stringify(['all', '', null]);
+
+function PagedExamplesTable({ first, runId, total }: { first: readonly ExampleRow[]; runId: string; total: number }) {
+  const [filter, setFilter] = useState<ExampleFilter>('all');
+  const [query, setQuery] = useState('');
+  const { sort, toggle } = useSort<Column>();
+  const words = useDeferredValue(query).trim();
+  const key = JSON.stringify([filter, words, sort]);
+  /** The rows fetched so far for one query (`key`), and how many examples that query selects. */
+  const [pages, setPages] = useState({ key: FIRST_KEY, rows: first, total });
+  const [wanted, setWanted] = useState(PAGE);
+  const [problem, setProblem] = useState<string | null>(null);
+  const current = pages.key === key;
+  useEffect(() => {
+    const offset = current ? pages.rows.length : 0;
+    if (current && offset >= Math.min(wanted, pages.total)) return;
+    let live = true;
+    const params = new URLSearchParams({ id: runId, offset: String(offset), limit: String(PAGE), filter, q: words });
+    if (sort) params.set('sort', sort.key);
+    if (sort?.direction === 'descending') params.set('desc', '1');
+    fetchJson<ExamplesPage>(`/api/run/examples?${params}`).then(
+      (page) => {
+        if (!live) return;
+        setProblem(null);
+        setPages((before) => ({ key, rows: before.key === key ? [...before.rows, ...page.rows] : page.rows, total: page.total }));
+      },
+      (error: Error) => live && setProblem(error.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, current, pages, wanted, runId, filter, words, sort]);
+  const rows = current ? pages.rows : [];
+  const matching = current ? pages.total : null;
+  const restart = () => setWanted(PAGE);
+  return (
+    <div className="examples">
+      <Toolbar
+        query={query}
+        filter={filter}
+        counts={null}
+        onQuery={(next) => {
+          setQuery(next);
+          restart();
+        }}
+        onFilter={(next) => {
+          setFilter(next);
+          restart();
+        }}
+        count={`${matching === null ? '…' : int(matching)} of ${int(total)} examples`}
+      />
+      <p className="muted">A large run: its examples are read page by page, and sorted by #, result, tokens or cost.</p>
+      {problem && (
+        <p className="problem" role="alert">
+          {problem}
+        </p>
+      )}
+      <RowsTable
+        rows={rows}
+        hasGrimoire={first.some((row) => row.grimoire !== null)}
+        sort={sort}
+        onSort={(column) => {
+          toggle(column);
+          restart();
+        }}
+        sortable={(column) => SERVER_SORTED.has(column)}
+      />
+      {matching !== null && matching > rows.length && (
+        <button type="button" onClick={() => setWanted(rows.length + PAGE)}>
+          Show more ({int(matching - rows.length)} left)
+        </button>
+      )}
+      {matching === 0 && <p className="empty">No example matches.</p>}
+    </div>
+  );
+}
+
+function Toolbar({
+  query,
+  filter,
+  counts,
+  onQuery,
+  onFilter,
+  count,
+}: {
+  query: string;
+  filter: ExampleFilter;
+  /** Examples per result, to name in the filter (and to leave out results no example has); null: unknown. */
+  counts: Partial<Record<ExampleStatus, number>> | null;
+  onQuery: (query: string) => void;
+  onFilter: (filter: ExampleFilter) => void;
+  count: string;
+}) {
+  const always = (f: ExampleFilter) => f === 'all' || f === 'not-correct';
+  return (
+    <div className="toolbar">
+      <input
+        type="search"
+        placeholder="Search prompts, outputs, answers…"
+        value={query}
+        onChange={(event) => onQuery(event.target.value)}
+        aria-label="search examples"
+        data-testid="example-search"
+      />
+      <select value={filter} onChange={(event) => onFilter(event.target.value as ExampleFilter)} aria-label="filter by result" data-testid="example-filter">
+        {EXAMPLE_FILTERS.filter((f) => always(f) || !counts || counts[f as ExampleStatus]).map((f) => (
+          <option key={f} value={f}>
+            {FILTER_LABEL[f]}
+            {!always(f) && counts ? ` (${counts[f as ExampleStatus] ?? 0})` : ''}
+          </option>
+        ))}
+      </select>
+      <span className="muted" data-testid="example-count">
+        {count}
+      </span>
+    </div>
+  );
+}
+
+function RowsTable({
+  rows,
+  hasGrimoire,
+  sort,
+  onSort,
+  sortable = () => true,
+}: {
+  rows: readonly ExampleRow[];
+  hasGrimoire: boolean;
+  sort: Sort<Column> | null;
+  onSort: (column: Column) => void;
+  sortable?: (column: Column) => boolean;
+}) {
+  const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
+  const toggle = (index: number) =>
+    setOpen((current) => {
+      const next = new Set(current);
+      if (next.has(index)) next.delete(index);
+      else next.add(index);
+      return next;
+    });
+  const columns = hasGrimoire ? 9 : 8;
+  const header = (column: Column, label: string, className?: string) =>
+    sortable(column) ? (
+      <SortHeader column={column} sort={sort} onSort={onSort} className={className}>
+        {label}
+      </SortHeader>
+    ) : (
+      <th className={className} data-column={column}>
+        {label}
+      </th>
+    );
+  return (
+    <table className="data examples-table">
+      <thead>
+        <tr>
+          {header('index', '#', 'num')}
+          {header('status', 'result')}
+          {header('prompt', 'prompt')}
+          {hasGrimoire && header('grimoire', 'grimoire')}
+          {header('output', 'raw output')}
+          {header('extracted', 'extracted')}
+          {header('gold', 'gold')}
+          {header('tokens', 'tokens', 'num')}
+          {header('cost', 'cost', 'num')}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => {
+          const expanded = open.has(row.index);
+          return (
+            <Fragment key={row.index}>
+              <tr
+                className={`example ${expanded ? 'expanded' : ''}`}
+                data-testid="example-row"
+                data-status={row.status}
+                onClick={() => toggle(row.index)}
+                aria-expanded={expanded}
+              >
+                <td className="num">{row.index}</td>
+                <td>
+                  <StatusBadge status={row.status} />
+                </td>
+                <td className="clip">{lastUserMessage(row.prompt)}</td>
+                {hasGrimoire && <td className="clip short">{row.grimoire ?? '—'}</td>}
+                <td className="clip">{row.output ?? '—'}</td>
+                <td className="mono">{row.extracted ?? '—'}</td>
+                <td className="mono">{row.gold ?? '—'}</td>
+                <td className="num">{int(row.promptTokens + row.completionTokens)}</td>
+                <td className="num">{usd(row.costUsd)}</td>
+              </tr>
+              {expanded && (
+                <tr className="detail" data-testid="example-detail">
+                  <td colSpan={columns}>
+                    <ExampleDetail row={row} />
+                  </td>
+                </tr>
+              )}
+            </Fragment>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
 

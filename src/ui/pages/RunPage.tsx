@@ -58,7 +58,7 @@ function Run({ detail }: { detail: RunDetail }) {
       </div>
       <Charts charts={detail.charts} />
       <h2>Examples</h2>
-      <ExamplesTable rows={detail.examples} />
+      <ExamplesTable rows={detail.examples} run={{ id: run.id, total: detail.examplesTotal }} />
       <details className="config">
         <summary>Configuration (config.json)</summary>
         <pre>{JSON.stringify(detail.config, null, 2)}</pre>
