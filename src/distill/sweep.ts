@@ -267,7 +267,9 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   const s = config.student;
   // Step-by-step: an input's label and rationale rows in one batch, as many inputs per step as the one-task
   // methods (so the label task gets as many updates, on as many inputs, as standard fine-tuning), and the
-  // checkpoint chosen on the label task's validation loss: the label is what the student answers with.
+  // checkpoint chosen on the label task's validation loss: the label is what the student answers with. The batch
+  // runs as two length-ordered passes (the same gradient), so the short label rows are not padded to the
+  // rationales' length: a third less compute a step here.
   const paired = isStepByStep(method);
   const heldOut = config.selection?.on === 'held-out-tasks' ? config.selection.tasks : null;
   const snapshotDir = join(dir, 'snapshots');
@@ -280,7 +282,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     size: s.size,
     steps: s.steps,
     batchSize: paired ? 2 * s.batchSize : s.batchSize,
-    ...(paired ? { groupSize: 2, selectOnTask: 'label' } : {}),
+    ...(paired ? { groupSize: 2, microBatchSize: s.batchSize, selectOnTask: 'label' } : {}),
     ...(heldOut ? { snapshotDir } : {}),
     learningRate: s.learningRate,
     contextLength: s.contextLength,

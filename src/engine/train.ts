@@ -47,7 +47,7 @@ import { LOSS_NORMALIZATIONS, TRAIN_BACKENDS, type LossNormalization, type Train
 import { encodeExample, tokenizerCorpus, type EncodedExample, type TrainingExample } from './trainingData.js';
 import { checkPromptFormat, defaultPromptFormat, parsePromptFormat, RAW_FORMAT, type PromptFormat } from './tokenizers/promptFormat.js';
 import type { TextTokenizer } from './tokenizers/textTokenizer.js';
-import { batchIndices, evaluateWith, makeBatch, scoredTokens, TaskLosses, tokenLossWeights } from './training/batches.js';
+import { batchIndices, evaluateWith, lengthOrder, makeBatch, scoredTokens, TaskLosses, tokenLossWeights } from './training/batches.js';
 import { initConfig, loadInit } from './training/init.js';
 import { onnxEngine } from './training/onnxEngine.js';
 import { readSavedWeights, readState, restoreMoments, STATE_DIR, writeState, type TrainState } from './training/state.js';
@@ -75,7 +75,10 @@ export interface TrainOptions {
   steps: number;
   /** Examples per optimizer step. Default 16. */
   batchSize?: number;
-  /** Examples per forward/backward pass; the batch is split into batchSize / microBatchSize passes. */
+  /**
+   * Examples per forward/backward pass; the batch is split into batchSize / microBatchSize passes, formed by
+   * length (each pads to its own longest; the summed gradient is the same).
+   */
   microBatchSize?: number;
   /**
    * Consecutive runs of this many training examples are one unit: shuffled together and always in the same
@@ -316,7 +319,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (!state && tokenizer instanceof Tokenizer) await tokenizer.saveTokenizerJson(join(options.outDir, TOKENIZER_JSON));
   checkPromptFormat(format, tokenizer);
   const trainSet = options.train.map((e) => encodeExample(e, tokenizer, contextLength, format));
-  const validationSet = options.validation.slice(0, options.maxValidationExamples ?? 512).map((e) => encodeExample(e, tokenizer, contextLength, format));
+  const validationEncoded = options.validation.slice(0, options.maxValidationExamples ?? 512).map((e) => encodeExample(e, tokenizer, contextLength, format));
+  // Micro-batching forms micro-batches by length (lengthOrder), validation's too.
+  const lengthSorted = microBatchSize < batchSize;
+  const validationSet = lengthSorted ? lengthOrder(validationEncoded).map((i) => validationEncoded[i] as EncodedExample) : validationEncoded;
 
   // 2. Model (and optimizer).
   const config: LlamaConfig = init
@@ -405,7 +411,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const step = state.step;
       const learningRate = learningRateAt(step, steps, peak, floor, warmup);
       const indices = batchIndices(step, batchSize, trainSet.length, seed, groupSize);
-      const examples = indices.map((i) => trainSet[i] as EncodedExample);
+      const drawn = indices.map((i) => trainSet[i] as EncodedExample);
+      const examples = lengthSorted ? lengthOrder(drawn).map((i) => drawn[i] as EncodedExample) : drawn;
       const tokenWeights = tokenLossWeights(
         examples.map((e) => ({ weight: e.weight, task: e.task, scoredTokens: scoredTokens(e) })),
         lossNormalization,

@@ -31,6 +31,15 @@ export function batchIndices(step: number, batchSize: number, count: number, see
   return out;
 }
 
+/**
+ * Positions 0..n-1 ordered by sequence length (stable): split into micro-batches in this order, each pads only to
+ * its own longest (distilling step-by-step's short label rows apart from its rationale rows). The accumulated
+ * gradient and the summed validation loss do not depend on the order.
+ */
+export function lengthOrder(examples: readonly EncodedExample[]): number[] {
+  return [...examples.keys()].sort((a, b) => (examples[a] as EncodedExample).ids.length - (examples[b] as EncodedExample).ids.length || a - b);
+}
+
 export interface Batch extends HostBatch {
   /** Per position: 1 where scored (completion). */
   scored: Float32Array;
