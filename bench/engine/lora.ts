@@ -80,7 +80,7 @@ async function measure(shape: string): Promise<void> {
   };
   const step = async (n: number) => {
     await trainer.accumulate(batch);
-    trainer.update(1e-3, n, 1);
+    await trainer.update(1e-3, n, 1);
   };
   await step(1);
   const [t0, c0] = [performance.now(), cpu()];

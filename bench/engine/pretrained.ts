@@ -73,7 +73,7 @@ async function measure(shape: string): Promise<void> {
     const t = performance.now();
     await trainer.accumulate(batch);
     const u = performance.now();
-    trainer.update(1e-4, n, 1);
+    await trainer.update(1e-4, n, 1);
     graphSeconds += (u - t) / 1000;
     optimizerSeconds += (performance.now() - u) / 1000;
   };

@@ -431,7 +431,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         intervalTasks.add(batch, result.nll);
         positions += batch.positions;
       }
-      const gradNorm = engine.update(learningRate, step + 1, clipNorm);
+      const gradNorm = await engine.update(learningRate, step + 1, clipNorm);
       if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step + 1, `the gradient norm is ${gradNorm}`, state.bestStep);
       state.step = step + 1;
       intervalLoss += loss;

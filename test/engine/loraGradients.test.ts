@@ -162,9 +162,9 @@ describe('LoRA gradients', () => {
     expect(trainer.optimizerStateSize).toBeLessThan(full / 10);
     const batch = batchFor(config, 'frozen');
     await trainer.accumulate(batch);
-    trainer.update(1e-2, 1, 1);
+    await trainer.update(1e-2, 1, 1);
     await trainer.accumulate(batch);
-    trainer.update(1e-2, 2, 1);
+    await trainer.update(1e-2, 2, 1);
     for (const [name, w] of weights) expect(w, name).toEqual(before.get(name));
     // B moved off zero: the adapters did train.
     expect(maxAbs(trainer.params.get('model.layers.0.self_attn.q_proj.lora_B.weight')!)).toBeGreaterThan(0);

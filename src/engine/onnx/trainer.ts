@@ -1,14 +1,14 @@
 /**
  * The ONNX Runtime side of ../train.ts: parameters, summed gradients and AdamW moments are Float32Arrays in
  * JS; each micro-batch is one run of the training graph (./llama.ts), and the optimizer step (global-norm
- * clipping, AdamW with decoupled weight decay on matrices) is a plain loop over the arrays, which costs a few
- * milliseconds against the hundreds a graph run takes.
+ * clipping, AdamW with decoupled weight decay on matrices) runs over the arrays on worker threads (./adamw.ts).
  *
  * With LoRA the trainable parameters are the adapters: the base weights are fed to the graph as they are
  * (never copied, never updated) and have no gradients and no moments.
  */
 import type { LlamaConfig } from '../config.js';
 import type { LoraConfig } from '../lora.js';
+import { AdamW } from './adamw.js';
 import { OnnxLlama, type HostBatch } from './session.js';
 
 export interface AdamWOptions {
@@ -25,15 +25,17 @@ export class OnnxTrainer {
   private readonly matrices = new Set<string>();
   /** What the graph is fed: the frozen weights and the trainable ones (the same arrays). */
   private readonly feeds: Map<string, Float32Array>;
+  private readonly optimizer: AdamW;
 
   private constructor(
     private readonly onnx: OnnxLlama,
-    /** The trainable parameters (every weight, or the LoRA adapters): name -> values, updated in place. */
+    /** The trainable parameters (every weight, or the LoRA adapters): name -> values, replaced by each update's. */
     readonly params: Map<string, Float32Array>,
-    private readonly adam: Required<AdamWOptions>,
+    adam: Required<AdamWOptions>,
     frozen: ReadonlyMap<string, Float32Array>,
   ) {
     this.feeds = new Map([...frozen, ...params]);
+    this.optimizer = new AdamW(adam, onnx.threads);
     for (const { name, shape } of onnx.trainable) {
       const size = shape.reduce((a, b) => a * b, 1);
       const data = params.get(name);
@@ -93,28 +95,24 @@ export class OnnxTrainer {
    * Clips the summed gradients to a global norm of `clipNorm` (0 = off), applies one AdamW step (`step` counts
    * from 1, for the bias correction) and clears them. Returns the norm before clipping.
    */
-  update(learningRate: number, step: number, clipNorm: number): number {
-    let squares = 0;
-    for (const g of this.grads.values()) for (let i = 0; i < g.length; i++) squares += (g[i] as number) * (g[i] as number);
-    const norm = Math.sqrt(squares);
-    const scale = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1;
-    const { beta1, beta2, weightDecay, eps } = this.adam;
-    const c1 = 1 - beta1 ** step;
-    const c2 = 1 - beta2 ** step;
-    for (const [name, p] of this.params) {
-      const g = this.grads.get(name);
-      if (!g) continue;
-      const m = this.m.get(name) as Float32Array;
-      const v = this.v.get(name) as Float32Array;
-      const keep = this.matrices.has(name) ? 1 - learningRate * weightDecay : 1;
-      for (let i = 0; i < p.length; i++) {
-        const gi = (g[i] as number) * scale;
-        const mi = (m[i] = beta1 * (m[i] as number) + (1 - beta1) * gi);
-        const vi = (v[i] = beta2 * (v[i] as number) + (1 - beta2) * gi * gi);
-        p[i] = (p[i] as number) * keep - (learningRate * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
-      }
-    }
+  async update(learningRate: number, step: number, clipNorm: number): Promise<number> {
+    const parameters = new Map(
+      [...this.params].flatMap(([name, p]) => {
+        const g = this.grads.get(name);
+        const m = this.m.get(name) as Float32Array;
+        const v = this.v.get(name) as Float32Array;
+        return g ? [[name, { p, g, m, v, decay: this.matrices.has(name) }] as const] : [];
+      }),
+    );
     this.grads.clear();
+    const { norm, updated } = await this.optimizer.step(parameters, learningRate, step, clipNorm);
+    // The arrays come back from the optimizer's workers as new objects.
+    for (const [name, { p, m, v }] of updated) {
+      this.params.set(name, p);
+      this.feeds.set(name, p);
+      this.m.set(name, m);
+      this.v.set(name, v);
+    }
     return norm;
   }
 
@@ -126,7 +124,8 @@ export class OnnxTrainer {
     return { m, v };
   }
 
-  release(): Promise<void> {
-    return this.onnx.release();
+  async release(): Promise<void> {
+    await this.optimizer.release();
+    await this.onnx.release();
   }
 }

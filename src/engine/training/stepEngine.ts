@@ -8,7 +8,7 @@ export interface StepEngine {
   /** Forward and backward of one micro-batch; gradients are summed until update(). */
   accumulate(batch: Batch): Promise<{ loss: number; nll: Float32Array }>;
   /** Clips the summed gradients' global norm (0 = off), one AdamW step (step from 1), clears them; the norm before clipping. */
-  update(learningRate: number, step: number, clipNorm: number): number;
+  update(learningRate: number, step: number, clipNorm: number): number | Promise<number>;
   score(batch: Batch): Promise<Scores>;
   /** Current trainable weights (Hugging Face names, parameterShapes order; with LoRA the adapters). */
   weights(): Map<string, Float32Array>;
