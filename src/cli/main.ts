@@ -28,6 +28,7 @@ import { registerTrain } from './commands/train.js';
 import { registerCascade } from './commands/cascade.js';
 import { registerServe } from './commands/serve.js';
 import { registerUi } from './commands/ui.js';
+import { useProjectDefaults } from './project/defaults.js';
 
 /**
  * Exit codes: 0 ok, 1 unexpected failure, 2 bad input, 3 finished with failed model calls, 4 training diverged,
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
   registerCascade(program);
   registerUi(program);
   addConfigOption(program);
+  useProjectDefaults(program);
   showUsageLineAfterErrors(program);
   return program;
 }

@@ -7,6 +7,7 @@ import { applyConfigValues } from '../configValues.js';
 import { option } from '../options.js';
 import { commaList } from '../validate.js';
 import { type ProjectEval, readProjectFile } from '../project/load.js';
+import { NO_PROJECT_FLAG } from '../project/defaults.js';
 import { PROJECT_FILE } from '../project/schema.js';
 
 const runOptions = {
@@ -41,7 +42,8 @@ export function registerRun(program: Command, newProgram: () => Command): void {
       for (const [i, { name, program: evalProgram }] of prepared.entries()) {
         process.stderr.write(`\n== eval ${name} (${i + 1}/${prepared.length}) ==\n`);
         process.exitCode = undefined;
-        await evalProgram.parseAsync(['eval'], { from: 'user' });
+        // Its options come from this project file alone: another one found from the folder must not mix in.
+        await evalProgram.parseAsync(['eval', NO_PROJECT_FLAG], { from: 'user' });
         outcomes.push({ name, exitCode: typeof process.exitCode === 'number' ? process.exitCode : 0 });
       }
       process.stderr.write(`\n${outcomes.map(({ name, exitCode }) => `${name}: ${STATUS[exitCode] ?? `exit ${exitCode}`}`).join('\n')}\n`);
