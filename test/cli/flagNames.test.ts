@@ -5,7 +5,7 @@
  * fails here. Deprecated aliases (hidden from --help, kept one release) are not part of the audit.
  */
 import type { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
 
 /** Placeholders that name the same kind of value. */
@@ -86,6 +86,34 @@ describe('flag names', () => {
       expect(help, name).toContain(current);
       expect(help, name).not.toMatch(new RegExp(`${former}\\b(?!-)`));
       expect(command.options.find((o) => o.long === former)?.hidden, `${name} ${former}`).toBe(true);
+    }
+  });
+
+  it('each former name still sets the renamed option of the real command, with one warning line', async () => {
+    const cases: [string[], string, string, string][] = [
+      [['eval', '--dataset', 'svamp:x', '--prompt', 'cot'], 'promptStyle', 'cot', '--prompt-style'],
+      [['cascade', 'calibrate', '--style', 'cot'], 'promptStyle', 'cot', '--prompt-style'],
+      [['distill', 'annotate', '--demos', 'demos.jsonl'], 'demosFile', 'demos.jsonl', '--demos-file'],
+      [['scale', 'family', '--validation', '3'], 'validationSize', '3', '--validation-size'],
+    ];
+    for (const [argv, key, value, current] of cases) {
+      const program = buildProgram();
+      let parsed: Command | undefined;
+      for (const [, command] of leafCommands(program)) {
+        command.exitOverride();
+        // Only the parse is tested: no action runs, and required options are not checked.
+        for (const option of command.options) option.mandatory = false;
+        command.action((_options: unknown, self: Command) => void (parsed = self));
+      }
+      const stderr: string[] = [];
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
+      try {
+        await program.parseAsync(argv, { from: 'user' });
+      } finally {
+        spy.mockRestore();
+      }
+      expect(parsed?.opts()[key], argv.join(' ')).toBe(value);
+      expect(stderr, argv.join(' ')).toEqual([`warning: ${argv.at(-2)} is deprecated; use ${current} (the old name will be removed in the next release)\n`]);
     }
   });
 });
