@@ -1,11 +1,13 @@
 /**
  * Issue #19: the packed package installs in an empty folder from npm's cache alone (no network, no
- * flag), its command runs the offline quickstart, and every `exports` entry imports.
+ * flag), its command runs the offline quickstart, every `exports` entry imports, and a TypeScript file that
+ * names the entries' types compiles against the installed declarations.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compileConsumer } from '../support/consumerTypes.js';
 import { emptyProject, installOffline, packTarball, run, userEnv } from '../support/packedPackage.js';
 
 const SUBPATHS = ['apprentice', 'apprentice/models', 'apprentice/eval', 'apprentice/grimoire', 'apprentice/distill', 'apprentice/engine', 'apprentice/server'];
@@ -15,7 +17,7 @@ describe('the packed package', () => {
   // node_modules is about 1 GB: removing it takes longer than the default hook timeout on a busy machine.
   afterAll(() => folders.forEach((dir) => rmSync(dir, { recursive: true, force: true })), 600_000);
 
-  it('installs offline with no flag, runs `npx apprentice quickstart --scale tiny` and imports every entry', async () => {
+  it('installs offline with no flag, runs `npx apprentice quickstart --scale tiny`, imports every entry and compiles against its types', async () => {
     const tarball = await packTarball();
     const project = emptyProject();
     folders.push(project, join(tarball, '..'));
@@ -46,5 +48,8 @@ describe('the packed package', () => {
     );
     expect(spec.code, spec.stderr).toBe(0);
     expect(JSON.parse(spec.stdout)).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini' });
+
+    const types = await compileConsumer(project);
+    expect(types.code, types.stdout + types.stderr).toBe(0);
   });
 });
