@@ -16,7 +16,11 @@ export interface AnswerFolder {
   seed: number;
 }
 
-export type AnswerJob = { id: number; folder: AnswerFolder; request: AnswerRequest } | { forget: AnswerFolder };
+export type AnswerJob =
+  | { id: number; folder: AnswerFolder; request: AnswerRequest }
+  | { forget: AnswerFolder }
+  /** A failure of the thread itself, injected by the reliability tests: an uncaught exception, or an exit. */
+  | { fault: 'throw' | 'exit' };
 
 export type AnswerReply =
   { id: number; json: Uint8Array; gzip: Uint8Array; etag: string } | { id: number; error: { message: string; input: boolean; statusCode: number | null } };
@@ -44,6 +48,13 @@ if (parentPort && workerData === ANSWER_WORKER_FLAG) {
   }
   const contexts = new Map<string, AnswerContext>();
   port.on('message', async (job: AnswerJob) => {
+    if ('fault' in job) {
+      if (job.fault === 'exit') process.exit(3);
+      setImmediate(() => {
+        throw new Error('fault injected in the answer worker');
+      });
+      return;
+    }
     if ('forget' in job) {
       contexts.delete(folderKey(job.forget)); // its dashboard closed: the runs it loaded are let go
       return;

@@ -57,6 +57,22 @@ class AnswerWorkers {
     return this.slots.map((slot) => slot.worker.threadId);
   }
 
+  /** Jobs sent to the workers and not answered yet. */
+  get pendingJobs(): number {
+    return this.slots.reduce((sum, slot) => sum + slot.pending.size, 0);
+  }
+
+  /**
+   * Makes every running worker fail (for the reliability tests): throw an uncaught exception, exit, or be
+   * terminated from here. Their pending answers fail with a 503; the next job starts a new worker.
+   */
+  injectFault(fault: 'throw' | 'exit' | 'terminate'): void {
+    for (const slot of this.slots) {
+      if (fault === 'terminate') void slot.worker.terminate();
+      else slot.worker.postMessage({ fault } satisfies AnswerJob);
+    }
+  }
+
   private pick(): Slot {
     const idle = this.slots.find((slot) => slot.pending.size === 0);
     if (idle) return idle;
@@ -76,7 +92,8 @@ class AnswerWorkers {
     const stopped = (why: string) => {
       const at = this.slots.indexOf(slot);
       if (at >= 0) this.slots.splice(at, 1); // the next job starts a new worker
-      for (const pending of slot.pending.values()) pending.reject(new Error(`the dashboard's answer worker stopped (${why})`));
+      const error = new HttpError(503, `the dashboard's answer worker stopped (${why}) while computing this answer; it has been restarted: try again`);
+      for (const pending of slot.pending.values()) pending.reject(error);
       slot.pending.clear();
     };
     slot.worker.on('error', (error) => stopped(error.message));

@@ -22,11 +22,12 @@ import { cellDetail, loadSweepListing, sweepDetail } from './distillSweep.js';
 import { grimoireEvalDetail, loadGrimoireEval } from './grimoireEval.js';
 import { withGroups } from './groups.js';
 import { distillCharts, grimoireCharts } from './pipelineCharts.js';
-import { RunStore, summaryView, type FoundFiles } from './runs.js';
+import { findRunFiles, RunStore, summaryView, type FoundFiles } from './runs.js';
 import { EXAMPLES_PAGE, INLINE_EXAMPLES, type ExampleQuery } from './exampleQuery.js';
 import { loadScalingSource } from './scaling.js';
 
 export type AnswerRequest =
+  | { route: 'find' }
   | { route: 'runs'; found: FoundFiles }
   | { route: 'run'; id: string }
   | { route: 'run/examples'; id: string; query: ExampleQuery }
@@ -53,6 +54,11 @@ export function answerContext(root: string, seed: number): AnswerContext {
 export async function computeAnswer(context: AnswerContext, request: AnswerRequest): Promise<unknown> {
   const { root, store } = context;
   switch (request.route) {
+    case 'find': {
+      // The walk of the runs folder: its time grows with the folder, so it is done here, off the server's thread.
+      const response: FoundFiles = findRunFiles(root);
+      return response;
+    }
     case 'runs': {
       const { found } = request;
       const grimoireEvals = found.grimoireEvals.map((dir) => loadGrimoireEval(root, dir).listing);

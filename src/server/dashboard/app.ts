@@ -16,8 +16,8 @@
  * Every answer is computed once per state of the files it reads (answerCache.ts: keyed by route and ids,
  * stamped with the files' modification times and sizes, sent gzipped to clients that accept it, with an ETag),
  * so many visitors of the same runs cost one computation, and the folder walk runs at most once a second.
- * Answers are computed and serialized in worker threads (answers.ts, answerWorkers.ts), so a large run's first
- * answer does not hold up the other requests.
+ * Answers are computed and serialized in worker threads (answers.ts, answerWorkers.ts), and the runs folder is
+ * walked there too, so neither a large run's first answer nor a large runs folder holds up the other requests.
  */
 import { dirname, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -29,7 +29,7 @@ import type { AnswerRequest } from './answers.js';
 import { EXAMPLE_FILTERS, EXAMPLE_SORT_KEYS, EXAMPLES_PAGE, isExampleFilter, searchWords, type ExampleQuery, type ExampleSortKey } from './exampleQuery.js';
 import { answerWorkers } from './answerWorkers.js';
 import { HttpError } from './httpError.js';
-import { findRunFiles, folderOf, MAX_DEPTH, runDirOf, type FoundFiles } from './runs.js';
+import { folderOf, MAX_DEPTH, runDirOf, type FoundFiles } from './runs.js';
 import { defaultUiDir, readStatic } from './static.js';
 
 export interface DashboardOptions {
@@ -64,10 +64,16 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
   const answerFolder = { root, seed: options.seed ?? 0 };
   const answer = (request: AnswerRequest) => answerWorkers.answer(answerFolder, request);
   const recheckMs = options.cache?.recheckMs ?? 1000;
-  let walked: { at: number; found: FoundFiles } | null = null;
-  /** The folder walk, done again at most every `recheckMs`. */
-  const find = (): FoundFiles => {
-    if (!walked || Date.now() - walked.at >= recheckMs) walked = { at: Date.now(), found: findRunFiles(root) };
+  let walked: { at: number; found: Promise<FoundFiles> } | null = null;
+  /** The folder walk, in a worker thread (a large runs folder takes long to walk), done again at most every `recheckMs`. */
+  const find = (): Promise<FoundFiles> => {
+    if (!walked || Date.now() - walked.at >= recheckMs) {
+      const walk = { at: Date.now(), found: answer({ route: 'find' }).then((found) => JSON.parse(found.answer.json.toString('utf8')) as FoundFiles) };
+      walked = walk;
+      walk.found.catch(() => {
+        if (walked === walk) walked = null; // the next request walks again
+      });
+    }
     return walked.found;
   };
   /** Sends the answer under `key` from the cache (see answerCache.ts), gzipped when the client accepts it. */
@@ -94,21 +100,28 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
     if (error instanceof InputError) return reply.code(404).send({ error: { message: error.message } });
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) return reply.code(status).send({ error: { message: (error as Error).message } });
+    // A worker that stopped mid-answer: a new one is started, the request can be sent again.
+    if (error instanceof HttpError && status === 503)
+      return reply
+        .code(503)
+        .header('retry-after', '1')
+        .send({ error: { message: error.message } });
     return reply.code(500).send({ error: { message: (error as Error).message } });
   });
 
   app.get('/api/runs', async (request, reply) => {
-    let found = find();
+    // Walked when the stamp is taken, which comes before any computation of the answer.
+    let found: FoundFiles | undefined;
     return cached(
       request,
       reply,
       'runs',
       async () => {
-        found = find();
+        found = await find();
         const folders = [...found.runs, ...found.grimoireEvals, ...found.sweeps, ...found.cascades];
         return `${folders.join('\n')}\n${await filesStamp(folders)}`;
       },
-      () => answer({ route: 'runs', found }),
+      () => answer({ route: 'runs', found: found! }),
     );
   });
 
@@ -189,18 +202,18 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
   });
 
   app.get('/api/scaling', async (request, reply) => {
-    let found = find();
+    let found: FoundFiles | undefined;
     const scoreFiles = (options.scoreFiles ?? []).map((file) => resolve(file));
     return cached(
       request,
       reply,
       'scaling',
       async () => {
-        found = find();
+        found = await find();
         // An analysis is read with the files beside it; score rows are read alone.
         return filesStamp([...found.analyses.map((file) => dirname(file)), ...found.scoreRows, ...scoreFiles]);
       },
-      () => answer({ route: 'scaling', found, scoreFiles }),
+      () => answer({ route: 'scaling', found: found!, scoreFiles }),
     );
   });
 

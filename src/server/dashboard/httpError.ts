@@ -1,4 +1,4 @@
-/** An error the dashboard answers with its own 4xx status and message (see the error handler in app.ts). */
+/** An error the dashboard answers with its own status (4xx, or 503) and message (see the error handler in app.ts). */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,

@@ -12,7 +12,7 @@ import {
 import { fetchJson } from '../api';
 import { int, usd } from '../format';
 import { sortRows, useSort, type Sort, type SortAccessors } from '../sorting';
-import { SortHeader } from './SortHeader';
+import { SortHeaders, type HeaderColumn } from './SortHeader';
 import { STATUS_LABEL } from '../../eval/records';
 import { StatusBadge } from './Status';
 
@@ -72,17 +72,10 @@ function WholeExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
   return (
     <div className="examples">
       <Toolbar
-        query={query}
-        filter={filter}
+        query={[query, setQuery]}
+        filter={[filter, setFilter]}
         counts={counts}
-        onQuery={(next) => {
-          setQuery(next);
-          setLimit(PAGE);
-        }}
-        onFilter={(next) => {
-          setFilter(next);
-          setLimit(PAGE);
-        }}
+        restart={() => setLimit(PAGE)}
         count={`${int(filtered.length)} of ${int(rows.length)} examples`}
       />
       <RowsTable rows={shown} hasGrimoire={rows.some((row) => row.grimoire !== null)} sort={sort} onSort={onSort} />
@@ -137,17 +130,10 @@ function PagedExamplesTable({ first, runId, total }: { first: readonly ExampleRo
   return (
     <div className="examples">
       <Toolbar
-        query={query}
-        filter={filter}
+        query={[query, setQuery]}
+        filter={[filter, setFilter]}
         counts={null}
-        onQuery={(next) => {
-          setQuery(next);
-          restart();
-        }}
-        onFilter={(next) => {
-          setFilter(next);
-          restart();
-        }}
+        restart={restart}
         count={`${matching === null ? '…' : int(matching)} of ${int(total)} examples`}
       />
       <p className="muted">A large run: its examples are read page by page, and sorted by #, result, tokens or cost.</p>
@@ -176,22 +162,29 @@ function PagedExamplesTable({ first, runId, total }: { first: readonly ExampleRo
   );
 }
 
+/** The search box and result filter (each a value and its setter; a change starts the list again from its first page). */
 function Toolbar({
-  query,
-  filter,
+  query: [query, setQuery],
+  filter: [filter, setFilter],
   counts,
-  onQuery,
-  onFilter,
+  restart,
   count,
 }: {
-  query: string;
-  filter: ExampleFilter;
+  query: [string, (query: string) => void];
+  filter: [ExampleFilter, (filter: ExampleFilter) => void];
   /** Examples per result, to name in the filter (and to leave out results no example has); null: unknown. */
   counts: Partial<Record<ExampleStatus, number>> | null;
-  onQuery: (query: string) => void;
-  onFilter: (filter: ExampleFilter) => void;
+  restart: () => void;
   count: string;
 }) {
+  const onQuery = (next: string) => {
+    setQuery(next);
+    restart();
+  };
+  const onFilter = (next: ExampleFilter) => {
+    setFilter(next);
+    restart();
+  };
   const always = (f: ExampleFilter) => f === 'all' || f === 'not-correct';
   return (
     <div className="toolbar">
@@ -239,30 +232,23 @@ function RowsTable({
       else next.add(index);
       return next;
     });
+  const headers: (HeaderColumn<Column> | false)[] = [
+    { column: 'index', label: '#', className: 'num' },
+    { column: 'status', label: 'result' },
+    { column: 'prompt', label: 'prompt' },
+    hasGrimoire && { column: 'grimoire', label: 'grimoire' },
+    { column: 'output', label: 'raw output' },
+    { column: 'extracted', label: 'extracted' },
+    { column: 'gold', label: 'gold' },
+    { column: 'tokens', label: 'tokens', className: 'num' },
+    { column: 'cost', label: 'cost', className: 'num' },
+  ];
   const columns = hasGrimoire ? 9 : 8;
-  const header = (column: Column, label: string, className?: string) =>
-    sortable(column) ? (
-      <SortHeader column={column} sort={sort} onSort={onSort} className={className}>
-        {label}
-      </SortHeader>
-    ) : (
-      <th className={className} data-column={column}>
-        {label}
-      </th>
-    );
   return (
     <table className="data examples-table">
       <thead>
         <tr>
-          {header('index', '#', 'num')}
-          {header('status', 'result')}
-          {header('prompt', 'prompt')}
-          {hasGrimoire && header('grimoire', 'grimoire')}
-          {header('output', 'raw output')}
-          {header('extracted', 'extracted')}
-          {header('gold', 'gold')}
-          {header('tokens', 'tokens', 'num')}
-          {header('cost', 'cost', 'num')}
+          <SortHeaders columns={headers.map((header) => header && { ...header, sortable: sortable(header.column) })} sort={sort} onSort={onSort} />
         </tr>
       </thead>
       <tbody>

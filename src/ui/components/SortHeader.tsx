@@ -27,3 +27,38 @@ export function SortHeader<K extends string>({
     </th>
   );
 }
+
+/** A column of a sortable table's header row; `sortable: false` shows a plain header. */
+export interface HeaderColumn<K extends string> {
+  column: K;
+  label: ReactNode;
+  className?: string;
+  sortable?: boolean;
+}
+
+/** The header cells of a table sorted by a click on a column. */
+export function SortHeaders<K extends string>({
+  columns,
+  sort,
+  onSort,
+}: {
+  columns: readonly (HeaderColumn<K> | false)[];
+  sort: Sort<K> | null;
+  onSort: (column: K) => void;
+}) {
+  return (
+    <>
+      {columns.map((header) =>
+        !header ? null : header.sortable === false ? (
+          <th key={header.column} className={header.className} data-column={header.column}>
+            {header.label}
+          </th>
+        ) : (
+          <SortHeader key={header.column} column={header.column} sort={sort} onSort={onSort} className={header.className}>
+            {header.label}
+          </SortHeader>
+        ),
+      )}
+    </>
+  );
+}

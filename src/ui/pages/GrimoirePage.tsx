@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { GrimoireEvalDetail, GrimoireMethodView } from '../../server/dashboard/api';
 import { useApi } from '../api';
 import { Charts } from '../components/Chart';
-import { SortHeader } from '../components/SortHeader';
+import { SortHeaders } from '../components/SortHeader';
 import { Load, Metric } from '../components/Status';
 import { estimate, int, percent, usd } from '../format';
 import { href } from '../router';
@@ -103,30 +103,20 @@ function MethodsTable({ methods }: { methods: GrimoireMethodView[] }) {
     <table className="data" data-testid="methods-table">
       <thead>
         <tr>
-          <SortHeader column="method" sort={sort} onSort={toggle}>
-            method
-          </SortHeader>
-          <SortHeader column="accuracy" sort={sort} onSort={toggle}>
-            accuracy [95% CI]
-          </SortHeader>
-          <SortHeader column="n" sort={sort} onSort={toggle} className="num">
-            correct / scored (n)
-          </SortHeader>
-          <SortHeader column="invalid" sort={sort} onSort={toggle} className="num">
-            invalid
-          </SortHeader>
-          <SortHeader column="errors" sort={sort} onSort={toggle} className="num">
-            errors
-          </SortHeader>
-          <SortHeader column="cost" sort={sort} onSort={toggle} className="num">
-            cost
-          </SortHeader>
-          <SortHeader column="perCorrect" sort={sort} onSort={toggle} className="num">
-            per correct
-          </SortHeader>
-          <SortHeader column="selection" sort={sort} onSort={toggle} className="num">
-            selection cost
-          </SortHeader>
+          <SortHeaders
+            columns={[
+              { column: 'method', label: 'method' },
+              { column: 'accuracy', label: 'accuracy [95% CI]' },
+              { column: 'n', label: 'correct / scored (n)', className: 'num' },
+              { column: 'invalid', label: 'invalid', className: 'num' },
+              { column: 'errors', label: 'errors', className: 'num' },
+              { column: 'cost', label: 'cost', className: 'num' },
+              { column: 'perCorrect', label: 'per correct', className: 'num' },
+              { column: 'selection', label: 'selection cost', className: 'num' },
+            ]}
+            sort={sort}
+            onSort={toggle}
+          />
         </tr>
       </thead>
       <tbody>

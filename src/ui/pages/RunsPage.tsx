@@ -1,7 +1,7 @@
 import { Fragment, useMemo, useState, type ReactNode } from 'react';
 import type { CascadeListing, DistillSweepListing, GrimoireEvalListing, RunListing, RunsResponse } from '../../server/dashboard/api';
 import { useApi } from '../api';
-import { SortHeader } from '../components/SortHeader';
+import { SortHeaders } from '../components/SortHeader';
 import { Load } from '../components/Status';
 import { estimate, int, percent, usd } from '../format';
 import { href } from '../router';
@@ -148,36 +148,22 @@ function RunsTable({ data }: { data: RunsResponse }) {
           <thead>
             <tr>
               <th aria-label="select" />
-              <SortHeader column="run" sort={sort} onSort={onSort}>
-                run
-              </SortHeader>
-              <SortHeader column="kind" sort={sort} onSort={onSort}>
-                kind
-              </SortHeader>
-              <SortHeader column="task" sort={sort} onSort={onSort}>
-                task
-              </SortHeader>
-              <SortHeader column="model" sort={sort} onSort={onSort}>
-                model
-              </SortHeader>
-              <SortHeader column="examples" sort={sort} onSort={onSort} className="num">
-                examples
-              </SortHeader>
-              <SortHeader column="accuracy" sort={sort} onSort={onSort}>
-                accuracy [95% CI]
-              </SortHeader>
-              <SortHeader column="invalid" sort={sort} onSort={onSort} className="num">
-                invalid
-              </SortHeader>
-              <SortHeader column="errors" sort={sort} onSort={onSort} className="num">
-                errors
-              </SortHeader>
-              <SortHeader column="cost" sort={sort} onSort={onSort} className="num">
-                cost
-              </SortHeader>
-              <SortHeader column="updated" sort={sort} onSort={onSort}>
-                updated
-              </SortHeader>
+              <SortHeaders
+                columns={[
+                  { column: 'run', label: 'run' },
+                  { column: 'kind', label: 'kind' },
+                  { column: 'task', label: 'task' },
+                  { column: 'model', label: 'model' },
+                  { column: 'examples', label: 'examples', className: 'num' },
+                  { column: 'accuracy', label: 'accuracy [95% CI]' },
+                  { column: 'invalid', label: 'invalid', className: 'num' },
+                  { column: 'errors', label: 'errors', className: 'num' },
+                  { column: 'cost', label: 'cost', className: 'num' },
+                  { column: 'updated', label: 'updated' },
+                ]}
+                sort={sort}
+                onSort={onSort}
+              />
             </tr>
           </thead>
           <tbody>
