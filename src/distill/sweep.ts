@@ -51,6 +51,12 @@ export interface StudentSettings {
   contextLength: number;
   /** Steps between validations (checkpoint selection). Default steps / 10. */
   evalEvery?: number;
+  /**
+   * Rows per forward/backward pass: a step's rows run in passes of this many, grouped by length, so each pass
+   * pads only to its own longest row (the same gradient, less compute). Must divide the batch size. Default: one
+   * pass a step (step-by-step: two, its label rows apart from its rationale rows).
+   */
+  microBatch?: number;
   /** Tokens a student may write: answer-only prompts, chain-of-thought prompts. */
   maxTokens: { answer: number; cot: number };
 }
@@ -282,7 +288,8 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     size: s.size,
     steps: s.steps,
     batchSize: paired ? 2 * s.batchSize : s.batchSize,
-    ...(paired ? { groupSize: 2, microBatchSize: s.batchSize, selectOnTask: 'label' } : {}),
+    microBatchSize: s.microBatch ?? s.batchSize,
+    ...(paired ? { groupSize: 2, selectOnTask: 'label' } : {}),
     ...(heldOut ? { snapshotDir } : {}),
     learningRate: s.learningRate,
     contextLength: s.contextLength,
