@@ -1,6 +1,7 @@
 /** A YAML (or JSON) file read with the line of every node, so errors can name file, line and field. */
 import { readFileSync } from 'node:fs';
-import YAML, { LineCounter } from 'yaml';
+import type { Document } from 'yaml';
+import { yaml } from '../util/lazyYaml.js';
 import { InputError } from '../util/errors.js';
 
 export interface YamlFile {
@@ -18,8 +19,9 @@ export function readYamlFile(path: string): YamlFile {
     throw new InputError('cannot read config file', { file: path });
   }
   const json = path.endsWith('.json');
-  const lines = new LineCounter();
-  let document: YAML.Document.Parsed | undefined;
+  const YAML = yaml();
+  const lines = new YAML.LineCounter();
+  let document: Document.Parsed | undefined;
   let value: unknown;
   try {
     if (json) value = JSON.parse(text);

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { InputError } from '../util/errors.js';
+import { yaml } from '../util/lazyYaml.js';
 import type { Price, PriceTable } from './core/descriptor.js';
 import { CompiledModelTable } from './modelTable.js';
 import { PROVIDERS, providerNamed } from './registry.js';
@@ -35,7 +35,7 @@ export function loadPriceTable(path: string): PriceTable {
   }
   let value: unknown;
   try {
-    value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : yaml().parse(text);
   } catch (error) {
     throw new InputError(`price table is not valid JSON/YAML: ${(error as Error).message}`, { file: path });
   }

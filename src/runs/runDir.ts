@@ -5,7 +5,6 @@
  * so two different experiments never mix their records.
  */
 import {
-  appendFileSync,
   closeSync,
   existsSync,
   fstatSync,
@@ -18,12 +17,13 @@ import {
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { readLines } from '../data/lineStream.js';
 import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
-import { redactSecrets } from '../util/redact.js';
+import { knownSecrets, redactSecrets, registeredSecretsCount } from '../util/redact.js';
 import { LOCK_FILE, lockRunDir, type RunLock } from './lock.js';
 import { readTextFile } from '../util/fileErrors.js';
 
@@ -108,18 +108,36 @@ function openLocked<T extends IndexedRecord>(dir: string, options: OpenRunDirOpt
   const resumed = options.streamExisting ? existsSync(recordsPath) && statSync(recordsPath).size > 0 : existing.size > 0;
   dropUnfinishedLastLine(recordsPath);
   if (created) createdNow.set(dir, lock);
+  // Per record, reading the environment's secrets and opening the file cost more than the write itself
+  // (a million-example eval appends a million times): the environment is read once per folder (and again
+  // when a key is registered, e.g. by a model created later), the file opened once. Each record is still
+  // written whole before append returns.
+  let secrets = knownSecrets();
+  let secretsRegistered = registeredSecretsCount();
+  const redact = (text: string): string => {
+    if (registeredSecretsCount() !== secretsRegistered) {
+      secrets = knownSecrets();
+      secretsRegistered = registeredSecretsCount();
+    }
+    return redactSecrets(text, secrets);
+  };
+  let recordsFd: number | undefined;
   return {
     dir,
     resumed,
     existing,
     recordsPath,
     append(record) {
-      appendFileSync(recordsPath, redactSecrets(JSON.stringify(record)) + '\n');
+      recordsFd ??= openSync(recordsPath, 'a');
+      const line = Buffer.from(redact(JSON.stringify(record)) + '\n');
+      for (let written = 0; written < line.length; ) written += writeSync(recordsFd, line, written);
     },
     writeJson(name, value) {
-      writeFileSync(join(dir, name), redactSecrets(JSON.stringify(value, null, 2)) + '\n');
+      writeFileSync(join(dir, name), redact(JSON.stringify(value, null, 2)) + '\n');
     },
     release() {
+      if (recordsFd !== undefined) closeSync(recordsFd);
+      recordsFd = undefined;
       createdNow.delete(dir);
       releaseRunDir(dir, created, lock);
     },

@@ -21,6 +21,11 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= MIN_SECRET_LENGTH) registered.add(value);
 }
 
+/** Changes whenever a secret is registered: a caller holding `knownSecrets()` reads them again when it does. */
+export function registeredSecretsCount(): number {
+  return registered.size;
+}
+
 /** Known secret values: registered ones and the environment's keys, tokens and passwords. */
 export function knownSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
   const secrets = new Set(registered);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_FILE, openRunDir, readRecords, RECORDS_FILE, runIdFor } from '../../src/runs/runDir.js';
+import { registerSecret } from '../../src/util/redact.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'apprentice-rundir-'));
 
@@ -36,6 +37,20 @@ describe('openRunDir', () => {
     const dir = join(tempDir(), 'run');
     openRunDir(dir, { identity: { model: 'a' }, resolved: {} });
     expect(() => openRunDir(dir, { identity: { model: 'b' }, resolved: {} })).toThrow(/different run/);
+  });
+
+  it('writes each record before append returns, redacting secrets registered after the folder was opened', () => {
+    const dir = join(tempDir(), 'run');
+    const run = openRunDir<{ index: number; v: string }>(dir, { identity: { x: 2 }, resolved: {} });
+    run.append({ index: 0, v: 'plain' });
+    expect(readFileSync(join(dir, RECORDS_FILE), 'utf8')).toBe('{"index":0,"v":"plain"}\n');
+    const key = `sk-late-${process.pid}-registered`;
+    registerSecret(key);
+    run.append({ index: 1, v: `upstream said: bad key ${key}` });
+    const lines = readFileSync(join(dir, RECORDS_FILE), 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe('{"index":1,"v":"upstream said: bad key [redacted]"}');
+    run.release();
   });
 
   it('drops a last line cut short by a kill, and later appends start on a fresh line', () => {
