@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../../src/engine/backend.js';
 import { configForSize, LlamaModel, parameterShapes, tokenNll, type LlamaConfig } from '../../src/engine/model.js';
+import { initialLoraWeights, type LoraConfig } from '../../src/engine/lora.js';
 import { OnnxLlama, type HostBatch } from '../../src/engine/onnx/session.js';
 import { createRng } from '../../src/util/random.js';
 
@@ -72,6 +73,33 @@ describe('ONNX training graph', () => {
         const want = expected.grads.get(name)!;
         const scale = Math.max(maxAbs(want), 1e-3);
         expect(maxAbs(g.map((v, i) => v - want[i]!)) / scale, name).toBeLessThan(1e-4);
+      }
+    });
+  }
+
+  for (const [label, tied, lora] of [
+    ['tied head', true, undefined],
+    ['untied head', false, undefined],
+    ['LoRA', true, { rank: 4, alpha: 8, dropout: 0, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }],
+  ] as Array<[string, boolean, LoraConfig | undefined]>) {
+    it(`runs the head over the scored positions alone with the same loss and gradients (${label})`, async () => {
+      const config: LlamaConfig = { ...configForSize('tiny', 96, 16), dim: 32, hiddenDim: 48, nHeads: 4, nKvHeads: 2, tiedEmbeddings: tied };
+      const { weights, batch } = setup(config, 3);
+      const params = lora ? new Map([...weights, ...initialLoraWeights(config, lora, 1)]) : weights;
+      if (lora) for (const [name, w] of params) if (name.endsWith('lora_B.weight')) w.forEach((_, i) => (w[i] = Math.sin(i) * 0.05));
+      const scored = batch.weights.map((w) => (w !== 0 ? 1 : 0));
+      const onnx = await OnnxLlama.create(config, 1, lora);
+      const all = await onnx.step(params, batch);
+      const some = await onnx.step(params, { ...batch, scored });
+      await onnx.release();
+      expect(scored.filter((s) => s === 0).length).toBeGreaterThan(4);
+      expect(some.loss).toBeCloseTo(all.loss, 5);
+      scored.forEach((s, i) => expect(some.nll[i]).toBeCloseTo(s ? all.nll[i]! : 0, 5));
+      expect([...some.grads.keys()]).toEqual([...all.grads.keys()]);
+      for (const [name, g] of some.grads) {
+        const want = all.grads.get(name)!;
+        expect(maxAbs(want), name).toBeGreaterThan(0);
+        expect(maxAbs(g.map((v, i) => v - want[i]!)) / maxAbs(want), name).toBeLessThan(1e-5);
       }
     });
   }

@@ -287,8 +287,20 @@ class LlamaGraph {
     return this.g.reshape(x, last === 'hd' ? this.g.ints([0, 0, this.group, -1, this.hd]) : this.shapes.groupedScores);
   }
 
-  /** Logits [N, vocab] and what the backward pass needs. */
-  forward(): { logits: string; hf: string; normF: NormSaved; layers: LayerSaved[]; flatTokens: string; out: string } {
+  /**
+   * Logits and what the backward pass needs: of every position [N, vocab], or with `rows` (int64 [K], positions
+   * of the flattened batch) of those rows alone [K, vocab]; `hf` is then the head's input rows [K, dim].
+   */
+  forward(rows?: string): {
+    logits: string;
+    hf: string;
+    hfAll: string;
+    normF: NormSaved;
+    layers: LayerSaved[];
+    flatTokens: string;
+    out: string;
+    rows?: string;
+  } {
     const g = this.g;
     const { nLayers, nKvHeads } = this.config;
     const hd = this.hd;
@@ -336,16 +348,23 @@ class LlamaGraph {
       x = g.add(x, projected(a, 'down', `${p}.mlp.down_proj.weight`));
       layers.push({ normQ, normK, norm1, h, qg, k4, v4, p: pr, merged, norm2, h2, g: gate, sg, silu, u: up, a, lora });
     }
-    const { y: hf, saved: normF } = this.rmsNorm(x, 'model.norm.weight');
+    const { y: hfAll, saved: normF } = this.rmsNorm(x, 'model.norm.weight');
+    const hf = rows ? g.op('Gather', [hfAll, rows], { axis: 0 }) : hfAll;
     const out = this.config.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-    return { logits: g.gemm(hf, out, 0, 1), hf, normF, layers, flatTokens, out };
+    return { logits: g.gemm(hf, out, 0, 1), hf, hfAll, normF, layers, flatTokens, out, ...(rows ? { rows } : {}) };
   }
 
-  /** log softmax and per-token nll [N] for the targets. */
-  nll(logits: string): { logProbs: string; targets: string; nll: string } {
+  /** The targets [N] (or of `rows` [K]). */
+  private flatTargets(rows?: string): string {
+    const flat = this.g.reshape(this.targets, this.g.ints([-1]));
+    return rows ? this.g.op('Gather', [flat, rows], { axis: 0 }) : flat;
+  }
+
+  /** log softmax and per-token nll [N] (or [K] of `rows`) for the targets. */
+  nll(logits: string, rows?: string): { logProbs: string; targets: string; nll: string } {
     const g = this.g;
     const logProbs = g.op('LogSoftmax', [logits], { axis: 1 });
-    const targets = g.reshape(this.targets, g.ints([-1, 1]));
+    const targets = g.unsqueeze(this.flatTargets(rows), [1]);
     const picked = g.op('GatherElements', [logProbs, targets], { axis: 1 });
     return { logProbs, targets, nll: g.reshape(g.neg(picked), g.ints([-1])) };
   }
@@ -361,9 +380,13 @@ class LlamaGraph {
     const { nLayers, nHeads, nKvHeads } = this.config;
     const hd = this.hd;
     const grads = new Map<string, string>();
-    const targets = g.reshape(this.targets, g.ints([-1, 1]));
-    const targetRows = g.op('Gather', [fwd.out, g.reshape(this.targets, g.ints([-1]))], { axis: 0 }); // [N, dim]
-    let dx = this.rmsNormBackward(g.mul(g.sub(g.gemm(probs, fwd.out), targetRows), rowWeights), fwd.normF, grads);
+    const flatTargets = this.flatTargets(fwd.rows);
+    const targets = g.unsqueeze(flatTargets, [1]);
+    const targetRows = g.op('Gather', [fwd.out, flatTargets], { axis: 0 }); // [N or K, dim]
+    let dHead = g.mul(g.sub(g.gemm(probs, fwd.out), targetRows), rowWeights);
+    // Positions outside `rows` carry no loss: their gradient at the head's input is zero.
+    if (fwd.rows) dHead = g.op('ScatterND', [zerosLike(g, fwd.hfAll), g.unsqueeze(fwd.rows, [1]), dHead]);
+    let dx = this.rmsNormBackward(dHead, fwd.normF, grads);
     for (let l = nLayers - 1; l >= 0; l--) {
       const p = `model.layers.${l}`;
       const s = fwd.layers[l] as LayerSaved;
@@ -426,14 +449,25 @@ class LlamaGraph {
   }
 }
 
-/** The training step graph: loss, per-token nll and every parameter's gradient. */
+/** A float zero tensor of the shape of `x`. */
+function zerosLike(g: Graph, x: string): string {
+  return g.op('ConstantOfShape', [g.op('Shape', [x])], {});
+}
+
+/**
+ * The training step graph: loss, per-token nll and every parameter's gradient. The head (its two [positions x
+ * dim x vocab] products and the log-softmax over the vocabulary) runs over the int64 input `rows` [K] alone: the
+ * positions that carry loss (a chat example's prompt tokens carry none). `nll` is 0 at the other positions.
+ */
 export function trainingGraph(config: LlamaConfig, lora?: LoraConfig): Uint8Array {
   const m = new LlamaGraph(config, 'apprentice_llama_train', { lora, training: true });
   const g = m.g;
-  const weights = g.reshape(g.input('weights', 'float32', ['B', 'T']), g.ints([-1, 1]));
-  const fwd = m.forward();
-  const { logProbs, nll } = m.nll(fwd.logits);
-  g.output('loss', g.reduceSum(g.mul(nll, g.reshape(weights, g.ints([-1]))), [0], 0), 'float32', []);
+  const rows = g.input('rows', 'int64', ['K']);
+  const weights = g.op('Gather', [g.reshape(g.input('weights', 'float32', ['B', 'T']), g.ints([-1, 1])), rows], { axis: 0 }); // [K, 1]
+  const fwd = m.forward(rows);
+  const { logProbs, nll: rowNll } = m.nll(fwd.logits, rows);
+  g.output('loss', g.reduceSum(g.mul(rowNll, g.reshape(weights, g.ints([-1]))), [0], 0), 'float32', []);
+  const nll = g.op('ScatterND', [g.reshape(zerosLike(g, fwd.flatTokens), g.ints([-1])), g.unsqueeze(rows, [1]), rowNll]);
   g.output('nll', nll, 'float32', ['N']);
   const grads = m.backward(fwd, g.op('Exp', [logProbs]), weights);
   for (const { name, shape } of trainableShapes(config, lora)) g.output(`grad.${name}`, grads.get(name) as string, 'float32', shape);

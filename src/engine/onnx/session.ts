@@ -26,6 +26,21 @@ export interface HostBatch {
   weights: Float32Array;
   /** Seeds the LoRA dropout masks of this batch (see ./llama.ts); default 0. */
   dropoutSeed?: number;
+  /**
+   * Per position: non-zero where the loss may score it (a completion token). The training graph computes the head
+   * over these positions alone; the others get nll 0 and must have weight 0. Default: every position.
+   */
+  scored?: Float32Array;
+}
+
+/** The positions of a batch the training graph's head runs over (at least one, for a well-formed graph). */
+function scoredRows({ B, T, scored }: HostBatch): BigInt64Array {
+  if (!scored) return BigInt64Array.from({ length: B * T }, (_, i) => BigInt(i));
+  const rows: bigint[] = [];
+  scored.forEach((s, i) => {
+    if (s !== 0) rows.push(BigInt(i));
+  });
+  return BigInt64Array.from(rows.length > 0 ? rows : [0n]);
 }
 
 export class OnnxLlama {
@@ -90,6 +105,8 @@ export class OnnxLlama {
   async step(params: ReadonlyMap<string, Float32Array>, batch: HostBatch): Promise<{ loss: number; nll: Float32Array; grads: Map<string, Float32Array> }> {
     const feeds = this.feeds(params, batch);
     feeds.weights = new ort.Tensor('float32', batch.weights, [batch.B, batch.T]);
+    const rows = scoredRows(batch);
+    feeds.rows = new ort.Tensor('int64', rows, [rows.length]);
     if (this.lora && this.lora.dropout > 0) feeds.dropout_seed = new ort.Tensor('int64', BigInt64Array.from([BigInt(batch.dropoutSeed ?? 0)]), []);
     const out = await this.trainSession.run(feeds);
     const grads = new Map(this.trainable.map(({ name }) => [name, (out[`grad.${name}`] as ort.Tensor).data as Float32Array]));
