@@ -67,7 +67,11 @@ async function writeModel(name: string, dir: string): Promise<Served> {
   const config: LlamaConfig = { ...shape, contextLength };
   const tokenizer = trainTokenizer(corpus, { vocabSize: 512, minFrequency: 1 });
   const path = join(dir, 'model.gguf');
-  await writeCheckpointGguf({ config, weights: initialWeights(config, 1), tokenizer, info: {} }, path, name, { dtype });
+  // The padding ids have no text: zero rows of the (tied) embedding give them logit 0, below the best real
+  // token's, so greedy answers are text and time to first token can be seen. The rows are still read.
+  const weights = initialWeights(config, 1);
+  weights.get('model.embed_tokens.weight')!.fill(0, tokenizer.vocabSize * config.dim);
+  await writeCheckpointGguf({ config, weights, tokenizer, info: {} }, path, name, { dtype });
   return { spec: `gguf:${path}`, label: `${name} (${(countParameters(config) / 1e6).toFixed(0)}M, gguf, ${dtype})` };
 }
 

@@ -142,13 +142,15 @@ export class ModelHub {
     return model;
   }
 
-  /** The limiter shared by every model on this endpoint; `parallel` caps its concurrency (see LanguageModel.parallel). */
+  /** The limiter shared by every model on this endpoint; a local model's `parallel` is its concurrency (see LanguageModel.parallel). */
   limiterFor(endpoint: string, parallel = Infinity): EndpointLimiter {
     let limiter = this.limiters.get(endpoint);
     if (!limiter) {
       limiter = new EndpointLimiter(
         {
-          concurrency: Math.min(this.options.concurrency ?? DEFAULT_CONCURRENCY, parallel),
+          // A local model's sequences are its concurrency: --concurrency (default 8) is for remote endpoints
+          // and would cap `--parallel 16` at 8 calls decoded together.
+          concurrency: Number.isFinite(parallel) ? parallel : (this.options.concurrency ?? DEFAULT_CONCURRENCY),
           requestsPerMinute: this.options.requestsPerMinute,
           tokensPerMinute: this.options.tokensPerMinute,
         },

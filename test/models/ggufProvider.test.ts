@@ -211,6 +211,7 @@ describe('gguf provider on a tiny GGUF written by the project', () => {
   it.each([
     { localParallel: undefined, inFlight: 1 },
     { localParallel: 3, inFlight: 3 },
+    { localParallel: 12, inFlight: 10 }, // more sequences than --concurrency (8): the sequences decide
   ])('lets $inFlight of 10 calls through the hub at once with localParallel $localParallel', async ({ localParallel, inFlight }) => {
     const hub = new ModelHub({ cachePath: 'none', concurrency: 8, localParallel });
     try {

@@ -26,6 +26,7 @@ import { ModelError } from '../core/errors.js';
 import { streamProduced } from '../core/stream.js';
 import { plainTranscript } from '../core/transcript.js';
 import { SequencePool } from './sequencePool.js';
+import { StepGate } from './stepGate.js';
 import type {
   CallOptions,
   ChatMessage,
@@ -176,6 +177,8 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
   let sequences: Promise<SequencePool<LlamaContextSequence>> | undefined;
   let embeddingContext: LlamaEmbeddingContext | undefined;
   const embedQueue = new SerialQueue();
+  /** The generations decoding at once, kept in step so that each decode step batches them all. */
+  const inStep = new StepGate();
   let closed = false;
 
   const sequencePool = (): Promise<SequencePool<LlamaContextSequence>> => {
@@ -303,23 +306,33 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
         },
       );
       // Leaving the loop (break or throw) closes the iterator.
-      for await (const output of iterator) {
-        checkAborted(signal, 'generation');
-        if (model.isEogToken(output.token)) {
-          finishReason = 'stop';
-          break;
+      try {
+        for await (const output of iterator) {
+          checkAborted(signal, 'generation');
+          if (model.isEogToken(output.token)) {
+            finishReason = 'stop';
+            inStep.leave(seq); // before closing the iterator, which may take a while: the others go on
+            break;
+          }
+          generated.push(output.token);
+          if ('confidence' in output) probs.push(output.confidence as number);
+          if (topCount > 0 && 'probabilities' in output) tops.push(topEntries(output.probabilities as Map<Token, number>, topCount));
+          text = model.detokenize(generated);
+          cut = firstStop(text, stops);
+          if (cut >= 0) {
+            finishReason = 'stop';
+            inStep.leave(seq);
+            break;
+          }
+          if (onText) send(settledLength(text, stops));
+          if (generated.length >= maxTokens) {
+            inStep.leave(seq);
+            break;
+          }
+          await inStep.arrive(seq);
         }
-        generated.push(output.token);
-        if ('confidence' in output) probs.push(output.confidence as number);
-        if (topCount > 0 && 'probabilities' in output) tops.push(topEntries(output.probabilities as Map<Token, number>, topCount));
-        text = model.detokenize(generated);
-        cut = firstStop(text, stops);
-        if (cut >= 0) {
-          finishReason = 'stop';
-          break;
-        }
-        if (onText) send(settledLength(text, stops));
-        if (generated.length >= maxTokens) break;
+      } finally {
+        inStep.leave(seq);
       }
       // The evaluation ended by itself (a grammar that allows nothing more ends at end of sequence): not max tokens.
       if (finishReason === 'length' && generated.length < maxTokens) finishReason = 'stop';
