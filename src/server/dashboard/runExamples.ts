@@ -10,6 +10,7 @@ import { readLines } from '../../data/lineStream.js';
 import { exampleStatus, type ExampleRecord } from '../../eval/records.js';
 import { asExampleRecord, text, type RawRecord } from '../../eval/runResult.js';
 import { InputError } from '../../util/errors.js';
+import { grownLength, grownTo } from '../../util/typedArrays.js';
 import type { ExampleRow, ExamplesPage, ExampleStatus } from './api.js';
 import { searchText, statusMatches, type ExampleFilter, type ExampleQuery, type ExampleSortKey } from './exampleQuery.js';
 
@@ -190,18 +191,13 @@ export class RunExamples {
   private ensure(slots: number): void {
     if (slots <= this.slots) return;
     if (slots > this.status.length) {
-      const capacity = Math.max(slots, this.status.length * 2, 1024);
-      const grow = <T extends Float64Array | Uint32Array | Uint8Array | Uint16Array>(old: T, make: (n: number) => T): T => {
-        const next = make(capacity);
-        next.set(old);
-        return next;
-      };
-      this.offsets = grow(this.offsets, (n) => new Float64Array(n));
-      this.lengths = grow(this.lengths, (n) => new Uint32Array(n));
-      this.status = grow(this.status, (n) => new Uint8Array(n));
-      this.tokens = grow(this.tokens, (n) => new Float64Array(n));
-      this.cost = grow(this.cost, (n) => new Float64Array(n));
-      this.grimoire = grow(this.grimoire, (n) => new Uint16Array(n));
+      const capacity = grownLength(this.status.length, slots);
+      this.offsets = grownTo(this.offsets, capacity);
+      this.lengths = grownTo(this.lengths, capacity);
+      this.status = grownTo(this.status, capacity);
+      this.tokens = grownTo(this.tokens, capacity);
+      this.cost = grownTo(this.cost, capacity);
+      this.grimoire = grownTo(this.grimoire, capacity);
     }
     this.slots = slots;
   }
