@@ -83,6 +83,6 @@ describe('a dashboard answer worker that dies mid-request', () => {
       expect((await get('small')).status).toBe(200);
       expect((await fetch(`${server.url}/api/runs`)).status).toBe(200);
       expect(answerWorkers.threadIds.some((id) => !before.includes(id))).toBe(true);
-    }, 180_000);
+    }, 300_000);
   }
 });
