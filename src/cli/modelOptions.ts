@@ -15,7 +15,11 @@ export const modelLayerOptions = {
     z.string().optional(),
   ),
   concurrency: option('--concurrency <n>', 'concurrent calls per provider endpoint', positiveInt, { default: '8', to: 'concurrency' }),
-  parallel: option('--parallel <n>', 'calls a local model (gguf:, builtin:) decodes together in one batch', positiveInt, { default: '1' }),
+  parallel: option(
+    '--parallel <n>',
+    'calls a local model (gguf:, builtin:) decodes together in one batch (default: 4 for models of 100 MB or more, else 1)',
+    positiveInt.optional(),
+  ),
   rpm: option('--rpm <n>', 'requests per minute per endpoint', positiveNumber.optional()),
   tpm: option('--tpm <n>', 'tokens per minute per endpoint', positiveNumber.optional()),
   timeout: option('--timeout <seconds>', 'timeout per attempt', positiveNumber, { default: '120' }),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelHub } from '../../src/models/hub.js';
-import { createGgufModel } from '../../src/models/providers/gguf.js';
+import { createGgufModel, defaultParallel } from '../../src/models/providers/gguf.js';
 import type { LanguageModel } from '../../src/models/types.js';
 import { InputError } from '../../src/util/errors.js';
 import { logSoftmax, referenceForward, TINY_CHAT_TEMPLATE, writeTinyGguf, type TinyModel } from '../support/tinyGguf.js';
@@ -203,8 +203,9 @@ describe('gguf provider on a tiny GGUF written by the project', () => {
     expect(batchedLogprob.tokenCount).toBe(logprob.tokenCount);
   });
 
-  it('runs one call at a time by default and rejects a pool of no sequences', async () => {
+  it('runs one call at a time by default on a small model (4 from 100 MB) and rejects a pool of no sequences', async () => {
     expect(provider.parallel).toBe(1);
+    expect([defaultParallel(20 * 2 ** 20), defaultParallel(100 * 2 ** 20), defaultParallel(2 ** 30)]).toEqual([1, 4, 4]);
     await expect(createGgufModel({ spec: `gguf:${tiny.path}`, path: tiny.path, parallel: 0 })).rejects.toThrow(/parallel/);
   });
 

@@ -62,8 +62,8 @@ export interface GgufModelOptions {
    */
   threads?: number;
   /**
-   * Sequences decoded together (batching); calls at once beyond it wait. Default 1: on 2 CPU cores batching
-   * gained no throughput for the engine's sizes (bench/batching.ts), and each sequence holds its own KV cache.
+   * Sequences decoded together (batching); calls at once beyond it wait. Default: defaultParallel(the
+   * model's size in bytes).
    */
   parallel?: number;
   /**
@@ -79,6 +79,18 @@ export interface RenderedPrompt {
   parseSpecial: boolean;
   addBos: boolean;
 }
+
+/**
+ * Sequences a model gets when none are asked for: 4 from 100 MB of weights, else 1. Decoding one token reads
+ * every weight; from about a hundred MB that read, not the arithmetic, bounds a step on a CPU, so 4 sequences
+ * decode close to 4 tokens for the price of one (SmolLM2-135M's shapes: 1.9x the tokens/s with 4 clients
+ * through `serve`). The engine's built-in sizes (under 20 MB) gained nothing (bench/batching.ts,
+ * bench/serve-batching.ts), and each sequence holds its own KV cache. See docs/serve.md, "Batching".
+ */
+export function defaultParallel(modelBytes: number): number {
+  return modelBytes >= AUTO_PARALLEL_MIN_BYTES ? 4 : 1;
+}
+const AUTO_PARALLEL_MIN_BYTES = 100 * 1024 * 1024;
 
 /** Completion length when the request gives no maxTokens. */
 export const DEFAULT_MAX_TOKENS = 512;
@@ -171,7 +183,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
   const threadOption = threads !== undefined ? { threads } : {};
   const contextSize = options.contextSize ?? Math.min(model.trainContextSize, MAX_DEFAULT_CONTEXT);
   const kvType = options.kvCacheType ?? 'F16';
-  const parallel = options.parallel ?? 1;
+  const parallel = options.parallel ?? defaultParallel(model.size);
   if (!(Number.isInteger(parallel) && parallel >= 1)) throw new InputError(`parallel must be a positive integer, got ${parallel}`, { field: 'parallel' });
   let context: LlamaContext | undefined;
   let sequences: Promise<SequencePool<LlamaContextSequence>> | undefined;

@@ -13,12 +13,12 @@
  * With a single member nothing waits.
  */
 export class StepGate {
-  private readonly members = new Set<object>();
-  private waiting = new Map<object, () => void>();
+  private readonly members = new Set<unknown>();
+  private waiting = new Map<unknown, () => void>();
   private releaseScheduled = false;
 
   /** Waits until every member has arrived (or left), then resolves together with them. */
-  arrive(member: object): Promise<void> {
+  arrive(member: unknown): Promise<void> {
     this.members.add(member);
     if (this.members.size === 1) return Promise.resolve();
     return new Promise((resolve) => {
@@ -28,7 +28,7 @@ export class StepGate {
   }
 
   /** The member generates no more tokens: the others no longer wait for it. */
-  leave(member: object): void {
+  leave(member: unknown): void {
     this.members.delete(member);
     const resolve = this.waiting.get(member);
     this.waiting.delete(member);
