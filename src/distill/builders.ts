@@ -17,6 +17,7 @@
  *   format per (question, chain) with the given shares (single-format students, ablations).
  */
 import type { TaskDefinition } from '../data/types.js';
+import type { TrainingExample } from '../engine/trainingData.js';
 import { InputError } from '../util/errors.js';
 import { createRng, sampleIndices, type Rng } from '../util/random.js';
 import { type AnnotationRecord, type ChainSample, goodChains } from './annotation.js';
@@ -30,6 +31,17 @@ export interface TrainingRow {
   weight?: number;
   /** Which task of a multi-task method the row belongs to ("label", "rationale") or the CoT format. */
   task?: string;
+}
+
+/** Builder rows as the engine's training examples, each sourced to its line of `file`; `task` overrides the rows'. */
+export function trainingExamplesOf(rows: readonly TrainingRow[], file: string, task?: string): TrainingExample[] {
+  return rows.map((row, i) => ({
+    prompt: row.prompt,
+    completion: row.completion,
+    weight: row.weight ?? 1,
+    task: task ?? row.task ?? 'default',
+    source: { file, line: i + 1 },
+  }));
 }
 
 /** The ways a student's training rows are built: gold labels, teacher labels, step-by-step (label and rationale), chain of thought. */

@@ -22,9 +22,8 @@ import type { Example, TaskDefinition } from '../data/types.js';
 import { train, type LossNormalization } from '../engine/train.js';
 import type { TrainingExample } from '../engine/trainingData.js';
 import type { ModelHub } from '../models/hub.js';
-import { buildTrainingData } from './builders.js';
+import { buildTrainingData, trainingExamplesOf, type TrainingRow } from './builders.js';
 import { goldRecords } from './goldRecords.js';
-import type { TrainingRow } from './builders.js';
 import { accuracyOf, evaluateStudent, lossNormalizationOf, methodLabel, type CellResult, type StudentSettings, type SweepMethod } from './sweep.js';
 import { readStudentCard, studentCard, writesChain, type StudentCard } from './studentCard.js';
 import type { GenericRow, GenericSection } from './sweepResults.js';
@@ -87,20 +86,8 @@ export async function genericAbility(hub: ModelHub, config: GenericConfig): Prom
       `  generalist: ${trainRows.length} training inputs (${config.trainPool.length} in-task, ${trainRows.length - config.trainPool.length} out-of-task), ${s.steps} steps`,
     );
     await train({
-      train: trainRows.map((row, i) => ({
-        prompt: row.prompt,
-        completion: row.completion,
-        weight: 1,
-        task: 'label',
-        source: { file: 'generalist', line: i + 1 },
-      })),
-      validation: validationRows.map((row, i) => ({
-        prompt: row.prompt,
-        completion: row.completion,
-        weight: 1,
-        task: 'label',
-        source: { file: 'validation', line: i + 1 },
-      })),
+      train: trainingExamplesOf(trainRows, 'generalist', 'label'),
+      validation: trainingExamplesOf(validationRows, 'validation', 'label'),
       outDir: generalistDir,
       size: s.size,
       steps: s.steps,
@@ -228,8 +215,8 @@ function readRows(file: string): TrainingExample[] {
   const lines = readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '');
-  return lines.map((line, i) => {
-    const row = JSON.parse(line) as TrainingRow;
-    return { prompt: row.prompt, completion: row.completion, weight: row.weight ?? 1, task: row.task ?? 'default', source: { file, line: i + 1 } };
-  });
+  return trainingExamplesOf(
+    lines.map((line) => JSON.parse(line) as TrainingRow),
+    file,
+  );
 }

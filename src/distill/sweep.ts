@@ -20,7 +20,6 @@ import { holdOutValidation } from '../data/split.js';
 import type { Example, TaskDefinition } from '../data/types.js';
 import type { ModelSize } from '../engine/model.js';
 import { train, type LossNormalization, type TrainOptions } from '../engine/train.js';
-import type { TrainingExample } from '../engine/trainingData.js';
 import type { ExampleRecord } from '../eval/records.js';
 import { runExamples } from '../eval/runner.js';
 import { seedExampleBootstrap } from '../eval/seedBootstrap.js';
@@ -31,7 +30,7 @@ import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { formatPercent } from '../util/numberFormat.js';
 import type { AnnotationRecord } from './annotation.js';
-import { buildTrainingData, demoPool, type BuildOptions, type CotFormat, type TrainingRow } from './builders.js';
+import { buildTrainingData, demoPool, trainingExamplesOf, type BuildOptions, type CotFormat } from './builders.js';
 import { selectionIdentity, selectOnHeldOutTasks, type CellSelection, type CheckpointSelection } from './heldOutSelection.js';
 import { isStepByStep, STUDENT_SHOTS, studentCard, studentEvaluator, usesDemos, writeStudentCard, type StudentCard } from './studentCard.js';
 import type { SweepMethod } from './methods.js';
@@ -105,16 +104,6 @@ function methodBuild(method: SweepMethod): Pick<BuildOptions, 'method' | 'mix' |
   if (method === 'step-by-step-gold') return { method: 'step-by-step', labels: 'gold' };
   if (method === 'step-by-step') return { method: 'step-by-step', labels: 'teacher' };
   return { method: method as BuildOptions['method'] };
-}
-
-function toExamples(rows: readonly TrainingRow[], file: string): TrainingExample[] {
-  return rows.map((row, i) => ({
-    prompt: row.prompt,
-    completion: row.completion,
-    weight: row.weight ?? 1,
-    task: row.task ?? 'default',
-    source: { file, line: i + 1 },
-  }));
 }
 
 function writeJsonl(path: string, rows: readonly unknown[]): void {
@@ -282,8 +271,8 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
   const options: TrainOptions = {
-    train: toExamples(built.rows, join(dir, 'train.jsonl')),
-    validation: toExamples(validation.rows, join(dir, 'validation.jsonl')),
+    train: trainingExamplesOf(built.rows, join(dir, 'train.jsonl')),
+    validation: trainingExamplesOf(validation.rows, join(dir, 'validation.jsonl')),
     outDir: studentDir,
     size: s.size,
     steps: s.steps,

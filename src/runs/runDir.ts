@@ -212,10 +212,19 @@ export async function* streamRecords<T extends IndexedRecord>(path: string): Asy
   for await (const { record } of streamRecordLines<T>(path)) yield record;
 }
 
-/** `streamRecords` with where each record's line is in the file (bytes), to read it again alone. */
-export async function* streamRecordLines<T extends IndexedRecord>(path: string): AsyncGenerator<{ record: T; offset: number; bytes: number }> {
+/** A record of a records file with where its line is (bytes), to read it again later (runs/lastRecords.ts). */
+export interface RecordLine<T> {
+  record: T;
+  /** 1-based line number. */
+  line: number;
+  offset: number;
+  bytes: number;
+}
+
+/** `streamRecords` with each record's place in the file. */
+export async function* streamRecordLines<T extends IndexedRecord>(path: string): AsyncGenerator<RecordLine<T>> {
   if (!existsSync(path)) return;
-  for await (const { line, text, terminated, offset, bytes } of readLines(path)) {
+  for await (const { line, text, offset, bytes, terminated } of readLines(path)) {
     if (!text.trim()) continue;
     let record: T;
     try {
@@ -225,7 +234,7 @@ export async function* streamRecordLines<T extends IndexedRecord>(path: string):
       throw new InputError(`invalid JSON: ${(error as Error).message}`, { file: path, line });
     }
     if (!Number.isInteger(record?.index)) throw new InputError('missing or non-integer', { file: path, line, field: 'index' });
-    yield { record, offset, bytes };
+    yield { record, line, offset, bytes };
   }
 }
 

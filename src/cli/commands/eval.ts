@@ -2,7 +2,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { EvalJobConfig } from '../../eval/job.js';
-import type { ExampleRecord } from '../../eval/records.js';
 import type { RunSummary } from '../../eval/summary.js';
 import { common, outputOptions, runFolderOptions, subsetOptions } from '../commonOptions.js';
 import { datasetOptions, datasetOptionsFrom } from '../datasetOptions.js';
@@ -129,15 +128,16 @@ async function applyCiOutputs(
   const gate = failUnder === undefined ? undefined : accuracyGate(summary, failUnder);
   if (gate) reportGate(gate);
   if (junit === undefined) return;
-  const { exampleCases, gateCase } = await import('../../report/junit.js');
-  const { readRecords, RECORDS_FILE } = await import('../../runs/runDir.js');
+  const { exampleCasesOf, gateCase } = await import('../../report/junit.js');
+  const { RECORDS_FILE } = await import('../../runs/runDir.js');
   const { join } = await import('node:path');
   const className = `${summary.task}.${summary.split}`;
-  const records = [...readRecords<ExampleRecord>(join(summary.runDir, RECORDS_FILE)).values()];
+  const { cases, tally } = await exampleCasesOf(join(summary.runDir, RECORDS_FILE), className, gate ? [gateCase(gate, className)] : []);
   await writeJUnit(junit, [
     {
       name: `apprentice eval ${summary.task} (${summary.split})`,
-      cases: [...exampleCases(records, className), ...(gate ? [gateCase(gate, className)] : [])],
+      cases,
+      tally,
       properties: { runDir: summary.runDir, accuracy: summary.accuracy ?? 'none', scored: summary.scored },
     },
   ]);
