@@ -82,7 +82,7 @@ export const QUICKSTART_SCALES: Record<'default' | 'tiny', QuickstartScale> = {
     goldSize: 0,
     teacher: { simulatedErrorRate: 0.1, size: 'tiny', steps: 0, learningRate: 0 },
     // The budget (<= 5 minutes on 2 idle cores) is spent on three seeds of five methods at one fraction: 450 steps a
-    // student (measured: CoT +9.0 points [+2.3, +15.7] over standard fine-tuning; 600 steps gave +16.5 but 5 min 49 s,
+    // student (measured: CoT +8.8 points [+2.5, +15.0] over standard fine-tuning; 600 steps gave +16.5 but 5 min 49 s,
     // and batches of 12 at 600 steps lost the effect, docs/distill.md). A step runs in passes of 8 rows grouped by
     // length (the same gradient as one pass, less padding): a step-by-step student's label rows are not padded to
     // its rationales' length, and one-task students pad less (docs/distill.md, the budget).
