@@ -28,6 +28,14 @@ export interface AdamWParameter {
   decay: boolean;
 }
 
+/** A parameter's arrays after a step; `g` unchanged, returned for reuse. */
+export interface Updated {
+  p: Float32Array;
+  g: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
 /** The per-step constants of the kernel. */
 interface StepConstants {
   scale: number;
@@ -87,11 +95,11 @@ function workerMain(): void {
     }
     const { constants } = message;
     for (const { p, g, m, v, decay } of held) adamwKernel(p, g, m, v, decay ? constants.keep : 1, constants);
-    const items = held.map(({ id, p, m, v }) => ({ id, p, m, v }));
+    const items = held.map(({ id, p, g, m, v }) => ({ id, p, g, m, v }));
     held = [];
     parentPort.postMessage(
       items,
-      items.flatMap(({ p, m, v }) => [p.buffer, m.buffer, v.buffer] as ArrayBuffer[]),
+      items.flatMap(({ p, g, m, v }) => [p.buffer, g.buffer, m.buffer, v.buffer] as ArrayBuffer[]),
     );
   });
 }
@@ -138,15 +146,15 @@ export class AdamW {
 
   /**
    * Clips the gradients to a global norm of `clipNorm` (0 = off) and applies one AdamW step (`step` from 1).
-   * Returns the norm before clipping and every parameter's updated arrays (the same objects when run inline,
-   * new ones when moved through a worker; the inputs are then detached).
+   * Returns the norm before clipping and every parameter's arrays, updated (and its gradient array, for reuse):
+   * the same objects when run inline, new ones when moved through a worker (the inputs are then detached).
    */
   async step(
     parameters: ReadonlyMap<string, AdamWParameter>,
     learningRate: number,
     step: number,
     clipNorm: number,
-  ): Promise<{ norm: number; updated: Map<string, { p: Float32Array; m: Float32Array; v: Float32Array }> }> {
+  ): Promise<{ norm: number; updated: Map<string, Updated> }> {
     const entries = [...parameters];
     const values = entries.reduce((n, [, { p }]) => n + p.length, 0);
     const useWorkers = this.threads > 1 && values >= this.minWorkerValues && entries.length > 1;
@@ -169,7 +177,7 @@ export class AdamW {
     if (!useWorkers) {
       const { norm, constants: c } = constants(entries.map(([, { g }]) => sumOfSquares(g)));
       for (const [, { p, g, m, v, decay }] of entries) adamwKernel(p, g, m, v, decay ? c.keep : 1, c);
-      return { norm, updated: new Map(entries.map(([name, { p, m, v }]) => [name, { p, m, v }])) };
+      return { norm, updated: new Map(entries.map(([name, { p, g, m, v }]) => [name, { p, g, m, v }])) };
     }
     // Largest first onto the least loaded worker.
     const order = entries.map((_, id) => id).sort((a, b) => (entries[b]?.[1].p.length ?? 0) - (entries[a]?.[1].p.length ?? 0));
@@ -198,10 +206,10 @@ export class AdamW {
       }),
     );
     const { norm, constants: c } = constants(squares);
-    const updated = new Map<string, { p: Float32Array; m: Float32Array; v: Float32Array }>();
+    const updated = new Map<string, Updated>();
     const returned = await Promise.all(
       busy.map(({ worker }) => {
-        const answer = reply<Array<{ id: number; p: Float32Array; m: Float32Array; v: Float32Array }>>(worker);
+        const answer = reply<Array<Updated & { id: number }>>(worker);
         worker.postMessage({ kind: 'update', constants: c });
         return answer;
       }),
@@ -210,7 +218,7 @@ export class AdamW {
     entries.forEach(([name], id) => {
       const item = byId.get(id);
       if (!item) throw new Error(`optimizer worker returned no ${name}`);
-      updated.set(name, { p: item.p, m: item.m, v: item.v });
+      updated.set(name, { p: item.p, g: item.g, m: item.m, v: item.v });
     });
     return { norm, updated };
   }

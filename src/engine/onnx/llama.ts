@@ -11,7 +11,9 @@
  * `rotaryTables` / `causalMask` compute in JS: cos and sin [T, headDim] and the mask [T, T]. B and T are
  * dynamic, so one session serves every batch shape.
  *
- * Training outputs: `loss` = sum(nll * weight), `nll` [B*T], and `grad.<parameter name>` for every parameter.
+ * Training: one more input, `rows` int64 [K], the positions the loss scores (the head runs over them alone).
+ * Training outputs: `loss` = sum(nll * weight), `nll` [B*T] (0 outside `rows`), and `grad.<parameter name>`
+ * for every parameter.
  * Forward outputs: `nll` [B*T] and `argmax` [B*T] (the predicted next token).
  *
  * With LoRA (../lora.ts) every adapted projection adds (alpha / r) dropout(x) A^T B^T to x W^T; the adapters

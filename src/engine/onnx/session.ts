@@ -101,15 +101,28 @@ export class OnnxLlama {
     return feeds;
   }
 
-  /** Forward and backward of one batch: loss = sum(nll * weight), per-token nll, every trainable parameter's gradient. */
-  async step(params: ReadonlyMap<string, Float32Array>, batch: HostBatch): Promise<{ loss: number; nll: Float32Array; grads: Map<string, Float32Array> }> {
+  /**
+   * Forward and backward of one batch: loss = sum(nll * weight), per-token nll, every trainable parameter's gradient.
+   * Gradients are written into the arrays of `into` where it has them (reused between steps: no fresh memory to
+   * fault in), else into new arrays.
+   */
+  async step(
+    params: ReadonlyMap<string, Float32Array>,
+    batch: HostBatch,
+    into?: ReadonlyMap<string, Float32Array>,
+  ): Promise<{ loss: number; nll: Float32Array; grads: Map<string, Float32Array> }> {
     const feeds = this.feeds(params, batch);
     feeds.weights = new ort.Tensor('float32', batch.weights, [batch.B, batch.T]);
     const rows = scoredRows(batch);
     feeds.rows = new ort.Tensor('int64', rows, [rows.length]);
     if (this.lora && this.lora.dropout > 0) feeds.dropout_seed = new ort.Tensor('int64', BigInt64Array.from([BigInt(batch.dropoutSeed ?? 0)]), []);
-    const out = await this.trainSession.run(feeds);
-    const grads = new Map(this.trainable.map(({ name }) => [name, (out[`grad.${name}`] as ort.Tensor).data as Float32Array]));
+    const fetches: Record<string, ort.Tensor | null> = { loss: null, nll: null };
+    for (const { name, shape } of this.trainable) {
+      const target = into?.get(name);
+      fetches[`grad.${name}`] = target ? new ort.Tensor('float32', target, shape) : null;
+    }
+    const out = await this.trainSession.run(feeds, fetches);
+    const grads = new Map(this.trainable.map(({ name }) => [name, into?.get(name) ?? ((out[`grad.${name}`] as ort.Tensor).data as Float32Array)]));
     return { loss: ((out.loss as ort.Tensor).data as Float32Array)[0] as number, nll: (out.nll as ort.Tensor).data as Float32Array, grads };
   }
 

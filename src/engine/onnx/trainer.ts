@@ -20,6 +20,8 @@ export interface AdamWOptions {
 
 export class OnnxTrainer {
   private readonly grads = new Map<string, Float32Array>();
+  /** The last step's gradient arrays, which the next step's first micro-batch writes into. */
+  private spare = new Map<string, Float32Array>();
   private readonly m = new Map<string, Float32Array>();
   private readonly v = new Map<string, Float32Array>();
   private readonly matrices = new Set<string>();
@@ -78,7 +80,7 @@ export class OnnxTrainer {
 
   /** Forward and backward of one micro-batch; its gradients are added to the ones summed since the last update. */
   async accumulate(batch: HostBatch): Promise<{ loss: number; nll: Float32Array }> {
-    const { loss, nll, grads } = await this.onnx.step(this.feeds, batch);
+    const { loss, nll, grads } = await this.onnx.step(this.feeds, batch, this.grads.size === 0 ? this.spare : undefined);
     for (const [name, g] of grads) {
       const sum = this.grads.get(name);
       if (!sum) this.grads.set(name, g);
@@ -107,6 +109,7 @@ export class OnnxTrainer {
     this.grads.clear();
     const { norm, updated } = await this.optimizer.step(parameters, learningRate, step, clipNorm);
     // The arrays come back from the optimizer's workers as new objects.
+    this.spare = new Map([...updated].map(([name, { g }]) => [name, g]));
     for (const [name, { p, m, v }] of updated) {
       this.params.set(name, p);
       this.feeds.set(name, p);
