@@ -30,7 +30,7 @@ import { ModelHub } from '../models/hub.js';
 import { openRunDir, SUMMARY_FILE } from '../runs/runDir.js';
 import { VERSION } from '../version.js';
 import { annotationFromOutputs, type AnnotationRecord } from './annotation.js';
-import { buildTrainingData } from './builders.js';
+import { buildTrainingData, trainingExamplesOf } from './builders.js';
 import { chanceLevel } from './chance.js';
 import { goldRecords } from './goldRecords.js';
 import { annotationStats } from './stats.js';
@@ -292,20 +292,8 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         const t0 = performance.now();
         let last = 0;
         await train({
-          train: teacherTrain.map((row, i) => ({
-            prompt: row.prompt,
-            completion: row.completion,
-            weight: 1,
-            task: 'cot',
-            source: { file: 'gold', line: i + 1 },
-          })),
-          validation: teacherValidation.map((row, i) => ({
-            prompt: row.prompt,
-            completion: row.completion,
-            weight: 1,
-            task: 'cot',
-            source: { file: 'validation', line: i + 1 },
-          })),
+          train: trainingExamplesOf(teacherTrain, 'gold', 'cot'),
+          validation: trainingExamplesOf(teacherValidation, 'validation', 'cot'),
           outDir: teacherDir,
           size: scale.teacher.size,
           ...(scale.teacher.model ? { model: scale.teacher.model } : {}),
