@@ -438,17 +438,25 @@ class LlamaGraph {
     const dOut = g.gemm(probs, weighted, 1, 0); // [vocab, dim]
     const tokens = g.unsqueeze(fwd.flatTokens, [1]);
     if (this.config.tiedEmbeddings) {
-      grads.set(
-        'model.embed_tokens.weight',
-        g.op('ScatterND', [dOut, g.concat([tokens, targets], 0), g.concat([dx, g.neg(weighted)], 0)], { reduction: 'add' }),
-      );
+      grads.set('model.embed_tokens.weight', addRows(g, dOut, g.concat([tokens, targets], 0), g.concat([dx, g.neg(weighted)], 0)));
     } else {
       const zeros = g.op('ConstantOfShape', [g.ints([this.config.vocabSize, this.config.dim])], {});
-      grads.set('model.embed_tokens.weight', g.op('ScatterND', [zeros, tokens, dx], { reduction: 'add' }));
-      grads.set('lm_head.weight', g.op('ScatterND', [dOut, targets, g.neg(weighted)], { reduction: 'add' }));
+      grads.set('model.embed_tokens.weight', addRows(g, zeros, tokens, dx));
+      grads.set('lm_head.weight', addRows(g, dOut, targets, g.neg(weighted)));
     }
     return grads;
   }
+}
+
+/**
+ * `data` with each row of `updates` [M, dim] added to its row `ids` [M, 1], a row's updates summed in the order of
+ * `ids`. Not ScatterND's add: ONNX Runtime hands its updates to the thread pool in blocks, so two threads add into a
+ * row both hold (a frequent token) in whatever order they run, unsynchronised: embedding gradients that differ from
+ * run to run once a pass is large enough to be split (about 1,600 positions at dim 64). ScatterElements gives each
+ * output column to one thread, which adds in index order: the same bits every run, on any thread count.
+ */
+function addRows(g: Graph, data: string, ids: string, updates: string): string {
+  return g.op('ScatterElements', [data, g.op('Expand', [ids, g.op('Shape', [updates])]), updates], { axis: 0, reduction: 'add' });
 }
 
 /** A float zero tensor of the shape of `x`. */
