@@ -102,7 +102,8 @@ export class OnnxLlama {
   }
 
   /**
-   * Forward and backward of one batch: loss = sum(nll * weight), per-token nll, every trainable parameter's gradient.
+   * Forward and backward of one batch: loss = sum(nll * weight), per-token nll, every trainable parameter's gradient,
+   * and the seconds ONNX Runtime's run took (the rest of the call is building feeds and fetches).
    * Gradients are written into the arrays of `into` where it has them (reused between steps: no fresh memory to
    * fault in), else into new arrays.
    */
@@ -110,7 +111,7 @@ export class OnnxLlama {
     params: ReadonlyMap<string, Float32Array>,
     batch: HostBatch,
     into?: ReadonlyMap<string, Float32Array>,
-  ): Promise<{ loss: number; nll: Float32Array; grads: Map<string, Float32Array> }> {
+  ): Promise<{ loss: number; nll: Float32Array; grads: Map<string, Float32Array>; runSeconds: number }> {
     const feeds = this.feeds(params, batch);
     feeds.weights = new ort.Tensor('float32', batch.weights, [batch.B, batch.T]);
     const rows = scoredRows(batch);
@@ -121,9 +122,11 @@ export class OnnxLlama {
       const target = into?.get(name);
       fetches[`grad.${name}`] = target ? new ort.Tensor('float32', target, shape) : null;
     }
+    const started = performance.now();
     const out = await this.trainSession.run(feeds, fetches);
+    const runSeconds = (performance.now() - started) / 1000;
     const grads = new Map(this.trainable.map(({ name }) => [name, into?.get(name) ?? ((out[`grad.${name}`] as ort.Tensor).data as Float32Array)]));
-    return { loss: ((out.loss as ort.Tensor).data as Float32Array)[0] as number, nll: (out.nll as ort.Tensor).data as Float32Array, grads };
+    return { loss: ((out.loss as ort.Tensor).data as Float32Array)[0] as number, nll: (out.nll as ort.Tensor).data as Float32Array, grads, runSeconds };
   }
 
   /** Per-token nll and whether the argmax prediction is the target. */
@@ -145,6 +148,7 @@ export class OnnxLlama {
   }
 
   async release(): Promise<void> {
+    if (process.env.APPRENTICE_ORT_PROFILE) this.trainSession.endProfiling();
     await this.trainSession.release();
     if (this.forwardSession) await (await this.forwardSession).release();
     if (this.logitsSession) await (await this.logitsSession).release();
@@ -154,9 +158,13 @@ export class OnnxLlama {
 /**
  * Idle pool threads sleep instead of spinning: on a machine shared with other work a spinning pool waits on
  * descheduled threads (measured here under load, small, 2 threads: 3,083 tokens/s spinning, 5,764 not).
+ * APPRENTICE_ORT_PROFILE=<prefix> turns on ONNX Runtime's per-node profile (bench/engine/roofline.ts --profile):
+ * each session writes <prefix>_<date>.json when released.
  */
-function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  const profile = process.env.APPRENTICE_ORT_PROFILE;
   return {
+    ...(profile ? { enableProfiling: true, profileFilePrefix: profile } : {}),
     executionProviders: ['cpu'],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,

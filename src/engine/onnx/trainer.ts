@@ -78,15 +78,18 @@ export class OnnxTrainer {
     return this.onnx.threads;
   }
 
-  /** Forward and backward of one micro-batch; its gradients are added to the ones summed since the last update. */
-  async accumulate(batch: HostBatch): Promise<{ loss: number; nll: Float32Array }> {
-    const { loss, nll, grads } = await this.onnx.step(this.feeds, batch, this.grads.size === 0 ? this.spare : undefined);
+  /**
+   * Forward and backward of one micro-batch; its gradients are added to the ones summed since the last update.
+   * `runSeconds`: the part of the call spent in ONNX Runtime's run of the graph.
+   */
+  async accumulate(batch: HostBatch): Promise<{ loss: number; nll: Float32Array; runSeconds: number }> {
+    const { loss, nll, grads, runSeconds } = await this.onnx.step(this.feeds, batch, this.grads.size === 0 ? this.spare : undefined);
     for (const [name, g] of grads) {
       const sum = this.grads.get(name);
       if (!sum) this.grads.set(name, g);
       else for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (g[i] as number);
     }
-    return { loss, nll };
+    return { loss, nll, runSeconds };
   }
 
   score(batch: HostBatch): Promise<{ nll: Float32Array; hits: Uint8Array }> {
