@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
-import { buildProgram } from '../../src/cli/main.js';
+import { buildProgram } from '../support/fullProgram.js';
 
 /** Placeholders that name the same kind of value. */
 const SAME_KIND: Record<string, string> = {

@@ -11,7 +11,7 @@ import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { z } from 'zod';
 import { addConfigOption } from '../../src/cli/config.js';
 import { markRequiredOptionsInHelp, showUsageLineAfterErrors } from '../../src/cli/help.js';
-import { buildProgram } from '../../src/cli/main.js';
+import { buildProgram } from '../support/fullProgram.js';
 import { addOptions, configFrom, option, type OptionSpecs, type OptionValues, parseOptions } from '../../src/cli/options.js';
 import { commaList, positiveInt } from '../../src/cli/validate.js';
 import { InputError } from '../../src/util/errors.js';

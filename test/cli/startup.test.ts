@@ -1,12 +1,16 @@
 /**
  * The command starts fast: describing commands and options loads no model layer, engine, chart, server
- * or clustering package; each command loads what it needs when it runs.
+ * or clustering package; `apprentice <command>` loads that command's module and no other's; each command
+ * loads what it needs when it runs.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS, programForArgv } from '../../src/cli/program.js';
+import { buildProgram } from '../support/fullProgram.js';
 import { PROJECT_ROOT } from '../support/runCli.js';
 
 /** A module hook that prints every npm package the process resolves, once. */
@@ -18,11 +22,13 @@ export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
   const match = /node_modules\\\\/((@[^/]+\\\\/)?[^/]+)\\\\//.exec(resolved.url);
   if (match && !seen.has(match[1])) { seen.add(match[1]); process.stderr.write('package ' + match[1] + '\\\\n'); }
+  const command = /\\\\/cli\\\\/commands\\\\/(\\\\w+)\\\\.js$/.exec(resolved.url);
+  if (command && !seen.has(resolved.url)) { seen.add(resolved.url); process.stderr.write('command ' + command[1] + '\\\\n'); }
   return resolved;
 }\`));
 `;
 
-function packagesLoadedBy(args: string[]): string[] {
+function traceOf(args: string[]): string {
   const result = spawnSync(
     process.execPath,
     ['--import', `data:text/javascript,${encodeURIComponent(TRACE_HOOK)}`, join(PROJECT_ROOT, 'bin', 'apprentice.js'), ...args],
@@ -31,7 +37,26 @@ function packagesLoadedBy(args: string[]): string[] {
     },
   );
   expect(result.status, result.stderr).toBe(0);
-  return [...result.stderr.matchAll(/^package (\S+)$/gm)].map((m) => m[1]!);
+  return result.stderr;
+}
+
+function packagesLoadedBy(args: string[]): string[] {
+  return [...traceOf(args).matchAll(/^package (\S+)$/gm)].map((m) => m[1]!);
+}
+
+function commandModulesLoadedBy(args: string[]): string[] {
+  return [...traceOf(args).matchAll(/^command (\S+)$/gm)].map((m) => m[1]!);
+}
+
+/** Each command and subcommand's --help text, by its path (`scale run`). */
+function helpTexts(program: Command): Map<string, string> {
+  const texts = new Map<string, string>();
+  const visit = (command: Command, path: string[]): void => {
+    texts.set(path.join(' '), command.helpInformation());
+    for (const sub of command.commands) visit(sub, [...path, sub.name()]);
+  };
+  for (const command of program.commands) visit(command, [command.name()]);
+  return texts;
 }
 
 const HEAVY = [
@@ -62,5 +87,23 @@ describe('apprentice start-up', () => {
     writeFileSync(rows, 'model,params,task,metric,score\na,1e8,t,acc,0.1\nb,1e9,t,acc,0.5\n');
     const loaded = packagesLoadedBy(['scale', 'analyze', rows, '--out', join(dir, 'report'), '--json']);
     expect(loaded).toEqual(expect.arrayContaining(['csv-parse', 'vega', 'vega-lite']));
+  });
+
+  it("`apprentice <command>` loads that command's module only (eval's options also make the project file's schema)", () => {
+    expect(commandModulesLoadedBy(['eval', '--help']).sort()).toEqual(['eval']);
+    expect(commandModulesLoadedBy(['train', '--help']).sort()).toEqual(['eval', 'train']);
+    expect(commandModulesLoadedBy(['--help']).sort()).toEqual(COMMANDS.map((entry) => entry.name).sort());
+  });
+
+  it('a command loaded alone parses and describes itself exactly as in the whole program', async () => {
+    const whole = helpTexts(buildProgram());
+    for (const { name } of COMMANDS) {
+      const alone = await programForArgv(['node', 'apprentice', name]);
+      expect(alone.commands.map((command) => command.name())).toEqual([name]);
+      for (const [path, text] of helpTexts(alone)) expect(text, path).toBe(whole.get(path));
+    }
+    const every = await programForArgv(['node', 'apprentice', '--help']);
+    expect(every.commands.map((command) => command.name())).toEqual(COMMANDS.map((entry) => entry.name));
+    expect(every.helpInformation()).toBe(buildProgram().helpInformation());
   });
 });

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { buildProgram } from '../../src/cli/main.js';
+import { buildProgram } from '../support/fullProgram.js';
 import { projectSchema } from '../../src/cli/project/schema.js';
 import { apprenticeCommands, docBlocks, docFiles, type DocBlock } from '../support/docBlocks.js';
 import { PROJECT_ROOT } from '../support/runCli.js';
