@@ -1,15 +1,14 @@
 /**
  * A run's examples without holding them: while records.jsonl is streamed once (runs.ts), each example keeps
- * where its latest line is (offset and length in bytes) and the few numbers the table filters and sorts on
+ * where its latest line is (runs/recordLines.ts) and the few numbers the table filters and sorts on
  * (status, tokens, cost, grimoire), in typed columns by example index: tens of bytes per example, whatever the
  * text. A page of the table is chosen from the columns and only its lines are read again, by offset. A search
  * streams the file once more (memory: one byte per example) and is kept for the next pages.
  */
-import { open } from 'node:fs/promises';
 import { readLines } from '../../data/lineStream.js';
 import { exampleStatus, type ExampleRecord } from '../../eval/records.js';
 import { asExampleRecord, text, type RawRecord } from '../../eval/runResult.js';
-import { InputError } from '../../util/errors.js';
+import { RecordLines } from '../../runs/recordLines.js';
 import { grownLength, grownTo } from '../../util/typedArrays.js';
 import type { ExampleRow, ExamplesPage, ExampleStatus } from './api.js';
 import { searchText, statusMatches, type ExampleFilter, type ExampleQuery, type ExampleSortKey } from './exampleQuery.js';
@@ -21,8 +20,7 @@ const STATUSES: readonly ExampleStatus[] = ['correct', 'wrong', 'invalid', 'erro
 const KEPT_ORDERS = 4;
 
 export class RunExamples {
-  private offsets = new Float64Array(0);
-  private lengths = new Uint32Array(0);
+  private readonly lines: RecordLines;
   private status = new Uint8Array(0);
   private tokens = new Float64Array(0);
   private cost = new Float64Array(0);
@@ -37,14 +35,15 @@ export class RunExamples {
     readonly file: string,
     /** Builds a row from a line as written and as an example record (runs.ts). */
     private readonly toRow: (raw: RawRecord, record: ExampleRecord) => ExampleRow,
-  ) {}
+  ) {
+    this.lines = new RecordLines(file);
+  }
 
   /** Records the latest line of an example (a later line for an index replaces the earlier one). */
   add(raw: RawRecord, record: ExampleRecord, line: { offset: number; bytes: number }): void {
     const index = raw.index;
     this.ensure(index + 1);
-    this.offsets[index] = line.offset;
-    this.lengths[index] = line.bytes;
+    this.lines.note(index, line);
     this.status[index] = STATUSES.indexOf(exampleStatus(record)) + 1;
     this.tokens[index] = record.usage.promptTokens + record.usage.completionTokens;
     this.cost[index] = record.costUsd;
@@ -92,33 +91,9 @@ export class RunExamples {
 
   /** The rows of these example indices, in this order, read by offset. */
   async rows(indices: ArrayLike<number>): Promise<ExampleRow[]> {
-    if (!indices.length) return [];
-    const handle = await open(this.file, 'r');
-    try {
-      const rows: ExampleRow[] = [];
-      for (let i = 0; i < indices.length; i++) {
-        const index = indices[i]!;
-        const bytes = Buffer.alloc(this.lengths[index]!);
-        await handle.read(bytes, 0, bytes.length, this.offsets[index]!);
-        const raw = this.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''), index);
-        rows.push(this.toRow(raw, asExampleRecord(raw)));
-      }
-      return rows;
-    } finally {
-      await handle.close();
-    }
-  }
-
-  private parse(line: string, index: number): RawRecord {
-    let raw: RawRecord;
-    try {
-      raw = JSON.parse(line) as RawRecord;
-    } catch {
-      raw = { index: -1 };
-    }
-    // The file was rewritten since it was read (its stamp changes too, so the next request reads it again).
-    if (raw.index !== index) throw new InputError(`records.jsonl changed while being read (example ${index}); reload the page`, { file: this.file });
-    return raw;
+    // A file rewritten since it was read is an error; its stamp changes too, so the next request reads it again.
+    const raws = await this.lines.read<RawRecord>(indices);
+    return raws.map((raw) => this.toRow(raw, asExampleRecord(raw)));
   }
 
   /** Example indices selected by the filter and search, sorted; kept for the next pages of the same query. */
@@ -170,7 +145,7 @@ export class RunExamples {
         continue; // a line cut short at the end: not an example's latest line anyway
       }
       const index = raw.index;
-      if (!Number.isInteger(index) || index < 0 || index >= this.slots || this.offsets[index] !== offset || !this.status[index]) continue;
+      if (!Number.isInteger(index) || index < 0 || index >= this.slots || this.lines.offsetOf(index) !== offset || !this.status[index]) continue;
       const shown = searchText(this.toRow(raw, asExampleRecord(raw)));
       if (words.every((word) => shown.includes(word))) found[index] = 1;
     }
@@ -192,8 +167,6 @@ export class RunExamples {
     if (slots <= this.slots) return;
     if (slots > this.status.length) {
       const capacity = grownLength(this.status.length, slots);
-      this.offsets = grownTo(this.offsets, capacity);
-      this.lengths = grownTo(this.lengths, capacity);
       this.status = grownTo(this.status, capacity);
       this.tokens = grownTo(this.tokens, capacity);
       this.cost = grownTo(this.cost, capacity);
