@@ -1,6 +1,7 @@
 /** What `serve` and `ui` share as long-running local servers: the key rule for exposed hosts and waiting for Ctrl-C. */
 import { isLoopbackHost } from '../server/access.js';
 import { InputError } from '../util/errors.js';
+import { firstEvent } from '../util/firstEvent.js';
 import { registerSecret } from '../util/redact.js';
 
 /**
@@ -21,14 +22,6 @@ export function serverKeyFor(host: string, given: string | undefined, whatAnyone
 }
 
 /** Resolves on the first SIGINT or SIGTERM (Ctrl-C, or a process manager stopping the command). */
-export function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+export async function untilInterrupted(): Promise<void> {
+  await firstEvent(process, ['SIGINT', 'SIGTERM']);
 }

@@ -322,48 +322,39 @@ export function findJsonErrorOffset(text: string): number | undefined {
     if (!match) fail();
     i += (match as RegExpExecArray)[0].length;
   };
+  /** `{...}` or `[...]`: `member`s separated by commas up to `close`, or none at all. */
+  const container = (close: string, member: () => void): void => {
+    i++;
+    skipWhitespace();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      member();
+      skipWhitespace();
+      if (text[i] === ',') i++;
+      else if (text[i] === close) {
+        i++;
+        return;
+      } else fail();
+    }
+  };
+  const property = (): void => {
+    skipWhitespace();
+    if (text[i] !== '"') fail();
+    string();
+    skipWhitespace();
+    if (text[i] !== ':') fail();
+    i++;
+    value();
+  };
   const value = (): void => {
     skipWhitespace();
     const ch = text[i];
-    if (ch === '{') {
-      i++;
-      skipWhitespace();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
-        skipWhitespace();
-        if (text[i] !== '"') fail();
-        string();
-        skipWhitespace();
-        if (text[i] !== ':') fail();
-        i++;
-        value();
-        skipWhitespace();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') {
-          i++;
-          return;
-        } else fail();
-      }
-    } else if (ch === '[') {
-      i++;
-      skipWhitespace();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        skipWhitespace();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') {
-          i++;
-          return;
-        } else fail();
-      }
-    } else if (ch === '"') string();
+    if (ch === '{') container('}', property);
+    else if (ch === '[') container(']', value);
+    else if (ch === '"') string();
     else if (ch === 't') literal('true');
     else if (ch === 'f') literal('false');
     else if (ch === 'n') literal('null');

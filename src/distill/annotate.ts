@@ -17,7 +17,7 @@ import { QUESTION_FIELDS } from '../eval/prompts.js';
 import type { ExampleRecord } from '../eval/records.js';
 import { isModelError } from '../models/errors.js';
 import type { ModelHub } from '../models/hub.js';
-import type { ChatMessage } from '../models/types.js';
+import type { GenerateRequest } from '../models/types.js';
 import { openRunDir, type RunDirHandle, SUMMARY_FILE } from '../runs/runDir.js';
 import { InputError } from '../util/errors.js';
 import { VERSION } from '../version.js';
@@ -65,13 +65,8 @@ export interface SplitJob {
   read(example: Example): ReadOptions;
 }
 
-export interface TeacherRequest {
-  messages: ChatMessage[];
-  stop: string[];
-  maxTokens: number;
-  temperature: number;
-  n: number;
-}
+/** A generation request with every field annotation sets (the Batch API path writes the same fields). */
+export type TeacherRequest = Required<Pick<GenerateRequest, 'messages' | 'stop' | 'maxTokens' | 'temperature' | 'n'>>;
 
 /** What {@link annotateLive} wrote: the annotations folder, its manifest and per-split statistics. */
 export interface AnnotateResult {
@@ -184,13 +179,7 @@ export async function annotateLive(config: AnnotateConfig, hub: ModelHub): Promi
       const request = job.request(example);
       const call = { prompt: request.messages, usage: { promptTokens: 0, completionTokens: 0 }, costUsd: 0, latencyMs: 0, cached: false };
       try {
-        const response = await model.generate({
-          messages: request.messages,
-          stop: request.stop,
-          maxTokens: request.maxTokens,
-          temperature: request.temperature,
-          n: request.n,
-        });
+        const response = await model.generate(request);
         const meta = response.meta;
         return annotationFromOutputs(
           task,

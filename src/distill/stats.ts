@@ -5,13 +5,15 @@
  * leave for training.
  */
 import type { TaskDefinition } from '../data/types.js';
-import { summarizeRecords } from '../eval/summary.js';
+import { summarizeRecords, type RunSummary } from '../eval/summary.js';
 import { type AnnotationRecord, goodChains } from './annotation.js';
 
-/** Counts for one annotated split: examples, answered, usable, and the teacher's agreement with gold. */
-export interface AnnotationStats {
-  /** Examples in the split. */
-  n: number;
+/**
+ * Counts for one annotated split: examples, answered, usable, and the teacher's agreement with gold. What it
+ * shares with an evaluation run (examples, correct labels, CI, errors, missing examples, usage) is the split's
+ * run summary, counted the same way: `correct` is the teacher's (majority) label equal to gold.
+ */
+export interface AnnotationStats extends Pick<RunSummary, 'n' | 'correct' | 'ci95' | 'errors' | 'errorsByKind' | 'missing' | 'usage'> {
   /** Records whose teacher call(s) succeeded. */
   answered: number;
   /** Answered records with a usable answer (at least one sample parsed). */
@@ -20,11 +22,8 @@ export interface AnnotationStats {
   parseRate: number | null;
   /** Examples with a gold answer among the answered. */
   withGold: number;
-  /** Teacher (majority) label equal to gold. */
-  correct: number;
   /** correct / withGold: an unparsed answer counts as wrong. Null without gold. */
   teacherAccuracy: number | null;
-  ci95: [number, number] | null;
   /** Samples per example (self-consistency), summed. */
   samples: number;
   /** Samples that parsed. */
@@ -35,11 +34,6 @@ export interface AnnotationStats {
   withCorrectChain: number;
   /** Chains reaching gold, over all examples (what "all correct chains" trains on). */
   correctChains: number;
-  errors: number;
-  errorsByKind: Record<string, number>;
-  /** Examples with no record yet (not run, or a stop before the end). */
-  missing: number;
-  usage: { promptTokens: number; completionTokens: number; costUsd: number };
 }
 
 export function annotationStats(records: AnnotationRecord[], total: number, task: TaskDefinition): AnnotationStats {

@@ -189,22 +189,19 @@ function whiteningTransform(gram: Float64Array, width: number): Float64Array {
   return out;
 }
 
-/** Tᵀ·M·T for M (width × width) and T (width × rank). */
+/** Tᵀ·M·T for a symmetric M (width × width) and T (width × rank): M·T is Mᵀ·T, so both products are transposed ones. */
 function congruence(t: Float64Array, m: Float64Array, width: number, rank: number): Float64Array {
-  const mt = new Float64Array(width * rank);
-  for (let r = 0; r < width; r++) {
-    for (let k = 0; k < width; k++) {
-      const value = m[r * width + k]!;
+  return transposedTimes(t, transposedTimes(m, t, width, width, rank), width, rank, rank);
+}
+
+/** Aᵀ·B for row-major A (inner × rows) and B (inner × cols), skipping zeros of A. */
+function transposedTimes(a: Float64Array, b: Float64Array, inner: number, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let k = 0; k < inner; k++) {
+    for (let r = 0; r < rows; r++) {
+      const value = a[k * rows + r]!;
       if (value === 0) continue;
-      for (let c = 0; c < rank; c++) mt[r * rank + c]! += value * t[k * rank + c]!;
-    }
-  }
-  const out = new Float64Array(rank * rank);
-  for (let k = 0; k < width; k++) {
-    for (let r = 0; r < rank; r++) {
-      const value = t[k * rank + r]!;
-      if (value === 0) continue;
-      for (let c = 0; c < rank; c++) out[r * rank + c]! += value * mt[k * rank + c]!;
+      for (let c = 0; c < cols; c++) out[r * cols + c]! += value * b[k * cols + c]!;
     }
   }
   return out;

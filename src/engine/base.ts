@@ -33,20 +33,24 @@ export async function loadBaseModel(path: string): Promise<BaseModel> {
   return isDirectory ? loadHfModel(path) : loadGgufModel(path);
 }
 
-export async function readHfConfig(dir: string): Promise<LlamaConfig> {
+/** A model folder's config.json as JSON; without one, an error says the folder is not a `folder` (what it should be). */
+export async function readConfigJson(dir: string, folder: string): Promise<{ json: unknown; file: string }> {
   const file = join(dir, 'config.json');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new InputError('not a Hugging Face model folder (no config.json)', { file: dir });
+    throw new InputError(`not a ${folder} (no config.json)`, { file: dir });
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return { json: JSON.parse(text), file };
   } catch (error) {
     throw new InputError(`invalid JSON: ${(error as Error).message}`, { file });
   }
+}
+
+export async function readHfConfig(dir: string): Promise<LlamaConfig> {
+  const { json, file } = await readConfigJson(dir, 'Hugging Face model folder');
   return parseHfConfig(json, file);
 }
 

@@ -15,12 +15,12 @@
  * The engine rotates interleaved pairs where Hugging Face rotates halves: ./rotaryLayout.ts converts the q/k rows
  * (and their biases and norms) on save and load, so transformers computes what the engine computes.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
 import { parameterShapes, parseHfConfig, toHfConfigFields, type LlamaConfig } from './config.js';
 import { writeSafetensors, type SafetensorsTensor } from './formats/safetensors.js';
-import { loadBaseModel } from './base.js';
+import { loadBaseModel, readConfigJson } from './base.js';
 import { readHfWeights, weightsDigest, WEIGHTS_FILE } from './hfWeights.js';
 import { mergeLora, type LoraConfig } from './lora.js';
 import { readPeftAdapter, writePeftAdapter } from './loraFiles.js';
@@ -71,6 +71,12 @@ export function fromHfConfig(json: unknown, file: string): { config: LlamaConfig
   const c = json as Record<string, unknown>;
   const info = c.apprentice && typeof c.apprentice === 'object' ? (c.apprentice as Record<string, unknown>) : {};
   return { config, info };
+}
+
+/** A checkpoint folder's config.json: the model's config and what the engine recorded under `apprentice`. */
+export async function readCheckpointConfig(dir: string): Promise<{ config: LlamaConfig; info: Record<string, unknown>; file: string }> {
+  const { json, file } = await readConfigJson(dir, 'checkpoint folder');
+  return { ...fromHfConfig(json, file), file };
 }
 
 /** Writes the checkpoint folder; each file goes to a temp name first, so a crash never leaves half a file. */
@@ -140,20 +146,7 @@ async function loadLora(
 
 /** Loads a checkpoint folder written by {@link train}. */
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
-  const configPath = join(dir, CONFIG_JSON);
-  let text: string;
-  try {
-    text = await readFile(configPath, 'utf8');
-  } catch {
-    throw new InputError(`not a checkpoint folder (no ${CONFIG_JSON})`, { file: dir });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`invalid JSON: ${(error as Error).message}`, { file: configPath });
-  }
-  const { config, info } = fromHfConfig(json, configPath);
+  const { config, info, file: configPath } = await readCheckpointConfig(dir);
   // A folder the engine wrote records its tokenizer's kind; any other (a base model's) has a Hugging Face tokenizer.
   const kind = info.tokenizer === 'bpe' || (info.tokenizer === undefined && Object.keys(info).length > 0) ? 'bpe' : 'hf';
   const tokenizer = await loadTextTokenizer(dir, kind);

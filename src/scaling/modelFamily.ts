@@ -3,9 +3,9 @@
  * `=` (7e9, 7B, 350M...), or read from the model itself: a GGUF file's tensor shapes (every tensor's
  * element count, summed) or a built-in checkpoint's config.json (the engine's parameter count).
  */
-import { open, readFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
-import { CONFIG_JSON, fromHfConfig } from '../engine/checkpoint.js';
+import { open } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { readCheckpointConfig } from '../engine/checkpoint.js';
 import { parseGguf } from '../engine/formats/gguf.js';
 import { countParameters } from '../engine/model.js';
 import { parseModelSpec } from '../models/spec.js';
@@ -114,18 +114,5 @@ export async function ggufParameterCount(path: string): Promise<number> {
 
 /** The engine's parameter count of a built-in checkpoint, from its config.json. */
 export async function checkpointParameterCount(dir: string): Promise<number> {
-  const file = join(dir, CONFIG_JSON);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new InputError('cannot read the checkpoint config', { file });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`invalid JSON: ${(error as Error).message}`, { file });
-  }
-  return countParameters(fromHfConfig(json, file).config);
+  return countParameters((await readCheckpointConfig(dir)).config);
 }

@@ -39,18 +39,20 @@ export class ApiError extends Error {
  * (upstream server, network, bad answer, its credentials) is 502, a timeout 504. A spent budget is 402,
  * not 429, so clients do not retry what cannot succeed.
  */
+const INVALID_REQUEST = { status: 400, type: 'invalid_request_error' };
+const UPSTREAM_FAILURE = { status: 502, type: 'upstream_error' };
 const STATUS_BY_KIND: Record<ModelErrorKind, { status: number; type: string }> = {
-  bad_request: { status: 400, type: 'invalid_request_error' },
-  unsupported: { status: 400, type: 'invalid_request_error' },
-  replay_miss: { status: 400, type: 'invalid_request_error' },
+  bad_request: INVALID_REQUEST,
+  unsupported: INVALID_REQUEST,
+  replay_miss: INVALID_REQUEST,
   budget: { status: 402, type: 'insufficient_quota' },
   rate_limit: { status: 429, type: 'rate_limit_error' },
   aborted: { status: 499, type: 'request_aborted' },
-  server: { status: 502, type: 'upstream_error' },
-  network: { status: 502, type: 'upstream_error' },
-  bad_response: { status: 502, type: 'upstream_error' },
-  auth: { status: 502, type: 'upstream_error' },
-  not_found: { status: 502, type: 'upstream_error' },
+  server: UPSTREAM_FAILURE,
+  network: UPSTREAM_FAILURE,
+  bad_response: UPSTREAM_FAILURE,
+  auth: UPSTREAM_FAILURE,
+  not_found: UPSTREAM_FAILURE,
   timeout: { status: 504, type: 'timeout' },
 };
 

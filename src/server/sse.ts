@@ -7,6 +7,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Completion, TokenUsage } from '../models/types.js';
 import type { AnswerEvent, ServedAnswer } from './answer.js';
+import { firstEvent } from '../util/firstEvent.js';
 import { toApiError } from './errors.js';
 
 export interface ChunkShapes {
@@ -56,15 +57,7 @@ export async function* streamChunks(
 
 async function write(raw: FastifyReply['raw'], text: string): Promise<void> {
   if (raw.write(text) || raw.destroyed) return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      raw.off('drain', done);
-      raw.off('close', done);
-      resolve();
-    };
-    raw.on('drain', done);
-    raw.on('close', done);
-  });
+  await firstEvent(raw, ['drain', 'close']);
 }
 
 /** Sends the chunks as server-sent events, ending with `data: [DONE]`; `headers` is read once the first chunk is there. */
