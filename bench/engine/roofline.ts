@@ -98,7 +98,7 @@ async function productRate(p: Product): Promise<Rate> {
   const swap = (x: string, rank: number): string => g.transpose(x, [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2]);
   const y = p.kind === 'gemm' ? g.gemm(a, b, p.transA, p.transB) : g.matmul(p.transA ? swap(a, dimsA.length) : a, p.transB ? swap(b, dimsB.length) : b);
   g.output('y', y, 'float32', [...p.batch, p.m, p.n]);
-  const session = await ort.InferenceSession.create(g.encode(), sessionOptions(threads));
+  const session = await ort.InferenceSession.create(g.encode(), { ...sessionOptions(threads), enableProfiling: false });
   const size = (dims: number[]): number => dims.reduce((x, d) => x * d, 1);
   const feeds = { a: new ort.Tensor('float32', randomArray(size(dimsA)), dimsA), b: new ort.Tensor('float32', randomArray(size(dimsB)), dimsB) };
   await session.run(feeds);
@@ -139,6 +139,8 @@ interface Measurement {
   cpuSecondsPerStep: number;
   graphSeconds: number;
   optimizerSeconds: number;
+  /** CPU seconds of the update (all threads: the optimizer's workers are threads of this process). */
+  optimizerCpuSeconds: number;
   otherSeconds: number;
   peakMiB: number;
 }
@@ -148,7 +150,7 @@ async function measure(name: string): Promise<void> {
   const { config, B, T } = shapeOf(name);
   const products = stepProducts(config, B, T);
   const rated = [];
-  for (const p of products) rated.push({ p, ...(await productRate(p)) });
+  if (!values['profile-only']) for (const p of products) rated.push({ p, ...(await productRate(p)) });
   const flopsPerStep = products.reduce((s, p) => s + flopsOf(p), 0);
   const idealSeconds = rated.reduce((s, { p, gflops }) => s + flopsOf(p) / (gflops * 1e9), 0);
   const idealCpuSeconds = rated.reduce((s, { p, gflopsPerCpu }) => s + flopsOf(p) / (gflopsPerCpu * 1e9), 0);
@@ -159,22 +161,21 @@ async function measure(name: string): Promise<void> {
   const tokens = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
   const targets = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
   const batch = { B, T, tokens, targets, weights: new Float32Array(B * T).fill(1 / (B * T)) };
-  const split = { graph: 0, accumulate: 0, optimizer: 0 };
+  const split = { graph: 0, optimizer: 0, optimizerCpu: 0 };
   const step = async (n: number): Promise<void> => {
-    const t = performance.now();
     const { runSeconds } = await trainer.accumulate(batch);
-    const u = performance.now();
+    const [u, c] = [performance.now(), cpuSeconds()];
     await trainer.update(1e-4, n, 1);
     split.graph += runSeconds;
-    split.accumulate += (u - t) / 1000;
     split.optimizer += (performance.now() - u) / 1000;
+    split.optimizerCpu += cpuSeconds() - c;
   };
   await step(1);
   if (values['profile-only']) {
     await trainer.release(); // writes the profile (APPRENTICE_ORT_PROFILE)
     return;
   }
-  Object.assign(split, { graph: 0, accumulate: 0, optimizer: 0 });
+  Object.assign(split, { graph: 0, optimizer: 0, optimizerCpu: 0 });
   const [t0, c0] = [performance.now(), cpuSeconds()];
   for (let s = 0; s < steps; s++) await step(s + 2);
   const [seconds, cpu] = [(performance.now() - t0) / 1000, cpuSeconds() - c0];
@@ -196,6 +197,7 @@ async function measure(name: string): Promise<void> {
     cpuSecondsPerStep: cpu / steps,
     graphSeconds: split.graph / steps,
     optimizerSeconds: split.optimizer / steps,
+    optimizerCpuSeconds: split.optimizerCpu / steps,
     otherSeconds: (seconds - split.graph - split.optimizer) / steps,
     peakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
@@ -255,10 +257,14 @@ interface TorchStep {
 
 function torch(config: LlamaConfig, B: number, T: number): TorchStep {
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  const out = execFileSync(python, [join(here, 'torch_pretrained.py'), JSON.stringify(config), String(B), String(T), String(steps), String(threads)], {
-    encoding: 'utf8',
-    env,
-  });
+  const out = execFileSync(
+    python,
+    [join(here, 'torch_pretrained.py'), JSON.stringify({ architecture: 'llama', ...config }), String(B), String(T), String(steps), String(threads)],
+    {
+      encoding: 'utf8',
+      env,
+    },
+  );
   return JSON.parse(out.trim().split('\n').pop() as string) as TorchStep;
 }
 
@@ -303,10 +309,20 @@ async function main(): Promise<void> {
         optimizer: Number((m.optimizerSeconds / m.secondsPerStep).toFixed(3)),
         other: Number((m.otherSeconds / m.secondsPerStep).toFixed(3)),
       },
+      optimizerCpuSecondsPerStep: Number(m.optimizerCpuSeconds.toFixed(3)),
       peakMiB: m.peakMiB,
       products: m.products,
     });
-    if (values.profile) row.opShares = profile(name).slice(0, 15);
+    if (values.profile) {
+      const shares = profile(name);
+      row.productShareOfGraph = Number(
+        shares
+          .filter(({ op }) => ['Gemm', 'MatMul', 'FusedMatMul'].includes(op))
+          .reduce((sum, { share }) => sum + share, 0)
+          .toFixed(3),
+      );
+      row.opShares = shares.slice(0, 15);
+    }
     console.error(`ours: ${JSON.stringify({ ...row, products: undefined })}`); // kept if the PyTorch run is cut short
     let torchCell = '-';
     if (!values['no-torch']) {
