@@ -112,6 +112,9 @@ export async function runExampleStream(options: RunExampleStreamOptions): Promis
   const tally = new Tally(progress, 0);
   let evaluatedNow = 0;
   const inFlight = new Set<Promise<void>>();
+  // Wakes the reader when an example finishes (Promise.race over every in-flight example would attach
+  // `concurrency` reactions per example read).
+  let slotFreed: (() => void) | undefined;
   let failure: unknown;
   try {
     for await (const example of options.examples) {
@@ -130,8 +133,11 @@ export async function runExampleStream(options: RunExampleStreamOptions): Promis
       });
       evaluatedNow++;
       inFlight.add(task);
-      void task.finally(() => inFlight.delete(task));
-      if (inFlight.size >= Math.max(1, options.concurrency)) await Promise.race(inFlight);
+      void task.finally(() => {
+        inFlight.delete(task);
+        slotFreed?.();
+      });
+      if (inFlight.size >= Math.max(1, options.concurrency)) await new Promise<void>((resolve) => (slotFreed = resolve));
     }
     await Promise.all(inFlight);
   } finally {

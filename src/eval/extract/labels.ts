@@ -7,13 +7,17 @@
  */
 import { assertedPhrase } from './assertion.js';
 import { firstSentence } from './numbers.js';
-import { lastSentence, normalizeAnswerText, sameAnswerText, stripEmphasis } from './text.js';
+import { lastSentence, normalizeAnswerText, sameAnswerText, stripEmphasis, withoutSpaces } from './text.js';
 import type { AnswerReader, Reading } from './types.js';
 
 export function labelReader(labels: string[]): AnswerReader {
   const normalized = labels.map(normalizeAnswerText);
+  const unspaced = normalized.map(withoutSpaces);
+  // sameAnswerText against every label, with the labels' normal forms made once and the text's once per call.
   const exact = (text: string): Reading | null => {
-    const index = labels.findIndex((label) => sameAnswerText(label, text));
+    const form = normalizeAnswerText(text);
+    const formUnspaced = withoutSpaces(form);
+    const index = normalized.findIndex((label, i) => label === form || unspaced[i] === formUnspaced);
     return index >= 0 ? { answer: labels[index]! } : null;
   };
   const asserted = (text: string): Reading | null => {

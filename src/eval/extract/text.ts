@@ -37,7 +37,12 @@ export function normalizeAnswerText(text: string): string {
 export function sameAnswerText(a: string, b: string): boolean {
   const x = normalizeAnswerText(a);
   const y = normalizeAnswerText(b);
-  return x === y || x.replace(/ /g, '') === y.replace(/ /g, '');
+  return x === y || withoutSpaces(x) === withoutSpaces(y);
+}
+
+/** A normal form without its spaces ("no hate" -> "nohate"). */
+export function withoutSpaces(normalized: string): string {
+  return normalized.replace(/ /g, '');
 }
 
 /** `text` without any of `chars` at either end; a loop, because /[...]+$/ is quadratic on long runs. */

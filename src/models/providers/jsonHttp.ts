@@ -11,6 +11,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, t
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { urlToHttpOptions } from 'node:url';
 
 export interface JsonHttpAnswer {
   status: number;
@@ -28,7 +29,16 @@ function agentFor(url: URL): HttpAgent {
   return (httpAgent ??= new HttpAgent({ keepAlive: true }));
 }
 
-/** POSTs `body` (JSON text) to `url`; resolves with the whole answer, whatever its status. */
+// node:http turns a URL into request options on every call (urlToHttpOptions); a provider posts to a few URLs only.
+const targets = new WeakMap<URL, ReturnType<typeof urlToHttpOptions>>();
+
+function targetOf(url: URL): ReturnType<typeof urlToHttpOptions> {
+  let target = targets.get(url);
+  if (!target) targets.set(url, (target = urlToHttpOptions(url)));
+  return target;
+}
+
+/** POSTs `body` (JSON text) to `url` (the same URL object again for the same endpoint: its request options are kept); resolves with the whole answer, whatever its status. */
 export function postJson(url: URL, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<JsonHttpAnswer> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return Promise.reject(new Error(`unsupported protocol ${url.protocol} in ${url.origin}`));
@@ -36,8 +46,8 @@ export function postJson(url: URL, body: string, headers: Record<string, string>
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<JsonHttpAnswer>((resolve, reject) => {
     const request = send(
-      url,
       {
+        ...targetOf(url),
         method: 'POST',
         agent: agentFor(url),
         signal,

@@ -71,12 +71,18 @@ export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
   if (env.OPENAI_PROJECT_ID) headers['openai-project'] = env.OPENAI_PROJECT_ID;
   const where = `${options.spec}`;
 
+  const urls = new Map<string, URL>();
+  const urlOf = (path: string): URL => {
+    let url = urls.get(path);
+    if (!url) urls.set(path, (url = new URL(root + path)));
+    return url;
+  };
   const post = async (path: string, payload: object, what: string, signal: AbortSignal | undefined): Promise<unknown> => {
     if (signal?.aborted) throw abortError(signal);
     const context = `${what} on ${where}`;
     let answer: JsonHttpAnswer;
     try {
-      answer = await postJson(new URL(root + path), JSON.stringify(payload), headers, signal);
+      answer = await postJson(urlOf(path), JSON.stringify(payload), headers, signal);
     } catch (error) {
       throw transportError(error, signal, context);
     }
