@@ -4,58 +4,21 @@
  * does (report/evalReport.ts writeEvalReport: records read as a stream), each size in its own child process so
  * the peak RSS is its own. Prints wall and CPU time and peak RSS, and how each grows from the smallest size.
  *
- *   npx tsx bench/report-scale.ts [sizes, default 10000,100000,1000000] [--heap <MB>] [--output-chars 300]
+ *   npx tsx bench/report-scale.ts [sizes, default 10000,100000,1000000] [--heap <MB>] [--output-chars 300] [--data <folder>]
+ *
+ * --data keeps the run folders (<folder>/run-<n>) and reuses them on the next run with the same sizes: a million
+ * records take a while to write. Without it they are written in a temporary folder and deleted.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { writeEvalReport } from '../src/report/evalReport.js';
+import { syntheticEvalRun } from './support/syntheticEvalRun.js';
 
 function argument(name: string, fallback: string): string {
   const at = process.argv.indexOf(name);
   return at >= 0 ? process.argv[at + 1]! : fallback;
-}
-
-function writeRun(dir: string, n: number, outputChars: number): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'config.json'),
-    JSON.stringify({
-      command: 'eval',
-      identity: { examples: Array.from({ length: n }, (_, i) => i), seed: 1, model: 'openai:m', split: 'test', style: 'cot' },
-    }),
-  );
-  const filler = 'step by step, the numbers add up as follows. '.repeat(Math.ceil(outputChars / 46)).slice(0, outputChars);
-  const fd = openSync(join(dir, 'records.jsonl'), 'w');
-  let chunk: string[] = [];
-  for (let k = 0; k < n; k++) {
-    // Pairs swapped (1, 0, 3, 2, ...): not in index order, as concurrent workers append.
-    const i = (k ^ 1) < n ? k ^ 1 : k;
-    const correct = i % 4 !== 0;
-    chunk.push(
-      JSON.stringify({
-        index: i,
-        id: `ex-${i}`,
-        prompt: [{ role: 'user', content: `Question ${i}: how many?` }],
-        output: `${filler} The answer is ${correct ? 7 : 8}.`,
-        extracted: correct ? '7' : '8',
-        gold: '7',
-        valid: true,
-        correct,
-        usage: { promptTokens: 40, completionTokens: 60 },
-        costUsd: 0.00002,
-        latencyMs: 100 + (i % 50),
-        cached: false,
-      }) + '\n',
-    );
-    if (chunk.length === 2000) {
-      writeSync(fd, chunk.join(''));
-      chunk = [];
-    }
-  }
-  writeSync(fd, chunk.join(''));
-  closeSync(fd);
 }
 
 if (process.argv[2] === '--child') {
@@ -80,10 +43,16 @@ if (process.argv[2] === '--child') {
   const heap = process.argv.includes('--heap') ? [`--max-old-space-size=${argument('--heap', '')}`] : [];
   const outputChars = Number(argument('--output-chars', '300'));
   const rows: { n: number; fileMb: number; seconds: number; cpuSeconds: number; peakMb: number }[] = [];
+  const data = process.argv.includes('--data') ? resolve(argument('--data', '')) : null;
+  console.log(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')} (1/5/15 min) at start`,
+  );
   for (const n of sizes) {
-    const dir = mkdtempSync(join(tmpdir(), 'apprentice-report-scale-'));
+    const dir = data ? join(data, `run-${n}`) : mkdtempSync(join(tmpdir(), 'apprentice-report-scale-'));
     try {
-      writeRun(dir, n, outputChars);
+      const { reused } = syntheticEvalRun(dir, n, outputChars);
       const fileMb = statSync(join(dir, 'records.jsonl')).size / 1e6;
       const out = execFileSync(process.execPath, [...heap, ...process.execArgv, import.meta.filename, '--child', dir], {
         encoding: 'utf8',
@@ -100,12 +69,17 @@ if (process.argv[2] === '--child') {
       if (row.scored !== n) throw new Error(`size ${n}: ${row.scored} scored`);
       rows.push({ n, fileMb, ...row });
       console.log(
-        `n=${n}: records.jsonl ${fileMb.toFixed(0)} MB, report ${row.seconds.toFixed(1)} s, CPU ${row.cpuSeconds.toFixed(1)} s, peak RSS ${row.peakMb.toFixed(0)} MB, ${row.kept} records in the drill-down, report.html ${(row.htmlBytes / 1e6).toFixed(1)} MB`,
+        `n=${n}${reused ? ' (run folder reused)' : ''}: records.jsonl ${fileMb.toFixed(0)} MB, report ${row.seconds.toFixed(1)} s, CPU ${row.cpuSeconds.toFixed(1)} s, peak RSS ${row.peakMb.toFixed(0)} MB, ${row.kept} records in the drill-down, report.html ${(row.htmlBytes / 1e6).toFixed(1)} MB`,
       );
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      if (!data) rmSync(dir, { recursive: true, force: true });
     }
   }
+  console.log(
+    `load average at end: ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')}`,
+  );
   const base = rows[0];
   if (base) {
     console.log('\n| records | records.jsonl | wall time | CPU time | peak RSS | CPU vs smallest | memory vs smallest |');

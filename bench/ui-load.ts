@@ -5,6 +5,8 @@
  * of concurrent clients, throughput and latency percentiles are printed, overall and per route.
  *
  *   npx tsx bench/ui-load.ts [--clients 50,100,200] [--seconds 8] [--runs <folder> | --keep] [--edit]
+ *   npx tsx bench/ui-load.ts --records 10000,100000,1000000 [--data <folder>] [--heap <MB>] [--output-chars 300]
+ *                            [--clients 20] [--seconds 5]
  *
  * Without --runs a folder is made first, through the real evaluation pipeline against a fake OpenAI-compatible
  * upstream on loopback: GSM8K test (1,319 examples, 4-shot chain of thought, long prompts) and CommonsenseQA
@@ -14,9 +16,17 @@
  * if any failed. On Linux the dashboard process's CPU time (its worker threads included) is read from /proc per
  * level: CPU ms per request, and requests per CPU second (what one core given to the dashboard would serve),
  * figures that a machine loaded by other work changes less than latency.
+ *
+ * --records measures the dashboard on one eval run of each size (bench/support/syntheticEvalRun.ts; --data keeps
+ * the run folders, <folder>/run-<n>, and reuses them next time, as bench/report-scale.ts does): a fresh
+ * `apprentice ui` process per size, from dist/ (`npm run build` first; --heap caps its V8 heap), its start-up (a
+ * first answer that reads no run: the scaling page), the time of its first answers (the runs list, which reads the
+ * run, then the run page, a page deep in the table, a filtered and sorted page and a search, each computed cold),
+ * a short load of --clients clients on the run's pages, the process's CPU time and its peak RSS (VmHWM, worker
+ * threads included), and how time and memory grow from the smallest size.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, appendFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,11 +35,19 @@ import { parseArgs } from 'node:util';
 import { runEvalJob, type EvalJobConfig } from '../src/eval/job.js';
 import { ModelHub } from '../src/models/hub.js';
 import { startFakeOpenAIServer } from '../test/support/fakeOpenAIServer.js';
+import { syntheticEvalRun } from './support/syntheticEvalRun.js';
 
 const { values } = parseArgs({
   options: {
-    clients: { type: 'string', default: '50,100,200' },
-    seconds: { type: 'string', default: '8' },
+    clients: { type: 'string' },
+    seconds: { type: 'string' },
+    /** Sizes of the one-run folders of the scale mode (records per run). */
+    records: { type: 'string' },
+    /** Scale mode: where the run folders are kept and reused. */
+    data: { type: 'string' },
+    /** Scale mode: the dashboard process's --max-old-space-size, in MB. */
+    heap: { type: 'string' },
+    'output-chars': { type: 'string', default: '300' },
     runs: { type: 'string' },
     edit: { type: 'boolean', default: false },
     /** Keep the runs folder made (its path is printed), to pass it with --runs next time. */
@@ -46,13 +64,15 @@ if (values['serve-only']) {
   const { startDashboard } = await import('../src/server/dashboard/app.js');
   const server = await startDashboard({ runsDir: values['serve-only'], port: 0 });
   console.log(`dashboard at ${server.url}`);
+} else if (values.records) {
+  await scaleMode(values.records.split(',').map(Number));
 } else {
   await main();
 }
 
 async function main(): Promise<void> {
-  const levels = values.clients.split(',').map(Number);
-  const seconds = Number(values.seconds);
+  const levels = (values.clients ?? '50,100,200').split(',').map(Number);
+  const seconds = Number(values.seconds ?? '8');
   const made = values.runs ? null : mkdtempSync(join(tmpdir(), 'apprentice-ui-load-'));
   const runsDir = values.runs ? resolve(values.runs) : await makeRunsFolder(made!);
   const dashboard = startDashboardProcess(runsDir);
@@ -149,13 +169,17 @@ async function makeRunsFolder(dir: string): Promise<string> {
   return runsRoot;
 }
 
-function startDashboardProcess(runsDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve-only', runsDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** The dashboard from the sources (through tsx), or with `nodeOptions` as `apprentice ui` runs it (dist/: `npm run build` first). */
+function startDashboardProcess(runsDir: string, nodeOptions: string[] | null = null) {
+  const args = nodeOptions
+    ? [...nodeOptions, join(HERE, '..', 'bin', 'apprentice.js'), 'ui', '--runs', runsDir, '--port', '0']
+    : ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve-only', runsDir];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = new Promise<string>((resolveUrl, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /dashboard at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      const match = / at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (match) resolveUrl(match[1]!);
     });
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -271,14 +295,211 @@ function recordCount(dir: string): number {
   let count = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isFile() && entry.name === 'records.jsonl') count += readFileSync(path, 'utf8').split('\n').filter(Boolean).length;
+    if (entry.isFile() && entry.name === 'records.jsonl') count += linesOf(path);
     else if (entry.isDirectory()) count += recordCount(path);
   }
   return count;
 }
 
+/** Lines in a file, counted by chunks (a records file of a million records does not fit in one string). */
+function linesOf(path: string): number {
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.alloc(1 << 20);
+  let lines = 0;
+  try {
+    for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
+      for (let at = buffer.indexOf(10); at >= 0 && at < read; at = buffer.indexOf(10, at + 1)) lines++;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return lines;
+}
+
+/** The file's first line (up to 1 MB). */
+function firstLineOf(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    const read = readSync(fd, buffer);
+    const end = buffer.subarray(0, read).indexOf(10);
+    return buffer.toString('utf8', 0, end < 0 ? read : end);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Appends a copy of the first record again (the reader keeps the last line of an index): the file changes, the run does not. */
 function appendRecordCopy(file: string): void {
-  const first = readFileSync(file, 'utf8').split('\n', 1)[0]!;
-  appendFileSync(file, `${first}\n`);
+  appendFileSync(file, `${firstLineOf(file)}\n`);
+}
+
+/** Peak resident memory of a process in MB (VmHWM: all its threads), or null off Linux. */
+function peakRssMbOf(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One timed GET that must answer 200: its time in ms and its JSON. */
+async function timedJson<T>(url: string): Promise<{ ms: number; body: T }> {
+  const agent = new Agent();
+  const t0 = performance.now();
+  try {
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolveGet, reject) => {
+      const req = request(url, { agent, headers: { host: '127.0.0.1' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolveGet({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.setTimeout(10 * 60_000, () => req.destroy(new Error(`timeout: ${url}`)));
+      req.on('error', reject);
+      req.end();
+    });
+    if (status !== 200) throw new Error(`${url}: HTTP ${status}: ${body.slice(0, 300)}`);
+    return { ms: performance.now() - t0, body: JSON.parse(body) as T };
+  } finally {
+    agent.destroy();
+  }
+}
+
+interface ScaleRow {
+  n: number;
+  fileMb: number;
+  startUpMs: number;
+  firstListMs: number;
+  runPageMs: number;
+  deepPageMs: number;
+  sortedPageMs: number;
+  searchMs: number;
+  loadRequests: number;
+  loadP99Ms: number;
+  loadThroughput: number;
+  cpuSeconds: number | null;
+  peakMb: number | null;
+}
+
+/** The dashboard on one run of each size: first answers, a short load, CPU and peak memory (see the header). */
+async function scaleMode(sizes: number[]): Promise<void> {
+  const outputChars = Number(values['output-chars']);
+  const clients = Number(values.clients ?? '20');
+  const seconds = Number(values.seconds ?? '5');
+  const nodeOptions = values.heap ? [`--max-old-space-size=${values.heap}`] : [];
+  if (!existsSync(join(HERE, '..', 'dist', 'server', 'dashboard', 'app.js'))) throw new Error('no dist/: run `npm run build` first');
+  const data = values.data ? resolve(values.data) : mkdtempSync(join(tmpdir(), 'apprentice-ui-scale-'));
+  console.log(
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')} (1/5/15 min) at start; dashboard ${nodeOptions.join(' ') || 'default heap'}, ${clients} clients for ${seconds} s per size`,
+  );
+  const rows: ScaleRow[] = [];
+  try {
+    for (const n of sizes) {
+      const dir = join(data, `run-${n}`);
+      const { reused } = syntheticEvalRun(dir, n, outputChars);
+      const fileMb = statSync(join(dir, 'records.jsonl')).size / 1e6;
+      const dashboard = startDashboardProcess(dir, nodeOptions);
+      try {
+        const url = await dashboard.url;
+        const cpu0 = cpuSecondsOf(dashboard.pid);
+        const startUp = await timedJson<unknown>(`${url}/api/scaling`);
+        const list = await timedJson<{ runs: { id: string; records: number }[] }>(`${url}/api/runs`);
+        const listed = list.body.runs[0];
+        if (listed?.records !== n) throw new Error(`size ${n}: the runs list says ${listed?.records} records`);
+        const id = encodeURIComponent(listed.id);
+        const runPage = await timedJson<{ examplesTotal: number }>(`${url}/api/run?id=${id}`);
+        if (runPage.body.examplesTotal !== n) throw new Error(`size ${n}: the run page says ${runPage.body.examplesTotal} examples`);
+        const deep = await timedJson<{ rows: { index: number }[] }>(`${url}/api/run/examples?id=${id}&offset=${Math.floor(n / 2)}`);
+        if (deep.body.rows[0]?.index !== Math.floor(n / 2)) throw new Error(`size ${n}: the deep page starts at ${deep.body.rows[0]?.index}`);
+        const sorted = await timedJson<{ total: number }>(`${url}/api/run/examples?id=${id}&filter=not-correct&sort=tokens&desc=1`);
+        if (sorted.body.total !== Math.ceil(n / 4)) throw new Error(`size ${n}: ${sorted.body.total} not correct`);
+        const search = await timedJson<{ total: number }>(`${url}/api/run/examples?id=${id}&q=ex-${n - 3}`);
+        if (search.body.total !== 1) throw new Error(`size ${n}: the search found ${search.body.total}`);
+        const load = await pagesLevel(url, listed.id, n, clients, seconds);
+        const cpu1 = cpuSecondsOf(dashboard.pid);
+        const row: ScaleRow = {
+          n,
+          fileMb,
+          startUpMs: startUp.ms,
+          firstListMs: list.ms,
+          runPageMs: runPage.ms,
+          deepPageMs: deep.ms,
+          sortedPageMs: sorted.ms,
+          searchMs: search.ms,
+          loadRequests: load.requests,
+          loadP99Ms: load.p99,
+          loadThroughput: load.throughput,
+          cpuSeconds: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0,
+          peakMb: peakRssMbOf(dashboard.pid),
+        };
+        if (load.failed) throw new Error(`size ${n}: ${load.failed} requests failed under load`);
+        rows.push(row);
+        console.log(
+          `n=${n}${reused ? ' (run folder reused)' : ''}: records.jsonl ${fileMb.toFixed(0)} MB; start-up ${row.startUpMs.toFixed(0)} ms, first /api/runs ${(row.firstListMs / 1000).toFixed(2)} s, ` +
+            `run page ${row.runPageMs.toFixed(0)} ms, page at ${Math.floor(n / 2)} ${row.deepPageMs.toFixed(0)} ms, not-correct by tokens ${row.sortedPageMs.toFixed(0)} ms, ` +
+            `search ${(row.searchMs / 1000).toFixed(2)} s; under load ${row.loadThroughput.toFixed(0)} req/s, p99 ${row.loadP99Ms.toFixed(0)} ms; ` +
+            `CPU ${row.cpuSeconds?.toFixed(1) ?? 'n/a'} s, peak RSS ${row.peakMb?.toFixed(0) ?? 'n/a'} MB`,
+        );
+      } finally {
+        dashboard.stop();
+      }
+    }
+  } finally {
+    if (!values.data) rmSync(data, { recursive: true, force: true });
+  }
+  console.log(
+    `load average at end: ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}`,
+  );
+  const base = rows[0];
+  if (!base) return;
+  console.log(
+    '\n| records | records.jsonl | start-up | first /api/runs (reads the run) | run page | deep page | filtered + sorted | search | req/s under load | p99 under load | CPU | peak RSS | first answer vs smallest | memory vs smallest |',
+  );
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    console.log(
+      `| ${row.n.toLocaleString('en-US')} | ${row.fileMb.toFixed(0)} MB | ${row.startUpMs.toFixed(0)} ms | ${(row.firstListMs / 1000).toFixed(2)} s | ${row.runPageMs.toFixed(0)} ms | ${row.deepPageMs.toFixed(0)} ms | ` +
+        `${row.sortedPageMs.toFixed(0)} ms | ${(row.searchMs / 1000).toFixed(2)} s | ${row.loadThroughput.toFixed(0)} | ${row.loadP99Ms.toFixed(0)} ms | ${row.cpuSeconds?.toFixed(1) ?? 'n/a'} s | ` +
+        `${row.peakMb?.toFixed(0) ?? 'n/a'} MB | ${(row.firstListMs / base.firstListMs).toFixed(2)}x for ${(row.n / base.n).toFixed(0)}x records | ` +
+        `${row.peakMb && base.peakMb ? (row.peakMb / base.peakMb).toFixed(2) : 'n/a'}x |`,
+    );
+  }
+}
+
+/** `clients` clients, each opening the run page and then a page of its table at a random place, for `seconds`. */
+async function pagesLevel(url: string, id: string, n: number, clients: number, seconds: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const latencies: number[] = [];
+  let failed = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  const timed = async (path: string) => {
+    const t0 = performance.now();
+    const { status } = await get(`${url}${path}`, agent).catch(() => ({ status: 0 }));
+    if (status !== 200) return void failed++;
+    latencies.push(performance.now() - t0);
+  };
+  let seed = 12345;
+  const nextOffset = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return Math.floor((seed / 2 ** 31) * Math.max(1, n - 100));
+  };
+  const client = async () => {
+    while (performance.now() < deadline) {
+      await timed(`/api/run?id=${encodeURIComponent(id)}`);
+      await timed(`/api/run/examples?id=${encodeURIComponent(id)}&offset=${nextOffset()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, () => client()));
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, failed, throughput: latencies.length / elapsed, p99: percentile(latencies, 99) };
 }
