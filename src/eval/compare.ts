@@ -8,22 +8,10 @@ import { InputError } from '../util/errors.js';
 import { fnv1a } from '../util/fnv1a.js';
 import { grownLength, grownTo } from '../util/typedArrays.js';
 import type { ExampleRecord } from './records.js';
+import type { RunComparison } from './runComparison.js';
 import { mcnemar, mean, pairedBootstrap } from './stats.js';
 
-/** Two runs compared on the examples both scored: accuracies, McNemar's test and the paired bootstrap. */
-export interface RunComparison {
-  runA: string;
-  runB: string;
-  /** Examples scored in both runs. */
-  paired: number;
-  accuracyA: number | null;
-  accuracyB: number | null;
-  /** accuracy B - accuracy A, with a paired-bootstrap 95% CI and p-value. */
-  difference: { mean: number; ci95: [number, number]; pValue: number } | null;
-  mcnemar: { onlyA: number; onlyB: number; statistic: number; pValue: number } | null;
-  /** Examples present in one run but not scored in the other. */
-  unpaired: number;
-}
+export type { RunComparison } from './runComparison.js';
 
 /**
  * Both records files are read as streams: per example a state byte (from its last record) and a hash of its gold

@@ -4,6 +4,8 @@
  */
 
 export type { ExampleStatus } from '../../eval/records.js';
+import type { CurvePoint } from '../../cascade/curve.js';
+import type { RunComparison } from '../../eval/runComparison.js';
 import type { ExampleStatus } from '../../eval/records.js';
 
 export interface Estimate {
@@ -113,16 +115,11 @@ export interface ExamplesPage {
   rows: ExampleRow[];
 }
 
-export interface PairedComparisonView {
+/** A paired comparison (eval/compare.ts) named by run ids, not folders. */
+export interface PairedComparisonView extends Omit<RunComparison, 'runA' | 'runB'> {
   /** Run ids: every run after the first is compared with the first. */
   a: string;
   b: string;
-  paired: number;
-  unpaired: number;
-  accuracyA: number | null;
-  accuracyB: number | null;
-  difference: { mean: number; ci95: [number, number]; pValue: number } | null;
-  mcnemar: { onlyA: number; onlyB: number; statistic: number; pValue: number } | null;
   /** Why the two cannot be paired (e.g. different gold answers). */
   problem: string | null;
 }
@@ -335,14 +332,7 @@ export interface CascadeListing {
 }
 
 /** The cascade at one threshold: accuracy and the share of requests sent to the teacher, each with its 95% Wilson interval. */
-export interface CascadePoint {
-  threshold: number;
-  accuracy: number;
-  accuracyCi95: [number, number];
-  teacherShare: number;
-  teacherShareCi95: [number, number];
-  costUsd: number;
-}
+export type CascadePoint = CurvePoint;
 
 export interface CascadeEvaluationView {
   split: string;

@@ -9,7 +9,7 @@ import { CALIBRATION_FILE, CASCADE, type CascadeEvaluation, type CascadeFolder }
 import { renderChartSvg, seriesLinesSpec } from '../../report/charts.js';
 import { cascadeChartPoints } from '../../report/cascadeReport.js';
 import { formatPercent } from '../../util/numberFormat.js';
-import type { CascadeDetail, CascadeEvaluationView, CascadeListing, Chart } from './api.js';
+import type { CascadeDetail, CascadeEvaluationView, CascadeListing, Chart, Estimate } from './api.js';
 import { HttpError } from './httpError.js';
 import { folderOf, runIdOf } from './runs.js';
 
@@ -60,7 +60,7 @@ export function loadCascade(root: string, dir: string): LoadedCascade {
       cascade: listing,
       failed: calibration.failed,
       teacherOnly: {
-        accuracy: { value: calibration.teacherOnly.accuracy, ci95: calibration.teacherOnly.accuracyCi95 },
+        accuracy: estimateOf(calibration.teacherOnly),
         costUsd: calibration.teacherOnly.costUsd,
       },
       studentOnly: calibration.studentOnly,
@@ -72,6 +72,11 @@ export function loadCascade(root: string, dir: string): LoadedCascade {
   };
 }
 
+/** A model's accuracy on its own as the dashboard shows an estimate. */
+function estimateOf(alone: { accuracy: number; accuracyCi95: [number, number] }): Estimate {
+  return { value: alone.accuracy, ci95: alone.accuracyCi95 };
+}
+
 function evaluationView(evaluation: CascadeEvaluation): CascadeEvaluationView {
   return {
     split: evaluation.split,
@@ -79,8 +84,8 @@ function evaluationView(evaluation: CascadeEvaluation): CascadeEvaluationView {
     examples: evaluation.examples,
     failed: evaluation.failed,
     cascade: evaluation.cascade,
-    teacherOnly: { accuracy: { value: evaluation.teacherOnly.accuracy, ci95: evaluation.teacherOnly.accuracyCi95 }, costUsd: evaluation.teacherOnly.costUsd },
-    studentOnly: { accuracy: { value: evaluation.studentOnly.accuracy, ci95: evaluation.studentOnly.accuracyCi95 } },
+    teacherOnly: { accuracy: estimateOf(evaluation.teacherOnly), costUsd: evaluation.teacherOnly.costUsd },
+    studentOnly: { accuracy: estimateOf(evaluation.studentOnly) },
     teacherCallsSaved: evaluation.teacherCallsSaved,
     costSavedUsd: evaluation.costSavedUsd,
     accuracyLost: evaluation.accuracyLost,
