@@ -108,67 +108,55 @@ export interface GgufFile {
 
 const utf8Encoder = new TextEncoder();
 
+/** GGUF's fixed-size scalar types, each read and written little-endian through its DataView accessors. */
+type FixedType = GgufNumberType | GgufBigType;
+
+interface FixedScalar {
+  bytes: number;
+  get(view: DataView, at: number): number | bigint;
+  set(view: DataView, at: number, value: number | bigint): void;
+  /** The values an integer type holds (the writer refuses others; DataView would wrap them). */
+  range?: readonly [bigint, bigint];
+}
+
+const FIXED: Record<FixedType, FixedScalar> = {
+  uint8: { bytes: 1, get: (v, at) => v.getUint8(at), set: (v, at, x) => v.setUint8(at, Number(x)), range: [0n, 0xffn] },
+  int8: { bytes: 1, get: (v, at) => v.getInt8(at), set: (v, at, x) => v.setInt8(at, Number(x)), range: [-0x80n, 0x7fn] },
+  uint16: { bytes: 2, get: (v, at) => v.getUint16(at, true), set: (v, at, x) => v.setUint16(at, Number(x), true), range: [0n, 0xffffn] },
+  int16: { bytes: 2, get: (v, at) => v.getInt16(at, true), set: (v, at, x) => v.setInt16(at, Number(x), true), range: [-0x8000n, 0x7fffn] },
+  uint32: { bytes: 4, get: (v, at) => v.getUint32(at, true), set: (v, at, x) => v.setUint32(at, Number(x), true), range: [0n, 0xffffffffn] },
+  int32: { bytes: 4, get: (v, at) => v.getInt32(at, true), set: (v, at, x) => v.setInt32(at, Number(x), true), range: [-0x80000000n, 0x7fffffffn] },
+  float32: { bytes: 4, get: (v, at) => v.getFloat32(at, true), set: (v, at, x) => v.setFloat32(at, Number(x), true) },
+  float64: { bytes: 8, get: (v, at) => v.getFloat64(at, true), set: (v, at, x) => v.setFloat64(at, Number(x), true) },
+  uint64: { bytes: 8, get: (v, at) => v.getBigUint64(at, true), set: (v, at, x) => v.setBigUint64(at, BigInt(x), true), range: [0n, 2n ** 64n - 1n] },
+  int64: { bytes: 8, get: (v, at) => v.getBigInt64(at, true), set: (v, at, x) => v.setBigInt64(at, BigInt(x), true), range: [-(2n ** 63n), 2n ** 63n - 1n] },
+};
+
 /** Grows as bytes are appended; used for the header (metadata and tensor infos). */
 class ByteWriter {
-  private buf = Buffer.alloc(1024);
+  private buf = new Uint8Array(1024);
+  private view = new DataView(this.buf.buffer);
   length = 0;
 
   private ensure(n: number): void {
     if (this.length + n <= this.buf.length) return;
-    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
-    this.buf.copy(next, 0, 0, this.length);
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    next.set(this.buf.subarray(0, this.length));
     this.buf = next;
+    this.view = new DataView(next.buffer);
   }
 
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf.writeUInt8(v, this.length);
-    this.length += 1;
-  }
-  i8(v: number): void {
-    this.ensure(1);
-    this.buf.writeInt8(v, this.length);
-    this.length += 1;
-  }
-  u16(v: number): void {
-    this.ensure(2);
-    this.buf.writeUInt16LE(v, this.length);
-    this.length += 2;
-  }
-  i16(v: number): void {
-    this.ensure(2);
-    this.buf.writeInt16LE(v, this.length);
-    this.length += 2;
+  fixed(type: FixedType, value: number | bigint): void {
+    const { bytes, set } = FIXED[type];
+    this.ensure(bytes);
+    set(this.view, this.length, value);
+    this.length += bytes;
   }
   u32(v: number): void {
-    this.ensure(4);
-    this.buf.writeUInt32LE(v, this.length);
-    this.length += 4;
+    this.fixed('uint32', checkedFixed('uint32', v));
   }
-  i32(v: number): void {
-    this.ensure(4);
-    this.buf.writeInt32LE(v, this.length);
-    this.length += 4;
-  }
-  f32(v: number): void {
-    this.ensure(4);
-    this.buf.writeFloatLE(v, this.length);
-    this.length += 4;
-  }
-  f64(v: number): void {
-    this.ensure(8);
-    this.buf.writeDoubleLE(v, this.length);
-    this.length += 8;
-  }
-  u64(v: bigint | number): void {
-    this.ensure(8);
-    this.buf.writeBigUInt64LE(toBigInt(v), this.length);
-    this.length += 8;
-  }
-  i64(v: bigint | number): void {
-    this.ensure(8);
-    this.buf.writeBigInt64LE(toBigInt(v), this.length);
-    this.length += 8;
+  u64(v: number): void {
+    this.fixed('uint64', checkedFixed('uint64', v));
   }
   bytes(b: Uint8Array): void {
     this.ensure(b.length);
@@ -186,50 +174,31 @@ class ByteWriter {
     this.length += n;
   }
   result(): Buffer {
-    return this.buf.subarray(0, this.length);
+    return Buffer.from(this.buf.buffer, 0, this.length);
   }
 }
 
-function toBigInt(v: bigint | number): bigint {
-  if (typeof v === 'bigint') return v;
-  if (!Number.isSafeInteger(v)) throw new RangeError(`GGUF: 64-bit integer value ${v} is not a safe integer`);
-  return BigInt(v);
-}
-
-function checkInteger(v: number, min: number, max: number, type: string): number {
-  if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`GGUF: ${v} is not a valid ${type}`);
-  return v;
+/** `v` as a value of `type`: an integer type takes only integers in its range (64-bit ones as bigints or safe numbers). */
+function checkedFixed(type: FixedType, v: unknown): number | bigint {
+  const { range } = FIXED[type];
+  if (!range) return v as number;
+  const isBig = type === 'uint64' || type === 'int64';
+  if (isBig && typeof v === 'number' && !Number.isSafeInteger(v)) throw new RangeError(`GGUF: 64-bit integer value ${v} is not a safe integer`);
+  const integer = typeof v === 'bigint' ? (isBig ? v : undefined) : Number.isInteger(v) ? BigInt(v as number) : undefined;
+  if (integer === undefined || integer < range[0] || integer > range[1]) throw new RangeError(`GGUF: ${String(v)} is not a valid ${type}`);
+  return isBig ? integer : Number(integer);
 }
 
 function writeScalar(w: ByteWriter, type: GgufScalarType, v: unknown): void {
-  switch (type) {
-    case 'uint8':
-      return w.u8(checkInteger(v as number, 0, 0xff, type));
-    case 'int8':
-      return w.i8(checkInteger(v as number, -0x80, 0x7f, type));
-    case 'uint16':
-      return w.u16(checkInteger(v as number, 0, 0xffff, type));
-    case 'int16':
-      return w.i16(checkInteger(v as number, -0x8000, 0x7fff, type));
-    case 'uint32':
-      return w.u32(checkInteger(v as number, 0, 0xffffffff, type));
-    case 'int32':
-      return w.i32(checkInteger(v as number, -0x80000000, 0x7fffffff, type));
-    case 'float32':
-      return w.f32(v as number);
-    case 'float64':
-      return w.f64(v as number);
-    case 'uint64':
-      return w.u64(v as bigint | number);
-    case 'int64':
-      return w.i64(v as bigint | number);
-    case 'bool':
-      if (typeof v !== 'boolean') throw new TypeError(`GGUF: ${String(v)} is not a bool`);
-      return w.u8(v ? 1 : 0);
-    case 'string':
-      if (typeof v !== 'string') throw new TypeError(`GGUF: ${String(v)} is not a string`);
-      return w.string(v);
+  if (type === 'bool') {
+    if (typeof v !== 'boolean') throw new TypeError(`GGUF: ${String(v)} is not a bool`);
+    return w.fixed('uint8', v ? 1 : 0);
   }
+  if (type === 'string') {
+    if (typeof v !== 'string') throw new TypeError(`GGUF: ${String(v)} is not a string`);
+    return w.string(v);
+  }
+  w.fixed(type, checkedFixed(type, v));
 }
 
 function writeValue(w: ByteWriter, value: GgufValue): void {
@@ -522,19 +491,14 @@ class ByteReader {
     this.pos += n;
     return at;
   }
-  u8 = (): number => this.view.getUint8(this.need(1));
-  i8 = (): number => this.view.getInt8(this.need(1));
-  u16 = (): number => this.view.getUint16(this.need(2), true);
-  i16 = (): number => this.view.getInt16(this.need(2), true);
-  u32 = (): number => this.view.getUint32(this.need(4), true);
-  i32 = (): number => this.view.getInt32(this.need(4), true);
-  f32 = (): number => this.view.getFloat32(this.need(4), true);
-  f64 = (): number => this.view.getFloat64(this.need(8), true);
-  u64 = (): bigint => this.view.getBigUint64(this.need(8), true);
-  i64 = (): bigint => this.view.getBigInt64(this.need(8), true);
+  fixed(type: FixedType): number | bigint {
+    const { bytes, get } = FIXED[type];
+    return get(this.view, this.need(bytes));
+  }
+  u32 = (): number => this.fixed('uint32') as number;
   /** A u64 used as a count or offset: must fit a JS number. */
   size(): number {
-    const v = this.u64();
+    const v = this.fixed('uint64') as bigint;
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`GGUF: size ${v} is too large`);
     return Number(v);
   }
@@ -548,35 +512,12 @@ class ByteReader {
 const TYPE_NAMES = Object.fromEntries(Object.entries(GGUF_VALUE_TYPE).map(([name, id]) => [id, name])) as Record<number, GgufValueTypeName>;
 
 function readScalar(r: ByteReader, type: GgufScalarType): number | bigint | boolean | string {
-  switch (type) {
-    case 'uint8':
-      return r.u8();
-    case 'int8':
-      return r.i8();
-    case 'uint16':
-      return r.u16();
-    case 'int16':
-      return r.i16();
-    case 'uint32':
-      return r.u32();
-    case 'int32':
-      return r.i32();
-    case 'float32':
-      return r.f32();
-    case 'float64':
-      return r.f64();
-    case 'uint64':
-      return r.u64();
-    case 'int64':
-      return r.i64();
-    case 'bool': {
-      const b = r.u8();
-      if (b > 1) throw new Error(`GGUF: invalid bool ${b}`);
-      return b === 1;
-    }
-    case 'string':
-      return r.string();
+  if (type === 'bool') {
+    const b = r.fixed('uint8');
+    if (b !== 0 && b !== 1) throw new Error(`GGUF: invalid bool ${b}`);
+    return b === 1;
   }
+  return type === 'string' ? r.string() : r.fixed(type);
 }
 
 function readValue(r: ByteReader, typeId: number): GgufValue {
