@@ -122,6 +122,7 @@ class LlamaGraph {
   /** The adapted modules by `${layer}.${target}`, with their number (the dropout masks' salt). */
   private readonly modules = new Map<string, { module: LoraModule; salt: number }>();
   private readonly dropoutKey: string | undefined;
+  private readonly weightShapes = new Map<string, number[]>();
 
   constructor(
     readonly config: LlamaConfig,
@@ -132,7 +133,10 @@ class LlamaGraph {
     this.g = new Graph(name);
     this.hd = headDimOf(config);
     this.group = nHeads / nKvHeads;
-    for (const { name: p, shape } of parameterShapes(config)) this.g.input(p, 'float32', shape);
+    for (const { name: p, shape } of parameterShapes(config)) {
+      this.g.input(p, 'float32', shape);
+      this.weightShapes.set(p, shape);
+    }
     this.lora = options.lora;
     if (this.lora) {
       for (const { name: p, shape } of loraShapes(config, this.lora)) this.g.input(p, 'float32', shape);
@@ -189,6 +193,13 @@ class LlamaGraph {
     return g.reshape(g.concat([odd, even], 4), g.ints([0, 0, 0, this.hd]));
   }
 
+  /** The output width of a projection weight [out, in]: its rows. */
+  private widthOf(weight: string): number {
+    const shape = this.weightShapes.get(weight);
+    if (!shape) throw new Error(`onnx graph: no parameter ${weight}`);
+    return shape[0] as number;
+  }
+
   /** True when the base weights train (no LoRA): their gradients are computed. */
   get fullFineTuning(): boolean {
     return this.lora === undefined;
@@ -218,7 +229,7 @@ class LlamaGraph {
    */
   private projectBackward(dy: string, x: string, weight: string, grads: Map<string, string>, saved?: LoraSaved, acc?: string): string {
     const g = this.g;
-    if (this.fullFineTuning) grads.set(weight, g.gemm(dy, x, 1, 0));
+    if (this.fullFineTuning) grads.set(weight, g.gemm(g.transposed(dy, this.widthOf(weight)), x));
     const dx = g.gemm(dy, weight, 0, 0, acc);
     if (!saved || !this.lora) return dx;
     const { module, xd, u, mask } = saved;
@@ -435,7 +446,7 @@ class LlamaGraph {
     // The head: probs^T (w h) less each target's row of w h; the embedding: the rows of the looked-up tokens
     // accumulate their gradients (into the head's for a tied one).
     const weighted = g.mul(fwd.hf, rowWeights);
-    const dOut = g.gemm(probs, weighted, 1, 0); // [vocab, dim]
+    const dOut = g.gemm(g.transposed(probs, this.config.vocabSize), weighted); // [vocab, dim]
     const tokens = g.unsqueeze(fwd.flatTokens, [1]);
     if (this.config.tiedEmbeddings) {
       grads.set(
