@@ -3,7 +3,7 @@
  * step in one graph, with the backward written out layer by layer (llm.c style). Same parameters (names and
  * [out, in] shapes of `parameterShapes`), same arithmetic as ../model.ts: interleaved-pair rotary positions
  * (frequencies from `inverseFrequencies`, so Llama 3 scaling included), grouped-query attention, SwiGLU,
- * RMSNorm with eps, tied or untied head, additive causal mask; and the pretrained families' extras: q/k/v
+ * RMSNorm with eps (ORT's fused SimplifiedLayerNormalization), tied or untied head, additive causal mask; and the pretrained families' extras: q/k/v
  * biases (qwen2), RMSNorm over each head of q and k before the rotation (qwen3), a head size apart from
  * dim / heads.
  *
@@ -33,7 +33,7 @@
  */
 import { hasQkNorm, hasQkvBias, headDimOf, inverseFrequencies, parameterShapes, type LlamaConfig } from '../config.js';
 import { loraModules, loraScale, loraShapes, trainableShapes, type LoraConfig, type LoraModule, type LoraTarget } from '../lora.js';
-import { ELEM, Graph } from './graph.js';
+import { ELEM, FloatAttr, Graph } from './graph.js';
 
 /** cos and sin per position and pair, each value twice (for x[2i] and x[2i+1]): [T, headDim] each. */
 export function rotaryTables(config: LlamaConfig, T: number): { cos: Float32Array; sin: Float32Array } {
@@ -58,9 +58,9 @@ export function causalMask(T: number): Float32Array {
   return mask;
 }
 
-/** What the backward pass needs of one RMSNorm: normalised input and 1 / rms. */
+/** What the backward pass needs of one RMSNorm: its input and 1 / rms (the normalised input is x r). */
 interface NormSaved {
-  xn: string;
+  x: string;
   r: string;
   gain: string;
 }
@@ -270,20 +270,22 @@ class LlamaGraph {
     return g.reshape(g.mul(keep, g.scalar(1 / (1 - p))), shape);
   }
 
+  /**
+   * y = x r gain, r = 1 / sqrt(mean(x^2) + eps) over the last axis: one SimplifiedLayerNormalization node (ORT's
+   * fused RMSNorm kernel), which also gives r [..., 1] for the backward pass.
+   */
   private rmsNorm(x: string, gain: string): { y: string; saved: NormSaved } {
-    const g = this.g;
-    const ms = g.reduceMean(g.mul(x, x), [-1]);
-    const r = g.op('Reciprocal', [g.op('Sqrt', [g.add(ms, g.scalar(this.config.normEps))])]);
-    const xn = g.mul(x, r);
-    return { y: g.mul(xn, gain), saved: { xn, r, gain } };
+    const [y, r] = this.g.node('SimplifiedLayerNormalization', [x, gain], { axis: -1, epsilon: new FloatAttr(this.config.normEps) }, 2) as [string, string];
+    return { y, saved: { x, r, gain } };
   }
 
   /**
-   * dx = r (dxn - xn mean(dxn xn)), dxn = dy gain; dgain = sum over rows (every axis but the last) of dy xn,
-   * set in `grads` under the gain's name when the base trains.
+   * dx = r (dxn - xn mean(dxn xn)), dxn = dy gain, xn = x r; dgain = sum over rows (every axis but the last) of
+   * dy xn, set in `grads` under the gain's name when the base trains.
    */
-  private rmsNormBackward(dy: string, { xn, r, gain }: NormSaved, grads: Map<string, string>, rowAxes: number[] = [0]): string {
+  private rmsNormBackward(dy: string, { x, r, gain }: NormSaved, grads: Map<string, string>, rowAxes: number[] = [0]): string {
     const g = this.g;
+    const xn = g.mul(x, r);
     const dxn = g.mul(dy, gain);
     const dot = g.reduceMean(g.mul(dxn, xn), [-1]);
     if (this.fullFineTuning) grads.set(gain, g.reduceSum(g.mul(dy, xn), rowAxes, 0));
