@@ -13,7 +13,9 @@
  * resident memory.
  *
  *   npx tsx bench/engine/pretrained.ts [--shapes smollm2-135m,qwen2.5-0.5b] [--batch 2] [--steps 2] [--threads 2]
- *                                      [--no-torch]
+ *                                      [--layers N] [--no-torch]
+ *
+ * --layers keeps a shape's width, heads and vocabulary with fewer layers (a full Qwen2.5-0.5B step needs ~14 GiB).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '2' },
     steps: { type: 'string', default: '2' },
     threads: { type: 'string', default: '2' },
+    layers: { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
     measure: { type: 'string' },
   },
@@ -41,6 +44,11 @@ const { values } = parseArgs({
 const B = Number(values.batch);
 const steps = Number(values.steps);
 const threads = Number(values.threads);
+/** The named shape, with --layers layers when given. */
+function shapeOf(name: string): LlamaConfig | undefined {
+  const config = SHAPES[name];
+  return config && values.layers ? { ...config, nLayers: Number(values.layers) } : config;
+}
 const here = dirname(fileURLToPath(import.meta.url));
 // Debian's python3-torch is installed for the system interpreter (a pyenv python3 on PATH would not see it).
 const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
@@ -57,7 +65,7 @@ interface Measurement {
 
 /** Child process: `steps` training steps at one shape after a warm-up step. */
 async function measure(shape: string): Promise<void> {
-  const config = SHAPES[shape];
+  const config = shapeOf(shape);
   if (!config) throw new Error(`unknown shape ${shape}`);
   const trainer = await OnnxTrainer.create(config, initialWeights(config, 0), { beta1: 0.9, beta2: 0.95, weightDecay: 0.1 }, threads);
   let seed = 12345;
@@ -137,11 +145,11 @@ function torch(config: LlamaConfig): {
 async function main(): Promise<void> {
   if (values.measure) return measure(values.measure);
   for (const shape of values.shapes.split(',')) {
-    const config = SHAPES[shape];
+    const config = shapeOf(shape);
     if (!config) throw new Error(`unknown shape ${shape} (known: ${Object.keys(SHAPES).join(', ')})`);
     const load = (): string =>
       existsSync('/proc/loadavg') ? execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ') : '?';
-    const row: Record<string, unknown> = { shape, T, batch: B, steps, threads, loadBefore: load() };
+    const row: Record<string, unknown> = { shape, layers: config.nLayers, T, batch: B, steps, threads, loadBefore: load() };
     const m = ours(shape);
     Object.assign(row, {
       parameters: m.parameters,

@@ -3,7 +3,7 @@
  * step in one graph, with the backward written out layer by layer (llm.c style). Same parameters (names and
  * [out, in] shapes of `parameterShapes`), same arithmetic as ../model.ts: interleaved-pair rotary positions
  * (frequencies from `inverseFrequencies`, so Llama 3 scaling included), grouped-query attention, SwiGLU,
- * RMSNorm with eps, tied or untied head, additive causal mask; and the pretrained families' extras: q/k/v
+ * RMSNorm with eps (ORT's fused SimplifiedLayerNormalization), tied or untied head, additive causal mask; and the pretrained families' extras: q/k/v
  * biases (qwen2), RMSNorm over each head of q and k before the rotation (qwen3), a head size apart from
  * dim / heads.
  *
@@ -33,7 +33,7 @@
  */
 import { hasQkNorm, hasQkvBias, headDimOf, inverseFrequencies, parameterShapes, type LlamaConfig } from '../config.js';
 import { loraModules, loraScale, loraShapes, trainableShapes, type LoraConfig, type LoraModule, type LoraTarget } from '../lora.js';
-import { ELEM, Graph } from './graph.js';
+import { ELEM, FloatAttr, Graph } from './graph.js';
 
 /** cos and sin per position and pair, each value twice (for x[2i] and x[2i+1]): [T, headDim] each. */
 export function rotaryTables(config: LlamaConfig, T: number): { cos: Float32Array; sin: Float32Array } {
@@ -58,9 +58,9 @@ export function causalMask(T: number): Float32Array {
   return mask;
 }
 
-/** What the backward pass needs of one RMSNorm: normalised input and 1 / rms. */
+/** What the backward pass needs of one RMSNorm: its input and 1 / rms (the normalised input is x r). */
 interface NormSaved {
-  xn: string;
+  x: string;
   r: string;
   gain: string;
 }
@@ -122,6 +122,7 @@ class LlamaGraph {
   /** The adapted modules by `${layer}.${target}`, with their number (the dropout masks' salt). */
   private readonly modules = new Map<string, { module: LoraModule; salt: number }>();
   private readonly dropoutKey: string | undefined;
+  private readonly weightShapes = new Map<string, number[]>();
 
   constructor(
     readonly config: LlamaConfig,
@@ -132,7 +133,10 @@ class LlamaGraph {
     this.g = new Graph(name);
     this.hd = headDimOf(config);
     this.group = nHeads / nKvHeads;
-    for (const { name: p, shape } of parameterShapes(config)) this.g.input(p, 'float32', shape);
+    for (const { name: p, shape } of parameterShapes(config)) {
+      this.g.input(p, 'float32', shape);
+      this.weightShapes.set(p, shape);
+    }
     this.lora = options.lora;
     if (this.lora) {
       for (const { name: p, shape } of loraShapes(config, this.lora)) this.g.input(p, 'float32', shape);
@@ -189,6 +193,13 @@ class LlamaGraph {
     return g.reshape(g.concat([odd, even], 4), g.ints([0, 0, 0, this.hd]));
   }
 
+  /** The output width of a projection weight [out, in]: its rows. */
+  private widthOf(weight: string): number {
+    const shape = this.weightShapes.get(weight);
+    if (!shape) throw new Error(`onnx graph: no parameter ${weight}`);
+    return shape[0] as number;
+  }
+
   /** True when the base weights train (no LoRA): their gradients are computed. */
   get fullFineTuning(): boolean {
     return this.lora === undefined;
@@ -218,7 +229,7 @@ class LlamaGraph {
    */
   private projectBackward(dy: string, x: string, weight: string, grads: Map<string, string>, saved?: LoraSaved, acc?: string): string {
     const g = this.g;
-    if (this.fullFineTuning) grads.set(weight, g.gemm(dy, x, 1, 0));
+    if (this.fullFineTuning) grads.set(weight, g.gemm(g.transposed(dy, this.widthOf(weight)), x));
     const dx = g.gemm(dy, weight, 0, 0, acc);
     if (!saved || !this.lora) return dx;
     const { module, xd, u, mask } = saved;
@@ -259,20 +270,22 @@ class LlamaGraph {
     return g.reshape(g.mul(keep, g.scalar(1 / (1 - p))), shape);
   }
 
+  /**
+   * y = x r gain, r = 1 / sqrt(mean(x^2) + eps) over the last axis: one SimplifiedLayerNormalization node (ORT's
+   * fused RMSNorm kernel), which also gives r [..., 1] for the backward pass.
+   */
   private rmsNorm(x: string, gain: string): { y: string; saved: NormSaved } {
-    const g = this.g;
-    const ms = g.reduceMean(g.mul(x, x), [-1]);
-    const r = g.op('Reciprocal', [g.op('Sqrt', [g.add(ms, g.scalar(this.config.normEps))])]);
-    const xn = g.mul(x, r);
-    return { y: g.mul(xn, gain), saved: { xn, r, gain } };
+    const [y, r] = this.g.node('SimplifiedLayerNormalization', [x, gain], { axis: -1, epsilon: new FloatAttr(this.config.normEps) }, 2) as [string, string];
+    return { y, saved: { x, r, gain } };
   }
 
   /**
-   * dx = r (dxn - xn mean(dxn xn)), dxn = dy gain; dgain = sum over rows (every axis but the last) of dy xn,
-   * set in `grads` under the gain's name when the base trains.
+   * dx = r (dxn - xn mean(dxn xn)), dxn = dy gain, xn = x r; dgain = sum over rows (every axis but the last) of
+   * dy xn, set in `grads` under the gain's name when the base trains.
    */
-  private rmsNormBackward(dy: string, { xn, r, gain }: NormSaved, grads: Map<string, string>, rowAxes: number[] = [0]): string {
+  private rmsNormBackward(dy: string, { x, r, gain }: NormSaved, grads: Map<string, string>, rowAxes: number[] = [0]): string {
     const g = this.g;
+    const xn = g.mul(x, r);
     const dxn = g.mul(dy, gain);
     const dot = g.reduceMean(g.mul(dxn, xn), [-1]);
     if (this.fullFineTuning) grads.set(gain, g.reduceSum(g.mul(dy, xn), rowAxes, 0));
@@ -435,7 +448,7 @@ class LlamaGraph {
     // The head: probs^T (w h) less each target's row of w h; the embedding: the rows of the looked-up tokens
     // accumulate their gradients (into the head's for a tied one).
     const weighted = g.mul(fwd.hf, rowWeights);
-    const dOut = g.gemm(probs, weighted, 1, 0); // [vocab, dim]
+    const dOut = g.gemm(g.transposed(probs, this.config.vocabSize), weighted); // [vocab, dim]
     const tokens = g.unsqueeze(fwd.flatTokens, [1]);
     if (this.config.tiedEmbeddings) {
       grads.set('model.embed_tokens.weight', addRows(g, dOut, g.concat([tokens, targets], 0), g.concat([dx, g.neg(weighted)], 0)));
