@@ -11,7 +11,6 @@
  * examples remain, all of them are returned.
  */
 import type { Example } from '../data/types.js';
-import { ensureFitted } from '../embed/index.js';
 import { createRng, shuffle, type Rng } from '../util/random.js';
 import type { EmbedOptions, Embedder } from '../embed/types.js';
 import { dot } from '../embed/vector.js';
@@ -124,7 +123,7 @@ export class DemoIndex {
   /** Embeds every pool input; an unfitted built-in embedder is first fitted on them. */
   static async build(pool: readonly Example[], embedder: Embedder, options: EmbedOptions = {}): Promise<DemoIndex> {
     const inputs = pool.map((example) => example.input);
-    if (inputs.length > 0) ensureFitted(embedder, inputs);
+    if (inputs.length > 0) (await import('../embed/index.js')).ensureFitted(embedder, inputs);
     const vectors = inputs.length > 0 ? await embedder.embed(inputs, options) : [];
     if (vectors.length !== pool.length) {
       throw new Error(`embedder ${embedder.id} returned ${vectors.length} vectors for ${pool.length} texts`);

@@ -10,7 +10,6 @@ import { decodeUtf8 } from '../data/readers.js';
 import { holdOutValidation, selectExamples } from '../data/split.js';
 import { openStreamingSplit, type StreamingSplit } from '../data/streamingSplit.js';
 import type { Dataset, Example, TaskDefinition } from '../data/types.js';
-import { createEmbedder } from '../embed/index.js';
 import { DemoIndex, selectDemos } from './demos.js';
 import { oversizedInputCheck, refuseOversizedInputs } from './inputSize.js';
 import type { ModelHub } from '../models/hub.js';
@@ -277,6 +276,8 @@ async function demoProvider(dataset: Dataset, config: EvalJobConfig, hub: ModelH
   if (config.demoSelection === 'random') {
     return async (example: Example) => selectDemos(pool, example, config.shots, { strategy: 'random', seed: config.seed });
   }
+  // The embedders (and their linear algebra) load only for nearest-neighbour demos.
+  const { createEmbedder } = await import('../embed/index.js');
   const embedder = await createEmbedder(config.embedder, { models: hub });
   const index = await DemoIndex.build(pool, embedder);
   return async (example: Example) => index.nearestTo(example, config.shots);

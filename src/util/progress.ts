@@ -3,7 +3,8 @@
  * the loss), on stderr. A live bar on a
  * terminal (cli-progress); on a pipe or in CI, a plain line every few seconds so logs stay readable.
  */
-import cliProgress from 'cli-progress';
+import type cliProgressModule from 'cli-progress';
+import { createRequire } from 'node:module';
 
 export interface ProgressExtras {
   costUsd?: number;
@@ -43,6 +44,8 @@ export function createProgress(options: ProgressOptions): Progress {
 }
 
 function barProgress(options: ProgressOptions, stream: NodeJS.WriteStream): Progress {
+  // Loaded for a terminal bar only: a piped run or --no-progress never needs it.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
   const bar = new cliProgress.SingleBar(
     {
       stream,

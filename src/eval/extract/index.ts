@@ -21,10 +21,19 @@ export { evaluateArithmetic } from './arithmetic.js';
 export { normalizeAnswerText, READ_LIMIT } from './text.js';
 export { findNumbers, numbersClose, parseNumber } from './numbers.js';
 
+// A task's label reader, made once per list of labels (it prepares each label's normal form), not per output.
+const labelReaders = new WeakMap<readonly string[], AnswerReader>();
+
+function labelReaderOf(labels: string[]): AnswerReader {
+  let reader = labelReaders.get(labels);
+  if (!reader) labelReaders.set(labels, (reader = labelReader(labels)));
+  return reader;
+}
+
 export function readerFor(answer: AnswerType, example: Example): AnswerReader | null {
   switch (answer.kind) {
     case 'label':
-      return labelReader(answer.labels);
+      return labelReaderOf(answer.labels);
     case 'number':
       return numberReader;
     case 'expression':

@@ -13,9 +13,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { InputError } from '../../util/errors.js';
 import type { CallKind, ModelResponse } from '../types.js';
 
@@ -85,6 +86,7 @@ export class CallCache {
   readonly inFlight = new Map<string, Promise<ModelResponse>>();
 
   /** `path` may be `:memory:`. Parent directories are created. */
+  // better-sqlite3 (a native addon) loads with the first cache opened, not with every command that might open one.
   constructor(path: string, options: { busyTimeoutMs?: number; warn?: (message: string) => void; claimStaleMs?: number } = {}) {
     this.path = path;
     this.claimStaleMs = options.claimStaleMs ?? DEFAULT_CLAIM_STALE_MS;
@@ -92,7 +94,8 @@ export class CallCache {
     let db: Database.Database | undefined;
     try {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path, { timeout: options.busyTimeoutMs ?? 15_000 });
+      const SQLite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+      db = new SQLite(path, { timeout: options.busyTimeoutMs ?? 15_000 });
       if (path !== ':memory:') db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       migrate(db);
