@@ -38,6 +38,7 @@ export type { BudgetLedger } from '../models/middleware/budget.js';
 export type { Clock } from '../models/middleware/clock.js';
 export type { EndpointLimiter, EndpointLimits, Permit } from '../models/middleware/limiter.js';
 export type { UnsupportedSettingPolicy } from '../models/middleware/settings.js';
+export type { HostedSpec, PathSpec } from '../models/core/descriptorKinds.js';
 export type { ModelIdentity } from '../models/core/hash.js';
 export type { PriceTable, Pricer } from '../models/pricing.js';
 export type { AnthropicSpec } from '../models/providers/anthropicDescriptor.js';

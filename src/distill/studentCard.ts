@@ -115,5 +115,5 @@ export function studentEvaluator(
 /** The card of a model spec that names a built-in checkpoint (`builtin:<dir>`) with one; null for any other model. */
 export function studentCardOfModel(spec: string): StudentCard | null {
   const parsed = parseModelSpec(spec);
-  return parsed.provider === 'builtin' ? readStudentCard(parsed.dir) : null;
+  return parsed.provider === 'builtin' ? readStudentCard(parsed.path) : null;
 }

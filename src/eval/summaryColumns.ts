@@ -34,13 +34,10 @@ export interface RunSummary {
   metrics: Record<string, { mean: number; ci95: [number, number]; n: number }>;
 }
 
-const PRESENT = 1;
-const ERROR = 2;
-const SCORED = 4;
-const CORRECT = 8;
-const INVALID = 16;
-const CACHED = 32;
-const CUT = 64;
+/** What a slot's record is, one bit each (`invalid` and `correct` only among scored records); the summary counts each. */
+const FLAGS = ['present', 'error', 'scored', 'correct', 'invalid', 'cached', 'cut'] as const;
+type Flag = (typeof FLAGS)[number];
+const BIT = Object.fromEntries(FLAGS.map((flag, index) => [flag, 1 << index])) as Record<Flag, number>;
 
 export class SummaryColumns {
   private flags: Uint8Array;
@@ -83,16 +80,16 @@ export class SummaryColumns {
   set(slot: number, record: ExampleRecord): void {
     this.clear(slot);
     const scored = !record.error && record.correct !== null;
-    let flags = PRESENT;
+    let flags = BIT.present;
     if (record.error) {
-      flags |= ERROR;
+      flags |= BIT.error;
       this.errorKind[slot] = this.kindId(record.error.kind);
     }
-    if (scored) flags |= SCORED;
-    if (scored && record.correct) flags |= CORRECT;
-    if (!record.valid) flags |= INVALID;
-    if (record.cached) flags |= CACHED;
-    if (record.cutAt !== undefined) flags |= CUT;
+    if (scored) flags |= BIT.scored;
+    if (scored && record.correct) flags |= BIT.correct;
+    if (scored && !record.valid) flags |= BIT.invalid;
+    if (record.cached) flags |= BIT.cached;
+    if (record.cutAt !== undefined) flags |= BIT.cut;
     this.flags[slot] = flags;
     this.promptTokens[slot] = record.usage.promptTokens;
     this.completionTokens[slot] = record.usage.completionTokens;
@@ -118,13 +115,8 @@ export class SummaryColumns {
 
   /** The summary of an evaluation of `total` examples (examples without a record are missing). */
   summary(total: number, seed = 0): RunSummary {
-    let present = 0;
-    let scored = 0;
-    let correct = 0;
-    let invalid = 0;
-    let cutOutputs = 0;
-    let errors = 0;
-    let cachedCalls = 0;
+    // Slots per combination of flags: each count below is a sum over the combinations that have its flag.
+    const slotsByFlags = new Float64Array(1 << FLAGS.length);
     let costUsd = 0;
     let promptTokens = 0;
     let completionTokens = 0;
@@ -133,26 +125,21 @@ export class SummaryColumns {
     for (let slot = 0; slot < this.slots; slot++) {
       const flags = this.flags[slot] as number;
       if (!flags) continue;
-      present++;
-      if (flags & SCORED) {
-        scored++;
-        if (flags & CORRECT) correct++;
-        if (flags & INVALID) invalid++;
-      }
-      if (flags & CUT) cutOutputs++;
-      if (flags & ERROR) {
-        errors++;
+      slotsByFlags[flags]!++;
+      if (flags & BIT.error) {
         const kind = this.errorKind[slot] as number;
         errorCounts.set(kind, (errorCounts.get(kind) ?? 0) + 1);
       }
-      if (flags & CACHED) cachedCalls++;
       costUsd += this.costUsd[slot] as number;
       promptTokens += this.promptTokens[slot] as number;
       completionTokens += this.completionTokens[slot] as number;
       // Latency is the calls' own: not a cache hit's, a failure's, or an example scored from a predictions file (no call, 0 ms).
       const latency = this.latencyMs[slot] as number;
-      if (!(flags & (CACHED | ERROR)) && latency > 0) latencies.push(latency);
+      if (!(flags & (BIT.cached | BIT.error)) && latency > 0) latencies.push(latency);
     }
+    const withFlag = (flag: Flag): number => slotsByFlags.reduce((total, slots, flags) => (flags & BIT[flag] ? total + slots : total), 0);
+    const counts = Object.fromEntries(FLAGS.map((flag) => [flag, withFlag(flag)])) as Record<Flag, number>;
+    const { scored, correct } = counts;
     latencies.sort((a, b) => a - b);
     const errorsByKind: Record<string, number> = {};
     for (const [kind, count] of errorCounts) errorsByKind[this.errorKinds[kind] as string] = count;
@@ -162,15 +149,15 @@ export class SummaryColumns {
       correct,
       accuracy: scored ? correct / scored : null,
       ci95: scored ? wilsonInterval(correct, scored) : null,
-      invalid,
-      cutOutputs,
-      errors,
+      invalid: counts.invalid,
+      cutOutputs: counts.cut,
+      errors: counts.error,
       errorsByKind,
-      missing: total - present,
+      missing: total - counts.present,
       usage: { promptTokens, completionTokens, costUsd },
       costPerExampleUsd: scored ? costUsd / scored : null,
       costPerCorrectUsd: correct ? costUsd / correct : null,
-      cachedCalls,
+      cachedCalls: counts.cached,
       latencyMs: {
         mean: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : null,
         p50: quantile(latencies, 0.5),

@@ -51,7 +51,7 @@ export async function resolveFamily(entries: readonly { spec: string; params?: n
         params = await ggufParameterCount(parsed.path);
         source = 'gguf';
       } else if (parsed.provider === 'builtin') {
-        params = await checkpointParameterCount(parsed.dir);
+        params = await checkpointParameterCount(parsed.path);
         source = 'checkpoint';
       } else {
         throw new InputError(`"${entry.spec}": give its parameter count as ${entry.spec}=<count> (e.g. =7B); only gguf: and builtin: models are counted`, {
@@ -63,7 +63,7 @@ export async function resolveFamily(entries: readonly { spec: string; params?: n
       parsed.provider === 'gguf'
         ? basename(parsed.path, extname(parsed.path))
         : parsed.provider === 'builtin'
-          ? basename(parsed.dir.replace(/[\\/]+$/, ''))
+          ? basename(parsed.path.replace(/[\\/]+$/, ''))
           : parsed.provider === 'openai' || parsed.provider === 'anthropic'
             ? parsed.model
             : parsed.spec;

@@ -196,7 +196,7 @@ describe('ModelHub', () => {
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toContain('no-such-checkpoint');
 
-    registerProvider('builtin', (spec) => new FakeModel({ spec: spec.spec, provider: 'builtin', modelName: spec.dir }));
+    registerProvider('builtin', (spec) => new FakeModel({ spec: spec.spec, provider: 'builtin', modelName: spec.path }));
     const model = await hub.model('builtin:runs/no-such-checkpoint');
     const answer = await model.generate(ask('q'));
     expect(answer.meta?.costUsd).toBe(0);

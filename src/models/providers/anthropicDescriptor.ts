@@ -1,5 +1,6 @@
 /** `anthropic:<model>`: the Anthropic Messages API (implementation: anthropic.ts). */
-import { trimSlash, type PriceTable, type ProviderDescriptor, type UnsupportedSetting } from '../core/descriptor.js';
+import type { PriceTable, UnsupportedSetting } from '../core/descriptor.js';
+import { hostedApiDescriptor } from '../core/descriptorKinds.js';
 
 /** A parsed `anthropic:<model>` spec. */
 export interface AnthropicSpec {
@@ -7,8 +8,6 @@ export interface AnthropicSpec {
   spec: string;
   model: string;
 }
-
-export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 
 /** USD per 1M tokens (as of pricing.ts's DEFAULT_PRICES_AS_OF). */
 const PRICES: PriceTable = {
@@ -29,7 +28,7 @@ const PRICES: PriceTable = {
 /** Tokens of context, as Anthropic documents them (the 1M-token beta of some models is opt-in, so not assumed). */
 const CONTEXT_WINDOWS: Record<string, number> = { 'claude-*': 200_000 };
 
-export const anthropicDescriptor: ProviderDescriptor<AnthropicSpec> = {
+export const anthropicDescriptor = hostedApiDescriptor<AnthropicSpec>({
   name: 'anthropic',
   usage: 'anthropic:<model>',
   examples: ['anthropic:claude-3-5-haiku-latest'],
@@ -41,16 +40,10 @@ export const anthropicDescriptor: ProviderDescriptor<AnthropicSpec> = {
     const { createAnthropicModel } = await import('./anthropic.js');
     return createAnthropicModel({ spec: spec.spec, model: spec.model, apiKey });
   },
-  backend(spec, env) {
-    const baseURL = trimSlash(env.ANTHROPIC_BASE_URL ?? DEFAULT_ANTHROPIC_BASE_URL);
-    return { identity: { provider: 'anthropic', model: spec.model, baseURL }, endpoint: `anthropic ${baseURL}` };
-  },
-  pricing: 'price table',
+  baseUrlEnv: 'ANTHROPIC_BASE_URL',
+  defaultBaseURL: 'https://api.anthropic.com',
   prices: PRICES,
   contextWindows: CONTEXT_WINDOWS,
-  recorded: true,
-  localParallel: false,
-  servedName: (spec) => spec.model,
   unsupportedSettings(request) {
     const unsupported: UnsupportedSetting[] = [];
     if (request.seed !== undefined) {
@@ -64,4 +57,4 @@ export const anthropicDescriptor: ProviderDescriptor<AnthropicSpec> = {
     }
     return unsupported;
   },
-};
+});

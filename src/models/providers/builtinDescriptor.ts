@@ -1,39 +1,23 @@
 /** `builtin:<checkpoint dir>`: a built-in engine checkpoint, run as GGUF (implementation: builtin.ts). */
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { weightsDigest } from '../../engine/hfWeights.js';
-import type { ProviderDescriptor } from '../core/descriptor.js';
-import { localUnsupportedSettings } from './ggufDescriptor.js';
+import { localModelDescriptor, type PathSpec } from '../core/descriptorKinds.js';
 
 /** A parsed `builtin:<checkpoint folder>` spec: a student trained by the engine. */
-export interface BuiltinSpec {
-  provider: 'builtin';
-  spec: string;
-  dir: string;
-}
+export type BuiltinSpec = PathSpec<'builtin'>;
 
-export const builtinDescriptor: ProviderDescriptor<BuiltinSpec> = {
+export const builtinDescriptor = localModelDescriptor({
   name: 'builtin',
   usage: 'builtin:<model dir>',
   examples: ['builtin:runs/tiny-llama'],
-  parse: (target, spec) => ({ provider: 'builtin', spec, dir: target }),
   async load(spec, { parallel }) {
     const { createBuiltinModel } = await import('./builtin.js');
-    return createBuiltinModel({ spec: spec.spec, dir: spec.dir, parallel });
+    return createBuiltinModel({ spec: spec.spec, dir: spec.path, parallel });
   },
-  backend(spec) {
-    const dir = resolve(spec.dir);
-    return {
-      identity: { provider: 'builtin', model: dir, weights: safeWeightsDigest(dir) },
-      endpoint: `builtin ${dir}`,
-    };
-  },
-  pricing: 'free',
-  recorded: true,
-  localParallel: true,
-  servedName: (spec) => basename(spec.dir.replace(/[/\\]+$/, '')) || spec.spec,
+  weights: safeWeightsDigest,
+  servedName: (spec) => basename(spec.path.replace(/[/\\]+$/, '')) || spec.spec,
   servesPath: 'directory',
-  unsupportedSettings: localUnsupportedSettings,
-};
+});
 
 /** Content hash of the weights (engine/hfWeights.ts, the one checkpoint digest): a copied folder keeps its cached answers. */
 function safeWeightsDigest(dir: string): string | undefined {

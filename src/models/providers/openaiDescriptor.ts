@@ -1,5 +1,6 @@
 /** `openai:<model>[@<baseURL>]`: the OpenAI API or any OpenAI-compatible server (implementation: openai.ts). */
-import { isHttpUrl, trimSlash, type PriceTable, type ProviderDescriptor } from '../core/descriptor.js';
+import { isHttpUrl, type PriceTable } from '../core/descriptor.js';
+import { hostedApiDescriptor } from '../core/descriptorKinds.js';
 
 /** A parsed `openai:<model>[@<baseURL>]` spec (OpenAI or any OpenAI-compatible server). */
 export interface OpenAISpec {
@@ -8,8 +9,6 @@ export interface OpenAISpec {
   model: string;
   baseURL?: string;
 }
-
-export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /** USD per 1M tokens (as of pricing.ts's DEFAULT_PRICES_AS_OF). */
 const PRICES: PriceTable = {
@@ -65,7 +64,7 @@ const CONTEXT_WINDOWS: Record<string, number> = {
   'text-embedding-*': 8_191,
 };
 
-export const openaiDescriptor: ProviderDescriptor<OpenAISpec> = {
+export const openaiDescriptor = hostedApiDescriptor<OpenAISpec>({
   name: 'openai',
   usage: 'openai:<model>[@<baseURL>]',
   examples: ['openai:gpt-4o-mini', 'openai:qwen2.5@http://127.0.0.1:8000/v1'],
@@ -83,14 +82,8 @@ export const openaiDescriptor: ProviderDescriptor<OpenAISpec> = {
     const { createOpenAIModel } = await import('./openai.js');
     return createOpenAIModel({ spec: spec.spec, model: spec.model, baseURL: spec.baseURL, apiKey });
   },
-  backend(spec, env) {
-    const baseURL = trimSlash(spec.baseURL ?? env.OPENAI_BASE_URL ?? DEFAULT_OPENAI_BASE_URL);
-    return { identity: { provider: 'openai', model: spec.model, baseURL }, endpoint: `openai ${baseURL}` };
-  },
-  pricing: 'price table',
+  baseUrlEnv: 'OPENAI_BASE_URL',
+  defaultBaseURL: 'https://api.openai.com/v1',
   prices: PRICES,
   contextWindows: CONTEXT_WINDOWS,
-  recorded: true,
-  localParallel: false,
-  servedName: (spec) => spec.model,
-};
+});
