@@ -45,6 +45,12 @@ export { isStepByStep, STUDENT_SHOTS, studentPrompt, usesDemos, writesChain } fr
 export interface StudentSettings {
   size: ModelSize;
   steps: number;
+  /**
+   * Steps for some methods instead of `steps` (the quickstart's CoT student trains longer than the answer-only and
+   * step-by-step students, whose validation-selected checkpoints stop gaining before `steps`; docs/distill.md).
+   * Every student's steps are in its cell and in the report's table of students.
+   */
+  stepsByMethod?: Partial<Record<SweepMethod, number>>;
   batchSize: number;
   learningRate: number;
   contextLength: number;
@@ -158,6 +164,11 @@ export function accuracyOf(flags: readonly number[]): { accuracy: number; ci95: 
   if (flags.length === 0) return { accuracy: NaN, ci95: [NaN, NaN] };
   const correct = flags.reduce((a, b) => a + b, 0);
   return { accuracy: correct / flags.length, ci95: wilsonInterval(correct, flags.length) };
+}
+
+/** The optimizer steps of a method's students: its own when the settings name them, else the common `steps`. */
+export function stepsOf(student: Pick<StudentSettings, 'steps' | 'stepsByMethod'>, method: SweepMethod): number {
+  return student.stepsByMethod?.[method] ?? student.steps;
 }
 
 export function lossNormalizationOf(config: Pick<SweepConfig, 'lossNormalization'>, method: SweepMethod): LossNormalization {
@@ -275,7 +286,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     validation: trainingExamplesOf(validation.rows, join(dir, 'validation.jsonl')),
     outDir: studentDir,
     size: s.size,
-    steps: s.steps,
+    steps: stepsOf(s, method),
     batchSize: paired ? 2 * s.batchSize : s.batchSize,
     microBatchSize: s.microBatch ?? s.batchSize,
     ...(paired ? { groupSize: 2, selectOnTask: 'label' } : {}),

@@ -3,7 +3,7 @@ import { formatEstimate } from '../util/numberFormat.js';
 import type { ChanceLevel } from './chance.js';
 import { methodComparisons, type MethodComparison } from './comparisons.js';
 import { findings } from './findings.js';
-import { methodLabel } from './methods.js';
+import { methodLabel, type SweepMethod } from './methods.js';
 import { writeSweepResults, type CellResult, type SweepPoint, type SweepResultsInput, type TeacherAccuracy } from './sweepResults.js';
 
 /**
@@ -20,6 +20,8 @@ export function verdictOf(
   for (const cell of cells.filter((c) => c.skipped)) {
     lines.push(`${methodLabel(cell.method)} at fraction ${cell.fraction} (seed ${cell.seed}) was not trained: ${cell.skipped}.`);
   }
+  const steps = stepBudgets(cells);
+  if (steps) lines.push(steps);
   const fractions = [...new Set(points.map((p) => p.fraction))].sort((a, b) => a - b);
   for (const fraction of fractions) {
     const here = points.filter((p) => p.fraction === fraction);
@@ -33,6 +35,16 @@ export function verdictOf(
     if (t.accuracy !== null) lines.push(`The teacher: ${t.label}, ${formatEstimate(t.accuracy, t.ci95)} (95% Wilson CI, n = ${t.n}).`);
   }
   return lines;
+}
+
+/** A sentence naming each method's training steps when they differ between methods, else null. */
+export function stepBudgets(cells: readonly CellResult[]): string | null {
+  const trained = cells.filter((c) => !c.skipped);
+  if (new Set(trained.map((c) => c.training.steps)).size <= 1) return null;
+  const byMethod = new Map<SweepMethod, Set<number>>();
+  for (const cell of trained) byMethod.set(cell.method, (byMethod.get(cell.method) ?? new Set()).add(cell.training.steps));
+  const parts = [...byMethod].map(([method, steps]) => `${methodLabel(method)} ${[...steps].join('/')} steps`);
+  return `Training steps differ by method (${parts.join('; ')}): a comparison of methods with different steps is not one of equal training.`;
 }
 
 /** The end of a sweep: its verdict computed and written with its results (results.json); returns both. */

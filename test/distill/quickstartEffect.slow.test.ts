@@ -2,7 +2,8 @@
  * The quickstart's headline, measured: the CoT student beats standard fine-tuning of the same size and data,
  * with the interval of the difference (paired bootstrap over seeds and examples) above zero, and is above chance.
  * The default scale (data, simulated teacher, students, seeds) with only these two methods, which the other
- * methods do not affect. Minutes long (each student trains the default scale's 450 steps).
+ * methods do not affect. Minutes long (the default scale's students: 450 steps for the CoT student, 300 for standard
+ * fine-tuning, 400 test problems).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -13,7 +13,7 @@ import { genericAbility } from '../../src/distill/generic.js';
 import { goldRecord, goldRecords } from '../../src/distill/goldRecords.js';
 import { cellDir, holdOutRecords, runSweep, studentPrompt, sweepPoints, type CellResult, type SweepConfig } from '../../src/distill/sweep.js';
 import type { GenericSection } from '../../src/distill/sweepResults.js';
-import { concludeSweep, verdictOf } from '../../src/distill/verdict.js';
+import { concludeSweep, stepBudgets, verdictOf } from '../../src/distill/verdict.js';
 import { writeSweepReport } from '../../src/report/sweepReport.js';
 import { ModelHub } from '../../src/models/hub.js';
 
@@ -68,7 +68,15 @@ describe('runSweep', () => {
       seeds: [0],
       alpha: 0.5,
       filter: 'none',
-      student: { size: 'tiny', steps: 3, batchSize: 4, learningRate: 3e-3, contextLength: 128, maxTokens: { answer: 4, cot: 16 } },
+      student: {
+        size: 'tiny',
+        steps: 3,
+        stepsByMethod: { 'step-by-step': 4 },
+        batchSize: 4,
+        learningRate: 3e-3,
+        contextLength: 128,
+        maxTokens: { answer: 4, cot: 16 },
+      },
       out,
       identity: { test: 'sweep' },
     };
@@ -95,6 +103,8 @@ describe('runSweep', () => {
       expect(tested).toHaveLength(6);
       if (cell.method === 'step-by-step') expect(tested.every((r) => r.prompt.startsWith('[label] '))).toBe(true);
       expect(cell.training.bestStep).toBeGreaterThan(0);
+      // A method's own steps when the settings name them, else the common steps.
+      expect(cell.training.steps).toBe(cell.method === 'step-by-step' ? 4 : 3);
     }
     // Fractions nest: the half is half the inputs; step-by-step has two rows per input.
     const sbsHalf = first.find((c) => c.method === 'step-by-step' && c.fraction === 0.5)!;
@@ -198,8 +208,8 @@ describe('verdictOf', () => {
     perSeed: [accuracy],
   });
   const flags = (right: number, n = 50) => Array.from({ length: n }, (_, i) => (i < right ? 1 : 0));
-  const cell = (method: 'standard-distill' | 'step-by-step', seed: number, right: number) =>
-    ({ method, fraction: 1, seed, correctFlags: flags(right) }) as unknown as CellResult;
+  const cell = (method: 'standard-distill' | 'step-by-step' | 'cot-zero-shot-cot', seed: number, right: number, steps = 300) =>
+    ({ method, fraction: 1, seed, correctFlags: flags(right), training: { steps } }) as unknown as CellResult;
 
   it('compares each method with its own baseline on seeds and examples, and says so in words', () => {
     const cells = [0, 1, 2].flatMap((seed) => [cell('standard-distill', seed, 10), cell('step-by-step', seed, 30)]);
@@ -207,6 +217,16 @@ describe('verdictOf', () => {
     expect(lines[0]).toMatch(
       /^Distilling step-by-step \(teacher labels \+ teacher rationales\) against its baseline standard distillation, at fraction 1: \+40\.0 points \[.*\] \(3 seeds × 50 test examples, paired bootstrap over seeds and examples\): better/,
     );
+  });
+
+  it('names the steps of each method when they differ between methods, and says nothing when they are equal', () => {
+    const equal = [0, 1, 2].flatMap((seed) => [cell('standard-distill', seed, 10), cell('step-by-step', seed, 30)]);
+    expect(stepBudgets(equal)).toBeNull();
+    expect(verdictOf([], [], equal).join(' ')).not.toMatch(/steps/);
+    const unequal = [0, 1, 2].flatMap((seed) => [cell('standard-distill', seed, 10), cell('cot-zero-shot-cot', seed, 30, 450)]);
+    const line = verdictOf([], [], unequal).find((l) => l.includes('steps'));
+    expect(line).toBe(stepBudgets(unequal));
+    expect(line).toMatch(/standard distillation 300 steps.*CoT specialization \(zero-shot-cot\) 450 steps/);
   });
 
   it('one seed is no verdict, however large the difference', () => {
