@@ -67,6 +67,7 @@ timed() { # label, command...: prints "label wall cpu"
   echo "$label $(echo "$end - $start" | bc) $(echo "$user + $sys" | bc)"
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 A=$(timed apprentice node "$ROOT/bin/apprentice.js" eval --dataset "jsonl:$WORK/data.jsonl" --labels negative,positive \
   --model "openai:m@$URL" --cache none --concurrency "$CONCURRENCY" --runs "$WORK/runs" --no-progress --json)
 P=$(cd "$WORK" && timed promptfoo "$PF_DIR/node_modules/.bin/promptfoo" eval -c promptfooconfig.yaml --max-concurrency "$CONCURRENCY" \
@@ -75,7 +76,7 @@ P=$(cd "$WORK" && timed promptfoo "$PF_DIR/node_modules/.bin/promptfoo" eval -c 
 IDEAL=$(echo "scale=3; $ROWS * $LATENCY / 1000 / $CONCURRENCY" | bc)
 read -r _ AW AC <<<"$A"
 read -r _ PW PC <<<"$P"
-echo "rows $ROWS, latency $LATENCY ms, concurrency $CONCURRENCY: ideal $IDEAL s"
+echo "rows $ROWS, latency $LATENCY ms, concurrency $CONCURRENCY: ideal $IDEAL s; load average $LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 printf '| tool | wall time | CPU time | wall vs ideal |\n|---|---:|---:|---:|\n'
 printf '| apprentice eval | %.2f s | %.2f s | %.2fx |\n' "$AW" "$AC" "$(echo "$AW / $IDEAL" | bc -l)"
 printf '| promptfoo eval | %.2f s | %.2f s | %.2fx |\n' "$PW" "$PC" "$(echo "$PW / $IDEAL" | bc -l)"
