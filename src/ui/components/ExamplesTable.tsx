@@ -12,6 +12,8 @@ import {
 import { fetchJson } from '../api';
 import { int, usd } from '../format';
 import { sortRows, useSort, type Sort, type SortAccessors } from '../sorting';
+import { useToggleSet } from '../toggleSet';
+import { SearchBox } from './SearchBox';
 import { SortHeaders, type HeaderColumn } from './SortHeader';
 import { STATUS_LABEL } from '../../eval/records';
 import { StatusBadge } from './Status';
@@ -188,14 +190,7 @@ function Toolbar({
   const always = (f: ExampleFilter) => f === 'all' || f === 'not-correct';
   return (
     <div className="toolbar">
-      <input
-        type="search"
-        placeholder="Search prompts, outputs, answers…"
-        value={query}
-        onChange={(event) => onQuery(event.target.value)}
-        aria-label="search examples"
-        data-testid="example-search"
-      />
+      <SearchBox value={query} onChange={onQuery} placeholder="Search prompts, outputs, answers…" label="search examples" testId="example-search" />
       <select value={filter} onChange={(event) => onFilter(event.target.value as ExampleFilter)} aria-label="filter by result" data-testid="example-filter">
         {EXAMPLE_FILTERS.filter((f) => always(f) || !counts || counts[f as ExampleStatus]).map((f) => (
           <option key={f} value={f}>
@@ -224,14 +219,7 @@ function RowsTable({
   onSort: (column: Column) => void;
   sortable?: (column: Column) => boolean;
 }) {
-  const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
-  const toggle = (index: number) =>
-    setOpen((current) => {
-      const next = new Set(current);
-      if (next.has(index)) next.delete(index);
-      else next.add(index);
-      return next;
-    });
+  const [open, toggle] = useToggleSet<number>();
   const headers: (HeaderColumn<Column> | false)[] = [
     { column: 'index', label: '#', className: 'num' },
     { column: 'status', label: 'result' },

@@ -1,11 +1,13 @@
 import { Fragment, useMemo, useState, type ReactNode } from 'react';
 import type { CascadeListing, DistillSweepListing, GrimoireEvalListing, RunListing, RunsResponse } from '../../server/dashboard/api';
 import { useApi } from '../api';
+import { SearchBox } from '../components/SearchBox';
 import { SortHeaders } from '../components/SortHeader';
 import { Load } from '../components/Status';
 import { estimate, int, percent, usd } from '../format';
 import { href } from '../router';
 import { sortRows, useSort, type SortAccessors } from '../sorting';
+import { useToggleSet } from '../toggleSet';
 
 export function RunsPage() {
   const loaded = useApi<RunsResponse>('/api/runs');
@@ -85,7 +87,7 @@ function entriesOf(data: RunsResponse): Entry[] {
 function RunsTable({ data }: { data: RunsResponse }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [query, setQuery] = useState('');
-  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const [open, toggleOpen] = useToggleSet<string>();
   const { sort, toggle: onSort } = useSort<Column>();
   const entries = useMemo(() => entriesOf(data), [data]);
   // A group is shown when it or one of its runs matches; its runs show when it is opened or they match a search.
@@ -102,13 +104,6 @@ function RunsTable({ data }: { data: RunsResponse }) {
     });
   }, [entries, sort, query, open]);
   const toggle = (id: string) => setSelected((ids) => (ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id]));
-  const toggleOpen = (id: string) =>
-    setOpen((current) => {
-      const next = new Set(current);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
   const { runs, root } = data;
   const groups = data.grimoireEvals.length + data.distillSweeps.length + data.cascades.length;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -123,13 +118,7 @@ function RunsTable({ data }: { data: RunsResponse }) {
         . Tick two or more runs to compare them on the examples they share (the first ticked is the baseline); click a column header to sort.
       </p>
       <div className="toolbar">
-        <input
-          type="search"
-          placeholder="Filter runs (task, model, folder…)"
-          value={query}
-          onChange={(event) => setQuery(event.target.value)}
-          aria-label="filter runs"
-        />
+        <SearchBox value={query} onChange={setQuery} placeholder="Filter runs (task, model, folder…)" label="filter runs" />
         <a
           className={`button${selected.length < 2 ? ' disabled' : ''}`}
           href={selected.length >= 2 ? href.compare(selected) : undefined}
@@ -233,22 +222,15 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
     const g = entry.group;
     return (
       <tr className="group-row" data-testid="grimoire-row">
-        <td>{expander}</td>
-        <td>
-          <span className="kind-tag">grimoire evaluation</span>
-          <a href={href.grimoire(g.id)}>
-            {g.task ?? g.id}
-            {g.weak ? ` · ${g.weak}` : ''}
-          </a>
-          <div className="muted small">
-            {g.id}
-            {g.problem ? (
-              <span className="problem"> · {g.problem}</span>
-            ) : (
-              ` · ${g.methods} methods${g.headline ? ` · chosen on validation: ${g.headline.label}` : ''}`
-            )}
-          </div>
-        </td>
+        <GroupHead
+          expander={expander}
+          kind="grimoire evaluation"
+          href={href.grimoire(g.id)}
+          title={`${g.task ?? g.id}${g.weak ? ` · ${g.weak}` : ''}`}
+          id={g.id}
+          problem={g.problem}
+          about={` · ${g.methods} methods${g.headline ? ` · chosen on validation: ${g.headline.label}` : ''}`}
+        />
         <td>grimoire eval</td>
         <td>
           {g.task ?? '—'}
@@ -276,15 +258,15 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
   const s = entry.group;
   return (
     <tr className="group-row" data-testid="distill-row">
-      <td>{expander}</td>
-      <td>
-        <span className="kind-tag">distillation sweep</span>
-        <a href={href.distill(s.id)}>{s.title}</a>
-        <div className="muted small">
-          {s.id} · {s.cells} students ({s.methods.length} methods × {s.fractions.length} fractions × {s.seeds.length} seeds)
-          {s.skipped ? `, ${s.skipped} not trained` : ''}
-        </div>
-      </td>
+      <GroupHead
+        expander={expander}
+        kind="distillation sweep"
+        href={href.distill(s.id)}
+        title={s.title}
+        id={s.id}
+        problem={null}
+        about={` · ${s.cells} students (${s.methods.length} methods × ${s.fractions.length} fractions × ${s.seeds.length} seeds)${s.skipped ? `, ${s.skipped} not trained` : ''}`}
+      />
       <td>distill sweep</td>
       <td>{s.dataset}</td>
       <td>{s.teacherName}</td>
@@ -298,24 +280,51 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
   );
 }
 
+/** The first cells of a group's row: its expander, then its kind, link and folder, with what is wrong with it or what it holds. */
+function GroupHead({
+  expander,
+  kind,
+  href: link,
+  title,
+  id,
+  problem,
+  about,
+}: {
+  expander: ReactNode;
+  kind: string;
+  href: string;
+  title: string;
+  id: string;
+  problem: string | null;
+  about: string;
+}) {
+  return (
+    <>
+      <td>{expander}</td>
+      <td>
+        <span className="kind-tag">{kind}</span>
+        <a href={link}>{title}</a>
+        <div className="muted small">
+          {id}
+          {problem ? <span className="problem"> · {problem}</span> : about}
+        </div>
+      </td>
+    </>
+  );
+}
+
 function CascadeRow({ cascade: c, expander }: { cascade: CascadeListing; expander: ReactNode }) {
   return (
     <tr className="group-row" data-testid="cascade-row">
-      <td>{expander}</td>
-      <td>
-        <span className="kind-tag">cascade</span>
-        <a href={href.cascade(c.id)}>
-          {c.student} → {c.teacher}
-        </a>
-        <div className="muted small">
-          {c.id}
-          {c.problem ? (
-            <span className="problem"> · {c.problem}</span>
-          ) : (
-            ` · ${c.chosen ? `threshold ${c.chosen.threshold.toFixed(4)}, teacher share ${percent(c.chosen.teacherShare)}` : 'no threshold meets the target'}${c.evaluated.length ? ` · evaluated on ${c.evaluated.join(', ')}` : ''}`
-          )}
-        </div>
-      </td>
+      <GroupHead
+        expander={expander}
+        kind="cascade"
+        href={href.cascade(c.id)}
+        title={`${c.student} → ${c.teacher}`}
+        id={c.id}
+        problem={c.problem}
+        about={` · ${c.chosen ? `threshold ${c.chosen.threshold.toFixed(4)}, teacher share ${percent(c.chosen.teacherShare)}` : 'no threshold meets the target'}${c.evaluated.length ? ` · evaluated on ${c.evaluated.join(', ')}` : ''}`}
+      />
       <td>cascade</td>
       <td>
         {c.dataset}
