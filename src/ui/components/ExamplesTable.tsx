@@ -54,8 +54,8 @@ export function ExamplesTable({ rows, run }: { rows: readonly ExampleRow[]; run?
 }
 
 function WholeExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
-  const [filter, setFilter] = useState<ExampleFilter>('all');
-  const [query, setQuery] = useState('');
+  const selection = useSelection();
+  const { query, filter } = selection;
   const [limit, setLimit] = useState(PAGE);
   const { sort, toggle: onSort } = useSort<Column>();
   const deferredQuery = useDeferredValue(query);
@@ -73,13 +73,7 @@ function WholeExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
   const shown = filtered.slice(0, limit);
   return (
     <div className="examples">
-      <Toolbar
-        query={[query, setQuery]}
-        filter={[filter, setFilter]}
-        counts={counts}
-        restart={() => setLimit(PAGE)}
-        count={`${int(filtered.length)} of ${int(rows.length)} examples`}
-      />
+      <Toolbar selection={selection} counts={counts} restart={() => setLimit(PAGE)} count={`${int(filtered.length)} of ${int(rows.length)} examples`} />
       <RowsTable rows={shown} hasGrimoire={rows.some((row) => row.grimoire !== null)} sort={sort} onSort={onSort} />
       {filtered.length > shown.length && (
         <button type="button" onClick={() => setLimit((n) => n + PAGE * 5)}>
@@ -97,8 +91,8 @@ const SERVER_SORTED = new Set<string>(EXAMPLE_SORT_KEYS);
 const FIRST_KEY = JSON.stringify(['all', '', null]);
 
 function PagedExamplesTable({ first, runId, total }: { first: readonly ExampleRow[]; runId: string; total: number }) {
-  const [filter, setFilter] = useState<ExampleFilter>('all');
-  const [query, setQuery] = useState('');
+  const selection = useSelection();
+  const { query, filter } = selection;
   const { sort, toggle } = useSort<Column>();
   const words = useDeferredValue(query).trim();
   const key = JSON.stringify([filter, words, sort]);
@@ -131,13 +125,7 @@ function PagedExamplesTable({ first, runId, total }: { first: readonly ExampleRo
   const restart = () => setWanted(PAGE);
   return (
     <div className="examples">
-      <Toolbar
-        query={[query, setQuery]}
-        filter={[filter, setFilter]}
-        counts={null}
-        restart={restart}
-        count={`${matching === null ? '…' : int(matching)} of ${int(total)} examples`}
-      />
+      <Toolbar selection={selection} counts={null} restart={restart} count={`${matching === null ? '…' : int(matching)} of ${int(total)} examples`} />
       <p className="muted">A large run: its examples are read page by page, and sorted by #, result, tokens or cost.</p>
       {problem && (
         <p className="problem" role="alert">
@@ -164,16 +152,28 @@ function PagedExamplesTable({ first, runId, total }: { first: readonly ExampleRo
   );
 }
 
-/** The search box and result filter (each a value and its setter; a change starts the list again from its first page). */
+/** What the toolbar selects examples by: the search text and the result filter, with their setters. */
+interface Selection {
+  query: string;
+  setQuery: (query: string) => void;
+  filter: ExampleFilter;
+  setFilter: (filter: ExampleFilter) => void;
+}
+
+function useSelection(): Selection {
+  const [query, setQuery] = useState('');
+  const [filter, setFilter] = useState<ExampleFilter>('all');
+  return { query, setQuery, filter, setFilter };
+}
+
+/** The search box and result filter (a change starts the list again from its first page). */
 function Toolbar({
-  query: [query, setQuery],
-  filter: [filter, setFilter],
+  selection: { query, setQuery, filter, setFilter },
   counts,
   restart,
   count,
 }: {
-  query: [string, (query: string) => void];
-  filter: [ExampleFilter, (filter: ExampleFilter) => void];
+  selection: Selection;
   /** Examples per result, to name in the filter (and to leave out results no example has); null: unknown. */
   counts: Partial<Record<ExampleStatus, number>> | null;
   restart: () => void;

@@ -1,4 +1,4 @@
-import { Fragment, useMemo, useState, type ReactNode } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import type { CascadeListing, DistillSweepListing, GrimoireEvalListing, RunListing, RunsResponse } from '../../server/dashboard/api';
 import { useApi } from '../api';
 import { SearchBox } from '../components/SearchBox';
@@ -218,55 +218,81 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
       {open ? '▾' : '▸'} {count}
     </button>
   );
-  if (entry.type === 'grimoire') {
-    const g = entry.group;
-    return (
-      <tr className="group-row" data-testid="grimoire-row">
-        <GroupHead
-          expander={expander}
-          kind="grimoire evaluation"
-          href={href.grimoire(g.id)}
-          title={`${g.task ?? g.id}${g.weak ? ` · ${g.weak}` : ''}`}
-          id={g.id}
-          problem={g.problem}
-          about={` · ${g.methods} methods${g.headline ? ` · chosen on validation: ${g.headline.label}` : ''}`}
-        />
-        <td>grimoire eval</td>
-        <td>
-          {g.task ?? '—'}
-          {g.split ? <span className="muted"> · {g.split}</span> : null}
-        </td>
-        <td>{g.weak ?? '—'}</td>
-        <td className="num">{int(g.n)}</td>
-        <td>
-          {g.headline ? (
-            <span title={`chosen on validation: ${g.headline.label}`}>
-              {estimate(g.headline.accuracy)} <span className="muted small">(chosen on validation)</span>
-            </span>
-          ) : (
-            '—'
-          )}
-        </td>
-        <td className="num">{int(g.invalid)}</td>
-        <td className={`num${g.errors ? ' warn' : ''}`}>{int(g.errors)}</td>
-        <td className="num">{usd(g.costUsd)}</td>
-        <td className="muted small">{new Date(g.modifiedAt).toLocaleString()}</td>
-      </tr>
-    );
-  }
-  if (entry.type === 'cascade') return <CascadeRow cascade={entry.group} expander={expander} />;
-  const s = entry.group;
+  const head = headOf(entry);
   return (
-    <tr className="group-row" data-testid="distill-row">
-      <GroupHead
-        expander={expander}
-        kind="distillation sweep"
-        href={href.distill(s.id)}
-        title={s.title}
-        id={s.id}
-        problem={null}
-        about={` · ${s.cells} students (${s.methods.length} methods × ${s.fractions.length} fractions × ${s.seeds.length} seeds)${s.skipped ? `, ${s.skipped} not trained` : ''}`}
-      />
+    <tr className="group-row" data-testid={`${entry.type}-row`}>
+      <td>{expander}</td>
+      <td>
+        <span className="kind-tag">{head.kind}</span>
+        <a href={head.href}>{head.title}</a>
+        <div className="muted small">
+          {entry.group.id}
+          {head.problem ? <span className="problem"> · {head.problem}</span> : head.about}
+        </div>
+      </td>
+      {entry.type === 'grimoire' ? (
+        <GrimoireCells group={entry.group} />
+      ) : entry.type === 'cascade' ? (
+        <CascadeCells cascade={entry.group} />
+      ) : (
+        <SweepCells sweep={entry.group} />
+      )}
+      <td className="muted small">{new Date(entry.group.modifiedAt).toLocaleString()}</td>
+    </tr>
+  );
+}
+
+/** What a group's row says of it beside its link: its kind, and what is wrong with it or else what it holds. */
+function headOf(entry: Exclude<Entry, { type: 'run' }>): { kind: string; href: string; title: string; problem: string | null; about: string } {
+  switch (entry.type) {
+    case 'grimoire': {
+      const g = entry.group;
+      const about = ` · ${g.methods} methods${g.headline ? ` · chosen on validation: ${g.headline.label}` : ''}`;
+      return { kind: 'grimoire evaluation', href: href.grimoire(g.id), title: `${g.task ?? g.id}${g.weak ? ` · ${g.weak}` : ''}`, problem: g.problem, about };
+    }
+    case 'cascade': {
+      const c = entry.group;
+      const chosen = c.chosen ? `threshold ${c.chosen.threshold.toFixed(4)}, teacher share ${percent(c.chosen.teacherShare)}` : 'no threshold meets the target';
+      const about = ` · ${chosen}${c.evaluated.length ? ` · evaluated on ${c.evaluated.join(', ')}` : ''}`;
+      return { kind: 'cascade', href: href.cascade(c.id), title: `${c.student} → ${c.teacher}`, problem: c.problem, about };
+    }
+    case 'distill': {
+      const s = entry.group;
+      const about = ` · ${s.cells} students (${s.methods.length} methods × ${s.fractions.length} fractions × ${s.seeds.length} seeds)${s.skipped ? `, ${s.skipped} not trained` : ''}`;
+      return { kind: 'distillation sweep', href: href.distill(s.id), title: s.title, problem: null, about };
+    }
+  }
+}
+
+function GrimoireCells({ group: g }: { group: GrimoireEvalListing }) {
+  return (
+    <>
+      <td>grimoire eval</td>
+      <td>
+        {g.task ?? '—'}
+        {g.split ? <span className="muted"> · {g.split}</span> : null}
+      </td>
+      <td>{g.weak ?? '—'}</td>
+      <td className="num">{int(g.n)}</td>
+      <td>
+        {g.headline ? (
+          <span title={`chosen on validation: ${g.headline.label}`}>
+            {estimate(g.headline.accuracy)} <span className="muted small">(chosen on validation)</span>
+          </span>
+        ) : (
+          '—'
+        )}
+      </td>
+      <td className="num">{int(g.invalid)}</td>
+      <td className={`num${g.errors ? ' warn' : ''}`}>{int(g.errors)}</td>
+      <td className="num">{usd(g.costUsd)}</td>
+    </>
+  );
+}
+
+function SweepCells({ sweep: s }: { sweep: DistillSweepListing }) {
+  return (
+    <>
       <td>distill sweep</td>
       <td>{s.dataset}</td>
       <td>{s.teacherName}</td>
@@ -275,56 +301,13 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
       <td className="num">—</td>
       <td className="num">—</td>
       <td className="num">—</td>
-      <td className="muted small">{new Date(s.modifiedAt).toLocaleString()}</td>
-    </tr>
-  );
-}
-
-/** The first cells of a group's row: its expander, then its kind, link and folder, with what is wrong with it or what it holds. */
-function GroupHead({
-  expander,
-  kind,
-  href: link,
-  title,
-  id,
-  problem,
-  about,
-}: {
-  expander: ReactNode;
-  kind: string;
-  href: string;
-  title: string;
-  id: string;
-  problem: string | null;
-  about: string;
-}) {
-  return (
-    <>
-      <td>{expander}</td>
-      <td>
-        <span className="kind-tag">{kind}</span>
-        <a href={link}>{title}</a>
-        <div className="muted small">
-          {id}
-          {problem ? <span className="problem"> · {problem}</span> : about}
-        </div>
-      </td>
     </>
   );
 }
 
-function CascadeRow({ cascade: c, expander }: { cascade: CascadeListing; expander: ReactNode }) {
+function CascadeCells({ cascade: c }: { cascade: CascadeListing }) {
   return (
-    <tr className="group-row" data-testid="cascade-row">
-      <GroupHead
-        expander={expander}
-        kind="cascade"
-        href={href.cascade(c.id)}
-        title={`${c.student} → ${c.teacher}`}
-        id={c.id}
-        problem={c.problem}
-        about={` · ${c.chosen ? `threshold ${c.chosen.threshold.toFixed(4)}, teacher share ${percent(c.chosen.teacherShare)}` : 'no threshold meets the target'}${c.evaluated.length ? ` · evaluated on ${c.evaluated.join(', ')}` : ''}`}
-      />
+    <>
       <td>cascade</td>
       <td>
         {c.dataset}
@@ -336,7 +319,6 @@ function CascadeRow({ cascade: c, expander }: { cascade: CascadeListing; expande
       <td className="num">—</td>
       <td className="num">—</td>
       <td className="num">{c.chosen ? usd(c.chosen.costUsd) : '—'}</td>
-      <td className="muted small">{new Date(c.modifiedAt).toLocaleString()}</td>
-    </tr>
+    </>
   );
 }
