@@ -14,18 +14,17 @@
  * an F32 KV cache, as `apprentice serve <student>` runs it) or a shape of bench/engine/shapes.ts (written as a
  * GGUF of --dtype by the project's exporter and served as `gguf:`, the way a pretrained student's export is).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { saveCheckpoint } from '../src/engine/checkpoint.js';
 import { writeCheckpointGguf } from '../src/engine/export.js';
 import { configForSize, countParameters, initialWeights, isModelSize, MODEL_SIZES, type LlamaConfig } from '../src/engine/model.js';
 import { trainTokenizer } from '../src/engine/tokenizer.js';
 import { SHAPES } from './engine/shapes.js';
+import { percentile, postJson, startServe } from './support/serveProcess.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +44,6 @@ const perClient = Number(values['requests-per-client']);
 const dtype = values.dtype as 'f32' | 'f16' | 'q8_0';
 const contextLength = Number(values['context-length']);
 const REQUEST_TIMEOUT_MS = 600_000;
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'apprentice.js');
 
 interface Served {
   spec: string;
@@ -75,30 +73,6 @@ async function writeModel(name: string, dir: string): Promise<Served> {
   return { spec: `gguf:${path}`, label: `${name} (${(countParameters(config) / 1e6).toFixed(0)}M, gguf, ${dtype})` };
 }
 
-/** Starts `apprentice serve` and resolves with its base URL once it prints it. */
-function startServe(spec: string, parallel: number) {
-  const args = [BIN, 'serve', spec, '--name', 'local', '--port', '0', '--cache', 'none', '--parallel', String(parallel), '--concurrency', '64'];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited (${code}):\n${output}`)));
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return {
-    url,
-    stop: async () => {
-      child.kill('SIGINT');
-      await exited;
-    },
-  };
-}
-
 interface Answer {
   latencyMs: number;
   firstTokenMs: number;
@@ -106,7 +80,7 @@ interface Answer {
 }
 
 /** One streamed chat completion: time to the first text chunk, to the end, and the usage it reports. */
-function streamedCompletion(url: string, prompt: string, agent: Agent): Promise<Answer> {
+async function streamedCompletion(url: string, prompt: string, agent: Agent): Promise<Answer> {
   const body = JSON.stringify({
     model: 'local',
     messages: [{ role: 'user', content: prompt }],
@@ -116,47 +90,32 @@ function streamedCompletion(url: string, prompt: string, agent: Agent): Promise<
     stream_options: { include_usage: true },
   });
   const t0 = performance.now();
+  const res = await postJson(`${url}/v1/chat/completions`, body, agent, REQUEST_TIMEOUT_MS);
+  if (res.statusCode !== 200) {
+    res.resume();
+    throw new Error(`status ${res.statusCode}`);
+  }
   return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/v1/chat/completions`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        if (res.statusCode !== 200) {
-          res.resume();
-          reject(new Error(`status ${res.statusCode}`));
-          return;
-        }
-        let firstTokenMs = NaN;
-        let completionTokens = NaN;
-        let pending = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          pending += chunk;
-          const events = pending.split('\n\n');
-          pending = events.pop() ?? '';
-          for (const event of events) {
-            const data = event.replace(/^data: /, '');
-            if (data === '[DONE]') continue;
-            const parsed = JSON.parse(data) as { choices?: Array<{ delta?: { content?: string } }>; usage?: { completion_tokens: number }; error?: unknown };
-            if (parsed.error) reject(new Error(JSON.stringify(parsed.error)));
-            if (Number.isNaN(firstTokenMs) && parsed.choices?.some((c) => c.delta?.content)) firstTokenMs = performance.now() - t0;
-            if (parsed.usage) completionTokens = parsed.usage.completion_tokens;
-          }
-        });
-        res.on('end', () => resolve({ latencyMs: performance.now() - t0, firstTokenMs, completionTokens }));
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
+    let firstTokenMs = NaN;
+    let completionTokens = NaN;
+    let pending = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      pending += chunk;
+      const events = pending.split('\n\n');
+      pending = events.pop() ?? '';
+      for (const event of events) {
+        const data = event.replace(/^data: /, '');
+        if (data === '[DONE]') continue;
+        const parsed = JSON.parse(data) as { choices?: Array<{ delta?: { content?: string } }>; usage?: { completion_tokens: number }; error?: unknown };
+        if (parsed.error) reject(new Error(JSON.stringify(parsed.error)));
+        if (Number.isNaN(firstTokenMs) && parsed.choices?.some((c) => c.delta?.content)) firstTokenMs = performance.now() - t0;
+        if (parsed.usage) completionTokens = parsed.usage.completion_tokens;
+      }
+    });
+    res.on('end', () => resolve({ latencyMs: performance.now() - t0, firstTokenMs, completionTokens }));
+    res.on('error', reject);
   });
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 interface Level {
@@ -216,7 +175,7 @@ for (const name of values.models.split(',')) {
     console.log(`\n${served.label}`);
     console.log('parallel  clients  requests  tokens/s  req/s   p50 ms   p99 ms  ttft p50  ttft p99  load');
     for (const parallel of parallels) {
-      const serve = startServe(served.spec, parallel);
+      const serve = startServe([served.spec, '--name', 'local', '--cache', 'none', '--parallel', String(parallel), '--concurrency', '64']);
       try {
         const url = await serve.url;
         await level(url, Math.min(parallel, 4)); // warm-up: context creation, JIT, connections

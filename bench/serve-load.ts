@@ -10,12 +10,10 @@
  * Each level is bounded both in time (--seconds) and in count (--max-requests); a request that takes
  * longer than 30 s counts as failed. Exit code 1 if any request failed.
  */
-import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Agent } from 'node:http';
 import { parseArgs } from 'node:util';
 import { startFakeOpenAIServer } from '../test/support/fakeOpenAIServer.js';
+import { percentile, postJson, startServe } from './support/serveProcess.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,45 +28,15 @@ const seconds = Number(values.seconds);
 const maxRequests = Number(values['max-requests']);
 const latencyMs = Number(values.latency);
 const REQUEST_TIMEOUT_MS = 30_000;
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'apprentice.js');
 
-/** Starts `apprentice serve` and resolves with its base URL once it prints it. */
-function startServe(upstream: string, concurrency: number) {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', `openai:fake-model@${upstream}`, '--name', 'fake', '--port', '0', '--cache', 'none', '--concurrency', String(concurrency)],
-    { env: { ...process.env, OPENAI_API_KEY: 'not-needed' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const url = new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /at (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`serve exited (${code}):\n${output}`)));
-  });
-  return { url, stop: () => child.kill('SIGINT') };
-}
-
-/** POSTs JSON and resolves with the status once the whole answer has arrived (0 on a timeout). */
-function post(url: string, body: string, agent: Agent): Promise<number> {
+/** POSTs JSON and resolves with the status once the whole answer has arrived. */
+async function post(url: string, body: string, agent: Agent): Promise<number> {
+  const res = await postJson(url, body, agent, REQUEST_TIMEOUT_MS);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
+    res.resume();
+    res.on('end', () => resolve(res.statusCode ?? 0));
+    res.on('error', reject);
   });
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function level(url: string, clients: number) {
@@ -91,7 +59,6 @@ async function level(url: string, clients: number) {
   await Promise.all(Array.from({ length: clients }, (_, i) => client(i)));
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
   return {
     clients,
     requests: latencies.length,
@@ -104,7 +71,10 @@ async function level(url: string, clients: number) {
 }
 
 const upstream = await startFakeOpenAIServer({ latencyMs });
-const serve = startServe(upstream.url, Math.max(...levels));
+const serve = startServe(['openai:fake-model@' + upstream.url, '--name', 'fake', '--cache', 'none', '--concurrency', String(Math.max(...levels))], {
+  ...process.env,
+  OPENAI_API_KEY: 'not-needed',
+});
 let anyFailed = false;
 try {
   const url = await serve.url;
@@ -119,7 +89,7 @@ try {
     );
   }
 } finally {
-  serve.stop();
+  await serve.stop();
   await upstream.close();
 }
 process.exitCode = anyFailed ? 1 : 0;

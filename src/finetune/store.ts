@@ -50,8 +50,7 @@ export class FineTuningStore {
   }
 
   file(id: string): FileObject | undefined {
-    const row = this.db.prepare<[string], Row>('SELECT body FROM files WHERE id = ?').get(id);
-    return row ? (JSON.parse(row.body) as FileObject) : undefined;
+    return this.body<FileObject>('SELECT body FROM files WHERE id = ?', id);
   }
 
   fileContent(id: string): Buffer {
@@ -60,10 +59,7 @@ export class FineTuningStore {
 
   /** Newest first; only those of `purpose` when given. */
   files(purpose?: string): FileObject[] {
-    const all = this.db
-      .prepare<[], Row>('SELECT body FROM files ORDER BY seq DESC')
-      .all()
-      .map((row) => JSON.parse(row.body) as FileObject);
+    const all = this.bodies<FileObject>('SELECT body FROM files ORDER BY seq DESC');
     return purpose === undefined ? all : all.filter((file) => file.purpose === purpose);
   }
 
@@ -95,8 +91,7 @@ export class FineTuningStore {
   }
 
   job(id: string): FineTuningJob | undefined {
-    const row = this.db.prepare<[string], Row>('SELECT body FROM jobs WHERE id = ?').get(id);
-    return row ? (JSON.parse(row.body) as FineTuningJob) : undefined;
+    return this.body<FineTuningJob>('SELECT body FROM jobs WHERE id = ?', id);
   }
 
   plan(id: string): TrainingPlan | undefined {
@@ -106,21 +101,17 @@ export class FineTuningStore {
 
   /** Newest first, `limit` after the job `after` (OpenAI's cursor pagination). */
   jobs(after: string | undefined, limit: number): { data: FineTuningJob[]; hasMore: boolean } {
-    return this.page('jobs', undefined, after, limit, (body) => JSON.parse(body) as FineTuningJob);
+    return this.page<FineTuningJob>('jobs', undefined, after, limit);
   }
 
   /** Jobs in these states, oldest first (the order they run in). */
   jobsWithStatus(statuses: readonly JobStatus[]): FineTuningJob[] {
     const marks = statuses.map(() => '?').join(', ');
-    return this.db
-      .prepare<string[], Row>(`SELECT body FROM jobs WHERE status IN (${marks}) ORDER BY seq ASC`)
-      .all(...statuses)
-      .map((row) => JSON.parse(row.body) as FineTuningJob);
+    return this.bodies<FineTuningJob>(`SELECT body FROM jobs WHERE status IN (${marks}) ORDER BY seq ASC`, ...statuses);
   }
 
   jobByModel(fineTunedModel: string): FineTuningJob | undefined {
-    const row = this.db.prepare<[string], Row>('SELECT body FROM jobs WHERE fine_tuned_model = ?').get(fineTunedModel);
-    return row ? (JSON.parse(row.body) as FineTuningJob) : undefined;
+    return this.body<FineTuningJob>('SELECT body FROM jobs WHERE fine_tuned_model = ?', fineTunedModel);
   }
 
   succeededJobs(): FineTuningJob[] {
@@ -134,15 +125,12 @@ export class FineTuningStore {
   }
 
   events(jobId: string, after: string | undefined, limit: number): { data: JobEvent[]; hasMore: boolean } {
-    return this.page('events', jobId, after, limit, (body) => JSON.parse(body) as JobEvent);
+    return this.page<JobEvent>('events', jobId, after, limit);
   }
 
   /** Every event of a job, oldest first. */
   jobEvents(jobId: string): JobEvent[] {
-    return this.db
-      .prepare<[string], Row>('SELECT body FROM events WHERE job_id = ? ORDER BY seq ASC')
-      .all(jobId)
-      .map((row) => JSON.parse(row.body) as JobEvent);
+    return this.bodies<JobEvent>('SELECT body FROM events WHERE job_id = ? ORDER BY seq ASC', jobId);
   }
 
   addCheckpoint(jobId: string, checkpoint: JobCheckpoint): void {
@@ -150,25 +138,34 @@ export class FineTuningStore {
   }
 
   checkpoints(jobId: string, after: string | undefined, limit: number): { data: JobCheckpoint[]; hasMore: boolean } {
-    return this.page('checkpoints', jobId, after, limit, (body) => JSON.parse(body) as JobCheckpoint);
+    return this.page<JobCheckpoint>('checkpoints', jobId, after, limit);
   }
 
   /** Every checkpoint of a job, the newest step first. */
   jobCheckpoints(jobId: string): JobCheckpoint[] {
-    return this.db
-      .prepare<[string], Row>('SELECT body FROM checkpoints WHERE job_id = ?')
-      .all(jobId)
-      .map((row) => JSON.parse(row.body) as JobCheckpoint)
-      .sort((a, b) => b.step_number - a.step_number);
+    return this.bodies<JobCheckpoint>('SELECT body FROM checkpoints WHERE job_id = ?', jobId).sort((a, b) => b.step_number - a.step_number);
   }
 
   checkpointByModel(name: string): JobCheckpoint | undefined {
-    const row = this.db.prepare<[string], Row>("SELECT body FROM checkpoints WHERE json_extract(body, '$.fine_tuned_model_checkpoint') = ?").get(name);
-    return row ? (JSON.parse(row.body) as JobCheckpoint) : undefined;
+    return this.body<JobCheckpoint>("SELECT body FROM checkpoints WHERE json_extract(body, '$.fine_tuned_model_checkpoint') = ?", name);
   }
 
   deleteCheckpoint(id: string): void {
     this.db.prepare('DELETE FROM checkpoints WHERE id = ?').run(id);
+  }
+
+  /** The JSON bodies of the rows `sql` selects. */
+  private bodies<T>(sql: string, ...values: Array<string | number>): T[] {
+    return this.db
+      .prepare<Array<string | number>, Row>(sql)
+      .all(...values)
+      .map((row) => JSON.parse(row.body) as T);
+  }
+
+  /** The JSON body of the first row `sql` selects. */
+  private body<T>(sql: string, ...values: Array<string | number>): T | undefined {
+    const row = this.db.prepare<Array<string | number>, Row>(sql).get(...values);
+    return row ? (JSON.parse(row.body) as T) : undefined;
   }
 
   private page<T>(
@@ -176,7 +173,6 @@ export class FineTuningStore {
     jobId: string | undefined,
     after: string | undefined,
     limit: number,
-    parse: (body: string) => T,
   ): { data: T[]; hasMore: boolean } {
     const conditions: string[] = [];
     const values: Array<string | number> = [];
@@ -189,7 +185,7 @@ export class FineTuningStore {
       values.push(after);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = this.db.prepare<Array<string | number>, Row>(`SELECT body FROM ${table} ${where} ORDER BY seq DESC LIMIT ?`).all(...values, limit + 1);
-    return { data: rows.slice(0, limit).map((row) => parse(row.body)), hasMore: rows.length > limit };
+    const rows = this.bodies<T>(`SELECT body FROM ${table} ${where} ORDER BY seq DESC LIMIT ?`, ...values, limit + 1);
+    return { data: rows.slice(0, limit), hasMore: rows.length > limit };
   }
 }

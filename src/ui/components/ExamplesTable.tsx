@@ -12,6 +12,8 @@ import {
 import { fetchJson } from '../api';
 import { int, usd } from '../format';
 import { sortRows, useSort, type Sort, type SortAccessors } from '../sorting';
+import { useToggleSet } from '../toggleSet';
+import { SearchBox } from './SearchBox';
 import { SortHeaders, type HeaderColumn } from './SortHeader';
 import { STATUS_LABEL } from '../../eval/records';
 import { StatusBadge } from './Status';
@@ -52,8 +54,8 @@ export function ExamplesTable({ rows, run }: { rows: readonly ExampleRow[]; run?
 }
 
 function WholeExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
-  const [filter, setFilter] = useState<ExampleFilter>('all');
-  const [query, setQuery] = useState('');
+  const selection = useSelection();
+  const { query, filter } = selection;
   const [limit, setLimit] = useState(PAGE);
   const { sort, toggle: onSort } = useSort<Column>();
   const deferredQuery = useDeferredValue(query);
@@ -71,13 +73,7 @@ function WholeExamplesTable({ rows }: { rows: readonly ExampleRow[] }) {
   const shown = filtered.slice(0, limit);
   return (
     <div className="examples">
-      <Toolbar
-        query={[query, setQuery]}
-        filter={[filter, setFilter]}
-        counts={counts}
-        restart={() => setLimit(PAGE)}
-        count={`${int(filtered.length)} of ${int(rows.length)} examples`}
-      />
+      <Toolbar selection={selection} counts={counts} restart={() => setLimit(PAGE)} count={`${int(filtered.length)} of ${int(rows.length)} examples`} />
       <RowsTable rows={shown} hasGrimoire={rows.some((row) => row.grimoire !== null)} sort={sort} onSort={onSort} />
       {filtered.length > shown.length && (
         <button type="button" onClick={() => setLimit((n) => n + PAGE * 5)}>
@@ -95,8 +91,8 @@ const SERVER_SORTED = new Set<string>(EXAMPLE_SORT_KEYS);
 const FIRST_KEY = JSON.stringify(['all', '', null]);
 
 function PagedExamplesTable({ first, runId, total }: { first: readonly ExampleRow[]; runId: string; total: number }) {
-  const [filter, setFilter] = useState<ExampleFilter>('all');
-  const [query, setQuery] = useState('');
+  const selection = useSelection();
+  const { query, filter } = selection;
   const { sort, toggle } = useSort<Column>();
   const words = useDeferredValue(query).trim();
   const key = JSON.stringify([filter, words, sort]);
@@ -129,13 +125,7 @@ function PagedExamplesTable({ first, runId, total }: { first: readonly ExampleRo
   const restart = () => setWanted(PAGE);
   return (
     <div className="examples">
-      <Toolbar
-        query={[query, setQuery]}
-        filter={[filter, setFilter]}
-        counts={null}
-        restart={restart}
-        count={`${matching === null ? '…' : int(matching)} of ${int(total)} examples`}
-      />
+      <Toolbar selection={selection} counts={null} restart={restart} count={`${matching === null ? '…' : int(matching)} of ${int(total)} examples`} />
       <p className="muted">A large run: its examples are read page by page, and sorted by #, result, tokens or cost.</p>
       {problem && (
         <p className="problem" role="alert">
@@ -162,16 +152,28 @@ function PagedExamplesTable({ first, runId, total }: { first: readonly ExampleRo
   );
 }
 
-/** The search box and result filter (each a value and its setter; a change starts the list again from its first page). */
+/** What the toolbar selects examples by: the search text and the result filter, with their setters. */
+interface Selection {
+  query: string;
+  setQuery: (query: string) => void;
+  filter: ExampleFilter;
+  setFilter: (filter: ExampleFilter) => void;
+}
+
+function useSelection(): Selection {
+  const [query, setQuery] = useState('');
+  const [filter, setFilter] = useState<ExampleFilter>('all');
+  return { query, setQuery, filter, setFilter };
+}
+
+/** The search box and result filter (a change starts the list again from its first page). */
 function Toolbar({
-  query: [query, setQuery],
-  filter: [filter, setFilter],
+  selection: { query, setQuery, filter, setFilter },
   counts,
   restart,
   count,
 }: {
-  query: [string, (query: string) => void];
-  filter: [ExampleFilter, (filter: ExampleFilter) => void];
+  selection: Selection;
   /** Examples per result, to name in the filter (and to leave out results no example has); null: unknown. */
   counts: Partial<Record<ExampleStatus, number>> | null;
   restart: () => void;
@@ -188,14 +190,7 @@ function Toolbar({
   const always = (f: ExampleFilter) => f === 'all' || f === 'not-correct';
   return (
     <div className="toolbar">
-      <input
-        type="search"
-        placeholder="Search prompts, outputs, answers…"
-        value={query}
-        onChange={(event) => onQuery(event.target.value)}
-        aria-label="search examples"
-        data-testid="example-search"
-      />
+      <SearchBox value={query} onChange={onQuery} placeholder="Search prompts, outputs, answers…" label="search examples" testId="example-search" />
       <select value={filter} onChange={(event) => onFilter(event.target.value as ExampleFilter)} aria-label="filter by result" data-testid="example-filter">
         {EXAMPLE_FILTERS.filter((f) => always(f) || !counts || counts[f as ExampleStatus]).map((f) => (
           <option key={f} value={f}>
@@ -224,14 +219,7 @@ function RowsTable({
   onSort: (column: Column) => void;
   sortable?: (column: Column) => boolean;
 }) {
-  const [open, setOpen] = useState<ReadonlySet<number>>(new Set());
-  const toggle = (index: number) =>
-    setOpen((current) => {
-      const next = new Set(current);
-      if (next.has(index)) next.delete(index);
-      else next.add(index);
-      return next;
-    });
+  const [open, toggle] = useToggleSet<number>();
   const headers: (HeaderColumn<Column> | false)[] = [
     { column: 'index', label: '#', className: 'num' },
     { column: 'status', label: 'result' },

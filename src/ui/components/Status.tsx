@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
 import { STATUS_LABEL } from '../../eval/records';
-import type { ExampleStatus } from '../../server/dashboard/api';
+import type { Estimate, ExampleStatus } from '../../server/dashboard/api';
 import type { Loaded } from '../api';
+import { estimate, int } from '../format';
 
 export function StatusBadge({ status }: { status: ExampleStatus }) {
   return <span className={`status status-${status}`}>{STATUS_LABEL[status]}</span>;
@@ -26,5 +27,23 @@ export function Metric({ label, value, hint, testId }: { label: string; value: R
       <div className="metric-value">{value}</div>
       {hint !== undefined && <div className="metric-hint">{hint}</div>}
     </div>
+  );
+}
+
+/** The headline of a set of answered examples: accuracy with its interval, and the invalid answers (scored as wrong). */
+export function AccuracyMetrics({
+  summary,
+  label,
+  invalidHint,
+}: {
+  summary: { accuracy: Estimate | null; correct: number; scored: number; invalid: number };
+  label: string;
+  invalidHint: string;
+}) {
+  return (
+    <>
+      <Metric label={label} value={estimate(summary.accuracy)} hint={`${int(summary.correct)} of ${int(summary.scored)} scored`} testId="metric-accuracy" />
+      <Metric label="invalid answers" value={int(summary.invalid)} hint={invalidHint} />
+    </>
   );
 }

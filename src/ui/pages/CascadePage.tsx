@@ -1,21 +1,10 @@
 import type { CascadeDetail, CascadeEvaluationView, CascadePoint } from '../../server/dashboard/api';
-import { useApi } from '../api';
+import { folderPage } from '../components/FolderPage';
 import { Charts } from '../components/Chart';
-import { Load, Metric } from '../components/Status';
+import { Metric } from '../components/Status';
 import { estimate, int, percent, pValue, signedPercent, usd } from '../format';
-import { href } from '../router';
 
-export function CascadePage({ id }: { id: string }) {
-  const loaded = useApi<CascadeDetail>(`/api/cascade?id=${encodeURIComponent(id)}`);
-  return (
-    <section>
-      <p className="crumbs">
-        <a href={href.runs()}>Runs</a> / <span>cascade {id}</span>
-      </p>
-      <Load loaded={loaded}>{(detail) => <Cascade detail={detail} />}</Load>
-    </section>
-  );
-}
+export const CascadePage = folderPage<CascadeDetail>('/api/cascade', 'cascade', (detail) => <Cascade detail={detail} />);
 
 const pointEstimate = (point: CascadePoint) => ({
   accuracy: estimate({ value: point.accuracy, ci95: point.accuracyCi95 }),

@@ -1,8 +1,8 @@
 import type { DistillCellDetail } from '../../server/dashboard/api';
 import { useApi } from '../api';
 import { ExamplesTable } from '../components/ExamplesTable';
-import { Load, Metric } from '../components/Status';
-import { estimate, int } from '../format';
+import { AccuracyMetrics, Load, Metric } from '../components/Status';
+import { int } from '../format';
 import { href } from '../router';
 
 /** One student of a distillation sweep: its result and its answers on the test examples (test.jsonl). */
@@ -25,13 +25,7 @@ function Cell({ detail }: { detail: DistillCellDetail }) {
         A student trained on {int(cell.inputs)} inputs ({int(cell.rows)} rows), its answers on the sweep's test examples.
       </p>
       <div className="metrics">
-        <Metric
-          label="test accuracy (95% CI)"
-          value={estimate(summary.accuracy)}
-          hint={`${int(summary.correct)} of ${int(summary.scored)} scored`}
-          testId="metric-accuracy"
-        />
-        <Metric label="invalid answers" value={int(summary.invalid)} hint="no answer found: counted as wrong" />
+        <AccuracyMetrics summary={summary} label="test accuracy (95% CI)" invalidHint="no answer found: counted as wrong" />
         <Metric
           label="selected step"
           value={`${cell.bestStep} / ${cell.steps}`}

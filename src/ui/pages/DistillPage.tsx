@@ -1,23 +1,12 @@
 import type { DistillCellView, DistillSweepDetail } from '../../server/dashboard/api';
-import { useApi } from '../api';
+import { folderPage } from '../components/FolderPage';
 import { Charts } from '../components/Chart';
 import { SortHeader } from '../components/SortHeader';
-import { Load } from '../components/Status';
 import { estimate, int, percent } from '../format';
 import { href } from '../router';
 import { sortRows, useSort, type SortAccessors } from '../sorting';
 
-export function DistillPage({ id }: { id: string }) {
-  const loaded = useApi<DistillSweepDetail>(`/api/distill?id=${encodeURIComponent(id)}`);
-  return (
-    <section>
-      <p className="crumbs">
-        <a href={href.runs()}>Runs</a> / <span>distillation sweep {id}</span>
-      </p>
-      <Load loaded={loaded}>{(detail) => <Sweep detail={detail} />}</Load>
-    </section>
-  );
-}
+export const DistillPage = folderPage<DistillSweepDetail>('/api/distill', 'distillation sweep', (detail) => <Sweep detail={detail} />);
 
 function Sweep({ detail }: { detail: DistillSweepDetail }) {
   const { sweep } = detail;

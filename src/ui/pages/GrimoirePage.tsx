@@ -1,24 +1,14 @@
 import { useState } from 'react';
 import type { GrimoireEvalDetail, GrimoireMethodView } from '../../server/dashboard/api';
-import { useApi } from '../api';
+import { folderPage } from '../components/FolderPage';
 import { Charts } from '../components/Chart';
 import { SortHeaders } from '../components/SortHeader';
-import { Load, Metric } from '../components/Status';
+import { Metric } from '../components/Status';
 import { estimate, int, percent, usd } from '../format';
 import { href } from '../router';
 import { sortRows, useSort, type SortAccessors } from '../sorting';
 
-export function GrimoirePage({ id }: { id: string }) {
-  const loaded = useApi<GrimoireEvalDetail>(`/api/grimoire?id=${encodeURIComponent(id)}`);
-  return (
-    <section>
-      <p className="crumbs">
-        <a href={href.runs()}>Runs</a> / <span>grimoire evaluation {id}</span>
-      </p>
-      <Load loaded={loaded}>{(detail) => <GrimoireEval detail={detail} />}</Load>
-    </section>
-  );
-}
+export const GrimoirePage = folderPage<GrimoireEvalDetail>('/api/grimoire', 'grimoire evaluation', (detail) => <GrimoireEval detail={detail} />);
 
 function GrimoireEval({ detail }: { detail: GrimoireEvalDetail }) {
   const { eval: ev } = detail;

@@ -1,8 +1,8 @@
 import { useApi } from '../api';
 import { Charts } from '../components/Chart';
 import { ExamplesTable } from '../components/ExamplesTable';
-import { Load, Metric } from '../components/Status';
-import { estimate, int, usd } from '../format';
+import { AccuracyMetrics, Load, Metric } from '../components/Status';
+import { int, usd } from '../format';
 import { href } from '../router';
 import type { RunDetail } from '../../server/dashboard/api';
 
@@ -29,13 +29,7 @@ function Run({ detail }: { detail: RunDetail }) {
         {run.model ? ` · model ${run.model}` : ''}
       </p>
       <div className="metrics">
-        <Metric
-          label="accuracy (95% CI)"
-          value={estimate(summary.accuracy)}
-          hint={`${int(summary.correct)} of ${int(summary.scored)} scored`}
-          testId="metric-accuracy"
-        />
-        <Metric label="invalid answers" value={int(summary.invalid)} hint="counted as wrong" />
+        <AccuracyMetrics summary={summary} label="accuracy (95% CI)" invalidHint="counted as wrong" />
         <Metric label="failed calls" value={int(summary.errors)} hint={errorKinds || 'not scored, retried on resume'} />
         {summary.missing > 0 && <Metric label="not run" value={int(summary.missing)} hint={`of ${int(summary.n)}`} />}
         <Metric

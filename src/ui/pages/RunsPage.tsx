@@ -1,11 +1,13 @@
-import { Fragment, useMemo, useState, type ReactNode } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import type { CascadeListing, DistillSweepListing, GrimoireEvalListing, RunListing, RunsResponse } from '../../server/dashboard/api';
 import { useApi } from '../api';
+import { SearchBox } from '../components/SearchBox';
 import { SortHeaders } from '../components/SortHeader';
 import { Load } from '../components/Status';
 import { estimate, int, percent, usd } from '../format';
 import { href } from '../router';
 import { sortRows, useSort, type SortAccessors } from '../sorting';
+import { useToggleSet } from '../toggleSet';
 
 export function RunsPage() {
   const loaded = useApi<RunsResponse>('/api/runs');
@@ -85,7 +87,7 @@ function entriesOf(data: RunsResponse): Entry[] {
 function RunsTable({ data }: { data: RunsResponse }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [query, setQuery] = useState('');
-  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const [open, toggleOpen] = useToggleSet<string>();
   const { sort, toggle: onSort } = useSort<Column>();
   const entries = useMemo(() => entriesOf(data), [data]);
   // A group is shown when it or one of its runs matches; its runs show when it is opened or they match a search.
@@ -102,13 +104,6 @@ function RunsTable({ data }: { data: RunsResponse }) {
     });
   }, [entries, sort, query, open]);
   const toggle = (id: string) => setSelected((ids) => (ids.includes(id) ? ids.filter((x) => x !== id) : [...ids, id]));
-  const toggleOpen = (id: string) =>
-    setOpen((current) => {
-      const next = new Set(current);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
   const { runs, root } = data;
   const groups = data.grimoireEvals.length + data.distillSweeps.length + data.cascades.length;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -123,13 +118,7 @@ function RunsTable({ data }: { data: RunsResponse }) {
         . Tick two or more runs to compare them on the examples they share (the first ticked is the baseline); click a column header to sort.
       </p>
       <div className="toolbar">
-        <input
-          type="search"
-          placeholder="Filter runs (task, model, folder…)"
-          value={query}
-          onChange={(event) => setQuery(event.target.value)}
-          aria-label="filter runs"
-        />
+        <SearchBox value={query} onChange={setQuery} placeholder="Filter runs (task, model, folder…)" label="filter runs" />
         <a
           className={`button${selected.length < 2 ? ' disabled' : ''}`}
           href={selected.length >= 2 ? href.compare(selected) : undefined}
@@ -229,62 +218,81 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
       {open ? '▾' : '▸'} {count}
     </button>
   );
-  if (entry.type === 'grimoire') {
-    const g = entry.group;
-    return (
-      <tr className="group-row" data-testid="grimoire-row">
-        <td>{expander}</td>
-        <td>
-          <span className="kind-tag">grimoire evaluation</span>
-          <a href={href.grimoire(g.id)}>
-            {g.task ?? g.id}
-            {g.weak ? ` · ${g.weak}` : ''}
-          </a>
-          <div className="muted small">
-            {g.id}
-            {g.problem ? (
-              <span className="problem"> · {g.problem}</span>
-            ) : (
-              ` · ${g.methods} methods${g.headline ? ` · chosen on validation: ${g.headline.label}` : ''}`
-            )}
-          </div>
-        </td>
-        <td>grimoire eval</td>
-        <td>
-          {g.task ?? '—'}
-          {g.split ? <span className="muted"> · {g.split}</span> : null}
-        </td>
-        <td>{g.weak ?? '—'}</td>
-        <td className="num">{int(g.n)}</td>
-        <td>
-          {g.headline ? (
-            <span title={`chosen on validation: ${g.headline.label}`}>
-              {estimate(g.headline.accuracy)} <span className="muted small">(chosen on validation)</span>
-            </span>
-          ) : (
-            '—'
-          )}
-        </td>
-        <td className="num">{int(g.invalid)}</td>
-        <td className={`num${g.errors ? ' warn' : ''}`}>{int(g.errors)}</td>
-        <td className="num">{usd(g.costUsd)}</td>
-        <td className="muted small">{new Date(g.modifiedAt).toLocaleString()}</td>
-      </tr>
-    );
-  }
-  if (entry.type === 'cascade') return <CascadeRow cascade={entry.group} expander={expander} />;
-  const s = entry.group;
+  const head = headOf(entry);
   return (
-    <tr className="group-row" data-testid="distill-row">
+    <tr className="group-row" data-testid={`${entry.type}-row`}>
       <td>{expander}</td>
       <td>
-        <span className="kind-tag">distillation sweep</span>
-        <a href={href.distill(s.id)}>{s.title}</a>
+        <span className="kind-tag">{head.kind}</span>
+        <a href={head.href}>{head.title}</a>
         <div className="muted small">
-          {s.id} · {s.cells} students ({s.methods.length} methods × {s.fractions.length} fractions × {s.seeds.length} seeds)
-          {s.skipped ? `, ${s.skipped} not trained` : ''}
+          {entry.group.id}
+          {head.problem ? <span className="problem"> · {head.problem}</span> : head.about}
         </div>
       </td>
+      {entry.type === 'grimoire' ? (
+        <GrimoireCells group={entry.group} />
+      ) : entry.type === 'cascade' ? (
+        <CascadeCells cascade={entry.group} />
+      ) : (
+        <SweepCells sweep={entry.group} />
+      )}
+      <td className="muted small">{new Date(entry.group.modifiedAt).toLocaleString()}</td>
+    </tr>
+  );
+}
+
+/** What a group's row says of it beside its link: its kind, and what is wrong with it or else what it holds. */
+function headOf(entry: Exclude<Entry, { type: 'run' }>): { kind: string; href: string; title: string; problem: string | null; about: string } {
+  switch (entry.type) {
+    case 'grimoire': {
+      const g = entry.group;
+      const about = ` · ${g.methods} methods${g.headline ? ` · chosen on validation: ${g.headline.label}` : ''}`;
+      return { kind: 'grimoire evaluation', href: href.grimoire(g.id), title: `${g.task ?? g.id}${g.weak ? ` · ${g.weak}` : ''}`, problem: g.problem, about };
+    }
+    case 'cascade': {
+      const c = entry.group;
+      const chosen = c.chosen ? `threshold ${c.chosen.threshold.toFixed(4)}, teacher share ${percent(c.chosen.teacherShare)}` : 'no threshold meets the target';
+      const about = ` · ${chosen}${c.evaluated.length ? ` · evaluated on ${c.evaluated.join(', ')}` : ''}`;
+      return { kind: 'cascade', href: href.cascade(c.id), title: `${c.student} → ${c.teacher}`, problem: c.problem, about };
+    }
+    case 'distill': {
+      const s = entry.group;
+      const about = ` · ${s.cells} students (${s.methods.length} methods × ${s.fractions.length} fractions × ${s.seeds.length} seeds)${s.skipped ? `, ${s.skipped} not trained` : ''}`;
+      return { kind: 'distillation sweep', href: href.distill(s.id), title: s.title, problem: null, about };
+    }
+  }
+}
+
+function GrimoireCells({ group: g }: { group: GrimoireEvalListing }) {
+  return (
+    <>
+      <td>grimoire eval</td>
+      <td>
+        {g.task ?? '—'}
+        {g.split ? <span className="muted"> · {g.split}</span> : null}
+      </td>
+      <td>{g.weak ?? '—'}</td>
+      <td className="num">{int(g.n)}</td>
+      <td>
+        {g.headline ? (
+          <span title={`chosen on validation: ${g.headline.label}`}>
+            {estimate(g.headline.accuracy)} <span className="muted small">(chosen on validation)</span>
+          </span>
+        ) : (
+          '—'
+        )}
+      </td>
+      <td className="num">{int(g.invalid)}</td>
+      <td className={`num${g.errors ? ' warn' : ''}`}>{int(g.errors)}</td>
+      <td className="num">{usd(g.costUsd)}</td>
+    </>
+  );
+}
+
+function SweepCells({ sweep: s }: { sweep: DistillSweepListing }) {
+  return (
+    <>
       <td>distill sweep</td>
       <td>{s.dataset}</td>
       <td>{s.teacherName}</td>
@@ -293,29 +301,13 @@ function GroupRow({ entry, open, onOpen }: { entry: Exclude<Entry, { type: 'run'
       <td className="num">—</td>
       <td className="num">—</td>
       <td className="num">—</td>
-      <td className="muted small">{new Date(s.modifiedAt).toLocaleString()}</td>
-    </tr>
+    </>
   );
 }
 
-function CascadeRow({ cascade: c, expander }: { cascade: CascadeListing; expander: ReactNode }) {
+function CascadeCells({ cascade: c }: { cascade: CascadeListing }) {
   return (
-    <tr className="group-row" data-testid="cascade-row">
-      <td>{expander}</td>
-      <td>
-        <span className="kind-tag">cascade</span>
-        <a href={href.cascade(c.id)}>
-          {c.student} → {c.teacher}
-        </a>
-        <div className="muted small">
-          {c.id}
-          {c.problem ? (
-            <span className="problem"> · {c.problem}</span>
-          ) : (
-            ` · ${c.chosen ? `threshold ${c.chosen.threshold.toFixed(4)}, teacher share ${percent(c.chosen.teacherShare)}` : 'no threshold meets the target'}${c.evaluated.length ? ` · evaluated on ${c.evaluated.join(', ')}` : ''}`
-          )}
-        </div>
-      </td>
+    <>
       <td>cascade</td>
       <td>
         {c.dataset}
@@ -327,7 +319,6 @@ function CascadeRow({ cascade: c, expander }: { cascade: CascadeListing; expande
       <td className="num">—</td>
       <td className="num">—</td>
       <td className="num">{c.chosen ? usd(c.chosen.costUsd) : '—'}</td>
-      <td className="muted small">{new Date(c.modifiedAt).toLocaleString()}</td>
-    </tr>
+    </>
   );
 }
