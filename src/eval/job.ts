@@ -64,6 +64,27 @@ export interface EvalJobConfig {
   ownPrompt?: { identity: string; describe: string; evaluator: (model: LanguageModel, task: TaskDefinition, read: ReadOptions) => ExampleEvaluator };
 }
 
+/**
+ * The `eval` command's defaults: a zero-shot, greedy evaluation of the test split, answers generated and
+ * read. A caller that runs a fixed evaluation (fine-tuning's before/after, the quickstart's recorded
+ * example) adds the dataset, the model or predictions, its concurrency and where runs go.
+ */
+export const EVAL_DEFAULTS = {
+  datasetOptions: {},
+  split: 'test',
+  seed: 0,
+  style: 'zero-shot',
+  shots: 0,
+  demoSelection: 'random',
+  demoSplit: 'train',
+  embedder: 'builtin',
+  scoring: 'generate',
+  maxTokens: 256,
+  temperature: 0,
+  targetLogprob: false,
+  validationFraction: 0.1,
+} as const satisfies Partial<EvalJobConfig>;
+
 /** What {@link runEvalJob} returns: the run's summary (with its folder) and its records. */
 export interface EvalJobResult {
   summary: RunSummary & { runDir: string; resumed: boolean; task: string; split: string; model: string | null };

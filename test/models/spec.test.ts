@@ -8,7 +8,7 @@ describe('parseModelSpec', () => {
     expect(parseModelSpec('anthropic:claude-3-5-haiku-latest')).toMatchObject({ provider: 'anthropic', model: 'claude-3-5-haiku-latest' });
     expect(parseModelSpec('gguf:models/a:b.gguf')).toMatchObject({ provider: 'gguf', path: 'models/a:b.gguf' });
     expect(parseModelSpec('replay:calls.jsonl')).toMatchObject({ provider: 'replay', path: 'calls.jsonl' });
-    expect(parseModelSpec('builtin:runs/tiny')).toMatchObject({ provider: 'builtin', dir: 'runs/tiny' });
+    expect(parseModelSpec('builtin:runs/tiny')).toMatchObject({ provider: 'builtin', path: 'runs/tiny' });
   });
 
   it('splits an OpenAI base URL at the first "@" after the model name', () => {

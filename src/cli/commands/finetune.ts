@@ -174,7 +174,7 @@ async function hostedCommand(options: FinetuneOptions & { on: 'openai' | 'togeth
 
 /** The fine-tuned model on the test split of a dataset, through the model layer (eval/job.ts). */
 async function evaluate(spec: string, dataset: string, limit: number | undefined, apiKey: string) {
-  const { runEvalJob } = await import('../../eval/job.js');
+  const { EVAL_DEFAULTS, runEvalJob } = await import('../../eval/job.js');
   const hub = await createHub({
     concurrency: 4,
     parallel: 1,
@@ -189,29 +189,7 @@ async function evaluate(spec: string, dataset: string, limit: number | undefined
     record: undefined,
   });
   try {
-    const { summary } = await runEvalJob(
-      {
-        dataset,
-        datasetOptions: {},
-        split: 'test',
-        limit,
-        seed: 0,
-        model: spec,
-        style: 'zero-shot',
-        shots: 0,
-        demoSelection: 'random',
-        demoSplit: 'train',
-        embedder: 'builtin',
-        scoring: 'generate',
-        maxTokens: 256,
-        temperature: 0,
-        targetLogprob: false,
-        validationFraction: 0.1,
-        concurrency: 4,
-        runsRoot: resolve('runs'),
-      },
-      hub,
-    );
+    const { summary } = await runEvalJob({ ...EVAL_DEFAULTS, dataset, limit, model: spec, concurrency: 4, runsRoot: resolve('runs') }, hub);
     return { accuracy: summary.accuracy, scored: summary.scored, runDir: summary.runDir };
   } finally {
     await hub.close();

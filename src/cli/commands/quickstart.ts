@@ -77,26 +77,14 @@ export function registerQuickstart(program: Command): void {
 }
 
 async function palmExample(options: { runs: string; json?: boolean; progress: boolean }): Promise<void> {
-  const [{ runEvalJob }, { ModelHub }] = await Promise.all([import('../../eval/job.js'), import('../../models/hub.js')]);
+  const [{ EVAL_DEFAULTS, runEvalJob }, { ModelHub }] = await Promise.all([import('../../eval/job.js'), import('../../models/hub.js')]);
   const hub = new ModelHub({ cachePath: 'none' });
   try {
     const { summary } = await runEvalJob(
       {
+        ...EVAL_DEFAULTS,
         dataset: `svamp:${EXAMPLE_DIR}`,
-        datasetOptions: {},
-        split: 'test',
-        seed: 0,
         predictions: resolve(EXAMPLE_DIR, 'palm-540b-cot.predictions.jsonl'),
-        style: 'zero-shot',
-        shots: 0,
-        demoSelection: 'random',
-        demoSplit: 'train',
-        embedder: 'builtin',
-        scoring: 'generate',
-        maxTokens: 256,
-        temperature: 0,
-        targetLogprob: false,
-        validationFraction: 0.1,
         concurrency: 8,
         runsRoot: resolve(options.runs),
       },

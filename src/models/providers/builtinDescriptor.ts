@@ -1,12 +1,13 @@
 /** `builtin:<checkpoint dir>`: a built-in engine checkpoint, run as GGUF (implementation: builtin.ts). */
 import { basename } from 'node:path';
 import { weightsDigest } from '../../engine/hfWeights.js';
+import type { ProviderDescriptor } from '../core/descriptor.js';
 import { localModelDescriptor, type PathSpec } from '../core/descriptorKinds.js';
 
 /** A parsed `builtin:<checkpoint folder>` spec: a student trained by the engine. */
 export type BuiltinSpec = PathSpec<'builtin'>;
 
-export const builtinDescriptor = localModelDescriptor({
+export const builtinDescriptor: ProviderDescriptor<BuiltinSpec> = localModelDescriptor({
   name: 'builtin',
   usage: 'builtin:<model dir>',
   examples: ['builtin:runs/tiny-llama'],

@@ -1,12 +1,13 @@
 /** `gguf:<path>`: a GGUF model run in-process by node-llama-cpp (implementation: gguf.ts). */
 import { statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
+import type { ProviderDescriptor } from '../core/descriptor.js';
 import { localModelDescriptor, type PathSpec } from '../core/descriptorKinds.js';
 
 /** A parsed `gguf:<file.gguf>` spec: a local model run by llama.cpp. */
 export type GgufSpec = PathSpec<'gguf'>;
 
-export const ggufDescriptor = localModelDescriptor({
+export const ggufDescriptor: ProviderDescriptor<GgufSpec> = localModelDescriptor({
   name: 'gguf',
   usage: 'gguf:<path to .gguf file>',
   examples: ['gguf:models/qwen2.5-0.5b-q4.gguf'],
