@@ -1,7 +1,7 @@
 /**
  * The same seed gives the same student, bit for bit, on the onnx backend and the same thread count: the same
  * per-step losses and gradient norms and the same model.safetensors bytes; another seed gives another student.
- * (Another thread count can round differently: docs/engine.md, Reproducibility.)
+ * (Another thread count can round differently, in the head's backward product: docs/engine.md, Reproducibility.)
  *
  * The passes here hold 24 rows of about 100 positions: large enough that ONNX Runtime splits a scatter of the
  * embedding rows' gradients over its threads. With ScatterND's add (before ./../../src/engine/onnx/llama.ts's
