@@ -3,8 +3,9 @@
  * the 1-based line it starts on, so later errors (missing field, unknown label) can name it.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import { parse as parseCsvText } from 'csv-parse/sync';
+import type { parse as ParseCsvText } from 'csv-parse/sync';
 import { InputError } from '../util/errors.js';
 import { isObject } from '../util/isObject.js';
 import { readLines } from './lineStream.js';
@@ -189,6 +190,8 @@ function parseJsonLine(text: string, file: string, line: number): Record<string,
 
 /** CSV with a header row naming the fields; quoted fields may hold commas, quotes and newlines. */
 export function parseCsv(text: string, file: string): SourceRecord[] {
+  // Loaded on first use (its one-file CommonJS build): most commands, `eval` of a JSONL file among them, read no CSV.
+  const { parse: parseCsvText } = createRequire(import.meta.url)('csv-parse/sync') as { parse: typeof ParseCsvText };
   const buffer = Buffer.from(text, 'utf8');
   let rows: { record: Record<string, string>; info: { bytes: number }; raw: string }[];
   try {

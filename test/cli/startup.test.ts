@@ -13,9 +13,20 @@ import { COMMANDS, programForArgv } from '../../src/cli/program.js';
 import { buildProgram } from '../support/fullProgram.js';
 import { PROJECT_ROOT } from '../support/runCli.js';
 
-/** A module hook that prints every npm package the process resolves, once. */
+/**
+ * Module hooks that print every npm package the process resolves: imported (the loader hook) or required
+ * (CommonJS resolution, which also sees a package loaded on first use through createRequire).
+ */
 const TRACE_HOOK = `
-import { register } from 'node:module';
+import Module, { register } from 'node:module';
+const required = new Set();
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args);
+  const match = /node_modules\\/((@[^/]+\\/)?[^/]+)\\//.exec(file);
+  if (match && !required.has(match[1])) { required.add(match[1]); process.stderr.write('package ' + match[1] + '\\n'); }
+  return file;
+};
 register('data:text/javascript,' + encodeURIComponent(\`
 const seen = new Set();
 export async function resolve(specifier, context, next) {
