@@ -15,6 +15,7 @@ import { headDimOf, parameterShapes } from '../../src/engine/config.js';
 import { initialWeights } from '../../src/engine/model.js';
 import { initialLoraWeights, loraShapes, type LoraConfig } from '../../src/engine/lora.js';
 import { causalMask, rotaryTables, trainingGraph } from '../../src/engine/onnx/llama.js';
+import { sessionOptions } from '../../src/engine/onnx/session.js';
 import { SHAPES } from './shapes.js';
 
 const { values } = parseArgs({
@@ -38,16 +39,11 @@ const lora: LoraConfig | undefined = values.lora
   : undefined;
 
 const prefix = join(tmpdir(), `apprentice-graph-profile-${process.pid}`);
+// The engine's own session options (src/engine/onnx/session.ts), with ORT's profiler on.
 const session = await ort.InferenceSession.create(trainingGraph(config, lora), {
-  executionProviders: ['cpu'],
-  intraOpNumThreads: threads,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-  logSeverityLevel: 3,
+  ...sessionOptions(threads),
   enableProfiling: true,
   profileFilePrefix: prefix,
-  extra: { session: { intra_op: { allow_spinning: '0' } } },
 });
 
 const weights = initialWeights(config, 0);
