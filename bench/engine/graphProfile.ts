@@ -1,22 +1,25 @@
 /**
- * Where the training graph's time goes, per ONNX Runtime node: one full fine-tuning step (forward + backward)
- * at a pretrained shape with fewer layers (same width, heads and vocabulary), profiled by ORT's own profiler.
- * Prints time per op type (and the heaviest nodes) over --steps profiled runs after one warm-up run.
+ * Where the training graph's time goes, per ONNX Runtime node: one training step (forward + backward) at a
+ * pretrained shape with fewer layers (same width, heads and vocabulary), profiled by ORT's own profiler; full
+ * fine-tuning, or with --lora R the LoRA graph (rank R, alpha 2R, all seven targets, no dropout: ./lora.ts's
+ * setting at R = 16). Prints the wall and CPU time of a run, time per op type and the heaviest nodes over --steps
+ * profiled runs after one warm-up run.
  *
  *   npx tsx bench/engine/graphProfile.ts [--shape qwen2.5-0.5b] [--layers 4] [--batch 1] [--T 256] [--steps 2]
  *                                        [--threads 2] [--lora 16] [--top 25]
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { headDimOf, parameterShapes } from '../../src/engine/config.js';
 import { initialWeights } from '../../src/engine/model.js';
-import { initialLoraWeights, loraShapes, type LoraConfig } from '../../src/engine/lora.js';
+import { initialLoraWeights, loraConfig, loraShapes } from '../../src/engine/lora.js';
 import { causalMask, rotaryTables, trainingGraph } from '../../src/engine/onnx/llama.js';
 import { sessionOptions } from '../../src/engine/onnx/session.js';
 import { SHAPES } from './shapes.js';
+import { randomBatch } from './support/fullFineTune.js';
+import { takeKernelEvents, timeByNode, timeByOp } from './support/ortProfile.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,9 +37,7 @@ const base = SHAPES[values.shape];
 if (!base) throw new Error(`unknown shape ${values.shape} (known: ${Object.keys(SHAPES).join(', ')})`);
 const config = { ...base, nLayers: Number(values.layers) };
 const [B, T, steps, threads] = [Number(values.batch), Number(values.T), Number(values.steps), Number(values.threads)];
-const lora: LoraConfig | undefined = values.lora
-  ? { rank: Number(values.lora), alpha: 2 * Number(values.lora), dropout: 0, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] }
-  : undefined;
+const lora = values.lora ? loraConfig({ rank: Number(values.lora), alpha: 2 * Number(values.lora) }) : undefined;
 
 const prefix = join(tmpdir(), `apprentice-graph-profile-${process.pid}`);
 // The engine's own session options (src/engine/onnx/session.ts), with ORT's profiler on.
@@ -53,19 +54,18 @@ if (lora) {
   const adapters = initialLoraWeights(config, lora, 0);
   for (const { name, shape } of loraShapes(config, lora)) feeds[name] = new ort.Tensor('float32', adapters.get(name) as Float32Array, shape);
 }
-let seed = 12345;
-const random = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
-const ids = (): ort.Tensor =>
+const batch = randomBatch(config, B, T);
+const ids = (values: Int32Array): ort.Tensor =>
   new ort.Tensor(
     'int64',
-    BigInt64Array.from({ length: B * T }, () => BigInt(Math.floor(random() * config.vocabSize))),
+    BigInt64Array.from(values, (v) => BigInt(v)),
     [B, T],
   );
 const { cos, sin } = rotaryTables(config, T);
 Object.assign(feeds, {
-  tokens: ids(),
-  targets: ids(),
-  weights: new ort.Tensor('float32', new Float32Array(B * T).fill(1 / (B * T)), [B, T]),
+  tokens: ids(batch.tokens),
+  targets: ids(batch.targets),
+  weights: new ort.Tensor('float32', batch.weights, [B, T]),
   rows: new ort.Tensor(
     'int64',
     BigInt64Array.from({ length: B * T }, (_, i) => BigInt(i)),
@@ -77,52 +77,28 @@ Object.assign(feeds, {
 });
 
 await session.run(feeds);
-const t0 = performance.now();
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e3;
+};
+const [t0, c0] = [performance.now(), cpuMs()];
 for (let s = 0; s < steps; s++) await session.run(feeds);
-const wall = (performance.now() - t0) / steps;
+const [wall, cpu] = [(performance.now() - t0) / steps, (cpuMs() - c0) / steps];
 session.endProfiling();
 await session.release();
-// onnxruntime-node's endProfiling() returns nothing: the file is <prefix>_<date>.json.
-const file = readdirSync(tmpdir())
-  .map((f) => join(tmpdir(), f))
-  .find((f) => f.startsWith(`${prefix}_`) && f.endsWith('.json'));
-if (!file) throw new Error(`no ORT profile under ${prefix}_*.json`);
-
-interface Event {
-  cat: string;
-  name: string;
-  dur: number;
-  args?: { op_name?: string; output_type_shape?: unknown; input_type_shape?: unknown };
-}
-const events = (JSON.parse(readFileSync(file, 'utf8')) as Event[]).filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
-rmSync(file, { force: true });
+const events = takeKernelEvents(prefix);
 // The first run (warm-up) is in the profile too: keep the last `steps` runs' events.
-const perRun = events.length / (steps + 1);
-const measured = events.slice(events.length - perRun * steps);
-const byOp = new Map<string, { us: number; n: number }>();
-const byNode = new Map<string, { us: number; op: string; shapes: string }>();
-let total = 0;
-for (const e of measured) {
-  const op = e.args?.op_name ?? '?';
-  const o = byOp.get(op) ?? { us: 0, n: 0 };
-  o.us += e.dur / steps;
-  o.n += 1 / steps;
-  byOp.set(op, o);
-  const node = e.name.replace(/_kernel_time$/, '');
-  const n = byNode.get(node) ?? { us: 0, op, shapes: JSON.stringify(e.args?.input_type_shape ?? '') };
-  n.us += e.dur / steps;
-  byNode.set(node, n);
-  total += e.dur / steps;
-}
+const measured = events.slice(events.length - (events.length / (steps + 1)) * steps);
+const byOp = timeByOp(measured, steps);
+const total = byOp.reduce((sum, { us }) => sum + us, 0);
 console.log(
-  `${values.shape} with ${config.nLayers} layers, B=${B} T=${T}${lora ? ` lora r=${lora.rank}` : ''}: ${wall.toFixed(0)} ms a run, kernels ${(total / 1000).toFixed(0)} ms`,
+  `${values.shape} with ${config.nLayers} layers, B=${B} T=${T}${lora ? ` lora r=${lora.rank}` : ''}, ${threads} threads: ` +
+    `${wall.toFixed(0)} ms a run, ${cpu.toFixed(0)} ms CPU, kernels ${(total / 1000).toFixed(0)} ms`,
 );
-for (const [op, { us, n }] of [...byOp].sort((a, b) => b[1].us - a[1].us)) {
-  console.log(
-    `${op.padEnd(36)} ${(us / 1000).toFixed(1).padStart(9)} ms ${((100 * us) / total).toFixed(1).padStart(5)}% ${String(Math.round(n)).padStart(5)} nodes`,
-  );
+for (const { op, us, nodes, share } of byOp) {
+  console.log(`${op.padEnd(36)} ${(us / 1000).toFixed(1).padStart(9)} ms ${(100 * share).toFixed(1).padStart(5)}% ${String(nodes).padStart(5)} nodes`);
 }
 console.log('heaviest nodes:');
-for (const [node, { us, op, shapes }] of [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, Number(values.top))) {
-  console.log(`${(us / 1000).toFixed(1).padStart(9)} ms ${op.padEnd(24)} ${node.slice(0, 40).padEnd(40)} ${shapes.slice(0, 160)}`);
+for (const { node, op, inputShapes, us } of timeByNode(measured, steps).slice(0, Number(values.top))) {
+  console.log(`${(us / 1000).toFixed(1).padStart(9)} ms ${op.padEnd(24)} ${node.slice(0, 40).padEnd(40)} ${JSON.stringify(inputShapes).slice(0, 160)}`);
 }

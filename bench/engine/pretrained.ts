@@ -22,10 +22,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { countParameters, initialWeights } from '../../src/engine/model.js';
+import { countParameters } from '../../src/engine/model.js';
 import type { LlamaConfig } from '../../src/engine/config.js';
-import { OnnxTrainer } from '../../src/engine/onnx/trainer.js';
 import { SHAPES } from './shapes.js';
+import { fullFineTuneTrainer, randomBatch } from './support/fullFineTune.js';
 
 const T = 256;
 
@@ -67,12 +67,8 @@ interface Measurement {
 async function measure(shape: string): Promise<void> {
   const config = shapeOf(shape);
   if (!config) throw new Error(`unknown shape ${shape}`);
-  const trainer = await OnnxTrainer.create(config, initialWeights(config, 0), { beta1: 0.9, beta2: 0.95, weightDecay: 0.1 }, threads);
-  let seed = 12345;
-  const random = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
-  const tokens = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
-  const targets = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
-  const batch = { B, T, tokens, targets, weights: new Float32Array(B * T).fill(1 / (B * T)) };
+  const trainer = await fullFineTuneTrainer(config, threads);
+  const batch = randomBatch(config, B, T);
   // Where a step's time goes: the graph run (ONNX Runtime: forward + backward, with the feeds and fetches)
   // against the optimizer in JS (gradient norm, clipping, AdamW over every weight).
   let graphSeconds = 0;
@@ -114,7 +110,19 @@ function ours(shape: string): Measurement {
   return lastJson(
     execFileSync(
       process.execPath,
-      [...process.execArgv, fileURLToPath(import.meta.url), '--measure', shape, '--batch', String(B), '--steps', String(steps), '--threads', String(threads)],
+      [
+        ...process.execArgv,
+        fileURLToPath(import.meta.url),
+        '--measure',
+        shape,
+        '--batch',
+        String(B),
+        '--steps',
+        String(steps),
+        '--threads',
+        String(threads),
+        ...(values.layers ? ['--layers', values.layers] : []),
+      ],
       {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],

@@ -24,20 +24,20 @@
  *                                    [--steps 2] [--threads 2] [--no-torch] [--profile]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { configForSize, type LlamaConfig } from '../../src/engine/config.js';
-import { countParameters, initialWeights } from '../../src/engine/model.js';
+import { countParameters } from '../../src/engine/model.js';
 import { Graph } from '../../src/engine/onnx/graph.js';
 import { sessionOptions } from '../../src/engine/onnx/session.js';
-import { OnnxTrainer } from '../../src/engine/onnx/trainer.js';
 import { SHAPES } from './shapes.js';
 import { flopsOf, stepProducts, type Product } from './stepFlops.js';
+import { fullFineTuneTrainer, randomBatch } from './support/fullFineTune.js';
+import { takeKernelEvents, timeByOp } from './support/ortProfile.js';
 
 const { values } = parseArgs({
   options: {
@@ -155,12 +155,8 @@ async function measure(name: string): Promise<void> {
   const idealSeconds = rated.reduce((s, { p, gflops }) => s + flopsOf(p) / (gflops * 1e9), 0);
   const idealCpuSeconds = rated.reduce((s, { p, gflopsPerCpu }) => s + flopsOf(p) / (gflopsPerCpu * 1e9), 0);
 
-  const trainer = await OnnxTrainer.create(config, initialWeights(config, 0), { beta1: 0.9, beta2: 0.95, weightDecay: 0.1 }, threads);
-  let seed = 12345;
-  const random = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
-  const tokens = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
-  const targets = Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
-  const batch = { B, T, tokens, targets, weights: new Float32Array(B * T).fill(1 / (B * T)) };
+  const trainer = await fullFineTuneTrainer(config, threads);
+  const batch = randomBatch(config, B, T);
   const split = { graph: 0, optimizer: 0, optimizerCpu: 0 };
   const step = async (n: number): Promise<void> => {
     const { runSeconds } = await trainer.accumulate(batch);
@@ -230,18 +226,7 @@ function profile(name: string): Array<{ op: string; share: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'apprentice-roofline-'));
   try {
     child(name, ['--profile-only'], { ...process.env, APPRENTICE_ORT_PROFILE: join(dir, 'train') });
-    const file = readdirSync(dir).find((f) => f.startsWith('train') && f.endsWith('.json'));
-    if (!file) throw new Error(`ONNX Runtime wrote no profile in ${dir}`);
-    const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Array<{ cat: string; name: string; dur: number; args?: { op_name?: string } }>;
-    const byOp = new Map<string, number>();
-    let total = 0;
-    for (const e of events) {
-      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
-      const op = e.args?.op_name ?? '?';
-      byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
-      total += e.dur;
-    }
-    return [...byOp].sort((a, b) => b[1] - a[1]).map(([op, dur]) => ({ op, share: Number((dur / total).toFixed(3)) }));
+    return timeByOp(takeKernelEvents(join(dir, 'train'))).map(({ op, share }) => ({ op, share: Number(share.toFixed(3)) }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
