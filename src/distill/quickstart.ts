@@ -20,6 +20,7 @@
  *   6. results   results.json with the verdict (the command then writes report.html, report.md and the plot)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import type { Dataset, Example, TaskDefinition } from '../data/types.js';
@@ -28,6 +29,7 @@ import type { LlamaConfig, ModelSize } from '../engine/model.js';
 import { train, type LossNormalization } from '../engine/train.js';
 import { ModelHub } from '../models/hub.js';
 import { openRunDir, SUMMARY_FILE } from '../runs/runDir.js';
+import { treeCpuMark, treeCpuSecondsSince } from '../util/processTreeCpu.js';
 import { VERSION } from '../version.js';
 import { annotationFromOutputs, type AnnotationRecord } from './annotation.js';
 import { buildTrainingData, trainingExamplesOf } from './builders.js';
@@ -39,7 +41,7 @@ import { simulatedAnnotations, simulatedTeacherName } from './simulatedTeacher.j
 import { cotPrompt, STUDENT_STOPS } from './studentFormat.js';
 import { genericAbility } from './generic.js';
 import { StageClock, type StageTime } from './stageTimes.js';
-import { accuracyOf, cpuSecondsSince, runSweep, type StudentSettings, type SweepMethod, type SweepResult } from './sweep.js';
+import { accuracyOf, poolThreads, runSweep, type StudentSettings, type SweepMethod, type SweepResult } from './sweep.js';
 import type { GenericSection, TeacherAccuracy } from './sweepResults.js';
 import { concludeSweep } from './verdict.js';
 
@@ -126,6 +128,8 @@ export interface QuickstartOptions {
   scaleName: string;
   /** Step-by-step students' loss normalisation (default 'task', the paper's). */
   lossNormalization?: LossNormalization;
+  /** Students trained and answered at once, each in its own process on its share of the cores (default: min(2, cores)). */
+  pool?: number;
   log?: (line: string) => void;
 }
 
@@ -133,7 +137,7 @@ export interface QuickstartOptions {
 export interface QuickstartResult {
   out: string;
   wallSeconds: number;
-  /** CPU seconds of the process over the run (every thread): what the run costs, whatever else the machine runs. */
+  /** CPU seconds of the process and its student processes over the run (every thread): what the run costs, whatever else the machine runs. */
   cpuSeconds: number;
   /** The same per stage (data and teacher, students, generic ability, report). */
   stages: StageTime[];
@@ -255,8 +259,10 @@ function simulatedTeacher(
 /** Runs the offline end-to-end quickstart: data and teacher, students by each method, and the report. */
 export async function runQuickstart(options: QuickstartOptions): Promise<QuickstartResult> {
   const started = performance.now();
-  const cpuStarted = process.cpuUsage();
+  const cpuStarted = treeCpuMark();
   const log = options.log ?? (() => {});
+  const studentPool = options.pool ?? Math.min(2, availableParallelism());
+  const threads = poolThreads(studentPool);
   const scale = options.scale;
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
@@ -396,6 +402,8 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
           out,
           identity: { dataset: dataset.source, teacher: 'quickstart', scale: options.scaleName },
           ...(options.lossNormalization ? { lossNormalization: options.lossNormalization } : {}),
+          pool: studentPool,
+          threads,
           log,
         },
         hub,
@@ -428,7 +436,7 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
 
     // 6. Report.
     const wallSeconds = (performance.now() - started) / 1000;
-    const cpuSeconds = cpuSecondsSince(cpuStarted);
+    const cpuSeconds = treeCpuSecondsSince(cpuStarted);
     const report = concludeSweep(out, {
       title: 'Apprentice quickstart: distillation on synthetic arithmetic',
       dataset: dataset.source,
@@ -455,6 +463,8 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
         alpha: 0.5,
         stepByStepLossNormalization: options.lossNormalization ?? 'task',
         generic: scale.generic,
+        studentsAtOnce: studentPool,
+        threadsPerStudent: threads,
         cpuSeconds,
         cpuStages: clock.stages(),
       },

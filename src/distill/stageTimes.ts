@@ -5,7 +5,7 @@
  * CPU / cores (every core busy with it throughout) and, for work that never waits on disk or network, at most its CPU
  * seconds (one core at a time) — bounds, not a measurement.
  */
-import { cpuSecondsSince } from './sweep.js';
+import { treeCpuMark, treeCpuSecondsSince } from '../util/processTreeCpu.js';
 
 /** CPU and wall time of one stage of a run. */
 export interface StageTime {
@@ -17,14 +17,14 @@ export interface StageTime {
 export class StageClock {
   private readonly times: StageTime[] = [];
 
-  /** Runs one stage and records its CPU and wall seconds (also when it throws). */
+  /** Runs one stage and records its CPU (this process's and its children's) and wall seconds (also when it throws). */
   async measure<T>(stage: string, run: () => Promise<T> | T): Promise<T> {
-    const cpu = process.cpuUsage();
+    const cpu = treeCpuMark();
     const wall = performance.now();
     try {
       return await run();
     } finally {
-      this.times.push({ stage, cpuSeconds: cpuSecondsSince(cpu), wallSeconds: (performance.now() - wall) / 1000 });
+      this.times.push({ stage, cpuSeconds: treeCpuSecondsSince(cpu), wallSeconds: (performance.now() - wall) / 1000 });
     }
   }
 
@@ -50,7 +50,7 @@ export function computeLines(stages: readonly StageTime[], total: { cpuSeconds: 
   const range = idleWallRange(total.cpuSeconds, cores);
   const width = Math.max(...stages.map((s) => s.stage.length), 5);
   return [
-    `Compute (CPU seconds of this process, every thread; measured):`,
+    `Compute (CPU seconds of this process and of its student processes, every thread; measured):`,
     ...stages.map((s) => `  ${s.stage.padEnd(width)}  ${s.cpuSeconds.toFixed(0).padStart(5)} s CPU  (${formatDuration(s.wallSeconds)} wall here)`),
     `  ${'total'.padEnd(width)}  ${total.cpuSeconds.toFixed(0).padStart(5)} s CPU  (${formatDuration(total.wallSeconds)} wall here, on this machine as loaded)`,
     `On ${cores} idle cores this would take between ${formatDuration(range.atLeastSeconds)} (both cores busy throughout) and ` +

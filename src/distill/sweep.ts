@@ -15,6 +15,7 @@
  * The folder layout and result types are the sweep's results contract (sweepResults.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { holdOutValidation } from '../data/split.js';
 import type { Example, TaskDefinition } from '../data/types.js';
@@ -30,6 +31,7 @@ import { canonicalJson, sha256Hex } from '../util/canonicalJson.js';
 import { InputError } from '../util/errors.js';
 import { formatPercent } from '../util/numberFormat.js';
 import type { AnnotationRecord } from './annotation.js';
+import { cellName, CellProcesses } from './cellPool.js';
 import { buildTrainingData, demoPool, trainingExamplesOf, type BuildOptions, type CotFormat } from './builders.js';
 import { selectionIdentity, selectOnHeldOutTasks, type CellSelection, type CheckpointSelection } from './heldOutSelection.js';
 import { isStepByStep, STUDENT_SHOTS, studentCard, studentEvaluator, usesDemos, writeStudentCard, type StudentCard } from './studentCard.js';
@@ -96,6 +98,17 @@ export interface SweepConfig {
   selection?: CheckpointSelection;
   /** Test answers in flight per student (the model layer caps it at what the engine decodes together). Default 1. */
   concurrency?: number;
+  /**
+   * Students trained and answered at once, each in its own process (cellPool.ts). Default 1: one after the
+   * other, in this process.
+   */
+  pool?: number;
+  /**
+   * ONNX Runtime threads of each student's training (engine `threads`). Default: with a pool of one, the engine's
+   * (env APPRENTICE_THREADS, else the cores); with a larger pool, the cores shared out (at least 1). Students are
+   * bit-reproducible for a given seed and thread count, not across thread counts (the last bits differ).
+   */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -295,6 +308,7 @@ export async function runCell(config: SweepConfig, hub: ModelHub, method: SweepM
     contextLength: s.contextLength,
     ...(s.evalEvery ? { evalEvery: s.evalEvery } : {}),
     seed,
+    ...(config.threads !== undefined ? { threads: config.threads } : {}),
     resume: true,
     info: { method, fraction, seed, data: join(dir, 'train.jsonl') },
     lossNormalization: lossNormalizationOf(config, method),
@@ -405,29 +419,85 @@ export function sweepPoints(cells: readonly CellResult[]): SweepPoint[] {
   });
 }
 
-/** Trains and evaluates a student for every method, data fraction and seed. */
-export async function runSweep(config: SweepConfig, hub: ModelHub): Promise<SweepResult> {
-  const log = config.log ?? (() => {});
-  const cells: CellResult[] = [];
-  const total = config.methods.length * config.fractions.length * config.seeds.length;
-  let done = 0;
-  for (const seed of config.seeds) {
-    for (const fraction of config.fractions) {
-      for (const method of config.methods) {
-        done++;
-        const finished = existsSync(join(cellDir(config.out, method, fraction, seed), CELL_RESULT_FILE));
-        log(`student ${done}/${total}: ${method}, fraction ${fraction}, seed ${seed}${finished ? ' (finished earlier, kept)' : ''}`);
-        const cell = await runCell(config, hub, method, fraction, seed);
-        if (cell.skipped) log(`  -> not trained: ${cell.skipped}`);
-        else if (!finished) {
-          log(
-            `  -> accuracy ${formatPercent(cell.accuracy)} [95% Wilson CI ${formatPercent(cell.ci95[0])}, ${formatPercent(cell.ci95[1])}] ` +
-              `(${cell.inputs} inputs, ${cell.rows} rows; train ${cell.training.trainSeconds.toFixed(0)} s wall, ${(cell.training.cpuSeconds ?? 0).toFixed(0)} s CPU; eval ${cell.evalSeconds.toFixed(0)} s wall, ${(cell.evalCpuSeconds ?? 0).toFixed(0)} s CPU)`,
-          );
-        }
-        cells.push(cell);
+/** The students' thread count when the sweep runs `pool` of them at once: the cores shared out, at least 1. */
+export function poolThreads(pool: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / pool));
+}
+
+/**
+ * Runs tasks `size` at a time, in order. After a failure no further task starts; those running finish (their
+ * work is kept), then the first failure is thrown (the others are logged).
+ */
+async function inPool<T>(tasks: ReadonlyArray<() => Promise<T>>, size: number, log: (line: string) => void): Promise<T[]> {
+  const results: T[] = new Array<T>(tasks.length);
+  const failures: unknown[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length && failures.length === 0) {
+      const index = next++;
+      try {
+        results[index] = await tasks[index]!();
+      } catch (error) {
+        failures.push(error);
       }
     }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, tasks.length) }, lane));
+  if (failures.length > 1) for (const error of failures.slice(1)) log(`also failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (failures.length > 0) throw failures[0];
+  return results;
+}
+
+/** "about 3 min left", from the students computed so far in this run (finished-earlier ones cost nothing). */
+function etaText(startedMs: number, computed: number, remaining: number): string {
+  if (computed === 0 || remaining === 0) return '';
+  const seconds = (((performance.now() - startedMs) / 1000) * remaining) / computed;
+  return `, about ${seconds < 90 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`} left`;
+}
+
+/**
+ * Trains and evaluates a student for every method, data fraction and seed: `pool` at once (each in its own
+ * process with `threads` engine threads), else one after the other in this process. Results are in config order.
+ */
+export async function runSweep(config: SweepConfig, hub: ModelHub): Promise<SweepResult> {
+  const log = config.log ?? (() => {});
+  const pool = config.pool ?? 1;
+  if (!(Number.isInteger(pool) && pool >= 1)) throw new InputError(`the pool must be a positive integer, got ${pool}`, { field: 'pool' });
+  const threads = config.threads ?? (pool > 1 ? poolThreads(pool) : undefined);
+  const jobs: Array<{ method: SweepMethod; fraction: number; seed: number }> = [];
+  for (const seed of config.seeds) for (const fraction of config.fractions) for (const method of config.methods) jobs.push({ method, fraction, seed });
+  const total = jobs.length;
+  if (pool > 1) log(`${total} students, ${Math.min(pool, total)} at once (one process each, ${threads} engine thread${threads === 1 ? '' : 's'} each)`);
+  const started = performance.now();
+  let done = 0;
+  let computed = 0;
+  const { log: _log, ...childConfig } = { ...config, ...(threads !== undefined ? { threads } : {}) };
+  const processes = new CellProcesses();
+  const tasks = jobs.map(({ method, fraction, seed }, index) => async () => {
+    const finished = existsSync(join(cellDir(config.out, method, fraction, seed), CELL_RESULT_FILE));
+    log(`student ${index + 1}/${total}: ${method}, fraction ${fraction}, seed ${seed}${finished ? ' (finished earlier, kept)' : ''}`);
+    const cell =
+      finished || pool === 1
+        ? await runCell({ ...childConfig, log }, hub, method, fraction, seed)
+        : await processes.run({ config: childConfig, method, fraction, seed }, log);
+    done++;
+    if (!finished) computed++;
+    const name = pool > 1 ? ` ${cellName(method, fraction, seed)}:` : '';
+    if (cell.skipped) log(`  ->${name} not trained: ${cell.skipped}`);
+    else if (!finished) {
+      log(
+        `  ->${name} accuracy ${formatPercent(cell.accuracy)} [95% Wilson CI ${formatPercent(cell.ci95[0])}, ${formatPercent(cell.ci95[1])}] ` +
+          `(${cell.inputs} inputs, ${cell.rows} rows; train ${cell.training.trainSeconds.toFixed(0)} s wall, ${(cell.training.cpuSeconds ?? 0).toFixed(0)} s CPU; eval ${cell.evalSeconds.toFixed(0)} s wall, ${(cell.evalCpuSeconds ?? 0).toFixed(0)} s CPU)` +
+          ` [${done}/${total} done${etaText(started, computed, total - done)}]`,
+      );
+    }
+    return cell;
+  });
+  let cells: CellResult[];
+  try {
+    cells = await inPool(tasks, pool, log);
+  } finally {
+    processes.close();
   }
   return { cells, points: sweepPoints(cells) };
 }

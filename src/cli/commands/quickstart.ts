@@ -18,12 +18,19 @@ import { formatSummaryTable } from '../format.js';
 import { common, outputOptions, runFolderOptions } from '../commonOptions.js';
 import { defineCommand } from '../command.js';
 import { option } from '../options.js';
+import { positiveInt } from '../validate.js';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../../../examples/svamp-palm/', import.meta.url));
 
 const quickstartOptions = {
   out: { ...common.out, help: 'folder for the teacher, annotations, students and the report (rerun to resume)', required: false, default: 'runs/quickstart' },
   scale: option('--scale <name>', 'default | tiny (a smoke test: seconds, its numbers mean nothing)', z.enum(['default', 'tiny']), { default: 'default' }),
+  pool: option(
+    '--pool <n>',
+    'students trained and answered at once, each in its own process on its share of the cores (default: 2, or 1 on one core)',
+    positiveInt.optional(),
+    { to: 'pool' },
+  ),
   example: option('--example <name>', 'palm-svamp: score the bundled recorded PaLM 540B answers on SVAMP (test) instead', z.enum(['palm-svamp']).optional()),
   runs: { ...runFolderOptions.runs, help: "with --example: parent folder for the example's run folder", schema: z.string().min(1) },
   ...outputOptions,
@@ -46,7 +53,13 @@ export function registerQuickstart(program: Command): void {
         import('../../distill/quickstart.js'),
         import('../../distill/stageTimes.js'),
       ]);
-      const finished = await runQuickstart({ out: options.out, scale: QUICKSTART_SCALES[options.scale], scaleName: options.scale, ...(log ? { log } : {}) });
+      const finished = await runQuickstart({
+        out: options.out,
+        scale: QUICKSTART_SCALES[options.scale],
+        scaleName: options.scale,
+        ...(options.pool ? { pool: options.pool } : {}),
+        ...(log ? { log } : {}),
+      });
       const reportClock = new StageClock();
       const result = await reportClock.measure('report (html, markdown, chart)', () => withSweepReport(finished));
       const stages = [...finished.stages, ...reportClock.stages()];
