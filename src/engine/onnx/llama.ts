@@ -12,8 +12,8 @@
  * dynamic, so one session serves every batch shape.
  *
  * Training: one more input, `rows` int64 [K], the positions the loss scores (the head runs over them alone).
- * Training outputs: `loss` = sum(nll * weight), `nll` [B*T] (0 outside `rows`), and `grad.<parameter name>`
- * for every parameter.
+ * Training outputs: `loss` = sum(nll * weight), `nll` [B*T] (0 outside `rows`), and every parameter's gradient
+ * as `gradientOutputs` lists them (the embedding's looked-up rows are added by the caller).
  * Forward outputs: `nll` [B*T] and `argmax` [B*T] (the predicted next token).
  *
  * With LoRA (../lora.ts) every adapted projection adds (alpha / r) dropout(x) A^T B^T to x W^T; the adapters
@@ -85,6 +85,17 @@ interface LayerSaved {
   a: string;
   /** The adapted projections of this layer. */
   lora: Map<LoraTarget, LoraSaved>;
+}
+
+/**
+ * Rows to add to a parameter's gradient: `values` [M, dim] row m into row `ids` [M] (int64), in the order of m. The
+ * training graph returns these instead of scattering them in (ScatterElements copied the whole [vocab, dim]
+ * gradient to add ~2N rows); ./session.ts adds them in JS, in index order, so a frequent token's row sums
+ * its updates in the same order every run.
+ */
+interface RowUpdates {
+  ids: string;
+  values: string;
 }
 
 /** What the backward pass needs of one adapted projection: its (dropped-out) input, scaled x A^T, the mask. */
@@ -389,14 +400,15 @@ class LlamaGraph {
    * (softmax - onehot(target)) * weight, never formed: the head's products take the softmax `probs` [N, vocab]
    * as it is, and the one-hot and the row weights act on [N, dim] operands (the output rows of the targets
    * gathered, the weight as a row scale), vocab / dim times less elementwise work than on [N, vocab].
+   * The embedding's (and an untied head's) sparse part comes back as `rows`, for the caller to add.
    */
-  backward(fwd: ReturnType<LlamaGraph['forward']>, probs: string, rowWeights: string): Map<string, string> {
+  backward(fwd: ReturnType<LlamaGraph['forward']>, probs: string, rowWeights: string): { grads: Map<string, string>; rows: Map<string, RowUpdates> } {
     const g = this.g;
     const { nLayers, nHeads, nKvHeads } = this.config;
     const hd = this.hd;
     const grads = new Map<string, string>();
+    const rows = new Map<string, RowUpdates>();
     const flatTargets = this.flatTargets(fwd.rows);
-    const targets = g.unsqueeze(flatTargets, [1]);
     const targetRows = g.op('Gather', [fwd.out, flatTargets], { axis: 0 }); // [N or K, dim]
     let dHead = g.mul(g.sub(g.gemm(probs, fwd.out), targetRows), rowWeights);
     // Positions outside `rows` carry no loss: their gradient at the head's input is zero.
@@ -444,32 +456,23 @@ class LlamaGraph {
       }
       dx = g.add(dx, this.rmsNormBackward(dh as string, s.norm1, grads));
     }
-    if (!this.fullFineTuning) return grads;
-    // The head: probs^T (w h) less each target's row of w h; the embedding: the rows of the looked-up tokens
-    // accumulate their gradients (into the head's for a tied one).
+    if (!this.fullFineTuning) return { grads, rows };
+    // The head's weight gradient probs^T (w h), formed as ((w h)^T probs)^T: the product over the vocabulary's
+    // columns keeps its [dim, block] output tiles in cache (the [vocab, dim] layout streamed the 544 MB output
+    // through memory for every block of columns at Qwen's vocabulary: ~20% more CPU), then one transpose copy.
     const weighted = g.mul(fwd.hf, rowWeights);
-    const dOut = g.gemm(g.transposed(probs, this.config.vocabSize), weighted); // [vocab, dim]
-    const tokens = g.unsqueeze(fwd.flatTokens, [1]);
+    const dOut = g.transposed(g.gemm(g.transposed(weighted, this.config.dim), probs), this.config.vocabSize); // [vocab, dim]
+    // The rows of the looked-up tokens (and, for a tied head, each target's row of w h) are added by the caller.
     if (this.config.tiedEmbeddings) {
-      grads.set('model.embed_tokens.weight', addRows(g, dOut, g.concat([tokens, targets], 0), g.concat([dx, g.neg(weighted)], 0)));
+      grads.set('model.embed_tokens.weight', dOut);
+      rows.set('model.embed_tokens.weight', { ids: g.concat([fwd.flatTokens, flatTargets], 0), values: g.concat([dx, g.neg(weighted)], 0) });
     } else {
-      const zeros = g.op('ConstantOfShape', [g.ints([this.config.vocabSize, this.config.dim])], {});
-      grads.set('model.embed_tokens.weight', addRows(g, zeros, tokens, dx));
-      grads.set('lm_head.weight', addRows(g, dOut, targets, g.neg(weighted)));
+      rows.set('model.embed_tokens.weight', { ids: fwd.flatTokens, values: dx });
+      grads.set('lm_head.weight', dOut);
+      rows.set('lm_head.weight', { ids: flatTargets, values: g.neg(weighted) });
     }
-    return grads;
+    return { grads, rows };
   }
-}
-
-/**
- * `data` with each row of `updates` [M, dim] added to its row `ids` [M, 1], a row's updates summed in the order of
- * `ids`. Not ScatterND's add: ONNX Runtime hands its updates to the thread pool in blocks, so two threads add into a
- * row both hold (a frequent token) in whatever order they run, unsynchronised: embedding gradients that differ from
- * run to run once a pass is large enough to be split (about 1,600 positions at dim 64). ScatterElements gives each
- * output column to one thread, which adds in index order: the same bits every run, on any thread count.
- */
-function addRows(g: Graph, data: string, ids: string, updates: string): string {
-  return g.op('ScatterElements', [data, g.op('Expand', [ids, g.op('Shape', [updates])]), updates], { axis: 0, reduction: 'add' });
 }
 
 /** A float zero tensor of the shape of `x`. */
@@ -492,9 +495,27 @@ export function trainingGraph(config: LlamaConfig, lora?: LoraConfig): Uint8Arra
   g.output('loss', g.reduceSum(g.mul(rowNll, g.reshape(weights, g.ints([-1]))), [0], 0), 'float32', []);
   const nll = g.op('ScatterND', [g.reshape(zerosLike(g, fwd.flatTokens), g.ints([-1])), g.unsqueeze(rows, [1]), rowNll]);
   g.output('nll', nll, 'float32', ['N']);
-  const grads = m.backward(fwd, g.op('Exp', [logProbs]), weights);
-  for (const { name, shape } of trainableShapes(config, lora)) g.output(`grad.${name}`, grads.get(name) as string, 'float32', shape);
+  const { grads, rows: rowUpdates } = m.backward(fwd, g.op('Exp', [logProbs]), weights);
+  const outputs = gradientOutputs(config, lora);
+  for (const { name, shape } of outputs.dense) g.output(`grad.${name}`, grads.get(name) as string, 'float32', shape);
+  for (const name of outputs.rows) {
+    const { ids, values } = rowUpdates.get(name) as RowUpdates;
+    g.output(`rows.${name}.ids`, ids, 'int64', ['M']);
+    g.output(`rows.${name}.values`, values, 'float32', ['M', config.dim]);
+  }
   return g.encode();
+}
+
+/**
+ * The training graph's gradient outputs: `grad.<name>` for each of `dense`, and for each of `rows` the row updates
+ * `rows.<name>.ids` [M] and `rows.<name>.values` [M, dim] to add into that gradient in order (onto zeros for a
+ * parameter that is not in `dense`: an untied model's embedding). Full fine-tuning only has rows.
+ */
+export function gradientOutputs(config: LlamaConfig, lora?: LoraConfig): { dense: Array<{ name: string; shape: number[] }>; rows: string[] } {
+  const trainable = trainableShapes(config, lora);
+  if (lora) return { dense: trainable, rows: [] };
+  const rows = config.tiedEmbeddings ? ['model.embed_tokens.weight'] : ['model.embed_tokens.weight', 'lm_head.weight'];
+  return { dense: trainable.filter(({ name }) => config.tiedEmbeddings || name !== 'model.embed_tokens.weight'), rows };
 }
 
 /** The logits graph: next-token logits [B*T, vocab] (for checks against references and for small scoring jobs). */

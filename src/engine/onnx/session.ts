@@ -8,7 +8,7 @@ import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { headDimOf, parameterShapes, type LlamaConfig } from '../config.js';
 import { loraShapes, trainableShapes, type LoraConfig } from '../lora.js';
-import { causalMask, forwardGraph, logitsGraph, rotaryTables, trainingGraph } from './llama.js';
+import { causalMask, forwardGraph, gradientOutputs, logitsGraph, rotaryTables, trainingGraph } from './llama.js';
 
 /** Threads for ORT's intra-op pool: the option, else env APPRENTICE_THREADS, else the available cores. */
 export function onnxThreads(threads?: number): number {
@@ -118,14 +118,31 @@ export class OnnxLlama {
     feeds.rows = new ort.Tensor('int64', rows, [rows.length]);
     if (this.lora && this.lora.dropout > 0) feeds.dropout_seed = new ort.Tensor('int64', BigInt64Array.from([BigInt(batch.dropoutSeed ?? 0)]), []);
     const fetches: Record<string, ort.Tensor | null> = { loss: null, nll: null };
-    for (const { name, shape } of this.trainable) {
+    const outputs = gradientOutputs(this.config, this.lora);
+    for (const { name, shape } of outputs.dense) {
       const target = into?.get(name);
       fetches[`grad.${name}`] = target ? new ort.Tensor('float32', target, shape) : null;
     }
+    for (const name of outputs.rows) fetches[`rows.${name}.ids`] = fetches[`rows.${name}.values`] = null;
     const started = performance.now();
     const out = await this.trainSession.run(feeds, fetches);
     const runSeconds = (performance.now() - started) / 1000;
-    const grads = new Map(this.trainable.map(({ name }) => [name, into?.get(name) ?? ((out[`grad.${name}`] as ort.Tensor).data as Float32Array)]));
+    const dense = new Set(outputs.dense.map(({ name }) => name));
+    const grads = new Map(
+      this.trainable.map(({ name, shape }) => {
+        if (dense.has(name)) return [name, into?.get(name) ?? ((out[`grad.${name}`] as ort.Tensor).data as Float32Array)];
+        // Only row updates (an untied embedding): they are added onto zeros.
+        const reused = into?.get(name);
+        return [name, reused ? reused.fill(0) : new Float32Array(shape.reduce((a, b) => a * b, 1))];
+      }),
+    );
+    for (const name of outputs.rows) {
+      addRows(
+        grads.get(name) as Float32Array,
+        (out[`rows.${name}.ids`] as ort.Tensor).data as BigInt64Array,
+        (out[`rows.${name}.values`] as ort.Tensor).data as Float32Array,
+      );
+    }
     return { loss: ((out.loss as ort.Tensor).data as Float32Array)[0] as number, nll: (out.nll as ort.Tensor).data as Float32Array, grads, runSeconds };
   }
 
@@ -152,6 +169,20 @@ export class OnnxLlama {
     await this.trainSession.release();
     if (this.forwardSession) await (await this.forwardSession).release();
     if (this.logitsSession) await (await this.logitsSession).release();
+  }
+}
+
+/**
+ * Adds row m of `values` [M, width] into row `ids[m]` of `grad` [rows, width], for m in order: each float32 sum is
+ * rounded as ONNX Runtime's own float32 add would round it, and a frequent token's row sums in the same order on
+ * every run and thread count.
+ */
+function addRows(grad: Float32Array, ids: BigInt64Array, values: Float32Array): void {
+  const width = values.length / Math.max(1, ids.length);
+  for (let m = 0; m < ids.length; m++) {
+    const row = Number(ids[m]) * width;
+    const from = m * width;
+    for (let j = 0; j < width; j++) grad[row + j] = (grad[row + j] as number) + (values[from + j] as number);
   }
 }
 
