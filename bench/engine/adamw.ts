@@ -87,8 +87,12 @@ function floorWorker(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- runs as an eval'd CommonJS worker script
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { wasm, n } = workerData as { wasm: Uint8Array; n: number };
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm));
-  const exports = instance.exports as unknown as { memory: WebAssembly.Memory; pass: (p: number, g: number, m: number, v: number, n: number) => void };
+  const api = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object) => { exports: object } } })
+    .WebAssembly;
+  const exports = new api.Instance(new api.Module(wasm)).exports as {
+    memory: { buffer: ArrayBuffer; grow(pages: number): number };
+    pass: (p: number, g: number, m: number, v: number, n: number) => void;
+  };
   const bytes = n * 4;
   exports.memory.grow(Math.ceil((4 * bytes) / 65536));
   const heap = new Float32Array(exports.memory.buffer);
@@ -158,7 +162,9 @@ function torch(threads: number): { seconds_per_step: { foreach: number; loop: nu
 }
 
 async function main(): Promise<void> {
-  console.log(`${values.shape}${values.layers ? ` (${config.nLayers} layers)` : ''}: ${N.toLocaleString('en-US')} values in ${shapes.length} tensors; load ${load()}`);
+  console.log(
+    `${values.shape}${values.layers ? ` (${config.nLayers} layers)` : ''}: ${N.toLocaleString('en-US')} values in ${shapes.length} tensors; load ${load()}`,
+  );
   const rows: Row[] = [];
   const floors = new Map<number, number>();
   if (!values['no-torch'])
