@@ -13,16 +13,21 @@
  * PyTorch (bench/engine/torch_adamw.py, run first, in a child process): clip_grad_norm_ + AdamW, foreach=True and
  * foreach=False, same sizes, decay on matrices only, same thread counts.
  *
- *   npx tsx bench/engine/adamw.ts [--shape smollm2-135m] [--layers N] [--steps 3] [--threads 1,2]
- *                                 [--floor-values 16777216] [--no-torch]
+ * --baseline REV also times the optimizer of git revision REV (its src/engine/onnx, extracted to a temporary
+ * folder), interleaved with ours: before/after on a loaded machine. Each of ours and the baseline's measurements
+ * runs in its own child process; CPU s/step counts every thread of it (user + system).
+ *
+ *   npx tsx bench/engine/adamw.ts [--shape smollm2-135m] [--layers N] [--steps 3] [--threads 1,2] [--rounds 1]
+ *                                 [--floor-values 16777216] [--baseline REV] [--no-torch]
  *
  * Memory: 16 bytes per value here (~2.2 GB at SmolLM2-135M), 16 per floor value per thread, PyTorch's child about
  * 20 per value; the three are never alive at once.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { parameterShapes } from '../../src/engine/config.js';
@@ -37,7 +42,11 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '3' },
     threads: { type: 'string', default: '1,2' },
     'floor-values': { type: 'string', default: String(1 << 24) },
+    rounds: { type: 'string', default: '1' },
+    baseline: { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
+    measure: { type: 'string' },
+    source: { type: 'string' },
   },
 });
 const steps = Number(values.steps);
@@ -59,6 +68,7 @@ interface Row {
   what: string;
   threads: number;
   secondsPerStep: number;
+  cpuSecondsPerStep?: number;
   load: string;
 }
 
@@ -87,8 +97,12 @@ function floorWorker(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- runs as an eval'd CommonJS worker script
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const { wasm, n } = workerData as { wasm: Uint8Array; n: number };
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm));
-  const exports = instance.exports as unknown as { memory: WebAssembly.Memory; pass: (p: number, g: number, m: number, v: number, n: number) => void };
+  const api = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object) => { exports: object } } })
+    .WebAssembly;
+  const exports = new api.Instance(new api.Module(wasm)).exports as {
+    memory: { buffer: ArrayBuffer; grow(pages: number): number };
+    pass: (p: number, g: number, m: number, v: number, n: number) => void;
+  };
   const bytes = n * 4;
   exports.memory.grow(Math.ceil((4 * bytes) / 65536));
   const heap = new Float32Array(exports.memory.buffer);
@@ -119,8 +133,9 @@ async function floorPass(threads: number, n: number, passes: number): Promise<nu
   }
 }
 
-/** Seconds per optimizer step over the shapes' parameters on `threads` threads. */
-async function ours(threads: number): Promise<number> {
+/** Child process: wall and CPU seconds per optimizer step over the shapes' parameters on `threads` threads. */
+async function measure(threads: number, source: string | undefined): Promise<void> {
+  const { AdamW: Optimizer } = (source ? await import(pathToFileURL(source).href) : { AdamW }) as { AdamW: typeof AdamW };
   let seed = 12345;
   const random = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5;
   const state = new Map<string, AdamWParameter>(
@@ -134,18 +149,40 @@ async function ours(threads: number): Promise<number> {
       return [name, { p, g, m: new Float32Array(size), v: new Float32Array(size), decay: shape.length >= 2 }];
     }),
   );
-  const adamw = new AdamW(hyper, threads);
+  const adamw = new Optimizer(hyper, threads);
+  const cpu = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   try {
-    let start = 0;
+    let [start, cpuStart] = [0, 0];
     for (let step = 1; step <= steps + 1; step++) {
-      if (step === 2) start = performance.now();
+      if (step === 2) [start, cpuStart] = [performance.now(), cpu()];
       const { updated } = await adamw.step(state, 1e-4, step, 1);
       for (const [name, arrays] of updated) state.set(name, { ...arrays, decay: (state.get(name) as AdamWParameter).decay });
     }
-    return (performance.now() - start) / 1000 / steps;
+    const seconds = (performance.now() - start) / 1000 / steps;
+    process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu() - cpuStart) / steps }) + '\n');
   } finally {
     await adamw.release();
   }
+}
+
+function timed(threads: number, source?: string): { seconds: number; cpuSeconds: number } {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--shape', values.shape, '--steps', String(steps), '--measure', String(threads)];
+  if (values.layers) args.push('--layers', values.layers);
+  if (source) args.push('--source', source);
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop() as string) as { seconds: number; cpuSeconds: number };
+}
+
+/** The optimizer module of git revision `rev`, extracted with its folder into a temporary one. */
+function baselineSource(rev: string): { source: string; dispose: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'adamw-baseline-'));
+  const archive = join(dir, 'onnx.tar');
+  execFileSync('git', ['archive', '--output', archive, rev, 'src/engine/onnx'], { cwd: join(here, '../..') });
+  execFileSync('tar', ['-xf', archive, '-C', dir]);
+  return { source: join(dir, 'src/engine/onnx/adamw.ts'), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function torch(threads: number): { seconds_per_step: { foreach: number; loop: number }; torch: string; values: number; peak_mib: number } {
@@ -158,7 +195,10 @@ function torch(threads: number): { seconds_per_step: { foreach: number; loop: nu
 }
 
 async function main(): Promise<void> {
-  console.log(`${values.shape}${values.layers ? ` (${config.nLayers} layers)` : ''}: ${N.toLocaleString('en-US')} values in ${shapes.length} tensors; load ${load()}`);
+  if (values.measure) return measure(Number(values.measure), values.source);
+  console.log(
+    `${values.shape}${values.layers ? ` (${config.nLayers} layers)` : ''}: ${N.toLocaleString('en-US')} values in ${shapes.length} tensors; load ${load()}`,
+  );
   const rows: Row[] = [];
   const floors = new Map<number, number>();
   if (!values['no-torch'])
@@ -168,15 +208,27 @@ async function main(): Promise<void> {
       rows.push({ what: `torch ${t.torch} AdamW foreach`, threads, secondsPerStep: t.seconds_per_step.foreach, load: load() });
       rows.push({ what: `torch ${t.torch} AdamW for-loop`, threads, secondsPerStep: t.seconds_per_step.loop, load: load() });
     }
-  for (const threads of threadCounts) {
-    const perThread = Math.floor(Math.min(floorValues, N) / threads / 4) * 4;
-    const seconds = await floorPass(threads, perThread, 5);
-    floors.set(threads, (FLOOR_BYTES * perThread * threads) / seconds / 1e9);
-    rows.push({ what: 'ours (src/engine/onnx/adamw.ts)', threads, secondsPerStep: await ours(threads), load: load() });
+  const baseline = values.baseline ? baselineSource(values.baseline) : undefined;
+  try {
+    for (let round = 0; round < Number(values.rounds); round++)
+      for (const threads of threadCounts) {
+        const perThread = Math.floor(Math.min(floorValues, N) / threads / 4) * 4;
+        const seconds = await floorPass(threads, perThread, 5);
+        // The best floor seen on this thread count.
+        floors.set(threads, Math.max(floors.get(threads) ?? 0, (FLOOR_BYTES * perThread * threads) / seconds / 1e9));
+        if (baseline) {
+          const b = timed(threads, baseline.source);
+          rows.push({ what: `baseline ${values.baseline}`, threads, secondsPerStep: b.seconds, cpuSecondsPerStep: b.cpuSeconds, load: load() });
+        }
+        const o = timed(threads);
+        rows.push({ what: 'ours', threads, secondsPerStep: o.seconds, cpuSecondsPerStep: o.cpuSeconds, load: load() });
+      }
+  } finally {
+    baseline?.dispose();
   }
-  const header = ['step', 'threads', 's/step', 'ns/value', 'GB/s', 'floor GB/s', 'x floor', 'load'];
+  const header = ['step', 'threads', 's/step', 'CPU s/step', 'ns/value', 'GB/s', 'floor GB/s', 'x floor', 'load'];
   console.log(header.join(' | '));
-  for (const { what, threads, secondsPerStep, load } of rows) {
+  for (const { what, threads, secondsPerStep, cpuSecondsPerStep, load } of rows) {
     const floor = floors.get(threads) ?? NaN;
     const floorSeconds = (STEP_BYTES * N) / (floor * 1e9);
     console.log(
@@ -184,6 +236,7 @@ async function main(): Promise<void> {
         what,
         threads,
         secondsPerStep.toFixed(3),
+        cpuSecondsPerStep === undefined ? '-' : cpuSecondsPerStep.toFixed(3),
         ((secondsPerStep / N) * 1e9).toFixed(2),
         ((STEP_BYTES * N) / secondsPerStep / 1e9).toFixed(1),
         floor.toFixed(1),

@@ -10,6 +10,7 @@
  * result does not depend on the thread count or on how the parameters were spread over the workers (exact resume).
  */
 import { Worker } from 'node:worker_threads';
+import { adamwUpdate, instantiateKernel, KERNEL_CHUNK, kernelBytes, sumOfSquares, type Kernel, type StepConstants } from './adamwKernel.js';
 
 export interface AdamWHyperparameters {
   beta1: number;
@@ -36,43 +37,6 @@ export interface Updated {
   v: Float32Array;
 }
 
-/** The per-step constants of the kernel. */
-interface StepConstants {
-  scale: number;
-  keep: number;
-  stepSize: number;
-  invSqrtC2: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-}
-
-// The two kernels are also the workers' source (Function.prototype.toString, see startWorker): they must stay
-// self-contained, plain functions.
-
-function sumOfSquares(g: Float32Array): number {
-  let squares = 0;
-  for (let i = 0; i < g.length; i++) squares += (g[i] as number) * (g[i] as number);
-  return squares;
-}
-
-/**
- * p <- p keep - stepSize m' / (sqrt(v') / sqrt(c2) + eps), m' = b1 m + (1 - b1) g s, v' = b2 v + (1 - b2) (g s)^2,
- * in float64, rounded to float32 when stored (one division and one square root per value).
- */
-function adamwKernel(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, keep: number, c: StepConstants): void {
-  const { scale, stepSize, invSqrtC2, beta1, beta2, eps } = c;
-  const [k1, k2] = [1 - beta1, 1 - beta2];
-  for (let i = 0; i < p.length; i++) {
-    const gi = (g[i] as number) * scale;
-    const mi = beta1 * (m[i] as number) + k1 * gi;
-    const vi = beta2 * (v[i] as number) + k2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = (p[i] as number) * keep - (stepSize * mi) / (Math.sqrt(vi) * invSqrtC2 + eps);
-  }
-}
-
 /** What a worker holds between the two messages of a step. */
 interface Held {
   id: number;
@@ -83,18 +47,21 @@ interface Held {
   decay: boolean;
 }
 
-function workerMain(): void {
+/** A worker's loop; the kernel's functions are its arguments (named imports would not resolve in its source). */
+function workerMain(instantiate: typeof instantiateKernel, squaresOf: typeof sumOfSquares, update: typeof adamwUpdate): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- runs as an eval'd CommonJS worker script
-  const { parentPort } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const { bytes, chunk } = workerData as { bytes: Uint8Array; chunk: number };
+  const kernel = instantiate(bytes, chunk);
   let held: Held[] = [];
-  parentPort?.on('message', (message: { kind: 'load'; items: Held[] } | { kind: 'update'; constants: StepConstants }) => {
+  parentPort?.on('message', (message: { kind: 'load'; items: Held[] } | { kind: 'update'; constants: Constants }) => {
     if (message.kind === 'load') {
       held = message.items;
-      parentPort.postMessage(held.map(({ g }) => sumOfSquares(g)));
+      parentPort.postMessage(held.map(({ g }) => squaresOf(kernel, g)));
       return;
     }
     const { constants } = message;
-    for (const { p, g, m, v, decay } of held) adamwKernel(p, g, m, v, decay ? constants.keep : 1, constants);
+    for (const { p, g, m, v, decay } of held) update(kernel, p, g, m, v, decay ? constants.keep : 1, constants);
     const items = held.map(({ id, p, g, m, v }) => ({ id, p, g, m, v }));
     held = [];
     parentPort.postMessage(
@@ -105,8 +72,8 @@ function workerMain(): void {
 }
 
 function startWorker(): Worker {
-  const source = `${sumOfSquares.toString()}\n${adamwKernel.toString()}\n(${workerMain.toString()})();`;
-  const worker = new Worker(source, { eval: true });
+  const source = `(${workerMain.toString()})(${[instantiateKernel, sumOfSquares, adamwUpdate].map((f) => f.toString()).join(', ')});`;
+  const worker = new Worker(source, { eval: true, workerData: { bytes: kernelBytes(), chunk: KERNEL_CHUNK } });
   worker.unref();
   return worker;
 }
@@ -131,8 +98,15 @@ function reply<T>(worker: Worker): Promise<T> {
 /** An array that owns its whole buffer (transferable alone); a view into a larger buffer is copied. */
 const owning = (a: Float32Array): Float32Array => (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : a.slice());
 
+/** The step's constants: the update's and the weight decay's factor. */
+interface Constants extends StepConstants {
+  keep: number;
+}
+
 export class AdamW {
   private workers: Worker[] = [];
+  /** The kernel of steps run inline (in the calling thread), made at the first. */
+  private kernel: Kernel | undefined;
 
   /**
    * `threads` workers (1 = inline in the calling thread); below `minWorkerValues` trainable values a step runs
@@ -158,7 +132,7 @@ export class AdamW {
     const entries = [...parameters];
     const values = entries.reduce((n, [, { p }]) => n + p.length, 0);
     const useWorkers = this.threads > 1 && values >= this.minWorkerValues && entries.length > 1;
-    const constants = (squares: number[]): { norm: number; constants: StepConstants } => {
+    const constants = (squares: number[]): { norm: number; constants: Constants } => {
       const norm = Math.sqrt(squares.reduce((a, b) => a + b, 0));
       const { beta1, beta2, weightDecay, eps } = this.hyper;
       return {
@@ -175,8 +149,9 @@ export class AdamW {
       };
     };
     if (!useWorkers) {
-      const { norm, constants: c } = constants(entries.map(([, { g }]) => sumOfSquares(g)));
-      for (const [, { p, g, m, v, decay }] of entries) adamwKernel(p, g, m, v, decay ? c.keep : 1, c);
+      const kernel = (this.kernel ??= instantiateKernel(kernelBytes(), KERNEL_CHUNK));
+      const { norm, constants: c } = constants(entries.map(([, { g }]) => sumOfSquares(kernel, g)));
+      for (const [, { p, g, m, v, decay }] of entries) adamwUpdate(kernel, p, g, m, v, decay ? c.keep : 1, c);
       return { norm, updated: new Map(entries.map(([name, { p, g, m, v }]) => [name, { p, g, m, v }])) };
     }
     // Largest first onto the least loaded worker.
