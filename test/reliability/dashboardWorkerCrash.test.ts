@@ -3,7 +3,7 @@
  * exception, an exit, or terminated from outside) fails that request at once with a 503 that says so (never a
  * hang), a new worker is started, and the next requests, the same one included, are answered.
  */
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,34 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDetail } from '../../src/server/dashboard/api.js';
 import { startDashboard, type DashboardServer } from '../../src/server/dashboard/app.js';
 import { answerWorkers } from '../../src/server/dashboard/answerWorkers.js';
+import { writeDashboardRun as writeRun } from '../support/dashboardRuns.js';
 /** Records of the run whose answer the fault interrupts. */
 const BIG = 20_000;
 /** A request failed by a dead worker is answered within this; a hang would reach the test's timeout. */
 const MAX_FAILURE_MS = 5000;
-
-function writeRun(root: string, name: string, n: number): void {
-  const dir = join(root, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ command: 'eval', identity: { dataset: `${name}.jsonl`, split: 'test', model: 'openai:m' } }));
-  const lines: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const output = i % 3 === 0 ? 'no' : 'yes';
-    lines.push(
-      JSON.stringify({
-        index: i,
-        prompt: `question ${i}`,
-        output,
-        extracted: output,
-        gold: 'yes',
-        valid: true,
-        correct: output === 'yes',
-        usage: {},
-        costUsd: 0,
-      }),
-    );
-  }
-  writeFileSync(join(dir, 'records.jsonl'), lines.join('\n') + '\n');
-}
 
 describe('a dashboard answer worker that dies mid-request', () => {
   let root: string;

@@ -19,11 +19,17 @@ export interface AnswerFolder {
 export type AnswerJob =
   | { id: number; folder: AnswerFolder; request: AnswerRequest }
   | { forget: AnswerFolder }
-  /** A failure of the thread itself, injected by the reliability tests: an uncaught exception, or an exit. */
-  | { fault: 'throw' | 'exit' };
+  /** The run folders this thread holds loaded, over every runs folder (for the routing tests). */
+  | { id: number; loaded: true }
+  /** A failure of the thread itself, injected by the reliability tests: an uncaught exception, an exit, or a hang (blocked, never answering). */
+  | { fault: 'throw' | 'exit' | 'hang' };
 
 export type AnswerReply =
-  { id: number; json: Uint8Array; gzip: Uint8Array; etag: string } | { id: number; error: { message: string; input: boolean; statusCode: number | null } };
+  | { id: number; json: Uint8Array; gzip: Uint8Array; etag: string }
+  | { id: number; error: { message: string; input: boolean; statusCode: number | null } }
+  | { id: number; loaded: string[] }
+  /** Sent once, when this module is loaded and takes jobs: time limits count from then. */
+  | { ready: true };
 
 /** `bytes` in an ArrayBuffer of its own, which can be transferred (a Buffer may be a slice of a shared pool). */
 function ownBytes(bytes: Uint8Array): Uint8Array {
@@ -50,6 +56,8 @@ if (parentPort && workerData === ANSWER_WORKER_FLAG) {
   port.on('message', async (job: AnswerJob) => {
     if ('fault' in job) {
       if (job.fault === 'exit') process.exit(3);
+      // Blocked without spending CPU until terminated from outside.
+      if (job.fault === 'hang') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
       setImmediate(() => {
         throw new Error('fault injected in the answer worker');
       });
@@ -57,6 +65,10 @@ if (parentPort && workerData === ANSWER_WORKER_FLAG) {
     }
     if ('forget' in job) {
       contexts.delete(folderKey(job.forget)); // its dashboard closed: the runs it loaded are let go
+      return;
+    }
+    if ('loaded' in job) {
+      port.postMessage({ id: job.id, loaded: [...contexts.values()].flatMap((context) => context.store.loadedDirs()) } satisfies AnswerReply);
       return;
     }
     const { id, folder, request } = job;
@@ -76,4 +88,5 @@ if (parentPort && workerData === ANSWER_WORKER_FLAG) {
     const transfer = 'json' in reply ? [reply.json.buffer as ArrayBuffer, reply.gzip.buffer as ArrayBuffer] : [];
     port.postMessage(reply, transfer);
   });
+  port.postMessage({ ready: true } satisfies AnswerReply);
 }

@@ -13,6 +13,7 @@ import type {
   GrimoireEvalDetail,
   PairedComparisonView,
   RunDetail,
+  RunListing,
   RunsResponse,
   ScalingResponse,
 } from './api.js';
@@ -22,13 +23,16 @@ import { cellDetail, loadSweepListing, sweepDetail } from './distillSweep.js';
 import { grimoireEvalDetail, loadGrimoireEval } from './grimoireEval.js';
 import { withGroups } from './groups.js';
 import { distillCharts, grimoireCharts } from './pipelineCharts.js';
-import { findRunFiles, RunStore, summaryView, type FoundFiles } from './runs.js';
+import { byRecency, findRunFiles, RunStore, summaryView, type FoundFiles } from './runs.js';
 import { EXAMPLES_PAGE, INLINE_EXAMPLES, type ExampleQuery } from './exampleQuery.js';
 import { loadScalingSource } from './scaling.js';
 
 export type AnswerRequest =
   | { route: 'find' }
-  | { route: 'runs'; found: FoundFiles }
+  /** The runs list; `listings` are the runs' listings when already read (answerWorkers.ts reads them in the workers holding the runs). */
+  | { route: 'runs'; found: FoundFiles; listings?: RunListing[] }
+  /** The listings of these run folders (read and kept here), in no particular order. */
+  | { route: 'listings'; dirs: string[] }
   | { route: 'run'; id: string }
   | { route: 'run/examples'; id: string; query: ExampleQuery }
   | { route: 'compare'; ids: string[] }
@@ -66,11 +70,15 @@ export async function computeAnswer(context: AnswerContext, request: AnswerReque
       const cascades = found.cascades.map((dir) => loadCascade(root, dir).listing);
       const response: RunsResponse = {
         root,
-        runs: withGroups(await store.list(found.runs), grimoireEvals, distillSweeps, cascades),
+        runs: withGroups(request.listings ? byRecency(request.listings) : await store.list(found.runs), grimoireEvals, distillSweeps, cascades),
         grimoireEvals,
         distillSweeps,
         cascades,
       };
+      return response;
+    }
+    case 'listings': {
+      const response: RunListing[] = await store.list(request.dirs);
       return response;
     }
     case 'run': {

@@ -50,6 +50,8 @@ export interface DashboardOptions {
   serverKey?: string;
   /** How computed answers are kept (answerCache.ts); tests shorten `recheckMs`. */
   cache?: AnswerCacheOptions;
+  /** Milliseconds an answer may take in its worker before the worker is taken to be hung and replaced (answerWorkers.ts; default 10 minutes). */
+  answerTimeoutMs?: number;
 }
 
 /** Runs one comparison may hold: the work of a request stays bounded. */
@@ -62,7 +64,7 @@ export function buildDashboardApp(options: DashboardOptions): FastifyInstance {
   const uiDir = options.uiDir ?? defaultUiDir();
   const cache = new AnswerCache(options.cache);
   const answerFolder = { root, seed: options.seed ?? 0 };
-  const answer = (request: AnswerRequest) => answerWorkers.answer(answerFolder, request);
+  const answer = (request: AnswerRequest) => answerWorkers.answer(answerFolder, request, options.answerTimeoutMs);
   const recheckMs = options.cache?.recheckMs ?? 1000;
   let walked: { at: number; found: Promise<FoundFiles> } | null = null;
   /** The folder walk, in a worker thread (a large runs folder takes long to walk), done again at most every `recheckMs`. */

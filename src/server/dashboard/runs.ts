@@ -163,7 +163,12 @@ export class RunStore {
       }
       await new Promise((resolveTurn) => setImmediate(resolveTurn));
     }
-    return listings.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt) || a.id.localeCompare(b.id));
+    return byRecency(listings);
+  }
+
+  /** The folders of the runs loaded (or being loaded) and kept here. */
+  loadedDirs(): string[] {
+    return [...this.cache.keys()];
   }
 
   load(id: string): Promise<LoadedRun> {
@@ -193,6 +198,11 @@ export class RunStore {
     const config = folder.config as Record<string, unknown>;
     return { dir, config, summary: folder.summary, examples, listing: listingOf(runIdOf(this.root, dir), dir, config, folder, modified) };
   }
+}
+
+/** Runs most recently changed first (then by id). */
+export function byRecency(listings: RunListing[]): RunListing[] {
+  return listings.sort((a, b) => b.modifiedAt.localeCompare(a.modifiedAt) || a.id.localeCompare(b.id));
 }
 
 /** The rows shown of records read through a contract (the lines as written, and as example records). */
