@@ -5,60 +5,19 @@
  * summary equals the whole-file one bit for bit, on a run with replaced lines, errors and smooth metrics; a comparison
  * of two runs equals the one worked out from their records by hand.
  */
-import { execFile } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns } from '../../src/eval/compare.js';
 import { mcnemar, pairedBootstrap } from '../../src/eval/stats.js';
 import { readEvalRun } from '../../src/eval/runResult.js';
 import { readEvalRunStreamed } from '../../src/eval/runStream.js';
+import { largeRunRecord, writeLargeRun } from './support/largeRun.js';
+import { expectOutOfMemory, lastJsonLine, runUnderHeap } from './support/smallHeap.js';
 
-const run = promisify(execFile);
 const CHILD = join(import.meta.dirname, 'support', 'reportChild.ts');
 const RECORDS = 30_000;
-/** 2 KB outputs: about 70 MB of records.jsonl. */
-const FILLER = 'the model thought about it for a while and wrote this down '.repeat(34);
-
-function record(index: number, over: Record<string, unknown> = {}): Record<string, unknown> {
-  const correct = index % 4 !== 0;
-  return {
-    index,
-    id: `ex-${index}`,
-    prompt: [{ role: 'user', content: `question ${index}` }],
-    output: `${FILLER} answer ${correct ? 'yes' : 'no'}`,
-    extracted: correct ? 'yes' : 'no',
-    gold: 'yes',
-    valid: true,
-    correct,
-    usage: { promptTokens: 10 + (index % 7), completionTokens: 20 },
-    costUsd: 0.0001 * (index % 3),
-    latencyMs: 5 + (index % 11),
-    cached: index % 13 === 0,
-    ...over,
-  };
-}
-
-function writeRun(dir: string, records: Iterable<Record<string, unknown>>, examples: number): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'config.json'),
-    JSON.stringify({ command: 'eval', identity: { examples: Array.from({ length: examples }, (_, i) => i), seed: 3, model: 'openai:m', split: 'test' } }),
-  );
-  const fd = openSync(join(dir, 'records.jsonl'), 'w');
-  let chunk: string[] = [];
-  for (const line of records) {
-    chunk.push(JSON.stringify(line) + '\n');
-    if (chunk.length === 1000) {
-      writeSync(fd, chunk.join(''));
-      chunk = [];
-    }
-  }
-  writeSync(fd, chunk.join(''));
-  closeSync(fd);
-}
 
 describe('report streams a run larger than a small heap', () => {
   let root: string;
@@ -67,36 +26,30 @@ describe('report streams a run larger than a small heap', () => {
     root = mkdtempSync(join(tmpdir(), 'apprentice-stream-report-'));
     big = join(root, 'big');
     // Written in an interleaved order, as concurrent workers append: the drill-down must still keep the lowest indices.
-    writeRun(
+    writeLargeRun(
       big,
       (function* () {
-        for (let i = 0; i < RECORDS; i += 2) yield record(RECORDS - 1 - i - (i % 4 === 0 ? 0 : 1));
-        for (let i = 0; i < RECORDS; i += 2) yield record(i % 4 === 0 ? i + 1 : i);
+        for (let i = 0; i < RECORDS; i += 2) yield largeRunRecord(RECORDS - 1 - i - (i % 4 === 0 ? 0 : 1));
+        for (let i = 0; i < RECORDS; i += 2) yield largeRunRecord(i % 4 === 0 ? i + 1 : i);
       })(),
       RECORDS,
     );
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  const child = (mode: 'streamed' | 'whole', keep = 200) =>
-    run(process.execPath, ['--max-old-space-size=48', '--import', 'tsx', CHILD, mode, big, String(keep)], { maxBuffer: 1 << 24, timeout: 110_000 });
+  const child = (mode: 'streamed' | 'whole', keep = 200) => runUnderHeap(CHILD, [mode, big, String(keep)], { heapMb: 48, timeoutMs: 110_000 });
 
   it('the whole-file way runs out of memory in the same heap', async () => {
-    const failure = await child('whole').then(
-      () => undefined,
-      (error: { signal?: string; stderr?: string }) => error,
-    );
-    expect(failure).toBeDefined();
-    expect(`${failure?.signal ?? ''} ${failure?.stderr ?? ''}`).toMatch(/heap|SIGABRT/i);
+    await expectOutOfMemory(child('whole'));
   }, 120_000);
 
   it('the streamed way reports every record and keeps the lowest indices for the drill-down', async () => {
     const { stdout } = await child('streamed');
-    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+    const result = lastJsonLine<{
       summary: { n: number; scored: number; correct: number; missing: number };
       kept: number;
       recordsTotal: number;
-    };
+    }>(stdout);
     expect(result.summary).toMatchObject({ n: RECORDS, scored: RECORDS, correct: RECORDS - RECORDS / 4, missing: 0 });
     expect(result).toMatchObject({ kept: 200, recordsTotal: RECORDS });
     const html = readFileSync(join(big, 'report.html'), 'utf8');
@@ -113,10 +66,10 @@ describe('report streams a run larger than a small heap', () => {
       const over: Record<string, unknown> = { scores: { bleu: ((i * 37) % 100) / 100, ...(i % 5 === 0 ? { rougeL: i / 60 } : {}) } };
       if (i % 9 === 0) Object.assign(over, { error: { kind: i % 2 ? 'server' : 'timeout', message: 'x' }, correct: null });
       if (i % 7 === 0) Object.assign(over, { valid: false, correct: false, invalidReason: 'no answer' });
-      lines.push(record(i, over));
+      lines.push(largeRunRecord(i, over));
     }
-    lines.push(record(40, { correct: false, extracted: 'no' })); // a later line for an index replaces the earlier one
-    writeRun(dir, lines, 60);
+    lines.push(largeRunRecord(40, { correct: false, extracted: 'no' })); // a later line for an index replaces the earlier one
+    writeLargeRun(dir, lines, 60);
     const whole = readEvalRun(dir);
     const streamed = await readEvalRunStreamed(dir, { keep: 10 });
     expect(streamed.summary).toEqual(whole.summary);
@@ -133,15 +86,23 @@ describe('report streams a run larger than a small heap', () => {
     const c = join(root, 'cmp-c');
     // Interleaved order, a replaced line, an error and a missing example, so pairing order and filtering matter.
     const order = [5, 3, 0, 1, 2, 4, 9, 8, 7, 6, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
-    writeRun(a, [...order.map((i) => record(i)), record(3, { correct: false }), record(7, { error: { kind: 'server', message: 'x' }, correct: null })], 20);
-    writeRun(
-      b,
-      order.filter((i) => i !== 12).map((i) => record(i, { correct: i % 3 !== 0 })),
+    writeLargeRun(
+      a,
+      [
+        ...order.map((i) => largeRunRecord(i)),
+        largeRunRecord(3, { correct: false }),
+        largeRunRecord(7, { error: { kind: 'server', message: 'x' }, correct: null }),
+      ],
       20,
     );
-    writeRun(
+    writeLargeRun(
+      b,
+      order.filter((i) => i !== 12).map((i) => largeRunRecord(i, { correct: i % 3 !== 0 })),
+      20,
+    );
+    writeLargeRun(
       c,
-      order.map((i) => record(i, i === 8 ? { gold: 'no' } : {})),
+      order.map((i) => largeRunRecord(i, i === 8 ? { gold: 'no' } : {})),
       20,
     );
     // Worked out by hand: 7 failed in A (its last line), 12 is absent from B, 3 was replaced by a wrong answer in A.
