@@ -1,8 +1,8 @@
 /**
  * The OpenAI provider's HTTP worker thread (src/models/providers/offThreadHttp.ts), started from the sources
- * through tsx: requests made while it starts run in this thread, later ones in it, with the same answers
- * (status, headers, decompressed body), failures (a refused connection keeps its code) and aborts (at once,
- * and the server sees the request dropped).
+ * through tsx when a second request is in flight: requests made while it starts run in this thread, later
+ * ones in it, with the same answers (status, headers, decompressed body), failures (a refused connection
+ * keeps its code) and aborts (at once, and the server sees the request dropped).
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,7 +48,10 @@ describe('HTTP worker thread', () => {
       res.writeHead(path === '/gzip' ? 200 : 429, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'retry-after': '2' });
       res.end(gzipSync(JSON.stringify({ path, echo: JSON.parse(body) })));
     });
+    // One call at a time needs no thread; a second call in flight starts it.
     const first = await postJsonOffThread(new URL(`${url}/gzip`), '{"n":1}', { authorization: 'Bearer k' });
+    expect(httpWorkerState()).toBe('off');
+    await Promise.all([1, 2].map(() => postJsonOffThread(new URL(`${url}/gzip`), '{"n":1}', {})));
     expect(httpWorkerState()).not.toBe('off');
     await untilReady();
     const answers = await Promise.all([1, 2, 3].map((n) => postJsonOffThread(new URL(`${url}/${n === 3 ? 'limited' : 'gzip'}`), `{"n":${n}}`, {})));

@@ -4,8 +4,9 @@
  * request, socket and parser work), which keeps an evaluation with many calls in flight from being bound by
  * its one JavaScript thread.
  *
- * One worker serves the whole process, started at the first request; until it says it is ready, requests run
- * in this thread, so no call waits for it to start. It holds the process open only while requests are in
+ * One worker serves the whole process, started at the first request made while another is in flight (a
+ * process making one call at a time never pays for a thread); until it says it is ready, requests run in this
+ * thread, so no call waits for it to start. It holds the process open only while requests are in
  * flight. An abort rejects at once (the worker drops the request). A worker that dies fails its requests as
  * connection errors and the next request starts another; one that never got ready is not tried again.
  * From the TypeScript sources (tests, tsx) requests stay in this thread unless `useHttpWorker(true)`: a worker
@@ -26,6 +27,8 @@ let worker: Worker | undefined;
 let ready = false;
 const pending = new Map<number, Pending>();
 let nextId = 0;
+/** Requests running in this thread now. */
+let inThread = 0;
 
 /** Runs requests in the worker thread (true) or in this one; the default is the thread, from compiled code. */
 export function useHttpWorker(use: boolean): void {
@@ -76,8 +79,11 @@ function settled(id: number): void {
 
 /** postJson in the HTTP worker thread once it is ready: resolves with the whole answer, whatever its status. */
 export function postJsonOffThread(url: URL, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<JsonHttpAnswer> {
-  if (enabled && !worker) start();
-  if (!worker || !ready || (url.protocol !== 'http:' && url.protocol !== 'https:')) return postJson(url, body, headers, signal);
+  if (enabled && !worker && inThread > 0) start();
+  if (!worker || !ready || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    inThread++;
+    return postJson(url, body, headers, signal).finally(() => inThread--);
+  }
   if (signal?.aborted) return Promise.reject(abortedError(signal));
   const thread = worker;
   const id = nextId++;
