@@ -37,6 +37,8 @@ describe('a dashboard answer worker that dies mid-request', () => {
   for (const fault of ['throw', 'exit', 'terminate'] as const) {
     it(`(${fault}) fails that request with a clear 503, and the next requests are served by a new worker`, async () => {
       expect((await get('small')).status).toBe(200); // a worker is running
+      // The big run is held by a worker already running (a run goes to its worker: one being started would take the fault only once loaded).
+      expect((await get('big')).status).toBe(200);
       const before = answerWorkers.threadIds;
       expect(before.length).toBeGreaterThan(0);
       const changed = new Date(Date.now() + 1000 * ['throw', 'exit', 'terminate'].indexOf(fault));
