@@ -16,12 +16,9 @@
  *   npx tsx bench/engine/engine.ts [--sizes small,base] [--steps 5] [--backends onnx,tfjs] [--threads 1,2]
  *                                  [--repeat 1] [--leak-steps 1000] [--torch]
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { backendThreads, initBackend, tf } from '../../src/engine/backend.js';
 import { saveCheckpoint } from '../../src/engine/checkpoint.js';
@@ -31,6 +28,8 @@ import { trainTokenizer } from '../../src/engine/tokenizer.js';
 import type { TrainingExample } from '../../src/engine/trainingData.js';
 import { ModelHub } from '../../src/models/hub.js';
 import { createRng } from '../../src/util/random.js';
+import { measureInChild, runPythonPeer } from './support/children.js';
+import { cpuSeconds } from './support/machine.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,9 +47,6 @@ const { values } = parseArgs({
 const T = 128;
 const B = 16;
 const steps = Number(values.steps);
-const here = dirname(fileURLToPath(import.meta.url));
-// Debian's python3-torch is installed for the system interpreter (a pyenv python3 on PATH would not see it).
-const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 function heapMiB(): number {
   return (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length / 2 ** 20;
@@ -80,10 +76,6 @@ async function measureTraining(size: ModelSize, backend: TrainBackend): Promise<
     let last = 0;
     let warmCpu = 0;
     let lastCpu = 0;
-    const cpu = () => {
-      const u = process.cpuUsage();
-      return (u.user + u.system) / 1e6;
-    };
     const result = await train({
       train: benchExamples(64),
       validation: [],
@@ -97,8 +89,8 @@ async function measureTraining(size: ModelSize, backend: TrainBackend): Promise<
       vocabSize: MODEL_SIZES[size].vocabSize,
       backend,
       onEvent: (e) => {
-        if (e.type === 'step' && e.step === 1) [warm, warmCpu] = [e.elapsedSeconds, cpu()];
-        if (e.type === 'step') [last, lastCpu] = [e.elapsedSeconds, cpu()];
+        if (e.type === 'step' && e.step === 1) [warm, warmCpu] = [e.elapsedSeconds, cpuSeconds()];
+        if (e.type === 'step') [last, lastCpu] = [e.elapsedSeconds, cpuSeconds()];
       },
     });
     process.stdout.write(
@@ -116,30 +108,21 @@ async function measureTraining(size: ModelSize, backend: TrainBackend): Promise<
   }
 }
 
-function lastJson<T>(out: string): T {
-  return JSON.parse(out.trim().split('\n').pop() as string) as T;
-}
-
 /** One measurement in a child process. peakMiB: the wasm heap (tfjs) or the process's peak RSS (onnx). */
 function ours(
   size: ModelSize,
   backend: TrainBackend,
   threads: number,
 ): { tokensPerSecond: number; tokensPerCpuSecond: number; parameters: number; vocab: number; threads: number; peakMiB: number } {
-  const out = execFileSync(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--measure', size, '--backend', backend, '--steps', String(steps)],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, APPRENTICE_WASM_THREADS: String(threads), APPRENTICE_THREADS: String(threads) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return lastJson(out);
+  return measureInChild(import.meta.url, ['--measure', size, '--backend', backend, '--steps', String(steps)], {
+    ...process.env,
+    APPRENTICE_WASM_THREADS: String(threads),
+    APPRENTICE_THREADS: String(threads),
+  });
 }
 
 function torch(size: ModelSize, vocab: number): { tokens_per_second: number; tokens_per_cpu_second: number; parameters: number; threads: number } {
-  return lastJson(execFileSync(python, [join(here, 'torch_llama.py'), size, String(steps), String(vocab)], { encoding: 'utf8' }));
+  return runPythonPeer('torch_llama.py', [size, String(steps), String(vocab)]);
 }
 
 /**

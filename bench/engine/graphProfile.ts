@@ -19,6 +19,7 @@ import { causalMask, rotaryTables, trainingGraph } from '../../src/engine/onnx/l
 import { sessionOptions } from '../../src/engine/onnx/session.js';
 import { SHAPES } from './shapes.js';
 import { randomBatch } from './support/fullFineTune.js';
+import { cpuSeconds } from './support/machine.js';
 import { takeKernelEvents, timeByNode, timeByOp } from './support/ortProfile.js';
 
 const { values } = parseArgs({
@@ -77,13 +78,9 @@ Object.assign(feeds, {
 });
 
 await session.run(feeds);
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e3;
-};
-const [t0, c0] = [performance.now(), cpuMs()];
+const [t0, c0] = [performance.now(), cpuSeconds()];
 for (let s = 0; s < steps; s++) await session.run(feeds);
-const [wall, cpu] = [(performance.now() - t0) / steps, (cpuMs() - c0) / steps];
+const [wall, cpu] = [(performance.now() - t0) / steps, ((cpuSeconds() - c0) * 1000) / steps];
 session.endProfiling();
 await session.release();
 const events = takeKernelEvents(prefix);

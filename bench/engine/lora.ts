@@ -12,15 +12,13 @@
  *   npx tsx bench/engine/lora.ts [--shapes smollm2-135m,qwen2.5-0.5b,llama-3.2-1b] [--steps 3] [--batch 4]
  *                                [--T 256] [--rank 16] [--alpha 32] [--threads 2] [--torch]
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { countParameters, headDimOf, parameterShapes, type LlamaConfig } from '../../src/engine/config.js';
 import { countLoraParameters, initialLoraWeights, loraConfig } from '../../src/engine/lora.js';
 import { OnnxTrainer } from '../../src/engine/onnx/trainer.js';
 import { SHAPES } from './shapes.js';
+import { measureInChild, runPythonPeer, torchThreadEnv } from './support/children.js';
+import { cpuSeconds } from './support/machine.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,8 +42,6 @@ const [B, T, rank, alpha, threads] = [values.batch, values.T, values.rank, value
   number,
   number,
 ];
-const here = dirname(fileURLToPath(import.meta.url));
-const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 /** Small random weights, fast (an LCG: 1.2 billion values at 1B shapes). */
@@ -74,18 +70,14 @@ async function measure(shape: string): Promise<void> {
   const tokens = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % config.vocabSize);
   const targets = Int32Array.from({ length: B * T }, (_, i) => (i * 104729 + 1) % config.vocabSize);
   const batch = { B, T, tokens, targets, weights: new Float32Array(B * T).fill(1 / (B * T)) };
-  const cpu = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  };
   const step = async (n: number) => {
     await trainer.accumulate(batch);
     await trainer.update(1e-3, n, 1);
   };
   await step(1);
-  const [t0, c0] = [performance.now(), cpu()];
+  const [t0, c0] = [performance.now(), cpuSeconds()];
   for (let s = 0; s < steps; s++) await step(s + 2);
-  const [seconds, cpuSeconds] = [(performance.now() - t0) / 1000, cpu() - c0];
+  const [seconds, cpu] = [(performance.now() - t0) / 1000, cpuSeconds() - c0];
   await trainer.release();
   process.stdout.write(
     JSON.stringify({
@@ -94,7 +86,7 @@ async function measure(shape: string): Promise<void> {
       trainable: countLoraParameters(config, lora),
       headDim: headDimOf(config),
       tokensPerSecond: (steps * B * T) / seconds,
-      tokensPerCpuSecond: (steps * B * T) / cpuSeconds,
+      tokensPerCpuSecond: (steps * B * T) / cpu,
       threads: trainer.threads,
       baseWeightsMiB: mib(baseBytes),
       optimizerStateMiB: mib(trainer.optimizerStateSize * 4),
@@ -103,41 +95,15 @@ async function measure(shape: string): Promise<void> {
   );
 }
 
-function lastJson<R>(out: string): R {
-  return JSON.parse(out.trim().split('\n').pop() as string) as R;
-}
-
 function main(): void {
   for (const shape of values.shapes.split(',')) {
     if (!SHAPES[shape]) throw new Error(`unknown shape ${shape}; choose from ${Object.keys(SHAPES).join(', ')}`);
     const row: Record<string, unknown> = { shape, B, T, rank, alpha, steps };
-    const ours = lastJson<Record<string, number>>(
-      execFileSync(
-        process.execPath,
-        [
-          ...process.execArgv,
-          fileURLToPath(import.meta.url),
-          '--measure',
-          shape,
-          '--steps',
-          String(steps),
-          '--batch',
-          String(B),
-          '--T',
-          String(T),
-          '--rank',
-          String(rank),
-          '--alpha',
-          String(alpha),
-          '--threads',
-          String(threads),
-        ],
-        {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      ),
-    );
+    const ours = measureInChild<Record<string, number>>(import.meta.url, [
+      '--measure',
+      shape,
+      ...['--steps', String(steps), '--batch', String(B), '--T', String(T), '--rank', String(rank), '--alpha', String(alpha), '--threads', String(threads)],
+    ]);
     Object.assign(row, {
       parameters: ours.parameters,
       trainable: ours.trainable,
@@ -159,12 +125,11 @@ function main(): void {
         head_dim: headDimOf(c),
         hidden: c.hiddenDim,
       });
-      const torch = lastJson<Record<string, number>>(
-        execFileSync(python, [join(here, 'torch_lora.py'), shapeJson, String(steps), String(B), String(T), String(rank), String(alpha)], {
-          // Idle threads sleep, as ORT's do here (session.ts): spinning pools lose badly on a shared machine.
-          encoding: 'utf8',
-          env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' },
-        }),
+      const torch = runPythonPeer<Record<string, number>>(
+        'torch_lora.py',
+        [shapeJson, String(steps), String(B), String(T), String(rank), String(alpha)],
+        // Idle threads sleep, as ORT's do here (session.ts): spinning pools lose badly on a shared machine.
+        { ...torchThreadEnv(threads), OMP_WAIT_POLICY: 'PASSIVE' },
       );
       Object.assign(row, {
         torchTokensPerSecond: Math.round(torch.tokens_per_second as number),

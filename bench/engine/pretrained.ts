@@ -17,15 +17,13 @@
  *
  * --layers keeps a shape's width, heads and vocabulary with fewer layers (a full Qwen2.5-0.5B step needs ~14 GiB).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { countParameters } from '../../src/engine/model.js';
 import type { LlamaConfig } from '../../src/engine/config.js';
 import { SHAPES } from './shapes.js';
-import { fullFineTuneTrainer, randomBatch } from './support/fullFineTune.js';
+import { measureInChild } from './support/children.js';
+import { fullFineTuneTrainer, randomBatch, torchPretrainedSteps } from './support/fullFineTune.js';
+import { cpuSeconds, loadAverage } from './support/machine.js';
 
 const T = 256;
 
@@ -49,9 +47,6 @@ function shapeOf(name: string): LlamaConfig | undefined {
   const config = SHAPES[name];
   return config && values.layers ? { ...config, nLayers: Number(values.layers) } : config;
 }
-const here = dirname(fileURLToPath(import.meta.url));
-// Debian's python3-torch is installed for the system interpreter (a pyenv python3 on PATH would not see it).
-const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 interface Measurement {
   tokensPerSecond: number;
@@ -83,17 +78,13 @@ async function measure(shape: string): Promise<void> {
   };
   await step(1);
   [graphSeconds, optimizerSeconds] = [0, 0];
-  const cpu = (): number => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  };
-  const [t0, c0] = [performance.now(), cpu()];
+  const [t0, c0] = [performance.now(), cpuSeconds()];
   for (let s = 0; s < steps; s++) await step(s + 2);
-  const [seconds, cpuSeconds] = [(performance.now() - t0) / 1000, cpu() - c0];
+  const [seconds, cpu] = [(performance.now() - t0) / 1000, cpuSeconds() - c0];
   await trainer.release();
   const result: Measurement = {
     tokensPerSecond: (steps * B * T) / seconds,
-    tokensPerCpuSecond: (steps * B * T) / cpuSeconds,
+    tokensPerCpuSecond: (steps * B * T) / cpu,
     secondsPerStep: seconds / steps,
     parameters: countParameters(config),
     peakMiB: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -102,52 +93,9 @@ async function measure(shape: string): Promise<void> {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-function lastJson<T>(out: string): T {
-  return JSON.parse(out.trim().split('\n').pop() as string) as T;
-}
-
 function ours(shape: string): Measurement {
-  return lastJson(
-    execFileSync(
-      process.execPath,
-      [
-        ...process.execArgv,
-        fileURLToPath(import.meta.url),
-        '--measure',
-        shape,
-        '--batch',
-        String(B),
-        '--steps',
-        String(steps),
-        '--threads',
-        String(threads),
-        ...(values.layers ? ['--layers', values.layers] : []),
-      ],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        maxBuffer: 1 << 20,
-      },
-    ),
-  );
-}
-
-function torch(config: LlamaConfig): {
-  tokens_per_second: number;
-  tokens_per_cpu_second: number;
-  seconds_per_step: number;
-  parameters: number;
-  threads: number;
-  peak_mib: number;
-  torch: string;
-} {
-  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  return lastJson(
-    execFileSync(python, [join(here, 'torch_pretrained.py'), JSON.stringify(config), String(B), String(T), String(steps), String(threads)], {
-      encoding: 'utf8',
-      env,
-    }),
-  );
+  const args = ['--measure', shape, '--batch', String(B), '--steps', String(steps), '--threads', String(threads)];
+  return measureInChild(import.meta.url, [...args, ...(values.layers ? ['--layers', values.layers] : [])]);
 }
 
 async function main(): Promise<void> {
@@ -155,9 +103,7 @@ async function main(): Promise<void> {
   for (const shape of values.shapes.split(',')) {
     const config = shapeOf(shape);
     if (!config) throw new Error(`unknown shape ${shape} (known: ${Object.keys(SHAPES).join(', ')})`);
-    const load = (): string =>
-      existsSync('/proc/loadavg') ? execFileSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ') : '?';
-    const row: Record<string, unknown> = { shape, layers: config.nLayers, T, batch: B, steps, threads, loadBefore: load() };
+    const row: Record<string, unknown> = { shape, layers: config.nLayers, T, batch: B, steps, threads, loadBefore: loadAverage() };
     const m = ours(shape);
     Object.assign(row, {
       parameters: m.parameters,
@@ -169,8 +115,8 @@ async function main(): Promise<void> {
     });
     console.error(`ours: ${JSON.stringify(row)}`); // kept if the PyTorch run is cut short
     if (!values['no-torch']) {
-      row.loadBeforeTorch = load();
-      const t = torch(config);
+      row.loadBeforeTorch = loadAverage();
+      const t = torchPretrainedSteps(config, B, T, steps, threads);
       if (t.parameters !== m.parameters) throw new Error(`PyTorch's model has ${t.parameters} parameters, ours ${m.parameters}`);
       Object.assign(row, {
         torchTokensPerSecond: Math.round(t.tokens_per_second),
@@ -183,7 +129,7 @@ async function main(): Promise<void> {
         cpuRatio: Number((m.tokensPerCpuSecond / t.tokens_per_cpu_second).toFixed(3)),
       });
     }
-    row.loadAfter = load();
+    row.loadAfter = loadAverage();
     console.log(JSON.stringify(row));
   }
 }

@@ -23,11 +23,9 @@
  *   npx tsx bench/engine/roofline.ts [--shapes base,smollm2-135m,qwen2.5-0.5b] [--layers 24] [--batch 2]
  *                                    [--steps 2] [--threads 2] [--no-torch] [--profile]
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { configForSize, type LlamaConfig } from '../../src/engine/config.js';
@@ -36,7 +34,9 @@ import { Graph } from '../../src/engine/onnx/graph.js';
 import { sessionOptions } from '../../src/engine/onnx/session.js';
 import { SHAPES } from './shapes.js';
 import { flopsOf, stepProducts, type Product } from './stepFlops.js';
-import { fullFineTuneTrainer, randomBatch } from './support/fullFineTune.js';
+import { lastJson, runBenchChild } from './support/children.js';
+import { fullFineTuneTrainer, randomBatch, torchPretrainedSteps } from './support/fullFineTune.js';
+import { cpuSeconds, loadAverage } from './support/machine.js';
 import { takeKernelEvents, timeByOp } from './support/ortProfile.js';
 
 const { values } = parseArgs({
@@ -54,9 +54,6 @@ const { values } = parseArgs({
 });
 const steps = Number(values.steps);
 const threads = Number(values.threads);
-const here = dirname(fileURLToPath(import.meta.url));
-// Debian's python3-torch is installed for the system interpreter (a pyenv python3 on PATH would not see it).
-const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 /** The model, batch and sequence length of a shape name. */
 function shapeOf(name: string): { config: LlamaConfig; B: number; T: number } {
@@ -67,11 +64,6 @@ function shapeOf(name: string): { config: LlamaConfig; B: number; T: number } {
   if (!Number.isInteger(layers) || layers < 1) throw new Error(`--layers: expected a positive integer, got ${values.layers}`);
   return { config: { ...config, nLayers: layers }, B: Number(values.batch), T: 256 };
 }
-
-const cpuSeconds = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 
 function randomArray(length: number): Float32Array {
   let seed = 7;
@@ -201,24 +193,8 @@ async function measure(name: string): Promise<void> {
 }
 
 function child(name: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = process.env): string {
-  return execFileSync(
-    process.execPath,
-    [
-      ...process.execArgv,
-      fileURLToPath(import.meta.url),
-      '--measure',
-      name,
-      '--batch',
-      String(values.batch),
-      '--steps',
-      String(steps),
-      '--threads',
-      String(threads),
-      ...(values.layers ? ['--layers', values.layers] : []),
-      ...extraArgs,
-    ],
-    { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
-  );
+  const args = ['--measure', name, '--batch', String(values.batch), '--steps', String(steps), '--threads', String(threads)];
+  return runBenchChild(import.meta.url, [...args, ...(values.layers ? ['--layers', values.layers] : []), ...extraArgs], env);
 }
 
 /** Kernel time of one training step by ONNX op type (ORT's profile of the step after the warm-up). */
@@ -232,29 +208,6 @@ function profile(name: string): Array<{ op: string; share: number }> {
   }
 }
 
-interface TorchStep {
-  seconds_per_step: number;
-  tokens_per_cpu_second: number;
-  parameters: number;
-  threads: number;
-  torch: string;
-}
-
-function torch(config: LlamaConfig, B: number, T: number): TorchStep {
-  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  const out = execFileSync(
-    python,
-    [join(here, 'torch_pretrained.py'), JSON.stringify({ architecture: 'llama', ...config }), String(B), String(T), String(steps), String(threads)],
-    {
-      encoding: 'utf8',
-      env,
-    },
-  );
-  return JSON.parse(out.trim().split('\n').pop() as string) as TorchStep;
-}
-
-const load = (): string => (existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : '?');
-
 async function main(): Promise<void> {
   if (values.measure) return measure(values.measure);
   const peak = await peakRate();
@@ -265,14 +218,14 @@ async function main(): Promise<void> {
       gflops: Number(peak.gflops.toFixed(1)),
       gflopsPerCpu: Number(peak.gflopsPerCpu.toFixed(1)),
       threads,
-      load: load(),
+      load: loadAverage(),
     }),
   );
   const table: string[] = [];
   for (const name of values.shapes.split(',')) {
     const { config, B, T } = shapeOf(name);
-    const row: Record<string, unknown> = { shape: name, layers: config.nLayers, B, T, threads, loadBefore: load() };
-    const m = JSON.parse(child(name).trim().split('\n').pop() as string) as Measurement;
+    const row: Record<string, unknown> = { shape: name, layers: config.nLayers, B, T, threads, loadBefore: loadAverage() };
+    const m = lastJson<Measurement>(child(name));
     const achieved = m.flopsPerStep / m.secondsPerStep / 1e9;
     const achievedPerCpu = m.flopsPerStep / m.cpuSecondsPerStep / 1e9;
     Object.assign(row, {
@@ -311,8 +264,8 @@ async function main(): Promise<void> {
     console.error(`ours: ${JSON.stringify({ ...row, products: undefined })}`); // kept if the PyTorch run is cut short
     let torchCell = '-';
     if (!values['no-torch']) {
-      row.loadBeforeTorch = load();
-      const t = torch(config, B, T);
+      row.loadBeforeTorch = loadAverage();
+      const t = torchPretrainedSteps(config, B, T, steps, threads);
       if (t.parameters !== m.parameters) throw new Error(`PyTorch's model has ${t.parameters} parameters, ours ${m.parameters}`);
       const torchGflops = m.flopsPerStep / t.seconds_per_step / 1e9;
       const torchCpuSeconds = (B * T) / t.tokens_per_cpu_second;
@@ -328,7 +281,7 @@ async function main(): Promise<void> {
       });
       torchCell = `${torchGflops.toFixed(1)} / ${torchGflopsPerCpu.toFixed(1)}`;
     }
-    row.loadAfter = load();
+    row.loadAfter = loadAverage();
     console.log(JSON.stringify(row));
     const percent = (x: number): string => `${(100 * x).toFixed(0)}%`;
     table.push(
