@@ -6,6 +6,7 @@
  * else a seeded share of the annotated train inputs held out exactly as annotation does; fractions are
  * then taken of what is left. Test is never used before the final evaluation.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { loadDataset, type DatasetOptions } from '../data/load.js';
 import { selectExamples } from '../data/split.js';
@@ -54,6 +55,8 @@ export interface ExperimentConfig {
   heldOut?: { name: string; dataset: string }[];
   /** Validation questions per held-out task (default 50). */
   heldOutLimit?: number;
+  /** Students trained and answered at once, each in its own process on its share of the cores (default: min(2, cores)). */
+  pool?: number;
   out: string;
   log?: (line: string) => void;
 }
@@ -154,6 +157,7 @@ export async function runDistillExperiment(config: ExperimentConfig): Promise<Ex
         identity: { dataset: dataset.source, annotations: config.annotations ? resolve(config.annotations) : null, split: config.split },
         ...(config.lossNormalization ? { lossNormalization: config.lossNormalization } : {}),
         selection,
+        pool: config.pool ?? Math.min(2, availableParallelism()),
         log,
       },
       hub,

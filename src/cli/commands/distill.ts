@@ -211,6 +211,12 @@ const runOptions = {
     z.enum(['token', 'task']),
     { default: 'task', to: 'lossNormalization' },
   ),
+  pool: option(
+    '--pool <n>',
+    'students trained and answered at once, each in its own process on its share of the cores (default: 2, or 1 on one core)',
+    positiveInt.optional(),
+    { to: 'pool' },
+  ),
   out: { ...common.out, help: 'experiment folder (rerun the same command to resume: finished cells are kept)' },
   ...outputOptions,
   ...datasetOptions,
