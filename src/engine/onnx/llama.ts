@@ -204,11 +204,11 @@ class LlamaGraph {
     return g.reshape(g.concat([odd, even], 4), g.ints([0, 0, 0, this.hd]));
   }
 
-  /** The output width of a projection weight [out, in]: its rows. */
-  private widthOf(weight: string): number {
+  /** A projection weight's [out, in]. */
+  private shapeOf(weight: string): [number, number] {
     const shape = this.weightShapes.get(weight);
     if (!shape) throw new Error(`onnx graph: no parameter ${weight}`);
-    return shape[0] as number;
+    return shape as [number, number];
   }
 
   /** True when the base weights train (no LoRA): their gradients are computed. */
@@ -240,7 +240,10 @@ class LlamaGraph {
    */
   private projectBackward(dy: string, x: string, weight: string, grads: Map<string, string>, saved?: LoraSaved, acc?: string): string {
     const g = this.g;
-    if (this.fullFineTuning) grads.set(weight, g.gemm(g.transposed(dy, this.widthOf(weight)), x));
+    if (this.fullFineTuning) {
+      const [out, inWidth] = this.shapeOf(weight);
+      grads.set(weight, this.weightGradient(dy, x, out, inWidth));
+    }
     const dx = g.gemm(dy, weight, 0, 0, acc);
     if (!saved || !this.lora) return dx;
     const { module, xd, u, mask } = saved;
@@ -250,6 +253,18 @@ class LlamaGraph {
     const du = scale === 1 ? dyb : g.mul(dyb, g.scalar(scale));
     grads.set(module.a, g.gemm(du, xd, 1, 0)); // [r, in]
     return mask === undefined ? g.gemm(du, module.a, 0, 0, dx) : g.add(dx, g.mul(g.gemm(du, module.a), mask));
+  }
+
+  /**
+   * A weight's gradient dy^T x [out, in] from dy [N, out] and x [N, in], N (positions) the short inner dimension.
+   * MLAS runs such a product faster with the longer side along the output's columns: when out > in it is formed
+   * as (x^T dy)^T, one transpose copy of the result. Measured alone (CPU per product, alternating in one process,
+   * loaded machine): [4864 x 896] (gate, up) 13% less, the head's [151,936 x 896] 15-20% less; [896 x 4864]
+   * (down) ~40% more that way, so it keeps dy^T x. Transposes are explicit copies (see `Graph.transposed`).
+   */
+  private weightGradient(dy: string, x: string, out: number, inWidth: number): string {
+    const g = this.g;
+    return out > inWidth ? g.transposed(g.gemm(g.transposed(x, inWidth), dy), out) : g.gemm(g.transposed(dy, out), x);
   }
 
   /** splitmix64's finaliser on uint64 values (wrapping arithmetic). */
@@ -457,11 +472,9 @@ class LlamaGraph {
       dx = g.add(dx, this.rmsNormBackward(dh as string, s.norm1, grads));
     }
     if (!this.fullFineTuning) return { grads, rows };
-    // The head's weight gradient probs^T (w h), formed as ((w h)^T probs)^T: the product over the vocabulary's
-    // columns keeps its [dim, block] output tiles in cache (the [vocab, dim] layout streamed the 544 MB output
-    // through memory for every block of columns at Qwen's vocabulary: ~20% more CPU), then one transpose copy.
+    // The head's weight gradient probs^T (w h) [vocab, dim].
     const weighted = g.mul(fwd.hf, rowWeights);
-    const dOut = g.transposed(g.gemm(g.transposed(weighted, this.config.dim), probs), this.config.vocabSize); // [vocab, dim]
+    const dOut = this.weightGradient(probs, weighted, this.config.vocabSize, this.config.dim);
     // The rows of the looked-up tokens (and, for a tied head, each target's row of w h) are added by the caller.
     if (this.config.tiedEmbeddings) {
       grads.set('model.embed_tokens.weight', dOut);
