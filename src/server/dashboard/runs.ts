@@ -18,6 +18,7 @@ import { SCALING_FILES, SCORE_ROW_FILE } from '../../scaling/scalingResults.js';
 import { InputError } from '../../util/errors.js';
 import { isObject } from '../../util/isObject.js';
 import type { ExampleRow, PromptMessage, RunListing, RunSummaryView } from './api.js';
+import { configView } from './configView.js';
 import { RunExamples } from './runExamples.js';
 
 export { text };
@@ -29,6 +30,7 @@ export const MAX_DEPTH = 8;
 export interface LoadedRun {
   dir: string;
   listing: RunListing;
+  /** config.json as shown, long lists cut short (configView.ts). */
   config: Record<string, unknown>;
   summary: RunSummary;
   /** The examples, read again by page (runExamples.ts). */
@@ -196,7 +198,8 @@ export class RunStore {
     const examples = new RunExamples(join(dir, RECORDS_FILE), exampleRow);
     const folder = await readEvalRunStreamed(dir, { keep: 0, seed: this.seed, onRecord: (raw, record, line) => examples.add(raw, record, line) });
     const config = folder.config as Record<string, unknown>;
-    return { dir, config, summary: folder.summary, examples, listing: listingOf(runIdOf(this.root, dir), dir, config, folder, modified) };
+    const listing = listingOf(runIdOf(this.root, dir), dir, config, folder, modified);
+    return { dir, config: configView(config) as Record<string, unknown>, summary: folder.summary, examples, listing };
   }
 }
 
