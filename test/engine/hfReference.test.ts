@@ -9,33 +9,27 @@
  *
  * Skipped, saying so, when /usr/bin/python3 cannot import torch (Debian: apt-get install python3-torch).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBaseModel } from '../../src/engine/base.js';
-import { OnnxLlama, type HostBatch } from '../../src/engine/onnx/session.js';
+import { OnnxLlama } from '../../src/engine/onnx/session.js';
 import { convertRotaryLayout } from '../../src/engine/rotaryLayout.js';
-import { createRng } from '../../src/util/random.js';
 import { REDUCED_MODELS, writeHfModel } from '../support/hfModels.js';
+import {
+  expectGradientsMatch,
+  hasTorch,
+  maxAbsDiff,
+  referenceBatch,
+  runReference,
+  writeReferenceInput,
+  type ReferenceOutput,
+} from './reference/hfReference.js';
 
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('./reference/hf_reference.py', import.meta.url));
-const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
 if (!hasTorch) console.warn('hfReference.test.ts: SKIPPED, python3-torch is not installed (apt-get install python3-torch)');
 
-function batchFor(vocabSize: number, seed: string): HostBatch {
-  const rng = createRng(seed);
-  const [B, T] = [2, 24];
-  const tokens = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * vocabSize));
-  const targets = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * vocabSize));
-  const weights = Float32Array.from({ length: B * T }, (_, i) => (i % T >= 4 ? 0.2 + rng.next() : 0));
-  return { B, T, tokens, targets, weights };
-}
-
-const rows = (a: ArrayLike<number>, B: number, T: number) => Array.from({ length: B }, (_, b) => Array.from(a).slice(b * T, (b + 1) * T));
+const batchFor = (vocabSize: number, seed: string) => referenceBatch(vocabSize, seed, 24, 4);
 
 describe.skipIf(!hasTorch)(
   `the engine against a PyTorch reference of the Hugging Face models${hasTorch ? '' : ' (SKIPPED: python3-torch is not installed)'}`,
@@ -49,21 +43,10 @@ describe.skipIf(!hasTorch)(
       for (const model of REDUCED_MODELS) {
         const folder = join(dir, model.name);
         const { config } = await writeHfModel(folder, model);
-        const batch = batchFor(config.vocabSize, model.name);
-        const input = join(dir, `${model.name}.in.json`);
-        await writeFile(
-          input,
-          JSON.stringify({
-            tokens: rows(batch.tokens, batch.B, batch.T),
-            targets: rows(batch.targets, batch.B, batch.T),
-            weights: rows(batch.weights, batch.B, batch.T),
-          }),
-        );
+        const input = await writeReferenceInput(dir, model.name, batchFor(config.vocabSize, model.name));
         jobs.push([folder, input, join(dir, `${model.name}.out.json`)]);
       }
-      await writeFile(join(dir, 'jobs.json'), JSON.stringify(jobs));
-      const run = spawnSync(PYTHON, [SCRIPT, join(dir, 'jobs.json')], { encoding: 'utf8' });
-      if (run.status !== 0) throw new Error(`hf_reference.py failed: ${run.stderr}`);
+      await runReference(dir, jobs);
     }, 300_000);
     afterAll(async () => {
       console.log(`engine vs PyTorch (max |logit diff|, max relative gradient diff):\n${measured.join('\n')}`);
@@ -77,14 +60,13 @@ describe.skipIf(!hasTorch)(
         const { config } = base;
         const batch = batchFor(config.vocabSize, json);
         const output = join(dir, `${json}.out.json`);
-        const reference = JSON.parse(await readFile(output, 'utf8')) as { logits: number[]; loss: number; grads: Record<string, number[]> };
+        const reference = JSON.parse(await readFile(output, 'utf8')) as ReferenceOutput;
 
         const onnx = await OnnxLlama.create(config, 1);
         try {
           const logits = await onnx.logits(base.weights, batch.tokens, batch.B, batch.T);
           const V = config.vocabSize;
-          let maxDiff = 0;
-          for (let i = 0; i < logits.length; i++) maxDiff = Math.max(maxDiff, Math.abs(logits[i]! - reference.logits[i]!));
+          const maxDiff = maxAbsDiff(logits, reference.logits);
           expect(maxDiff).toBeLessThanOrEqual(1e-3);
           const argmax = (a: ArrayLike<number>, row: number) => {
             let best = 0;
@@ -99,17 +81,7 @@ describe.skipIf(!hasTorch)(
 
           const step = await onnx.step(base.weights, batch);
           expect(Math.abs(step.loss - reference.loss) / reference.loss).toBeLessThan(1e-5);
-          const grads = convertRotaryLayout(step.grads, config, 'interleaved', 'half');
-          expect([...grads.keys()].sort()).toEqual(Object.keys(reference.grads).sort());
-          let worstGradient = 0;
-          for (const [name, g] of grads) {
-            const want = reference.grads[name]!;
-            const scale = Math.max(...want.map(Math.abs), 1e-3);
-            let diff = 0;
-            for (let i = 0; i < g.length; i++) diff = Math.max(diff, Math.abs(g[i]! - want[i]!));
-            expect(diff / scale, name).toBeLessThan(1e-3);
-            worstGradient = Math.max(worstGradient, diff / scale);
-          }
+          const worstGradient = expectGradientsMatch(convertRotaryLayout(step.grads, config, 'interleaved', 'half'), reference);
           measured.push(`  ${json}: ${maxDiff.toExponential(2)}, ${worstGradient.toExponential(2)}`);
         } finally {
           await onnx.release();

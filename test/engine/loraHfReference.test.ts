@@ -8,38 +8,33 @@
  *
  * Skipped, saying so, when /usr/bin/python3 cannot import torch (Debian: apt-get install python3-torch).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBaseModel } from '../../src/engine/base.js';
 import { initialLoraWeights, loraConfig, loraShapes, type LoraConfig } from '../../src/engine/lora.js';
 import { readPeftAdapter, writePeftAdapter } from '../../src/engine/loraFiles.js';
-import { OnnxLlama, type HostBatch } from '../../src/engine/onnx/session.js';
+import { OnnxLlama } from '../../src/engine/onnx/session.js';
 import { convertRotaryLayout } from '../../src/engine/rotaryLayout.js';
 import { createRng } from '../../src/util/random.js';
 import { REDUCED_MODELS, writeHfModel } from '../support/hfModels.js';
+import {
+  expectGradientsMatch,
+  hasTorch,
+  maxAbsDiff,
+  referenceBatch,
+  runReference,
+  writeReferenceInput,
+  type ReferenceOutput,
+} from './reference/hfReference.js';
 
-const PYTHON = '/usr/bin/python3';
-const SCRIPT = fileURLToPath(new URL('./reference/hf_reference.py', import.meta.url));
-const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
 if (!hasTorch) console.warn('loraHfReference.test.ts: SKIPPED, python3-torch is not installed (apt-get install python3-torch)');
 
 const MODELS = ['SmolLM2-135M', 'Llama-3.2-1B', 'Qwen2.5-0.5B', 'Qwen3-0.6B'];
 const LORA: LoraConfig = loraConfig({ rank: 4, alpha: 8, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] });
 
-function batchFor(vocabSize: number, seed: string): HostBatch {
-  const rng = createRng(seed);
-  const [B, T] = [2, 16];
-  const tokens = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * vocabSize));
-  const targets = Int32Array.from({ length: B * T }, () => Math.floor(rng.next() * vocabSize));
-  const weights = Float32Array.from({ length: B * T }, (_, i) => (i % T >= 3 ? 0.2 + rng.next() : 0));
-  return { B, T, tokens, targets, weights };
-}
-
-const rows = (a: ArrayLike<number>, B: number, T: number) => Array.from({ length: B }, (_, b) => Array.from(a).slice(b * T, (b + 1) * T));
+const batchFor = (vocabSize: number, seed: string) => referenceBatch(vocabSize, seed, 16, 3);
 
 describe.skipIf(!hasTorch)(`the PEFT adapter against a PyTorch reference${hasTorch ? '' : ' (SKIPPED: python3-torch is not installed)'}`, () => {
   let dir: string;
@@ -62,21 +57,10 @@ describe.skipIf(!hasTorch)(`the PEFT adapter against a PyTorch reference${hasTor
             adapters.get(n)!.map(() => (rng.next() - 0.5) * 0.3),
           );
       await writePeftAdapter(join(dir, `${name}-adapter`), config, LORA, adapters, folder);
-      const batch = batchFor(config.vocabSize, name);
-      const input = join(dir, `${name}.in.json`);
-      await writeFile(
-        input,
-        JSON.stringify({
-          tokens: rows(batch.tokens, batch.B, batch.T),
-          targets: rows(batch.targets, batch.B, batch.T),
-          weights: rows(batch.weights, batch.B, batch.T),
-        }),
-      );
+      const input = await writeReferenceInput(dir, name, batchFor(config.vocabSize, name));
       jobs.push([folder, input, join(dir, `${name}.out.json`), join(dir, `${name}-adapter`)]);
     }
-    await writeFile(join(dir, 'jobs.json'), JSON.stringify(jobs));
-    const run = spawnSync(PYTHON, [SCRIPT, join(dir, 'jobs.json')], { encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(`hf_reference.py failed: ${run.stderr}`);
+    await runReference(dir, jobs);
   }, 300_000);
   afterAll(async () => {
     console.log(`engine + PEFT adapter vs PyTorch (max |logit diff|, max relative adapter-gradient diff):\n${measured.join('\n')}`);
@@ -90,31 +74,16 @@ describe.skipIf(!hasTorch)(`the PEFT adapter against a PyTorch reference${hasTor
       const { lora, adapters } = await readPeftAdapter(join(dir, `${name}-adapter`), config);
       expect(lora).toEqual(LORA);
       const batch = batchFor(config.vocabSize, name);
-      const reference = JSON.parse(await readFile(join(dir, `${name}.out.json`), 'utf8')) as {
-        logits: number[];
-        loss: number;
-        grads: Record<string, number[]>;
-      };
+      const reference = JSON.parse(await readFile(join(dir, `${name}.out.json`), 'utf8')) as ReferenceOutput;
       const onnx = await OnnxLlama.create(config, 1, lora);
       try {
         const feeds = new Map([...base.weights, ...adapters]);
         const logits = await onnx.logits(feeds, batch.tokens, batch.B, batch.T);
-        let maxDiff = 0;
-        for (let i = 0; i < logits.length; i++) maxDiff = Math.max(maxDiff, Math.abs(logits[i]! - reference.logits[i]!));
+        const maxDiff = maxAbsDiff(logits, reference.logits);
         expect(maxDiff).toBeLessThanOrEqual(1e-3);
         const step = await onnx.step(feeds, batch);
         expect(Math.abs(step.loss - reference.loss) / reference.loss).toBeLessThan(1e-5);
-        const grads = convertRotaryLayout(step.grads, config, 'interleaved', 'half');
-        expect([...grads.keys()].map((n) => `base_model.model.${n}`).sort()).toEqual(Object.keys(reference.grads).sort());
-        let worst = 0;
-        for (const [n, g] of grads) {
-          const want = reference.grads[`base_model.model.${n}`]!;
-          const scale = Math.max(...want.map(Math.abs), 1e-3);
-          let diff = 0;
-          for (let i = 0; i < g.length; i++) diff = Math.max(diff, Math.abs(g[i]! - want[i]!));
-          expect(diff / scale, n).toBeLessThan(1e-3);
-          worst = Math.max(worst, diff / scale);
-        }
+        const worst = expectGradientsMatch(convertRotaryLayout(step.grads, config, 'interleaved', 'half'), reference, 'base_model.model.');
         measured.push(`  ${name}: ${maxDiff.toExponential(2)}, ${worst.toExponential(2)}`);
       } finally {
         await onnx.release();

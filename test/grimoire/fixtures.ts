@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeGrimoire, writeManifest } from '../../src/grimoire/artifact.js';
-import type { GrimoireArtifact } from '../../src/grimoire/types.js';
+import type { GrimoireArtifact, GrimoireManifest } from '../../src/grimoire/types.js';
 import { createRng } from '../../src/util/random.js';
 
 const POSITIVE = ['wonderful', 'moving', 'brilliant', 'charming', 'delightful', 'superb'];
@@ -70,12 +70,13 @@ export function weakModel(prompt: string): string {
   return 'I am not sure.';
 }
 
-function artifact(id: string, text: string, sampler: GrimoireArtifact['sampler']['name']): GrimoireArtifact {
+/** A generated grimoire of task `task` with `text` (no samples, no cost), for sets written by hand. */
+export function toyGrimoire(id: string, text: string, sampler: GrimoireArtifact['sampler']['name'], task = 'Toy'): GrimoireArtifact {
   return {
     format: 'apprentice.grimoire',
     version: 1,
     id,
-    task: 'Toy',
+    task,
     variant: 'profound',
     text,
     sampler: { name: sampler, k: 4, seed: 0 },
@@ -87,22 +88,22 @@ function artifact(id: string, text: string, sampler: GrimoireArtifact['sampler']
   };
 }
 
-export function writeToySet(dir: string): void {
-  const grimoires = [
-    artifact('a', 'RULES-A: read the adjectives of sentences about a film or its story.', 'kmeans'),
-    artifact('b', 'RULES-B: read the adjectives of sentences about the cast, score, pacing or dialogue.', 'random'),
-    artifact('c', 'RULES-C: when unsure, be generous.', 'zero'),
-  ];
+/** Writes `grimoires` and the manifest of a built set of task Toy, with the task's definition and embedder given. */
+export function writeToyGrimoireSet(
+  dir: string,
+  grimoires: readonly GrimoireArtifact[],
+  built: Pick<GrimoireManifest, 'definition' | 'embedder'> = { definition: null, embedder: null },
+): void {
   for (const g of grimoires) writeGrimoire(dir, g);
   writeManifest(dir, {
     format: 'apprentice.grimoire-set',
     version: 1,
     task: 'Toy',
-    definition: null,
+    definition: built.definition,
     dataset: null,
     strongModel: 'test-writer',
     weakModel: null,
-    embedder: null,
+    embedder: built.embedder,
     seed: 0,
     k: 4,
     validationIds: null,
@@ -112,4 +113,12 @@ export function writeToySet(dir: string): void {
     createdAt: '1970-01-01T00:00:00.000Z',
     provenance: {},
   });
+}
+
+export function writeToySet(dir: string): void {
+  writeToyGrimoireSet(dir, [
+    toyGrimoire('a', 'RULES-A: read the adjectives of sentences about a film or its story.', 'kmeans'),
+    toyGrimoire('b', 'RULES-B: read the adjectives of sentences about the cast, score, pacing or dialogue.', 'random'),
+    toyGrimoire('c', 'RULES-C: when unsure, be generous.', 'zero'),
+  ]);
 }

@@ -4,23 +4,9 @@ import { TfidfLsaEmbedder } from '../../src/embed/index.js';
 import { auc, embedGrimoires, GrimoireRanker, mostSimilar, trainMlp, type Row } from '../../src/grimoire/ranker.js';
 import type { GrimoireArtifact } from '../../src/grimoire/types.js';
 import { createRng } from '../../src/util/random.js';
+import { toyGrimoire } from './fixtures.js';
 
-function grimoire(id: string, text: string, sampler: GrimoireArtifact['sampler']['name']): GrimoireArtifact {
-  return {
-    format: 'apprentice.grimoire',
-    version: 1,
-    id,
-    task: 'Topic',
-    variant: 'profound',
-    text,
-    sampler: { name: sampler, k: 4, seed: 0 },
-    samples: [],
-    strongModel: 'test',
-    source: { kind: 'generated' },
-    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, cached: false },
-    createdAt: '1970-01-01T00:00:00.000Z',
-  };
-}
+const grimoire = (id: string, text: string, sampler: GrimoireArtifact['sampler']['name']) => toyGrimoire(id, text, sampler, 'Topic');
 
 const SPORTS = ['football', 'goal', 'league', 'match', 'striker', 'coach', 'season', 'tennis'];
 const MARKETS = ['stocks', 'shares', 'investors', 'earnings', 'profit', 'market', 'bonds', 'bank'];

@@ -8,11 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeGrimoire, writeManifest } from '../../src/grimoire/artifact.js';
 import { createEmbedder, ensureFitted } from '../../src/embed/index.js';
 import { readGrimoireSet } from '../../src/grimoire/artifact.js';
 import { embedGrimoires, GrimoireRanker, GrimoireSet } from '../../src/grimoire/index.js';
-import type { GrimoireArtifact } from '../../src/grimoire/types.js';
 import { ModelError } from '../../src/models/errors.js';
 import { ModelHub } from '../../src/models/hub.js';
 import type { GenerateRequest, LanguageModel } from '../../src/models/types.js';
@@ -20,55 +18,26 @@ import { GRIMOIRE_HEADER, grimoireRouter, resolveServeTarget, startApiServer, ty
 import { startFakeOpenAIServer, type FakeOpenAIServer } from '../support/fakeOpenAIServer.js';
 import { runCli } from '../support/runCli.js';
 import { startServeCli } from '../support/serveCli.js';
-import { writeToySet, writeToyTask } from '../grimoire/fixtures.js';
-
-function artifact(id: string, text: string, sampler: GrimoireArtifact['sampler']['name']): GrimoireArtifact {
-  return {
-    format: 'apprentice.grimoire',
-    version: 1,
-    id,
-    task: 'Toy',
-    variant: 'profound',
-    text,
-    sampler: { name: sampler, k: 4, seed: 0 },
-    samples: [],
-    strongModel: 'test-writer',
-    source: { kind: 'generated' },
-    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0, cached: false },
-    createdAt: '1970-01-01T00:00:00.000Z',
-  };
-}
+import { toyGrimoire, writeToyGrimoireSet, writeToySet, writeToyTask } from '../grimoire/fixtures.js';
 
 /** A built set (it records its task) with one grimoire about films and one about music. */
 function writeSet(dir: string): void {
-  const grimoires = [
-    artifact('films', 'RULES-FILMS: a film, movie or story is good when its actors and plot are praised.', 'kmeans'),
-    artifact('music', 'RULES-MUSIC: an album, song or concert is good when its melody and rhythm are praised.', 'random'),
-  ];
-  for (const g of grimoires) writeGrimoire(dir, g);
-  writeManifest(dir, {
-    format: 'apprentice.grimoire-set',
-    version: 1,
-    task: 'Toy',
-    definition: {
-      name: 'Toy',
-      taskType: 'sentiment analysis',
-      description: 'Please classify the sentiment into good / bad.',
-      answer: { kind: 'label', labels: ['good', 'bad'] },
+  writeToyGrimoireSet(
+    dir,
+    [
+      toyGrimoire('films', 'RULES-FILMS: a film, movie or story is good when its actors and plot are praised.', 'kmeans'),
+      toyGrimoire('music', 'RULES-MUSIC: an album, song or concert is good when its melody and rhythm are praised.', 'random'),
+    ],
+    {
+      definition: {
+        name: 'Toy',
+        taskType: 'sentiment analysis',
+        description: 'Please classify the sentiment into good / bad.',
+        answer: { kind: 'label', labels: ['good', 'bad'] },
+      },
+      embedder: 'builtin',
     },
-    dataset: null,
-    strongModel: 'test-writer',
-    weakModel: null,
-    embedder: 'builtin',
-    seed: 0,
-    k: 4,
-    validationIds: null,
-    grimoires: grimoires.map((g) => ({ id: g.id, file: `${g.id}.json`, variant: g.variant, sampler: g.sampler.name })),
-    failures: [],
-    usage: { promptTokens: 0, completionTokens: 0, costUsd: 0 },
-    createdAt: '1970-01-01T00:00:00.000Z',
-    provenance: {},
-  });
+  );
 }
 
 /** The weak model: says which book it read. */
