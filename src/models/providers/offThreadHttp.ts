@@ -22,7 +22,8 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-let enabled = !import.meta.url.endsWith('.ts');
+// APPRENTICE_HTTP_WORKER=0 keeps every request on the main thread (to compare the two, or where threads misbehave).
+let enabled = !import.meta.url.endsWith('.ts') && process.env.APPRENTICE_HTTP_WORKER !== '0';
 let worker: Worker | undefined;
 let ready = false;
 const pending = new Map<number, Pending>();
