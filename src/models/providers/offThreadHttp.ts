@@ -5,13 +5,14 @@
  * its one JavaScript thread.
  *
  * One worker serves the whole process, started at the first request made while another is in flight (a
- * process making one call at a time never pays for a thread); until it says it is ready, requests run in this
+ * process making one call at a time never pays for a thread) when the machine has a core to spare; until it says it is ready, requests run in this
  * thread, so no call waits for it to start. It holds the process open only while requests are in
  * flight. An abort rejects at once (the worker drops the request). A worker that dies fails its requests as
  * connection errors and the next request starts another; one that never got ready is not tried again.
  * From the TypeScript sources (tests, tsx) requests stay in this thread unless `useHttpWorker(true)`: a worker
  * there loads tsx first, which costs more than it saves.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../../util/moduleWorker.js';
 import { postJson, type JsonHttpAnswer } from './jsonHttp.js';
@@ -22,8 +23,12 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-// APPRENTICE_HTTP_WORKER=0 keeps every request on the main thread (to compare the two, or where threads misbehave).
-let enabled = !import.meta.url.endsWith('.ts') && process.env.APPRENTICE_HTTP_WORKER !== '0';
+/**
+ * 'auto': the worker when the machine has a core to spare. APPRENTICE_HTTP_WORKER=0 keeps every request on the
+ * main thread, =1 always uses the worker (to compare the two, or where threads misbehave).
+ */
+let enabled: boolean | 'auto' =
+  process.env.APPRENTICE_HTTP_WORKER === '0' ? false : process.env.APPRENTICE_HTTP_WORKER === '1' ? true : import.meta.url.endsWith('.ts') ? false : 'auto';
 let worker: Worker | undefined;
 let ready = false;
 const pending = new Map<number, Pending>();
@@ -31,7 +36,7 @@ let nextId = 0;
 /** Requests running in this thread now. */
 let inThread = 0;
 
-/** Runs requests in the worker thread (true) or in this one; the default is the thread, from compiled code. */
+/** Runs requests in the worker thread (true, whatever the load) or in this one (false). */
 export function useHttpWorker(use: boolean): void {
   enabled = use;
 }
@@ -73,6 +78,14 @@ function start(): void {
   thread.unref();
 }
 
+/**
+ * Whether the machine has a core the worker can run on: with every core taken (the load average at or above
+ * their number) its hops between threads cost more than the main thread saves (docs/performance.md).
+ */
+function coreToSpare(): boolean {
+  return loadavg()[0]! < availableParallelism() - 0.5;
+}
+
 function settled(id: number): void {
   pending.delete(id);
   if (pending.size === 0) worker?.unref();
@@ -80,7 +93,7 @@ function settled(id: number): void {
 
 /** postJson in the HTTP worker thread once it is ready: resolves with the whole answer, whatever its status. */
 export function postJsonOffThread(url: URL, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<JsonHttpAnswer> {
-  if (enabled && !worker && inThread > 0) start();
+  if (enabled !== false && !worker && inThread > 0 && (enabled === true || coreToSpare())) start();
   if (!worker || !ready || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     inThread++;
     return postJson(url, body, headers, signal).finally(() => inThread--);
