@@ -11,7 +11,7 @@ import { loadCheckpoint } from '../../src/engine/checkpoint.js';
 import { exportGguf } from '../../src/engine/export.js';
 import { OnnxLlama } from '../../src/engine/onnx/session.js';
 import { train, type TrainOptions } from '../../src/engine/train.js';
-import { toyExamples } from './toy.js';
+import { toyTrainOptions, trainKilledAt } from './toy.js';
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
 
@@ -23,21 +23,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const data = toyExamples(120);
-const base = (out: string, overrides: Partial<TrainOptions> = {}): TrainOptions => ({
-  train: data.slice(0, 100),
-  validation: data.slice(100),
-  outDir: join(dir, out),
-  size: 'tiny',
-  contextLength: 32,
-  steps: 12,
-  batchSize: 8,
-  learningRate: 3e-3,
-  evalEvery: 4,
-  seed: 5,
-  backend: 'onnx',
-  ...overrides,
-});
+const base = (out: string, overrides: Partial<TrainOptions> = {}): TrainOptions => toyTrainOptions(join(dir, out), { backend: 'onnx', ...overrides });
 
 describe('train() on the onnx backend', () => {
   it('learns the toy task and records the backend', async () => {
@@ -62,16 +48,7 @@ describe('train() on the onnx backend', () => {
   it('resumes a killed run exactly (micro-batches, 2 threads): same final weights, bit for bit', async () => {
     const options = { microBatchSize: 4, threads: 2, lossNormalization: 'task' as const };
     await train(base('whole', options));
-    await expect(
-      train(
-        base('killed', {
-          ...options,
-          onEvent: (e) => {
-            if (e.type === 'step' && e.step === 6) throw new Error('killed');
-          },
-        }),
-      ),
-    ).rejects.toThrow('killed');
+    await trainKilledAt(base('killed', options), 6);
     const resumed = await train(base('killed', { ...options, resume: true }));
     expect(resumed.resumedFrom).toBe(4);
     for (const file of ['model.safetensors', 'training/model-12.safetensors', 'training/optimizer-12.safetensors']) {

@@ -15,7 +15,7 @@ import {
 } from '../../src/engine/train.js';
 import { encodeExample, holdOut, readTrainingExamples, type TrainingExample } from '../../src/engine/trainingData.js';
 import { InputError } from '../../src/util/errors.js';
-import { toyExamples } from './toy.js';
+import { toyExamples, toyTrainOptions, trainKilledAt } from './toy.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -26,19 +26,7 @@ afterAll(async () => {
 });
 
 const data = toyExamples(120);
-const base = (out: string, overrides: Partial<TrainOptions> = {}): TrainOptions => ({
-  train: data.slice(0, 100),
-  validation: data.slice(100),
-  outDir: join(dir, out),
-  size: 'tiny',
-  contextLength: 32,
-  steps: 12,
-  batchSize: 8,
-  learningRate: 3e-3,
-  evalEvery: 4,
-  seed: 5,
-  ...overrides,
-});
+const base = (out: string, overrides: Partial<TrainOptions> = {}): TrainOptions => toyTrainOptions(join(dir, out), overrides);
 
 describe('training', () => {
   it('records the prompt format, and refuses a chat format without a chat template', async () => {
@@ -73,15 +61,7 @@ describe('training', () => {
 
   it('resumes a killed run exactly where it stopped (same final weights, bit for bit)', async () => {
     await train(base('whole'));
-    await expect(
-      train(
-        base('killed', {
-          onEvent: (e) => {
-            if (e.type === 'step' && e.step === 9) throw new Error('killed');
-          },
-        }),
-      ),
-    ).rejects.toThrow('killed');
+    await trainKilledAt(base('killed'), 9);
     // No resume flag: the same run's state is continued by default.
     const resumed = await train(base('killed'));
     expect(resumed.resumedFrom).toBe(8);
@@ -201,14 +181,7 @@ describe('warm start (initFrom)', () => {
 
   it('continues the warm start on the same batches it would have seen (resume), and the source is part of the identity', async () => {
     const options = base('warm-resume', { initFrom: join(dir, 'warm-source'), steps: 8 });
-    await expect(
-      train({
-        ...options,
-        onEvent: (e) => {
-          if (e.type === 'step' && e.step === 5) throw new Error('killed');
-        },
-      }),
-    ).rejects.toThrow('killed');
+    await trainKilledAt(options, 5);
     const resumed = await train({ ...options, resume: true });
     expect(resumed.resumedFrom).toBe(4);
     const whole = await train({ ...options, outDir: join(dir, 'warm-whole') });
