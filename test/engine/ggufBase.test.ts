@@ -21,7 +21,7 @@ import { InputError } from '../../src/util/errors.js';
 import { writeHfModel, type ReducedModel } from '../support/hfModels.js';
 import { LLAMA2_TOKENIZER, REAL_TOKENIZERS } from '../support/realTokenizers.js';
 import { CORPUS } from '../support/tokenizerCorpus.js';
-import { TINY_TEXT, tinyTokenizer, tinyWeights } from '../support/tinyGguf.js';
+import { TINY_TEXT, tinyTokenizer, tinyWeights, tinyShape } from '../support/tinyGguf.js';
 
 /** Real configs with their real vocabularies (the tokenizer's), reduced in width and depth. */
 const CASES: Array<{ tokenizer: string; files: string; model: ReducedModel; pre: string }> = [
@@ -178,18 +178,7 @@ describe.each(CASES)('$tokenizer tokenizer: the HF folder against its exported G
 describe("the engine's own BPE through a GGUF", () => {
   it('rebuilds as a gpt-2 byte-level BPE giving the same ids', () => {
     const bpe = tinyTokenizer();
-    const config = {
-      vocabSize: bpe.vocabSize + 3,
-      dim: 8,
-      nLayers: 1,
-      nHeads: 2,
-      nKvHeads: 1,
-      hiddenDim: 16,
-      normEps: 1e-5,
-      ropeTheta: 10000,
-      contextLength: 64,
-      tiedEmbeddings: true,
-    };
+    const config = tinyShape(bpe.vocabSize + 3);
     const parsed = parseGguf(encodeLlamaGguf({ config, weights: tinyWeights(config, 3), tokenizer: bpe, name: 'bpe', addBos: true }));
     const rebuilt = tokenizerFromGguf(parsed, 'bpe.gguf');
     expect(rebuilt.vocabSize).toBe(bpe.vocabSize); // the three padding rows are dropped
@@ -204,18 +193,7 @@ describe("the engine's own BPE through a GGUF", () => {
 describe('unsupported GGUF tokenizers', () => {
   const bpeGguf = (): ParsedGguf => {
     const bpe = tinyTokenizer();
-    const config = {
-      vocabSize: bpe.vocabSize,
-      dim: 8,
-      nLayers: 1,
-      nHeads: 2,
-      nKvHeads: 1,
-      hiddenDim: 16,
-      normEps: 1e-5,
-      ropeTheta: 10000,
-      contextLength: 64,
-      tiedEmbeddings: true,
-    };
+    const config = tinyShape(bpe.vocabSize);
     return parseGguf(encodeLlamaGguf({ config, weights: tinyWeights(config, 3), tokenizer: bpe, name: 'bpe' }));
   };
   const refused = (edit: (g: ParsedGguf) => void, field: string, message: RegExp) => {

@@ -66,6 +66,23 @@ export function tinyTokenizer(): Tokenizer {
   return trainTokenizer(Array.from({ length: 5 }, () => TINY_TEXT).flat(), { vocabSize: 320, minFrequency: 2 });
 }
 
+/** The smallest model shape (width 8, one layer) over `vocabSize` tokens: for tests of the tokenizer a GGUF carries. */
+export function tinyShape(vocabSize: number, contextLength = 64, overrides: Partial<LlamaConfig> = {}): LlamaConfig {
+  return {
+    vocabSize,
+    dim: 8,
+    nLayers: 1,
+    nHeads: 2,
+    nKvHeads: 1,
+    hiddenDim: 16,
+    normEps: 1e-5,
+    ropeTheta: 10000,
+    contextLength,
+    tiedEmbeddings: true,
+    ...overrides,
+  };
+}
+
 export function tinyWeights(config: LlamaConfig, seed: number): Map<string, Float32Array> {
   const random = seededRandom(seed);
   const weights = new Map<string, Float32Array>();

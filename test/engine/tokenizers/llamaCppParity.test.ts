@@ -16,7 +16,7 @@ import { createGgufModel } from '../../../src/models/providers/gguf.js';
 import { ollamaModelfile } from '../../../src/engine/formats/ollamaModelfile.js';
 import { REAL_TOKENIZERS } from '../../support/realTokenizers.js';
 import { CORPUS } from '../../support/tokenizerCorpus.js';
-import { tinyWeights } from '../../support/tinyGguf.js';
+import { tinyWeights, tinyShape } from '../../support/tinyGguf.js';
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
 
@@ -50,18 +50,7 @@ describe.each(Object.entries(REAL_TOKENIZERS))('%s tokenizer, ours vs llama.cpp 
   beforeAll(async () => {
     ours = await loadHfTokenizer(modelsDir);
     // A tiny random model of the tokenizer's vocabulary: the tokenizer is what is under test.
-    const config: LlamaConfig = {
-      vocabSize: ours.vocabSize,
-      dim: 8,
-      nLayers: 1,
-      nHeads: 2,
-      nKvHeads: 1,
-      hiddenDim: 16,
-      normEps: 1e-5,
-      ropeTheta: 500000,
-      contextLength: 256,
-      tiedEmbeddings: true,
-    };
+    const config: LlamaConfig = tinyShape(ours.vocabSize, 256, { ropeTheta: 500000 });
     path = join(dir, `${name}.gguf`);
     await writeLlamaGguf(path, { config, weights: tinyWeights(config, 7), tokenizer: ours, name });
     native = await llama.loadModel({ modelPath: path, vocabOnly: true });

@@ -21,7 +21,7 @@ import { loadHfTokenizer, type HfTokenizer } from '../../../src/engine/tokenizer
 import { InputError } from '../../../src/util/errors.js';
 import { LLAMA2_TOKENIZER } from '../../support/realTokenizers.js';
 import { CORPUS } from '../../support/tokenizerCorpus.js';
-import { tinyWeights } from '../../support/tinyGguf.js';
+import { tinyWeights, tinyShape } from '../../support/tinyGguf.js';
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
 
@@ -69,18 +69,7 @@ beforeAll(async () => {
   real = await loadHfTokenizer(LLAMA2_TOKENIZER);
   realJson = JSON.parse(await readFile(join(LLAMA2_TOKENIZER, 'tokenizer.json'), 'utf8')) as typeof realJson;
   // A tiny model of Llama 2's vocabulary size, its tokenizer metadata replaced by the SentencePiece one.
-  const config: LlamaConfig = {
-    vocabSize: 32000,
-    dim: 8,
-    nLayers: 1,
-    nHeads: 2,
-    nKvHeads: 1,
-    hiddenDim: 16,
-    normEps: 1e-5,
-    ropeTheta: 10000,
-    contextLength: 256,
-    tiedEmbeddings: true,
-  };
+  const config: LlamaConfig = tinyShape(32000, 256);
   const placeholder = trainTokenizer(['placeholder text '.repeat(4)], { vocabSize: 260, minFrequency: 2 });
   const file = llamaToGguf({ config, weights: tinyWeights(config, 3), tokenizer: placeholder });
   const metadata = new Map([...(file.metadata as Map<string, GgufValue>)].filter(([key]) => !key.startsWith('tokenizer.')));
@@ -138,18 +127,7 @@ describe('the real Llama 2 tokenizer.json exported to a GGUF', () => {
   let path: string;
   let native: LlamaModel;
   beforeAll(async () => {
-    const config: LlamaConfig = {
-      vocabSize: 32000,
-      dim: 8,
-      nLayers: 1,
-      nHeads: 2,
-      nKvHeads: 1,
-      hiddenDim: 16,
-      normEps: 1e-5,
-      ropeTheta: 10000,
-      contextLength: 256,
-      tiedEmbeddings: true,
-    };
+    const config: LlamaConfig = tinyShape(32000, 256);
     path = join(dir, 'llama2-exported.gguf');
     await writeLlamaGguf(path, { config, weights: tinyWeights(config, 5), tokenizer: real, name: 'llama2' });
     native = await llama.loadModel({ modelPath: path, vocabOnly: true });

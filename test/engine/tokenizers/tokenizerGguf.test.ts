@@ -8,7 +8,7 @@ import { writeLlamaGguf, type LlamaConfig } from '../../../src/engine/formats/ll
 import { preTokenizerType, tokenizerGgufMetadata } from '../../../src/engine/formats/tokenizerGguf.js';
 import { GGUF_TOKEN_TYPE, trainTokenizer } from '../../../src/engine/tokenizer.js';
 import { HfTokenizer } from '../../../src/engine/tokenizers/hfTokenizer.js';
-import { tinyWeights, TINY_TEXT } from '../../support/tinyGguf.js';
+import { tinyWeights, TINY_TEXT, tinyShape } from '../../support/tinyGguf.js';
 
 process.env.NODE_LLAMA_CPP_SKIP_DOWNLOAD = 'true';
 
@@ -72,18 +72,7 @@ describe('GGUF tokenizer metadata', () => {
 
     it('tokenizes as llama.cpp with tokenizer.ggml.pre = "smollm"', async () => {
       const t = hfTokenizer(SMOLLM_PRE);
-      const config: LlamaConfig = {
-        vocabSize: t.vocabSize,
-        dim: 8,
-        nLayers: 1,
-        nHeads: 2,
-        nKvHeads: 1,
-        hiddenDim: 16,
-        normEps: 1e-5,
-        ropeTheta: 10000,
-        contextLength: 64,
-        tiedEmbeddings: true,
-      };
+      const config: LlamaConfig = tinyShape(t.vocabSize);
       const path = join(dir, 'smollm.gguf');
       await writeLlamaGguf(path, { config, weights: tinyWeights(config, 1), tokenizer: t });
       const llama = await getLlama({ build: 'never', gpu: false, logLevel: LlamaLogLevel.error });
