@@ -29,6 +29,7 @@ import { writeToyTask } from '../grimoire/fixtures.js';
 import { runEvalJob } from '../../src/eval/job.js';
 import { ModelHub } from '../../src/models/hub.js';
 import { record, writeEvalRun } from './evalRunFixture.js';
+import { accuracyRows } from './scalingFixture.js';
 
 describe('the registry of results, read by the report and the dashboard alike', () => {
   let root: string;
@@ -77,15 +78,7 @@ describe('the registry of results, read by the report and the dashboard alike', 
       };
     });
     writeFileSync(join(dir('scaling'), 'evaluations.json'), JSON.stringify({ models: ['small', 'large'], evaluations, notes: [] }));
-    const rows = evaluations.map((e) => ({
-      model: e.model,
-      params: e.params,
-      task: e.task,
-      metric: 'accuracy (direct)',
-      score: e.accuracy!,
-      random: 0,
-      max: 1,
-    }));
+    const rows = accuracyRows(evaluations);
     await writeScalingResults(dir('scaling'), { analyses: analyzeScaling(rows), source: 'scale run', title: 'Scaling run' });
     app = buildDashboardApp({ runsDir: root, uiDir: root });
   }, 240_000);

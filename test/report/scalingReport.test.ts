@@ -16,6 +16,7 @@ import { writeScalingReport } from '../../src/report/scalingReport.js';
 import { writeScalingResults } from '../../src/scaling/scalingResults.js';
 import { VERSION } from '../../src/version.js';
 import { record, writeEvalRun } from './evalRunFixture.js';
+import { accuracyRows } from './scalingFixture.js';
 import { danglingLinks, duplicateIds } from './links.js';
 
 function evaluation(model: string, params: number, right: number, cutOutputs?: number): ScaleEvaluation {
@@ -47,15 +48,7 @@ describe('scaling report', () => {
   it('shows each evaluation with its CI, tokens, cost and examples; report <dir> renders the same page', async () => {
     const out = mkdtempSync(join(tmpdir(), 'apprentice-scaling-report-'));
     const evaluations = [evaluation('small', 1e8, 1), evaluation('large', 1e9, 3)];
-    const rows = evaluations.map((e) => ({
-      model: e.model,
-      params: e.params,
-      task: e.task,
-      metric: 'accuracy (direct)',
-      score: e.accuracy!,
-      random: 0,
-      max: 1,
-    }));
+    const rows = accuracyRows(evaluations);
     writeFileSync(join(out, 'evaluations.json'), JSON.stringify({ models: [{ name: 'small' }, { name: 'large' }], evaluations, notes: [] }));
     await writeScalingResults(out, {
       analyses: analyzeScaling(rows),
@@ -85,15 +78,7 @@ describe('scaling report', () => {
   it('shows the outputs cut at a run-on example per evaluation, — for an evaluation written before they were counted', async () => {
     const out = mkdtempSync(join(tmpdir(), 'apprentice-scaling-cut-'));
     const evaluations = [evaluation('small', 1e8, 1, 3), evaluation('large', 1e9, 3)];
-    const rows = evaluations.map((e) => ({
-      model: e.model,
-      params: e.params,
-      task: e.task,
-      metric: 'accuracy (direct)',
-      score: e.accuracy!,
-      random: 0,
-      max: 1,
-    }));
+    const rows = accuracyRows(evaluations);
     writeFileSync(join(out, 'evaluations.json'), JSON.stringify({ models: [], evaluations, notes: [] }));
     await writeScalingResults(out, { analyses: analyzeScaling(rows), source: 'scale run' });
     const markdown = readFileSync((await writeScalingReport(out)).markdownPath, 'utf8');
