@@ -20,9 +20,9 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initialWeights } from '../../src/engine/model.js';
-import { OnnxTrainer } from '../../src/engine/onnx/trainer.js';
 import { SHAPES } from './shapes.js';
+import { fullFineTuneTrainer, randomBatch } from './support/fullFineTune.js';
+import { loadAverage } from './support/machine.js';
 
 const T = 256;
 const { values } = parseArgs({
@@ -41,11 +41,8 @@ const [B, steps, threads] = [Number(values.batch), Number(values.steps), Number(
 
 const prefix = join(tmpdir(), `apprentice-step-breakdown-${process.pid}`);
 process.env.APPRENTICE_ORT_PROFILE = prefix; // read by sessionOptions (src/engine/onnx/session.ts)
-const trainer = await OnnxTrainer.create(config, initialWeights(config, 0), { beta1: 0.9, beta2: 0.95, weightDecay: 0.1 }, threads);
-let seed = 12345;
-const random = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
-const ids = (): Int32Array => Int32Array.from({ length: B * T }, () => Math.floor(random() * config.vocabSize));
-const batch = { B, T, tokens: ids(), targets: ids(), weights: new Float32Array(B * T).fill(1 / (B * T)) };
+const trainer = await fullFineTuneTrainer(config, threads);
+const batch = randomBatch(config, B, T);
 
 interface Phase {
   wall: number;
@@ -99,7 +96,7 @@ const report = rows.map(({ graph, run, optimizer }, i) => {
     optimizerSystem: optimizer.system,
   };
 });
-const header = { shape: values.shape, layers: config.nLayers, B, T, threads, load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') };
+const header = { shape: values.shape, layers: config.nLayers, B, T, threads, load: loadAverage() };
 report.forEach((r, i) =>
   console.log(JSON.stringify({ ...header, step: i === 0 ? 'warm-up' : i, ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)])) })),
 );
