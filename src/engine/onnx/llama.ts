@@ -258,13 +258,17 @@ class LlamaGraph {
   /**
    * A weight's gradient dy^T x [out, in] from dy [N, out] and x [N, in], N (positions) the short inner dimension.
    * MLAS runs such a product faster with the longer side along the output's columns: when out > in it is formed
-   * as (x^T dy)^T, one transpose copy of the result. Measured alone (CPU per product, alternating in one process,
-   * loaded machine): [4864 x 896] (gate, up) 13% less, the head's [151,936 x 896] 15-20% less; [896 x 4864]
-   * (down) ~40% more that way, so it keeps dy^T x. Transposes are explicit copies (see `Graph.transposed`).
+   * as (x^T dy)^T, one transpose copy of the result, left [1, out, in] (`gradientShape`): reshaping it to 2-D
+   * would copy it once more, since it is a graph output. Measured alone (CPU per product, alternating in one
+   * process, loaded machine): [4864 x 896] (gate, up) 13% less, the head's [151,936 x 896] 15-20% less; [896 x
+   * 4864] (down) ~40% more that way, so it keeps dy^T x. The transpose is a 3-D one, which ORT's
+   * GemmTransposeFusion cannot fold back into the product (see `Graph.transposed`).
    */
   private weightGradient(dy: string, x: string, out: number, inWidth: number): string {
     const g = this.g;
-    return out > inWidth ? g.transposed(g.gemm(g.transposed(x, inWidth), dy), out) : g.gemm(g.transposed(dy, out), x);
+    if (!transposedGradient([out, inWidth])) return g.gemm(g.transposed(dy, out), x);
+    const product = g.gemm(g.transposed(x, inWidth), dy); // [in, out]
+    return g.transpose(g.reshape(product, g.ints([1, inWidth, out])), [0, 2, 1]);
   }
 
   /** splitmix64's finaliser on uint64 values (wrapping arithmetic). */
@@ -520,7 +524,7 @@ export function trainingGraph(config: LlamaConfig, lora?: LoraConfig): Uint8Arra
 }
 
 /**
- * The training graph's gradient outputs: `grad.<name>` for each of `dense`, and for each of `rows` the row updates
+ * The training graph's gradient outputs: `grad.<name>` for each of `dense` (of the shape given there), and for each of `rows` the row updates
  * `rows.<name>.ids` [M] and `rows.<name>.values` [M, dim] to add into that gradient in order (onto zeros for a
  * parameter that is not in `dense`: an untied model's embedding). Full fine-tuning only has rows.
  */
@@ -528,7 +532,16 @@ export function gradientOutputs(config: LlamaConfig, lora?: LoraConfig): { dense
   const trainable = trainableShapes(config, lora);
   if (lora) return { dense: trainable, rows: [] };
   const rows = config.tiedEmbeddings ? ['model.embed_tokens.weight'] : ['model.embed_tokens.weight', 'lm_head.weight'];
-  return { dense: trainable.filter(({ name }) => config.tiedEmbeddings || name !== 'model.embed_tokens.weight'), rows };
+  const dense = trainable.filter(({ name }) => config.tiedEmbeddings || name !== 'model.embed_tokens.weight');
+  return { dense: dense.map(({ name, shape }) => ({ name, shape: transposedGradient(shape) ? [1, ...shape] : shape })), rows };
+}
+
+/**
+ * A full fine-tuning weight gradient formed transposed (`weightGradient`): a matrix with more rows than columns,
+ * returned [1, rows, cols] (the same values in the same order as [rows, cols]).
+ */
+function transposedGradient(shape: readonly number[]): boolean {
+  return shape.length === 2 && (shape[0] as number) > (shape[1] as number);
 }
 
 /** The logits graph: next-token logits [B*T, vocab] (for checks against references and for small scoring jobs). */
