@@ -16,13 +16,13 @@
  *
  * The profiler costs a little per node; the full Qwen2.5-0.5B shape needs ~14 GiB.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SHAPES } from './shapes.js';
 import { fullFineTuneTrainer, randomBatch } from './support/fullFineTune.js';
 import { loadAverage } from './support/machine.js';
+import { takeProfile } from './support/ortProfile.js';
 
 const T = 256;
 const { values } = parseArgs({
@@ -63,26 +63,16 @@ for (let s = 0; s <= steps; s++) {
   rows.push({ graph, run: result.runSeconds, optimizer });
 }
 await trainer.release(); // writes the profile
-const file = readdirSync(tmpdir())
-  .map((f) => join(tmpdir(), f))
-  .find((f) => f.startsWith(`${prefix}_`) && f.endsWith('.json'));
-if (!file) throw new Error(`no ORT profile under ${prefix}_*.json`);
-interface Event {
-  cat: string;
-  name: string;
-  dur: number;
-}
-const events = JSON.parse(readFileSync(file, 'utf8')) as Event[];
-rmSync(file, { force: true });
-const modelRuns = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.dur / 1e6);
-const kernels = events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'));
+const profile = takeProfile(prefix);
+const modelRuns = profile.modelRunsUs.map((us) => us / 1e6);
+const kernels = profile.kernels;
 const perRun = kernels.length / modelRuns.length;
 if (modelRuns.length !== rows.length || !Number.isInteger(perRun)) throw new Error(`profile has ${modelRuns.length} runs for ${rows.length} steps`);
 
 const round = (x: number): number => Number(x.toFixed(3));
 const report = rows.map(({ graph, run, optimizer }, i) => {
   const ortRun = modelRuns[i] as number;
-  const kernelSum = kernels.slice(i * perRun, (i + 1) * perRun).reduce((a, e) => a + e.dur / 1e6, 0);
+  const kernelSum = kernels.slice(i * perRun, (i + 1) * perRun).reduce((a, e) => a + e.us / 1e6, 0);
   return {
     step: graph.wall + optimizer.wall,
     kernels: kernelSum,

@@ -23,6 +23,11 @@ interface ProfileEvent {
  * names it `<prefix>_<date>.json`, and the newest such file is the one read.
  */
 export function takeKernelEvents(prefix: string): KernelEvent[] {
+  return takeProfile(prefix).kernels;
+}
+
+/** The kernel events and, per run of the graph, ORT's own `model_run` time in microseconds (see takeKernelEvents). */
+export function takeProfile(prefix: string): { kernels: KernelEvent[]; modelRunsUs: number[] } {
   const dir = dirname(prefix);
   const name = basename(prefix);
   const file = readdirSync(dir)
@@ -33,9 +38,11 @@ export function takeKernelEvents(prefix: string): KernelEvent[] {
   const path = join(dir, file);
   const events = JSON.parse(readFileSync(path, 'utf8')) as ProfileEvent[];
   rmSync(path, { force: true });
-  return events
+  const kernels = events
     .filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'))
     .map((e) => ({ op: e.args?.op_name ?? '?', node: e.name.replace(/_kernel_time$/, ''), us: e.dur, inputShapes: e.args?.input_type_shape ?? [] }));
+  const modelRunsUs = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').map((e) => e.dur);
+  return { kernels, modelRunsUs };
 }
 
 /** Kernel time by op type, heaviest first: per run when the events cover `runs` runs of the graph. */
