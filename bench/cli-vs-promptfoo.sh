@@ -2,8 +2,7 @@
 # `apprentice eval` against promptfoo on the same job, the same loopback server and in the same run: a bars-style
 # label task of N rows (default 2,000) at concurrency 32 against an OpenAI-compatible server answering after
 # 50 ms, so the ideal wall time is N x 50 ms / 32. Prints each tool's wall and CPU time, its ratio to the ideal,
-# and apprentice's wall time as a share of promptfoo's (issue #20's goals: <= 1.15x ideal, <= 0.3x promptfoo);
-# apprentice runs a second time with its HTTP requests on the main thread (APPRENTICE_HTTP_WORKER=0) to compare.
+# and apprentice's wall time as a share of promptfoo's (issue #20's goals: <= 1.15x ideal, <= 0.3x promptfoo).
 #
 #   npm run build && bench/cli-vs-promptfoo.sh [rows] [latency ms] [concurrency]
 #
@@ -71,20 +70,14 @@ timed() { # label, command...: prints "label wall cpu"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 A=$(timed apprentice node "$ROOT/bin/apprentice.js" eval --dataset "jsonl:$WORK/data.jsonl" --labels negative,positive \
   --model "openai:m@$URL" --cache none --concurrency "$CONCURRENCY" --runs "$WORK/runs" --no-progress --json)
-# The same eval with every request on the main thread (src/models/providers/offThreadHttp.ts), for comparison.
-rm -rf "$WORK/runs"
-A0=$(APPRENTICE_HTTP_WORKER=0 timed apprentice-main-thread node "$ROOT/bin/apprentice.js" eval --dataset "jsonl:$WORK/data.jsonl" --labels negative,positive \
-  --model "openai:m@$URL" --cache none --concurrency "$CONCURRENCY" --runs "$WORK/runs" --no-progress --json)
 P=$(cd "$WORK" && timed promptfoo "$PF_DIR/node_modules/.bin/promptfoo" eval -c promptfooconfig.yaml --max-concurrency "$CONCURRENCY" \
   --no-cache --no-write --no-table --no-progress-bar -o "$WORK/promptfoo.json")
 
 IDEAL=$(echo "scale=3; $ROWS * $LATENCY / 1000 / $CONCURRENCY" | bc)
 read -r _ AW AC <<<"$A"
 read -r _ PW PC <<<"$P"
-read -r _ A0W A0C <<<"$A0"
 echo "rows $ROWS, latency $LATENCY ms, concurrency $CONCURRENCY: ideal $IDEAL s; load average $LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 printf '| tool | wall time | CPU time | wall vs ideal |\n|---|---:|---:|---:|\n'
 printf '| apprentice eval | %.2f s | %.2f s | %.2fx |\n' "$AW" "$AC" "$(echo "$AW / $IDEAL" | bc -l)"
-printf '| apprentice eval, HTTP on the main thread (APPRENTICE_HTTP_WORKER=0) | %.2f s | %.2f s | %.2fx |\n' "$A0W" "$A0C" "$(echo "$A0W / $IDEAL" | bc -l)"
 printf '| promptfoo eval | %.2f s | %.2f s | %.2fx |\n' "$PW" "$PC" "$(echo "$PW / $IDEAL" | bc -l)"
 printf 'apprentice / promptfoo wall time: %.2fx (goal <= 0.3x); CPU time: %.2fx\n' "$(echo "$AW / $PW" | bc -l)" "$(echo "$AC / $PC" | bc -l)"

@@ -12,17 +12,15 @@
  * Retries, timeouts and concurrency belong to the middleware: a call is one HTTP request, never
  * retried and never timed out here, the caller's AbortSignal is passed to it, and every failure
  * becomes a ModelError of the right kind (never an empty completion). Requests go over node:http(s)
- * with pooled connections (jsonHttp.ts), in a worker thread (offThreadHttp.ts), not through the openai
- * SDK, whose per-call machinery on top of fetch cost several times the CPU of the call itself; only the
- * SDK's request types are used.
+ * with pooled connections (jsonHttp.ts), not through the openai SDK, whose per-call machinery on top
+ * of fetch cost several times the CPU of the call itself; only the SDK's request types are used.
  */
 import type OpenAI from 'openai';
 import { InputError } from '../../util/errors.js';
 import { abortError, isModelError, ModelError } from '../core/errors.js';
 import { finishReasonFrom, OPENAI_FINISH_REASONS } from '../core/finish.js';
 import { fromStatus } from './httpErrors.js';
-import type { JsonHttpAnswer } from './jsonHttp.js';
-import { postJsonOffThread } from './offThreadHttp.js';
+import { postJson, type JsonHttpAnswer } from './jsonHttp.js';
 import type {
   CallOptions,
   ChatMessage,
@@ -84,7 +82,7 @@ export function createOpenAIModel(options: OpenAIModelOptions): LanguageModel {
     const context = `${what} on ${where}`;
     let answer: JsonHttpAnswer;
     try {
-      answer = await postJsonOffThread(urlOf(path), JSON.stringify(payload), headers, signal);
+      answer = await postJson(urlOf(path), JSON.stringify(payload), headers, signal);
     } catch (error) {
       throw transportError(error, signal, context);
     }
