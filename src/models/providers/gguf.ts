@@ -20,6 +20,7 @@
  */
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { ChatHistoryItem, Llama, LlamaContext, LlamaContextSequence, LlamaEmbeddingContext, LlamaGrammar, LlamaModel, Token } from 'node-llama-cpp';
 import { InputError } from '../../util/errors.js';
 import { ModelError } from '../core/errors.js';
@@ -58,7 +59,9 @@ export interface GgufModelOptions {
   flashAttention?: boolean;
   /**
    * CPU threads. Default: 1 for models under 256 MB (thread hand-off costs more than it gains on tiny models,
-   * and badly so on a busy machine), otherwise node-llama-cpp's choice.
+   * and badly so on a busy machine), otherwise every core but one: llama.cpp's threads wait for each other at
+   * every step, so one that shares its core with the event loop (the server answering, the caller's own work)
+   * stalls them all (on 2 cores, SmolLM2-135M as F16 on 2 threads gave no token within 120 s; docs/serve.md).
    */
   threads?: number;
   /**
@@ -179,8 +182,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
     throw new InputError(`llama.cpp could not load this GGUF model: ${(error as Error).message}`, { file: path });
   }
 
-  const threads = options.threads ?? (model.size < SMALL_MODEL_BYTES ? 1 : undefined);
-  const threadOption = threads !== undefined ? { threads } : {};
+  const threads = options.threads ?? (model.size < SMALL_MODEL_BYTES ? 1 : Math.max(1, availableParallelism() - 1));
   const contextSize = options.contextSize ?? Math.min(model.trainContextSize, MAX_DEFAULT_CONTEXT);
   const kvType = options.kvCacheType ?? 'F16';
   const parallel = options.parallel ?? defaultParallel(model.size);
@@ -201,7 +203,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
         flashAttention: options.flashAttention ?? false,
         experimentalKvCacheKeyType: kvType,
         experimentalKvCacheValueType: kvType,
-        ...threadOption,
+        threads,
       });
       const created = context;
       return new SequencePool(Array.from({ length: parallel }, () => created.getSequence()));
@@ -488,7 +490,7 @@ export async function createGgufModel(options: GgufModelOptions): Promise<Langua
   const embed = async (request: EmbedRequest, signal?: AbortSignal): Promise<EmbedResponse> => {
     embeddingContext ??= await model.createEmbeddingContext({
       contextSize,
-      ...threadOption,
+      threads,
     });
     const vectors: number[][] = [];
     let promptTokens = 0;
