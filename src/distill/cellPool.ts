@@ -14,15 +14,17 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../util/errors.js';
 import { addChildCpu } from '../util/processTreeCpu.js';
 import type { SweepMethod } from './methods.js';
-import type { SweepConfig } from './sweep.js';
 import type { CellResult } from './sweepResults.js';
 
 /** The flag that makes a process started with cellWorker.ts run one cell. */
 export const CELL_WORKER_FLAG = '--apprentice-sweep-cell';
 
-/** What a child is asked to run: the sweep (less its log, which stays here) and one cell. */
-export interface CellJob {
-  config: Omit<SweepConfig, 'log'>;
+/**
+ * What a child is asked to run: the sweep's settings (sweep.ts's SweepConfig less its log, which stays here; not
+ * named here, so that this module and sweep.ts do not import each other) and one cell.
+ */
+export interface CellJob<Config = unknown> {
+  config: Config;
   method: SweepMethod;
   fraction: number;
   seed: number;

@@ -6,9 +6,11 @@
  */
 import { ModelHub } from '../models/hub.js';
 import { CELL_WORKER_FLAG, type CellJob, type CellWorkerMessage } from './cellPool.js';
-import { runCell } from './sweep.js';
+import { runCell, type SweepConfig } from './sweep.js';
 
-async function runJob(hub: ModelHub, job: CellJob): Promise<CellWorkerMessage> {
+type SweepCellJob = CellJob<Omit<SweepConfig, 'log'>>;
+
+async function runJob(hub: ModelHub, job: SweepCellJob): Promise<CellWorkerMessage> {
   try {
     const log = (line: string) => void process.send?.({ type: 'log', line } satisfies CellWorkerMessage);
     const cell = await runCell({ ...job.config, log }, hub, job.method, job.fraction, job.seed);
@@ -23,7 +25,7 @@ if (process.send !== undefined && process.argv.includes(CELL_WORKER_FLAG)) {
   const hub = new ModelHub({ cachePath: 'none' });
   // One cell at a time: the parent sends the next when this one has reported.
   let busy = false;
-  process.on('message', (job: CellJob) => {
+  process.on('message', (job: SweepCellJob) => {
     busy = true;
     void runJob(hub, job).then((message) => {
       busy = false;
