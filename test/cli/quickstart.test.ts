@@ -4,7 +4,7 @@
  * ability, report) and the numbers agree with each other. Who wins is not asserted: at this budget nobody learns.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lastJson, runCli } from '../support/runCli.js';
@@ -27,6 +27,14 @@ interface Printed {
 }
 
 describe('apprentice quickstart --scale tiny', () => {
+  it('refuses a pool of no students before any work, naming the flag', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'apprentice-quickstart-')), 'qs');
+    const result = await runCli(['quickstart', '--scale', 'tiny', '--pool', '0', '--out', out]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('--pool');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('annotates with the simulated teacher, distills five methods at two fractions, and writes a consistent report', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'apprentice-quickstart-')), 'qs');
     const result = await runCli(['quickstart', '--scale', 'tiny', '--out', out, '--json']);
@@ -84,9 +92,17 @@ describe('apprentice quickstart --scale tiny', () => {
     expect(html).toContain('What the numbers show');
     const markdown = readFileSync(printed.report.markdown, 'utf8');
     expect(markdown).toContain('![Data efficiency');
-    const results = JSON.parse(readFileSync(printed.report.results, 'utf8')) as { points: unknown[]; cells: unknown[]; settings: { scale: string } };
+    const results = JSON.parse(readFileSync(printed.report.results, 'utf8')) as {
+      points: unknown[];
+      cells: unknown[];
+      settings: { scale: string; studentsAtOnce: number; threadsPerStudent: number };
+    };
     expect(results.points).toEqual(printed.points);
     expect(results.settings.scale).toBe('tiny');
+    // The default pool: two students at once (one on a one-core machine), the cores shared out between them.
+    const cores = availableParallelism();
+    expect(results.settings.studentsAtOnce).toBe(Math.min(2, cores));
+    expect(results.settings.threadsPerStudent).toBe(Math.max(1, Math.floor(cores / Math.min(2, cores))));
 
     // A second run finds everything finished.
     const again = await runCli(['quickstart', '--scale', 'tiny', '--out', out, '--json', '--no-progress']);
