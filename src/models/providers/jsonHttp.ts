@@ -1,94 +1,107 @@
 /**
- * One JSON POST over node:http(s) with pooled keep-alive connections: the transport of the OpenAI-compatible
- * provider. Node's `fetch` (undici behind WHATWG streams, Request/Response and Headers objects) and the SDK's
- * per-call machinery on top of it cost about 2 ms of CPU per call; this costs about a sixth of that, which is
- * most of `apprentice eval`'s CPU when the model answers quickly (docs/performance.md).
+ * One JSON POST over pooled keep-alive HTTP/1.1 connections (httpConnection.ts): the transport of the
+ * OpenAI-compatible provider. Node's `fetch` and the SDK's per-call machinery cost about 2 ms of CPU per call and
+ * node:http's client about 0.4 ms; this about a tenth of that, which matters because an eval waits on it once per
+ * example (docs/performance.md, "The CLI").
  *
  * It only moves bytes: the caller maps a status to a ModelError and parses the body. A failure before a
- * complete answer (refused, reset, aborted) rejects with the underlying error.
+ * complete answer (refused, reset, aborted) rejects with the underlying error. Like node:http, a request is
+ * never retried here (the middleware retries), and no proxy is used.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { Readable } from 'node:stream';
-import { urlToHttpOptions } from 'node:url';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate } from 'node:zlib';
+import { HttpConnection, type Origin } from './httpConnection.js';
 
 export interface JsonHttpAnswer {
   status: number;
-  headers: IncomingHttpHeaders;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
   /** The body as UTF-8 text, decompressed. */
   text: string;
 }
 
-// One pool per protocol for the whole process: free sockets are unref'd, so they never hold the process open.
-let httpAgent: HttpAgent | undefined;
-let httpsAgent: HttpsAgent | undefined;
+/** Idle connections kept per origin (node:http's agent keeps 256 too). */
+const MAX_IDLE = 256;
 
-function agentFor(url: URL): HttpAgent {
-  if (url.protocol === 'https:') return (httpsAgent ??= new HttpsAgent({ keepAlive: true }));
-  return (httpAgent ??= new HttpAgent({ keepAlive: true }));
+interface Pool {
+  origin: Origin;
+  idle: HttpConnection[];
 }
 
-// node:http turns a URL into request options on every call (urlToHttpOptions); a provider posts to a few URLs only.
-const targets = new WeakMap<URL, ReturnType<typeof urlToHttpOptions>>();
+// One pool per origin for the whole process; idle connections are unref'd, so they never hold the process open.
+const pools = new Map<string, Pool>();
 
-function targetOf(url: URL): ReturnType<typeof urlToHttpOptions> {
-  let target = targets.get(url);
-  if (!target) targets.set(url, (target = urlToHttpOptions(url)));
-  return target;
-}
-
-/** POSTs `body` (JSON text) to `url` (the same URL object again for the same endpoint: its request options are kept); resolves with the whole answer, whatever its status. */
-export function postJson(url: URL, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<JsonHttpAnswer> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return Promise.reject(new Error(`unsupported protocol ${url.protocol} in ${url.origin}`));
+function poolOf(url: URL): Pool {
+  let pool = pools.get(url.origin);
+  if (!pool) {
+    const secure = url.protocol === 'https:';
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    pool = { origin: { secure, host, port: Number(url.port) || (secure ? 443 : 80) }, idle: [] };
+    pools.set(url.origin, pool);
   }
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise<JsonHttpAnswer>((resolve, reject) => {
-    const request = send(
-      {
-        ...targetOf(url),
-        method: 'POST',
-        agent: agentFor(url),
-        signal,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'accept-encoding': 'gzip, deflate, br',
-          'content-length': String(Buffer.byteLength(body)),
-          ...headers,
-        },
-      },
-      (response) => {
-        readBody(response).then((text) => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }), reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
+  return pool;
 }
 
-function readBody(response: IncomingMessage): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const source = decoded(response);
-    const chunks: Buffer[] = [];
-    source.on('data', (chunk: Buffer) => chunks.push(chunk));
-    source.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    source.on('error', reject);
-    if (source !== response) response.on('error', reject);
-    // A connection closed part-way through the body ends without 'end' on some Node versions.
-    response.on('close', () => {
-      if (!response.complete) reject(new Error('the connection closed before the whole answer arrived'));
-    });
-  });
+function connectionFor(pool: Pool): HttpConnection {
+  for (let connection = pool.idle.pop(); connection; connection = pool.idle.pop()) {
+    if (connection.usable) return connection;
+    connection.destroy();
+  }
+  return new HttpConnection(
+    pool.origin,
+    (idle) => {
+      if (pool.idle.length < MAX_IDLE) pool.idle.push(idle);
+      else idle.destroy();
+    },
+    (closed) => {
+      const at = pool.idle.indexOf(closed);
+      if (at >= 0) pool.idle.splice(at, 1);
+    },
+  );
 }
 
-function decoded(response: IncomingMessage): Readable {
-  const encoding = String(response.headers['content-encoding'] ?? '')
-    .trim()
-    .toLowerCase();
-  if (encoding === 'gzip' || encoding === 'x-gzip') return response.pipe(createGunzip());
-  if (encoding === 'deflate') return response.pipe(createInflate());
-  if (encoding === 'br') return response.pipe(createBrotliDecompress());
-  return response;
+// The request head up to its content length, per URL and header set: a provider posts to a few URLs with one set.
+const heads = new WeakMap<URL, { headers: Record<string, string>; head: string }>();
+
+function headOf(url: URL, headers: Record<string, string>): string {
+  const known = heads.get(url);
+  if (known?.headers === headers) return known.head;
+  let head =
+    `POST ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\nconnection: keep-alive\r\n` +
+    'content-type: application/json\r\naccept: application/json\r\naccept-encoding: gzip, deflate, br\r\n';
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^`|~\w-]+$/.test(name)) throw new Error(`"${name}" is not a valid HTTP header name`);
+    if (/[\r\n\0]/.test(value)) throw new Error(`the ${name} header's value contains a line break`);
+    head += `${name}: ${value}\r\n`;
+  }
+  heads.set(url, { headers, head });
+  return head;
+}
+
+/** POSTs `body` (JSON text) to `url` (the same URL object again for the same endpoint: its request head is kept); resolves with the whole answer, whatever its status. */
+export async function postJson(url: URL, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<JsonHttpAnswer> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol} in ${url.origin}`);
+  const request = `${headOf(url, headers)}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  signal?.throwIfAborted();
+  const connection = connectionFor(poolOf(url));
+  const abort = () => connection.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    const answer = await connection.exchange(request);
+    return { status: answer.status, headers: answer.headers, text: (await decoded(answer.body, answer.headers['content-encoding'])).toString('utf8') };
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
+}
+
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+const brotliAsync = promisify(brotliDecompress);
+
+function decoded(body: Buffer, encoding: string | undefined): Buffer | Promise<Buffer> {
+  const name = encoding?.trim().toLowerCase();
+  if (name === 'gzip' || name === 'x-gzip') return gunzipAsync(body);
+  if (name === 'deflate') return inflateAsync(body);
+  if (name === 'br') return brotliAsync(body);
+  return body;
 }

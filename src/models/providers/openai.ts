@@ -11,9 +11,9 @@
  *
  * Retries, timeouts and concurrency belong to the middleware: a call is one HTTP request, never
  * retried and never timed out here, the caller's AbortSignal is passed to it, and every failure
- * becomes a ModelError of the right kind (never an empty completion). Requests go over node:http(s)
- * with pooled connections (jsonHttp.ts), not through the openai SDK, whose per-call machinery on top
- * of fetch cost several times the CPU of the call itself; only the SDK's request types are used.
+ * becomes a ModelError of the right kind (never an empty completion). Requests go over pooled
+ * keep-alive connections of our own (jsonHttp.ts), not through the openai SDK, whose per-call machinery
+ * on top of fetch cost several times the CPU of the call itself; only the SDK's request types are used.
  */
 import type OpenAI from 'openai';
 import { InputError } from '../../util/errors.js';
