@@ -3,6 +3,8 @@
 # label task of N rows (default 2,000) at concurrency 32 against an OpenAI-compatible server answering after
 # 50 ms, so the ideal wall time is N x 50 ms / 32. Prints each tool's wall and CPU time, its ratio to the ideal,
 # and apprentice's wall time as a share of promptfoo's (issue #20's goals: <= 1.15x ideal, <= 0.3x promptfoo).
+# For scale, the floor: the same calls from a bare-socket client that does nothing else (bench/support/
+# bareClient.ts; no process start-up counted), what the server and loopback alone cost above the ideal.
 #
 #   npm run build && bench/cli-vs-promptfoo.sh [rows] [latency ms] [concurrency]
 #
@@ -73,6 +75,8 @@ A=$(timed apprentice node "$ROOT/bin/apprentice.js" eval --dataset "jsonl:$WORK/
 P=$(cd "$WORK" && timed promptfoo "$PF_DIR/node_modules/.bin/promptfoo" eval -c promptfooconfig.yaml --max-concurrency "$CONCURRENCY" \
   --no-cache --no-write --no-table --no-progress-bar -o "$WORK/promptfoo.json")
 
+FLOOR=$(cd "$ROOT" && node --import tsx "$ROOT/bench/support/bareClient.ts" "$URL" "$ROWS" "$CONCURRENCY")
+
 IDEAL=$(echo "scale=3; $ROWS * $LATENCY / 1000 / $CONCURRENCY" | bc)
 read -r _ AW AC <<<"$A"
 read -r _ PW PC <<<"$P"
@@ -80,4 +84,5 @@ echo "rows $ROWS, latency $LATENCY ms, concurrency $CONCURRENCY: ideal $IDEAL s;
 printf '| tool | wall time | CPU time | wall vs ideal |\n|---|---:|---:|---:|\n'
 printf '| apprentice eval | %.2f s | %.2f s | %.2fx |\n' "$AW" "$AC" "$(echo "$AW / $IDEAL" | bc -l)"
 printf '| promptfoo eval | %.2f s | %.2f s | %.2fx |\n' "$PW" "$PC" "$(echo "$PW / $IDEAL" | bc -l)"
+printf '| the calls alone from a bare-socket client (the floor) | %.2f s | | %.2fx |\n' "$FLOOR" "$(echo "$FLOOR / $IDEAL" | bc -l)"
 printf 'apprentice / promptfoo wall time: %.2fx (goal <= 0.3x); CPU time: %.2fx\n' "$(echo "$AW / $PW" | bc -l)" "$(echo "$AC / $PC" | bc -l)"
