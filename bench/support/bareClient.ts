@@ -16,7 +16,9 @@ const calls = Number(callsArg);
 function requestText(i: number): string {
   const body = JSON.stringify({
     model: 'm',
-    messages: [{ role: 'user', content: `Classify the sentiment of the review as negative or positive.\n\nReview: review ${i}: the service was fine\nAnswer:` }],
+    messages: [
+      { role: 'user', content: `Classify the sentiment of the review as negative or positive.\n\nReview: review ${i}: the service was fine\nAnswer:` },
+    ],
     max_tokens: 16,
     temperature: 0,
   });

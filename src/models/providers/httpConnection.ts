@@ -3,9 +3,9 @@
  * the response is read with http-parser-js (content-length, chunked and close-delimited bodies; 1xx answers
  * skipped). jsonHttp.ts keeps a pool of these per origin.
  *
- * Why not node:http: its client (agent, ClientRequest, IncomingMessage streams) costs about 0.4 ms of CPU per call
- * on this machine kind, a bare socket about a tenth of that, and an eval waits on that CPU once per example
- * (docs/performance.md, "The CLI").
+ * Why not node:http: its client (agent, ClientRequest, IncomingMessage streams) costs about 0.36 ms of CPU per call
+ * on this machine kind and this about 0.16 ms (bench/http-clients.ts), and an eval waits on that CPU once per
+ * example (docs/performance.md).
  */
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';

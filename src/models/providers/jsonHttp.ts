@@ -1,8 +1,8 @@
 /**
  * One JSON POST over pooled keep-alive HTTP/1.1 connections (httpConnection.ts): the transport of the
  * OpenAI-compatible provider. Node's `fetch` and the SDK's per-call machinery cost about 2 ms of CPU per call and
- * node:http's client about 0.4 ms; this about a tenth of that, which matters because an eval waits on it once per
- * example (docs/performance.md, "The CLI").
+ * node:http's client about 0.36 ms; this under half of that (bench/http-clients.ts), which matters because an eval
+ * waits on it once per example (docs/performance.md).
  *
  * It only moves bytes: the caller maps a status to a ModelError and parses the body. A failure before a
  * complete answer (refused, reset, aborted) rejects with the underlying error. Like node:http, a request is
