@@ -62,7 +62,7 @@ function isNegated(text: string, start: number): boolean {
   let clause = text.slice(windowStart, start);
   let lastBreak = -1;
   CLAUSE_BREAK.lastIndex = 0;
-  for (const match of clause.matchAll(CLAUSE_BREAK)) lastBreak = match.index + match[0].length;
+  for (let match = CLAUSE_BREAK.exec(clause); match; match = CLAUSE_BREAK.exec(clause)) lastBreak = match.index + match[0].length;
   if (lastBreak >= 0) clause = clause.slice(lastBreak);
   const words = clause.trim().split(/\s+/).filter(Boolean).slice(-REACH);
   if (words.some((word) => NEGATION.has(word))) return true;

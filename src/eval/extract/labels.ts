@@ -13,15 +13,29 @@ import type { AnswerReader, Reading } from './types.js';
 export function labelReader(labels: string[]): AnswerReader {
   const normalized = labels.map(normalizeAnswerText);
   const unspaced = normalized.map(withoutSpaces);
+  const longestUnspaced = Math.max(0, ...unspaced.map((label) => label.length));
+  // An output is read as several candidates (a statement, its last line, the whole text, its last sentence) and
+  // the same text is often normalised twice in a row: the last one is remembered.
+  let lastText: string | undefined;
+  let lastForm = '';
+  const normalForm = (text: string): string => {
+    if (text !== lastText) {
+      lastForm = normalizeAnswerText(text);
+      lastText = text;
+    }
+    return lastForm;
+  };
   // sameAnswerText against every label, with the labels' normal forms made once and the text's once per call.
   const exact = (text: string): Reading | null => {
-    const form = normalizeAnswerText(text);
-    const formUnspaced = withoutSpaces(form);
+    const form = normalForm(text);
+    // A normal form has single spaces and none at its ends, so without them it keeps over half its length: a form
+    // too long for every label is compared as it is (no copy without spaces).
+    const formUnspaced = (form.length + 1) / 2 > longestUnspaced ? form : withoutSpaces(form);
     const index = normalized.findIndex((label, i) => label === form || unspaced[i] === formUnspaced);
     return index >= 0 ? { answer: labels[index]! } : null;
   };
   const asserted = (text: string): Reading | null => {
-    const result = assertedPhrase(normalizeAnswerText(text), normalized);
+    const result = assertedPhrase(normalForm(text), normalized);
     switch (result.kind) {
       case 'asserted':
         return { answer: labels[result.phrase]! };

@@ -49,8 +49,11 @@ const LINE_FIELD = /^[ \t>*_]{0,8}((?:#{1,4}[ \t]*)?[A-Za-z][A-Za-z0-9'()/ -]{0,
 
 /** The field names used at the start of lines of `text` (an input template or a rendered input). */
 export function fieldPrefixes(text: string): string[] {
+  if (!text.includes(':')) return [];
   const names = new Set<string>();
-  for (const match of text.matchAll(LINE_FIELD)) {
+  LINE_FIELD.lastIndex = 0;
+  // exec, not matchAll: matchAll copies the expression on every call.
+  for (let match = LINE_FIELD.exec(text); match; match = LINE_FIELD.exec(text)) {
     const name = match[1]!.trim();
     if (name.split(/\s+/).length <= 3 && !ANSWER_SIDE.test(name)) names.add(name);
   }
@@ -60,12 +63,50 @@ export function fieldPrefixes(text: string): string[] {
 /**
  * The layout of one prompt: `fields` names the layout's own question fields (e.g. "Question"),
  * `inputs` the example's and the demonstrations' inputs, `template` the task's input template.
+ * Prompts of one evaluation mostly share their layout: equal layouts are one (frozen) object, so what is
+ * made from a layout (its line patterns) is made once.
  */
 export function answerLayout(parts: { fields?: string[]; inputs?: string[]; template?: string }): AnswerLayout {
-  const fields = new Set<string>([...GENERIC_FIELDS, ...(parts.fields ?? [])]);
-  if (parts.template) for (const name of fieldPrefixes(parts.template)) fields.add(name);
-  for (const input of parts.inputs ?? []) for (const name of fieldPrefixes(input)) fields.add(name);
-  return { fields: [...fields] };
+  const base = baseLayout(parts.fields ?? [], parts.template);
+  let extra: string[] | undefined;
+  for (const input of parts.inputs ?? []) {
+    for (const name of fieldPrefixes(input)) {
+      if (!base.names.has(name) && !extra?.includes(name)) (extra ??= []).push(name);
+    }
+  }
+  if (!extra) return base.layout;
+  const key = extra.join('\u0000');
+  let layout = base.withExtra.get(key);
+  if (!layout) {
+    layout = Object.freeze({ fields: Object.freeze([...base.layout.fields, ...extra]) as string[] });
+    if (base.withExtra.size >= 256) base.withExtra.clear();
+    base.withExtra.set(key, layout);
+  }
+  return layout;
+}
+
+interface BaseLayout {
+  /** The generic fields, the layout's own and the template's, in that order. */
+  layout: AnswerLayout;
+  names: ReadonlySet<string>;
+  /** The layout with the field names of inputs added, by those names. */
+  withExtra: Map<string, AnswerLayout>;
+}
+
+/** By the layout's own fields and the template. */
+const baseLayouts = new Map<string, BaseLayout>();
+
+function baseLayout(fields: readonly string[], template: string | undefined): BaseLayout {
+  const key = `${fields.join('\u0000')}\u0001${template ?? ''}`;
+  let base = baseLayouts.get(key);
+  if (!base) {
+    const names = new Set<string>([...GENERIC_FIELDS, ...fields]);
+    if (template) for (const name of fieldPrefixes(template)) names.add(name);
+    base = { layout: Object.freeze({ fields: Object.freeze([...names]) as string[] }), names, withExtra: new Map() };
+    if (baseLayouts.size >= 256) baseLayouts.clear();
+    baseLayouts.set(key, base);
+  }
+  return base;
 }
 
 export const GENERIC_LAYOUT: AnswerLayout = answerLayout({});
@@ -79,12 +120,20 @@ export interface Cut {
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const patternCache = new Map<string, { long: RegExp | null; short: RegExp | null }>();
+interface LinePatterns {
+  long: RegExp | null;
+  short: RegExp | null;
+}
+
+const patternCache = new Map<string, LinePatterns>();
+const patternsOfLayout = new WeakMap<AnswerLayout, LinePatterns>();
 
 /** One regex for single-letter fields (case-sensitive: "Q:" but not "q:") and one for the rest. */
-function linePatterns(layout: AnswerLayout): { long: RegExp | null; short: RegExp | null } {
+function linePatterns(layout: AnswerLayout): LinePatterns {
+  let patterns = patternsOfLayout.get(layout);
+  if (patterns) return patterns;
   const key = layout.fields.join('\u0000');
-  let patterns = patternCache.get(key);
+  patterns = patternCache.get(key);
   if (!patterns) {
     const build = (names: string[], flags: string) =>
       names.length ? new RegExp(String.raw`^[ \t>*_]{0,8}(${names.map(escape).join('|')})(?:[ \t]*\d{1,3})?[ \t]*[*_]*[ \t]*:`, flags) : null;
@@ -102,6 +151,7 @@ function linePatterns(layout: AnswerLayout): { long: RegExp | null; short: RegEx
     if (patternCache.size > 256) patternCache.clear();
     patternCache.set(key, patterns);
   }
+  patternsOfLayout.set(layout, patterns);
   return patterns;
 }
 
@@ -118,13 +168,12 @@ export function cutRunOn(output: string, layout: AnswerLayout, input: string, an
     cutIndex = end.index;
     cutAt = end[0];
   }
-  const restated = inputLines(input);
   const { long, short } = linePatterns(layout);
   const candidates: { index: number; name: string; contentFrom: number }[] = [];
   for (const pattern of [long, short]) {
     if (!pattern) continue;
     pattern.lastIndex = 0;
-    for (const match of output.matchAll(pattern)) {
+    for (let match = pattern.exec(output); match; match = pattern.exec(output)) {
       if (match.index >= cutIndex) break;
       candidates.push({ index: match.index, name: match[1]!, contentFrom: match.index + match[0].length });
       // A real output has a handful of field lines; a degenerate one is not read past this many.
@@ -133,12 +182,14 @@ export function cutRunOn(output: string, layout: AnswerLayout, input: string, an
   }
   candidates.sort((a, b) => a.index - b.index);
   let firstAnswer: number | undefined;
+  let restated: Set<string> | undefined;
   for (const candidate of candidates) {
     if (candidate.index >= cutIndex) break;
     // A field opening the output is the model's own layout ("Problem: ... Answer: 18"), never a run-on.
     if (!output.slice(0, candidate.index).trim()) continue;
     const lineEndAt = output.indexOf('\n', candidate.contentFrom);
     const content = normalizeAnswerText(output.slice(candidate.contentFrom, lineEndAt < 0 ? undefined : Math.min(lineEndAt, candidate.contentFrom + 400)));
+    restated ??= inputLines(input);
     if (content && restated.has(content.slice(0, 60))) {
       firstAnswer ??= answeredBy(output.slice(0, cutIndex));
       if (firstAnswer < 0 || firstAnswer > candidate.index) continue;

@@ -24,6 +24,15 @@ export interface Statement {
 const MARKERS =
   /(?<hashes>####)|(?<boxed>\\boxed\s*\{)|(?<final>\bfinal\s+answer\s*(?:is\b|[:=])?\s*:?)|(?<answerIs>(?:\b(?:so|thus|therefore|hence)[ \t]*,?[ \t]+)?\b(?:the[ \t]+)?(?:(?:final|correct|right|best)[ \t]+)?answer[ \t]+(?:is|would[ \t]+be|will[ \t]+be)\b[ \t]*:?)|(?<answerColon>\banswer[ \t]*[:=])|(?<lineA>(?<=^|\n)[ \t>*_]{0,8}A[ \t]{0,8}[*_]{0,4}:)/gi;
 
+/** The first marker in a text (not global). */
+const FIRST_MARKER = new RegExp(MARKERS.source, 'i');
+
+/**
+ * What every marker contains (a superset, in one cheap scan): most outputs of a label task have no marker,
+ * and ruling them out this way costs a tenth of running MARKERS over them.
+ */
+const MAY_HAVE_MARKER = /####|\\boxed|answer|a[ \t]{0,8}[*_]{0,4}:/i;
+
 const GROUPS = ['hashes', 'boxed', 'final', 'answerIs', 'answerColon', 'lineA'] as const;
 const PATTERN_NAMES: Record<(typeof GROUPS)[number], string> = {
   hashes: '####',
@@ -43,9 +52,11 @@ export const MAX_STATEMENTS = 64;
 /** The marked statements of `text`, in order (the last MAX_STATEMENTS of them). */
 export function markedStatements(text: string, custom?: RegExp): Statement[] {
   if (custom) return customStatements(text, custom);
+  if (!MAY_HAVE_MARKER.test(text)) return [];
   const found: { group: (typeof GROUPS)[number]; start: number; after: number }[] = [];
   MARKERS.lastIndex = 0;
-  for (const match of text.matchAll(MARKERS)) {
+  // exec, not matchAll: matchAll copies the expression on every call.
+  for (let match = MARKERS.exec(text); match; match = MARKERS.exec(text)) {
     const groups = match.groups!;
     const group = GROUPS.find((name) => groups[name] !== undefined);
     if (!group) continue;
@@ -63,7 +74,8 @@ export function markedStatements(text: string, custom?: RegExp): Statement[] {
 
 /** The first marked statement's offset in `text`, or -1: where an answer was first stated. */
 export function firstStatementAt(text: string, custom?: RegExp): number {
-  const pattern = custom ? new RegExp(custom.source, custom.flags.replace('g', '')) : new RegExp(MARKERS.source, 'i');
+  if (!custom && !MAY_HAVE_MARKER.test(text)) return -1;
+  const pattern = custom ? new RegExp(custom.source, custom.flags.replace('g', '')) : FIRST_MARKER;
   const match = pattern.exec(text);
   return match ? match.index : -1;
 }
@@ -122,10 +134,14 @@ function boxedContent(text: string, from: number): string | null {
   return null;
 }
 
+const EMPHASIS = /\*\*([^*\n]{1,200})\*\*|__([^_\n]{1,200})__/g;
+
 /** "**18**", "__positive__": emphasised spans (bounded to 200 characters each), in order. */
 export function emphasisStatements(text: string): Statement[] {
   const statements: Statement[] = [];
-  for (const match of text.matchAll(/\*\*([^*\n]{1,200})\*\*|__([^_\n]{1,200})__/g)) {
+  if (!text.includes('**') && !text.includes('__')) return statements;
+  EMPHASIS.lastIndex = 0;
+  for (let match = EMPHASIS.exec(text); match; match = EMPHASIS.exec(text)) {
     statements.push({ pattern: 'emphasis', start: match.index, text: (match[1] ?? match[2])! });
     if (statements.length > 10 * MAX_STATEMENTS) statements.splice(0, statements.length - MAX_STATEMENTS);
   }

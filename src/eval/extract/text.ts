@@ -24,13 +24,59 @@ const EDGE_PUNCTUATION = new Set([' ', '.', ',', ';', ':', '!', '?']);
  * "not_entailment" and "no hate" matches "noHate".
  */
 export function normalizeAnswerText(text: string): string {
-  const spaced = text
+  return trimEdges(asciiNormalForm(text) ?? unicodeNormalForm(text), EDGE_PUNCTUATION);
+}
+
+/** The normal form before its edges are trimmed, by regular expressions: right for any text. */
+function unicodeNormalForm(text: string): string {
+  return text
     .replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2')
     .toLowerCase()
     .replace(QUOTES, '')
     .replace(/[_-]+/g, ' ')
     .replace(/\s+/g, ' ');
-  return trimEdges(spaced, EDGE_PUNCTUATION);
+}
+
+/**
+ * {@link unicodeNormalForm} in one pass for ASCII text (most answers and labels; called several times per
+ * extracted answer), or null when `text` has another character. The same steps: a space between a lower-
+ * and an upper-case letter, lower case, quotes dropped, and every run of underscores, hyphens and white
+ * space (with any quotes dropped inside it) made one space.
+ */
+function asciiNormalForm(text: string): string | null {
+  const lower = text.toLowerCase();
+  let form = '';
+  let runStart = 0;
+  let space = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return null;
+    if (code === 0x22 || code === 0x27 || code === 0x60 || code === 0x2a) {
+      form += lower.slice(runStart, i);
+      runStart = i + 1;
+      continue;
+    }
+    // _ - and \s's ASCII members: tab, line feed, vertical tab, form feed, carriage return, space.
+    if (code === 0x5f || code === 0x2d || code === 0x20 || (code >= 0x09 && code <= 0x0d)) {
+      form += lower.slice(runStart, i);
+      runStart = i + 1;
+      space = true;
+      continue;
+    }
+    if (code >= 0x41 && code <= 0x5a && i > 0) {
+      const before = text.charCodeAt(i - 1);
+      if (before >= 0x61 && before <= 0x7a) {
+        form += lower.slice(runStart, i);
+        runStart = i;
+        space = true;
+      }
+    }
+    if (space) {
+      form += ' ';
+      space = false;
+    }
+  }
+  return form + lower.slice(runStart) + (space ? ' ' : '');
 }
 
 /** Equality of two short answers in normal form, also when one writes a label without its spaces ("nohate"). */
@@ -42,7 +88,7 @@ export function sameAnswerText(a: string, b: string): boolean {
 
 /** A normal form without its spaces ("no hate" -> "nohate"). */
 export function withoutSpaces(normalized: string): string {
-  return normalized.replace(/ /g, '');
+  return normalized.includes(' ') ? normalized.replaceAll(' ', '') : normalized;
 }
 
 /** `text` without any of `chars` at either end; a loop, because /[...]+$/ is quadratic on long runs. */
