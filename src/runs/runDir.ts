@@ -129,8 +129,14 @@ function openLocked<T extends IndexedRecord>(dir: string, options: OpenRunDirOpt
     recordsPath,
     append(record) {
       recordsFd ??= openSync(recordsPath, 'a');
-      const line = Buffer.from(redact(JSON.stringify(record)) + '\n');
-      for (let written = 0; written < line.length; ) written += writeSync(recordsFd, line, written);
+      const line = redact(JSON.stringify(record)) + '\n';
+      // The string is written as it is (no Buffer made per record); a short write, which a regular file gives
+      // only when the disk fills or a signal interrupts it, is finished from a Buffer.
+      const written = writeSync(recordsFd, line);
+      if (written < Buffer.byteLength(line)) {
+        const bytes = Buffer.from(line);
+        for (let done = written; done < bytes.length; ) done += writeSync(recordsFd, bytes, done);
+      }
     },
     writeJson(name, value) {
       writeFileSync(join(dir, name), redact(JSON.stringify(value, null, 2)) + '\n');

@@ -148,3 +148,32 @@ describe('Retry-After pauses the whole endpoint', () => {
     expect(acquiredAt).toBe(5000);
   });
 });
+
+describe('EndpointLimiter.tryAcquire', () => {
+  it('gives a permit at once while a slot is free and nothing holds calls back, else nothing (acquire waits)', async () => {
+    const clock = new ManualClock();
+    const limiter = new EndpointLimiter({ concurrency: 2, requestsPerMinute: 3 }, clock);
+    const first = limiter.tryAcquire(0);
+    const second = limiter.tryAcquire(0);
+    expect(first).toBeDefined();
+    expect(second).toBeDefined();
+    expect(limiter.tryAcquire(0)).toBeUndefined(); // both slots taken
+    first!.release();
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(limiter.tryAcquire(0, aborted.signal)).toBeUndefined();
+    const third = limiter.tryAcquire(0);
+    expect(third).toBeDefined(); // the third request of the minute
+    third!.release();
+    expect(limiter.tryAcquire(0)).toBeUndefined(); // the per-minute window is full
+    limiter.pauseFor(10);
+    second!.release();
+    expect(limiter.inFlight).toBe(0);
+    expect(limiter.tryAcquire(0)).toBeUndefined();
+    const waiting = limiter.acquire(0);
+    clock.advance(60_000);
+    await settle();
+    (await waiting).release();
+    expect(limiter.inFlight).toBe(0);
+  });
+});

@@ -133,7 +133,76 @@ describe('withTimeout', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
     expect(error).toMatchObject({ kind: 'timeout' });
+    // The signal is shared with the calls of the same window; each call is given up with an error of its own.
+    expect(seenReason).toBeInstanceOf(ModelError);
+    expect(seenReason).toMatchObject({ kind: 'timeout', message: (error as ModelError).message });
+  });
+
+  it('with a caller signal, passes the very error it gives up with as the signal reason', async () => {
+    let seenReason: unknown;
+    const inner = new FakeModel({
+      behaviour: (call) =>
+        new Promise((_, reject) => {
+          call.options!.signal!.addEventListener('abort', () => {
+            seenReason = call.options!.signal!.reason;
+            reject(new Error('provider-specific abort error'));
+          });
+        }),
+    });
+    const error = await withTimeout(inner, { timeoutMs: 20 })
+      .generate(request, { signal: new AbortController().signal })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'timeout' });
     expect(seenReason).toBe(error);
+  });
+
+  it('calls of one window share a signal; each still gets its whole timeout and its own error, and one answering does not end another', async () => {
+    const signals: AbortSignal[] = [];
+    const inner = new FakeModel({
+      behaviour: async (call, index) => {
+        signals.push(call.options!.signal!);
+        if (index === 0) return defaultAnswer(call);
+        if (index === 1) {
+          await delay(120);
+          return defaultAnswer(call);
+        }
+        return new Promise(() => {});
+      },
+    });
+    const model = withTimeout(inner, { timeoutMs: 200 });
+    const started = performance.now();
+    const [first, second, third, fourth] = await Promise.allSettled([
+      model.generate(request),
+      model.generate(request),
+      model.generate(request),
+      model.generate(request),
+    ]);
+    const waited = performance.now() - started;
+    expect(first.status).toBe('fulfilled');
+    expect(second.status).toBe('fulfilled');
+    expect(third).toMatchObject({ status: 'rejected', reason: { kind: 'timeout' } });
+    expect(fourth).toMatchObject({ status: 'rejected', reason: { kind: 'timeout' } });
+    expect((third as PromiseRejectedResult).reason).not.toBe((fourth as PromiseRejectedResult).reason);
+    expect(waited).toBeGreaterThanOrEqual(199);
+    expect(new Set(signals).size).toBe(1);
+    expect(signals[0]!.aborted).toBe(true);
+  });
+
+  it('a call started after the window closed gets a signal of its own window, not an aborted one', async () => {
+    const signals: AbortSignal[] = [];
+    const inner = new FakeModel({
+      behaviour: (call) => {
+        signals.push(call.options!.signal!);
+        return Promise.resolve(defaultAnswer(call));
+      },
+    });
+    const model = withTimeout(inner, { timeoutMs: 100 });
+    await model.generate(request);
+    await delay(5);
+    await model.generate(request);
+    expect(signals).toHaveLength(2);
+    expect(signals[0]).not.toBe(signals[1]);
+    expect(signals.every((signal) => !signal.aborted)).toBe(true);
   });
 
   it('gives up on a provider that ignores the signal', async () => {

@@ -9,11 +9,11 @@ import { wrapModel } from './wrap.js';
 
 export function withSampleFanOut(model: LanguageModel): LanguageModel {
   if (model.capabilities.nativeN) return model;
-  return wrapModel(model, async (kind, request, callOptions, next) => {
+  return wrapModel(model, (kind, request, callOptions, next) => {
     const generate = request as GenerateRequest;
+    // Not an async function: a single completion passes through without a promise of this layer's own.
     if (kind !== 'generate' || (generate.n ?? 1) <= 1) return next(request, callOptions);
     const parts = splitSamples(generate);
-    const responses = await Promise.all(parts.map((part) => next(part, callOptions) as Promise<GenerateResponse>));
-    return mergeSamples(responses);
+    return Promise.all(parts.map((part) => next(part, callOptions) as Promise<GenerateResponse>)).then(mergeSamples);
   });
 }

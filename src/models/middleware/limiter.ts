@@ -73,22 +73,51 @@ export class EndpointLimiter {
 
   /** Waits for a slot, the end of any pause and room in the per-minute windows. */
   async acquire(estimatedTokens: number, signal?: AbortSignal): Promise<Permit> {
+    return this.tryAcquire(estimatedTokens, signal) ?? this.acquireWaiting(estimatedTokens, signal);
+  }
+
+  /**
+   * A permit at once, when a slot is free and neither a pause nor a per-minute window holds the call back; else
+   * undefined (then `acquire` waits). Most calls of a run take this path, with no promise in between.
+   */
+  tryAcquire(estimatedTokens: number, signal?: AbortSignal): Permit | undefined {
+    if (signal?.aborted || this.active >= (this.limits.concurrency ?? Infinity)) return undefined;
+    const now = this.clock.now();
+    if (this.waitMs(now, estimatedTokens) > 0) return undefined;
+    this.active += 1;
+    this.peak = Math.max(this.peak, this.active);
+    return this.permit(this.admit(now, estimatedTokens));
+  }
+
+  private async acquireWaiting(estimatedTokens: number, signal?: AbortSignal): Promise<Permit> {
     await this.takeSlot(signal);
     try {
-      const entry = await this.waitForRate(estimatedTokens, signal);
-      let released = false;
-      return {
-        release: (actualTokens?: number) => {
-          if (released) return;
-          released = true;
-          if (entry && actualTokens !== undefined) entry.tokens = actualTokens;
-          this.freeSlot();
-        },
-      };
+      return this.permit(await this.waitForRate(estimatedTokens, signal));
     } catch (error) {
       this.freeSlot();
       throw error;
     }
+  }
+
+  private permit(entry: TokenEntry | undefined): Permit {
+    let released = false;
+    return {
+      release: (actualTokens?: number) => {
+        if (released) return;
+        released = true;
+        if (entry && actualTokens !== undefined) entry.tokens = actualTokens;
+        this.freeSlot();
+      },
+    };
+  }
+
+  /** Counts a call sent at `now` in the per-minute windows; its tokens entry, when tokens are limited. */
+  private admit(now: number, estimatedTokens: number): TokenEntry | undefined {
+    if (this.limits.requestsPerMinute !== undefined) this.requestTimes.push(now);
+    if (this.limits.tokensPerMinute === undefined) return undefined;
+    const entry = { time: now, tokens: estimatedTokens };
+    this.tokenEntries.push(entry);
+    return entry;
   }
 
   private async takeSlot(signal?: AbortSignal): Promise<void> {
@@ -125,13 +154,7 @@ export class EndpointLimiter {
       if (signal?.aborted) throw abortReason(signal);
       const now = this.clock.now();
       const wait = this.waitMs(now, estimatedTokens);
-      if (wait <= 0) {
-        if (this.limits.requestsPerMinute !== undefined) this.requestTimes.push(now);
-        if (this.limits.tokensPerMinute === undefined) return undefined;
-        const entry = { time: now, tokens: estimatedTokens };
-        this.tokenEntries.push(entry);
-        return entry;
-      }
+      if (wait <= 0) return this.admit(now, estimatedTokens);
       // Re-check at least every second: a finished call's real usage may free room sooner.
       await this.clock.sleep(Math.min(wait, RECHECK_MS), signal).catch(() => {
         throw abortReason(signal);
@@ -177,7 +200,9 @@ export function withLimiter(model: LanguageModel, options: { limiter: EndpointLi
   const { limiter } = options;
   const clock = options.clock ?? systemClock;
   return wrapModel(model, async (kind, request, callOptions, next) => {
-    const permit = await limiter.acquire(estimateCallTokens(kind, request), callOptions?.signal);
+    // Tokens are estimated (every message's text measured) only for a tokens-per-minute limit, the one use of it.
+    const estimate = limiter.limits.tokensPerMinute === undefined ? 0 : estimateCallTokens(kind, request);
+    const permit = limiter.tryAcquire(estimate, callOptions?.signal) ?? (await limiter.acquire(estimate, callOptions?.signal));
     try {
       const response = await next(request, callOptions);
       permit.release(response.usage.promptTokens + response.usage.completionTokens);
