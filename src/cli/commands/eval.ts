@@ -1,6 +1,6 @@
 /** `apprentice eval`: evaluate a model (or existing predictions) on a dataset split. */
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import type { EvalJobConfig } from '../../eval/job.js';
 import type { RunSummary } from '../../eval/summary.js';
 import { common, outputOptions, runFolderOptions, subsetOptions } from '../commonOptions.js';

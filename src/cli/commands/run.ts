@@ -1,6 +1,6 @@
 /** `apprentice run`: runs the evals of the project file (apprentice.yaml), each as `apprentice eval` would. */
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { InputError } from '../../util/errors.js';
 import { defineCommand } from '../command.js';
 import { applyConfigValues } from '../configValues.js';

@@ -4,7 +4,7 @@
  * cannot drift apart; the JSON schema editors read (schema/apprentice.schema.json) is generated from it.
  */
 import { Option } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { evalOptions } from '../commands/eval.js';
 import { kebabKey } from '../configValues.js';
 import { datasetOptions } from '../datasetOptions.js';
