@@ -4,9 +4,10 @@
  * loads what it needs when it runs.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, programForArgv } from '../../src/cli/program.js';
@@ -15,7 +16,8 @@ import { PROJECT_ROOT } from '../support/runCli.js';
 
 /**
  * Module hooks that print every npm package the process resolves: imported (the loader hook) or required
- * (CommonJS resolution, which also sees a package loaded on first use through createRequire).
+ * (CommonJS resolution, which also sees a package loaded on first use through createRequire); and every
+ * file of the command's bundle (dist/bundle, made by scripts/bundle-cli.ts) it loads.
  */
 const TRACE_HOOK = `
 import Module, { register } from 'node:module';
@@ -33,8 +35,7 @@ export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
   const match = /node_modules\\\\/((@[^/]+\\\\/)?[^/]+)\\\\//.exec(resolved.url);
   if (match && !seen.has(match[1])) { seen.add(match[1]); process.stderr.write('package ' + match[1] + '\\\\n'); }
-  const command = /\\\\/cli\\\\/commands\\\\/(\\\\w+)\\\\.js$/.exec(resolved.url);
-  if (command && !seen.has(resolved.url)) { seen.add(resolved.url); process.stderr.write('command ' + command[1] + '\\\\n'); }
+  if (resolved.url.includes('/dist/bundle/') && !seen.has(resolved.url)) { seen.add(resolved.url); process.stderr.write('bundled ' + resolved.url + '\\\\n'); }
   return resolved;
 }\`));
 `;
@@ -51,12 +52,35 @@ function traceOf(args: string[]): string {
   return result.stderr;
 }
 
-function packagesLoadedBy(args: string[]): string[] {
-  return [...traceOf(args).matchAll(/^package (\S+)$/gm)].map((m) => m[1]!);
+/** What each file of the bundle holds: esbuild's metafile, keyed by paths from the project's root. */
+const bundleMeta = JSON.parse(readFileSync(join(PROJECT_ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+};
+
+/** What the process loaded, from the trace: npm packages and compiled modules, those inside bundle files included. */
+function modulesLoadedBy(args: string[]): { packages: Set<string>; compiled: Set<string> } {
+  const trace = traceOf(args);
+  const packages = new Set([...trace.matchAll(/^package (\S+)$/gm)].map((m) => m[1]!));
+  const compiled = new Set<string>();
+  for (const [, url] of trace.matchAll(/^bundled (\S+)$/gm)) {
+    const output = bundleMeta.outputs[relative(PROJECT_ROOT, fileURLToPath(url!))];
+    expect(output, `${url} is not in dist/bundle/meta.json`).toBeDefined();
+    for (const input of Object.keys(output!.inputs)) {
+      const bundledPackage = /node_modules\/((@[^/]+\/)?[^/]+)\//.exec(input);
+      if (bundledPackage) packages.add(bundledPackage[1]!);
+      else compiled.add(input);
+    }
+  }
+  return { packages, compiled };
 }
 
+function packagesLoadedBy(args: string[]): string[] {
+  return [...modulesLoadedBy(args).packages];
+}
+
+/** The command modules (dist/cli/commands/<name>.js) whose code the process loaded. */
 function commandModulesLoadedBy(args: string[]): string[] {
-  return [...traceOf(args).matchAll(/^command (\S+)$/gm)].map((m) => m[1]!);
+  return [...modulesLoadedBy(args).compiled].flatMap((input) => /^dist\/cli\/commands\/(\w+)\.js$/.exec(input)?.[1] ?? []);
 }
 
 /** Each command and subcommand's --help text, by its path (`scale run`). */
