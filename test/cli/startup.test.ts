@@ -40,13 +40,11 @@ export async function resolve(specifier, context, next) {
 }\`));
 `;
 
-function traceOf(args: string[]): string {
+function traceOf(args: string[], cwd = PROJECT_ROOT): string {
   const result = spawnSync(
     process.execPath,
     ['--import', `data:text/javascript,${encodeURIComponent(TRACE_HOOK)}`, join(PROJECT_ROOT, 'bin', 'apprentice.js'), ...args],
-    {
-      encoding: 'utf8',
-    },
+    { encoding: 'utf8', cwd },
   );
   expect(result.status, result.stderr).toBe(0);
   return result.stderr;
@@ -58,8 +56,8 @@ const bundleMeta = JSON.parse(readFileSync(join(PROJECT_ROOT, 'dist', 'bundle', 
 };
 
 /** What the process loaded, from the trace: npm packages and compiled modules, those inside bundle files included. */
-function modulesLoadedBy(args: string[]): { packages: Set<string>; compiled: Set<string> } {
-  const trace = traceOf(args);
+function modulesLoadedBy(args: string[], cwd?: string): { packages: Set<string>; compiled: Set<string> } {
+  const trace = traceOf(args, cwd);
   const packages = new Set([...trace.matchAll(/^package (\S+)$/gm)].map((m) => m[1]!));
   const compiled = new Set<string>();
   for (const [, url] of trace.matchAll(/^bundled (\S+)$/gm)) {
@@ -124,10 +122,17 @@ describe('apprentice start-up', () => {
     expect(loaded).toEqual(expect.arrayContaining(['csv-parse', 'vega', 'vega-lite']));
   });
 
-  it("`apprentice <command>` loads that command's module only (eval's options also make the project file's schema)", () => {
+  it("`apprentice <command>` loads that command's module only", () => {
     expect(commandModulesLoadedBy(['eval', '--help']).sort()).toEqual(['eval']);
-    expect(commandModulesLoadedBy(['train', '--help']).sort()).toEqual(['eval', 'train']);
+    expect(commandModulesLoadedBy(['train', '--help']).sort()).toEqual(['train']);
     expect(commandModulesLoadedBy(['--help']).sort()).toEqual(COMMANDS.map((entry) => entry.name).sort());
+  });
+
+  it("the project file's schema (built from every eval option) is loaded only when there is a project file", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apprentice-startup-'));
+    expect(modulesLoadedBy(['eval', '--help'], dir).compiled).not.toContain('dist/cli/project/schema.js');
+    writeFileSync(join(dir, 'apprentice.yaml'), 'defaults:\n  seed: 1\nevals:\n  - name: one\n');
+    expect(modulesLoadedBy(['eval', '--help'], dir).compiled).toContain('dist/cli/project/schema.js');
   });
 
   it('a command loaded alone parses and describes itself exactly as in the whole program', async () => {

@@ -10,7 +10,6 @@ import { kebabKey } from '../configValues.js';
 import { datasetOptions } from '../datasetOptions.js';
 import type { OptionSpecs } from '../options.js';
 
-export const PROJECT_FILE = 'apprentice.yaml';
 /** Where the generated JSON schema is checked in (and shipped), relative to the package root. */
 export const PROJECT_SCHEMA_FILE = 'schema/apprentice.schema.json';
 
