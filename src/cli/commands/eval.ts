@@ -56,6 +56,9 @@ export const evalOptions = {
 
 /** The own prompt of a `builtin:<student dir>` that carries a distilled student's card (distill/studentCard.ts). */
 async function studentPromptOf(model: string): Promise<EvalJobConfig['ownPrompt']> {
+  // Only a builtin: model can have a card: other models do not load the distillation modules at all.
+  const { parseModelSpec } = await import('../../models/spec.js');
+  if (parseModelSpec(model).provider !== 'builtin') return undefined;
   const { STUDENT_CARD_FILE, studentCardOfModel, studentEvaluator } = await import('../../distill/studentCard.js');
   const card = studentCardOfModel(model);
   if (!card) return undefined;
