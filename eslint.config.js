@@ -51,7 +51,15 @@ export default tseslint.config(
       // dependency-cruiser (.dependency-cruiser.cjs) catches cycles through types.
       'import-x/no-cycle': 'error',
       'import-x/no-restricted-paths': ['error', { zones: upwardImportZones }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'zod', message: "import * as z from 'src/util/zod.js' (zod's own `z` brings all its locales into the CLI's bundle)" }] },
+      ],
     },
+  },
+  {
+    files: ['src/util/zod.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     files: ['.dependency-cruiser.cjs'],

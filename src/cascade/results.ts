@@ -9,7 +9,7 @@
  */
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import type { ResultContract } from '../runs/resultContract.js';
 import { checkFile, type Checked } from '../util/checkedJson.js';
 import { redactSecrets } from '../util/redact.js';

@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import type { GateOutcome } from '../eval/gates.js';
 import type { JUnitSuite } from '../report/junit.js';
 import { option } from './options.js';

@@ -5,7 +5,7 @@
  * it otherwise (or takes it elsewhere) changes `to` the same way.
  */
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { option } from './options.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt } from './validate.js';
 

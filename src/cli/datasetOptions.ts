@@ -1,5 +1,5 @@
 /** The dataset flags shared by every command that reads a dataset. */
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import type { DatasetOptions } from '../data/load.js';
 import { option, type OptionValues } from './options.js';
 import { commaList, unescapeCliText } from './validate.js';

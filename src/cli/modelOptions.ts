@@ -2,7 +2,7 @@
  * The model-layer flags every model-using command shares (cache, limits, retries, budget, recording,
  * prices), and the one function that turns them into a ModelHub.
  */
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import type { ModelHub } from '../models/hub.js';
 import { option, type OptionValues } from './options.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './validate.js';

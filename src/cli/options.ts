@@ -7,7 +7,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { Command, Option } from 'commander';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { InputError } from '../util/errors.js';
 
 export interface OptionSpec<S extends z.ZodType = z.ZodType> {

@@ -1,6 +1,6 @@
 /** The zod checks option specs (./options.ts) share, and the escapes a shell user types. */
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 
 export const positiveInt = z.coerce.number().int().positive();
 export const nonNegativeInt = z.coerce.number().int().nonnegative();

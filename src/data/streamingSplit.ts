@@ -1,9 +1,10 @@
 /**
  * A `jsonl:` dataset that is one file, read as a stream: the evaluation path over a million examples never
  * holds the file, its records or its examples whole. The file is read in passes (labels when the data names
- * them, then validation, count and content digest, then the examples themselves), each pass with the same
- * mapping, checks and errors as `loadDataset`, and the digest equal to `datasetDigest` of the loaded dataset,
- * so a run folder resumes whichever path wrote it. Directories (several splits) are not streamed.
+ * them, then validation, count and content digest, then the examples themselves; a file of at most
+ * KEEP_EXAMPLES_BELOW_BYTES keeps its examples from the digest pass instead of a third read), each pass with
+ * the same mapping, checks and errors as `loadDataset`, and the digest equal to `datasetDigest` of the loaded
+ * dataset, so a run folder resumes whichever path wrote it. Directories (several splits) are not streamed.
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -57,17 +58,28 @@ export async function openStreamingSplit(
       : ({ kind: answerKind } as AnswerType);
   const task = genericTask(answer, options, basename(file, extname(file)));
 
-  const examples = (limit = Number.POSITIVE_INFINITY) => streamExamples(file, split, map, limit, options.idField);
+  const stream = (limit = Number.POSITIVE_INFINITY) => streamExamples(file, split, map, limit, options.idField);
+  // A small file's examples are kept from the digest pass, so evaluating them does not read and parse the file again.
+  const kept: Example[] | undefined = info.size <= KEEP_EXAMPLES_BELOW_BYTES ? [] : undefined;
   const hash = createHash('sha256');
   hash.update(canonicalJson(task));
   hash.update(`\n#${split}\n`);
   let size = 0;
-  for await (const example of examples()) {
+  for await (const example of stream()) {
     inspect?.(example);
     hash.update(canonicalJson(example) + '\n');
+    kept?.push(example);
     size++;
   }
+  const examples = kept ? (limit = Number.POSITIVE_INFINITY) => keptExamples(kept, limit) : stream;
   return { task, source: `jsonl:${file}`, split, size, digest: hash.digest('hex').slice(0, 16), examples };
+}
+
+/** Files up to this size keep their examples in memory after the digest pass (a few times the file's size). */
+export const KEEP_EXAMPLES_BELOW_BYTES = 4 * 1024 * 1024;
+
+async function* keptExamples(kept: readonly Example[], limit: number): AsyncGenerator<Example> {
+  for (let index = 0; index < Math.min(limit, kept.length); index++) yield kept[index]!;
 }
 
 async function firstRecord(file: string): Promise<SourceRecord | undefined> {

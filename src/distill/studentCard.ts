@@ -11,7 +11,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import type { Example, TaskDefinition } from '../data/types.js';
 import { answerRecord } from '../eval/evaluators.js';
 import type { ReadOptions } from '../eval/extract/index.js';

@@ -7,7 +7,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { readRecordsLeniently, type RawRecord } from '../eval/runResult.js';
 import type { ExampleRecord } from '../eval/records.js';
 import type { ResultContract } from '../runs/resultContract.js';

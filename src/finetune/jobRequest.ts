@@ -4,7 +4,7 @@
  * `method: {type: "supervised", supervised: {hyperparameters}}`. LoRA settings (`lora_rank`, `lora_alpha`)
  * are Apprentice's extension of the supervised hyperparameters.
  */
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import type { Hyperparameters } from './types.js';
 
 const auto = <T extends z.ZodType>(schema: T) => z.union([z.literal('auto'), schema]).optional();

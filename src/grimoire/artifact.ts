@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { InputError } from '../util/errors.js';
 import type { GrimoireArtifact, GrimoireManifest } from './types.js';
 import { SAMPLER_NAMES } from './types.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { readConfig } from '../eval/runResult.js';
 import type { RunSummary } from '../eval/summary.js';
 import type { ResultContract } from '../runs/resultContract.js';

@@ -2,7 +2,7 @@
  * Reads score rows (model, params, task, metric, score, and optional baseline/CI/count columns) from a
  * CSV with a header, a JSON array or JSON lines. Every problem names file, line and field.
  */
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import { formatFromExtension, readRecordFile, type SourceRecord } from '../data/readers.js';
 import { InputError } from '../util/errors.js';
 import { parseParamCount } from './paramCount.js';

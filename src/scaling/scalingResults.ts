@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 import type { ResultContract } from '../runs/resultContract.js';
 import { checkFile, type Checked } from '../util/checkedJson.js';
 import { InputError } from '../util/errors.js';

@@ -4,7 +4,7 @@
  * warnings).
  */
 import { randomInt } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from '../util/zod.js';
 import type { CallWarning, ChatMessage, Completion, FinishReason, GenerateRequest, ResponseFormat, TokenUsage } from '../models/types.js';
 import { ApiError } from './errors.js';
 import type { ChatCompletionBody, CompletionBody } from './schemas.js';

@@ -5,7 +5,7 @@
  * a client asks for is ignored silently. Only fields that change nothing about the answer (`user`,
  * `safety_identifier`, `prompt_cache_key`, `service_tier`) are accepted and unused.
  */
-import { z } from 'zod';
+import * as z from '../util/zod.js';
 
 const stop = z.union([z.string(), z.array(z.string()).max(4)]).nullish();
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { z } from 'zod';
+import type * as z from './zod.js';
 import { InputError } from './errors.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };

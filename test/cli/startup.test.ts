@@ -4,9 +4,10 @@
  * loads what it needs when it runs.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, programForArgv } from '../../src/cli/program.js';
@@ -15,7 +16,8 @@ import { PROJECT_ROOT } from '../support/runCli.js';
 
 /**
  * Module hooks that print every npm package the process resolves: imported (the loader hook) or required
- * (CommonJS resolution, which also sees a package loaded on first use through createRequire).
+ * (CommonJS resolution, which also sees a package loaded on first use through createRequire); and every
+ * file of the command's bundle (dist/bundle, made by scripts/bundle-cli.ts) it loads.
  */
 const TRACE_HOOK = `
 import Module, { register } from 'node:module';
@@ -33,30 +35,50 @@ export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
   const match = /node_modules\\\\/((@[^/]+\\\\/)?[^/]+)\\\\//.exec(resolved.url);
   if (match && !seen.has(match[1])) { seen.add(match[1]); process.stderr.write('package ' + match[1] + '\\\\n'); }
-  const command = /\\\\/cli\\\\/commands\\\\/(\\\\w+)\\\\.js$/.exec(resolved.url);
-  if (command && !seen.has(resolved.url)) { seen.add(resolved.url); process.stderr.write('command ' + command[1] + '\\\\n'); }
+  if (resolved.url.includes('/dist/bundle/') && !seen.has(resolved.url)) { seen.add(resolved.url); process.stderr.write('bundled ' + resolved.url + '\\\\n'); }
   return resolved;
 }\`));
 `;
 
-function traceOf(args: string[]): string {
+function traceOf(args: string[], cwd = PROJECT_ROOT): string {
   const result = spawnSync(
     process.execPath,
     ['--import', `data:text/javascript,${encodeURIComponent(TRACE_HOOK)}`, join(PROJECT_ROOT, 'bin', 'apprentice.js'), ...args],
-    {
-      encoding: 'utf8',
-    },
+    { encoding: 'utf8', cwd },
   );
   expect(result.status, result.stderr).toBe(0);
   return result.stderr;
 }
 
-function packagesLoadedBy(args: string[]): string[] {
-  return [...traceOf(args).matchAll(/^package (\S+)$/gm)].map((m) => m[1]!);
+/** What each file of the bundle holds: esbuild's metafile, keyed by paths from the project's root. */
+const bundleMeta = JSON.parse(readFileSync(join(PROJECT_ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+};
+
+/** What the process loaded, from the trace: npm packages and compiled modules, those inside bundle files included. */
+function modulesLoadedBy(args: string[], cwd?: string): { packages: Set<string>; compiled: Set<string> } {
+  const trace = traceOf(args, cwd);
+  const packages = new Set([...trace.matchAll(/^package (\S+)$/gm)].map((m) => m[1]!));
+  const compiled = new Set<string>();
+  for (const [, url] of trace.matchAll(/^bundled (\S+)$/gm)) {
+    const output = bundleMeta.outputs[relative(PROJECT_ROOT, fileURLToPath(url!))];
+    expect(output, `${url} is not in dist/bundle/meta.json`).toBeDefined();
+    for (const input of Object.keys(output!.inputs)) {
+      const bundledPackage = /node_modules\/((@[^/]+\/)?[^/]+)\//.exec(input);
+      if (bundledPackage) packages.add(bundledPackage[1]!);
+      else compiled.add(input);
+    }
+  }
+  return { packages, compiled };
 }
 
+function packagesLoadedBy(args: string[]): string[] {
+  return [...modulesLoadedBy(args).packages];
+}
+
+/** The command modules (dist/cli/commands/<name>.js) whose code the process loaded. */
 function commandModulesLoadedBy(args: string[]): string[] {
-  return [...traceOf(args).matchAll(/^command (\S+)$/gm)].map((m) => m[1]!);
+  return [...modulesLoadedBy(args).compiled].flatMap((input) => /^dist\/cli\/commands\/(\w+)\.js$/.exec(input)?.[1] ?? []);
 }
 
 /** Each command and subcommand's --help text, by its path (`scale run`). */
@@ -100,10 +122,17 @@ describe('apprentice start-up', () => {
     expect(loaded).toEqual(expect.arrayContaining(['csv-parse', 'vega', 'vega-lite']));
   });
 
-  it("`apprentice <command>` loads that command's module only (eval's options also make the project file's schema)", () => {
+  it("`apprentice <command>` loads that command's module only", () => {
     expect(commandModulesLoadedBy(['eval', '--help']).sort()).toEqual(['eval']);
-    expect(commandModulesLoadedBy(['train', '--help']).sort()).toEqual(['eval', 'train']);
+    expect(commandModulesLoadedBy(['train', '--help']).sort()).toEqual(['train']);
     expect(commandModulesLoadedBy(['--help']).sort()).toEqual(COMMANDS.map((entry) => entry.name).sort());
+  });
+
+  it("the project file's schema (built from every eval option) is loaded only when there is a project file", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apprentice-startup-'));
+    expect(modulesLoadedBy(['eval', '--help'], dir).compiled).not.toContain('dist/cli/project/schema.js');
+    writeFileSync(join(dir, 'apprentice.yaml'), 'defaults:\n  seed: 1\nevals:\n  - name: one\n');
+    expect(modulesLoadedBy(['eval', '--help'], dir).compiled).toContain('dist/cli/project/schema.js');
   });
 
   it('a command loaded alone parses and describes itself exactly as in the whole program', async () => {

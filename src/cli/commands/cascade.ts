@@ -5,7 +5,7 @@
  * Both write the cascade report. Serve the result with `serve --cascade --threshold <chosen>`.
  */
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { CONFIDENCE_SIGNALS } from '../../cascade/confidence.js';
 import { InputError } from '../../util/errors.js';
 import { formatPercent } from '../../report/format.js';

@@ -4,7 +4,7 @@ import type { RunComparison } from '../../eval/compare.js';
 import { common, outputOptions } from '../commonOptions.js';
 import { percent } from '../format.js';
 import { defineCommand } from '../command.js';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { option } from '../options.js';
 import { junitOption, reportGate, writeJUnit } from '../ciOutput.js';
 import { formatPStatement } from '../../util/numberFormat.js';

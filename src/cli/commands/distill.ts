@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import type { AnnotateResult } from '../../distill/annotate.js';
 import { buildTrainingData, COT_FORMATS, type CotFormat, METHODS, type BuildResult } from '../../distill/builders.js';
 import { EXPORT_FORMATS, exportLines, type ExportFormat } from '../../distill/exportFormats.js';

@@ -1,6 +1,6 @@
 /** `apprentice eval`: evaluate a model (or existing predictions) on a dataset split. */
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import type { EvalJobConfig } from '../../eval/job.js';
 import type { RunSummary } from '../../eval/summary.js';
 import { common, outputOptions, runFolderOptions, subsetOptions } from '../commonOptions.js';
@@ -56,6 +56,9 @@ export const evalOptions = {
 
 /** The own prompt of a `builtin:<student dir>` that carries a distilled student's card (distill/studentCard.ts). */
 async function studentPromptOf(model: string): Promise<EvalJobConfig['ownPrompt']> {
+  // Only a builtin: model can have a card: other models do not load the distillation modules at all.
+  const { parseModelSpec } = await import('../../models/spec.js');
+  if (parseModelSpec(model).provider !== 'builtin') return undefined;
   const { STUDENT_CARD_FILE, studentCardOfModel, studentEvaluator } = await import('../../distill/studentCard.js');
   const card = studentCardOfModel(model);
   if (!card) return undefined;

@@ -1,6 +1,6 @@
 /** `apprentice export`: a student checkpoint as a GGUF file (llama.cpp, node-llama-cpp), an Ollama folder or a Hugging Face folder. */
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { common, outputOptions } from '../commonOptions.js';
 import { defineCommand } from '../command.js';
 import { option } from '../options.js';

@@ -5,7 +5,7 @@
  */
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { InputError } from '../../util/errors.js';
 import { common } from '../commonOptions.js';
 import { defineCommand } from '../command.js';

@@ -1,6 +1,6 @@
 /** `apprentice generate`: one completion from any model, for quick checks. */
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { common, outputOptions } from '../commonOptions.js';
 import { defineCommand } from '../command.js';
 import { modelLayerOptions, withHub } from '../modelOptions.js';

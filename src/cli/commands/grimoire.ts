@@ -3,7 +3,7 @@
  * representative samples, a weak model reads the right one per question (Grimoire / SLEICL).
  */
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import type { GrimoireEvalResult } from '../../grimoire/evaluate.js';
 import { methodLabel } from '../../grimoire/evalResult.js';
 import { validationHeadline } from '../../grimoire/headline.js';

@@ -11,7 +11,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { formatPercent } from '../../report/format.js';
 import { sweepSummaryJson, sweepTableLines, withSweepReport } from '../sweepOutput.js';
 import { formatSummaryTable } from '../format.js';

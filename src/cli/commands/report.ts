@@ -1,6 +1,6 @@
 /** `apprentice report`: a self-contained HTML report and a Markdown summary of any run folder, or a comparison of evaluation runs. */
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { common, outputOptions } from '../commonOptions.js';
 import { defineCommand } from '../command.js';
 import { configFrom, option } from '../options.js';

@@ -1,14 +1,13 @@
 /** `apprentice run`: runs the evals of the project file (apprentice.yaml), each as `apprentice eval` would. */
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { InputError } from '../../util/errors.js';
 import { defineCommand } from '../command.js';
 import { applyConfigValues } from '../configValues.js';
 import { option } from '../options.js';
 import { commaList } from '../validate.js';
 import { type ProjectEval, readProjectFile } from '../project/load.js';
-import { NO_PROJECT_FLAG } from '../project/defaults.js';
-import { PROJECT_FILE } from '../project/schema.js';
+import { NO_PROJECT_FLAG, PROJECT_FILE } from '../project/defaults.js';
 
 const runOptions = {
   config: option('--config <file>', 'the project file: datasets, models, defaults and evals', z.string().min(1), { default: PROJECT_FILE }),

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { analyzeScaling } from '../../scaling/analyzeScaling.js';
 import { formatAnalysisTable } from '../../scaling/formatAnalysis.js';
 import { importGrimoireCorrectness } from '../../scaling/grimoireCorrectness.js';

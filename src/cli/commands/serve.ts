@@ -3,7 +3,7 @@
  * or for a weak model boosted by a built grimoire set (`serve <set dir> [--weak <spec>] [--dataset <spec>]`).
  */
 import type { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import type { GrimoireSet } from '../../grimoire/index.js';
 import type { ModelHub } from '../../models/hub.js';
 import { resolveServeTarget } from '../../server/target.js';

@@ -1,7 +1,7 @@
 /** `apprentice train`: train a student with the built-in engine on {prompt, completion, weight?, task?} lines. */
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { isModelSize, MODEL_SIZES } from '../../engine/sizes.js';
 import type { TrainEvent } from '../../engine/train.js';
 import { LORA_TARGETS } from '../../engine/lora.js';

@@ -1,7 +1,7 @@
 /** `apprentice ui`: the dashboard, a local web app over a runs folder. */
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { InputError } from '../../util/errors.js';
 import { serverKeyFor, untilInterrupted } from '../listening.js';
 import { common, runFolderOptions } from '../commonOptions.js';

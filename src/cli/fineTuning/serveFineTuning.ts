@@ -4,7 +4,7 @@
  * models the server answers.
  */
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import type { ApiServerOptions } from '../../server/app.js';
 import type { ModelHub } from '../../models/hub.js';
 import { InputError } from '../../util/errors.js';

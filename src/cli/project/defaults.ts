@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command, Option } from 'commander';
 import { applyConfigValues } from '../configValues.js';
-import { readProjectDefaults } from './load.js';
-import { PROJECT_FILE } from './schema.js';
+
+export const PROJECT_FILE = 'apprentice.yaml';
 
 /** The commands whose options the project file's defaults are (its schema is built from eval's options). */
 const TAKES_PROJECT_DEFAULTS = ['eval'];
@@ -34,11 +34,13 @@ export function useProjectDefaults(program: Command): void {
   for (const command of commands) {
     command.option(NO_PROJECT_FLAG, `ignore the project file (${PROJECT_FILE} here or in a parent folder up to the repository root) and its defaults`);
   }
-  program.hook('preSubcommand', (_program, command) => {
+  program.hook('preSubcommand', async (_program, command) => {
     if (!commands.includes(command) || ownArguments(program, command).includes(NO_PROJECT_FLAG)) return;
     const found = findProjectFile(process.cwd());
     if (found === undefined) return;
     const path = relative(process.cwd(), found) || PROJECT_FILE;
+    // The project file's schema is built from every eval option: only loaded when there is a file to check.
+    const { readProjectDefaults } = await import('./load.js');
     const defaults = readProjectDefaults(path);
     applyConfigValues(command, defaults.values, 'project');
     command.hook('preAction', () => {

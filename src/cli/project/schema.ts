@@ -4,13 +4,12 @@
  * cannot drift apart; the JSON schema editors read (schema/apprentice.schema.json) is generated from it.
  */
 import { Option } from 'commander';
-import { z } from 'zod';
+import * as z from '../../util/zod.js';
 import { evalOptions } from '../commands/eval.js';
 import { kebabKey } from '../configValues.js';
 import { datasetOptions } from '../datasetOptions.js';
 import type { OptionSpecs } from '../options.js';
 
-export const PROJECT_FILE = 'apprentice.yaml';
 /** Where the generated JSON schema is checked in (and shipped), relative to the package root. */
 export const PROJECT_SCHEMA_FILE = 'schema/apprentice.schema.json';
 

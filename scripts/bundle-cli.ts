@@ -1,0 +1,82 @@
+/**
+ * Bundles the compiled command (dist/cli/main.js) into dist/bundle/: Node's ES module loader costs ~0.5 ms
+ * per module, and `apprentice eval` loaded ~230 of them (95 of zod's) before its first model call. Each
+ * command module stays an entry of its own (dist/bundle/<name>.js) that program.ts imports on demand, so a
+ * command still loads no other command's code; code shared by several entries goes to chunks. Whitespace
+ * and syntax are minified (V8 parses less at every start; names are kept, and source maps are written).
+ * dist/bundle/meta.json (esbuild's metafile) says which compiled modules each output file holds
+ * (test/cli/startup.test.ts reads it).
+ *
+ * The small pure-JS packages of the start-up path are bundled; every other package stays external (native
+ * addons, WebAssembly, packages loaded on first use). A module's `import.meta.url` is rewritten to the URL of
+ * its compiled file in dist/, so worker scripts, templates and createRequire resolve as they do unbundled.
+ *
+ *   npm run build   (runs this after tsc)
+ */
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const outdir = join(dist, 'bundle');
+
+/** Packages bundled: what every command loads at start (commander, zod) and the eval path's p-limit. */
+const BUNDLED = new Set(['commander', 'zod', 'p-limit', 'yocto-queue']);
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+const externalPackages: Plugin = {
+  name: 'external-packages',
+  setup(context) {
+    context.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:') || BUNDLED.has(packageName(args.path))) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+/** `import.meta.url` of dist/x/y.js becomes `new URL('../x/y.js', import.meta.url).href`: every output file is at outdir's top. */
+const originalUrls: Plugin = {
+  name: 'original-import-meta-url',
+  setup(context) {
+    context.onLoad({ filter: /\.js$/ }, (args) => {
+      if (!args.path.startsWith(dist + '/')) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const url = JSON.stringify(relative(outdir, args.path));
+      return { contents: source.replaceAll('import.meta.url', `new URL(${url}, import.meta.url).href`), loader: 'js' };
+    });
+  },
+};
+
+const commands = readdirSync(join(dist, 'cli', 'commands'))
+  .filter((name) => name.endsWith('.js'))
+  .map((name) => join(dist, 'cli', 'commands', name));
+
+rmSync(outdir, { recursive: true, force: true });
+const result = await build({
+  entryPoints: [join(dist, 'cli', 'main.js'), ...commands],
+  outdir,
+  // All at one depth (see originalUrls): main.js, one file per command (eval.js...), chunk-<hash>.js.
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  metafile: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  plugins: [externalPackages, originalUrls],
+  // commander is CommonJS: its require() of Node's modules needs a require in an ES module.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+});
+writeFileSync(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
