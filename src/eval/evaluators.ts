@@ -185,18 +185,18 @@ function scoreOutput(
       target.valid && target.answer !== null ? target.answer : example.target,
     );
   }
-  return {
-    ...baseRecord(example, parts.prompt, parts.tally),
-    output: parts.output,
-    ...(parts.reasoning === undefined ? {} : { reasoning: parts.reasoning }),
-    extracted: extraction.answer,
-    valid: extraction.valid,
-    correct,
-    ...(extraction.valid ? {} : { invalidReason: extraction.reason ?? 'no answer found' }),
-    ...(extraction.pattern ? { answerPattern: extraction.pattern } : {}),
-    ...(extraction.cutAt ? { cutAt: extraction.cutAt } : {}),
-    ...(Object.keys(scores).length ? { scores } : {}),
-  };
+  // Filled in place (no spread per optional member): the keys keep baseRecord's order, the optional ones follow.
+  const record = baseRecord(example, parts.prompt, parts.tally);
+  record.output = parts.output;
+  record.extracted = extraction.answer;
+  record.valid = extraction.valid;
+  record.correct = correct;
+  if (parts.reasoning !== undefined) record.reasoning = parts.reasoning;
+  if (!extraction.valid) record.invalidReason = extraction.reason ?? 'no answer found';
+  if (extraction.pattern) record.answerPattern = extraction.pattern;
+  if (extraction.cutAt) record.cutAt = extraction.cutAt;
+  if (Object.keys(scores).length) record.scores = scores;
+  return record;
 }
 
 function baseRecord(example: Example, prompt: ExampleRecord['prompt'], tally: CallTally): ExampleRecord {

@@ -124,19 +124,35 @@ export async function runExampleStream(options: RunExampleStreamOptions): Promis
         reused--;
       }
       if (failure !== undefined || tally.fatal || options.shouldStop?.()) break;
-      const task = (async () => {
-        const record = await evaluateAndAppend(options, example);
-        columns.set(example.index, record);
-        tally.add(record);
-      })().catch((error: unknown) => {
-        failure ??= error;
-      });
-      evaluatedNow++;
-      inFlight.add(task);
-      void task.finally(() => {
+      // One reaction per example (not an async wrapper, a catch and a finally, each a promise of its own): the
+      // record is appended (written before it is counted), counted, and the slot freed.
+      const release = () => {
         inFlight.delete(task);
         slotFreed?.();
-      });
+      };
+      const failed = (error: unknown) => {
+        failure ??= error;
+        release();
+      };
+      const finished = (record: ExampleRecord) => {
+        try {
+          options.runDir.append(record);
+          columns.set(example.index, record);
+          tally.add(record);
+        } catch (error) {
+          failure ??= error;
+        }
+        release();
+      };
+      let evaluated: Promise<ExampleRecord>;
+      try {
+        evaluated = options.evaluate(example);
+      } catch (error) {
+        evaluated = Promise.reject(error);
+      }
+      const task: Promise<void> = evaluated.then(finished, failed);
+      evaluatedNow++;
+      inFlight.add(task);
       if (inFlight.size >= Math.max(1, options.concurrency)) await new Promise<void>((resolve) => (slotFreed = resolve));
     }
     await Promise.all(inFlight);

@@ -95,8 +95,10 @@ export class SummaryColumns {
     this.completionTokens[slot] = record.usage.completionTokens;
     this.costUsd[slot] = record.costUsd;
     this.latencyMs[slot] = record.latencyMs;
-    if (!scored) return;
-    for (const [name, value] of Object.entries(record.scores ?? {})) {
+    const scores = record.scores;
+    if (!scored || !scores) return;
+    for (const name of Object.keys(scores)) {
+      const value = scores[name];
       if (typeof value !== 'number' || !Number.isFinite(value)) continue;
       this.metricColumn(name)[slot] = value;
     }
