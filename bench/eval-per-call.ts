@@ -7,8 +7,8 @@
  *
  *   npx tsx bench/eval-per-call.ts [examples, default 20000] [--concurrency 32] [--repeats 3] [--answer echo|label]
  *
- * Run on dist/ for numbers comparable with the CLI: `npm run build && node bench/eval-per-call.ts` does not work
- * (TypeScript), so the bench imports dist/ itself when APPRENTICE_BENCH_DIST=1.
+ * APPRENTICE_BENCH_DIST=1 runs the built dist/ (`npm run build` first; what the CLI runs) instead of src/ through tsx.
+ * The first repeat includes the JIT warming up; the CLI's 2,000-call eval runs mostly such code.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
