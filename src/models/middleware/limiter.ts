@@ -82,8 +82,10 @@ export class EndpointLimiter {
    */
   tryAcquire(estimatedTokens: number, signal?: AbortSignal): Permit | undefined {
     if (signal?.aborted || this.active >= (this.limits.concurrency ?? Infinity)) return undefined;
-    const now = this.clock.now();
-    if (this.waitMs(now, estimatedTokens) > 0) return undefined;
+    // Without a pause or a per-minute limit nothing depends on the time: the clock is not read.
+    const timed = this.pausedUntil > 0 || this.limits.requestsPerMinute !== undefined || this.limits.tokensPerMinute !== undefined;
+    const now = timed ? this.clock.now() : 0;
+    if (timed && this.waitMs(now, estimatedTokens) > 0) return undefined;
     this.active += 1;
     this.peak = Math.max(this.peak, this.active);
     return this.permit(this.admit(now, estimatedTokens));
