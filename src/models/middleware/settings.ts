@@ -34,6 +34,7 @@ export function withSettingCheck(model: LanguageModel, options: SettingCheckOpti
     const [first] = known;
     if (policy === 'refuse' && first) throw new UnsupportedSettingError(first.setting, `refused: ${first.message}`);
     const response = (await next(request, callOptions)) as GenerateResponse;
+    if (!known.length && !response.warnings?.length) return response;
     const warnings = mergeWarnings([known, response.warnings]);
     if (!warnings) return response;
     for (const warning of warnings) options.report?.(warning);
