@@ -27,8 +27,8 @@ import { build, type Plugin } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 
-/** Packages bundled: what every command loads at start (commander, zod) and the eval path's p-limit. */
-const BUNDLED = new Set(['commander', 'zod', 'p-limit', 'yocto-queue']);
+/** Packages bundled: what every command loads at start (commander, zod) and the eval path's (p-limit, the openai provider's http-parser-js). */
+const BUNDLED = new Set(['commander', 'zod', 'p-limit', 'yocto-queue', 'http-parser-js']);
 
 function packageName(specifier: string): string {
   const parts = specifier.split('/');
