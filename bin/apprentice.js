@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../dist/bundle/main.js';
+// `apprentice eval` runs from a bundle holding that command alone, which loads faster (scripts/bundle-cli.ts).
+const { main } = await (process.argv[2] === 'eval' ? import('../dist/bundle-eval/main.js') : import('../dist/bundle/main.js'));
 
 main(process.argv).then(
   (code) => {

@@ -19,6 +19,14 @@ export interface FileLine {
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export async function* readLines(file: string): AsyncGenerator<FileLine> {
+  for await (const batch of readLineBatches(file)) yield* batch;
+}
+
+/**
+ * The lines of each chunk read (up to 1 MB), as one array: a caller that handles lines synchronously pays one
+ * await per chunk instead of one per line (a 2,000-line file is one chunk).
+ */
+export async function* readLineBatches(file: string): AsyncGenerator<FileLine[]> {
   let pending: Buffer = Buffer.alloc(0);
   let line = 0;
   /** File offset of `pending`'s first byte. */
@@ -27,14 +35,16 @@ export async function* readLines(file: string): AsyncGenerator<FileLine> {
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       const buffer = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      const batch: FileLine[] = [];
       let start = 0;
       for (let end = buffer.indexOf(0x0a, start); end >= 0; end = buffer.indexOf(0x0a, start)) {
         line++;
-        yield { line, text: decodeLine(buffer.subarray(start, end), file, line), terminated: true, offset: position + start, bytes: end - start };
+        batch.push({ line, text: decodeLine(buffer.subarray(start, end), file, line), terminated: true, offset: position + start, bytes: end - start });
         start = end + 1;
       }
       position += start;
       pending = Buffer.from(buffer.subarray(start));
+      if (batch.length) yield batch;
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('file not found', { file });
@@ -42,7 +52,7 @@ export async function* readLines(file: string): AsyncGenerator<FileLine> {
   } finally {
     stream.destroy();
   }
-  if (pending.length) yield { line: line + 1, text: decodeLine(pending, file, line + 1), terminated: false, offset: position, bytes: pending.length };
+  if (pending.length) yield [{ line: line + 1, text: decodeLine(pending, file, line + 1), terminated: false, offset: position, bytes: pending.length }];
 }
 
 function decodeLine(bytes: Buffer, file: string, line: number): string {

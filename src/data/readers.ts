@@ -8,7 +8,7 @@ import { extname } from 'node:path';
 import type { parse as ParseCsvText } from 'csv-parse/sync';
 import { InputError } from '../util/errors.js';
 import { isObject } from '../util/isObject.js';
-import { readLines } from './lineStream.js';
+import { readLineBatches } from './lineStream.js';
 
 export type RecordFormat = 'json' | 'jsonl' | 'csv';
 
@@ -167,10 +167,19 @@ export function parseJsonLines(text: string, file: string): SourceRecord[] {
 
 /** The same records as `parseJsonLines`, read from the file as a stream (the file is never held whole). */
 export async function* streamJsonLines(file: string): AsyncGenerator<SourceRecord> {
+  for await (const batch of jsonLineBatches(file)) yield* batch;
+}
+
+/** The records of a JSON-lines file, one array per chunk read (see readLineBatches). */
+export async function* jsonLineBatches(file: string): AsyncGenerator<SourceRecord[]> {
   let position = 0;
-  for await (const { line, text } of readLines(file)) {
-    const data = parseJsonLine(text, file, line);
-    if (data) yield { line, position: position++, data };
+  for await (const lines of readLineBatches(file)) {
+    const batch: SourceRecord[] = [];
+    for (const { line, text } of lines) {
+      const data = parseJsonLine(text, file, line);
+      if (data) batch.push({ line, position: position++, data });
+    }
+    if (batch.length) yield batch;
   }
 }
 

@@ -15,7 +15,7 @@ import { chooseAnswerKind, genericTask } from './adapters/generic.js';
 import { type DatasetOptions, exampleFrom } from './adapters/shared.js';
 import { createRecordMapper, type RecordMapper } from './fields.js';
 import { parseDatasetSpec } from './load.js';
-import { type SourceRecord, streamJsonLines } from './readers.js';
+import { jsonLineBatches, type SourceRecord } from './readers.js';
 import type { AnswerType, Example, TaskDefinition } from './types.js';
 
 export interface StreamingSplit {
@@ -58,20 +58,26 @@ export async function openStreamingSplit(
       : ({ kind: answerKind } as AnswerType);
   const task = genericTask(answer, options, basename(file, extname(file)));
 
-  const stream = (limit = Number.POSITIVE_INFINITY) => streamExamples(file, split, map, limit, options.idField);
+  const batches = (limit = Number.POSITIVE_INFINITY) => exampleBatches(file, split, map, limit, options.idField);
   // A small file's examples are kept from the digest pass, so evaluating them does not read and parse the file again.
   const kept: Example[] | undefined = info.size <= KEEP_EXAMPLES_BELOW_BYTES ? [] : undefined;
   const hash = createHash('sha256');
   hash.update(canonicalJson(task));
   hash.update(`\n#${split}\n`);
   let size = 0;
-  for await (const example of stream()) {
-    inspect?.(example);
-    hash.update(canonicalJson(example) + '\n');
-    kept?.push(example);
-    size++;
+  for await (const batch of batches()) {
+    for (const example of batch) {
+      inspect?.(example);
+      hash.update(canonicalJson(example) + '\n');
+      kept?.push(example);
+    }
+    size += batch.length;
   }
-  const examples = kept ? (limit = Number.POSITIVE_INFINITY) => keptExamples(kept, limit) : stream;
+  const examples = kept
+    ? (limit = Number.POSITIVE_INFINITY) => keptExamples(kept, limit)
+    : async function* (limit?: number) {
+        for await (const batch of batches(limit)) yield* batch;
+      };
   return { task, source: `jsonl:${file}`, split, size, digest: hash.digest('hex').slice(0, 16), examples };
 }
 
@@ -83,33 +89,39 @@ async function* keptExamples(kept: readonly Example[], limit: number): AsyncGene
 }
 
 async function firstRecord(file: string): Promise<SourceRecord | undefined> {
-  for await (const record of streamJsonLines(file)) return record;
+  for await (const batch of jsonLineBatches(file)) return batch[0];
   return undefined;
 }
 
 /** A label task without `--labels` takes its labels from the data, in order of first appearance. */
 async function labelsInFile(file: string, map: RecordMapper): Promise<string[]> {
   const labels = new Set<string>();
-  for await (const record of streamJsonLines(file)) labels.add(map(record).target);
+  for await (const batch of jsonLineBatches(file)) for (const record of batch) labels.add(map(record).target);
   return [...labels];
 }
 
 /**
- * Examples as `buildExamples` makes them. Ids are checked for duplicates as they come; only ids read from the
- * data (`--id-field`) are remembered for that, since generated ids (`<split>-<index>`) are unique by construction.
+ * Examples as `buildExamples` makes them, one array per chunk of the file (one await per chunk, not per
+ * example). Ids are checked for duplicates as they come; only ids read from the data (`--id-field`) are
+ * remembered for that, since generated ids (`<split>-<index>`) are unique by construction.
  */
-async function* streamExamples(file: string, split: string, map: RecordMapper, limit: number, idField?: string): AsyncGenerator<Example> {
+async function* exampleBatches(file: string, split: string, map: RecordMapper, limit: number, idField?: string): AsyncGenerator<Example[]> {
   const seen = new Map<string, number>();
-  for await (const record of streamJsonLines(file)) {
-    if (record.position >= limit) return;
-    const mapped = map(record);
-    if (mapped.id !== undefined) {
-      const earlier = seen.get(mapped.id);
-      if (earlier !== undefined) {
-        throw new InputError(`duplicate id "${mapped.id}" (first seen on line ${earlier})`, { file, line: record.line, field: idField });
+  for await (const records of jsonLineBatches(file)) {
+    const batch: Example[] = [];
+    for (const record of records) {
+      if (record.position >= limit) break;
+      const mapped = map(record);
+      if (mapped.id !== undefined) {
+        const earlier = seen.get(mapped.id);
+        if (earlier !== undefined) {
+          throw new InputError(`duplicate id "${mapped.id}" (first seen on line ${earlier})`, { file, line: record.line, field: idField });
+        }
+        seen.set(mapped.id, record.line);
       }
-      seen.set(mapped.id, record.line);
+      batch.push(exampleFrom(record.position, mapped.id ?? `${split}-${record.position}`, record, mapped));
     }
-    yield exampleFrom(record.position, mapped.id ?? `${split}-${record.position}`, record, mapped);
+    if (batch.length) yield batch;
+    if (batch.length < records.length) return;
   }
 }

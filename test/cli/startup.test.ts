@@ -17,7 +17,7 @@ import { PROJECT_ROOT } from '../support/runCli.js';
 /**
  * Module hooks that print every npm package the process resolves: imported (the loader hook) or required
  * (CommonJS resolution, which also sees a package loaded on first use through createRequire); and every
- * file of the command's bundle (dist/bundle, made by scripts/bundle-cli.ts) it loads.
+ * file of the command's bundles (dist/bundle and eval's own dist/bundle-eval, made by scripts/bundle-cli.ts) it loads.
  */
 const TRACE_HOOK = `
 import Module, { register } from 'node:module';
@@ -35,7 +35,7 @@ export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
   const match = /node_modules\\\\/((@[^/]+\\\\/)?[^/]+)\\\\//.exec(resolved.url);
   if (match && !seen.has(match[1])) { seen.add(match[1]); process.stderr.write('package ' + match[1] + '\\\\n'); }
-  if (resolved.url.includes('/dist/bundle/') && !seen.has(resolved.url)) { seen.add(resolved.url); process.stderr.write('bundled ' + resolved.url + '\\\\n'); }
+  if ((resolved.url.includes('/dist/bundle/') || resolved.url.includes('/dist/bundle-eval/')) && !seen.has(resolved.url)) { seen.add(resolved.url); process.stderr.write('bundled ' + resolved.url + '\\\\n'); }
   return resolved;
 }\`));
 `;
@@ -50,10 +50,10 @@ function traceOf(args: string[], cwd = PROJECT_ROOT): string {
   return result.stderr;
 }
 
-/** What each file of the bundle holds: esbuild's metafile, keyed by paths from the project's root. */
-const bundleMeta = JSON.parse(readFileSync(join(PROJECT_ROOT, 'dist', 'bundle', 'meta.json'), 'utf8')) as {
-  outputs: Record<string, { inputs: Record<string, unknown> }>;
-};
+type Metafile = { outputs: Record<string, { inputs: Record<string, unknown> }> };
+const metafileOf = (bundle: string) => JSON.parse(readFileSync(join(PROJECT_ROOT, 'dist', bundle, 'meta.json'), 'utf8')) as Metafile;
+/** What each file of the bundles (every command's, and eval's own) holds: esbuild's metafiles, keyed by paths from the project's root. */
+const bundleMeta: Metafile = { outputs: { ...metafileOf('bundle').outputs, ...metafileOf('bundle-eval').outputs } };
 
 /** What the process loaded, from the trace: npm packages and compiled modules, those inside bundle files included. */
 function modulesLoadedBy(args: string[], cwd?: string): { packages: Set<string>; compiled: Set<string> } {
@@ -62,7 +62,7 @@ function modulesLoadedBy(args: string[], cwd?: string): { packages: Set<string>;
   const compiled = new Set<string>();
   for (const [, url] of trace.matchAll(/^bundled (\S+)$/gm)) {
     const output = bundleMeta.outputs[relative(PROJECT_ROOT, fileURLToPath(url!))];
-    expect(output, `${url} is not in dist/bundle/meta.json`).toBeDefined();
+    expect(output, `${url} is not in its bundle's meta.json`).toBeDefined();
     for (const input of Object.keys(output!.inputs)) {
       const bundledPackage = /node_modules\/((@[^/]+\/)?[^/]+)\//.exec(input);
       if (bundledPackage) packages.add(bundledPackage[1]!);
@@ -74,6 +74,11 @@ function modulesLoadedBy(args: string[], cwd?: string): { packages: Set<string>;
 
 function packagesLoadedBy(args: string[]): string[] {
   return [...modulesLoadedBy(args).packages];
+}
+
+/** The bundles (dist/<bundle>/) the process loaded files from. */
+function bundlesLoadedBy(args: string[]): string[] {
+  return [...new Set([...traceOf(args).matchAll(/^bundled \S+\/dist\/([^/]+)\//gm)].map((m) => m[1]!))];
 }
 
 /** The command modules (dist/cli/commands/<name>.js) whose code the process loaded. */
@@ -126,6 +131,12 @@ describe('apprentice start-up', () => {
     expect(commandModulesLoadedBy(['eval', '--help']).sort()).toEqual(['eval']);
     expect(commandModulesLoadedBy(['train', '--help']).sort()).toEqual(['train']);
     expect(commandModulesLoadedBy(['--help']).sort()).toEqual(COMMANDS.map((entry) => entry.name).sort());
+  });
+
+  it('`apprentice eval` runs from its own bundle, every other command from the bundle of all', () => {
+    expect(bundlesLoadedBy(['eval', '--help'])).toEqual(['bundle-eval']);
+    expect(bundlesLoadedBy(['train', '--help'])).toEqual(['bundle']);
+    expect(bundlesLoadedBy(['--help'])).toEqual(['bundle']);
   });
 
   it("the project file's schema (built from every eval option) is loaded only when there is a project file", () => {

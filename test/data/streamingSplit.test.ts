@@ -50,8 +50,13 @@ describe('a streamed jsonl split', () => {
     const count = Math.ceil(KEEP_EXAMPLES_BELOW_BYTES / 1000) + 10;
     const path = files.write('large.jsonl', jsonLines(rows(count, padding)));
     const split = await open(path);
+    // Several 1 MB chunks: the same size and digest as the file loaded whole.
+    expect(split.size).toBe(count);
+    expect(split.digest).toBe(datasetDigest(await loadDataset(`jsonl:${path}`, OPTIONS)));
     files.write('large.jsonl', jsonLines(rows(count, padding + '!')));
     const [first] = await collect(split, 1);
     expect(first!.input.endsWith('!')).toBe(true);
+    const limited = await collect(split, count - 3);
+    expect(limited.map((example) => example.index)).toEqual(Array.from({ length: count - 3 }, (_, index) => index));
   });
 });
