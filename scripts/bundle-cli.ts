@@ -96,6 +96,8 @@ async function bundle(outdir: string, entryPoints: string[], plugins: Plugin[]):
     minifyWhitespace: true,
     minifySyntax: true,
     sourcemap: 'linked',
+    // The maps point at the compiled files in dist/, which ship beside them, instead of carrying copies.
+    sourcesContent: false,
     logLevel: 'warning',
     plugins: [...plugins, externalPackages, originalUrls(outdir)],
     // commander is CommonJS: its require() of Node's modules needs a require in an ES module.
