@@ -170,6 +170,17 @@ export async function* streamJsonLines(file: string): AsyncGenerator<SourceRecor
   for await (const batch of jsonLineBatches(file)) yield* batch;
 }
 
+/** The first record of a JSON-lines file (parsing no line after it), or undefined when it has none. */
+export async function firstJsonLine(file: string): Promise<SourceRecord | undefined> {
+  for await (const lines of readLineBatches(file)) {
+    for (const { line, text } of lines) {
+      const data = parseJsonLine(text, file, line);
+      if (data) return { line, position: 0, data };
+    }
+  }
+  return undefined;
+}
+
 /** The records of a JSON-lines file, one array per chunk read (see readLineBatches). */
 export async function* jsonLineBatches(file: string): AsyncGenerator<SourceRecord[]> {
   let position = 0;

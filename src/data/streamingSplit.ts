@@ -15,7 +15,7 @@ import { chooseAnswerKind, genericTask } from './adapters/generic.js';
 import { type DatasetOptions, exampleFrom } from './adapters/shared.js';
 import { createRecordMapper, type RecordMapper } from './fields.js';
 import { parseDatasetSpec } from './load.js';
-import { jsonLineBatches, type SourceRecord } from './readers.js';
+import { firstJsonLine, jsonLineBatches } from './readers.js';
 import type { AnswerType, Example, TaskDefinition } from './types.js';
 
 export interface StreamingSplit {
@@ -49,7 +49,7 @@ export async function openStreamingSplit(
   if (!info?.isFile()) return undefined;
 
   const answerKind = chooseAnswerKind(options);
-  const first = await firstRecord(file);
+  const first = await firstJsonLine(file);
   if (!first) throw new InputError('no records', { file });
   const map = createRecordMapper(options, { file, answer: answerKind, firstRecord: first });
   const answer: AnswerType =
@@ -86,11 +86,6 @@ export const KEEP_EXAMPLES_BELOW_BYTES = 4 * 1024 * 1024;
 
 async function* keptExamples(kept: readonly Example[], limit: number): AsyncGenerator<Example> {
   for (let index = 0; index < Math.min(limit, kept.length); index++) yield kept[index]!;
-}
-
-async function firstRecord(file: string): Promise<SourceRecord | undefined> {
-  for await (const batch of jsonLineBatches(file)) return batch[0];
-  return undefined;
 }
 
 /** A label task without `--labels` takes its labels from the data, in order of first appearance. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findJsonErrorOffset, formatFromExtension, readRecordFile } from '../../src/data/readers.js';
+import { findJsonErrorOffset, firstJsonLine, formatFromExtension, jsonLineBatches, readRecordFile } from '../../src/data/readers.js';
 import { InputError } from '../../src/util/errors.js';
 import { tempFiles } from './tempFiles.js';
 
@@ -88,6 +88,16 @@ describe('JSON lines', () => {
     const file = files.write('array-line.jsonl', '{"a": 1}\n[1, 2]\n');
     const error = await readError(readRecordFile(file, 'jsonl'));
     expect(error.message).toBe(`${file}:2: expected a JSON object, got an array`);
+  });
+
+  it('streamed in batches: the same records as read whole; the first record alone parses no line after it', async () => {
+    const file = files.write('first.jsonl', '\n{"a": 1}\n{"a": oops}\n');
+    expect(await firstJsonLine(file)).toEqual({ line: 2, position: 0, data: { a: 1 } });
+    expect(await firstJsonLine(files.write('blank.jsonl', '\n  \n'))).toBeUndefined();
+    const rows = files.write('rows.jsonl', '{"a": 1}\n\n{"a": 2}\n{"a": 3}');
+    const batches: unknown[] = [];
+    for await (const batch of jsonLineBatches(rows)) batches.push(...batch);
+    expect(batches).toEqual(await readRecordFile(rows, 'jsonl'));
   });
 });
 
