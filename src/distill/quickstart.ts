@@ -24,7 +24,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../data/load.js';
 import type { Dataset, Example, TaskDefinition } from '../data/types.js';
-import { weightsDigest } from '../engine/hfWeights.js';
+import { weightsDigest } from '../engine/checkpointFiles.js';
 import type { LlamaConfig, ModelSize } from '../engine/model.js';
 import { train, type LossNormalization } from '../engine/train.js';
 import { ModelHub } from '../models/hub.js';

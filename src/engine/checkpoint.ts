@@ -21,7 +21,8 @@ import { InputError } from '../util/errors.js';
 import { parameterShapes, parseHfConfig, toHfConfigFields, type LlamaConfig } from './config.js';
 import { writeSafetensors, type SafetensorsTensor } from './formats/safetensors.js';
 import { loadBaseModel, readConfigJson } from './base.js';
-import { readHfWeights, weightsDigest, WEIGHTS_FILE } from './hfWeights.js';
+import { weightsDigest, WEIGHTS_FILE } from './checkpointFiles.js';
+import { readHfWeights } from './hfWeights.js';
 import { mergeLora, type LoraConfig } from './lora.js';
 import { readPeftAdapter, writePeftAdapter } from './loraFiles.js';
 import { convertRotaryLayout } from './rotaryLayout.js';
@@ -29,7 +30,7 @@ import { tokenizerFiles, loadTextTokenizer } from './tokenizers/files.js';
 import type { TextTokenizer } from './tokenizers/textTokenizer.js';
 
 export const CONFIG_JSON = 'config.json';
-export { WEIGHTS_FILE } from './hfWeights.js';
+export { WEIGHTS_FILE } from './checkpointFiles.js';
 export const TOKENIZER_JSON = 'tokenizer.json';
 
 /** A trained model loaded from its folder: config, weights, tokenizer and how it was made. */

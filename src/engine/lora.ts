@@ -15,8 +15,6 @@ import { createRng } from '../util/random.js';
 import { parameterShapes, type LlamaConfig } from './config.js';
 
 /** A PEFT adapter folder's files (./loraFiles.ts). */
-export const ADAPTER_CONFIG = 'adapter_config.json';
-export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 
 /** The projections a LoRA adapter can be put on. */
 export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;

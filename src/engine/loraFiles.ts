@@ -8,7 +8,7 @@
  *              weight <gguf name>.lora_a [r, in] and .lora_b [out, r] (as convert_lora_to_gguf.py writes
  *              them), B rows in the layout llama.cpp's architecture expects; llama.cpp scales by alpha / r
  */
-export { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './lora.js';
+export { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './checkpointFiles.js';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../util/errors.js';
@@ -17,7 +17,8 @@ import { gguf, writeGguf, type GgufTensor, type GgufValue } from './formats/gguf
 import { ggufNameOf } from './formats/llamaGguf.js';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './formats/safetensors.js';
 import { assertFinite } from './hfWeights.js';
-import { ADAPTER_CONFIG, ADAPTER_WEIGHTS, LORA_MODULES, LORA_TARGETS, loraConfig, loraModules, loraShapes, type LoraConfig } from './lora.js';
+import { ADAPTER_CONFIG, ADAPTER_WEIGHTS } from './checkpointFiles.js';
+import { LORA_MODULES, LORA_TARGETS, loraConfig, loraModules, loraShapes, type LoraConfig } from './lora.js';
 import { convertRotaryLayout, ggufRotaryLayout } from './rotaryLayout.js';
 
 const PEFT_PREFIX = 'base_model.model.';

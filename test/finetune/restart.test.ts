@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import OpenAI, { toFile } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { weightsDigest } from '../../src/engine/hfWeights.js';
+import { weightsDigest } from '../../src/engine/checkpointFiles.js';
 import { PROJECT_ROOT } from '../support/runCli.js';
 import { chatTrainingJsonl, pollUntilDone, tempDir } from './support.js';
 

@@ -11,7 +11,7 @@ import { InputError } from '../../util/errors.js';
 import { loadCheckpoint, TOKENIZER_JSON, type Checkpoint } from '../checkpoint.js';
 import { configForSize, type LlamaConfig } from '../config.js';
 import { isGgufBase, loadGgufCheckpoint } from '../ggufBase.js';
-import { weightsDigest } from '../hfWeights.js';
+import { weightsDigest } from '../checkpointFiles.js';
 import type { ModelSize } from '../sizes.js';
 
 /** What of the run's options the architecture of a warm start is checked against (see ../train.ts's TrainOptions). */

@@ -1,6 +1,6 @@
 /** `builtin:<checkpoint dir>`: a built-in engine checkpoint, run as GGUF (implementation: builtin.ts). */
 import { basename } from 'node:path';
-import { weightsDigest } from '../../engine/hfWeights.js';
+import { weightsDigest } from '../../engine/checkpointFiles.js';
 import type { ProviderDescriptor } from '../core/descriptor.js';
 import { localModelDescriptor, type PathSpec } from '../core/descriptorKinds.js';
 
@@ -20,7 +20,7 @@ export const builtinDescriptor: ProviderDescriptor<BuiltinSpec> = localModelDesc
   servesPath: 'directory',
 });
 
-/** Content hash of the weights (engine/hfWeights.ts, the one checkpoint digest): a copied folder keeps its cached answers. */
+/** Content hash of the weights (engine/checkpointFiles.ts, the one checkpoint digest): a copied folder keeps its cached answers. */
 function safeWeightsDigest(dir: string): string | undefined {
   try {
     return weightsDigest(dir);

@@ -7,18 +7,10 @@
  * on this machine kind and this about 0.16 ms (bench/http-clients.ts), and an eval waits on that CPU once per
  * example (docs/performance.md).
  */
-import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
 import httpParser from 'http-parser-js';
 
 const { HTTPParser } = httpParser;
-
-export interface Origin {
-  secure: boolean;
-  /** Host name or IP address to connect to (an IPv6 address without its brackets). */
-  host: string;
-  port: number;
-}
 
 export interface RawAnswer {
   status: number;
@@ -41,7 +33,6 @@ interface HeaderInfo {
 const CLOSED_EARLY = 'the connection closed before the whole answer arrived';
 
 export class HttpConnection {
-  private readonly socket: Socket;
   private readonly parser = new HTTPParser(HTTPParser.RESPONSE);
   private waiting: Waiting | undefined;
   private status = 0;
@@ -53,15 +44,13 @@ export class HttpConnection {
   closed = false;
 
   constructor(
-    origin: Origin,
+    /** A new connection to the server (net or tls; it may still be connecting). */
+    private readonly socket: Socket,
     /** Called once the connection can take another request (its answer was read in full and the server keeps it open). */
     private readonly onIdle: (connection: HttpConnection) => void,
     /** Called once when the connection closes, whatever the reason. */
     private readonly onClose: (connection: HttpConnection) => void,
   ) {
-    this.socket = origin.secure
-      ? tlsConnect({ host: origin.host, port: origin.port, servername: isIP(origin.host) ? undefined : origin.host, ALPNProtocols: ['http/1.1'] })
-      : netConnect({ host: origin.host, port: origin.port });
     this.socket.setNoDelay(true);
     this.socket.setKeepAlive(true, 1000);
     this.parser[HTTPParser.kOnHeadersComplete] = (info: HeaderInfo | number, ...positional: unknown[]) => {

@@ -8,9 +8,8 @@
  * complete answer (refused, reset, aborted) rejects with the underlying error. Like node:http, a request is
  * never retried here (the middleware retries), and no proxy is used.
  */
-import { promisify } from 'node:util';
-import { brotliDecompress, gunzip, inflate } from 'node:zlib';
-import { HttpConnection, type Origin } from './httpConnection.js';
+import { connect, isIP, type Socket } from 'node:net';
+import { HttpConnection } from './httpConnection.js';
 
 export interface JsonHttpAnswer {
   status: number;
@@ -22,6 +21,13 @@ export interface JsonHttpAnswer {
 
 /** Idle connections kept per origin (node:http's agent keeps 256 too). */
 const MAX_IDLE = 256;
+
+interface Origin {
+  secure: boolean;
+  /** Host name or IP address to connect to (an IPv6 address without its brackets). */
+  host: string;
+  port: number;
+}
 
 interface Pool {
   origin: Origin;
@@ -42,13 +48,22 @@ function poolOf(url: URL): Pool {
   return pool;
 }
 
+// node:tls and node:zlib load on first use (an eval against a local server over http needs neither).
+let tls: typeof import('node:tls') | undefined;
+let zlib: typeof import('node:zlib') | undefined;
+
+function openSocket({ secure, host, port }: Origin): Socket {
+  if (!secure) return connect({ host, port });
+  return tls!.connect({ host, port, servername: isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] });
+}
+
 function connectionFor(pool: Pool): HttpConnection {
   for (let connection = pool.idle.pop(); connection; connection = pool.idle.pop()) {
     if (connection.usable) return connection;
     connection.destroy();
   }
   return new HttpConnection(
-    pool.origin,
+    openSocket(pool.origin),
     (idle) => {
       if (pool.idle.length < MAX_IDLE) pool.idle.push(idle);
       else idle.destroy();
@@ -82,26 +97,30 @@ function headOf(url: URL, headers: Record<string, string>): string {
 export async function postJson(url: URL, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<JsonHttpAnswer> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol} in ${url.origin}`);
   const request = `${headOf(url, headers)}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  const pool = poolOf(url);
+  if (pool.origin.secure) tls ??= await import('node:tls');
   signal?.throwIfAborted();
-  const connection = connectionFor(poolOf(url));
+  const connection = connectionFor(pool);
   const abort = () => connection.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
   signal?.addEventListener('abort', abort, { once: true });
   try {
     const answer = await connection.exchange(request);
-    return { status: answer.status, headers: answer.headers, text: (await decoded(answer.body, answer.headers['content-encoding'])).toString('utf8') };
+    const body = decoded(answer.body, answer.headers['content-encoding']);
+    return { status: answer.status, headers: answer.headers, text: (Buffer.isBuffer(body) ? body : await body).toString('utf8') };
   } finally {
     signal?.removeEventListener('abort', abort);
   }
 }
 
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
-const brotliAsync = promisify(brotliDecompress);
-
+/** The body as sent when it is not compressed (no extra await per call), else a promise of it decompressed. */
 function decoded(body: Buffer, encoding: string | undefined): Buffer | Promise<Buffer> {
   const name = encoding?.trim().toLowerCase();
-  if (name === 'gzip' || name === 'x-gzip') return gunzipAsync(body);
-  if (name === 'deflate') return inflateAsync(body);
-  if (name === 'br') return brotliAsync(body);
-  return body;
+  if (name !== 'gzip' && name !== 'x-gzip' && name !== 'deflate' && name !== 'br') return body;
+  return decompressed(body, name);
+}
+
+async function decompressed(body: Buffer, name: 'gzip' | 'x-gzip' | 'deflate' | 'br'): Promise<Buffer> {
+  const { gunzip, inflate, brotliDecompress } = (zlib ??= await import('node:zlib'));
+  const decode = name === 'deflate' ? inflate : name === 'br' ? brotliDecompress : gunzip;
+  return new Promise<Buffer>((resolve, reject) => decode(body, (error, result) => (error ? reject(error) : resolve(result))));
 }
