@@ -6,10 +6,9 @@
  * the same mapping, checks and errors as `loadDataset`, and the digest equal to `datasetDigest` of the loaded
  * dataset, so a run folder resumes whichever path wrote it. Directories (several splits) are not streamed.
  */
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
-import { canonicalJson } from '../util/canonicalJson.js';
+import { DatasetDigest } from './digest.js';
 import { InputError } from '../util/errors.js';
 import { chooseAnswerKind, genericTask } from './adapters/generic.js';
 import { type DatasetOptions, exampleFrom } from './adapters/shared.js';
@@ -61,14 +60,13 @@ export async function openStreamingSplit(
   const batches = (limit = Number.POSITIVE_INFINITY) => exampleBatches(file, split, map, limit, options.idField);
   // A small file's examples are kept from the digest pass, so evaluating them does not read and parse the file again.
   const kept: Example[] | undefined = info.size <= KEEP_EXAMPLES_BELOW_BYTES ? [] : undefined;
-  const hash = createHash('sha256');
-  hash.update(canonicalJson(task));
-  hash.update(`\n#${split}\n`);
+  const digest = new DatasetDigest(task);
+  digest.split(split);
   let size = 0;
   for await (const batch of batches()) {
     for (const example of batch) {
       inspect?.(example);
-      hash.update(canonicalJson(example) + '\n');
+      digest.add(example);
       kept?.push(example);
     }
     size += batch.length;
@@ -78,7 +76,7 @@ export async function openStreamingSplit(
     : async function* (limit?: number) {
         for await (const batch of batches(limit)) yield* batch;
       };
-  return { task, source: `jsonl:${file}`, split, size, digest: hash.digest('hex').slice(0, 16), examples };
+  return { task, source: `jsonl:${file}`, split, size, digest: digest.hex(), examples };
 }
 
 /** Files up to this size keep their examples in memory after the digest pass (a few times the file's size). */
